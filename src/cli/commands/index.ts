@@ -1,0 +1,2 @@
+// One import per command file; each file calls register(...) from ../registry.
+export {};

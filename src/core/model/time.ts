@@ -1,0 +1,48 @@
+/**
+ * Timestamps. OTLP carries Unix nanoseconds as fixed64 (JSON: decimal string or number; protobuf.js: {low, high});
+ * Jaeger and Zipkin carry microseconds. Unix ns exceed 2^53, so the model stores every time as a float64 offset in ns
+ * from a per-model base second (exact to the ns for ~100 days around it).
+ */
+export type Fixed64 = string | number | bigint | { low: number; high: number; unsigned?: boolean };
+
+/** Split a Fixed64 ns value into [seconds, nanos] exactly. Returns null when absent/invalid. */
+export function fixed64ToSecNs(v: unknown): [number, number] | null {
+  if (v === undefined || v === null || v === '') return null;
+  if (typeof v === 'string') {
+    const s = v.trim();
+    if (!/^-?\d+$/.test(s)) {
+      const n = Number(s);
+      return Number.isFinite(n) ? numberNsToSecNs(n) : null;
+    }
+    if (s.length <= 15) return numberNsToSecNs(Number(s));
+    const neg = s.startsWith('-');
+    const digits = neg ? s.slice(1) : s;
+    const sec = Number(digits.slice(0, -9) || '0');
+    const ns = Number(digits.slice(-9));
+    return neg ? [-sec, -ns] : [sec, ns];
+  }
+  if (typeof v === 'number') return Number.isFinite(v) ? numberNsToSecNs(v) : null;
+  if (typeof v === 'bigint') return [Number(v / 1_000_000_000n), Number(v % 1_000_000_000n)];
+  if (typeof v === 'object' && v !== null && 'low' in v && 'high' in v) {
+    const { low, high } = v as { low: number; high: number };
+    const big = (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0);
+    return [Number(big / 1_000_000_000n), Number(big % 1_000_000_000n)];
+  }
+  return null;
+}
+
+function numberNsToSecNs(n: number): [number, number] {
+  const sec = Math.trunc(n / 1e9);
+  return [sec, Math.round(n - sec * 1e9)];
+}
+
+/** Microseconds (Jaeger/Zipkin), possibly fractional, to [sec, ns]. */
+export function microsToSecNs(us: number): [number, number] {
+  const sec = Math.floor(us / 1e6);
+  return [sec, Math.round((us - sec * 1e6) * 1000)];
+}
+
+export function secNsToIso(sec: number, ns: number): string {
+  const ms = sec * 1000 + Math.floor(ns / 1e6);
+  return new Date(ms).toISOString();
+}
