@@ -1,0 +1,84 @@
+/**
+ * Resolving the file of a source link (workspace-relative, absolute, or a path from inside a container such as
+ * `/app/preprocessor.py` taken from a `code.filepath` attribute) to a file of the open workspace.
+ * Pure: the file system is passed in as functions. Uses POSIX-style separators internally.
+ */
+
+export interface PathEnv {
+  /** absolute paths of the workspace folders */
+  folders: readonly string[];
+  /** whether an absolute path is an existing file */
+  exists(abs: string): boolean;
+  /** workspace files as paths relative to their folder (optional: enables suffix matching) */
+  files?: readonly { folder: string; rel: string }[];
+}
+
+export function toPosix(p: string): string {
+  return p.replace(/\\/g, '/');
+}
+
+export function isAbsolute(p: string): boolean {
+  return p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p);
+}
+
+export function joinPath(folder: string, rel: string): string {
+  const f = toPosix(folder).replace(/\/+$/, '');
+  const parts: string[] = [];
+  for (const seg of toPosix(rel).split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') parts.pop();
+    else parts.push(seg);
+  }
+  return parts.length ? `${f}/${parts.join('/')}` : f;
+}
+
+/** Path of `abs` relative to the first folder containing it, or undefined. */
+export function relativeTo(folders: readonly string[], abs: string): { folder: string; rel: string } | undefined {
+  const a = toPosix(abs);
+  for (const folder of folders) {
+    const f = toPosix(folder).replace(/\/+$/, '');
+    if (a.startsWith(f + '/')) return { folder, rel: a.slice(f.length + 1) };
+  }
+  return undefined;
+}
+
+/**
+ * Resolve a source-link file to an absolute path in the workspace:
+ * 1. relative → each folder joined with it, first that exists;
+ * 2. absolute and existing → as is;
+ * 3. otherwise the workspace file sharing the longest path suffix (at least the file name) with it.
+ */
+export function resolveSourcePath(file: string, env: PathEnv): string | undefined {
+  if (!file) return undefined;
+  const p = toPosix(file.replace(/^file:\/\//, ''));
+  if (isAbsolute(p)) {
+    if (env.exists(p)) return p;
+  } else {
+    for (const folder of env.folders) {
+      const abs = joinPath(folder, p);
+      if (env.exists(abs)) return abs;
+    }
+  }
+  if (!env.files || env.files.length === 0) return undefined;
+  const want = p.split('/').filter((s) => s && s !== '.' && s !== '..');
+  if (want.length === 0) return undefined;
+  let best: { folder: string; rel: string } | undefined;
+  let bestScore = 0;
+  let tie = false;
+  for (const f of env.files) {
+    const have = f.rel.split('/');
+    let k = 0;
+    while (k < want.length && k < have.length && want[want.length - 1 - k] === have[have.length - 1 - k]) k++;
+    if (k === 0) continue;
+    if (k > bestScore || (k === bestScore && best && f.rel.length < best.rel.length)) {
+      tie = k === bestScore && !!best && f.rel.length === best.rel.length;
+      best = f;
+      bestScore = k;
+    } else if (k === bestScore && best && f.rel.length === best.rel.length) {
+      tie = true;
+    }
+  }
+  // A bare file name matching several files equally well is ambiguous: don't guess.
+  if (!best || (tie && bestScore === 1)) return undefined;
+  return joinPath(best.folder, best.rel);
+}

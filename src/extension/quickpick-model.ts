@@ -1,0 +1,120 @@
+/**
+ * Finding trace files in the workspace (sniffing the first KB) and the quick-pick items of "Diagnose Trace" /
+ * "Compare Traces…". Pure: no `vscode` import.
+ */
+import { formatBytes } from './tree-model';
+
+/** Glob for vscode.workspace.findFiles and the file watcher. */
+export const TRACE_FILE_GLOB = '**/*.{json,jsonl,ndjson}';
+export const TRACE_FILE_EXCLUDE = '**/{node_modules,.git,.vscode-test,dist,out}/**';
+/** Bytes read from each candidate file to decide whether it is a trace file. */
+export const SNIFF_BYTES = 1024;
+
+export type SniffedFormat = 'otlp' | 'otlp-jsonl' | 'jaeger' | 'zipkin' | 'tempo' | 'jaeger-api-v3';
+
+/**
+ * Guess whether a file is a trace file from its first bytes (the whole file need not be valid JSON there).
+ * Returns the likely format, or null for anything else (package.json, tsconfig, data files…).
+ */
+export function sniffTraceFormat(head: string): SniffedFormat | null {
+  const s = head.replace(/^\uFEFF/, '').trimStart();
+  if (!s.startsWith('{') && !s.startsWith('[')) return null;
+  const has = (k: string) => s.includes(`"${k}"`);
+  if (has('result') && (has('resourceSpans') || has('resource_spans'))) return 'jaeger-api-v3';
+  if (has('resourceSpans') || has('resource_spans') || has('instrumentationLibrarySpans') || has('scopeSpans')) {
+    const firstLineEnd = s.indexOf('\n');
+    const rest = firstLineEnd >= 0 ? s.slice(firstLineEnd + 1).trimStart() : '';
+    // JSON Lines: a complete object on the first line followed by another object
+    return firstLineEnd > 0 && rest.startsWith('{') && s.slice(0, firstLineEnd).trimEnd().endsWith('}') ? 'otlp-jsonl' : 'otlp';
+  }
+  if (has('batches') && (has('resource') || has('instrumentationLibrarySpans') || has('scopeSpans'))) return 'tempo';
+  if (has('traceID') && (has('spanID') || has('operationName') || has('spans'))) return 'jaeger';
+  if (has('traceId') && (has('localEndpoint') || has('remoteEndpoint') || (has('id') && has('timestamp')))) return 'zipkin';
+  if (has('traceId') && has('spanId') && (has('startTimeUnixNano') || has('name'))) return 'otlp';
+  return null;
+}
+
+export interface TraceFileInfo {
+  /** absolute path (or URL for configured sources) */
+  path: string;
+  /** workspace-relative path for display */
+  rel: string;
+  size?: number;
+  /** ms since epoch */
+  mtime?: number;
+  format: SniffedFormat | 'url';
+}
+
+export interface PickItem {
+  label: string;
+  description?: string;
+  detail?: string;
+  /** the path/URL, or null for the "(none — split automatically)" entry */
+  value: string | null;
+  picked?: boolean;
+  kind?: 'separator';
+}
+
+export const NO_BASELINE_LABEL = '(none — split automatically)';
+
+const FORMAT_NAMES: Record<TraceFileInfo['format'], string> = {
+  otlp: 'OTLP JSON',
+  'otlp-jsonl': 'OTLP JSON Lines',
+  jaeger: 'Jaeger JSON',
+  zipkin: 'Zipkin v2',
+  tempo: 'Tempo',
+  'jaeger-api-v3': 'Jaeger api_v3',
+  url: 'URL',
+};
+
+function baseName(p: string): string {
+  const i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
+  return i >= 0 ? p.slice(i + 1) : p;
+}
+
+function dirName(rel: string): string {
+  const i = Math.max(rel.lastIndexOf('/'), rel.lastIndexOf('\\'));
+  return i >= 0 ? rel.slice(0, i) : '';
+}
+
+/** Names that suggest which role a file plays. */
+const INCIDENT_HINT = /(spike|incident|slow|bad|regress|after|anomal|error|prod)/i;
+const BASELINE_HINT = /(normal|baseline|good|before|healthy|base\b|ref)/i;
+
+export function roleHint(path: string): 'incident' | 'baseline' | null {
+  const b = baseName(path);
+  if (INCIDENT_HINT.test(b)) return 'incident';
+  if (BASELINE_HINT.test(b)) return 'baseline';
+  return null;
+}
+
+/**
+ * Items for picking a run. Files most likely to fit the `role` come first (by name hint, then most recently
+ * modified); `exclude` (the incident already chosen) is left out. For the baseline, the first item is
+ * "(none — split automatically)".
+ */
+export function buildRunPickItems(files: readonly TraceFileInfo[], role: 'incident' | 'baseline', exclude?: string): PickItem[] {
+  const list = files.filter((f) => f.path !== exclude);
+  const score = (f: TraceFileInfo) => (roleHint(f.path) === role ? 2 : roleHint(f.path) === null ? 1 : 0);
+  list.sort((a, b) => score(b) - score(a) || (b.mtime ?? 0) - (a.mtime ?? 0) || a.rel.localeCompare(b.rel));
+  const items: PickItem[] = [];
+  if (role === 'baseline') {
+    items.push({
+      label: NO_BASELINE_LABEL,
+      detail: 'Diagnose the incident run alone: it is split into a normal and a slow part automatically',
+      value: null,
+    });
+  }
+  for (const f of list) {
+    const meta = [FORMAT_NAMES[f.format]];
+    if (f.size !== undefined) meta.push(formatBytes(f.size));
+    if (f.mtime !== undefined) meta.push(new Date(f.mtime).toISOString().replace('T', ' ').slice(0, 16));
+    items.push({
+      label: f.format === 'url' ? f.path : baseName(f.rel),
+      description: f.format === 'url' ? 'configured source' : dirName(f.rel),
+      detail: meta.join(' · '),
+      value: f.path,
+    });
+  }
+  return items;
+}

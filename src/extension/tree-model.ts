@@ -1,0 +1,136 @@
+/**
+ * The side-bar "Runs" tree and the status bar text, as plain data. Pure: no `vscode` import;
+ * views/runs-tree.ts maps these nodes to TreeItems.
+ */
+import { formatDeltaMs, formatMs, plural } from './format-model';
+import type { OpSummary } from './ops-model';
+
+export interface RunDescriptor {
+  role: 'baseline' | 'incident' | 'run';
+  files: string[];
+  spans: number;
+  traces: number;
+  services: number;
+  skipped: number;
+}
+
+export interface TreeNode {
+  id: string;
+  label: string;
+  description?: string;
+  tooltip?: string;
+  icon?: string;
+  /** theme colour id for the icon */
+  color?: string;
+  contextValue: string;
+  children?: TreeNode[];
+  /** for operations */
+  op?: { service: string; name: string; hasSource: boolean };
+  /** for runs: the files (open on click) */
+  files?: string[];
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GB`;
+}
+
+function baseName(p: string): string {
+  const i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
+  return i >= 0 ? p.slice(i + 1) : p;
+}
+
+function opDescription(op: OpSummary, diff: boolean): string {
+  if (diff) {
+    const d = formatDeltaMs(op.deltaSelfMs);
+    return op.rootCause ? `${d} · root cause` : op.candidateRank !== undefined ? `${d} · #${op.candidateRank}` : d;
+  }
+  return op.incident ? `${formatMs(op.incident.selfPerTraceMs)} self/trace` : '';
+}
+
+function opTooltip(op: OpSummary, diff: boolean): string {
+  const lines = [`${op.service} › ${op.name}`];
+  if (diff) {
+    lines.push(`Δ self time per trace: ${formatDeltaMs(op.deltaSelfMs)}`, `Δ total time per trace: ${formatDeltaMs(op.deltaTotalMs)}`);
+    if (op.baseline) lines.push(`baseline p50 ${formatMs(op.baseline.p50Ms)}, p95 ${formatMs(op.baseline.p95Ms)}`);
+    if (op.incident) lines.push(`incident p50 ${formatMs(op.incident.p50Ms)}, p95 ${formatMs(op.incident.p95Ms)}`);
+  } else if (op.incident) {
+    lines.push(`p50 ${formatMs(op.incident.p50Ms)}, p95 ${formatMs(op.incident.p95Ms)}, ${op.incident.calls} calls`);
+  }
+  if (op.source) lines.push(`source: ${op.source.file}:${op.source.line}`);
+  return lines.join('\n');
+}
+
+/**
+ * Runs → services → operations. In diff mode services and operations are sorted by their change
+ * (largest slow-down first); a single run is sorted by self time.
+ */
+export function buildRunsTree(runs: readonly RunDescriptor[], ops: readonly OpSummary[], diff: boolean): TreeNode[] {
+  const byService = new Map<string, OpSummary[]>();
+  for (const op of ops) {
+    let l = byService.get(op.service);
+    if (!l) byService.set(op.service, (l = []));
+    l.push(op);
+  }
+  const weight = (op: OpSummary) => (diff ? op.deltaSelfMs : (op.incident?.selfPerTraceMs ?? 0));
+  const services = [...byService.entries()].map(([service, list]) => {
+    list.sort((a, b) => Number(b.rootCause) - Number(a.rootCause) || weight(b) - weight(a) || a.name.localeCompare(b.name));
+    const total = list.reduce((s, o) => s + weight(o), 0);
+    return { service, list, total, root: list.some((o) => o.rootCause) };
+  });
+  services.sort((a, b) => Number(b.root) - Number(a.root) || b.total - a.total || a.service.localeCompare(b.service));
+  const serviceNodes: TreeNode[] = services.map((s) => ({
+    id: `svc:${s.service}`,
+    label: s.service,
+    description: diff ? formatDeltaMs(s.total) : `${formatMs(s.total)} self/trace`,
+    tooltip: `${s.service}: ${plural(s.list.length, 'operation')}`,
+    icon: 'server-process',
+    color: s.root ? 'errorForeground' : undefined,
+    contextValue: 'traceDoctor.service',
+    children: s.list.map((op) => ({
+      id: `op:${op.key}`,
+      label: op.name,
+      description: opDescription(op, diff),
+      tooltip: opTooltip(op, diff),
+      icon: op.rootCause ? 'flame' : diff && op.deltaSelfMs > 0 ? 'arrow-up' : diff && op.deltaSelfMs < 0 ? 'arrow-down' : 'symbol-event',
+      color: op.rootCause ? 'errorForeground' : undefined,
+      contextValue: op.source ? 'traceDoctor.operation.withSource' : 'traceDoctor.operation',
+      op: { service: op.service, name: op.name, hasSource: !!op.source },
+    })),
+  }));
+  // Services hang under the run they describe: the incident (diff mode: sorted by change) or the single run.
+  const owner = runs.find((r) => r.role === 'incident') ?? runs.find((r) => r.role === 'run') ?? runs[0];
+  return runs.map((r) => {
+    const label = r.files.map(baseName).join(', ');
+    const fileNodes: TreeNode[] = r.files.map((f) => ({
+      id: `file:${r.role}:${f}`,
+      label: baseName(f),
+      description: f,
+      tooltip: f,
+      icon: 'file',
+      contextValue: 'traceDoctor.file',
+      files: [f],
+    }));
+    return {
+      id: `run:${r.role}`,
+      label: r.role === 'run' ? label : `${r.role === 'baseline' ? 'Baseline' : 'Incident'}: ${label}`,
+      description: `${plural(r.spans, 'span')} · ${plural(r.traces, 'trace')}${r.skipped ? ` · ${r.skipped} skipped` : ''}`,
+      tooltip: r.files.join('\n'),
+      icon: r.role === 'baseline' ? 'history' : r.role === 'incident' ? 'flame' : 'file',
+      contextValue: 'traceDoctor.run',
+      files: r.files,
+      children: r === owner ? [...(r.files.length > 1 ? fileNodes : []), ...serviceNodes] : fileNodes,
+    };
+  });
+}
+
+/** Status bar text, e.g. "$(pulse) Trace Doctor: 2 runs · root cause pre-processor". */
+export function statusBarText(runCount: number, rootCause: { service: string; name: string } | null | undefined, loading: boolean): string {
+  if (loading) return '$(sync~spin) Trace Doctor: loading…';
+  if (runCount === 0) return '$(pulse) Trace Doctor';
+  const parts = [`$(pulse) Trace Doctor: ${plural(runCount, 'run')}`];
+  if (rootCause) parts.push(`root cause ${rootCause.service}`);
+  return parts.join(' · ');
+}

@@ -1,0 +1,206 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { NodeStats } from '../../../src/core/aggregate/types';
+import type { DiffNode, DiffTree } from '../../../src/core/diff/types';
+import type { Diagnosis } from '../../../src/core/rca/diagnosis';
+import { escapeMarkdown, formatCallsPerTrace, formatDeltaMs, formatMs, formatPercent, textTable } from '../../../src/extension/format-model';
+import { codeLensTitle, commandUri, hoverMarkdown, parseCommandUri } from '../../../src/extension/hover-model';
+import { attachSourceLinks, buildLineIndex, summarizeAgg, summarizeDiff } from '../../../src/extension/ops-model';
+import { resolveSourcePath } from '../../../src/extension/paths-model';
+import { buildRunPickItems, NO_BASELINE_LABEL, sniffTraceFormat } from '../../../src/extension/quickpick-model';
+import { buildRunsTree, statusBarText } from '../../../src/extension/tree-model';
+
+function stats(p: Partial<NodeStats> & { ms: number }): NodeStats {
+  const { ms, ...rest } = p;
+  return {
+    calls: 1, traces: 1, callsPerTrace: 1, totalMs: ms, selfMs: ms, totalPerTraceMs: ms, selfPerTraceMs: ms,
+    p50Ms: ms, p95Ms: ms, p99Ms: ms, maxMs: ms, errors: 0, ...rest,
+  };
+}
+
+function node(id: number, parent: number, service: string, name: string, b: NodeStats | null, i: NodeStats | null, extra: Partial<DiffNode> = {}): DiffNode {
+  return {
+    id, parent, depth: parent < 0 ? 0 : 1, service, name, kind: 'server', children: [], baseline: b, incident: i,
+    deltaSelfMs: (i?.selfPerTraceMs ?? 0) - (b?.selfPerTraceMs ?? 0),
+    deltaTotalMs: (i?.totalPerTraceMs ?? 0) - (b?.totalPerTraceMs ?? 0), significance: 0.9, ...extra,
+  };
+}
+
+/** The sys4bigml shape: web-server → pre-processor → inference-server; pre-processor's self time 2.6 → 775 ms. */
+function sysTree(): DiffTree {
+  const nodes = [
+    node(0, -1, '', 'all traces', null, null),
+    node(1, 0, 'web-server', 'inference-span', stats({ ms: 30 }), stats({ ms: 40, errors: 0 })),
+    node(2, 1, 'pre-processor', 'preprocess-request', stats({ ms: 2.6 }), stats({ ms: 775.4 }), { source: { file: 'src/pre-processor/preprocessor.py', line: 58 } }),
+    node(3, 2, 'inference-server', 'inference-service-post', stats({ ms: 20 }), stats({ ms: 18, calls: 4, callsPerTrace: 4, errors: 1 })),
+    node(4, 1, 'web-server', 'new-op', null, stats({ ms: 5 })),
+  ];
+  nodes[0]!.children = [1];
+  nodes[1]!.children = [2, 4];
+  nodes[2]!.children = [3];
+  return { nodes, baselineTraces: 1, incidentTraces: 1 };
+}
+
+const diagnosis: Diagnosis = {
+  rootCause: { service: 'pre-processor', name: 'preprocess-request', kind: 'self_time', impactMs: 772, confidence: 0.9, evidence: [], summary: 'self time grew from 2.6 ms to 775 ms' },
+  candidates: [
+    { service: 'pre-processor', name: 'preprocess-request', kind: 'self_time', impactMs: 772, confidence: 0.9, evidence: [], summary: 'self time grew' },
+    { service: 'web-server', name: 'inference-span', kind: 'self_time', impactMs: 10, confidence: 0.3, evidence: [], summary: 'a bit slower' },
+  ],
+  notes: [],
+};
+
+test('formatting', () => {
+  assert.equal(formatMs(2.6), '2.6 ms');
+  assert.equal(formatMs(775.4), '775 ms');
+  assert.equal(formatMs(0.421), '0.42 ms');
+  assert.equal(formatMs(1234), '1.23 s');
+  assert.equal(formatMs(0), '0 ms');
+  assert.equal(formatDeltaMs(772.8), '+773 ms');
+  assert.equal(formatDeltaMs(-3.14), '-3.1 ms');
+  assert.equal(formatCallsPerTrace(1), '1 call/trace');
+  assert.equal(formatCallsPerTrace(2.5), '2.5 calls/trace');
+  assert.equal(formatPercent(0.034), '3.4%');
+  assert.equal(formatPercent(0), '0%');
+  assert.equal(textTable([['a', '1'], ['bbb', '22']], [false, true]), 'a     1\nbbb  22');
+});
+
+test('escapeMarkdown neutralises links, html and command URIs from trace text', () => {
+  const evil = '[x](command:workbench.action.terminal.new) <img src=x> `code` $(flame)';
+  const e = escapeMarkdown(evil);
+  assert.ok(!e.includes('<img'));
+  assert.ok(!e.includes('](command'));
+  assert.ok(!e.includes('$('));
+});
+
+test('summarizeDiff merges call paths per operation, marks the root cause and sorts by change', () => {
+  const ops = summarizeDiff(sysTree(), diagnosis);
+  assert.equal(ops[0]!.name, 'preprocess-request');
+  assert.equal(ops[0]!.rootCause, true);
+  assert.equal(ops[0]!.candidateRank, 1);
+  assert.ok(Math.abs(ops[0]!.deltaP95Ms! - 772.8) < 1e-9);
+  const web = ops.find((o) => o.name === 'inference-span')!;
+  assert.equal(web.candidateRank, 2);
+  assert.equal(web.rootCause, false);
+  const inf = ops.find((o) => o.name === 'inference-service-post')!;
+  assert.equal(inf.incident!.errorRate, 0.25);
+  const nu = ops.find((o) => o.name === 'new-op')!;
+  assert.equal(nu.baseline, null);
+  assert.equal(nu.deltaP95Ms, null);
+  assert.ok(!ops.some((o) => o.name === 'all traces'));
+});
+
+test('summarizeAgg for a single run', () => {
+  const t = sysTree();
+  const agg = { traceCount: 1, nodes: t.nodes.map((n) => ({ id: n.id, parent: n.parent, depth: n.depth, service: n.service, name: n.name, kind: n.kind, children: n.children, stats: n.incident ?? stats({ ms: 0 }) })) };
+  const ops = summarizeAgg(agg);
+  assert.equal(ops[0]!.name, 'preprocess-request');
+  assert.equal(ops[0]!.baseline, null);
+  assert.equal(ops[0]!.rootCause, false);
+});
+
+test('hover markdown: stats of both runs, delta, badge, encoded command links', () => {
+  const ops = summarizeDiff(sysTree(), diagnosis);
+  const md = hoverMarkdown([ops[0]!], 'diff');
+  assert.match(md, /ROOT CAUSE/);
+  assert.match(md, /\| p95 \| 2\.6 ms \| 775 ms \| \+773 ms \|/);
+  assert.match(md, /\| calls \/ trace \| 1 \| 1 \|/);
+  assert.match(md, /\| error rate \| 0% \| 0% \|/);
+  const links = [...md.matchAll(/\]\((command:[^ )]+)/g)].map((m) => parseCommandUri(m[1]!));
+  assert.deepEqual(links, [
+    { command: 'traceDoctor.showInFlameGraph', args: ['pre-processor', 'preprocess-request'] },
+    { command: 'traceDoctor.askInChat', args: ['pre-processor', 'preprocess-request'] },
+  ]);
+  const single = hoverMarkdown([ops[0]!], 'single');
+  assert.match(single, /p50 775 ms · p95 775 ms/);
+  assert.doesNotMatch(single, /baseline/);
+});
+
+test('command URIs survive awkward names', () => {
+  const name = 'GET /a?b=c&d="e" )]';
+  const uri = commandUri('traceDoctor.askInChat', ['svc', name]);
+  assert.ok(!uri.includes(' ') && !uri.includes(')'));
+  assert.deepEqual(parseCommandUri(uri)!.args, ['svc', name]);
+});
+
+test('codelens title', () => {
+  const ops = summarizeDiff(sysTree(), diagnosis);
+  assert.equal(codeLensTitle(ops[0]!, 'diff'), 'preprocess-request · p95 2.6 ms → 775 ms (+773 ms) · 1 call/trace · ROOT CAUSE');
+  const inf = ops.find((o) => o.name === 'inference-service-post')!;
+  assert.equal(codeLensTitle(inf, 'diff'), 'inference-service-post · p95 20 ms → 18 ms (-2 ms) · 4 calls/trace · 25% errors');
+  const nu = ops.find((o) => o.name === 'new-op')!;
+  assert.equal(codeLensTitle(nu, 'diff'), 'new-op · p95 5 ms (new in incident) · 1 call/trace');
+});
+
+test('line index resolves files and orders ops by importance', () => {
+  const ops = summarizeDiff(sysTree(), diagnosis);
+  attachSourceLinks(ops, (service, name) => (name === 'inference-span' ? { file: 'src/pre-processor/preprocessor.py', line: 58 } : undefined));
+  const idx = buildLineIndex(ops, (f) => (f.startsWith('src/') ? '/ws/' + f : undefined));
+  const lines = idx.get('/ws/src/pre-processor/preprocessor.py')!;
+  assert.deepEqual([...lines.keys()], [57]);
+  assert.deepEqual(lines.get(57)!.map((o) => o.name), ['preprocess-request', 'inference-span']);
+});
+
+test('resolveSourcePath: relative, absolute, container paths by suffix, ambiguity', () => {
+  const existing = new Set(['/ws/a/src/pre-processor/preprocessor.py', '/ws/a/src/web-server/web_server.py', '/ws/a/x/util.py', '/ws/a/y/util.py']);
+  const env = {
+    folders: ['/ws/a'],
+    exists: (p: string) => existing.has(p),
+    files: [...existing].map((p) => ({ folder: '/ws/a', rel: p.slice('/ws/a/'.length) })),
+  };
+  assert.equal(resolveSourcePath('src/pre-processor/preprocessor.py', env), '/ws/a/src/pre-processor/preprocessor.py');
+  assert.equal(resolveSourcePath('./src/web-server/../web-server/web_server.py', env), '/ws/a/src/web-server/web_server.py');
+  assert.equal(resolveSourcePath('/ws/a/x/util.py', env), '/ws/a/x/util.py');
+  assert.equal(resolveSourcePath('/app/pre-processor/preprocessor.py', env), '/ws/a/src/pre-processor/preprocessor.py');
+  assert.equal(resolveSourcePath('/app/util.py', env), undefined, 'two util.py: ambiguous');
+  assert.equal(resolveSourcePath('/app/y/util.py', env), '/ws/a/y/util.py');
+  assert.equal(resolveSourcePath('nothing.py', env), undefined);
+});
+
+test('sniffTraceFormat on the public fixtures and non-trace JSON', async () => {
+  const { readFileSync } = await import('node:fs');
+  const head = (p: string) => readFileSync('test/fixtures/public/' + p).subarray(0, 1024).toString('utf8');
+  assert.equal(sniffTraceFormat(head('sys4bigml/normal-traces-minified-1.json')), 'jaeger');
+  assert.equal(sniffTraceFormat(head('otlp-proto/trace.json')), 'otlp');
+  assert.equal(sniffTraceFormat(head('jaeger/api_v3/GetTrace.json')), 'jaeger-api-v3');
+  assert.equal(sniffTraceFormat(head('zipkin/yelp.json')), 'zipkin');
+  assert.equal(sniffTraceFormat(head('otel-go-instrumentation/nethttp/traces-orig.json')), 'otlp');
+  assert.equal(sniffTraceFormat('{"resourceSpans":[]}\n{"resourceSpans":[]}\n'), 'otlp-jsonl');
+  assert.equal(sniffTraceFormat(readFileSync('package.json', 'utf8').slice(0, 1024)), null);
+  assert.equal(sniffTraceFormat(readFileSync('tsconfig.json', 'utf8').slice(0, 1024)), null);
+  assert.equal(sniffTraceFormat('\u0000\u0001binary'), null);
+});
+
+test('run pick items: role hints first, baseline offers automatic split and excludes the incident', () => {
+  const files = [
+    { path: '/w/normal-traces.json', rel: 'd/normal-traces.json', format: 'jaeger' as const, mtime: 2, size: 3485 },
+    { path: '/w/spiked-traces.json', rel: 'd/spiked-traces.json', format: 'jaeger' as const, mtime: 1, size: 6436 },
+    { path: '/w/other.json', rel: 'other.json', format: 'otlp' as const, mtime: 3 },
+  ];
+  const inc = buildRunPickItems(files, 'incident');
+  assert.deepEqual(inc.map((i) => i.value), ['/w/spiked-traces.json', '/w/other.json', '/w/normal-traces.json']);
+  assert.equal(inc[0]!.description, 'd');
+  assert.match(inc[0]!.detail!, /Jaeger JSON · 6\.3 KB/);
+  const base = buildRunPickItems(files, 'baseline', '/w/spiked-traces.json');
+  assert.equal(base[0]!.label, NO_BASELINE_LABEL);
+  assert.equal(base[0]!.value, null);
+  assert.deepEqual(base.slice(1).map((i) => i.value), ['/w/normal-traces.json', '/w/other.json']);
+});
+
+test('runs tree and status bar', () => {
+  const ops = summarizeDiff(sysTree(), diagnosis);
+  const runs = [
+    { role: 'baseline' as const, files: ['/w/normal.json'], spans: 3, traces: 1, services: 3, skipped: 0 },
+    { role: 'incident' as const, files: ['/w/spiked.json'], spans: 7, traces: 1, services: 3, skipped: 2 },
+  ];
+  const tree = buildRunsTree(runs, ops, true);
+  assert.deepEqual(tree.map((n) => n.label), ['Baseline: normal.json', 'Incident: spiked.json']);
+  assert.match(tree[1]!.description!, /7 spans · 1 trace · 2 skipped/);
+  const svcs = tree[1]!.children!;
+  assert.equal(svcs[0]!.label, 'pre-processor');
+  assert.equal(svcs[0]!.children![0]!.description, '+773 ms · root cause');
+  assert.equal(svcs[0]!.children![0]!.contextValue, 'traceDoctor.operation.withSource');
+  assert.deepEqual(svcs[1]!.children!.map((c) => c.label), ['inference-span', 'new-op']);
+  assert.equal(statusBarText(2, { service: 'pre-processor', name: 'x' }, false), '$(pulse) Trace Doctor: 2 runs · root cause pre-processor');
+  assert.equal(statusBarText(0, null, false), '$(pulse) Trace Doctor');
+});
