@@ -1,2 +1,3 @@
 // One import per command file; each file calls register(...) from ../registry.
+import './serve';
 export {};

@@ -1,0 +1,101 @@
+/**
+ * OTLP/JSON request bodies for the receiver: parse, check the structure, count and vet spans, and produce the single
+ * JSON Lines line to store — the raw body itself whenever every span is accepted (no re-serialisation).
+ */
+import { badIds } from './proto';
+
+export class BadRequest extends Error {}
+
+export interface JsonIngest {
+  /** the parsed request (rejected spans removed) */
+  request: { resourceSpans?: unknown[] };
+  /** the line to write (no '\n' inside) */
+  line: Buffer;
+  accepted: number;
+  rejected: number;
+  firstError: string;
+}
+
+function describeSyntaxError(e: Error, body: Buffer): string {
+  const m = /position (\d+)/.exec(e.message);
+  if (m) {
+    const pos = Number(m[1]);
+    const text = body.toString('utf8', 0, Math.min(body.length, pos));
+    const line = text.split('\n').length;
+    return `invalid JSON at byte ${pos} (line ${line}): ${e.message}`;
+  }
+  return `invalid JSON: ${e.message}`;
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * @param body the (decompressed) request body; it is modified in place (newline bytes → spaces) to make it one line.
+ */
+export function ingestJson(body: Buffer): JsonIngest {
+  let start = 0;
+  if (body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) start = 3; // UTF-8 BOM
+  const view = start ? body.subarray(start) : body;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(view.toString('utf8'));
+  } catch (e) {
+    throw new BadRequest(describeSyntaxError(e as Error, view));
+  }
+  if (!isObj(parsed)) throw new BadRequest('expected an OTLP/JSON ExportTraceServiceRequest object ({"resourceSpans":[…]})');
+  if ('resource_spans' in parsed && !('resourceSpans' in parsed)) {
+    throw new BadRequest('OTLP/JSON field names are lowerCamelCase: expected "resourceSpans", got "resource_spans"');
+  }
+  const rsList = parsed.resourceSpans;
+  if (rsList === undefined || rsList === null) return { request: parsed, line: Buffer.alloc(0), accepted: 0, rejected: 0, firstError: '' };
+  if (!Array.isArray(rsList)) throw new BadRequest('"resourceSpans" must be an array');
+
+  let accepted = 0;
+  let rejected = 0;
+  let firstError = '';
+  for (let r = 0; r < rsList.length; r++) {
+    const rs = rsList[r];
+    if (!isObj(rs)) throw new BadRequest(`resourceSpans[${r}] must be an object`);
+    const ssList = rs.scopeSpans;
+    if (ssList === undefined || ssList === null) continue;
+    if (!Array.isArray(ssList)) throw new BadRequest(`resourceSpans[${r}].scopeSpans must be an array`);
+    for (let s = 0; s < ssList.length; s++) {
+      const ss = ssList[s];
+      if (!isObj(ss)) throw new BadRequest(`resourceSpans[${r}].scopeSpans[${s}] must be an object`);
+      const spans = ss.spans;
+      if (spans === undefined || spans === null) continue;
+      if (!Array.isArray(spans)) throw new BadRequest(`resourceSpans[${r}].scopeSpans[${s}].spans must be an array`);
+      for (let i = 0; i < spans.length; i++) {
+        const sp = spans[i];
+        if (!isObj(sp)) throw new BadRequest(`resourceSpans[${r}].scopeSpans[${s}].spans[${i}] must be an object`);
+        const why = badIds(sp.traceId, sp.spanId);
+        if (why) {
+          rejected++;
+          if (!firstError) firstError = `span '${typeof sp.name === 'string' ? sp.name : ''}': ${why}`;
+        } else accepted++;
+      }
+    }
+  }
+
+  if (rejected === 0) {
+    // One line: inside valid JSON, CR/LF can only be insignificant whitespace (strings escape them).
+    for (let i = view.indexOf(10); i !== -1; i = view.indexOf(10, i + 1)) view[i] = 32;
+    for (let i = view.indexOf(13); i !== -1; i = view.indexOf(13, i + 1)) view[i] = 32;
+    return { request: parsed, line: view, accepted, rejected, firstError };
+  }
+
+  // Slow path: drop rejected spans (and containers left empty) and re-serialise.
+  const keptRs: unknown[] = [];
+  for (const rs of rsList as Record<string, unknown>[]) {
+    const keptSs: unknown[] = [];
+    for (const ss of (rs.scopeSpans as Record<string, unknown>[] | undefined) ?? []) {
+      const spans = ((ss.spans as Record<string, unknown>[] | undefined) ?? []).filter((sp) => !badIds(sp.traceId, sp.spanId));
+      if (spans.length > 0) keptSs.push({ ...ss, spans });
+    }
+    if (keptSs.length > 0) keptRs.push({ ...rs, scopeSpans: keptSs });
+  }
+  const request = { ...parsed, resourceSpans: keptRs };
+  return { request, line: accepted > 0 ? Buffer.from(JSON.stringify(request)) : Buffer.alloc(0), accepted, rejected, firstError };
+}

@@ -1,0 +1,204 @@
+/**
+ * Rotating OTLP JSON Lines writer: one ExportTraceServiceRequest per line, appended with group commit.
+ *
+ * - Every start opens a NEW file (`traces-<UTC time>-<pid>-<seq>.jsonl`, created with O_EXCL), so a restart never
+ *   touches, truncates or interleaves with what an earlier run wrote: nothing is lost across restarts.
+ * - append() resolves only once write(2) returned for that line, so a 200 sent after it means the data is in the OS
+ *   (a crash of this process loses nothing). fsync runs every `fsyncIntervalMs`, on rotation and on close
+ *   (`fsync: 'always'` fsyncs each group before resolving, for power-loss safety at some throughput cost).
+ * - A file is rotated when the next line would take it past `maxFileBytes` (a line is never split across files).
+ * - Concurrent appends are batched into one writev (group commit); a failed write rejects the batch (the receiver
+ *   answers 503 so the exporter retries) and the writer moves on to a fresh file.
+ */
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+
+export interface JsonlWriterOptions {
+  dir: string;
+  /** rotate when a file would exceed this many bytes (default 64 MiB) */
+  maxFileBytes?: number;
+  /** 'interval' (default): fsync every fsyncIntervalMs; 'always': before each append resolves; 'never' */
+  fsync?: 'interval' | 'always' | 'never';
+  fsyncIntervalMs?: number;
+  /** file name prefix (default 'traces') */
+  prefix?: string;
+}
+
+interface Pending {
+  buf: Buffer;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+const NL = Buffer.from('\n');
+
+function stamp(d = new Date()): string {
+  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+export class RotatingJsonlWriter {
+  readonly dir: string;
+  private readonly maxFileBytes: number;
+  private readonly fsyncMode: 'interval' | 'always' | 'never';
+  private readonly prefix: string;
+  private fh: fsp.FileHandle | null = null;
+  private path = '';
+  private size = 0;
+  private seq = 0;
+  private dirty = false;
+  private queue: Pending[] = [];
+  private writing = false;
+  private closed = false;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly allFiles: string[] = [];
+  private drainWaiters: (() => void)[] = [];
+  /** lines and bytes written so far */
+  lines = 0;
+  bytes = 0;
+
+  constructor(opts: JsonlWriterOptions) {
+    this.dir = opts.dir;
+    this.maxFileBytes = opts.maxFileBytes ?? 64 * 1024 * 1024;
+    this.fsyncMode = opts.fsync ?? 'interval';
+    this.prefix = opts.prefix ?? 'traces';
+    if (this.fsyncMode === 'interval') {
+      this.timer = setInterval(() => void this.syncIfDirty(), opts.fsyncIntervalMs ?? 1000);
+      this.timer.unref();
+    }
+  }
+
+  /** Files written by this writer, oldest first. */
+  get files(): readonly string[] {
+    return this.allFiles;
+  }
+  get currentFile(): string {
+    return this.path;
+  }
+
+  /** Create the directory and the first file (so a bad --out fails at start, not at the first request). */
+  async open(): Promise<void> {
+    await fsp.mkdir(this.dir, { recursive: true });
+    await this.openNext();
+  }
+
+  private async openNext(): Promise<void> {
+    for (;;) {
+      const p = join(this.dir, `${this.prefix}-${stamp()}-${process.pid}-${String(this.seq++).padStart(4, '0')}.jsonl`);
+      try {
+        this.fh = await fsp.open(p, 'wx'); // O_EXCL: never reuse an existing file
+        this.path = p;
+        this.size = 0;
+        this.allFiles.push(p);
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+    }
+  }
+
+  private async closeCurrent(): Promise<void> {
+    const fh = this.fh;
+    this.fh = null;
+    if (!fh) return;
+    try {
+      if (this.dirty && this.fsyncMode !== 'never') await fh.sync();
+    } finally {
+      this.dirty = false;
+      await fh.close();
+    }
+  }
+
+  private async syncIfDirty(): Promise<void> {
+    if (!this.dirty || !this.fh || this.writing) return;
+    this.dirty = false;
+    try {
+      await this.fh.sync();
+    } catch {
+      this.dirty = true;
+    }
+  }
+
+  /**
+   * Append one line (must not contain '\n'; a trailing newline is added). Resolves once written to the OS.
+   */
+  append(line: Buffer | string): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('writer is closed'));
+    const buf = typeof line === 'string' ? Buffer.from(line) : line;
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ buf, resolve, reject });
+      if (!this.writing) void this.flushLoop();
+    });
+  }
+
+  private async flushLoop(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.queue.length > 0) {
+        // take a batch that fits in the current file (at least one line)
+        if (!this.fh) await this.openNext();
+        const batch: Pending[] = [];
+        let batchBytes = 0;
+        while (this.queue.length > 0) {
+          const n = this.queue[0]!.buf.length + 1;
+          if (batch.length > 0 && this.size + batchBytes + n > this.maxFileBytes) break;
+          if (batch.length === 0 && this.size > 0 && this.size + n > this.maxFileBytes) {
+            await this.closeCurrent();
+            await this.openNext();
+          }
+          batch.push(this.queue.shift()!);
+          batchBytes += n;
+          if (batch.length >= 512) break;
+        }
+        try {
+          const bufs: Buffer[] = [];
+          for (const p of batch) bufs.push(p.buf, NL);
+          await writeAll(this.fh!, bufs, batchBytes);
+          this.size += batchBytes;
+          this.bytes += batchBytes;
+          this.lines += batch.length;
+          this.dirty = true;
+          if (this.fsyncMode === 'always') {
+            await this.fh!.sync();
+            this.dirty = false;
+          }
+          for (const p of batch) p.resolve();
+        } catch (e) {
+          for (const p of batch) p.reject(e as Error);
+          // the file may now end in a torn line: continue in a fresh file
+          try {
+            await this.closeCurrent();
+          } catch {
+            /* already failing */
+          }
+        }
+      }
+    } finally {
+      this.writing = false;
+      const w = this.drainWaiters;
+      this.drainWaiters = [];
+      for (const f of w) f();
+    }
+  }
+
+  /** Wait for queued lines, fsync and close. Further appends are rejected. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    if (this.writing) await new Promise<void>((r) => this.drainWaiters.push(r));
+    await this.closeCurrent();
+  }
+}
+
+async function writeAll(fh: fsp.FileHandle, bufs: Buffer[], total: number): Promise<void> {
+  let { bytesWritten } = await fh.writev(bufs);
+  if (bytesWritten === total) return;
+  // short write (rare for regular files): write the remainder
+  const rest = Buffer.concat(bufs).subarray(bytesWritten);
+  let off = 0;
+  while (off < rest.length) {
+    const r = await fh.write(rest, off, rest.length - off);
+    if (r.bytesWritten <= 0) throw new Error('short write');
+    off += r.bytesWritten;
+  }
+  bytesWritten = total;
+}
