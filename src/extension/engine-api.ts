@@ -1,0 +1,60 @@
+/**
+ * What the extension needs from the engine (A's loader, B's aggregate/diff/diagnose and source-link index).
+ * extension.ts injects the real implementation (./engine.ts); tests may inject fakes. No `vscode` import.
+ */
+import type { AggTree } from '../core/aggregate/types';
+import type { DiffTree } from '../core/diff/types';
+import type { SpanTable } from '../core/model/span-table';
+import type { Diagnosis, SourceLink } from '../core/rca/diagnosis';
+
+/** Mirrors A's LoadedRun (src/sources/file.ts). */
+export interface LoadedRunLike {
+  model: SpanTable;
+  files: string[];
+  formats: string[];
+  skipped: number;
+  issues: { message: string; file?: string; line?: number; offset?: number }[] | readonly unknown[];
+}
+
+export interface LoadOptions {
+  signal?: AbortSignal;
+  /** 0..1 fraction or a message, when the loader reports progress */
+  onProgress?: (p: { fraction?: number; message?: string }) => void;
+}
+
+export interface RunStats {
+  spans: number;
+  traces: number;
+  services: number;
+  operations: number;
+  skipped: number;
+  errors: number;
+  /** ISO times, when known */
+  start?: string;
+  end?: string;
+  spansPerService: { service: string; spans: number }[];
+}
+
+export interface DiffResult {
+  diff: DiffTree;
+  diagnosis: Diagnosis;
+  baselineAgg: AggTree;
+  incidentAgg: AggTree;
+}
+
+export interface SourceResolver {
+  /** source link for an operation (span name → file/line from the workspace scan and span attributes) */
+  (service: string, name: string): SourceLink | undefined;
+}
+
+export interface EngineApi {
+  load(paths: string[], opts?: LoadOptions): Promise<LoadedRunLike>;
+  stats(run: LoadedRunLike): RunStats;
+  aggregate(model: SpanTable): AggTree;
+  /** baseline vs incident */
+  compare(baseline: SpanTable, incident: SpanTable): DiffResult;
+  /** one run split automatically into a normal and a slow part */
+  diagnoseSingle(incident: SpanTable): DiffResult;
+  /** build the workspace source-link index (span names found in code + code.* attributes of the models) */
+  sourceResolver(workspaceFolders: string[], models: SpanTable[], signal?: AbortSignal): Promise<SourceResolver>;
+}

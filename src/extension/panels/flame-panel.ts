@@ -1,0 +1,191 @@
+import * as vscode from 'vscode';
+import { revealOperationSource } from '../navigation';
+import type { LoadRequest, TraceSession, TraceSnapshot } from '../state';
+import { buildWebviewHtml, webviewOptions } from '../webview-html';
+import { toFlameData, parseWebviewMessage, type HostToFlame } from './flame-protocol';
+
+export interface FlameHostDeps {
+  session: TraceSession;
+  extensionUri: vscode.Uri;
+  askInChat(service: string, name: string): unknown;
+  log: vscode.LogOutputChannel;
+}
+
+/**
+ * Binds one WebviewPanel to the flame-graph bundle: HTML with a strict CSP, model posted after `ready` and on every
+ * session change that `accept` lets through, webview messages handled (go to source, ask in chat).
+ */
+export class FlameView implements vscode.Disposable {
+  private ready = false;
+  private pending: HostToFlame[] = [];
+  private shown: TraceSnapshot | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly deps: FlameHostDeps,
+    /** which session snapshots this view shows (the custom editor only shows its own file) */
+    private readonly accept: (s: TraceSnapshot) => boolean = () => true,
+  ) {
+    const webview = panel.webview;
+    webview.options = webviewOptions(deps.extensionUri);
+    webview.html = buildWebviewHtml(webview, deps.extensionUri, {
+      title: 'Trace Doctor: Flame Graph',
+      script: 'dist/webview/flame.js',
+      styles: ['media/flame.css'],
+      bodyAttributes: { 'data-view': 'flame' },
+    });
+    this.disposables.push(
+      webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
+      deps.session.onDidChange((s) => {
+        if (s.mode === 'none' || this.accept(s)) this.show(s);
+      }),
+    );
+    const cur = deps.session.snapshot;
+    if (cur.mode !== 'none' && this.accept(cur)) this.shown = cur;
+  }
+
+  /** The snapshot currently drawn (or about to be, once the webview is ready). */
+  get snapshot(): TraceSnapshot | undefined {
+    return this.shown;
+  }
+
+  show(s: TraceSnapshot): void {
+    this.shown = s;
+    this.post({ type: 'setData', data: toFlameData(s) });
+  }
+
+  /** Select (and zoom to) an operation. */
+  focus(service: string, name: string): void {
+    this.post({ type: 'focus', service, name });
+  }
+
+  private post(m: HostToFlame): void {
+    if (!this.ready) {
+      // Only the newest setData matters; keep other messages in order.
+      if (m.type === 'setData') this.pending = this.pending.filter((p) => p.type !== 'setData');
+      this.pending.push(m);
+      return;
+    }
+    void this.panel.webview.postMessage(m);
+  }
+
+  private onMessage(raw: unknown): void {
+    const m = parseWebviewMessage(raw);
+    if (!m) {
+      this.deps.log.warn(`flame webview: ignored malformed message ${safeJson(raw)}`);
+      return;
+    }
+    switch (m.type) {
+      case 'ready': {
+        this.ready = true;
+        const queued = this.pending;
+        this.pending = [];
+        if (!queued.some((q) => q.type === 'setData')) {
+          void this.panel.webview.postMessage({ type: 'setData', data: toFlameData(this.shown ?? this.deps.session.snapshot) } satisfies HostToFlame);
+        }
+        for (const q of queued) void this.panel.webview.postMessage(q);
+        break;
+      }
+      case 'openSource':
+        void revealOperationSource(this.shown ?? this.deps.session.snapshot, m.service, m.name, m.source);
+        break;
+      case 'askInChat':
+        void this.deps.askInChat(m.service, m.name);
+        break;
+      case 'error':
+        this.deps.log.error(`flame webview: ${m.message}`);
+        break;
+    }
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+/** The single "Trace Doctor: Flame Graph" panel that follows the session (createOrShow + serializer revive). */
+export class FlamePanel implements vscode.Disposable {
+  static readonly viewType = 'traceDoctor.flame';
+  static current: FlamePanel | undefined;
+
+  private readonly disposables: vscode.Disposable[] = [];
+
+  static createOrShow(deps: FlameHostDeps, column?: vscode.ViewColumn): FlamePanel {
+    const col = column ?? (vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active);
+    if (FlamePanel.current) {
+      FlamePanel.current.view.panel.reveal(col, true);
+      return FlamePanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(FlamePanel.viewType, 'Trace Doctor: Flame Graph', { viewColumn: col, preserveFocus: true }, {
+      ...webviewOptions(deps.extensionUri),
+      retainContextWhenHidden: true,
+    });
+    return (FlamePanel.current = new FlamePanel(panel, deps));
+  }
+
+  static revive(panel: vscode.WebviewPanel, deps: FlameHostDeps): FlamePanel {
+    FlamePanel.current?.dispose();
+    return (FlamePanel.current = new FlamePanel(panel, deps));
+  }
+
+  readonly view: FlameView;
+
+  private constructor(panel: vscode.WebviewPanel, deps: FlameHostDeps) {
+    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'activity.svg');
+    this.view = new FlameView(panel, deps);
+    this.updateTitle(deps.session.snapshot);
+    this.disposables.push(
+      this.view,
+      deps.session.onDidChange((s) => this.updateTitle(s)),
+      panel.onDidDispose(() => this.dispose()),
+    );
+  }
+
+  private updateTitle(s: TraceSnapshot): void {
+    const t = s.mode === 'diff' ? 'Trace Doctor: Diff Flame Graph' : s.mode === 'single' ? 'Trace Doctor: Flame Graph' : 'Trace Doctor: Flame Graph (no traces)';
+    this.view.panel.title = t;
+  }
+
+  dispose(): void {
+    if (FlamePanel.current === this) FlamePanel.current = undefined;
+    const panel = this.view.panel;
+    for (const d of this.disposables.splice(0)) d.dispose();
+    panel.dispose();
+  }
+}
+
+/** Key in workspaceState where the last load request is kept, so a restored panel can load the same runs again. */
+export const LAST_REQUEST_KEY = 'traceDoctor.lastRequest';
+
+export function isLoadRequest(v: unknown): v is LoadRequest {
+  if (!v || typeof v !== 'object') return false;
+  const o = v as Record<string, unknown>;
+  const strs = (a: unknown) => Array.isArray(a) && a.length > 0 && a.every((x) => typeof x === 'string');
+  return (o.kind === 'single' || o.kind === 'diagnose') && strs(o.incident) && (o.baseline === undefined || strs(o.baseline));
+}
+
+/** Restores the flame panel after a window reload: re-creates the host and loads the persisted runs again. */
+export class FlamePanelSerializer implements vscode.WebviewPanelSerializer {
+  constructor(
+    private readonly deps: FlameHostDeps,
+    private readonly memento: vscode.Memento,
+    private readonly reload: (req: LoadRequest) => Promise<unknown>,
+  ) {}
+
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    FlamePanel.revive(panel, this.deps);
+    if (this.deps.session.snapshot.mode !== 'none') return;
+    const fromState = state && typeof state === 'object' ? (state as { request?: unknown }).request : undefined;
+    const req = isLoadRequest(fromState) ? fromState : this.memento.get<unknown>(LAST_REQUEST_KEY);
+    if (isLoadRequest(req)) await this.reload(req);
+  }
+}
+
+function safeJson(v: unknown): string {
+  try {
+    return JSON.stringify(v)?.slice(0, 200) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}

@@ -1,0 +1,264 @@
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import type { AggTree } from '../core/aggregate/types';
+import type { DiffTree } from '../core/diff/types';
+import type { Diagnosis } from '../core/rca/diagnosis';
+import type { EngineApi, LoadedRunLike, RunStats, SourceResolver } from './engine-api';
+import { attachSourceLinks, buildLineIndex, summarizeAgg, summarizeDiff, type OpSummary } from './ops-model';
+import { resolveSourcePath, toPosix, type PathEnv } from './paths-model';
+import { TRACE_FILE_EXCLUDE } from './quickpick-model';
+import type { RunDescriptor } from './tree-model';
+
+export type SessionMode = 'none' | 'single' | 'diff';
+
+export interface LoadedSide {
+  role: 'baseline' | 'incident' | 'run';
+  /** what the user asked for (files, directories or URLs) */
+  paths: string[];
+  run: LoadedRunLike;
+  stats: RunStats;
+  agg: AggTree;
+}
+
+/** Everything the surfaces show; replaced as a whole on every change (never mutated after publication). */
+export interface TraceSnapshot {
+  version: number;
+  mode: SessionMode;
+  /** 'single': only `incident` (role 'run'). 'diff': incident + baseline, or incident alone when autoSplit. */
+  baseline?: LoadedSide;
+  incident?: LoadedSide;
+  autoSplit: boolean;
+  diff?: DiffTree;
+  diagnosis?: Diagnosis | null;
+  /** baseline/incident aggregated trees of the diff (auto-split halves included) */
+  ops: OpSummary[];
+  /** absolute fs path → 0-based line → operations opened there */
+  lineIndex: Map<string, Map<number, OpSummary[]>>;
+}
+
+export interface LoadRequest {
+  kind: 'single' | 'diagnose';
+  incident: string[];
+  baseline?: string[];
+}
+
+export interface ProgressSink {
+  report(value: { message?: string; increment?: number }): void;
+}
+
+const EMPTY: TraceSnapshot = { version: 0, mode: 'none', autoSplit: false, ops: [], lineIndex: new Map() };
+
+/** Thrown when a newer load replaced this one, or the user cancelled. */
+export class LoadCancelled extends Error {
+  constructor() {
+    super('Loading cancelled');
+  }
+}
+
+/**
+ * The one state object of the extension: the loaded runs, the engine's trees and diagnosis, and the source-line
+ * index read by hovers, CodeLens, decorations, the runs tree, the status bar and the flame panel.
+ */
+export class TraceSession implements vscode.Disposable {
+  private snap: TraceSnapshot = EMPTY;
+  private request: LoadRequest | undefined;
+  private generation = 0;
+  private _loading = 0;
+  private readonly _onDidChange = new vscode.EventEmitter<TraceSnapshot>();
+  private readonly _onDidChangeLoading = new vscode.EventEmitter<boolean>();
+  /** fires with the new snapshot after every load, reload and close */
+  readonly onDidChange = this._onDidChange.event;
+  readonly onDidChangeLoading = this._onDidChangeLoading.event;
+
+  constructor(
+    private readonly engine: EngineApi,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  get snapshot(): TraceSnapshot {
+    return this.snap;
+  }
+  get loading(): boolean {
+    return this._loading > 0;
+  }
+  get lastRequest(): LoadRequest | undefined {
+    return this.request;
+  }
+  /** every file (or directory) the loaded runs came from */
+  get loadedPaths(): string[] {
+    const s = this.snap;
+    return [...(s.baseline?.run.files ?? []), ...(s.incident?.run.files ?? [])];
+  }
+
+  /** Load runs as requested, compute trees + diagnosis + source links, then publish. */
+  async load(req: LoadRequest, token?: vscode.CancellationToken, progress?: ProgressSink): Promise<TraceSnapshot> {
+    const gen = ++this.generation;
+    const abort = new AbortController();
+    const sub = token?.onCancellationRequested(() => abort.abort());
+    this.setLoading(+1);
+    try {
+      const check = () => {
+        if (abort.signal.aborted || gen !== this.generation) throw new LoadCancelled();
+      };
+      const loadSide = async (role: LoadedSide['role'], paths: string[], share: number): Promise<LoadedSide> => {
+        progress?.report({ message: `reading ${role === 'run' ? 'traces' : role} (${paths.map(baseName).join(', ')})` });
+        let last = 0;
+        const run = await this.engine.load(paths, {
+          signal: abort.signal,
+          onProgress: (p) => {
+            if (p.fraction !== undefined && p.fraction > last) {
+              progress?.report({ increment: (p.fraction - last) * share, message: p.message });
+              last = p.fraction;
+            }
+          },
+        });
+        if (last < 1) progress?.report({ increment: (1 - last) * share });
+        check();
+        const stats = this.engine.stats(run);
+        for (const issue of run.issues.slice(0, 20)) this.log.warn(`${role}: ${describeIssue(issue)}`);
+        if (run.skipped > 0) this.log.warn(`${role}: ${run.skipped} lines/spans skipped while reading ${paths.join(', ')}`);
+        return { role, paths, run, stats, agg: this.engine.aggregate(run.model) };
+      };
+
+      let next: TraceSnapshot;
+      if (req.kind === 'single') {
+        const incident = await loadSide('run', req.incident, 80);
+        progress?.report({ message: 'linking spans to source' });
+        const ops = summarizeAgg(incident.agg);
+        next = { version: 0, mode: 'single', incident, autoSplit: false, ops, lineIndex: new Map() };
+      } else {
+        const share = req.baseline ? 40 : 70;
+        const baseline = req.baseline ? await loadSide('baseline', req.baseline, share) : undefined;
+        const incident = await loadSide('incident', req.incident, share);
+        progress?.report({ message: 'diagnosing' });
+        const r = baseline ? this.engine.compare(baseline.run.model, incident.run.model) : this.engine.diagnoseSingle(incident.run.model);
+        check();
+        const ops = summarizeDiff(r.diff, r.diagnosis);
+        next = {
+          version: 0,
+          mode: 'diff',
+          baseline,
+          incident,
+          autoSplit: !baseline,
+          diff: r.diff,
+          diagnosis: r.diagnosis,
+          ops,
+          lineIndex: new Map(),
+        };
+      }
+      progress?.report({ message: 'linking spans to source' });
+      await this.linkSources(next, abort.signal);
+      check();
+      this.request = req;
+      this.publish(next);
+      return this.snap;
+    } catch (e) {
+      if (abort.signal.aborted || gen !== this.generation) throw new LoadCancelled();
+      throw e;
+    } finally {
+      sub?.dispose();
+      this.setLoading(-1);
+    }
+  }
+
+  /** Load the last request again (files changed on disk, or the user asked). No-op when nothing is loaded. */
+  async reload(token?: vscode.CancellationToken, progress?: ProgressSink): Promise<TraceSnapshot | undefined> {
+    if (!this.request) return undefined;
+    return this.load(this.request, token, progress);
+  }
+
+  /** Recompute the line index (workspace folders changed, files created). */
+  async relink(): Promise<void> {
+    if (this.snap.mode === 'none') return;
+    const next = { ...this.snap, ops: this.snap.ops.map((o) => ({ ...o })) };
+    await this.linkSources(next);
+    this.publish(next);
+  }
+
+  close(): void {
+    this.generation++;
+    this.request = undefined;
+    this.publish({ ...EMPTY });
+  }
+
+  /** The runs as the tree model and status bar describe them. */
+  runDescriptors(): RunDescriptor[] {
+    const out: RunDescriptor[] = [];
+    for (const side of [this.snap.baseline, this.snap.incident]) {
+      if (!side) continue;
+      out.push({
+        role: side.role,
+        files: side.paths,
+        spans: side.stats.spans,
+        traces: side.stats.traces,
+        services: side.stats.services,
+        skipped: side.stats.skipped,
+      });
+    }
+    return out;
+  }
+
+  private async linkSources(next: TraceSnapshot, signal?: AbortSignal): Promise<void> {
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => toPosix(f.uri.fsPath));
+    const models = [next.baseline?.run.model, next.incident?.run.model].filter((m) => !!m);
+    let resolver: SourceResolver | undefined;
+    try {
+      resolver = await this.engine.sourceResolver(folders, models, signal);
+    } catch (e) {
+      this.log.warn(`source links: ${(e as Error).message}`);
+    }
+    if (resolver) attachSourceLinks(next.ops, resolver);
+    const env: PathEnv = { folders, exists: (p) => isFile(p) };
+    const direct = (f: string) => resolveSourcePath(f, env);
+    // Paths that don't resolve directly (e.g. /app/x.py from a container) are matched by suffix against the workspace.
+    if (next.ops.some((o) => o.source && !direct(o.source.file)) && folders.length > 0) {
+      const uris = await vscode.workspace.findFiles('**/*', TRACE_FILE_EXCLUDE, 50_000);
+      env.files = uris.flatMap((u) => {
+        const p = toPosix(u.fsPath);
+        const folder = folders.find((f) => p.startsWith(f + '/'));
+        return folder ? [{ folder, rel: p.slice(folder.length + 1) }] : [];
+      });
+    }
+    next.lineIndex = buildLineIndex(next.ops, (f) => resolveSourcePath(f, env));
+  }
+
+  private publish(next: TraceSnapshot): void {
+    this.snap = { ...next, version: this.snap.version + 1 };
+    this._onDidChange.fire(this.snap);
+  }
+
+  private setLoading(d: number): void {
+    const was = this.loading;
+    this._loading += d;
+    if (was !== this.loading) this._onDidChangeLoading.fire(this.loading);
+  }
+
+  dispose(): void {
+    this._onDidChange.dispose();
+    this._onDidChangeLoading.dispose();
+  }
+}
+
+function isFile(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function baseName(p: string): string {
+  const i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
+  return i >= 0 ? p.slice(i + 1) : p;
+}
+
+export function describeIssue(issue: unknown): string {
+  if (issue && typeof issue === 'object') {
+    const o = issue as { message?: string; file?: string; line?: number; offset?: number };
+    const where = [o.file, o.line !== undefined ? `line ${o.line}` : undefined, o.offset !== undefined ? `byte ${o.offset}` : undefined]
+      .filter(Boolean)
+      .join(', ');
+    return where ? `${where}: ${o.message ?? ''}` : String(o.message ?? JSON.stringify(issue));
+  }
+  return String(issue);
+}
