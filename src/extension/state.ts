@@ -37,7 +37,8 @@ export interface TraceSnapshot {
 }
 
 export interface LoadRequest {
-  kind: 'single' | 'diagnose';
+  /** 'live': the receiver's live window (incident = ['live']), diagnosed with an automatic split when possible */
+  kind: 'single' | 'diagnose' | 'live';
   incident: string[];
   baseline?: string[];
 }
@@ -69,6 +70,9 @@ export class TraceSession implements vscode.Disposable {
   /** fires with the new snapshot after every load, reload and close */
   readonly onDidChange = this._onDidChange.event;
   readonly onDidChangeLoading = this._onDidChangeLoading.event;
+
+  /** set by the receiver controller while it runs */
+  liveSource: (() => LoadedRunLike) | undefined;
 
   constructor(
     private readonly engine: EngineApi,
@@ -103,7 +107,9 @@ export class TraceSession implements vscode.Disposable {
       const loadSide = async (role: LoadedSide['role'], paths: string[], share: number): Promise<LoadedSide> => {
         progress?.report({ message: `reading ${role === 'run' ? 'traces' : role} (${paths.map(baseName).join(', ')})` });
         let last = 0;
-        const run = await this.engine.load(paths, {
+        const live = req.kind === 'live' ? this.liveSource : undefined;
+        if (req.kind === 'live' && !live) throw new Error('The receiver is not running.');
+        const run = live ? live() : await this.engine.load(paths, {
           signal: abort.signal,
           onProgress: (p) => {
             if (p.fraction !== undefined && p.fraction > last) {
@@ -120,8 +126,19 @@ export class TraceSession implements vscode.Disposable {
         return { role, paths, run, stats, agg: this.engine.aggregate(run.model) };
       };
 
-      let next: TraceSnapshot;
-      if (req.kind === 'single') {
+      let next: TraceSnapshot | undefined;
+      if (req.kind === 'live') {
+        const incident = await loadSide('incident', req.incident, 50);
+        try {
+          const r = this.engine.diagnoseSingle(incident.run.model);
+          next = { version: 0, mode: 'diff', incident, autoSplit: true, diff: r.diff, diagnosis: r.diagnosis, ops: summarizeDiff(r.diff, r.diagnosis), lineIndex: new Map() };
+        } catch (e) {
+          // too few traces to split yet: show the live run on its own
+          this.log.info(`live: no split yet (${(e as Error).message})`);
+          const single: LoadedSide = { ...incident, role: 'run' };
+          next = { version: 0, mode: 'single', incident: single, autoSplit: false, ops: summarizeAgg(single.agg), lineIndex: new Map() };
+        }
+      } else if (req.kind === 'single') {
         const incident = await loadSide('run', req.incident, 80);
         progress?.report({ message: 'linking spans to source' });
         const ops = summarizeAgg(incident.agg);
@@ -147,10 +164,10 @@ export class TraceSession implements vscode.Disposable {
         };
       }
       progress?.report({ message: 'linking spans to source' });
-      await this.linkSources(next, abort.signal);
+      await this.linkSources(next!, abort.signal);
       check();
       this.request = req;
-      this.publish(next);
+      this.publish(next!);
       return this.snap;
     } catch (e) {
       if (abort.signal.aborted || gen !== this.generation) throw new LoadCancelled();

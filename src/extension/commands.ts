@@ -1,0 +1,330 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { askInChat } from './chat-bridge';
+import type { EngineApi } from './engine-api';
+import { FlamePanel, LAST_REQUEST_KEY, type FlameHostDeps } from './panels/flame-panel';
+import { toPosix } from './paths-model';
+import { buildRunPickItems, roleHint, sniffTraceFormat, SNIFF_BYTES, TRACE_FILE_EXCLUDE, TRACE_FILE_GLOB, type PickItem, type TraceFileInfo } from './quickpick-model';
+import type { ReceiverController } from './receiver';
+import { diagnosisMarkdown, diagnosisMessage, statsMessage, statsText } from './report-model';
+import { revealOperationSource } from './navigation';
+import { LoadCancelled, type LoadRequest, type TraceSession, type TraceSnapshot } from './state';
+
+export const COMMANDS = {
+  openTraceFile: 'traceDoctor.openTraceFile',
+  diagnose: 'traceDoctor.diagnose',
+  compareTraces: 'traceDoctor.compareTraces',
+  closeTraces: 'traceDoctor.closeTraces',
+  reload: 'traceDoctor.reload',
+  showFlameGraph: 'traceDoctor.showFlameGraph',
+  showInFlameGraph: 'traceDoctor.showInFlameGraph',
+  goToSource: 'traceDoctor.goToSource',
+  askInChat: 'traceDoctor.askInChat',
+  showReport: 'traceDoctor.showDiagnosisReport',
+  startReceiver: 'traceDoctor.startReceiver',
+  stopReceiver: 'traceDoctor.stopReceiver',
+  showLog: 'traceDoctor.showLog',
+} as const;
+
+export interface CommandContext {
+  ctx: vscode.ExtensionContext;
+  session: TraceSession;
+  engine: EngineApi;
+  log: vscode.LogOutputChannel;
+  flame: FlameHostDeps;
+  receiver: ReceiverController;
+}
+
+/** What "Diagnose Trace" and friends return to a caller of executeCommand (tests). */
+export interface CommandResult {
+  mode: TraceSnapshot['mode'];
+  rootCause: { service: string; name: string } | null;
+  candidates: { service: string; name: string }[];
+  spans: { baseline?: number; incident?: number };
+  linkedLines: number;
+}
+
+function result(s: TraceSnapshot): CommandResult {
+  let linkedLines = 0;
+  for (const lines of s.lineIndex.values()) linkedLines += lines.size;
+  return {
+    mode: s.mode,
+    rootCause: s.diagnosis?.rootCause ? { service: s.diagnosis.rootCause.service, name: s.diagnosis.rootCause.name } : null,
+    candidates: (s.diagnosis?.candidates ?? []).map((c) => ({ service: c.service, name: c.name })),
+    spans: { baseline: s.baseline?.stats.spans, incident: s.incident?.stats.spans },
+    linkedLines,
+  };
+}
+
+/** Accepts a Uri, a path string, a URL string or an array of them (command arguments from tests, menus, links). */
+export function argPaths(arg: unknown): string[] | undefined {
+  if (arg === undefined || arg === null) return undefined;
+  const one = (a: unknown): string | undefined => {
+    if (a instanceof vscode.Uri) return a.scheme === 'file' ? a.fsPath : a.toString();
+    if (typeof a === 'string' && a) return /^[a-z][a-z0-9+.-]+:\/\//i.test(a) && !a.startsWith('file://') ? a : a.startsWith('file://') ? vscode.Uri.parse(a).fsPath : a;
+    if (a && typeof a === 'object' && 'fsPath' in a && typeof (a as { fsPath: unknown }).fsPath === 'string') return (a as { fsPath: string }).fsPath;
+    return undefined;
+  };
+  const list = (Array.isArray(arg) ? arg : [arg]).map(one).filter((x): x is string => !!x);
+  if (list.length === 0) return undefined;
+  // relative paths are taken from the first workspace folder
+  const base = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  return list.map((p) => (/^[a-z][a-z0-9+.-]+:\/\//i.test(p) || path.isAbsolute(p) || !base ? p : path.join(base, p)));
+}
+
+const label = (paths: readonly string[]) => paths.map((p) => path.basename(p)).join(', ');
+
+export function registerCommands(c: CommandContext): vscode.Disposable[] {
+  const { session, log } = c;
+
+  /** Run a load with a cancellable notification; errors become clear notifications. Returns undefined on failure. */
+  async function runLoad(req: LoadRequest, title: string): Promise<TraceSnapshot | undefined> {
+    try {
+      const snap = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Trace Doctor: ${title}`, cancellable: true },
+        (progress, token) => session.load(req, token, progress),
+      );
+      await c.ctx.workspaceState.update(LAST_REQUEST_KEY, req);
+      return snap;
+    } catch (e) {
+      if (e instanceof LoadCancelled) {
+        log.info(`${title}: cancelled`);
+        return undefined;
+      }
+      reportError(e, title);
+      return undefined;
+    }
+  }
+
+  function reportError(e: unknown, title: string): void {
+    const msg = e instanceof Error ? e.message : String(e);
+    log.error(`${title}: ${msg}`);
+    if (e instanceof Error && e.stack) log.debug(e.stack);
+    void vscode.window.showErrorMessage(`Trace Doctor: ${msg}`, 'Show Log').then((b) => b && log.show(true));
+  }
+
+  function logStats(snap: TraceSnapshot): void {
+    for (const side of [snap.baseline, snap.incident]) {
+      if (!side) continue;
+      log.info(`\n${statsText(`${side.role}: ${side.paths.join(', ')}`, side.stats)}`);
+    }
+  }
+
+  function openFlame(): FlamePanel {
+    return FlamePanel.createOrShow(c.flame);
+  }
+
+  async function afterDiagnosis(snap: TraceSnapshot, quiet: boolean): Promise<void> {
+    logStats(snap);
+    const md = diagnosisMarkdown(snap.diagnosis, {
+      baseline: snap.baseline ? label(snap.baseline.paths) : `${label(snap.incident?.paths ?? [])} (automatic split)`,
+      incident: label(snap.incident?.paths ?? []),
+    });
+    log.info(`\n${md}`);
+    openFlame();
+    if (quiet) return;
+    const rc = snap.diagnosis?.rootCause;
+    const actions = rc ? ['Go to Source', 'Show Report', 'Ask in Chat'] : ['Show Report'];
+    // Not awaited: the command resolves as soon as the diagnosis is shown; the buttons act later.
+    void vscode.window.showInformationMessage(diagnosisMessage(snap.diagnosis), ...actions).then(async (pick) => {
+      if (pick === 'Go to Source' && rc) await revealOperationSource(session.snapshot, rc.service, rc.name);
+      else if (pick === 'Show Report') await vscode.commands.executeCommand(COMMANDS.showReport);
+      else if (pick === 'Ask in Chat' && rc) await askInChat(rc.service, rc.name);
+    });
+  }
+
+  /** Trace files of the workspace (sniffed), plus configured URLs. */
+  async function findTraceFiles(token?: vscode.CancellationToken): Promise<TraceFileInfo[]> {
+    const max = vscode.workspace.getConfiguration('traceDoctor').get<number>('search.maxFiles', 2000);
+    const uris = await vscode.workspace.findFiles(TRACE_FILE_GLOB, TRACE_FILE_EXCLUDE, max, token);
+    const out: TraceFileInfo[] = [];
+    const buf = Buffer.alloc(SNIFF_BYTES);
+    for (const u of uris) {
+      if (u.scheme !== 'file') continue;
+      let fd: number | undefined;
+      try {
+        fd = fs.openSync(u.fsPath, 'r');
+        const n = fs.readSync(fd, buf, 0, SNIFF_BYTES, 0);
+        const format = sniffTraceFormat(buf.subarray(0, n).toString('utf8'));
+        if (!format) continue;
+        const st = fs.fstatSync(fd);
+        out.push({ path: u.fsPath, rel: toPosix(vscode.workspace.asRelativePath(u, true)), size: st.size, mtime: st.mtimeMs, format });
+      } catch (e) {
+        log.debug(`skip ${u.fsPath}: ${(e as Error).message}`);
+      } finally {
+        if (fd !== undefined) fs.closeSync(fd);
+      }
+    }
+    for (const url of vscode.workspace.getConfiguration('traceDoctor').get<string[]>('sources.urls', [])) {
+      if (typeof url === 'string' && /^https?:\/\//.test(url)) out.push({ path: url, rel: url, format: 'url' });
+    }
+    return out;
+  }
+
+  const BROWSE = '\u0000browse';
+
+  async function pickRun(files: TraceFileInfo[], role: 'incident' | 'baseline', exclude?: string, allowNone = true): Promise<string | null | undefined> {
+    let items: PickItem[] = buildRunPickItems(files, role, exclude);
+    if (!allowNone) items = items.filter((i) => i.value !== null);
+    type QI = vscode.QuickPickItem & { value: string | null };
+    const qItems: QI[] = [
+      ...items.map((i) => ({ label: i.label, description: i.description, detail: i.detail, value: i.value })),
+      { label: '$(folder-opened) Browse…', description: 'a file outside the list', value: BROWSE },
+    ];
+    const picked = await vscode.window.showQuickPick(qItems, {
+      title: role === 'incident' ? 'Trace Doctor: the incident run (slow / spiked)' : 'Trace Doctor: the baseline run (normal)',
+      placeHolder: files.length ? `Pick the ${role} trace file` : 'No trace files found in the workspace — browse for one',
+      matchOnDescription: true,
+      matchOnDetail: true,
+      ignoreFocusOut: true,
+    });
+    if (!picked) return undefined;
+    if (picked.value === BROWSE) {
+      const uris = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: `Use as ${role}`, filters: TRACE_FILTERS });
+      return uris?.[0]?.fsPath;
+    }
+    return picked.value;
+  }
+
+  async function openTraceFile(arg?: unknown, all?: unknown): Promise<CommandResult | undefined> {
+    let paths = argPaths(Array.isArray(all) && all.length > 1 ? all : arg);
+    if (!paths) {
+      const uris = await vscode.window.showOpenDialog({ canSelectMany: true, openLabel: 'Open Trace', title: 'Trace Doctor: Open Trace File', filters: TRACE_FILTERS });
+      if (!uris?.length) return undefined;
+      paths = uris.map((u) => u.fsPath);
+    }
+    const snap = await runLoad({ kind: 'single', incident: paths }, `loading ${label(paths)}`);
+    if (!snap?.incident) return undefined;
+    logStats(snap);
+    openFlame();
+    const msg = statsMessage(label(paths), snap.incident.stats);
+    void vscode.window.showInformationMessage(msg, 'Show Stats', 'Diagnose').then((b) => {
+      if (b === 'Show Stats') log.show(true);
+      else if (b === 'Diagnose') void vscode.commands.executeCommand(COMMANDS.diagnose, paths);
+    });
+    return result(snap);
+  }
+
+  async function diagnose(incidentArg?: unknown, baselineArg?: unknown, opts?: { quiet?: boolean }): Promise<CommandResult | undefined> {
+    let incident = argPaths(incidentArg);
+    let baseline = argPaths(baselineArg);
+    if (!incident) {
+      const files = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Trace Doctor: finding trace files' }, () => findTraceFiles());
+      const inc = await pickRun(files, 'incident');
+      if (!inc) return undefined;
+      incident = [inc];
+      const base = await pickRun(files, 'baseline', inc);
+      if (base === undefined) return undefined;
+      baseline = base === null ? undefined : [base];
+    }
+    const title = baseline ? `diagnosing ${label(incident)} against ${label(baseline)}` : `diagnosing ${label(incident)}`;
+    const snap = await runLoad({ kind: 'diagnose', incident, baseline }, title);
+    if (!snap) return undefined;
+    await afterDiagnosis(snap, !!opts?.quiet || incidentArg !== undefined);
+    return result(snap);
+  }
+
+  async function compare(a?: unknown, b?: unknown): Promise<CommandResult | undefined> {
+    // Explorer: (clicked uri, all selected uris)
+    if (Array.isArray(b) && b.length === 2 && !Array.isArray(a)) {
+      const two = argPaths(b)!;
+      const [x, y] = two;
+      const baseFirst = roleHint(x!) === 'baseline' || roleHint(y!) === 'incident' || (roleHint(x!) === null && roleHint(y!) === null && fs.statSync(x!).mtimeMs <= fs.statSync(y!).mtimeMs);
+      return diagnose(baseFirst ? [y] : [x], baseFirst ? [x] : [y]);
+    }
+    let baseline = argPaths(a);
+    let incident = argPaths(b);
+    if (!baseline || !incident) {
+      const files = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Trace Doctor: finding trace files' }, () => findTraceFiles());
+      const base = baseline?.[0] ?? (await pickRun(files, 'baseline', undefined, false));
+      if (!base) return undefined;
+      const inc = incident?.[0] ?? (await pickRun(files, 'incident', base, false));
+      if (!inc) return undefined;
+      baseline = [base];
+      incident = [inc];
+    }
+    return diagnose(incident, baseline, { quiet: a !== undefined && b !== undefined });
+  }
+
+  const reg = (id: string, fn: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, fn);
+  return [
+    reg(COMMANDS.openTraceFile, openTraceFile),
+    reg(COMMANDS.diagnose, diagnose),
+    reg(COMMANDS.compareTraces, compare),
+    reg(COMMANDS.closeTraces, async () => {
+      session.close();
+      await c.ctx.workspaceState.update(LAST_REQUEST_KEY, undefined);
+      FlamePanel.current?.dispose();
+      return result(session.snapshot);
+    }),
+    reg(COMMANDS.reload, async () => {
+      const req = session.lastRequest;
+      if (!req) {
+        void vscode.window.showInformationMessage('Trace Doctor: no traces are loaded.');
+        return undefined;
+      }
+      const snap = await runLoad(req, 'reloading traces');
+      return snap && result(snap);
+    }),
+    reg(COMMANDS.showFlameGraph, () => void openFlame()),
+    reg(COMMANDS.showInFlameGraph, (service?: unknown, name?: unknown) => {
+      const p = openFlame();
+      if (typeof service === 'string' && typeof name === 'string') p.view.focus(service, name);
+      else if (service && typeof service === 'object' && 'op' in service) {
+        const op = (service as { op?: { service: string; name: string } }).op;
+        if (op) p.view.focus(op.service, op.name);
+      }
+    }),
+    reg(COMMANDS.goToSource, (service?: unknown, name?: unknown) => {
+      const op = service && typeof service === 'object' && 'op' in service ? (service as { op?: { service: string; name: string } }).op : undefined;
+      const s = op?.service ?? service;
+      const n = op?.name ?? name;
+      if (typeof s === 'string' && typeof n === 'string') return revealOperationSource(session.snapshot, s, n);
+      return false;
+    }),
+    reg(COMMANDS.askInChat, (service?: unknown, name?: unknown) => {
+      const op = service && typeof service === 'object' && 'op' in service ? (service as { op?: { service: string; name: string } }).op : undefined;
+      const s = op?.service ?? service;
+      const n = op?.name ?? name;
+      if (typeof s === 'string' && typeof n === 'string') return askInChat(s, n);
+      return vscode.commands.executeCommand('traceDoctor.chat.focus');
+    }),
+    reg(COMMANDS.showReport, async () => {
+      const snap = session.snapshot;
+      if (snap.mode !== 'diff') {
+        void vscode.window.showInformationMessage('Trace Doctor: no diagnosis yet — run "Trace Doctor: Diagnose Trace".');
+        return;
+      }
+      const md = diagnosisMarkdown(snap.diagnosis, {
+        baseline: snap.baseline ? label(snap.baseline.paths) : `${label(snap.incident?.paths ?? [])} (automatic split)`,
+        incident: label(snap.incident?.paths ?? []),
+      });
+      const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: md });
+      await vscode.commands.executeCommand('markdown.showPreview', doc.uri).then(undefined, () => vscode.window.showTextDocument(doc));
+    }),
+    reg(COMMANDS.startReceiver, async () => {
+      try {
+        const r = await c.receiver.start();
+        void vscode.window.showInformationMessage(`Trace Doctor: receiving OTLP/HTTP traces on ${r.endpoint}`, 'Copy Endpoint').then((b) => {
+          if (b) void vscode.env.clipboard.writeText(r.endpoint);
+        });
+        return { endpoint: r.endpoint, url: r.url };
+      } catch (e) {
+        reportError(e, 'starting the receiver');
+        return undefined;
+      }
+    }),
+    reg(COMMANDS.stopReceiver, async () => {
+      const n = c.receiver.spanCount;
+      await c.receiver.stop();
+      return { spans: n };
+    }),
+    reg(COMMANDS.showLog, () => log.show()),
+  ];
+}
+
+export const TRACE_FILTERS: Record<string, string[]> = {
+  'Trace files (OTLP, Jaeger, Zipkin, Tempo)': ['json', 'jsonl', 'ndjson'],
+  'All files': ['*'],
+};

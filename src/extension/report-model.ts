@@ -1,0 +1,71 @@
+/**
+ * Text shown in the output channel and the diagnosis notification / markdown report. Pure: no `vscode` import.
+ */
+import type { Diagnosis } from '../core/rca/diagnosis';
+import type { RunStats } from './engine-api';
+import { escapeMarkdown, formatDeltaMs, formatMs, formatPercent, plural, textTable } from './format-model';
+
+/** The same numbers as `trace-doctor stats`, as an aligned table. */
+export function statsText(label: string, s: RunStats): string {
+  const rows: string[][] = [
+    ['spans', s.spans.toLocaleString('en-US')],
+    ['traces', s.traces.toLocaleString('en-US')],
+    ['services', String(s.services)],
+    ['operations', String(s.operations)],
+    ['errors', s.errors.toLocaleString('en-US')],
+    ['skipped', s.skipped.toLocaleString('en-US')],
+  ];
+  if (s.start || s.end) rows.push(['time range', `${s.start ?? '?'} → ${s.end ?? '?'}`]);
+  const per = [['service', 'spans'], ...s.spansPerService.map((x) => [x.service || '(no service)', x.spans.toLocaleString('en-US')])];
+  return `${label}\n${textTable(rows, [false, true])}\n\n${textTable(per, [false, true])}`;
+}
+
+/** One-line summary for the notification after "Open Trace File…". */
+export function statsMessage(fileLabel: string, s: RunStats): string {
+  const parts = [plural(s.spans, 'span'), plural(s.traces, 'trace'), plural(s.services, 'service'), plural(s.operations, 'operation')];
+  if (s.errors) parts.push(plural(s.errors, 'error'));
+  let msg = `Loaded ${fileLabel}: ${parts.join(', ')}.`;
+  if (s.skipped) msg += ` ${plural(s.skipped, 'line')} skipped (see the Trace Doctor output).`;
+  return msg;
+}
+
+/** One-line summary for the notification after "Diagnose Trace". */
+export function diagnosisMessage(d: Diagnosis | null | undefined): string {
+  if (!d) return 'Trace Doctor: no diagnosis.';
+  const rc = d.rootCause;
+  const lat = d.latency ? ` End-to-end ${formatMs(d.latency.baselineMs)} → ${formatMs(d.latency.incidentMs)}.` : '';
+  if (!rc) return `Trace Doctor: no clear root cause found.${lat}`;
+  return `Root cause: ${rc.name} in ${rc.service} — ${rc.summary} (${formatDeltaMs(rc.impactMs)} per trace, confidence ${formatPercent(rc.confidence)}).${lat}`;
+}
+
+/** A markdown report of a diagnosis (the "Show Diagnosis Report" document and the output channel). */
+export function diagnosisMarkdown(d: Diagnosis | null | undefined, runs: { baseline: string; incident: string }): string {
+  const out: string[] = ['# Trace Doctor diagnosis', ''];
+  out.push(`- **Baseline:** ${escapeMarkdown(runs.baseline)}`, `- **Incident:** ${escapeMarkdown(runs.incident)}`);
+  if (!d) return out.join('\n') + '\n\n_No diagnosis._\n';
+  if (d.split) out.push(`- **Split:** ${escapeMarkdown(d.split.description)} (${d.split.baselineTraces} vs ${d.split.incidentTraces} traces)`);
+  if (d.latency) {
+    const p = d.latency.pValue === null ? '' : `, p = ${d.latency.pValue.toPrecision(2)} (${escapeMarkdown(d.latency.test)})`;
+    out.push(`- **End-to-end latency:** ${formatMs(d.latency.baselineMs)} → ${formatMs(d.latency.incidentMs)} (${formatDeltaMs(d.latency.incidentMs - d.latency.baselineMs)}${p})`);
+  }
+  out.push('');
+  const rc = d.rootCause;
+  if (rc) {
+    out.push(`## Root cause: ${escapeMarkdown(rc.name)} in ${escapeMarkdown(rc.service)}`, '', escapeMarkdown(rc.summary), '');
+    out.push(`- kind: ${rc.kind.replace('_', ' ')}`, `- impact: ${formatDeltaMs(rc.impactMs)} per trace`, `- confidence: ${formatPercent(rc.confidence)}`);
+    if (rc.source) out.push(`- source: \`${rc.source.file.replace(/`/g, "'")}:${rc.source.line}\``);
+    for (const e of rc.evidence) out.push(`- ${escapeMarkdown(e)}`);
+    out.push('');
+  } else {
+    out.push('## No clear root cause', '');
+  }
+  if (d.candidates.length) {
+    out.push('## Candidates', '', '| # | operation | service | kind | impact / trace | confidence |', '|--:|:--|:--|:--|--:|--:|');
+    d.candidates.slice(0, 15).forEach((c, i) =>
+      out.push(`| ${i + 1} | ${escapeMarkdown(c.name)} | ${escapeMarkdown(c.service)} | ${c.kind.replace('_', ' ')} | ${formatDeltaMs(c.impactMs)} | ${formatPercent(c.confidence)} |`),
+    );
+    out.push('');
+  }
+  if (d.notes.length) out.push('## Notes', '', ...d.notes.map((n) => `- ${escapeMarkdown(n)}`), '');
+  return out.join('\n');
+}
