@@ -22,9 +22,10 @@ function describeSyntaxError(e: Error, body: Buffer): string {
     const pos = Number(m[1]);
     const text = body.toString('utf8', 0, Math.min(body.length, pos));
     const line = text.split('\n').length;
-    return `invalid JSON at byte ${pos} (line ${line}): ${e.message}`;
+    return `invalid JSON at character ${pos} (line ${line}) of a ${body.length}-byte body: ${e.message}`;
   }
-  return `invalid JSON: ${e.message}`;
+  const hint = /end of JSON input/.test(e.message) ? ' (the body ends early: truncated?)' : '';
+  return `invalid JSON in a ${body.length}-byte body: ${e.message}${hint}`;
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {

@@ -136,6 +136,10 @@ function readBody(req: http.IncomingMessage, encoding: string, limit: number): P
       req.unpipe();
       inflater?.destroy();
       chunks.length = 0;
+      // Drain (and discard) the rest of the body so the early answer reaches the client instead of being lost to a
+      // TCP reset; requestTimeout still bounds how long a client may keep sending.
+      req.removeAllListeners('data');
+      req.resume();
       reject(e);
     };
     const tooLarge = (what: string) =>
@@ -195,8 +199,6 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
   function sendError(req: http.IncomingMessage, res: http.ServerResponse, enc: Enc, err: HttpError) {
     stats.errors[err.status] = (stats.errors[err.status] ?? 0) + 1;
     const headers: Record<string, string> = { ...err.headers };
-    // body not (fully) read: do not try to reuse the connection
-    if (!req.complete) headers.Connection = 'close';
     const code = rpcCode(err.status);
     if (enc === 'protobuf') send(res, err.status, enc, encodeStatusProto(code, err.message), headers);
     else send(res, err.status, enc, JSON.stringify({ code, message: err.message }), headers);
@@ -303,10 +305,17 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
     (req, res) => void handle(req, res),
   );
   server.headersTimeout = Math.min(opts.headersTimeoutMs ?? 10_000, opts.requestTimeoutMs ?? 30_000);
-  server.on('clientError', (err, socket) => {
-    if (socket.writable && !(err as NodeJS.ErrnoException).code?.startsWith('ECONNRESET')) {
-      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    } else socket.destroy();
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // slow or malformed clients: answer like node's default handler, then drop only this connection
+    if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
+    const [code, text] =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout']
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'Request Header Fields Too Large']
+          : [400, 'Bad Request'];
+    stats.errors[code] = (stats.errors[code] ?? 0) + 1;
+    socket.end(`HTTP/1.1 ${code} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
 
   await new Promise<void>((resolve, reject) => {
