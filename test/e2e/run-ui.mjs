@@ -1,0 +1,346 @@
+#!/usr/bin/env node
+// UI end-to-end test: Trace Doctor installed in code-server (real VS Code 1.100 server + workbench), driven through
+// Debian chromium by playwright-core the way a person would use it. Builds nothing: run `npm run build` and
+// `bash test/e2e/setup.sh` first (`npm run test:e2e` does both).
+//
+// Scenarios (each screenshotted; failures too):
+//   a. F1 → "Trace Doctor: Diagnose Trace" → incident spiked.json, baseline normal.json → flame graph webview with the
+//      pre-processor highlighted as root cause (webview DOM + window.__flame test hook)
+//   b. open the pre-processor's Python file, hover the span-opening line → hint with p50/p95
+//   c. CodeLens on that line names the operation
+//   d. Trace Doctor activity bar → chat view → "diagnose" → answer (scripted LLM server) → its source link opens
+//      the right file and line (active tab + status bar "Ln X")
+//   e. diagnosing a broken trace file → notification naming the file and the error
+//
+// Usage: node test/e2e/run-ui.mjs [--only a,b] [--keep]   (env E2E_HEADED=1 shows the browser if a display exists)
+// Output: test-output/e2e/<timestamp>-ui/{shots/*.png, result.json, code-server.log, exthost-console.log}
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  EXAMPLE, ROOT, checkBuilt, cleanConsole, cleanupStack, launchBrowser, log, makeRunDir, sleep, stageExtension,
+  stageWorkspace, startCodeServer, startScriptedLlm, waitFor,
+} from './lib.mjs';
+
+const argv = process.argv.slice(2);
+const only = (() => { const i = argv.indexOf('--only'); return i >= 0 ? argv[i + 1].split(',') : null; })();
+const TOTAL_BUDGET_MS = Number(process.env.E2E_UI_BUDGET_MS || 8 * 60 * 1000);
+
+const results = [];
+const timings = {};
+let shotNo = 0;
+
+async function main() {
+  const cleanups = cleanupStack();
+  const runDir = makeRunDir('ui');
+  const shots = path.join(runDir, 'shots');
+  log('run dir', path.relative(ROOT, runDir));
+  const budget = setTimeout(() => {
+    console.error(`[e2e] UI run exceeded its ${TOTAL_BUDGET_MS / 1000}s budget: aborting`);
+    results.push({ name: 'budget', ok: false, detail: 'whole UI run timed out' });
+    finish(runDir).finally(() => cleanups.runAll().finally(() => process.exit(1)));
+  }, TOTAL_BUDGET_MS);
+  budget.unref();
+
+  let page;
+  const shot = async (name) => {
+    if (!page) return;
+    const f = path.join(shots, `${String(++shotNo).padStart(2, '0')}-${name}.png`);
+    await page.screenshot({ path: f }).catch((e) => log('screenshot failed', e.message));
+    return f;
+  };
+  try {
+    const pj = checkBuilt();
+    const { exts } = stageExtension(runDir, pj);
+    const llm = await startScriptedLlm(runDir, cleanups);
+    if (!llm) log('NOTE: test/helpers/scripted-llm-server.ts not found: the chat scenario will fail');
+    const { ws, source } = stageWorkspace(runDir, { llmBaseUrl: llm?.baseUrl });
+    log('workspace from', source, '| llm', llm?.baseUrl ?? 'none');
+    const facts = exampleFacts(ws);
+    log('root-cause source', facts.rootFile ? `${path.relative(ws, facts.rootFile)}:${facts.rootLine + 1}` : 'NOT FOUND');
+
+    const cs = await startCodeServer({ runDir, exts, folder: ws, cleanups, env: { TRACE_DOCTOR_E2E: '1' } });
+    timings.codeServerUp = Date.now() - t0;
+    const browser = await launchBrowser(cleanups);
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    page = await ctx.newPage();
+    page.setDefaultTimeout(20000);
+    const consoleLog = fs.createWriteStream(path.join(runDir, 'exthost-console.log'));
+    cleanups.push(() => consoleLog.end());
+    page.on('console', (m) => { const t = m.text(); if (!/open-vsx\.org|Failed to load resource/.test(t)) consoleLog.write(cleanConsole(t) + '\n'); });
+    page.on('pageerror', (e) => consoleLog.write('[pageerror] ' + e.message + '\n'));
+
+    await page.goto(cs.workbenchUrl());
+    await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+    await page.waitForSelector('.statusbar', { timeout: 30000 });
+    timings.workbench = Date.now() - t0;
+    const ui = new Ui(page, shot);
+
+    await scenario('0 harness: workbench up, Trace Doctor commands in the palette', shot, async () => {
+      await ui.waitPaletteHas('Trace Doctor:');
+      timings.contributions = Date.now() - t0;
+      await shot('palette');
+      await ui.escape();
+    });
+
+    const want = (k) => !only || only.includes(k);
+    if (want('a')) await scenario('a diagnose from the palette → flame graph with the pre-processor highlighted', shot, () => diagnoseScenario(ui, facts));
+    if (want('b')) await scenario('b hover on the span-opening line shows the p50/p95 hint', shot, () => hoverScenario(ui, facts));
+    if (want('c')) await scenario('c CodeLens on the span-opening line names the operation', shot, () => codeLensScenario(ui, facts));
+    if (want('d')) await scenario('d chat view answers and its source link opens the right file and line', shot, () => chatScenario(ui, facts, llm));
+    if (want('e')) await scenario('e a broken trace file gives a clear notification', shot, () => badTraceScenario(ui, facts));
+  } catch (e) {
+    results.push({ name: 'harness', ok: false, detail: String(e?.stack || e) });
+    log('FAIL harness', e?.stack || e);
+    await shot('FAIL-harness');
+  } finally {
+    clearTimeout(budget);
+    await finish(runDir);
+    await cleanups.runAll();
+  }
+  process.exit(results.some((r) => !r.ok) ? 1 : 0);
+}
+
+const t0 = Date.now();
+
+async function scenario(name, shot, fn) {
+  const s = Date.now();
+  log('──', name);
+  try {
+    const detail = await fn();
+    results.push({ name, ok: true, ms: Date.now() - s, detail });
+    log('PASS', name, detail ? JSON.stringify(detail).slice(0, 300) : '');
+  } catch (e) {
+    results.push({ name, ok: false, ms: Date.now() - s, detail: String(e?.message || e) });
+    log('FAIL', name, '\n   ', String(e?.stack || e).split('\n').slice(0, 4).join('\n    '));
+    await shot('FAIL-' + name.split(' ')[0]);
+  }
+}
+
+async function finish(runDir) {
+  if (finish.done) return;
+  finish.done = true;
+  timings.total = Date.now() - t0;
+  const failed = results.filter((r) => !r.ok).length;
+  fs.writeFileSync(path.join(runDir, 'result.json'), JSON.stringify({ timings, results }, null, 2));
+  console.log(`[e2e] timings ms ${JSON.stringify(timings)}`);
+  console.log(`[e2e] screenshots: ${path.relative(ROOT, path.join(runDir, 'shots'))}/`);
+  for (const r of results) console.log(`  ${r.ok ? '✔' : '✘'} ${r.name}${r.ok ? '' : '\n      ' + String(r.detail).split('\n')[0]}`);
+  console.log(`ui: ${results.length - failed} passed, ${failed} failed`);
+}
+
+/** Where the root-cause operation's span is opened in the example's sources (found by its name, as a person would grep). */
+function exampleFacts(ws) {
+  const facts = { ws, rootFile: null, rootLine: -1, rootLineText: '' };
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(py|js|ts|mjs|go|java)$/.test(e.name) && !facts.rootFile) {
+        const lines = fs.readFileSync(p, 'utf8').split('\n');
+        const i = lines.findIndex((l) => l.includes(`"${EXAMPLE.rootOp}"`) || l.includes(`'${EXAMPLE.rootOp}'`));
+        if (i >= 0) Object.assign(facts, { rootFile: p, rootLine: i, rootLineText: lines[i] });
+      }
+    }
+  };
+  walk(ws);
+  return facts;
+}
+
+/** Workbench interactions, written as what a person does with keyboard and mouse. */
+class Ui {
+  constructor(page, shot) { this.page = page; this.shot = shot; }
+
+  async escape(n = 2) { for (let i = 0; i < n; i++) { await this.page.keyboard.press('Escape'); await sleep(50); } }
+
+  /** F1 and type; true once a palette row contains `text`. Reopens the palette while extensions are still loading. */
+  async waitPaletteHas(text, timeout = 45000) {
+    await waitFor(async () => {
+      await this.escape(1);
+      await this.page.keyboard.press('F1');
+      await this.page.locator('.quick-input-widget input').waitFor({ state: 'visible', timeout: 5000 });
+      await this.page.keyboard.type(text);
+      try {
+        await this.page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first().waitFor({ timeout: 3000 });
+        return true;
+      } catch { return false; }
+    }, `palette row "${text}"`, timeout, 300);
+  }
+
+  /** F1 → type the command title → wait until the FOCUSED row is that command → Enter. */
+  async runCommand(title) {
+    await this.escape(1);
+    await this.page.keyboard.press('F1');
+    await this.page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
+    await this.page.keyboard.type(title);
+    await this.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title }).waitFor();
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** In an open quick pick: type a filter, wait for the focused row to contain `text`, Enter. */
+  async pick(text, { filter = text, title } = {}) {
+    const widget = this.page.locator('.quick-input-widget');
+    await widget.waitFor({ state: 'visible' });
+    if (title) await this.page.locator('.quick-input-widget .quick-input-title, .quick-input-widget .quick-input-header', { hasText: title }).first().waitFor();
+    if (filter) {
+      await this.page.keyboard.press('Control+A');
+      await this.page.keyboard.type(filter);
+    }
+    await this.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: text }).waitFor();
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** Ctrl+P → file name → focused row matches the relative path → Enter → active tab shows the file. */
+  async openFile(rel) {
+    const base = path.basename(rel);
+    await this.escape(1);
+    await this.page.keyboard.press('Control+P');
+    await this.page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
+    await this.page.keyboard.type(rel);
+    await this.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: base }).waitFor();
+    await this.page.keyboard.press('Enter');
+    await this.page.locator('.tabs-container .tab.active', { hasText: base }).waitFor();
+  }
+
+  /** Ctrl+G <line> Enter, then the status bar says Ln <line>. */
+  async gotoLine(line1) {
+    await this.page.keyboard.press('Control+G');
+    await this.page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
+    await this.page.keyboard.type(String(line1));
+    await this.page.keyboard.press('Enter');
+    await waitFor(async () => (await this.cursorLine()) === line1, `cursor at line ${line1}`, 10000);
+  }
+
+  /** 1-based cursor line from the status bar item "Ln X, Col Y". */
+  async cursorLine() {
+    const t = await this.page.locator('#status\\.editor\\.selection').innerText().catch(() => '');
+    const m = /Ln (\d+)/.exec(t);
+    return m ? Number(m[1]) : null;
+  }
+
+  async activeTabTitle() {
+    return (await this.page.locator('.tabs-container .tab.active').first().innerText().catch(() => '')).trim();
+  }
+
+  /** The rendered editor line (view-line) that contains `text`, in the active editor. */
+  viewLine(text) {
+    return this.page.locator('.editor-group-container.active .monaco-editor .view-line', { hasText: text }).first();
+  }
+
+  /** Find the webview frame (nested iframe) in which `predicate` holds; returns the Playwright Frame. */
+  async webviewFrame(predicate, what, timeout = 30000, arg) {
+    return waitFor(async () => {
+      for (const f of this.page.frames()) {
+        if (f === this.page.mainFrame()) continue;
+        if (await f.evaluate(predicate, arg).catch(() => false)) return f;
+      }
+      return null;
+    }, what, timeout, 250);
+  }
+
+  /** Visible notification toasts' text. */
+  async toasts() {
+    return this.page.locator('.notifications-toasts .notification-toast').allInnerTexts().catch(() => []);
+  }
+
+  async clearNotifications() {
+    await this.page.keyboard.press('Escape');
+    const n = await this.page.locator('.notifications-toasts .notification-toast').count();
+    if (n) await this.runCommand('Notifications: Clear All Notifications').catch(() => {});
+  }
+}
+
+// ───────────────────────────────────────── scenarios ─────────────────────────────────────────
+
+async function diagnoseScenario(ui, facts) {
+  const { page } = ui;
+  await ui.runCommand('Trace Doctor: Diagnose Trace');
+  await ui.pick(EXAMPLE.incident, { filter: EXAMPLE.incident });
+  await ui.shot('diagnose-incident-picked');
+  await ui.pick(EXAMPLE.baseline, { filter: EXAMPLE.baseline });
+  // The flame webview: a frame whose window has the test hook and has drawn the diff.
+  const frame = await ui.webviewFrame(() => !!(window.__flame && document.querySelector('canvas')), 'flame graph webview (canvas + window.__flame)', 60000);
+  const state = await waitFor(async () => {
+    const s = await frame.evaluate(() => JSON.parse(JSON.stringify(typeof window.__flame.state === 'function' ? window.__flame.state() : window.__flame)));
+    return s && JSON.stringify(s).includes(EXAMPLE.rootOp) ? s : null;
+  }, `window.__flame state mentioning ${EXAMPLE.rootOp}`, 30000);
+  await ui.shot('flame-graph');
+  const text = await frame.evaluate(() => document.body.innerText);
+  const highlighted = JSON.stringify(state.highlighted ?? state.rootCause ?? state.selected ?? state);
+  if (!highlighted.includes(EXAMPLE.rootOp)) throw new Error(`flame state does not highlight ${EXAMPLE.rootOp}: ${highlighted.slice(0, 300)}`);
+  if (!new RegExp(EXAMPLE.rootOp).test(text) && !new RegExp(EXAMPLE.rootService).test(text)) {
+    throw new Error(`flame webview text does not name the root cause: ${text.slice(0, 300)}`);
+  }
+  return { highlighted: highlighted.slice(0, 200), badge: text.split('\n').find((l) => /root cause/i.test(l)) };
+}
+
+async function hoverScenario(ui, facts) {
+  if (!facts.rootFile) throw new Error(`no source file of the example contains "${EXAMPLE.rootOp}"`);
+  const rel = path.relative(facts.ws, facts.rootFile);
+  await ui.openFile(rel);
+  await ui.gotoLine(facts.rootLine + 1);
+  await ui.escape(1);
+  const token = ui.page.locator('.editor-group-container.active .monaco-editor .view-line span span', { hasText: EXAMPLE.rootOp }).first();
+  await token.waitFor();
+  const b = await token.boundingBox();
+  await ui.page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
+  const hover = ui.page.locator('.monaco-hover:not(.hidden)', { hasText: 'p95' });
+  await hover.waitFor({ timeout: 15000 });
+  await ui.shot('hover');
+  const text = (await hover.innerText()).trim();
+  for (const want of ['p50', 'p95', EXAMPLE.rootOp]) if (!text.includes(want)) throw new Error(`hover lacks "${want}": ${text.slice(0, 300)}`);
+  await ui.page.mouse.move(5, 5);
+  return { hover: text.replace(/\s+/g, ' ').slice(0, 200) };
+}
+
+async function codeLensScenario(ui, facts) {
+  if (!facts.rootFile) throw new Error(`no source file of the example contains "${EXAMPLE.rootOp}"`);
+  await ui.openFile(path.relative(facts.ws, facts.rootFile));
+  await ui.gotoLine(facts.rootLine + 1);
+  const lens = ui.page.locator('.editor-group-container.active .codelens-decoration', { hasText: EXAMPLE.rootOp }).first();
+  await lens.waitFor({ timeout: 20000 });
+  await ui.shot('codelens');
+  return { lens: (await lens.innerText()).trim() };
+}
+
+async function chatScenario(ui, facts, llm) {
+  if (!llm) throw new Error('test/helpers/scripted-llm-server.ts is missing: no LLM to point the chat at');
+  const { page } = ui;
+  await ui.escape(1);
+  await page.locator('.activitybar [aria-label^="Trace Doctor"]').first().click();
+  const frame = await ui.webviewFrame(() => !!document.querySelector('textarea, input[type=text], vscode-textarea'), 'chat view input', 30000);
+  await ui.shot('chat-open');
+  const input = frame.locator('textarea, input[type=text], vscode-textarea').first();
+  await input.click();
+  await page.keyboard.type('diagnose');
+  await page.keyboard.press('Enter');
+  const link = frame.locator('a', { hasText: /\.py(:\d+)?/ }).first();
+  await link.waitFor({ timeout: 60000 });
+  await ui.shot('chat-answer');
+  const linkText = (await link.innerText()).trim();
+  await link.click();
+  const base = path.basename(facts.rootFile);
+  await waitFor(async () => (await ui.activeTabTitle()).includes(base), `active editor ${base}`, 15000);
+  const ln = await waitFor(() => ui.cursorLine(), 'status bar Ln', 5000);
+  await ui.shot('chat-link-opened');
+  const okLine = Math.abs(ln - (facts.rootLine + 1)) <= 2;
+  if (!okLine) throw new Error(`source link opened ${base} at Ln ${ln}, expected about ${facts.rootLine + 1}`);
+  return { link: linkText, line: ln };
+}
+
+async function badTraceScenario(ui) {
+  await ui.clearNotifications();
+  await ui.runCommand('Trace Doctor: Diagnose Trace');
+  await ui.pick(EXAMPLE.badTrace, { filter: EXAMPLE.badTrace });
+  // baseline prompt (if any): keep "(none — split automatically)"
+  await ui.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: /none|split/i }).waitFor({ timeout: 5000 })
+    .then(() => ui.page.keyboard.press('Enter')).catch(() => {});
+  const toast = ui.page.locator('.notifications-toasts .notification-toast', { hasText: EXAMPLE.badTrace }).first();
+  await toast.waitFor({ timeout: 30000 });
+  await ui.shot('bad-trace-notification');
+  const text = (await toast.innerText()).replace(/\s+/g, ' ').trim();
+  if (!/error|invalid|unexpected|truncat|parse|expected/i.test(text)) throw new Error(`notification does not say what is wrong: ${text}`);
+  return { notification: text.slice(0, 300) };
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });

@@ -1,0 +1,149 @@
+/**
+ * Trace Doctor at the vscode API level, inside a real extension host (code-server's or test-electron's) with the
+ * example workspace (copy of examples/ml-pipeline + a broken trace file + settings pointing the chat at the
+ * scripted LLM server) open.
+ */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+
+const EXT_ID = 'trace-doctor.trace-doctor';
+const ROOT_SERVICE = 'pre-processor';
+const ROOT_OP = 'preprocess-request';
+const BAD_TRACE = 'broken-trace.json';
+
+async function wsFile(glob: string): Promise<vscode.Uri> {
+  const [uri] = await vscode.workspace.findFiles(glob, '**/node_modules/**', 1);
+  assert.ok(uri, `workspace file ${glob} not found`);
+  return uri;
+}
+
+/** The source file that opens the root-cause span, and the candidate span-opening lines (0-based). */
+async function rootSource(): Promise<{ uri: vscode.Uri; nameLine: number; candidates: number[] }> {
+  for (const uri of await vscode.workspace.findFiles('**/*.py', '**/node_modules/**')) {
+    const doc = await vscode.workspace.openTextDocument(uri);
+    for (let i = 0; i < doc.lineCount; i++) {
+      const t = doc.lineAt(i).text;
+      if (t.includes(`"${ROOT_OP}"`) || t.includes(`'${ROOT_OP}'`)) {
+        // the literal's line, and the line of the call that opens the span when the name is on a continuation line
+        const candidates = [i];
+        for (let j = i; j >= Math.max(0, i - 3); j--) if (/start_(as_current_)?span\s*\(/.test(doc.lineAt(j).text)) { if (j !== i) candidates.push(j); break; }
+        return { uri, nameLine: i, candidates };
+      }
+    }
+  }
+  throw new Error(`no .py file in the workspace contains "${ROOT_OP}"`);
+}
+
+function hoverText(hovers: vscode.Hover[] | undefined): string {
+  return (hovers ?? []).flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+}
+
+async function until<T>(fn: () => Promise<T | undefined> | T | undefined, what: string, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+suite('Trace Doctor in the extension host', () => {
+  let ext: vscode.Extension<unknown>;
+  let api: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+  suiteSetup(async function () {
+    this.timeout(60_000);
+    const found = vscode.extensions.getExtension(EXT_ID);
+    assert.ok(found, `extension ${EXT_ID} is not loaded`);
+    ext = found;
+    api = await ext.activate();
+  });
+
+  test('activation returns the extension API', () => {
+    assert.ok(ext.isActive, 'extension did not activate');
+    assert.ok(api && typeof api === 'object', `activate() returned ${typeof api}`);
+  });
+
+  test('every contributed command is registered, traceDoctor.diagnose and openTraceFile among them', async () => {
+    const all = new Set(await vscode.commands.getCommands(true));
+    const contributed: string[] = ((ext.packageJSON.contributes?.commands ?? []) as { command: string }[]).map((c) => c.command);
+    for (const id of ['traceDoctor.diagnose', 'traceDoctor.openTraceFile']) assert.ok(contributed.includes(id), `${id} not contributed`);
+    const missing = contributed.filter((c) => !all.has(c));
+    assert.deepEqual(missing, [], `contributed but not registered: ${missing.join(', ')}`);
+  });
+
+  test('workspace settings for the chat read back through contributed configuration', () => {
+    const props = ext.packageJSON.contributes?.configuration?.properties ?? {};
+    const llmUrl = process.env.TRACE_DOCTOR_E2E_LLM_URL;
+    const cfg = vscode.workspace.getConfiguration('traceDoctor');
+    const declared = Object.keys(props).filter((k) => k.startsWith('traceDoctor.llm.'));
+    assert.ok(declared.length > 0, 'no traceDoctor.llm.* settings are contributed');
+    if (llmUrl) {
+      const urlKey = declared.find((k) => /url|endpoint/i.test(k));
+      assert.ok(urlKey, `no URL setting among ${declared.join(', ')}`);
+      assert.equal(cfg.get(urlKey.slice('traceDoctor.'.length)), llmUrl, `${urlKey} does not read back`);
+    }
+    // every traceDoctor.* key the workspace sets is a declared setting (a typo would silently do nothing)
+    const inspectKeys = Object.keys(props);
+    for (const k of inspectKeys) {
+      const i = cfg.inspect(k.slice('traceDoctor.'.length));
+      assert.ok(i, `cannot inspect ${k}`);
+    }
+  });
+
+  test('traceDoctor.diagnose with URIs (incident, baseline) names the pre-processor as root cause', async function () {
+    this.timeout(120_000);
+    const incident = await wsFile('**/traces/spiked.json');
+    const baseline = await wsFile('**/traces/normal.json');
+    await vscode.commands.executeCommand('traceDoctor.diagnose', incident, baseline);
+    const diag = await until(() => api?.session?.snapshot?.diagnosis ?? api?.diagnosis, 'a diagnosis in the extension API', 60_000);
+    const top = diag.rootCause ?? diag.candidates?.[0];
+    assert.ok(top, `diagnosis has no root cause: ${JSON.stringify(diag).slice(0, 300)}`);
+    assert.equal(top.service, ROOT_SERVICE);
+    assert.equal(top.operation ?? top.name, ROOT_OP);
+  });
+
+  test('vscode.executeHoverProvider on the span-opening line returns the p50/p95 hint', async () => {
+    const src = await rootSource();
+    let text = '';
+    for (const line of src.candidates) {
+      text = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', src.uri, new vscode.Position(line, 12)));
+      if (text.includes('p95')) break;
+    }
+    assert.match(text, /p50/);
+    assert.match(text, /p95/);
+    assert.ok(text.includes(ROOT_OP), `hover does not name ${ROOT_OP}: ${text.slice(0, 300)}`);
+    // a line without a span opens nothing
+    const none = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', src.uri, new vscode.Position(0, 0)));
+    assert.ok(!none.includes('p95'), 'hover on line 1 should not carry a trace hint');
+  });
+
+  test('vscode.executeCodeLensProvider returns the lens on the span-opening line', async () => {
+    const src = await rootSource();
+    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', src.uri, 100)) ?? [];
+    const ours = lenses.filter((l) => l.command?.title.includes(ROOT_OP));
+    assert.ok(ours.length > 0, `no CodeLens naming ${ROOT_OP}; got ${lenses.map((l) => l.command?.title).join(' | ')}`);
+    assert.ok(src.candidates.includes(ours[0].range.start.line), `lens on line ${ours[0].range.start.line + 1}, expected one of ${src.candidates.map((l) => l + 1)}`);
+    assert.match(ours[0].command!.title, /ROOT CAUSE/);
+  });
+
+  test('diagnosing a broken trace file fails with an error naming the file', async function () {
+    this.timeout(60_000);
+    const bad = await wsFile(`**/traces/${BAD_TRACE}`);
+    let err: unknown;
+    try {
+      await vscode.commands.executeCommand('traceDoctor.diagnose', bad);
+    } catch (e) {
+      err = e;
+    }
+    const lastError = err ?? api?.lastError;
+    assert.ok(lastError, 'no error surfaced for a broken trace file');
+    assert.ok(String((lastError as Error).message ?? lastError).includes(BAD_TRACE), `error does not name ${BAD_TRACE}: ${String(lastError)}`);
+  });
+});
