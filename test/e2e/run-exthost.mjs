@@ -31,7 +31,8 @@ async function main() {
     const cs = await startCodeServer({
       runDir, exts: path.join(runDir, 'exts'), folder: ws, cleanups,
       // env given to code-server reaches the extension host
-      env: { TRACE_DOCTOR_E2E: '1', TRACE_DOCTOR_E2E_RESULT: resultFile, TRACE_DOCTOR_E2E_LLM_URL: llm?.baseUrl ?? '' },
+      env: { TRACE_DOCTOR_E2E: '1', TRACE_DOCTOR_E2E_RESULT: resultFile, TRACE_DOCTOR_E2E_LLM_URL: llm?.baseUrl ?? '',
+        TRACE_DOCTOR_E2E_LOGS: path.join(runDir, 'data', 'logs') },
     });
     const browser = await launchBrowser(cleanups);
     page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();

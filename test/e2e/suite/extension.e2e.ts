@@ -4,12 +4,41 @@
  * scripted LLM server) open.
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 
 const EXT_ID = 'trace-doctor.trace-doctor';
 const ROOT_SERVICE = 'pre-processor';
 const ROOT_OP = 'preprocess-request';
 const BAD_TRACE = 'broken-trace.json';
+
+/** What traceDoctor.diagnose resolves to (src/extension/commands.ts CommandResult). */
+interface DiagnoseResult {
+  mode: 'none' | 'single' | 'diff';
+  rootCause: { service: string; name: string } | null;
+  candidates: { service: string; name: string }[];
+  spans: { baseline?: number; incident?: number };
+  linkedLines: number;
+}
+
+/** A line naming `needle` in an output-channel log file of Trace Doctor (code-server: data dir, logs, exthost N, output_logging_TS). */
+function findInLogs(dir: string, needle: string): string | undefined {
+  const walk = (d: string): string | undefined => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) {
+        const hit = walk(p);
+        if (hit) return hit;
+      } else if (/trace doctor/i.test(e.name) && e.name.endsWith('.log')) {
+        const hit = fs.readFileSync(p, 'utf8').split('\n').find((l) => l.includes(needle));
+        if (hit) return hit;
+      }
+    }
+    return undefined;
+  };
+  return fs.existsSync(dir) ? walk(dir) : undefined;
+}
 
 async function wsFile(glob: string): Promise<vscode.Uri> {
   const [uri] = await vscode.workspace.findFiles(glob, '**/node_modules/**', 1);
@@ -101,12 +130,12 @@ suite('Trace Doctor in the extension host', () => {
     this.timeout(120_000);
     const incident = await wsFile('**/traces/spiked.json');
     const baseline = await wsFile('**/traces/normal.json');
-    await vscode.commands.executeCommand('traceDoctor.diagnose', incident, baseline);
-    const diag = await until(() => api?.session?.snapshot?.diagnosis ?? api?.diagnosis, 'a diagnosis in the extension API', 60_000);
-    const top = diag.rootCause ?? diag.candidates?.[0];
-    assert.ok(top, `diagnosis has no root cause: ${JSON.stringify(diag).slice(0, 300)}`);
-    assert.equal(top.service, ROOT_SERVICE);
-    assert.equal(top.operation ?? top.name, ROOT_OP);
+    const r = await vscode.commands.executeCommand<DiagnoseResult | undefined>('traceDoctor.diagnose', incident, baseline);
+    assert.ok(r, 'traceDoctor.diagnose returned nothing (a load error is shown as a notification: see the log)');
+    assert.equal(r.mode, 'diff');
+    assert.ok(r.spans.baseline && r.spans.incident, `spans loaded: ${JSON.stringify(r.spans)}`);
+    assert.deepEqual(r.rootCause, { service: ROOT_SERVICE, name: ROOT_OP });
+    assert.ok(r.linkedLines > 0, 'no span-opening line of the workspace was linked to an operation');
   });
 
   test('vscode.executeHoverProvider on the span-opening line returns the p50/p95 hint', async () => {
@@ -133,17 +162,15 @@ suite('Trace Doctor in the extension host', () => {
     assert.match(ours[0].command!.title, /ROOT CAUSE/);
   });
 
-  test('diagnosing a broken trace file fails with an error naming the file', async function () {
+  test('diagnosing a broken trace file yields no result and logs an error naming the file', async function () {
     this.timeout(60_000);
     const bad = await wsFile(`**/traces/${BAD_TRACE}`);
-    let err: unknown;
-    try {
-      await vscode.commands.executeCommand('traceDoctor.diagnose', bad);
-    } catch (e) {
-      err = e;
-    }
-    const lastError = err ?? api?.lastError;
-    assert.ok(lastError, 'no error surfaced for a broken trace file');
-    assert.ok(String((lastError as Error).message ?? lastError).includes(BAD_TRACE), `error does not name ${BAD_TRACE}: ${String(lastError)}`);
+    const r = await vscode.commands.executeCommand<DiagnoseResult | undefined>('traceDoctor.diagnose', bad);
+    assert.equal(r, undefined, `a broken trace file was diagnosed: ${JSON.stringify(r)}`);
+    // The user sees a notification (checked by the UI test); here the Trace Doctor log must carry the same error.
+    const logs = process.env.TRACE_DOCTOR_E2E_LOGS;
+    if (!logs) return;
+    const line = await until(() => findInLogs(logs, BAD_TRACE), `an error naming ${BAD_TRACE} in the Trace Doctor log under ${logs}`, 15_000);
+    assert.match(line, /error/i);
   });
 });
