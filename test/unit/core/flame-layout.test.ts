@@ -1,0 +1,287 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { aggToFlameData, toFlameData } from '../../../src/core/diff/flame-data';
+import {
+  buildFlameTree,
+  childrenOf,
+  contrastRatio,
+  cullVisible,
+  DEFAULT_DIFF_PALETTE,
+  diffColor,
+  diffIntensity,
+  diffScale,
+  findOperation,
+  findPath,
+  formatMs,
+  fullView,
+  hitTest,
+  labelColor,
+  layoutFlame,
+  navigate,
+  nodePath,
+  parseColor,
+  rootCauseNodes,
+  searchMatches,
+  toPx,
+  trimTextMid,
+  zoomView,
+} from '../../../src/core/diff/flame-layout';
+import { FlameFlag, isFlameData, isOpenSource, isSetData, isFlameToHostMessage } from '../../../src/protocol/messages';
+import { EVIL_NAME, knownDiagnosis, knownDiffTree, syntheticDiffTree } from '../../fixtures/flame/known-tree';
+
+const close = (a: number, b: number, msg?: string) => assert.ok(Math.abs(a - b) < 1e-9, `${msg ?? ''} ${a} ≈ ${b}`);
+
+function known() {
+  const data = toFlameData(knownDiffTree(), knownDiagnosis());
+  const tree = buildFlameTree(data);
+  const label = (i: number) => `${data.strings[data.service[i]!]}/${data.strings[data.name[i]!]}`;
+  const byLabel = (l: string) => {
+    for (let i = 0; i < data.n; i++) if (label(i) === l) return i;
+    throw new Error(`no node ${l}`);
+  };
+  return { data, tree, label, byLabel };
+}
+
+test('toFlameData: pre-order, children sorted by service/name, stats and flags carried over', () => {
+  const { data, label } = known();
+  assert.ok(isFlameData(data));
+  assert.equal(data.n, 8);
+  assert.deepEqual(
+    Array.from({ length: data.n }, (_, i) => label(i)),
+    ['frontend/GET /checkout', 'cart/GetCart', 'redis/GET', `evil/${EVIL_NAME}`, 'fraud/check', 'frontend/auth', 'inventory/reserve', 'payments/charge'],
+  );
+  assert.deepEqual(data.parent, [-1, 0, 1, 0, 0, 0, 0, 0]);
+  const pay = 7;
+  assert.equal(data.iTotal[pay], 130);
+  assert.equal(data.bSelf[pay], 30);
+  assert.equal(data.deltaSelf[pay], 100);
+  assert.equal(data.iErrors[pay], 3);
+  assert.ok(data.flags[pay]! & FlameFlag.RootCause);
+  assert.equal(data.strings[data.srcFile[pay]!], 'src/payments/charge.ts');
+  assert.equal(data.srcLine[pay], 42);
+  // presence bits
+  assert.equal(data.flags[6]! & (FlameFlag.Baseline | FlameFlag.Incident), FlameFlag.Baseline); // inventory: baseline only
+  assert.equal(data.flags[4]! & (FlameFlag.Baseline | FlameFlag.Incident), FlameFlag.Incident); // fraud: incident only
+  assert.deepEqual(rootCauseNodes(data), [pay]);
+  // survives a JSON round trip unchanged (wire format)
+  assert.deepEqual(JSON.parse(JSON.stringify(data)), data);
+});
+
+test('toFlameData: root cause taken from the diagnosis when the tree has no flag; candidates flagged', () => {
+  const t = knownDiffTree();
+  for (const n of t.nodes) delete n.rootCause;
+  const d = knownDiagnosis();
+  d.candidates = [{ ...d.rootCause!, service: 'cart', name: 'GetCart', kind: 'self_time' }];
+  const data = toFlameData(t, d);
+  assert.deepEqual(rootCauseNodes(data), [7]);
+  assert.ok(data.flags[1]! & FlameFlag.Candidate);
+  assert.equal(rootCauseNodes(toFlameData(t)).length, 0);
+});
+
+test('aggToFlameData: a single run fills the incident columns', () => {
+  const t = knownDiffTree();
+  const agg = {
+    traceCount: 20,
+    nodes: t.nodes.filter((n) => n.incident).map((n) => ({ ...n, stats: n.incident! })),
+  };
+  // re-index: filter removed node 5 (inventory) → remap children
+  const ids = new Map(agg.nodes.map((n, i) => [n.id, i]));
+  const nodes = agg.nodes.map((n) => ({ id: ids.get(n.id)!, parent: n.parent < 0 ? -1 : ids.get(n.parent)!, depth: n.depth, service: n.service, name: n.name, kind: n.kind, children: n.children.filter((c) => ids.has(c)).map((c) => ids.get(c)!), stats: n.stats }));
+  const data = aggToFlameData({ traceCount: 20, nodes });
+  assert.equal(data.kind, 'single');
+  assert.equal(data.n, 7);
+  assert.equal(data.iTotal[0], 200);
+  assert.ok(data.bTotal.every((v) => v === 0));
+});
+
+test('buildFlameTree: depth, subtree ends, children; rejects non-pre-order', () => {
+  const { tree } = known();
+  assert.equal(tree.maxDepth, 2);
+  assert.deepEqual(Array.from(tree.depth), [0, 1, 2, 1, 1, 1, 1, 1]);
+  assert.deepEqual(Array.from(tree.end), [8, 3, 3, 4, 5, 6, 7, 8]);
+  assert.deepEqual(childrenOf(tree, 0), [1, 3, 4, 5, 6, 7]);
+  assert.deepEqual(childrenOf(tree, 1), [2]);
+  assert.throws(() => buildFlameTree({ n: 3, parent: [-1, 2, 0] }), /pre-order/);
+  assert.throws(() => buildFlameTree({ n: 4, parent: [-1, 0, 1, 2].map((p, i) => (i === 3 ? 1 : p)).concat([]).slice(0, 4).map((p, i) => (i === 3 ? 5 : p)) }), /pre-order/);
+  assert.throws(() => buildFlameTree({ n: 2, parent: [0, 0] }), /root/);
+  // a valid but non-trivial order: 0 → (1 → 2 → 3), 4 child of 1
+  const t = buildFlameTree({ n: 5, parent: [-1, 0, 1, 2, 1] });
+  assert.deepEqual(Array.from(t.end), [5, 5, 4, 4, 5]);
+  assert.throws(() => buildFlameTree({ n: 5, parent: [-1, 0, 1, 0, 2] }), /pre-order/);
+});
+
+test('layoutFlame: incident/diff widths are incident time, baseline mode uses baseline time', () => {
+  const { data, tree } = known();
+  const inc = layoutFlame(tree, data, 'incident');
+  const diff = layoutFlame(tree, data, 'diff');
+  const base = layoutFlame(tree, data, 'baseline');
+  // incident: root 200 → unit 1; payments 130 after cart 30, evil 5, fraud 5, auth 20, inventory 0
+  close(inc.x0[7]!, 60 / 200);
+  close(inc.x1[7]!, 190 / 200);
+  close(inc.x1[2]! - inc.x0[2]!, 10 / 200); // redis inside cart, left-aligned
+  close(inc.x0[2]!, inc.x0[1]!);
+  assert.equal(inc.x1[6]! - inc.x0[6]!, 0); // inventory absent in the incident
+  assert.deepEqual(Array.from(diff.x0), Array.from(inc.x0));
+  assert.deepEqual(Array.from(diff.x1), Array.from(inc.x1));
+  // baseline: root 100; fraud absent, inventory 10 ms
+  assert.equal(base.x1[4]! - base.x0[4]!, 0);
+  close(base.x1[6]! - base.x0[6]!, 0.1);
+  close(base.x0[7]!, 65 / 100);
+  // children never leave their parent
+  for (const l of [inc, base]) for (let i = 1; i < data.n; i++) {
+    const p = tree.parent[i]!;
+    assert.ok(l.x0[i]! >= l.x0[p]! - 1e-12 && l.x1[i]! <= l.x1[p]! + 1e-12, `node ${i} inside parent`);
+  }
+});
+
+test('layoutFlame: children wider than the parent are scaled to fit; zero-weight root takes the children sum', () => {
+  const tree = buildFlameTree({ n: 4, parent: [-1, 0, 0, 2] });
+  const l = layoutFlame(tree, { bTotal: [0, 0, 0, 0], iTotal: [0, 30, 10, 40] }, 'incident');
+  // root has no own time → 30 + 10 = 40 → node 1 = 0.75, node 2 = 0.25; node 3 (40) squeezed into node 2 (10)
+  close(l.x1[1]!, 0.75);
+  close(l.x0[2]!, 0.75);
+  close(l.x1[2]!, 1);
+  close(l.x0[3]!, 0.75);
+  close(l.x1[3]!, 1);
+});
+
+test('zoom view, pixel mapping and culling of narrow / off-screen nodes with their subtrees', () => {
+  const { data, tree } = known();
+  const l = layoutFlame(tree, data, 'diff');
+  const cullIds = (v: ReturnType<typeof fullView>, w: number, min: number) => {
+    const r = cullVisible(tree, l, v, w, min);
+    return Array.from(r.ids.subarray(0, r.count));
+  };
+  // 1000 px: everything with width ≥ 1 px except inventory (0 px)
+  assert.deepEqual(cullIds(fullView(), 1000, 1), [0, 1, 2, 3, 4, 5, 7]);
+  // 100 px and 6 px minimum: evil & fraud are 2.5 px, redis 5 px → culled
+  assert.deepEqual(cullIds(fullView(), 100, 6), [0, 1, 5, 7]);
+  // zoom onto cart: view = its extent → only root, cart, redis intersect
+  const v = zoomView(l, 1);
+  close(v.v0, 0);
+  close(v.v1, 0.15);
+  assert.deepEqual(cullIds(v, 1000, 1), [0, 1, 2]);
+  close(toPx(l.x1[2]!, v, 1000), (10 / 30) * 1000);
+  // ancestors span the full width when zoomed
+  assert.ok(toPx(l.x0[0]!, v, 1000) <= 0 && toPx(l.x1[0]!, v, 1000) >= 1000);
+  // zooming onto a zero-width node falls back to the full view
+  assert.deepEqual(zoomView(l, 6), fullView());
+  // row window
+  assert.deepEqual(Array.from((() => { const r = cullVisible(tree, l, fullView(), 1000, 1, { first: 1, last: 1 }); return r.ids.subarray(0, r.count); })()), [1, 3, 4, 5, 7]);
+});
+
+test('culling cost follows what is drawn: 100k-node tree at 1200 px draws a bounded number of rects', () => {
+  const data = toFlameData(syntheticDiffTree(100_000));
+  const tree = buildFlameTree(data);
+  assert.equal(tree.n, 100_000);
+  const l = layoutFlame(tree, data, 'diff');
+  const r = cullVisible(tree, l, fullView(), 1200, 0.5);
+  assert.ok(r.count > 10 && r.count <= 2400 * (tree.maxDepth + 1), `${r.count} rects`);
+  // every drawn node is at least 0.5 px wide; every culled top-level child was narrower or empty
+  for (let k = 0; k < r.count; k++) {
+    const i = r.ids[k]!;
+    assert.ok((l.x1[i]! - l.x0[i]!) * 1200 >= 0.5);
+  }
+});
+
+test('diff colours: red slower, blue faster, intensity by significance, neutral when unchanged', () => {
+  const pal = DEFAULT_DIFF_PALETTE;
+  assert.deepEqual(diffColor(0, 1, 100, pal), pal.neutral);
+  assert.deepEqual(diffColor(50, 0, 100, pal), pal.neutral); // not significant
+  const slow = diffColor(100, 1, 100, pal);
+  const fast = diffColor(-100, 1, 100, pal);
+  assert.deepEqual(slow, pal.slower);
+  assert.deepEqual(fast, pal.faster);
+  assert.ok(slow[0] > slow[2] && fast[2] > fast[0]);
+  // more significant → further from neutral
+  const dist = (c: number[]) => Math.hypot(c[0]! - pal.neutral[0], c[1]! - pal.neutral[1], c[2]! - pal.neutral[2]);
+  assert.ok(dist(diffColor(30, 0.9, 100, pal)) > dist(diffColor(30, 0.4, 100, pal)));
+  assert.ok(dist(diffColor(80, 0.9, 100, pal)) > dist(diffColor(20, 0.9, 100, pal)));
+  assert.ok(diffIntensity(100, 1, 100) === 1 && diffIntensity(0.0001, 1, 100) === 0);
+  const { data } = known();
+  assert.equal(diffScale(data), 100);
+});
+
+test('label colour by luminance stays readable on light and dark fills; CSS colour parsing', () => {
+  assert.equal(labelColor([255, 255, 255]), 'black');
+  assert.equal(labelColor([250, 220, 120]), 'black');
+  assert.equal(labelColor([20, 20, 30]), 'white');
+  assert.equal(labelColor([37, 99, 235]), 'white');
+  for (const bg of [[220, 38, 38], [150, 150, 150], [37, 99, 235], [240, 200, 80]] as const) {
+    const c = labelColor([...bg]);
+    assert.ok(contrastRatio([...bg], c === 'black' ? [0, 0, 0] : [255, 255, 255]) >= 3.5, `${bg} with ${c}`);
+  }
+  assert.deepEqual(parseColor('#1e1e1e'), [30, 30, 30]);
+  assert.deepEqual(parseColor('#fff'), [255, 255, 255]);
+  assert.deepEqual(parseColor('#ff000080'), [255, 0, 0]);
+  assert.deepEqual(parseColor(' rgba(1, 2, 3, 0.5)'), [1, 2, 3]);
+  assert.deepEqual(parseColor('rgb(10 20 30)'), [10, 20, 30]);
+  assert.equal(parseColor('var(--x)'), undefined);
+  assert.equal(parseColor(''), undefined);
+});
+
+test('search: case-insensitive on operation and service, service/name form, HTML-ish names match as text', () => {
+  const { data } = known();
+  const ids = (q: string) => {
+    const r = searchMatches(data, q);
+    const out: number[] = [];
+    r.mask.forEach((m, i) => m && out.push(i));
+    assert.equal(r.count, out.length);
+    return out;
+  };
+  assert.deepEqual(ids('CHARGE'), [7]);
+  assert.deepEqual(ids('frontend'), [0, 5]);
+  assert.deepEqual(ids('get'), [0, 1, 2]); // GET /checkout, GetCart, redis GET
+  assert.deepEqual(ids('redis/get'), [2]);
+  assert.deepEqual(ids('onerror'), [3]);
+  assert.deepEqual(ids('   '), []);
+  assert.deepEqual(ids('nothing-like-this'), []);
+});
+
+test('keyboard navigation, paths and lookups', () => {
+  const { data, tree } = known();
+  const l = layoutFlame(tree, data, 'diff');
+  assert.equal(navigate(tree, l, 0, 'down'), 7); // widest child: payments
+  assert.equal(navigate(tree, l, 7, 'up'), 0);
+  assert.equal(navigate(tree, l, 0, 'up'), 0);
+  assert.equal(navigate(tree, l, 7, 'left'), 5); // auth (inventory has no width)
+  assert.equal(navigate(tree, l, 5, 'right'), 7);
+  assert.equal(navigate(tree, l, 7, 'right'), 7);
+  assert.equal(navigate(tree, l, 1, 'left'), 1);
+  assert.equal(navigate(tree, l, 2, 'right'), 2); // nothing else at depth 2
+  const p = nodePath(tree, data, 2);
+  assert.deepEqual(p, ['cart\u0000GetCart', 'redis\u0000GET']);
+  assert.equal(findPath(tree, data, p), 2);
+  assert.equal(findPath(tree, data, ['cart\u0000GetCart', 'nope\u0000x']), 1);
+  assert.equal(findPath(tree, data, []), 0);
+  assert.equal(findOperation(data, 'payments', 'charge'), 7);
+  assert.equal(findOperation(data, 'payments', 'refund'), -1);
+});
+
+test('hit test, middle ellipsis and ms formatting', () => {
+  const rects = { ids: Int32Array.from([0, 7]), x: Float32Array.from([0, 300]), y: Float32Array.from([0, 20]), w: Float32Array.from([1000, 650]), count: 2 };
+  assert.equal(hitTest(rects, 20, 400, 25), 7);
+  assert.equal(hitTest(rects, 20, 100, 25), -1);
+  assert.equal(hitTest(rects, 20, 100, 5), 0);
+  const measure = (s: string) => s.length * 7;
+  const t = trimTextMid('payments/charge-the-card', 70, measure);
+  assert.ok(measure(t) <= 70 && t.includes('…') && t.startsWith('pay') && t.endsWith('rd'), t);
+  assert.equal(trimTextMid('short', 70, measure), 'short');
+  assert.equal(trimTextMid('abc', 3, measure), '');
+  assert.equal(formatMs(0.5), '500 µs');
+  assert.equal(formatMs(12.34), '12.3 ms');
+  assert.equal(formatMs(4560), '4.56 s');
+});
+
+test('protocol guards accept well-formed messages and reject malformed ones', () => {
+  const data = toFlameData(knownDiffTree());
+  assert.ok(isSetData({ type: 'setData', tree: data }));
+  assert.ok(isSetData({ type: 'setData', tree: null }));
+  assert.ok(!isSetData({ type: 'setData', tree: { ...data, parent: [] } }));
+  assert.ok(isOpenSource({ type: 'openSource', service: 's', name: 'n', source: { file: 'a.ts', line: 3 } }));
+  assert.ok(!isOpenSource({ type: 'openSource', service: 's', name: 'n', source: { file: 'a.ts', line: 0 } }));
+  assert.ok(!isOpenSource({ type: 'openSource', service: 1, name: 'n' }));
+  assert.ok(isFlameToHostMessage({ type: 'stateChanged', state: { mode: 'diff' } }));
+  assert.ok(!isFlameToHostMessage({ type: 'bogus' }));
+  assert.ok(!isFlameToHostMessage(null));
+});
