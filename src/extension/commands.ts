@@ -34,6 +34,8 @@ export interface CommandContext {
   log: vscode.LogOutputChannel;
   flame: FlameHostDeps;
   receiver: ReceiverController;
+  /** told about every error shown to the user (the API's lastError) */
+  onError?(e: Error): void;
 }
 
 /** What "Diagnose Trace" and friends return to a caller of executeCommand (tests). */
@@ -99,6 +101,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
 
   function reportError(e: unknown, title: string): void {
     const msg = e instanceof Error ? e.message : String(e);
+    c.onError?.(e instanceof Error ? e : new Error(msg));
     log.error(`${title}: ${msg}`);
     if (e instanceof Error && e.stack) log.debug(e.stack);
     void vscode.window.showErrorMessage(`Trace Doctor: ${msg}`, 'Show Log').then((b) => b && log.show(true));

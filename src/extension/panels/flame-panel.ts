@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
 import { revealOperationSource } from '../navigation';
+import type { FlameViewState } from '../../protocol/messages';
 import type { LoadRequest, TraceSession, TraceSnapshot } from '../state';
 import { buildWebviewHtml, webviewOptions } from '../webview-html';
-import { toFlameData, parseWebviewMessage, type HostToFlame } from './flame-protocol';
+import { buildSetData, parseWebviewMessage, type HostToFlame } from './flame-protocol';
 
 export interface FlameHostDeps {
   session: TraceSession;
@@ -19,6 +20,10 @@ export class FlameView implements vscode.Disposable {
   private ready = false;
   private pending: HostToFlame[] = [];
   private shown: TraceSnapshot | undefined;
+  /** the webview's last reported view state (mode, zoom, search) — test hook */
+  viewState: FlameViewState | undefined;
+  /** messages posted to the webview (newest last, bounded) — test hook */
+  readonly posted: { type: string }[] = [];
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -40,6 +45,7 @@ export class FlameView implements vscode.Disposable {
       deps.session.onDidChange((s) => {
         if (s.mode === 'none' || this.accept(s)) this.show(s);
       }),
+      vscode.window.onDidChangeActiveColorTheme((t) => this.post({ type: 'setTheme', kind: themeKind(t.kind) })),
     );
     const cur = deps.session.snapshot;
     if (cur.mode !== 'none' && this.accept(cur)) this.shown = cur;
@@ -52,12 +58,12 @@ export class FlameView implements vscode.Disposable {
 
   show(s: TraceSnapshot): void {
     this.shown = s;
-    this.post({ type: 'setData', data: toFlameData(s) });
+    this.post(buildSetData(s));
   }
 
   /** Select (and zoom to) an operation. */
   focus(service: string, name: string): void {
-    this.post({ type: 'focus', service, name });
+    this.post({ type: 'focusNode', service, name });
   }
 
   private post(m: HostToFlame): void {
@@ -67,6 +73,12 @@ export class FlameView implements vscode.Disposable {
       this.pending.push(m);
       return;
     }
+    this.send(m);
+  }
+
+  private send(m: HostToFlame): void {
+    this.posted.push({ type: m.type });
+    if (this.posted.length > 50) this.posted.shift();
     void this.panel.webview.postMessage(m);
   }
 
@@ -82,9 +94,9 @@ export class FlameView implements vscode.Disposable {
         const queued = this.pending;
         this.pending = [];
         if (!queued.some((q) => q.type === 'setData')) {
-          void this.panel.webview.postMessage({ type: 'setData', data: toFlameData(this.shown ?? this.deps.session.snapshot) } satisfies HostToFlame);
+          this.send(buildSetData(this.shown ?? this.deps.session.snapshot));
         }
-        for (const q of queued) void this.panel.webview.postMessage(q);
+        for (const q of queued) this.send(q);
         break;
       }
       case 'openSource':
@@ -92,6 +104,9 @@ export class FlameView implements vscode.Disposable {
         break;
       case 'askInChat':
         void this.deps.askInChat(m.service, m.name);
+        break;
+      case 'stateChanged':
+        this.viewState = m.state;
         break;
       case 'error':
         this.deps.log.error(`flame webview: ${m.message}`);
@@ -179,6 +194,19 @@ export class FlamePanelSerializer implements vscode.WebviewPanelSerializer {
     const fromState = state && typeof state === 'object' ? (state as { request?: unknown }).request : undefined;
     const req = isLoadRequest(fromState) ? fromState : this.memento.get<unknown>(LAST_REQUEST_KEY);
     if (isLoadRequest(req)) await this.reload(req);
+  }
+}
+
+function themeKind(k: vscode.ColorThemeKind): 'light' | 'dark' | 'high-contrast' | 'high-contrast-light' {
+  switch (k) {
+    case vscode.ColorThemeKind.Light:
+      return 'light';
+    case vscode.ColorThemeKind.HighContrast:
+      return 'high-contrast';
+    case vscode.ColorThemeKind.HighContrastLight:
+      return 'high-contrast-light';
+    default:
+      return 'dark';
   }
 }
 

@@ -1,0 +1,85 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SpanTableBuilder } from '../../../src/core/model/builder';
+import type { Diagnosis } from '../../../src/core/rca/diagnosis';
+import { diagnosisMarkdown, diagnosisMessage, statsMessage, statsText } from '../../../src/extension/report-model';
+import { computeRunStats } from '../../../src/extension/stats-model';
+import { buildSetData, parseWebviewMessage } from '../../../src/extension/panels/flame-protocol';
+import type { DiffTree } from '../../../src/core/diff/types';
+
+function model() {
+  const b = new SpanTableBuilder();
+  const web = b.addResource('web-server', {});
+  const pre = b.addResource('pre-processor', {});
+  const sc = b.addScope('s');
+  const span = (trace: string, id: string, parent: string, name: string, res: number, startNs: number, durNs: number, err = false) =>
+    b.addSpan({ traceId: trace, spanId: id, parentSpanId: parent, name, kind: 2, statusCode: err ? 2 : 0, start: [1700000000, startNs], durationNs: durNs, resource: res, scope: sc });
+  span('t1', '01', '', 'inference-span', web, 0, 10e6);
+  span('t1', '02', '01', 'preprocess-request', pre, 1e6, 5e6);
+  span('t2', '03', '', 'inference-span', web, 100e6, 20e6, true);
+  span('t2', '04', '03', 'preprocess-request', pre, 101e6, 15e6);
+  span('t2', '05', '03', 'preprocess-request', pre, 102e6, 1e6);
+  return b.build();
+}
+
+test('computeRunStats counts spans, traces, services, operations, errors, time range', () => {
+  const s = computeRunStats(model(), 3);
+  assert.equal(s.spans, 5);
+  assert.equal(s.traces, 2);
+  assert.equal(s.services, 2);
+  assert.equal(s.operations, 2);
+  assert.equal(s.errors, 1);
+  assert.equal(s.skipped, 3);
+  assert.match(s.start!, /^2023-11-14T22:13:20(\.0+)?Z$/);
+  assert.match(s.end!, /^2023-11-14T22:13:20\.12(0*)Z$/);
+  assert.deepEqual(s.spansPerService, [{ service: 'pre-processor', spans: 3 }, { service: 'web-server', spans: 2 }]);
+  const text = statsText('run: x.json', s);
+  assert.match(text, /^spans\s+5$/m);
+  assert.match(text, /^pre-processor\s+3$/m);
+  assert.equal(statsMessage('x.json', s), 'Loaded x.json: 5 spans, 2 traces, 2 services, 2 operations, 1 error. 3 lines skipped (see the Trace Doctor output).');
+});
+
+const diag: Diagnosis = {
+  rootCause: { service: 'pre-processor', name: 'preprocess-request', kind: 'self_time', impactMs: 772.4, confidence: 0.6, evidence: ['self time 2.6 ms → 775 ms'], summary: 'its own work got slower', source: { file: 'src/pre.py', line: 58 } },
+  candidates: [{ service: 'pre-processor', name: 'preprocess-request', kind: 'self_time', impactMs: 772.4, confidence: 0.6, evidence: [], summary: 's' }],
+  latency: { baselineMs: 30, incidentMs: 800, pValue: null, test: 'none' },
+  notes: ['one trace per run: low confidence'],
+};
+
+test('diagnosis message and markdown report', () => {
+  assert.equal(diagnosisMessage(diag), 'Root cause: preprocess-request in pre-processor — its own work got slower (+772 ms per trace, confidence 60%). End-to-end 30 ms → 800 ms.');
+  assert.match(diagnosisMessage({ ...diag, rootCause: null }), /no clear root cause/);
+  const md = diagnosisMarkdown(diag, { baseline: 'normal.json', incident: 'spiked.json' });
+  assert.match(md, /## Root cause: preprocess\\-request in pre\\-processor/);
+  assert.match(md, /source: `src\/pre\.py:58`/);
+  assert.match(md, /\| 1 \| preprocess\\-request \| pre\\-processor \| self time \| \+772 ms \| 60% \|/);
+  assert.match(md, /one trace per run/);
+});
+
+test('flame setData message: diff, single, none', () => {
+  const diff: DiffTree = {
+    baselineTraces: 1,
+    incidentTraces: 1,
+    nodes: [
+      { id: 0, parent: -1, depth: 0, service: '', name: 'all', kind: '', children: [1], baseline: null, incident: null, deltaSelfMs: 0, deltaTotalMs: 0, significance: 0 },
+      { id: 1, parent: 0, depth: 1, service: 'pre-processor', name: 'preprocess-request', kind: 'server', children: [], baseline: null, incident: null, deltaSelfMs: 772, deltaTotalMs: 772, significance: 1, rootCause: true },
+    ],
+  };
+  const m = buildSetData({ mode: 'diff', autoSplit: false, baseline: { paths: ['/a/normal.json'], agg: { nodes: [], traceCount: 1 } }, incident: { paths: ['/a/spiked.json'], agg: { nodes: [], traceCount: 1 } }, diff, diagnosis: diag });
+  assert.equal(m.type, 'setData');
+  assert.equal(m.mode, 'diff');
+  assert.equal(m.title, 'normal.json → spiked.json');
+  assert.equal(m.tree?.kind, 'diff');
+  assert.equal(m.tree?.n, 2);
+  const none = buildSetData({ mode: 'none', autoSplit: false });
+  assert.equal(none.tree, null);
+});
+
+test('webview messages are validated before the host acts', () => {
+  assert.deepEqual(parseWebviewMessage({ type: 'ready' }), { type: 'ready' });
+  assert.equal(parseWebviewMessage({ type: 'openSource', service: 1, name: 'x' }), null);
+  assert.equal(parseWebviewMessage({ type: 'openSource', service: 's', name: 'x', source: { file: 'a', line: 0 } }), null);
+  assert.ok(parseWebviewMessage({ type: 'openSource', service: 's', name: 'x', source: { file: 'a', line: 3 } }));
+  assert.equal(parseWebviewMessage({ type: 'runCommand', command: 'rm' }), null);
+  assert.equal(parseWebviewMessage(null), null);
+});
