@@ -1,0 +1,201 @@
+/**
+ * HTTP plumbing shared by the query sources: node's global fetch with a timeout, an auth header, a size limit on the
+ * body, and errors that say what went wrong in the user's terms (unreachable, check the token, not a tracing API…).
+ */
+
+export type SourceErrorKind =
+  | 'unreachable'
+  | 'auth'
+  | 'not-found'
+  | 'not-tracing-api'
+  | 'timeout'
+  | 'http'
+  | 'too-large'
+  | 'bad-request'
+  | 'aborted';
+
+export class SourceError extends Error {
+  constructor(
+    readonly kind: SourceErrorKind,
+    message: string,
+    readonly url: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'SourceError';
+  }
+}
+
+export interface Progress {
+  /** what is happening, e.g. 'search', 'fetch-trace', 'parse' */
+  phase: string;
+  done: number;
+  total?: number;
+  message: string;
+}
+
+export interface HttpOptions {
+  /** a bearer token (sent as `Authorization: Bearer <token>`) or a full header value when it contains a space */
+  token?: string;
+  /** header to carry the token (default Authorization) */
+  authHeader?: string;
+  headers?: Record<string, string>;
+  /** per-request timeout (default 30 s) */
+  timeoutMs?: number;
+  /** cap on one response body (default 256 MiB) */
+  maxBytes?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export function redactUrl(u: string): string {
+  try {
+    const url = new URL(u);
+    if (url.password) url.password = '***';
+    for (const k of [...url.searchParams.keys()]) if (/token|key|secret|password/i.test(k)) url.searchParams.set(k, '***');
+    return url.toString();
+  } catch {
+    return u;
+  }
+}
+
+function requestHeaders(opts: HttpOptions, accept: string): Record<string, string> {
+  const h: Record<string, string> = { Accept: accept, 'User-Agent': 'trace-doctor', ...opts.headers };
+  if (opts.token) {
+    const header = opts.authHeader ?? 'Authorization';
+    h[header] = header.toLowerCase() === 'authorization' && !/\s/.test(opts.token.trim()) ? `Bearer ${opts.token.trim()}` : opts.token.trim();
+  }
+  return h;
+}
+
+function networkError(e: unknown, url: string, timeoutMs: number, signal?: AbortSignal): SourceError {
+  const err = e as Error & { cause?: { code?: string; message?: string } };
+  const shown = redactUrl(url);
+  if (err.name === 'TimeoutError') return new SourceError('timeout', `timed out after ${timeoutMs / 1000}s waiting for ${shown}`, url);
+  if (err.name === 'AbortError') {
+    if (signal?.aborted) return new SourceError('aborted', `cancelled: ${shown}`, url);
+    return new SourceError('timeout', `timed out after ${timeoutMs / 1000}s waiting for ${shown}`, url);
+  }
+  const code = err.cause?.code ?? '';
+  let host = shown;
+  try {
+    host = new URL(url).host;
+  } catch {
+    /* keep the URL */
+  }
+  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ECONNRESET|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT/.test(code)) {
+    const why =
+      code === 'ECONNREFUSED'
+        ? 'connection refused — nothing is listening there'
+        : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+          ? 'host name not found'
+          : code;
+    return new SourceError('unreachable', `cannot reach ${host} (${why}); check the URL and that the tracing backend is running`, url);
+  }
+  if (err instanceof TypeError && /Invalid URL|Failed to parse URL/i.test(err.message + (err.cause?.message ?? ''))) {
+    return new SourceError('bad-request', `invalid URL: ${shown}`, url);
+  }
+  return new SourceError('unreachable', `request to ${shown} failed: ${err.cause?.message ?? err.message}`, url);
+}
+
+/** GET a URL and return its body text, translating failures into SourceErrors. */
+export async function getText(url: string, opts: HttpOptions, expect: string, accept = 'application/json'): Promise<{ text: string; contentType: string }> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const signals = [AbortSignal.timeout(timeoutMs)];
+  if (opts.signal) signals.push(opts.signal);
+  const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0]!;
+  const shown = redactUrl(url);
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: requestHeaders(opts, accept), signal, redirect: 'follow' });
+  } catch (e) {
+    throw networkError(e, url, timeoutMs, opts.signal);
+  }
+  const contentType = res.headers.get('content-type') ?? '';
+  let text: string;
+  try {
+    text = await readLimited(res, opts.maxBytes ?? 256 * 1024 * 1024, url);
+  } catch (e) {
+    if (e instanceof SourceError) throw e;
+    throw networkError(e, url, timeoutMs, opts.signal);
+  }
+  const looksHtml = /text\/html/i.test(contentType) || /^\s*<(!doctype|html|head|body)/i.test(text);
+  if (res.status === 401 || res.status === 403) {
+    throw new SourceError(
+      'auth',
+      `${res.status} ${res.status === 401 ? 'Unauthorized' : 'Forbidden'} from ${shown} — check the token${opts.token ? '' : ' (none was set)'}`,
+      url,
+      res.status,
+    );
+  }
+  if (res.status === 404) {
+    throw new SourceError(
+      'not-found',
+      looksHtml
+        ? `404 from ${shown}: got an HTML page — not a tracing API (expected JSON with ${expect}); check the base URL and the backend type`
+        : `404 Not Found from ${shown}${snippet(text)}`,
+      url,
+      404,
+    );
+  }
+  if (!res.ok) {
+    throw new SourceError('http', `HTTP ${res.status} ${res.statusText} from ${shown}${snippet(text)}`, url, res.status);
+  }
+  if (looksHtml) {
+    throw new SourceError('not-tracing-api', `${shown} returned an HTML page, not a tracing API (expected JSON with ${expect})`, url, res.status);
+  }
+  return { text, contentType };
+}
+
+/** GET JSON; a body that is not JSON is reported as "not a tracing API". */
+export async function getJson(url: string, opts: HttpOptions, expect: string): Promise<unknown> {
+  const { text } = await getText(url, opts, expect);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new SourceError('not-tracing-api', `${redactUrl(url)} did not return JSON — not a tracing API (expected ${expect})${snippet(text)}`, url);
+  }
+}
+
+function snippet(text: string): string {
+  const t = text.replace(/\s+/g, ' ').trim();
+  if (!t) return '';
+  return `: ${t.length > 200 ? t.slice(0, 200) + '…' : t}`;
+}
+
+async function readLimited(res: Response, maxBytes: number, url: string): Promise<string> {
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await res.body?.cancel();
+    throw new SourceError('too-large', `${redactUrl(url)} is ${declared} bytes, over the ${maxBytes}-byte limit; narrow the time window or lower the trace limit`, url);
+  }
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let n = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    n += value.byteLength;
+    if (n > maxBytes) {
+      await reader.cancel();
+      throw new SourceError('too-large', `${redactUrl(url)} sent more than ${maxBytes} bytes; narrow the time window or lower the trace limit`, url);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, n).toString('utf8');
+}
+
+/** Run `fn` over items with at most `limit` in flight, preserving order. */
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
