@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { revealOperationSource } from '../navigation';
 import type { FlameViewState } from '../../protocol/messages';
@@ -37,7 +39,8 @@ export class FlameView implements vscode.Disposable {
     webview.html = buildWebviewHtml(webview, deps.extensionUri, {
       title: 'Trace Doctor: Flame Graph',
       script: 'dist/webview/flame.js',
-      styles: ['media/flame.css'],
+      // the bundle may ship its stylesheet in media/ (loaded through the CSP's style-src) or adopt it itself
+      styles: ['media/flame.css', 'dist/webview/flame.css'].filter((f) => fs.existsSync(path.join(deps.extensionUri.fsPath, f))),
       bodyAttributes: { 'data-view': 'flame' },
     });
     this.disposables.push(
