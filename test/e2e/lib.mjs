@@ -119,6 +119,8 @@ export function stageWorkspace(runDir, { llmBaseUrl } = {}) {
   const settingsFile = path.join(ws, '.vscode', 'settings.json');
   let settings = {};
   try { settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8')); } catch { /* none or JSONC: replaced */ }
+  // a real, harmless Trace Doctor setting (read back by the extension-host suite) + the chat's server
+  settings['traceDoctor.search.maxFiles'] = 500;
   if (llmBaseUrl) Object.assign(settings, llmSettings(llmBaseUrl));
   fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
   fs.writeFileSync(settingsFile, JSON.stringify(settings, null, 2) + '\n');

@@ -16,7 +16,7 @@ async function main() {
     const { runTests } = await import('@vscode/test-electron');
     const extensionTestsPath = await buildSuite(path.join(runDir, 'suite'));
     const llm = await startScriptedLlm(runDir, cleanups);
-    const { ws, source } = stageWorkspace(runDir, { llmBaseUrl: llm?.baseUrl });
+    const { ws, source, settings } = stageWorkspace(runDir, { llmBaseUrl: llm?.baseUrl });
     const resultFile = path.join(runDir, 'exthost-result.json');
     const userData = path.join(runDir, 'data');
     log('run dir', path.relative(ROOT, runDir), '| workspace from', source);
@@ -27,7 +27,7 @@ async function main() {
       launchArgs: [ws, '--disable-extensions', '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes',
         '--user-data-dir', userData, '--extensions-dir', path.join(runDir, 'exts')],
       extensionTestsEnv: {
-        TRACE_DOCTOR_E2E: '1', TRACE_DOCTOR_E2E_RESULT: resultFile, TRACE_DOCTOR_E2E_LLM_URL: llm?.baseUrl ?? '',
+        TRACE_DOCTOR_E2E: '1', TRACE_DOCTOR_E2E_RESULT: resultFile, TRACE_DOCTOR_E2E_LLM_URL: llm?.baseUrl ?? '', TRACE_DOCTOR_E2E_SETTINGS: JSON.stringify(settings),
         TRACE_DOCTOR_E2E_LOGS: path.join(userData, 'logs'),
       },
     });

@@ -25,13 +25,13 @@ async function main() {
     checkBuilt();
     const suiteIndex = await buildSuite(path.join(runDir, 'suite'));
     const llm = await startScriptedLlm(runDir, cleanups);
-    const { ws, source } = stageWorkspace(runDir, { llmBaseUrl: llm?.baseUrl });
+    const { ws, source, settings } = stageWorkspace(runDir, { llmBaseUrl: llm?.baseUrl });
     log('run dir', path.relative(ROOT, runDir), '| workspace from', source, '| llm', llm?.baseUrl ?? 'none');
     const resultFile = path.join(runDir, 'exthost-result.json');
     const cs = await startCodeServer({
       runDir, exts: path.join(runDir, 'exts'), folder: ws, cleanups,
       // env given to code-server reaches the extension host
-      env: { TRACE_DOCTOR_E2E: '1', TRACE_DOCTOR_E2E_RESULT: resultFile, TRACE_DOCTOR_E2E_LLM_URL: llm?.baseUrl ?? '',
+      env: { TRACE_DOCTOR_E2E: '1', TRACE_DOCTOR_E2E_RESULT: resultFile, TRACE_DOCTOR_E2E_LLM_URL: llm?.baseUrl ?? '', TRACE_DOCTOR_E2E_SETTINGS: JSON.stringify(settings),
         TRACE_DOCTOR_E2E_LOGS: path.join(runDir, 'data', 'logs') },
     });
     const browser = await launchBrowser(cleanups);

@@ -130,7 +130,7 @@ async function finish(runDir) {
 
 /** Where the root-cause operation's span is opened in the example's sources (found by its name, as a person would grep). */
 function exampleFacts(ws) {
-  const facts = { ws, rootFile: null, rootLine: -1, rootLineText: '' };
+  const facts = { ws, rootFile: null, rootLine: -1, rootLineText: '', candidates: [], lines: [] };
   const walk = (d) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       if (e.name.startsWith('.') || e.name === 'node_modules') continue;
@@ -139,7 +139,11 @@ function exampleFacts(ws) {
       else if (/\.(py|js|ts|mjs|go|java)$/.test(e.name) && !facts.rootFile) {
         const lines = fs.readFileSync(p, 'utf8').split('\n');
         const i = lines.findIndex((l) => l.includes(`"${EXAMPLE.rootOp}"`) || l.includes(`'${EXAMPLE.rootOp}'`));
-        if (i >= 0) Object.assign(facts, { rootFile: p, rootLine: i, rootLineText: lines[i] });
+        if (i < 0) continue;
+        // the name literal's line, and the line of the call opening the span when the name is on a continuation line
+        const candidates = [i];
+        for (let j = i; j >= Math.max(0, i - 3); j--) if (/start_(as_current_)?span\s*\(/.test(lines[j])) { if (j !== i) candidates.push(j); break; }
+        Object.assign(facts, { rootFile: p, rootLine: i, rootLineText: lines[i], candidates, lines });
       }
     }
   };
@@ -255,9 +259,9 @@ class Ui {
 async function diagnoseScenario(ui, facts) {
   const { page } = ui;
   await ui.runCommand('Trace Doctor: Diagnose Trace');
-  await ui.pick(EXAMPLE.incident, { filter: EXAMPLE.incident });
+  await ui.pick(EXAMPLE.incident, { filter: EXAMPLE.incident, title: 'incident run' });
   await ui.shot('diagnose-incident-picked');
-  await ui.pick(EXAMPLE.baseline, { filter: EXAMPLE.baseline });
+  await ui.pick(EXAMPLE.baseline, { filter: EXAMPLE.baseline, title: 'baseline run' });
   // The flame webview: a frame whose window has the test hook and has drawn the diff.
   const frame = await ui.webviewFrame(() => !!(window.__flame && document.querySelector('canvas')), 'flame graph webview (canvas + window.__flame)', 60000);
   const state = await waitFor(async () => {
@@ -278,19 +282,29 @@ async function hoverScenario(ui, facts) {
   if (!facts.rootFile) throw new Error(`no source file of the example contains "${EXAMPLE.rootOp}"`);
   const rel = path.relative(facts.ws, facts.rootFile);
   await ui.openFile(rel);
-  await ui.gotoLine(facts.rootLine + 1);
-  await ui.escape(1);
-  const token = ui.page.locator('.editor-group-container.active .monaco-editor .view-line span span', { hasText: EXAMPLE.rootOp }).first();
-  await token.waitFor();
-  const b = await token.boundingBox();
-  await ui.page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
-  const hover = ui.page.locator('.monaco-hover:not(.hidden)', { hasText: 'p95' });
-  await hover.waitFor({ timeout: 15000 });
+  let text = '', hoveredLine = 0;
+  for (const line of facts.candidates) {
+    await ui.gotoLine(line + 1);
+    await ui.escape(1);
+    // hover the first word of the line's code (the span name on the literal's line, `with` on the call line)
+    const word = line === facts.rootLine ? EXAMPLE.rootOp : facts.lines[line].trim().split(/\W+/)[0];
+    const token = ui.viewLine(facts.lines[line].trim()).locator('span span', { hasText: word }).first();
+    await token.waitFor();
+    const b = await token.boundingBox();
+    await ui.page.mouse.move(b.x + Math.min(b.width / 2, 20), b.y + b.height / 2);
+    const hover = ui.page.locator('.monaco-hover:not(.hidden)', { hasText: 'p95' });
+    try {
+      await hover.waitFor({ timeout: 6000 });
+      text = (await hover.innerText()).trim();
+      hoveredLine = line + 1;
+      break;
+    } catch { await ui.page.mouse.move(5, 5); }
+  }
   await ui.shot('hover');
-  const text = (await hover.innerText()).trim();
+  if (!text) throw new Error(`no hover with p95 on lines ${facts.candidates.map((l) => l + 1).join(', ')} of ${rel}`);
   for (const want of ['p50', 'p95', EXAMPLE.rootOp]) if (!text.includes(want)) throw new Error(`hover lacks "${want}": ${text.slice(0, 300)}`);
   await ui.page.mouse.move(5, 5);
-  return { hover: text.replace(/\s+/g, ' ').slice(0, 200) };
+  return { line: hoveredLine, hover: text.replace(/\s+/g, ' ').slice(0, 200) };
 }
 
 async function codeLensScenario(ui, facts) {
@@ -331,7 +345,7 @@ async function chatScenario(ui, facts, llm) {
 async function badTraceScenario(ui) {
   await ui.clearNotifications();
   await ui.runCommand('Trace Doctor: Diagnose Trace');
-  await ui.pick(EXAMPLE.badTrace, { filter: EXAMPLE.badTrace });
+  await ui.pick(EXAMPLE.badTrace, { filter: EXAMPLE.badTrace, title: 'incident run' });
   // baseline prompt (if any): keep "(none — split automatically)"
   await ui.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: /none|split/i }).waitFor({ timeout: 5000 })
     .then(() => ui.page.keyboard.press('Enter')).catch(() => {});
