@@ -1,0 +1,133 @@
+/**
+ * The standalone flame-graph report: ONE self-contained HTML file (bundle JS and CSS inlined, data embedded as
+ * escaped JSON, diagnosis summary rendered as static HTML, strict CSP with a nonce, no network). Pure: the caller
+ * reads the bundle and supplies a random nonce.
+ */
+import type { Diagnosis } from '../rca/diagnosis';
+import type { FlameData, FlameMode } from '../../protocol/messages';
+
+export interface FlameReportInput {
+  /** dist/webview/flame.js */
+  js: string;
+  /** media/flame.css */
+  css: string;
+  /** base64 nonce for the inline script and style (crypto-random, ≥ 128 bits) */
+  nonce: string;
+  data: FlameData | null;
+  diagnosis?: Diagnosis | null;
+  mode?: FlameMode;
+  title?: string;
+  baselineLabel?: string;
+  incidentLabel?: string;
+  /** input files, shown in the header */
+  inputs?: { baseline?: string[]; incident?: string[] };
+  /** ISO timestamp shown in the header */
+  generatedAt?: string;
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * JSON that is safe inside a <script> element: `<`, `>` and `&` become \u escapes (so no `</script>` or `<!--` can
+ * appear), as do U+2028/U+2029. JSON.parse gives back the same value.
+ */
+export function escapeJsonForHtml(json: string): string {
+  return json.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Inline script text cannot end its element early or open an HTML comment state. */
+export function escapeInlineScript(js: string): string {
+  return js.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
+}
+
+export function escapeInlineStyle(css: string): string {
+  return css.replace(/<\/(style)/gi, '<\\/$1');
+}
+
+export function reportCsp(nonce: string): string {
+  return [`default-src 'none'`, `script-src 'nonce-${nonce}'`, `style-src 'nonce-${nonce}'`, `img-src data:`, `font-src data:`, `base-uri 'none'`, `form-action 'none'`].join('; ');
+}
+
+const fmtMs = (v: number) => (Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(Math.abs(v) < 10 ? 2 : 1)} ms`);
+
+function summaryHtml(i: FlameReportInput): string {
+  const d = i.diagnosis;
+  const parts: string[] = [];
+  const files = (l?: string[]) => (l && l.length ? l.map(escapeHtml).join(', ') : '');
+  const meta: string[] = [];
+  if (i.inputs?.baseline?.length) meta.push(`baseline: ${files(i.inputs.baseline)}`);
+  if (i.inputs?.incident?.length) meta.push(`incident: ${files(i.inputs.incident)}`);
+  if (i.data) meta.push(`${i.data.baselineTraces} baseline / ${i.data.incidentTraces} incident traces, ${i.data.n} call paths`);
+  if (i.generatedAt) meta.push(`generated ${escapeHtml(i.generatedAt)}`);
+  parts.push(`<h1>${escapeHtml(i.title ?? 'Trace Doctor flame graph')}</h1>`);
+  if (meta.length) parts.push(`<div class="fg-report-meta">${meta.join(' · ')}</div>`);
+  if (d) {
+    if (d.latency) {
+      const delta = d.latency.incidentMs - d.latency.baselineMs;
+      const p = d.latency.pValue === null ? '' : `, p = ${d.latency.pValue.toPrecision(2)} (${escapeHtml(d.latency.test)})`;
+      parts.push(`<p>End-to-end latency per trace: ${fmtMs(d.latency.baselineMs)} → ${fmtMs(d.latency.incidentMs)} (${delta >= 0 ? '+' : '−'}${fmtMs(Math.abs(delta))}${p})</p>`);
+    }
+    if (d.split) parts.push(`<p class="fg-report-meta">Split: ${escapeHtml(d.split.description)}</p>`);
+    const rc = d.rootCause;
+    if (rc) {
+      const src = rc.source ? ` — <code>${escapeHtml(rc.source.file)}:${rc.source.line}</code>` : '';
+      parts.push(
+        `<p><span class="fg-badge fg-badge-root">root cause</span> <strong>${escapeHtml(rc.service)} · ${escapeHtml(rc.name)}</strong> ` +
+          `(${escapeHtml(rc.kind)}, impact ${fmtMs(rc.impactMs)} per trace, confidence ${Math.round(rc.confidence * 100)}%)${src}</p>`,
+        `<p>${escapeHtml(rc.summary)}</p>`,
+      );
+      if (rc.evidence.length) parts.push(`<ul>${rc.evidence.map((e) => `<li>${escapeHtml(e)}</li>`).join('')}</ul>`);
+    } else {
+      parts.push(`<p>No root cause found.</p>`);
+    }
+    const others = d.candidates.filter((c) => !rc || c.service !== rc.service || c.name !== rc.name).slice(0, 5);
+    if (others.length) {
+      parts.push(
+        `<details><summary>Other candidates (${others.length})</summary><ul>${others
+          .map((c) => `<li><strong>${escapeHtml(c.service)} · ${escapeHtml(c.name)}</strong> (${escapeHtml(c.kind)}, ${fmtMs(c.impactMs)}): ${escapeHtml(c.summary)}</li>`)
+          .join('')}</ul></details>`,
+      );
+    }
+    if (d.notes.length) parts.push(`<ul class="fg-report-meta">${d.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`);
+  }
+  return parts.join('\n      ');
+}
+
+export function renderFlameReport(i: FlameReportInput): string {
+  if (!/^[A-Za-z0-9+/=_-]{16,}$/.test(i.nonce)) throw new Error('renderFlameReport: the nonce must be ≥ 16 base64 characters');
+  const payload = {
+    tree: i.data,
+    diagnosis: i.diagnosis ?? null,
+    ...(i.mode ? { mode: i.mode } : {}),
+    ...(i.title ? { title: i.title } : {}),
+    ...(i.baselineLabel ? { baselineLabel: i.baselineLabel } : {}),
+    ...(i.incidentLabel ? { incidentLabel: i.incidentLabel } : {}),
+  };
+  const title = i.title ?? 'Trace Doctor flame graph';
+  return `<!DOCTYPE html>
+<html lang="en">
+  <head>
+    <meta charset="UTF-8">
+    <meta http-equiv="Content-Security-Policy" content="${escapeHtml(reportCsp(i.nonce))}">
+    <meta name="viewport" content="width=device-width, initial-scale=1.0">
+    <meta name="referrer" content="no-referrer">
+    <title>${escapeHtml(title)}</title>
+    <style nonce="${i.nonce}">
+${escapeInlineStyle(i.css)}
+    </style>
+  </head>
+  <body class="fg-standalone" data-view="flame">
+    <header class="fg-report-header">
+      ${summaryHtml(i)}
+    </header>
+    <div id="app" role="application" aria-label="${escapeHtml(title)}"></div>
+    <script type="application/json" id="flame-data">${escapeJsonForHtml(JSON.stringify(payload))}</script>
+    <script nonce="${i.nonce}">
+${escapeInlineScript(i.js)}
+    </script>
+  </body>
+</html>
+`;
+}

@@ -1,0 +1,80 @@
+/**
+ * Tooltip and detail-pane content. Everything from traces is set with textContent — never innerHTML.
+ */
+import { formatDelta, formatMs } from '../../src/core/diff/flame-layout';
+import { FlameFlag, type FlameData } from '../../src/protocol/messages';
+
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+const pct = (v: number) => `${Math.round(v * 100)}%`;
+const perTrace = (calls: number, traces: number) => (traces > 0 ? (calls / traces).toFixed(calls / traces < 10 ? 2 : 1) : '–');
+
+export interface NodeInfo {
+  service: string;
+  name: string;
+  kind: string;
+  rootCause: boolean;
+  candidate: boolean;
+  source?: { file: string; line: number };
+}
+
+export function nodeInfo(data: FlameData, i: number): NodeInfo {
+  const f = data.srcFile[i]!;
+  return {
+    service: data.strings[data.service[i]!] ?? '',
+    name: data.strings[data.name[i]!] ?? '',
+    kind: data.strings[data.spanKind[i]!] ?? '',
+    rootCause: !!(data.flags[i]! & FlameFlag.RootCause),
+    candidate: !!(data.flags[i]! & FlameFlag.Candidate),
+    ...(f >= 0 && data.srcLine[i]! > 0 ? { source: { file: data.strings[f] ?? '', line: data.srcLine[i]! } } : {}),
+  };
+}
+
+/** Fills `box` with the node's title, stats table (both runs in diff data), delta line and source link. */
+export function renderStats(box: HTMLElement, data: FlameData, i: number, labels: { baseline: string; incident: string }): NodeInfo {
+  box.replaceChildren();
+  const info = nodeInfo(data, i);
+  const title = el('div', 'fg-title');
+  title.append(el('span', 'fg-service', info.service), el('span', 'fg-sep', ' · '), el('span', 'fg-name', info.name));
+  if (info.rootCause) title.append(el('span', 'fg-badge fg-badge-root', 'root cause'));
+  else if (info.candidate) title.append(el('span', 'fg-badge', 'candidate'));
+  box.append(title);
+
+  const diff = data.kind === 'diff';
+  const hasB = !!(data.flags[i]! & FlameFlag.Baseline);
+  const hasI = !!(data.flags[i]! & FlameFlag.Incident);
+  const table = el('table', 'fg-stats');
+  const head = el('tr');
+  head.append(el('th'), ...(diff ? [el('th', undefined, labels.baseline), el('th', undefined, labels.incident)] : [el('th', undefined, 'value')]));
+  table.append(head);
+  const row = (label: string, b: string, inc: string) => {
+    const tr = el('tr');
+    tr.append(el('th', undefined, label), ...(diff ? [el('td', undefined, hasB ? b : '—'), el('td', undefined, hasI ? inc : '—')] : [el('td', undefined, inc)]));
+    table.append(tr);
+  };
+  row('calls / trace', perTrace(data.bCalls[i]!, data.baselineTraces), perTrace(data.iCalls[i]!, data.incidentTraces));
+  row('calls', String(data.bCalls[i]), String(data.iCalls[i]));
+  row('p50', formatMs(data.bP50[i]!), formatMs(data.iP50[i]!));
+  row('p95', formatMs(data.bP95[i]!), formatMs(data.iP95[i]!));
+  row('total / trace', formatMs(data.bTotal[i]!), formatMs(data.iTotal[i]!));
+  row('self / trace', formatMs(data.bSelf[i]!), formatMs(data.iSelf[i]!));
+  row('errors', String(data.bErrors[i]), String(data.iErrors[i]));
+  box.append(table);
+
+  if (diff) {
+    const delta = el('div', 'fg-delta');
+    const ds = data.deltaSelf[i]!;
+    const dsSpan = el('span', ds > 0 ? 'fg-slower' : ds < 0 ? 'fg-faster' : '', `Δ self ${formatDelta(ds)}`);
+    delta.append(dsSpan, el('span', undefined, ` · Δ total ${formatDelta(data.deltaTotal[i]!)} · significance ${pct(data.significance[i]!)}`));
+    if (!hasB) delta.append(el('span', 'fg-note', ' · new in incident'));
+    if (!hasI) delta.append(el('span', 'fg-note', ' · only in baseline'));
+    box.append(delta);
+  }
+  if (info.source) box.append(el('div', 'fg-source', `${info.source.file}:${info.source.line}`));
+  return info;
+}

@@ -1,0 +1,769 @@
+/**
+ * Differential flame graph webview: toolbar (mode, search, reset), breadcrumb, a canvas icicle with tooltip, and a
+ * detail pane. Talks to the VS Code host through src/protocol/messages.ts, or runs standalone in the HTML report
+ * with the data embedded as JSON.
+ */
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import '@vscode-elements/elements/dist/vscode-radio-group/index.js';
+import '@vscode-elements/elements/dist/vscode-radio/index.js';
+import { select, type Selection } from 'd3-selection';
+import { zoom as d3zoom, zoomIdentity, type D3ZoomEvent, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
+import { aggToFlameData, toFlameData } from '../../src/core/diff/flame-data';
+import {
+  ancestry,
+  buildFlameTree,
+  findOperation,
+  findPath,
+  formatMs,
+  fullView,
+  hitTest,
+  navigate,
+  nodePath,
+  rootCauseNodes,
+  searchMatches,
+  zoomView,
+  type FlameTree,
+  type NavDirection,
+  type View,
+} from '../../src/core/diff/flame-layout';
+import type { AggTree } from '../../src/core/aggregate/types';
+import type { DiffTree } from '../../src/core/diff/types';
+import type { Diagnosis } from '../../src/core/rca/diagnosis';
+import {
+  isFlameMode,
+  isFocusNode,
+  isSetData,
+  isSetMode,
+  isSetTheme,
+  type FlameData,
+  type FlameMode,
+  type FlameToHostMessage,
+  type FlameViewState,
+  type SetDataMessage,
+} from '../../src/protocol/messages';
+import { el, nodeInfo, renderStats } from './details';
+import { connectHost, type FlameHost } from './host';
+import { FlameRenderer, ROW_HEIGHT } from './renderer';
+import { readTheme } from './theme';
+
+type RadioLike = HTMLElement & { checked: boolean; value: string };
+type TextFieldLike = HTMLElement & { value: string };
+type ButtonLike = HTMLElement & { disabled: boolean };
+
+const MAX_ZOOM = 1e9;
+
+class FlameApp {
+  private data: FlameData | null = null;
+  private tree: FlameTree | null = null;
+  private renderer: FlameRenderer | null = null;
+  private diagnosis: Diagnosis | null = null;
+  private labels = { baseline: 'baseline', incident: 'incident' };
+  private mode: FlameMode = 'diff';
+  private view: View = fullView();
+  private zoomNode = 0;
+  private selected = -1;
+  private hovered = -1;
+  private query = '';
+  private matches: Uint8Array | null = null;
+  private matchCount = 0;
+  private matchCursor = -1;
+  private frameRequested = false;
+  private syncingZoom = false;
+  private saveTimer: ReturnType<typeof setTimeout> | undefined;
+  private searchTimer: ReturnType<typeof setTimeout> | undefined;
+  private width = 0;
+  private height = 0;
+  private dpr = 1;
+  readonly frameTimes: number[] = [];
+  firstPaintMs = -1;
+  private paintWaiters: Array<() => void> = [];
+
+  // DOM
+  private readonly root: HTMLElement;
+  private readonly summary = el('div', 'fg-summary');
+  private readonly toolbar = el('div', 'fg-toolbar');
+  private readonly modeGroup = document.createElement('vscode-radio-group');
+  private readonly radios = new Map<FlameMode, RadioLike>();
+  private readonly searchField = document.createElement('vscode-textfield') as TextFieldLike;
+  private readonly matchInfo = el('span', 'fg-match-info');
+  private readonly resetButton = document.createElement('vscode-button') as ButtonLike;
+  private readonly legend = el('span', 'fg-legend');
+  private readonly breadcrumb = el('nav', 'fg-breadcrumb');
+  private readonly scroller = el('div', 'fg-scroll');
+  private readonly canvas = el('canvas', 'fg-canvas');
+  private readonly spacer = el('div', 'fg-spacer');
+  private readonly tooltip = el('div', 'fg-tooltip');
+  private readonly detail = el('section', 'fg-detail');
+  private readonly detailStats = el('div', 'fg-detail-stats');
+  private readonly sourceButton = document.createElement('vscode-button') as ButtonLike;
+  private readonly chatButton = document.createElement('vscode-button') as ButtonLike;
+  private readonly zoomButton = document.createElement('vscode-button') as ButtonLike;
+  private readonly status = el('span', 'fg-status');
+  private readonly empty = el('div', 'fg-empty', 'No traces loaded.');
+  private readonly ctx: CanvasRenderingContext2D;
+  private zoomBehavior!: ZoomBehavior<HTMLCanvasElement, unknown>;
+  private canvasSel!: Selection<HTMLCanvasElement, unknown, null, undefined>;
+
+  constructor(private readonly host: FlameHost) {
+    this.root = document.getElementById('app') ?? document.body;
+    const ctx = this.canvas.getContext('2d', { alpha: false });
+    if (!ctx) throw new Error('canvas 2D context unavailable');
+    this.ctx = ctx;
+    this.buildDom();
+    this.bindEvents();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // DOM
+
+  private buildDom(): void {
+    this.root.classList.add('fg-app');
+    this.modeGroup.setAttribute('aria-label', 'Flame graph mode');
+    for (const [mode, label] of [
+      ['diff', 'Diff'],
+      ['baseline', 'Baseline'],
+      ['incident', 'Incident'],
+    ] as const) {
+      const r = document.createElement('vscode-radio') as RadioLike;
+      r.setAttribute('name', 'fg-mode');
+      r.setAttribute('value', mode);
+      r.setAttribute('label', label);
+      r.textContent = label;
+      r.dataset.mode = mode;
+      this.radios.set(mode, r);
+      this.modeGroup.append(r);
+    }
+    this.searchField.setAttribute('placeholder', 'Search operations (/)');
+    this.searchField.setAttribute('aria-label', 'Search operations');
+    this.searchField.classList.add('fg-search');
+    this.resetButton.textContent = 'Reset zoom';
+    this.resetButton.setAttribute('secondary', '');
+    this.resetButton.classList.add('fg-reset');
+    this.toolbar.append(this.modeGroup, this.searchField, this.matchInfo, this.resetButton, this.legend);
+    this.toolbar.setAttribute('role', 'toolbar');
+
+    this.breadcrumb.setAttribute('aria-label', 'Zoom path');
+    this.canvas.tabIndex = 0;
+    this.canvas.setAttribute('role', 'img');
+    this.canvas.setAttribute('aria-label', 'Flame graph. Arrow keys move between operations, Enter zooms, Escape resets.');
+    this.scroller.append(this.canvas, this.spacer);
+    this.tooltip.hidden = true;
+    this.tooltip.setAttribute('role', 'tooltip');
+
+    this.zoomButton.textContent = 'Zoom';
+    this.zoomButton.setAttribute('secondary', '');
+    this.sourceButton.textContent = this.host.standalone ? 'Copy source location' : 'Go to source';
+    this.sourceButton.classList.add('fg-go-source');
+    this.chatButton.textContent = 'Ask in chat';
+    this.chatButton.setAttribute('secondary', '');
+    this.chatButton.hidden = this.host.standalone;
+    const actions = el('div', 'fg-actions');
+    actions.append(this.zoomButton, this.sourceButton, this.chatButton, this.status);
+    this.detail.append(this.detailStats, actions);
+    this.detail.setAttribute('aria-live', 'polite');
+
+    const main = el('div', 'fg-main');
+    main.append(this.scroller, this.tooltip, this.empty);
+    this.root.replaceChildren(this.summary, this.toolbar, this.breadcrumb, main, this.detail);
+    this.showEmpty(true);
+  }
+
+  private bindEvents(): void {
+    this.modeGroup.addEventListener('change', () => {
+      for (const [mode, r] of this.radios) if (r.checked && mode !== this.mode) this.setMode(mode);
+    });
+    this.searchField.addEventListener('input', () => {
+      clearTimeout(this.searchTimer);
+      this.searchTimer = setTimeout(() => this.search(this.searchField.value), 80);
+    });
+    this.searchField.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') {
+        e.preventDefault();
+        this.search(this.searchField.value);
+        this.nextMatch(e.shiftKey ? -1 : 1);
+      } else if (e.key === 'Escape') {
+        this.searchField.value = '';
+        this.search('');
+        this.canvas.focus();
+      }
+    });
+    this.resetButton.addEventListener('click', () => this.zoomTo(0));
+    this.zoomButton.addEventListener('click', () => this.selected >= 0 && this.zoomTo(this.selected));
+    this.sourceButton.addEventListener('click', () => this.openSource(this.selected));
+    this.chatButton.addEventListener('click', () => {
+      if (!this.data || this.selected < 0) return;
+      const info = nodeInfo(this.data, this.selected);
+      this.host.post({ type: 'askInChat', service: info.service, name: info.name });
+    });
+
+    this.canvas.addEventListener('mousemove', (e) => this.onHover(e));
+    this.canvas.addEventListener('mouseleave', () => {
+      this.tooltip.hidden = true;
+      if (this.hovered !== -1) {
+        this.hovered = -1;
+        this.schedule();
+      }
+    });
+    this.canvas.addEventListener('click', (e) => {
+      const id = this.hit(e);
+      if (id < 0) return;
+      this.select(id);
+      this.zoomTo(id);
+    });
+    this.canvas.addEventListener('dblclick', (e) => {
+      const id = this.hit(e);
+      if (id >= 0) this.openSource(id);
+    });
+    this.canvas.addEventListener('keydown', (e) => this.onKey(e));
+    document.addEventListener('keydown', (e) => {
+      if ((e.key === '/' && e.target === document.body) || ((e.ctrlKey || e.metaKey) && e.key === 'f')) {
+        e.preventDefault();
+        this.searchField.focus();
+      }
+    });
+    this.scroller.addEventListener('scroll', () => this.schedule(), { passive: true });
+    this.scroller.addEventListener('wheel', (e) => this.onWheelPan(e), { passive: false });
+
+    // d3-zoom: drag to pan, ctrl/⌘+wheel (or plain wheel when everything fits vertically) to zoom; x axis only.
+    this.zoomBehavior = d3zoom<HTMLCanvasElement, unknown>()
+      .scaleExtent([1, MAX_ZOOM])
+      .clickDistance(4)
+      .filter((ev: Event) => {
+        if (ev.type === 'dblclick') return false;
+        if (ev.type === 'wheel') return this.wheelZooms(ev as WheelEvent);
+        const me = ev as MouseEvent;
+        return !me.ctrlKey && !me.button;
+      })
+      .constrain((t: ZoomTransform) => {
+        const w = Math.max(1, this.width);
+        const x = Math.min(0, Math.max(-(t.k - 1) * w, t.x));
+        return x === t.x && t.y === 0 ? t : zoomIdentity.translate(x, 0).scale(t.k);
+      })
+      .on('zoom', (ev: D3ZoomEvent<HTMLCanvasElement, unknown>) => {
+        if (this.syncingZoom) return;
+        const t = ev.transform;
+        const w = Math.max(1, this.width);
+        const v0 = -t.x / (t.k * w);
+        this.view = { v0, v1: v0 + 1 / t.k };
+        this.tooltip.hidden = true;
+        this.schedule();
+        this.saveStateSoon();
+      });
+    this.canvasSel = select(this.canvas);
+    this.canvasSel.call(this.zoomBehavior).on('dblclick.zoom', null);
+
+    new ResizeObserver(() => this.resize()).observe(this.scroller);
+    new MutationObserver(() => this.refreshTheme()).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+    if (typeof matchMedia === 'function') matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => this.refreshTheme());
+
+    window.addEventListener('message', (e: MessageEvent) => this.onMessage(e.data));
+    window.addEventListener('error', (e) => this.host.post({ type: 'error', message: String(e.message ?? e.error).slice(0, 2000) }));
+  }
+
+  private wheelZooms(e: WheelEvent): boolean {
+    if (!this.data) return false;
+    if (e.ctrlKey || e.metaKey) return true;
+    if (e.shiftKey || Math.abs(e.deltaX) > Math.abs(e.deltaY)) return false;
+    return this.scroller.scrollHeight <= this.scroller.clientHeight + 1;
+  }
+
+  private onWheelPan(e: WheelEvent): void {
+    if (!this.data || e.ctrlKey || e.metaKey) return;
+    const dx = e.shiftKey && e.deltaX === 0 ? e.deltaY : Math.abs(e.deltaX) > Math.abs(e.deltaY) ? e.deltaX : 0;
+    if (!dx) return;
+    e.preventDefault();
+    const span = this.view.v1 - this.view.v0;
+    const shift = (dx * (e.deltaMode === 1 ? 16 : 1) * span) / Math.max(1, this.width);
+    const v0 = Math.min(1 - span, Math.max(0, this.view.v0 + shift));
+    this.setView({ v0, v1: v0 + span });
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // data and messages
+
+  onMessage(raw: unknown): void {
+    if (isSetData(raw)) return this.setData(raw);
+    if (isFocusNode(raw)) return this.focusOperation(raw.service, raw.name);
+    if (isSetMode(raw)) return this.setMode(raw.mode);
+    if (isSetTheme(raw)) return this.refreshTheme();
+    const legacy = fromLegacy(raw);
+    if (legacy) {
+      if (legacy.type === 'setData') this.setData(legacy);
+      else this.focusOperation(legacy.service, legacy.name);
+    }
+  }
+
+  setData(m: SetDataMessage): void {
+    const t0 = performance.now();
+    const restored = this.host.getState();
+    this.diagnosis = m.diagnosis ?? null;
+    this.labels = { baseline: m.baselineLabel || 'baseline', incident: m.incidentLabel || 'incident' };
+    if (!m.tree || m.tree.n === 0) {
+      this.data = this.tree = this.renderer = null;
+      this.showEmpty(true, m.title ? `No spans in ${m.title}.` : 'No traces loaded.');
+      this.renderSummary();
+      return;
+    }
+    let tree: FlameTree;
+    try {
+      tree = buildFlameTree(m.tree);
+    } catch (e) {
+      this.showEmpty(true, `Cannot draw this flame graph: ${(e as Error).message}`);
+      this.host.post({ type: 'error', message: (e as Error).message });
+      return;
+    }
+    this.data = m.tree;
+    this.tree = tree;
+    const allowed: FlameMode[] = m.tree.kind === 'diff' ? ['diff', 'baseline', 'incident'] : ['incident'];
+    for (const [mode, r] of this.radios) r.hidden = !allowed.includes(mode);
+    this.modeGroup.hidden = allowed.length < 2;
+    const want = restored?.mode ?? m.mode;
+    this.mode = want && allowed.includes(want) ? want : allowed[0]!;
+    for (const [mode, r] of this.radios) r.checked = mode === this.mode;
+    this.renderer = new FlameRenderer(m.tree, tree, this.mode, readTheme());
+    this.showEmpty(false);
+    this.renderSummary();
+    this.updateLegend();
+
+    this.query = restored?.search ?? this.query;
+    this.searchField.value = this.query;
+    this.applySearch();
+    const rc = rootCauseNodes(m.tree);
+    this.selected = restored?.selectedPath ? findPath(tree, m.tree, restored.selectedPath) : rc.length ? rc[0]! : 0;
+    const z = restored?.zoomPath ? findPath(tree, m.tree, restored.zoomPath) : 0;
+    this.resize();
+    this.zoomTo(z, false);
+    this.renderDetail();
+    this.loadMs = performance.now() - t0;
+  }
+  loadMs = 0;
+
+  private showEmpty(on: boolean, text?: string): void {
+    this.empty.hidden = !on;
+    if (text) this.empty.textContent = text;
+    this.scroller.hidden = on;
+    this.toolbar.hidden = on;
+    this.detail.hidden = on;
+    this.breadcrumb.hidden = on;
+  }
+
+  private renderSummary(): void {
+    this.summary.replaceChildren();
+    const d = this.diagnosis;
+    this.summary.hidden = this.host.standalone || !d;
+    if (!d) return;
+    if (d.rootCause) {
+      this.summary.append(el('span', 'fg-badge fg-badge-root', 'root cause'), el('strong', undefined, ` ${d.rootCause.service} · ${d.rootCause.name}`), el('span', undefined, ` — ${d.rootCause.summary}`));
+    } else {
+      this.summary.append(el('span', undefined, 'No root cause found.'));
+    }
+    if (d.latency) this.summary.append(el('span', 'fg-note', ` (end-to-end ${formatMs(d.latency.baselineMs)} → ${formatMs(d.latency.incidentMs)})`));
+  }
+
+  private updateLegend(): void {
+    this.legend.replaceChildren();
+    if (this.mode !== 'diff') return;
+    const item = (cls: string, text: string) => {
+      const s = el('span', 'fg-legend-item');
+      s.append(el('span', `fg-swatch ${cls}`), el('span', undefined, text));
+      return s;
+    };
+    this.legend.append(item('fg-swatch-slower', 'slower'), item('fg-swatch-faster', 'faster'), item('fg-swatch-neutral', 'unchanged'), el('span', 'fg-note', 'width = incident time'));
+  }
+
+  private refreshTheme(): void {
+    if (!this.renderer) return;
+    this.renderer.setTheme(readTheme());
+    this.schedule();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // view state
+
+  setMode(mode: FlameMode): void {
+    if (!this.renderer || !this.data) return;
+    if (this.data.kind === 'single' && mode !== 'incident') return;
+    this.mode = mode;
+    for (const [m, r] of this.radios) r.checked = m === mode;
+    this.renderer.setMode(mode);
+    this.updateLegend();
+    // keep the zoomed node if it still has a width in this mode
+    this.zoomTo(this.zoomNode, false);
+    this.renderDetail();
+    this.saveStateSoon();
+  }
+
+  zoomTo(id: number, save = true): void {
+    if (!this.renderer || !this.tree) return;
+    const layout = this.renderer.layout;
+    let z = id >= 0 && id < this.tree.n ? id : 0;
+    while (z > 0 && !(layout.x1[z]! > layout.x0[z]!)) z = this.tree.parent[z]!;
+    this.zoomNode = z;
+    this.setView(z === 0 ? fullView() : zoomView(layout, z));
+    this.renderBreadcrumb();
+    // keep the zoomed row in sight
+    const y = this.tree.depth[z]! * ROW_HEIGHT;
+    if (y < this.scroller.scrollTop || y > this.scroller.scrollTop + this.scroller.clientHeight - ROW_HEIGHT) this.scroller.scrollTop = Math.max(0, y - ROW_HEIGHT);
+    if (save) this.saveStateSoon();
+  }
+
+  private setView(v: View): void {
+    this.view = v;
+    const k = Math.min(MAX_ZOOM, 1 / Math.max(1 / MAX_ZOOM, v.v1 - v.v0));
+    const w = Math.max(1, this.width);
+    this.syncingZoom = true;
+    try {
+      this.canvasSel.call(this.zoomBehavior.transform, zoomIdentity.translate(-v.v0 * k * w, 0).scale(k));
+    } finally {
+      this.syncingZoom = false;
+    }
+    this.schedule();
+  }
+
+  select(id: number): void {
+    if (!this.tree || id < 0 || id >= this.tree.n) return;
+    this.selected = id;
+    this.renderDetail();
+    this.schedule();
+    this.saveStateSoon();
+  }
+
+  private ensureVisible(id: number): void {
+    if (!this.renderer || !this.tree) return;
+    const l = this.renderer.layout;
+    const k = this.width / (this.view.v1 - this.view.v0);
+    const a = (l.x0[id]! - this.view.v0) * k;
+    const b = (l.x1[id]! - this.view.v0) * k;
+    if (a < -0.5 || b > this.width + 0.5 || b - a < 2) {
+      const p = this.tree.parent[id]!;
+      this.zoomTo(p >= 0 && (l.x1[id]! - l.x0[id]!) / (l.x1[p]! - l.x0[p]! || 1) > 0.02 ? p : id);
+    }
+    const y = this.tree.depth[id]! * ROW_HEIGHT;
+    if (y < this.scroller.scrollTop) this.scroller.scrollTop = y;
+    else if (y + ROW_HEIGHT > this.scroller.scrollTop + this.scroller.clientHeight) this.scroller.scrollTop = y + ROW_HEIGHT - this.scroller.clientHeight;
+  }
+
+  search(q: string): number {
+    this.query = q;
+    if (this.searchField.value !== q) this.searchField.value = q;
+    this.applySearch();
+    this.matchCursor = -1;
+    this.schedule();
+    this.saveStateSoon();
+    return this.matchCount;
+  }
+
+  private applySearch(): void {
+    if (!this.data || !this.query.trim()) {
+      this.matches = null;
+      this.matchCount = 0;
+      this.matchInfo.textContent = '';
+      return;
+    }
+    const r = searchMatches(this.data, this.query);
+    this.matches = r.mask;
+    this.matchCount = r.count;
+    this.matchInfo.textContent = r.count === 1 ? '1 match' : `${r.count} matches`;
+  }
+
+  private nextMatch(dir: 1 | -1): void {
+    if (!this.matches || !this.data || this.matchCount === 0) return;
+    const n = this.data.n;
+    let i = this.matchCursor;
+    for (let step = 0; step < n; step++) {
+      i = (i + dir + n) % n;
+      if (this.matches[i] && this.renderer!.layout.x1[i]! > this.renderer!.layout.x0[i]!) {
+        this.matchCursor = i;
+        this.select(i);
+        this.ensureVisible(i);
+        return;
+      }
+    }
+  }
+
+  focusOperation(service: string, name: string): void {
+    if (!this.data) return;
+    const id = findOperation(this.data, service, name);
+    if (id < 0) {
+      this.status.textContent = `${service} · ${name} is not in this flame graph`;
+      return;
+    }
+    this.select(id);
+    this.zoomTo(id);
+  }
+
+  private openSource(id: number): void {
+    if (!this.data || id < 0) return;
+    const info = nodeInfo(this.data, id);
+    if (!this.host.standalone) {
+      this.host.post({ type: 'openSource', service: info.service, name: info.name, ...(info.source ? { source: info.source } : {}) });
+      return;
+    }
+    if (!info.source) {
+      this.status.textContent = 'No source location known for this operation.';
+      return;
+    }
+    const loc = `${info.source.file}:${info.source.line}`;
+    const done = () => (this.status.textContent = `Copied ${loc}`);
+    const fail = () => (this.status.textContent = `Source: ${loc}`);
+    try {
+      if (navigator.clipboard) void navigator.clipboard.writeText(loc).then(done, fail);
+      else fail();
+    } catch {
+      fail();
+    }
+  }
+
+  private state(): FlameViewState {
+    const s: FlameViewState = { mode: this.mode, search: this.query };
+    if (this.tree && this.data) {
+      s.zoomPath = nodePath(this.tree, this.data, this.zoomNode);
+      if (this.selected >= 0) s.selectedPath = nodePath(this.tree, this.data, this.selected);
+    }
+    return s;
+  }
+
+  private saveStateSoon(): void {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = setTimeout(() => {
+      const s = this.state();
+      this.host.setState(s);
+      this.host.post({ type: 'stateChanged', state: s });
+    }, 150);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // breadcrumb, detail, tooltip
+
+  private renderBreadcrumb(): void {
+    this.breadcrumb.replaceChildren();
+    if (!this.tree || !this.renderer) return;
+    const chain = ancestry(this.tree, this.zoomNode);
+    chain.forEach((id, k) => {
+      if (k > 0) this.breadcrumb.append(el('span', 'fg-crumb-sep', '›'));
+      const b = el('button', 'fg-crumb', this.renderer!.labelOf(id));
+      b.type = 'button';
+      b.dataset.node = String(id);
+      if (id === this.zoomNode) b.setAttribute('aria-current', 'true');
+      b.addEventListener('click', () => this.zoomTo(id));
+      this.breadcrumb.append(b);
+    });
+  }
+
+  private renderDetail(): void {
+    if (!this.data || this.selected < 0) {
+      this.detailStats.replaceChildren(el('span', 'fg-note', 'Click an operation to see its numbers.'));
+      this.sourceButton.disabled = true;
+      return;
+    }
+    const info = renderStats(this.detailStats, this.data, this.selected, this.labels);
+    this.sourceButton.disabled = this.host.standalone && !info.source;
+    this.status.textContent = '';
+  }
+
+  private hit(e: MouseEvent): number {
+    if (!this.renderer) return -1;
+    const r = this.canvas.getBoundingClientRect();
+    return hitTest(this.renderer.drawn, ROW_HEIGHT, e.clientX - r.left, e.clientY - r.top);
+  }
+
+  private onHover(e: MouseEvent): void {
+    const id = this.hit(e);
+    if (id !== this.hovered) {
+      this.hovered = id;
+      this.schedule();
+      if (id >= 0 && this.data) {
+        renderStats(this.tooltip, this.data, id, this.labels);
+        this.tooltip.append(el('div', 'fg-hint', this.host.standalone ? 'click: zoom · double-click: copy source location' : 'click: zoom · double-click: go to source'));
+      }
+    }
+    if (id < 0) {
+      this.tooltip.hidden = true;
+      return;
+    }
+    this.tooltip.hidden = false;
+    const main = this.tooltip.parentElement!.getBoundingClientRect();
+    const tw = this.tooltip.offsetWidth;
+    const th = this.tooltip.offsetHeight;
+    let x = e.clientX - main.left + 14;
+    let y = e.clientY - main.top + 14;
+    if (x + tw > main.width) x = Math.max(0, e.clientX - main.left - tw - 10);
+    if (y + th > main.height) y = Math.max(0, e.clientY - main.top - th - 10);
+    this.tooltip.style.transform = `translate(${Math.round(x)}px, ${Math.round(y)}px)`;
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    if (!this.tree || !this.renderer) return;
+    const dirs: Record<string, NavDirection> = { ArrowUp: 'up', ArrowDown: 'down', ArrowLeft: 'left', ArrowRight: 'right' };
+    const dir = dirs[e.key];
+    if (dir) {
+      e.preventDefault();
+      const from = this.selected >= 0 ? this.selected : this.zoomNode;
+      const to = navigate(this.tree, this.renderer.layout, from, dir);
+      this.select(to);
+      this.ensureVisible(to);
+      return;
+    }
+    switch (e.key) {
+      case 'Enter':
+        e.preventDefault();
+        if (e.shiftKey || e.ctrlKey || e.metaKey) this.openSource(this.selected);
+        else if (this.selected >= 0) this.zoomTo(this.selected);
+        break;
+      case 'Escape':
+      case 'Home':
+        e.preventDefault();
+        if (e.key === 'Escape' && this.zoomNode === 0 && this.query) this.search('');
+        else this.zoomTo(0);
+        break;
+      case 'Backspace':
+        e.preventDefault();
+        this.zoomTo(Math.max(0, this.tree.parent[this.zoomNode]!));
+        break;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // drawing
+
+  private resize(): void {
+    const w = this.scroller.clientWidth;
+    const h = this.scroller.clientHeight;
+    const dpr = window.devicePixelRatio || 1;
+    const rows = this.tree ? this.tree.maxDepth + 1 : 0;
+    this.spacer.style.height = `${Math.max(0, rows * ROW_HEIGHT - h)}px`;
+    if (w === this.width && h === this.height && dpr === this.dpr) return;
+    this.width = w;
+    this.height = h;
+    this.dpr = dpr;
+    this.canvas.width = Math.max(1, Math.round(w * dpr));
+    this.canvas.height = Math.max(1, Math.round(h * dpr));
+    this.canvas.style.width = `${w}px`;
+    this.canvas.style.height = `${h}px`;
+    if (this.renderer) this.setView(this.view);
+    this.schedule();
+  }
+
+  schedule(): void {
+    if (this.frameRequested) return;
+    this.frameRequested = true;
+    requestAnimationFrame(() => this.draw());
+  }
+
+  private draw(): void {
+    this.frameRequested = false;
+    if (!this.renderer || this.width === 0 || this.height === 0) return;
+    const t0 = performance.now();
+    const ctx = this.ctx;
+    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    this.renderer.render(ctx, {
+      view: this.view,
+      width: this.width,
+      height: this.height,
+      scrollTop: this.scroller.scrollTop,
+      selected: this.selected,
+      hovered: this.hovered,
+      matches: this.matches,
+    });
+    const t1 = performance.now();
+    this.frameTimes.push(t1 - t0);
+    if (this.frameTimes.length > 5000) this.frameTimes.splice(0, 1000);
+    if (this.firstPaintMs < 0) this.firstPaintMs = t1;
+    for (const w of this.paintWaiters.splice(0)) w();
+  }
+
+  /** Resolves after the next frame has been drawn. */
+  nextPaint(): Promise<void> {
+    this.schedule();
+    return new Promise((r) => this.paintWaiters.push(r));
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // test hook
+
+  testHook() {
+    const app = this;
+    return {
+      get frameTimes() {
+        return app.frameTimes;
+      },
+      get firstPaintMs() {
+        return app.firstPaintMs;
+      },
+      get loadMs() {
+        return app.loadMs;
+      },
+      nodeCount: () => app.data?.n ?? 0,
+      getDrawnRects: () => {
+        const r = app.renderer;
+        if (!r || !app.data) return [];
+        const d = r.drawn;
+        const out = [];
+        for (let j = 0; j < d.count; j++) {
+          const id = d.ids[j]!;
+          const info = nodeInfo(app.data, id);
+          out.push({ id, service: info.service, name: info.name, x: d.x[j]!, y: d.y[j]!, w: d.w[j]!, h: ROW_HEIGHT - 1, fill: r.fillRgb(id, !!(app.matches && !app.matches[id])), rootCause: info.rootCause, matched: !!app.matches?.[id] });
+        }
+        return out;
+      },
+      find: (service: string, name: string) => (app.data ? findOperation(app.data, service, name) : -1),
+      rootCauses: () => (app.data ? rootCauseNodes(app.data) : []),
+      search: (q: string) => app.search(q),
+      zoomTo: (id: number) => app.zoomTo(id),
+      reset: () => app.zoomTo(0),
+      select: (id: number) => app.select(id),
+      setMode: (m: FlameMode) => isFlameMode(m) && app.setMode(m),
+      /** pan/zoom the view directly (unit interval) — for the benchmark */
+      setView: (v0: number, v1: number) => app.setView({ v0, v1 }),
+      state: () => ({ ...app.state(), zoomNode: app.zoomNode, selected: app.selected, view: { ...app.view } }),
+      nextPaint: () => app.nextPaint(),
+    };
+  }
+}
+
+/** Messages in the shape the host sent before src/protocol/messages.ts (a raw DiffTree/AggTree, `focus`). */
+function fromLegacy(raw: unknown): SetDataMessage | { type: 'focus'; service: string; name: string } | null {
+  if (!raw || typeof raw !== 'object') return null;
+  const m = raw as Record<string, unknown>;
+  if (m.type === 'focus' && typeof m.service === 'string' && typeof m.name === 'string') return { type: 'focus', service: m.service, name: m.name };
+  if (m.type !== 'setData' || !m.data || typeof m.data !== 'object') return null;
+  const d = m.data as { title?: string; baselineLabel?: string; incidentLabel?: string; diff?: DiffTree; agg?: AggTree; diagnosis?: Diagnosis | null };
+  const tree = d.diff && Array.isArray(d.diff.nodes) ? toFlameData(d.diff, d.diagnosis) : d.agg && Array.isArray(d.agg.nodes) ? aggToFlameData(d.agg, d.diagnosis) : null;
+  return {
+    type: 'setData',
+    tree,
+    diagnosis: d.diagnosis ?? null,
+    ...(d.title ? { title: d.title } : {}),
+    ...(d.baselineLabel ? { baselineLabel: d.baselineLabel } : {}),
+    ...(d.incidentLabel ? { incidentLabel: d.incidentLabel } : {}),
+  };
+}
+
+function start(): void {
+  let app: FlameApp | undefined;
+  const host: FlameHost = connectHost((m: FlameToHostMessage) => {
+    // standalone: nothing to send to
+    void m;
+  });
+  try {
+    app = new FlameApp(host);
+  } catch (e) {
+    host.post({ type: 'error', message: (e as Error).message });
+    throw e;
+  }
+  (window as unknown as { __flame: unknown }).__flame = app.testHook();
+  if (host.standalone) {
+    try {
+      const embedded = host.embedded();
+      app.onMessage(embedded ?? { type: 'setData', tree: null });
+    } catch (e) {
+      app.onMessage({ type: 'setData', tree: null, title: `the embedded data (${(e as Error).message})` });
+    }
+  } else {
+    host.post({ type: 'ready' });
+  }
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true });
+else start();

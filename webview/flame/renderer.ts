@@ -1,0 +1,296 @@
+/**
+ * Canvas 2D icicle renderer. Per frame: cull to the nodes that are on screen and ≥ 1 px wide (subtrees skipped
+ * whole), bucket them by fill colour (one path + one fill() per colour), draw labels only where they fit (glyph-width
+ * cache, middle ellipsis), then outlines for search matches, the selection and the root cause. The rects drawn are
+ * kept for hit testing and for the test hook.
+ */
+import {
+  cullVisible,
+  DEFAULT_DIFF_PALETTE,
+  diffIntensity,
+  diffScale,
+  labelColor,
+  layoutFlame,
+  mix,
+  rgbCss,
+  serviceColor,
+  trimTextMid,
+  type FlameLayout,
+  type FlameTree,
+  type RGB,
+  type View,
+} from '../../src/core/diff/flame-layout';
+import { FlameFlag, type FlameData, type FlameMode } from '../../src/protocol/messages';
+import type { Theme } from './theme';
+
+export const ROW_HEIGHT = 18;
+const LEVELS = 16;
+const MIN_RECT_PX = 1;
+const MIN_LABEL_PX = 28;
+const DIM = 0.72;
+
+export interface DrawnRects {
+  ids: Int32Array;
+  x: Float32Array;
+  y: Float32Array;
+  w: Float32Array;
+  /** palette entry used */
+  fill: Uint16Array;
+  count: number;
+}
+
+export interface FrameParams {
+  view: View;
+  width: number;
+  height: number;
+  scrollTop: number;
+  selected: number;
+  hovered: number;
+  /** 0/1 per node when a search is active */
+  matches: Uint8Array | null;
+}
+
+export class FlameRenderer {
+  layout!: FlameLayout;
+  /** palette entry per node for the current mode */
+  private fillOf!: Uint16Array;
+  /** palette: [normal..., dimmed...] */
+  private paletteCss: string[] = [];
+  private paletteRgb: RGB[] = [];
+  private labelCss: string[] = [];
+  private charWidths = new Map<number, number>();
+  private fontKey = '';
+  private visible: Int32Array = new Int32Array(4096);
+  private bucketCount = new Int32Array(0);
+  private order: Int32Array = new Int32Array(4096);
+  readonly drawn: DrawnRects = { ids: new Int32Array(4096), x: new Float32Array(4096), y: new Float32Array(4096), w: new Float32Array(4096), fill: new Uint16Array(4096), count: 0 };
+  private labels: string[] = [];
+
+  constructor(
+    readonly data: FlameData,
+    readonly tree: FlameTree,
+    public mode: FlameMode,
+    public theme: Theme,
+  ) {
+    this.labels = new Array<string>(data.n);
+    this.setMode(mode);
+  }
+
+  setMode(mode: FlameMode): void {
+    this.mode = mode;
+    this.layout = layoutFlame(this.tree, this.data, mode);
+    this.buildPalette();
+  }
+
+  setTheme(theme: Theme): void {
+    this.theme = theme;
+    this.charWidths.clear();
+    this.buildPalette();
+  }
+
+  /** The colour (CSS) the node is filled with when not dimmed. */
+  fillCss(id: number): string {
+    return this.paletteCss[this.fillOf[id]!]!;
+  }
+
+  fillRgb(id: number, dimmed = false): RGB {
+    return this.paletteRgb[this.fillOf[id]! + (dimmed ? this.paletteRgb.length / 2 : 0)]!;
+  }
+
+  private buildPalette(): void {
+    const { data, theme } = this;
+    const n = data.n;
+    const fillOf = new Uint16Array(n);
+    const base: RGB[] = [];
+    if (this.mode === 'diff') {
+      const pal = { ...DEFAULT_DIFF_PALETTE, neutral: theme.neutral, slower: theme.slower, faster: theme.faster };
+      base.push(pal.neutral);
+      for (let l = 1; l <= LEVELS; l++) base.push(mix(pal.neutral, pal.slower, 0.25 + (0.75 * l) / LEVELS));
+      for (let l = 1; l <= LEVELS; l++) base.push(mix(pal.neutral, pal.faster, 0.25 + (0.75 * l) / LEVELS));
+      const scale = diffScale(data);
+      for (let i = 0; i < n; i++) {
+        const d = data.deltaSelf[i]!;
+        const t = diffIntensity(d, data.significance[i]!, scale);
+        const level = t <= 0.02 ? 0 : Math.max(1, Math.round(t * LEVELS));
+        fillOf[i] = level === 0 ? 0 : d > 0 ? level : LEVELS + level;
+      }
+    } else {
+      const idx = new Map<number, number>();
+      for (let i = 0; i < n; i++) {
+        const s = data.service[i]!;
+        let e = idx.get(s);
+        if (e === undefined) {
+          e = base.length;
+          idx.set(s, e);
+          base.push(serviceColor(data.strings[s] ?? '', theme.dark));
+        }
+        fillOf[i] = e;
+      }
+    }
+    const dimmed = base.map((c) => mix(c, theme.background, DIM));
+    this.paletteRgb = [...base, ...dimmed];
+    this.paletteCss = this.paletteRgb.map(rgbCss);
+    this.labelCss = this.paletteRgb.map((c) => labelColor(c));
+    this.fillOf = fillOf;
+    this.bucketCount = new Int32Array(this.paletteRgb.length + 1);
+  }
+
+  labelOf(id: number): string {
+    let s = this.labels[id];
+    if (s === undefined) {
+      const { data, tree } = this;
+      const name = data.strings[data.name[id]!] ?? '';
+      const p = tree.parent[id]!;
+      const svc = data.service[id]!;
+      s = p < 0 || data.service[p] !== svc ? `${data.strings[svc]}: ${name}` : name;
+      this.labels[id] = s;
+    }
+    return s;
+  }
+
+  private measure = (s: string): number => {
+    let w = 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      let cw = this.charWidths.get(c);
+      if (cw === undefined) {
+        cw = this.ctx!.measureText(s[i]!).width;
+        this.charWidths.set(c, cw);
+      }
+      w += cw;
+    }
+    return w;
+  };
+  private ctx: CanvasRenderingContext2D | undefined;
+
+  private ensure(size: number): void {
+    const d = this.drawn;
+    if (d.ids.length >= size) return;
+    const cap = Math.max(size, d.ids.length * 2);
+    d.ids = new Int32Array(cap);
+    d.x = new Float32Array(cap);
+    d.y = new Float32Array(cap);
+    d.w = new Float32Array(cap);
+    d.fill = new Uint16Array(cap);
+    this.order = new Int32Array(cap);
+  }
+
+  render(ctx: CanvasRenderingContext2D, p: FrameParams): void {
+    this.ctx = ctx;
+    const { theme, layout, tree, data } = this;
+    if (this.fontKey !== theme.font) {
+      this.fontKey = theme.font;
+      this.charWidths.clear();
+    }
+    ctx.font = theme.font;
+    ctx.fillStyle = rgbCss(theme.background);
+    ctx.fillRect(0, 0, p.width, p.height);
+    const first = Math.max(0, Math.floor(p.scrollTop / ROW_HEIGHT));
+    const last = Math.floor((p.scrollTop + p.height) / ROW_HEIGHT);
+    const r = cullVisible(tree, layout, p.view, p.width, MIN_RECT_PX, { first, last }, this.visible);
+    this.visible = r.ids;
+    const count = r.count;
+    this.ensure(count);
+    const d = this.drawn;
+    const k = p.width / (p.view.v1 - p.view.v0);
+    const half = this.paletteRgb.length / 2;
+    const buckets = this.bucketCount;
+    buckets.fill(0);
+    for (let j = 0; j < count; j++) {
+      const i = r.ids[j]!;
+      const a = Math.max(0, (layout.x0[i]! - p.view.v0) * k);
+      const b = Math.min(p.width, (layout.x1[i]! - p.view.v0) * k);
+      d.ids[j] = i;
+      d.x[j] = a;
+      d.w[j] = b - a;
+      d.y[j] = tree.depth[i]! * ROW_HEIGHT - p.scrollTop;
+      const f = this.fillOf[i]! + (p.matches && !p.matches[i] ? half : 0);
+      d.fill[j] = f;
+      buckets[f + 1]!++;
+    }
+    d.count = count;
+    // counting sort by fill → one path per colour
+    for (let b = 1; b < buckets.length; b++) buckets[b] += buckets[b - 1]!;
+    const order = this.order;
+    for (let j = 0; j < count; j++) order[buckets[d.fill[j]!]!++] = j;
+    let cur = -1;
+    for (let q = 0; q < count; q++) {
+      const j = order[q]!;
+      const f = d.fill[j]!;
+      if (f !== cur) {
+        if (cur >= 0) ctx.fill();
+        cur = f;
+        ctx.fillStyle = this.paletteCss[f]!;
+        ctx.beginPath();
+      }
+      const w = d.w[j]!;
+      ctx.rect(d.x[j]!, d.y[j]!, w > 3 ? w - 1 : w, ROW_HEIGHT - 1);
+    }
+    if (cur >= 0) ctx.fill();
+
+    // labels, grouped by ink colour
+    ctx.textBaseline = 'middle';
+    for (const ink of ['black', 'white'] as const) {
+      ctx.fillStyle = ink === 'black' ? '#000' : '#fff';
+      for (let j = 0; j < count; j++) {
+        const w = d.w[j]!;
+        if (w < MIN_LABEL_PX || this.labelCss[d.fill[j]!] !== ink) continue;
+        const text = trimTextMid(this.labelOf(d.ids[j]!), w - 8, this.measure);
+        if (text) ctx.fillText(text, d.x[j]! + 4, d.y[j]! + ROW_HEIGHT / 2);
+      }
+    }
+
+    // outlines: search matches, root cause (+ badge), hover, selection
+    if (p.matches) {
+      ctx.strokeStyle = theme.match;
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      for (let j = 0; j < count; j++) if (p.matches[d.ids[j]!]) ctx.rect(d.x[j]! + 0.5, d.y[j]! + 0.5, Math.max(0, d.w[j]! - 2), ROW_HEIGHT - 2);
+      ctx.stroke();
+    }
+    for (let j = 0; j < count; j++) {
+      const i = d.ids[j]!;
+      if (!(data.flags[i]! & FlameFlag.RootCause)) continue;
+      this.drawRootCause(ctx, d.x[j]!, d.y[j]!, d.w[j]!);
+    }
+    const outline = (id: number, width: number) => {
+      for (let j = 0; j < count; j++) {
+        if (d.ids[j] !== id) continue;
+        ctx.strokeStyle = theme.focus;
+        ctx.lineWidth = width;
+        ctx.strokeRect(d.x[j]! + width / 2, d.y[j]! + width / 2, Math.max(0, d.w[j]! - 1 - width), ROW_HEIGHT - 1 - width);
+        return;
+      }
+    };
+    if (p.hovered >= 0 && p.hovered !== p.selected) outline(p.hovered, 1);
+    if (p.selected >= 0) outline(p.selected, 2);
+  }
+
+  private drawRootCause(ctx: CanvasRenderingContext2D, x: number, y: number, w: number): void {
+    const { theme } = this;
+    ctx.strokeStyle = theme.rootOutline;
+    ctx.lineWidth = 2;
+    ctx.setLineDash([]);
+    ctx.strokeRect(x + 1, y + 1, Math.max(0, w - 3), ROW_HEIGHT - 3);
+    const label = 'ROOT CAUSE';
+    ctx.font = `bold 9px ${theme.fontFamily}`;
+    const tw = ctx.measureText(label).width + 8;
+    if (w >= tw + 40) {
+      const bx = x + w - tw - 4;
+      ctx.fillStyle = theme.badgeBg;
+      ctx.fillRect(bx, y + 3, tw, ROW_HEIGHT - 7);
+      ctx.fillStyle = theme.badgeFg;
+      ctx.fillText(label, bx + 4, y + ROW_HEIGHT / 2 - 0.5);
+    } else if (w >= 10) {
+      // small marker triangle in the corner
+      ctx.fillStyle = theme.rootOutline;
+      ctx.beginPath();
+      ctx.moveTo(x + w - 8, y + 1);
+      ctx.lineTo(x + w - 1, y + 1);
+      ctx.lineTo(x + w - 1, y + 8);
+      ctx.closePath();
+      ctx.fill();
+    }
+    ctx.font = theme.font;
+  }
+}
