@@ -262,20 +262,25 @@ async function diagnoseScenario(ui, facts) {
   await ui.pick(EXAMPLE.incident, { filter: EXAMPLE.incident, title: 'incident run' });
   await ui.shot('diagnose-incident-picked');
   await ui.pick(EXAMPLE.baseline, { filter: EXAMPLE.baseline, title: 'baseline run' });
-  // The flame webview: a frame whose window has the test hook and has drawn the diff.
-  const frame = await ui.webviewFrame(() => !!(window.__flame && document.querySelector('canvas')), 'flame graph webview (canvas + window.__flame)', 60000);
-  const state = await waitFor(async () => {
-    const s = await frame.evaluate(() => JSON.parse(JSON.stringify(typeof window.__flame.state === 'function' ? window.__flame.state() : window.__flame)));
-    return s && JSON.stringify(s).includes(EXAMPLE.rootOp) ? s : null;
-  }, `window.__flame state mentioning ${EXAMPLE.rootOp}`, 30000);
+  // The flame webview: the frame whose window has D's test hook and a drawn tree.
+  const frame = await ui.webviewFrame(() => !!(window.__flame && window.__flame.nodeCount() > 0), 'flame graph webview with a tree (window.__flame.nodeCount() > 0)', 60000);
+  const st = await waitFor(() => frame.evaluate(({ service, name }) => {
+    const f = window.__flame;
+    const rects = f.getDrawnRects();
+    const target = f.find(service, name);
+    return rects.length ? { target, rootCauses: f.rootCauses(), state: f.state(), nodes: f.nodeCount(), rects: rects.filter((r) => r.rootCause || r.id === target) } : null;
+  }, { service: EXAMPLE.rootService, name: EXAMPLE.rootOp }), 'drawn flame rects', 20000);
+  const badge = frame.locator('.fg-badge-root').first();
+  await badge.waitFor({ timeout: 10000 });
+  const summary = (await badge.locator('xpath=..').innerText()).replace(/\s+/g, ' ').trim();
   await ui.shot('flame-graph');
-  const text = await frame.evaluate(() => document.body.innerText);
-  const highlighted = JSON.stringify(state.highlighted ?? state.rootCause ?? state.selected ?? state);
-  if (!highlighted.includes(EXAMPLE.rootOp)) throw new Error(`flame state does not highlight ${EXAMPLE.rootOp}: ${highlighted.slice(0, 300)}`);
-  if (!new RegExp(EXAMPLE.rootOp).test(text) && !new RegExp(EXAMPLE.rootService).test(text)) {
-    throw new Error(`flame webview text does not name the root cause: ${text.slice(0, 300)}`);
-  }
-  return { highlighted: highlighted.slice(0, 200), badge: text.split('\n').find((l) => /root cause/i.test(l)) };
+  if (st.target < 0) throw new Error(`${EXAMPLE.rootService} / ${EXAMPLE.rootOp} is not in the flame tree (${st.nodes} nodes)`);
+  if (!st.rootCauses.includes(st.target)) throw new Error(`root-cause nodes ${JSON.stringify(st.rootCauses)} do not include ${EXAMPLE.rootOp} (node ${st.target})`);
+  const rect = st.rects.find((r) => r.id === st.target);
+  if (!rect || !rect.rootCause || rect.w <= 0) throw new Error(`the root-cause frame is not drawn highlighted: ${JSON.stringify(rect)}`);
+  if (!st.rootCauses.includes(st.state.selected)) throw new Error(`selected node ${st.state.selected} is not the root cause`);
+  if (!summary.includes(EXAMPLE.rootService) || !summary.includes(EXAMPLE.rootOp)) throw new Error(`root-cause badge line does not name it: ${summary}`);
+  return { summary: summary.slice(0, 160), rect: { x: Math.round(rect.x), w: Math.round(rect.w), fill: rect.fill } };
 }
 
 async function hoverScenario(ui, facts) {
