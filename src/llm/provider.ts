@@ -1,0 +1,254 @@
+/**
+ * One interface for every chat model Trace Doctor talks to: Ollama, OpenAI-compatible servers and VS Code's
+ * language-model API. Node-only code may implement it; nothing here imports `vscode`.
+ */
+
+export type ChatRole = 'system' | 'user' | 'assistant' | 'tool';
+
+export interface ToolCall {
+  /** provider's call id (OpenAI); synthesised when the provider has none (Ollama) */
+  id: string;
+  name: string;
+  /** parsed arguments; `{}` when the model sent none */
+  arguments: Record<string, unknown>;
+  /** the raw argument text when it was not valid JSON (the tool loop reports it back to the model) */
+  invalidArguments?: string;
+}
+
+export interface ChatMessage {
+  role: ChatRole;
+  content: string;
+  /** assistant messages that called tools */
+  toolCalls?: ToolCall[];
+  /** tool results: the call they answer */
+  toolCallId?: string;
+  toolName?: string;
+}
+
+export interface ToolSpec {
+  name: string;
+  description: string;
+  /** JSON schema of the arguments (object) */
+  parameters: Record<string, unknown>;
+}
+
+export interface StructuredOutput {
+  name: string;
+  /** JSON schema the final message must follow */
+  schema: Record<string, unknown>;
+  strict?: boolean;
+}
+
+export interface ChatRequest {
+  model: string;
+  messages: ChatMessage[];
+  tools?: ToolSpec[];
+  /** ask for a JSON answer following this schema (OpenAI json_schema / Ollama format) */
+  structured?: StructuredOutput;
+  temperature?: number;
+  seed?: number;
+  signal?: AbortSignal;
+  /** per attempt, ms (connect + whole stream) */
+  timeoutMs?: number;
+  /** streamed text as it arrives */
+  onDelta?: (text: string) => void;
+}
+
+export interface Usage {
+  promptTokens?: number;
+  completionTokens?: number;
+  totalTokens?: number;
+}
+
+export interface ChatResult {
+  content: string;
+  toolCalls: ToolCall[];
+  usage?: Usage;
+  /** model the server says answered */
+  model?: string;
+  finishReason?: string;
+  /** how many attempts it took (retries after 429/5xx) */
+  attempts: number;
+}
+
+export interface ModelInfo {
+  id: string;
+  label?: string;
+}
+
+export interface LlmProvider {
+  /** 'ollama' | 'openai' | 'vscode-lm' */
+  readonly id: string;
+  /** where requests go, for consent and logs ('vscode-lm' for VS Code's models) */
+  readonly endpoint: string;
+  chat(req: ChatRequest): Promise<ChatResult>;
+  listModels?(signal?: AbortSignal): Promise<ModelInfo[]>;
+}
+
+export type LlmErrorKind =
+  | 'unreachable'
+  | 'timeout'
+  | 'rate_limit'
+  | 'server'
+  | 'client'
+  | 'auth'
+  | 'cancelled'
+  | 'no_tools'
+  | 'protocol';
+
+/** A provider failure with a plain-words message the chat shows as is. */
+export class LlmError extends Error {
+  constructor(
+    readonly kind: LlmErrorKind,
+    message: string,
+    readonly status?: number,
+    /** seconds the server asked us to wait (Retry-After) */
+    readonly retryAfterSec?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'LlmError';
+  }
+  get retryable(): boolean {
+    return this.kind === 'rate_limit' || this.kind === 'server';
+  }
+}
+
+export function isAbort(signal?: AbortSignal): boolean {
+  return !!signal?.aborted;
+}
+
+/** Parse Retry-After (seconds or an HTTP date) into seconds; undefined if absent or unparsable. */
+export function parseRetryAfter(v: string | null | undefined, now = Date.now()): number | undefined {
+  if (!v) return undefined;
+  const n = Number(v);
+  if (Number.isFinite(n) && n >= 0) return n;
+  const t = Date.parse(v);
+  if (Number.isFinite(t)) return Math.max(0, (t - now) / 1000);
+  return undefined;
+}
+
+export interface RetryOptions {
+  /** attempts in total (default 3) */
+  attempts?: number;
+  /** first backoff, ms (default 500), doubled each time with jitter */
+  baseDelayMs?: number;
+  /** never wait longer than this between attempts, ms (default 20 s) */
+  maxDelayMs?: number;
+  signal?: AbortSignal;
+  onRetry?: (err: LlmError, attempt: number, delayMs: number) => void;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new LlmError('cancelled', 'Cancelled.'));
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new LlmError('cancelled', 'Cancelled.'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Run `fn` and retry on rate limits and server errors with exponential backoff, honouring Retry-After.
+ * Nothing is retried after streamed text has been delivered (the caller passes `delivered()`).
+ */
+export async function withRetry<T>(
+  fn: (attempt: number) => Promise<T>,
+  o: RetryOptions = {},
+  delivered: () => boolean = () => false,
+): Promise<{ value: T; attempts: number }> {
+  const attempts = o.attempts ?? 3;
+  const base = o.baseDelayMs ?? 500;
+  const max = o.maxDelayMs ?? 20_000;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { value: await fn(attempt), attempts: attempt };
+    } catch (e) {
+      const err = e instanceof LlmError ? e : new LlmError('protocol', String((e as Error)?.message ?? e), undefined, undefined, { cause: e });
+      if (!err.retryable || attempt >= attempts || delivered() || o.signal?.aborted) throw err;
+      const backoff = Math.min(max, base * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5));
+      const delay = err.retryAfterSec !== undefined ? Math.min(max, err.retryAfterSec * 1000) : backoff;
+      if (err.retryAfterSec !== undefined && err.retryAfterSec * 1000 > max) throw err;
+      o.onRetry?.(err, attempt, delay);
+      await sleep(delay, o.signal);
+    }
+  }
+}
+
+/** An AbortSignal that fires on the caller's signal or after `timeoutMs`; `timedOut()` tells which. */
+export function timeoutSignal(signal: AbortSignal | undefined, timeoutMs: number | undefined) {
+  const ctrl = new AbortController();
+  let timedOut = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const onAbort = () => ctrl.abort(signal?.reason);
+  if (signal) {
+    if (signal.aborted) ctrl.abort(signal.reason);
+    else signal.addEventListener('abort', onAbort, { once: true });
+  }
+  const arm = () => {
+    if (timer) clearTimeout(timer);
+    if (timeoutMs && timeoutMs > 0)
+      timer = setTimeout(() => {
+        timedOut = true;
+        ctrl.abort(new Error('timeout'));
+      }, timeoutMs);
+  };
+  arm();
+  return {
+    signal: ctrl.signal,
+    timedOut: () => timedOut,
+    dispose: () => {
+      if (timer) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+/** Plain words for a connection-level failure (fetch's TypeError with a cause code). */
+export function describeNetworkError(e: unknown, endpoint: string): LlmError {
+  const cause = (e as { cause?: { code?: string; message?: string } })?.cause;
+  const code = cause?.code ?? (e as { code?: string })?.code;
+  const msg = (e as Error)?.message ?? String(e);
+  if (code === 'ECONNREFUSED') return new LlmError('unreachable', `Could not connect to ${endpoint}: nothing is listening there (connection refused). Is the model server running?`, undefined, undefined, { cause: e });
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new LlmError('unreachable', `Could not resolve the host of ${endpoint}.`, undefined, undefined, { cause: e });
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || /terminated|socket|premature|other side closed/i.test(msg + (cause?.message ?? '')))
+    return new LlmError('protocol', `The connection to ${endpoint} was closed before the answer was complete.`, undefined, undefined, { cause: e });
+  return new LlmError('unreachable', `Could not reach ${endpoint}: ${cause?.message ?? msg}`, undefined, undefined, { cause: e });
+}
+
+/** Plain words for an HTTP error status. */
+export function describeHttpError(status: number, body: string, endpoint: string, retryAfterSec?: number): LlmError {
+  const detail = body ? `: ${body.replace(/\s+/g, ' ').slice(0, 300)}` : '';
+  if (status === 429)
+    return new LlmError('rate_limit', `The model server at ${endpoint} is rate limiting us (HTTP 429)${retryAfterSec !== undefined ? `; it asked to wait ${retryAfterSec} s` : ''}${detail}`, status, retryAfterSec);
+  if (status === 401 || status === 403)
+    return new LlmError('auth', `The model server at ${endpoint} refused the credentials (HTTP ${status}). Set the API key with "Trace Doctor: Set API Key"${detail}`, status);
+  if (status === 404) return new LlmError('client', `The model server at ${endpoint} does not know this model or endpoint (HTTP 404)${detail}`, status);
+  if (status >= 500) return new LlmError('server', `The model server at ${endpoint} failed (HTTP ${status})${detail}`, status, retryAfterSec);
+  if (/does not support tools|tools? (are|is) not supported|tool.*not supported/i.test(body))
+    return new LlmError('no_tools', `The model does not support tool calling (HTTP ${status})${detail}`, status);
+  return new LlmError('client', `The model server at ${endpoint} rejected the request (HTTP ${status})${detail}`, status);
+}
+
+export function timeoutError(endpoint: string, ms: number | undefined): LlmError {
+  return new LlmError('timeout', `The model at ${endpoint} did not answer within ${Math.round((ms ?? 0) / 1000)} s (timeout).`);
+}
+export function cancelledError(): LlmError {
+  return new LlmError('cancelled', 'Cancelled by the user.');
+}
+
+/** Loopback hosts don't need consent: nothing leaves the machine. */
+export function isLoopbackUrl(url: string): boolean {
+  try {
+    const h = new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    return h === 'localhost' || h === '::1' || /^127\./.test(h) || h === '0:0:0:0:0:0:0:1' || h.endsWith('.localhost');
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Trace text is data. Everything taken from traces is sanitised (control characters stripped, whitespace
+ * collapsed, length capped) and sent only inside a data fence with a random marker the model is told about.
+ */
+
+// C0/C1 controls, zero-width and bidi controls (Trojan-source style tricks)
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+
+export function sanitize(s: unknown, maxLen = 160): string {
+  let t = typeof s === 'string' ? s : s === undefined || s === null ? '' : String(s);
+  t = t.replace(CONTROL, ' ').replace(/\s+/g, ' ').trim();
+  // fence look-alikes inside data can't close our fence, but strip them anyway
+  t = t.replace(/`{3,}|~{3,}/g, '');
+  if (t.length > maxLen) t = t.slice(0, maxLen - 1) + '…';
+  return t;
+}
+
+/** Recursively sanitise every string (keys too) of a JSON-able value. */
+export function sanitizeDeep(v: unknown, maxLen = 160): unknown {
+  if (typeof v === 'string') return sanitize(v, maxLen);
+  if (Array.isArray(v)) return v.map((x) => sanitizeDeep(x, maxLen));
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[sanitize(k, 80)] = sanitizeDeep(x, maxLen);
+    return out;
+  }
+  return v;
+}
+
+export interface Fence {
+  marker: string;
+  open: string;
+  close: string;
+  wrap(json: unknown): string;
+}
+
+/** A fence with a random marker (letters+digits, 10 chars: never redacted, never guessable by trace text). */
+export function makeFence(random: () => number = Math.random): Fence {
+  const abc = 'abcdefghijkmnpqrstuvwxyz23456789';
+  let marker = '';
+  for (let i = 0; i < 10; i++) marker += abc[Math.floor(random() * abc.length)];
+  const open = '```data-' + marker;
+  const close = '```end-' + marker;
+  return {
+    marker,
+    open,
+    close,
+    // JSON.stringify keeps every string on one line, so nothing inside can start a line that closes the fence
+    wrap: (v) => `${open}\n${typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v)}\n${close}`,
+  };
+}
+
+/**
+ * Serialise a tool result within `maxChars`: repeatedly halve the longest array (recording what was cut) until it
+ * fits, then hard-cut as a last resort. Returns valid JSON except in the last-resort case, which says so.
+ */
+export function capJson(value: unknown, maxChars: number): { text: string; truncated: boolean } {
+  let text = JSON.stringify(value);
+  if (text.length <= maxChars) return { text, truncated: false };
+  const v = JSON.parse(text) as unknown;
+  const notes: string[] = [];
+  for (let guard = 0; guard < 60 && text.length > maxChars; guard++) {
+    let best: { arr: unknown[]; path: string } | undefined;
+    const walk = (x: unknown, path: string) => {
+      if (Array.isArray(x)) {
+        if (x.length > 1 && (!best || x.length > best.arr.length)) best = { arr: x, path };
+        x.forEach((y, i) => walk(y, `${path}[${i}]`));
+      } else if (x && typeof x === 'object') for (const [k, y] of Object.entries(x)) walk(y, path ? `${path}.${k}` : k);
+    };
+    walk(v, '');
+    if (!best) break;
+    const before = best.arr.length;
+    best.arr.length = Math.max(1, Math.floor(before / 2));
+    notes.push(`${best.path || 'result'}: showing ${best.arr.length} of ${before}`);
+    const out = v && typeof v === 'object' && !Array.isArray(v) ? { ...(v as object), truncated: notes.slice(-5) } : { items: v, truncated: notes.slice(-5) };
+    text = JSON.stringify(out);
+  }
+  if (text.length > maxChars) {
+    const keep = Math.max(0, Math.floor((maxChars - 100) * 0.6));
+    return { text: JSON.stringify({ truncated: `result too large; its first ${keep} characters follow`, partial: text.slice(0, keep) }), truncated: true };
+  }
+  return { text, truncated: true };
+}
