@@ -43,6 +43,8 @@ export interface ChatRequest {
   model: string;
   messages: ChatMessage[];
   tools?: ToolSpec[];
+  /** 'none': the tools are declared (the history holds tool calls) but must not be called now */
+  toolChoice?: 'auto' | 'none';
   /** ask for a JSON answer following this schema (OpenAI json_schema / Ollama format) */
   structured?: StructuredOutput;
   temperature?: number;

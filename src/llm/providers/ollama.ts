@@ -88,7 +88,7 @@ export class OllamaProvider implements LlmProvider {
       const options: Record<string, number> = {};
       if (req.temperature !== undefined) options.temperature = req.temperature;
       if (req.seed !== undefined) options.seed = req.seed;
-      const tools: OllamaTool[] | undefined = req.tools?.length
+      const tools: OllamaTool[] | undefined = req.tools?.length && req.toolChoice !== 'none'
         ? req.tools.map((tl) => ({ type: 'function', function: { name: tl.name, description: tl.description, parameters: tl.parameters as OllamaTool['function']['parameters'] } }))
         : undefined;
       const stream = await this.client(state).chat({

@@ -114,6 +114,7 @@ export class OpenAiProvider implements LlmProvider {
           type: 'function' as const,
           function: { name: tl.name, description: tl.description, parameters: tl.parameters },
         }));
+      if (req.tools?.length && req.toolChoice) body.tool_choice = req.toolChoice;
       if (req.structured)
         body.response_format = {
           type: 'json_schema',

@@ -1,0 +1,395 @@
+import { randomUUID } from 'node:crypto';
+import type { Candidate, Diagnosis } from '../core/rca/diagnosis';
+import { SYSTEM_BUDGET_TOKENS, buildSystemPrompt, DIAGNOSE_REQUEST, FINAL_ANSWER_REQUEST, repairRequest, systemInstructions, toolResultMessage, type PromptMode } from './prompts/system';
+import { buildCompactContext, estimateTokens } from './context';
+import { LlmDiagnosis, llmDiagnosisJsonSchema, type ShownDiagnosis } from './diagnosis-schema';
+import type { LlmLogSink } from './log';
+import { type ChatMessage, type ChatRequest, type ChatResult, type LlmProvider, type ToolSpec, type Usage, LlmError } from './provider';
+import type { Redactor } from './redact';
+import type { LlmRuns } from './runs';
+import { type Fence, makeFence, sanitize } from './sanitize';
+import { runTool, toolSpecs } from './tools/index';
+import { modelIndex } from './tools/stats';
+
+export type AgentMode = 'tools' | 'zero-shot';
+
+export interface AgentSettings {
+  model: string;
+  mode: AgentMode;
+  temperature?: number;
+  seed?: number;
+  /** tool-calling rounds before the final answer is requested (default 6) */
+  maxToolRounds?: number;
+  /** per model call, ms (default 120 s) */
+  timeoutMs?: number;
+  /** tool results are cut to this many characters (default 4000) */
+  toolResultMaxChars?: number;
+}
+
+export interface AgentEvents {
+  onDelta?(text: string): void;
+  onStatus?(text: string): void;
+  onToolCall?(name: string, args: unknown): void;
+  onToolResult?(name: string, ok: boolean, ms: number, truncated: boolean): void;
+}
+
+export interface AgentDeps {
+  provider: LlmProvider;
+  runs: LlmRuns;
+  redactor: Redactor;
+  log?: LlmLogSink;
+  signal?: AbortSignal;
+  events?: AgentEvents;
+  /** randomness for the fence marker (tests) */
+  random?: () => number;
+  id?: string;
+}
+
+export interface AgentOutcome extends ShownDiagnosis {
+  /** the provider failure that made us fall back, if any */
+  error?: LlmError;
+  /** total token usage over all calls, when the provider reports it */
+  usage: Usage;
+  calls: number;
+  toolCalls: number;
+}
+
+/** The messages the first request carries, redacted exactly as they will be sent (also for "Preview"). */
+export function initialMessages(runs: LlmRuns, mode: PromptMode, redactor: Redactor, fence: Fence, userText?: string, history: ChatMessage[] = []): ChatMessage[] {
+  const instructions = systemInstructions(mode, fence);
+  // the whole system prompt (instructions + fences + context) must stay within the budget
+  const overhead = estimateTokens(instructions) + estimateTokens(`\n\nPre-computed summary of the runs (data):\n${fence.open}\n\n${fence.close}`) + 8;
+  const ctx = buildCompactContext(runs, Math.max(100, SYSTEM_BUDGET_TOKENS - overhead));
+  const system = buildSystemPrompt(mode, fence, ctx.json);
+  const user = mode === 'chat' ? (userText ?? '') : userText ? `${DIAGNOSE_REQUEST}\nThe user adds: ${userText}` : DIAGNOSE_REQUEST;
+  return redactMessages([{ role: 'system', content: system }, ...history, { role: 'user', content: user }], redactor);
+}
+
+export function redactMessages(messages: ChatMessage[], r: Redactor): ChatMessage[] {
+  return messages.map((m) => ({
+    ...m,
+    content: r.redact(m.content),
+    ...(m.toolCalls
+      ? { toolCalls: m.toolCalls.map((c) => ({ ...c, arguments: JSON.parse(r.redact(JSON.stringify(c.arguments))) as Record<string, unknown>, ...(c.invalidArguments !== undefined ? { invalidArguments: r.redact(c.invalidArguments) } : {}) })) }
+      : {}),
+  }));
+}
+
+const MITIGATION: Record<string, string[]> = {
+  self_time: ['Profile the operation to find what made its own work slower.', 'Compare its code and configuration between the two runs (deploys, inputs, resources).'],
+  queueing: ['Add workers/replicas or concurrency to the saturated component, or shed or rate-limit load before it.', 'Watch its queue length and worker utilisation; autoscale on them.'],
+  fan_out: ['Batch the repeated calls (avoid N+1) or cache their results.', 'Cap retries and fan-out per request.'],
+  errors: ['Fix the failing dependency; check the error messages and status codes.', 'Add backoff and a retry budget so failures do not amplify latency.'],
+  retries: ['Reduce retry counts or add exponential backoff with jitter.', 'Fix the cause of the failures being retried.'],
+  serialization: ['Restore parallelism: issue independent calls concurrently.', 'Check for a new lock or sequential loop around the calls.'],
+  attribute: ['Roll back or fix the slow variant (the attribute value named in the evidence).', 'Route traffic away from it until fixed.'],
+  new_operation: ['Check why this new operation appears in the incident and whether it can be removed or made asynchronous.'],
+};
+
+/** The offline engine's diagnosis in the shape of the model's answer. */
+export function offlineAnswer(d: Diagnosis | null, runs?: LlmRuns): LlmDiagnosis {
+  const rc: Candidate | null | undefined = d?.rootCause;
+  if (!rc)
+    return {
+      rootCause: null,
+      category: 'none',
+      confidence: d ? 0.6 : 0,
+      evidence: d?.latency ? [`End-to-end latency ${d.latency.baselineMs.toFixed(1)} ms → ${d.latency.incidentMs.toFixed(1)} ms (${d.latency.test}${d.latency.pValue !== null ? `, p=${d.latency.pValue.toPrecision(2)}` : ''}).`] : [],
+      mitigation: [],
+      sources: [],
+      summary: d ? 'The incident is not slower than the baseline beyond noise.' : 'No diagnosis is available for these runs.',
+    };
+  const src = rc.source ?? runs?.source?.(rc.service, rc.name);
+  return {
+    rootCause: { service: rc.service, operation: rc.name },
+    category: rc.kind,
+    confidence: rc.confidence,
+    evidence: rc.evidence,
+    mitigation: MITIGATION[rc.kind] ?? [],
+    sources: src ? [{ file: src.file, line: src.line }] : [],
+    summary: rc.summary,
+  };
+}
+
+/** Pull a JSON object out of a model answer (tolerates a code fence or prose around it). */
+export function extractJson(text: string): unknown {
+  const t = text.trim();
+  try {
+    return JSON.parse(t);
+  } catch {
+    /* try harder */
+  }
+  const fenced = /```(?:json)?\s*([\s\S]*?)```/i.exec(t);
+  if (fenced) {
+    try {
+      return JSON.parse(fenced[1]!);
+    } catch {
+      /* fall through */
+    }
+  }
+  const a = t.indexOf('{');
+  const b = t.lastIndexOf('}');
+  if (a >= 0 && b > a) return JSON.parse(t.slice(a, b + 1));
+  throw new SyntaxError('no JSON object found');
+}
+
+const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
+
+/**
+ * Validate the model's final answer with zod and against the traces: the root-cause service and operation must
+ * exist in the loaded runs (names are mapped to their exact spelling), sources must be links the engine knows.
+ */
+export function validateAnswer(text: string, runs: LlmRuns): { ok: true; value: LlmDiagnosis } | { ok: false; error: string } {
+  let raw: unknown;
+  try {
+    raw = extractJson(text);
+  } catch (e) {
+    return { ok: false, error: `it is not a JSON object (${(e as Error).message}).` };
+  }
+  const p = LlmDiagnosis.safeParse(raw);
+  if (!p.success) return { ok: false, error: p.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') };
+  const v = p.data;
+  const services = new Map<string, Set<string>>();
+  for (const m of [runs.baseline, runs.incident]) if (m) for (const [s, ops] of modelIndex(m).services) for (const o of ops) (services.get(s) ?? services.set(s, new Set()).get(s)!).add(o);
+  if (v.rootCause) {
+    const svc = services.has(v.rootCause.service) ? v.rootCause.service : [...services.keys()].find((s) => norm(s) === norm(v.rootCause!.service));
+    if (!svc) return { ok: false, error: `rootCause.service "${sanitize(v.rootCause.service, 60)}" is not a service in the traces (services: ${[...services.keys()].slice(0, 20).join(', ')}).` };
+    const ops = services.get(svc)!;
+    const op = ops.has(v.rootCause.operation) ? v.rootCause.operation : [...ops].find((o) => norm(o) === norm(v.rootCause!.operation));
+    if (!op) return { ok: false, error: `rootCause.operation "${sanitize(v.rootCause.operation, 60)}" is not an operation of ${svc} (operations: ${[...ops].slice(0, 20).join(', ')}).` };
+    v.rootCause = { service: svc, operation: op };
+    if (v.category === 'none') return { ok: false, error: 'category is "none" but rootCause is set.' };
+  }
+  // sources: keep only links the engine knows; add the root cause's own link when the model gave none
+  const known = new Map<string, { file: string; line: number }>();
+  for (const c of runs.diagnosis?.candidates ?? []) if (c.source) known.set(`${c.source.file}:${c.source.line}`, { file: c.source.file, line: c.source.line });
+  const rcLink = v.rootCause ? runs.source?.(v.rootCause.service, v.rootCause.operation) : undefined;
+  if (rcLink) known.set(`${rcLink.file}:${rcLink.line}`, { file: rcLink.file, line: rcLink.line });
+  const okSources = v.sources.filter((s) => known.has(`${s.file}:${s.line}`));
+  if (!okSources.length && rcLink) okSources.push({ file: rcLink.file, line: rcLink.line });
+  v.sources = okSources;
+  v.evidence = v.evidence.map((e) => sanitize(e, 400)).filter(Boolean).slice(0, 12);
+  v.mitigation = v.mitigation.map((e) => sanitize(e, 400)).filter(Boolean).slice(0, 8);
+  v.summary = sanitize(v.summary, 1200);
+  return { ok: true, value: v };
+}
+
+class Conversation {
+  readonly id: string;
+  readonly fence: Fence;
+  usage: Usage = {};
+  calls = 0;
+  toolCalls = 0;
+  private turn = 0;
+
+  constructor(
+    readonly deps: AgentDeps,
+    readonly settings: AgentSettings,
+  ) {
+    this.id = deps.id ?? randomUUID();
+    this.fence = makeFence(deps.random);
+  }
+
+  async send(messages: ChatMessage[], extra: { tools?: ToolSpec[]; toolChoice?: 'auto' | 'none'; structured?: boolean; stream?: boolean }): Promise<ChatResult> {
+    const { provider, redactor, log, signal, events } = this.deps;
+    const s = this.settings;
+    const turn = ++this.turn;
+    const sent = redactMessages(messages, redactor);
+    const req: ChatRequest = {
+      model: s.model,
+      messages: sent,
+      ...(extra.tools ? { tools: extra.tools, ...(extra.toolChoice ? { toolChoice: extra.toolChoice } : {}) } : {}),
+      ...(extra.structured ? { structured: { name: 'trace_diagnosis', schema: llmDiagnosisJsonSchema(), strict: true } } : {}),
+      temperature: s.temperature ?? 0.2,
+      ...(s.seed !== undefined ? { seed: s.seed } : {}),
+      signal,
+      timeoutMs: s.timeoutMs ?? 120_000,
+      ...(extra.stream && events?.onDelta ? { onDelta: (t: string) => events.onDelta!(t) } : {}),
+    };
+    log?.write({
+      type: 'request',
+      id: this.id,
+      turn,
+      provider: provider.id,
+      model: s.model,
+      endpoint: provider.endpoint,
+      settings: { mode: s.mode, temperature: req.temperature, seed: s.seed ?? null, maxToolRounds: s.maxToolRounds ?? 6, timeoutMs: req.timeoutMs, redaction: redactor.enabled },
+      messages: sent,
+      ...(extra.tools ? { tools: extra.tools.map((t) => t.name) } : {}),
+      ...(extra.structured ? { structured: 'trace_diagnosis' } : {}),
+    });
+    const t0 = Date.now();
+    this.calls++;
+    try {
+      const r = await provider.chat(req);
+      log?.write({ type: 'response', id: this.id, turn, ms: Date.now() - t0, content: r.content, toolCalls: r.toolCalls, usage: r.usage, model: r.model, finishReason: r.finishReason, attempts: r.attempts });
+      if (r.usage) {
+        this.usage.promptTokens = (this.usage.promptTokens ?? 0) + (r.usage.promptTokens ?? 0);
+        this.usage.completionTokens = (this.usage.completionTokens ?? 0) + (r.usage.completionTokens ?? 0);
+        this.usage.totalTokens = (this.usage.totalTokens ?? 0) + (r.usage.totalTokens ?? 0);
+      }
+      return r;
+    } catch (e) {
+      const err = e instanceof LlmError ? e : new LlmError('protocol', (e as Error).message);
+      log?.write({ type: 'error', id: this.id, turn, kind: err.kind, message: err.message });
+      throw err;
+    }
+  }
+
+  /** run the tool calls of one assistant turn; returns the tool messages */
+  runTools(r: ChatResult): ChatMessage[] {
+    const out: ChatMessage[] = [];
+    for (const c of r.toolCalls) {
+      this.toolCalls++;
+      this.deps.events?.onToolCall?.(c.name, c.arguments);
+      const res = runTool(c.name, c.arguments, this.deps.runs, this.settings.toolResultMaxChars ?? 4000, undefined, c.invalidArguments);
+      this.deps.events?.onToolResult?.(c.name, res.ok, res.ms, res.truncated);
+      this.deps.log?.write({ type: 'tool', id: this.id, turn: this.turn, name: c.name, args: c.arguments, ok: res.ok, ms: res.ms, truncated: res.truncated, resultChars: res.text.length });
+      out.push({ role: 'tool', toolCallId: c.id, toolName: c.name, content: toolResultMessage(this.fence, c.name, res.text) });
+    }
+    return out;
+  }
+}
+
+function offlineOutcome(conv: Conversation, runs: LlmRuns, reason: string, t0: number, error?: LlmError): AgentOutcome {
+  const label = `offline engine (${reason})`;
+  const diagnosis = offlineAnswer(runs.diagnosis, runs);
+  conv.deps.log?.write({ type: 'result', id: conv.id, origin: { kind: 'offline', reason }, label, diagnosis, ms: Date.now() - t0 });
+  return { id: conv.id, diagnosis, origin: { kind: 'offline', reason }, label, ...(error ? { error } : {}), usage: conv.usage, calls: conv.calls, toolCalls: conv.toolCalls };
+}
+
+export function failureReason(e: LlmError): string {
+  switch (e.kind) {
+    case 'cancelled':
+      return 'cancelled';
+    case 'timeout':
+      return 'the model timed out';
+    case 'unreachable':
+      return 'the model server is unreachable';
+    case 'rate_limit':
+      return 'the model server is rate limiting';
+    case 'auth':
+      return 'the model server refused the API key';
+    case 'server':
+      return 'the model server failed';
+    default:
+      return 'the model request failed';
+  }
+}
+
+/**
+ * Diagnose the loaded runs with the model. Never throws: any failure ends in the offline engine's diagnosis with
+ * a plain-words label, and `error` says what happened.
+ */
+export async function diagnoseWithModel(deps: AgentDeps, settings: AgentSettings, userText?: string): Promise<AgentOutcome> {
+  const conv = new Conversation(deps, settings);
+  const t0 = Date.now();
+  const { runs, events } = deps;
+  let mode = settings.mode;
+  try {
+    let messages = initialMessages(runs, mode, deps.redactor, conv.fence, userText);
+    let last: ChatResult | undefined;
+    if (mode === 'tools') {
+      const tools = toolSpecs();
+      const rounds = Math.max(0, settings.maxToolRounds ?? 6);
+      for (let round = 0; round < rounds; round++) {
+        events?.onStatus?.(round === 0 ? 'Asking the model…' : `Tool round ${round + 1}…`);
+        try {
+          last = await conv.send(messages, { tools });
+        } catch (e) {
+          if (e instanceof LlmError && e.kind === 'no_tools' && round === 0) {
+            events?.onStatus?.('This model cannot call tools; using the compact summary only.');
+            mode = 'zero-shot';
+            messages = initialMessages(runs, mode, deps.redactor, conv.fence, userText);
+            last = undefined;
+            break;
+          }
+          throw e;
+        }
+        if (!last.toolCalls.length) break;
+        messages = [...messages, { role: 'assistant', content: last.content, toolCalls: last.toolCalls }, ...conv.runTools(last)];
+        last = undefined; // the model has not answered yet
+      }
+    }
+    // tools stay declared (the history holds tool calls) but may not be called any more
+    const final = mode === 'tools' && conv.toolCalls > 0 ? { tools: toolSpecs(), toolChoice: 'none' as const } : {};
+    // the answer: accept a valid JSON answer given without tool calls, else ask for the structured one
+    let check = last?.content ? validateAnswer(last.content, runs) : undefined;
+    if (!check?.ok) {
+      if (last?.content) messages = [...messages, { role: 'assistant', content: last.content }];
+      if (mode === 'tools') messages = [...messages, { role: 'user', content: FINAL_ANSWER_REQUEST }];
+      events?.onStatus?.('Waiting for the final answer…');
+      last = await conv.send(messages, { structured: true, ...final });
+      check = validateAnswer(last.content, runs);
+    }
+    let repaired = false;
+    if (!check.ok) {
+      events?.onStatus?.('The answer was invalid; asking the model to repair it…');
+      deps.log?.write({ type: 'error', id: conv.id, kind: 'invalid_answer', message: check.error });
+      messages = [...messages, { role: 'assistant', content: last!.content }, { role: 'user', content: repairRequest(check.error) }];
+      last = await conv.send(messages, { structured: true, ...final });
+      check = validateAnswer(last.content, runs);
+      repaired = true;
+      if (!check.ok) {
+        deps.log?.write({ type: 'error', id: conv.id, kind: 'invalid_answer', message: check.error });
+        return offlineOutcome(conv, runs, "the model's answer was invalid", t0);
+      }
+    }
+    const origin = { kind: 'model' as const, provider: deps.provider.id, model: settings.model, mode, repaired };
+    const label = `${settings.model} via ${deps.provider.id} (${mode === 'tools' ? `tools, ${conv.toolCalls} call${conv.toolCalls === 1 ? '' : 's'}` : 'zero-shot'}${repaired ? ', repaired' : ''})`;
+    deps.log?.write({ type: 'result', id: conv.id, origin, label, diagnosis: check.value, ms: Date.now() - t0 });
+    return { id: conv.id, diagnosis: check.value, origin, label, usage: conv.usage, calls: conv.calls, toolCalls: conv.toolCalls };
+  } catch (e) {
+    const err = e instanceof LlmError ? e : new LlmError('protocol', (e as Error)?.message ?? String(e));
+    return offlineOutcome(conv, runs, failureReason(err), t0, err);
+  }
+}
+
+export interface ChatOutcome {
+  id: string;
+  /** the model's markdown answer ('' on failure) */
+  text: string;
+  error?: LlmError;
+  /** on failure: the offline engine's diagnosis, so the user still gets an answer */
+  fallback?: AgentOutcome;
+  toolCalls: number;
+  usage: Usage;
+}
+
+/** A free-form question about the runs: tool rounds, streamed markdown answer. Never throws. */
+export async function chatWithModel(deps: AgentDeps, settings: AgentSettings, history: ChatMessage[], question: string): Promise<ChatOutcome> {
+  const conv = new Conversation(deps, settings);
+  const t0 = Date.now();
+  const { runs, events } = deps;
+  const useTools = settings.mode === 'tools';
+  try {
+    const prior = history.filter((m) => m.role === 'user' || m.role === 'assistant').slice(-8).map((m) => ({ role: m.role, content: sanitize(m.content, 4000) }) as ChatMessage);
+    let messages = initialMessages(runs, 'chat', deps.redactor, conv.fence, question, prior);
+    const tools = useTools ? toolSpecs() : undefined;
+    const rounds = useTools ? Math.max(0, settings.maxToolRounds ?? 6) : 0;
+    for (let round = 0; ; round++) {
+      const allowTools = !!tools && round < rounds;
+      let r: ChatResult;
+      try {
+        r = await conv.send(messages, { ...(allowTools ? { tools } : tools && round > 0 ? { tools, toolChoice: 'none' as const } : {}), stream: true });
+      } catch (e) {
+        if (e instanceof LlmError && e.kind === 'no_tools' && round === 0) {
+          events?.onStatus?.('This model cannot call tools; answering from the compact summary.');
+          r = await conv.send(messages, { stream: true });
+        } else throw e;
+      }
+      if (!r.toolCalls.length || !allowTools) {
+        if (r.toolCalls.length && !r.content) {
+          // out of tool rounds: ask once more, tools declared but not callable
+          r = await conv.send([...messages, { role: 'user', content: 'Answer now from what you have.' }], { tools, toolChoice: 'none', stream: true });
+        }
+        deps.log?.write({ type: 'result', id: conv.id, origin: { kind: 'model', provider: deps.provider.id, model: settings.model, mode: 'chat' }, label: 'chat', diagnosis: null, ms: Date.now() - t0 });
+        return { id: conv.id, text: r.content, toolCalls: conv.toolCalls, usage: conv.usage };
+      }
+      messages = [...messages, { role: 'assistant', content: r.content, toolCalls: r.toolCalls }, ...conv.runTools(r)];
+    }
+  } catch (e) {
+    const err = e instanceof LlmError ? e : new LlmError('protocol', (e as Error)?.message ?? String(e));
+    return { id: conv.id, text: '', error: err, fallback: offlineOutcome(conv, runs, failureReason(err), t0, err), toolCalls: conv.toolCalls, usage: conv.usage };
+  }
+}
