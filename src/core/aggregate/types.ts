@@ -24,6 +24,18 @@ export interface NodeStats {
   p99Ms: number;
   maxMs: number;
   errors: number;
+  /** errors raised by the span itself: error status and no child with error status (where errors originate) */
+  ownErrors?: number;
+  /** mean per trace of the node's exclusive time that lies on the trace's critical path (sums to end-to-end latency) */
+  criticalPerTraceMs?: number;
+  /** mean per trace of the summed (clipped) durations of the node's direct children */
+  childSumPerTraceMs?: number;
+  /** mean per trace of the union of the node's children's intervals (sum − union = time children overlapped) */
+  childUnionPerTraceMs?: number;
+  /** sample standard deviations over traces (absent traces count as 0) of self time, calls and critical time */
+  selfPerTraceSdMs?: number;
+  callsPerTraceSd?: number;
+  criticalPerTraceSdMs?: number;
 }
 
 export interface AggNode {
@@ -37,10 +49,14 @@ export interface AggNode {
   kind: string;
   children: number[];
   stats: NodeStats;
+  /** the path starts at a span whose parent is missing from the data (an orphan made a root of its own path) */
+  orphan?: boolean;
 }
 
 export interface AggTree {
   /** nodes[0] is the synthetic root ("all traces"); ids are indexes into this array */
   nodes: AggNode[];
   traceCount: number;
+  /** mean end-to-end latency per trace, ms (root span duration; trace extent when no root is present) */
+  meanTraceMs?: number;
 }

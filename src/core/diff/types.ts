@@ -21,6 +21,10 @@ export interface DiffNode {
   /** set when this node is the diagnosis' root cause */
   rootCause?: boolean;
   source?: { file: string; line: number };
+  /** the path starts at an orphan span (parent missing from the data) */
+  orphan?: boolean;
+  /** incident.criticalPerTraceMs − baseline.criticalPerTraceMs: change of the node's contribution to end-to-end time */
+  deltaCriticalMs?: number;
 }
 
 export interface DiffTree {

@@ -1,0 +1,576 @@
+/**
+ * Aggregation of a SpanTable into a call-path tree (AggTree).
+ *
+ * Everything runs over the columnar arrays with integer keys: no per-span objects. Steps:
+ *  1. dense trace index per span (optionally filtered), children in CSR form;
+ *  2. call-path node per span: (parent node, service, operation) → node id, orphans start their own paths;
+ *  3. per span: self time = duration − |union of the children's intervals clipped to the span| (parallel children are
+ *     never double counted, children that start before the parent (clock skew) or outlive it (async) are clipped);
+ *     sum and union of children's clipped durations (lost-parallelism signal); critical-path share;
+ *  4. per node: sums, per-trace means/variances, exact percentiles (spans grouped by node, one Float64Array sort each).
+ */
+import type { SpanTable } from '../model/span-table';
+import { SPAN_KIND_NAMES, StatusCode } from '../model/span-table';
+import type { AggNode, AggTree, NodeStats } from './types';
+
+export type TraceFilter = ReadonlySet<string> | ((traceId: string) => boolean) | Uint8Array;
+
+export interface AggregateOptions {
+  /**
+   * Which traces to include: a set of trace ids, a predicate on the trace id, or a mask indexed by the interned
+   * trace-id string id (`model.traceIdCol[row]`), 1 = include.
+   */
+  traceFilter?: TraceFilter;
+}
+
+/** The AggTree plus the per-span columns the diagnosis needs (attribute scans, per-trace tests). */
+export interface AggDetail {
+  tree: AggTree;
+  model: SpanTable;
+  /** node id per span row, -1 when the span's trace is filtered out */
+  nodeOf: Int32Array;
+  /** dense trace index per span row, -1 when filtered out */
+  traceOf: Int32Array;
+  /** per span, ns */
+  selfNs: Float64Array;
+  criticalNs: Float64Array;
+  /** per dense trace: end-to-end latency (ms), start (ns offset), whether any span errored */
+  traceLatencyMs: Float64Array;
+  traceStartNs: Float64Array;
+  traceError: Uint8Array;
+  /** interned trace-id string id per dense trace */
+  traceStringId: Uint32Array;
+}
+
+class GrowI32 {
+  arr: Int32Array;
+  len = 0;
+  constructor(cap = 256) {
+    this.arr = new Int32Array(cap);
+  }
+  push(v: number): void {
+    if (this.len === this.arr.length) {
+      const next = new Int32Array(this.arr.length * 2);
+      next.set(this.arr);
+      this.arr = next;
+    }
+    this.arr[this.len++] = v;
+  }
+}
+
+function traceMask(model: SpanTable, filter: TraceFilter | undefined): Uint8Array | null {
+  if (!filter) return null;
+  if (filter instanceof Uint8Array) return filter;
+  const mask = new Uint8Array(model.strings.size);
+  const seen = new Uint8Array(model.strings.size);
+  for (let i = 0; i < model.size; i++) {
+    const t = model.traceIdCol[i]!;
+    if (seen[t]) continue;
+    seen[t] = 1;
+    const id = model.strings.get(t);
+    mask[t] = (typeof filter === 'function' ? filter(id) : filter.has(id)) ? 1 : 0;
+  }
+  return mask;
+}
+
+/** Sort `idx[0..k)` ascending by key[idx] (insertion sort for short lists, else Array sort). */
+function sortIdxBy(idx: Int32Array, k: number, key: Float64Array, desc: boolean): void {
+  if (k < 24) {
+    for (let a = 1; a < k; a++) {
+      const v = idx[a]!;
+      const kv = key[v]!;
+      let b = a - 1;
+      while (b >= 0 && (desc ? key[idx[b]!]! < kv : key[idx[b]!]! > kv)) {
+        idx[b + 1] = idx[b]!;
+        b--;
+      }
+      idx[b + 1] = v;
+    }
+    return;
+  }
+  const sub = Array.from(idx.subarray(0, k));
+  sub.sort(desc ? (x, y) => key[y]! - key[x]! : (x, y) => key[x]! - key[y]!);
+  for (let a = 0; a < k; a++) idx[a] = sub[a]!;
+}
+
+export function aggregate(model: SpanTable, opts: AggregateOptions = {}): AggTree {
+  return aggregateDetailed(model, opts).tree;
+}
+
+export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {}): AggDetail {
+  const n = model.size;
+  const { parent, start, duration, traceIdCol } = model;
+  const mask = traceMask(model, opts.traceFilter);
+
+  // 1. dense trace index
+  const denseOfString = new Int32Array(model.strings.size).fill(-1);
+  const traceOf = new Int32Array(n);
+  const traceIds = new GrowI32();
+  for (let i = 0; i < n; i++) {
+    const t = traceIdCol[i]!;
+    if (mask && !mask[t]) {
+      traceOf[i] = -1;
+      continue;
+    }
+    let d = denseOfString[t]!;
+    if (d < 0) {
+      d = denseOfString[t] = traceIds.len;
+      traceIds.push(t);
+    }
+    traceOf[i] = d;
+  }
+  const T = traceIds.len;
+
+  // children CSR
+  const childStart = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    const p = parent[i]!;
+    if (p >= 0 && traceOf[i]! >= 0) childStart[p + 1]!++;
+  }
+  let maxChildren = 0;
+  for (let i = 0; i < n; i++) {
+    const c = childStart[i + 1]!;
+    if (c > maxChildren) maxChildren = c;
+    childStart[i + 1] = childStart[i]! + c;
+  }
+  const childRows = new Int32Array(childStart[n]!);
+  {
+    const fill = childStart.slice(0, n);
+    for (let i = 0; i < n; i++) {
+      const p = parent[i]!;
+      if (p >= 0 && traceOf[i]! >= 0) childRows[fill[p]!++] = i;
+    }
+  }
+
+  // 2. operations and call-path nodes
+  const opOf = new Int32Array(n);
+  const opIds = new Map<number, number>();
+  const opService: number[] = [];
+  const opName: number[] = [];
+  const S = model.strings.size;
+  for (let i = 0; i < n; i++) {
+    if (traceOf[i]! < 0) continue;
+    const key = model.serviceCol[i]! * S + model.nameCol[i]!;
+    let o = opIds.get(key);
+    if (o === undefined) {
+      o = opService.length;
+      opIds.set(key, o);
+      opService.push(model.serviceCol[i]!);
+      opName.push(model.nameCol[i]!);
+    }
+    opOf[i] = o;
+  }
+  const numOps2 = opService.length * 2 + 2;
+  const nodeParent = new GrowI32();
+  const nodeOp = new GrowI32();
+  const nodeDepth = new GrowI32();
+  const nodeOrphan = new GrowI32();
+  nodeParent.push(-1);
+  nodeOp.push(-1);
+  nodeDepth.push(0);
+  nodeOrphan.push(0);
+  const childNode = new Map<number, number>();
+  const nodeOf = new Int32Array(n).fill(-2);
+  const chain = new GrowI32();
+  for (let i = 0; i < n; i++) {
+    if (traceOf[i]! < 0) {
+      nodeOf[i] = -1;
+      continue;
+    }
+    if (nodeOf[i] !== -2) continue;
+    chain.len = 0;
+    let j = i;
+    while (j >= 0 && nodeOf[j] === -2) {
+      chain.push(j);
+      j = parent[j]!;
+    }
+    let base = j >= 0 ? nodeOf[j]! : 0;
+    for (let c = chain.len - 1; c >= 0; c--) {
+      const row = chain.arr[c]!;
+      const orphanRoot = base === 0 && parent[row]! < 0 && model.orphan[row] === 1 ? 1 : 0;
+      const key = base * numOps2 + opOf[row]! * 2 + orphanRoot;
+      let node = childNode.get(key);
+      if (node === undefined) {
+        node = nodeParent.len;
+        childNode.set(key, node);
+        nodeParent.push(base);
+        nodeOp.push(opOf[row]!);
+        nodeDepth.push(nodeDepth.arr[base]! + 1);
+        nodeOrphan.push(orphanRoot || nodeOrphan.arr[base]!);
+      }
+      nodeOf[row] = node;
+      base = node;
+    }
+  }
+  const N = nodeParent.len;
+
+  // 3. per-span self time, child sum/union, own errors
+  const selfNs = new Float64Array(n);
+  const childSum = new Float64Array(n);
+  const childUnion = new Float64Array(n);
+  const ownError = new Uint8Array(n);
+  const idx = new Int32Array(Math.max(1, maxChildren));
+  const cs = new Float64Array(n); // clipped child start (relative to its parent), reused as sort key
+  const ce = new Float64Array(n);
+  for (let p = 0; p < n; p++) {
+    if (traceOf[p]! < 0) continue;
+    const d = duration[p]!;
+    const a = childStart[p]!;
+    const b = childStart[p + 1]!;
+    let childErr = false;
+    if (b === a) {
+      selfNs[p] = d;
+    } else {
+      const ps = start[p]!;
+      const pe = ps + d;
+      let k = 0;
+      let sum = 0;
+      for (let c = a; c < b; c++) {
+        const r = childRows[c]!;
+        if (model.statusCode[r] === StatusCode.Error) childErr = true;
+        const s0 = start[r]!;
+        if (Number.isNaN(s0) || Number.isNaN(ps)) continue;
+        const s = s0 < ps ? ps : s0;
+        const e1 = s0 + duration[r]!;
+        const e = e1 > pe ? pe : e1;
+        if (e <= s) continue;
+        cs[r] = s;
+        ce[r] = e;
+        sum += e - s;
+        idx[k++] = r;
+      }
+      sortIdxBy(idx, k, cs, false);
+      let union = 0;
+      let curS = -Infinity;
+      let curE = -Infinity;
+      for (let q = 0; q < k; q++) {
+        const r = idx[q]!;
+        if (cs[r]! > curE) {
+          if (curE > curS) union += curE - curS;
+          curS = cs[r]!;
+          curE = ce[r]!;
+        } else if (ce[r]! > curE) curE = ce[r]!;
+      }
+      if (curE > curS) union += curE - curS;
+      childSum[p] = sum;
+      childUnion[p] = union;
+      const self = d - union;
+      selfNs[p] = self > 0 ? self : 0;
+    }
+    if (model.statusCode[p] === StatusCode.Error && !childErr) ownError[p] = 1;
+  }
+
+  // critical path: per root, walk windows; the latest-ending child is on the path, the gaps are the parent's
+  const criticalNs = new Float64Array(n);
+  {
+    const stRow = new GrowI32(1024);
+    let stLo = new Float64Array(1024);
+    let stHi = new Float64Array(1024);
+    const ends = ce; // reuse: unclipped end per child as sort key
+    for (let r0 = 0; r0 < n; r0++) {
+      if (parent[r0]! >= 0 || traceOf[r0]! < 0) continue;
+      if (Number.isNaN(start[r0]!)) {
+        criticalNs[r0] = selfNs[r0]!;
+        continue;
+      }
+      stRow.len = 0;
+      const pushW = (row: number, lo: number, hi: number) => {
+        if (stRow.len === stLo.length) {
+          const a = new Float64Array(stLo.length * 2);
+          a.set(stLo);
+          stLo = a;
+          const b = new Float64Array(stHi.length * 2);
+          b.set(stHi);
+          stHi = b;
+        }
+        stLo[stRow.len] = lo;
+        stHi[stRow.len] = hi;
+        stRow.push(row);
+      };
+      pushW(r0, start[r0]!, start[r0]! + duration[r0]!);
+      while (stRow.len > 0) {
+        stRow.len--;
+        const p = stRow.arr[stRow.len]!;
+        const lo = stLo[stRow.len]!;
+        const hi = stHi[stRow.len]!;
+        const a = childStart[p]!;
+        const b = childStart[p + 1]!;
+        let k = 0;
+        for (let c = a; c < b; c++) {
+          const r = childRows[c]!;
+          if (Number.isNaN(start[r]!)) continue;
+          ends[r] = start[r]! + duration[r]!;
+          idx[k++] = r;
+        }
+        let t = hi;
+        let crit = 0;
+        if (k > 0) {
+          sortIdxBy(idx, k, ends, true);
+          // children are pushed after this loop: idx is shared scratch, copy the windows out first
+          const base = stRow.len;
+          for (let q = 0; q < k && t > lo; q++) {
+            const r = idx[q]!;
+            const s = start[r]! < lo ? lo : start[r]!;
+            const e = ends[r]! > t ? t : ends[r]!;
+            if (e <= s) continue;
+            crit += t - e;
+            pushW(r, s, e);
+            t = s;
+          }
+          void base;
+        }
+        crit += t - lo;
+        criticalNs[p] += crit > 0 ? crit : 0;
+      }
+    }
+  }
+
+  // per-trace latency: longest non-orphan root, else the extent of the trace's spans
+  const traceLatencyMs = new Float64Array(T);
+  const traceStartNs = new Float64Array(T).fill(Infinity);
+  const traceEnd = new Float64Array(T).fill(-Infinity);
+  const rootDur = new Float64Array(T).fill(-1);
+  const traceError = new Uint8Array(T);
+  for (let i = 0; i < n; i++) {
+    const t = traceOf[i]!;
+    if (t < 0) continue;
+    const s = start[i]!;
+    if (!Number.isNaN(s)) {
+      if (s < traceStartNs[t]!) traceStartNs[t] = s;
+      const e = s + duration[i]!;
+      if (e > traceEnd[t]!) traceEnd[t] = e;
+    }
+    if (parent[i]! < 0 && model.orphan[i] === 0 && duration[i]! > rootDur[t]!) rootDur[t] = duration[i]!;
+    if (model.statusCode[i] === StatusCode.Error) traceError[t] = 1;
+  }
+  for (let t = 0; t < T; t++) {
+    const ext = traceEnd[t]! - traceStartNs[t]!;
+    traceLatencyMs[t] = (rootDur[t]! >= 0 ? rootDur[t]! : Number.isFinite(ext) ? ext : 0) / 1e6;
+    if (!Number.isFinite(traceStartNs[t]!)) traceStartNs[t] = 0;
+  }
+
+  // 4. node sums, per-trace moments
+  const calls = new Float64Array(N);
+  const traces = new Float64Array(N);
+  const totalNs = new Float64Array(N);
+  const selfSum = new Float64Array(N);
+  const critSum = new Float64Array(N);
+  const chSum = new Float64Array(N);
+  const chUnion = new Float64Array(N);
+  const errors = new Float64Array(N);
+  const ownErrors = new Float64Array(N);
+  const kindCount = new Int32Array(N * 6);
+  const maxNs = new Float64Array(N);
+  // per-(node, trace) accumulators flushed when the trace changes; spans are visited grouped by trace
+  const tSelf = new Float64Array(N);
+  const tCalls = new Float64Array(N);
+  const tCrit = new Float64Array(N);
+  const ssSelf = new Float64Array(N);
+  const ssCalls = new Float64Array(N);
+  const ssCrit = new Float64Array(N);
+  const touched = new GrowI32();
+  const byTraceStart = new Int32Array(T + 1);
+  for (let i = 0; i < n; i++) if (traceOf[i]! >= 0) byTraceStart[traceOf[i]! + 1]!++;
+  for (let t = 0; t < T; t++) byTraceStart[t + 1] = byTraceStart[t]! + byTraceStart[t + 1]!;
+  const byTrace = new Int32Array(byTraceStart[T]!);
+  {
+    const fill = byTraceStart.slice(0, T);
+    for (let i = 0; i < n; i++) if (traceOf[i]! >= 0) byTrace[fill[traceOf[i]!]!++] = i;
+  }
+  for (let t = 0; t < T; t++) {
+    touched.len = 0;
+    for (let q = byTraceStart[t]!, e = byTraceStart[t + 1]!; q < e; q++) {
+      const i = byTrace[q]!;
+      const node = nodeOf[i]!;
+      if (tCalls[node] === 0) touched.push(node);
+      tCalls[node]! += 1;
+      tSelf[node]! += selfNs[i]!;
+      tCrit[node]! += criticalNs[i]!;
+      const d = duration[i]!;
+      totalNs[node]! += d;
+      if (d > maxNs[node]!) maxNs[node] = d;
+      chSum[node]! += childSum[i]!;
+      chUnion[node]! += childUnion[i]!;
+      if (model.statusCode[i] === StatusCode.Error) errors[node]!++;
+      if (ownError[i]) ownErrors[node]!++;
+      const k = model.kind[i]!;
+      kindCount[node * 6 + (k < 6 ? k : 0)]!++;
+    }
+    for (let q = 0; q < touched.len; q++) {
+      const node = touched.arr[q]!;
+      traces[node]!++;
+      calls[node]! += tCalls[node]!;
+      selfSum[node]! += tSelf[node]!;
+      critSum[node]! += tCrit[node]!;
+      ssSelf[node]! += (tSelf[node]! / 1e6) ** 2;
+      ssCalls[node]! += tCalls[node]! ** 2;
+      ssCrit[node]! += (tCrit[node]! / 1e6) ** 2;
+      tCalls[node] = 0;
+      tSelf[node] = 0;
+      tCrit[node] = 0;
+    }
+  }
+
+  // percentiles: group span rows by node (counting sort), sort each node's durations
+  const p50 = new Float64Array(N);
+  const p95 = new Float64Array(N);
+  const p99 = new Float64Array(N);
+  {
+    const off = new Int32Array(N + 1);
+    for (let i = 0; i < n; i++) if (nodeOf[i]! >= 0) off[nodeOf[i]! + 1]!++;
+    for (let v = 0; v < N; v++) off[v + 1] = off[v]! + off[v + 1]!;
+    const vals = new Float64Array(off[N]!);
+    const fill = off.slice(0, N);
+    for (let i = 0; i < n; i++) if (nodeOf[i]! >= 0) vals[fill[nodeOf[i]!]!++] = duration[i]!;
+    for (let v = 1; v < N; v++) {
+      const sub = vals.subarray(off[v]!, off[v + 1]!);
+      const k = sub.length;
+      if (k === 0) continue;
+      sub.sort();
+      const q = (f: number) => {
+        const pos = (k - 1) * f;
+        const lo = Math.floor(pos);
+        const hi = lo + 1 < k ? lo + 1 : lo;
+        return sub[lo]! + (sub[hi]! - sub[lo]!) * (pos - lo);
+      };
+      p50[v] = q(0.5);
+      p95[v] = q(0.95);
+      p99[v] = q(0.99);
+    }
+  }
+
+  // root node totals: the traces themselves
+  let latSum = 0;
+  let latSq = 0;
+  let rootErrors = 0;
+  for (let t = 0; t < T; t++) {
+    latSum += traceLatencyMs[t]!;
+    latSq += traceLatencyMs[t]! ** 2;
+    rootErrors += traceError[t]!;
+  }
+  const sd = (sum: number, ss: number) => (T > 1 ? Math.sqrt(Math.max(0, (ss - (sum * sum) / T) / (T - 1))) : 0);
+  const nodes: AggNode[] = new Array(N);
+  const ms = 1e-6;
+  const perT = T > 0 ? 1 / T : 0;
+  for (let v = 0; v < N; v++) {
+    let stats: NodeStats;
+    if (v === 0) {
+      const sorted = Float64Array.from(traceLatencyMs).sort();
+      const q = (f: number) => {
+        if (T === 0) return 0;
+        const pos = (T - 1) * f;
+        const lo = Math.floor(pos);
+        const hi = lo + 1 < T ? lo + 1 : lo;
+        return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+      };
+      stats = {
+        calls: T,
+        traces: T,
+        callsPerTrace: T > 0 ? 1 : 0,
+        totalMs: latSum,
+        selfMs: 0,
+        totalPerTraceMs: latSum * perT,
+        selfPerTraceMs: 0,
+        p50Ms: q(0.5),
+        p95Ms: q(0.95),
+        p99Ms: q(0.99),
+        maxMs: T > 0 ? sorted[T - 1]! : 0,
+        errors: rootErrors,
+        ownErrors: 0,
+        criticalPerTraceMs: 0,
+        selfPerTraceSdMs: 0,
+        callsPerTraceSd: 0,
+        criticalPerTraceSdMs: 0,
+      };
+    } else {
+      const selfMs = selfSum[v]! * ms;
+      const critMs = critSum[v]! * ms;
+      stats = {
+        calls: calls[v]!,
+        traces: traces[v]!,
+        callsPerTrace: calls[v]! * perT,
+        totalMs: totalNs[v]! * ms,
+        selfMs,
+        totalPerTraceMs: totalNs[v]! * ms * perT,
+        selfPerTraceMs: selfMs * perT,
+        p50Ms: p50[v]! * ms,
+        p95Ms: p95[v]! * ms,
+        p99Ms: p99[v]! * ms,
+        maxMs: maxNs[v]! * ms,
+        errors: errors[v]!,
+        ownErrors: ownErrors[v]!,
+        criticalPerTraceMs: critMs * perT,
+        childSumPerTraceMs: chSum[v]! * ms * perT,
+        childUnionPerTraceMs: chUnion[v]! * ms * perT,
+        selfPerTraceSdMs: sd(selfMs, ssSelf[v]!),
+        callsPerTraceSd: sd(calls[v]!, ssCalls[v]!),
+        criticalPerTraceSdMs: sd(critMs, ssCrit[v]!),
+      };
+    }
+    let kind = 'internal';
+    if (v > 0) {
+      let best = -1;
+      for (let k = 0; k < 6; k++) {
+        if (kindCount[v * 6 + k]! > best) {
+          best = kindCount[v * 6 + k]!;
+          kind = SPAN_KIND_NAMES[k]!;
+        }
+      }
+    }
+    const op = nodeOp.arr[v]!;
+    nodes[v] = {
+      id: v,
+      parent: nodeParent.arr[v]!,
+      depth: nodeDepth.arr[v]!,
+      service: v === 0 ? '' : model.strings.get(opService[op]!),
+      name: v === 0 ? 'all traces' : model.strings.get(opName[op]!),
+      kind: v === 0 ? 'root' : kind,
+      children: [],
+      stats,
+      ...(nodeOrphan.arr[v] ? { orphan: true } : {}),
+    };
+  }
+  for (let v = 1; v < N; v++) nodes[nodes[v]!.parent]!.children.push(v);
+  // children by descending total, stable and deterministic
+  for (const nd of nodes) nd.children.sort((a, b) => nodes[b]!.stats.totalMs - nodes[a]!.stats.totalMs || a - b);
+
+  return {
+    tree: { nodes, traceCount: T, meanTraceMs: latSum * perT },
+    model,
+    nodeOf,
+    traceOf,
+    selfNs,
+    criticalNs,
+    traceLatencyMs,
+    traceStartNs,
+    traceError,
+    traceStringId: Uint32Array.from(traceIds.arr.subarray(0, T)),
+  };
+}
+
+/** Per-trace sums of a per-span column for the given nodes (absent traces are 0). */
+export function perTraceValues(detail: AggDetail, nodeIds: readonly number[], metric: 'self' | 'critical' | 'calls' | 'total'): Map<number, Float64Array> {
+  const T = detail.tree.traceCount;
+  const out = new Map<number, Float64Array>();
+  const slot = new Int32Array(detail.tree.nodes.length).fill(-1);
+  const arrs: Float64Array[] = [];
+  for (const id of nodeIds) {
+    if (slot[id]! >= 0) continue;
+    slot[id] = arrs.length;
+    const a = new Float64Array(T);
+    arrs.push(a);
+    out.set(id, a);
+  }
+  const { nodeOf, traceOf, selfNs, criticalNs } = detail;
+  const dur = detail.model.duration;
+  for (let i = 0; i < nodeOf.length; i++) {
+    const v = nodeOf[i]!;
+    if (v < 0) continue;
+    const s = slot[v]!;
+    if (s < 0) continue;
+    const a = arrs[s]!;
+    const t = traceOf[i]!;
+    a[t]! += metric === 'self' ? selfNs[i]! / 1e6 : metric === 'critical' ? criticalNs[i]! / 1e6 : metric === 'total' ? dur[i]! / 1e6 : 1;
+  }
+  return out;
+}

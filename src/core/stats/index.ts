@@ -1,0 +1,282 @@
+/**
+ * Statistics for the diagnosis engine: Mann-Whitney U (exact for small samples without ties, normal approximation
+ * with tie and continuity correction otherwise), Cliff's delta, Welch's t-test, two-proportion z-test, a seeded
+ * PRNG and a bootstrap of the difference of means. Pure functions over numeric arrays; no allocation per element
+ * beyond one sort of the pooled sample.
+ */
+
+export type Num = ArrayLike<number>;
+
+/** mulberry32: small, fast, seedable PRNG returning floats in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal CDF (Abramowitz–Stegun 7.1.26 via erf, |error| < 1.5e-7). */
+export function normalCdf(z: number): number {
+  if (!Number.isFinite(z)) return z > 0 ? 1 : 0;
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  return z >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
+}
+
+function logGamma(x: number): number {
+  const c = [76.18009172947146, -86.50532032941677, 24.01409824083091, -1.231739572450155, 0.1208650973866179e-2, -0.5395239384953e-5];
+  let y = x;
+  const tmp = x + 5.5 - (x + 0.5) * Math.log(x + 5.5);
+  let ser = 1.000000000190015;
+  for (const ci of c) ser += ci / ++y;
+  return -tmp + Math.log((2.5066282746310005 * ser) / x);
+}
+
+function betacf(a: number, b: number, x: number): number {
+  const FPMIN = 1e-300;
+  let qab = a + b, qap = a + 1, qam = a - 1, c = 1, d = 1 - (qab * x) / qap;
+  if (Math.abs(d) < FPMIN) d = FPMIN;
+  d = 1 / d;
+  let h = d;
+  for (let m = 1; m <= 200; m++) {
+    const m2 = 2 * m;
+    let aa = (m * (b - m) * x) / ((qam + m2) * (a + m2));
+    d = 1 + aa * d; if (Math.abs(d) < FPMIN) d = FPMIN;
+    c = 1 + aa / c; if (Math.abs(c) < FPMIN) c = FPMIN;
+    d = 1 / d; h *= d * c;
+    aa = (-(a + m) * (qab + m) * x) / ((a + m2) * (qap + m2));
+    d = 1 + aa * d; if (Math.abs(d) < FPMIN) d = FPMIN;
+    c = 1 + aa / c; if (Math.abs(c) < FPMIN) c = FPMIN;
+    d = 1 / d;
+    const del = d * c;
+    h *= del;
+    if (Math.abs(del - 1) < 3e-12) break;
+  }
+  void qab; void qap; void qam;
+  return h;
+}
+
+/** Regularised incomplete beta I_x(a, b). */
+export function incompleteBeta(x: number, a: number, b: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const bt = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x));
+  return x < (a + 1) / (a + b + 2) ? (bt * betacf(a, b, x)) / a : 1 - (bt * betacf(b, a, 1 - x)) / b;
+}
+
+/** P(T > t) for Student's t with df degrees of freedom (upper tail). */
+export function studentTUpper(t: number, df: number): number {
+  if (!Number.isFinite(t)) return t > 0 ? 0 : 1;
+  if (df > 1e6) return 1 - normalCdf(t);
+  const x = df / (df + t * t);
+  const tail = 0.5 * incompleteBeta(x, df / 2, 0.5);
+  return t > 0 ? tail : 1 - tail;
+}
+
+export type Alternative = 'greater' | 'less' | 'two-sided';
+
+export interface TestResult {
+  /** p-value for the chosen alternative (NaN when the test cannot be run: empty sample) */
+  p: number;
+  /** test statistic (U of sample b, z, or t) */
+  statistic: number;
+  method: string;
+}
+
+export interface MannWhitneyResult extends TestResult {
+  /** U counting pairs where b > a (ties count ½) */
+  u: number;
+  /** Cliff's delta of b vs a: P(b > a) − P(b < a), in [−1, 1] */
+  cliffsDelta: number;
+  n1: number;
+  n2: number;
+}
+
+/** Exact null distribution of U (no ties) for small samples: counts of U=k over all C(n1+n2, n1) arrangements. */
+function exactUCdf(n1: number, n2: number): Float64Array {
+  // f[i][j][u]: number of arrangements of i a's and j b's with U = u; dynamic programming over the last element.
+  const maxU = n1 * n2;
+  let prev: Float64Array[] = [];
+  for (let j = 0; j <= n2; j++) {
+    const arr = new Float64Array(maxU + 1);
+    arr[0] = 1;
+    prev.push(arr);
+  }
+  for (let i = 1; i <= n1; i++) {
+    const cur: Float64Array[] = [];
+    for (let j = 0; j <= n2; j++) {
+      const arr = new Float64Array(maxU + 1);
+      // last element is an a (contributes 0 to U of b>a... counts pairs b>a where b after a? define U_b = #(b>a))
+      // Using the recursion f(i,j,u) = f(i-1,j,u) + f(i,j-1,u-i): last (largest) element a → no pair; b → beats i a's.
+      const pa = prev[j]!;
+      for (let u = 0; u <= maxU; u++) arr[u] = pa[u]!;
+      if (j > 0) {
+        const pb = cur[j - 1]!;
+        for (let u = i; u <= maxU; u++) arr[u] += pb[u - i]!;
+      }
+      cur.push(arr);
+    }
+    prev = cur;
+  }
+  const dist = prev[n2]!;
+  let total = 0;
+  for (let u = 0; u <= maxU; u++) total += dist[u]!;
+  const cdf = new Float64Array(maxU + 1);
+  let acc = 0;
+  for (let u = 0; u <= maxU; u++) {
+    acc += dist[u]!;
+    cdf[u] = acc / total;
+  }
+  return cdf;
+}
+
+/**
+ * Mann-Whitney U test of sample b against sample a. alternative 'greater' = b tends to be larger than a.
+ * Exact when both samples are small (n1·n2 ≤ 400) and there are no ties; otherwise the normal approximation with tie
+ * correction and continuity correction.
+ */
+export function mannWhitney(a: Num, b: Num, alternative: Alternative = 'two-sided'): MannWhitneyResult {
+  const n1 = a.length;
+  const n2 = b.length;
+  if (n1 === 0 || n2 === 0) return { p: NaN, statistic: NaN, u: NaN, cliffsDelta: 0, n1, n2, method: 'mann-whitney (empty sample)' };
+  const n = n1 + n2;
+  // Pool and sort indexes by value; b entries marked by index >= n1.
+  const vals = new Float64Array(n);
+  for (let i = 0; i < n1; i++) vals[i] = a[i]!;
+  for (let i = 0; i < n2; i++) vals[n1 + i] = b[i]!;
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((x, y) => vals[x]! - vals[y]!);
+  let rankSumB = 0;
+  let tieTerm = 0;
+  let hasTies = false;
+  for (let i = 0; i < n; ) {
+    let j = i + 1;
+    while (j < n && vals[order[j]!] === vals[order[i]!]) j++;
+    const t = j - i;
+    const avgRank = (i + 1 + j) / 2;
+    if (t > 1) {
+      hasTies = true;
+      tieTerm += t * t * t - t;
+    }
+    for (let k = i; k < j; k++) if (order[k]! >= n1) rankSumB += avgRank;
+    i = j;
+  }
+  const u = rankSumB - (n2 * (n2 + 1)) / 2; // pairs with b > a (+½ ties)
+  const cliffsDelta = (2 * u) / (n1 * n2) - 1;
+  if (!hasTies && n1 * n2 <= 400) {
+    const cdf = exactUCdf(n1, n2);
+    const uInt = Math.round(u);
+    const pGreater = 1 - (uInt > 0 ? cdf[uInt - 1]! : 0); // P(U >= u)
+    const pLess = cdf[uInt]!; // P(U <= u)
+    const p = alternative === 'greater' ? pGreater : alternative === 'less' ? pLess : Math.min(1, 2 * Math.min(pGreater, pLess));
+    return { p, statistic: u, u, cliffsDelta, n1, n2, method: 'mann-whitney (exact)' };
+  }
+  const mu = (n1 * n2) / 2;
+  const sigma2 = ((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1)));
+  if (sigma2 <= 0) return { p: 1, statistic: 0, u, cliffsDelta, n1, n2, method: 'mann-whitney (all values tied)' };
+  const sigma = Math.sqrt(sigma2);
+  const d = u - mu;
+  let p: number;
+  if (alternative === 'greater') p = 1 - normalCdf((d - 0.5) / sigma);
+  else if (alternative === 'less') p = normalCdf((d + 0.5) / sigma);
+  else p = Math.min(1, 2 * (1 - normalCdf((Math.abs(d) - 0.5) / sigma)));
+  return { p: Math.max(0, Math.min(1, p)), statistic: d / sigma, u, cliffsDelta, n1, n2, method: 'mann-whitney (normal approx., tie-corrected)' };
+}
+
+/** Cliff's delta of b vs a (P(b>a) − P(b<a)), via the U statistic. */
+export function cliffsDelta(a: Num, b: Num): number {
+  return mannWhitney(a, b).cliffsDelta;
+}
+
+/** Magnitude labels of Romano et al. (2006). */
+export function cliffsMagnitude(d: number): 'negligible' | 'small' | 'medium' | 'large' {
+  const x = Math.abs(d);
+  return x < 0.147 ? 'negligible' : x < 0.33 ? 'small' : x < 0.474 ? 'medium' : 'large';
+}
+
+/** Welch's t-test from summary statistics (means, sample variances, sizes). b vs a. */
+export function welchFromSummary(
+  meanA: number, varA: number, nA: number, meanB: number, varB: number, nB: number, alternative: Alternative = 'two-sided',
+): TestResult {
+  if (nA < 2 || nB < 2) return { p: NaN, statistic: NaN, method: 'welch (too few samples)' };
+  const sa = varA / nA;
+  const sb = varB / nB;
+  const se = Math.sqrt(sa + sb);
+  const diff = meanB - meanA;
+  if (se === 0) return { p: diff === 0 ? 1 : 0, statistic: diff === 0 ? 0 : Math.sign(diff) * Infinity, method: 'welch' };
+  const t = diff / se;
+  const df = (sa + sb) ** 2 / ((sa * sa) / (nA - 1) + (sb * sb) / (nB - 1));
+  const up = studentTUpper(t, df);
+  const p = alternative === 'greater' ? up : alternative === 'less' ? 1 - up : Math.min(1, 2 * Math.min(up, 1 - up));
+  return { p, statistic: t, method: 'welch' };
+}
+
+/** Two-proportion z-test: is the rate kB/nB different from kA/nA. */
+export function twoProportion(kA: number, nA: number, kB: number, nB: number, alternative: Alternative = 'greater'): TestResult {
+  if (nA === 0 || nB === 0) return { p: NaN, statistic: NaN, method: 'two-proportion (empty)' };
+  const pA = kA / nA, pB = kB / nB, pool = (kA + kB) / (nA + nB);
+  const se = Math.sqrt(pool * (1 - pool) * (1 / nA + 1 / nB));
+  if (se === 0) return { p: pA === pB ? 1 : 0, statistic: 0, method: 'two-proportion z' };
+  const z = (pB - pA) / se;
+  const p = alternative === 'greater' ? 1 - normalCdf(z) : alternative === 'less' ? normalCdf(z) : 2 * (1 - normalCdf(Math.abs(z)));
+  return { p, statistic: z, method: 'two-proportion z' };
+}
+
+export function mean(x: Num): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i]!;
+  return x.length ? s / x.length : NaN;
+}
+
+export function variance(x: Num): number {
+  const n = x.length;
+  if (n < 2) return 0;
+  const m = mean(x);
+  let s = 0;
+  for (let i = 0; i < n; i++) s += (x[i]! - m) ** 2;
+  return s / (n - 1);
+}
+
+/** Percentile (linear interpolation between closest ranks) of an ascending-sorted array; q in [0, 1]. */
+export function quantileSorted(sorted: Num, q: number): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  if (n === 1) return sorted[0]!;
+  const pos = (n - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.min(n - 1, lo + 1);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+/**
+ * Bootstrap of mean(b) − mean(a): a percentile confidence interval and the one-sided p-value P(diff ≤ 0).
+ * Deterministic for a given seed. Large samples are resampled from at most `maxN` elements each.
+ */
+export function bootstrapMeanDiff(a: Num, b: Num, opts: { iterations?: number; seed?: number; level?: number } = {}): {
+  diff: number; lo: number; hi: number; pNotGreater: number;
+} {
+  const B = opts.iterations ?? 1000;
+  const rnd = mulberry32(opts.seed ?? 1);
+  const level = opts.level ?? 0.95;
+  const n1 = a.length, n2 = b.length;
+  const diff = mean(b) - mean(a);
+  if (n1 === 0 || n2 === 0) return { diff, lo: NaN, hi: NaN, pNotGreater: NaN };
+  const out = new Float64Array(B);
+  let notGreater = 0;
+  for (let it = 0; it < B; it++) {
+    let sa = 0, sb = 0;
+    for (let i = 0; i < n1; i++) sa += a[Math.floor(rnd() * n1)]!;
+    for (let i = 0; i < n2; i++) sb += b[Math.floor(rnd() * n2)]!;
+    const d = sb / n2 - sa / n1;
+    out[it] = d;
+    if (d <= 0) notGreater++;
+  }
+  out.sort();
+  return { diff, lo: quantileSorted(out, (1 - level) / 2), hi: quantileSorted(out, 1 - (1 - level) / 2), pNotGreater: (notGreater + 1) / (B + 1) };
+}
