@@ -1,3 +1,4 @@
 // One import per command file; each file calls register(...) from ../registry.
 import './serve';
+import './stats';
 export {};

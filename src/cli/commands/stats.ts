@@ -1,0 +1,106 @@
+import { parseArgs } from 'node:util';
+import { CliError, type CliIO } from '../command';
+import { register } from '../registry';
+import { loadTraces, TraceLoadError } from '../../sources/file';
+import { modelStats } from '../../core/stats/run-stats';
+import { formatIssue } from '../../core/parse/index';
+
+const HELP = `trace-doctor stats — load traces and print what is in them
+
+Usage: trace-doctor stats <file|dir> [more files/dirs…] [--json] [--max-files N]
+
+Reads OTLP/JSON, OTLP JSON Lines (collector file exporter), Jaeger (query API, api_v3, UI export, span arrays),
+Tempo and Zipkin v2 JSON; the format is detected from the content. A directory means every trace file under it.
+Several inputs are merged into one model.
+
+Prints spans, traces, services, operations, time range, error spans, spans per service, skipped JSON Lines and
+the problems found.
+
+Options:
+  --json          one JSON object: {spans, traces, services, operations, errors, skipped, timeRange, perService,
+                  formats, files, issues}
+  --max-files N   read at most N files from directories (default 10000)
+  -h, --help      this text
+
+Exit codes: 0 loaded; 2 unreadable input or bad usage (message on stderr).
+`;
+
+function table(rows: string[][], rightAlign: boolean[]): string {
+  const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows
+    .map((r) => r.map((cell, c) => (rightAlign[c] ? cell.padStart(w[c]!) : cell.padEnd(w[c]!))).join('  ').trimEnd())
+    .join('\n');
+}
+
+export async function runStats(argv: string[], io: CliIO): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: { json: { type: 'boolean' }, 'max-files': { type: 'string' } },
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (e) {
+    throw new CliError(`${(e as Error).message}\n\n${HELP}`);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length === 0) throw new CliError(`missing <file|dir>\n\n${HELP}`);
+  let maxFiles: number | undefined;
+  if (values['max-files'] !== undefined) {
+    maxFiles = Number(values['max-files']);
+    if (!Number.isInteger(maxFiles) || maxFiles < 1) throw new CliError(`--max-files expects a positive integer, got '${values['max-files']}'`);
+  }
+  let run;
+  try {
+    run = await loadTraces(positionals, { maxFiles });
+  } catch (e) {
+    if (e instanceof TraceLoadError) throw new CliError(e.message);
+    throw e;
+  }
+  const s = modelStats(run.model);
+  if (values.json) {
+    const out = {
+      spans: s.spans,
+      traces: s.traces,
+      services: s.services,
+      operations: s.operations,
+      errors: s.errors,
+      skipped: run.skipped,
+      orphans: s.orphans,
+      timeRange: s.timeRange,
+      perService: s.perService,
+      formats: run.formats,
+      files: run.files,
+      issues: run.issues,
+    };
+    io.out(JSON.stringify(out, null, 2) + '\n');
+    return 0;
+  }
+  const summary: string[][] = [
+    ['files', String(run.files.length)],
+    ['formats', run.formats.join(', ') || '-'],
+    ['spans', String(s.spans)],
+    ['traces', String(s.traces)],
+    ['services', String(s.services)],
+    ['operations', String(s.operations)],
+    ['error spans', String(s.errors)],
+    ['orphan spans', String(s.orphans)],
+    ['skipped lines', String(run.skipped)],
+  ];
+  if (s.timeRange) {
+    summary.push(['start', s.timeRange.start], ['end', s.timeRange.end], ['span of time', `${s.timeRange.durationMs.toFixed(3)} ms`]);
+  } else summary.push(['time range', '(no timestamps)']);
+  let text = table(summary, [false, false]) + '\n';
+  if (s.perService.length > 0) {
+    const rows = [['service', 'spans', 'operations', 'errors'], ...s.perService.map((p) => [p.service, String(p.spans), String(p.operations), String(p.errors)])];
+    text += '\n' + table(rows, [false, true, true, true]) + '\n';
+  }
+  if (run.issues.length > 0) {
+    text += `\n${run.issues.length} issue(s):\n` + run.issues.map((i) => `  ${i.severity}: ${formatIssue(i)}`).join('\n') + '\n';
+  }
+  io.out(text);
+  return 0;
+}
+
+register({ name: 'stats', summary: 'load trace files and print spans, traces, services, operations, time range', help: HELP, run: runStats });

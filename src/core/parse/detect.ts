@@ -1,0 +1,141 @@
+/** Format detection from content: byte sniffing (binary vs text), text mode (JSON vs JSON Lines), document shape. */
+import type { TraceFormat } from './types';
+
+type Obj = Record<string, unknown>;
+
+/** Why a byte prefix is not text, or null when it looks like UTF-8 text. Looks at the first 64 KiB at most. */
+export function sniffBinary(head: Uint8Array): string | null {
+  const n = Math.min(head.length, 65536);
+  for (let i = 0; i < n; i++) {
+    if (head[i] === 0) return `binary data (NUL byte at offset ${i}), not a JSON trace file`;
+  }
+  // UTF-16 BOMs: JSON files in the wild are UTF-8; say so plainly
+  if (n >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))) {
+    return 'UTF-16 encoded file; trace files must be UTF-8 JSON';
+  }
+  let end = n;
+  // do not judge a multi-byte sequence cut at the end of the sample
+  if (head.length > n) {
+    let k = end - 1;
+    while (k >= 0 && k > end - 4 && (head[k]! & 0xc0) === 0x80) k--;
+    if (k >= 0 && head[k]! >= 0xc0) end = k;
+  }
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(0, end));
+  } catch {
+    let bad = 0;
+    for (let i = 0; i < end; i++) {
+      const c = head[i]!;
+      if (c >= 0x80) {
+        bad = i;
+        break;
+      }
+    }
+    return `binary data (invalid UTF-8 near offset ${bad}), not a JSON trace file`;
+  }
+  return null;
+}
+
+/** Index of the first non-whitespace character (after an optional BOM), or -1. */
+export function firstContent(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0xfeff) continue;
+    return i;
+  }
+  return -1;
+}
+
+export type TextMode =
+  | { mode: 'empty' }
+  | { mode: 'json' }
+  | { mode: 'jsonl' }
+  | { mode: 'not-json'; offset: number; found: string };
+
+/**
+ * Decide how to read text from its beginning (`head` may be a prefix of the file; `complete` says it is the whole).
+ * A first line that is a complete JSON object followed by more content → JSON Lines. A first line longer than the
+ * head is read as JSON Lines too (a one-line document is a one-line JSON Lines file).
+ */
+export function detectTextMode(head: string, complete: boolean): TextMode {
+  const i = firstContent(head);
+  if (i < 0) return complete ? { mode: 'empty' } : { mode: 'json' };
+  const c = head[i]!;
+  if (c === '[') return { mode: 'json' };
+  if (c !== '{') return { mode: 'not-json', offset: i, found: c };
+  const nl = head.indexOf('\n', i);
+  if (nl < 0) return complete ? { mode: 'json' } : { mode: 'jsonl' };
+  const first = head.slice(i, nl).trim();
+  if (!first.endsWith('}')) return { mode: 'json' };
+  try {
+    JSON.parse(first);
+  } catch {
+    return { mode: 'json' };
+  }
+  return firstContent(head.slice(nl)) >= 0 ? { mode: 'jsonl' } : { mode: 'json' };
+}
+
+export type DocumentShape =
+  | { format: TraceFormat; kind: 'otlp'; resourceSpans: unknown[] }
+  | { format: TraceFormat; kind: 'otlp-many'; requests: Obj[] }
+  | { format: TraceFormat; kind: 'jaeger-traces'; traces: Obj[] }
+  | { format: TraceFormat; kind: 'jaeger-spans'; spans: unknown[] }
+  | { format: TraceFormat; kind: 'zipkin'; spans: unknown[] }
+  | { format: null; reason: string };
+
+function arr(v: unknown): unknown[] | null {
+  return Array.isArray(v) ? v : null;
+}
+
+function describe(doc: unknown): string {
+  if (Array.isArray(doc)) {
+    const first = doc.find((x) => x !== null && x !== undefined);
+    if (first === undefined) return 'an empty array';
+    if (typeof first !== 'object') return `an array of ${typeof first}s`;
+    return `an array of objects with keys {${Object.keys(first as Obj).slice(0, 8).join(', ')}}`;
+  }
+  if (doc === null) return 'null';
+  if (typeof doc !== 'object') return `a ${typeof doc}`;
+  const keys = Object.keys(doc as Obj);
+  return keys.length === 0 ? 'an empty object' : `an object with keys {${keys.slice(0, 8).join(', ')}${keys.length > 8 ? ', …' : ''}}`;
+}
+
+export const EXPECTED_SHAPES =
+  'expected OTLP {"resourceSpans":[…]}, Jaeger {"data":[…]} / {"result":{…}} / {traceID, spans}, Tempo {"batches":[…]} / {"trace":{…}}, or an array of Zipkin/Jaeger spans';
+
+/** Which trace shape a parsed JSON value is. */
+export function detectDocument(doc: unknown): DocumentShape {
+  if (Array.isArray(doc)) {
+    const first = doc.find((x) => x && typeof x === 'object') as Obj | undefined;
+    if (!first) {
+      return doc.length === 0 ? { format: null, reason: 'the JSON array is empty: no spans' } : { format: null, reason: `JSON is not a trace: ${describe(doc)}; ${EXPECTED_SHAPES}` };
+    }
+    if (arr(first.resourceSpans) || arr(first.resource_spans)) return { format: 'otlp-json', kind: 'otlp-many', requests: doc as Obj[] };
+    if ((first.traceID !== undefined || first.traceId !== undefined) && arr(first.spans)) return { format: 'jaeger-query', kind: 'jaeger-traces', traces: doc as Obj[] };
+    if (first.traceID !== undefined && (first.spanID !== undefined || first.operationName !== undefined)) return { format: 'jaeger-spans', kind: 'jaeger-spans', spans: doc };
+    if (first.traceId !== undefined && (first.id !== undefined || first.localEndpoint !== undefined)) return { format: 'zipkin-v2', kind: 'zipkin', spans: doc };
+    return { format: null, reason: `JSON is not a trace: ${describe(doc)}; ${EXPECTED_SHAPES}` };
+  }
+  if (!doc || typeof doc !== 'object') return { format: null, reason: `JSON is not a trace: ${describe(doc)}; ${EXPECTED_SHAPES}` };
+  const o = doc as Obj;
+  const rs = arr(o.resourceSpans) ?? arr(o.resource_spans);
+  if (rs) return { format: 'otlp-json', kind: 'otlp', resourceSpans: rs };
+  const result = o.result as Obj | undefined;
+  if (result && typeof result === 'object') {
+    const r = arr(result.resourceSpans) ?? arr(result.resource_spans);
+    if (r) return { format: 'jaeger-api-v3', kind: 'otlp', resourceSpans: r };
+  }
+  const batches = arr(o.batches);
+  if (batches) return { format: 'tempo', kind: 'otlp', resourceSpans: batches };
+  const trace = o.trace as Obj | undefined;
+  if (trace && typeof trace === 'object') {
+    const t = arr(trace.batches) ?? arr(trace.resourceSpans) ?? arr(trace.resource_spans);
+    if (t) return { format: 'tempo', kind: 'otlp', resourceSpans: t };
+  }
+  const data = arr(o.data);
+  if (data && (data.length === 0 || data.some((t) => t && typeof t === 'object' && arr((t as Obj).spans)))) {
+    return { format: 'jaeger-query', kind: 'jaeger-traces', traces: data.filter((t) => t && typeof t === 'object') as Obj[] };
+  }
+  if (arr(o.spans) && (o.traceID !== undefined || o.processes !== undefined)) return { format: 'jaeger-ui', kind: 'jaeger-traces', traces: [o] };
+  return { format: null, reason: `JSON is not a trace: ${describe(doc)}; ${EXPECTED_SHAPES}` };
+}

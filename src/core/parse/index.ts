@@ -1,0 +1,84 @@
+/**
+ * Trace parsing entry points (pure: strings in, model out). Formats are detected from content, never file names.
+ * See notes/parsing.md for the supported shapes.
+ */
+import { SpanTableBuilder } from '../model/builder';
+import type { SpanTable } from '../model/span-table';
+import { detectTextMode } from './detect';
+import { readDocument } from './document';
+import { describeJsonError, lineColOf } from './json-error';
+import { JsonlReader } from './jsonl';
+import { ParseContext, type ParseIssue, TraceParseError, type TraceFormat } from './types';
+
+export { ParseContext, TraceParseError, FORMAT_LABELS, formatIssue } from './types';
+export type { ParseIssue, TraceFormat } from './types';
+export { JsonlReader } from './jsonl';
+export { readDocument } from './document';
+export { detectDocument, detectTextMode, sniffBinary, firstContent, EXPECTED_SHAPES } from './detect';
+export { describeJsonError, lineColOf } from './json-error';
+
+export interface TextParseResult {
+  formats: TraceFormat[];
+  spans: number;
+  skipped: number;
+}
+
+function fail(file: string, message: string, pos?: { line?: number; offset?: number }): never {
+  const issue: ParseIssue = { file, message, severity: 'error' };
+  if (pos?.line !== undefined) issue.line = pos.line;
+  if (pos?.offset !== undefined) issue.offset = pos.offset;
+  throw new TraceParseError(issue);
+}
+
+/**
+ * Parse the whole text of one trace file into `ctx.b`. Throws TraceParseError when the text is not a trace at all
+ * (empty, binary, not JSON, not a trace shape, JSON syntax error, every JSON line bad).
+ */
+export function parseTraceTextInto(text: string, ctx: ParseContext): TextParseResult {
+  const file = ctx.file;
+  const nul = text.indexOf('\u0000');
+  if (nul >= 0 && nul < 65536) fail(file, `binary data (NUL byte at offset ${nul}), not a JSON trace file`, { offset: nul });
+  const mode = detectTextMode(text, true);
+  if (mode.mode === 'empty') fail(file, 'empty file: no trace data');
+  if (mode.mode === 'not-json') {
+    const p = lineColOf(text, mode.offset);
+    fail(file, `${p.line}:${p.column}: not JSON: expected '{' or '[' but found ${JSON.stringify(mode.found)}`, { line: p.line, offset: mode.offset });
+  }
+  if (mode.mode === 'jsonl') {
+    const r = new JsonlReader(ctx);
+    r.push(text);
+    r.end();
+    if (r.goodLines === 0) {
+      const first = r.firstProblem;
+      fail(file, `no valid JSON Lines record (${r.skipped} line(s) skipped); first: ${first?.message ?? 'no content'}`, { line: first?.line, offset: first?.offset });
+    }
+    return { formats: [...r.formats], spans: r.spans, skipped: r.skipped };
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    const d = describeJsonError(e, text);
+    fail(file, `${d.line}:${d.column}: ${d.message}`, { line: d.line, offset: d.offset });
+  }
+  const r = readDocument(doc, ctx);
+  if (r.format === null) fail(file, r.reason);
+  if (r.spans === 0) ctx.warn('the document holds no spans');
+  return { formats: [r.format], spans: r.spans, skipped: 0 };
+}
+
+export interface ParsedText {
+  model: SpanTable;
+  formats: TraceFormat[];
+  skipped: number;
+  issues: ParseIssue[];
+}
+
+/** Parse one trace file's text into its own model (tests, webviews, fetched documents). */
+export function parseTraceText(text: string, fileName: string): ParsedText {
+  const b = new SpanTableBuilder();
+  const ctx = new ParseContext(b, fileName);
+  const r = parseTraceTextInto(text, ctx);
+  ctx.finish();
+  return { model: b.build(), formats: r.formats, skipped: r.skipped, issues: ctx.issues };
+}

@@ -1,0 +1,36 @@
+/** Turn V8's JSON.parse error into "line:col: expected …" using the position in its message. */
+
+export interface JsonErrorPosition {
+  line: number;
+  column: number;
+  offset: number;
+  message: string;
+}
+
+export function lineColOf(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  const end = Math.min(offset, text.length);
+  for (let i = text.indexOf('\n'); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: end - lineStart + 1 };
+}
+
+export function describeJsonError(e: unknown, text: string): JsonErrorPosition {
+  const raw = e instanceof Error ? e.message : String(e);
+  let offset: number;
+  const m = /at position (\d+)/.exec(raw);
+  if (m) offset = Number(m[1]);
+  else offset = text.length; // "Unexpected end of JSON input"
+  let msg = raw
+    .replace(/\s*\(line \d+ column \d+\)/, '')
+    .replace(/\s+in JSON at position \d+/, '')
+    .replace(/, "[\s\S]*" is not valid JSON$/, '');
+  if (/Unexpected end of JSON input/i.test(raw)) msg = 'unexpected end of input: the JSON is truncated (expected more values or a closing bracket)';
+  else if (/^Unexpected token/.test(msg)) msg = `${msg.charAt(0).toLowerCase()}${msg.slice(1)}; expected a JSON value, ',' or a closing bracket`;
+  else msg = msg.charAt(0).toLowerCase() + msg.slice(1);
+  const { line, column } = lineColOf(text, offset);
+  return { line, column, offset, message: msg };
+}

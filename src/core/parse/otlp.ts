@@ -1,0 +1,145 @@
+/** OTLP/JSON ExportTraceServiceRequest reader (camelCase and snake_case keys, legacy instrumentationLibrarySpans). */
+import { AttrType, type SpanLink } from '../model/span-table';
+import type { SpanInput } from '../model/builder';
+import { fixed64ToSecNs } from '../model/time';
+import type { ParseContext } from './types';
+import { anyValueRaw, keyValuesToObject, parseKind, parseStatus, spanIdOf, traceIdOf } from './values';
+
+type Obj = Record<string, unknown>;
+
+export const UNKNOWN_SERVICE = 'unknown_service';
+
+function arr(v: unknown): unknown[] | null {
+  return Array.isArray(v) ? v : null;
+}
+
+/** The resourceSpans list of an ExportTraceServiceRequest-like object (or null when there is none). */
+export function resourceSpansOf(doc: Obj): unknown[] | null {
+  return arr(doc.resourceSpans) ?? arr(doc.resource_spans);
+}
+
+/** Read every span of a list of ResourceSpans into ctx.b. Returns the number of spans added. */
+export function readResourceSpans(list: unknown[], ctx: ParseContext): number {
+  let n = 0;
+  for (const rs of list) {
+    if (!rs || typeof rs !== 'object') {
+      ctx.warn('resourceSpans entry is not an object; ignored');
+      continue;
+    }
+    n += readOneResourceSpans(rs as Obj, ctx);
+  }
+  return n;
+}
+
+function readOneResourceSpans(rs: Obj, ctx: ParseContext): number {
+  const b = ctx.b;
+  const resource = (rs.resource ?? null) as Obj | null;
+  const rattrs = resource && typeof resource === 'object' ? keyValuesToObject(resource.attributes, ctx, 'resource') : {};
+  const sn = rattrs['service.name'];
+  const service = typeof sn === 'string' && sn.length > 0 ? sn : sn !== undefined && sn !== null && sn !== '' ? String(sn) : UNKNOWN_SERVICE;
+  const res = b.addResource(service, rattrs);
+  const scopes =
+    arr(rs.scopeSpans) ?? arr(rs.scope_spans) ?? arr(rs.instrumentationLibrarySpans) ?? arr(rs.instrumentation_library_spans);
+  if (!scopes) {
+    ctx.warn('resourceSpans entry has no scopeSpans/instrumentationLibrarySpans; nothing read from it');
+    return 0;
+  }
+  let n = 0;
+  for (const ss of scopes) {
+    if (!ss || typeof ss !== 'object') continue;
+    const so = ss as Obj;
+    const scope = (so.scope ?? so.instrumentationLibrary ?? so.instrumentation_library ?? null) as Obj | null;
+    const scopeName = scope && typeof scope.name === 'string' ? scope.name : '';
+    const scopeVersion = scope && typeof scope.version === 'string' ? scope.version : '';
+    const sc = b.addScope(scopeName, scopeVersion);
+    const spans = arr(so.spans);
+    if (!spans) continue;
+    for (const sp of spans) {
+      if (!sp || typeof sp !== 'object') {
+        ctx.warn('span entry is not an object; ignored');
+        continue;
+      }
+      readSpan(sp as Obj, res, sc, ctx);
+      n++;
+    }
+  }
+  return n;
+}
+
+function readSpan(s: Obj, res: number, sc: number, ctx: ParseContext): void {
+  const b = ctx.b;
+  const status = s.status as Obj | undefined;
+  let statusCode = 0;
+  let statusMessage: string | undefined;
+  if (status && typeof status === 'object') {
+    statusCode = parseStatus(status.code);
+    if (typeof status.message === 'string' && status.message.length > 0) statusMessage = status.message;
+  }
+  const name = s.name;
+  const input: SpanInput = {
+    traceId: traceIdOf(s.traceId ?? s.trace_id),
+    spanId: spanIdOf(s.spanId ?? s.span_id),
+    parentSpanId: spanIdOf(s.parentSpanId ?? s.parent_span_id),
+    name: typeof name === 'string' ? name : name === undefined || name === null ? '' : String(name),
+    kind: parseKind(s.kind),
+    statusCode,
+    statusMessage,
+    start: fixed64ToSecNs(s.startTimeUnixNano ?? s.start_time_unix_nano),
+    end: fixed64ToSecNs(s.endTimeUnixNano ?? s.end_time_unix_nano),
+    resource: res,
+    scope: sc,
+  };
+  const ts = s.traceState ?? s.trace_state;
+  if (typeof ts === 'string' && ts.length > 0) input.traceState = ts;
+  const events = arr(s.events);
+  if (events && events.length > 0) {
+    input.events = [];
+    for (const e of events) {
+      if (!e || typeof e !== 'object') continue;
+      const eo = e as Obj;
+      input.events.push({
+        time: fixed64ToSecNs(eo.timeUnixNano ?? eo.time_unix_nano),
+        name: typeof eo.name === 'string' ? eo.name : '',
+        attributes: keyValuesToObject(eo.attributes, ctx, 'event'),
+      });
+    }
+  }
+  const links = arr(s.links);
+  if (links && links.length > 0) {
+    const out: SpanLink[] = [];
+    for (const l of links) {
+      if (!l || typeof l !== 'object') continue;
+      const lo = l as Obj;
+      out.push({
+        traceId: traceIdOf(lo.traceId ?? lo.trace_id),
+        spanId: spanIdOf(lo.spanId ?? lo.span_id),
+        attributes: keyValuesToObject(lo.attributes, ctx, 'link'),
+      });
+    }
+    input.links = out;
+  }
+  b.addSpan(input);
+  const attrs = s.attributes;
+  if (attrs === undefined || attrs === null) return;
+  if (!Array.isArray(attrs)) {
+    ctx.warn('span attributes is not an array; ignored');
+    return;
+  }
+  for (let i = 0; i < attrs.length; i++) {
+    const kv = attrs[i] as Obj | null;
+    const key = kv && typeof kv === 'object' ? kv.key : undefined;
+    if (typeof key !== 'string') {
+      ctx.warn("span attribute without a string 'key' ignored");
+      continue;
+    }
+    const v = kv!.value as Obj | undefined;
+    // fast path: the overwhelmingly common stringValue
+    if (v && typeof v === 'object' && typeof v.stringValue === 'string') {
+      b.attrRaw(key, AttrType.String, v.stringValue);
+      continue;
+    }
+    const [t, raw] = anyValueRaw(v, ctx, key);
+    b.attrRaw(key, t, raw);
+  }
+}
+

@@ -1,0 +1,218 @@
+/** Lenient decoding of enum names/numbers, int64 forms and OTLP AnyValue. */
+import { AttrType, type AttrValue, SpanKind, StatusCode } from '../model/span-table';
+import { bytesToHex, normalizeId } from '../model/ids';
+import type { ParseContext } from './types';
+
+const KIND_BY_NAME: Record<string, SpanKind> = {
+  span_kind_unspecified: SpanKind.Unspecified,
+  unspecified: SpanKind.Unspecified,
+  span_kind_internal: SpanKind.Internal,
+  internal: SpanKind.Internal,
+  local: SpanKind.Internal,
+  span_kind_server: SpanKind.Server,
+  server: SpanKind.Server,
+  span_kind_client: SpanKind.Client,
+  client: SpanKind.Client,
+  span_kind_producer: SpanKind.Producer,
+  producer: SpanKind.Producer,
+  span_kind_consumer: SpanKind.Consumer,
+  consumer: SpanKind.Consumer,
+};
+
+/** SpanKind from a number (OTLP numbering), a numeric string or a name (SPAN_KIND_SERVER, server, SERVER). */
+export function parseKind(v: unknown): SpanKind {
+  if (typeof v === 'number') return v >= 0 && v <= 5 ? (v | 0) as SpanKind : SpanKind.Unspecified;
+  if (typeof v === 'string' && v.length > 0) {
+    const k = KIND_BY_NAME[v.toLowerCase()];
+    if (k !== undefined) return k;
+    const n = Number(v);
+    if (Number.isInteger(n)) return parseKind(n);
+  }
+  return SpanKind.Unspecified;
+}
+
+const STATUS_BY_NAME: Record<string, StatusCode> = {
+  status_code_unset: StatusCode.Unset,
+  unset: StatusCode.Unset,
+  status_code_ok: StatusCode.Ok,
+  ok: StatusCode.Ok,
+  status_code_error: StatusCode.Error,
+  error: StatusCode.Error,
+};
+
+/** StatusCode from a number, numeric string or name (STATUS_CODE_ERROR, ERROR, Error). */
+export function parseStatus(v: unknown): StatusCode {
+  if (typeof v === 'number') return v === 1 ? StatusCode.Ok : v === 2 ? StatusCode.Error : StatusCode.Unset;
+  if (typeof v === 'string' && v.length > 0) {
+    const s = STATUS_BY_NAME[v.toLowerCase()];
+    if (s !== undefined) return s;
+    const n = Number(v);
+    if (Number.isInteger(n)) return parseStatus(n);
+  }
+  return StatusCode.Unset;
+}
+
+const LOWER_HEX_32 = /^[0-9a-f]{32}$/;
+const LOWER_HEX_16 = /^[0-9a-f]{16}$/;
+const ZERO_32 = '0'.repeat(32);
+const ZERO_16 = '0'.repeat(16);
+
+/** normalizeId with a fast path for the common case (already lower-case hex of the right size). */
+export function traceIdOf(v: unknown): string {
+  if (typeof v === 'string' && v.length === 32 && LOWER_HEX_32.test(v)) return v === ZERO_32 ? '' : v;
+  return normalizeId(v, 16);
+}
+export function spanIdOf(v: unknown): string {
+  if (typeof v === 'string' && v.length === 16 && LOWER_HEX_16.test(v)) return v === ZERO_16 ? '' : v;
+  return normalizeId(v, 8);
+}
+
+/** Canonical decimal string of an int64 given as number, string, bigint or {low, high}; null when not an integer. */
+export function int64String(v: unknown): string | null {
+  if (typeof v === 'number') return Number.isFinite(v) ? String(Math.trunc(v)) : null;
+  if (typeof v === 'string') {
+    const s = v.trim();
+    if (/^[+-]?\d+$/.test(s)) {
+      if (s.length <= 15) return String(Number(s));
+      try {
+        return BigInt(s).toString();
+      } catch {
+        return null;
+      }
+    }
+    const n = Number(s);
+    return s.length > 0 && Number.isFinite(n) ? String(Math.trunc(n)) : null;
+  }
+  if (typeof v === 'bigint') return v.toString();
+  if (v !== null && typeof v === 'object' && 'low' in v && 'high' in v) {
+    const { low, high, unsigned } = v as { low: number; high: number; unsigned?: boolean };
+    const u = (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0);
+    return (unsigned ? u : BigInt.asIntN(64, u)).toString();
+  }
+  return null;
+}
+
+/** An int64 as a JS value: a number when exactly representable, else its decimal string. */
+function int64Value(raw: string): AttrValue {
+  const n = Number(raw);
+  return Number.isSafeInteger(n) ? n : raw;
+}
+
+function bytesToBase64(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v) || v instanceof Uint8Array) {
+    // rare (protobuf.js toObject without bytes:String); hex is a stable readable form
+    return bytesToHex(v as ArrayLike<number>);
+  }
+  return '';
+}
+
+/** Typed canonical form of one AnyValue, for interned storage: [type, raw]. Unknown shapes → undefined. */
+export function anyValueRaw(v: unknown, ctx: ParseContext | null, key: string): [AttrType, string] {
+  if (v === null || v === undefined) return [AttrType.Empty, ''];
+  if (typeof v !== 'object') {
+    // not an AnyValue object but a bare JSON value (seen in hand-written files)
+    ctx?.warn(`attribute '${key}': value is a bare ${typeof v}, expected an AnyValue object like {"stringValue": …}`);
+    return bareRaw(v);
+  }
+  const o = v as Record<string, unknown>;
+  let x: unknown;
+  if ((x = o.stringValue ?? o.string_value) !== undefined) return [AttrType.String, String(x)];
+  if ((x = o.boolValue ?? o.bool_value) !== undefined) return [AttrType.Bool, x === true || x === 'true' ? 'true' : 'false'];
+  if ((x = o.intValue ?? o.int_value) !== undefined) {
+    const s = int64String(x);
+    if (s !== null) return [AttrType.Int, s];
+    ctx?.warn(`attribute '${key}': intValue ${JSON.stringify(x)} is not an integer; kept as a string`);
+    return [AttrType.String, String(x)];
+  }
+  if ((x = o.doubleValue ?? o.double_value) !== undefined) {
+    const n = typeof x === 'number' ? x : Number(x);
+    return [AttrType.Double, String(n)];
+  }
+  if ((x = o.bytesValue ?? o.bytes_value) !== undefined) return [AttrType.Bytes, bytesToBase64(x)];
+  if ((x = o.arrayValue ?? o.array_value) !== undefined) return [AttrType.Array, JSON.stringify(arrayOf(x, ctx, key))];
+  if ((x = o.kvlistValue ?? o.kvlist_value) !== undefined) return [AttrType.KvList, JSON.stringify(kvlistOf(x, ctx, key))];
+  const keys = Object.keys(o);
+  if (keys.length === 0) return [AttrType.Empty, ''];
+  // Invalid shapes such as {"anyValue": "x"}: keep a single primitive, warn either way.
+  if (keys.length === 1) {
+    const only = o[keys[0]!];
+    if (only === null || typeof only !== 'object') {
+      ctx?.warn(`attribute '${key}': unknown AnyValue key '${keys[0]}', expected stringValue/boolValue/intValue/doubleValue/arrayValue/kvlistValue/bytesValue; value kept`);
+      return bareRaw(only);
+    }
+  }
+  ctx?.warn(`attribute '${key}': unknown AnyValue shape {${keys.join(', ')}}; kept as JSON text`);
+  return [AttrType.String, JSON.stringify(o)];
+}
+
+function bareRaw(v: unknown): [AttrType, string] {
+  switch (typeof v) {
+    case 'string':
+      return [AttrType.String, v];
+    case 'boolean':
+      return [AttrType.Bool, v ? 'true' : 'false'];
+    case 'number':
+      return [Number.isInteger(v) ? AttrType.Int : AttrType.Double, String(v)];
+    default:
+      return v === null || v === undefined ? [AttrType.Empty, ''] : [AttrType.String, JSON.stringify(v)];
+  }
+}
+
+/** An AnyValue as a plain JS value (nested values, resource attributes, events, links). */
+export function anyValueToJs(v: unknown, ctx: ParseContext | null, key: string): AttrValue {
+  const [t, raw] = anyValueRaw(v, ctx, key);
+  switch (t) {
+    case AttrType.Bool:
+      return raw === 'true';
+    case AttrType.Int:
+      return int64Value(raw);
+    case AttrType.Double:
+      return Number(raw);
+    case AttrType.Array:
+    case AttrType.KvList:
+      return JSON.parse(raw) as AttrValue;
+    case AttrType.Empty:
+      return null;
+    default:
+      return raw;
+  }
+}
+
+function arrayOf(x: unknown, ctx: ParseContext | null, key: string): AttrValue[] {
+  const values = Array.isArray(x) ? x : (x as { values?: unknown } | null)?.values;
+  if (!Array.isArray(values)) return [];
+  return values.map((e) => anyValueToJs(e, ctx, key));
+}
+
+function kvlistOf(x: unknown, ctx: ParseContext | null, key: string): { [k: string]: AttrValue } {
+  const values = Array.isArray(x) ? x : (x as { values?: unknown } | null)?.values;
+  const out: { [k: string]: AttrValue } = {};
+  if (!Array.isArray(values)) return out;
+  for (const kv of values) {
+    if (kv && typeof kv === 'object' && typeof (kv as { key?: unknown }).key === 'string') {
+      const k = (kv as { key: string }).key;
+      out[k] = anyValueToJs((kv as { value?: unknown }).value, ctx, key + '.' + k);
+    }
+  }
+  return out;
+}
+
+/** A KeyValue list (OTLP attributes) as a plain object. Invalid entries are skipped with a warning. */
+export function keyValuesToObject(list: unknown, ctx: ParseContext | null, where: string): Record<string, AttrValue> {
+  const out: Record<string, AttrValue> = {};
+  if (list === undefined || list === null) return out;
+  if (!Array.isArray(list)) {
+    ctx?.warn(`${where}: attributes is not an array; ignored`);
+    return out;
+  }
+  for (const kv of list) {
+    const k = kv && typeof kv === 'object' ? (kv as { key?: unknown }).key : undefined;
+    if (typeof k !== 'string') {
+      ctx?.warn(`${where}: attribute without a string 'key' ignored`);
+      continue;
+    }
+    out[k] = anyValueToJs((kv as { value?: unknown }).value, ctx, k);
+  }
+  return out;
+}

@@ -1,0 +1,283 @@
+/**
+ * Load trace files (or directories of them) from disk into one SpanTable. JSON Lines files are streamed; single JSON
+ * documents are parsed whole (up to MAX_DOCUMENT_BYTES). Formats are detected from content.
+ */
+import { createReadStream } from 'node:fs';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { extname, join, resolve } from 'node:path';
+import { SpanTableBuilder } from '../core/model/builder';
+import type { SpanTable } from '../core/model/span-table';
+import {
+  JsonlReader,
+  ParseContext,
+  type ParseIssue,
+  TraceParseError,
+  type TraceFormat,
+  detectTextMode,
+  formatIssue,
+  lineColOf,
+  parseTraceText,
+  parseTraceTextInto,
+  sniffBinary,
+} from '../core/parse/index';
+
+export { parseTraceText };
+export type { ParseIssue, TraceFormat };
+
+/** Largest single JSON document read whole; bigger ones must be JSON Lines (streamed). */
+export const MAX_DOCUMENT_BYTES = 512 * 1024 * 1024;
+const DEFAULT_MAX_FILES = 10_000;
+const HEAD_BYTES = 65536;
+const TRACE_EXTENSIONS = new Set(['.json', '.jsonl', '.ndjson', '.txt', '']);
+const JSON_EXTENSIONS = new Set(['.json', '.jsonl', '.ndjson']);
+
+export interface LoadedRun {
+  model: SpanTable;
+  files: string[];
+  formats: string[];
+  skipped: number;
+  issues: ParseIssue[];
+}
+
+export interface LoadProgress {
+  file: string;
+  /** bytes read so far over all files of this load */
+  bytesRead: number;
+  totalBytes: number;
+  spans: number;
+}
+
+export interface LoadOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: LoadProgress) => void;
+  /** at most this many files from directories (default 10000) */
+  maxFiles?: number;
+}
+
+/** A file that cannot be read as traces. `message` names the file, the position and what was expected. */
+export class TraceLoadError extends Error {
+  constructor(
+    message: string,
+    readonly issue: ParseIssue,
+    /** the file is not JSON text at all (binary, or does not start with '{' or '[') */
+    readonly notJson = false,
+  ) {
+    super(message);
+    this.name = 'TraceLoadError';
+  }
+  static of(issue: ParseIssue): TraceLoadError {
+    return new TraceLoadError(formatIssue(issue), issue);
+  }
+}
+
+function loadError(file: string, message: string, pos?: { line?: number; offset?: number }, notJson = false): TraceLoadError {
+  const issue: ParseIssue = { file, message, severity: 'error' };
+  if (pos?.line !== undefined) issue.line = pos.line;
+  if (pos?.offset !== undefined) issue.offset = pos.offset;
+  return new TraceLoadError(formatIssue(issue), issue, notJson);
+}
+
+function checkAbort(signal?: AbortSignal): void {
+  if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new DOMException('trace loading aborted', 'AbortError');
+}
+
+interface Target {
+  path: string;
+  size: number;
+  /** found by walking a directory: a non-trace file there is a warning, not a failure */
+  fromDir: boolean;
+}
+
+async function walkDir(dir: string, out: Target[], limit: number, issues: ParseIssue[], signal?: AbortSignal): Promise<void> {
+  checkAbort(signal);
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    issues.push({ file: dir, message: `cannot read directory: ${(e as Error).message}`, severity: 'warning' });
+    return;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const ent of entries) {
+    if (out.length >= limit) return;
+    const p = join(dir, ent.name);
+    if (ent.isDirectory()) {
+      if (ent.name === 'node_modules' || ent.name === '.git') continue;
+      await walkDir(p, out, limit, issues, signal);
+    } else if (ent.isFile() || ent.isSymbolicLink()) {
+      if (!TRACE_EXTENSIONS.has(extname(ent.name).toLowerCase())) continue;
+      try {
+        const st = await stat(p);
+        if (st.isFile()) out.push({ path: p, size: st.size, fromDir: true });
+      } catch {
+        /* dangling link */
+      }
+    }
+  }
+}
+
+async function collectTargets(paths: string[], maxFiles: number, issues: ParseIssue[], signal?: AbortSignal): Promise<Target[]> {
+  const out: Target[] = [];
+  for (const p of paths) {
+    let st;
+    try {
+      st = await stat(p);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw loadError(p, code === 'ENOENT' ? 'no such file or directory' : `cannot read: ${(e as Error).message}`);
+    }
+    if (st.isDirectory()) {
+      const before = out.length;
+      const found: Target[] = [];
+      await walkDir(p, found, maxFiles + 1, issues, signal);
+      if (found.length > maxFiles) {
+        found.length = maxFiles;
+        issues.push({ file: p, message: `more than ${maxFiles} candidate files; only the first ${maxFiles} were read`, severity: 'warning' });
+      }
+      out.push(...found);
+      if (out.length === before) throw loadError(p, 'directory holds no candidate trace files (.json, .jsonl, .ndjson, .txt or no extension)');
+    } else out.push({ path: p, size: st.size, fromDir: false });
+  }
+  return out;
+}
+
+async function readHead(path: string, size: number): Promise<Uint8Array> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = new Uint8Array(Math.min(size, HEAD_BYTES));
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+interface FileResult {
+  formats: TraceFormat[];
+  spans: number;
+  skipped: number;
+}
+
+async function loadOne(
+  t: Target,
+  b: SpanTableBuilder,
+  issues: ParseIssue[],
+  progress: { base: number; total: number; spans: number },
+  opts: LoadOptions,
+): Promise<FileResult> {
+  const file = t.path;
+  if (t.size === 0) throw loadError(file, 'empty file: no trace data');
+  let head: Uint8Array;
+  try {
+    head = await readHead(file, t.size);
+  } catch (e) {
+    throw loadError(file, `cannot read: ${(e as Error).message}`);
+  }
+  const bin = sniffBinary(head);
+  if (bin) throw loadError(file, bin, { offset: 0 }, true);
+  const headText = new TextDecoder().decode(head);
+  const mode = detectTextMode(headText, head.length >= t.size);
+  if (mode.mode === 'empty') throw loadError(file, 'empty file: only whitespace, no trace data');
+  if (mode.mode === 'not-json') {
+    const p = lineColOf(headText, mode.offset);
+    throw loadError(file, `${p.line}:${p.column}: not JSON: expected '{' or '[' but found ${JSON.stringify(mode.found)}`, { line: p.line, offset: mode.offset }, true);
+  }
+  const ctx = new ParseContext(b, file, issues);
+  try {
+    if (mode.mode === 'jsonl') {
+      const reader = new JsonlReader(ctx);
+      const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
+      const spansBefore = progress.spans;
+      try {
+        for await (const chunk of stream) {
+          checkAbort(opts.signal);
+          reader.push(chunk as string);
+          if (opts.onProgress) {
+            opts.onProgress({ file, bytesRead: progress.base + stream.bytesRead, totalBytes: progress.total, spans: spansBefore + reader.spans });
+          }
+        }
+      } finally {
+        stream.destroy();
+      }
+      reader.end();
+      if (reader.goodLines === 0) {
+        const first = reader.firstProblem;
+        // the per-line issues are already recorded; the error repeats the first one
+        throw loadError(file, `no valid JSON Lines record (${reader.skipped} line(s) skipped); first: ${first?.message ?? 'no content'}`, {
+          line: first?.line,
+          offset: first?.offset,
+        });
+      }
+      return { formats: [...reader.formats], spans: reader.spans, skipped: reader.skipped };
+    }
+    if (t.size > MAX_DOCUMENT_BYTES) {
+      throw loadError(
+        file,
+        `single JSON document of ${(t.size / 1048576).toFixed(0)} MiB is larger than the ${MAX_DOCUMENT_BYTES / 1048576} MiB limit for whole-document parsing; write it as JSON Lines (one ExportTraceServiceRequest per line, as the OpenTelemetry Collector file exporter does), which is streamed`,
+      );
+    }
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      throw loadError(file, `cannot read: ${(e as Error).message}`);
+    }
+    checkAbort(opts.signal);
+    const r = parseTraceTextInto(text, ctx);
+    opts.onProgress?.({ file, bytesRead: progress.base + t.size, totalBytes: progress.total, spans: progress.spans + r.spans });
+    return r;
+  } catch (e) {
+    if (e instanceof TraceParseError) throw TraceLoadError.of(e.issue);
+    throw e;
+  } finally {
+    ctx.finish();
+  }
+}
+
+/**
+ * Load one or more files or directories into one model. A directory means every trace file under it (recursively,
+ * skipping node_modules and .git); there, files that are not traces are reported as warnings and skipped. A file
+ * named explicitly that cannot be read as traces throws TraceLoadError.
+ */
+export async function loadTraces(pathOrPaths: string | string[], opts: LoadOptions = {}): Promise<LoadedRun> {
+  const paths = (Array.isArray(pathOrPaths) ? pathOrPaths : [pathOrPaths]).map((p) => resolve(p));
+  if (paths.length === 0) throw loadError('', 'no input files given');
+  const issues: ParseIssue[] = [];
+  const targets = await collectTargets(paths, opts.maxFiles ?? DEFAULT_MAX_FILES, issues, opts.signal);
+  const b = new SpanTableBuilder();
+  const total = targets.reduce((s, t) => s + t.size, 0);
+  const progress = { base: 0, total, spans: 0 };
+  const files: string[] = [];
+  const formats = new Set<string>();
+  let skipped = 0;
+  const dirFailures: TraceLoadError[] = [];
+  for (const t of targets) {
+    checkAbort(opts.signal);
+    try {
+      const r = await loadOne(t, b, issues, progress, opts);
+      files.push(t.path);
+      r.formats.forEach((f) => formats.add(f));
+      skipped += r.skipped;
+      progress.spans += r.spans;
+    } catch (e) {
+      if (!(e instanceof TraceLoadError) || !t.fromDir) throw e;
+      // README, LICENSE, notes.txt … next to the traces: not worth a warning
+      if (e.notJson && !JSON_EXTENSIONS.has(extname(t.path).toLowerCase())) {
+        progress.base += t.size;
+        continue;
+      }
+      // a non-trace file inside a directory: note it and go on
+      dirFailures.push(e);
+      issues.push({ ...e.issue, message: `not loaded: ${e.issue.message}`, severity: 'warning' });
+    }
+    progress.base += t.size;
+  }
+  if (files.length === 0) {
+    const first = dirFailures[0];
+    throw loadError(
+      paths.join(', '),
+      `no trace file found (${targets.length} candidate file(s) looked at)${first ? `; first problem: ${first.message}` : ''}`,
+    );
+  }
+  return { model: b.build(), files, formats: [...formats], skipped, issues };
+}
