@@ -12,6 +12,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 
 export interface ScriptedToolCall {
   name: string;
@@ -263,9 +265,7 @@ export async function startScriptedLlmServer(o: { script?: ScriptStep[]; host?: 
 }
 
 // Standalone process (e2e): node --import tsx test/helpers/scripted-llm-server.ts --port N [--script file.json]
-if (process.argv[1] && /scripted-llm-server\.[cm]?[jt]s$/.test(process.argv[1])) {
-  const { parseArgs } = await import('node:util');
-  const { readFileSync } = await import('node:fs');
+async function main(): Promise<void> {
   const { values } = parseArgs({ options: { port: { type: 'string' }, host: { type: 'string' }, script: { type: 'string' }, quiet: { type: 'boolean' } } });
   const script = values.script ? (JSON.parse(readFileSync(values.script, 'utf8')) as ScriptStep[]) : [];
   const srv = await startScriptedLlmServer({ port: Number(values.port ?? 0), host: values.host, script, log: values.quiet ? undefined : (s) => console.error(s) });
@@ -273,4 +273,10 @@ if (process.argv[1] && /scripted-llm-server\.[cm]?[jt]s$/.test(process.argv[1]))
   const stop = () => void srv.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+if (process.argv[1] && /scripted-llm-server\.[cm]?[jt]s$/.test(process.argv[1])) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(2);
+  });
 }
