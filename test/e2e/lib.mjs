@@ -271,3 +271,23 @@ export async function buildSuite(outDir) {
   });
   return path.join(outDir, 'index.js');
 }
+
+/** Lines of the extension-host logs (under RUN/data/logs: exthost N logs, Trace Doctor output channel) that report activation or runtime errors. */
+export function extensionHostErrors(runDir, max = 12) {
+  const out = [];
+  const walk = (d) => {
+    let entries = [];
+    try { entries = fs.readdirSync(d, { withFileTypes: true }); } catch { return; }
+    for (const e of entries) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/exthost\.log$|Trace Doctor\.log$/i.test(e.name)) {
+        for (const l of fs.readFileSync(p, 'utf8').split('\n')) {
+          if (/\[error\]/i.test(l) && (/trace-doctor|traceDoctor|Trace Doctor/i.test(l) || /Trace Doctor\.log$/.test(e.name))) out.push(l.slice(0, 400));
+        }
+      }
+    }
+  };
+  walk(path.join(runDir, 'data', 'logs'));
+  return out.slice(0, max);
+}

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  ROOT, buildSuite, checkBuilt, cleanConsole, cleanupStack, launchBrowser, log, makeRunDir, stageWorkspace,
+  ROOT, buildSuite, checkBuilt, cleanConsole, cleanupStack, extensionHostErrors, launchBrowser, log, makeRunDir, stageWorkspace,
   startCodeServer, startScriptedLlm,
 } from './lib.mjs';
 
@@ -62,6 +62,10 @@ async function main() {
   const ok = exitCode === 0 && summary && summary.failed === 0 && summary.passed > 0;
   if (summary) for (const r of summary.results) console.log(`  ${r.state === 'passed' ? '✔' : '✘'} ${r.title}${r.error ? '\n      ' + r.error.split('\n')[0] : ''}`);
   console.log(`[e2e] extension-host suite: exit code ${exitCode ?? 'none'} in ${((Date.now() - t0) / 1000).toFixed(1)}s; logs ${path.relative(ROOT, runDir)}/`);
+  if (!ok) {
+    const errs = extensionHostErrors(runDir);
+    if (errs.length) console.log('[e2e] errors in the extension-host logs:\n  ' + errs.join('\n  '));
+  }
   const passed = summary?.passed ?? 0, failed = summary ? summary.failed : 1;
   console.log(`exthost: ${passed} passed, ${ok ? 0 : Math.max(failed, 1)} failed`);
   process.exit(ok ? 0 : 1);

@@ -17,7 +17,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  EXAMPLE, ROOT, checkBuilt, cleanConsole, cleanupStack, launchBrowser, log, makeRunDir, sleep, stageExtension,
+  EXAMPLE, ROOT, checkBuilt, cleanConsole, cleanupStack, extensionHostErrors, launchBrowser, log, makeRunDir, sleep, stageExtension,
   stageWorkspace, startCodeServer, startScriptedLlm, waitFor,
 } from './lib.mjs';
 
@@ -125,6 +125,10 @@ async function finish(runDir) {
   console.log(`[e2e] timings ms ${JSON.stringify(timings)}`);
   console.log(`[e2e] screenshots: ${path.relative(ROOT, path.join(runDir, 'shots'))}/`);
   for (const r of results) console.log(`  ${r.ok ? '✔' : '✘'} ${r.name}${r.ok ? '' : '\n      ' + String(r.detail).split('\n')[0]}`);
+  if (failed) {
+    const errs = extensionHostErrors(runDir);
+    if (errs.length) console.log('[e2e] errors in the extension-host logs:\n  ' + errs.join('\n  '));
+  }
   console.log(`ui: ${results.length - failed} passed, ${failed} failed`);
 }
 
