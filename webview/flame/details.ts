@@ -40,7 +40,8 @@ export function renderStats(box: HTMLElement, data: FlameData, i: number, labels
   box.replaceChildren();
   const info = nodeInfo(data, i);
   const title = el('div', 'fg-title');
-  title.append(el('span', 'fg-service', info.service), el('span', 'fg-sep', ' · '), el('span', 'fg-name', info.name));
+  if (info.service) title.append(el('span', 'fg-service', info.service), el('span', 'fg-sep', ' · '));
+  title.append(el('span', 'fg-name', info.name));
   if (info.rootCause) title.append(el('span', 'fg-badge fg-badge-root', 'root cause'));
   else if (info.candidate) title.append(el('span', 'fg-badge', 'candidate'));
   box.append(title);

@@ -142,7 +142,8 @@ export class FlameRenderer {
       const name = data.strings[data.name[id]!] ?? '';
       const p = tree.parent[id]!;
       const svc = data.service[id]!;
-      s = p < 0 || data.service[p] !== svc ? `${data.strings[svc]}: ${name}` : name;
+      const svcName = data.strings[svc] ?? '';
+      s = svcName && (p < 0 || data.service[p] !== svc) ? `${svcName}: ${name}` : name;
       this.labels[id] = s;
     }
     return s;

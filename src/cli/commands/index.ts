@@ -1,4 +1,5 @@
 // One import per command file; each file calls register(...) from ../registry.
 import './serve';
 import './stats';
+import './flame';
 export {};

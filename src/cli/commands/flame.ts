@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CliError, type CliIO } from '../command';
+import { register } from '../registry';
+import { aggregate } from '../../core/aggregate/tree';
+import type { AggTree } from '../../core/aggregate/types';
+import { diffTrees } from '../../core/diff/diff-tree';
+import { aggToFlameData, toFlameData } from '../../core/diff/flame-data';
+import type { DiffTree } from '../../core/diff/types';
+import type { SpanTable } from '../../core/model/span-table';
+import type { Diagnosis } from '../../core/rca/diagnosis';
+import { renderFlameReport } from '../../core/report/html';
+import { codeAttrsByOperation, opKey } from '../../core/source/code-attrs';
+import type { FlameData, FlameMode } from '../../protocol/messages';
+import { isFlameMode } from '../../protocol/messages';
+import { loadTraces, TraceLoadError, type LoadedRun } from '../../sources/file';
+
+const HELP = `trace-doctor flame — write a differential flame graph as one self-contained HTML file
+
+Usage: trace-doctor flame --baseline <file|dir> --incident <file|dir> --out report.html [options]
+       trace-doctor flame --incident <file|dir> --out report.html          (one run, no diff)
+
+The report opens in any browser without network access: the flame graph bundle and its CSS are inlined, the data
+is embedded as escaped JSON, and a strict Content-Security-Policy (nonce, no 'unsafe-inline') is set. The
+diagnosis summary is shown at the top.
+
+In the graph: width = incident time per trace; colour = change of self time (red slower, blue faster, intensity
+by significance, grey unchanged); the root cause is outlined with a badge. Click to zoom, search, arrow keys to
+move, Enter to zoom, Escape to reset; modes Diff / Baseline / Incident.
+
+Options:
+  --baseline P      normal run: trace file or directory (repeatable; merged)
+  --incident P      incident (slow) run: trace file or directory (repeatable; merged)
+  --out FILE        the HTML file to write (required; written atomically)
+  --workspace DIR   make source links (code.file.path attributes) relative to DIR
+  --title TEXT      page title (default: the input names)
+  --mode M          initial mode: diff (default with a baseline), baseline or incident
+  --max-files N     read at most N files from directories (default 10000)
+  -h, --help        this text
+
+Exit codes: 0 written; 2 unreadable input, missing bundle or bad usage (message on stderr).
+`;
+
+/** Where the built webview bundle and its stylesheet are, relative to the running CLI (dist/cli.js or src via tsx). */
+export function findFlameAssets(dir: string = __dirname): { js: string; css: string } {
+  const jsCandidates = [join(dir, 'webview', 'flame.js'), join(dir, '..', '..', '..', 'dist', 'webview', 'flame.js')];
+  const cssCandidates = [join(dir, 'webview', 'flame.css'), join(dir, '..', 'media', 'flame.css'), join(dir, '..', '..', '..', 'media', 'flame.css')];
+  const js = jsCandidates.find((p) => existsSync(p));
+  const css = cssCandidates.find((p) => existsSync(p));
+  if (!js) throw new CliError(`the flame graph bundle is missing (looked for ${jsCandidates.join(', ')}); run 'npm run build'`);
+  if (!css) throw new CliError(`the flame graph stylesheet is missing (looked for ${cssCandidates.join(', ')})`);
+  return { js, css };
+}
+
+const base = (p: string) => p.replace(/[/\\]+$/, '').replace(/^.*[/\\]/, '');
+
+/** Adds code.* attribute source links to nodes that have none; with a workspace, makes absolute paths inside it relative. */
+function attachSources(diff: DiffTree, models: SpanTable[], workspace: string | undefined): void {
+  const links = new Map<string, { file: string; line: number }>();
+  for (const m of models) for (const [k, v] of codeAttrsByOperation(m)) if (!links.has(k)) links.set(k, { file: v.file, line: v.line });
+  for (const n of diff.nodes) {
+    if (!n.source) {
+      const l = links.get(opKey(n.service, n.name));
+      if (l) n.source = { ...l };
+    }
+    if (n.source && workspace && isAbsolute(n.source.file)) {
+      const rel = relative(workspace, n.source.file);
+      if (!rel.startsWith('..') && !isAbsolute(rel)) n.source = { ...n.source, file: rel.split('\\').join('/') };
+    }
+  }
+}
+
+async function load(paths: string[], what: string, maxFiles: number | undefined, io: CliIO): Promise<LoadedRun> {
+  let last = 0;
+  try {
+    const run = await loadTraces(paths.length === 1 ? paths[0]! : paths, {
+      maxFiles,
+      onProgress: (p) => {
+        const now = Date.now();
+        if (now - last > 1000 && p.totalBytes > 16 * 1048576) {
+          last = now;
+          io.err(`  ${what}: ${Math.round((100 * p.bytesRead) / p.totalBytes)}% (${p.spans.toLocaleString('en-US')} spans)\n`);
+        }
+      },
+    });
+    if (run.model.size === 0) throw new CliError(`${what} ${paths.join(', ')}: no spans found${run.issues.length ? ` (${run.issues.length} problem(s), first: ${run.issues[0]!.message})` : ''}`);
+    return run;
+  } catch (e) {
+    if (e instanceof TraceLoadError) throw new CliError(`${what}: ${e.message}`);
+    throw e;
+  }
+}
+
+export interface FlameReportResult {
+  html: string;
+  data: FlameData;
+  diagnosis: Diagnosis | null;
+}
+
+/** Loads, aggregates and diffs the runs and renders the report HTML (no file written). */
+export async function buildFlameReport(
+  o: { baseline: string[]; incident: string[]; workspace?: string; title?: string; mode?: FlameMode; maxFiles?: number; assetsDir?: string },
+  io: CliIO,
+): Promise<FlameReportResult> {
+  const assets = findFlameAssets(o.assetsDir);
+  const incident = await load(o.incident, 'incident', o.maxFiles, io);
+  const baseline = o.baseline.length ? await load(o.baseline, 'baseline', o.maxFiles, io) : undefined;
+  const incAgg: AggTree = aggregate(incident.model);
+  let data: FlameData;
+  const diagnosis: Diagnosis | null = null;
+  if (baseline) {
+    const diff = diffTrees(aggregate(baseline.model), incAgg);
+    attachSources(diff, [incident.model, baseline.model], o.workspace);
+    data = toFlameData(diff, diagnosis);
+  } else {
+    data = aggToFlameData(incAgg, diagnosis);
+  }
+  const names = (l: string[]) => l.map(base).join(', ');
+  const title = o.title ?? (baseline ? `${names(o.baseline)} → ${names(o.incident)}` : names(o.incident));
+  const html = renderFlameReport({
+    js: readFileSync(assets.js, 'utf8'),
+    css: readFileSync(assets.css, 'utf8'),
+    nonce: randomBytes(18).toString('base64'),
+    data,
+    diagnosis,
+    mode: o.mode ?? (baseline ? 'diff' : 'incident'),
+    title: `Trace Doctor — ${title}`,
+    baselineLabel: baseline ? names(o.baseline) : undefined,
+    incidentLabel: names(o.incident),
+    inputs: { baseline: baseline?.files, incident: incident.files },
+    generatedAt: new Date().toISOString(),
+  });
+  return { html, data, diagnosis };
+}
+
+export async function runFlame(argv: string[], io: CliIO): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        baseline: { type: 'string', multiple: true },
+        incident: { type: 'string', multiple: true },
+        out: { type: 'string', short: 'o' },
+        workspace: { type: 'string' },
+        title: { type: 'string' },
+        mode: { type: 'string' },
+        'max-files': { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    throw new CliError(`${(e as Error).message}\n\n${HELP}`);
+  }
+  if (!values.incident?.length) throw new CliError(`missing --incident <file|dir>\n\n${HELP}`);
+  if (!values.out) throw new CliError(`missing --out report.html\n\n${HELP}`);
+  if (values.mode !== undefined && !isFlameMode(values.mode)) throw new CliError(`--mode expects diff, baseline or incident, got '${values.mode}'`);
+  if (values.mode && values.mode !== 'incident' && !values.baseline?.length) throw new CliError(`--mode ${values.mode} needs a --baseline`);
+  let maxFiles: number | undefined;
+  if (values['max-files'] !== undefined) {
+    maxFiles = Number(values['max-files']);
+    if (!Number.isInteger(maxFiles) || maxFiles < 1) throw new CliError(`--max-files expects a positive integer, got '${values['max-files']}'`);
+  }
+  let workspace: string | undefined;
+  if (values.workspace !== undefined) {
+    workspace = resolve(values.workspace);
+    if (!existsSync(workspace) || !statSync(workspace).isDirectory()) throw new CliError(`--workspace ${values.workspace}: not a directory`);
+  }
+  const out = resolve(values.out);
+  if (existsSync(out) && statSync(out).isDirectory()) throw new CliError(`--out ${values.out} is a directory; give a file name such as report.html`);
+
+  const r = await buildFlameReport(
+    { baseline: values.baseline ?? [], incident: values.incident, workspace, title: values.title, mode: values.mode as FlameMode | undefined, maxFiles },
+    io,
+  );
+  const tmp = `${out}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, r.html);
+    renameSync(tmp, out);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* not created */
+    }
+    throw new CliError(`cannot write ${values.out}: ${(e as Error).message}`);
+  }
+  const kb = Buffer.byteLength(r.html) / 1024;
+  io.out(`wrote ${values.out} (${kb >= 1024 ? `${(kb / 1024).toFixed(1)} MB` : `${Math.ceil(kb)} KB`}): ${r.data.n.toLocaleString('en-US')} call paths, ${r.data.kind === 'diff' ? `${r.data.baselineTraces} baseline / ${r.data.incidentTraces} incident traces` : `${r.data.incidentTraces} traces`}\n`);
+  if (r.diagnosis?.rootCause) io.out(`root cause: ${r.diagnosis.rootCause.service} · ${r.diagnosis.rootCause.name} — ${r.diagnosis.rootCause.summary}\n`);
+  return 0;
+}
+
+register({ name: 'flame', summary: 'write a differential flame graph as one self-contained HTML file', help: HELP, run: runFlame });
