@@ -9,7 +9,7 @@ import type { Redactor } from './redact';
 import type { LlmRuns } from './runs';
 import { type Fence, makeFence, sanitize } from './sanitize';
 import { runTool, toolSpecs } from './tools/index';
-import { modelIndex } from './tools/stats';
+import { modelIndex, opKey, opStats } from './tools/stats';
 
 export type AgentMode = 'tools' | 'zero-shot';
 
@@ -159,6 +159,8 @@ export function validateAnswer(text: string, runs: LlmRuns): { ok: true; value: 
     if (!op) return { ok: false, error: `rootCause.operation "${sanitize(v.rootCause.operation, 60)}" is not an operation of ${svc} (operations: ${[...ops].slice(0, 20).join(', ')}).` };
     v.rootCause = { service: svc, operation: op };
     if (v.category === 'none') return { ok: false, error: 'category is "none" but rootCause is set.' };
+    const regressed = regressionEvidence(runs, svc, op);
+    if (regressed) return { ok: false, error: regressed };
   }
   // sources: keep only links the engine knows; add the root cause's own link when the model gave none
   const known = new Map<string, { file: string; line: number }>();
@@ -172,6 +174,22 @@ export function validateAnswer(text: string, runs: LlmRuns): { ok: true; value: 
   v.mitigation = v.mitigation.map((e) => sanitize(e, 400)).filter(Boolean).slice(0, 8);
   v.summary = sanitize(v.summary, 1200);
   return { ok: true, value: v };
+}
+
+/**
+ * The answer must agree with the traces: the root cause is one of the engine's candidates, or its self time,
+ * latency, calls or errors grew between the runs. Returns an error message, or undefined when it did.
+ */
+export function regressionEvidence(runs: LlmRuns, service: string, operation: string): string | undefined {
+  if (!runs.baseline) return undefined; // single run split by the engine: no per-run comparison here
+  if (runs.diagnosis?.candidates.some((c) => c.service === service && c.name === operation)) return undefined;
+  const k = opKey(service, operation);
+  const b = opStats(runs.baseline, modelIndex(runs.baseline).ops.get(k) ?? []);
+  const i = opStats(runs.incident, modelIndex(runs.incident).ops.get(k) ?? []);
+  const grew = (x: number | null, y: number | null, absMin: number) => (y ?? 0) - (x ?? 0) > Math.max(absMin, 0.1 * (x ?? 0));
+  const errRate = (s: typeof b) => (s.spans ? s.errors / s.spans : 0);
+  if (grew(b.selfPerTraceMs, i.selfPerTraceMs, 1) || grew(b.p95Ms, i.p95Ms, 1) || grew(b.callsPerTrace, i.callsPerTrace, 0.05) || errRate(i) - errRate(b) > 0.02) return undefined;
+  return `${service} / ${sanitize(operation, 60)} did not regress in the traces (self time per trace ${b.selfPerTraceMs ?? 0} → ${i.selfPerTraceMs ?? 0} ms, p95 ${b.p95Ms ?? 0} → ${i.p95Ms ?? 0} ms, calls per trace ${b.callsPerTrace ?? 0} → ${i.callsPerTrace ?? 0}, errors ${b.errors} → ${i.errors}). Name a component that got slower.`;
 }
 
 class Conversation {
@@ -315,7 +333,9 @@ export async function diagnoseWithModel(deps: AgentDeps, settings: AgentSettings
     const final = mode === 'tools' && conv.toolCalls > 0 ? { tools: toolSpecs(), toolChoice: 'none' as const } : {};
     // the answer: accept a valid JSON answer given without tool calls, else ask for the structured one
     let check = last?.content ? validateAnswer(last.content, runs) : undefined;
-    if (!check?.ok) {
+    // a JSON answer given during the tool rounds that fails validation goes straight to the repair step
+    if (check && !check.ok && !/^\s*(```(json)?\s*)?\{/i.test(last!.content)) check = undefined;
+    if (!check) {
       if (last?.content) messages = [...messages, { role: 'assistant', content: last.content }];
       if (mode === 'tools') messages = [...messages, { role: 'user', content: FINAL_ANSWER_REQUEST }];
       events?.onStatus?.('Waiting for the final answer…');
@@ -326,7 +346,7 @@ export async function diagnoseWithModel(deps: AgentDeps, settings: AgentSettings
     if (!check.ok) {
       events?.onStatus?.('The answer was invalid; asking the model to repair it…');
       deps.log?.write({ type: 'error', id: conv.id, kind: 'invalid_answer', message: check.error });
-      messages = [...messages, { role: 'assistant', content: last!.content }, { role: 'user', content: repairRequest(check.error) }];
+      messages = [...messages, { role: 'assistant', content: last!.content }, { role: 'user', content: repairRequest(conv.fence, check.error) }];
       last = await conv.send(messages, { structured: true, ...final });
       check = validateAnswer(last.content, runs);
       repaired = true;
