@@ -208,26 +208,52 @@ export class SpanTableBuilder {
     const parLo = this.parLo.done();
     const parent = new Int32Array(n).fill(-1);
     const orphan = new Uint8Array(n);
-    // Resolve parents per trace: (trace, spanId) → first row with that id.
-    const index = new Map<number, Map<string, number>>();
+    // Resolve parents per trace: (trace, spanId) → first row with that id. Open-addressing hash over typed arrays
+    // (no per-span key strings: this runs over every span of million-span models).
+    let cap = 16;
+    while (cap < n * 2) cap *= 2;
+    const mask = cap - 1;
+    const slots = new Int32Array(cap); // row + 1; 0 = empty
+    const hash = (t: number, hi: number, lo: number): number => {
+      let h = Math.imul(t ^ 0x2545f491, 0x9e3779b1) ^ Math.imul(hi, 0x85ebca6b) ^ Math.imul(lo, 0xc2b2ae35);
+      h ^= h >>> 15;
+      h = Math.imul(h, 0x2c1b3c6d);
+      h ^= h >>> 12;
+      return h & mask;
+    };
+    const find = (t: number, hi: number, lo: number): number => {
+      for (let h = hash(t, hi, lo); ; h = (h + 1) & mask) {
+        const r = slots[h]! - 1;
+        if (r < 0) return -1;
+        if (spanLo[r] === lo && spanHi[r] === hi && traceId[r] === t) return r;
+      }
+    };
     for (let i = 0; i < n; i++) {
+      const hi = spanHi[i]!;
+      const lo = spanLo[i]!;
+      if (hi === 0 && lo === 0) continue;
       const t = traceId[i]!;
-      let m = index.get(t);
-      if (!m) index.set(t, (m = new Map()));
-      const k = spanHi[i]! + ':' + spanLo[i]!;
-      if ((spanHi[i] !== 0 || spanLo[i] !== 0) && !m.has(k)) m.set(k, i);
+      for (let h = hash(t, hi, lo); ; h = (h + 1) & mask) {
+        const r = slots[h]! - 1;
+        if (r < 0) {
+          slots[h] = i + 1;
+          break;
+        }
+        if (spanLo[r] === lo && spanHi[r] === hi && traceId[r] === t) break; // keep the first row
+      }
     }
     for (let i = 0; i < n; i++) {
       if (parHi[i] === 0 && parLo[i] === 0) continue;
-      const p = index.get(traceId[i]!)?.get(parHi[i]! + ':' + parLo[i]!);
-      if (p === undefined || p === i) orphan[i] = 1;
+      const p = find(traceId[i]!, parHi[i]!, parLo[i]!);
+      if (p < 0 || p === i) orphan[i] = 1;
       else parent[i] = p;
     }
     // Break any parent cycles (malformed input) so tree walks always terminate.
     const state = new Uint8Array(n); // 0 unvisited, 1 on stack, 2 done
+    const path: number[] = [];
     for (let i = 0; i < n; i++) {
       if (state[i] !== 0) continue;
-      const path: number[] = [];
+      path.length = 0;
       let j = i;
       while (j >= 0 && state[j] === 0) {
         state[j] = 1;

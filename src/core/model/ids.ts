@@ -72,9 +72,27 @@ export function normalizeId(v: unknown, byteLength: 8 | 16): string {
   return '';
 }
 
+/** 8 hex digits at `from` as a uint32, or -1 when one is not a hex digit. */
+function hex8(s: string, from: number): number {
+  let v = 0;
+  for (let i = from; i < from + 8; i++) {
+    const c = s.charCodeAt(i);
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
 /** Split a 16-hex-char span id into two uint32 halves for columnar storage. '' → [0, 0]. */
 export function spanIdHalves(hex: string): [number, number] {
   if (hex.length === 0) return [0, 0];
+  if (hex.length === 16) {
+    // hot path (every span and parent id): no substring allocation
+    const hi = hex8(hex, 0);
+    const lo = hex8(hex, 8);
+    return [hi < 0 ? 0 : hi, lo < 0 ? 0 : lo];
+  }
   const h = hex.length > 16 ? hex.slice(hex.length - 16) : hex.padStart(16, '0');
   const hi = parseInt(h.slice(0, 8), 16);
   const lo = parseInt(h.slice(8), 16);

@@ -9,6 +9,26 @@ export type Fixed64 = string | number | bigint | { low: number; high: number; un
 export function fixed64ToSecNs(v: unknown): [number, number] | null {
   if (v === undefined || v === null || v === '') return null;
   if (typeof v === 'string') {
+    // hot path: plain decimal digits (OTLP/JSON fixed64), parsed without substrings
+    const L = v.length;
+    if (L > 9 && L <= 24) {
+      let sec = 0;
+      let ns = 0;
+      let i = 0;
+      for (; i < L - 9; i++) {
+        const d = v.charCodeAt(i) - 48;
+        if (d < 0 || d > 9) break;
+        sec = sec * 10 + d;
+      }
+      if (i === L - 9) {
+        for (; i < L; i++) {
+          const d = v.charCodeAt(i) - 48;
+          if (d < 0 || d > 9) break;
+          ns = ns * 10 + d;
+        }
+        if (i === L) return [sec, ns];
+      }
+    }
     const s = v.trim();
     if (!/^-?\d+$/.test(s)) {
       const n = Number(s);
