@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createRedactor } from '../../../src/llm/redact';
+import { isLoopbackUrl, parseRetryAfter } from '../../../src/llm/provider';
+
+describe('redaction', () => {
+  const r = createRedactor();
+  const cases: [string, RegExp][] = [
+    ['mail bob.smith+x@corp.example.org now', /REDACTED:email/],
+    ['from 192.168.10.254:8080', /REDACTED:ip/],
+    ['peer 2001:db8::1 and fe80::a1b2:3c4d', /REDACTED:ip/],
+    ['Authorization: Bearer abc.def', /Authorization: Bearer \[REDACTED:auth\]/],
+    ['"authorization": "Basic dXNlcjpwYXNz"', /REDACTED:auth/],
+    ['token=Bearer xyz123', /Bearer \[REDACTED:token\]/],
+    ['k=0123456789abcdef0123456789abcdef', /REDACTED:hex/],
+    ['aGVsbG8gd29ybGQgdGhpcyBpcyBhIHNlY3JldCBrZXk9 tail', /REDACTED:secret/],
+    ['GET https://h.example/x/y?a=1&b=2#frag', /https:\/\/h\.example\/x\/y\?\[REDACTED:query\]#frag/],
+    ['password=hunter2', /password=\[REDACTED:secret\]/],
+  ];
+  for (const [input, re] of cases) it(`redacts: ${input}`, () => assert.match(r.redact(input), re));
+  it('leaves ordinary diagnosis text alone', () => {
+    const s = 'preprocess-request self time 2.6 ms → 775.3 ms at 12:30:45, p95 1.2.3, std::vector, v2, POST /predict';
+    assert.equal(r.redact(s), s);
+  });
+  it('custom patterns and disabling', () => {
+    const c = createRedactor({ patterns: ['tenant-[0-9]+', '/ACME/g'] });
+    assert.equal(c.redact('tenant-42 of ACME'), '[REDACTED:custom] of [REDACTED:custom]');
+    assert.equal(createRedactor({ enabled: false }).redact('a@b.com'), 'a@b.com');
+    assert.throws(() => createRedactor({ patterns: ['(unclosed'] }), /Invalid redaction pattern/);
+    assert.throws(() => createRedactor({ patterns: ['x*'] }), /empty string/);
+  });
+});
+
+describe('provider helpers', () => {
+  it('Retry-After in seconds and as a date', () => {
+    assert.equal(parseRetryAfter('3'), 3);
+    assert.equal(parseRetryAfter(new Date(10_000).toUTCString(), 4_000), 6);
+    assert.equal(parseRetryAfter('soon'), undefined);
+  });
+  it('loopback detection for consent', () => {
+    for (const u of ['http://127.0.0.1:11434', 'http://localhost:8000/v1', 'http://[::1]:1234']) assert.ok(isLoopbackUrl(u), u);
+    for (const u of ['https://api.openai.com/v1', 'http://10.0.0.5:11434', 'http://localhost.evil.com']) assert.ok(!isLoopbackUrl(u), u);
+  });
+});
