@@ -193,10 +193,12 @@ export async function startScriptedLlm(runDir, cleanups) {
   proc.on('exit', (c) => { exited = c; });
   const baseUrl = await waitFor(() => {
     if (exited !== null) throw new Error(`scripted LLM server exited with ${exited}; see ${path.join(runDir, 'scripted-llm.log')}`);
-    const m = /(http:\/\/127\.0\.0\.1:\d+(?:\/v1)?)/.exec(printed);
-    return m && m[1];
+    // "scripted LLM server listening on http://127.0.0.1:P (OpenAI base URL http://127.0.0.1:P/v1, Ollama host …)"
+    const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(printed);
+    const o = /OpenAI base URL (http:\/\/127\.0\.0\.1:\d+\S*?)[,)\s]/.exec(printed);
+    return m && { url: m[1], openai: o ? o[1] : `${m[1]}/v1` };
   }, 'scripted LLM server URL on its stdout', 30000);
-  return { baseUrl, kill };
+  return { baseUrl: baseUrl.openai, url: baseUrl.url, kill };
 }
 
 /**

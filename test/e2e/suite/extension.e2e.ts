@@ -167,6 +167,7 @@ suite('Trace Doctor in the extension host', () => {
 
   test('flame panel: the webview said ready and the host posted the diff to it', async function () {
     this.timeout(60_000);
+    assert.ok(api && typeof api.flamePanel === 'function', 'activate() returned no API with flamePanel()');
     const panel = await until(() => {
       const p = api.flamePanel();
       return p && p.posted.some((m) => m.type === 'setData') ? p : undefined;
