@@ -1,6 +1,8 @@
 /** Parse fetched documents with the project's trace parsers (the same path as files) into one model. */
-import type { SpanTable } from '../../core/model/span-table';
 import { SpanTableBuilder } from '../../core/model/builder';
+import type { SpanTable } from '../../core/model/span-table';
+import { ParseContext, TraceParseError, parseTraceTextInto, type ParseIssue } from '../../core/parse/index';
+import { SourceError } from './http';
 import type { FetchedDoc } from './types';
 
 export interface ParsedDocs {
@@ -9,10 +11,27 @@ export interface ParsedDocs {
   files: string[];
   formats: string[];
   skipped: number;
-  issues: unknown[];
+  issues: ParseIssue[];
 }
 
-// TEMPORARY until the trace parsers (src/core/parse) land.
 export function parseDocs(docs: FetchedDoc[]): ParsedDocs {
-  return { model: new SpanTableBuilder().build(), files: docs.map((d) => d.name), formats: [], skipped: 0, issues: [] };
+  const b = new SpanTableBuilder();
+  const issues: ParseIssue[] = [];
+  const formats = new Set<string>();
+  let skipped = 0;
+  for (const d of docs) {
+    const ctx = new ParseContext(b, d.name, issues);
+    try {
+      const r = parseTraceTextInto(d.text, ctx);
+      r.formats.forEach((f) => formats.add(f));
+      skipped += r.skipped;
+    } catch (e) {
+      if (e instanceof TraceParseError) {
+        throw new SourceError('not-tracing-api', `the response is not traces: ${e.message}`, d.name);
+      }
+      throw e;
+    }
+    ctx.finish();
+  }
+  return { model: b.build(), files: docs.map((d) => d.name), formats: [...formats], skipped, issues };
 }

@@ -4,6 +4,7 @@
  */
 import type { SpanTable } from '../../core/model/span-table';
 import { parseLiveJsonl } from './live-parse';
+import type { ParseIssue } from '../../core/parse/index';
 
 export interface LiveSnapshot {
   model: SpanTable;
@@ -14,7 +15,7 @@ export interface LiveSnapshot {
   spans: number;
   evictedSpans: number;
   skipped: number;
-  issues: unknown[];
+  issues: ParseIssue[];
 }
 
 export class LiveWindow {
@@ -36,8 +37,8 @@ export class LiveWindow {
       this.evicted += spans;
       return;
     }
-    // keep a private copy: the caller's buffer may alias a larger request body
-    this.lines.push(Buffer.from(line));
+    // `line` is the exact request body (or its own serialisation), so it is kept as is, without a copy
+    this.lines.push(line);
     this.counts.push(spans);
     this.spans += spans;
     this.version++;
