@@ -20,6 +20,7 @@ import {
   specFromUrl,
   type Progress,
 } from '../../../src/sources/query/index';
+import { isUrlInput, loadInput } from '../../../src/sources/resolve-input';
 
 const FIX = join(__dirname, '..', '..', 'fixtures', 'public');
 const read = (p: string) => readFileSync(join(FIX, p), 'utf8');
@@ -330,6 +331,16 @@ describe('query sources against replayed backend APIs', () => {
       fetchRaw({ kind: 'jaeger', baseUrl: url, service: 's', window: WINDOW }),
       (e: unknown) => e instanceof SourceError && e.kind === 'unreachable' && /cannot reach 127\.0\.0\.1:\d+ \(connection refused/.test(e.message),
     );
+  });
+
+  it('loadInput takes a pasted backend URL or a file path alike', async () => {
+    assert.ok(isUrlInput('http://h/x') && isUrlInput('jaeger+https://h') && !isUrlInput('/tmp/x.json'));
+    const viaUrl = await loadInput(jaegerOld.url + '/api/traces?service=web-server&lookback=1h');
+    assert.equal(viaUrl.source?.api, 'jaeger-classic');
+    assert.equal(viaUrl.model.size, JSON.parse(sysSpiked).data.flatMap((t: any) => t.spans).length); // "now" is after NOW
+    const viaFile = await loadInput(join(FIX, 'sys4bigml', 'spiked-traces-minified-1.json'));
+    assert.equal(viaFile.model.size, viaUrl.model.size);
+    assert.equal(viaFile.source, undefined);
   });
 
   it('turns pasted URLs into specs', () => {
