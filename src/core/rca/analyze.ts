@@ -1,0 +1,660 @@
+/**
+ * Offline root-cause diagnosis: baseline vs incident (or one run split automatically) → ranked candidates with
+ * evidence, a root cause (or null when the incident is not slower beyond noise), source links.
+ *
+ * How blame is assigned (the way an engineer would):
+ *  - self_time: the operation's own (exclusive) time per call grew; impact = growth × the share of it that lies on the
+ *    critical path (a slower branch that runs in parallel with a longer one does not slow the trace).
+ *  - queueing: a client/producer span's uncovered time (before/after its callee's server span) grew → the request
+ *    waited for the callee (saturated worker, pool, network): blame goes to the CALLEE whose queue grew.
+ *  - serialization (lost parallelism): children whose intervals overlapped in the baseline now run one after another
+ *    → the PARENT that serialised them; impact = overlap lost per trace.
+ *  - fan_out: calls per trace of a child grew (N+1, retry storms) → the CALLER whose call count grew.
+ *  - retries: the same, when the repeated callee also started failing → the failing CALLEE.
+ *  - errors: the error rate of spans raising errors themselves (error status, no erroring child) grew.
+ *  - new_operation: an operation that only the incident has.
+ *  - attribute: a self_time/queueing finding explained by one attribute value (model.version=v2, one host, one tenant).
+ *
+ * impactMs is an estimate of the effect on mean end-to-end latency per trace. rootCause is decided by a one-sided
+ * Mann-Whitney U test on per-trace end-to-end latency (plus Cliff's delta ≥ 0.147, i.e. not negligible), or a
+ * two-proportion test on the trace error rate; with too few traces for any test the candidates are still ranked by
+ * effect size, confidence is capped low and a note says so.
+ */
+import { aggregateDetailed, perTraceValues, type AggDetail } from '../aggregate/tree';
+import type { NodeStats } from '../aggregate/types';
+import { diffTrees, effectOnlySignificance, type DiffTreeWithMaps } from '../diff/diff-tree';
+import type { DiffTree } from '../diff/types';
+import type { SpanTable } from '../model/span-table';
+import { codeAttrsByOperation, opKey } from '../source/code-attrs';
+import type { SourceIndex } from '../source/resolve';
+import { mannWhitney, twoProportion, welchFromSummary, cliffsMagnitude } from '../stats/index';
+import { Diagnosis, type Candidate, type CandidateKind, type SourceLink, type Split } from './diagnosis';
+import { splitTraces, type SplitResult } from './split';
+
+export type SourceLookup = (service: string, name: string) => SourceLink | undefined;
+
+export interface DiagnoseOptions {
+  /** candidates to return (default 10) */
+  top?: number;
+  /** workspace index (core/source/resolve.ts) or any lookup; span code.* attributes are always consulted first */
+  sourceIndex?: SourceIndex | SourceLookup;
+  /** seed of the permutation test used by the single-input split */
+  seed?: number;
+  /** significance level (default 0.01) */
+  alpha?: number;
+}
+
+export interface Analysis {
+  diagnosis: Diagnosis;
+  /** differential tree with `rootCause` set on the root-cause node(s) and `source` where known */
+  diff: DiffTreeWithMaps;
+  baseline: AggDetail;
+  incident: AggDetail;
+  split?: SplitResult;
+}
+
+const fmt = (ms: number) => {
+  const a = Math.abs(ms);
+  if (a >= 1000) return (ms / 1000).toFixed(2) + ' s';
+  if (a >= 100) return ms.toFixed(0) + ' ms';
+  if (a >= 1) return ms.toFixed(1) + ' ms';
+  return ms.toFixed(3) + ' ms';
+};
+const pct = (x: number) => (x * 100).toFixed(x < 0.1 ? 1 : 0) + '%';
+const num = (x: number) => (Math.abs(x) >= 10 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(1) : x.toFixed(2));
+
+interface Cand {
+  diffId: number;
+  service: string;
+  name: string;
+  kind: CandidateKind;
+  impactMs: number;
+  sig: number;
+  evidence: string[];
+  summary: string;
+  attribute?: { key: string; value: string };
+  /** what to test per trace: node (diff id) and metric */
+  test?: { diffId: number; metric: 'self' | 'critical' | 'calls' | 'total' };
+  /** p-value computed elsewhere (errors) */
+  p?: number;
+  /** diff ids merged into this candidate */
+  nodes: number[];
+}
+
+interface Ctx {
+  diff: DiffTreeWithMaps;
+  b?: AggDetail;
+  i?: AggDetail;
+  alpha: number;
+  tooFew: boolean;
+  deltaE2E: number;
+}
+
+const perCall = (s: NodeStats | null, v: (s: NodeStats) => number) => (s && s.calls > 0 ? v(s) / s.calls : 0);
+const label = (n: { service: string; name: string }) => `${n.service} / ${n.name}`;
+
+function subtreeCritical(diff: DiffTree): { b: Float64Array; i: Float64Array } {
+  const N = diff.nodes.length;
+  const b = new Float64Array(N);
+  const i = new Float64Array(N);
+  for (let d = 0; d < N; d++) {
+    const n = diff.nodes[d]!;
+    b[d] = n.baseline?.criticalPerTraceMs ?? 0;
+    i[d] = n.incident?.criticalPerTraceMs ?? 0;
+  }
+  // children always have larger ids than their parent (diffTrees builds parents first)
+  for (let d = N - 1; d >= 1; d--) {
+    const p = diff.nodes[d]!.parent;
+    if (p >= 1) {
+      b[p]! += b[d]!;
+      i[p]! += i[d]!;
+    }
+  }
+  return { b, i };
+}
+
+function generate(ctx: Ctx): Cand[] {
+  const { diff } = ctx;
+  const out: Cand[] = [];
+  const sub = subtreeCritical(diff);
+  const nB = diff.baselineTraces;
+  const nI = diff.incidentTraces;
+  for (let d = 1; d < diff.nodes.length; d++) {
+    const node = diff.nodes[d]!;
+    const B = node.baseline;
+    const I = node.incident;
+    if (!I) continue;
+    const parent = diff.nodes[node.parent]!;
+    const dSub = sub.i[d]! - sub.b[d]!;
+    if (!B) {
+      if (node.parent === 0 || parent.baseline) {
+        const impact = sub.i[d]!;
+        out.push({
+          diffId: d, service: node.service, name: node.name, kind: 'new_operation', impactMs: impact, sig: 0, nodes: [d],
+          evidence: [
+            `${label(node)} does not occur in the baseline; in the incident it runs ${num(I.callsPerTrace)}× per trace, ${fmt(I.totalMs / I.calls)} per call`,
+            `critical-path time of it and its children: ${fmt(impact)} per trace`,
+          ],
+          summary: `new operation ${label(node)}${node.parent > 0 ? ` under ${label(parent)}` : ''} adds about ${fmt(impact)} per trace`,
+          test: { diffId: d, metric: 'critical' },
+        });
+      }
+      continue;
+    }
+    const callsB = B.callsPerTrace;
+    const callsI = I.callsPerTrace;
+    // --- self time (per-call part) and queueing
+    const dSelf = node.deltaSelfMs;
+    const dCrit = node.deltaCriticalMs ?? dSelf;
+    const spcB = perCall(B, (s) => s.selfMs);
+    const spcI = perCall(I, (s) => s.selfMs);
+    const perCallPart = (spcI - spcB) * callsI;
+    if (perCallPart > 0 && dSelf > 0) {
+      const rho = Math.max(0, Math.min(1, dCrit / dSelf));
+      const impact = perCallPart * rho;
+      const isClient = node.kind === 'client' || node.kind === 'producer';
+      const callees = isClient
+        ? node.children.filter((c) => diff.nodes[c]!.service !== node.service && diff.nodes[c]!.incident)
+        : [];
+      const ev = [
+        `self (exclusive) time per call ${fmt(spcB)} → ${fmt(spcI)}; per trace ${fmt(B.selfPerTraceMs)} → ${fmt(I.selfPerTraceMs)}`,
+        `span p50 ${fmt(B.p50Ms)} → ${fmt(I.p50Ms)}, p95 ${fmt(B.p95Ms)} → ${fmt(I.p95Ms)}`,
+        rho < 0.999
+          ? `${pct(rho)} of the added self time lies on the critical path`
+          : `the added time lies on the critical path of the trace`,
+      ];
+      if (callees.length > 0) {
+        const callee = callees.reduce((a, c) => ((diff.nodes[c]!.incident!.totalPerTraceMs > diff.nodes[a]!.incident!.totalPerTraceMs) ? c : a));
+        const cn = diff.nodes[callee]!;
+        out.push({
+          diffId: callee, service: cn.service, name: cn.name, kind: 'queueing', impactMs: impact, sig: 0, nodes: [callee],
+          evidence: [
+            `the caller ${label(node)} (${node.kind}) waits longer outside its callee's span: uncovered client time per call ${fmt(spcB)} → ${fmt(spcI)}`,
+            `${label(cn)} itself: span p50 ${fmt(cn.baseline?.p50Ms ?? 0)} → ${fmt(cn.incident!.p50Ms)} — the wait is before/around it (queue, saturated worker, pool or network)`,
+            ...ev.slice(2),
+          ],
+          summary: `requests to ${label(cn)} queue: its caller ${label(node)} waits ${fmt(spcI - spcB)} more per call before/after the callee handles it (saturated ${cn.service}?)`,
+          test: { diffId: d, metric: 'self' },
+        });
+      } else {
+        out.push({
+          diffId: d, service: node.service, name: node.name, kind: 'self_time', impactMs: impact, sig: 0, nodes: [d],
+          evidence: ev,
+          summary: `${label(node)} spends ${fmt(spcI - spcB)} more of its own time per call (${fmt(spcB)} → ${fmt(spcI)})${isClient ? ' waiting outside any callee span' : ''}`,
+          test: { diffId: d, metric: 'self' },
+        });
+      }
+    }
+    // --- fan-out / retries
+    const g = callsB > 0 ? callsI / callsB : Infinity;
+    const ownB = B.ownErrors ?? 0;
+    const ownI = I.ownErrors ?? 0;
+    const rateB = B.calls ? ownB / B.calls : 0;
+    const rateI = I.calls ? ownI / I.calls : 0;
+    const errTest = twoProportion(ownB, B.calls, ownI, I.calls, 'greater');
+    const errorsUp = rateI - rateB >= 0.02 && (ctx.tooFew ? ownI > ownB : errTest.p < ctx.alpha);
+    if (g >= 1.25 && callsI - callsB >= 0.2) {
+      const callsTest = welchFromSummary(callsB, (B.callsPerTraceSd ?? 0) ** 2, nB, callsI, (I.callsPerTraceSd ?? 0) ** 2, nI, 'greater');
+      const real = ctx.tooFew || !Number.isFinite(callsTest.p) || callsTest.p < ctx.alpha;
+      if (real) {
+        const impact = Math.max(0, Math.min(dSub, sub.b[d]! * (g - 1)));
+        const ev = [
+          `${label(node)} calls per trace ${num(callsB)} → ${num(callsI)} (×${num(g)})`,
+          `critical-path time of these calls per trace ${fmt(sub.b[d]!)} → ${fmt(sub.i[d]!)}`,
+        ];
+        if (errorsUp) {
+          out.push({
+            diffId: d, service: node.service, name: node.name, kind: 'retries', impactMs: impact, sig: 0, nodes: [d],
+            evidence: [...ev, `its own error rate ${pct(rateB)} → ${pct(rateI)}: failed calls are repeated`],
+            summary: `${label(node)} started failing (${pct(rateI)} of calls) and is retried: ${num(callsB)} → ${num(callsI)} calls per trace`,
+            test: { diffId: d, metric: 'calls' },
+          });
+        } else {
+          const caller = node.parent > 0 ? parent : node;
+          out.push({
+            diffId: node.parent > 0 ? node.parent : d, service: caller.service, name: caller.name, kind: 'fan_out', impactMs: impact, sig: 0,
+            nodes: [node.parent > 0 ? node.parent : d],
+            evidence: ev,
+            summary: `${label(caller)} makes ${num(callsI / Math.max(1e-9, (caller.incident?.callsPerTrace ?? 1)))} calls to ${node.name} per call (was ${num(callsB / Math.max(1e-9, caller.baseline?.callsPerTrace ?? 1))}): fan-out / N+1`,
+            test: { diffId: d, metric: 'calls' },
+          });
+        }
+      }
+    }
+    if (errorsUp && !(g >= 1.25 && callsI - callsB >= 0.2)) {
+      out.push({
+        diffId: d, service: node.service, name: node.name, kind: 'errors', impactMs: Math.max(0, Math.min(dSub, dCrit > 0 ? dSub : dSub)), sig: 0, nodes: [d],
+        evidence: [
+          `spans failing themselves (error status, no failing child): ${ownB}/${B.calls} (${pct(rateB)}) → ${ownI}/${I.calls} (${pct(rateI)})`,
+          ...(Number.isFinite(errTest.p) ? [`two-proportion test p=${errTest.p.toPrecision(2)}`] : []),
+        ],
+        summary: `${label(node)} now fails in ${pct(rateI)} of calls (was ${pct(rateB)})`,
+        p: Number.isFinite(errTest.p) ? errTest.p : undefined,
+      });
+    }
+    // --- lost parallelism (serialization) at the parent of overlapping children
+    const sumB = B.childSumPerTraceMs ?? 0;
+    const uniB = B.childUnionPerTraceMs ?? 0;
+    const sumI = I.childSumPerTraceMs ?? 0;
+    const uniI = I.childUnionPerTraceMs ?? 0;
+    if (uniB > 0 && uniI > 0) {
+      const ratioB = sumB / uniB;
+      const ratioI = sumI / uniI;
+      // overlap per call of the parent, scaled to the incident's call rate
+      const ovB = ((sumB - uniB) / Math.max(1e-12, callsB)) * callsI;
+      const ovI = sumI - uniI;
+      const lost = ovB - ovI;
+      if (ratioB >= 1.25 && ratioI <= ratioB - 0.2 && lost > 0) {
+        const impact = Math.max(0, Math.min(lost, dSub > 0 ? dSub : 0));
+        out.push({
+          diffId: d, service: node.service, name: node.name, kind: 'serialization', impactMs: impact, sig: 0, nodes: [d],
+          evidence: [
+            `its children used to overlap: child time / wall time ${num(ratioB)}× → ${num(ratioI)}× (1× = one after another)`,
+            `overlap lost: ${fmt(lost)} per trace; its duration p50 ${fmt(B.p50Ms)} → ${fmt(I.p50Ms)}`,
+          ],
+          summary: `${label(node)} now runs its calls one after another instead of in parallel (${num(ratioB)}× → ${num(ratioI)}× overlap)`,
+          test: { diffId: d, metric: 'total' },
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** Merge candidates naming the same operation: impacts add up, the biggest component names the kind. */
+function merge(cands: Cand[]): Cand[] {
+  const by = new Map<string, Cand[]>();
+  for (const c of cands) {
+    const k = opKey(c.service, c.name);
+    const list = by.get(k);
+    if (list) list.push(c);
+    else by.set(k, [c]);
+  }
+  const out: Cand[] = [];
+  for (const list of by.values()) {
+    if (list.length === 1) {
+      out.push(list[0]!);
+      continue;
+    }
+    list.sort((a, b) => b.impactMs - a.impactMs);
+    const head = { ...list[0]!, evidence: [...list[0]!.evidence], nodes: [...list[0]!.nodes] };
+    for (const c of list.slice(1)) {
+      head.impactMs += c.impactMs;
+      head.nodes.push(...c.nodes);
+      if (c.kind !== head.kind && c.impactMs > 0) head.evidence.push(`also ${c.kind.replace('_', ' ')}: ${c.summary} (${fmt(c.impactMs)})`);
+      else if (c.kind === head.kind && c.impactMs > 0 && head.evidence.length < 8) head.evidence.push(`same on another call path: ${fmt(c.impactMs)} per trace`);
+    }
+    out.push(head);
+  }
+  return out;
+}
+
+/** Attribute-specific slowness: one value of a low-cardinality attribute explains the node's increase. */
+function refineByAttribute(c: Cand, ctx: Ctx): void {
+  const { b, i, diff } = ctx;
+  if (!b || !i) return;
+  if (c.kind !== 'self_time' && c.kind !== 'queueing') return;
+  const iNodes = new Set<number>();
+  const bNodes = new Set<number>();
+  for (const d of c.nodes) {
+    if (diff.incidentNodeOf[d]! >= 0) iNodes.add(diff.incidentNodeOf[d]!);
+    if (diff.baselineNodeOf[d]! >= 0) bNodes.add(diff.baselineNodeOf[d]!);
+  }
+  const useParent = c.kind === 'queueing';
+  type Acc = Map<string, Map<string, { n: number; sum: number }>>;
+  const collect = (det: AggDetail, nodes: Set<number>, cap: number): { acc: Acc; n: number; sum: number } => {
+    const acc: Acc = new Map();
+    const m = det.model;
+    let n = 0;
+    let total = 0;
+    let count = 0;
+    for (let r = 0; r < det.nodeOf.length; r++) if (nodes.has(det.nodeOf[r]!)) count++;
+    const stride = Math.max(1, Math.ceil(count / cap));
+    let seen = 0;
+    for (let r = 0; r < det.nodeOf.length; r++) {
+      if (!nodes.has(det.nodeOf[r]!)) continue;
+      if (seen++ % stride !== 0) continue;
+      const p = m.parent[r]!;
+      const v = (useParent && p >= 0 ? det.selfNs[p]! : det.selfNs[r]!) / 1e6;
+      n++;
+      total += v;
+      const add = (key: string, val: string) => {
+        let km = acc.get(key);
+        if (!km) acc.set(key, (km = new Map()));
+        if (km.size > 64 && !km.has(val)) return;
+        const e = km.get(val);
+        if (e) {
+          e.n++;
+          e.sum += v;
+        } else km.set(val, { n: 1, sum: v });
+      };
+      for (let a = m.attrOffset[r]!, e = m.attrOffset[r + 1]!; a < e; a++) add(m.strings.get(m.attrKey[a]!), m.strings.get(m.attrVal[a]!));
+      const res = m.resources[m.resourceCol[r]!];
+      if (res) for (const [k, val] of Object.entries(res.attributes)) if (k !== 'service.name' && (typeof val !== 'object' || val === null)) add(k, String(val));
+    }
+    return { acc, n, sum: total };
+  };
+  const inc = collect(i, iNodes, 200_000);
+  if (inc.n < 6) return;
+  const base = collect(b, bNodes, 200_000);
+  const mB = base.n ? base.sum / base.n : 0;
+  let best: { key: string; value: string; score: number; dv: number; nv: number; mv: number; refv: number; others: number } | null = null;
+  for (const [key, vals] of inc.acc) {
+    if (key.startsWith('code.')) continue;
+    const distinct = vals.size;
+    let covered = 0;
+    for (const e of vals.values()) covered += e.n;
+    if (covered < inc.n * 0.9) continue; // the key must be present on (nearly) every span
+    const bVals = base.acc.get(key);
+    if (distinct > 20 || (distinct > Math.max(2, inc.n / 3))) continue;
+    if (distinct === 1) {
+      const only = vals.keys().next().value as string;
+      if (!bVals || bVals.has(only)) continue; // constant and unchanged: explains nothing
+    }
+    let totalContrib = 0;
+    const rows: { value: string; n: number; mean: number; ref: number; contrib: number }[] = [];
+    for (const [value, e] of vals) {
+      const be = bVals?.get(value);
+      const ref = be && be.n >= 3 ? be.sum / be.n : mB;
+      const mean = e.sum / e.n;
+      const contrib = (mean - ref) * e.n;
+      totalContrib += contrib;
+      rows.push({ value, n: e.n, mean, ref, contrib });
+    }
+    if (totalContrib <= 0) continue;
+    rows.sort((x, y) => y.contrib - x.contrib);
+    const top = rows[0]!;
+    const dv = top.mean - top.ref;
+    if (dv <= 0) continue;
+    const rest = rows.slice(1);
+    const restN = rest.reduce((s, r) => s + r.n, 0);
+    const others = restN ? rest.reduce((s, r) => s + r.contrib, 0) / restN : 0;
+    const frac = top.contrib / totalContrib;
+    if (frac < 0.6 || others > 0.25 * dv) continue;
+    if (restN === 0 && !(bVals && !bVals.has(top.value))) continue;
+    const score = frac - Math.max(0, others) / dv - distinct * 1e-3 - key.length * 1e-6;
+    if (!best || score > best.score) best = { key, value: top.value, score, dv, nv: top.n, mv: top.mean, refv: top.ref, others };
+  }
+  if (!best) return;
+  // confirm with a test: spans with the value vs the others (or vs the baseline when every incident span has it)
+  const withV: number[] = [];
+  const without: number[] = [];
+  {
+    const m = i.model;
+    const keyId = m.strings.lookup(best.key);
+    for (let r = 0; r < i.nodeOf.length; r++) {
+      if (!iNodes.has(i.nodeOf[r]!)) continue;
+      const p = m.parent[r]!;
+      const v = (useParent && p >= 0 ? i.selfNs[p]! : i.selfNs[r]!) / 1e6;
+      let val: string | undefined;
+      if (keyId >= 0) {
+        for (let a = m.attrOffset[r]!, e = m.attrOffset[r + 1]!; a < e; a++) if (m.attrKey[a] === keyId) val = m.strings.get(m.attrVal[a]!);
+      }
+      if (val === undefined) {
+        const rv = m.resources[m.resourceCol[r]!]?.attributes[best.key];
+        if (rv !== undefined) val = String(rv);
+      }
+      (val === best.value ? withV : without).push(v);
+      if (withV.length + without.length >= 200_000) break;
+    }
+  }
+  let ref = without;
+  if (ref.length < 3) {
+    ref = [];
+    for (let r = 0; r < b.nodeOf.length && ref.length < 200_000; r++) {
+      if (!bNodes.has(b.nodeOf[r]!)) continue;
+      const p = b.model.parent[r]!;
+      ref.push((useParent && p >= 0 ? b.selfNs[p]! : b.selfNs[r]!) / 1e6);
+    }
+  }
+  const t = mannWhitney(ref, withV, 'greater');
+  if (!(t.p < ctx.alpha)) return;
+  c.kind = 'attribute';
+  c.attribute = { key: best.key, value: best.value };
+  c.evidence.unshift(
+    `only spans with ${best.key}=${best.value} got slower: ${useParent ? 'wait' : 'self time'} ${fmt(best.refv)} → ${fmt(best.mv)} per call on ${best.nv} spans; other values changed by ${fmt(best.others)}`,
+    `${best.key}=${best.value} vs the rest: Mann-Whitney p=${t.p.toPrecision(2)}, Cliff's delta ${t.cliffsDelta.toFixed(2)}`,
+  );
+  c.summary = `${c.service} / ${c.name} is slower only when ${best.key}=${best.value} (${fmt(best.refv)} → ${fmt(best.mv)} per call)`;
+}
+
+function toSig(ctx: Ctx, cands: Cand[]): void {
+  const { diff, b, i } = ctx;
+  const need = cands.filter((c) => c.test);
+  if (ctx.tooFew || !b || !i) {
+    for (const c of cands) {
+      const node = diff.nodes[c.test?.diffId ?? c.diffId]!;
+      const before = node.baseline?.totalPerTraceMs ?? 0;
+      c.sig = ctx.tooFew
+        ? effectOnlySignificance(before, before + Math.max(0, c.impactMs))
+        : c.p !== undefined
+          ? 1 - c.p
+          : node.significance;
+    }
+    return;
+  }
+  const groups = new Map<string, { b: number[]; i: number[] }>();
+  for (const c of need) {
+    const t = c.test!;
+    const g = groups.get(t.metric) ?? { b: [], i: [] };
+    const bn = diff.baselineNodeOf[t.diffId]!;
+    const inn = diff.incidentNodeOf[t.diffId]!;
+    if (bn >= 0) g.b.push(bn);
+    if (inn >= 0) g.i.push(inn);
+    groups.set(t.metric, g);
+  }
+  const vals = new Map<string, { b: Map<number, Float64Array>; i: Map<number, Float64Array> }>();
+  for (const [metric, g] of groups) {
+    const m = metric as 'self' | 'critical' | 'calls' | 'total';
+    vals.set(metric, { b: perTraceValues(b, g.b, m), i: perTraceValues(i, g.i, m) });
+  }
+  const zerosB = new Float64Array(diff.baselineTraces);
+  const zerosI = new Float64Array(diff.incidentTraces);
+  for (const c of cands) {
+    if (c.p !== undefined) {
+      c.sig = 1 - c.p;
+      continue;
+    }
+    if (!c.test) {
+      c.sig = diff.nodes[c.diffId]!.significance;
+      continue;
+    }
+    const v = vals.get(c.test.metric)!;
+    const bv = v.b.get(diff.baselineNodeOf[c.test.diffId]!) ?? zerosB;
+    const iv = v.i.get(diff.incidentNodeOf[c.test.diffId]!) ?? zerosI;
+    const r = mannWhitney(bv, iv, 'greater');
+    c.sig = Number.isFinite(r.p) ? 1 - r.p : 0;
+    c.evidence.push(`per-trace ${c.test.metric === 'calls' ? 'call count' : c.test.metric + ' time'}: Mann-Whitney p=${r.p.toPrecision(2)} (n=${r.n1}/${r.n2}), Cliff's delta ${r.cliffsDelta.toFixed(2)} (${cliffsMagnitude(r.cliffsDelta)})`);
+  }
+}
+
+function resolveSources(ctx: Ctx, opts: DiagnoseOptions): SourceLookup {
+  const fromAttrs = new Map<string, SourceLink>();
+  for (const det of [ctx.b, ctx.i]) {
+    if (!det) continue;
+    for (const [k, v] of codeAttrsByOperation(det.model)) if (!fromAttrs.has(k)) fromAttrs.set(k, v);
+  }
+  const idx = opts.sourceIndex;
+  const search: SourceLookup | undefined =
+    typeof idx === 'function' ? idx : idx ? (service, name) => idx.best(name, service) : undefined;
+  return (service, name) => fromAttrs.get(opKey(service, name)) ?? search?.(service, name);
+}
+
+/** Rank candidates over a diff (with per-span details when available) into a Diagnosis; marks the diff tree. */
+function rank(ctx: Ctx, opts: DiagnoseOptions, latency: Diagnosis['latency'], slower: boolean, errorsUp: boolean, notes: string[], split?: Split): Diagnosis {
+  const top = opts.top ?? 10;
+  let cands = merge(generate(ctx));
+  cands.sort((a, b) => b.impactMs - a.impactMs);
+  // attribute refinement for the leading latency findings
+  let refined = 0;
+  for (const c of cands) {
+    if (refined >= 3) break;
+    if (c.kind === 'self_time' || c.kind === 'queueing') {
+      refineByAttribute(c, ctx);
+      refined++;
+    }
+  }
+  toSig(ctx, cands);
+  const e2e = Math.max(ctx.deltaE2E, 1e-9);
+  const minImpact = Math.max(1e-6, 0.002 * Math.abs(latency?.baselineMs ?? 0));
+  cands = cands.filter((c) => {
+    if (c.kind === 'errors' || c.kind === 'retries') return c.sig >= (ctx.tooFew ? 0 : 1 - ctx.alpha);
+    if (c.impactMs <= minImpact) return false;
+    return ctx.tooFew || c.sig >= 0.9;
+  });
+  const conf = (c: Cand) => {
+    const share = Math.min(1, Math.max(0, c.impactMs) / e2e);
+    const v = c.sig * (0.5 + 0.5 * (c.kind === 'errors' ? Math.max(share, 0.5) : share));
+    return Math.max(0, Math.min(ctx.tooFew ? 0.35 : 1, v));
+  };
+  const isErr = (c: Cand) => c.kind === 'errors' || c.kind === 'retries';
+  cands.sort((a, b) => b.impactMs - a.impactMs || conf(b) - conf(a));
+  if (!slower && errorsUp) {
+    const e = cands.findIndex(isErr);
+    if (e > 0) cands.unshift(...cands.splice(e, 1));
+  }
+  const lookup = resolveSources(ctx, opts);
+  const out: Candidate[] = cands.slice(0, top).map((c) => {
+    const src = lookup(c.service, c.name);
+    const cand: Candidate = {
+      service: c.service,
+      name: c.name,
+      kind: c.kind,
+      impactMs: Math.round(c.impactMs * 1000) / 1000,
+      confidence: Math.round(conf(c) * 1000) / 1000,
+      evidence: c.evidence,
+      summary: c.summary,
+    };
+    if (src) cand.source = src;
+    if (c.attribute) cand.attribute = c.attribute;
+    return cand;
+  });
+  let rootCause: Candidate | null = null;
+  if (out.length > 0) {
+    const first = out[0]!;
+    if (slower && (first.impactMs > 0 || isErr(cands[0]!))) rootCause = first;
+    else if (!slower && errorsUp && isErr(cands[0]!)) rootCause = first;
+  }
+  // mark the diff tree: root cause node(s) and source links
+  const diff = ctx.diff;
+  const rcNodes = rootCause ? cands[0]!.nodes : [];
+  for (const d of rcNodes) diff.nodes[d]!.rootCause = true;
+  const N = Math.min(diff.nodes.length, 20000);
+  for (let d = 1; d < N; d++) {
+    const n = diff.nodes[d]!;
+    const s = lookup(n.service, n.name);
+    if (s) n.source = { file: s.file, line: s.line };
+  }
+  const diag: Diagnosis = { rootCause, candidates: out, notes };
+  if (split) diag.split = split;
+  if (latency) diag.latency = latency;
+  return Diagnosis.parse(diag);
+}
+
+/** Diagnose two aggregated runs (details from aggregateDetailed). */
+export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOptions = {}, split?: SplitResult): { diagnosis: Diagnosis; diff: DiffTreeWithMaps } {
+  const alpha = opts.alpha ?? 0.01;
+  const diff = diffTrees(b.tree, i.tree);
+  const nB = b.tree.traceCount;
+  const nI = i.tree.traceCount;
+  const notes: string[] = [];
+  const meanB = b.tree.meanTraceMs ?? 0;
+  const meanI = i.tree.meanTraceMs ?? 0;
+  // too few for a test: the smallest attainable one-sided exact p-value is 1 / C(nB+nI, nB)
+  let minP = 1;
+  for (let k = 1; k <= Math.min(nB, nI); k++) minP *= k / (Math.max(nB, nI) + k);
+  const tooFew = nB < 2 || nI < 2 || minP >= alpha;
+  const mw = mannWhitney(b.traceLatencyMs, i.traceLatencyMs, 'greater');
+  let slower: boolean;
+  let pValue: number | null = null;
+  if (nB === 0 || nI === 0) {
+    slower = false;
+    notes.push(nB === 0 ? 'no baseline traces: nothing to compare against' : 'no incident traces');
+  } else if (tooFew) {
+    slower = meanI > meanB;
+    notes.push(
+      `only ${nB} baseline and ${nI} incident trace${nI === 1 ? '' : 's'}: too few for a statistical test; candidates are ranked by effect size and confidence is low`,
+    );
+  } else {
+    pValue = mw.p;
+    slower = mw.p < alpha && mw.cliffsDelta >= 0.147;
+    if (!slower)
+      notes.push(
+        `the incident is not slower beyond noise: end-to-end ${fmt(meanB)} → ${fmt(meanI)} per trace, Mann-Whitney p=${mw.p.toPrecision(2)}, Cliff's delta ${mw.cliffsDelta.toFixed(2)}`,
+      );
+  }
+  // trace error rate
+  let errB = 0;
+  let errI = 0;
+  for (let t = 0; t < nB; t++) errB += b.traceError[t]!;
+  for (let t = 0; t < nI; t++) errI += i.traceError[t]!;
+  const et = twoProportion(errB, nB, errI, nI, 'greater');
+  const errorsUp = nB > 0 && nI > 0 && errI / nI - errB / nB >= 0.02 && (tooFew ? errI > 0 : et.p < alpha);
+  if (errorsUp) notes.push(`traces with errors ${errB}/${nB} → ${errI}/${nI}${tooFew ? '' : ` (p=${et.p.toPrecision(2)})`}`);
+  const ctx: Ctx = { diff, b, i, alpha, tooFew, deltaE2E: meanI - meanB };
+  const latency = {
+    baselineMs: meanB,
+    incidentMs: meanI,
+    pValue,
+    test: tooFew ? 'none (too few traces)' : `Mann-Whitney U, one-sided (incident slower), n=${nB}/${nI}; Cliff's delta ${mw.cliffsDelta.toFixed(2)}`,
+  };
+  const diagnosis = rank(ctx, opts, latency, slower, errorsUp, notes, split?.split);
+  return { diagnosis, diff };
+}
+
+/**
+ * Diagnose from a DiffTree alone (no per-span data: no per-trace tests, no attribute scan). Uses the node
+ * significance scores of the tree; marks `rootCause` on the tree's nodes.
+ */
+export function diagnoseFromDiff(diff: DiffTree, opts: DiagnoseOptions = {}): { diagnosis: Diagnosis; diff: DiffTree } {
+  const alpha = opts.alpha ?? 0.01;
+  const withMaps: DiffTreeWithMaps = {
+    ...diff,
+    baselineNodeOf: new Int32Array(diff.nodes.length).fill(-1),
+    incidentNodeOf: new Int32Array(diff.nodes.length).fill(-1),
+  };
+  const nB = diff.baselineTraces;
+  const nI = diff.incidentTraces;
+  const root = diff.nodes[0];
+  const meanB = root?.baseline?.totalPerTraceMs ?? 0;
+  const meanI = root?.incident?.totalPerTraceMs ?? 0;
+  const tooFew = nB < 3 || nI < 3;
+  const notes: string[] = ['diagnosed from the aggregated tree only (no per-trace tests)'];
+  let slower = meanI > meanB;
+  let pValue: number | null = null;
+  if (!tooFew && root?.baseline && root.incident) {
+    const sdB = (root.baseline.p95Ms - root.baseline.p50Ms) / 1.645 || 0;
+    const sdI = (root.incident.p95Ms - root.incident.p50Ms) / 1.645 || 0;
+    const t = welchFromSummary(meanB, sdB * sdB, nB, meanI, sdI * sdI, nI, 'greater');
+    pValue = Number.isFinite(t.p) ? t.p : null;
+    slower = pValue !== null ? pValue < alpha : slower;
+  }
+  const ctx: Ctx = { diff: withMaps, alpha, tooFew, deltaE2E: meanI - meanB };
+  const diagnosis = rank(ctx, opts, { baselineMs: meanB, incidentMs: meanI, pValue, test: tooFew ? 'none (too few traces)' : 'Welch t (approx. from tree summary)' }, slower, false, notes);
+  return { diagnosis, diff: withMaps };
+}
+
+/** Full analysis: aggregate both runs (or split one), diff, diagnose. */
+export function analyze(baseline: SpanTable | null, incident: SpanTable, opts: DiagnoseOptions = {}): Analysis {
+  let b: AggDetail;
+  let i: AggDetail;
+  let split: SplitResult | undefined;
+  if (baseline) {
+    b = aggregateDetailed(baseline);
+    i = aggregateDetailed(incident);
+  } else {
+    split = splitTraces(incident, { seed: opts.seed, alpha: opts.alpha });
+    b = aggregateDetailed(incident, { traceFilter: split.baselineMask });
+    i = aggregateDetailed(incident, { traceFilter: split.incidentMask });
+  }
+  const { diagnosis, diff } = diagnoseDetails(b, i, opts, split);
+  if (split && split.split.method === 'slowest_decile' && diagnosis.rootCause) {
+    diagnosis.notes.push('no baseline given and no level shift in time: the root cause explains what makes the slowest traces slow, not a regression');
+  }
+  return { diagnosis, diff, baseline: b, incident: i, ...(split ? { split } : {}) };
+}
+
+/** diagnose(baseline | null, incident) → Diagnosis (the zod contract of rca/diagnosis.ts). */
+export function diagnose(baseline: SpanTable | null, incident: SpanTable, opts: DiagnoseOptions = {}): Diagnosis {
+  return analyze(baseline, incident, opts).diagnosis;
+}
