@@ -1,0 +1,63 @@
+/**
+ * Messages between the chat webview (webview/chat) and its host (src/extension/views/chat-view.ts).
+ * Separate from the flame graph's protocol (./messages.ts). The host validates everything it receives.
+ */
+import { z } from 'zod';
+
+export interface ChatCard {
+  /** joins the log entries and the feedback */
+  id: string;
+  rootCause: { service: string; operation: string } | null;
+  category: string;
+  confidence: number;
+  evidence: string[];
+  mitigation: string[];
+  sources: { file: string; line: number }[];
+  summary: string;
+  /** e.g. "llama3.2 via ollama (tools, 3 calls)" or "offline engine (the model timed out)" */
+  label: string;
+  origin: 'model' | 'offline';
+  /** what went wrong with the model, in plain words */
+  error?: string;
+}
+
+export interface ModelOption {
+  id: string;
+  label: string;
+}
+
+export interface RunsInfo {
+  /** e.g. "normal.json → spiked.json" */
+  label: string;
+  traces: number;
+  spans: number;
+  rootCause?: string;
+}
+
+export type HostToChat =
+  | { type: 'init'; provider: string; models: ModelOption[]; selected: string; runs: RunsInfo | null; modelsError?: string }
+  | { type: 'runs'; runs: RunsInfo | null }
+  | { type: 'models'; provider: string; models: ModelOption[]; selected: string; error?: string }
+  | { type: 'turnStart'; id: string; question?: string }
+  | { type: 'delta'; id: string; text: string }
+  | { type: 'status'; id: string; text: string }
+  | { type: 'tool'; id: string; name: string; ok?: boolean; ms?: number }
+  | { type: 'turnEnd'; id: string; text?: string; error?: string }
+  | { type: 'card'; id: string; card: ChatCard }
+  | { type: 'prefill'; text: string }
+  | { type: 'cleared' }
+  | { type: 'busy'; busy: boolean }
+  | { type: 'feedbackSaved'; id: string };
+
+export const ChatToHost = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready') }),
+  z.object({ type: z.literal('ask'), text: z.string().min(1).max(8000) }),
+  z.object({ type: z.literal('diagnose'), text: z.string().max(8000).optional() }),
+  z.object({ type: z.literal('stop') }),
+  z.object({ type: z.literal('newChat') }),
+  z.object({ type: z.literal('selectModel'), id: z.string().max(300) }),
+  z.object({ type: z.literal('refreshModels') }),
+  z.object({ type: z.literal('openSource'), file: z.string().min(1).max(1000), line: z.number().int().min(1) }),
+  z.object({ type: z.literal('feedback'), id: z.string().max(100), rating: z.enum(['up', 'down']), comment: z.string().max(4000).optional() }),
+]);
+export type ChatToHost = z.infer<typeof ChatToHost>;
