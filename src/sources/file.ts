@@ -70,9 +70,10 @@ export class TraceLoadError extends Error {
   }
 }
 
-function loadError(file: string, message: string, pos?: { line?: number; offset?: number }, notJson = false): TraceLoadError {
+function loadError(file: string, message: string, pos?: { line?: number; column?: number; offset?: number }, notJson = false): TraceLoadError {
   const issue: ParseIssue = { file, message, severity: 'error' };
   if (pos?.line !== undefined) issue.line = pos.line;
+  if (pos?.column !== undefined) issue.column = pos.column;
   if (pos?.offset !== undefined) issue.offset = pos.offset;
   return new TraceLoadError(formatIssue(issue), issue, notJson);
 }
@@ -174,13 +175,13 @@ async function loadOne(
     throw loadError(file, `cannot read: ${(e as Error).message}`);
   }
   const bin = sniffBinary(head);
-  if (bin) throw loadError(file, bin, { offset: 0 }, true);
+  if (bin) throw loadError(file, bin, undefined, true);
   const headText = new TextDecoder().decode(head);
   const mode = detectTextMode(headText, head.length >= t.size);
   if (mode.mode === 'empty') throw loadError(file, 'empty file: only whitespace, no trace data');
   if (mode.mode === 'not-json') {
     const p = lineColOf(headText, mode.offset);
-    throw loadError(file, `${p.line}:${p.column}: not JSON: expected '{' or '[' but found ${JSON.stringify(mode.found)}`, { line: p.line, offset: mode.offset }, true);
+    throw loadError(file, `not JSON: expected '{' or '[' but found ${JSON.stringify(mode.found)}`, { line: p.line, column: p.column, offset: mode.offset }, true);
   }
   const ctx = new ParseContext(b, file, issues);
   try {
@@ -203,8 +204,9 @@ async function loadOne(
       if (reader.goodLines === 0) {
         const first = reader.firstProblem;
         // the per-line issues are already recorded; the error repeats the first one
-        throw loadError(file, `no valid JSON Lines record (${reader.skipped} line(s) skipped); first: ${first?.message ?? 'no content'}`, {
+        throw loadError(file, `no valid trace record in ${reader.skipped} JSON line(s); first problem: ${first?.message ?? 'no content'}`, {
           line: first?.line,
+          column: first?.column,
           offset: first?.offset,
         });
       }

@@ -23,9 +23,10 @@ export interface TextParseResult {
   skipped: number;
 }
 
-function fail(file: string, message: string, pos?: { line?: number; offset?: number }): never {
+function fail(file: string, message: string, pos?: { line?: number; column?: number; offset?: number }): never {
   const issue: ParseIssue = { file, message, severity: 'error' };
   if (pos?.line !== undefined) issue.line = pos.line;
+  if (pos?.column !== undefined) issue.column = pos.column;
   if (pos?.offset !== undefined) issue.offset = pos.offset;
   throw new TraceParseError(issue);
 }
@@ -37,12 +38,12 @@ function fail(file: string, message: string, pos?: { line?: number; offset?: num
 export function parseTraceTextInto(text: string, ctx: ParseContext): TextParseResult {
   const file = ctx.file;
   const nul = text.indexOf('\u0000');
-  if (nul >= 0 && nul < 65536) fail(file, `binary data (NUL byte at offset ${nul}), not a JSON trace file`, { offset: nul });
+  if (nul >= 0 && nul < 65536) fail(file, `binary data (NUL byte at offset ${nul}), not a JSON trace file`);
   const mode = detectTextMode(text, true);
   if (mode.mode === 'empty') fail(file, 'empty file: no trace data');
   if (mode.mode === 'not-json') {
     const p = lineColOf(text, mode.offset);
-    fail(file, `${p.line}:${p.column}: not JSON: expected '{' or '[' but found ${JSON.stringify(mode.found)}`, { line: p.line, offset: mode.offset });
+    fail(file, `not JSON: expected '{' or '[' but found ${JSON.stringify(mode.found)}`, { line: p.line, column: p.column, offset: mode.offset });
   }
   if (mode.mode === 'jsonl') {
     const r = new JsonlReader(ctx);
@@ -50,7 +51,7 @@ export function parseTraceTextInto(text: string, ctx: ParseContext): TextParseRe
     r.end();
     if (r.goodLines === 0) {
       const first = r.firstProblem;
-      fail(file, `no valid JSON Lines record (${r.skipped} line(s) skipped); first: ${first?.message ?? 'no content'}`, { line: first?.line, offset: first?.offset });
+      fail(file, `no valid trace record in ${r.skipped} JSON line(s); first problem: ${first?.message ?? 'no content'}`, { line: first?.line, column: first?.column, offset: first?.offset });
     }
     return { formats: [...r.formats], spans: r.spans, skipped: r.skipped };
   }
@@ -59,7 +60,7 @@ export function parseTraceTextInto(text: string, ctx: ParseContext): TextParseRe
     doc = JSON.parse(text);
   } catch (e) {
     const d = describeJsonError(e, text);
-    fail(file, `${d.line}:${d.column}: ${d.message}`, { line: d.line, offset: d.offset });
+    fail(file, d.message, { line: d.line, column: d.column, offset: d.offset });
   }
   const r = readDocument(doc, ctx);
   if (r.format === null) fail(file, r.reason);

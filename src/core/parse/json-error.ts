@@ -31,6 +31,10 @@ export function describeJsonError(e: unknown, text: string): JsonErrorPosition {
   if (/Unexpected end of JSON input/i.test(raw)) msg = 'unexpected end of input: the JSON is truncated (expected more values or a closing bracket)';
   else if (/^Unexpected token/.test(msg)) msg = `${msg.charAt(0).toLowerCase()}${msg.slice(1)}; expected a JSON value, ',' or a closing bracket`;
   else msg = msg.charAt(0).toLowerCase() + msg.slice(1);
+  // an error at the very end means the text stops early
+  let k = text.length;
+  while (k > 0 && text.charCodeAt(k - 1) <= 0x20) k--;
+  if (offset >= k && !/truncated/.test(msg)) msg += ' (the text ends there: truncated file?)';
   const { line, column } = lineColOf(text, offset);
   return { line, column, offset, message: msg };
 }

@@ -80,6 +80,7 @@ export class JsonlReader {
       message,
       severity: 'warning',
     };
+    if (column !== undefined) issue.column = column;
     this.firstProblem ??= issue;
     this.ctx.add(issue);
   }
@@ -88,7 +89,7 @@ export class JsonlReader {
     this.lines++;
     if (this.tooLong) {
       this.tooLong = false;
-      this.skip(`line ${this.lines} skipped: longer than ${Math.round(this.maxLineChars / 1048576)} MiB`);
+      this.skip(`line skipped: longer than ${Math.round(this.maxLineChars / 1048576)} MiB`);
       return;
     }
     // blank lines (and a trailing \r) are fine
@@ -102,21 +103,21 @@ export class JsonlReader {
       doc = JSON.parse(line);
     } catch (e) {
       const d = describeJsonError(e, line);
-      this.skip(`line ${this.lines} skipped: column ${d.column}: ${d.message}`, d.column);
+      this.skip(`line skipped: ${d.message}`, d.column);
       return;
     }
     this.ctx.line = this.lines;
     try {
       const r = readDocument(doc, this.ctx);
       if (r.format === null) {
-        this.skip(`line ${this.lines} skipped: ${r.reason}`);
+        this.skip(`line skipped: ${r.reason}`);
         return;
       }
       this.goodLines++;
       this.spans += r.spans;
       this.formats.add(r.format === 'otlp-json' ? 'otlp-jsonl' : r.format);
     } catch (e) {
-      this.skip(`line ${this.lines} skipped: ${(e as Error)?.message ?? String(e)}`);
+      this.skip(`line skipped: ${(e as Error)?.message ?? String(e)}`);
     } finally {
       this.ctx.line = undefined;
     }

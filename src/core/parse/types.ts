@@ -4,6 +4,8 @@ import type { SpanTableBuilder } from '../model/builder';
 export interface ParseIssue {
   file: string;
   line?: number;
+  /** 1-based column on `line`, when known */
+  column?: number;
   offset?: number;
   message: string;
   severity: 'error' | 'warning';
@@ -40,7 +42,12 @@ export class TraceParseError extends Error {
 }
 
 export function formatIssue(i: ParseIssue): string {
-  const where = i.line !== undefined ? `${i.file}:${i.line}` : i.offset !== undefined ? `${i.file} (offset ${i.offset})` : i.file;
+  const where =
+    i.line !== undefined
+      ? `${i.file}:${i.line}${i.column !== undefined ? `:${i.column}` : ''}`
+      : i.offset !== undefined
+        ? `${i.file} (offset ${i.offset})`
+        : i.file;
   return `${where}: ${i.message}`;
 }
 
