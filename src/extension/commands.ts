@@ -25,7 +25,11 @@ export const COMMANDS = {
   startReceiver: 'traceDoctor.startReceiver',
   stopReceiver: 'traceDoctor.stopReceiver',
   showLog: 'traceDoctor.showLog',
+  setSourceToken: 'traceDoctor.setSourceToken',
 } as const;
+
+/** SecretStorage key of the token sent to tracing backends (Jaeger, Tempo, Zipkin URLs). */
+export const SOURCE_TOKEN_KEY = 'traceDoctor.sources.token';
 
 export interface CommandContext {
   ctx: vscode.ExtensionContext;
@@ -324,6 +328,18 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
       return { spans: n };
     }),
     reg(COMMANDS.showLog, () => log.show()),
+    reg(COMMANDS.setSourceToken, async () => {
+      const v = await vscode.window.showInputBox({
+        title: 'Trace Doctor: token for trace sources',
+        prompt: 'Sent as "Authorization: Bearer <token>" (or as given when it contains a space) to the configured Jaeger / Tempo / Zipkin URLs. Empty clears it. Kept in VS Code SecretStorage.',
+        password: true,
+        ignoreFocusOut: true,
+      });
+      if (v === undefined) return;
+      if (v) await c.ctx.secrets.store(SOURCE_TOKEN_KEY, v);
+      else await c.ctx.secrets.delete(SOURCE_TOKEN_KEY);
+      void vscode.window.showInformationMessage(v ? 'Trace Doctor: token saved.' : 'Trace Doctor: token cleared.');
+    }),
   ];
 }
 

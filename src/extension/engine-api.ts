@@ -51,10 +51,10 @@ export interface EngineApi {
   load(paths: string[], opts?: LoadOptions): Promise<LoadedRunLike>;
   stats(run: LoadedRunLike): RunStats;
   aggregate(model: SpanTable): AggTree;
-  /** baseline vs incident */
-  compare(baseline: SpanTable, incident: SpanTable): DiffResult;
+  /** baseline vs incident; `sources` gives the diagnosis and the diff nodes their source links */
+  compare(baseline: SpanTable, incident: SpanTable, sources?: SourceResolver): DiffResult;
   /** one run split automatically into a normal and a slow part */
-  diagnoseSingle(incident: SpanTable): DiffResult;
+  diagnoseSingle(incident: SpanTable, sources?: SourceResolver): DiffResult;
   /** build the workspace source-link index (span names found in code + code.* attributes of the models) */
   sourceResolver(workspaceFolders: string[], models: SpanTable[], signal?: AbortSignal): Promise<SourceResolver>;
 }

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { AggTree } from '../core/aggregate/types';
 import type { DiffTree } from '../core/diff/types';
+import type { SpanTable } from '../core/model/span-table';
 import type { Diagnosis } from '../core/rca/diagnosis';
 import type { EngineApi, LoadedRunLike, RunStats, SourceResolver } from './engine-api';
 import { attachSourceLinks, buildLineIndex, summarizeAgg, summarizeDiff, type OpSummary } from './ops-model';
@@ -127,10 +128,12 @@ export class TraceSession implements vscode.Disposable {
       };
 
       let next: TraceSnapshot | undefined;
+      let resolver: SourceResolver | undefined;
       if (req.kind === 'live') {
         const incident = await loadSide('incident', req.incident, 50);
+        resolver = await this.resolver([incident.run.model], abort.signal);
         try {
-          const r = this.engine.diagnoseSingle(incident.run.model);
+          const r = this.engine.diagnoseSingle(incident.run.model, resolver);
           next = { version: 0, mode: 'diff', incident, autoSplit: true, diff: r.diff, diagnosis: r.diagnosis, ops: summarizeDiff(r.diff, r.diagnosis), lineIndex: new Map() };
         } catch (e) {
           // too few traces to split yet: show the live run on its own
@@ -140,15 +143,19 @@ export class TraceSession implements vscode.Disposable {
         }
       } else if (req.kind === 'single') {
         const incident = await loadSide('run', req.incident, 80);
-        progress?.report({ message: 'linking spans to source' });
+        progress?.report({ message: 'finding span-opening lines in the workspace' });
+        resolver = await this.resolver([incident.run.model], abort.signal);
         const ops = summarizeAgg(incident.agg);
         next = { version: 0, mode: 'single', incident, autoSplit: false, ops, lineIndex: new Map() };
       } else {
         const share = req.baseline ? 40 : 70;
         const baseline = req.baseline ? await loadSide('baseline', req.baseline, share) : undefined;
         const incident = await loadSide('incident', req.incident, share);
+        progress?.report({ message: 'finding span-opening lines in the workspace' });
+        resolver = await this.resolver(baseline ? [baseline.run.model, incident.run.model] : [incident.run.model], abort.signal);
+        check();
         progress?.report({ message: 'diagnosing' });
-        const r = baseline ? this.engine.compare(baseline.run.model, incident.run.model) : this.engine.diagnoseSingle(incident.run.model);
+        const r = baseline ? this.engine.compare(baseline.run.model, incident.run.model, resolver) : this.engine.diagnoseSingle(incident.run.model, resolver);
         check();
         const ops = summarizeDiff(r.diff, r.diagnosis);
         next = {
@@ -164,7 +171,7 @@ export class TraceSession implements vscode.Disposable {
         };
       }
       progress?.report({ message: 'linking spans to source' });
-      await this.linkSources(next!, abort.signal);
+      await this.linkSources(next!, resolver);
       check();
       this.request = req;
       this.publish(next!);
@@ -188,7 +195,8 @@ export class TraceSession implements vscode.Disposable {
   async relink(): Promise<void> {
     if (this.snap.mode === 'none') return;
     const next = { ...this.snap, ops: this.snap.ops.map((o) => ({ ...o })) };
-    await this.linkSources(next);
+    const models = [next.baseline?.run.model, next.incident?.run.model].filter((m) => !!m);
+    await this.linkSources(next, await this.resolver(models));
     this.publish(next);
   }
 
@@ -215,15 +223,23 @@ export class TraceSession implements vscode.Disposable {
     return out;
   }
 
-  private async linkSources(next: TraceSnapshot, signal?: AbortSignal): Promise<void> {
-    const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => toPosix(f.uri.fsPath));
-    const models = [next.baseline?.run.model, next.incident?.run.model].filter((m) => !!m);
-    let resolver: SourceResolver | undefined;
+  private folders(): string[] {
+    return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => toPosix(f.uri.fsPath));
+  }
+
+  /** Source links for operations: code.* span attributes first, then span-opening calls found in the workspace. */
+  private async resolver(models: SpanTable[], signal?: AbortSignal): Promise<SourceResolver | undefined> {
     try {
-      resolver = await this.engine.sourceResolver(folders, models, signal);
+      return await this.engine.sourceResolver(this.folders(), models, signal);
     } catch (e) {
+      if (signal?.aborted) throw e;
       this.log.warn(`source links: ${(e as Error).message}`);
+      return undefined;
     }
+  }
+
+  private async linkSources(next: TraceSnapshot, resolver: SourceResolver | undefined): Promise<void> {
+    const folders = this.folders();
     if (resolver) attachSourceLinks(next.ops, resolver);
     const env: PathEnv = { folders, exists: (p) => isFile(p) };
     const direct = (f: string) => resolveSourcePath(f, env);

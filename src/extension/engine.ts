@@ -1,0 +1,115 @@
+/**
+ * The real engine behind EngineApi: A's loader and stats, B's aggregation + diagnosis + source index, G's URL sources.
+ * The workspace scan is cached per folder and invalidated when source files change.
+ */
+import * as vscode from 'vscode';
+import { aggregate } from '../core/aggregate/tree';
+import type { SpanTable } from '../core/model/span-table';
+import { analyze } from '../core/rca/analyze';
+import type { SourceLink } from '../core/rca/diagnosis';
+import { codeAttrsByOperation, opKey } from '../core/source/code-attrs';
+import type { SourceIndex } from '../core/source/resolve';
+import { modelStats } from '../core/stats/run-stats';
+import { isUrlInput, loadInput } from '../sources/resolve-input';
+import { scanWorkspace, SOURCE_EXTENSIONS } from '../sources/workspace-scan';
+import type { DiffResult, EngineApi, LoadOptions, LoadedRunLike, RunStats, SourceResolver } from './engine-api';
+
+function toRunStats(run: LoadedRunLike): RunStats {
+  const s = modelStats(run.model);
+  return {
+    spans: s.spans,
+    traces: s.traces,
+    services: s.services,
+    operations: s.operations,
+    skipped: run.skipped,
+    errors: s.errors,
+    ...(s.timeRange ? { start: s.timeRange.start, end: s.timeRange.end } : {}),
+    spansPerService: s.perService.map((p) => ({ service: p.service, spans: p.spans })),
+  };
+}
+
+function toDiffResult(a: ReturnType<typeof analyze>): DiffResult {
+  return { diff: a.diff, diagnosis: a.diagnosis, baselineAgg: a.baseline.tree, incidentAgg: a.incident.tree };
+}
+
+/** Cached workspace scans, one per folder, dropped when a source file is saved, created, deleted or renamed. */
+class ScanCache implements vscode.Disposable {
+  private readonly byFolder = new Map<string, Promise<SourceIndex>>();
+  private readonly subs: vscode.Disposable[] = [];
+
+  constructor(private readonly log: vscode.LogOutputChannel) {
+    const touch = (uris: readonly vscode.Uri[]) => {
+      if (uris.some((u) => SOURCE_EXTENSIONS.has(u.path.slice(u.path.lastIndexOf('.') + 1).toLowerCase()) || u.path.endsWith('.gitignore'))) this.byFolder.clear();
+    };
+    const w = vscode.workspace.createFileSystemWatcher('**/*');
+    this.subs.push(
+      w,
+      w.onDidChange((u) => touch([u])),
+      w.onDidCreate((u) => touch([u])),
+      w.onDidDelete((u) => touch([u])),
+      vscode.workspace.onDidSaveTextDocument((d) => touch([d.uri])),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.byFolder.clear()),
+    );
+  }
+
+  get(folder: string, signal?: AbortSignal): Promise<SourceIndex> {
+    let p = this.byFolder.get(folder);
+    if (!p) {
+      const t0 = Date.now();
+      p = scanWorkspace(folder, { signal }).then((r) => {
+        this.log.info(`source scan of ${folder}: ${r.files} files, ${r.index.matches} span openings${r.truncated ? ' (truncated)' : ''} in ${Date.now() - t0} ms`);
+        return r.index;
+      });
+      this.byFolder.set(folder, p);
+      p.catch(() => this.byFolder.delete(folder));
+    }
+    return p;
+  }
+
+  dispose(): void {
+    for (const d of this.subs.splice(0)) d.dispose();
+  }
+}
+
+export function createEngine(log: vscode.LogOutputChannel, getToken: () => Thenable<string | undefined>): EngineApi & vscode.Disposable {
+  const scans = new ScanCache(log);
+  return {
+    async load(paths: string[], opts: LoadOptions = {}): Promise<LoadedRunLike> {
+      const t0 = Date.now();
+      // the token for tracing backends lives in SecretStorage ("Trace Doctor: Set Token for Trace Sources…")
+      const token = paths.some((p) => isUrlInput(p)) ? await getToken() : undefined;
+      const run = await loadInput(paths.length === 1 ? paths[0]! : paths, {
+        signal: opts.signal,
+        ...(token ? { token } : {}),
+        onProgress: (p) =>
+          opts.onProgress?.({
+            fraction: p.totalBytes > 0 ? Math.min(1, p.bytesRead / p.totalBytes) : undefined,
+            message: `${p.spans.toLocaleString('en-US')} spans read`,
+          }),
+      });
+      log.info(`loaded ${run.model.size} spans from ${run.files.length} file(s) [${run.formats.join(', ')}] in ${Date.now() - t0} ms`);
+      return run;
+    },
+    stats: toRunStats,
+    aggregate: (model: SpanTable) => aggregate(model),
+    compare: (baseline, incident, sources) => toDiffResult(analyze(baseline, incident, sources ? { sourceIndex: sources } : {})),
+    diagnoseSingle: (incident, sources) => toDiffResult(analyze(null, incident, sources ? { sourceIndex: sources } : {})),
+    async sourceResolver(folders: string[], models: SpanTable[], signal?: AbortSignal): Promise<SourceResolver> {
+      const attrs = new Map<string, SourceLink>();
+      for (const m of models) for (const [k, v] of codeAttrsByOperation(m)) if (!attrs.has(k)) attrs.set(k, v);
+      const indexes = await Promise.all(folders.map(async (f) => ({ folder: f, index: await scans.get(f, signal) })));
+      const multi = indexes.length > 1;
+      return (service, name) => {
+        const a = attrs.get(opKey(service, name));
+        if (a) return a;
+        for (const { folder, index } of indexes) {
+          const best = index.best(name, service);
+          // several folders: make the path absolute so it resolves against the right folder
+          if (best) return multi ? { ...best, file: `${folder}/${best.file}` } : best;
+        }
+        return undefined;
+      };
+    },
+    dispose: () => scans.dispose(),
+  };
+}
