@@ -4,6 +4,7 @@
 // Then the receiver is stopped with SIGINT and every span in the written JSON Lines files is counted.
 //
 // Usage: node bench/receiver.mjs [--workers 3] [--seconds 12] [--protocol mixed|json|proto] [--target 50000]
+//        [--rx-node-args '--cpu-prof --cpu-prof-dir=/tmp/prof']   (node flags for the receiver process)
 // Prints spans/s accepted (unique spans found in the files / sending time), spans lost (exported OK per the SDK but
 // missing from the files), duplicates, SDK-side drops, and the receiver's CPU time per span.
 import { spawn } from 'node:child_process';
@@ -45,7 +46,8 @@ await esbuild.build({
 });
 
 const out = mkdtempSync(join(tmpdir(), 'td-bench-rx-'));
-const rx = spawn(process.execPath, [cli, '--port', '0', '--out', out, '--interval', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const RX_NODE_ARGS = (arg('rx-node-args', '') || '').split(' ').filter(Boolean);
+const rx = spawn(process.execPath, [...RX_NODE_ARGS, cli, '--port', '0', '--out', out, '--interval', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
 let rxOut = '';
 rx.stdout.on('data', (c) => (rxOut += c));
 const endpoint = await new Promise((resolve, reject) => {

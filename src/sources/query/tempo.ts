@@ -5,23 +5,15 @@
  */
 import { getJson, mapLimit, SourceError, redactUrl } from './http';
 import type { Fetched, QueryOptions, TempoSpec } from './types';
+import { idToHex } from '../id-hex';
+
+export { idToHex };
 
 const SEARCH_EXPECT = '{"traces": [{"traceID": …}]} (Tempo /api/search)';
 const TRACE_EXPECT = 'a trace as {"batches": […]} or {"trace": {"resourceSpans": […]}} (Tempo)';
 
 function base(u: string): string {
   return u.replace(/\/+$/, '');
-}
-
-/** An id as hex: already hex → lower-cased; base64 of 8/16 bytes → hex; else unchanged. */
-export function idToHex(id: unknown, bytes: 8 | 16): unknown {
-  if (typeof id !== 'string' || id === '') return id;
-  if (/^[0-9a-fA-F]+$/.test(id) && id.length === bytes * 2) return id.toLowerCase();
-  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(id)) {
-    const b = Buffer.from(id.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
-    if (b.length === bytes) return b.toString('hex');
-  }
-  return id;
 }
 
 function normaliseIds(resourceSpans: Record<string, any>[]): void {

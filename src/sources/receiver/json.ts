@@ -3,6 +3,7 @@
  * JSON Lines line to store — the raw body itself whenever every span is accepted (no re-serialisation).
  */
 import { badIds } from './proto';
+import { idToHex } from '../id-hex';
 
 export class BadRequest extends Error {}
 
@@ -56,6 +57,7 @@ export function ingestJson(body: Buffer): JsonIngest {
   let accepted = 0;
   let rejected = 0;
   let firstError = '';
+  let rewritten = false;
   for (let r = 0; r < rsList.length; r++) {
     const rs = rsList[r];
     if (!isObj(rs)) throw new BadRequest(`resourceSpans[${r}] must be an object`);
@@ -71,7 +73,25 @@ export function ingestJson(body: Buffer): JsonIngest {
       for (let i = 0; i < spans.length; i++) {
         const sp = spans[i];
         if (!isObj(sp)) throw new BadRequest(`resourceSpans[${r}].scopeSpans[${s}].spans[${i}] must be an object`);
-        const why = badIds(sp.traceId, sp.spanId);
+        let why = badIds(sp.traceId, sp.spanId);
+        if (why) {
+          // lenient: base64 ids (proto3-JSON libraries that ignore the OTLP/JSON hex rule) are turned into hex
+          const t = idToHex(sp.traceId, 16);
+          const sid = idToHex(sp.spanId, 8);
+          if ((t !== sp.traceId || sid !== sp.spanId) && !badIds(t, sid)) {
+            sp.traceId = t;
+            sp.spanId = sid;
+            if (typeof sp.parentSpanId === 'string' && sp.parentSpanId) sp.parentSpanId = idToHex(sp.parentSpanId, 8);
+            for (const l of Array.isArray(sp.links) ? (sp.links as Record<string, unknown>[]) : []) {
+              if (l && typeof l === 'object') {
+                l.traceId = idToHex(l.traceId, 16);
+                l.spanId = idToHex(l.spanId, 8);
+              }
+            }
+            rewritten = true;
+            why = '';
+          }
+        }
         if (why) {
           rejected++;
           if (!firstError) firstError = `span '${typeof sp.name === 'string' ? sp.name : ''}': ${why}`;
@@ -80,6 +100,9 @@ export function ingestJson(body: Buffer): JsonIngest {
     }
   }
 
+  if (rejected === 0 && rewritten) {
+    return { request: parsed, line: Buffer.from(JSON.stringify(parsed)), accepted, rejected, firstError };
+  }
   if (rejected === 0) {
     // One line: inside valid JSON, CR/LF can only be insignificant whitespace (strings escape them).
     for (let i = view.indexOf(10); i !== -1; i = view.indexOf(10, i + 1)) view[i] = 32;

@@ -222,6 +222,23 @@ describe('OTLP/HTTP receiver with the real OpenTelemetry SDK exporters', () => {
       assert.equal(after.length - filesBefore, 4);
     });
 
+    it('accepts base64 ids in JSON (lenient) and stores them as hex', async () => {
+      const spans = await sdkSpans(1);
+      const body = JSON.parse(jsonBody(spans).toString());
+      const list = body.resourceSpans[0].scopeSpans[0].spans;
+      const hexIds = list.map((sp: any) => sp.traceId + sp.spanId);
+      for (const sp of list) {
+        sp.traceId = Buffer.from(sp.traceId, 'hex').toString('base64');
+        sp.spanId = Buffer.from(sp.spanId, 'hex').toString('base64');
+        if (sp.parentSpanId) sp.parentSpanId = Buffer.from(sp.parentSpanId, 'hex').toString('base64');
+      }
+      const r = await request(rx.endpoint, { headers: JSON_CT, body: JSON.stringify(body) });
+      assert.equal(r.status, 200);
+      assert.deepEqual(JSON.parse(r.body.toString()), {});
+      const stored = new Set(flattenRequests(readJsonl(rx.stats().files)).map((sp) => sp.traceId + sp.spanId));
+      for (const id of hexIds) assert.ok(stored.has(id), `${id} not stored as hex`);
+    });
+
     it('partial success (protobuf): all-zero trace id rejected', async () => {
       const spans = await sdkSpans(1);
       const mixed = [spans[0]!, withTraceId(spans[1]!, '0'.repeat(32)), spans[2]!];
