@@ -295,16 +295,16 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
     }
   }
 
+  const requestTimeout = opts.requestTimeoutMs ?? 30_000;
   const server = http.createServer(
     {
-      requestTimeout: opts.requestTimeoutMs ?? 30_000,
-      headersTimeout: opts.headersTimeoutMs ?? 10_000,
+      requestTimeout,
+      headersTimeout: Math.min(opts.headersTimeoutMs ?? 10_000, requestTimeout),
       keepAliveTimeout: 5_000,
-      connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor((opts.requestTimeoutMs ?? 30_000) / 4))),
+      connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(requestTimeout / 4))),
     },
     (req, res) => void handle(req, res),
   );
-  server.headersTimeout = Math.min(opts.headersTimeoutMs ?? 10_000, opts.requestTimeoutMs ?? 30_000);
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     // slow or malformed clients: answer like node's default handler, then drop only this connection
     if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
