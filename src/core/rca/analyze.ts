@@ -27,7 +27,7 @@ import type { DiffTree } from '../diff/types';
 import type { SpanTable } from '../model/span-table';
 import { codeAttrsByOperation, opKey } from '../source/code-attrs';
 import type { SourceIndex } from '../source/resolve';
-import { mannWhitney, twoProportion, welchFromSummary, cliffsMagnitude } from '../stats/index';
+import { mannWhitney, twoProportion, welchFromSummary, cliffsMagnitude, variance, mean } from '../stats/index';
 import { Diagnosis, type Candidate, type CandidateKind, type SourceLink, type Split } from './diagnosis';
 import { splitTraces, type SplitResult } from './split';
 
@@ -73,8 +73,8 @@ interface Cand {
   evidence: string[];
   summary: string;
   attribute?: { key: string; value: string };
-  /** what to test per trace: node (diff id) and metric */
-  test?: { diffId: number; metric: 'self' | 'critical' | 'calls' | 'total' };
+  /** what to test per trace: node (diff id) and metric; 'spanSelf' compares the self time of single spans */
+  test?: { diffId: number; metric: 'self' | 'critical' | 'calls' | 'total' | 'spanSelf' };
   /** p-value computed elsewhere (errors) */
   p?: number;
   /** diff ids merged into this candidate */
@@ -174,30 +174,39 @@ function generate(ctx: Ctx): Cand[] {
             ...ev.slice(2),
           ],
           summary: `requests to ${label(cn)} queue: its caller ${label(node)} waits ${fmt(spcI - spcB)} more per call before/after the callee handles it (saturated ${cn.service}?)`,
-          test: { diffId: d, metric: 'self' },
+          test: { diffId: d, metric: 'spanSelf' },
         });
       } else {
         out.push({
           diffId: d, service: node.service, name: node.name, kind: 'self_time', impactMs: impact, sig: 0, nodes: [d],
           evidence: ev,
           summary: `${label(node)} spends ${fmt(spcI - spcB)} more of its own time per call (${fmt(spcB)} → ${fmt(spcI)})${isClient ? ' waiting outside any callee span' : ''}`,
-          test: { diffId: d, metric: 'self' },
+          test: { diffId: d, metric: 'spanSelf' },
         });
       }
     }
     // --- fan-out / retries
-    const g = callsB > 0 ? callsI / callsB : Infinity;
+    // calls per call of the parent: a child repeated only because its parent is repeated is not a fan-out
+    const pB = node.parent > 0 ? parent.baseline?.callsPerTrace ?? 0 : 1;
+    const pI = node.parent > 0 ? parent.incident?.callsPerTrace ?? 0 : 1;
+    const g = callsB > 0 && pB > 0 && pI > 0 ? callsI / pI / (callsB / pB) : Infinity;
     const ownB = B.ownErrors ?? 0;
     const ownI = I.ownErrors ?? 0;
     const rateB = B.calls ? ownB / B.calls : 0;
     const rateI = I.calls ? ownI / I.calls : 0;
     const errTest = twoProportion(ownB, B.calls, ownI, I.calls, 'greater');
     const errorsUp = rateI - rateB >= 0.02 && (ctx.tooFew ? ownI > ownB : errTest.p < ctx.alpha);
-    if (g >= 1.25 && callsI - callsB >= 0.2) {
+    const fanned = g >= 1.25 && callsI - callsB >= 0.2;
+    if (fanned) {
       const callsTest = welchFromSummary(callsB, (B.callsPerTraceSd ?? 0) ** 2, nB, callsI, (I.callsPerTraceSd ?? 0) ** 2, nI, 'greater');
       const real = ctx.tooFew || !Number.isFinite(callsTest.p) || callsTest.p < ctx.alpha;
       if (real) {
-        const impact = Math.max(0, Math.min(dSub, sub.b[d]! * (g - 1)));
+        // split the subtree's growth into "more calls" and "slower calls" by wall time per call
+        const totB = B.totalMs / B.calls;
+        const totI = I.totalMs / I.calls;
+        const countPart = (callsI - callsB) * totB;
+        const slowerPart = Math.max(0, (totI - totB) * callsI);
+        const impact = Math.max(0, dSub) * (countPart / Math.max(1e-12, countPart + slowerPart));
         const ev = [
           `${label(node)} calls per trace ${num(callsB)} → ${num(callsI)} (×${num(g)})`,
           `critical-path time of these calls per trace ${fmt(sub.b[d]!)} → ${fmt(sub.i[d]!)}`,
@@ -221,7 +230,7 @@ function generate(ctx: Ctx): Cand[] {
         }
       }
     }
-    if (errorsUp && !(g >= 1.25 && callsI - callsB >= 0.2)) {
+    if (errorsUp && !fanned) {
       out.push({
         diffId: d, service: node.service, name: node.name, kind: 'errors', impactMs: Math.max(0, Math.min(dSub, dCrit > 0 ? dSub : dSub)), sig: 0, nodes: [d],
         evidence: [
@@ -265,7 +274,8 @@ function generate(ctx: Ctx): Cand[] {
 function merge(cands: Cand[]): Cand[] {
   const by = new Map<string, Cand[]>();
   for (const c of cands) {
-    const k = opKey(c.service, c.name);
+    // error findings stay separate from latency findings on the same operation (their impact is often ~0)
+    const k = opKey(c.service, c.name) + (c.kind === 'errors' ? '\u0000e' : '');
     const list = by.get(k);
     if (list) list.push(c);
     else by.set(k, [c]);
@@ -276,7 +286,8 @@ function merge(cands: Cand[]): Cand[] {
       out.push(list[0]!);
       continue;
     }
-    list.sort((a, b) => b.impactMs - a.impactMs);
+    // a failing, retried operation is named as such even when another reading has a slightly larger impact
+    list.sort((a, b) => (b.kind === 'retries' ? 1 : 0) - (a.kind === 'retries' ? 1 : 0) || b.impactMs - a.impactMs);
     const head = { ...list[0]!, evidence: [...list[0]!.evidence], nodes: [...list[0]!.nodes] };
     for (const c of list.slice(1)) {
       head.impactMs += c.impactMs;
@@ -434,7 +445,13 @@ function toSig(ctx: Ctx, cands: Cand[]): void {
     return;
   }
   const groups = new Map<string, { b: number[]; i: number[] }>();
+  const spanSelf = (det: AggDetail, node: number): Float64Array => {
+    const out: number[] = [];
+    if (node >= 0) for (let r = 0; r < det.nodeOf.length; r++) if (det.nodeOf[r] === node) out.push(det.selfNs[r]! / 1e6);
+    return Float64Array.from(out);
+  };
   for (const c of need) {
+    if (c.test!.metric === 'spanSelf') continue;
     const t = c.test!;
     const g = groups.get(t.metric) ?? { b: [], i: [] };
     const bn = diff.baselineNodeOf[t.diffId]!;
@@ -446,6 +463,7 @@ function toSig(ctx: Ctx, cands: Cand[]): void {
   const vals = new Map<string, { b: Map<number, Float64Array>; i: Map<number, Float64Array> }>();
   for (const [metric, g] of groups) {
     const m = metric as 'self' | 'critical' | 'calls' | 'total';
+    if (g.b.length + g.i.length === 0) continue;
     vals.set(metric, { b: perTraceValues(b, g.b, m), i: perTraceValues(i, g.i, m) });
   }
   const zerosB = new Float64Array(diff.baselineTraces);
@@ -459,12 +477,23 @@ function toSig(ctx: Ctx, cands: Cand[]): void {
       c.sig = diff.nodes[c.diffId]!.significance;
       continue;
     }
-    const v = vals.get(c.test.metric)!;
-    const bv = v.b.get(diff.baselineNodeOf[c.test.diffId]!) ?? zerosB;
-    const iv = v.i.get(diff.incidentNodeOf[c.test.diffId]!) ?? zerosI;
+    let bv: Float64Array;
+    let iv: Float64Array;
+    if (c.test.metric === 'spanSelf') {
+      bv = spanSelf(b, diff.baselineNodeOf[c.test.diffId]!);
+      iv = spanSelf(i, diff.incidentNodeOf[c.test.diffId]!);
+    } else {
+      const v = vals.get(c.test.metric)!;
+      bv = v.b.get(diff.baselineNodeOf[c.test.diffId]!) ?? zerosB;
+      iv = v.i.get(diff.incidentNodeOf[c.test.diffId]!) ?? zerosI;
+    }
     const r = mannWhitney(bv, iv, 'greater');
-    c.sig = Number.isFinite(r.p) ? 1 - r.p : 0;
-    c.evidence.push(`per-trace ${c.test.metric === 'calls' ? 'call count' : c.test.metric + ' time'}: Mann-Whitney p=${r.p.toPrecision(2)} (n=${r.n1}/${r.n2}), Cliff's delta ${r.cliffsDelta.toFixed(2)} (${cliffsMagnitude(r.cliffsDelta)})`);
+    const w = welchFromSummary(mean(bv), variance(bv), bv.length, mean(iv), variance(iv), iv.length, 'greater');
+    const p = Math.min(Number.isFinite(r.p) ? r.p : 1, Number.isFinite(w.p) ? w.p : 1);
+    c.sig = 1 - p;
+    c.evidence.push(
+      `${c.test.metric === 'spanSelf' ? 'self time per span' : `per-trace ${c.test.metric === 'calls' ? 'call count' : c.test.metric + ' time'}`}: Mann-Whitney p=${r.p.toPrecision(2)}, Welch p=${Number.isFinite(w.p) ? w.p.toPrecision(2) : 'n/a'} (n=${r.n1}/${r.n2}), Cliff's delta ${r.cliffsDelta.toFixed(2)} (${cliffsMagnitude(r.cliffsDelta)})`,
+    );
   }
 }
 
@@ -565,6 +594,8 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
   for (let k = 1; k <= Math.min(nB, nI); k++) minP *= k / (Math.max(nB, nI) + k);
   const tooFew = nB < 2 || nI < 2 || minP >= alpha;
   const mw = mannWhitney(b.traceLatencyMs, i.traceLatencyMs, 'greater');
+  // a slowdown of a minority of traces moves the mean more than the ranks: test the means too (Welch, one-sided)
+  const wt = welchFromSummary(meanB, variance(b.traceLatencyMs), nB, meanI, variance(i.traceLatencyMs), nI, 'greater');
   let slower: boolean;
   let pValue: number | null = null;
   if (nB === 0 || nI === 0) {
@@ -576,11 +607,13 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
       `only ${nB} baseline and ${nI} incident trace${nI === 1 ? '' : 's'}: too few for a statistical test; candidates are ranked by effect size and confidence is low`,
     );
   } else {
-    pValue = mw.p;
-    slower = mw.p < alpha && mw.cliffsDelta >= 0.147;
+    const byRanks = mw.p < alpha && mw.cliffsDelta >= 0.147;
+    const byMeans = Number.isFinite(wt.p) && wt.p < alpha && mw.cliffsDelta > -0.147;
+    pValue = byRanks || !byMeans ? mw.p : wt.p;
+    slower = byRanks || byMeans;
     if (!slower)
       notes.push(
-        `the incident is not slower beyond noise: end-to-end ${fmt(meanB)} → ${fmt(meanI)} per trace, Mann-Whitney p=${mw.p.toPrecision(2)}, Cliff's delta ${mw.cliffsDelta.toFixed(2)}`,
+        `the incident is not slower beyond noise: end-to-end ${fmt(meanB)} → ${fmt(meanI)} per trace, Mann-Whitney p=${mw.p.toPrecision(2)}, Cliff's delta ${mw.cliffsDelta.toFixed(2)}, Welch p=${Number.isFinite(wt.p) ? wt.p.toPrecision(2) : 'n/a'}`,
       );
   }
   // trace error rate
@@ -596,7 +629,9 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
     baselineMs: meanB,
     incidentMs: meanI,
     pValue,
-    test: tooFew ? 'none (too few traces)' : `Mann-Whitney U, one-sided (incident slower), n=${nB}/${nI}; Cliff's delta ${mw.cliffsDelta.toFixed(2)}`,
+    test: tooFew
+      ? 'none (too few traces)'
+      : `Mann-Whitney U one-sided p=${mw.p.toPrecision(2)} (Cliff's delta ${mw.cliffsDelta.toFixed(2)}) and Welch t on means p=${Number.isFinite(wt.p) ? wt.p.toPrecision(2) : 'n/a'}, n=${nB}/${nI}; slower when either is below ${alpha}`,
   };
   const diagnosis = rank(ctx, opts, latency, slower, errorsUp, notes, split?.split);
   return { diagnosis, diff };
