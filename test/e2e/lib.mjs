@@ -131,8 +131,8 @@ export function stageWorkspace(runDir, { llmBaseUrl } = {}) {
 export function llmSettings(baseUrl) {
   return {
     'traceDoctor.llm.provider': 'openai',
-    'traceDoctor.llm.baseUrl': baseUrl,
-    'traceDoctor.llm.model': 'scripted',
+    'traceDoctor.llm.baseURL': baseUrl,
+    'traceDoctor.llm.model': 'scripted-model',
   };
 }
 
@@ -148,6 +148,8 @@ export function writeUserSettings(dataDir) {
     'extensions.ignoreRecommendations': true,
     'update.mode': 'none',
     'editor.hover.delay': 300,
+    'editor.stickyScroll.enabled': false,
+    'workbench.reduceMotion': 'on',
     'workbench.enableExperiments': false,
     'git.enabled': false,
     'git.openRepositoryInParentFolders': 'never',
@@ -214,7 +216,8 @@ export async function startCodeServer({ runDir, exts, folder, env = {}, cleanups
     '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
     '--user-data-dir', data, '--extensions-dir', exts, folder];
   const { proc, kill } = spawnGroup(CODE_SERVER, args, {
-    env: { ...process.env, ...env }, logFile: path.join(runDir, 'code-server.log'),
+    // OPENAI_API_KEY: the OpenAI client insists on a key; the scripted server on 127.0.0.1 ignores it
+    env: { ...process.env, OPENAI_API_KEY: 'e2e-scripted-server-key', ...env }, logFile: path.join(runDir, 'code-server.log'),
   });
   cleanups.push(() => kill());
   let exited = null;

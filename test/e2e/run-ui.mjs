@@ -331,13 +331,17 @@ async function chatScenario(ui, facts, llm) {
   const { page } = ui;
   await ui.escape(1);
   await page.locator('.activitybar [aria-label^="Trace Doctor"]').first().click();
-  const frame = await ui.webviewFrame(() => !!document.querySelector('textarea, input[type=text], vscode-textarea'), 'chat view input', 30000);
+  // the container shows Runs + Chat; expand the Chat section when it is collapsed (as a person clicks its header)
+  const header = page.locator('.pane-header', { hasText: /^\s*chat\s*$/i }).first();
+  await header.waitFor({ timeout: 15000 });
+  if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+  const frame = await ui.webviewFrame(() => !!document.querySelector('vscode-textarea, textarea'), 'chat view input (vscode-textarea)', 30000);
   await ui.shot('chat-open');
-  const input = frame.locator('textarea, input[type=text], vscode-textarea').first();
+  const input = frame.locator('vscode-textarea, textarea').first();
   await input.click();
   await page.keyboard.type('diagnose');
   await page.keyboard.press('Enter');
-  const link = frame.locator('a', { hasText: /\.py(:\d+)?/ }).first();
+  const link = frame.locator('a.source-link').filter({ hasText: path.basename(facts.rootFile) }).first();
   await link.waitFor({ timeout: 60000 });
   await ui.shot('chat-answer');
   const linkText = (await link.innerText()).trim();
@@ -360,6 +364,7 @@ async function badTraceScenario(ui) {
     .then(() => ui.page.keyboard.press('Enter')).catch(() => {});
   const toast = ui.page.locator('.notifications-toasts .notification-toast', { hasText: EXAMPLE.badTrace }).first();
   await toast.waitFor({ timeout: 30000 });
+  await sleep(400); // let the toast's fade-in finish for the screenshot
   await ui.shot('bad-trace-notification');
   const text = (await toast.innerText()).replace(/\s+/g, ' ').trim();
   if (!/error|invalid|unexpected|truncat|parse|expected/i.test(text)) throw new Error(`notification does not say what is wrong: ${text}`);
