@@ -13,6 +13,7 @@ import { TraceStatusBar } from './status-bar';
 import { RunsTreeProvider } from './views/runs-tree';
 import { TraceFileWatcher } from './watcher';
 import { askInChat, registerAskInChatHandler } from './chat-bridge';
+import { registerChat } from './views/chat-view';
 
 /**
  * What activate() returns: the extension's API for other extensions and the in-VS-Code tests (engineer H).
@@ -118,8 +119,7 @@ export function activate(context: vscode.ExtensionContext): TraceDoctorApi {
   );
   void vscode.commands.executeCommand('setContext', 'traceDoctor.loaded', false);
 
-  // Engineer F registers the chat view here (one line), e.g.:
-  // context.subscriptions.push(registerChatView(context, { session, log }));
+  context.subscriptions.push(registerChat(context, { session, log }));
 
   const api: TraceDoctorApi = {
     session,

@@ -2,4 +2,6 @@
 import './serve';
 import './stats';
 import './flame';
+import './eval';
+import './diagnose';
 export {};

@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto';
+import type { ChatCard, ChatToHost, HostToChat, ModelOption, RunsInfo } from '../protocol/chat-messages';
+import { type AgentOutcome, type AgentSettings, chatWithModel, diagnoseWithModel, offlineAnswer } from './agent';
+import type { LlmLogSink } from './log';
+import type { ChatMessage, LlmProvider } from './provider';
+import type { Redactor } from './redact';
+import type { LlmRuns } from './runs';
+
+/**
+ * The chat view's logic without `vscode`: handles the webview's messages, runs the agent, streams to the
+ * webview, keeps the conversation, logs feedback. The extension wires it to a WebviewView (views/chat-view.ts).
+ */
+export interface ChatEnv {
+  post(m: HostToChat): void;
+  /** the loaded runs, or undefined when nothing is loaded */
+  runs(): LlmRuns | undefined;
+  runsInfo(): RunsInfo | null;
+  /** current provider (undefined = offline) and settings for a model */
+  provider(): Promise<LlmProvider | undefined>;
+  providerName(): string;
+  settings(model: string): AgentSettings;
+  selectedModel(): string;
+  setModel(id: string): Promise<void>;
+  redactor(): Redactor;
+  log: LlmLogSink;
+  /** ask the user before sending to a remote endpoint; false = declined */
+  consent(): Promise<boolean>;
+  openSource(file: string, line: number): Promise<void>;
+}
+
+export function cardOf(o: AgentOutcome): ChatCard {
+  const d = o.diagnosis;
+  return {
+    id: o.id,
+    rootCause: d.rootCause,
+    category: d.category,
+    confidence: d.confidence,
+    evidence: d.evidence,
+    mitigation: d.mitigation,
+    sources: d.sources,
+    summary: d.summary,
+    label: o.label,
+    origin: o.origin.kind,
+    ...(o.error ? { error: o.error.message } : {}),
+  };
+}
+
+export class ChatController {
+  private history: ChatMessage[] = [];
+  private running: AbortController | undefined;
+
+  constructor(private readonly env: ChatEnv) {}
+
+  get busy(): boolean {
+    return !!this.running;
+  }
+
+  async models(): Promise<{ models: ModelOption[]; error?: string }> {
+    const selected = this.env.selectedModel();
+    try {
+      const p = await this.env.provider();
+      if (!p) return { models: [{ id: '', label: 'Offline engine (no model)' }] };
+      if (!p.listModels) return { models: selected ? [{ id: selected, label: selected }] : [] };
+      const list = await p.listModels(AbortSignal.timeout(5000));
+      const models = list.map((m) => ({ id: m.id, label: m.label ?? m.id }));
+      if (selected && !models.some((m) => m.id === selected)) models.unshift({ id: selected, label: `${selected} (not listed by the server)` });
+      return { models };
+    } catch (e) {
+      return { models: selected ? [{ id: selected, label: selected }] : [], error: `Could not list the models: ${(e as Error).message}` };
+    }
+  }
+
+  async postInit(): Promise<void> {
+    const m = await this.models();
+    this.env.post({ type: 'init', provider: this.env.providerName(), models: m.models, selected: this.env.selectedModel(), runs: this.env.runsInfo(), ...(m.error ? { modelsError: m.error } : {}) });
+  }
+
+  async refreshModels(): Promise<void> {
+    const m = await this.models();
+    this.env.post({ type: 'models', provider: this.env.providerName(), models: m.models, selected: this.env.selectedModel(), ...(m.error ? { error: m.error } : {}) });
+  }
+
+  stop(): void {
+    this.running?.abort();
+  }
+
+  newChat(): void {
+    this.stop();
+    this.history = [];
+    this.env.post({ type: 'cleared' });
+  }
+
+  prefill(text: string): void {
+    this.env.post({ type: 'prefill', text });
+  }
+
+  async handle(msg: ChatToHost): Promise<void> {
+    switch (msg.type) {
+      case 'ready':
+        return this.postInit();
+      case 'ask':
+        return this.ask(msg.text);
+      case 'diagnose':
+        return this.diagnose(msg.text);
+      case 'stop':
+        return this.stop();
+      case 'newChat':
+        return this.newChat();
+      case 'selectModel':
+        await this.env.setModel(msg.id);
+        return;
+      case 'refreshModels':
+        return this.refreshModels();
+      case 'openSource':
+        return this.env.openSource(msg.file, msg.line);
+      case 'feedback':
+        this.env.log.write({ type: 'feedback', id: msg.id, rating: msg.rating, ...(msg.comment ? { comment: msg.comment } : {}) });
+        this.env.post({ type: 'feedbackSaved', id: msg.id });
+        return;
+    }
+  }
+
+  private async begin(question?: string): Promise<{ id: string; runs: LlmRuns; provider: LlmProvider | undefined; signal: AbortSignal } | undefined> {
+    const id = randomUUID();
+    if (this.running) {
+      this.env.post({ type: 'turnStart', id, question });
+      this.env.post({ type: 'turnEnd', id, error: 'Still working on the previous request — press Stop first.' });
+      return undefined;
+    }
+    const runs = this.env.runs();
+    this.env.post({ type: 'turnStart', id, question });
+    if (!runs) {
+      this.env.post({ type: 'turnEnd', id, error: 'No traces are loaded. Run "Trace Doctor: Diagnose Trace" (or open a trace file) first.' });
+      return undefined;
+    }
+    let provider: LlmProvider | undefined;
+    try {
+      provider = await this.env.provider();
+    } catch (e) {
+      this.env.post({ type: 'turnEnd', id, error: (e as Error).message });
+      this.offlineCard(id, runs, 'the model settings are invalid', (e as Error).message);
+      return undefined;
+    }
+    if (provider && !(await this.env.consent())) {
+      this.env.post({ type: 'turnEnd', id, error: 'Not sent: sending traces to the remote model was not allowed. Here is the offline engine\'s answer.' });
+      this.offlineCard(id, runs, 'remote model not allowed');
+      return undefined;
+    }
+    this.running = new AbortController();
+    this.env.post({ type: 'busy', busy: true });
+    return { id, runs, provider, signal: this.running.signal };
+  }
+
+  private end(): void {
+    this.running = undefined;
+    this.env.post({ type: 'busy', busy: false });
+  }
+
+  private offlineCard(id: string, runs: LlmRuns, reason: string, error?: string): void {
+    const label = `offline engine (${reason})`;
+    const diagnosis = offlineAnswer(runs.diagnosis, runs);
+    const cardId = randomUUID();
+    this.env.log.write({ type: 'result', id: cardId, origin: { kind: 'offline', reason }, label, diagnosis, ms: 0 });
+    this.env.post({ type: 'card', id, card: { id: cardId, ...diagnosis, label, origin: 'offline', ...(error ? { error } : {}) } });
+  }
+
+  private events(id: string) {
+    return {
+      onDelta: (text: string) => this.env.post({ type: 'delta', id, text }),
+      onStatus: (text: string) => this.env.post({ type: 'status', id, text }),
+      onToolCall: (name: string) => this.env.post({ type: 'tool', id, name }),
+      onToolResult: (name: string, ok: boolean, ms: number) => this.env.post({ type: 'tool', id, name, ok, ms }),
+    };
+  }
+
+  async diagnose(userText?: string): Promise<void> {
+    const t = await this.begin(userText ? `Diagnose: ${userText}` : 'Diagnose the loaded runs');
+    if (!t) return;
+    try {
+      if (!t.provider) {
+        this.env.post({ type: 'turnEnd', id: t.id, text: 'No model is configured (provider "offline"); this is the offline engine\'s diagnosis.' });
+        this.offlineCard(t.id, t.runs, 'no model configured');
+        return;
+      }
+      const model = this.env.selectedModel();
+      const out = await diagnoseWithModel({ provider: t.provider, runs: t.runs, redactor: this.env.redactor(), log: this.env.log, signal: t.signal, events: this.events(t.id) }, this.env.settings(model));
+      this.env.post({ type: 'turnEnd', id: t.id, ...(out.error ? { error: `${out.error.message} Showing the offline engine's diagnosis.` } : {}) });
+      this.env.post({ type: 'card', id: t.id, card: cardOf(out) });
+      const d = out.diagnosis;
+      this.history.push({ role: 'user', content: 'Diagnose the loaded runs.' }, { role: 'assistant', content: `Diagnosis (${out.label}): ${d.rootCause ? `${d.rootCause.service} / ${d.rootCause.operation}, ${d.category}` : 'no regression'}. ${d.summary}` });
+    } finally {
+      this.end();
+    }
+  }
+
+  async ask(question: string): Promise<void> {
+    const t = await this.begin(question);
+    if (!t) return;
+    try {
+      if (!t.provider) {
+        this.env.post({ type: 'turnEnd', id: t.id, text: 'No model is configured (set `traceDoctor.llm.provider` to ollama, openai or vscode-lm). Here is the offline engine\'s diagnosis.' });
+        this.offlineCard(t.id, t.runs, 'no model configured');
+        return;
+      }
+      const model = this.env.selectedModel();
+      const out = await chatWithModel({ provider: t.provider, runs: t.runs, redactor: this.env.redactor(), log: this.env.log, signal: t.signal, events: this.events(t.id) }, this.env.settings(model), this.history, question);
+      if (out.error) {
+        this.env.post({ type: 'turnEnd', id: t.id, error: `${out.error.message} Showing the offline engine's diagnosis instead.` });
+        if (out.fallback) this.env.post({ type: 'card', id: t.id, card: cardOf(out.fallback) });
+        return;
+      }
+      this.env.post({ type: 'turnEnd', id: t.id, text: out.text });
+      this.history.push({ role: 'user', content: question }, { role: 'assistant', content: out.text });
+    } finally {
+      this.end();
+    }
+  }
+}

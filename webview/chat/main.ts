@@ -1,0 +1,342 @@
+/**
+ * Trace Doctor chat webview: message list with streamed markdown (rendered to DOM nodes, never innerHTML),
+ * source links, input, stop, new chat, model picker, "Diagnose", diagnosis cards with thumbs up/down.
+ * State survives hide/reload via getState/setState. Talks to src/extension/views/chat-view.ts.
+ */
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-textarea/index.js';
+import type { ChatCard, ChatToHost, HostToChat, ModelOption, RunsInfo } from '../../src/protocol/chat-messages';
+import { renderMarkdown, sourceLink } from './markdown';
+
+declare function acquireVsCodeApi(): { postMessage(m: unknown): void; getState(): unknown; setState(s: unknown): void };
+const vscode = acquireVsCodeApi();
+
+interface Item {
+  id: string;
+  role: 'user' | 'assistant' | 'card' | 'notice';
+  text: string;
+  status?: string;
+  tools?: string[];
+  error?: string;
+  card?: ChatCard;
+  rated?: 'up' | 'down';
+  done?: boolean;
+}
+interface State {
+  items: Item[];
+  draft: string;
+  provider: string;
+  models: ModelOption[];
+  selected: string;
+  runs: RunsInfo | null;
+}
+
+const saved = vscode.getState() as Partial<State> | undefined;
+const state: State = { items: [], draft: '', provider: '', models: [], selected: '', runs: null, ...(saved ?? {}) };
+// a turn that was streaming when the view was reloaded will never finish
+for (const it of state.items) if (it.role === 'assistant' && !it.done) Object.assign(it, { done: true, error: it.error ?? 'interrupted' });
+let busy = false;
+
+const post = (m: ChatToHost) => vscode.postMessage(m);
+const save = () => vscode.setState(state);
+const hooks = { onSource: (file: string, line: number) => post({ type: 'openSource', file, line }) };
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+// ---- layout
+const app = document.getElementById('app')!;
+const header = el('div', 'chat-header');
+const runsLine = el('div', 'runs-line');
+const modelSelect = document.createElement('vscode-single-select') as HTMLElement & { value: string };
+modelSelect.className = 'model-select';
+modelSelect.setAttribute('aria-label', 'Model');
+const diagnoseBtn = document.createElement('vscode-button') as HTMLElement & { disabled: boolean };
+diagnoseBtn.textContent = 'Diagnose';
+diagnoseBtn.setAttribute('icon', 'pulse');
+const newBtn = document.createElement('vscode-button') as HTMLElement & { disabled: boolean };
+newBtn.textContent = 'New chat';
+newBtn.setAttribute('secondary', '');
+const headerRow = el('div', 'header-row');
+headerRow.append(modelSelect, diagnoseBtn, newBtn);
+header.append(runsLine, headerRow);
+const list = el('div', 'messages');
+list.setAttribute('role', 'log');
+list.setAttribute('aria-live', 'polite');
+const footer = el('div', 'chat-footer');
+const input = document.createElement('vscode-textarea') as HTMLElement & { value: string };
+input.className = 'input';
+input.setAttribute('placeholder', 'Ask about the loaded traces… (Enter to send, Shift+Enter for a new line)');
+input.setAttribute('rows', '3');
+input.setAttribute('resize', 'vertical');
+const sendBtn = document.createElement('vscode-button') as HTMLElement & { disabled: boolean };
+sendBtn.textContent = 'Send';
+const stopBtn = document.createElement('vscode-button') as HTMLElement & { disabled: boolean };
+stopBtn.textContent = 'Stop';
+stopBtn.setAttribute('secondary', '');
+const footerRow = el('div', 'footer-row');
+footerRow.append(sendBtn, stopBtn);
+footer.append(input, footerRow);
+app.append(header, list, footer);
+
+// ---- rendering
+function renderRuns(): void {
+  runsLine.textContent = state.runs
+    ? `Loaded: ${state.runs.label} — ${state.runs.traces} traces, ${state.runs.spans} spans${state.runs.rootCause ? ` · engine: ${state.runs.rootCause}` : ''}`
+    : 'No traces loaded. Use "Trace Doctor: Diagnose Trace" first; the chat reads the loaded runs.';
+}
+
+function renderModels(): void {
+  modelSelect.replaceChildren();
+  const opts = state.models.length ? state.models : [{ id: state.selected || '', label: state.selected || '(no model)' }];
+  for (const m of opts) {
+    const o = document.createElement('vscode-option') as HTMLElement & { value: string; selected: boolean };
+    o.value = m.id;
+    o.textContent = m.label;
+    if (m.id === state.selected) o.selected = true;
+    modelSelect.appendChild(o);
+  }
+  modelSelect.title = `Provider: ${state.provider || '?'}`;
+}
+
+function renderCard(it: Item): HTMLElement {
+  const c = it.card!;
+  const box = el('div', `card ${c.origin}`);
+  box.dataset.id = it.id;
+  const title = el('div', 'card-title');
+  title.append(el('span', 'card-kicker', 'Root cause'), el('span', 'card-label', c.label));
+  box.append(title);
+  if (c.error) box.append(el('div', 'card-error', c.error));
+  const rc = el('div', 'card-root');
+  rc.textContent = c.rootCause ? `${c.rootCause.service} · ${c.rootCause.operation}` : 'No regression beyond noise';
+  box.append(rc);
+  const meta = el('div', 'card-meta');
+  meta.append(el('span', 'badge', c.category), el('span', 'confidence', `confidence ${Math.round(c.confidence * 100)}%`));
+  box.append(meta);
+  if (c.summary) box.append(el('p', 'card-summary', c.summary));
+  const section = (name: string, items: string[]) => {
+    if (!items.length) return;
+    box.append(el('div', 'card-section', name));
+    const ul = el('ul');
+    for (const x of items) {
+      const li = el('li');
+      li.append(renderMarkdown(document, x, hooks));
+      ul.append(li);
+    }
+    box.append(ul);
+  };
+  section('Evidence', c.evidence);
+  section('Mitigation', c.mitigation);
+  if (c.sources.length) {
+    box.append(el('div', 'card-section', 'Source'));
+    const p = el('div', 'card-sources');
+    for (const s of c.sources) p.append(sourceLink(document, `${s.file}:${s.line}`, s.file, s.line, hooks), document.createTextNode(' '));
+    box.append(p);
+  }
+  // feedback
+  const fb = el('div', 'feedback');
+  const up = el('button', 'thumb', '👍');
+  up.title = 'Helpful';
+  up.setAttribute('aria-label', 'Helpful');
+  const down = el('button', 'thumb', '👎');
+  down.title = 'Not helpful';
+  down.setAttribute('aria-label', 'Not helpful');
+  const comment = el('input', 'comment') as HTMLInputElement;
+  comment.placeholder = 'Optional comment, then 👍 or 👎';
+  comment.maxLength = 4000;
+  if (it.rated) {
+    (it.rated === 'up' ? up : down).classList.add('chosen');
+    up.disabled = down.disabled = true;
+    comment.disabled = true;
+    comment.placeholder = 'Thanks for the feedback.';
+  }
+  const rate = (rating: 'up' | 'down') => {
+    it.rated = rating;
+    post({ type: 'feedback', id: c.id, rating, ...(comment.value.trim() ? { comment: comment.value.trim() } : {}) });
+    save();
+    render();
+  };
+  up.addEventListener('click', () => rate('up'));
+  down.addEventListener('click', () => rate('down'));
+  fb.append(up, down, comment);
+  box.append(fb);
+  return box;
+}
+
+function renderItem(it: Item): HTMLElement {
+  if (it.role === 'card') return renderCard(it);
+  const box = el('div', `msg ${it.role}`);
+  box.dataset.id = it.id;
+  if (it.role === 'user') box.append(el('div', 'msg-text', it.text));
+  else if (it.role === 'notice') box.append(el('div', 'notice-text', it.text));
+  else {
+    if (it.tools?.length) box.append(el('div', 'tools', `Tools: ${it.tools.join(', ')}`));
+    const body = el('div', 'msg-text markdown');
+    body.append(renderMarkdown(document, it.text, hooks));
+    box.append(body);
+    if (!it.done && it.status) box.append(el('div', 'status', it.status));
+    if (it.error) box.append(el('div', 'error', it.error));
+  }
+  return box;
+}
+
+function render(): void {
+  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  list.replaceChildren(...state.items.map(renderItem));
+  if (!state.items.length) list.append(el('div', 'empty', 'Ask why the incident run is slower, or press Diagnose for a structured answer.'));
+  if (atBottom) list.scrollTop = list.scrollHeight;
+}
+
+/** re-render one streaming message only (cheap during deltas) */
+function renderOne(it: Item): void {
+  const old = list.querySelector(`[data-id="${CSS.escape(it.id)}"]`);
+  const next = renderItem(it);
+  if (old && old.parentElement === list && it.role !== 'card') old.replaceWith(next);
+  else render();
+  list.scrollTop = list.scrollHeight;
+}
+
+function setBusy(b: boolean): void {
+  busy = b;
+  sendBtn.disabled = b;
+  diagnoseBtn.disabled = b;
+  stopBtn.disabled = !b;
+}
+
+// ---- actions
+function send(): void {
+  const text = (input.value ?? '').trim();
+  if (!text || busy) return;
+  input.value = '';
+  state.draft = '';
+  post({ type: 'ask', text });
+}
+sendBtn.addEventListener('click', send);
+input.addEventListener('keydown', (e: Event) => {
+  const k = e as KeyboardEvent;
+  if (k.key === 'Enter' && !k.shiftKey && !k.isComposing) {
+    k.preventDefault();
+    send();
+  }
+});
+input.addEventListener('input', () => {
+  state.draft = input.value ?? '';
+  save();
+});
+stopBtn.addEventListener('click', () => post({ type: 'stop' }));
+diagnoseBtn.addEventListener('click', () => {
+  if (!busy) post({ type: 'diagnose' });
+});
+newBtn.addEventListener('click', () => post({ type: 'newChat' }));
+modelSelect.addEventListener('change', () => {
+  state.selected = modelSelect.value;
+  save();
+  post({ type: 'selectModel', id: modelSelect.value });
+});
+
+const find = (id: string) => state.items.find((x) => x.id === id && x.role === 'assistant');
+
+window.addEventListener('message', (ev: MessageEvent) => {
+  const m = ev.data as HostToChat;
+  if (!m || typeof m !== 'object' || typeof (m as { type?: unknown }).type !== 'string') return;
+  switch (m.type) {
+    case 'init':
+      state.provider = m.provider;
+      state.models = m.models;
+      state.selected = m.selected;
+      state.runs = m.runs;
+      renderRuns();
+      renderModels();
+      render();
+      if (m.modelsError) state.items.push({ id: `n${Date.now()}`, role: 'notice', text: m.modelsError });
+      break;
+    case 'runs':
+      state.runs = m.runs;
+      renderRuns();
+      break;
+    case 'models':
+      state.provider = m.provider;
+      state.models = m.models;
+      state.selected = m.selected;
+      renderModels();
+      if (m.error) {
+        state.items.push({ id: `n${Date.now()}`, role: 'notice', text: m.error });
+        render();
+      }
+      break;
+    case 'turnStart':
+      if (m.question) state.items.push({ id: `u${m.id}`, role: 'user', text: m.question });
+      state.items.push({ id: m.id, role: 'assistant', text: '', status: 'Thinking…', tools: [] });
+      render();
+      break;
+    case 'delta': {
+      const it = find(m.id);
+      if (it) {
+        it.text += m.text;
+        renderOne(it);
+      }
+      break;
+    }
+    case 'status': {
+      const it = find(m.id);
+      if (it) {
+        it.status = m.text;
+        renderOne(it);
+      }
+      break;
+    }
+    case 'tool': {
+      const it = find(m.id);
+      if (it && m.ok === undefined) {
+        it.tools = [...(it.tools ?? []), m.name];
+        it.status = `Calling ${m.name}…`;
+        renderOne(it);
+      }
+      break;
+    }
+    case 'turnEnd': {
+      const it = find(m.id);
+      if (it) {
+        if (m.text !== undefined) it.text = m.text;
+        if (m.error) it.error = m.error;
+        it.done = true;
+        if (!it.text && !it.error && !(it.tools ?? []).length) state.items = state.items.filter((x) => x !== it);
+        render();
+      }
+      break;
+    }
+    case 'card':
+      state.items.push({ id: m.card.id, role: 'card', text: '', card: m.card });
+      render();
+      break;
+    case 'prefill':
+      input.value = m.text;
+      state.draft = m.text;
+      (input as HTMLElement).focus();
+      break;
+    case 'cleared':
+      state.items = [];
+      render();
+      break;
+    case 'busy':
+      setBusy(m.busy);
+      break;
+    case 'feedbackSaved':
+      break;
+  }
+  save();
+});
+
+// ---- start
+input.value = state.draft;
+renderRuns();
+renderModels();
+render();
+setBusy(false);
+post({ type: 'ready' });
