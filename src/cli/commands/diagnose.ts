@@ -1,0 +1,158 @@
+import { parseArgs } from 'node:util';
+import { stat } from 'node:fs/promises';
+import { CliError, type CliIO } from '../command';
+import { register } from '../registry';
+import { loadTraces, TraceLoadError, type LoadedRun } from '../../sources/file';
+import { scanWorkspace } from '../../sources/workspace-scan';
+import { analyze } from '../../core/rca/analyze';
+import { Diagnosis, type Candidate } from '../../core/rca/diagnosis';
+
+const HELP = `trace-doctor diagnose — offline root-cause diagnosis (no LLM)
+
+Usage:
+  trace-doctor diagnose --baseline <path> --incident <path> [--workspace DIR] [--json] [--top N]
+  trace-doctor diagnose --incident <path> [...]          one run: split automatically (level shift in time, else
+                                                         the slowest decile vs the rest)
+
+<path> is a trace file or a directory of them (OTLP JSON / JSON Lines, Jaeger, Zipkin; several --baseline or
+--incident options add up).
+
+Options:
+  --baseline PATH   the normal run
+  --incident PATH   the slow run (also accepted as the only positional argument)
+  --workspace DIR   source folder searched for the lines that open the spans (honours .gitignore)
+  --json            print one JSON object {rootCause, candidates, split?, latency, notes}
+  --top N           candidates to show (default 10)
+  --alpha A         significance level of the tests (default 0.01)
+  --seed N          seed of the permutation test of the automatic split (default 42)
+
+Exit codes: 0 diagnosis printed (also when rootCause is null), 2 bad input or usage.
+`;
+
+function num(v: string | undefined, name: string, def: number, min: number, max = Infinity): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || n > max) throw new CliError(`--${name} expects a number in [${min}, ${max}], got '${v}'`);
+  return n;
+}
+
+async function load(paths: string[], role: string, io: CliIO): Promise<LoadedRun> {
+  try {
+    const run = await loadTraces(paths);
+    for (const i of run.issues.slice(0, 10)) {
+      io.err(`warning (${role}): ${i.file ?? ''}${i.line ? `:${i.line}` : ''}: ${i.message}\n`);
+    }
+    if (run.issues.length > 10) io.err(`warning (${role}): … ${run.issues.length - 10} more issues\n`);
+    if (run.model.size === 0) throw new CliError(`${role} ${paths.join(', ')}: no spans found`);
+    return run;
+  } catch (e) {
+    if (e instanceof TraceLoadError) throw new CliError(`${role}: ${e.message}`);
+    if (e instanceof CliError) throw e;
+    const err = e as NodeJS.ErrnoException;
+    if (err?.code === 'ENOENT') throw new CliError(`${role}: no such file or directory: ${err.path ?? paths.join(', ')}`);
+    throw new CliError(`${role}: ${err?.message ?? String(e)}`);
+  }
+}
+
+const ms = (v: number) => {
+  const a = Math.abs(v);
+  return a >= 1000 ? `${(v / 1000).toFixed(2)} s` : a >= 10 ? `${v.toFixed(0)} ms` : `${v.toFixed(1)} ms`;
+};
+
+function table(cands: Candidate[]): string {
+  const rows = cands.map((c, i) => [
+    String(i + 1),
+    c.kind + (c.attribute ? ` ${c.attribute.key}=${c.attribute.value}` : ''),
+    `${c.service} / ${c.name}`,
+    `+${ms(c.impactMs)}`,
+    c.confidence.toFixed(2),
+    c.source ? `${c.source.file}:${c.source.line}` : '',
+  ]);
+  const head = ['#', 'kind', 'service / operation', 'impact/trace', 'conf.', 'source'];
+  const w = head.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k]!.length)));
+  const right = new Set([0, 3, 4]);
+  const line = (r: string[]) => r.map((c, k) => (right.has(k) ? c.padStart(w[k]!) : c.padEnd(w[k]!))).join('  ').trimEnd();
+  return [line(head), line(w.map((n) => '-'.repeat(n))), ...rows.map(line)].join('\n');
+}
+
+export function renderHuman(d: Diagnosis): string {
+  const out: string[] = [];
+  if (d.split) out.push(`Split: ${d.split.method} — ${d.split.description} (${d.split.baselineTraces} normal / ${d.split.incidentTraces} slow traces)`);
+  if (d.latency) {
+    out.push(
+      `End-to-end latency per trace: ${ms(d.latency.baselineMs)} → ${ms(d.latency.incidentMs)}` +
+        (d.latency.pValue !== null ? ` (p=${d.latency.pValue.toPrecision(2)})` : '') + `  [${d.latency.test}]`,
+    );
+  }
+  out.push('');
+  if (d.candidates.length) out.push(table(d.candidates), '');
+  else out.push('No candidate changes found.', '');
+  const rc = d.rootCause;
+  if (rc) {
+    const where = rc.source ? ` The span is opened at ${rc.source.file}:${rc.source.line}${rc.source.function ? ` (in ${rc.source.function})` : ''}.` : '';
+    out.push(
+      `Root cause: ${rc.service} / ${rc.name} (${rc.kind}${rc.attribute ? `, ${rc.attribute.key}=${rc.attribute.value}` : ''}), ` +
+        `about +${ms(rc.impactMs)} per trace, confidence ${rc.confidence.toFixed(2)}. ${rc.summary}.${where}`,
+    );
+    for (const e of rc.evidence) out.push(`  - ${e}`);
+  } else {
+    out.push('Root cause: none — the incident is not slower (or more failing) beyond noise.');
+  }
+  for (const n of d.notes) out.push(`Note: ${n}`);
+  return out.join('\n') + '\n';
+}
+
+export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
+  let values;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      options: {
+        baseline: { type: 'string', multiple: true },
+        incident: { type: 'string', multiple: true },
+        workspace: { type: 'string', multiple: true },
+        json: { type: 'boolean' },
+        top: { type: 'string' },
+        alpha: { type: 'string' },
+        seed: { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: true,
+    }));
+  } catch (e) {
+    throw new CliError(`${(e as Error).message}\n\n${HELP}`);
+  }
+  const incidentPaths = [...(values.incident ?? []), ...positionals];
+  if (incidentPaths.length === 0) throw new CliError(`--incident <path> is required\n\n${HELP}`);
+  const top = num(values.top, 'top', 10, 1, 1000);
+  const alpha = num(values.alpha, 'alpha', 0.01, 1e-9, 0.5);
+  const seed = num(values.seed, 'seed', 42, 0);
+  for (const w of values.workspace ?? []) {
+    const s = await stat(w).catch(() => null);
+    if (!s?.isDirectory()) throw new CliError(`--workspace ${w}: not a directory`);
+  }
+  const baseline = values.baseline?.length ? await load(values.baseline, 'baseline', io) : null;
+  const incident = await load(incidentPaths, 'incident', io);
+  let sourceIndex;
+  const workspaces = values.workspace ?? [];
+  if (workspaces.length) {
+    const first = await scanWorkspace(workspaces[0]!);
+    sourceIndex = first.index;
+    for (const w of workspaces.slice(1)) await scanWorkspace(w, { index: sourceIndex, prefix: w });
+  }
+  const { diagnosis } = analyze(baseline?.model ?? null, incident.model, { top, alpha, seed, ...(sourceIndex ? { sourceIndex } : {}) });
+  if (values.json) {
+    io.out(JSON.stringify(Diagnosis.parse(diagnosis), null, 2) + '\n');
+  } else {
+    io.out(renderHuman(diagnosis));
+  }
+  return 0;
+}
+
+register({
+  name: 'diagnose',
+  summary: 'rank root causes of a slowdown (baseline vs incident, or one run split automatically)',
+  help: HELP,
+  run: runDiagnose,
+});
