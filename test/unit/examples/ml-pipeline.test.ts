@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { diagnose } from '../../../src/core/rca/analyze';
-import type { Diagnosis } from '../../../src/core/rca/diagnosis';
+import { Diagnosis as DiagnosisSchema, type Diagnosis } from '../../../src/core/rca/diagnosis';
+import { main as cliMain } from '../../../src/cli/main';
 import { loadTraces } from '../../../src/sources/file';
 import { scanWorkspace } from '../../../src/sources/workspace-scan';
 
@@ -437,6 +438,27 @@ describe('examples/ml-pipeline: the offline diagnosis (the README demo)', () => 
     assert.deepEqual({ file: rc.source?.file, line: rc.source?.line }, { file: 'preprocessor/preprocessor.py', line: opening });
     // the callers that merely wait are not blamed above the pre-processor
     assert.ok(!d.candidates.slice(0, 1).some((k) => k.service === 'ingestion' || k.service === 'load-generator'));
+  });
+
+  test('the README demo command: trace-doctor diagnose prints the root cause with preprocessor/preprocessor.py:<line>', async () => {
+    const src = readFileSync(join(EXAMPLE, 'preprocessor', 'preprocessor.py'), 'utf8');
+    const [opening] = pythonSpanLines(src, 'preprocess-request');
+    const demo = ['diagnose', '--baseline', NORMAL, '--incident', SPIKED, '--workspace', EXAMPLE];
+    const runCli = async (argv: string[]) => {
+      let out = '';
+      let err = '';
+      const code = await cliMain(argv, { out: (s) => void (out += s), err: (s) => void (err += s) });
+      return { code, out, err };
+    };
+    const human = await runCli(demo);
+    assert.equal(human.code, 0, human.err);
+    assert.match(human.out, /Root cause: pre-processor \/ preprocess-request/);
+    assert.ok(human.out.includes(`preprocessor/preprocessor.py:${opening}`), human.out);
+    const json = await runCli([...demo, '--json']);
+    assert.equal(json.code, 0, json.err);
+    const parsed = DiagnosisSchema.parse(JSON.parse(json.out));
+    assert.equal(parsed.rootCause?.service, 'pre-processor');
+    assert.deepEqual([parsed.rootCause?.source?.file, parsed.rootCause?.source?.line], ['preprocessor/preprocessor.py', opening]);
   });
 
   test('spiked vs spiked is not a regression', async () => {
