@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ChatController, type ChatEnv } from '../../../src/llm/chat-controller';
+import { LlmLog } from '../../../src/llm/log';
+import { OpenAiProvider } from '../../../src/llm/providers/openai';
+import { createRedactor } from '../../../src/llm/redact';
+import type { HostToChat } from '../../../src/protocol/chat-messages';
+import { pipelineRuns } from '../../helpers/llm-runs';
+import { startScriptedLlmServer, type ScriptedServer } from '../../helpers/scripted-llm-server';
+
+describe('chat controller (host logic of the chat view) + JSONL log', () => {
+  let srv: ScriptedServer;
+  let dir: string;
+  before(async () => {
+    srv = await startScriptedLlmServer();
+    dir = mkdtempSync(join(tmpdir(), 'td-chat-'));
+  });
+  after(async () => {
+    await srv.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function make(o: { offline?: boolean; consent?: boolean; noRuns?: boolean } = {}) {
+    const posted: HostToChat[] = [];
+    const log = new LlmLog(join(dir, `log-${Math.random().toString(36).slice(2)}.jsonl`));
+    const opened: [string, number][] = [];
+    let model = 'scripted-model';
+    const env: ChatEnv = {
+      post: (m) => posted.push(m),
+      runs: () => (o.noRuns ? undefined : pipelineRuns()),
+      runsInfo: () => ({ label: 'normal.json → spiked.json', traces: 20, spans: 60 }),
+      provider: async () => (o.offline ? undefined : new OpenAiProvider({ baseURL: srv.openaiBaseURL, retry: { attempts: 1 } })),
+      providerName: () => (o.offline ? 'offline' : 'openai'),
+      settings: (m) => ({ model: m, mode: 'tools', maxToolRounds: 3, timeoutMs: 5000 }),
+      selectedModel: () => model,
+      setModel: async (id) => void (model = id),
+      redactor: () => createRedactor(),
+      log,
+      consent: async () => o.consent ?? true,
+      openSource: async (file, line) => void opened.push([file, line]),
+    };
+    return { c: new ChatController(env), posted, log, opened, model: () => model };
+  }
+
+  it('ready → init with the models the server lists', async () => {
+    const t = make();
+    await t.c.handle({ type: 'ready' });
+    const init = t.posted.find((m) => m.type === 'init') as Extract<HostToChat, { type: 'init' }>;
+    assert.deepEqual(init.models.map((m) => m.id), ['scripted-model']);
+    assert.equal(init.runs?.traces, 20);
+  });
+
+  it('diagnose → streamed status, tool calls, a card; feedback is logged and joined by id', async () => {
+    const t = make();
+    await t.c.handle({ type: 'diagnose' });
+    const card = t.posted.find((m) => m.type === 'card') as Extract<HostToChat, { type: 'card' }>;
+    assert.ok(card, JSON.stringify(t.posted.map((m) => m.type)));
+    assert.equal(card.card.origin, 'model');
+    assert.deepEqual(card.card.rootCause, { service: 'pre-processor', operation: 'preprocess-request' });
+    assert.ok(t.posted.some((m) => m.type === 'tool' && m.name === 'top_regressions'));
+    assert.deepEqual(t.posted.filter((m) => m.type === 'busy').map((m) => (m as { busy: boolean }).busy), [true, false]);
+    await t.c.handle({ type: 'feedback', id: card.card.id, rating: 'down', comment: 'wrong operation' });
+    const entries = await t.log.entries();
+    const result = entries.find((e) => e.type === 'result')!;
+    const fb = entries.find((e) => e.type === 'feedback')!;
+    assert.equal(fb.id, result.id, 'feedback joins the result');
+    assert.equal(card.card.id, result.id);
+    assert.ok(entries.some((e) => e.type === 'request' && (e as any).settings.temperature === 0.2));
+    assert.ok(entries.some((e) => e.type === 'response' && (e as any).usage));
+    assert.ok(entries.every((e) => typeof e.ts === 'string'));
+    // export
+    const out = join(dir, 'export.jsonl');
+    const n = await t.log.exportTo(out);
+    assert.equal(readFileSync(out, 'utf8').trim().split('\n').length, n);
+  });
+
+  it('ask → streamed markdown; history is kept; new chat clears it', async () => {
+    const t = make();
+    srv.push({ text: 'First answer about `pre-processor/preprocessor.py:58`.', chunks: 4 });
+    await t.c.handle({ type: 'ask', text: 'Why is it slow?' });
+    const end = t.posted.find((m) => m.type === 'turnEnd') as Extract<HostToChat, { type: 'turnEnd' }>;
+    assert.match(end.text ?? '', /First answer/);
+    assert.ok(t.posted.filter((m) => m.type === 'delta').length >= 2);
+    srv.push({ text: 'Second.' });
+    const n0 = srv.chatRequests().length;
+    await t.c.handle({ type: 'ask', text: 'And then?' });
+    const msgs = srv.chatRequests()[n0]!.body.messages;
+    assert.ok(msgs.some((m: any) => m.role === 'assistant' && /First answer/.test(m.content)), 'history sent');
+    t.c.newChat();
+    assert.ok(t.posted.some((m) => m.type === 'cleared'));
+  });
+
+  it('offline provider → the engine\'s card, labelled', async () => {
+    const t = make({ offline: true });
+    await t.c.handle({ type: 'diagnose' });
+    const card = t.posted.find((m) => m.type === 'card') as Extract<HostToChat, { type: 'card' }>;
+    assert.equal(card.card.label, 'offline engine (no model configured)');
+    assert.equal(card.card.origin, 'offline');
+  });
+
+  it('consent declined → nothing is sent, the engine answers', async () => {
+    const t = make({ consent: false });
+    const n0 = srv.chatRequests().length;
+    await t.c.handle({ type: 'ask', text: 'Why?' });
+    assert.equal(srv.chatRequests().length, n0);
+    assert.ok(t.posted.some((m) => m.type === 'card'));
+    assert.match((t.posted.find((m) => m.type === 'turnEnd') as any).error, /not allowed/);
+  });
+
+  it('no traces loaded → says so', async () => {
+    const t = make({ noRuns: true });
+    await t.c.handle({ type: 'ask', text: 'Why?' });
+    assert.match((t.posted.find((m) => m.type === 'turnEnd') as any).error, /No traces are loaded/);
+  });
+
+  it('stop cancels a running request and the engine answers', async () => {
+    const t = make();
+    srv.push({ hang: true });
+    const p = t.c.handle({ type: 'diagnose' });
+    await new Promise((r) => setTimeout(r, 150));
+    assert.ok(t.c.busy);
+    await t.c.handle({ type: 'stop' });
+    await p;
+    const card = t.posted.find((m) => m.type === 'card') as Extract<HostToChat, { type: 'card' }>;
+    assert.equal(card.card.label, 'offline engine (cancelled)');
+    assert.ok(!t.c.busy);
+  });
+
+  it('model picker and source links', async () => {
+    const t = make();
+    await t.c.handle({ type: 'selectModel', id: 'other' });
+    assert.equal(t.model(), 'other');
+    await t.c.handle({ type: 'openSource', file: 'a/b.py', line: 3 });
+    assert.deepEqual(t.opened, [['a/b.py', 3]]);
+  });
+});
