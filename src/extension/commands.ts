@@ -307,8 +307,13 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
         baseline: snap.baseline ? label(snap.baseline.paths) : `${label(snap.incident?.paths ?? [])} (automatic split)`,
         incident: label(snap.incident?.paths ?? []),
       });
-      const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: md });
-      await vscode.commands.executeCommand('markdown.showPreview', doc.uri).then(undefined, () => vscode.window.showTextDocument(doc));
+      // A real file (not an untitled document): no "save changes?" prompt, and the preview can watch it.
+      const dir = c.ctx.globalStorageUri;
+      await vscode.workspace.fs.createDirectory(dir);
+      const uri = vscode.Uri.joinPath(dir, 'diagnosis-report.md');
+      await vscode.workspace.fs.writeFile(uri, Buffer.from(md, 'utf8'));
+      await vscode.commands.executeCommand('markdown.showPreview', uri).then(undefined, () => vscode.window.showTextDocument(uri));
+      return uri;
     }),
     reg(COMMANDS.startReceiver, async () => {
       try {

@@ -37,7 +37,7 @@ function deltaCell(op: OpSummary, f: (s: OpStats) => number, isDelta = true): st
 }
 
 export function badge(op: OpSummary): string {
-  if (op.rootCause) return '🔥 **ROOT CAUSE**';
+  if (op.rootCause) return '$(flame) **ROOT CAUSE**';
   if (op.candidateRank !== undefined) return `candidate #${op.candidateRank}`;
   return '';
 }
