@@ -54,7 +54,8 @@ export function jsToAnyValue(x: AttrValue, v: OtlpVariant = {}): Obj {
   if (x === null) return {};
   if (typeof x === 'string') return { [k('stringValue')]: x };
   if (typeof x === 'boolean') return { [k('boolValue')]: x };
-  if (typeof x === 'number') return Number.isInteger(x) ? { [k('intValue')]: int64Out(String(x), v) } : { [k('doubleValue')]: x };
+  // integers beyond 2^53 as JS numbers came from doubles: keep them doubles (an int64 that large decodes to a string)
+  if (typeof x === 'number') return Number.isSafeInteger(x) ? { [k('intValue')]: int64Out(String(x), v) } : { [k('doubleValue')]: x };
   if (Array.isArray(x)) return { [k('arrayValue')]: { values: x.map((e) => jsToAnyValue(e, v)) } };
   return { [k('kvlistValue')]: { values: Object.entries(x).map(([key, e]) => ({ key, value: jsToAnyValue(e, v) })) } };
 }
@@ -194,7 +195,7 @@ function jaegerTag(key: string, type: AttrType, raw: string): Obj {
 
 function jsTag(key: string, x: AttrValue): Obj {
   if (typeof x === 'boolean') return { key, type: 'bool', value: x };
-  if (typeof x === 'number') return Number.isInteger(x) ? { key, type: 'int64', value: x } : { key, type: 'float64', value: x };
+  if (typeof x === 'number') return Number.isSafeInteger(x) ? { key, type: 'int64', value: x } : { key, type: 'float64', value: x };
   return { key, type: 'string', value: typeof x === 'string' ? x : JSON.stringify(x) };
 }
 

@@ -69,7 +69,12 @@ export function spanIdOf(v: unknown): string {
 
 /** Canonical decimal string of an int64 given as number, string, bigint or {low, high}; null when not an integer. */
 export function int64String(v: unknown): string | null {
-  if (typeof v === 'number') return Number.isFinite(v) ? String(Math.trunc(v)) : null;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) return null;
+    const t = Math.trunc(v);
+    // beyond 2^53 String() gives the shortest round-trip form, not the integer's digits
+    return Number.isSafeInteger(t) ? String(t) : BigInt(t).toString();
+  }
   if (typeof v === 'string') {
     const s = v.trim();
     if (/^[+-]?\d+$/.test(s)) {
@@ -81,7 +86,7 @@ export function int64String(v: unknown): string | null {
       }
     }
     const n = Number(s);
-    return s.length > 0 && Number.isFinite(n) ? String(Math.trunc(n)) : null;
+    return s.length > 0 && Number.isFinite(n) ? int64String(n) : null;
   }
   if (typeof v === 'bigint') return v.toString();
   if (v !== null && typeof v === 'object' && 'low' in v && 'high' in v) {
