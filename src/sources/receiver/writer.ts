@@ -134,22 +134,22 @@ export class RotatingJsonlWriter {
     this.writing = true;
     try {
       while (this.queue.length > 0) {
-        // take a batch that fits in the current file (at least one line)
-        if (!this.fh) await this.openNext();
         const batch: Pending[] = [];
-        let batchBytes = 0;
-        while (this.queue.length > 0) {
-          const n = this.queue[0]!.buf.length + 1;
-          if (batch.length > 0 && this.size + batchBytes + n > this.maxFileBytes) break;
-          if (batch.length === 0 && this.size > 0 && this.size + n > this.maxFileBytes) {
-            await this.closeCurrent();
-            await this.openNext();
-          }
-          batch.push(this.queue.shift()!);
-          batchBytes += n;
-          if (batch.length >= 512) break;
-        }
         try {
+          if (!this.fh) await this.openNext();
+          // take a batch that fits in the current file (at least one line)
+          let batchBytes = 0;
+          while (this.queue.length > 0) {
+            const n = this.queue[0]!.buf.length + 1;
+            if (batch.length > 0 && this.size + batchBytes + n > this.maxFileBytes) break;
+            if (batch.length === 0 && this.size > 0 && this.size + n > this.maxFileBytes) {
+              await this.closeCurrent();
+              await this.openNext();
+            }
+            batch.push(this.queue.shift()!);
+            batchBytes += n;
+            if (batch.length >= 512) break;
+          }
           const bufs: Buffer[] = [];
           for (const p of batch) bufs.push(p.buf, NL);
           await writeAll(this.fh!, bufs, batchBytes);
@@ -163,13 +163,16 @@ export class RotatingJsonlWriter {
           }
           for (const p of batch) p.resolve();
         } catch (e) {
-          for (const p of batch) p.reject(e as Error);
-          // the file may now end in a torn line: continue in a fresh file
+          // opening, rotating or writing failed: fail this batch (at least the oldest line, so the loop progresses);
+          // the receiver answers 503 and the exporter retries. The file may end in a torn line: continue in a fresh one.
+          const failed = batch.length > 0 ? batch : this.queue.splice(0, 1);
+          for (const p of failed) p.reject(e as Error);
           try {
             await this.closeCurrent();
           } catch {
             /* already failing */
           }
+          this.fh = null;
         }
       }
     } finally {
@@ -190,7 +193,7 @@ export class RotatingJsonlWriter {
 }
 
 async function writeAll(fh: fsp.FileHandle, bufs: Buffer[], total: number): Promise<void> {
-  let { bytesWritten } = await fh.writev(bufs);
+  const { bytesWritten } = await fh.writev(bufs);
   if (bytesWritten === total) return;
   // short write (rare for regular files): write the remainder
   const rest = Buffer.concat(bufs).subarray(bytesWritten);
@@ -200,5 +203,4 @@ async function writeAll(fh: fsp.FileHandle, bufs: Buffer[], total: number): Prom
     if (r.bytesWritten <= 0) throw new Error('short write');
     off += r.bytesWritten;
   }
-  bytesWritten = total;
 }

@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -267,6 +267,20 @@ describe('OTLP/HTTP receiver with the real OpenTelemetry SDK exporters', () => {
       assert.match(got, /^HTTP\/1\.1 408/);
     });
 
+    it('a client that never finishes its headers is timed out too', async () => {
+      const sock = net.connect(rx.port, '127.0.0.1');
+      await new Promise<void>((r) => sock.once('connect', () => r()));
+      let got = '';
+      sock.on('data', (c) => (got += c));
+      sock.on('error', () => {});
+      const closed = new Promise<void>((r) => sock.once('close', () => r()));
+      sock.write('POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n');
+      const ok = await request(rx.endpoint, { headers: JSON_CT, body: jsonBody(await sdkSpans(1)) });
+      assert.equal(ok.status, 200);
+      await Promise.race([closed, new Promise((_, rej) => setTimeout(() => rej(new Error('never timed out')), 10_000))]);
+      assert.match(got, /^HTTP\/1\.1 408/);
+    });
+
     it('still serves valid exports after all of that', async () => {
       const r = await emitTraces(rx.endpoint, 'proto', 2, { service: 'after-bad-input' });
       assertArrived(r, flattenRequests(readJsonl(rx.stats().files)), 'after-bad-input');
@@ -305,6 +319,28 @@ describe('OTLP JSON Lines output', () => {
       for (const [f, c] of contents) assert.deepEqual(readFileSync(f), c, `${f} changed after restart`);
       assert.equal(flattenRequests(readJsonl(all)).length, emitted);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers 503 (retry) when spans cannot be stored, and recovers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'td-503-'));
+    const out = join(dir, 'out');
+    const rx = await startReceiver({ port: 0, outDir: out, maxFileBytes: 16 }); // every line rotates
+    try {
+      const body = jsonBody(await sdkSpans(1));
+      assert.equal((await request(rx.endpoint, { headers: JSON_CT, body: Buffer.from(body) })).status, 200);
+      rmSync(out, { recursive: true, force: true }); // the next file cannot be created
+      const r = await request(rx.endpoint, { headers: JSON_CT, body: Buffer.from(body) });
+      assert.equal(r.status, 503);
+      assert.equal(r.headers['retry-after'], '5');
+      assert.match(JSON.parse(r.body.toString()).message, /could not store spans/);
+      assert.equal(rx.stats().spansAccepted, 3, 'spans that were not stored are not counted as accepted');
+      mkdirSync(out);
+      assert.equal((await request(rx.endpoint, { headers: JSON_CT, body: Buffer.from(body) })).status, 200);
+      assert.equal(flattenRequests(readJsonl(readdirSync(out).map((f) => join(out, f)))).length, 3);
+    } finally {
+      await rx.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
