@@ -1,0 +1,127 @@
+/**
+ * The chat webview bundle in headless chromium under the same strict CSP as in VS Code: model text with HTML stays
+ * text, source links post openSource, the diagnosis card's thumbs post feedback, state survives a reload.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import * as esbuild from 'esbuild';
+import type { Browser, Page } from 'playwright-core';
+import type { HostToChat } from '../../../src/protocol/chat-messages';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const NONCE = 'dGVzdG5vbmNlMTIzNDU2';
+
+describe('chat webview in chromium', { skip: existsSync(CHROMIUM) ? false : `no chromium at ${CHROMIUM}` }, () => {
+  let dir: string;
+  let browser: Browser;
+  let page: Page;
+  const cspViolations: string[] = [];
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'td-chatview-'));
+    await esbuild.build({ entryPoints: { chat: 'webview/chat/main.ts' }, outdir: dir, bundle: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'silent' });
+    copyFileSync('media/chat.css', join(dir, 'chat.css'));
+    const csp = `default-src 'none'; img-src file: data:; style-src file:; script-src 'nonce-${NONCE}'; font-src file:`;
+    const fake = `window.__posted = []; window.__state = JSON.parse(sessionStorage.getItem('s') || 'null');
+      window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__posted.push(m), getState: () => window.__state,
+        setState: (s) => { window.__state = s; sessionStorage.setItem('s', JSON.stringify(s)); } });`;
+    writeFileSync(
+      join(dir, 'index.html'),
+      `<!DOCTYPE html><html><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="${csp}">
+      <link rel="stylesheet" href="chat.css"></head><body><div id="app"></div>
+      <script nonce="${NONCE}">${fake}</script><script nonce="${NONCE}" src="chat.js"></script></body></html>`,
+    );
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--allow-file-access-from-files'] });
+    page = await browser.newPage();
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
+    await page.goto('file://' + join(dir, 'index.html'));
+  });
+  after(async () => {
+    await browser?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const send = (m: HostToChat) => page.evaluate((msg) => window.postMessage(msg, '*'), m);
+  const posted = () => page.evaluate(() => (window as any).__posted as { type: string }[]);
+
+  it('says ready, then renders init', async () => {
+    await page.waitForFunction(() => (window as any).__posted.some((m: any) => m.type === 'ready'));
+    await send({ type: 'init', provider: 'ollama', models: [{ id: 'llama3.2', label: 'llama3.2 (3B)' }], selected: 'llama3.2', runs: { label: 'normal.json → spiked.json', traces: 10, spans: 40 } });
+    await page.waitForFunction(() => document.querySelector('.runs-line')?.textContent?.includes('normal.json'));
+  });
+
+  it('renders streamed model text as text (no HTML), with clickable source links', async () => {
+    await send({ type: 'turnStart', id: 't1', question: 'why <b>slow</b>?' });
+    for (const d of ['The **pre-processor** <img src=x onerror="window.__pwned=1">', ' is slow; see `pre-processor/preprocessor.py:58`', '\n\n<script>window.__pwned=2</script>\n- one\n- two']) await send({ type: 'delta', id: 't1', text: d });
+    await send({ type: 'turnEnd', id: 't1' });
+    await page.waitForSelector('.msg.assistant a.source-link');
+    const r = await page.evaluate(() => ({
+      imgs: document.querySelectorAll('#app img').length,
+      scripts: document.querySelectorAll('#app script').length,
+      bold: document.querySelector('.msg.assistant strong')?.textContent,
+      pwned: (window as any).__pwned,
+      text: document.querySelector('.msg.assistant')?.textContent,
+      user: document.querySelector('.msg.user')?.textContent,
+      items: document.querySelectorAll('.msg.assistant li').length,
+    }));
+    assert.equal(r.imgs, 0);
+    assert.equal(r.scripts, 0);
+    assert.equal(r.pwned, undefined);
+    assert.equal(r.bold, 'pre-processor');
+    assert.match(r.text ?? '', /<img src=x onerror=/);
+    assert.equal(r.user, 'why <b>slow</b>?');
+    assert.equal(r.items, 2);
+    await page.click('.msg.assistant a.source-link');
+    const open = (await posted()).find((m) => m.type === 'openSource') as any;
+    assert.deepEqual([open.file, open.line], ['pre-processor/preprocessor.py', 58]);
+  });
+
+  it('renders the diagnosis card and posts feedback with the comment', async () => {
+    await send({
+      type: 'card',
+      id: 't2',
+      card: { id: 'card-1', rootCause: { service: 'pre-processor', operation: 'preprocess-request' }, category: 'queueing', confidence: 0.87, evidence: ['self time 3 ms → 700 ms <i>x</i>'], mitigation: ['add a worker'], sources: [{ file: 'pre-processor/preprocessor.py', line: 58 }], summary: 'Saturated.', label: 'offline engine (the model timed out)', origin: 'offline', error: 'The model did not answer within 120 s (timeout).' },
+    });
+    await page.waitForSelector('.card');
+    const r = await page.evaluate(() => ({ root: document.querySelector('.card-root')?.textContent, label: document.querySelector('.card-label')?.textContent, conf: document.querySelector('.confidence')?.textContent, err: document.querySelector('.card-error')?.textContent, italics: document.querySelectorAll('.card i').length }));
+    assert.equal(r.root, 'pre-processor · preprocess-request');
+    assert.equal(r.label, 'offline engine (the model timed out)');
+    assert.equal(r.conf, 'confidence 87%');
+    assert.match(r.err ?? '', /timeout/);
+    assert.equal(r.italics, 0);
+    await page.fill('.card .comment', 'right service');
+    await page.click('.card .thumb:nth-of-type(2)');
+    const fb = (await posted()).find((m) => m.type === 'feedback') as any;
+    assert.deepEqual(fb, { type: 'feedback', id: 'card-1', rating: 'down', comment: 'right service' });
+  });
+
+  it('buttons: diagnose, stop (while busy), new chat', async () => {
+    await send({ type: 'busy', busy: true });
+    await page.click('vscode-button:has-text("Stop")');
+    await send({ type: 'busy', busy: false });
+    await page.click('vscode-button:has-text("Diagnose")');
+    await page.click('vscode-button:has-text("New chat")');
+    const types = (await posted()).map((m) => m.type);
+    for (const t of ['stop', 'diagnose', 'newChat']) assert.ok(types.includes(t), `${t} in ${types.join(',')}`);
+  });
+
+  it('keeps the conversation across a reload (getState/setState)', async () => {
+    await page.reload();
+    await page.waitForSelector('.card');
+    const n = await page.evaluate(() => document.querySelectorAll('.msg, .card').length);
+    assert.ok(n >= 3, `restored ${n} items`);
+    await send({ type: 'cleared' });
+    await page.waitForFunction(() => document.querySelectorAll('.msg, .card').length === 0);
+  });
+
+  it('ran without Content-Security-Policy violations', () => {
+    assert.deepEqual(cspViolations, []);
+  });
+});
