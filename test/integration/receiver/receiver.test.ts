@@ -222,6 +222,17 @@ describe('OTLP/HTTP receiver with the real OpenTelemetry SDK exporters', () => {
       assert.equal(after.length - filesBefore, 4);
     });
 
+    it('stores a pretty-printed OTLP/JSON body (the official example, with a BOM and CRLF) as one line', async () => {
+      const text = readFileSync(join(__dirname, '..', '..', 'fixtures', 'public', 'otlp-proto', 'trace.json'), 'utf8');
+      const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text.replace(/\n/g, '\r\n'))]);
+      const before = readJsonl(rx.stats().files).length;
+      const r = await request(rx.endpoint, { headers: { 'Content-Type': 'application/json; charset=utf-8' }, body });
+      assert.equal(r.status, 200);
+      const lines = readJsonl(rx.stats().files);
+      assert.equal(lines.length, before + 1);
+      assert.deepEqual(lines.at(-1), JSON.parse(text));
+    });
+
     it('accepts base64 ids in JSON (lenient) and stores them as hex', async () => {
       const spans = await sdkSpans(1);
       const body = JSON.parse(jsonBody(spans).toString());
