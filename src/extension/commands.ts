@@ -127,7 +127,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     const md = diagnosisMarkdown(snap.diagnosis, {
       baseline: snap.baseline ? label(snap.baseline.paths) : `${label(snap.incident?.paths ?? [])} (automatic split)`,
       incident: label(snap.incident?.paths ?? []),
-    });
+    }, true);
     log.info(`\n${md}`);
     openFlame();
     if (quiet) return;

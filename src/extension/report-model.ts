@@ -3,7 +3,7 @@
  */
 import type { Diagnosis } from '../core/rca/diagnosis';
 import type { RunStats } from './engine-api';
-import { escapeMarkdown, formatDeltaMs, formatMs, formatPercent, plural, textTable } from './format-model';
+import { escapeMarkdown as escapeMd, formatDeltaMs, formatMs, formatPercent, plural, textTable } from './format-model';
 
 /** The same numbers as `trace-doctor stats`, as an aligned table. */
 export function statsText(label: string, s: RunStats): string {
@@ -38,14 +38,19 @@ export function diagnosisMessage(d: Diagnosis | null | undefined): string {
   return `Root cause: ${rc.name} in ${rc.service} — ${rc.summary} (${formatDeltaMs(rc.impactMs)} per trace, confidence ${formatPercent(rc.confidence)}).${lat}`;
 }
 
-/** A markdown report of a diagnosis (the "Show Diagnosis Report" document and the output channel). */
-export function diagnosisMarkdown(d: Diagnosis | null | undefined, runs: { baseline: string; incident: string }): string {
+/**
+ * A markdown report of a diagnosis (the "Show Diagnosis Report" document). `plain` = the same text without markdown
+ * escaping, for the output channel.
+ */
+export function diagnosisMarkdown(d: Diagnosis | null | undefined, runs: { baseline: string; incident: string }, plain = false): string {
+  const escapeMarkdown = plain ? (s: string) => s : escapeMd;
   const out: string[] = ['# Trace Doctor diagnosis', ''];
   out.push(`- **Baseline:** ${escapeMarkdown(runs.baseline)}`, `- **Incident:** ${escapeMarkdown(runs.incident)}`);
   if (!d) return out.join('\n') + '\n\n_No diagnosis._\n';
   if (d.split) out.push(`- **Split:** ${escapeMarkdown(d.split.description)} (${d.split.baselineTraces} vs ${d.split.incidentTraces} traces)`);
   if (d.latency) {
-    const p = d.latency.pValue === null ? '' : `, p = ${d.latency.pValue.toPrecision(2)} (${escapeMarkdown(d.latency.test)})`;
+    const pv = d.latency.pValue;
+    const p = pv === null ? '' : `, p ${pv < 1e-15 ? '< 1e-15' : '= ' + pv.toPrecision(2)} (${escapeMarkdown(d.latency.test)})`;
     out.push(`- **End-to-end latency:** ${formatMs(d.latency.baselineMs)} → ${formatMs(d.latency.incidentMs)} (${formatDeltaMs(d.latency.incidentMs - d.latency.baselineMs)}${p})`);
   }
   out.push('');
