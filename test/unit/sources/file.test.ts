@@ -1,0 +1,152 @@
+// loadTraces: files, directories, merging, streaming JSON Lines, errors, progress, abort, size limit.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync, ftruncateSync, readFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadTraces, MAX_DOCUMENT_BYTES, parseTraceText, TraceLoadError } from '../../../src/sources/file';
+import { dumpModel } from '../../helpers/golden';
+
+const FIX = join(__dirname, '..', '..', 'fixtures');
+const PUB = join(FIX, 'public');
+const EDGE = join(FIX, 'edge');
+let tmp = '';
+before(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'td-load-'));
+});
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function loadError(p: string | string[]): Promise<TraceLoadError> {
+  try {
+    await loadTraces(p);
+  } catch (e) {
+    assert.ok(e instanceof TraceLoadError, `expected TraceLoadError, got ${String(e)}`);
+    return e;
+  }
+  assert.fail(`expected ${String(p)} to fail`);
+}
+
+test('a single Jaeger export loads: sys4bigml normal has 3 spans in 1 trace', async () => {
+  const run = await loadTraces(join(PUB, 'sys4bigml', 'normal-traces-minified-1.json'));
+  assert.equal(run.model.size, 3);
+  assert.equal(run.model.traces().size, 1);
+  assert.deepEqual(run.formats, ['jaeger-query']);
+  assert.equal(run.files.length, 1);
+  assert.equal(run.skipped, 0);
+  assert.deepEqual(run.issues, []);
+});
+
+test('the file loader and the pure text parser agree on every loadable fixture', async () => {
+  for (const rel of ['zipkin/yelp.json', 'otel-go-instrumentation/nethttp/traces-orig.json', 'jaeger/ui-model/ui_01.json']) {
+    const p = join(PUB, rel);
+    const run = await loadTraces(p);
+    assert.deepEqual(dumpModel(run.model), dumpModel(parseTraceText(readFileSync(p, 'utf8'), p).model), rel);
+  }
+});
+
+test('several files merge into one model', async () => {
+  const run = await loadTraces([join(PUB, 'sys4bigml', 'normal-traces-minified-1.json'), join(PUB, 'sys4bigml', 'spiked-traces-minified-1.json')]);
+  assert.equal(run.model.size, 6);
+  assert.equal(run.model.traces().size, 2);
+  assert.equal(run.files.length, 2);
+});
+
+test('a directory: every trace file under it, recursively; node_modules skipped; non-trace JSON is a warning', async () => {
+  const run = await loadTraces(join(EDGE, 'dir'));
+  assert.deepEqual(run.files.map((f) => f.slice(join(EDGE, 'dir').length + 1)).sort(), ['a-trace.json', join('nested', 'more.jsonl')]);
+  assert.equal(run.model.size, 3);
+  assert.deepEqual(run.formats, ['otlp-json'], 'a one-line JSON Lines file is also a JSON document');
+  const warn = run.issues.filter((i) => i.severity === 'warning');
+  assert.equal(warn.length, 1, JSON.stringify(run.issues));
+  assert.match(warn[0]!.file, /config\.json$/);
+  assert.match(warn[0]!.message, /not loaded: JSON is not a trace/);
+  // README and notes.txt (not JSON at all) are skipped silently
+  assert.ok(!run.issues.some((i) => /README|notes\.txt/.test(i.file)));
+});
+
+test('the public fixtures directory loads as a whole', async () => {
+  const run = await loadTraces(PUB);
+  assert.ok(run.files.length >= 15);
+  assert.ok(run.model.size >= 45);
+  assert.ok(run.formats.includes('zipkin-v2') && run.formats.includes('jaeger-query') && run.formats.includes('otlp-json'));
+});
+
+test('maxFiles caps a directory with a warning', async () => {
+  const d = mkdtempSync(join(tmp, 'cap-'));
+  for (const n of ['a', 'b', 'c']) writeFileSync(join(d, `${n}.json`), readFileSync(join(PUB, 'zipkin', 'skew.json')));
+  const run = await loadTraces(d, { maxFiles: 2 });
+  assert.equal(run.files.length, 2);
+  assert.equal(run.model.size, 8);
+  assert.ok(run.issues.some((i) => /only the first 2/.test(i.message)));
+});
+
+test('unreadable or non-trace files named explicitly throw TraceLoadError with file, position and expectation', async () => {
+  assert.match((await loadError(join(tmp, 'nope.json'))).message, /nope\.json: no such file or directory/);
+  assert.match((await loadError(join(EDGE, 'empty.json'))).message, /empty\.json: empty file/);
+  assert.match((await loadError(join(EDGE, 'whitespace.json'))).message, /whitespace\.json: empty file/);
+  assert.match((await loadError(join(EDGE, 'binary.json'))).message, /binary\.json: binary data \(NUL byte at offset 3\)/);
+  assert.match((await loadError(join(EDGE, 'invalid-utf8.json'))).message, /invalid-utf8\.json: binary data \(invalid UTF-8/);
+  assert.match((await loadError(join(EDGE, 'not-a-trace.json'))).message, /not-a-trace\.json: JSON is not a trace/);
+  const syn = await loadError(join(EDGE, 'syntax-error.json'));
+  assert.match(syn.message, /syntax-error\.json:3:21: expected ',' or '\}' after property value/);
+  assert.equal(syn.issue.line, 3);
+  assert.match((await loadError(join(EDGE, 'truncated.json'))).message, /truncated\.json:\d+:\d+: .*truncated/);
+  assert.match((await loadError(join(PUB, 'otel-spec', 'file-exporter.md'))).message, /file-exporter\.md:1:1: not JSON: expected '\{' or '\['/);
+  const empty = mkdtempSync(join(tmp, 'empty-dir-'));
+  assert.match((await loadError(empty)).message, /no candidate trace files/);
+  writeFileSync(join(empty, 'x.json'), '{"a":1}');
+  assert.match((await loadError(empty)).message, /no trace file found \(1 candidate file\(s\) looked at\); first problem: .*x\.json: JSON is not a trace/);
+});
+
+test('JSON Lines is streamed: bad lines skipped with positions, good ones load, progress reported', async () => {
+  // a multi-MiB JSONL file so the stream delivers several chunks
+  const line = readFileSync(join(PUB, 'otel-go-instrumentation', 'nethttp', 'traces-orig.json'), 'utf8').trim();
+  const n = 4000;
+  const parts: string[] = [];
+  for (let i = 0; i < n; i++) parts.push(i === 1234 ? '{"resourceSpans": [' : line.replaceAll('17adc4a54489628b651a4b0c623ad067', i.toString(16).padStart(32, '0')));
+  const file = join(tmp, 'big.jsonl');
+  writeFileSync(file, parts.join('\n') + '\n');
+  const seen: number[] = [];
+  const run = await loadTraces(file, { onProgress: (p) => seen.push(p.bytesRead) });
+  assert.equal(run.model.size, (n - 1) * 2);
+  assert.equal(run.model.traces().size, n - 1);
+  assert.equal(run.skipped, 1);
+  assert.equal(run.issues[0]!.line, 1235);
+  assert.deepEqual(run.formats, ['otlp-jsonl']);
+  assert.ok(seen.length >= 2, 'progress called per chunk');
+  assert.ok(seen.every((b, i) => i === 0 || b >= seen[i - 1]!));
+  assert.equal(seen.at(-1), readFileSync(file).length);
+});
+
+test('abort stops loading with the signal reason', async () => {
+  const ac = new AbortController();
+  ac.abort(new Error('user cancelled'));
+  await assert.rejects(loadTraces(join(PUB, 'zipkin', 'yelp.json'), { signal: ac.signal }), /user cancelled/);
+});
+
+test('a single JSON document larger than the limit is refused with advice, without reading it', async () => {
+  const file = join(tmp, 'huge.json');
+  const fd = openSync(file, 'w');
+  writeSync(fd, '{\n  "resourceSpans": [\n' + ' '.repeat(70_000));
+  ftruncateSync(fd, MAX_DOCUMENT_BYTES + 1024); // sparse: takes no disk
+  closeSync(fd);
+  const e = await loadError(file);
+  assert.match(e.message, /huge\.json: single JSON document of 512 MiB is larger than the 512 MiB limit.*JSON Lines/);
+});
+
+test('content decides the format, not the name: OTLP in a .txt, Zipkin without extension', async () => {
+  writeFileSync(join(tmp, 'trace.txt'), readFileSync(join(PUB, 'otlp-proto', 'trace.json')));
+  writeFileSync(join(tmp, 'zipkin'), readFileSync(join(PUB, 'zipkin', 'skew.json')));
+  const a = await loadTraces(join(tmp, 'trace.txt'));
+  assert.deepEqual(a.formats, ['otlp-json']);
+  const b = await loadTraces(join(tmp, 'zipkin'));
+  assert.deepEqual(b.formats, ['zipkin-v2']);
+  assert.equal(b.model.size, 4);
+});
+
+test('a directory with a symlinked trace file follows it', async () => {
+  const d = mkdtempSync(join(tmp, 'links-'));
+  symlinkSync(join(PUB, 'zipkin', 'skew.json'), join(d, 'skew.json'));
+  const run = await loadTraces(d);
+  assert.equal(run.model.size, 4);
+});
