@@ -101,7 +101,7 @@ export function modelArb(o: GenOptions): fc.Arbitrary<SpanTable> {
       { maxLength: 2 },
     ),
     links: o.zipkinSafe
-      ? fc.constant([])
+      ? fc.constant([] as { trace: string; span: string; attrs: [string, Val][] }[])
       : fc.array(fc.record({ trace: hexArb(32), span: hexArb(16), attrs: o.scalarOnly ? fc.constant([] as [string, Val][]) : attrsArb(o, 2) }), { maxLength: 1 }),
     traceState: o.zipkinSafe ? fc.constant('') : fc.constantFrom('', 'vendor=abc', 'a=1,b=2'),
   });
