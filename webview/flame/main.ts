@@ -75,7 +75,9 @@ class FlameApp {
   private width = 0;
   private height = 0;
   private dpr = 1;
+  /** render time (ms) and rects drawn of each frame, for the benchmark */
   readonly frameTimes: number[] = [];
+  readonly rectCounts: number[] = [];
   firstPaintMs = -1;
   private paintWaiters: Array<() => void> = [];
 
@@ -668,7 +670,11 @@ class FlameApp {
     });
     const t1 = performance.now();
     this.frameTimes.push(t1 - t0);
-    if (this.frameTimes.length > 5000) this.frameTimes.splice(0, 1000);
+    this.rectCounts.push(this.renderer.drawn.count);
+    if (this.frameTimes.length > 5000) {
+      this.frameTimes.splice(0, 1000);
+      this.rectCounts.splice(0, 1000);
+    }
     if (this.firstPaintMs < 0) this.firstPaintMs = t1;
     for (const w of this.paintWaiters.splice(0)) w();
   }
@@ -687,6 +693,9 @@ class FlameApp {
     return {
       get frameTimes() {
         return app.frameTimes;
+      },
+      get rectCounts() {
+        return app.rectCounts;
       },
       get firstPaintMs() {
         return app.firstPaintMs;
