@@ -99,7 +99,7 @@ export function aggregate(model: SpanTable, opts: AggregateOptions = {}): AggTre
 
 export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {}): AggDetail {
   const n = model.size;
-  const { parent, start, duration, traceIdCol } = model;
+  const { parent, duration, traceIdCol } = model;
   const mask = traceMask(model, opts.traceFilter);
 
   // 1. dense trace index
@@ -172,6 +172,7 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
   const childNode = new Map<number, number>();
   const nodeOf = new Int32Array(n).fill(-2);
   const chain = new GrowI32();
+  const topo = new GrowI32(Math.max(16, n)); // rows, parents before children
   for (let i = 0; i < n; i++) {
     if (traceOf[i]! < 0) {
       nodeOf[i] = -1;
@@ -199,10 +200,40 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
         nodeOrphan.push(orphanRoot || nodeOrphan.arr[base]!);
       }
       nodeOf[row] = node;
+      topo.push(row);
       base = node;
     }
   }
   const N = nodeParent.len;
+
+  // clock skew: a child of ANOTHER service that starts before its parent is causally impossible — its host's clock is
+  // off. Shift it (and its subtree) into the parent like Jaeger does: centred when it fits, else aligned at the start.
+  // Same-service children and children that merely outlive the parent (async) are left alone and clipped below.
+  let start = model.start;
+  {
+    const shift = new Float64Array(n);
+    let any = false;
+    for (let q = 0; q < topo.len; q++) {
+      const i = topo.arr[q]!;
+      const p = parent[i]!;
+      if (p < 0) continue;
+      let sh = shift[p]!;
+      const cs0 = model.start[i]! + sh;
+      const ps = model.start[p]! + shift[p]!;
+      if (cs0 < ps && model.serviceCol[i] !== model.serviceCol[p]) {
+        const room = duration[p]! - duration[i]!;
+        sh += (room >= 0 ? ps + room / 2 : ps) - cs0;
+      }
+      if (sh !== 0 && !Number.isNaN(sh)) {
+        shift[i] = sh;
+        any = true;
+      }
+    }
+    if (any) {
+      start = new Float64Array(n);
+      for (let i = 0; i < n; i++) start[i] = model.start[i]! + shift[i]!;
+    }
+  }
 
   // 3. per-span self time, child sum/union, own errors
   const selfNs = new Float64Array(n);

@@ -1,0 +1,113 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { diagnose, analyze } from '../../../../src/core/rca/analyze';
+import { Diagnosis } from '../../../../src/core/rca/diagnosis';
+import { aggregate } from '../../../../src/core/aggregate/tree';
+import { parseTraceText } from '../../../../src/core/parse/index';
+import { mulberry32 } from '../../../../src/core/stats/index';
+import { SpanKind } from '../../../../src/core/model/span-table';
+import { table, type S } from '../../../helpers/spans';
+
+/** web → (client) → api server → db; `skewMs` shifts the api/db clocks; `slowDb` adds db time. */
+function run(n: number, seed: number, o: { skewMs?: number; slowDb?: number; orphanEvery?: number; asyncMs?: number } = {}): S[] {
+  const rnd = mulberry32(seed);
+  const spans: S[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = i * 1000;
+    const tr = 't' + i;
+    const db = 4 + rnd() * 2 + (o.slowDb ?? 0);
+    const api = db + 3 + rnd();
+    const client = api + 1;
+    const web = client + 2 + rnd();
+    const sk = o.skewMs ?? 0;
+    spans.push({ trace: tr, id: 'w' + i, name: 'GET /', service: 'web', kind: SpanKind.Server, start: t0, dur: web });
+    spans.push({ trace: tr, id: 'c' + i, parent: 'w' + i, name: 'call api', service: 'web', kind: SpanKind.Client, start: t0 + 1, dur: client });
+    const orphan = o.orphanEvery && i % o.orphanEvery === 0;
+    spans.push({ trace: tr, id: 'a' + i, parent: orphan ? 'lost' + i : 'c' + i, name: 'POST /api', service: 'api', kind: SpanKind.Server, start: t0 + 1.5 + sk, dur: api });
+    spans.push({ trace: tr, id: 'd' + i, parent: 'a' + i, name: 'SELECT', service: 'db', kind: SpanKind.Client, start: t0 + 2 + sk, dur: db });
+    if (o.asyncMs) spans.push({ trace: tr, id: 'q' + i, parent: 'w' + i, name: 'publish', service: 'web', kind: SpanKind.Producer, start: t0 + web - 0.5, dur: o.asyncMs });
+  }
+  return spans;
+}
+
+test('clock skew between services (callee clock 60 ms behind) does not break self time or the answer', () => {
+  const b = table(run(40, 1, { skewMs: -60 }));
+  const i = table(run(40, 2, { skewMs: -60, slowDb: 20 }));
+  for (const n of aggregate(i).nodes) assert.ok(n.stats.selfMs >= 0, `${n.name} self ${n.stats.selfMs}`);
+  const d = diagnose(b, i);
+  assert.equal(d.rootCause?.service, 'db');
+  assert.equal(d.rootCause?.name, 'SELECT');
+});
+
+test('the public Zipkin skew fixture (child starts 62 ms before its parent) aggregates with non-negative self time', () => {
+  const f = join(__dirname, '../../../fixtures/public/zipkin/skew.json');
+  const m = parseTraceText(readFileSync(f, 'utf8'), f).model;
+  const t = aggregate(m);
+  for (const n of t.nodes) {
+    assert.ok(n.stats.selfMs >= 0);
+    assert.ok(n.stats.selfMs <= n.stats.totalMs + 1e-9);
+  }
+  Diagnosis.parse(diagnose(m, m));
+});
+
+test('missing parents / orphan spans: still diagnosed, orphan paths marked', () => {
+  const b = table(run(40, 3, { orphanEvery: 3 }));
+  const i = table(run(40, 4, { orphanEvery: 3, slowDb: 25 }));
+  const a = analyze(b, i);
+  assert.equal(a.diagnosis.rootCause?.name, 'SELECT');
+  assert.ok(a.diff.nodes.some((n) => n.orphan && n.name === 'POST /api'));
+  // the SELECT under orphan paths and under normal paths are merged into one candidate
+  assert.equal(a.diagnosis.candidates.filter((c) => c.name === 'SELECT').length, 1);
+});
+
+test('async children outliving the parent: clipped, and a longer async tail is not blamed for end-to-end latency', () => {
+  const b = table(run(40, 5, { asyncMs: 5 }));
+  const i = table(run(40, 6, { asyncMs: 500 })); // only the fire-and-forget publish got slower
+  const agg = aggregate(i);
+  const web = agg.nodes.find((n) => n.name === 'GET /')!;
+  assert.ok(web.stats.selfMs >= 0);
+  const d = diagnose(b, i);
+  assert.equal(d.rootCause, null, `got ${d.rootCause?.name}: ${d.notes.join(' | ')}`);
+});
+
+test('queueing: a client span much longer than its server child blames the callee, not the caller', () => {
+  const mk = (seed: number, wait: number) => {
+    const rnd = mulberry32(seed);
+    const spans: S[] = [];
+    for (let k = 0; k < 40; k++) {
+      const t0 = k * 1000;
+      const q = wait * (0.5 + rnd());
+      const srv = 5 + rnd();
+      spans.push({ trace: 't' + k, id: 'w' + k, name: 'GET /', service: 'web', kind: SpanKind.Server, start: t0, dur: srv + q + 4 });
+      spans.push({ trace: 't' + k, id: 'c' + k, parent: 'w' + k, name: 'call worker', service: 'web', kind: SpanKind.Client, start: t0 + 1, dur: srv + q + 1 });
+      spans.push({ trace: 't' + k, id: 's' + k, parent: 'c' + k, name: 'process', service: 'worker', kind: SpanKind.Server, start: t0 + 1.5 + q, dur: srv });
+    }
+    return table(spans);
+  };
+  const d = diagnose(mk(1, 0.2), mk(2, 40));
+  assert.equal(d.rootCause?.kind, 'queueing');
+  assert.equal(d.rootCause?.service, 'worker');
+  assert.equal(d.rootCause?.name, 'process');
+});
+
+test('a single trace per side: ranked by effect, low confidence, a note; identical runs → null', () => {
+  const b = table(run(1, 7));
+  const i = table(run(1, 8, { slowDb: 50 }));
+  const d = diagnose(b, i);
+  assert.equal(d.rootCause?.name, 'SELECT');
+  assert.ok(d.rootCause!.confidence <= 0.35);
+  assert.ok(d.notes.some((n) => /too few/.test(n)));
+  assert.equal(diagnose(b, b).rootCause, null);
+});
+
+test('empty incident model and faster incident give no root cause', () => {
+  const b = table(run(30, 9, { slowDb: 30 }));
+  const i = table(run(30, 10));
+  assert.equal(diagnose(b, i).rootCause, null);
+  const empty = table([]);
+  const d = diagnose(b, empty);
+  assert.equal(d.rootCause, null);
+  Diagnosis.parse(d);
+});
