@@ -10,6 +10,9 @@ export class VsCodeLmProvider implements LlmProvider {
   readonly id = 'vscode-lm';
   readonly endpoint = 'vscode-lm';
 
+  /** `fixed`: use this model (e.g. the one a chat participant request came with) instead of selecting by id */
+  constructor(private readonly fixed?: vscode.LanguageModelChat) {}
+
   static available(): boolean {
     return typeof (vscode as { lm?: { selectChatModels?: unknown } }).lm?.selectChatModels === 'function';
   }
@@ -21,6 +24,7 @@ export class VsCodeLmProvider implements LlmProvider {
   }
 
   private async pick(id: string): Promise<vscode.LanguageModelChat> {
+    if (this.fixed) return this.fixed;
     if (!VsCodeLmProvider.available()) throw new LlmError('unreachable', "This VS Code has no language-model API (vscode.lm). Choose the Ollama or OpenAI provider in Trace Doctor's settings.");
     const byId = id ? await vscode.lm.selectChatModels({ id }) : [];
     const any = byId.length ? byId : await vscode.lm.selectChatModels(id ? { family: id } : undefined);

@@ -8,6 +8,7 @@ import { makeFence } from '../../llm/sanitize';
 import { toolSpecs } from '../../llm/tools/index';
 import { ChatToHost, type HostToChat, type RunsInfo } from '../../protocol/chat-messages';
 import { registerAskInChatHandler } from '../chat-bridge';
+import { registerChatIntegrations } from '../llm-participant';
 import { agentSettings, createProvider, endpointOf, ensureConsent, readConfig, redactorFor, SECRET_KEY } from '../llm-config';
 import { openAt } from '../navigation';
 import { findOp } from '../ops-model';
@@ -188,6 +189,7 @@ export function registerChat(context: vscode.ExtensionContext, deps: ChatDeps): 
       }
     }),
     vscode.commands.registerCommand('traceDoctor.chat.newChat', () => provider.controller.newChat()),
+    ...registerChatIntegrations(() => runsFromSnapshot(deps.session.snapshot), llmLog),
     vscode.commands.registerCommand('traceDoctor.chat.diagnose', async () => {
       await vscode.commands.executeCommand('traceDoctor.chat.focus').then(undefined, () => undefined);
       await provider.controller.diagnose();
