@@ -98,8 +98,11 @@ export class ChatController {
     switch (msg.type) {
       case 'ready':
         return this.postInit();
-      case 'ask':
-        return this.ask(msg.text);
+      case 'ask': {
+        // "/diagnose [note]" in the input box = the Diagnose action
+        const slash = /^\/diagnose\b\s*([\s\S]*)$/i.exec(msg.text.trim());
+        return slash ? this.diagnose(slash[1] || undefined) : this.ask(msg.text);
+      }
       case 'diagnose':
         return this.diagnose(msg.text);
       case 'stop':

@@ -72,7 +72,7 @@ list.setAttribute('aria-live', 'polite');
 const footer = el('div', 'chat-footer');
 const input = document.createElement('vscode-textarea') as HTMLElement & { value: string };
 input.className = 'input';
-input.setAttribute('placeholder', 'Ask about the loaded traces… (Enter to send, Shift+Enter for a new line)');
+input.setAttribute('placeholder', 'Ask about the loaded traces… (Enter to send, Shift+Enter for a new line, /diagnose for a structured answer)');
 input.setAttribute('rows', '3');
 input.setAttribute('resize', 'vertical');
 const sendBtn = document.createElement('vscode-button') as HTMLElement & { disabled: boolean };

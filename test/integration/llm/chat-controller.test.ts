@@ -93,6 +93,12 @@ describe('chat controller (host logic of the chat view) + JSONL log', () => {
     assert.ok(t.posted.some((m) => m.type === 'cleared'));
   });
 
+  it('"/diagnose" typed in the input runs the Diagnose action', async () => {
+    const t = make({ offline: true });
+    await t.c.handle({ type: 'ask', text: '/diagnose please' });
+    assert.ok(t.posted.some((m) => m.type === 'card'));
+  });
+
   it('offline provider → the engine\'s card, labelled', async () => {
     const t = make({ offline: true });
     await t.c.handle({ type: 'diagnose' });
