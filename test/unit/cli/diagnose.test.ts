@@ -1,0 +1,72 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../../src/cli/main';
+import { Diagnosis } from '../../../src/core/rca/diagnosis';
+import { encode, makeScenario } from '../../../src/core/testing/scenarios';
+
+const DIR = join(__dirname, '../../fixtures/public/sys4bigml');
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(args, { out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err };
+}
+
+test('diagnose --json on the public pair: one object valid against the schema, source link to line 58', async () => {
+  const r = await cli(['diagnose', '--baseline', join(DIR, 'normal-traces-minified-1.json'), '--incident', join(DIR, 'spiked-traces-minified-1.json'), '--workspace', join(DIR, 'src'), '--json']);
+  assert.equal(r.code, 0, r.err);
+  const d = Diagnosis.parse(JSON.parse(r.out));
+  assert.equal(d.rootCause?.service, 'pre-processor');
+  assert.equal(d.rootCause?.name, 'preprocess-request');
+  assert.equal(d.rootCause?.source?.file, 'pre-processor/preprocessor.py');
+  assert.equal(d.rootCause?.source?.line, 58);
+});
+
+test('diagnose human output: aligned table and a root-cause paragraph with file:line', async () => {
+  const r = await cli(['diagnose', '--baseline', join(DIR, 'normal-traces-minified-1.json'), '--incident', join(DIR, 'spiked-traces-minified-1.json'), '--workspace', join(DIR, 'src')]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /#\s+kind\s+service \/ operation\s+impact\/trace\s+conf\.\s+source/);
+  assert.match(r.out, /^1\s+self_time\s+pre-processor \/ preprocess-request\s+\+773 ms\s+0\.\d\d\s+pre-processor\/preprocessor\.py:58$/m);
+  assert.match(r.out, /Root cause: pre-processor \/ preprocess-request .* pre-processor\/preprocessor\.py:58/);
+  assert.match(r.out, /too few for a statistical test/);
+});
+
+test('diagnose --incident only (split) and --top; bad input exits 2 with a clear message', async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'td-cli-'));
+  try {
+    const sc = makeScenario('self_time', 4, { traces: 60 });
+    // one file holding the normal run followed by the slow run one minute later → a level shift in time
+    const shifted = sc.incident.map((s) => ({ ...s, start: s.start + 60e9 }));
+    const f = join(tmp, 'run.jsonl');
+    writeFileSync(f, encode([...sc.baseline, ...shifted], 'otlp-jsonl'));
+    const r = await cli(['diagnose', f, '--json', '--top', '2']);
+    assert.equal(r.code, 0, r.err);
+    const d = Diagnosis.parse(JSON.parse(r.out));
+    assert.equal(d.split?.method, 'time_window');
+    assert.ok(d.candidates.length <= 2);
+    assert.equal(d.rootCause?.name, sc.expected.name);
+
+    const bad = join(tmp, 'bad.json');
+    writeFileSync(bad, '{"resourceSpans": [ {');
+    const e1 = await cli(['diagnose', '--incident', bad]);
+    assert.equal(e1.code, 2);
+    assert.match(e1.err, /bad\.json/);
+    const e2 = await cli(['diagnose', '--incident', join(tmp, 'missing.json')]);
+    assert.equal(e2.code, 2);
+    assert.match(e2.err, /missing\.json/);
+    const e3 = await cli(['diagnose']);
+    assert.equal(e3.code, 2);
+    assert.match(e3.err, /--incident/);
+    const e4 = await cli(['diagnose', '--incident', f, '--top', 'x']);
+    assert.equal(e4.code, 2);
+    const e5 = await cli(['diagnose', '--incident', f, '--workspace', join(tmp, 'nope')]);
+    assert.equal(e5.code, 2);
+    assert.match(e5.err, /not a directory/);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
