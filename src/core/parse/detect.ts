@@ -6,6 +6,10 @@ type Obj = Record<string, unknown>;
 /** Why a byte prefix is not text, or null when it looks like UTF-8 text. Looks at the first 64 KiB at most. */
 export function sniffBinary(head: Uint8Array): string | null {
   const n = Math.min(head.length, 65536);
+  if (n >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip-compressed data, not a JSON trace file (decompress it first: gunzip)';
+  if (n >= 4 && head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) {
+    return 'zstd-compressed data (the collector file exporter with compression: zstd), not a JSON trace file (decompress it first: zstd -d)';
+  }
   for (let i = 0; i < n; i++) {
     if (head[i] === 0) return `binary data (NUL byte at offset ${i}), not a JSON trace file`;
   }

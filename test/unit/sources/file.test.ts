@@ -84,7 +84,8 @@ test('unreadable or non-trace files named explicitly throw TraceLoadError with f
   assert.match((await loadError(join(tmp, 'nope.json'))).message, /nope\.json: no such file or directory/);
   assert.match((await loadError(join(EDGE, 'empty.json'))).message, /empty\.json: empty file/);
   assert.match((await loadError(join(EDGE, 'whitespace.json'))).message, /whitespace\.json: empty file/);
-  assert.match((await loadError(join(EDGE, 'binary.json'))).message, /binary\.json: binary data \(NUL byte at offset 3\)/);
+  assert.match((await loadError(join(EDGE, 'binary.json'))).message, /binary\.json: binary data \(NUL byte at offset 8\)/);
+  assert.match((await loadError(join(EDGE, 'compressed.json'))).message, /compressed\.json: gzip-compressed data.*decompress it first/);
   assert.match((await loadError(join(EDGE, 'invalid-utf8.json'))).message, /invalid-utf8\.json: binary data \(invalid UTF-8/);
   assert.match((await loadError(join(EDGE, 'not-a-trace.json'))).message, /not-a-trace\.json: JSON is not a trace/);
   const syn = await loadError(join(EDGE, 'syntax-error.json'));
