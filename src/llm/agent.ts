@@ -24,6 +24,22 @@ export interface AgentSettings {
   timeoutMs?: number;
   /** tool results are cut to this many characters (default 4000) */
   toolResultMaxChars?: number;
+  /** keep the whole conversation under about this many tokens by eliding the oldest tool results (default 6000) */
+  contextTokens?: number;
+}
+
+/** Elide the oldest tool results (never the last round's) until the conversation fits `budget` tokens. */
+export function compactHistory(messages: ChatMessage[], budget: number): ChatMessage[] {
+  const size = (ms: ChatMessage[]) => ms.reduce((n, m) => n + estimateTokens(m.content) + 4, 0);
+  if (size(messages) <= budget) return messages;
+  const out = messages.map((m) => ({ ...m }));
+  let lastAssistant = -1;
+  for (let i = out.length - 1; i >= 0; i--) if (out[i]!.role === 'assistant' && out[i]!.toolCalls?.length) { lastAssistant = i; break; }
+  for (let i = 0; i < out.length && size(out) > budget; i++) {
+    const m = out[i]!;
+    if (m.role === 'tool' && i < lastAssistant && !m.content.startsWith('[elided]')) m.content = `[elided] The result of ${m.toolName ?? 'this tool'} was removed to save context; call it again if you need it.`;
+  }
+  return out;
 }
 
 export interface AgentEvents {
@@ -212,7 +228,7 @@ class Conversation {
     const { provider, redactor, log, signal, events } = this.deps;
     const s = this.settings;
     const turn = ++this.turn;
-    const sent = redactMessages(messages, redactor);
+    const sent = redactMessages(compactHistory(messages, s.contextTokens ?? 6000), redactor);
     const req: ChatRequest = {
       model: s.model,
       messages: sent,

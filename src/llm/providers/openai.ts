@@ -162,8 +162,6 @@ export class OpenAiProvider implements LlmProvider {
         });
       if (finishReason === undefined && !content && toolCalls.length === 0)
         throw new LlmError('protocol', `The model server at ${this.endpoint} ended the stream without an answer.`);
-      if (finishReason === undefined)
-        throw new LlmError('protocol', `The connection to ${this.endpoint} was closed before the answer was complete.`);
       return { content, toolCalls, usage, model, finishReason };
     } catch (e) {
       throw this.describe(e, req.signal, t.timedOut(), req.timeoutMs);

@@ -90,3 +90,23 @@ describe('tools', () => {
     assert.deepEqual([r.file, r.line], ['pre-processor/preprocessor.py', 58]);
   });
 });
+
+describe('conversation compaction', () => {
+  it('elides the oldest tool results, never the last round', async () => {
+    const { compactHistory } = await import('../../../src/llm/agent');
+    const big = 'x'.repeat(7000);
+    const msgs = [
+      { role: 'system' as const, content: 'sys' },
+      { role: 'user' as const, content: 'q' },
+      { role: 'assistant' as const, content: '', toolCalls: [{ id: '1', name: 'a', arguments: {} }] },
+      { role: 'tool' as const, content: big, toolCallId: '1', toolName: 'a' },
+      { role: 'assistant' as const, content: '', toolCalls: [{ id: '2', name: 'b', arguments: {} }] },
+      { role: 'tool' as const, content: big, toolCallId: '2', toolName: 'b' },
+    ];
+    const out = compactHistory(msgs, 2500);
+    assert.match(out[3]!.content, /^\[elided\] The result of a/);
+    assert.equal(out[5]!.content, big);
+    assert.equal(msgs[3]!.content, big, 'input untouched');
+    assert.equal(compactHistory(msgs, 100_000), msgs);
+  });
+});
