@@ -1,0 +1,134 @@
+/**
+ * Engineer E's checks of the extension surfaces inside a real VS Code extension host (code-server), beyond the
+ * shared e2e suite: Open Trace File (single run), automatic split, Compare Traces, the file watcher, Show in Flame
+ * Graph / Go to Source / Ask in Chat / report, the OTLP receiver with live reload, Open With, Close Traces.
+ * Run: npm run build && node test/vscode/run.mjs   (needs `bash test/e2e/setup.sh` once; uses test/e2e/lib.mjs)
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as vscode from 'vscode';
+
+const until = async <T>(fn: () => T | undefined | Promise<T | undefined>, what: string, ms = 20000): Promise<T> => {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('timeout: ' + what);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+};
+async function wsFile(glob: string) {
+  const [u] = await vscode.workspace.findFiles(glob, '**/node_modules/**', 1);
+  assert.ok(u, glob);
+  return u;
+}
+
+suite('E smoke', () => {
+  let api: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  let deco: { root: number[]; candidates: number[] } = { root: [], candidates: [] };
+  suiteSetup(async () => {
+    api = await vscode.extensions.getExtension('trace-doctor.trace-doctor')!.activate();
+  });
+
+  test('open trace file (single run): tree, status bar, flame panel', async () => {
+    const f = await wsFile('**/traces/spiked.json');
+    const r = await vscode.commands.executeCommand<any>('traceDoctor.openTraceFile', f);
+    assert.equal(r.mode, 'single');
+    const nodes = api.treeNodes();
+    assert.equal(nodes.length, 1);
+    assert.equal(nodes[0].children[0].label, 'pre-processor', 'services sorted by self time');
+    assert.match(api.statusBarText(), /1 run/);
+    await until(() => api.flamePanel()?.posted.some((p: any) => p.type === 'setData'), 'setData posted');
+    const lenses = await api.codeLensTitles((await wsFile('**/preprocessor/preprocessor.py')));
+    assert.ok(lenses.length > 0);
+  });
+
+  test('diagnose incident only (auto split)', async () => {
+    const f = await wsFile('**/traces/spiked.json');
+    const r = await vscode.commands.executeCommand<any>('traceDoctor.diagnose', f);
+    assert.equal(r.mode, 'diff');
+    assert.equal(api.getState().autoSplit, true);
+    assert.ok(api.getState().diagnosis?.split, 'the diagnosis says how it split the run');
+  });
+
+  test('compare traces + file watcher reloads on change', async () => {
+    const inc = await wsFile('**/traces/spiked.json');
+    const base = await wsFile('**/traces/normal.json');
+    const r = await vscode.commands.executeCommand<any>('traceDoctor.compareTraces', base, inc);
+    assert.equal(r.rootCause.service, 'pre-processor');
+    const before = api.watcherReloads();
+    const v0 = api.getState().version;
+    fs.appendFileSync(inc.fsPath, '\n');
+    await until(() => api.watcherReloads() > before, 'watcher reload', 15000);
+    assert.ok(api.getState().version > v0);
+    assert.equal(api.getState().diagnosis.rootCause.service, 'pre-processor');
+    deco = await api.decoratedLines(await wsFile('**/preprocessor/preprocessor.py'));
+    assert.equal(deco.root.length, 1);
+  });
+
+  test('show in flame graph / go to source / ask in chat commands', async () => {
+    await vscode.commands.executeCommand('traceDoctor.showInFlameGraph', 'pre-processor', 'preprocess-request');
+    await until(() => api.flamePanel()?.posted.some((p: any) => p.type === 'focusNode'), 'focusNode posted');
+    const ok = await vscode.commands.executeCommand('traceDoctor.goToSource', 'pre-processor', 'preprocess-request');
+    assert.equal(ok, true);
+    const ed = vscode.window.activeTextEditor!;
+    assert.match(ed.document.uri.fsPath, /preprocessor\.py$/);
+    assert.equal(ed.selection.active.line, deco.root[0], 'go to source lands on the decorated root-cause line');
+    await vscode.commands.executeCommand('traceDoctor.askInChat', 'pre-processor', 'preprocess-request');
+    const report = await vscode.commands.executeCommand<vscode.Uri>('traceDoctor.showDiagnosisReport');
+    assert.match(fs.readFileSync(report.fsPath, 'utf8'), /## Root cause: preprocess\\-request/);
+  });
+
+  test('receiver: start, post spans, counter, live diagnosis, stop', async () => {
+    await vscode.workspace.getConfiguration('traceDoctor.receiver').update('port', 0, vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace.getConfiguration('traceDoctor.receiver').update('liveIntervalMs', 250, vscode.ConfigurationTarget.Workspace);
+    const r = await vscode.commands.executeCommand<any>('traceDoctor.startReceiver');
+    assert.ok(r?.endpoint, 'endpoint');
+    const body = JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'live-svc' } }] }, scopeSpans: [{ spans: [1, 2, 3].map((i) => ({ traceId: '0af7651916cd43dd8448eb211c8031' + (10 + i), spanId: 'b7ad6b71692033' + (10 + i), name: 'live-op', startTimeUnixNano: String(1700000000000000000 + i * 1e9), endTimeUnixNano: String(1700000000000000000 + i * 1e9 + i * 1e7) })) }] }] });
+    const status = await new Promise<number>((res, rej) => {
+      const req = http.request(r.endpoint, { method: 'POST', headers: { 'content-type': 'application/json' } }, (resp) => { resp.resume(); res(resp.statusCode!); });
+      req.on('error', rej);
+      req.end(body);
+    });
+    assert.equal(status, 200);
+    await until(() => api.receiver()?.spans === 3, 'span counter');
+    await until(() => api.getState().incident?.paths?.[0] === 'live' && api.getState().incident.stats.spans === 3, 'live session');
+    const s = await vscode.commands.executeCommand<any>('traceDoctor.stopReceiver');
+    assert.equal(s.spans, 3);
+    assert.equal(api.receiver(), undefined);
+  });
+
+  test('open with custom editor', async () => {
+    const f = await wsFile('**/traces/normal.json');
+    await vscode.commands.executeCommand('vscode.openWith', f, 'traceDoctor.traceFile');
+    await until(() => api.getState().mode === 'single' && api.getState().incident.paths[0] === f.fsPath, 'custom editor loaded the file');
+  });
+
+  test('close traces: everything vanishes', async () => {
+    const r = await vscode.commands.executeCommand<any>('traceDoctor.closeTraces');
+    assert.equal(r.mode, 'none');
+    assert.equal(api.treeNodes().length, 0);
+    const src = await wsFile('**/preprocessor/preprocessor.py');
+    assert.deepEqual(await api.codeLensTitles(src), []);
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', src);
+    assert.equal((lenses ?? []).filter((l) => l.command?.command?.startsWith('traceDoctor')).length, 0);
+    assert.match(api.statusBarText(), /^\$\(pulse\) Trace Doctor$/);
+  });
+});
+
+suite('E smoke: final view', () => {
+  test('diagnose again and show the side bar', async () => {
+    const api: any = await vscode.extensions.getExtension('trace-doctor.trace-doctor')!.activate();
+    const inc = await wsFile('**/traces/spiked.json');
+    const base = await wsFile('**/traces/normal.json');
+    await vscode.commands.executeCommand('traceDoctor.diagnose', inc, base);
+    await vscode.commands.executeCommand('traceDoctor.runs.focus');
+    const doc = await vscode.workspace.openTextDocument(await wsFile('**/preprocessor/preprocessor.py'));
+    await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(86, 0, 86, 0) });
+    await new Promise((r) => setTimeout(r, 1500));
+    console.log('SHOT now'); // the runner screenshots the workbench with the side bar, CodeLens and gutter
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.ok(api.treeNodes().length === 2);
+  });
+});
