@@ -239,6 +239,10 @@ class Conversation {
       signal,
       timeoutMs: s.timeoutMs ?? 120_000,
       ...(extra.stream && events?.onDelta ? { onDelta: (t: string) => events.onDelta!(t) } : {}),
+      onRetry: (err, attempt, delayMs) => {
+        log?.write({ type: 'retry', id: this.id, turn, attempt, delayMs: Math.round(delayMs), reason: err.message });
+        events?.onStatus?.(`${err.kind === 'rate_limit' ? 'Rate limited' : 'The model server failed'}; retrying in ${(delayMs / 1000).toFixed(1)} s…`);
+      },
     };
     log?.write({
       type: 'request',

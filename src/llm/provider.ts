@@ -54,6 +54,8 @@ export interface ChatRequest {
   timeoutMs?: number;
   /** streamed text as it arrives */
   onDelta?: (text: string) => void;
+  /** called before each retry (429/5xx) with the wait in ms */
+  onRetry?: (err: LlmError, attempt: number, delayMs: number) => void;
 }
 
 export interface Usage {

@@ -75,7 +75,7 @@ export class OllamaProvider implements LlmProvider {
         this.once(req, () => {
           delivered = true;
         }),
-      { ...this.o.retry, signal: req.signal },
+      { ...this.o.retry, signal: req.signal, ...(req.onRetry ? { onRetry: req.onRetry } : {}) },
       () => delivered,
     );
     return { ...value, attempts };

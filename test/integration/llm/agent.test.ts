@@ -107,9 +107,11 @@ for (const protocol of ['openai', 'ollama'] as const) {
       assert.match(srv.chatRequests().slice(n0)[1]!.body.messages.at(-1).content, /database\W{0,3} is not a service in the traces/);
     });
 
-    it('HTTP 500 on every attempt → offline diagnosis with a plain-words reason', async () => {
+    it('HTTP 500 on every attempt → offline diagnosis with a plain-words reason (retry logged)', async () => {
       srv.push({ status: 500 }, { status: 500 });
-      const out = await diagnoseWithModel({ provider, runs: pipelineRuns(), redactor: createRedactor() }, settings);
+      const log = new MemoryLog();
+      const out = await diagnoseWithModel({ provider, runs: pipelineRuns(), redactor: createRedactor(), log }, settings);
+      assert.equal(log.entries.filter((e) => e.type === 'retry').length, 1);
       assert.equal(out.origin.kind, 'offline');
       assert.equal(out.label, 'offline engine (the model server failed)');
       assert.equal(out.error?.kind, 'server');
