@@ -78,6 +78,8 @@ export interface ScenarioOptions {
   strength?: number;
   /** jitter of a trace's start inside the run, ms between traces (default 50) */
   spacingMs?: number;
+  /** internal: keep the topology for streamScenario */
+  keepSetup?: boolean;
 }
 
 const hex = (rnd: () => number, n: number) => {
@@ -220,14 +222,26 @@ class Runner {
     return this.exec(op, traceId, parentId, t, 0, false);
   }
 
+  /** time of the next trace (continues across calls, for streaming generation) */
+  clock = 0;
+
   run(root: Op, traces: number, spacingNs: number): GenSpan[] {
-    let t = 0;
     for (let i = 0; i < traces; i++) {
       const traceId = hex(this.rnd, 32);
-      this.execMaybeRemote(root, traceId, '', t);
-      t += spacingNs * (0.5 + this.rnd());
+      this.execMaybeRemote(root, traceId, '', this.clock);
+      this.clock += spacingNs * (0.5 + this.rnd());
     }
     return this.spans;
+  }
+
+  /** generate in batches of `batch` traces, handing each batch's spans to `sink` (memory stays bounded) */
+  stream(root: Op, traces: number, spacingNs: number, batch: number, sink: (spans: GenSpan[]) => void): void {
+    for (let done = 0; done < traces; done += batch) {
+      this.spans = [];
+      this.run(root, Math.min(batch, traces - done), spacingNs);
+      sink(this.spans);
+    }
+    this.spans = [];
   }
 }
 
@@ -242,6 +256,26 @@ function meanLatency(spans: GenSpan[]): number {
 }
 
 /** One scenario; the same (fault, seed) always gives the same spans. */
+/**
+ * A large scenario streamed in batches (benchmarks): about `spansPerRun` spans per run, same topology and fault
+ * logic as makeScenario. `sink` receives each batch of spans of the baseline, then of the incident.
+ */
+export function streamScenario(
+  fault: FaultKind, seed: number, spansPerRun: number,
+  sink: (run: 'baseline' | 'incident', spans: GenSpan[]) => void, opts: ScenarioOptions = {},
+): { expected: Expected; description: string; traces: number } {
+  const probe = makeScenario(fault, seed, { ...opts, traces: 20, keepSetup: true });
+  const setup = lastSetup!;
+  const perTrace = Math.max(1, probe.baseline.length / 20);
+  const traces = Math.max(1, Math.round(spansPerRun / perTrace));
+  const spacing = (opts.spacingMs ?? 50) * 1e6;
+  new Runner(mulberry32(seed + 1), null).stream(setup.root, traces, spacing, 500, (s) => sink('baseline', s));
+  new Runner(mulberry32(seed + 2), setup.fault).stream(setup.root, traces, spacing, 500, (s) => sink('incident', s));
+  return { expected: probe.expected, description: probe.description, traces };
+}
+
+let lastSetup: { root: Op; fault: Fault } | null = null;
+
 export function makeScenario(fault: FaultKind, seed: number, opts: ScenarioOptions = {}): Scenario {
   const rnd = mulberry32(seed * 7919 + FAULT_KINDS.indexOf(fault as FaultKind) + 13);
   const { root, ops } = buildTopology(rnd);
@@ -339,6 +373,7 @@ export function makeScenario(fault: FaultKind, seed: number, opts: ScenarioOptio
   // the baseline is regenerated when the fault changed the topology's attributes (attribute scenarios)
   const base = fault === 'attribute' || fault === 'serialization' ? new Runner(mulberry32(seed + 1), null).run(root, traces, spacing) : baseline;
   const incident = new Runner(mulberry32(seed + 2), f).run(root, traces, spacing);
+  lastSetup = { root, fault: f };
   return { fault, seed, baseline: base, incident, expected, description };
 }
 
