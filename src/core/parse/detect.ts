@@ -116,7 +116,9 @@ export function detectDocument(doc: unknown): DocumentShape {
     }
     if (arr(first.resourceSpans) || arr(first.resource_spans)) return { format: 'otlp-json', kind: 'otlp-many', requests: doc as Obj[] };
     if ((first.traceID !== undefined || first.traceId !== undefined) && arr(first.spans)) return { format: 'jaeger-query', kind: 'jaeger-traces', traces: doc as Obj[] };
-    if (first.traceID !== undefined && (first.spanID !== undefined || first.operationName !== undefined)) return { format: 'jaeger-spans', kind: 'jaeger-spans', spans: doc };
+    if ((first.traceID !== undefined || first.traceId !== undefined) && (first.spanID !== undefined || first.operationName !== undefined)) {
+      return { format: 'jaeger-spans', kind: 'jaeger-spans', spans: doc };
+    }
     if (first.traceId !== undefined && (first.id !== undefined || first.localEndpoint !== undefined)) return { format: 'zipkin-v2', kind: 'zipkin', spans: doc };
     return { format: null, reason: `JSON is not a trace: ${describe(doc)}; ${EXPECTED_SHAPES}` };
   }
@@ -128,6 +130,8 @@ export function detectDocument(doc: unknown): DocumentShape {
   if (result && typeof result === 'object') {
     const r = arr(result.resourceSpans) ?? arr(result.resource_spans);
     if (r) return { format: 'jaeger-api-v3', kind: 'otlp', resourceSpans: r };
+    // api_v2 over the grpc-gateway: {"result": {"spans": [protobuf-JSON Jaeger spans]}}
+    if (Array.isArray(result.spans)) return { format: 'jaeger-spans', kind: 'jaeger-spans', spans: result.spans };
   }
   const batches = arr(o.batches);
   if (batches) return { format: 'tempo', kind: 'otlp', resourceSpans: batches };

@@ -19,10 +19,39 @@ interface JaegerTag {
   value?: unknown;
 }
 
+/** µs since the epoch from a number, a numeric string or (api_v2 protobuf-JSON) an RFC 3339 timestamp; NaN if absent. */
+function jaegerTimeUs(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v !== 'string' || v.length === 0) return NaN;
+  const n = Number(v);
+  if (Number.isFinite(n)) return n;
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(v);
+  if (!m) return NaN;
+  const ms = Date.parse(m[1] + m[3]);
+  if (!Number.isFinite(ms)) return NaN;
+  const frac = (m[2] ?? '').padEnd(6, '0').slice(0, 6);
+  return ms * 1000 + Number(frac);
+}
+
+/** µs from a number, a numeric string or a protobuf-JSON Duration like "0.000123s". */
+function jaegerDurationUs(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v !== 'string' || v.length === 0) return NaN;
+  const d = /^(-?\d+(?:\.\d+)?)s$/.exec(v);
+  if (d) return Number(d[1]) * 1e6;
+  return Number(v);
+}
+
 /** [type, raw] of a Jaeger tag value (type string/bool/int64/float64/binary, any case). */
 export function jaegerTagRaw(t: JaegerTag): [AttrType, string] {
   const type = String(t.type ?? t.vType ?? '').toLowerCase();
-  const v = t.value;
+  let v = t.value;
+  if (v === undefined) {
+    // api_v2 protobuf-JSON: {key, vType, vStr | vBool | vInt64 | vFloat64 | vBinary}
+    const o = t as Record<string, unknown>;
+    v = o.vStr ?? o.vBool ?? o.vInt64 ?? o.vFloat64 ?? o.vBinary ?? o.v_str ?? o.v_bool ?? o.v_int64 ?? o.v_float64 ?? o.v_binary;
+    if (v === undefined && type === 'string') v = '';
+  }
   switch (type) {
     case 'bool':
       return [AttrType.Bool, v === true || v === 'true' ? 'true' : 'false'];
@@ -156,30 +185,30 @@ function readJaegerSpan(s: Obj, res: number, ctx: ParseContext): void {
     if (!t || typeof t !== 'object' || typeof t.key !== 'string') continue;
     switch (t.key) {
       case 'span.kind':
-        kind = parseKind(String(t.value));
+        kind = parseKind(jaegerTagRaw(t)[1]);
         kindSet = true;
         break;
       case 'otel.status_code':
-        status = parseStatus(String(t.value));
+        status = parseStatus(jaegerTagRaw(t)[1]);
         statusSet = true;
         break;
       case 'otel.status_description':
-        statusMessage = String(t.value);
+        statusMessage = jaegerTagRaw(t)[1];
         break;
       case 'error':
-        errorTag = t.value === true || t.value === 'true';
+        errorTag = jaegerTagRaw(t)[1] === 'true';
         if (!errorTag) keep.push(t);
         break;
       case 'otel.scope.name':
       case 'otel.library.name':
-        scopeName = String(t.value);
+        scopeName = jaegerTagRaw(t)[1];
         break;
       case 'otel.scope.version':
       case 'otel.library.version':
-        scopeVersion = String(t.value);
+        scopeVersion = jaegerTagRaw(t)[1];
         break;
       case 'w3c.tracestate':
-        traceState = String(t.value);
+        traceState = jaegerTagRaw(t)[1];
         break;
       default:
         if (!NOOP_TAGS.has(t.key)) keep.push(t);
@@ -188,8 +217,8 @@ function readJaegerSpan(s: Obj, res: number, ctx: ParseContext): void {
   if (!statusSet && errorTag) status = StatusCode.Error;
   if (!kindSet) kind = SpanKind.Unspecified;
 
-  const startUs = typeof s.startTime === 'number' ? s.startTime : Number(s.startTime);
-  const durUs = typeof s.duration === 'number' ? s.duration : Number(s.duration);
+  const startUs = jaegerTimeUs(s.startTime);
+  const durUs = jaegerDurationUs(s.duration);
   const input: SpanInput = {
     traceId,
     spanId: spanIdOf(s.spanID ?? s.spanId),
@@ -198,7 +227,7 @@ function readJaegerSpan(s: Obj, res: number, ctx: ParseContext): void {
     kind,
     statusCode: status,
     statusMessage,
-    start: Number.isFinite(startUs) && s.startTime !== undefined && s.startTime !== null ? microsToSecNs(startUs) : null,
+    start: Number.isFinite(startUs) ? microsToSecNs(startUs) : null,
     durationNs: Number.isFinite(durUs) ? Math.round(durUs * 1000) : 0,
     resource: res,
     scope: b.addScope(scopeName, scopeVersion),
@@ -216,7 +245,7 @@ function readJaegerSpan(s: Obj, res: number, ctx: ParseContext): void {
         name = attrs.event;
         delete attrs.event;
       }
-      const ts = typeof l.timestamp === 'number' ? l.timestamp : Number(l.timestamp);
+      const ts = jaegerTimeUs(l.timestamp);
       input.events.push({ time: Number.isFinite(ts) ? microsToSecNs(ts) : null, name, attributes: attrs });
     }
   }

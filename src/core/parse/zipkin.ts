@@ -52,7 +52,8 @@ export function readZipkinSpans(spans: unknown[], ctx: ParseContext): number {
       else if (kindName === 'SERVER') parentSpanId = derivedClientSpanId(spanId);
     }
     const le = so.localEndpoint as Obj | undefined;
-    const sn = le && typeof le === 'object' ? le.serviceName : undefined;
+    const v1 = !le && (Array.isArray(so.binaryAnnotations) || hasCoreAnnotation(so.annotations)) ? zipkinV1(so) : null;
+    const sn = le && typeof le === 'object' ? le.serviceName : v1?.service;
     const service = typeof sn === 'string' && sn.length > 0 ? sn : UNKNOWN_SERVICE;
     let res = resources.get(service);
     if (res === undefined) resources.set(service, (res = b.addResource(service, { 'service.name': service })));
@@ -63,7 +64,7 @@ export function readZipkinSpans(spans: unknown[], ctx: ParseContext): number {
     let scopeName = '';
     let scopeVersion = '';
     const keep: [string, string][] = [];
-    const tags = so.tags && typeof so.tags === 'object' ? (so.tags as Obj) : {};
+    const tags = so.tags && typeof so.tags === 'object' ? (so.tags as Obj) : v1 ? v1.tags : {};
     for (const k in tags) {
       const v = tags[k];
       const sv = typeof v === 'string' ? v : JSON.stringify(v);
@@ -95,14 +96,14 @@ export function readZipkinSpans(spans: unknown[], ctx: ParseContext): number {
     if (re && typeof re === 'object' && typeof re.serviceName === 'string' && re.serviceName && !('peer.service' in tags)) {
       keep.push(['peer.service', re.serviceName]);
     }
-    const ts = so.timestamp === undefined || so.timestamp === null ? NaN : Number(so.timestamp);
-    const dur = so.duration === undefined || so.duration === null ? NaN : Number(so.duration);
+    const ts = so.timestamp === undefined || so.timestamp === null ? (v1?.start ?? NaN) : Number(so.timestamp);
+    const dur = so.duration === undefined || so.duration === null ? (v1?.duration ?? NaN) : Number(so.duration);
     const input: SpanInput = {
       traceId,
       spanId,
       parentSpanId,
       name: typeof so.name === 'string' ? so.name : '',
-      kind: kindName === '' ? SpanKind.Internal : parseKind(kindName),
+      kind: kindName === '' ? (v1?.kind ?? SpanKind.Internal) : parseKind(kindName),
       statusCode: status,
       statusMessage,
       start: Number.isFinite(ts) ? microsToSecNs(ts) : null,
@@ -110,7 +111,7 @@ export function readZipkinSpans(spans: unknown[], ctx: ParseContext): number {
       resource: res,
       scope: b.addScope(scopeName, scopeVersion),
     };
-    const ann = Array.isArray(so.annotations) ? (so.annotations as Obj[]) : [];
+    const ann = (Array.isArray(so.annotations) ? (so.annotations as Obj[]) : []).filter((a) => !v1 || !CORE.has(String(a?.value)));
     if (ann.length > 0) {
       input.events = ann
         .filter((a) => a && typeof a === 'object')
@@ -124,4 +125,42 @@ export function readZipkinSpans(spans: unknown[], ctx: ParseContext): number {
     n++;
   }
   return n;
+}
+
+const CORE = new Set(['cs', 'cr', 'sr', 'ss', 'ms', 'mr', 'ws', 'wr']);
+
+function hasCoreAnnotation(a: unknown): boolean {
+  return Array.isArray(a) && a.some((x) => x && typeof x === 'object' && CORE.has(String((x as Obj).value)) && (x as Obj).endpoint !== undefined);
+}
+
+/**
+ * Zipkin v1 span (annotations with endpoints, binaryAnnotations): service and kind from the core annotations
+ * (sr/ss → server, cs/cr → client), times from them when timestamp/duration are absent, binaryAnnotations → tags.
+ */
+function zipkinV1(so: Obj): { service?: string; kind: SpanKind; tags: Obj; start: number; duration: number } {
+  const ann = Array.isArray(so.annotations) ? (so.annotations as Obj[]) : [];
+  const at = (v: string) => ann.find((a) => a && a.value === v);
+  const svc = (a: Obj | undefined) => {
+    const e = a?.endpoint as Obj | undefined;
+    return e && typeof e.serviceName === 'string' && e.serviceName ? e.serviceName : undefined;
+  };
+  const server = at('sr') ?? at('ss');
+  const client = at('cs') ?? at('cr');
+  const tags: Obj = {};
+  let local: string | undefined;
+  for (const b of Array.isArray(so.binaryAnnotations) ? (so.binaryAnnotations as Obj[]) : []) {
+    if (!b || typeof b !== 'object' || typeof b.key !== 'string') continue;
+    if (b.key === 'ca' || b.key === 'sa' || b.key === 'ma') continue; // address annotations
+    if (b.key === 'lc') local = svc(b);
+    tags[b.key] = typeof b.value === 'string' ? b.value : JSON.stringify(b.value);
+  }
+  const times = ann.map((a) => Number(a?.timestamp)).filter(Number.isFinite);
+  const start = times.length ? Math.min(...times) : NaN;
+  return {
+    service: svc(server) ?? svc(client) ?? local ?? svc(ann.find((a) => a && a.endpoint)),
+    kind: server ? SpanKind.Server : client ? SpanKind.Client : SpanKind.Internal,
+    tags,
+    start,
+    duration: times.length ? Math.max(...times) - start : NaN,
+  };
 }

@@ -218,3 +218,36 @@ test('positions of "Unexpected token" errors are recovered from V8 context snipp
     assert.doesNotMatch(e.message, /is not valid JSON/);
   }
 });
+
+test('Jaeger api_v2 protobuf-JSON ({"result":{"spans"}}): base64 ids, RFC 3339 times, "0.250s" durations, vStr/vInt64 tags', () => {
+  const r = load('jaeger-api-v2.json');
+  const m = r.model;
+  assert.deepEqual(r.formats, ['jaeger-spans']);
+  assert.equal(m.size, 2);
+  assert.equal(m.traceId(0), T);
+  assert.equal(m.spanId(0), A);
+  assert.equal(m.parent[1], 0, 'reference without refType = CHILD_OF');
+  assert.equal(m.service(0), 'api-v2-svc');
+  assert.equal(m.resource(0).attributes.hostname, 'h1');
+  assert.equal(m.kind[0], SpanKind.Server);
+  assert.deepEqual(m.attributes(0), { 'http.status_code': 200, cached: true, ratio: 0.5 });
+  assert.equal(m.duration[0], 250_000_000);
+  assert.equal(m.start[1]! - m.start[0]!, 900_000, 'µs fractions of RFC 3339 times');
+  assert.equal(m.statusCode[1], StatusCode.Error);
+  assert.deepEqual(m.events.get(0), [{ time: m.start[0]! + 99_900_000, name: 'exception', attributes: { 'exception.message': 'boom' } }]);
+});
+
+test('Zipkin v1 (annotations with endpoints, binaryAnnotations): service, kind and times from core annotations', () => {
+  const m = load('zipkin-v1.json').model;
+  assert.equal(m.size, 2);
+  assert.equal(m.service(0), 'frontend');
+  assert.equal(m.kind[0], SpanKind.Server);
+  assert.equal(m.kind[1], SpanKind.Client);
+  assert.equal(m.parent[1], 0);
+  assert.equal(m.duration[1], 20_000_000, 'duration from cs..cr');
+  assert.equal(m.start[1]! - m.start[0]!, 1_000_000);
+  assert.deepEqual(m.attributes(0), { 'http.path': '/api' });
+  assert.deepEqual(m.events.get(0)!.map((e) => e.name), ['cache miss']);
+  assert.equal(m.statusCode[1], StatusCode.Error);
+  assert.equal(m.statusMessage(1), 'timeout');
+});
