@@ -139,6 +139,7 @@ export class ChatController {
     let provider: LlmProvider | undefined;
     try {
       provider = await this.env.provider();
+      this.env.redactor(); // invalid redaction patterns: say so before anything is sent
     } catch (e) {
       this.env.post({ type: 'turnEnd', id, error: (e as Error).message });
       this.offlineCard(id, runs, 'the model settings are invalid', (e as Error).message);

@@ -147,6 +147,16 @@ export function previewPayload(s: TraceSnapshot): string {
   return JSON.stringify(payload, null, 2) + '\n';
 }
 
+/** The optional chat APIs must never break activation (e.g. a VS Code build with chat disabled). */
+function safeIntegrations(f: () => vscode.Disposable[], log: vscode.LogOutputChannel): vscode.Disposable[] {
+  try {
+    return f();
+  } catch (e) {
+    log.warn(`chat: @trace participant / language-model tool not registered: ${(e as Error).message}`);
+    return [];
+  }
+}
+
 /** Register the chat view, its commands and the "Ask in chat" handler. Called once from extension.ts. */
 export function registerChat(context: vscode.ExtensionContext, deps: ChatDeps): vscode.Disposable {
   const llmLog = new LlmLog(join(context.globalStorageUri.fsPath, 'llm-log.jsonl'), undefined, (e) => deps.log.warn(`LLM log: ${e.message}`));
@@ -189,7 +199,7 @@ export function registerChat(context: vscode.ExtensionContext, deps: ChatDeps): 
       }
     }),
     vscode.commands.registerCommand('traceDoctor.chat.newChat', () => provider.controller.newChat()),
-    ...registerChatIntegrations(() => runsFromSnapshot(deps.session.snapshot), llmLog),
+    ...safeIntegrations(() => registerChatIntegrations(() => runsFromSnapshot(deps.session.snapshot), llmLog), deps.log),
     vscode.commands.registerCommand('traceDoctor.chat.diagnose', async () => {
       await vscode.commands.executeCommand('traceDoctor.chat.focus').then(undefined, () => undefined);
       await provider.controller.diagnose();

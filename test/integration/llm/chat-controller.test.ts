@@ -116,6 +116,16 @@ describe('chat controller (host logic of the chat view) + JSONL log', () => {
     assert.match((t.posted.find((m) => m.type === 'turnEnd') as any).error, /not allowed/);
   });
 
+  it('invalid redaction patterns → nothing is sent, the error is shown with the engine\'s card', async () => {
+    const t = make();
+    const n0 = srv.chatRequests().length;
+    (t.c as any).env.redactor = () => createRedactor({ patterns: ['(bad'] });
+    await t.c.handle({ type: 'diagnose' });
+    assert.equal(srv.chatRequests().length, n0);
+    assert.match((t.posted.find((m) => m.type === 'turnEnd') as any).error, /Invalid redaction pattern/);
+    assert.ok(t.posted.some((m) => m.type === 'card'));
+  });
+
   it('no traces loaded → says so', async () => {
     const t = make({ noRuns: true });
     await t.c.handle({ type: 'ask', text: 'Why?' });
