@@ -6,6 +6,7 @@ import { loadTraces, TraceLoadError, type LoadedRun } from '../../sources/file';
 import { scanWorkspace } from '../../sources/workspace-scan';
 import { analyze } from '../../core/rca/analyze';
 import { Diagnosis, type Candidate } from '../../core/rca/diagnosis';
+import { formatP } from '../../core/stats/index';
 
 const HELP = `trace-doctor diagnose — offline root-cause diagnosis (no LLM)
 
@@ -81,7 +82,7 @@ export function renderHuman(d: Diagnosis): string {
   if (d.latency) {
     out.push(
       `End-to-end latency per trace: ${ms(d.latency.baselineMs)} → ${ms(d.latency.incidentMs)}` +
-        (d.latency.pValue !== null ? ` (p=${d.latency.pValue.toPrecision(2)})` : '') + `  [${d.latency.test}]`,
+        (d.latency.pValue !== null ? ` (p ${d.latency.pValue < 1e-16 ? '< 1e-16' : '= ' + formatP(d.latency.pValue)})` : '') + `  [${d.latency.test}]`,
     );
   }
   out.push('');

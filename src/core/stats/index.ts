@@ -280,3 +280,10 @@ export function bootstrapMeanDiff(a: Num, b: Num, opts: { iterations?: number; s
   out.sort();
   return { diff, lo: quantileSorted(out, (1 - level) / 2), hi: quantileSorted(out, 1 - (1 - level) / 2), pNotGreater: (notGreater + 1) / (B + 1) };
 }
+
+/** A p-value for humans: 2 significant digits, "< 1e-16" below double precision. */
+export function formatP(p: number | null | undefined): string {
+  if (p === null || p === undefined || !Number.isFinite(p)) return 'n/a';
+  if (p < 1e-16) return '< 1e-16';
+  return p < 0.001 ? p.toExponential(1) : p.toPrecision(2);
+}
