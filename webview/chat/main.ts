@@ -141,14 +141,14 @@ function renderCard(it: Item): HTMLElement {
   }
   // feedback
   const fb = el('div', 'feedback');
-  const up = el('button', 'thumb', '👍');
+  const up = el('button', 'thumb', '▲ Helpful');
   up.title = 'Helpful';
   up.setAttribute('aria-label', 'Helpful');
-  const down = el('button', 'thumb', '👎');
+  const down = el('button', 'thumb', '▼ Not helpful');
   down.title = 'Not helpful';
   down.setAttribute('aria-label', 'Not helpful');
   const comment = el('input', 'comment') as HTMLInputElement;
-  comment.placeholder = 'Optional comment, then 👍 or 👎';
+  comment.placeholder = 'Optional comment, then Helpful / Not helpful';
   comment.maxLength = 4000;
   if (it.rated) {
     (it.rated === 'up' ? up : down).classList.add('chosen');

@@ -96,6 +96,7 @@ describe('chat webview in chromium', { skip: existsSync(CHROMIUM) ? false : `no 
     assert.equal(r.conf, 'confidence 87%');
     assert.match(r.err ?? '', /timeout/);
     assert.equal(r.italics, 0);
+    if (process.env.CHAT_SHOT) await page.screenshot({ path: process.env.CHAT_SHOT });
     await page.fill('.card .comment', 'right service');
     await page.click('.card .thumb:nth-of-type(2)');
     const fb = (await posted()).find((m) => m.type === 'feedback') as any;
