@@ -694,3 +694,14 @@ export function analyze(baseline: SpanTable | null, incident: SpanTable, opts: D
 export function diagnose(baseline: SpanTable | null, incident: SpanTable, opts: DiagnoseOptions = {}): Diagnosis {
   return analyze(baseline, incident, opts).diagnosis;
 }
+
+/**
+ * The shape the extension's EngineApi.compare/diagnoseSingle return (src/extension/engine-api.ts DiffResult):
+ * baseline null = one run split automatically.
+ */
+export function compareRuns(
+  baseline: SpanTable | null, incident: SpanTable, opts: DiagnoseOptions = {},
+): { diff: DiffTree; diagnosis: Diagnosis; baselineAgg: AggDetail['tree']; incidentAgg: AggDetail['tree'] } {
+  const a = analyze(baseline, incident, opts);
+  return { diff: a.diff, diagnosis: a.diagnosis, baselineAgg: a.baseline.tree, incidentAgg: a.incident.tree };
+}
