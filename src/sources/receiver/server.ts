@@ -136,10 +136,7 @@ function readBody(req: http.IncomingMessage, encoding: string, limit: number): P
       req.unpipe();
       inflater?.destroy();
       chunks.length = 0;
-      // Drain (and discard) the rest of the body so the early answer reaches the client instead of being lost to a
-      // TCP reset; requestTimeout still bounds how long a client may keep sending.
-      req.removeAllListeners('data');
-      req.resume();
+      req.removeAllListeners('data'); // the rest of the body is drained (discarded) before answering: see drainRequest
       reject(e);
     };
     const tooLarge = (what: string) =>
@@ -177,9 +174,36 @@ function readBody(req: http.IncomingMessage, encoding: string, limit: number): P
   });
 }
 
+/**
+ * Read and discard the rest of a request body (up to `maxMs`) before an early error answer. Node closes the connection
+ * after answering a request whose body was not fully read; if the client is still uploading, the data that keeps
+ * arriving on the closed socket makes the kernel send a TCP reset, which can destroy the answer before the client
+ * reads it. An exporter that sees a reset instead of a 413 would retry the same oversized batch forever.
+ */
+function drainRequest(req: http.IncomingMessage, maxMs: number): Promise<void> {
+  if (req.readableEnded || req.destroyed) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(t);
+      req.off('end', done);
+      req.off('close', done);
+      req.off('error', done);
+      resolve();
+    };
+    const t = setTimeout(done, maxMs);
+    req.on('end', done);
+    req.on('close', done);
+    req.on('error', done);
+    req.resume();
+  });
+}
+
 export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receiver> {
   const host = opts.host ?? '127.0.0.1';
   const limit = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const requestTimeout = opts.requestTimeoutMs ?? 30_000;
+  // how long an early error answer waits for the client to finish uploading (see drainRequest)
+  const drainMs = Math.min(5_000, requestTimeout);
   const writer = opts.outDir ? new RotatingJsonlWriter({ dir: opts.outDir, maxFileBytes: opts.maxFileBytes, fsync: opts.fsync }) : null;
   if (writer) await writer.open();
   const live = new LiveWindow(opts.liveMaxSpans ?? 200_000, () => writer?.files ?? []);
@@ -196,8 +220,10 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
     res.end(buf);
   }
 
-  function sendError(req: http.IncomingMessage, res: http.ServerResponse, enc: Enc, err: HttpError) {
+  async function sendError(req: http.IncomingMessage, res: http.ServerResponse, enc: Enc, err: HttpError) {
     stats.errors[err.status] = (stats.errors[err.status] ?? 0) + 1;
+    await drainRequest(req, drainMs);
+    if (res.headersSent || res.destroyed) return;
     const headers: Record<string, string> = { ...err.headers };
     const code = rpcCode(err.status);
     if (enc === 'protobuf') send(res, err.status, enc, encodeStatusProto(code, err.message), headers);
@@ -291,11 +317,10 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
       if (res.headersSent) return;
       if (e instanceof HttpError) return sendError(req, res, enc, e);
       if (req.destroyed || (e as Error).message === 'client aborted the request') return;
-      sendError(req, res, enc, new HttpError(500, `internal error: ${(e as Error).message}`));
+      return sendError(req, res, enc, new HttpError(500, `internal error: ${(e as Error).message}`));
     }
   }
 
-  const requestTimeout = opts.requestTimeoutMs ?? 30_000;
   const server = http.createServer(
     {
       requestTimeout,

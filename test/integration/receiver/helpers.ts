@@ -37,7 +37,17 @@ export function request(
         try {
           for await (const chunk of b()) {
             if (req.destroyed || settled) break;
-            if (!req.write(chunk)) await new Promise<void>((r) => { req.once('drain', r); req.once('close', r); });
+            if (!req.write(chunk)) {
+              await new Promise<void>((r) => {
+                const done = () => {
+                  req.off('drain', done);
+                  req.off('close', done);
+                  r();
+                };
+                req.on('drain', done);
+                req.on('close', done);
+              });
+            }
           }
           if (!req.destroyed) req.end();
         } catch {
