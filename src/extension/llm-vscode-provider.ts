@@ -42,8 +42,9 @@ export class VsCodeLmProvider implements LlmProvider {
     const timer = req.timeoutMs ? setTimeout(() => ((timedOut = true), cts.cancel()), req.timeoutMs) : undefined;
     try {
       if (req.signal?.aborted) throw cancelledError();
-      const messages = toLmMessages(req.messages, req.structured ? `\n\nAnswer with ONLY a JSON object matching this JSON schema:\n${JSON.stringify(req.structured.schema)}` : '');
       const tools = req.tools?.length && req.toolChoice !== 'none' ? req.tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.parameters })) : undefined;
+      // without tools declared, earlier tool calls/results are sent as plain text (models may reject tool parts)
+      const messages = toLmMessages(req.messages, req.structured ? `\n\nAnswer with ONLY a JSON object matching this JSON schema:\n${JSON.stringify(req.structured.schema)}` : '', !tools);
       const res = await model.sendRequest(
         messages,
         { justification: 'Trace Doctor diagnoses the loaded traces.', ...(tools ? { tools, toolMode: vscode.LanguageModelChatToolMode.Auto } : {}), modelOptions: { ...(req.temperature !== undefined ? { temperature: req.temperature } : {}) } },
@@ -78,11 +79,14 @@ export class VsCodeLmProvider implements LlmProvider {
   }
 }
 
-function toLmMessages(messages: ChatMessage[], structuredHint: string): vscode.LanguageModelChatMessage[] {
+function toLmMessages(messages: ChatMessage[], structuredHint: string, flatten: boolean): vscode.LanguageModelChatMessage[] {
   const out: vscode.LanguageModelChatMessage[] = [];
   messages.forEach((m, i) => {
     const hint = i === messages.length - 1 ? structuredHint : '';
     if (m.role === 'system' || m.role === 'user') out.push(vscode.LanguageModelChatMessage.User(m.content + hint));
+    else if (flatten && m.role === 'assistant')
+      out.push(vscode.LanguageModelChatMessage.Assistant([m.content, ...(m.toolCalls ?? []).map((c) => `(called ${c.name} with ${JSON.stringify(c.arguments)})`)].filter(Boolean).join('\n') || '(no text)'));
+    else if (flatten && m.role === 'tool') out.push(vscode.LanguageModelChatMessage.User(m.content + hint));
     else if (m.role === 'assistant') {
       const parts: (vscode.LanguageModelTextPart | vscode.LanguageModelToolCallPart)[] = [];
       if (m.content) parts.push(new vscode.LanguageModelTextPart(m.content));
