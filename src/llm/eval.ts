@@ -95,6 +95,9 @@ export interface TrialResult {
   label: string;
   fellBack: boolean;
   ms: number;
+  /** tokens reported by the server over all calls of the trial, and the tool calls made */
+  tokens?: number;
+  toolCalls?: number;
   error?: string;
 }
 
@@ -159,6 +162,8 @@ export async function runEval(cases: EvalCase[], o: EvalOptions, deps: EvalDeps)
         let label = 'offline engine';
         let fellBack = false;
         let error: string | undefined;
+        let tokens: number | undefined;
+        let toolCalls: number | undefined;
         if (col === 'offline' || !deps.provider) answer = offlineAnswer(runs.diagnosis, runs);
         else {
           const out = await diagnoseWithModel(
@@ -170,13 +175,15 @@ export async function runEval(cases: EvalCase[], o: EvalOptions, deps: EvalDeps)
           // the offline fallback is not the model's answer: it scores as wrong for the model
           fellBack = out.origin.kind === 'offline';
           error = out.error?.message ?? (fellBack ? out.label : undefined);
+          tokens = out.usage.totalTokens;
+          toolCalls = out.toolCalls;
         }
         const s = scoreAnswer(answer, c.expected);
         const correct = s.correct && !fellBack;
         res.trials++;
         if (correct) res.correct++;
         if (fellBack) res.fallbacks++;
-        res.answers.push({ correct, service: answer.rootCause?.service ?? null, operation: answer.rootCause?.operation ?? null, label, fellBack, ms: Date.now() - t0, ...(error ? { error } : {}) });
+        res.answers.push({ correct, service: answer.rootCause?.service ?? null, operation: answer.rootCause?.operation ?? null, label, fellBack, ms: Date.now() - t0, ...(tokens !== undefined ? { tokens } : {}), ...(toolCalls !== undefined ? { toolCalls } : {}), ...(error ? { error } : {}) });
         deps.onProgress?.(`${c.name} [${col}] trial ${t + 1}/${report.trials}: ${answer.rootCause ? `${answer.rootCause.service} / ${answer.rootCause.operation}` : 'no regression'} — ${correct ? 'correct' : 'wrong'}${fellBack ? ` (${label})` : ''}`);
       }
       report.summary[col]!.correct += res.correct;

@@ -73,6 +73,7 @@ describe('trace-doctor eval', () => {
     // the scripted model echoes the engine's top candidate: on the founding case it must be right
     const ml = report.cases.find((x) => x.name === 'ml-pipeline')!;
     assert.equal(ml.results.tools!.correct, 2);
+    assert.ok(ml.results.tools!.answers.every((a) => (a.tokens ?? 0) > 0 && a.toolCalls === 1));
     const table = c.out();
     for (const x of cases) assert.match(table, new RegExp(`\\| ${x.name} \\|`));
     assert.match(table, /\| \*\*total\*\* \|/);
