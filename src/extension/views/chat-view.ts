@@ -117,12 +117,14 @@ class ChatViewProvider implements vscode.WebviewViewProvider {
           this.deps.log.error(`chat view: ${(e as Error).message}`);
         }
       }),
+    ];
+    subs.push(
       view.onDidDispose(() => {
         this.controller.stop();
         this.view = undefined;
+        for (const d of subs) d.dispose();
       }),
-    ];
-    this.context.subscriptions.push(...subs);
+    );
   }
 }
 
