@@ -84,7 +84,12 @@ async function until<T>(fn: () => Promise<T | undefined> | T | undefined, what: 
 
 /** The parts of activate()'s return value (src/extension/extension.ts TraceDoctorApi) these tests read. */
 interface ApiLike {
-  getState(): { mode: string; diagnosis?: { rootCause?: { service: string; name: string } | null } | null };
+  getState(): {
+    mode: string;
+    diagnosis?: { rootCause?: { service: string; name: string } | null } | null;
+    ops: { service: string; name: string; rootCause: boolean; incident: unknown; baseline: unknown }[];
+  };
+  decoratedLines(uri: vscode.Uri): Promise<{ root: number[]; candidates: number[] }>;
   readonly diagnosis: { rootCause?: { service: string; name: string } | null } | null | undefined;
   readonly lastError: Error | undefined;
   whenIdle(): Promise<void>;
@@ -162,7 +167,7 @@ suite('Trace Doctor in the extension host', () => {
     assert.equal(api.getState().mode, 'diff');
     assert.equal(api.diagnosis?.rootCause?.service, ROOT_SERVICE);
     assert.equal(api.diagnosis?.rootCause?.name, ROOT_OP);
-    assert.ok(api.statusBarText().length > 0, 'status bar item is empty after a diagnosis');
+    assert.ok(api.statusBarText().includes(ROOT_SERVICE), `status bar does not name the root cause: ${api.statusBarText()}`);
   });
 
   test('flame panel: the webview said ready and the host posted the diff to it', async function () {
@@ -173,6 +178,22 @@ suite('Trace Doctor in the extension host', () => {
       return p && p.posted.some((m) => m.type === 'setData') ? p : undefined;
     }, 'the flame webview to be ready and receive setData (host posts only after the webview\'s ready message)', 45_000);
     assert.ok(panel.visible, 'flame panel is not visible');
+  });
+
+  test('flame webview round trip: "Show in Flame Graph" selects the operation and the webview reports it back', async function () {
+    this.timeout(60_000);
+    const key = (service: string, name: string) => `${service}\u0000${name}`;
+    const selected = () => {
+      const vs = api.flamePanel()?.viewState as { selectedPath?: string[] } | undefined;
+      return vs?.selectedPath?.at(-1);
+    };
+    // another operation first (so the root cause's selection is a change the webview must report), then the root cause
+    const other = api.getState().ops.find((o) => !o.rootCause && o.incident && o.baseline && o.service !== ROOT_SERVICE);
+    assert.ok(other, 'no other operation in the diff');
+    for (const op of [other, { service: ROOT_SERVICE, name: ROOT_OP }]) {
+      await vscode.commands.executeCommand('traceDoctor.showInFlameGraph', op.service, op.name);
+      await until(() => selected() === key(op.service, op.name), `webview stateChanged selecting ${op.service} / ${op.name} (now ${JSON.stringify(selected())})`, 20_000);
+    }
   });
 
   test('vscode.executeHoverProvider on the span-opening line returns the p50/p95 hint', async () => {
@@ -197,6 +218,9 @@ suite('Trace Doctor in the extension host', () => {
     assert.ok(ours.length > 0, `no CodeLens naming ${ROOT_OP}; got ${lenses.map((l) => l.command?.title).join(' | ')}`);
     assert.ok(src.candidates.includes(ours[0].range.start.line), `lens on line ${ours[0].range.start.line + 1}, expected one of ${src.candidates.map((l) => l + 1)}`);
     assert.match(ours[0].command!.title, /ROOT CAUSE/);
+    // the same line carries the root-cause gutter decoration
+    const deco = await api.decoratedLines(src.uri);
+    assert.ok(deco.root.includes(ours[0].range.start.line), `root-cause decoration on ${JSON.stringify(deco.root)}`);
   });
 
   test('diagnosing a broken trace file yields no result and an error naming the file', async function () {
