@@ -1,5 +1,5 @@
 import { StringTable } from './intern';
-import { spanIdHalves } from './ids';
+import { hex8, spanIdHalves } from './ids';
 import {
   AttrType,
   type AttrValue,
@@ -50,6 +50,20 @@ class Grow<T extends Uint32Array | Int32Array | Uint8Array | Float64Array> {
   done(): T {
     return this.arr.slice(0, this.len) as T;
   }
+}
+
+/** Store a span id as two uint32 halves without allocating (the common 16-hex-digit case). */
+function pushIdHalves(hex: string, hiCol: Grow<Uint32Array>, loCol: Grow<Uint32Array>): void {
+  if (hex.length === 16) {
+    const hi = hex8(hex, 0);
+    const lo = hex8(hex, 8);
+    hiCol.push(hi < 0 ? 0 : hi);
+    loCol.push(lo < 0 ? 0 : lo);
+    return;
+  }
+  const [h, l] = spanIdHalves(hex);
+  hiCol.push(h);
+  loCol.push(l);
 }
 
 /** Canonical (type, string) form of an attribute value for interned storage. */
@@ -145,12 +159,8 @@ export class SpanTableBuilder {
     if (this.open) this.attrOffset.push(this.attrKey.len);
     this.open = true;
     this.traceId.push(this.strings.intern(s.traceId));
-    const [sh, sl] = spanIdHalves(s.spanId);
-    this.spanHi.push(sh);
-    this.spanLo.push(sl);
-    const [ph, pl] = spanIdHalves(s.parentSpanId);
-    this.parHi.push(ph);
-    this.parLo.push(pl);
+    pushIdHalves(s.spanId, this.spanHi, this.spanLo);
+    pushIdHalves(s.parentSpanId, this.parHi, this.parLo);
     this.name.push(this.strings.intern(s.name));
     this.service.push(this.resourceServiceId[s.resource] ?? 0);
     this.kind.push(s.kind);

@@ -73,7 +73,7 @@ export function normalizeId(v: unknown, byteLength: 8 | 16): string {
 }
 
 /** 8 hex digits at `from` as a uint32, or -1 when one is not a hex digit. */
-function hex8(s: string, from: number): number {
+export function hex8(s: string, from: number): number {
   let v = 0;
   for (let i = from; i < from + 8; i++) {
     const c = s.charCodeAt(i);

@@ -52,18 +52,25 @@ export function parseStatus(v: unknown): StatusCode {
   return StatusCode.Unset;
 }
 
-const LOWER_HEX_32 = /^[0-9a-f]{32}$/;
-const LOWER_HEX_16 = /^[0-9a-f]{16}$/;
-const ZERO_32 = '0'.repeat(32);
-const ZERO_16 = '0'.repeat(16);
+/** Lower-case hex and not all zeros (all zeros = absent id). */
+function isLowerHexId(s: string): boolean {
+  let nonZero = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 48 && c <= 57) nonZero = true;
+    else if (c >= 97 && c <= 102) nonZero = true;
+    else if (c !== 48) return false;
+  }
+  return nonZero;
+}
 
 /** normalizeId with a fast path for the common case (already lower-case hex of the right size). */
 export function traceIdOf(v: unknown): string {
-  if (typeof v === 'string' && v.length === 32 && LOWER_HEX_32.test(v)) return v === ZERO_32 ? '' : v;
+  if (typeof v === 'string' && v.length === 32 && isLowerHexId(v)) return v;
   return normalizeId(v, 16);
 }
 export function spanIdOf(v: unknown): string {
-  if (typeof v === 'string' && v.length === 16 && LOWER_HEX_16.test(v)) return v === ZERO_16 ? '' : v;
+  if (typeof v === 'string' && v.length === 16 && isLowerHexId(v)) return v;
   return normalizeId(v, 8);
 }
 
