@@ -26,6 +26,7 @@ export const COMMANDS = {
   stopReceiver: 'traceDoctor.stopReceiver',
   showLog: 'traceDoctor.showLog',
   setSourceToken: 'traceDoctor.setSourceToken',
+  showReceived: 'traceDoctor.showReceivedTraces',
 } as const;
 
 /** SecretStorage key of the token sent to tracing backends (Jaeger, Tempo, Zipkin URLs). */
@@ -216,6 +217,11 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
   async function diagnose(incidentArg?: unknown, baselineArg?: unknown, opts?: { quiet?: boolean }): Promise<CommandResult | undefined> {
     let incident = argPaths(incidentArg);
     let baseline = argPaths(baselineArg);
+    // Explorer context menu: (clicked uri, all selected uris) — the selection includes the clicked file.
+    if (incident && baseline && Array.isArray(baselineArg) && baseline.includes(incident[0]!)) {
+      const others = baseline.filter((p) => p !== incident![0]);
+      baseline = others.length === 1 ? others : undefined;
+    }
     if (!incident) {
       const files = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Trace Doctor: finding trace files' }, () => findTraceFiles());
       const inc = await pickRun(files, 'incident');
@@ -326,6 +332,15 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
         reportError(e, 'starting the receiver');
         return undefined;
       }
+    }),
+    reg(COMMANDS.showReceived, async () => {
+      if (!c.receiver.running) {
+        void vscode.window.showInformationMessage('Trace Doctor: the receiver is not running — "Trace Doctor: Start Receiver" first.');
+        return undefined;
+      }
+      const snap = await runLoad({ kind: 'live', incident: ['live'] }, 'loading received spans');
+      if (snap) openFlame();
+      return snap && result(snap);
     }),
     reg(COMMANDS.stopReceiver, async () => {
       const n = c.receiver.spanCount;

@@ -68,6 +68,8 @@ export class ReceiverController implements vscode.Disposable {
   private onSpans(): void {
     this.updateItem();
     if (!vscode.workspace.getConfiguration('traceDoctor.receiver').get<boolean>('liveDiagnosis', true)) return;
+    // The user loaded other traces: don't replace them; "Show Received Traces" switches back to the live view.
+    if (!this.followsLive()) return;
     // Throttle: at most one live reload in flight, at most every `liveIntervalMs`.
     this.dirty = true;
     if (this.timer || this.refreshing) return;
@@ -75,9 +77,15 @@ export class ReceiverController implements vscode.Disposable {
     this.timer = setTimeout(() => void this.refresh(), Math.max(250, every));
   }
 
+  /** whether the session shows (or may show) the live window */
+  private followsLive(): boolean {
+    const req = this.session.lastRequest;
+    return !req || req.kind === 'live' || this.session.snapshot.mode === 'none';
+  }
+
   private async refresh(): Promise<void> {
     this.timer = undefined;
-    if (!this.receiver || !this.dirty) return;
+    if (!this.receiver || !this.dirty || !this.followsLive()) return;
     this.dirty = false;
     this.refreshing = true;
     try {
@@ -95,7 +103,8 @@ export class ReceiverController implements vscode.Disposable {
     if (!r) return;
     const st = r.stats();
     this.item.text = `$(radio-tower) ${st.spansAccepted.toLocaleString('en-US')} spans`;
-    this.item.tooltip = `Trace Doctor receiver on ${r.endpoint}\n${st.requests} requests, ${st.spansAccepted} spans accepted, ${st.spansRejected} rejected\nClick to stop.`;
+    const paused = this.followsLive() ? '' : '\nLive view paused while other traces are loaded ("Trace Doctor: Show Received Traces").';
+    this.item.tooltip = `Trace Doctor receiver on ${r.endpoint}\n${st.requests} requests, ${st.spansAccepted} spans accepted, ${st.spansRejected} rejected${paused}\nClick to stop.`;
   }
 
   dispose(): void {
