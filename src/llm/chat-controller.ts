@@ -123,6 +123,18 @@ export class ChatController {
     }
   }
 
+  /** the chosen model, or the first one the server lists when none is set */
+  private async modelFor(p: LlmProvider, turnId: string): Promise<string> {
+    const chosen = this.env.selectedModel();
+    if (chosen || !p.listModels) return chosen;
+    const list = await p.listModels(AbortSignal.timeout(5000)).catch(() => []);
+    if (list[0]) {
+      this.env.post({ type: 'status', id: turnId, text: `No model chosen; using ${list[0].id}.` });
+      return list[0].id;
+    }
+    return chosen;
+  }
+
   private async begin(question?: string): Promise<{ id: string; runs: LlmRuns; provider: LlmProvider | undefined; signal: AbortSignal } | undefined> {
     const id = randomUUID();
     if (this.running) {
@@ -186,7 +198,7 @@ export class ChatController {
         this.offlineCard(t.id, t.runs, 'no model configured');
         return;
       }
-      const model = this.env.selectedModel();
+      const model = await this.modelFor(t.provider, t.id);
       const out = await diagnoseWithModel({ provider: t.provider, runs: t.runs, redactor: this.env.redactor(), log: this.env.log, signal: t.signal, events: this.events(t.id) }, this.env.settings(model));
       this.env.post({ type: 'turnEnd', id: t.id, ...(out.error ? { error: `${out.error.message} Showing the offline engine's diagnosis.` } : {}) });
       this.env.post({ type: 'card', id: t.id, card: cardOf(out) });
@@ -206,7 +218,7 @@ export class ChatController {
         this.offlineCard(t.id, t.runs, 'no model configured');
         return;
       }
-      const model = this.env.selectedModel();
+      const model = await this.modelFor(t.provider, t.id);
       const out = await chatWithModel({ provider: t.provider, runs: t.runs, redactor: this.env.redactor(), log: this.env.log, signal: t.signal, events: this.events(t.id) }, this.env.settings(model), this.history, question);
       if (out.error) {
         this.env.post({ type: 'turnEnd', id: t.id, error: `${out.error.message} Showing the offline engine's diagnosis instead.` });

@@ -145,6 +145,14 @@ describe('chat controller (host logic of the chat view) + JSONL log', () => {
     assert.ok(!t.c.busy);
   });
 
+  it('no model chosen → the first model the server lists', async () => {
+    const t = make();
+    await t.c.handle({ type: 'selectModel', id: '' });
+    const n0 = srv.chatRequests().length;
+    await t.c.handle({ type: 'diagnose' });
+    assert.equal(srv.chatRequests()[n0]!.body.model, 'scripted-model');
+  });
+
   it('model picker and source links', async () => {
     const t = make();
     await t.c.handle({ type: 'selectModel', id: 'other' });
