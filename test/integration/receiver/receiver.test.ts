@@ -41,15 +41,20 @@ function assertArrived(emitted: EmitResult, stored: FlatSpan[], service: string)
 describe('OTLP/HTTP receiver with the real OpenTelemetry SDK exporters', () => {
   let dir: string;
   let rx: Receiver;
+  let quick: Receiver;
   const events: SpansEvent[] = [];
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'td-rx-'));
-    rx = await startReceiver({ port: 0, outDir: join(dir, 'out'), maxBodyBytes: 8 * 1024 * 1024, requestTimeoutMs: 1500, headersTimeoutMs: 1500 });
+    rx = await startReceiver({ port: 0, outDir: join(dir, 'out'), maxBodyBytes: 8 * 1024 * 1024 });
+    // a second receiver with short deadlines for the slow-client tests (the main one keeps the defaults so a busy CI
+    // machine cannot time out the normal requests)
+    quick = await startReceiver({ port: 0, requestTimeoutMs: 1000, headersTimeoutMs: 1000 });
     rx.onSpans((e) => events.push(e));
   });
   after(async () => {
     await rx?.close(1000);
+    await quick?.close(1000);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -184,16 +189,17 @@ describe('OTLP/HTTP receiver with the real OpenTelemetry SDK exporters', () => {
       assert.ok(process.memoryUsage().rss - rss0 < 512 * 1024 * 1024);
     });
 
-    it('Content-Length over the limit → 413 before reading', async () => {
+    it('Content-Length over the limit → 413 decided before reading (the body is discarded)', async () => {
+      const size = 20 * 1024 * 1024;
       const r = await request(rx.endpoint, {
-        headers: { ...PROTO_CT, 'Content-Length': String(100 * 1024 * 1024) },
+        headers: { ...PROTO_CT, 'Content-Length': String(size) },
         body: async function* () {
-          yield Buffer.alloc(1024);
+          for (let i = 0; i < 20; i++) yield Buffer.alloc(1024 * 1024);
         },
       });
       assert.equal(r.status, 413);
       assert.equal(r.headers['content-type'], 'application/x-protobuf');
-      assert.match(decodeStatusProto(r.body).message, /exceeds the limit/);
+      assert.match(decodeStatusProto(r.body).message, new RegExp(`request body of ${size} bytes exceeds the limit`));
     });
 
     it('GET → 405 with Allow: POST; unknown path → 404', async () => {
@@ -265,7 +271,7 @@ describe('OTLP/HTTP receiver with the real OpenTelemetry SDK exporters', () => {
     });
 
     it('a slow client is timed out while another client is served', async () => {
-      const sock = net.connect(rx.port, '127.0.0.1');
+      const sock = net.connect(quick.port, '127.0.0.1');
       await new Promise<void>((r) => sock.once('connect', () => r()));
       let got = '';
       sock.on('data', (c) => (got += c));
@@ -273,21 +279,21 @@ describe('OTLP/HTTP receiver with the real OpenTelemetry SDK exporters', () => {
       sock.on('error', () => {});
       sock.write(`POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"resourceSpans":`);
       // meanwhile a normal client is served
-      const ok = await request(rx.endpoint, { headers: PROTO_CT, body: protoBody(await sdkSpans(1)) });
+      const ok = await request(quick.endpoint, { headers: PROTO_CT, body: protoBody(await sdkSpans(1)) });
       assert.equal(ok.status, 200);
       await Promise.race([closed, new Promise((_, rej) => setTimeout(() => rej(new Error('slow client was never timed out')), 10_000))]);
       assert.match(got, /^HTTP\/1\.1 408/);
     });
 
     it('a client that never finishes its headers is timed out too', async () => {
-      const sock = net.connect(rx.port, '127.0.0.1');
+      const sock = net.connect(quick.port, '127.0.0.1');
       await new Promise<void>((r) => sock.once('connect', () => r()));
       let got = '';
       sock.on('data', (c) => (got += c));
       sock.on('error', () => {});
       const closed = new Promise<void>((r) => sock.once('close', () => r()));
       sock.write('POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n');
-      const ok = await request(rx.endpoint, { headers: JSON_CT, body: jsonBody(await sdkSpans(1)) });
+      const ok = await request(quick.endpoint, { headers: JSON_CT, body: jsonBody(await sdkSpans(1)) });
       assert.equal(ok.status, 200);
       await Promise.race([closed, new Promise((_, rej) => setTimeout(() => rej(new Error('never timed out')), 10_000))]);
       assert.match(got, /^HTTP\/1\.1 408/);
