@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { CliError, type CliIO } from '../command';
 import { register } from '../registry';
-import { loadTraces, TraceLoadError } from '../../sources/file';
+import { type LoadProgress, loadTraces, TraceLoadError } from '../../sources/file';
 import { modelStats } from '../../core/stats/run-stats';
 import { formatIssue } from '../../core/parse/index';
 
@@ -24,6 +24,16 @@ Options:
 
 Exit codes: 0 loaded; 2 unreadable input or bad usage (message on stderr).
 `;
+
+/** 0.123 ms, 12.345 ms, 1.234 s, 2 m 03.4 s, 5 h 02 m, 3 d 04 h */
+export function humanMs(ms: number): string {
+  if (ms < 1000) return `${ms.toFixed(3)} ms`;
+  const sec = ms / 1000;
+  if (sec < 60) return `${sec.toFixed(3)} s`;
+  if (sec < 3600) return `${Math.floor(sec / 60)} m ${(sec % 60).toFixed(1).padStart(4, '0')} s`;
+  if (sec < 86400) return `${Math.floor(sec / 3600)} h ${String(Math.floor((sec % 3600) / 60)).padStart(2, '0')} m`;
+  return `${Math.floor(sec / 86400)} d ${String(Math.floor((sec % 86400) / 3600)).padStart(2, '0')} h`;
+}
 
 function table(rows: string[][], rightAlign: boolean[]): string {
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
@@ -51,13 +61,29 @@ export async function runStats(argv: string[], io: CliIO): Promise<number> {
     maxFiles = Number(values['max-files']);
     if (!Number.isInteger(maxFiles) || maxFiles < 1) throw new CliError(`--max-files expects a positive integer, got '${values['max-files']}'`);
   }
+  // progress on stderr for long loads, only when a person is watching
+  const tty = process.stderr.isTTY === true;
+  let lastShown = 0;
+  let shown = false;
+  const onProgress = tty
+    ? (p: LoadProgress) => {
+        const now = Date.now();
+        if (now - lastShown < 250) return;
+        lastShown = now;
+        shown = true;
+        const pct = p.totalBytes > 0 ? ((100 * p.bytesRead) / p.totalBytes).toFixed(0) : '?';
+        process.stderr.write(`\rloading… ${pct}%  ${(p.bytesRead / 1048576).toFixed(0)}/${(p.totalBytes / 1048576).toFixed(0)} MiB  ${p.spans} spans   `);
+      }
+    : undefined;
   let run;
   try {
-    run = await loadTraces(positionals, { maxFiles });
+    run = await loadTraces(positionals, { maxFiles, onProgress });
   } catch (e) {
+    if (shown) process.stderr.write('\r\x1b[K');
     if (e instanceof TraceLoadError) throw new CliError(e.message);
     throw e;
   }
+  if (shown) process.stderr.write('\r\x1b[K');
   const s = modelStats(run.model);
   if (values.json) {
     const out = {
@@ -89,7 +115,7 @@ export async function runStats(argv: string[], io: CliIO): Promise<number> {
     ['skipped lines', String(run.skipped)],
   ];
   if (s.timeRange) {
-    summary.push(['start', s.timeRange.start], ['end', s.timeRange.end], ['span of time', `${s.timeRange.durationMs.toFixed(3)} ms`]);
+    summary.push(['start', s.timeRange.start], ['end', s.timeRange.end], ['duration', humanMs(s.timeRange.durationMs)]);
   } else summary.push(['time range', '(no timestamps)']);
   let text = table(summary, [false, false]) + '\n';
   if (s.perService.length > 0) {
