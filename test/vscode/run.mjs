@@ -28,7 +28,7 @@ try {
   page.on('console', (m) => {
     const c = cleanConsole(m.text());
     if (c.includes('SHOT now')) void page.screenshot({ path: path.join(runDir, 'shots', 'live.png') });
-    if (process.env.VERBOSE || /(✔|✘|\d+\) |passing|failing|exthost:|AssertionError|Error:)/.test(c)) console.log('   ', c.replace(/^(INFO|\[Extension Host\])\s*/, ''));
+    if (process.env.VERBOSE || /^(INFO|\[Extension Host\])?\s*(✔|✘|\d+\) [A-Za-z]|\d+ passing|\d+ failing|exthost:|AssertionError|Error:)/.test(c)) console.log('   ', c.replace(/^(INFO|\[Extension Host\])\s*/, ''));
   });
   const done = new Promise((resolve) => page.exposeFunction('codeAutomationExit', (c) => { code = c; resolve(); }));
   await page.goto(cs.workbenchUrl([['extensionDevelopmentPath', cs.remote(ROOT)], ['extensionTestsPath', cs.remote(path.join(outDir, 'index.js'))]]));

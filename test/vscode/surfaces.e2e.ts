@@ -80,22 +80,31 @@ suite('E smoke', () => {
     assert.match(fs.readFileSync(report.fsPath, 'utf8'), /## Root cause: preprocess\\-request/);
   });
 
-  test('receiver: start, post spans, counter, live diagnosis, stop', async () => {
+  test('receiver: start, post spans, counter, live view (paused while files are loaded), stop', async () => {
     await vscode.workspace.getConfiguration('traceDoctor.receiver').update('port', 0, vscode.ConfigurationTarget.Workspace);
     await vscode.workspace.getConfiguration('traceDoctor.receiver').update('liveIntervalMs', 250, vscode.ConfigurationTarget.Workspace);
     const r = await vscode.commands.executeCommand<any>('traceDoctor.startReceiver');
     assert.ok(r?.endpoint, 'endpoint');
-    const body = JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'live-svc' } }] }, scopeSpans: [{ spans: [1, 2, 3].map((i) => ({ traceId: '0af7651916cd43dd8448eb211c8031' + (10 + i), spanId: 'b7ad6b71692033' + (10 + i), name: 'live-op', startTimeUnixNano: String(1700000000000000000 + i * 1e9), endTimeUnixNano: String(1700000000000000000 + i * 1e9 + i * 1e7) })) }] }] });
-    const status = await new Promise<number>((res, rej) => {
-      const req = http.request(r.endpoint, { method: 'POST', headers: { 'content-type': 'application/json' } }, (resp) => { resp.resume(); res(resp.statusCode!); });
-      req.on('error', rej);
-      req.end(body);
-    });
-    assert.equal(status, 200);
+    const post = (from: number) => {
+      const body = JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'live-svc' } }] }, scopeSpans: [{ spans: [1, 2, 3].map((k) => { const i = from + k; return { traceId: '0af7651916cd43dd8448eb211c8031' + (10 + i), spanId: 'b7ad6b71692033' + (10 + i), name: 'live-op', startTimeUnixNano: String(1700000000000000000 + i * 1e9), endTimeUnixNano: String(1700000000000000000 + i * 1e9 + i * 1e7) }; }) }] }] });
+      return new Promise<number>((res, rej) => {
+        const req = http.request(r.endpoint, { method: 'POST', headers: { 'content-type': 'application/json' } }, (resp) => { resp.resume(); res(resp.statusCode!); });
+        req.on('error', rej);
+        req.end(body);
+      });
+    };
+    assert.equal(await post(0), 200);
     await until(() => api.receiver()?.spans === 3, 'span counter');
-    await until(() => api.getState().incident?.paths?.[0] === 'live' && api.getState().incident.stats.spans === 3, 'live session');
+    // files are loaded (previous test): the live window must not replace them
+    await new Promise((res) => setTimeout(res, 800));
+    assert.notEqual(api.getState().incident?.paths?.[0], 'live', 'live spans replaced the loaded files');
+    const shown = await vscode.commands.executeCommand<any>('traceDoctor.showReceivedTraces');
+    assert.equal(shown.spans.incident, 3);
+    // now following the live window: new spans update the session
+    assert.equal(await post(3), 200);
+    await until(() => api.getState().incident?.paths?.[0] === 'live' && api.getState().incident.stats.spans === 6, 'live update to 6 spans');
     const s = await vscode.commands.executeCommand<any>('traceDoctor.stopReceiver');
-    assert.equal(s.spans, 3);
+    assert.equal(s.spans, 6);
     assert.equal(api.receiver(), undefined);
   });
 
