@@ -21,6 +21,9 @@ import {
   type Progress,
 } from '../../../src/sources/query/index';
 import { isUrlInput, loadInput } from '../../../src/sources/resolve-input';
+import { runFetch } from '../../../src/cli/commands/fetch';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 const FIX = join(__dirname, '..', '..', 'fixtures', 'public');
 const read = (p: string) => readFileSync(join(FIX, p), 'utf8');
@@ -341,6 +344,29 @@ describe('query sources against replayed backend APIs', () => {
     const viaFile = await loadInput(join(FIX, 'sys4bigml', 'spiked-traces-minified-1.json'));
     assert.equal(viaFile.model.size, viaUrl.model.size);
     assert.equal(viaFile.source, undefined);
+  });
+
+  it('trace-doctor fetch writes what the backend returned to a file every command can read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'td-fetch-'));
+    try {
+      let err = '';
+      const io = { out: () => {}, err: (s: string) => (err += s) };
+      const out = join(dir, 'tempo.jsonl');
+      assert.equal(await runFetch([`tempo+${tempo.url}`, '--last', '2h', '--limit', '5', '-o', out], io), 0);
+      const run = await loadInput(out);
+      assert.equal(run.model.size, otlpSpans(otel01).length + otlpSpans(scopeAttrs).length);
+      assert.match(err, /spans in 2 trace\(s\) from tempo-v2 → /);
+      const out2 = join(dir, 'jaeger.json');
+      assert.equal(await runFetch([`${jaegerOld.url}/api/traces?service=web-server`, '-o', out2], io), 0);
+      assert.equal((await loadInput(out2)).model.size, JSON.parse(sysSpiked).data.flatMap((t: any) => t.spans).length);
+      await assert.rejects(runFetch([`jaeger+${errors.url}/auth?service=x`, '-o', out2], io), /check the token/);
+      process.env.TD_TEST_TOKEN = 's3cret';
+      assert.equal(await runFetch([`${errors.url}/auth/api/traces?service=x`, '--token-env', 'TD_TEST_TOKEN', '-o', out2], io), 0);
+      await assert.rejects(runFetch(['http://h/x', '--last', 'soon'], io), /invalid duration/);
+    } finally {
+      delete process.env.TD_TEST_TOKEN;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('turns pasted URLs into specs', () => {

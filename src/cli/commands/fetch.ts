@@ -1,0 +1,120 @@
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { CliError, type CliIO } from '../command';
+import { register } from '../registry';
+import { fetchRaw, parseDuration, SourceError, specFromUrl, lastWindow, parseTime, type QuerySpec } from '../../sources/query/index';
+import { parseDocs } from '../../sources/query/parse-docs';
+
+const HELP = `trace-doctor fetch — download traces from Jaeger, Tempo, Zipkin or a URL into a file
+
+Usage: trace-doctor fetch <url> [-o FILE] [--last 15m | --start T --end T] [--service S] [--limit N]
+                          [--token-env VAR] [--timeout 30s]
+
+<url> is one of:
+  http://jaeger:16686/api/traces?service=checkout     (Jaeger classic; /api/v3/traces?query.service_name=… for api_v3)
+  jaeger+http://jaeger:16686?service=checkout         (Jaeger base URL: api_v3, falling back to /api/traces)
+  http://tempo:3200/api/search?q={status=error}       (Tempo search, then each trace by id)
+  tempo+http://tempo:3200?service=checkout
+  http://zipkin:9411/api/v2/traces?serviceName=web    (Zipkin v2)
+  https://host/path/traces.json                       (any trace file)
+
+Options:
+  -o, --out FILE     write the traces there (default: stdout). One backend document is written as is; several
+                     (Tempo: one per trace) as OTLP JSON Lines. Every trace-doctor command reads the result.
+  --last D           time window ending now (15m, 1h, 2d; default 1h unless the URL has its own)
+  --start T --end T  explicit window (ISO 8601, Unix ms, or now-2h)
+  --service S        service for base URLs that do not name one
+  --limit N          at most N traces (default 200)
+  --token-env VAR    read a bearer token from this environment variable (default TRACE_DOCTOR_TOKEN, if set)
+  --timeout D        per-request timeout (default 30s)
+
+Exit codes: 0 traces written, 1 nothing matched, 2 bad input or the backend failed (the reason on stderr).
+`;
+
+export async function runFetch(argv: string[], io: CliIO): Promise<number> {
+  let values;
+  let positionals;
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      options: {
+        out: { type: 'string', short: 'o' },
+        last: { type: 'string' },
+        start: { type: 'string' },
+        end: { type: 'string' },
+        service: { type: 'string' },
+        limit: { type: 'string' },
+        'token-env': { type: 'string' },
+        timeout: { type: 'string' },
+      },
+      allowPositionals: true,
+      strict: true,
+    }));
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  if (positionals.length !== 1) throw new CliError('expected exactly one URL (see --help)');
+  let window;
+  try {
+    if (values.start || values.end) {
+      if (!values.start || !values.end) throw new Error('--start and --end go together');
+      window = { startMs: parseTime(values.start), endMs: parseTime(values.end) };
+      if (window.endMs <= window.startMs) throw new Error('--end must be after --start');
+    } else if (values.last) window = lastWindow(parseDuration(values.last));
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  const limit = values.limit === undefined ? 200 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw new CliError(`--limit expects a positive integer, got '${values.limit}'`);
+  let timeoutMs = 30_000;
+  try {
+    if (values.timeout) timeoutMs = parseDuration(/^\d+$/.test(values.timeout) ? values.timeout + 's' : values.timeout);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  const tokenVar = values['token-env'] ?? 'TRACE_DOCTOR_TOKEN';
+  const token = process.env[tokenVar];
+  if (values['token-env'] && !token) throw new CliError(`environment variable ${tokenVar} is not set`);
+
+  let spec: QuerySpec;
+  try {
+    spec = specFromUrl(positionals[0]!, { window, service: values.service });
+    if (window && spec.kind !== 'url') spec = { ...spec, window };
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  try {
+    const f = await fetchRaw(spec, {
+      token,
+      timeoutMs,
+      maxTraces: limit,
+      onProgress: (p) => io.err(`  ${p.message}\n`),
+    });
+    if (f.docs.length === 0) {
+      io.err('trace-doctor fetch: no traces matched\n');
+      return 1;
+    }
+    // check that what came back is traces before writing it
+    const parsed = parseDocs(f.docs);
+    const text = f.docs.length === 1 ? f.docs[0]!.text : f.docs.map((d) => d.text).join('\n') + '\n'; // multi-document = Tempo, one single-line OTLP request per trace
+    if (values.out) writeFileSync(values.out, text);
+    else io.out(text.endsWith('\n') ? text : text + '\n');
+    io.err(
+      `trace-doctor fetch: ${parsed.model.size} spans in ${f.traces || parsed.model.traces().size} trace(s) from ${f.api}` +
+        (f.truncated ? ` (limited to ${limit}; more matched)` : '') +
+        (values.out ? ` → ${values.out}` : '') +
+        '\n',
+    );
+    return 0;
+  } catch (e) {
+    if (e instanceof SourceError) throw new CliError(e.message);
+    throw e;
+  }
+}
+
+register({
+  name: 'fetch',
+  summary: 'Download traces from Jaeger, Tempo, Zipkin or a URL into a file',
+  help: HELP,
+  run: runFetch,
+});
