@@ -83,3 +83,37 @@ export function parseTraceText(text: string, fileName: string): ParsedText {
   ctx.finish();
   return { model: b.build(), formats: r.formats, skipped: r.skipped, issues: ctx.issues };
 }
+
+export interface NamedText {
+  /** file name or URL, used in issues */
+  name: string;
+  text: string;
+}
+
+/**
+ * Parse several texts (fetched documents, received batches) into ONE model. With `lenient` (default true) a text that
+ * is not a trace becomes an error issue and the others still load; otherwise the first such text throws.
+ */
+export function parseTraceTexts(inputs: NamedText[], opts: { lenient?: boolean } = {}): ParsedText & { loaded: string[] } {
+  const lenient = opts.lenient ?? true;
+  const b = new SpanTableBuilder();
+  const issues: ParseIssue[] = [];
+  const formats = new Set<TraceFormat>();
+  const loaded: string[] = [];
+  let skipped = 0;
+  for (const { name, text } of inputs) {
+    const ctx = new ParseContext(b, name, issues);
+    try {
+      const r = parseTraceTextInto(text, ctx);
+      r.formats.forEach((f) => formats.add(f));
+      skipped += r.skipped;
+      loaded.push(name);
+    } catch (e) {
+      if (!lenient || !(e instanceof TraceParseError)) throw e;
+      issues.push(e.issue);
+    } finally {
+      ctx.finish();
+    }
+  }
+  return { model: b.build(), formats: [...formats], skipped, issues, loaded };
+}

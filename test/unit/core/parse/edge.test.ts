@@ -251,3 +251,19 @@ test('Zipkin v1 (annotations with endpoints, binaryAnnotations): service, kind a
   assert.equal(m.statusCode[1], StatusCode.Error);
   assert.equal(m.statusMessage(1), 'timeout');
 });
+
+test('parseTraceTexts merges several texts into one model; a bad one becomes an error issue (or throws when strict)', async () => {
+  const { parseTraceTexts } = await import('../../../../src/core/parse/index');
+  const r = parseTraceTexts([
+    { name: 'a', text: text('base64-ids.json') },
+    { name: 'b', text: '{"nope":1}' },
+    { name: 'c', text: text('zipkin-shared.json') },
+  ]);
+  assert.equal(r.model.size, 6);
+  assert.deepEqual(r.loaded, ['a', 'c']);
+  assert.deepEqual(r.formats.sort(), ['otlp-json', 'zipkin-v2']);
+  assert.equal(r.issues.length, 1);
+  assert.equal(r.issues[0]!.severity, 'error');
+  assert.equal(r.issues[0]!.file, 'b');
+  assert.throws(() => parseTraceTexts([{ name: 'b', text: '{"nope":1}' }], { lenient: false }), /b: JSON is not a trace/);
+});
