@@ -30,7 +30,13 @@ export const DEFAULT_RULES: readonly RedactionRule[] = [
   // JWTs and long hex / base64 / base64url secrets (≥ 32 chars)
   { name: 'jwt', pattern: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, replace: '[REDACTED:jwt]' },
   { name: 'hex-secret', pattern: /\b[0-9a-fA-F]{32,}\b/g, replace: '[REDACTED:hex]' },
-  { name: 'base64-secret', pattern: /(?<![A-Za-z0-9+/=_-])(?=[A-Za-z0-9+/_-]*[0-9])(?=[A-Za-z0-9+/_-]*[A-Za-z])[A-Za-z0-9+/_-]{32,}={0,2}(?![A-Za-z0-9+/=_-])/g, replace: '[REDACTED:secret]' },
+  {
+    name: 'base64-secret',
+    pattern: /(?<![A-Za-z0-9+/=_-])(?=[A-Za-z0-9+/_-]*[0-9])(?=[A-Za-z0-9+/_-]*[A-Za-z])[A-Za-z0-9+/_-]{32,}={0,2}(?![A-Za-z0-9+/=_-])/g,
+    // keep paths and identifiers made of words (/api/v2/inventory/items, preprocess_request_handler_v2): a piece of
+    // five or more letters in one case (or Capitalised) between separators is a word, not key material
+    replace: (m: string) => (m.split(/[/_+\-=]+/).some((w) => /^(?:[a-z]{5,}|[A-Z][a-z]{4,}|[A-Z]{5,})$/.test(w)) ? m : '[REDACTED:secret]'),
+  },
   // IPv6 (full and compressed forms, at least two groups and one '::' or seven ':'), then IPv4
   {
     name: 'ipv6',

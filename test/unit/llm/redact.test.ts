@@ -21,6 +21,12 @@ describe('redaction', () => {
   it('leaves ordinary diagnosis text alone', () => {
     const s = 'preprocess-request self time 2.6 ms → 775.3 ms at 12:30:45, p95 1.2.3, std::vector, v2, POST /predict';
     assert.equal(r.redact(s), s);
+    for (const keep of ['GET /api/v2/inventory/items/reserve/batch', 'preprocess_request_handler_v2_something', '/users/profile/settings/update/v2/batch'])
+      assert.equal(r.redact(keep), keep, keep);
+  });
+  it('redacts token-shaped secrets', () => {
+    for (const secret of ['ghp_16C7e42F292c6912E7710c838347Ae178B4a', 'sk-proj-AbC123xYz789QwErTy456UiOp0aSdFgHjKl', 'c3VwZXJzZWNyZXRrZXkxMjM0NTY3ODkwYWJjZGVmZ2hpams='])
+      assert.ok(!r.redact(`key ${secret} end`).includes(secret), secret);
   });
   it('custom patterns and disabling', () => {
     const c = createRedactor({ patterns: ['tenant-[0-9]+', '/ACME/g'] });
