@@ -145,5 +145,14 @@ export function detectDocument(doc: unknown): DocumentShape {
     return { format: 'jaeger-query', kind: 'jaeger-traces', traces: data.filter((t) => t && typeof t === 'object') as Obj[] };
   }
   if (arr(o.spans) && (o.traceID !== undefined || o.processes !== undefined)) return { format: 'jaeger-ui', kind: 'jaeger-traces', traces: [o] };
+  // an error answer saved instead of a trace (Jaeger {"data":null,"errors":[…]}, Tempo/gRPC {"error"|"message"})
+  const errs = arr(o.errors);
+  if (errs && errs.length > 0) {
+    const msgs = errs.map((e) => (e && typeof e === 'object' ? String((e as Obj).msg ?? (e as Obj).message ?? JSON.stringify(e)) : String(e)));
+    return { format: null, reason: `not a trace but an error answer from a trace API: ${msgs.slice(0, 3).join('; ')}` };
+  }
+  if (typeof o.error === 'string' || (typeof o.message === 'string' && o.code !== undefined)) {
+    return { format: null, reason: `not a trace but an error answer from a trace API: ${String(o.error ?? o.message)}` };
+  }
   return { format: null, reason: `JSON is not a trace: ${describe(doc)}; ${EXPECTED_SHAPES}` };
 }

@@ -267,3 +267,8 @@ test('parseTraceTexts merges several texts into one model; a bad one becomes an 
   assert.equal(r.issues[0]!.file, 'b');
   assert.throws(() => parseTraceTexts([{ name: 'b', text: '{"nope":1}' }], { lenient: false }), /b: JSON is not a trace/);
 });
+
+test('an error answer saved instead of a trace says so', () => {
+  assert.match(parseError('{"data":null,"total":0,"errors":[{"code":404,"msg":"trace not found"}]}').message, /error answer from a trace API: trace not found/);
+  assert.match(parseError('{"code":5,"message":"trace not found"}').message, /error answer from a trace API: trace not found/);
+});
