@@ -315,34 +315,58 @@ function refineByAttribute(c: Cand, ctx: Ctx): void {
   const useParent = c.kind === 'queueing';
   type Acc = Map<string, Map<string, { n: number; sum: number }>>;
   const collect = (det: AggDetail, nodes: Set<number>, cap: number): { acc: Acc; n: number; sum: number } => {
-    const acc: Acc = new Map();
     const m = det.model;
+    // span attributes are accumulated on interned ids (no strings per span), resource attributes per resource
+    const spanAcc = new Map<number, Map<number, { n: number; sum: number }>>();
+    const resAcc = new Map<number, { n: number; sum: number }>();
     let n = 0;
     let total = 0;
     let count = 0;
-    for (let r = 0; r < det.nodeOf.length; r++) if (nodes.has(det.nodeOf[r]!)) count++;
+    const inNode = new Uint8Array(det.tree.nodes.length);
+    for (const v of nodes) inNode[v] = 1;
+    for (let r = 0; r < det.nodeOf.length; r++) if (det.nodeOf[r]! >= 0 && inNode[det.nodeOf[r]!]) count++;
     const stride = Math.max(1, Math.ceil(count / cap));
     let seen = 0;
     for (let r = 0; r < det.nodeOf.length; r++) {
-      if (!nodes.has(det.nodeOf[r]!)) continue;
+      const node = det.nodeOf[r]!;
+      if (node < 0 || !inNode[node]) continue;
       if (seen++ % stride !== 0) continue;
       const p = m.parent[r]!;
       const v = (useParent && p >= 0 ? det.selfNs[p]! : det.selfNs[r]!) / 1e6;
       n++;
       total += v;
-      const add = (key: string, val: string) => {
-        let km = acc.get(key);
-        if (!km) acc.set(key, (km = new Map()));
-        if (km.size > 64 && !km.has(val)) return;
-        const e = km.get(val);
-        if (e) {
-          e.n++;
-          e.sum += v;
-        } else km.set(val, { n: 1, sum: v });
-      };
-      for (let a = m.attrOffset[r]!, e = m.attrOffset[r + 1]!; a < e; a++) add(m.strings.get(m.attrKey[a]!), m.strings.get(m.attrVal[a]!));
-      const res = m.resources[m.resourceCol[r]!];
-      if (res) for (const [k, val] of Object.entries(res.attributes)) if (k !== 'service.name' && (typeof val !== 'object' || val === null)) add(k, String(val));
+      for (let a = m.attrOffset[r]!, e = m.attrOffset[r + 1]!; a < e; a++) {
+        const k = m.attrKey[a]!;
+        let km = spanAcc.get(k);
+        if (!km) spanAcc.set(k, (km = new Map()));
+        const val = m.attrVal[a]!;
+        const x = km.get(val);
+        if (x) {
+          x.n++;
+          x.sum += v;
+        } else if (km.size <= 64) km.set(val, { n: 1, sum: v });
+      }
+      const res = m.resourceCol[r]!;
+      const x = resAcc.get(res);
+      if (x) {
+        x.n++;
+        x.sum += v;
+      } else resAcc.set(res, { n: 1, sum: v });
+    }
+    const acc: Acc = new Map();
+    const add = (key: string, val: string, e: { n: number; sum: number }) => {
+      let km = acc.get(key);
+      if (!km) acc.set(key, (km = new Map()));
+      const x = km.get(val);
+      if (x) {
+        x.n += e.n;
+        x.sum += e.sum;
+      } else km.set(val, { n: e.n, sum: e.sum });
+    };
+    for (const [k, km] of spanAcc) for (const [val, e] of km) add(m.strings.get(k), m.strings.get(val), e);
+    for (const [res, e] of resAcc) {
+      const attrs = m.resources[res]?.attributes ?? {};
+      for (const [k, val] of Object.entries(attrs)) if (k !== 'service.name' && (typeof val !== 'object' || val === null)) add(k, String(val), e);
     }
     return { acc, n, sum: total };
   };
@@ -446,11 +470,29 @@ function toSig(ctx: Ctx, cands: Cand[]): void {
     return;
   }
   const groups = new Map<string, { b: number[]; i: number[] }>();
-  const spanSelf = (det: AggDetail, node: number): Float64Array => {
-    const out: number[] = [];
-    if (node >= 0) for (let r = 0; r < det.nodeOf.length; r++) if (det.nodeOf[r] === node) out.push(det.selfNs[r]! / 1e6);
-    return Float64Array.from(out);
+  // self time of single spans for the nodes of the spanSelf tests, one pass per run
+  const spanSelfOf = (det: AggDetail, wanted: number[]): Map<number, Float64Array> => {
+    const N = det.tree.nodes.length;
+    const cnt = new Int32Array(N);
+    const want = new Uint8Array(N);
+    for (const w of wanted) if (w >= 0) want[w] = 1;
+    for (let r = 0; r < det.nodeOf.length; r++) {
+      const v = det.nodeOf[r]!;
+      if (v >= 0 && want[v]) cnt[v]!++;
+    }
+    const out = new Map<number, Float64Array>();
+    const fill = new Int32Array(N);
+    for (const w of wanted) if (w >= 0 && !out.has(w)) out.set(w, new Float64Array(cnt[w]!));
+    for (let r = 0; r < det.nodeOf.length; r++) {
+      const v = det.nodeOf[r]!;
+      if (v >= 0 && want[v]) out.get(v)![fill[v]!++] = det.selfNs[r]! / 1e6;
+    }
+    return out;
   };
+  const spanSelfNodes = cands.filter((c) => c.test?.metric === 'spanSelf').map((c) => c.test!.diffId);
+  const ssB = spanSelfOf(b, spanSelfNodes.map((d) => diff.baselineNodeOf[d]!));
+  const ssI = spanSelfOf(i, spanSelfNodes.map((d) => diff.incidentNodeOf[d]!));
+  const spanSelf = (det: AggDetail, node: number): Float64Array => (det === b ? ssB : ssI).get(node) ?? new Float64Array(0);
   for (const c of need) {
     if (c.test!.metric === 'spanSelf') continue;
     const t = c.test!;

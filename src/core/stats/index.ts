@@ -145,27 +145,40 @@ export function mannWhitney(a: Num, b: Num, alternative: Alternative = 'two-side
   const n2 = b.length;
   if (n1 === 0 || n2 === 0) return { p: NaN, statistic: NaN, u: NaN, cliffsDelta: 0, n1, n2, method: 'mann-whitney (empty sample)' };
   const n = n1 + n2;
-  // Pool and sort indexes by value; b entries marked by index >= n1.
-  const vals = new Float64Array(n);
-  for (let i = 0; i < n1; i++) vals[i] = a[i]!;
-  for (let i = 0; i < n2; i++) vals[n1 + i] = b[i]!;
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((x, y) => vals[x]! - vals[y]!);
+  // Sort each sample natively (typed-array numeric sort), then merge: ranks with ties averaged, no comparator sort.
+  const sa = Float64Array.from(a as ArrayLike<number>).sort();
+  const sb = Float64Array.from(b as ArrayLike<number>).sort();
   let rankSumB = 0;
   let tieTerm = 0;
   let hasTies = false;
-  for (let i = 0; i < n; ) {
-    let j = i + 1;
-    while (j < n && vals[order[j]!] === vals[order[i]!]) j++;
-    const t = j - i;
-    const avgRank = (i + 1 + j) / 2;
+  let ia = 0;
+  let ib = 0;
+  let rank = 0; // ranks assigned so far
+  while (ia < n1 || ib < n2) {
+    const v = ib >= n2 || (ia < n1 && sa[ia]! <= sb[ib]!) ? sa[ia]! : sb[ib]!;
+    let ca = 0;
+    let cb = 0;
+    while (ia < n1 && sa[ia] === v) {
+      ia++;
+      ca++;
+    }
+    while (ib < n2 && sb[ib] === v) {
+      ib++;
+      cb++;
+    }
+    if (ca + cb === 0) {
+      // NaN: rank it alone on its side so the loop always advances
+      if (ia < n1 && Number.isNaN(sa[ia]!)) ia++, ca++;
+      else ib++, cb++;
+    }
+    const t = ca + cb;
+    const avgRank = rank + (t + 1) / 2;
+    rankSumB += cb * avgRank;
     if (t > 1) {
       hasTies = true;
       tieTerm += t * t * t - t;
     }
-    for (let k = i; k < j; k++) if (order[k]! >= n1) rankSumB += avgRank;
-    i = j;
+    rank += t;
   }
   const u = rankSumB - (n2 * (n2 + 1)) / 2; // pairs with b > a (+½ ties)
   const cliffsDelta = (2 * u) / (n1 * n2) - 1;
