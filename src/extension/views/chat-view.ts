@@ -1,11 +1,9 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { initialMessages } from '../../llm/agent';
 import { ChatController, type ChatEnv } from '../../llm/chat-controller';
 import { LlmLog } from '../../llm/log';
 import type { LlmRuns } from '../../llm/runs';
-import { makeFence } from '../../llm/sanitize';
-import { toolSpecs } from '../../llm/tools/index';
+import { previewPayload } from '../../llm/preview';
 import { ChatToHost, type HostToChat, type RunsInfo } from '../../protocol/chat-messages';
 import { registerAskInChatHandler } from '../chat-bridge';
 import { registerChatIntegrations } from '../llm-participant';
@@ -129,24 +127,16 @@ class ChatViewProvider implements vscode.WebviewViewProvider {
 }
 
 /** The payload of the first request, exactly as it would be sent (redacted), for "Preview What Will Be Sent". */
-export function previewPayload(s: TraceSnapshot): string {
+export function previewFor(s: TraceSnapshot): string {
   const cfg = readConfig();
-  const runs = runsFromSnapshot(s);
-  if (!runs) return '// No traces are loaded: nothing would be sent.\n';
-  const redactor = redactorFor(cfg);
-  const fence = makeFence();
-  const messages = initialMessages(runs, cfg.mode === 'tools' ? 'tools' : 'zero-shot', redactor, fence);
-  const payload = {
+  return previewPayload(runsFromSnapshot(s), {
     provider: cfg.provider,
     endpoint: endpointOf(cfg) || (cfg.provider === 'vscode-lm' ? "VS Code's language-model API" : 'nothing (offline)'),
     model: cfg.model,
-    redaction: cfg.redactionEnabled ? 'on' : 'OFF',
+    mode: cfg.mode,
     temperature: cfg.temperature,
-    note: 'The first request of "Diagnose". Tool results sent later are redacted the same way; the fence marker is random per conversation.',
-    messages,
-    ...(cfg.mode === 'tools' ? { tools: toolSpecs() } : {}),
-  };
-  return JSON.stringify(payload, null, 2) + '\n';
+    redactor: redactorFor(cfg),
+  });
 }
 
 /** The optional chat APIs must never break activation (e.g. a VS Code build with chat disabled). */
@@ -184,7 +174,7 @@ export function registerChat(context: vscode.ExtensionContext, deps: ChatDeps): 
     }),
     vscode.commands.registerCommand('traceDoctor.llm.preview', async () => {
       try {
-        const doc = await vscode.workspace.openTextDocument({ language: 'json', content: previewPayload(deps.session.snapshot) });
+        const doc = await vscode.workspace.openTextDocument({ language: 'json', content: previewFor(deps.session.snapshot) });
         await vscode.window.showTextDocument(doc, { preview: true });
       } catch (e) {
         void vscode.window.showErrorMessage(`Trace Doctor: ${(e as Error).message}`);

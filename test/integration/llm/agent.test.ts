@@ -229,3 +229,23 @@ for (const protocol of ['openai', 'ollama'] as const) {
     });
   });
 }
+
+describe('"Preview What Will Be Sent" shows exactly the first request', () => {
+  it('same messages and tools as the first recorded request body', async () => {
+    const { previewPayload } = await import('../../../src/llm/preview');
+    const srv = await startScriptedLlmServer();
+    try {
+      const runs = pipelineRuns({ secrets: true });
+      const random = () => 0.25;
+      const preview = JSON.parse(previewPayload(runs, { provider: 'openai', endpoint: srv.openaiBaseURL, model: 'scripted-model', mode: 'tools', temperature: 0.2, redactor: createRedactor(), random }));
+      srv.push({ json: goodAnswer() });
+      await diagnoseWithModel({ provider: new OpenAiProvider({ baseURL: srv.openaiBaseURL }), runs, redactor: createRedactor(), random }, { model: 'scripted-model', mode: 'tools', maxToolRounds: 2 });
+      const sent = srv.chatRequests()[0]!.body;
+      assert.deepEqual(sent.messages, preview.messages.map((m: { role: string; content: string }) => ({ role: m.role, content: m.content })));
+      assert.deepEqual(sent.tools.map((t: any) => t.function), preview.tools.map((t: any) => ({ name: t.name, description: t.description, parameters: t.parameters })));
+      assert.ok(!JSON.stringify(preview).includes(SECRETS.email));
+    } finally {
+      await srv.close();
+    }
+  });
+});

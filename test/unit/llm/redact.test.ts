@@ -48,3 +48,23 @@ describe('provider helpers', () => {
     for (const u of ['https://api.openai.com/v1', 'http://10.0.0.5:11434', 'http://localhost.evil.com']) assert.ok(!isLoopbackUrl(u), u);
   });
 });
+
+describe('redaction properties (fast-check)', () => {
+  it('random emails, IPv4 addresses and bearer tokens inside random text never survive', async () => {
+    const fc = await import('fast-check');
+    const r = createRedactor();
+    const word = fc.stringMatching(/^[a-z]{1,8}$/);
+    const email = fc.tuple(fc.stringMatching(/^[a-z0-9._%+-]{1,12}$/), fc.stringMatching(/^[a-z0-9-]{1,10}$/), fc.constantFrom('com', 'org', 'io', 'example')).map(([u, d, t]) => `${u}${/^[a-z0-9]/.test(u) ? '' : 'x'}@${d}.${t}`);
+    const ip = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((p) => p.join('.'));
+    const token = fc.stringMatching(/^[A-Za-z0-9._~+/-]{8,40}$/).map((t) => `Bearer ${t}`);
+    fc.assert(
+      fc.property(fc.array(word, { maxLength: 4 }), fc.oneof(email, ip, token), fc.array(word, { maxLength: 4 }), (a, secret, b) => {
+        const text = `${a.join(' ')} ${secret} ${b.join(' ')}`;
+        const out = r.redact(text);
+        const core = secret.startsWith('Bearer ') ? secret.slice(7) : secret;
+        return !out.includes(core) && out.includes('[REDACTED:');
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
