@@ -85,7 +85,7 @@ export const topRegressions: TraceTool = {
     const d = runs.diagnosis;
     if (!d) return { note: 'The engine produced no diagnosis for these runs.' };
     return {
-      latency: d.latency ?? null,
+      latency: d.latency ? { baselineMs: round(d.latency.baselineMs), incidentMs: round(d.latency.incidentMs), pValue: d.latency.pValue === null ? null : Number(d.latency.pValue.toPrecision(2)), test: d.latency.test } : null,
       split: d.split ?? null,
       engineRootCause: d.rootCause ? { service: d.rootCause.service, operation: d.rootCause.name } : null,
       candidates: d.candidates.slice(0, a.limit ?? 5).map((c, k) => ({
