@@ -105,7 +105,8 @@ export class TraceSession implements vscode.Disposable {
       const check = () => {
         if (abort.signal.aborted || gen !== this.generation) throw new LoadCancelled();
       };
-      const loadSide = async (role: LoadedSide['role'], paths: string[], share: number): Promise<LoadedSide> => {
+      // The side's AggTree comes from aggregate() for a single run, from analyze() in diff mode (no double work).
+      const loadSide = async (role: LoadedSide['role'], paths: string[], share: number): Promise<Omit<LoadedSide, 'agg'>> => {
         progress?.report({ message: `reading ${role === 'run' ? 'traces' : role} (${paths.map(baseName).join(', ')})` });
         let last = 0;
         const live = req.kind === 'live' ? this.liveSource : undefined;
@@ -124,7 +125,7 @@ export class TraceSession implements vscode.Disposable {
         const stats = this.engine.stats(run);
         for (const issue of run.issues.slice(0, 20)) this.log.warn(`${role}: ${describeIssue(issue)}`);
         if (run.skipped > 0) this.log.warn(`${role}: ${run.skipped} lines/spans skipped while reading ${paths.join(', ')}`);
-        return { role, paths, run, stats, agg: this.engine.aggregate(run.model) };
+        return { role, paths, run, stats };
       };
 
       let next: TraceSnapshot | undefined;
@@ -134,15 +135,16 @@ export class TraceSession implements vscode.Disposable {
         resolver = await this.resolver([incident.run.model], abort.signal);
         try {
           const r = this.engine.diagnoseSingle(incident.run.model, resolver);
-          next = { version: 0, mode: 'diff', incident, autoSplit: true, diff: r.diff, diagnosis: r.diagnosis, ops: summarizeDiff(r.diff, r.diagnosis), lineIndex: new Map() };
+          next = { version: 0, mode: 'diff', incident: { ...incident, agg: r.incidentAgg }, autoSplit: true, diff: r.diff, diagnosis: r.diagnosis, ops: summarizeDiff(r.diff, r.diagnosis), lineIndex: new Map() };
         } catch (e) {
           // too few traces to split yet: show the live run on its own
           this.log.info(`live: no split yet (${(e as Error).message})`);
-          const single: LoadedSide = { ...incident, role: 'run' };
+          const single: LoadedSide = { ...incident, role: 'run', agg: this.engine.aggregate(incident.run.model) };
           next = { version: 0, mode: 'single', incident: single, autoSplit: false, ops: summarizeAgg(single.agg), lineIndex: new Map() };
         }
       } else if (req.kind === 'single') {
-        const incident = await loadSide('run', req.incident, 80);
+        const side = await loadSide('run', req.incident, 80);
+        const incident: LoadedSide = { ...side, agg: this.engine.aggregate(side.run.model) };
         progress?.report({ message: 'finding span-opening lines in the workspace' });
         resolver = await this.resolver([incident.run.model], abort.signal);
         const ops = summarizeAgg(incident.agg);
@@ -161,8 +163,8 @@ export class TraceSession implements vscode.Disposable {
         next = {
           version: 0,
           mode: 'diff',
-          baseline,
-          incident,
+          baseline: baseline && { ...baseline, agg: r.baselineAgg },
+          incident: { ...incident, agg: r.incidentAgg },
           autoSplit: !baseline,
           diff: r.diff,
           diagnosis: r.diagnosis,
