@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { stat } from 'node:fs/promises';
 import { CliError, type CliIO } from '../command';
 import { register } from '../registry';
-import { loadTraces, TraceLoadError, type LoadedRun } from '../../sources/file';
+import { loadTraces, TraceLoadError, type LoadedRun, type LoadProgress } from '../../sources/file';
 import { scanWorkspace } from '../../sources/workspace-scan';
 import { analyze } from '../../core/rca/analyze';
 import { Diagnosis, type Candidate } from '../../core/rca/diagnosis';
@@ -37,9 +37,24 @@ function num(v: string | undefined, name: string, def: number, min: number, max 
   return n;
 }
 
+/** progress on stderr for long loads, only when a person is watching */
+function progress(role: string): ((p: LoadProgress) => void) | undefined {
+  if (process.stderr.isTTY !== true) return undefined;
+  let last = 0;
+  return (p) => {
+    const now = Date.now();
+    if (now - last < 250) return;
+    last = now;
+    const pct = p.totalBytes > 0 ? ((100 * p.bytesRead) / p.totalBytes).toFixed(0) : '?';
+    process.stderr.write(`\rloading ${role}… ${pct}%  ${(p.bytesRead / 1048576).toFixed(0)}/${(p.totalBytes / 1048576).toFixed(0)} MiB  ${p.spans} spans   `);
+  };
+}
+
 async function load(paths: string[], role: string, io: CliIO): Promise<LoadedRun> {
   try {
-    const run = await loadTraces(paths);
+    const onProgress = progress(role);
+    const run = await loadTraces(paths, onProgress ? { onProgress } : {});
+    if (onProgress) process.stderr.write('\r\x1b[K');
     for (const i of run.issues.slice(0, 10)) {
       io.err(`warning (${role}): ${i.file ?? ''}${i.line ? `:${i.line}` : ''}: ${i.message}\n`);
     }

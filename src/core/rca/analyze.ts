@@ -610,6 +610,7 @@ function rank(ctx: Ctx, opts: DiagnoseOptions, latency: Diagnosis['latency'], sl
   // mark the diff tree: root cause node(s) and source links
   const diff = ctx.diff;
   const rcNodes = rootCause ? cands[0]!.nodes : [];
+  for (const n of diff.nodes) delete n.rootCause;
   for (const d of rcNodes) diff.nodes[d]!.rootCause = true;
   const N = Math.min(diff.nodes.length, 20000);
   for (let d = 1; d < N; d++) {
