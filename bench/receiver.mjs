@@ -4,7 +4,8 @@
 // Then the receiver is stopped with SIGINT and every span in the written JSON Lines files is counted.
 //
 // Usage: node bench/receiver.mjs [--workers 3] [--seconds 12] [--protocol mixed|json|proto] [--target 50000]
-//        [--rx-node-args '--cpu-prof --cpu-prof-dir=/tmp/prof']   (node flags for the receiver process)
+//        [--floor yes|no] [--rx-node-args '--cpu-prof --cpu-prof-dir=/tmp/prof']   (node flags for the receiver process)
+// With --floor yes (default) the same workers first send to a bare HTTP server for the same time: the floor.
 // Prints spans/s accepted (unique spans found in the files / sending time), spans lost (exported OK per the SDK but
 // missing from the files), duplicates, SDK-side drops, and the receiver's CPU time per span.
 import { spawn } from 'node:child_process';
@@ -24,6 +25,7 @@ const WORKERS = Number(arg('workers', 3));
 const SECONDS = Number(arg('seconds', 12));
 const PROTOCOL = arg('protocol', 'mixed');
 const TARGET = Number(arg('target', 50_000));
+const FLOOR = arg('floor', 'yes') !== 'no';
 
 // the receiver under test: `trace-doctor serve` bundled with esbuild exactly as dist/cli.js bundles it
 const build = mkdtempSync(join(tmpdir(), 'td-bench-build-'));
@@ -71,29 +73,55 @@ function cpuSeconds(pid) {
   }
 }
 
+function runWorkers(url, label) {
+  return Array.from({ length: WORKERS }, (_, i) => {
+    const protocol = PROTOCOL === 'mixed' ? (i % 2 === 0 ? 'json' : 'proto') : PROTOCOL;
+    const w = spawn(process.execPath, [join(root, 'bench', 'receiver-worker.mjs'), url, protocol, String(SECONDS), `${label}${i}`], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let s = '';
+    w.stdout.on('data', (c) => (s += c));
+    return new Promise((resolve, reject) => {
+      const kill = setTimeout(() => w.kill('SIGKILL'), (SECONDS + 120) * 1000);
+      w.on('exit', (code) => {
+        clearTimeout(kill);
+        if (code !== 0) return reject(new Error(`worker ${label}${i} exited with ${code}`));
+        resolve(JSON.parse(s.trim().split('\n').at(-1)));
+      });
+    });
+  });
+}
+
+// Floor, measured in the same run: the same workers against a bare HTTP server (its own process) that reads each body
+// and answers 200 {} — no decoding, no validation, no files. It shows what the SDK workers and loopback HTTP alone
+// reach on this machine right now.
+let floorRate = NaN;
+if (FLOOR) {
+  const nullSrc = `const http = require('node:http');
+    const s = http.createServer((req, res) => { req.on('data', () => {}); req.on('end', () => { res.writeHead(200, { 'Content-Type': req.headers['content-type'] === 'application/x-protobuf' ? 'application/x-protobuf' : 'application/json' }); res.end(req.headers['content-type'] === 'application/x-protobuf' ? '' : '{}'); }); });
+    s.listen(0, '127.0.0.1', () => console.log('http://127.0.0.1:' + s.address().port + '/v1/traces'));
+    process.on('SIGINT', () => process.exit(0));`;
+  const nul = spawn(process.execPath, ['-e', nullSrc], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const nullUrl = await new Promise((resolve) => nul.stdout.once('data', (c) => resolve(String(c).trim())));
+  console.log(`floor: ${WORKERS} SDK worker process(es) → bare HTTP server ${nullUrl}, ${PROTOCOL}, ${SECONDS}s`);
+  const tf = Date.now();
+  let fr;
+  try {
+    fr = await Promise.all(runWorkers(nullUrl, 'floor-'));
+  } finally {
+    nul.kill('SIGINT');
+  }
+  floorRate = fr.reduce((a, r) => a + r.exportedOk, 0) / ((Date.now() - tf) / 1000);
+  console.log(`floor: ${Math.round(floorRate)} spans/s exported to the bare server`);
+}
+
 console.log(`receiver ${endpoint}; ${WORKERS} SDK worker process(es), ${PROTOCOL}, ${SECONDS}s, ${cpus().length} CPU(s)`);
 const cpu0 = cpuSeconds(rx.pid);
 const t0 = Date.now();
-const workers = Array.from({ length: WORKERS }, (_, i) => {
-  const protocol = PROTOCOL === 'mixed' ? (i % 2 === 0 ? 'json' : 'proto') : PROTOCOL;
-  const w = spawn(process.execPath, [join(root, 'bench', 'receiver-worker.mjs'), endpoint, protocol, String(SECONDS), String(i)], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let s = '';
-  w.stdout.on('data', (c) => (s += c));
-  return new Promise((resolve, reject) => {
-    const kill = setTimeout(() => w.kill('SIGKILL'), (SECONDS + 120) * 1000);
-    w.on('exit', (code) => {
-      clearTimeout(kill);
-      if (code !== 0) return reject(new Error(`worker ${i} exited with ${code}`));
-      resolve(JSON.parse(s.trim().split('\n').at(-1)));
-    });
-  });
-});
 let results;
 try {
-  results = await Promise.all(workers);
+  results = await Promise.all(runWorkers(endpoint, ''));
 } catch (e) {
   rx.kill('SIGINT');
   throw e;
@@ -148,6 +176,7 @@ console.log(`spans exported OK (SDK) ${exportedOk}   failed ${exportFailed}   dr
 console.log(`spans in files          ${spansInFiles} (${unique} unique, ${duplicates} duplicates) in ${lines} lines, ${files.length} file(s), ${(bytes / 1048576).toFixed(1)} MiB`);
 console.log(`spans lost              ${lost}`);
 console.log(`accepted                ${Math.round(rate)} spans/s   (target ≥ ${TARGET}: ${(rate / TARGET).toFixed(2)}× target)`);
+if (FLOOR) console.log(`vs floor                ${(rate / floorRate).toFixed(2)}× the bare-HTTP floor of ${Math.round(floorRate)} spans/s measured in this run`);
 console.log(`receiver CPU            ${rxCpu.toFixed(2)} s = ${((rxCpu * 1e6) / Math.max(1, unique)).toFixed(2)} µs/span (${((rxCpu / sendSeconds) * 100).toFixed(0)}% of one core)`);
 console.log(`receiver exit code      ${rxCode}`);
 const ok = lost === 0 && exportFailed === 0 && rxCode === 0 && rate >= TARGET;
