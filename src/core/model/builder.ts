@@ -12,7 +12,10 @@ import {
   StatusCode,
 } from './span-table';
 
-/** One span as a parser hands it to the builder. Ids are normalised lower-case hex ('' = absent). */
+/**
+ * One span as a parser hands it to the builder. Ids are normalised lower-case hex ('' = absent); spanId and
+ * parentSpanId may also be 16 hex digits in any case (only their numeric halves are stored; non-hex = absent).
+ */
 export interface SpanInput {
   traceId: string;
   spanId: string;
@@ -111,7 +114,9 @@ export class SpanTableBuilder {
   private readonly resourceServiceId: number[] = [];
   private readonly resourceKeys = new Map<string, number>();
   private readonly scopes: ScopeInfo[] = [];
-  private readonly scopeKeys = new Map<string, number>();
+  private readonly scopeKeys = new Map<string, Map<string, number>>();
+  private lastTrace = '';
+  private lastTraceId = 0;
   private readonly events = new Map<number, SpanEvent[]>();
   private readonly links = new Map<number, SpanLink[]>();
   private open = false;
@@ -138,12 +143,13 @@ export class SpanTableBuilder {
   }
 
   addScope(name: string, version = ''): number {
-    const key = name + '\u0000' + version;
-    let id = this.scopeKeys.get(key);
+    let byVersion = this.scopeKeys.get(name);
+    if (!byVersion) this.scopeKeys.set(name, (byVersion = new Map()));
+    let id = byVersion.get(version);
     if (id === undefined) {
       id = this.scopes.length;
       this.scopes.push({ name, version });
-      this.scopeKeys.set(key, id);
+      byVersion.set(version, id);
     }
     return id;
   }
@@ -158,7 +164,12 @@ export class SpanTableBuilder {
     const row = this.name.len;
     if (this.open) this.attrOffset.push(this.attrKey.len);
     this.open = true;
-    this.traceId.push(this.strings.intern(s.traceId));
+    // spans of one trace usually come together: skip the hash lookup for a repeated trace id
+    if (s.traceId !== this.lastTrace || this.name.len === 0) {
+      this.lastTrace = s.traceId;
+      this.lastTraceId = this.strings.intern(s.traceId);
+    }
+    this.traceId.push(this.lastTraceId);
     pushIdHalves(s.spanId, this.spanHi, this.spanLo);
     pushIdHalves(s.parentSpanId, this.parHi, this.parLo);
     this.name.push(this.strings.intern(s.name));

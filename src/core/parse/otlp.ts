@@ -31,13 +31,42 @@ export function readResourceSpans(list: unknown[], ctx: ParseContext): number {
   return n;
 }
 
-function readOneResourceSpans(rs: Obj, ctx: ParseContext): number {
-  const b = ctx.b;
-  const resource = (rs.resource ?? null) as Obj | null;
+/**
+ * A cheap identity for a resource whose attributes are all plain {key, value: {stringValue}} (the usual case), so a
+ * resource repeated on every line of a JSON Lines file is recognised without decoding it again. null otherwise.
+ */
+function plainResourceKey(resource: Obj | null): string | null {
+  if (!resource || typeof resource !== 'object') return '';
+  const list = resource.attributes;
+  if (list === undefined) return '';
+  if (!Array.isArray(list)) return null;
+  let key = '';
+  for (let i = 0; i < list.length; i++) {
+    const kv = list[i] as Obj | null;
+    const v = kv && typeof kv === 'object' ? (kv.value as Obj | undefined) : undefined;
+    if (!v || typeof kv!.key !== 'string' || typeof v.stringValue !== 'string') return null;
+    key += kv!.key + '\u0001' + v.stringValue + '\u0002';
+  }
+  return key;
+}
+
+function resourceId(resource: Obj | null, ctx: ParseContext): number {
+  const cacheKey = plainResourceKey(resource);
+  if (cacheKey !== null) {
+    const hit = ctx.resourceCache.get(cacheKey);
+    if (hit !== undefined) return hit;
+  }
   const rattrs = resource && typeof resource === 'object' ? keyValuesToObject(resource.attributes, ctx, 'resource') : {};
   const sn = rattrs['service.name'];
   const service = typeof sn === 'string' && sn.length > 0 ? sn : sn !== undefined && sn !== null && sn !== '' ? String(sn) : UNKNOWN_SERVICE;
-  const res = b.addResource(service, rattrs);
+  const id = ctx.b.addResource(service, rattrs);
+  if (cacheKey !== null) ctx.resourceCache.set(cacheKey, id);
+  return id;
+}
+
+function readOneResourceSpans(rs: Obj, ctx: ParseContext): number {
+  const b = ctx.b;
+  const res = resourceId((rs.resource ?? null) as Obj | null, ctx);
   const scopes =
     arr(rs.scopeSpans) ?? arr(rs.scope_spans) ?? arr(rs.instrumentationLibrarySpans) ?? arr(rs.instrumentation_library_spans);
   if (!scopes) {
@@ -66,6 +95,14 @@ function readOneResourceSpans(rs: Obj, ctx: ParseContext): number {
   return n;
 }
 
+/**
+ * Span/parent ids go to the builder, which keeps only their two uint32 halves and reads 16 hex digits in either case
+ * (non-hex → absent, like normalizeId's result would be): skip normalisation for 16-character strings.
+ */
+function spanIdFast(v: unknown): string {
+  return typeof v === 'string' && v.length === 16 ? v : spanIdOf(v);
+}
+
 function readSpan(s: Obj, res: number, sc: number, ctx: ParseContext): void {
   const b = ctx.b;
   const status = s.status as Obj | undefined;
@@ -78,8 +115,8 @@ function readSpan(s: Obj, res: number, sc: number, ctx: ParseContext): void {
   const name = s.name;
   const input: SpanInput = {
     traceId: traceIdOf(s.traceId ?? s.trace_id),
-    spanId: spanIdOf(s.spanId ?? s.span_id),
-    parentSpanId: spanIdOf(s.parentSpanId ?? s.parent_span_id),
+    spanId: spanIdFast(s.spanId ?? s.span_id),
+    parentSpanId: spanIdFast(s.parentSpanId ?? s.parent_span_id),
     name: typeof name === 'string' ? name : name === undefined || name === null ? '' : String(name),
     kind: parseKind(s.kind),
     statusCode,

@@ -55,6 +55,8 @@ export function formatIssue(i: ParseIssue): string {
 export class ParseContext {
   /** current 1-based line (JSON Lines) for issue positions */
   line: number | undefined;
+  /** readers' cache: cheap key of a resource's raw attributes → builder resource id (saves rebuilding each line) */
+  readonly resourceCache = new Map<string, number>();
   private readonly seen = new Map<string, { issue: ParseIssue; count: number }>();
 
   constructor(
