@@ -63,7 +63,17 @@ async function fetchV3(spec: JaegerSpec, opts: QueryOptions): Promise<Fetched> {
   if (spec.minDuration) u.searchParams.set('query.duration_min', spec.minDuration);
   if (spec.maxDuration) u.searchParams.set('query.duration_max', spec.maxDuration);
   opts.onProgress?.({ phase: 'search', done: 0, message: `querying Jaeger api_v3 for ${spec.service}` });
-  const { text } = await getText(u.toString(), opts, V3_EXPECT);
+  let text: string;
+  try {
+    ({ text } = await getText(u.toString(), opts, V3_EXPECT));
+  } catch (e) {
+    // api_v3 answers a search that matched nothing with 404 {"error":{"message":"trace not found"}}: an empty result
+    if (e instanceof SourceError && e.kind === 'not-found' && /trace not found/i.test(e.message)) {
+      opts.onProgress?.({ phase: 'search', done: 0, total: 0, message: 'Jaeger api_v3: no traces matched' });
+      return { docs: [], traces: 0, truncated: false, api: 'jaeger-v3' };
+    }
+    throw e;
+  }
   // A response is one {"result": TracesData} object, or (streaming gateway) several, one per line.
   const parts: unknown[] = [];
   try {

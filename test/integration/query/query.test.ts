@@ -101,6 +101,9 @@ describe('query sources against replayed backend APIs', () => {
     };
     jaeger = await serve((req, url, res) => {
       if (url.pathname === '/api/v3/traces') {
+        if (url.searchParams.get('query.service_name') === 'nobody') {
+          return json(res, 404, { error: { httpCode: 404, message: 'trace not found' } });
+        }
         if (!url.searchParams.get('query.start_time_min') || !url.searchParams.get('query.start_time_max')) {
           return json(res, 400, { error: { httpCode: 400, message: 'query.start_time_min and query.start_time_max are required' } });
         }
@@ -207,6 +210,14 @@ describe('query sources against replayed backend APIs', () => {
     const run = await fetchTraces({ kind: 'jaeger', baseUrl: jaeger.url, service: 'frontend', window: WINDOW });
     assert.equal(run.model.size, otlpSpans(otel01).length);
     assert.equal(run.source.api, 'jaeger-v3');
+  });
+
+  it('Jaeger api_v3: "trace not found" means no traces, not a missing API', async () => {
+    const before = jaeger.requests.length;
+    const run = await fetchTraces({ kind: 'jaeger', baseUrl: jaeger.url, service: 'nobody', window: WINDOW });
+    assert.equal(run.model.size, 0);
+    assert.equal(run.source.api, 'jaeger-v3');
+    assert.equal(jaeger.requests.length - before, 1, 'no fallback request to the classic API');
   });
 
   it('Jaeger classic: falls back when api_v3 is missing, sends µs times and limit', async () => {
