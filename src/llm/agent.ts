@@ -8,8 +8,9 @@ import { type ChatMessage, type ChatRequest, type ChatResult, type LlmProvider, 
 import type { Redactor } from './redact';
 import type { LlmRuns } from './runs';
 import { type Fence, makeFence, sanitize } from './sanitize';
-import { runTool, toolSpecs } from './tools/index';
+import { runTool, toolSpecs, TOOLS } from './tools/index';
 import { modelIndex, opKey, opStats } from './tools/stats';
+import { normalizeAnswer, toolCallFromText } from './normalize';
 
 export type AgentMode = 'tools' | 'zero-shot';
 
@@ -162,7 +163,7 @@ export function validateAnswer(text: string, runs: LlmRuns): { ok: true; value: 
   } catch (e) {
     return { ok: false, error: `it is not a JSON object (${(e as Error).message}).` };
   }
-  const p = LlmDiagnosis.safeParse(raw);
+  const p = LlmDiagnosis.safeParse(normalizeAnswer(raw, runs));
   if (!p.success) return { ok: false, error: p.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') };
   const v = p.data;
   const services = new Map<string, Set<string>>();
@@ -274,6 +275,21 @@ class Conversation {
     }
   }
 
+  /**
+   * A model that writes a tool call as JSON text instead of using the tool protocol: run it and answer in the same
+   * channel (the result as a user message, fenced), so servers without tool messages still work.
+   */
+  textToolCall(r: ChatResult): ChatMessage[] | undefined {
+    if (r.toolCalls.length || !r.content) return undefined;
+    const call = toolCallFromText(r.content, TOOLS.map((t) => t.name));
+    if (!call) return undefined;
+    const [msg] = this.runTools({ ...r, toolCalls: [{ id: `text_call_${this.toolCalls}`, name: call.name, arguments: call.arguments }] });
+    return [
+      { role: 'assistant', content: r.content },
+      { role: 'user', content: `${msg!.content}\nCall another tool the same way if needed, or give your answer.` },
+    ];
+  }
+
   /** run the tool calls of one assistant turn; returns the tool messages */
   runTools(r: ChatResult): ChatMessage[] {
     const out: ChatMessage[] = [];
@@ -343,6 +359,12 @@ export async function diagnoseWithModel(deps: AgentDeps, settings: AgentSettings
             break;
           }
           throw e;
+        }
+        const viaText = conv.textToolCall(last);
+        if (viaText) {
+          messages = [...messages, ...viaText];
+          last = undefined;
+          continue;
         }
         if (!last.toolCalls.length) break;
         messages = [...messages, { role: 'assistant', content: last.content, toolCalls: last.toolCalls }, ...conv.runTools(last)];
@@ -417,6 +439,11 @@ export async function chatWithModel(deps: AgentDeps, settings: AgentSettings, hi
           events?.onStatus?.('This model cannot call tools; answering from the compact summary.');
           r = await conv.send(messages, { stream: true });
         } else throw e;
+      }
+      const viaText = allowTools ? conv.textToolCall(r) : undefined;
+      if (viaText) {
+        messages = [...messages, ...viaText];
+        continue;
       }
       if (!r.toolCalls.length || !allowTools) {
         if (r.toolCalls.length && !r.content) {

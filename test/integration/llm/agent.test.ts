@@ -68,6 +68,17 @@ for (const protocol of ['openai', 'ollama'] as const) {
       assert.ok((out.usage.totalTokens ?? 0) > 0);
     });
 
+    it('a model that writes tool calls as JSON text still gets its tool results', async () => {
+      const n0 = srv.chatRequests().length;
+      srv.push({ text: '{"name": "compare_operation", "arguments": {"service": "pre-processor", "operation": "preprocess-request"}}' }, { json: goodAnswer() });
+      const out = await diagnoseWithModel({ provider, runs: pipelineRuns(), redactor: createRedactor() }, settings);
+      assert.equal(out.origin.kind, 'model', out.label);
+      assert.equal(out.toolCalls, 1);
+      const second = srv.chatRequests()[n0 + 1]!.body.messages.at(-1);
+      assert.equal(second.role, 'user');
+      assert.match(second.content, /Result of compare_operation[\s\S]*meanRatio/);
+    });
+
     it('zero-shot mode: one structured request with the compact context only', async () => {
       const n0 = srv.chatRequests().length;
       srv.push({ json: goodAnswer() });
