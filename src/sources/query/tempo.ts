@@ -56,24 +56,40 @@ export async function fetchTempo(spec: TempoSpec, opts: QueryOptions = {}): Prom
 
   let api = spec.api ?? 'auto';
   let done = 0;
+  const gone = (e: unknown) => e instanceof SourceError && e.kind === 'not-found' && /trace not found/i.test(e.message);
+  let missing = 0;
   const docs = await mapLimit(ids, opts.concurrency ?? 4, async (id) => {
     const range = `start=${Math.floor(spec.window.startMs / 1000)}&end=${Math.ceil(spec.window.endMs / 1000)}`;
     let body: Record<string, any> | null = null;
     let url = '';
-    if (api !== 'v1') {
+    const mode = api; // other fetches in flight may settle the API meanwhile
+    if (mode !== 'v1') {
       url = `${b}/api/v2/traces/${encodeURIComponent(id)}?${range}`;
       try {
         body = (await getJson(url, opts, TRACE_EXPECT)) as Record<string, any>;
         if (api === 'auto') api = 'v2';
       } catch (e) {
+        // a trace that expired between search and fetch: skip it
+        if (gone(e)) {
+          missing++;
+          return null;
+        }
         // Tempo before 2.6 has no v2 endpoint: fall back once, then stay on v1
-        if (!(api === 'auto' && e instanceof SourceError && (e.kind === 'not-found' || e.kind === 'not-tracing-api'))) throw e;
+        if (!(mode === 'auto' && api !== 'v2' && e instanceof SourceError && (e.kind === 'not-found' || e.kind === 'not-tracing-api'))) throw e;
         api = 'v1';
       }
     }
     if (!body) {
       url = `${b}/api/traces/${encodeURIComponent(id)}?${range}`;
-      body = (await getJson(url, opts, TRACE_EXPECT)) as Record<string, any>;
+      try {
+        body = (await getJson(url, opts, TRACE_EXPECT)) as Record<string, any>;
+      } catch (e) {
+        if (gone(e)) {
+          missing++;
+          return null;
+        }
+        throw e;
+      }
     }
     const rs = (body?.trace?.resourceSpans ?? body?.batches ?? body?.resourceSpans) as Record<string, any>[] | undefined;
     if (!Array.isArray(rs)) {
@@ -86,5 +102,6 @@ export async function fetchTempo(spec: TempoSpec, opts: QueryOptions = {}): Prom
     return { name: redactUrl(url), text: JSON.stringify({ resourceSpans: rs }) };
   });
   const kept = docs.filter((d): d is NonNullable<typeof d> => d !== null);
+  if (missing > 0) opts.onProgress?.({ phase: 'fetch-trace', done: ids.length, total: ids.length, message: `Tempo: ${missing} trace(s) no longer found, skipped` });
   return { docs: kept, traces: kept.length, truncated, api: api === 'v1' ? 'tempo-v1' : 'tempo-v2' };
 }

@@ -119,13 +119,19 @@ describe('query sources against replayed backend APIs', () => {
     const tempoHandler = (v2: boolean): Handler => (_req, url, res) => {
       if (url.pathname === '/api/search') {
         const limit = Number(url.searchParams.get('limit') ?? 20);
-        const traces = [...tempoDocs.keys()].slice(0, limit).map((id) => ({ traceID: id, rootServiceName: 'svc', startTimeUnixNano: '0', durationMs: 1 }));
+        const ids = [...tempoDocs.keys()];
+        // an id that the search index still has but the trace store no longer does
+        if (url.searchParams.get('q')?.includes('expired')) ids.push('f'.repeat(32));
+        const traces = ids.slice(0, limit).map((id) => ({ traceID: id, rootServiceName: 'svc', startTimeUnixNano: '0', durationMs: 1 }));
         return json(res, 200, { traces, metrics: { inspectedTraces: traces.length } });
       }
       const m = /^\/api(\/v2)?\/traces\/([0-9a-f]+)$/.exec(url.pathname);
       if (m && (v2 || !m[1])) {
         const doc = tempoDocs.get(m[2]!);
-        if (!doc) return json(res, 404, 'trace not found');
+        if (!doc) {
+          res.writeHead(404, { 'Content-Type': 'text/plain' });
+          return res.end('trace not found');
+        }
         const only = structuredClone(doc);
         for (const rs of only.resourceSpans) for (const ss of rs.scopeSpans) ss.spans = ss.spans.filter((s: any) => s.traceId.toLowerCase() === m[2]);
         if (m[1]) return json(res, 200, { trace: only, status: 'COMPLETE' });
@@ -274,6 +280,15 @@ describe('query sources against replayed backend APIs', () => {
     assert.equal(total, otlpSpans(otel01).length + otlpSpans(scopeAttrs).length);
     const run = await fetchTraces({ kind: 'tempo', baseUrl: tempo.url, query: '{ status = error }', window: WINDOW });
     assert.equal(run.model.size, total);
+  });
+
+  it('Tempo: a trace gone between search and fetch is skipped, with progress saying so', async () => {
+    const progress: string[] = [];
+    for (const srv of [tempo, tempoOld]) {
+      const raw = await fetchRaw({ kind: 'tempo', baseUrl: srv.url, query: '{ name = "expired" }', window: WINDOW }, { onProgress: (p) => progress.push(p.message) });
+      assert.equal(raw.traces, tempoDocs.size);
+    }
+    assert.ok(progress.filter((m) => /1 trace\(s\) no longer found/.test(m)).length === 2, progress.join('\n'));
   });
 
   it('Tempo: falls back to /api/traces/{id} and turns base64 ids into hex', async () => {
