@@ -220,9 +220,9 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
     res.end(buf);
   }
 
-  async function sendError(req: http.IncomingMessage, res: http.ServerResponse, enc: Enc, err: HttpError) {
+  async function sendError(req: http.IncomingMessage, res: http.ServerResponse, enc: Enc, err: HttpError, drain = true) {
     stats.errors[err.status] = (stats.errors[err.status] ?? 0) + 1;
-    await drainRequest(req, drainMs);
+    if (drain) await drainRequest(req, drainMs);
     if (res.headersSent || res.destroyed) return;
     const headers: Record<string, string> = { ...err.headers };
     const code = rpcCode(err.status);
@@ -330,6 +330,18 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
     },
     (req, res) => void handle(req, res),
   );
+  // `Expect: 100-continue` (curl does it for bodies over 1 MiB): refuse an oversized body before it is sent
+  server.on('checkContinue', (req, res) => {
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (path === TRACES_PATH && req.method === 'POST' && Number.isFinite(declared) && declared > limit) {
+      const err = new HttpError(413, `request body of ${declared} bytes exceeds the limit of ${limit} bytes; send smaller batches`);
+      void sendError(req, res, mediaType(req.headers['content-type']) ?? 'json', err, false);
+      return;
+    }
+    res.writeContinue();
+    void handle(req, res);
+  });
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     // slow or malformed clients: answer like node's default handler, then drop only this connection
     if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
