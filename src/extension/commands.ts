@@ -5,8 +5,9 @@ import { askInChat } from './chat-bridge';
 import type { EngineApi } from './engine-api';
 import { FlamePanel, LAST_REQUEST_KEY, type FlameHostDeps } from './panels/flame-panel';
 import { toPosix } from './paths-model';
-import { buildRunPickItems, roleHint, sniffTraceFormat, SNIFF_BYTES, TRACE_FILE_EXCLUDE, TRACE_FILE_GLOB, type PickItem, type TraceFileInfo } from './quickpick-model';
+import { buildRunPickItems, parseWindowChoice, WINDOW_CHOICES, type WindowChoice, roleHint, sniffTraceFormat, SNIFF_BYTES, TRACE_FILE_EXCLUDE, TRACE_FILE_GLOB, type PickItem, type TraceFileInfo } from './quickpick-model';
 import type { ReceiverController } from './receiver';
+import { runLabel } from './format-model';
 import { diagnosisMarkdown, diagnosisMessage, statsMessage, statsText } from './report-model';
 import { revealOperationSource } from './navigation';
 import { LoadCancelled, type LoadRequest, type TraceSession, type TraceSnapshot } from './state';
@@ -27,6 +28,7 @@ export const COMMANDS = {
   showLog: 'traceDoctor.showLog',
   setSourceToken: 'traceDoctor.setSourceToken',
   showReceived: 'traceDoctor.showReceivedTraces',
+  diagnoseFromBackend: 'traceDoctor.diagnoseFromBackend',
 } as const;
 
 /** SecretStorage key of the token sent to tracing backends (Jaeger, Tempo, Zipkin URLs). */
@@ -80,7 +82,7 @@ export function argPaths(arg: unknown): string[] | undefined {
   return list.map((p) => (/^[a-z][a-z0-9+.-]+:\/\//i.test(p) || path.isAbsolute(p) || !base ? p : path.join(base, p)));
 }
 
-const label = (paths: readonly string[]) => paths.map((p) => path.basename(p)).join(', ');
+const label = runLabel;
 
 export function registerCommands(c: CommandContext): vscode.Disposable[] {
   const { session, log } = c;
@@ -238,6 +240,67 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     return result(snap);
   }
 
+  /**
+   * Diagnose Trace from a tracing backend (Jaeger / Tempo / Zipkin query URL, or an OTLP file URL): pick or paste the
+   * URL, then the windows ("last 15 min vs the hour before"). Arguments (url, {incident, baseline?}) skip the UI.
+   */
+  async function diagnoseFromBackend(urlArg?: unknown, windowsArg?: unknown): Promise<CommandResult | undefined> {
+    let url = typeof urlArg === 'string' ? urlArg : undefined;
+    if (!url) {
+      const configured = vscode.workspace.getConfiguration('traceDoctor').get<string[]>('sources.urls', []).filter((u) => typeof u === 'string' && u);
+      const ENTER = '\u0000enter';
+      const items = [
+        ...configured.map((u) => ({ label: u, description: 'traceDoctor.sources.urls', value: u })),
+        { label: '$(link) Enter a URL…', description: 'Jaeger, Tempo or Zipkin query API, or a trace file URL', value: ENTER },
+      ];
+      const picked = items.length === 1 ? items[0] : await vscode.window.showQuickPick(items, { title: 'Trace Doctor: tracing backend', ignoreFocusOut: true });
+      if (!picked) return undefined;
+      url = picked.value;
+      if (url === ENTER) {
+        url = await vscode.window.showInputBox({
+          title: 'Trace Doctor: tracing backend URL',
+          prompt: 'e.g. http://jaeger:16686/api/traces?service=checkout, jaeger+http://jaeger:16686?service=checkout, tempo+http://tempo:3200?q={...}, zipkin+http://zipkin:9411?service=checkout',
+          ignoreFocusOut: true,
+          validateInput: (v) => (/^((jaeger|tempo|zipkin)\+)?https?:\/\/\S+$/i.test(v.trim()) ? undefined : 'an http(s) URL'),
+        });
+        if (!url) return undefined;
+        url = url.trim();
+      }
+    }
+    let choice: WindowChoice | undefined;
+    if (windowsArg && typeof windowsArg === 'object' && typeof (windowsArg as WindowChoice).incident === 'string') {
+      const w = windowsArg as Partial<WindowChoice> & { incident: string };
+      choice = parseWindowChoice(w.baseline ? `${w.incident} vs ${w.baseline}` : w.incident) ?? undefined;
+      if (!choice) throw new Error(`invalid windows ${JSON.stringify(windowsArg)}: use durations like {incident: "15m", baseline: "1h"}`);
+    } else {
+      const CUSTOM = 'Custom…';
+      const picked = await vscode.window.showQuickPick(
+        [...WINDOW_CHOICES.map((w) => ({ label: w.label, description: w.description, w })), { label: CUSTOM, description: 'e.g. 30m vs 2h', w: undefined }],
+        { title: 'Trace Doctor: incident vs baseline windows', ignoreFocusOut: true },
+      );
+      if (!picked) return undefined;
+      choice = picked.w;
+      if (!choice) {
+        const text = await vscode.window.showInputBox({
+          title: 'Trace Doctor: windows',
+          prompt: '"<incident> vs <baseline>" as durations ending now, e.g. "15m vs 1h"; one duration alone splits it automatically',
+          ignoreFocusOut: true,
+          validateInput: (v) => (parseWindowChoice(v) ? undefined : 'e.g. 15m vs 1h, or 30m'),
+        });
+        choice = text ? (parseWindowChoice(text) ?? undefined) : undefined;
+        if (!choice) return undefined;
+      }
+    }
+    const windows = { incident: choice.incident, ...(choice.baseline ? { baseline: choice.baseline } : {}) };
+    const snap = await runLoad(
+      { kind: 'diagnose', incident: [url], ...(choice.baseline ? { baseline: [url] } : {}), windows },
+      `fetching traces (${choice.label.toLowerCase()})`,
+    );
+    if (!snap) return undefined;
+    await afterDiagnosis(snap, urlArg !== undefined);
+    return result(snap);
+  }
+
   async function compare(a?: unknown, b?: unknown): Promise<CommandResult | undefined> {
     // Explorer: (clicked uri, all selected uris)
     if (Array.isArray(b) && b.length === 2 && !Array.isArray(a)) {
@@ -265,6 +328,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     reg(COMMANDS.openTraceFile, openTraceFile),
     reg(COMMANDS.diagnose, diagnose),
     reg(COMMANDS.compareTraces, compare),
+    reg(COMMANDS.diagnoseFromBackend, diagnoseFromBackend),
     reg(COMMANDS.closeTraces, async () => {
       session.close();
       await c.ctx.workspaceState.update(LAST_REQUEST_KEY, undefined);

@@ -18,6 +18,8 @@ export interface LoadedRunLike {
 
 export interface LoadOptions {
   signal?: AbortSignal;
+  /** for tracing-backend URLs that carry no time range of their own (Unix ms) */
+  window?: { startMs: number; endMs: number };
   /** 0..1 fraction or a message, when the loader reports progress */
   onProgress?: (p: { fraction?: number; message?: string }) => void;
 }

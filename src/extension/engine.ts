@@ -81,6 +81,7 @@ export function createEngine(log: vscode.LogOutputChannel, getToken: () => Thena
       const run = await loadInput(paths.length === 1 ? paths[0]! : paths, {
         signal: opts.signal,
         ...(token ? { token } : {}),
+        ...(opts.window ? { window: opts.window } : {}),
         onProgress: (p) =>
           opts.onProgress?.({
             fraction: p.totalBytes > 0 ? Math.min(1, p.bytesRead / p.totalBytes) : undefined,

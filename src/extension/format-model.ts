@@ -60,3 +60,19 @@ export function textTable(rows: string[][], alignRight: boolean[] = []): string 
     .map((r) => r.map((c, i) => (alignRight[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd())
     .join('\n');
 }
+
+/**
+ * Short label of a run's inputs: file base names, or for URLs the host plus the service/query it asks for
+ * ("jaeger:16686 checkout").
+ */
+export function runLabel(paths: readonly string[]): string {
+  return paths
+    .map((p) => {
+      const m = /^(?:(jaeger|tempo|zipkin)\+)?(https?):\/\/([^/?#]+)([^?#]*)(\?[^#]*)?/i.exec(p);
+      if (!m) return p.replace(/^.*[/\\]/, '');
+      const q = new URLSearchParams(m[5] ?? '');
+      const what = q.get('service') ?? q.get('serviceName') ?? q.get('query.service_name') ?? q.get('q') ?? m[4]!.replace(/^.*\//, '');
+      return what ? `${m[3]} ${what}` : m[3]!;
+    })
+    .join(', ');
+}

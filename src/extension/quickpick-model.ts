@@ -118,3 +118,37 @@ export function buildRunPickItems(files: readonly TraceFileInfo[], role: 'incide
   }
   return items;
 }
+
+/** Time windows for a tracing backend: the incident is the last `incident`, the baseline the `baseline` before it. */
+export interface WindowChoice {
+  label: string;
+  description?: string;
+  /** durations as G's parseDuration reads them ("15m", "1h"); no baseline = split the incident window automatically */
+  incident: string;
+  baseline?: string;
+}
+
+export const WINDOW_CHOICES: readonly WindowChoice[] = [
+  { label: 'Last 15 min vs the hour before', incident: '15m', baseline: '1h' },
+  { label: 'Last 5 min vs the 30 min before', incident: '5m', baseline: '30m' },
+  { label: 'Last hour vs the 6 hours before', incident: '1h', baseline: '6h' },
+  { label: 'Last hour, split automatically', description: 'no baseline window', incident: '1h' },
+];
+
+const DURATION = /^\d+(\.\d+)?\s*(ms|s|m|h|d|w)?(\s*\d+(\.\d+)?\s*(ms|s|m|h|d|w))*$/i;
+
+/**
+ * Parse what a user types for custom windows: "15m vs 1h", "15m/1h", "30m" (incident only → automatic split).
+ * Returns null when it is not understood.
+ */
+export function parseWindowChoice(text: string): WindowChoice | null {
+  const t = text.trim().toLowerCase().replace(/^last\s+/, '');
+  const parts = t.split(/\s*(?:vs\.?|versus|\/|,)\s*(?:the\s+)?/).map((p) => p.replace(/\s+before$/, '').trim()).filter(Boolean);
+  if (parts.length < 1 || parts.length > 2 || !parts.every((p) => DURATION.test(p))) return null;
+  const [incident, baseline] = parts as [string, string | undefined];
+  return {
+    label: baseline ? `Last ${incident} vs the ${baseline} before` : `Last ${incident}, split automatically`,
+    incident: incident.replace(/\s+/g, ''),
+    ...(baseline ? { baseline: baseline.replace(/\s+/g, '') } : {}),
+  };
+}

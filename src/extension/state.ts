@@ -4,6 +4,7 @@ import type { AggTree } from '../core/aggregate/types';
 import type { DiffTree } from '../core/diff/types';
 import type { SpanTable } from '../core/model/span-table';
 import type { Diagnosis } from '../core/rca/diagnosis';
+import { incidentAndBaseline, lastWindow, type TimeWindow } from '../sources/query/time';
 import type { EngineApi, LoadedRunLike, RunStats, SourceResolver } from './engine-api';
 import { attachSourceLinks, buildLineIndex, summarizeAgg, summarizeDiff, type OpSummary } from './ops-model';
 import { resolveSourcePath, toPosix, type PathEnv } from './paths-model';
@@ -42,6 +43,11 @@ export interface LoadRequest {
   kind: 'single' | 'diagnose' | 'live';
   incident: string[];
   baseline?: string[];
+  /**
+   * Time windows for tracing-backend URLs, as durations ending now: the incident is the last `incident`, the
+   * baseline the `baseline` before it (recomputed on every reload, so a reload fetches the latest window).
+   */
+  windows?: { incident: string; baseline?: string };
 }
 
 export interface ProgressSink {
@@ -106,13 +112,16 @@ export class TraceSession implements vscode.Disposable {
         if (abort.signal.aborted || gen !== this.generation) throw new LoadCancelled();
       };
       // The side's AggTree comes from aggregate() for a single run, from analyze() in diff mode (no double work).
+      const windows = req.windows ? timeWindows(req.windows) : undefined;
       const loadSide = async (role: LoadedSide['role'], paths: string[], share: number): Promise<Omit<LoadedSide, 'agg'>> => {
         progress?.report({ message: `reading ${role === 'run' ? 'traces' : role} (${paths.map(baseName).join(', ')})` });
         let last = 0;
         const live = req.kind === 'live' ? this.liveSource : undefined;
         if (req.kind === 'live' && !live) throw new Error('The receiver is not running.');
+        const window = role === 'baseline' ? windows?.baseline : windows?.incident;
         const run = live ? live() : await this.engine.load(paths, {
           signal: abort.signal,
+          ...(window ? { window } : {}),
           onProgress: (p) => {
             if (p.fraction !== undefined && p.fraction > last) {
               progress?.report({ increment: (p.fraction - last) * share, message: p.message });
@@ -272,6 +281,11 @@ export class TraceSession implements vscode.Disposable {
     this._onDidChange.dispose();
     this._onDidChangeLoading.dispose();
   }
+}
+
+/** Unix-ms windows ending now for a request's durations (G's incidentAndBaseline / lastWindow). */
+function timeWindows(w: { incident: string; baseline?: string }): { incident: TimeWindow; baseline?: TimeWindow } {
+  return w.baseline ? incidentAndBaseline(w.incident, w.baseline) : { incident: lastWindow(w.incident) };
 }
 
 function isFile(p: string): boolean {

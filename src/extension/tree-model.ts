@@ -2,7 +2,7 @@
  * The side-bar "Runs" tree and the status bar text, as plain data. Pure: no `vscode` import;
  * views/runs-tree.ts maps these nodes to TreeItems.
  */
-import { formatDeltaMs, formatMs, plural } from './format-model';
+import { formatDeltaMs, formatMs, plural, runLabel } from './format-model';
 import type { OpSummary } from './ops-model';
 
 export interface RunDescriptor {
@@ -103,7 +103,7 @@ export function buildRunsTree(runs: readonly RunDescriptor[], ops: readonly OpSu
   // Services hang under the run they describe: the incident (diff mode: sorted by change) or the single run.
   const owner = runs.find((r) => r.role === 'incident') ?? runs.find((r) => r.role === 'run') ?? runs[0];
   return runs.map((r) => {
-    const label = r.files.map(baseName).join(', ');
+    const label = runLabel(r.files);
     const fileNodes: TreeNode[] = r.files.map((f) => ({
       id: `file:${r.role}:${f}`,
       label: baseName(f),

@@ -22,7 +22,7 @@ export class TraceFileWatcher implements vscode.Disposable {
   private rewatch(): void {
     const req = this.session.lastRequest;
     const enabled = vscode.workspace.getConfiguration('traceDoctor').get<boolean>('watch.enabled', true);
-    const paths = enabled && req && req.kind !== 'live' ? [...(req.baseline ?? []), ...req.incident].filter((p) => !/^[a-z]+:\/\//i.test(p)) : [];
+    const paths = enabled && req && req.kind !== 'live' ? [...(req.baseline ?? []), ...req.incident].filter((p) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(p)) : [];
     const key = paths.join('\n');
     if (key === this.key) return;
     this.key = key;

@@ -108,6 +108,34 @@ suite('E smoke', () => {
     assert.equal(api.receiver(), undefined);
   });
 
+  test('diagnose from a tracing backend URL (plain trace-file URL, last hour split automatically)', async () => {
+    const file = (await wsFile('**/traces/spiked.json')).fsPath;
+    const server = http.createServer((req, res) => {
+      if (req.url === '/dumps/spiked.json') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        fs.createReadStream(file).pipe(res);
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const url = `http://127.0.0.1:${port}/dumps/spiked.json`;
+      const r = await vscode.commands.executeCommand<any>('traceDoctor.diagnoseFromBackend', url, { incident: '1h' });
+      assert.ok(r, `no result; last error: ${api.lastError?.message}`);
+      assert.equal(r.mode, 'diff');
+      assert.equal(r.rootCause?.service, 'pre-processor');
+      assert.equal(api.treeNodes()[0].label, `Incident: 127.0.0.1:${port} spiked.json`);
+      // a URL that fails gives a clear error and no result
+      const bad = await vscode.commands.executeCommand<any>('traceDoctor.diagnoseFromBackend', `http://127.0.0.1:${port}/missing.json`, { incident: '1h' });
+      assert.equal(bad, undefined);
+      assert.match(String(api.lastError?.message), /404|not found/i);
+    } finally {
+      server.close();
+    }
+  });
+
   test('open with custom editor', async () => {
     const f = await wsFile('**/traces/normal.json');
     await vscode.commands.executeCommand('vscode.openWith', f, 'traceDoctor.traceFile');

@@ -5,11 +5,12 @@
 import { aggToFlameData, toFlameData } from '../../core/diff/flame-data';
 import { isFlameToHostMessage, type FlameToHostMessage, type HostToFlameMessage, type SetDataMessage } from '../../protocol/messages';
 import type { TraceSnapshotLike } from './snapshot-like';
+import { runLabel } from '../format-model';
 
 export type HostToFlame = HostToFlameMessage;
 export type FlameToHost = FlameToHostMessage;
 
-const label = (paths?: readonly string[]) => (paths ?? []).map((p) => p.replace(/^.*[/\\]/, '')).join(', ');
+const label = (paths?: readonly string[]) => runLabel(paths ?? []);
 
 /** The setData message for a snapshot ("no traces loaded" clears the view). */
 export function buildSetData(s: TraceSnapshotLike): SetDataMessage {

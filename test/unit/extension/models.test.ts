@@ -204,3 +204,22 @@ test('runs tree and status bar', () => {
   assert.equal(statusBarText(2, { service: 'pre-processor', name: 'x' }, false), '$(pulse) Trace Doctor: 2 runs · root cause pre-processor');
   assert.equal(statusBarText(0, null, false), '$(pulse) Trace Doctor');
 });
+
+test('custom time windows for a tracing backend', async () => {
+  const { parseWindowChoice } = await import('../../../src/extension/quickpick-model');
+  assert.deepEqual(parseWindowChoice('15m vs 1h'), { label: 'Last 15m vs the 1h before', incident: '15m', baseline: '1h' });
+  assert.deepEqual(parseWindowChoice('last 30m vs the 2h before'), { label: 'Last 30m vs the 2h before', incident: '30m', baseline: '2h' });
+  assert.deepEqual(parseWindowChoice('5m/1h30m'), { label: 'Last 5m vs the 1h30m before', incident: '5m', baseline: '1h30m' });
+  assert.deepEqual(parseWindowChoice('30m'), { label: 'Last 30m, split automatically', incident: '30m' });
+  assert.equal(parseWindowChoice('yesterday'), null);
+  assert.equal(parseWindowChoice('1h vs 2h vs 3h'), null);
+  assert.equal(parseWindowChoice(''), null);
+});
+
+test('run labels for files and backend URLs', async () => {
+  const { runLabel } = await import('../../../src/extension/format-model');
+  assert.equal(runLabel(['/a/b/spiked.json', 'C:\\x\\normal.json']), 'spiked.json, normal.json');
+  assert.equal(runLabel(['http://jaeger:16686/api/traces?service=checkout&lookback=1h']), 'jaeger:16686 checkout');
+  assert.equal(runLabel(['zipkin+http://zipkin:9411?serviceName=web']), 'zipkin:9411 web');
+  assert.equal(runLabel(['https://example.com/dumps/run1.json']), 'example.com run1.json');
+});
