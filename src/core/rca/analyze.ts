@@ -119,6 +119,7 @@ function generate(ctx: Ctx): Cand[] {
   const sub = subtreeCritical(diff);
   const nB = diff.baselineTraces;
   const nI = diff.incidentTraces;
+  const retried = new Set<number>();
   for (let d = 1; d < diff.nodes.length; d++) {
     const node = diff.nodes[d]!;
     const B = node.baseline;
@@ -211,13 +212,53 @@ function generate(ctx: Ctx): Cand[] {
           `${label(node)} calls per trace ${num(callsB)} → ${num(callsI)} (×${num(g)})`,
           `critical-path time of these calls per trace ${fmt(sub.b[d]!)} → ${fmt(sub.i[d]!)}`,
         ];
-        if (errorsUp) {
+        // retries: the repeated call's subtree fails more often (errors propagate up from the failing callee)
+        const allB = B.calls ? B.errors / B.calls : 0;
+        const allI = I.calls ? I.errors / I.calls : 0;
+        const allTest = twoProportion(B.errors, B.calls, I.errors, I.calls, 'greater');
+        const subtreeFails = allI - allB >= 0.02 && (ctx.tooFew ? I.errors > B.errors : allTest.p < ctx.alpha);
+        if (errorsUp || subtreeFails) {
+          // blame the node of the subtree whose OWN errors grew most (the callee that fails), else the repeated one
+          let failing = d;
+          let bestUp = errorsUp ? rateI - rateB : 0;
+          const st = [...node.children];
+          while (st.length) {
+            const c = st.pop()!;
+            const cn = diff.nodes[c]!;
+            st.push(...cn.children);
+            if (!cn.incident) continue;
+            const up = (cn.incident.ownErrors ?? 0) / Math.max(1, cn.incident.calls) - (cn.baseline ? (cn.baseline.ownErrors ?? 0) / Math.max(1, cn.baseline.calls) : 0);
+            if (up > bestUp + 1e-12) {
+              bestUp = up;
+              failing = c;
+            }
+          }
+          const fn = diff.nodes[failing]!;
+          const extra: string[] = [];
+          let moved = 0;
+          // the caller's added own time between the attempts is backoff caused by the failures: count it here
+          if (node.parent > 0) {
+            const k = out.findIndex((o) => o.kind === 'self_time' && o.diffId === node.parent);
+            if (k >= 0) {
+              moved = out[k]!.impactMs;
+              out.splice(k, 1);
+              extra.push(`the caller ${label(parent)} waits ${fmt(moved)} more per trace between attempts (backoff): counted here`);
+            }
+          }
+          const fb = fn.baseline;
+          const fi = fn.incident!;
           out.push({
-            diffId: d, service: node.service, name: node.name, kind: 'retries', impactMs: impact, sig: 0, nodes: [d],
-            evidence: [...ev, `its own error rate ${pct(rateB)} → ${pct(rateI)}: failed calls are repeated`],
-            summary: `${label(node)} started failing (${pct(rateI)} of calls) and is retried: ${num(callsB)} → ${num(callsI)} calls per trace`,
+            diffId: failing, service: fn.service, name: fn.name, kind: 'retries', impactMs: impact + moved, sig: 0, nodes: [failing],
+            evidence: [
+              `${label(fn)} fails in ${pct((fi.ownErrors ?? 0) / Math.max(1, fi.calls))} of calls (was ${pct(fb ? (fb.ownErrors ?? 0) / Math.max(1, fb.calls) : 0)})`,
+              ...ev,
+              `failed calls are repeated by ${label(parent)}: ${num(callsB / Math.max(1e-9, pB))} → ${num(callsI / Math.max(1e-9, pI))} attempts per call`,
+              ...extra,
+            ],
+            summary: `${label(fn)} started failing and ${failing === d ? 'is' : `its caller's ${node.name} is`} retried: ${num(callsB)} → ${num(callsI)} calls per trace`,
             test: { diffId: d, metric: 'calls' },
           });
+          retried.add(failing);
         } else {
           const caller = node.parent > 0 ? parent : node;
           out.push({
@@ -230,7 +271,7 @@ function generate(ctx: Ctx): Cand[] {
         }
       }
     }
-    if (errorsUp && !fanned) {
+    if (errorsUp && !fanned && !retried.has(d)) {
       out.push({
         diffId: d, service: node.service, name: node.name, kind: 'errors', impactMs: Math.max(0, Math.min(dSub, dCrit > 0 ? dSub : dSub)), sig: 0, nodes: [d],
         evidence: [
@@ -454,6 +495,76 @@ function refineByAttribute(c: Cand, ctx: Ctx): void {
   c.summary = `${c.service} / ${c.name} is slower only when ${best.key}=${best.value} (${fmt(best.refv)} → ${fmt(best.mv)} per call)`;
 }
 
+/**
+ * Load-dependent waiting inside a span: when the operation's requests overlap much more in the incident (in-flight
+ * requests of the same operation at a span's start) and its self time rises with that number (Spearman ρ), the time
+ * is most likely spent queueing for a saturated worker/lock inside the component, not in new work: kind → queueing.
+ */
+function refineByConcurrency(c: Cand, ctx: Ctx): void {
+  const { b, i, diff } = ctx;
+  if (!b || !i || c.kind !== 'self_time') return;
+  const stats = (det: AggDetail, nodes: Set<number>) => {
+    const rows: number[] = [];
+    for (let r = 0; r < det.nodeOf.length; r++) if (nodes.has(det.nodeOf[r]!) && !Number.isNaN(det.model.start[r]!)) rows.push(r);
+    const n = rows.length;
+    if (n < 10) return null;
+    const st = det.model.start;
+    const du = det.model.duration;
+    rows.sort((x, y) => st[x]! - st[y]!);
+    const ends = Float64Array.from(rows, (r) => st[r]! + du[r]!).sort();
+    const inflight = new Float64Array(n);
+    let e = 0;
+    let sum = 0;
+    for (let k = 0; k < n; k++) {
+      const s0 = st[rows[k]!]!;
+      while (e < n && ends[e]! <= s0) e++;
+      inflight[k] = Math.max(0, k - e); // started before and not yet ended
+      sum += inflight[k]!;
+    }
+    const self = Float64Array.from(rows, (r) => det.selfNs[r]!);
+    return { mean: sum / n, inflight, self, n };
+  };
+  const nodesOf = (map: Int32Array) => new Set(c.nodes.map((d) => map[d]!).filter((x) => x >= 0));
+  const si = stats(i, nodesOf(diff.incidentNodeOf));
+  const sb = stats(b, nodesOf(diff.baselineNodeOf));
+  if (!si || !sb) return;
+  if (!(si.mean >= 1 && si.mean >= 2 * sb.mean + 0.25)) return;
+  const rho = spearman(si.inflight, si.self);
+  if (!(rho >= 0.3)) return;
+  c.kind = 'queueing';
+  c.evidence.unshift(
+    `requests of this operation overlap more: ${num(sb.mean)} → ${num(si.mean)} others in flight when one starts, and its self time rises with that number (Spearman ρ = ${rho.toFixed(2)}) — waiting for a saturated worker/lock inside ${c.service}`,
+  );
+  c.summary = `${c.service} / ${c.name} is saturated: its requests queue inside it (${num(sb.mean)} → ${num(si.mean)} in flight) and its own time per call grew`;
+}
+
+function spearman(x: Float64Array, y: Float64Array): number {
+  const rank = (v: Float64Array) => {
+    const n = v.length;
+    const idx = Array.from({ length: n }, (_, k) => k).sort((a, b) => v[a]! - v[b]!);
+    const r = new Float64Array(n);
+    for (let k = 0; k < n; ) {
+      let j = k + 1;
+      while (j < n && v[idx[j]!] === v[idx[k]!]) j++;
+      for (let q = k; q < j; q++) r[idx[q]!] = (k + j + 1) / 2;
+      k = j;
+    }
+    return r;
+  };
+  const rx = rank(x);
+  const ry = rank(y);
+  const mx = mean(rx);
+  const my = mean(ry);
+  let sxy = 0, sxx = 0, syy = 0;
+  for (let k = 0; k < rx.length; k++) {
+    const a = rx[k]! - mx, b2 = ry[k]! - my;
+    sxy += a * b2;
+    sxx += a * a;
+    syy += b2 * b2;
+  }
+  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : 0;
+}
+
 function toSig(ctx: Ctx, cands: Cand[]): void {
   const { diff, b, i } = ctx;
   const need = cands.filter((c) => c.test);
@@ -563,6 +674,7 @@ function rank(ctx: Ctx, opts: DiagnoseOptions, latency: Diagnosis['latency'], sl
     if (refined >= 3) break;
     if (c.kind === 'self_time' || c.kind === 'queueing') {
       refineByAttribute(c, ctx);
+      refineByConcurrency(c, ctx);
       refined++;
     }
   }

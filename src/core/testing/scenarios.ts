@@ -193,8 +193,9 @@ class Runner {
         // each attempt fails with probability `rate`; failures are retried up to 3 attempts
         for (let attempt = 0; attempt < 3; attempt++) {
           const fail = this.rnd() < f.rate!;
-          t = this.exec(op, traceId, parentId, t, 0, fail) + 0.05e6;
+          t = this.execMaybeRemote(op, traceId, parentId, t, fail) + 0.05e6;
           if (!fail) break;
+          t += (f.extraMs ?? 0) * 1e6; // backoff before the next attempt: the caller's own time
         }
       } else {
         t = this.execMaybeRemote(op, traceId, parentId, t);
@@ -203,7 +204,7 @@ class Runner {
     return t;
   }
 
-  private execMaybeRemote(op: Op, traceId: string, parentId: string, t: number): number {
+  private execMaybeRemote(op: Op, traceId: string, parentId: string, t: number, fail = false): number {
     // a client op's single server child is reached over the "network"; queueing delays the server span's start
     if (op.kind === 'client' && op.groups.length === 1) {
       const server = op.groups[0]!.calls[0]!.op;
@@ -213,13 +214,13 @@ class Runner {
       const net = (0.1 + rnd() * 0.3) * 1e6;
       const queue = f?.kind === 'queueing' && f.target === server ? -Math.log(Math.max(1e-12, rnd())) * f.extraMs! * 1e6 : rnd() * 0.05e6;
       const pre = op.selfMs * 0.5e6;
-      const sEnd = this.exec(server, traceId, spanId, t + pre + net, queue, false);
+      const sEnd = this.exec(server, traceId, spanId, t + pre + net, queue, fail);
       const end = sEnd + net + op.selfMs * 0.5e6;
-      const error = f?.kind === 'errors' && f.target === op && rnd() < f.rate!;
+      const error = fail || (f?.kind === 'errors' && f.target === op && rnd() < f.rate!);
       this.spans.push({ traceId, spanId, parentId, service: op.service, name: op.name, kind: 'client', start: t, duration: end - t, error, attrs: {} });
       return end;
     }
-    return this.exec(op, traceId, parentId, t, 0, false);
+    return this.exec(op, traceId, parentId, t, 0, fail);
   }
 
   /** time of the next trace (continues across calls, for streaming generation) */
@@ -344,9 +345,11 @@ export function makeScenario(fault: FaultKind, seed: number, opts: ScenarioOptio
     }
     case 'retries': {
       const t = pick(nonRoot.filter((o) => o.kind !== 'server'))!;
-      f = { kind: 'retries', target: t, rate: 0.5 + rnd() * 0.3 };
-      expected = { service: t.service, name: t.name, kinds: ['retries', 'errors'] };
-      description = `${t.service}/${t.name} fails ${(f.rate! * 100).toFixed(0)}% of attempts and is retried`;
+      // a retried client call fails in its callee (the server span); half the scenarios back off between attempts
+      const failing = t.kind === 'client' ? t.groups[0]!.calls[0]!.op : t;
+      f = { kind: 'retries', target: t, rate: 0.5 + rnd() * 0.3, extraMs: rnd() < 0.5 ? 0 : strength * e2e * 0.5 };
+      expected = { service: failing.service, name: failing.name, kinds: ['retries', 'errors'] };
+      description = `${failing.service}/${failing.name} fails ${(f.rate! * 100).toFixed(0)}% of attempts and ${t.name} is retried${f.extraMs ? ` with ${f.extraMs.toFixed(1)} ms backoff` : ''}`;
       break;
     }
     case 'errors': {
