@@ -52,6 +52,17 @@ suite('E smoke', () => {
     assert.ok(api.getState().diagnosis?.split, 'the diagnosis says how it split the run');
   });
 
+  test('explorer context menu call shapes: (uri, [uri]) and (uri, [a, b])', async () => {
+    const inc = await wsFile('**/traces/spiked.json');
+    const base = await wsFile('**/traces/normal.json');
+    const one = await vscode.commands.executeCommand<any>('traceDoctor.diagnose', inc, [inc]);
+    assert.equal(one.mode, 'diff');
+    assert.equal(api.getState().autoSplit, true, 'the selection echo is not taken as the baseline');
+    const two = await vscode.commands.executeCommand<any>('traceDoctor.compareTraces', inc, [inc, base]);
+    assert.equal(api.getState().baseline.paths[0], base.fsPath, 'normal.json is the baseline by its name');
+    assert.equal(two.rootCause.service, 'pre-processor');
+  });
+
   test('compare traces + file watcher reloads on change', async () => {
     const inc = await wsFile('**/traces/spiked.json');
     const base = await wsFile('**/traces/normal.json');
