@@ -69,6 +69,119 @@ function pushIdHalves(hex: string, hiCol: Grow<Uint32Array>, loCol: Grow<Uint32A
   loCol.push(l);
 }
 
+/**
+ * parent[i] = the first row of the same trace whose span id is span i's parent id (-1 and orphan[i] = 1 when there is
+ * none). Rows are grouped by trace with a counting sort, then each trace is resolved on its own: a linear scan for
+ * small traces, a small open-addressing table for big ones — memory stays local (a global hash over a million spans
+ * is dominated by cache misses). Finally parent cycles (malformed input) are broken so tree walks terminate.
+ */
+function resolveParents(
+  n: number,
+  traceId: Uint32Array,
+  spanHi: Uint32Array,
+  spanLo: Uint32Array,
+  parHi: Uint32Array,
+  parLo: Uint32Array,
+  parent: Int32Array,
+  orphan: Uint8Array,
+): void {
+  let maxT = 0;
+  for (let i = 0; i < n; i++) if (traceId[i]! > maxT) maxT = traceId[i]!;
+  const first = new Uint32Array(maxT + 2);
+  for (let i = 0; i < n; i++) first[traceId[i]! + 1]!++;
+  for (let t = 1; t < first.length; t++) first[t]! += first[t - 1]!;
+  const order = new Uint32Array(n);
+  const cursor = first.slice(0, maxT + 1);
+  for (let i = 0; i < n; i++) order[cursor[traceId[i]!]!++] = i; // rows of a trace, ascending
+  let table = new Int32Array(64);
+  for (let t = 0; t <= maxT; t++) {
+    const a = first[t]!;
+    const b = first[t + 1]!;
+    const k = b - a;
+    if (k === 0) continue;
+    if (k <= 16) {
+      for (let x = a; x < b; x++) {
+        const i = order[x]!;
+        const ph = parHi[i]!;
+        const pl = parLo[i]!;
+        if (ph === 0 && pl === 0) continue;
+        let p = -1;
+        for (let y = a; y < b; y++) {
+          const r = order[y]!;
+          if (spanLo[r] === pl && spanHi[r] === ph) {
+            p = r;
+            break;
+          }
+        }
+        if (p < 0 || p === i) orphan[i] = 1;
+        else parent[i] = p;
+      }
+      continue;
+    }
+    let cap = 64;
+    while (cap < k * 2) cap *= 2;
+    if (table.length < cap) table = new Int32Array(cap);
+    const mask = cap - 1;
+    table.fill(0, 0, cap);
+    for (let x = a; x < b; x++) {
+      const i = order[x]!;
+      const hi = spanHi[i]!;
+      const lo = spanLo[i]!;
+      if (hi === 0 && lo === 0) continue;
+      for (let h = idHash(hi, lo) & mask; ; h = (h + 1) & mask) {
+        const r = table[h]! - 1;
+        if (r < 0) {
+          table[h] = i + 1;
+          break;
+        }
+        if (spanLo[r] === lo && spanHi[r] === hi) break; // keep the first row
+      }
+    }
+    for (let x = a; x < b; x++) {
+      const i = order[x]!;
+      const ph = parHi[i]!;
+      const pl = parLo[i]!;
+      if (ph === 0 && pl === 0) continue;
+      let p = -1;
+      for (let h = idHash(ph, pl) & mask; ; h = (h + 1) & mask) {
+        const r = table[h]! - 1;
+        if (r < 0) break;
+        if (spanLo[r] === pl && spanHi[r] === ph) {
+          p = r;
+          break;
+        }
+      }
+      if (p < 0 || p === i) orphan[i] = 1;
+      else parent[i] = p;
+    }
+  }
+  // Break parent cycles: walk up from each unvisited row; meeting a row on the current path means a cycle.
+  const state = new Uint8Array(n); // 0 unvisited, 1 on the current path, 2 done
+  const path = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    if (state[i] !== 0) continue;
+    let len = 0;
+    let j = i;
+    while (j >= 0 && state[j] === 0) {
+      state[j] = 1;
+      path[len++] = j;
+      j = parent[j]!;
+    }
+    if (j >= 0 && state[j] === 1) {
+      parent[j] = -1;
+      orphan[j] = 1;
+    }
+    for (let q = 0; q < len; q++) state[path[q]!] = 2;
+  }
+}
+
+function idHash(hi: number, lo: number): number {
+  let h = Math.imul(hi, 0x85ebca6b) ^ Math.imul(lo, 0xc2b2ae35);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  return h ^ (h >>> 12);
+}
+
 /** Canonical (type, string) form of an attribute value for interned storage. */
 export function encodeAttrValue(v: AttrValue): [AttrType, string] {
   if (v === null || v === undefined) return [AttrType.Empty, ''];
@@ -229,64 +342,7 @@ export class SpanTableBuilder {
     const parLo = this.parLo.done();
     const parent = new Int32Array(n).fill(-1);
     const orphan = new Uint8Array(n);
-    // Resolve parents per trace: (trace, spanId) → first row with that id. Open-addressing hash over typed arrays
-    // (no per-span key strings: this runs over every span of million-span models).
-    let cap = 16;
-    while (cap < n * 2) cap *= 2;
-    const mask = cap - 1;
-    const slots = new Int32Array(cap); // row + 1; 0 = empty
-    const hash = (t: number, hi: number, lo: number): number => {
-      let h = Math.imul(t ^ 0x2545f491, 0x9e3779b1) ^ Math.imul(hi, 0x85ebca6b) ^ Math.imul(lo, 0xc2b2ae35);
-      h ^= h >>> 15;
-      h = Math.imul(h, 0x2c1b3c6d);
-      h ^= h >>> 12;
-      return h & mask;
-    };
-    const find = (t: number, hi: number, lo: number): number => {
-      for (let h = hash(t, hi, lo); ; h = (h + 1) & mask) {
-        const r = slots[h]! - 1;
-        if (r < 0) return -1;
-        if (spanLo[r] === lo && spanHi[r] === hi && traceId[r] === t) return r;
-      }
-    };
-    for (let i = 0; i < n; i++) {
-      const hi = spanHi[i]!;
-      const lo = spanLo[i]!;
-      if (hi === 0 && lo === 0) continue;
-      const t = traceId[i]!;
-      for (let h = hash(t, hi, lo); ; h = (h + 1) & mask) {
-        const r = slots[h]! - 1;
-        if (r < 0) {
-          slots[h] = i + 1;
-          break;
-        }
-        if (spanLo[r] === lo && spanHi[r] === hi && traceId[r] === t) break; // keep the first row
-      }
-    }
-    for (let i = 0; i < n; i++) {
-      if (parHi[i] === 0 && parLo[i] === 0) continue;
-      const p = find(traceId[i]!, parHi[i]!, parLo[i]!);
-      if (p < 0 || p === i) orphan[i] = 1;
-      else parent[i] = p;
-    }
-    // Break any parent cycles (malformed input) so tree walks always terminate.
-    const state = new Uint8Array(n); // 0 unvisited, 1 on stack, 2 done
-    const path: number[] = [];
-    for (let i = 0; i < n; i++) {
-      if (state[i] !== 0) continue;
-      path.length = 0;
-      let j = i;
-      while (j >= 0 && state[j] === 0) {
-        state[j] = 1;
-        path.push(j);
-        j = parent[j]!;
-      }
-      if (j >= 0 && state[j] === 1) {
-        parent[j] = -1;
-        orphan[j] = 1;
-      }
-      for (const p of path) state[p] = 2;
-    }
+    resolveParents(n, traceId, spanHi, spanLo, parHi, parLo, parent, orphan);
     return new SpanTable(
       n,
       this.strings,
