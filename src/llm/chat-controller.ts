@@ -26,6 +26,8 @@ export interface ChatEnv {
   /** ask the user before sending to a remote endpoint; false = declined */
   consent(): Promise<boolean>;
   openSource(file: string, line: number): Promise<void>;
+  /** offer to load traces (the extension's "Diagnose Trace" flow); true when runs are loaded afterwards */
+  loadRuns?(): Promise<boolean>;
 }
 
 export function cardOf(o: AgentOutcome): ChatCard {
@@ -135,14 +137,16 @@ export class ChatController {
     return chosen;
   }
 
-  private async begin(question?: string): Promise<{ id: string; runs: LlmRuns; provider: LlmProvider | undefined; signal: AbortSignal } | undefined> {
+  private async begin(question?: string, offerLoad = false): Promise<{ id: string; runs: LlmRuns; provider: LlmProvider | undefined; signal: AbortSignal } | undefined> {
     const id = randomUUID();
     if (this.running) {
       this.env.post({ type: 'turnStart', id, question });
       this.env.post({ type: 'turnEnd', id, error: 'Still working on the previous request — press Stop first.' });
       return undefined;
     }
-    const runs = this.env.runs();
+    let runs = this.env.runs();
+    // "Diagnose" with nothing loaded: run the extension's own "Diagnose Trace" flow first
+    if (!runs && offerLoad && this.env.loadRuns && (await this.env.loadRuns())) runs = this.env.runs();
     this.env.post({ type: 'turnStart', id, question });
     if (!runs) {
       this.env.post({ type: 'turnEnd', id, error: 'No traces are loaded. Run "Trace Doctor: Diagnose Trace" (or open a trace file) first.' });
@@ -190,7 +194,7 @@ export class ChatController {
   }
 
   async diagnose(userText?: string): Promise<void> {
-    const t = await this.begin(userText ? `Diagnose: ${userText}` : 'Diagnose the loaded runs');
+    const t = await this.begin(userText ? `Diagnose: ${userText}` : 'Diagnose the loaded runs', true);
     if (!t) return;
     try {
       if (!t.provider) {

@@ -72,6 +72,19 @@ class ChatViewProvider implements vscode.WebviewViewProvider {
       redactor: () => redactorFor(readConfig()),
       log: llmLog,
       consent: () => ensureConsent(readConfig(), context.workspaceState),
+      loadRuns: async () => {
+        await vscode.commands.executeCommand('traceDoctor.diagnose');
+        await new Promise<void>((resolve) => {
+          if (!deps.session.loading) return resolve();
+          const d = deps.session.onDidChangeLoading((l) => {
+            if (!l) {
+              d.dispose();
+              resolve();
+            }
+          });
+        });
+        return !!runsFromSnapshot(deps.session.snapshot);
+      },
       openSource: async (file, line) => {
         try {
           if (!(await openAt(file, line - 1))) void vscode.window.showInformationMessage(`Trace Doctor: ${file} was not found in the workspace.`);

@@ -126,6 +126,16 @@ describe('chat controller (host logic of the chat view) + JSONL log', () => {
     assert.ok(t.posted.some((m) => m.type === 'card'));
   });
 
+  it('Diagnose with nothing loaded runs the load flow first', async () => {
+    const t = make({ noRuns: true, offline: true });
+    let loaded = false;
+    (t.c as any).env.loadRuns = async () => ((loaded = true), true);
+    (t.c as any).env.runs = () => (loaded ? pipelineRuns() : undefined);
+    await t.c.handle({ type: 'diagnose' });
+    assert.ok(loaded);
+    assert.ok(t.posted.some((m) => m.type === 'card'));
+  });
+
   it('no traces loaded → says so', async () => {
     const t = make({ noRuns: true });
     await t.c.handle({ type: 'ask', text: 'Why?' });
