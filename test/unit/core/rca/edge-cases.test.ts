@@ -111,3 +111,55 @@ test('empty incident model and faster incident give no root cause', () => {
   assert.equal(d.rootCause, null);
   Diagnosis.parse(d);
 });
+
+test('saturated single worker: overlap grows and self time rises with it → queueing inside that component', () => {
+  // FIFO single worker: each request's span opens on arrival and closes when served (the wait is inside the span)
+  const mk = (seed: number, gapMs: number) => {
+    const rnd = mulberry32(seed);
+    const spans: S[] = [];
+    let free = 0;
+    for (let k = 0; k < 60; k++) {
+      const arrive = k * gapMs + rnd() * 2;
+      const service = 18 + rnd() * 4;
+      const begin = Math.max(arrive, free);
+      free = begin + service;
+      const end = free;
+      spans.push({ trace: 't' + k, id: 'w' + k, name: 'GET /', service: 'web', kind: SpanKind.Server, start: arrive - 1, dur: end - arrive + 2 });
+      spans.push({ trace: 't' + k, id: 'p' + k, parent: 'w' + k, name: 'preprocess', service: 'worker', kind: SpanKind.Internal, start: arrive, dur: end - arrive });
+    }
+    return table(spans);
+  };
+  const d = diagnose(mk(1, 100), mk(2, 19));
+  assert.equal(d.rootCause?.service, 'worker');
+  assert.equal(d.rootCause?.kind, 'queueing');
+  assert.match(d.rootCause!.evidence[0]!, /in flight/);
+});
+
+test('retries with backoff: the failing callee is blamed, the caller\'s waiting between attempts is counted with it', () => {
+  const mk = (seed: number, failRate: number) => {
+    const rnd = mulberry32(seed);
+    const spans: S[] = [];
+    for (let k = 0; k < 50; k++) {
+      const t0 = k * 1000;
+      let t = t0 + 1;
+      const kids: S[] = [];
+      for (let a = 0; a < 3; a++) {
+        const fail = rnd() < failRate;
+        const dur = fail ? 2 : 20 + rnd() * 5;
+        kids.push({ trace: 't' + k, id: `c${k}_${a}`, parent: 'p' + k, name: 'POST /infer', service: 'pre', kind: SpanKind.Client, start: t, dur: dur + 1, error: fail });
+        kids.push({ trace: 't' + k, id: `s${k}_${a}`, parent: `c${k}_${a}`, name: 'infer', service: 'model', kind: SpanKind.Server, start: t + 0.5, dur, error: fail });
+        t += dur + 1;
+        if (!fail) break;
+        t += 50; // backoff
+      }
+      spans.push({ trace: 't' + k, id: 'p' + k, name: 'preprocess', service: 'pre', kind: SpanKind.Server, start: t0, dur: t - t0 + 1 }, ...kids);
+    }
+    return table(spans);
+  };
+  const d = diagnose(mk(1, 0), mk(2, 0.5));
+  assert.equal(d.rootCause?.service, 'model');
+  assert.equal(d.rootCause?.name, 'infer');
+  assert.equal(d.rootCause?.kind, 'retries');
+  assert.ok(d.rootCause!.evidence.some((e) => /backoff/.test(e)));
+  assert.ok(!d.candidates.some((c) => c.service === 'pre' && c.kind === 'self_time'), 'the backoff is not a separate self-time finding');
+});
