@@ -212,7 +212,7 @@ describe('flame report in chromium', { skip }, () => {
       assert.ok(pay.matched && !auth.matched);
       const bg = (await pixels(page, 990 - 30, 60, 10, 10))[0]![0]; // empty area
       const dist = (a: number[], b: number[]) => Math.hypot(a[0]! - b[0]!, a[1]! - b[1]!, a[2]! - b[2]!);
-      assert.ok(dist(auth.fill, bg) < dist(auth0.fill, bg), `non-match dimmed towards the background (${auth0.fill} → ${auth.fill})`);
+      assert.ok(dist(auth.fill, bg) < dist(auth0.fill, bg), `non-match dimmed towards the background ${bg} (${auth0.fill} → ${auth.fill})`);
       const authPx = await pixels(page, auth.x + 4, auth.y + 3, auth.w - 8, auth.h - 6);
       assert.ok(near(authPx[0]![0], auth.fill), 'dimmed colour is what is on the canvas');
       const payPx = await pixels(page, pay.x + 4, pay.y + 3, pay.w - 8, pay.h - 6);

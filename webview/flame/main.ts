@@ -299,9 +299,12 @@ class FlameApp {
   setData(m: SetDataMessage): void {
     const t0 = performance.now();
     const restored = this.host.getState();
-    this.diagnosis = m.diagnosis ?? null;
-    this.labels = { baseline: m.baselineLabel || 'baseline', incident: m.incidentLabel || 'incident' };
+    const applyMeta = () => {
+      this.diagnosis = m.diagnosis ?? null;
+      this.labels = { baseline: m.baselineLabel || 'baseline', incident: m.incidentLabel || 'incident' };
+    };
     if (!m.tree || m.tree.n === 0) {
+      applyMeta();
       this.data = this.tree = this.renderer = null;
       this.showEmpty(true, m.title ? `No spans in ${m.title}.` : 'No traces loaded.');
       this.renderSummary();
@@ -311,10 +314,14 @@ class FlameApp {
     try {
       tree = buildFlameTree(m.tree);
     } catch (e) {
-      this.showEmpty(true, `Cannot draw this flame graph: ${(e as Error).message}`);
-      this.host.post({ type: 'error', message: (e as Error).message });
+      // keep what is drawn; say why the new data was refused
+      const msg = `Cannot draw this flame graph: ${(e as Error).message}`;
+      if (this.data) this.status.textContent = msg;
+      else this.showEmpty(true, msg);
+      this.host.post({ type: 'error', message: msg });
       return;
     }
+    applyMeta();
     this.data = m.tree;
     this.tree = tree;
     const allowed: FlameMode[] = m.tree.kind === 'diff' ? ['diff', 'baseline', 'incident'] : ['incident'];
@@ -644,7 +651,8 @@ class FlameApp {
     this.canvas.style.width = `${w}px`;
     this.canvas.style.height = `${h}px`;
     if (this.renderer) this.setView(this.view);
-    this.schedule();
+    // resizing cleared the canvas: repaint now rather than show a blank frame until the next animation frame
+    this.draw();
   }
 
   schedule(): void {
@@ -655,7 +663,10 @@ class FlameApp {
 
   private draw(): void {
     this.frameRequested = false;
-    if (!this.renderer || this.width === 0 || this.height === 0) return;
+    if (!this.renderer || this.width === 0 || this.height === 0) {
+      for (const w of this.paintWaiters.splice(0)) w();
+      return;
+    }
     const t0 = performance.now();
     const ctx = this.ctx;
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
