@@ -504,24 +504,42 @@ function refineByConcurrency(c: Cand, ctx: Ctx): void {
   const { b, i, diff } = ctx;
   if (!b || !i || c.kind !== 'self_time') return;
   const stats = (det: AggDetail, nodes: Set<number>) => {
-    const rows: number[] = [];
-    for (let r = 0; r < det.nodeOf.length; r++) if (nodes.has(det.nodeOf[r]!) && !Number.isNaN(det.model.start[r]!)) rows.push(r);
-    const n = rows.length;
-    if (n < 10) return null;
     const st = det.model.start;
     const du = det.model.duration;
-    rows.sort((x, y) => st[x]! - st[y]!);
-    const ends = Float64Array.from(rows, (r) => st[r]! + du[r]!).sort();
-    const inflight = new Float64Array(n);
-    let e = 0;
-    let sum = 0;
-    for (let k = 0; k < n; k++) {
-      const s0 = st[rows[k]!]!;
-      while (e < n && ends[e]! <= s0) e++;
-      inflight[k] = Math.max(0, k - e); // started before and not yet ended
-      sum += inflight[k]!;
+    let n = 0;
+    for (let r = 0; r < det.nodeOf.length; r++) if (nodes.has(det.nodeOf[r]!) && !Number.isNaN(st[r]!)) n++;
+    if (n < 10) return null;
+    // sorted starts and ends (native typed sorts); in flight at s = #starts < s − #ends ≤ s
+    const starts = new Float64Array(n);
+    const ends = new Float64Array(n);
+    const stride = Math.max(1, Math.ceil(n / 20000));
+    const sample: number[] = [];
+    let k = 0;
+    for (let r = 0; r < det.nodeOf.length; r++) {
+      if (!nodes.has(det.nodeOf[r]!) || Number.isNaN(st[r]!)) continue;
+      if (k % stride === 0) sample.push(r);
+      starts[k] = st[r]!;
+      ends[k++] = st[r]! + du[r]!;
     }
-    const self = Float64Array.from(rows, (r) => det.selfNs[r]!);
+    starts.sort();
+    ends.sort();
+    const below = (a: Float64Array, x: number, inclusive: boolean) => {
+      let lo = 0;
+      let hi = a.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (inclusive ? a[mid]! <= x : a[mid]! < x) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    let sum = 0;
+    for (let q = 0, e = 0; q < n; q++) {
+      while (e < n && ends[e]! <= starts[q]!) e++;
+      sum += Math.max(0, q - e);
+    }
+    const inflight = Float64Array.from(sample, (r) => Math.max(0, below(starts, st[r]!, false) - below(ends, st[r]!, true)));
+    const self = Float64Array.from(sample, (r) => det.selfNs[r]!);
     return { mean: sum / n, inflight, self, n };
   };
   const nodesOf = (map: Int32Array) => new Set(c.nodes.map((d) => map[d]!).filter((x) => x >= 0));
