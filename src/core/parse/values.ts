@@ -65,9 +65,16 @@ function isLowerHexId(s: string): boolean {
 }
 
 /** normalizeId with a fast path for the common case (already lower-case hex of the right size). */
+let lastRawTrace = '';
+let lastTrace = '';
 export function traceIdOf(v: unknown): string {
-  if (typeof v === 'string' && v.length === 32 && isLowerHexId(v)) return v;
-  return normalizeId(v, 16);
+  if (typeof v !== 'string') return normalizeId(v, 16);
+  // the spans of a batch usually share their trace id: one string compare instead of a scan
+  if (v === lastRawTrace) return lastTrace;
+  const out = v.length === 32 && isLowerHexId(v) ? v : normalizeId(v, 16);
+  lastRawTrace = v;
+  lastTrace = out;
+  return out;
 }
 export function spanIdOf(v: unknown): string {
   if (typeof v === 'string' && v.length === 16 && isLowerHexId(v)) return v;

@@ -17,28 +17,39 @@ export interface ModelStats {
 
 export function modelStats(m: SpanTable): ModelStats {
   const n = m.size;
-  const traces = new Set<number>();
+  // interned ids are dense small integers: flag arrays instead of hash sets
+  const seenTrace = new Uint8Array(m.strings.size);
+  let traces = 0;
   const perService = new Map<number, { spans: number; errors: number; ops: Set<number> }>();
-  const ops = new Set<string>();
+  let operations = 0;
   let errors = 0;
   let orphans = 0;
   let roots = 0;
   let lo = Infinity;
   let hi = -Infinity;
+  let lastService = -1;
+  let ps: { spans: number; errors: number; ops: Set<number> } | undefined;
   for (let i = 0; i < n; i++) {
-    traces.add(m.traceIdCol[i]!);
+    const t = m.traceIdCol[i]!;
+    if (seenTrace[t] === 0) {
+      seenTrace[t] = 1;
+      traces++;
+    }
     const s = m.serviceCol[i]!;
-    let ps = perService.get(s);
-    if (!ps) perService.set(s, (ps = { spans: 0, errors: 0, ops: new Set() }));
-    ps.spans++;
+    if (s !== lastService) {
+      ps = perService.get(s);
+      if (!ps) perService.set(s, (ps = { spans: 0, errors: 0, ops: new Set() }));
+      lastService = s;
+    }
+    ps!.spans++;
     const name = m.nameCol[i]!;
-    if (!ps.ops.has(name)) {
-      ps.ops.add(name);
-      ops.add(s + ':' + name);
+    if (!ps!.ops.has(name)) {
+      ps!.ops.add(name);
+      operations++;
     }
     if (m.statusCode[i] === 2) {
       errors++;
-      ps.errors++;
+      ps!.errors++;
     }
     if (m.orphan[i]) orphans++;
     else if (m.parent[i] === -1) roots++;
@@ -51,9 +62,9 @@ export function modelStats(m: SpanTable): ModelStats {
   }
   return {
     spans: n,
-    traces: traces.size,
+    traces,
     services: perService.size,
-    operations: ops.size,
+    operations,
     errors,
     orphans,
     roots,
