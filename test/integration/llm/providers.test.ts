@@ -96,9 +96,11 @@ for (const protocol of ['openai', 'ollama'] as const) {
 
     it('honours Retry-After on 429 and then succeeds', async () => {
       srv.push({ status: 429, headers: { 'retry-after': '1' } }, { text: 'after the wait' });
-      const r = await p.chat({ model: 'm', messages: [{ role: 'user', content: 'x' }] });
+      const waits: number[] = [];
+      const r = await p.chat({ model: 'm', messages: [{ role: 'user', content: 'x' }], onRetry: (e, _a, ms) => waits.push(ms) && assert.equal(e.kind, 'rate_limit') });
       assert.equal(r.content, 'after the wait');
       assert.equal(r.attempts, 2);
+      assert.deepEqual(waits, [1000], 'the server\'s Retry-After was used, not the 10 ms backoff');
     });
 
     it('reports the Retry-After delay it used', async () => {
