@@ -167,7 +167,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
       }
     }
     for (const url of vscode.workspace.getConfiguration('traceDoctor').get<string[]>('sources.urls', [])) {
-      if (typeof url === 'string' && /^https?:\/\//.test(url)) out.push({ path: url, rel: url, format: 'url' });
+      if (typeof url === 'string' && /^((jaeger|tempo|zipkin)\+)?https?:\/\//i.test(url)) out.push({ path: url, rel: url, format: 'url' });
     }
     return out;
   }
@@ -236,7 +236,8 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     const title = baseline ? `diagnosing ${label(incident)} against ${label(baseline)}` : `diagnosing ${label(incident)}`;
     const snap = await runLoad({ kind: 'diagnose', incident, baseline }, title);
     if (!snap) return undefined;
-    await afterDiagnosis(snap, !!opts?.quiet || incidentArg !== undefined);
+    // The notification is not awaited, so callers with arguments (Explorer menu, tests) get their result at once.
+    await afterDiagnosis(snap, !!opts?.quiet);
     return result(snap);
   }
 
@@ -297,7 +298,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
       `fetching traces (${choice.label.toLowerCase()})`,
     );
     if (!snap) return undefined;
-    await afterDiagnosis(snap, urlArg !== undefined);
+    await afterDiagnosis(snap, false);
     return result(snap);
   }
 
@@ -320,7 +321,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
       baseline = [base];
       incident = [inc];
     }
-    return diagnose(incident, baseline, { quiet: a !== undefined && b !== undefined });
+    return diagnose(incident, baseline);
   }
 
   const reg = (id: string, fn: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, fn);

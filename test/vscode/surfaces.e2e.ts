@@ -78,6 +78,22 @@ suite('E smoke', () => {
     assert.equal(deco.root.length, 1);
   });
 
+  test('hover command links run with their encoded arguments', async () => {
+    const src = await wsFile('**/preprocessor/preprocessor.py');
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', src, new vscode.Position(deco.root[0]!, 8));
+    const md = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    const links = [...md.matchAll(/\]\((command:[^ )]+)/g)].map((m) => m[1]!);
+    assert.equal(links.length, 2, md);
+    const parsed = links.map((l) => {
+      const m = /^command:([^?]+)\?(.*)$/.exec(l)!;
+      return { command: m[1]!, args: JSON.parse(decodeURIComponent(m[2]!)) as unknown[] };
+    });
+    assert.deepEqual(parsed.map((p) => p.command), ['traceDoctor.showInFlameGraph', 'traceDoctor.askInChat']);
+    const before = api.flamePanel()?.posted.filter((p: any) => p.type === 'focusNode').length ?? 0;
+    await vscode.commands.executeCommand(parsed[0]!.command, ...parsed[0]!.args);
+    await until(() => (api.flamePanel()?.posted.filter((p: any) => p.type === 'focusNode').length ?? 0) > before, 'focusNode from the hover link');
+  });
+
   test('show in flame graph / go to source / ask in chat commands', async () => {
     await vscode.commands.executeCommand('traceDoctor.showInFlameGraph', 'pre-processor', 'preprocess-request');
     await until(() => api.flamePanel()?.posted.some((p: any) => p.type === 'focusNode'), 'focusNode posted');
