@@ -36,8 +36,8 @@ const io = (): CliIO & { outText: string; errText: string } => {
 };
 const embedded = (html: string): { tree: FlameData } => JSON.parse(/<script type="application\/json" id="flame-data">([\s\S]*?)<\/script>/.exec(html)![1]!);
 
-test('builds the report of a real normal/spiked pair: diff data, both runs, spiked operation red', async () => {
-  const r = await buildFlameReport({ baseline: [normal], incident: [spiked], assetsDir: assets }, io());
+test('builds the report of a real normal/spiked pair: diff data, root cause flagged, source link, summary', async () => {
+  const r = await buildFlameReport({ baseline: [normal], incident: [spiked], workspace: fx, assetsDir: assets }, io());
   assert.equal(r.data.kind, 'diff');
   const { tree } = embedded(r.html);
   assert.equal(tree.n, r.data.n);
@@ -48,19 +48,27 @@ test('builds the report of a real normal/spiked pair: diff data, both runs, spik
   // self time 2.6 ms → 775 ms per trace (README of the fixture)
   assert.ok(tree.deltaSelf[pre]! > 700, `Δself ${tree.deltaSelf[pre]}`);
   assert.ok(tree.deltaSelf[pre]! === Math.max(...tree.deltaSelf), 'the largest self-time growth');
+  // the known answer: root cause pre-processor / preprocess-request, opened at line 58 of preprocessor.py
+  assert.equal(r.diagnosis?.rootCause?.service, 'pre-processor');
+  assert.equal(r.diagnosis?.rootCause?.name, 'preprocess-request');
+  const flagged = tree.flags.flatMap((f, i) => (f & FlameFlag.RootCause ? [i] : []));
+  assert.deepEqual(flagged, [pre]);
+  assert.equal(tree.strings[tree.srcFile[pre]!], 'src/pre-processor/preprocessor.py');
+  assert.equal(tree.srcLine[pre], 58);
   assert.match(r.html, /<title>Trace Doctor — normal-traces-minified-1\.json → spiked-traces-minified-1\.json<\/title>/);
+  assert.match(r.html, /root cause<\/span> <strong>pre-processor · preprocess-request<\/strong>/);
 });
 
-test('one run without a baseline: single mode', async () => {
-  const r = await buildFlameReport({ baseline: [], incident: [spiked], assetsDir: assets }, io());
-  assert.equal(r.data.kind, 'single');
-  assert.ok(r.data.bTotal.every((v) => v === 0) && r.data.iTotal[0]! > 0);
+test('one run without a baseline is split automatically and still diffed', async () => {
+  const r = await buildFlameReport({ baseline: [], incident: [join(root, 'test', 'fixtures', 'public', 'zipkin', 'yelp.json')], assetsDir: assets }, io());
+  assert.equal(r.data.kind, 'diff');
+  assert.ok(r.data.n > 1 && r.diagnosis !== null);
+  assert.ok(r.data.iTotal[0]! > 0);
 });
 
 test('usage and input errors are clear CliErrors; a bad file names itself', async () => {
   await assert.rejects(runFlame(['--incident', spiked], io()), (e: unknown) => e instanceof CliError && /missing --out/.test(e.message));
   await assert.rejects(runFlame(['--out', join(dir, 'x.html')], io()), (e: unknown) => e instanceof CliError && /missing --incident/.test(e.message));
-  await assert.rejects(runFlame(['--incident', spiked, '--out', join(dir, 'x.html'), '--mode', 'diff'], io()), /needs a --baseline/);
   await assert.rejects(runFlame(['--incident', spiked, '--out', join(dir, 'x.html'), '--mode', 'fast'], io()), /--mode expects/);
   await assert.rejects(runFlame(['--incident', spiked, '--out', dir], io()), /is a directory/);
   const bad = join(dir, 'bad.json');
@@ -77,6 +85,7 @@ test('runFlame writes the file when the built bundle is present', { skip: (() =>
   const o = io();
   assert.equal(await runFlame(['--baseline', normal, '--incident', spiked, '--out', out, '--workspace', fx], o), 0);
   assert.match(o.outText, /wrote .*report\.html \(\d+ KB\): \d+ call paths, 1 baseline \/ 1 incident traces/);
+  assert.match(o.outText, /root cause: pre-processor · preprocess-request/);
   const html = readFileSync(out, 'utf8');
   assert.ok(html.includes('id="flame-data"') && html.includes('preprocess-request'));
 });

@@ -4,27 +4,27 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CliError, type CliIO } from '../command';
 import { register } from '../registry';
-import { aggregate } from '../../core/aggregate/tree';
-import type { AggTree } from '../../core/aggregate/types';
-import { diffTrees } from '../../core/diff/diff-tree';
-import { aggToFlameData, toFlameData } from '../../core/diff/flame-data';
+import { toFlameData } from '../../core/diff/flame-data';
 import type { DiffTree } from '../../core/diff/types';
 import type { SpanTable } from '../../core/model/span-table';
+import { analyze } from '../../core/rca/analyze';
 import type { Diagnosis } from '../../core/rca/diagnosis';
 import { renderFlameReport } from '../../core/report/html';
 import { codeAttrsByOperation, opKey } from '../../core/source/code-attrs';
 import type { FlameData, FlameMode } from '../../protocol/messages';
 import { isFlameMode } from '../../protocol/messages';
 import { loadTraces, TraceLoadError, type LoadedRun } from '../../sources/file';
+import { scanWorkspace } from '../../sources/workspace-scan';
 
 const HELP = `trace-doctor flame — write a differential flame graph as one self-contained HTML file
 
 Usage: trace-doctor flame --baseline <file|dir> --incident <file|dir> --out report.html [options]
-       trace-doctor flame --incident <file|dir> --out report.html          (one run, no diff)
+       trace-doctor flame --incident <file|dir> --out report.html          (one run, split automatically)
 
 The report opens in any browser without network access: the flame graph bundle and its CSS are inlined, the data
 is embedded as escaped JSON, and a strict Content-Security-Policy (nonce, no 'unsafe-inline') is set. The
-diagnosis summary is shown at the top.
+diagnosis summary is shown at the top. Without --baseline the run is split into its normal and slow traces
+(a level shift in time, else the slowest decile) and those are compared.
 
 In the graph: width = incident time per trace; colour = change of self time (red slower, blue faster, intensity
 by significance, grey unchanged); the root cause is outlined with a badge. Click to zoom, search, arrow keys to
@@ -34,9 +34,10 @@ Options:
   --baseline P      normal run: trace file or directory (repeatable; merged)
   --incident P      incident (slow) run: trace file or directory (repeatable; merged)
   --out FILE        the HTML file to write (required; written atomically)
-  --workspace DIR   make source links (code.file.path attributes) relative to DIR
+  --workspace DIR   scan DIR for the code that opens each span (source links in the tooltip, "copy source
+                    location"); absolute code.file.path attributes inside DIR become relative
   --title TEXT      page title (default: the input names)
-  --mode M          initial mode: diff (default with a baseline), baseline or incident
+  --mode M          initial mode: diff (default), baseline or incident
   --max-files N     read at most N files from directories (default 10000)
   -h, --help        this text
 
@@ -107,16 +108,17 @@ export async function buildFlameReport(
   const assets = findFlameAssets(o.assetsDir);
   const incident = await load(o.incident, 'incident', o.maxFiles, io);
   const baseline = o.baseline.length ? await load(o.baseline, 'baseline', o.maxFiles, io) : undefined;
-  const incAgg: AggTree = aggregate(incident.model);
-  let data: FlameData;
-  const diagnosis: Diagnosis | null = null;
-  if (baseline) {
-    const diff = diffTrees(aggregate(baseline.model), incAgg);
-    attachSources(diff, [incident.model, baseline.model], o.workspace);
-    data = toFlameData(diff, diagnosis);
-  } else {
-    data = aggToFlameData(incAgg, diagnosis);
+  let sourceIndex;
+  if (o.workspace) {
+    const scan = await scanWorkspace(o.workspace);
+    sourceIndex = scan.index;
+    if (scan.truncated) io.err(`  workspace scan stopped after ${scan.files} files; some source links may be missing\n`);
   }
+  // aggregate, diff and diagnose (one run without a baseline is split into its normal and slow traces)
+  const a = analyze(baseline?.model ?? null, incident.model, sourceIndex ? { sourceIndex } : {});
+  attachSources(a.diff, baseline ? [incident.model, baseline.model] : [incident.model], o.workspace);
+  const diagnosis: Diagnosis = a.diagnosis;
+  const data: FlameData = toFlameData(a.diff, diagnosis);
   const names = (l: string[]) => l.map(base).join(', ');
   const title = o.title ?? (baseline ? `${names(o.baseline)} → ${names(o.incident)}` : names(o.incident));
   const html = renderFlameReport({
@@ -125,10 +127,10 @@ export async function buildFlameReport(
     nonce: randomBytes(18).toString('base64'),
     data,
     diagnosis,
-    mode: o.mode ?? (baseline ? 'diff' : 'incident'),
+    mode: o.mode ?? 'diff',
     title: `Trace Doctor — ${title}`,
-    baselineLabel: baseline ? names(o.baseline) : undefined,
-    incidentLabel: names(o.incident),
+    baselineLabel: baseline ? names(o.baseline) : 'normal traces',
+    incidentLabel: baseline ? names(o.incident) : 'slow traces',
     inputs: { baseline: baseline?.files, incident: incident.files },
     generatedAt: new Date().toISOString(),
   });
@@ -158,7 +160,6 @@ export async function runFlame(argv: string[], io: CliIO): Promise<number> {
   if (!values.incident?.length) throw new CliError(`missing --incident <file|dir>\n\n${HELP}`);
   if (!values.out) throw new CliError(`missing --out report.html\n\n${HELP}`);
   if (values.mode !== undefined && !isFlameMode(values.mode)) throw new CliError(`--mode expects diff, baseline or incident, got '${values.mode}'`);
-  if (values.mode && values.mode !== 'incident' && !values.baseline?.length) throw new CliError(`--mode ${values.mode} needs a --baseline`);
   let maxFiles: number | undefined;
   if (values['max-files'] !== undefined) {
     maxFiles = Number(values['max-files']);
@@ -189,7 +190,7 @@ export async function runFlame(argv: string[], io: CliIO): Promise<number> {
     throw new CliError(`cannot write ${values.out}: ${(e as Error).message}`);
   }
   const kb = Buffer.byteLength(r.html) / 1024;
-  io.out(`wrote ${values.out} (${kb >= 1024 ? `${(kb / 1024).toFixed(1)} MB` : `${Math.ceil(kb)} KB`}): ${r.data.n.toLocaleString('en-US')} call paths, ${r.data.kind === 'diff' ? `${r.data.baselineTraces} baseline / ${r.data.incidentTraces} incident traces` : `${r.data.incidentTraces} traces`}\n`);
+  io.out(`wrote ${values.out} (${kb >= 1024 ? `${(kb / 1024).toFixed(1)} MB` : `${Math.ceil(kb)} KB`}): ${r.data.n.toLocaleString('en-US')} call paths, ${r.data.baselineTraces} baseline / ${r.data.incidentTraces} incident traces\n`);
   if (r.diagnosis?.rootCause) io.out(`root cause: ${r.diagnosis.rootCause.service} · ${r.diagnosis.rootCause.name} — ${r.diagnosis.rootCause.summary}\n`);
   return 0;
 }
