@@ -183,3 +183,33 @@ export function protoBody(spans: ReadableSpan[]): Buffer {
 export function jsonBody(spans: ReadableSpan[]): Buffer {
   return Buffer.from(JsonTraceSerializer.serializeRequest(spans)!);
 }
+
+/** Finished SDK spans using every feature the SDK offers: typed attributes, events, links, status, kinds, trace state. */
+export async function richSpans(): Promise<ReadableSpan[]> {
+  const mem = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'rich', 'service.instance.id': 'i-1', 'host.cpus': 2 }),
+    spanProcessors: [new SimpleSpanProcessor(mem)],
+  });
+  const tracer = provider.getTracer('rich-scope', '9.9.9');
+  const root = tracer.startSpan('root', {
+    kind: SpanKind.SERVER,
+    attributes: { s: 'text ✓ "quoted"\n', i: 42, big: 2 ** 40, neg: -7, d: 3.25, b: false, arr: ['x', 'y'], nums: [1, 2, 3], bools: [true, false] },
+  });
+  const ctx = trace.setSpan(context.active(), root);
+  const other = tracer.startSpan('other', { kind: SpanKind.PRODUCER });
+  other.end();
+  const child = tracer.startSpan('child', { kind: SpanKind.CONSUMER, links: [{ context: other.spanContext(), attributes: { why: 'batch' } }] }, ctx);
+  child.addEvent('exception', { 'exception.type': 'Error', 'exception.message': 'boom' });
+  child.addEvent('retry', { attempt: 2 });
+  child.setStatus({ code: 2, message: 'failed hard' });
+  child.end();
+  const ok = tracer.startSpan('ok-child', { kind: SpanKind.CLIENT }, ctx);
+  ok.setStatus({ code: 1 });
+  ok.end();
+  root.end();
+  await provider.forceFlush();
+  const spans = mem.getFinishedSpans();
+  await provider.shutdown();
+  return spans;
+}

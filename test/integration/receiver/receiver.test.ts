@@ -14,7 +14,7 @@ import zlib from 'node:zlib';
 import { startReceiver, type Receiver, type SpansEvent } from '../../../src/sources/receiver/server';
 import { decodeStatusProto, decodeTraceResponseProto } from '../../../src/sources/receiver/proto';
 import { emitTraces, type EmitResult } from './sdk-emit';
-import { flattenRequests, jsonBody, protoBody, readJsonl, request, sdkSpans, withTraceId, type FlatSpan } from './helpers';
+import { flattenRequests, jsonBody, protoBody, readJsonl, request, richSpans, sdkSpans, withTraceId, type FlatSpan } from './helpers';
 
 const JSON_CT = { 'Content-Type': 'application/json' };
 const PROTO_CT = { 'Content-Type': 'application/x-protobuf' };
@@ -321,6 +321,40 @@ describe('OTLP/HTTP receiver with the real OpenTelemetry SDK exporters', () => {
       const st = rx.stats();
       assert.ok((st.errors[400] ?? 0) >= 4 && (st.errors[413] ?? 0) >= 4 && st.errors[415] === 2 && st.errors[405] === 1);
     });
+  });
+});
+
+describe('protobuf and JSON give the same model', () => {
+  it('the same SDK spans sent as protobuf and as JSON parse into identical spans', async () => {
+    const spans = await richSpans();
+    const models = [];
+    for (const [ct, body] of [[PROTO_CT, protoBody(spans)], [JSON_CT, jsonBody(spans)]] as const) {
+      const rx = await startReceiver({ port: 0 });
+      try {
+        const r = await request(rx.endpoint, { headers: ct, body });
+        assert.equal(r.status, 200);
+        models.push(rx.snapshot().model);
+      } finally {
+        await rx.close();
+      }
+    }
+    const dump = (m: (typeof models)[0]) =>
+      Array.from({ length: m.size }, (_, i) => m.toObject(i)).sort((a, b) => a.spanId.localeCompare(b.spanId));
+    const [fromProto, fromJson] = models.map(dump);
+    assert.equal(fromProto!.length, spans.length);
+    assert.deepEqual(fromProto, fromJson);
+    // and the features really are there
+    const child = fromProto!.find((s) => s.name === 'child')!;
+    assert.equal(child.status, 'error');
+    assert.equal(child.statusMessage, 'failed hard');
+    assert.equal(child.kind, 'consumer');
+    assert.deepEqual(child.events.map((e) => e.name), ['exception', 'retry']);
+    assert.equal(child.links.length, 1);
+    const root = fromProto!.find((s) => s.name === 'root')!;
+    assert.deepEqual(root.attributes, { s: 'text ✓ "quoted"\n', i: 42, big: 2 ** 40, neg: -7, d: 3.25, b: false, arr: ['x', 'y'], nums: [1, 2, 3], bools: [true, false] });
+    assert.equal(root.resource['host.cpus'], 2);
+    assert.deepEqual(root.scope, { name: 'rich-scope', version: '9.9.9' });
+    assert.ok(child.durationNs >= 0 && root.start !== null);
   });
 });
 
