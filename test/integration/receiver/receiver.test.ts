@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
 import { startReceiver, type Receiver, type SpansEvent } from '../../../src/sources/receiver/server';
+import type { SpanTable } from '../../../src/core/model/span-table';
 import { decodeStatusProto, decodeTraceResponseProto } from '../../../src/sources/receiver/proto';
 import { emitTraces, type EmitResult } from './sdk-emit';
 import { flattenRequests, jsonBody, protoBody, readJsonl, request, richSpans, sdkSpans, withTraceId, type FlatSpan } from './helpers';
@@ -327,7 +328,7 @@ describe('OTLP/HTTP receiver with the real OpenTelemetry SDK exporters', () => {
 describe('protobuf and JSON give the same model', () => {
   it('the same SDK spans sent as protobuf and as JSON parse into identical spans', async () => {
     const spans = await richSpans();
-    const models = [];
+    const models: SpanTable[] = [];
     for (const [ct, body] of [[PROTO_CT, protoBody(spans)], [JSON_CT, jsonBody(spans)]] as const) {
       const rx = await startReceiver({ port: 0 });
       try {
@@ -338,7 +339,7 @@ describe('protobuf and JSON give the same model', () => {
         await rx.close();
       }
     }
-    const dump = (m: (typeof models)[0]) =>
+    const dump = (m: SpanTable) =>
       Array.from({ length: m.size }, (_, i) => m.toObject(i)).sort((a, b) => a.spanId.localeCompare(b.spanId));
     const [fromProto, fromJson] = models.map(dump);
     assert.equal(fromProto!.length, spans.length);
