@@ -9,10 +9,10 @@ const args = process.argv.slice(2);
 const verbose = args.includes('--verbose');
 const seeds = Number(args.find((a) => /^\d+$/.test(a)) ?? 30);
 const opt = (name) => { const a = args.find((x) => x.startsWith(`--${name}=`)); return a ? Number(a.split('=')[1]) : undefined; };
-const genOpts = { traces: opt('traces'), strength: opt('strength') };
+const genOpts = { traces: opt('traces'), strength: opt('strength'), drift: opt('drift') };
 const rows = [];
 let total = 0, okOp = 0, okKind = 0;
-for (const fault of [...FAULT_KINDS, 'none']) {
+for (const fault of genOpts.drift ? FAULT_KINDS : [...FAULT_KINDS, 'none']) {
   let n = 0, op = 0, kind = 0;
   for (let seed = 1; seed <= seeds; seed++) {
     const sc = makeScenario(fault, seed, genOpts);
@@ -36,7 +36,7 @@ for (const fault of [...FAULT_KINDS, 'none']) {
   rows.push({ fault, n, op, kind });
   total += n; okOp += op; okKind += kind;
 }
-console.log(`scenarios: ${seeds} seeds per kind, traces per run ${genOpts.traces ?? '30..120 (random)'}, fault strength ${genOpts.strength ?? '0.4..1.2 (random)'} × baseline mean latency`);
+console.log(`scenarios: ${seeds} seeds per kind, traces per run ${genOpts.traces ?? '30..120 (random)'}, fault strength ${genOpts.strength ?? '0.4..1.2 (random)'} × baseline mean latency, drift ${genOpts.drift ?? 0}`);
 console.log('fault            n   top-1 (operation)   top-1 (operation+kind)');
 for (const r of rows) console.log(`${r.fault.padEnd(15)} ${String(r.n).padStart(3)}   ${(100 * r.op / r.n).toFixed(1).padStart(6)}%            ${(100 * r.kind / r.n).toFixed(1).padStart(6)}%`);
 console.log(`${'all'.padEnd(15)} ${String(total).padStart(3)}   ${(100 * okOp / total).toFixed(1).padStart(6)}%            ${(100 * okKind / total).toFixed(1).padStart(6)}%`);

@@ -14,6 +14,8 @@ export interface S {
   error?: boolean;
   attrs?: Record<string, string | number | boolean>;
   noStart?: boolean;
+  /** resource attributes besides service.name (e.g. host.name) */
+  res?: Record<string, string>;
 }
 
 const hexId = (s: string, len: number) => {
@@ -29,8 +31,9 @@ export function table(spans: S[]): SpanTable {
   const BASE = 1_700_000_000;
   for (const s of spans) {
     const svc = s.service ?? 'svc';
-    let r = res.get(svc);
-    if (r === undefined) res.set(svc, (r = b.addResource(svc, { 'service.name': svc })));
+    const rk = svc + JSON.stringify(s.res ?? {});
+    let r = res.get(rk);
+    if (r === undefined) res.set(rk, (r = b.addResource(svc, { 'service.name': svc, ...(s.res ?? {}) })));
     const ns = Math.round(s.start * 1e6);
     const sec = Math.floor(ns / 1e9);
     b.addSpan({

@@ -711,7 +711,11 @@ function rank(ctx: Ctx, opts: DiagnoseOptions, latency: Diagnosis['latency'], sl
   };
   const isErr = (c: Cand) => c.kind === 'errors' || c.kind === 'retries';
   cands.sort((a, b) => b.impactMs - a.impactMs || conf(b) - conf(a));
-  if (!slower && errorsUp) {
+  // failures lead when the incident is not (much) slower but clearly failing more: a few % of latency drift next to a
+  // component that started failing is not the headline
+  const base = Math.max(1e-9, latency?.baselineMs ?? 0);
+  const errorsLead = errorsUp && (!slower || ctx.deltaE2E / base < 0.15);
+  if (errorsLead) {
     const e = cands.findIndex(isErr);
     if (e > 0) cands.unshift(...cands.splice(e, 1));
   }
@@ -735,7 +739,7 @@ function rank(ctx: Ctx, opts: DiagnoseOptions, latency: Diagnosis['latency'], sl
   if (out.length > 0) {
     const first = out[0]!;
     if (slower && (first.impactMs > 0 || isErr(cands[0]!))) rootCause = first;
-    else if (!slower && errorsUp && isErr(cands[0]!)) rootCause = first;
+    else if (errorsLead && isErr(cands[0]!)) rootCause = first;
   }
   // mark the diff tree: root cause node(s) and source links
   const diff = ctx.diff;

@@ -76,6 +76,11 @@ export interface ScenarioOptions {
   traces?: number;
   /** override the relative strength of the fault (added mean latency / baseline mean latency), default 0.4..1.2 */
   strength?: number;
+  /**
+   * background drift in the incident: every operation's own time is multiplied by a random factor
+   * lognormal(0, drift) (e.g. 0.1 ≈ ±10 %), so the fault is not the only change (default 0)
+   */
+  drift?: number;
   /** jitter of a trace's start inside the run, ms between traces (default 50) */
   spacingMs?: number;
   /** internal: keep the topology for streamScenario */
@@ -150,13 +155,17 @@ function parentsOf(root: Op): Map<Op, Op> {
 
 class Runner {
   spans: GenSpan[] = [];
-  constructor(private readonly rnd: () => number, private readonly fault: Fault | null) {}
+  constructor(
+    private readonly rnd: () => number,
+    private readonly fault: Fault | null,
+    private readonly driftOf: Map<Op, number> | null = null,
+  ) {}
 
   private exec(op: Op, traceId: string, parentId: string, start: number, queueNs: number, failed: boolean): number {
     const rnd = this.rnd;
     const f = this.fault;
     const spanId = hex(rnd, 16);
-    let selfNs = lognormal(rnd, op.selfMs, 0.25) * 1e6;
+    let selfNs = lognormal(rnd, op.selfMs * (this.driftOf?.get(op) ?? 1), 0.25) * 1e6;
     const attrs: Record<string, string> = {};
     if (op.attrKey) {
       const v = op.attrValues![Math.floor(rnd() * op.attrValues!.length)]!;
@@ -375,7 +384,12 @@ export function makeScenario(fault: FaultKind, seed: number, opts: ScenarioOptio
   }
   // the baseline is regenerated when the fault changed the topology's attributes (attribute scenarios)
   const base = fault === 'attribute' || fault === 'serialization' ? new Runner(mulberry32(seed + 1), null).run(root, traces, spacing) : baseline;
-  const incident = new Runner(mulberry32(seed + 2), f).run(root, traces, spacing);
+  let drift: Map<Op, number> | null = null;
+  if (opts.drift) {
+    const dr = mulberry32(seed + 3);
+    drift = new Map(ops.map((o) => [o, lognormal(dr, 1, opts.drift!)]));
+  }
+  const incident = new Runner(mulberry32(seed + 2), f, drift).run(root, traces, spacing);
   lastSetup = { root, fault: f };
   return { fault, seed, baseline: base, incident, expected, description };
 }

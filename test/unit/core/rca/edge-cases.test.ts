@@ -163,3 +163,21 @@ test('retries with backoff: the failing callee is blamed, the caller\'s waiting 
   assert.ok(d.rootCause!.evidence.some((e) => /backoff/.test(e)));
   assert.ok(!d.candidates.some((c) => c.service === 'pre' && c.kind === 'self_time'), 'the backoff is not a separate self-time finding');
 });
+
+test('attribute on the resource: only one host got slow → attribute host.name=<that host>', () => {
+  const mk = (seed: number, slowHost: string | null) => {
+    const rnd = mulberry32(seed);
+    const spans: S[] = [];
+    for (let k = 0; k < 90; k++) {
+      const host = ['db-1', 'db-2', 'db-3'][k % 3]!;
+      const q = 5 + rnd() * 2 + (host === slowHost ? 40 : 0);
+      spans.push({ trace: 't' + k, id: 'w' + k, name: 'GET /', service: 'web', kind: SpanKind.Server, start: k * 1000, dur: q + 4 });
+      spans.push({ trace: 't' + k, id: 'q' + k, parent: 'w' + k, name: 'query', service: 'db', kind: SpanKind.Server, start: k * 1000 + 1, dur: q, res: { 'host.name': host } });
+    }
+    return table(spans);
+  };
+  const d = diagnose(mk(1, null), mk(2, 'db-2'));
+  assert.equal(d.rootCause?.name, 'query');
+  assert.equal(d.rootCause?.kind, 'attribute');
+  assert.deepEqual(d.rootCause?.attribute, { key: 'host.name', value: 'db-2' });
+});
