@@ -36,27 +36,67 @@ export interface SpanInput {
   links?: SpanLink[];
 }
 
-class Grow<T extends Uint32Array | Int32Array | Uint8Array | Float64Array> {
-  arr: T;
+/**
+ * Growable typed columns. One class per element type on purpose: a single generic class would see several typed-array
+ * kinds at its `push` site and V8 would make that access megamorphic (slow) on the hottest path of ingestion.
+ */
+class GrowU32 {
+  arr: Uint32Array;
   len = 0;
-  constructor(private readonly ctor: new (n: number) => T, cap = 1024) {
-    this.arr = new ctor(cap);
+  constructor(cap = 1024) {
+    this.arr = new Uint32Array(cap);
   }
   push(v: number): void {
     if (this.len === this.arr.length) {
-      const next = new this.ctor(this.arr.length * 2);
-      (next as unknown as { set(a: T): void }).set(this.arr);
+      const next = new Uint32Array(this.arr.length * 2);
+      next.set(this.arr);
       this.arr = next;
     }
     this.arr[this.len++] = v;
   }
-  done(): T {
-    return this.arr.slice(0, this.len) as T;
+  done(): Uint32Array {
+    return this.arr.slice(0, this.len);
+  }
+}
+class GrowU8 {
+  arr: Uint8Array;
+  len = 0;
+  constructor(cap = 1024) {
+    this.arr = new Uint8Array(cap);
+  }
+  push(v: number): void {
+    if (this.len === this.arr.length) {
+      const next = new Uint8Array(this.arr.length * 2);
+      next.set(this.arr);
+      this.arr = next;
+    }
+    this.arr[this.len++] = v;
+  }
+  done(): Uint8Array {
+    return this.arr.slice(0, this.len);
+  }
+}
+class GrowF64 {
+  arr: Float64Array;
+  len = 0;
+  constructor(cap = 1024) {
+    this.arr = new Float64Array(cap);
+  }
+  push(v: number): void {
+    if (this.len === this.arr.length) {
+      const next = new Float64Array(this.arr.length * 2);
+      next.set(this.arr);
+      this.arr = next;
+    }
+    this.arr[this.len++] = v;
+  }
+  done(): Float64Array {
+    return this.arr.slice(0, this.len);
   }
 }
 
 /** Store a span id as two uint32 halves without allocating (the common 16-hex-digit case). */
-function pushIdHalves(hex: string, hiCol: Grow<Uint32Array>, loCol: Grow<Uint32Array>): void {
+function pushIdHalves(hex: string, hiCol: GrowU32, loCol: GrowU32): void {
   if (hex.length === 16) {
     const hi = hex8(hex, 0);
     const lo = hex8(hex, 8);
@@ -204,25 +244,25 @@ export function encodeAttrValue(v: AttrValue): [AttrType, string] {
 export class SpanTableBuilder {
   readonly strings = new StringTable();
   private baseSec: number | null = null;
-  private readonly traceId = new Grow(Uint32Array);
-  private readonly spanHi = new Grow(Uint32Array);
-  private readonly spanLo = new Grow(Uint32Array);
-  private readonly parHi = new Grow(Uint32Array);
-  private readonly parLo = new Grow(Uint32Array);
-  private readonly name = new Grow(Uint32Array);
-  private readonly service = new Grow(Uint32Array);
-  private readonly kind = new Grow(Uint8Array);
-  private readonly status = new Grow(Uint8Array);
-  private readonly statusMsg = new Grow(Uint32Array);
-  private readonly start = new Grow(Float64Array);
-  private readonly duration = new Grow(Float64Array);
-  private readonly resource = new Grow(Uint32Array);
-  private readonly scope = new Grow(Uint32Array);
-  private readonly traceState = new Grow(Uint32Array);
-  private readonly attrOffset = new Grow(Uint32Array);
-  private readonly attrKey = new Grow(Uint32Array, 8192);
-  private readonly attrVal = new Grow(Uint32Array, 8192);
-  private readonly attrType = new Grow(Uint8Array, 8192);
+  private readonly traceId = new GrowU32();
+  private readonly spanHi = new GrowU32();
+  private readonly spanLo = new GrowU32();
+  private readonly parHi = new GrowU32();
+  private readonly parLo = new GrowU32();
+  private readonly name = new GrowU32();
+  private readonly service = new GrowU32();
+  private readonly kind = new GrowU8();
+  private readonly status = new GrowU8();
+  private readonly statusMsg = new GrowU32();
+  private readonly start = new GrowF64();
+  private readonly duration = new GrowF64();
+  private readonly resource = new GrowU32();
+  private readonly scope = new GrowU32();
+  private readonly traceState = new GrowU32();
+  private readonly attrOffset = new GrowU32();
+  private readonly attrKey = new GrowU32(8192);
+  private readonly attrVal = new GrowU32(8192);
+  private readonly attrType = new GrowU8(8192);
   private readonly resources: ResourceInfo[] = [];
   private readonly resourceServiceId: number[] = [];
   private readonly resourceKeys = new Map<string, number>();

@@ -73,11 +73,18 @@ export function normalizeId(v: unknown, byteLength: 8 | 16): string {
 }
 
 /** 8 hex digits at `from` as a uint32, or -1 when one is not a hex digit. */
+const HEX_VALUE: Int8Array = (() => {
+  const t = new Int8Array(128).fill(-1);
+  for (let i = 0; i < 10; i++) t[48 + i] = i;
+  for (let i = 0; i < 6; i++) t[97 + i] = t[65 + i] = 10 + i;
+  return t;
+})();
+
 export function hex8(s: string, from: number): number {
   let v = 0;
   for (let i = from; i < from + 8; i++) {
     const c = s.charCodeAt(i);
-    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    const d = c < 128 ? HEX_VALUE[c]! : -1;
     if (d < 0) return -1;
     v = v * 16 + d;
   }
