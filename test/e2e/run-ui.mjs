@@ -11,6 +11,7 @@
 //   d. Trace Doctor activity bar → chat view → "diagnose" → answer (scripted LLM server) → its source link opens
 //      the right file and line (active tab + status bar "Ln X")
 //   e. diagnosing a broken trace file → notification naming the file and the error
+//   f. "Open Trace File…" → code-server's file dialog → the broken file → the same kind of notification
 //
 // Usage: node test/e2e/run-ui.mjs [--only a,b] [--keep]   (env E2E_HEADED=1 shows the browser if a display exists)
 // Output: test-output/e2e/<timestamp>-ui/{shots/*.png, result.json, code-server.log, exthost-console.log}
@@ -92,8 +93,10 @@ async function main() {
     if (want('a')) await scenario('a diagnose from the palette → flame graph with the pre-processor highlighted', shot, () => diagnoseScenario(ui, facts));
     if (want('b')) await scenario('b hover on the span-opening line shows the p50/p95 hint', shot, () => hoverScenario(ui, facts));
     if (want('c')) await scenario('c CodeLens on the span-opening line names the operation', shot, () => codeLensScenario(ui, facts));
+    if (want('d')) await scenario('r Trace Doctor activity bar: the Runs view lists both runs and the root cause', shot, () => runsViewScenario(ui));
     if (want('d')) await scenario('d chat view answers and its source link opens the right file and line', shot, () => chatScenario(ui, facts, llm));
     if (want('e')) await scenario('e a broken trace file gives a clear notification', shot, () => badTraceScenario(ui, facts));
+    if (want('f')) await scenario('f "Open Trace File…" through the file dialog on the broken file gives a clear notification', shot, () => openDialogScenario(ui, facts));
   } catch (e) {
     results.push({ name: 'harness', ok: false, detail: String(e?.stack || e) });
     log('FAIL harness', e?.stack || e);
@@ -254,6 +257,14 @@ class Ui {
     }, what, timeout, 250);
   }
 
+  /** Click the "Trace Doctor" activity-bar item unless its container is already showing (a second click hides it). */
+  async openTraceDoctorContainer() {
+    const item = this.page.locator('.activitybar .action-item', { has: this.page.locator('[aria-label^="Trace Doctor"]') }).first();
+    await item.waitFor();
+    if (!/\bchecked\b/.test((await item.getAttribute('class')) ?? '')) await item.locator('[aria-label^="Trace Doctor"]').first().click();
+    await this.page.locator('.sidebar .composite.title', { hasText: /trace doctor/i }).first().waitFor();
+  }
+
   /** Visible notification toasts' text. */
   async toasts() {
     return this.page.locator('.notifications-toasts .notification-toast').allInnerTexts().catch(() => []);
@@ -350,7 +361,7 @@ async function chatScenario(ui, facts, llm) {
   if (!llm) throw new Error('test/helpers/scripted-llm-server.ts is missing: no LLM to point the chat at');
   const { page } = ui;
   await ui.escape(1);
-  await page.locator('.activitybar [aria-label^="Trace Doctor"]').first().click();
+  await ui.openTraceDoctorContainer();
   // the container shows Runs + Chat; expand the Chat section when it is collapsed (as a person clicks its header)
   const header = page.locator('.pane-header', { hasText: /^\s*chat\s*$/i }).first();
   await header.waitFor({ timeout: 15000 });
@@ -393,6 +404,40 @@ async function badTraceScenario(ui) {
   await ui.shot('bad-trace-notification');
   const text = (await toast.innerText()).replace(/\s+/g, ' ').trim();
   if (!/error|invalid|unexpected|truncat|parse|expected/i.test(text)) throw new Error(`notification does not say what is wrong: ${text}`);
+  return { notification: text.slice(0, 300) };
+}
+
+async function runsViewScenario(ui) {
+  await ui.escape(1);
+  await ui.openTraceDoctorContainer();
+  const body = ui.page.locator('.pane', { has: ui.page.locator('.pane-header', { hasText: /^\s*runs\s*$/i }) }).first();
+  await body.locator('.monaco-list-row', { hasText: EXAMPLE.incident }).first().waitFor({ timeout: 15000 });
+  await body.locator('.monaco-list-row', { hasText: EXAMPLE.baseline }).first().waitFor();
+  const text = (await body.innerText()).replace(/\s+/g, ' ');
+  await ui.shot('runs-view');
+  if (!text.includes(EXAMPLE.rootOp)) throw new Error(`the Runs view does not name the root cause: ${text.slice(0, 300)}`);
+  return { runs: text.slice(0, 200) };
+}
+
+async function openDialogScenario(ui, facts) {
+  const { page } = ui;
+  await ui.clearNotifications();
+  await ui.runCommand('Trace Doctor: Open Trace File');
+  // code-server's file dialog is a quick input holding a path: type the file's path, Enter
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await waitFor(async () => (await input.inputValue()).startsWith('/'), 'the file dialog path', 15000);
+  const target = path.join(facts.ws, 'traces', EXAMPLE.badTrace);
+  await input.fill(target);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: EXAMPLE.badTrace }).first().waitFor({ timeout: 10000 }).catch(() => {});
+  await ui.shot('open-dialog');
+  await page.keyboard.press('Enter');
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: EXAMPLE.badTrace }).first();
+  await toast.waitFor({ timeout: 30000 });
+  await sleep(400);
+  await ui.shot('open-dialog-notification');
+  const text = (await toast.innerText()).replace(/\s+/g, ' ').trim();
+  if (!/expected|invalid|unexpected|truncat|parse/i.test(text)) throw new Error(`notification does not say what is wrong: ${text}`);
   return { notification: text.slice(0, 300) };
 }
 
