@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { revealOperationSource } from '../navigation';
 import type { FlameViewState } from '../../protocol/messages';
+import { isReplayableRequest, LAST_REQUEST_KEY } from '../request-model';
 import type { LoadRequest, TraceSession, TraceSnapshot } from '../state';
 import { buildWebviewHtml, webviewOptions } from '../webview-html';
 import { buildSetData, parseWebviewMessage, type HostToFlame } from './flame-protocol';
@@ -173,15 +174,7 @@ export class FlamePanel implements vscode.Disposable {
   }
 }
 
-/** Key in workspaceState where the last load request is kept, so a restored panel can load the same runs again. */
-export const LAST_REQUEST_KEY = 'traceDoctor.lastRequest';
-
-export function isLoadRequest(v: unknown): v is LoadRequest {
-  if (!v || typeof v !== 'object') return false;
-  const o = v as Record<string, unknown>;
-  const strs = (a: unknown) => Array.isArray(a) && a.length > 0 && a.every((x) => typeof x === 'string');
-  return (o.kind === 'single' || o.kind === 'diagnose') && strs(o.incident) && (o.baseline === undefined || strs(o.baseline));
-}
+export { LAST_REQUEST_KEY };
 
 /** Restores the flame panel after a window reload: re-creates the host and loads the persisted runs again. */
 export class FlamePanelSerializer implements vscode.WebviewPanelSerializer {
@@ -195,8 +188,8 @@ export class FlamePanelSerializer implements vscode.WebviewPanelSerializer {
     FlamePanel.revive(panel, this.deps);
     if (this.deps.session.snapshot.mode !== 'none') return;
     const fromState = state && typeof state === 'object' ? (state as { request?: unknown }).request : undefined;
-    const req = isLoadRequest(fromState) ? fromState : this.memento.get<unknown>(LAST_REQUEST_KEY);
-    if (isLoadRequest(req)) await this.reload(req);
+    const req = isReplayableRequest(fromState) ? fromState : this.memento.get<unknown>(LAST_REQUEST_KEY);
+    if (isReplayableRequest(req)) await this.reload(req);
   }
 }
 

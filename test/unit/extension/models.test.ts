@@ -223,3 +223,16 @@ test('run labels for files and backend URLs', async () => {
   assert.equal(runLabel(['zipkin+http://zipkin:9411?serviceName=web']), 'zipkin:9411 web');
   assert.equal(runLabel(['https://example.com/dumps/run1.json']), 'example.com run1.json');
 });
+
+test('persisted load requests are validated before a restored panel replays them', async () => {
+  const { isReplayableRequest } = await import('../../../src/extension/request-model');
+  assert.ok(isReplayableRequest({ kind: 'diagnose', incident: ['/w/spiked.json'], baseline: ['/w/normal.json'] }));
+  assert.ok(isReplayableRequest({ kind: 'single', incident: ['/w/a.json', '/w/b.json'] }));
+  assert.ok(isReplayableRequest({ kind: 'diagnose', incident: ['http://j:16686/api/traces?service=x'], baseline: ['http://j:16686/api/traces?service=x'], windows: { incident: '15m', baseline: '1h' } }));
+  assert.ok(!isReplayableRequest({ kind: 'live', incident: ['live'] }), 'the live window is gone after a reload');
+  assert.ok(!isReplayableRequest({ kind: 'diagnose', incident: [] }));
+  assert.ok(!isReplayableRequest({ kind: 'diagnose', incident: ['/a'], baseline: [1] }));
+  assert.ok(!isReplayableRequest({ kind: 'diagnose', incident: ['/a'], windows: { incident: 15 } }));
+  assert.ok(!isReplayableRequest(null));
+  assert.ok(!isReplayableRequest('diagnose'));
+});
