@@ -28,6 +28,7 @@ const LEVELS = 16;
 const MIN_RECT_PX = 1;
 const MIN_LABEL_PX = 28;
 const DIM = 0.72;
+const BADGE = 'ROOT CAUSE';
 
 export interface DrawnRects {
   ids: Int32Array;
@@ -229,14 +230,18 @@ export class FlameRenderer {
     }
     if (cur >= 0) ctx.fill();
 
-    // labels, grouped by ink colour
+    // labels, grouped by ink colour (root-cause labels leave room for the badge)
+    ctx.font = `bold 9px ${theme.fontFamily}`;
+    const badgeW = ctx.measureText(BADGE).width + 8;
+    ctx.font = theme.font;
     ctx.textBaseline = 'middle';
     for (const ink of ['black', 'white'] as const) {
       ctx.fillStyle = ink === 'black' ? '#000' : '#fff';
       for (let j = 0; j < count; j++) {
         const w = d.w[j]!;
         if (w < MIN_LABEL_PX || this.labelCss[d.fill[j]!] !== ink) continue;
-        const text = trimTextMid(this.labelOf(d.ids[j]!), w - 8, this.measure);
+        const avail = data.flags[d.ids[j]!]! & FlameFlag.RootCause && w >= badgeW + 40 ? w - badgeW - 14 : w - 8;
+        const text = trimTextMid(this.labelOf(d.ids[j]!), avail, this.measure);
         if (text) ctx.fillText(text, d.x[j]! + 4, d.y[j]! + ROW_HEIGHT / 2);
       }
     }
@@ -273,7 +278,7 @@ export class FlameRenderer {
     ctx.lineWidth = 2;
     ctx.setLineDash([]);
     ctx.strokeRect(x + 1, y + 1, Math.max(0, w - 3), ROW_HEIGHT - 3);
-    const label = 'ROOT CAUSE';
+    const label = BADGE;
     ctx.font = `bold 9px ${theme.fontFamily}`;
     const tw = ctx.measureText(label).width + 8;
     if (w >= tw + 40) {
