@@ -35,7 +35,10 @@ export interface ReceiverOptions {
   /** whole-request deadline (default 30 s) and header deadline (default 10 s) for slow clients */
   requestTimeoutMs?: number;
   headersTimeoutMs?: number;
-  /** how many of the most recent spans the live window keeps for snapshots (default 200 000; 0 = none) */
+  /**
+   * the live window: snapshots hold at least the newest requests within this many spans and at most twice it
+   * (default 200 000; 0 = no live model)
+   */
   liveMaxSpans?: number;
 }
 

@@ -2,6 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { LiveWindow } from '../../../src/sources/receiver/live';
+import { parseTraceText } from '../../../src/core/parse/index';
 
 function line(traceNo: number, spans: number): Buffer {
   const traceId = traceNo.toString(16).padStart(32, '0');
@@ -36,6 +37,28 @@ describe('LiveWindow', () => {
     w.add(line(6, 2), 2);
     assert.notEqual(w.snapshot(), snap);
     assert.equal(w.snapshot().model.size, 10);
+  });
+
+  it('incremental snapshots hold the newest spans (between the budget and twice it), identical to a fresh parse', () => {
+    const w = new LiveWindow(10, () => []);
+    const sent: Buffer[] = [];
+    for (let t = 1; t <= 30; t++) {
+      const l = line(t, 3);
+      sent.push(l);
+      w.add(l, 3);
+      if (t % 2 === 1 && t !== 29) continue; // snapshots at irregular moments
+      const snap = w.snapshot();
+      const n = snap.model.size;
+      // the window keeps whole requests within the budget; the snapshot holds the window and at most twice the budget
+      assert.ok(w.spanCount >= Math.min(3 * t, 10 - 2), `window ${w.spanCount} after ${t} requests`);
+      assert.ok(n >= w.spanCount && n <= 20, `size ${n} after ${t} requests`);
+      assert.equal(n % 3, 0);
+      // it is exactly the newest n/3 requests, span for span what a fresh parse of them gives
+      const fresh = parseTraceText(Buffer.concat(sent.slice(t - n / 3).flatMap((b) => [b, Buffer.from('\n')])).toString(), 'x').model;
+      const dump = (m: typeof fresh) => Array.from({ length: m.size }, (_, i) => m.toObject(i)).sort((a, b) => a.spanId.localeCompare(b.spanId));
+      assert.deepEqual(dump(snap.model), dump(fresh));
+      assert.equal(snap.evictedSpans, 3 * t - n);
+    }
   });
 
   it('always keeps the newest request even when it alone exceeds the budget; 0 keeps nothing', () => {
