@@ -166,6 +166,9 @@ export class TraceSession implements vscode.Disposable {
         resolver = await this.resolver(baseline ? [baseline.run.model, incident.run.model] : [incident.run.model], abort.signal);
         check();
         progress?.report({ message: 'diagnosing' });
+        // analyze() is synchronous (about 3.6 s for 1M + 1M spans): let the progress message reach the UI first
+        await new Promise((r) => setTimeout(r, 0));
+        check();
         const r = baseline ? this.engine.compare(baseline.run.model, incident.run.model, resolver) : this.engine.diagnoseSingle(incident.run.model, resolver);
         check();
         const ops = summarizeDiff(r.diff, r.diagnosis);
