@@ -186,6 +186,11 @@ describe('flame report in chromium', { skip }, () => {
       assert.ok(!near(edge[0]![0], pay.fill, 30), `outline drawn over the root cause edge (${edge[0]![0]}, fg ${fg})`);
       const badge = await pixels(page, pay.x + pay.w - 60, pay.y + 4, 50, 8);
       assert.ok(badge.some(([c, n]) => n > 50 && !near(c, pay.fill, 30)), 'root-cause badge drawn');
+      // the other candidate (cart/GetCart) has a dashed outline: its top edge mixes fill and outline pixels, auth's does not
+      const cartEdge = await pixels(page, cart.x + 4, cart.y, cart.w - 8, 1);
+      const authEdge = await pixels(page, auth.x + 4, auth.y, auth.w - 8, 1);
+      assert.ok(cartEdge.some(([c, n]) => n >= 5 && !near(c, cart.fill, 30)), `dashed candidate outline ${JSON.stringify(cartEdge.slice(0, 3))}`);
+      assert.ok(authEdge.every(([c]) => near(c, auth.fill, 30)), `no outline on a plain node ${JSON.stringify(authEdge.slice(0, 3))}`);
       // the row outside any rect is the background
       const bg = await pixels(page, canvasW - 20, pay.y + 3, 10, 10); // right of payments (190..200 ms has no child)
       assert.ok(!near(bg[0]![0], pay.fill, 30));

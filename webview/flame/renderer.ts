@@ -254,6 +254,16 @@ export class FlameRenderer {
       for (let j = 0; j < count; j++) if (p.matches[d.ids[j]!]) ctx.rect(d.x[j]! + 0.5, d.y[j]! + 0.5, Math.max(0, d.w[j]! - 2), ROW_HEIGHT - 2);
       ctx.stroke();
     }
+    // other diagnosis candidates: dashed outline
+    ctx.strokeStyle = theme.rootOutline;
+    ctx.lineWidth = 1;
+    ctx.setLineDash([3, 2]);
+    ctx.beginPath();
+    for (let j = 0; j < count; j++) {
+      if (data.flags[d.ids[j]!]! & FlameFlag.Candidate && d.w[j]! >= 4) ctx.rect(d.x[j]! + 0.5, d.y[j]! + 0.5, d.w[j]! - 2, ROW_HEIGHT - 2);
+    }
+    ctx.stroke();
+    ctx.setLineDash([]);
     for (let j = 0; j < count; j++) {
       const i = d.ids[j]!;
       if (!(data.flags[i]! & FlameFlag.RootCause)) continue;
