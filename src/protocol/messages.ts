@@ -84,6 +84,8 @@ export interface FlameViewState {
   /** selected node, same encoding */
   selectedPath?: string[];
   search?: string;
+  /** opaque value from the host (SetDataMessage.persist.request), kept for the WebviewPanelSerializer */
+  request?: unknown;
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -99,6 +101,8 @@ export interface SetDataMessage {
   title?: string;
   baselineLabel?: string;
   incidentLabel?: string;
+  /** host data the webview keeps in its persisted state (e.g. the load request, read back by the panel serializer) */
+  persist?: { request?: unknown };
 }
 /** Select and zoom to the (hottest) node of an operation. */
 export interface FocusNodeMessage {

@@ -356,7 +356,8 @@ describe('flame report in chromium', { skip }, () => {
       await p.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'ready'));
       const data = toFlameData(knownDiffTree(), knownDiagnosis());
       const send = (m: unknown) => p.evaluate((msg) => window.postMessage(msg, '*'), m);
-      await send({ type: 'setData', tree: data, diagnosis: knownDiagnosis(), mode: 'diff', baselineLabel: 'normal.json', incidentLabel: 'spike.json' });
+      const request = { kind: 'diagnose', incident: ['/w/spike.json'], baseline: ['/w/normal.json'] };
+      await send({ type: 'setData', tree: data, diagnosis: knownDiagnosis(), mode: 'diff', baselineLabel: 'normal.json', incidentLabel: 'spike.json', persist: { request } });
       await p.waitForFunction(() => ((window as unknown as { __flame?: { firstPaintMs: number } }).__flame?.firstPaintMs ?? -1) > 0);
       assert.ok((await p.locator('.fg-summary').textContent())!.includes('payments · charge'));
       // focusNode from the host selects and zooms
@@ -388,6 +389,9 @@ describe('flame report in chromium', { skip }, () => {
       await send({ type: 'setData', tree: data, diagnosis: knownDiagnosis(), mode: 'diff' });
       await p.waitForFunction(() => ((window as unknown as { __flame?: { firstPaintMs: number } }).__flame?.firstPaintMs ?? -1) > 0);
       const st = await hook<{ mode: string; search: string; zoomNode: number }>(p, 'state');
+      // the host's persisted request survives (the panel serializer reads state.request)
+      await p.waitForTimeout(300);
+      assert.deepEqual(await p.evaluate(() => JSON.parse(sessionStorage.getItem('vsstate') ?? 'null')?.request), request);
       assert.equal(st.mode, 'incident');
       assert.equal(st.search, 'redis');
       assert.equal(st.zoomNode, 1);

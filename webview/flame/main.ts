@@ -300,6 +300,8 @@ class FlameApp {
     const t0 = performance.now();
     const restored = this.host.getState();
     const applyMeta = () => {
+      if (m.persist && typeof m.persist === 'object') this.persisted = { ...m.persist };
+      else if (restored?.request !== undefined) this.persisted = { request: restored.request };
       this.diagnosis = m.diagnosis ?? null;
       this.labels = { baseline: m.baselineLabel || 'baseline', incident: m.incidentLabel || 'incident' };
     };
@@ -344,6 +346,7 @@ class FlameApp {
     this.resize();
     this.zoomTo(z, false);
     this.renderDetail();
+    this.saveStateSoon();
     this.loadMs = performance.now() - t0;
   }
   loadMs = 0;
@@ -524,8 +527,11 @@ class FlameApp {
     }
   }
 
+  /** host data kept in the persisted state (SetDataMessage.persist) */
+  private persisted: { request?: unknown } = {};
+
   private state(): FlameViewState {
-    const s: FlameViewState = { mode: this.mode, search: this.query };
+    const s: FlameViewState = { mode: this.mode, search: this.query, ...this.persisted };
     if (this.tree && this.data) {
       s.zoomPath = nodePath(this.tree, this.data, this.zoomNode);
       if (this.selected >= 0) s.selectedPath = nodePath(this.tree, this.data, this.selected);
