@@ -39,7 +39,10 @@ export function escapeJsonForHtml(json: string): string {
 
 /** Inline script text cannot end its element early or open an HTML comment state. */
 export function escapeInlineScript(js: string): string {
-  return js.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
+  return js
+    .replace(/^\/\/# sourceMappingURL=.*$/gm, '') // the map is not next to the report
+    .replace(/<\/(script)/gi, '<\\/$1')
+    .replace(/<!--/g, '<\\!--');
 }
 
 export function escapeInlineStyle(css: string): string {

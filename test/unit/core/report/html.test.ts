@@ -19,6 +19,7 @@ test('escapeInlineScript neutralises </script and <!-- in the bundle text', () =
   assert.doesNotMatch(e, /<\/script|<!--/i);
   // still the same JS values
   assert.equal(new Function(`${e}; return a + b + c;`)(), '</script><!--</SCRIPT');
+  assert.equal(escapeInlineScript('x();\n//# sourceMappingURL=flame.js.map\n'), 'x();\n\n');
 });
 
 test('renderFlameReport: one inline script with the nonce, embedded data and summary escaped, strict CSP', () => {
