@@ -108,10 +108,17 @@ function hex(b: Bytes): string {
   if (!b || b.length === 0) return '';
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }
+/** A (u)int64 as its exact decimal string. (Long#toString divides in software and was most of the conversion time.) */
 function u64(v: U64): string {
   if (v === null || v === undefined) return '0';
   if (typeof v === 'number' || typeof v === 'string') return String(v);
-  return Long.fromValue(v).toString(); // unsigned/signed preserved by the Long's own flag
+  const lo = v.low >>> 0;
+  const hi = v.high >>> 0;
+  if (v.unsigned || hi < 0x80000000) {
+    if (hi < 0x200000) return String(hi * 4294967296 + lo); // below 2^53: exact as a double
+    return ((BigInt(hi) << 32n) | BigInt(lo)).toString();
+  }
+  return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo)).toString();
 }
 
 function anyValue(v: PbAnyValue | null | undefined): JsonAnyValue {
@@ -141,6 +148,19 @@ export function badIds(traceIdHex: unknown, spanIdHex: unknown): string {
   return '';
 }
 
+function allZero(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
+  return true;
+}
+/** badIds for protobuf bytes, without making hex strings first. */
+function badIdBytes(traceId: Bytes, spanId: Bytes): string {
+  if (!traceId || traceId.length !== 16) return 'traceId must be 16 bytes (32 hex digits)';
+  if (allZero(traceId)) return 'traceId is all zeros';
+  if (!spanId || spanId.length !== 8) return 'spanId must be 8 bytes (16 hex digits)';
+  if (allZero(spanId)) return 'spanId is all zeros';
+  return '';
+}
+
 export interface ConvertedRequest {
   /** the request in OTLP/JSON shape with rejected spans removed */
   request: { resourceSpans: unknown[] };
@@ -165,16 +185,14 @@ export function decodeTraceRequestProto(body: Uint8Array): ConvertedRequest {
     for (const ss of rs.scopeSpans ?? []) {
       const spans: unknown[] = [];
       for (const s of ss.spans ?? []) {
-        const traceId = hex(s.traceId);
-        const spanId = hex(s.spanId);
-        const why = badIds(traceId, spanId);
+        const why = badIdBytes(s.traceId, s.spanId);
         if (why) {
           rejected++;
           if (!firstError) firstError = `span '${s.name ?? ''}': ${why}`;
           continue;
         }
         accepted++;
-        const o: Record<string, unknown> = { traceId, spanId };
+        const o: Record<string, unknown> = { traceId: hex(s.traceId), spanId: hex(s.spanId) };
         if (s.traceState) o.traceState = s.traceState;
         const parent = hex(s.parentSpanId);
         if (parent) o.parentSpanId = parent;
