@@ -241,7 +241,9 @@ export class FlameRenderer {
         const w = d.w[j]!;
         if (w < MIN_LABEL_PX || this.labelCss[d.fill[j]!] !== ink) continue;
         const avail = data.flags[d.ids[j]!]! & FlameFlag.RootCause && w >= badgeW + 40 ? w - badgeW - 14 : w - 8;
-        const text = trimTextMid(this.labelOf(d.ids[j]!), avail, this.measure);
+        // "service: operation" when it fits, else the operation alone, shortened in the middle
+        const full = this.labelOf(d.ids[j]!);
+        const text = this.measure(full) <= avail ? full : trimTextMid(data.strings[data.name[d.ids[j]!]!] ?? '', avail, this.measure);
         if (text) ctx.fillText(text, d.x[j]! + 4, d.y[j]! + ROW_HEIGHT / 2);
       }
     }
