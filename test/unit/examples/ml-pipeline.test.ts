@@ -468,10 +468,9 @@ describe('examples/ml-pipeline: the offline diagnosis (the README demo)', () => 
 
   for (const { dir, c } of readCases()) {
     const name = relative(CASES, dir);
-    // Known gap of the engine, kept visible rather than hidden: the retry backoff is time of the CALLER's span, so
-    // the caller's self time grows; the cause is the failing callee (see notes/example.md).
-    const todo = name === 'inference-errors' ? 'engine blames the caller whose retry backoff grew, not the failing callee' : undefined;
-    test(`eval case ${name}: the engine finds the known answer`, { todo }, async () => {
+    // inference-errors: the retry backoff is time of the CALLER's span (its self time grows), but the cause is the
+    // failing callee; the engine must credit the backoff to the callee's retries.
+    test(`eval case ${name}: the engine finds the known answer`, async () => {
       const d = await diagnoseCase(dir, c);
       if (c.expected === null) {
         assert.equal(d.rootCause, null, `${name}: expected no regression, got ${d.rootCause?.service}/${d.rootCause?.name}`);
