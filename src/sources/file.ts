@@ -187,7 +187,7 @@ async function loadOne(
   try {
     if (mode.mode === 'jsonl') {
       const reader = new JsonlReader(ctx);
-      const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
+      const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 16 });
       const spansBefore = progress.spans;
       try {
         for await (const chunk of stream) {

@@ -54,8 +54,12 @@ class GrowU32 {
     }
     this.arr[this.len++] = v;
   }
+  /**
+   * The filled part as a view, not a copy (a copy would touch every page again). Columns are append-only, so a model
+   * built earlier keeps seeing exactly its rows when the builder goes on (incremental builds, e.g. the live receiver).
+   */
   done(): Uint32Array {
-    return this.arr.slice(0, this.len);
+    return this.arr.subarray(0, this.len);
   }
 }
 class GrowU8 {
@@ -72,8 +76,12 @@ class GrowU8 {
     }
     this.arr[this.len++] = v;
   }
+  /**
+   * The filled part as a view, not a copy (a copy would touch every page again). Columns are append-only, so a model
+   * built earlier keeps seeing exactly its rows when the builder goes on (incremental builds, e.g. the live receiver).
+   */
   done(): Uint8Array {
-    return this.arr.slice(0, this.len);
+    return this.arr.subarray(0, this.len);
   }
 }
 class GrowF64 {
@@ -90,8 +98,12 @@ class GrowF64 {
     }
     this.arr[this.len++] = v;
   }
+  /**
+   * The filled part as a view, not a copy (a copy would touch every page again). Columns are append-only, so a model
+   * built earlier keeps seeing exactly its rows when the builder goes on (incremental builds, e.g. the live receiver).
+   */
   done(): Float64Array {
-    return this.arr.slice(0, this.len);
+    return this.arr.subarray(0, this.len);
   }
 }
 

@@ -85,3 +85,26 @@ test('a 3-cycle is broken at one span; the others keep their parents', () => {
   assert.equal(Array.from(m.parent).filter((p) => p === -1).length, 1);
   assert.equal(Array.from(m.orphan).reduce((a, b) => a + b, 0), 1);
 });
+
+test('incremental builds: a model built earlier is unchanged when the builder goes on and builds again', () => {
+  const b = new SpanTableBuilder();
+  const r = b.addResource('svc', {});
+  const sc = b.addScope('s');
+  const add = (id: string, parent: string, name: string) => {
+    b.addSpan({ traceId: 'ab'.repeat(16), spanId: id, parentSpanId: parent, name, kind: 0, statusCode: 0, start: [1, 0], durationNs: 5, resource: r, scope: sc });
+    b.attr('k', name);
+  };
+  add('0000000000000001', '', 'root');
+  add('0000000000000002', '0000000000000001', 'child');
+  const m1 = b.build();
+  const before = JSON.stringify([0, 1].map((i) => m1.toObject(i)));
+  for (let i = 3; i < 3000; i++) add(i.toString(16).padStart(16, '0'), '0000000000000002', 'n' + i); // forces column growth
+  const m2 = b.build();
+  assert.equal(m1.size, 2);
+  assert.equal(JSON.stringify([0, 1].map((i) => m1.toObject(i))), before);
+  assert.equal(m1.attrOffset.length, 3);
+  assert.equal(m2.size, 2999);
+  assert.equal(m2.parent[2998], 1);
+  assert.deepEqual(m2.attributes(2998), { k: 'n2999' });
+  assert.deepEqual(m2.attributes(1), { k: 'child' });
+});
