@@ -285,3 +285,64 @@ test('protocol guards accept well-formed messages and reject malformed ones', ()
   assert.ok(!isFlameToHostMessage({ type: 'bogus' }));
   assert.ok(!isFlameToHostMessage(null));
 });
+
+test('property: random trees lay out inside their parents and culling equals a brute-force filter', async () => {
+  const fc = await import('fast-check');
+  const arbTree = fc
+    .array(fc.tuple(fc.nat(), fc.double({ min: 0, max: 100, noNaN: true }), fc.double({ min: 0, max: 100, noNaN: true }), fc.double({ min: -50, max: 50, noNaN: true })), { minLength: 1, maxLength: 60 })
+    .map((specs) => {
+      const t = knownDiffTree();
+      const stats = t.nodes[1]!.incident!;
+      const nodes = specs.map(([p, b, i, d], id) => ({
+        id,
+        parent: id === 0 ? -1 : p % id,
+        depth: 0,
+        service: `s${id % 3}`,
+        name: `n${id}`,
+        kind: 'internal',
+        children: [] as number[],
+        baseline: b > 5 ? { ...stats, totalPerTraceMs: b } : null,
+        incident: i > 5 ? { ...stats, totalPerTraceMs: i } : null,
+        deltaSelfMs: d,
+        deltaTotalMs: d,
+        significance: Math.abs(d) / 50,
+      }));
+      for (const n of nodes) if (n.parent >= 0) nodes[n.parent]!.children.push(n.id);
+      return { nodes, baselineTraces: 3, incidentTraces: 3 };
+    });
+  fc.assert(
+    fc.property(arbTree, fc.constantFrom('baseline', 'incident', 'diff') as fc.Arbitrary<'baseline' | 'incident' | 'diff'>, fc.double({ min: 0, max: 0.9, noNaN: true }), fc.double({ min: 0.01, max: 1, noNaN: true }), fc.integer({ min: 1, max: 4 }), (diff, mode, v0, span, minPx) => {
+      const data = toFlameData(diff);
+      assert.equal(data.n, diff.nodes.length);
+      const tree = buildFlameTree(data);
+      const l = layoutFlame(tree, data, mode);
+      for (let i = 0; i < tree.n; i++) {
+        assert.ok(l.x1[i]! >= l.x0[i]! - 1e-12);
+        // subtree range: every node in (i, end[i]) descends from i
+        for (let j = i + 1; j < tree.end[i]!; j++) {
+          let a = j;
+          while (a > i) a = tree.parent[a]!;
+          assert.equal(a, i);
+        }
+        const kids = childrenOf(tree, i);
+        let prev = l.x0[i]!;
+        for (const c of kids) {
+          assert.ok(l.x0[c]! >= prev - 1e-9 && l.x1[c]! <= l.x1[i]! + 1e-9, `child ${c} of ${i} inside and after its sibling`);
+          prev = l.x1[c]!;
+        }
+      }
+      const view = { v0, v1: Math.min(1, v0 + span) };
+      const width = 800;
+      const r = cullVisible(tree, l, view, width, minPx, { first: 1, last: 3 });
+      const got = Array.from(r.ids.subarray(0, r.count));
+      const minUnit = minPx / (width / (view.v1 - view.v0)); // same arithmetic as cullVisible
+      const want: number[] = [];
+      for (let i = 0; i < tree.n; i++) {
+        const d = tree.depth[i]!;
+        if (d >= 1 && d <= 3 && l.x1[i]! - l.x0[i]! >= minUnit && l.x1[i]! > view.v0 && l.x0[i]! < view.v1) want.push(i);
+      }
+      assert.deepEqual(got, want);
+    }),
+    { numRuns: 300 },
+  );
+});
