@@ -26,7 +26,8 @@ import {
   trimTextMid,
   zoomView,
 } from '../../../src/core/diff/flame-layout';
-import { FlameFlag, isFlameData, isOpenSource, isSetData, isFlameToHostMessage } from '../../../src/protocol/messages';
+import fc from 'fast-check';
+import { FlameFlag, type FlameMode, isFlameData, isOpenSource, isSetData, isFlameToHostMessage } from '../../../src/protocol/messages';
 import { EVIL_NAME, knownDiagnosis, knownDiffTree, syntheticDiffTree } from '../../fixtures/flame/known-tree';
 
 const close = (a: number, b: number, msg?: string) => assert.ok(Math.abs(a - b) < 1e-9, `${msg ?? ''} ${a} ≈ ${b}`);
@@ -286,8 +287,7 @@ test('protocol guards accept well-formed messages and reject malformed ones', ()
   assert.ok(!isFlameToHostMessage(null));
 });
 
-test('property: random trees lay out inside their parents and culling equals a brute-force filter', async () => {
-  const fc = await import('fast-check');
+test('property: random trees lay out inside their parents and culling equals a brute-force filter', () => {
   const arbTree = fc
     .array(fc.tuple(fc.nat(), fc.double({ min: 0, max: 100, noNaN: true }), fc.double({ min: 0, max: 100, noNaN: true }), fc.double({ min: -50, max: 50, noNaN: true })), { minLength: 1, maxLength: 60 })
     .map((specs) => {
@@ -311,7 +311,7 @@ test('property: random trees lay out inside their parents and culling equals a b
       return { nodes, baselineTraces: 3, incidentTraces: 3 };
     });
   fc.assert(
-    fc.property(arbTree, fc.constantFrom('baseline', 'incident', 'diff') as fc.Arbitrary<'baseline' | 'incident' | 'diff'>, fc.double({ min: 0, max: 0.9, noNaN: true }), fc.double({ min: 0.01, max: 1, noNaN: true }), fc.integer({ min: 1, max: 4 }), (diff, mode, v0, span, minPx) => {
+    fc.property(arbTree, fc.constantFrom<FlameMode[]>('baseline', 'incident', 'diff'), fc.double({ min: 0, max: 0.9, noNaN: true }), fc.double({ min: 0.01, max: 1, noNaN: true }), fc.integer({ min: 1, max: 4 }), (diff, mode, v0, span, minPx) => {
       const data = toFlameData(diff);
       assert.equal(data.n, diff.nodes.length);
       const tree = buildFlameTree(data);
