@@ -77,10 +77,10 @@ describe('flame report in chromium', { skip }, () => {
     close(): Promise<void>;
   }
 
-  async function open(html: string, opts: { colorScheme?: 'light' | 'dark'; init?: string } = {}): Promise<Opened> {
+  async function open(html: string, opts: { colorScheme?: 'light' | 'dark'; init?: string; dpr?: number } = {}): Promise<Opened> {
     const file = join(dir, `r-${randomBytes(4).toString('hex')}.html`);
     writeFileSync(file, html);
-    const ctx = await browser.newContext({ viewport: { width: 1000, height: 700 }, colorScheme: opts.colorScheme ?? 'light', deviceScaleFactor: 1 });
+    const ctx = await browser.newContext({ viewport: { width: 1000, height: 700 }, colorScheme: opts.colorScheme ?? 'light', deviceScaleFactor: opts.dpr ?? 1 });
     const page = await ctx.newPage();
     const o: Opened = { page, csp: [], errors: [], dialogs: [], requests: [], close: () => ctx.close() };
     await page.exposeFunction('__cspViolation', (s: string) => o.csp.push(s));
@@ -316,8 +316,8 @@ describe('flame report in chromium', { skip }, () => {
     }
   });
 
-  test('dark colour scheme: dark background, light labels stay readable, root cause still red', async () => {
-    const o = await open(reportHtml(), { colorScheme: 'dark' });
+  test('dark colour scheme at devicePixelRatio 2: dark background, sharp backing store, root cause still red, hit test in CSS px', async () => {
+    const o = await open(reportHtml(), { colorScheme: 'dark', dpr: 2 });
     try {
       const { page } = o;
       await page.waitForFunction(() => ((window as unknown as { __flame?: { firstPaintMs: number } }).__flame?.firstPaintMs ?? -1) > 0);
@@ -326,6 +326,14 @@ describe('flame report in chromium', { skip }, () => {
       assert.ok(pay.fill[0] > pay.fill[2] + 80);
       const bg = (await pixels(page, 980, 300, 10, 10))[0]![0];
       assert.ok(bg[0] < 60 && bg[1] < 60 && bg[2] < 60, `dark background ${bg}`);
+      const dims = await page.evaluate(() => { const c = document.querySelector('canvas')!; return [c.width, c.clientWidth, c.height, c.clientHeight]; });
+      assert.equal(dims[0], dims[1]! * 2);
+      assert.equal(dims[2], dims[3]! * 2);
+      const payPx = await pixels(page, pay.x + 4, pay.y + 3, pay.w - 8, pay.h - 6);
+      assert.ok(near(payPx[0]![0], pay.fill), `device pixels carry the fill ${payPx[0]![0]} vs ${pay.fill}`);
+      const box = (await page.locator('canvas').boundingBox())!;
+      await page.mouse.click(box.x + pay.x + pay.w / 2, box.y + pay.y + 8);
+      assert.equal((await hook<{ zoomNode: number }>(page, 'state')).zoomNode, pay.id);
       assert.deepEqual(o.csp, []);
     } finally {
       await o.close();
