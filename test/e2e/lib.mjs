@@ -22,6 +22,8 @@ export const EXAMPLE = {
   /** root-cause service/operation of the example (the pre-processor) */
   rootService: 'pre-processor',
   rootOp: 'preprocess-request',
+  /** another operation opened in the same file (for the hover-link scenario) */
+  otherOp: 'preprocess-image',
   /** a deliberately broken trace file the runners add to the workspace copy */
   badTrace: 'broken-trace.json',
 };

@@ -8,6 +8,8 @@
 //      pre-processor highlighted as root cause (webview DOM + window.__flame test hook)
 //   b. open the pre-processor's Python file, hover the span-opening line → hint with p50/p95
 //   c. CodeLens on that line names the operation
+//   g. hover on another span line (preprocess-image) → its "Show in flame graph" link → the flame graph selects it
+//   r. the Trace Doctor activity bar → Runs view lists both runs and the root cause
 //   d. Trace Doctor activity bar → chat view → "diagnose" → answer (scripted LLM server) → its source link opens
 //      the right file and line (active tab + status bar "Ln X")
 //   e. diagnosing a broken trace file → notification naming the file and the error
@@ -28,7 +30,7 @@ const only = (() => {
   const i = argv.indexOf('--only');
   if (i < 0) return null;
   const list = argv[i + 1].split(',');
-  return list.some((k) => 'bcd'.includes(k)) && !list.includes('a') ? ['a', ...list] : list;
+  return list.some((k) => 'bcdg'.includes(k)) && !list.includes('a') ? ['a', ...list] : list;
 })();
 const TOTAL_BUDGET_MS = Number(process.env.E2E_UI_BUDGET_MS || 8 * 60 * 1000);
 
@@ -93,6 +95,7 @@ async function main() {
     if (want('a')) await scenario('a diagnose from the palette → flame graph with the pre-processor highlighted', shot, () => diagnoseScenario(ui, facts));
     if (want('b')) await scenario('b hover on the span-opening line shows the p50/p95 hint', shot, () => hoverScenario(ui, facts));
     if (want('c')) await scenario('c CodeLens on the span-opening line names the operation', shot, () => codeLensScenario(ui, facts));
+    if (want('g')) await scenario('g the hover\'s "Show in flame graph" link on another span line selects that operation in the flame graph', shot, () => hoverLinkScenario(ui, facts));
     if (want('d')) await scenario('r Trace Doctor activity bar: the Runs view lists both runs and the root cause', shot, () => runsViewScenario(ui));
     if (want('d')) await scenario('d chat view answers and its source link opens the right file and line', shot, () => chatScenario(ui, facts, llm));
     if (want('e')) await scenario('e a broken trace file gives a clear notification', shot, () => badTraceScenario(ui, facts));
@@ -265,6 +268,34 @@ class Ui {
     await this.page.locator('.sidebar .composite.title', { hasText: /trace doctor/i }).first().waitFor();
   }
 
+  /**
+   * Put the cursor on line1 (Ctrl+G) and hover `word` in it until a hover containing `expect` shows: the mouse, as a
+   * person does (re-approached once), then the keyboard (Ctrl+K Ctrl+I "Show Hover" at the cursor).
+   * Returns { text, how, hover (the locator) } with the hover left open, or null.
+   */
+  async hoverOn(line1, lineText, word, expect) {
+    await this.gotoLine(line1);
+    await this.escape(1);
+    const token = this.viewLine(lineText).locator('span span', { hasText: word }).first();
+    await token.waitFor();
+    const hover = this.page.locator('.monaco-hover:not(.hidden)', { hasText: expect }).first();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (attempt < 2) {
+        const b = await token.boundingBox();
+        await this.page.mouse.move(b.x - 30, b.y + b.height / 2);
+        await this.page.mouse.move(b.x + Math.min(b.width / 2, 20), b.y + b.height / 2, { steps: 4 });
+      } else {
+        await this.page.keyboard.press('Control+K');
+        await this.page.keyboard.press('Control+I');
+      }
+      try {
+        await hover.waitFor({ timeout: 4000 });
+        return { text: (await hover.innerText()).trim(), how: attempt < 2 ? 'mouse' : 'keyboard (Ctrl+K Ctrl+I)', hover };
+      } catch { await this.page.mouse.move(5, 5); }
+    }
+    return null;
+  }
+
   /** Visible notification toasts' text. */
   async toasts() {
     return this.page.locator('.notifications-toasts .notification-toast').allInnerTexts().catch(() => []);
@@ -310,41 +341,42 @@ async function hoverScenario(ui, facts) {
   if (!facts.rootFile) throw new Error(`no source file of the example contains "${EXAMPLE.rootOp}"`);
   const rel = path.relative(facts.ws, facts.rootFile);
   await ui.openFile(rel);
-  let text = '', hoveredLine = 0, how = '';
+  let got = null, hoveredLine = 0;
   for (const line of facts.candidates) {
-    await ui.gotoLine(line + 1);
-    await ui.escape(1);
     // hover the first word of the line's code (the span name on the literal's line, `with` on the call line)
     const word = line === facts.rootLine ? EXAMPLE.rootOp : facts.lines[line].trim().split(/\W+/)[0];
-    const token = ui.viewLine(facts.lines[line].trim()).locator('span span', { hasText: word }).first();
-    await token.waitFor();
-    const hover = ui.page.locator('.monaco-hover:not(.hidden)', { hasText: 'p95' });
-    // the mouse, as a person does (re-approached if the first move did not open it), then the keyboard
-    // (Ctrl+K Ctrl+I "Show Hover" at the cursor, which Ctrl+G put on this line)
-    for (let attempt = 0; attempt < 3 && !text; attempt++) {
-      if (attempt < 2) {
-        const b = await token.boundingBox();
-        await ui.page.mouse.move(b.x - 30, b.y + b.height / 2);
-        await ui.page.mouse.move(b.x + Math.min(b.width / 2, 20), b.y + b.height / 2, { steps: 4 });
-      } else {
-        await ui.page.keyboard.press('Control+K');
-        await ui.page.keyboard.press('Control+I');
-      }
-      try {
-        await hover.waitFor({ timeout: 4000 });
-        text = (await hover.innerText()).trim();
-        hoveredLine = line + 1;
-        how = attempt < 2 ? 'mouse' : 'keyboard (Ctrl+K Ctrl+I)';
-      } catch { await ui.page.mouse.move(5, 5); }
-    }
-    if (text) break;
+    got = await ui.hoverOn(line + 1, facts.lines[line].trim(), word, 'p95');
+    if (got) { hoveredLine = line + 1; break; }
   }
   await sleep(300); // hover fade-in, for the screenshot
   await ui.shot('hover');
-  if (!text) throw new Error(`no hover with p95 on lines ${facts.candidates.map((l) => l + 1).join(', ')} of ${rel}`);
-  for (const want of ['p50', 'p95', EXAMPLE.rootOp]) if (!text.includes(want)) throw new Error(`hover lacks "${want}": ${text.slice(0, 300)}`);
+  if (!got) throw new Error(`no hover with p95 on lines ${facts.candidates.map((l) => l + 1).join(', ')} of ${rel}`);
+  for (const want of ['p50', 'p95', EXAMPLE.rootOp]) if (!got.text.includes(want)) throw new Error(`hover lacks "${want}": ${got.text.slice(0, 300)}`);
   await ui.page.mouse.move(5, 5);
-  return { line: hoveredLine, how, hover: text.replace(/\s+/g, ' ').slice(0, 200) };
+  return { line: hoveredLine, how: got.how, hover: got.text.replace(/\s+/g, ' ').slice(0, 200) };
+}
+
+/** The hover's "Show in flame graph" link (a trusted command link) on ANOTHER operation's span line selects it in the flame graph. */
+async function hoverLinkScenario(ui, facts) {
+  const op = EXAMPLE.otherOp;
+  const i = facts.lines.findIndex((l) => l.includes(`"${op}"`) && /start_(as_current_)?span/.test(l));
+  if (i < 0) throw new Error(`no one-line span opening of "${op}" in ${facts.rootFile}`);
+  await ui.openFile(path.relative(facts.ws, facts.rootFile));
+  const got = await ui.hoverOn(i + 1, facts.lines[i].trim(), op, op);
+  if (!got) throw new Error(`no hover naming ${op} on line ${i + 1}`);
+  const link = got.hover.locator('a', { hasText: /show in flame graph/i }).first();
+  await link.waitFor();
+  await ui.shot('hover-link');
+  await link.click();
+  const frame = await ui.webviewFrame(({ service, name }) => {
+    const f = window.__flame;
+    return !!f && f.nodeCount() > 0 && f.state().selected === f.find(service, name);
+  }, `flame graph selecting ${EXAMPLE.rootService} / ${op}`, 20000, { service: EXAMPLE.rootService, name: op });
+  // the flame graph is the shown tab of its editor group (it may open beside the source)
+  await ui.page.locator('.tabs-container .tab.active', { hasText: /Flame Graph/i }).first().waitFor({ timeout: 10000 });
+  const detail = await frame.evaluate(() => document.body.innerText.split('\n').find((l) => l.includes('·')) ?? '');
+  await ui.shot('hover-link-flame');
+  return { op, line: i + 1, detail: detail.slice(0, 120) };
 }
 
 async function codeLensScenario(ui, facts) {
