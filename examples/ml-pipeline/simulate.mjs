@@ -14,6 +14,7 @@
 //   node examples/ml-pipeline/simulate.mjs --list           print the committed runs and their flags
 //   node examples/ml-pipeline/simulate.mjs --out FILE [--rate R] [--duration S] [--seed N] [--start ISO]
 //        [--workers K] [--v2-share F] [--v2-slowdown X] [--n-plus-one] [--inference-error-rate P]
+//        [--store-results [--serial-store]]
 //        one ad-hoc run; FILE ending in .jsonl writes one ExportTraceServiceRequest per line (as the
 //        collector's file exporter does), anything else one ExportTraceServiceRequest object.
 //
@@ -65,6 +66,14 @@ export const OUTPUTS = [
     file: 'examples/eval-cases/inference-errors/incident.json',
     flags: { rate: 1, duration: 60, seed: 32, workers: 2, start: '2026-02-16T08:30:00Z', inferenceErrorRate: 0.4 },
   },
+  {
+    file: 'examples/eval-cases/postprocess-serialized/baseline.json',
+    flags: { rate: 1, duration: 90, seed: 51, workers: 2, start: '2026-03-02T13:00:00Z', storeResults: true },
+  },
+  {
+    file: 'examples/eval-cases/postprocess-serialized/incident.json',
+    flags: { rate: 1, duration: 90, seed: 52, workers: 2, start: '2026-03-02T14:00:00Z', storeResults: true, serialStore: true },
+  },
   // Same configuration twice, different seeds: the right answer is "no regression".
   {
     file: 'examples/eval-cases/no-regression/baseline.json',
@@ -86,6 +95,8 @@ const DEFAULTS = {
   v2Slowdown: 1, // latency factor of v2 relative to v1
   nPlusOne: false, // post-processor looks labels up one query per detection instead of one batched query
   inferenceErrorRate: 0, // probability that one inference attempt fails with 503
+  storeResults: false, // post-processor persists results: PUT to object storage + INSERT, concurrently
+  serialStore: false, // ...one after the other instead (lost parallelism)
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -210,16 +221,32 @@ class Sim {
       ev.fn();
     }
   }
-  /** Starts a coroutine. It yields effects: {sleep: ms} or {acquire: Resource}. */
-  spawn(gen) {
+  /**
+   * Starts a coroutine. It yields effects: {sleep: ms}, {acquire: WorkerPool} or {all: [coroutines]} (run them
+   * concurrently, resume with their results when every one has finished). onDone gets the coroutine's return value.
+   */
+  spawn(gen, onDone) {
     const step = (value) => {
       const r = gen.next(value);
-      if (r.done) return;
+      if (r.done) {
+        onDone?.(r.value);
+        return;
+      }
       const eff = r.value;
       if (eff && typeof eff.sleep === 'number') {
         this.at(this.now + Math.max(0, eff.sleep), () => step());
       } else if (eff && eff.acquire) {
         eff.acquire.request(() => step());
+      } else if (eff && Array.isArray(eff.all)) {
+        const results = new Array(eff.all.length);
+        let left = eff.all.length;
+        if (left === 0) this.at(this.now, () => step(results));
+        eff.all.forEach((g, k) =>
+          this.spawn(g, (v) => {
+            results[k] = v;
+            if (--left === 0) step(results);
+          }),
+        );
       } else {
         throw new Error(`simulation: unknown effect ${JSON.stringify(eff)}`);
       }
@@ -233,6 +260,7 @@ function less(a, b) {
 }
 
 const sleep = (ms) => ({ sleep: ms });
+const all = (coroutines) => ({ all: coroutines });
 
 /** K identical workers in front of one FIFO queue (K = 1 in the founding case). */
 class WorkerPool {
@@ -338,6 +366,8 @@ const SPAN = Object.freeze({
   postprocess: 'postprocess', // postprocessor/postprocessor.py (SERVER)
   selectLabels: 'SELECT labels', // postprocessor/postprocessor.py (CLIENT, database)
   render: 'render-result', // postprocessor/postprocessor.py (decorator)
+  uploadResult: 'PUT /results', // postprocessor/postprocessor.py (CLIENT, object storage; STORE_RESULTS=1)
+  insertResult: 'INSERT results', // postprocessor/postprocessor.py (CLIENT, database; STORE_RESULTS=1)
 });
 
 const IMAGES = [
@@ -389,6 +419,13 @@ function runPipeline(opts) {
     return response;
   }
 
+  /** A CLIENT span to a backend that is not simulated as a service (object storage, database). */
+  function* clientCall(tracer, ctx, name, duration, attributes) {
+    const span = tracer.startSpan(name, { kind: SpanKind.CLIENT, startTime: sim.hr(), attributes }, ctx);
+    yield sleep(duration());
+    span.end(sim.hr());
+  }
+
   // -- post-processor: POST /postprocess ------------------------------------------------------------------
   function* postprocessHandler(req) {
     const { tracer } = otel['post-processor'];
@@ -432,6 +469,26 @@ function runPipeline(opts) {
     const render = tracer.startSpan(SPAN.render, { startTime: sim.hr(), attributes: { 'image.format': 'png' } }, ctx);
     yield sleep(rng.uniform(8, 16));
     render.end(sim.hr());
+    if (opts.storeResults) {
+      // Persist the result: upload the PNG and insert the row — concurrently, unless the --serial-store regression.
+      const upload = clientCall(tracer, ctx, SPAN.uploadResult, () => rng.uniform(80, 140), {
+        'http.method': 'PUT',
+        'http.url': `http://minio:9000/results/${req.requestId}.png`,
+        'server.address': 'minio',
+        'http.status_code': 200,
+      });
+      const insert = clientCall(tracer, ctx, SPAN.insertResult, () => rng.uniform(50, 85), {
+        'db.system': 'postgresql',
+        'db.name': 'annotations',
+        'db.statement': 'INSERT INTO results (request_id, detections) VALUES ($1, $2)',
+        'db.operation': 'INSERT',
+        'server.address': 'labels-db',
+      });
+      if (opts.serialStore) {
+        yield* upload;
+        yield* insert;
+      } else yield all([upload, insert]);
+    }
     span.setAttribute('http.status_code', 200);
     span.end(sim.hr());
     return { status: 200 };
@@ -725,6 +782,8 @@ function parseArgs(argv) {
     else if (a === '--out') args.out = value();
     else if (a === '--list') args.list = true;
     else if (a === '--n-plus-one') flags.nPlusOne = true;
+    else if (a === '--store-results') flags.storeResults = true;
+    else if (a === '--serial-store') flags.serialStore = true;
     else if (a === '--start') flags.start = value();
     else if (a.startsWith('--') && numeric.has(key)) {
       const v = value();
@@ -742,7 +801,12 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.help) {
     const text = (await import('node:fs')).readFileSync(fileURLToPath(import.meta.url), 'utf8');
-    process.stdout.write(text.split('\n').filter((l) => l.startsWith('//')).slice(0, 20).map((l) => l.slice(3)).join('\n') + '\n');
+    const header = [];
+    for (const l of text.split('\n').slice(1)) {
+      if (!l.startsWith('//')) break;
+      header.push(l.slice(3));
+    }
+    process.stdout.write(header.join('\n') + '\n');
     return;
   }
   if (args.list) {

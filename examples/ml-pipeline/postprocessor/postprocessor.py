@@ -4,12 +4,17 @@
 
 LABEL_LOOKUP=batched (default) fetches all label names in one query; LABEL_LOOKUP=per-detection is the
 N+1 variant (one query per detection) used by the eval case postprocess-n-plus-one.
+STORE_RESULTS=1 persists each result (PNG to object storage, row to the database), concurrently unless
+STORE_CONCURRENTLY=0 (the lost-parallelism variant used by the eval case postprocess-serialized).
 """
 
+import asyncio
+import json
 import os
 from io import BytesIO
 
 import asyncpg
+import httpx
 from fastapi import FastAPI, Request
 from opentelemetry import trace
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -30,9 +35,14 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "postgresql://labels-db/annotation
 LABEL_LOOKUP = os.environ.get("LABEL_LOOKUP", "batched")
 SQL_BATCH = "SELECT id, name, color FROM labels WHERE id = ANY($1)"
 SQL_ONE = "SELECT id, name, color FROM labels WHERE id = $1"
+SQL_INSERT = "INSERT INTO results (request_id, detections) VALUES ($1, $2)"
+STORE_RESULTS = os.environ.get("STORE_RESULTS", "0") == "1"
+STORE_CONCURRENTLY = os.environ.get("STORE_CONCURRENTLY", "1") == "1"
+RESULTS_URL = os.environ.get("RESULTS_URL", "http://minio:9000/results")
 
 app = FastAPI()
 pool: asyncpg.Pool | None = None
+storage = httpx.AsyncClient(timeout=30)
 
 
 @app.on_event("startup")
@@ -75,6 +85,27 @@ def render_result(detections: list[dict], labels: dict[int, dict]) -> bytes:
     return out.getvalue()
 
 
+async def upload_result(request_id: str, png: bytes) -> None:
+    url = f"{RESULTS_URL}/{request_id}.png"
+    with tracer.start_as_current_span("PUT /results", kind=SpanKind.CLIENT) as span:
+        span.set_attribute("http.method", "PUT")
+        span.set_attribute("http.url", url)
+        span.set_attribute("server.address", "minio")
+        response = await storage.put(url, content=png, headers={"content-type": "image/png"})
+        span.set_attribute("http.status_code", response.status_code)
+        response.raise_for_status()
+
+
+async def insert_result(request_id: str, detections: list[dict]) -> None:
+    with tracer.start_as_current_span("INSERT results", kind=SpanKind.CLIENT) as span:
+        span.set_attribute("db.system", "postgresql")
+        span.set_attribute("db.name", "annotations")
+        span.set_attribute("db.statement", SQL_INSERT)
+        span.set_attribute("db.operation", "INSERT")
+        span.set_attribute("server.address", "labels-db")
+        await pool.execute(SQL_INSERT, request_id, json.dumps(detections))
+
+
 @app.post("/postprocess")
 async def postprocess(request: Request):
     body = await request.json()
@@ -84,11 +115,18 @@ async def postprocess(request: Request):
     ) as span:
         span.set_attribute("http.method", request.method)
         span.set_attribute("http.route", "/postprocess")
-        span.set_attribute("request.id", request.headers.get("x-request-id", ""))
+        request_id = request.headers.get("x-request-id", "")
+        span.set_attribute("request.id", request_id)
         span.set_attribute("detections.count", len(detections))
 
         labels = await lookup_labels([d["label_id"] for d in detections])
         png = render_result(detections, labels)
+        if STORE_RESULTS:
+            if STORE_CONCURRENTLY:
+                await asyncio.gather(upload_result(request_id, png), insert_result(request_id, detections))
+            else:
+                await upload_result(request_id, png)
+                await insert_result(request_id, detections)
         span.set_attribute("http.status_code", 200)
         return {
             "detections": [

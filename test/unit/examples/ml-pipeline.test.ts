@@ -328,7 +328,7 @@ describe('examples/eval-cases', () => {
 
   test('ships the example pipeline, the public sys4bigml pair and at least two more culprits', () => {
     const names = cases.map((k) => k.dir.split(/[\\/]/).pop());
-    for (const n of ['ml-pipeline', 'sys4bigml', 'inference-model-v2', 'postprocess-n-plus-one', 'inference-errors', 'no-regression'])
+    for (const n of ['ml-pipeline', 'sys4bigml', 'inference-model-v2', 'postprocess-n-plus-one', 'inference-errors', 'postprocess-serialized', 'no-regression'])
       assert.ok(names.includes(n), `missing case ${n}`);
     const sys = cases.find((k) => k.dir.endsWith('sys4bigml'))!;
     assert.ok(
@@ -384,6 +384,19 @@ describe('examples/eval-cases', () => {
     const inc = load('inference-errors', 'incident.json');
     assert.ok(errs(inc) > 10);
     assert.ok(inc.filter((s) => s.name === 'POST /infer').length > byTrace(inc).size);
+    // lost parallelism: PUT /results and INSERT results overlap in every baseline trace, in no incident trace
+    const overlapping = (spans: Span[]) => {
+      let n = 0;
+      for (const list of byTrace(spans).values()) {
+        const put = list.find((s) => s.name === 'PUT /results')!;
+        const ins = list.find((s) => s.name === 'INSERT results')!;
+        assert.ok(put && ins && put.parentSpanId === ins.parentSpanId, 'both stores are children of postprocess');
+        if (put.start < ins.end && ins.start < put.end) n++;
+      }
+      return n / byTrace(spans).size;
+    };
+    assert.equal(overlapping(load('postprocess-serialized', 'baseline.json')), 1);
+    assert.equal(overlapping(load('postprocess-serialized', 'incident.json')), 0);
   });
 });
 
