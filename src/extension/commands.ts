@@ -29,6 +29,7 @@ export const COMMANDS = {
   setSourceToken: 'traceDoctor.setSourceToken',
   showReceived: 'traceDoctor.showReceivedTraces',
   diagnoseFromBackend: 'traceDoctor.diagnoseFromBackend',
+  openTraceFolder: 'traceDoctor.openTraceFolder',
 } as const;
 
 /** SecretStorage key of the token sent to tracing backends (Jaeger, Tempo, Zipkin URLs). */
@@ -327,6 +328,11 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
   const reg = (id: string, fn: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, fn);
   return [
     reg(COMMANDS.openTraceFile, openTraceFile),
+    reg(COMMANDS.openTraceFolder, async (arg?: unknown) => {
+      if (argPaths(arg)) return openTraceFile(arg);
+      const uris = await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, canSelectMany: false, openLabel: 'Open Traces', title: 'Trace Doctor: a folder of trace files (every trace file under it is one run)' });
+      return uris?.[0] ? openTraceFile(uris[0]) : undefined;
+    }),
     reg(COMMANDS.diagnose, diagnose),
     reg(COMMANDS.compareTraces, compare),
     reg(COMMANDS.diagnoseFromBackend, diagnoseFromBackend),

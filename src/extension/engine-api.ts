@@ -31,6 +31,8 @@ export interface RunStats {
   operations: number;
   skipped: number;
   errors: number;
+  /** problems the loader reported (files not loaded, bad lines…), logged to the output channel */
+  problems?: number;
   /** ISO times, when known */
   start?: string;
   end?: string;

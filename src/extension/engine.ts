@@ -23,6 +23,7 @@ function toRunStats(run: LoadedRunLike): RunStats {
     operations: s.operations,
     skipped: run.skipped,
     errors: s.errors,
+    problems: run.issues.length,
     ...(s.timeRange ? { start: s.timeRange.start, end: s.timeRange.end } : {}),
     spansPerService: s.perService.map((p) => ({ service: p.service, spans: p.spans })),
   };

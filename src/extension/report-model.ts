@@ -26,6 +26,7 @@ export function statsMessage(fileLabel: string, s: RunStats): string {
   if (s.errors) parts.push(plural(s.errors, 'error'));
   let msg = `Loaded ${fileLabel}: ${parts.join(', ')}.`;
   if (s.skipped) msg += ` ${plural(s.skipped, 'line')} skipped (see the Trace Doctor output).`;
+  else if (s.problems) msg += ` ${plural(s.problems, 'problem')} reported (see the Trace Doctor output).`;
   return msg;
 }
 

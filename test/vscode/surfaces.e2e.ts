@@ -44,6 +44,14 @@ suite('E smoke', () => {
     assert.ok(lenses.length > 0);
   });
 
+  test('open trace folder: every trace file under it, the broken one reported', async () => {
+    const dir = vscode.Uri.joinPath((await wsFile('**/traces/spiked.json')), '..');
+    const r = await vscode.commands.executeCommand<any>('traceDoctor.openTraceFolder', dir);
+    assert.equal(r.mode, 'single');
+    assert.ok(r.spans.incident > 1944, `both example runs loaded: ${r.spans.incident}`);
+    assert.ok((api.getState().incident.stats.problems ?? 0) >= 1, 'the broken file is reported');
+  });
+
   test('diagnose incident only (auto split)', async () => {
     const f = await wsFile('**/traces/spiked.json');
     const r = await vscode.commands.executeCommand<any>('traceDoctor.diagnose', f);

@@ -83,3 +83,8 @@ test('webview messages are validated before the host acts', () => {
   assert.equal(parseWebviewMessage({ type: 'runCommand', command: 'rm' }), null);
   assert.equal(parseWebviewMessage(null), null);
 });
+
+test('stats message mentions problems the loader reported (e.g. a file of a folder not loaded)', () => {
+  const s = { ...computeRunStats(model(), 0), problems: 1 };
+  assert.equal(statsMessage('traces', s), 'Loaded traces: 5 spans, 2 traces, 2 services, 2 operations, 1 error. 1 problem reported (see the Trace Doctor output).');
+});
