@@ -8,7 +8,11 @@ import { parseDocs } from '../../sources/query/parse-docs';
 const HELP = `trace-doctor fetch — download traces from Jaeger, Tempo, Zipkin or a URL into a file
 
 Usage: trace-doctor fetch <url> [-o FILE] [--last 15m | --start T --end T] [--service S] [--limit N]
-                          [--token-env VAR] [--timeout 30s]
+                          [--baseline 1h --baseline-out FILE] [--token-env VAR] [--timeout 30s]
+
+Baseline vs incident from one backend ("the last 15 minutes vs the hour before"):
+  trace-doctor fetch 'jaeger+http://jaeger:16686?service=api' --last 15m -o incident.json \
+                     --baseline 1h --baseline-out baseline.json
 
 <url> is one of:
   http://jaeger:16686/api/traces?service=checkout     (Jaeger classic; /api/v3/traces?query.service_name=… for api_v3)
@@ -25,6 +29,8 @@ Options:
   --start T --end T  explicit window (ISO 8601, Unix ms, or now-2h)
   --service S        service for base URLs that do not name one
   --limit N          at most N traces (default 200)
+  --baseline D       also fetch the D before the window into --baseline-out (needs --last or --start/--end)
+  --baseline-out F   where the baseline goes
   --token-env VAR    read a bearer token from this environment variable (default TRACE_DOCTOR_TOKEN, if set)
   --timeout D        per-request timeout (default 30s)
 
@@ -44,6 +50,8 @@ export async function runFetch(argv: string[], io: CliIO): Promise<number> {
         end: { type: 'string' },
         service: { type: 'string' },
         limit: { type: 'string' },
+        baseline: { type: 'string' },
+        'baseline-out': { type: 'string' },
         'token-env': { type: 'string' },
         timeout: { type: 'string' },
       },
@@ -76,6 +84,17 @@ export async function runFetch(argv: string[], io: CliIO): Promise<number> {
   const token = process.env[tokenVar];
   if (values['token-env'] && !token) throw new CliError(`environment variable ${tokenVar} is not set`);
 
+  let baselineWindow;
+  if (values.baseline || values['baseline-out']) {
+    if (!values.baseline || !values['baseline-out']) throw new CliError('--baseline and --baseline-out go together');
+    if (!window) throw new CliError('--baseline needs the incident window: --last D or --start/--end');
+    try {
+      baselineWindow = { startMs: window.startMs - parseDuration(values.baseline), endMs: window.startMs };
+    } catch (e) {
+      throw new CliError((e as Error).message);
+    }
+  }
+
   let spec: QuerySpec;
   try {
     spec = specFromUrl(positionals[0]!, { window, service: values.service });
@@ -83,29 +102,39 @@ export async function runFetch(argv: string[], io: CliIO): Promise<number> {
   } catch (e) {
     throw new CliError((e as Error).message);
   }
-  try {
-    const f = await fetchRaw(spec, {
+  if (baselineWindow && spec.kind === 'url') throw new CliError('--baseline needs a tracing backend URL, not a file URL');
+  const one = async (label: string, sp: QuerySpec, out: string | undefined): Promise<boolean> => {
+    const f = await fetchRaw(sp, {
       token,
       timeoutMs,
       maxTraces: limit,
-      onProgress: (p) => io.err(`  ${p.message}\n`),
+      onProgress: (p) => io.err(`  ${label}${p.message}\n`),
     });
     if (f.docs.length === 0) {
-      io.err('trace-doctor fetch: no traces matched\n');
-      return 1;
+      io.err(`trace-doctor fetch: ${label}no traces matched\n`);
+      return false;
     }
     // check that what came back is traces before writing it
     const parsed = parseDocs(f.docs);
-    const text = f.docs.length === 1 ? f.docs[0]!.text : f.docs.map((d) => d.text).join('\n') + '\n'; // multi-document = Tempo, one single-line OTLP request per trace
-    if (values.out) writeFileSync(values.out, text);
+    // several documents only come from Tempo: one single-line OTLP request per trace → JSON Lines
+    const text = f.docs.length === 1 ? f.docs[0]!.text : f.docs.map((d) => d.text).join('\n') + '\n';
+    if (out) writeFileSync(out, text);
     else io.out(text.endsWith('\n') ? text : text + '\n');
     io.err(
-      `trace-doctor fetch: ${parsed.model.size} spans in ${f.traces || parsed.model.traces().size} trace(s) from ${f.api}` +
+      `trace-doctor fetch: ${label}${parsed.model.size} spans in ${f.traces || parsed.model.traces().size} trace(s) from ${f.api}` +
         (f.truncated ? ` (limited to ${limit}; more matched)` : '') +
-        (values.out ? ` → ${values.out}` : '') +
+        (out ? ` → ${out}` : '') +
         '\n',
     );
-    return 0;
+    return true;
+  };
+  try {
+    const ok = await one(baselineWindow ? 'incident: ' : '', spec, values.out);
+    if (baselineWindow) {
+      const okB = await one('baseline: ', { ...(spec as Exclude<QuerySpec, { kind: 'url' }>), window: baselineWindow }, values['baseline-out']);
+      return ok && okB ? 0 : 1;
+    }
+    return ok ? 0 : 1;
   } catch (e) {
     if (e instanceof SourceError) throw new CliError(e.message);
     throw e;

@@ -389,6 +389,14 @@ describe('query sources against replayed backend APIs', () => {
       process.env.TD_TEST_TOKEN = 's3cret';
       assert.equal(await runFetch([`${errors.url}/auth/api/traces?service=x`, '--token-env', 'TD_TEST_TOKEN', '-o', out2], io), 0);
       await assert.rejects(runFetch(['http://h/x', '--last', 'soon'], io), /invalid duration/);
+      // baseline vs incident in one call: the sys4bigml normal run is served for the earlier window
+      const inc = join(dir, 'incident.json');
+      const base = join(dir, 'baseline.json');
+      assert.equal(await runFetch([`jaeger+${jaegerOld.url}?service=web-server`, '--start', new Date(NOW - 15 * 60_000).toISOString(), '--end', new Date(NOW).toISOString(), '--baseline', '1h', '--baseline-out', base, '-o', inc], io), 0);
+      const traceIdsOf = async (f: string) => { const m = (await loadInput(f)).model; return new Set(Array.from({ length: m.size }, (_, k) => m.traceId(k))); };
+      assert.deepEqual(await traceIdsOf(base), new Set(JSON.parse(sysNormal).data.map((t: any) => t.traceID)));
+      assert.deepEqual(await traceIdsOf(inc), new Set(JSON.parse(sysSpiked).data.map((t: any) => t.traceID)));
+      await assert.rejects(runFetch([`jaeger+${jaeger.url}?service=x`, '--baseline', '1h', '--baseline-out', base], io), /needs the incident window/);
     } finally {
       delete process.env.TD_TEST_TOKEN;
       rmSync(dir, { recursive: true, force: true });
