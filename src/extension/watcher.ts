@@ -11,6 +11,7 @@ export class TraceFileWatcher implements vscode.Disposable {
   private readonly sub: vscode.Disposable;
   /** reloads done because files changed (test hook) */
   reloads = 0;
+  private failing = false;
 
   constructor(
     private readonly session: TraceSession,
@@ -53,10 +54,14 @@ export class TraceFileWatcher implements vscode.Disposable {
     try {
       await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Trace Doctor: reloading traces' }, () => this.session.reload());
       this.reloads++;
+      this.failing = false;
     } catch (e) {
       if (e instanceof LoadCancelled) return;
       this.log.error(`reload failed: ${(e as Error).message}`);
-      void vscode.window.showWarningMessage(`Trace Doctor: could not reload the changed trace file — ${(e as Error).message}`);
+      // A file being written may fail several times in a row: tell the user once per failure streak; the last good
+      // snapshot stays on screen and the next change retries.
+      if (!this.failing) void vscode.window.showWarningMessage(`Trace Doctor: could not reload the changed trace file — ${(e as Error).message}`);
+      this.failing = true;
     }
   }
 
