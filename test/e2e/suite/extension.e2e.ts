@@ -55,12 +55,22 @@ async function rootSource(): Promise<{ uri: vscode.Uri; nameLine: number; candid
       if (t.includes(`"${ROOT_OP}"`) || t.includes(`'${ROOT_OP}'`)) {
         // the literal's line, and the line of the call that opens the span when the name is on a continuation line
         const candidates = [i];
-        for (let j = i; j >= Math.max(0, i - 3); j--) if (/start_(as_current_)?span\s*\(/.test(doc.lineAt(j).text)) { if (j !== i) candidates.push(j); break; }
+        // (the call's line first: Trace Doctor's source index puts multi-line calls there)
+        for (let j = i; j >= Math.max(0, i - 3); j--) if (/start_(as_current_)?span\s*\(/.test(doc.lineAt(j).text)) { if (j !== i) candidates.unshift(j); break; }
         return { uri, nameLine: i, candidates };
       }
     }
   }
   throw new Error(`no .py file in the workspace contains "${ROOT_OP}"`);
+}
+
+/** Hover text on the first candidate span line that has a Trace Doctor hover ('' when none has). */
+async function spanHover(src: { uri: vscode.Uri; candidates: number[] }): Promise<string> {
+  for (const line of src.candidates) {
+    const t = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', src.uri, new vscode.Position(line, 8)));
+    if (t.includes('Trace Doctor')) return t;
+  }
+  return '';
 }
 
 function hoverText(hovers: vscode.Hover[] | undefined): string {
@@ -94,6 +104,7 @@ interface ApiLike {
   readonly lastError: Error | undefined;
   whenIdle(): Promise<void>;
   statusBarText(): string;
+  receiver(): { endpoint: string; spans: number } | undefined;
   flamePanel(): { posted: readonly { type: string }[]; viewState: unknown; visible: boolean } | undefined;
 }
 
@@ -234,5 +245,57 @@ suite('Trace Doctor in the extension host', () => {
     // the user-visible notification is checked by the UI test; the Trace Doctor log carries the same error
     const logs = process.env.TRACE_DOCTOR_E2E_LOGS;
     if (logs) await until(() => findInLogs(logs, BAD_TRACE), `an error naming ${BAD_TRACE} in the Trace Doctor log under ${logs}`, 15_000);
+  });
+
+  test('traceDoctor.openTraceFile(uri) loads one run: single-mode hover on the span line', async function () {
+    this.timeout(60_000);
+    const incident = await wsFile('**/traces/spiked.json');
+    const r = await vscode.commands.executeCommand<DiagnoseResult | undefined>('traceDoctor.openTraceFile', incident);
+    assert.ok(r, `openTraceFile returned nothing; last error: ${api.lastError?.message}`);
+    assert.equal(r.mode, 'single');
+    assert.ok(r.spans.incident && !r.spans.baseline, JSON.stringify(r.spans));
+    const src = await rootSource();
+    const text = await spanHover(src);
+    assert.match(text, /p50 .* · p95 /, `single-mode hover (linked lines ${r.linkedLines}): ${text.slice(0, 300)}`);
+    assert.ok(!text.includes('baseline'), 'a single run has no baseline column');
+  });
+
+  test('traceDoctor.closeTraces: hovers and CodeLens go away', async () => {
+    const r = await vscode.commands.executeCommand<DiagnoseResult>('traceDoctor.closeTraces');
+    assert.equal(r.mode, 'none');
+    assert.equal(api.getState().mode, 'none');
+    const src = await rootSource();
+    const text = await spanHover(src);
+    assert.equal(text, '', `hover still shows trace data: ${text.slice(0, 200)}`);
+    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', src.uri, 100)) ?? [];
+    assert.deepEqual(lenses.filter((l) => l.command?.title.includes(ROOT_OP)).map((l) => l.command?.title), []);
+    assert.equal(api.flamePanel(), undefined, 'the flame panel stays open after closing the traces');
+  });
+
+  test('OTLP/HTTP receiver in the extension host: start, POST spans, counted, stop', async function () {
+    this.timeout(60_000);
+    const started = await vscode.commands.executeCommand<{ endpoint: string; url: string } | undefined>('traceDoctor.startReceiver');
+    assert.ok(started, `startReceiver returned nothing; last error: ${api.lastError?.message}`);
+    assert.match(started.endpoint, /^http:\/\/127\.0\.0\.1:\d+\/v1\/traces$/, 'receiver endpoint (workspace sets port 0 → a free loopback port)');
+    try {
+      const now = BigInt(Date.now()) * 1_000_000n;
+      const span = (id: string, parent: string | undefined, name: string, ms: number) => ({
+        traceId: '5b8efff798038103d269b633813fc60c', spanId: id, ...(parent ? { parentSpanId: parent } : {}), name, kind: 2,
+        startTimeUnixNano: String(now), endTimeUnixNano: String(now + BigInt(ms) * 1_000_000n), status: {},
+      });
+      const body = {
+        resourceSpans: [{
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'e2e-service' } }] },
+          scopeSpans: [{ scope: { name: 'e2e' }, spans: [span('eee91da3ef9d1a6e', undefined, 'GET /e2e', 20), span('aaa91da3ef9d1a6e', 'eee91da3ef9d1a6e', 'e2e-child', 5)] }],
+        }],
+      };
+      const res = await fetch(started.endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      assert.equal(res.status, 200, `POST ${started.endpoint}: ${res.status} ${await res.text()}`);
+      await until(() => (api.receiver()?.spans ?? 0) >= 2, 'the receiver to count the 2 spans', 15_000);
+    } finally {
+      const stopped = await vscode.commands.executeCommand<{ spans: number }>('traceDoctor.stopReceiver');
+      assert.ok(stopped && stopped.spans >= 2, `stopReceiver: ${JSON.stringify(stopped)}`);
+      assert.equal(api.receiver(), undefined, 'receiver still running after stop');
+    }
   });
 });
