@@ -89,6 +89,7 @@ export class RotatingJsonlWriter {
         this.path = p;
         this.size = 0;
         this.allFiles.push(p);
+        if (this.fsyncMode !== 'never') await syncDir(this.dir);
         return;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
@@ -189,6 +190,19 @@ export class RotatingJsonlWriter {
     if (this.timer) clearInterval(this.timer);
     if (this.writing) await new Promise<void>((r) => this.drainWaiters.push(r));
     await this.closeCurrent();
+  }
+}
+
+/** fsync a directory so a newly created file's entry survives a power loss (a no-op where unsupported). */
+async function syncDir(dir: string): Promise<void> {
+  let d: fsp.FileHandle | undefined;
+  try {
+    d = await fsp.open(dir, 'r');
+    await d.sync();
+  } catch {
+    /* Windows and some file systems cannot fsync a directory */
+  } finally {
+    await d?.close().catch(() => {});
   }
 }
 
