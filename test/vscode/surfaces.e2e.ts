@@ -97,6 +97,9 @@ suite('E smoke', () => {
       return { command: m[1]!, args: JSON.parse(decodeURIComponent(m[2]!)) as unknown[] };
     });
     assert.deepEqual(parsed.map((p) => p.command), ['traceDoctor.showInFlameGraph', 'traceDoctor.askInChat']);
+    // the span name on the continuation line of a multi-line call shows the same hint
+    const nameHover = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', src, new vscode.Position(deco.root[0]! + 1, 12));
+    assert.match(nameHover.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n'), /ROOT CAUSE/);
     const before = api.flamePanel()?.posted.filter((p: any) => p.type === 'focusNode').length ?? 0;
     await vscode.commands.executeCommand(parsed[0]!.command, ...parsed[0]!.args);
     await until(() => (api.flamePanel()?.posted.filter((p: any) => p.type === 'focusNode').length ?? 0) > before, 'focusNode from the hover link');
