@@ -74,7 +74,7 @@ interface Cand {
   summary: string;
   attribute?: { key: string; value: string };
   /** what to test per trace: node (diff id) and metric; 'spanSelf' compares the self time of single spans */
-  test?: { diffId: number; metric: 'self' | 'critical' | 'calls' | 'total' | 'spanSelf' };
+  test?: { diffId: number; metric: 'self' | 'critical' | 'calls' | 'total' | 'spanSelf'; diffIds?: number[] };
   /** p-value computed elsewhere (errors) */
   p?: number;
   /** diff ids merged into this candidate */
@@ -308,7 +308,60 @@ function generate(ctx: Ctx): Cand[] {
       }
     }
   }
+  operationLevel(ctx, out);
   return out;
+}
+
+/**
+ * Operation-level view: an operation reached through many call paths (high-cardinality trees, recursion, many
+ * callers) can be too thin per path for a finding. Sum its statistics over all paths and add a self_time finding
+ * when no path-level latency finding names it.
+ */
+function operationLevel(ctx: Ctx, out: Cand[]): void {
+  const { diff } = ctx;
+  const named = new Set(out.filter((c) => c.kind === 'self_time' || c.kind === 'queueing').map((c) => opKey(c.service, c.name)));
+  const byOp = new Map<string, number[]>();
+  for (let d = 1; d < diff.nodes.length; d++) {
+    const n = diff.nodes[d]!;
+    const k = opKey(n.service, n.name);
+    const l = byOp.get(k);
+    if (l) l.push(d);
+    else byOp.set(k, [d]);
+  }
+  for (const [k, ds] of byOp) {
+    if (ds.length < 2 || named.has(k)) continue;
+    let callsB = 0, callsI = 0, selfB = 0, selfI = 0, cptI = 0, dSelf = 0, dCrit = 0;
+    for (const d of ds) {
+      const n = diff.nodes[d]!;
+      if (n.baseline) {
+        callsB += n.baseline.calls;
+        selfB += n.baseline.selfMs;
+      }
+      if (n.incident) {
+        callsI += n.incident.calls;
+        selfI += n.incident.selfMs;
+        cptI += n.incident.callsPerTrace;
+      }
+      dSelf += n.deltaSelfMs;
+      dCrit += n.deltaCriticalMs ?? n.deltaSelfMs;
+    }
+    if (callsB === 0 || callsI === 0 || dSelf <= 0) continue;
+    const spcB = selfB / callsB;
+    const spcI = selfI / callsI;
+    const perCallPart = (spcI - spcB) * cptI;
+    if (perCallPart <= 0) continue;
+    const rho = Math.max(0, Math.min(1, dCrit / dSelf));
+    const ref = diff.nodes[ds[0]!]!;
+    out.push({
+      diffId: ds[0]!, service: ref.service, name: ref.name, kind: 'self_time', impactMs: perCallPart * rho, sig: 0, nodes: ds,
+      evidence: [
+        `over all ${ds.length} call paths of the operation: self time per call ${fmt(spcB)} → ${fmt(spcI)}`,
+        rho < 0.999 ? `${pct(rho)} of the added self time lies on the critical path` : `the added time lies on the critical path of the trace`,
+      ],
+      summary: `${label(ref)} spends ${fmt(spcI - spcB)} more of its own time per call (${fmt(spcB)} → ${fmt(spcI)}), across ${ds.length} call paths`,
+      test: { diffId: ds[0]!, metric: 'spanSelf', diffIds: ds },
+    });
+  }
 }
 
 /** Merge candidates naming the same operation: impacts add up, the biggest component names the kind. */
@@ -618,10 +671,20 @@ function toSig(ctx: Ctx, cands: Cand[]): void {
     }
     return out;
   };
-  const spanSelfNodes = cands.filter((c) => c.test?.metric === 'spanSelf').map((c) => c.test!.diffId);
+  const spanSelfNodes = cands.filter((c) => c.test?.metric === 'spanSelf').flatMap((c) => c.test!.diffIds ?? [c.test!.diffId]);
   const ssB = spanSelfOf(b, spanSelfNodes.map((d) => diff.baselineNodeOf[d]!));
   const ssI = spanSelfOf(i, spanSelfNodes.map((d) => diff.incidentNodeOf[d]!));
   const spanSelf = (det: AggDetail, node: number): Float64Array => (det === b ? ssB : ssI).get(node) ?? new Float64Array(0);
+  const spanSelfMany = (det: AggDetail, map: Int32Array, ids: number[]): Float64Array => {
+    const parts = ids.map((d) => spanSelf(det, map[d]!));
+    const outArr = new Float64Array(parts.reduce((a, p) => a + p.length, 0));
+    let o = 0;
+    for (const p of parts) {
+      outArr.set(p, o);
+      o += p.length;
+    }
+    return outArr;
+  };
   for (const c of need) {
     if (c.test!.metric === 'spanSelf') continue;
     const t = c.test!;
@@ -652,8 +715,9 @@ function toSig(ctx: Ctx, cands: Cand[]): void {
     let bv: Float64Array;
     let iv: Float64Array;
     if (c.test.metric === 'spanSelf') {
-      bv = spanSelf(b, diff.baselineNodeOf[c.test.diffId]!);
-      iv = spanSelf(i, diff.incidentNodeOf[c.test.diffId]!);
+      const ids = c.test.diffIds ?? [c.test.diffId];
+      bv = spanSelfMany(b, diff.baselineNodeOf, ids);
+      iv = spanSelfMany(i, diff.incidentNodeOf, ids);
     } else {
       const v = vals.get(c.test.metric)!;
       bv = v.b.get(diff.baselineNodeOf[c.test.diffId]!) ?? zerosB;
@@ -686,6 +750,13 @@ function rank(ctx: Ctx, opts: DiagnoseOptions, latency: Diagnosis['latency'], sl
   const top = opts.top ?? 10;
   let cands = merge(generate(ctx));
   cands.sort((a, b) => b.impactMs - a.impactMs);
+  // bound the work on trees with very many call paths: only the leading findings (and every error finding, they
+  // rank differently) get exact-data tests and refinements; the rest are below them anyway
+  const keep = Math.max(60, top * 3);
+  if (cands.length > keep) {
+    const errs = cands.slice(keep).filter((c) => c.kind === 'errors' || c.kind === 'retries').slice(0, keep);
+    cands = [...cands.slice(0, keep), ...errs];
+  }
   // attribute refinement for the leading latency findings
   let refined = 0;
   for (const c of cands) {
@@ -786,7 +857,9 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
     );
   } else {
     const byRanks = mw.p < alpha && mw.cliffsDelta >= 0.147;
-    const byMeans = Number.isFinite(wt.p) && wt.p < alpha && mw.cliffsDelta > -0.147;
+    // the means path also needs a practically visible change (≥ 1 % of the baseline mean), as the ranks path needs a
+    // non-negligible Cliff's delta: with 10⁵ traces a 0.1 % shift is "significant" but not an incident
+    const byMeans = Number.isFinite(wt.p) && wt.p < alpha && mw.cliffsDelta > -0.147 && meanI - meanB >= 0.01 * Math.abs(meanB);
     pValue = byRanks || !byMeans ? mw.p : wt.p;
     slower = byRanks || byMeans;
     if (!slower)
