@@ -374,6 +374,13 @@ export class SpanTableBuilder {
     this.attrType.push(t);
   }
 
+  /** Like attrRaw with the key already interned in `strings` (parsers that cache key ids). */
+  attrById(keyId: number, type: AttrType, raw: string): void {
+    this.attrKey.push(keyId);
+    this.attrVal.push(this.strings.intern(raw));
+    this.attrType.push(type);
+  }
+
   /** Attach an attribute already in canonical form (fast path for parsers). */
   attrRaw(key: string, type: AttrType, raw: string): void {
     this.attrKey.push(this.strings.intern(key));

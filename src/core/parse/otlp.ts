@@ -162,6 +162,8 @@ function readSpan(s: Obj, res: number, sc: number, ctx: ParseContext): void {
     ctx.warn('span attributes is not an array; ignored');
     return;
   }
+  const keyStr = ctx.attrKeyStr;
+  const keyId = ctx.attrKeyId;
   for (let i = 0; i < attrs.length; i++) {
     const kv = attrs[i] as Obj | null;
     const key = kv && typeof kv === 'object' ? kv.key : undefined;
@@ -169,14 +171,24 @@ function readSpan(s: Obj, res: number, sc: number, ctx: ParseContext): void {
       ctx.warn("span attribute without a string 'key' ignored");
       continue;
     }
+    // the same keys tend to come at the same positions span after span: compare instead of hashing
+    let k: number;
+    if (i < 64 && keyStr[i] === key) k = keyId[i]!;
+    else {
+      k = b.strings.intern(key);
+      if (i < 64) {
+        keyStr[i] = key;
+        keyId[i] = k;
+      }
+    }
     const v = kv!.value as Obj | undefined;
     // fast path: the overwhelmingly common stringValue
     if (v && typeof v === 'object' && typeof v.stringValue === 'string') {
-      b.attrRaw(key, AttrType.String, v.stringValue);
+      b.attrById(k, AttrType.String, v.stringValue);
       continue;
     }
     const [t, raw] = anyValueRaw(v, ctx, key);
-    b.attrRaw(key, t, raw);
+    b.attrById(k, t, raw);
   }
 }
 

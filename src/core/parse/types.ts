@@ -57,6 +57,9 @@ export class ParseContext {
   line: number | undefined;
   /** readers' cache: cheap key of a resource's raw attributes → builder resource id (saves rebuilding each line) */
   readonly resourceCache = new Map<string, number>();
+  /** readers' cache: span attribute key seen at each list position → its interned id (keys repeat span after span) */
+  readonly attrKeyStr: string[] = [];
+  readonly attrKeyId: number[] = [];
   private readonly seen = new Map<string, { issue: ParseIssue; count: number }>();
 
   constructor(
