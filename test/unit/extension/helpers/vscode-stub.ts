@@ -45,6 +45,12 @@ export const stub = {
       this.fn();
     }
   },
+  Uri: {
+    joinPath: (base: { fsPath: string }, ...parts: string[]) => {
+      const fsPath = [base.fsPath.replace(/\/+$/, ''), ...parts].join('/');
+      return { fsPath, scheme: 'file', toString: () => `file://${fsPath}` };
+    },
+  },
   workspace: {
     workspaceFolders: undefined as undefined | { uri: { scheme: string; fsPath: string } }[],
     findFiles: async () => [] as { fsPath: string }[],
