@@ -319,7 +319,9 @@ function generate(ctx: Ctx): Cand[] {
  */
 function operationLevel(ctx: Ctx, out: Cand[]): void {
   const { diff } = ctx;
-  const named = new Set(out.filter((c) => c.kind === 'self_time' || c.kind === 'queueing').map((c) => opKey(c.service, c.name)));
+  // operations already named by a queueing finding keep it; per-path self_time findings of an operation seen on
+  // several paths are replaced by one operation-wide finding (same total, one test over all its spans)
+  const named = new Set(out.filter((c) => c.kind === 'queueing').map((c) => opKey(c.service, c.name)));
   const byOp = new Map<string, number[]>();
   for (let d = 1; d < diff.nodes.length; d++) {
     const n = diff.nodes[d]!;
@@ -352,6 +354,9 @@ function operationLevel(ctx: Ctx, out: Cand[]): void {
     if (perCallPart <= 0) continue;
     const rho = Math.max(0, Math.min(1, dCrit / dSelf));
     const ref = diff.nodes[ds[0]!]!;
+    const pathLevel = out.filter((c) => c.kind === 'self_time' && opKey(c.service, c.name) === k);
+    if (pathLevel.length === 1 && pathLevel[0]!.impactMs >= 0.9 * perCallPart * rho) continue; // one path carries it
+    for (const c of pathLevel) out.splice(out.indexOf(c), 1);
     out.push({
       diffId: ds[0]!, service: ref.service, name: ref.name, kind: 'self_time', impactMs: perCallPart * rho, sig: 0, nodes: ds,
       evidence: [

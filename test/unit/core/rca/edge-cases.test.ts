@@ -181,3 +181,23 @@ test('attribute on the resource: only one host got slow → attribute host.name=
   assert.equal(d.rootCause?.kind, 'attribute');
   assert.deepEqual(d.rootCause?.attribute, { key: 'host.name', value: 'db-2' });
 });
+
+test('an operation reached through many thin call paths is found at the operation level', () => {
+  const mk = (seed: number, extra: number) => {
+    const rnd = mulberry32(seed);
+    const spans: S[] = [];
+    for (let k = 0; k < 60; k++) {
+      const via = 'handler' + Math.floor(rnd() * 30); // 30 different callers → 30 thin paths to the same query
+      const q = 5 + rnd() * 2 + extra;
+      spans.push({ trace: 't' + k, id: 'r' + k, name: 'GET /', service: 'web', start: k * 1000, dur: q + 6 });
+      spans.push({ trace: 't' + k, id: 'h' + k, parent: 'r' + k, name: via, service: 'web', start: k * 1000 + 1, dur: q + 4 });
+      spans.push({ trace: 't' + k, id: 'q' + k, parent: 'h' + k, name: 'SELECT items', service: 'db', start: k * 1000 + 2, dur: q });
+    }
+    return table(spans);
+  };
+  const d = diagnose(mk(1, 0), mk(2, 15));
+  assert.equal(d.rootCause?.service, 'db');
+  assert.equal(d.rootCause?.name, 'SELECT items');
+  assert.match(d.rootCause!.evidence.join('\n'), /call paths/);
+  assert.ok(d.rootCause!.impactMs > 12 && d.rootCause!.impactMs < 18, String(d.rootCause!.impactMs));
+});
