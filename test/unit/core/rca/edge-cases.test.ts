@@ -201,3 +201,24 @@ test('an operation reached through many thin call paths is found at the operatio
   assert.match(d.rootCause!.evidence.join('\n'), /call paths/);
   assert.ok(d.rootCause!.impactMs > 12 && d.rootCause!.impactMs < 18, String(d.rootCause!.impactMs));
 });
+
+test('every public fixture (orphans, missing timestamps, shared Zipkin ids, duplicates) diagnoses without error', async () => {
+  const { readdirSync, statSync } = await import('node:fs');
+  const root = join(__dirname, '../../../fixtures/public');
+  const walk = (d: string): string[] =>
+    readdirSync(d).flatMap((f) => {
+      const p = join(d, f);
+      return statSync(p).isDirectory() ? walk(p) : /\.json$/.test(f) ? [p] : [];
+    });
+  const files = walk(root);
+  assert.ok(files.length >= 10);
+  for (const f of files) {
+    const m = parseTraceText(readFileSync(f, 'utf8'), f).model;
+    for (const base of [m, null]) {
+      const a = analyze(base, m);
+      Diagnosis.parse(a.diagnosis);
+      assert.equal(a.diagnosis.rootCause, null, `${f}: a run against itself / split of a tiny run has no root cause`);
+      for (const n of a.incident.tree.nodes) assert.ok(n.stats.selfMs >= 0 && Number.isFinite(n.stats.selfMs), f);
+    }
+  }
+});
