@@ -5,7 +5,8 @@
  *  1. dense trace index per span (optionally filtered), children in CSR form;
  *  2. call-path node per span: (parent node, service, operation) → node id, orphans start their own paths;
  *  3. per span: self time = duration − |union of the children's intervals clipped to the span| (parallel children are
- *     never double counted, children that start before the parent (clock skew) or outlive it (async) are clipped);
+ *     never double counted, children that outlive the parent (async) are clipped; a child of another service that
+ *     starts before its parent (clock skew) is first shifted into it with its subtree, same-service ones are clipped);
  *     sum and union of children's clipped durations (lost-parallelism signal); critical-path share;
  *  4. per node: sums, per-trace means/variances, exact percentiles (spans grouped by node, one Float64Array sort each).
  */
@@ -337,8 +338,7 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
         let crit = 0;
         if (k > 0) {
           sortIdxBy(idx, k, ends, true);
-          // children are pushed after this loop: idx is shared scratch, copy the windows out first
-          const base = stRow.len;
+          // pushW does not touch idx (shared scratch): the windows go straight onto the stack
           for (let q = 0; q < k && t > lo; q++) {
             const r = idx[q]!;
             const s = start[r]! < lo ? lo : start[r]!;
@@ -348,7 +348,6 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
             pushW(r, s, e);
             t = s;
           }
-          void base;
         }
         crit += t - lo;
         criticalNs[p] += crit > 0 ? crit : 0;

@@ -273,7 +273,7 @@ function generate(ctx: Ctx): Cand[] {
     }
     if (errorsUp && !fanned && !retried.has(d)) {
       out.push({
-        diffId: d, service: node.service, name: node.name, kind: 'errors', impactMs: Math.max(0, Math.min(dSub, dCrit > 0 ? dSub : dSub)), sig: 0, nodes: [d],
+        diffId: d, service: node.service, name: node.name, kind: 'errors', impactMs: Math.max(0, dSub), sig: 0, nodes: [d],
         evidence: [
           `spans failing themselves (error status, no failing child): ${ownB}/${B.calls} (${pct(rateB)}) → ${ownI}/${I.calls} (${pct(rateI)})`,
           ...(Number.isFinite(errTest.p) ? [`two-proportion test p=${formatP(errTest.p)}`] : []),
