@@ -40,14 +40,18 @@ class ScanCache implements vscode.Disposable {
 
   constructor(private readonly log: vscode.LogOutputChannel) {
     const touch = (uris: readonly vscode.Uri[]) => {
-      if (uris.some((u) => SOURCE_EXTENSIONS.has(u.path.slice(u.path.lastIndexOf('.') + 1).toLowerCase()) || u.path.endsWith('.gitignore'))) this.byFolder.clear();
+      const relevant = (u: vscode.Uri) =>
+        !/\/(node_modules|\.git)\//.test(u.path) &&
+        (SOURCE_EXTENSIONS.has(u.path.slice(u.path.lastIndexOf('.') + 1).toLowerCase()) || u.path.endsWith('/.gitignore'));
+      if (uris.some(relevant)) this.byFolder.clear();
     };
-    const w = vscode.workspace.createFileSystemWatcher('**/*');
+    // Only source files and .gitignore matter to the index (not build output, logs or trace files).
+    // (VS Code globs do not nest braces: one watcher per pattern)
+    for (const glob of [`**/*.{${[...SOURCE_EXTENSIONS].join(',')}}`, '**/.gitignore']) {
+      const w = vscode.workspace.createFileSystemWatcher(glob);
+      this.subs.push(w, w.onDidChange((u) => touch([u])), w.onDidCreate((u) => touch([u])), w.onDidDelete((u) => touch([u])));
+    }
     this.subs.push(
-      w,
-      w.onDidChange((u) => touch([u])),
-      w.onDidCreate((u) => touch([u])),
-      w.onDidDelete((u) => touch([u])),
       vscode.workspace.onDidSaveTextDocument((d) => touch([d.uri])),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.byFolder.clear()),
     );

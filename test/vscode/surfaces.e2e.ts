@@ -118,6 +118,25 @@ suite('E smoke', () => {
     assert.match(fs.readFileSync(report.fsPath, 'utf8'), /## Root cause: preprocess\\-request/);
   });
 
+  test('editing a source file re-scans the workspace: the lens follows the moved line after Reload', async () => {
+    const src = await wsFile('**/preprocessor/preprocessor.py');
+    const before = (await api.decoratedLines(src)).root[0];
+    const text = fs.readFileSync(src.fsPath, 'utf8');
+    fs.writeFileSync(src.fsPath, '# a line added above everything\n' + text);
+    try {
+      await until(async () => {
+        await vscode.commands.executeCommand('traceDoctor.reload');
+        return (await api.decoratedLines(src)).root[0] === before + 1;
+      }, 'root-cause line moved by one after the edit', 15000);
+    } finally {
+      fs.writeFileSync(src.fsPath, text);
+    }
+    await until(async () => {
+      await vscode.commands.executeCommand('traceDoctor.reload');
+      return (await api.decoratedLines(src)).root[0] === before;
+    }, 'back on the original line', 15000);
+  });
+
   test('receiver: start, post spans, counter, live view (paused while files are loaded), stop', async () => {
     await vscode.workspace.getConfiguration('traceDoctor.receiver').update('port', 0, vscode.ConfigurationTarget.Workspace);
     await vscode.workspace.getConfiguration('traceDoctor.receiver').update('liveIntervalMs', 250, vscode.ConfigurationTarget.Workspace);
