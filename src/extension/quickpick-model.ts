@@ -6,7 +6,7 @@ import { formatBytes } from './tree-model';
 
 /** Glob for vscode.workspace.findFiles and the file watcher. */
 export const TRACE_FILE_GLOB = '**/*.{json,jsonl,ndjson}';
-export const TRACE_FILE_EXCLUDE = '**/{node_modules,.git,.vscode-test,dist,out}/**';
+export const TRACE_FILE_EXCLUDE = '**/{node_modules,.git,.vscode-test}/**';
 /** Bytes read from each candidate file to decide whether it is a trace file. */
 export const SNIFF_BYTES = 1024;
 
