@@ -1,0 +1,36 @@
+/**
+ * The .vsix holds only the bundles, media, the manifest and the docs (.vscodeignore), and the manifest's icon and
+ * contributed media exist. Uses `vsce ls` (what `vsce package` would include) on the built tree.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '..', '..', '..');
+
+test('vsce ls: only dist bundles (no maps), media, package.json, README, LICENSE, CHANGELOG', { skip: !existsSync(join(ROOT, 'dist', 'extension.js')) && 'run npm run build first' }, () => {
+  const out = execFileSync(process.execPath, [join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'ls', '--no-dependencies'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  const files = out.split('\n').map((l) => l.trim()).filter(Boolean);
+  const allowed = /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/[^/]+\.js|dist\/webview\/[^/]+\.(js|css)|media\/.+)$/;
+  assert.deepEqual(files.filter((f) => !allowed.test(f)), [], 'unexpected files in the package');
+  for (const f of ['package.json', 'dist/extension.js', 'dist/webview/flame.js', 'media/icon.png', 'media/activity.svg', 'media/root-cause.svg']) {
+    assert.ok(files.includes(f), `${f} missing from the package`);
+  }
+});
+
+test('manifest: icon is a 128×128 PNG, contributed media exist, menus name declared commands', () => {
+  const pj = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const png = readFileSync(join(ROOT, pj.icon));
+  assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG');
+  assert.equal(png.readUInt32BE(16), 128);
+  assert.equal(png.readUInt32BE(20), 128);
+  for (const c of pj.contributes.viewsContainers.activitybar) assert.ok(existsSync(join(ROOT, c.icon)), c.icon);
+  for (const v of pj.contributes.views['trace-doctor']) assert.ok(!v.icon || existsSync(join(ROOT, v.icon)), v.icon);
+  const ids = new Set(pj.contributes.commands.map((c: { command: string }) => c.command));
+  for (const [menu, items] of Object.entries(pj.contributes.menus as Record<string, { command: string }[]>)) {
+    for (const it of items) assert.ok(ids.has(it.command), `${menu} refers to undeclared ${it.command}`);
+  }
+  assert.ok(pj.activationEvents.includes('onWebviewPanel:traceDoctor.flame'), 'the flame panel can be restored');
+});
