@@ -149,15 +149,25 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
   const opService: number[] = [];
   const opName: number[] = [];
   const S = model.strings.size;
+  // fast path: an array indexed by the name's string id remembers the last operation with that name; the map is only
+  // consulted when the same name occurs in another service
+  const opByName = new Int32Array(S).fill(-1);
   for (let i = 0; i < n; i++) {
     if (traceOf[i]! < 0) continue;
-    const key = model.serviceCol[i]! * S + model.nameCol[i]!;
-    let o = opIds.get(key);
-    if (o === undefined) {
-      o = opService.length;
-      opIds.set(key, o);
-      opService.push(model.serviceCol[i]!);
-      opName.push(model.nameCol[i]!);
+    const nm = model.nameCol[i]!;
+    const svc = model.serviceCol[i]!;
+    let o = opByName[nm]!;
+    if (o < 0 || opService[o] !== svc) {
+      const key = svc * S + nm;
+      let found = opIds.get(key);
+      if (found === undefined) {
+        found = opService.length;
+        opIds.set(key, found);
+        opService.push(svc);
+        opName.push(nm);
+      }
+      o = found;
+      opByName[nm] = o;
     }
     opOf[i] = o;
   }
