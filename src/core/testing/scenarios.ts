@@ -81,6 +81,10 @@ export interface ScenarioOptions {
    * lognormal(0, drift) (e.g. 0.1 ≈ ±10 %), so the fault is not the only change (default 0)
    */
   drift?: number;
+  /** clock skew: every service's clock is off by a random offset in ±skewMs (same offsets in both runs) */
+  skewMs?: number;
+  /** lost spans: every non-root span is dropped with this probability (its children become orphans) */
+  dropRate?: number;
   /** jitter of a trace's start inside the run, ms between traces (default 50) */
   spacingMs?: number;
   /** internal: keep the topology for streamScenario */
@@ -391,7 +395,21 @@ export function makeScenario(fault: FaultKind, seed: number, opts: ScenarioOptio
   }
   const incident = new Runner(mulberry32(seed + 2), f, drift).run(root, traces, spacing);
   lastSetup = { root, fault: f };
-  return { fault, seed, baseline: base, incident, expected, description };
+  const damaged = (spans: GenSpan[], k: number): GenSpan[] => {
+    let out = spans;
+    if (opts.skewMs) {
+      const r = mulberry32(seed + 5);
+      const off = new Map<string, number>();
+      for (const o of ops) if (!off.has(o.service)) off.set(o.service, (r() * 2 - 1) * opts.skewMs * 1e6);
+      out = out.map((sp) => ({ ...sp, start: sp.start + (off.get(sp.service) ?? 0) }));
+    }
+    if (opts.dropRate) {
+      const r = mulberry32(seed + 7 + k);
+      out = out.filter((sp) => !sp.parentId || r() >= opts.dropRate!);
+    }
+    return out;
+  };
+  return { fault, seed, baseline: damaged(base, 0), incident: damaged(incident, 1), expected, description };
 }
 
 // ------------------------------------------------------------------------------------------------ encodings
