@@ -59,6 +59,21 @@ describe('generated scenarios with known answers (our own data)', () => {
     }
   });
 
+  test('damaged data: per-service clock skew and lost spans (orphans) still give the injected answer', () => {
+    const misses: string[] = [];
+    let n = 0;
+    for (const fault of FAULT_KINDS) {
+      for (let seed = 1; seed <= 3; seed++) {
+        const sc = makeScenario(fault, seed, { skewMs: 20, dropRate: 0.03 });
+        const d = diagnose(toSpanTable(sc.baseline), toSpanTable(sc.incident), { seed });
+        n++;
+        const miss = check(sc, d);
+        if (miss) misses.push(`${fault} seed ${seed}: ${miss}`);
+      }
+    }
+    assert.ok(misses.length <= 2, `${misses.length}/${n} wrong:\n${misses.join('\n')}`);
+  });
+
   test('deterministic: same input and seed → identical diagnosis', () => {
     const sc = makeScenario('serialization', 9);
     const a = diagnose(toSpanTable(sc.baseline), toSpanTable(sc.incident), { seed: 1 });
