@@ -57,7 +57,8 @@ export function parseTraceTextInto(text: string, ctx: ParseContext): TextParseRe
   }
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    // a UTF-8 byte order mark is not JSON whitespace; Windows tools write one
+    doc = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (e) {
     const d = describeJsonError(e, text);
     fail(file, d.message, { line: d.line, column: d.column, offset: d.offset });

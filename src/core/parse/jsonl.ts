@@ -100,7 +100,7 @@ export class JsonlReader {
     if (a === z) return;
     let doc: unknown;
     try {
-      doc = JSON.parse(line);
+      doc = JSON.parse(this.lines === 1 && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line);
     } catch (e) {
       const d = describeJsonError(e, line);
       this.skip(`line skipped: ${d.message}`, d.column);

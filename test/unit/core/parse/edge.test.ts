@@ -272,3 +272,12 @@ test('an error answer saved instead of a trace says so', () => {
   assert.match(parseError('{"data":null,"total":0,"errors":[{"code":404,"msg":"trace not found"}]}').message, /error answer from a trace API: trace not found/);
   assert.match(parseError('{"code":5,"message":"trace not found"}').message, /error answer from a trace API: trace not found/);
 });
+
+test('a UTF-8 byte order mark before JSON or the first JSON line is accepted', () => {
+  const one = text('base64-ids.json');
+  assert.equal(parseTraceText('\uFEFF' + one, 'bom.json').model.size, 2);
+  const lines = text('legacy-scopes.jsonl');
+  const r = parseTraceText('\uFEFF' + lines, 'bom.jsonl');
+  assert.equal(r.model.size, 2);
+  assert.equal(r.skipped, 0);
+});
