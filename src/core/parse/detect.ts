@@ -58,19 +58,18 @@ export type TextMode =
 
 /**
  * Decide how to read text from its beginning (`head` may be a prefix of the file; `complete` says it is the whole).
- * A first line that is a complete JSON object followed by more content → JSON Lines. A first line longer than the
- * head is read as JSON Lines too (a one-line document is a one-line JSON Lines file).
+ * A first line that is a complete JSON object (or array) followed by more content → JSON Lines. An object line longer
+ * than the head is read as JSON Lines too (a one-line document is a one-line JSON Lines file).
  */
 export function detectTextMode(head: string, complete: boolean): TextMode {
   const i = firstContent(head);
   if (i < 0) return complete ? { mode: 'empty' } : { mode: 'json' };
   const c = head[i]!;
-  if (c === '[') return { mode: 'json' };
-  if (c !== '{') return { mode: 'not-json', offset: i, found: c };
+  if (c !== '{' && c !== '[') return { mode: 'not-json', offset: i, found: c };
   const nl = head.indexOf('\n', i);
-  if (nl < 0) return complete ? { mode: 'json' } : { mode: 'jsonl' };
+  if (nl < 0) return complete || c === '[' ? { mode: 'json' } : { mode: 'jsonl' };
   const first = head.slice(i, nl).trim();
-  if (!first.endsWith('}')) return { mode: 'json' };
+  if (!first.endsWith(c === '{' ? '}' : ']')) return { mode: 'json' };
   try {
     JSON.parse(first);
   } catch {
@@ -155,4 +154,37 @@ export function detectDocument(doc: unknown): DocumentShape {
     return { format: null, reason: `not a trace but an error answer from a trace API: ${String(o.error ?? o.message)}` };
   }
   return { format: null, reason: `JSON is not a trace: ${describe(doc)}; ${EXPECTED_SHAPES}` };
+}
+
+/**
+ * Split text holding several top-level JSON values one after another (`jq` output without -c: pretty-printed objects
+ * back to back) into [start, end) ranges. Returns null when the text does not scan as such a sequence.
+ */
+export function splitJsonValues(text: string): [number, number][] | null {
+  const out: [number, number][] = [];
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (c === 0x22) {
+      inString = true;
+      if (depth === 0) return null; // a bare string at top level: not a sequence of documents
+    } else if (c === 0x7b || c === 0x5b) {
+      if (depth === 0) start = i;
+      depth++;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+      if (depth < 0) return null;
+      if (depth === 0) out.push([start, i + 1]);
+    } else if (depth === 0 && c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09 && c !== 0xfeff && c !== 0x2c) {
+      return null;
+    }
+  }
+  return depth === 0 && out.length > 1 ? out : null;
 }

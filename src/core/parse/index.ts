@@ -4,7 +4,7 @@
  */
 import { SpanTableBuilder } from '../model/builder';
 import type { SpanTable } from '../model/span-table';
-import { detectTextMode } from './detect';
+import { detectTextMode, splitJsonValues } from './detect';
 import { readDocument } from './document';
 import { describeJsonError, lineColOf } from './json-error';
 import { JsonlReader } from './jsonl';
@@ -61,12 +61,49 @@ export function parseTraceTextInto(text: string, ctx: ParseContext): TextParseRe
     doc = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (e) {
     const d = describeJsonError(e, text);
+    // several pretty-printed documents back to back (jq without -c): read each
+    const parts = /after JSON/.test((e as Error).message) ? splitJsonValues(text) : null;
+    if (parts) return readSequence(text, parts, ctx);
     fail(file, d.message, { line: d.line, column: d.column, offset: d.offset });
   }
   const r = readDocument(doc, ctx);
   if (r.format === null) fail(file, r.reason);
   if (r.spans === 0) ctx.warn('the document holds no spans');
   return { formats: [r.format], spans: r.spans, skipped: 0 };
+}
+
+function readSequence(text: string, parts: [number, number][], ctx: ParseContext): TextParseResult {
+  const formats = new Set<TraceFormat>();
+  let spans = 0;
+  let skipped = 0;
+  let good = 0;
+  let first: ParseIssue | undefined;
+  for (const [a, b] of parts) {
+    const { line, column } = lineColOf(text, a);
+    let issue: ParseIssue | undefined;
+    try {
+      ctx.line = line;
+      const r = readDocument(JSON.parse(text.slice(a, b)), ctx);
+      if (r.format === null) issue = { file: ctx.file, line, column, offset: a, message: `document skipped: ${r.reason}`, severity: 'warning' };
+      else {
+        good++;
+        spans += r.spans;
+        formats.add(r.format);
+      }
+    } catch (e) {
+      const d = describeJsonError(e, text.slice(a, b));
+      issue = { file: ctx.file, line: line + d.line - 1, offset: a + d.offset, message: `document skipped: ${d.message}`, severity: 'warning' };
+    } finally {
+      ctx.line = undefined;
+    }
+    if (issue) {
+      skipped++;
+      first ??= issue;
+      ctx.add(issue);
+    }
+  }
+  if (good === 0) fail(ctx.file, `no valid trace document among ${parts.length}; first problem: ${first?.message ?? ''}`, first);
+  return { formats: [...formats], spans, skipped };
 }
 
 export interface ParsedText {

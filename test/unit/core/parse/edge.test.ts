@@ -281,3 +281,22 @@ test('a UTF-8 byte order mark before JSON or the first JSON line is accepted', (
   assert.equal(r.model.size, 2);
   assert.equal(r.skipped, 0);
 });
+
+test('pretty-printed documents back to back (jq without -c) are read one by one; a non-trace one is skipped', () => {
+  const r = load('jq-pretty-sequence.json');
+  assert.equal(r.model.size, 6);
+  assert.deepEqual(r.formats.sort(), ['otlp-json', 'zipkin-v2']);
+  assert.equal(r.skipped, 1);
+  const keyLine = text('jq-pretty-sequence.json').split('\n').indexOf('  "not": "a trace"'); // 0-based
+  assert.equal(r.issues[0]!.line, keyLine, 'the skipped document starts on the line before its key (1-based)');
+  assert.match(r.issues[0]!.message, /document skipped: JSON is not a trace/);
+  // a genuine syntax error is still reported as one
+  assert.match(parseError('{\n  "a": 1\n}\nxyz', 'x.json').message, /x\.json:4:1: unexpected non-whitespace character after JSON/);
+});
+
+test('JSON Lines of arrays (Zipkin spans per line)', () => {
+  const r = load('zipkin-arrays.jsonl');
+  assert.equal(r.model.size, 4);
+  assert.deepEqual(r.formats, ['zipkin-v2']);
+  assert.equal(r.skipped, 0);
+});
