@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { stat } from 'node:fs/promises';
 import { CliError, type CliIO } from '../command';
 import { register } from '../registry';
-import { loadTraces, TraceLoadError, type LoadedRun, type LoadProgress } from '../../sources/file';
+import { loadRunForCli } from '../load';
 import { scanWorkspace } from '../../sources/workspace-scan';
 import { analyze } from '../../core/rca/analyze';
 import { Diagnosis, type Candidate } from '../../core/rca/diagnosis';
@@ -15,7 +15,7 @@ Usage:
   trace-doctor diagnose --incident <path> [...]          one run: split automatically (level shift in time, else
                                                          the slowest decile vs the rest)
 
-<path> is a trace file or a directory of them (OTLP JSON / JSON Lines, Jaeger, Zipkin; several --baseline or
+<path> is a trace file, a directory of them, or a tracing-backend URL (OTLP JSON / JSON Lines, Jaeger, Zipkin; several --baseline or
 --incident options add up).
 
 Options:
@@ -35,39 +35,6 @@ function num(v: string | undefined, name: string, def: number, min: number, max 
   const n = Number(v);
   if (!Number.isFinite(n) || n < min || n > max) throw new CliError(`--${name} expects a number in [${min}, ${max}], got '${v}'`);
   return n;
-}
-
-/** progress on stderr for long loads, only when a person is watching */
-function progress(role: string): ((p: LoadProgress) => void) | undefined {
-  if (process.stderr.isTTY !== true) return undefined;
-  let last = 0;
-  return (p) => {
-    const now = Date.now();
-    if (now - last < 250) return;
-    last = now;
-    const pct = p.totalBytes > 0 ? ((100 * p.bytesRead) / p.totalBytes).toFixed(0) : '?';
-    process.stderr.write(`\rloading ${role}… ${pct}%  ${(p.bytesRead / 1048576).toFixed(0)}/${(p.totalBytes / 1048576).toFixed(0)} MiB  ${p.spans} spans   `);
-  };
-}
-
-async function load(paths: string[], role: string, io: CliIO): Promise<LoadedRun> {
-  try {
-    const onProgress = progress(role);
-    const run = await loadTraces(paths, onProgress ? { onProgress } : {});
-    if (onProgress) process.stderr.write('\r\x1b[K');
-    for (const i of run.issues.slice(0, 10)) {
-      io.err(`warning (${role}): ${i.file ?? ''}${i.line ? `:${i.line}` : ''}: ${i.message}\n`);
-    }
-    if (run.issues.length > 10) io.err(`warning (${role}): … ${run.issues.length - 10} more issues\n`);
-    if (run.model.size === 0) throw new CliError(`${role} ${paths.join(', ')}: no spans found`);
-    return run;
-  } catch (e) {
-    if (e instanceof TraceLoadError) throw new CliError(`${role}: ${e.message}`);
-    if (e instanceof CliError) throw e;
-    const err = e as NodeJS.ErrnoException;
-    if (err?.code === 'ENOENT') throw new CliError(`${role}: no such file or directory: ${err.path ?? paths.join(', ')}`);
-    throw new CliError(`${role}: ${err?.message ?? String(e)}`);
-  }
 }
 
 const ms = (v: number) => {
@@ -148,8 +115,8 @@ export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
     const s = await stat(w).catch(() => null);
     if (!s?.isDirectory()) throw new CliError(`--workspace ${w}: not a directory`);
   }
-  const baseline = values.baseline?.length ? await load(values.baseline, 'baseline', io) : null;
-  const incident = await load(incidentPaths, 'incident', io);
+  const baseline = values.baseline?.length ? await loadRunForCli(values.baseline, 'baseline', io) : null;
+  const incident = await loadRunForCli(incidentPaths, 'incident', io);
   let sourceIndex;
   const workspaces = values.workspace ?? [];
   if (workspaces.length) {

@@ -13,7 +13,8 @@ import { renderFlameReport } from '../../core/report/html';
 import { codeAttrsByOperation, opKey } from '../../core/source/code-attrs';
 import type { FlameData, FlameMode } from '../../protocol/messages';
 import { isFlameMode } from '../../protocol/messages';
-import { loadTraces, TraceLoadError, type LoadedRun } from '../../sources/file';
+import type { LoadedRun } from '../../sources/file';
+import { loadRunForCli } from '../load';
 import { scanWorkspace } from '../../sources/workspace-scan';
 
 const HELP = `trace-doctor flame — write a differential flame graph as one self-contained HTML file
@@ -73,26 +74,6 @@ function attachSources(diff: DiffTree, models: SpanTable[], workspace: string | 
   }
 }
 
-async function load(paths: string[], what: string, maxFiles: number | undefined, io: CliIO): Promise<LoadedRun> {
-  let last = 0;
-  try {
-    const run = await loadTraces(paths.length === 1 ? paths[0]! : paths, {
-      maxFiles,
-      onProgress: (p) => {
-        const now = Date.now();
-        if (now - last > 1000 && p.totalBytes > 16 * 1048576) {
-          last = now;
-          io.err(`  ${what}: ${Math.round((100 * p.bytesRead) / p.totalBytes)}% (${p.spans.toLocaleString('en-US')} spans)\n`);
-        }
-      },
-    });
-    if (run.model.size === 0) throw new CliError(`${what} ${paths.join(', ')}: no spans found${run.issues.length ? ` (${run.issues.length} problem(s), first: ${run.issues[0]!.message})` : ''}`);
-    return run;
-  } catch (e) {
-    if (e instanceof TraceLoadError) throw new CliError(`${what}: ${e.message}`);
-    throw e;
-  }
-}
 
 export interface FlameReportResult {
   html: string;
@@ -106,8 +87,8 @@ export async function buildFlameReport(
   io: CliIO,
 ): Promise<FlameReportResult> {
   const assets = findFlameAssets(o.assetsDir);
-  const incident = await load(o.incident, 'incident', o.maxFiles, io);
-  const baseline = o.baseline.length ? await load(o.baseline, 'baseline', o.maxFiles, io) : undefined;
+  const incident = await loadRunForCli(o.incident, 'incident', io, { maxFiles: o.maxFiles });
+  const baseline = o.baseline.length ? await loadRunForCli(o.baseline, 'baseline', io, { maxFiles: o.maxFiles }) : undefined;
   let sourceIndex;
   if (o.workspace) {
     const scan = await scanWorkspace(o.workspace);
