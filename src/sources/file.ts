@@ -5,6 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
+import { createGunzip } from 'node:zlib';
 import { SpanTableBuilder } from '../core/model/builder';
 import type { SpanTable } from '../core/model/span-table';
 import {
@@ -28,8 +29,8 @@ export type { ParseIssue, TraceFormat };
 export const MAX_DOCUMENT_BYTES = 512 * 1024 * 1024;
 const DEFAULT_MAX_FILES = 10_000;
 const HEAD_BYTES = 65536;
-const TRACE_EXTENSIONS = new Set(['.json', '.jsonl', '.ndjson', '.txt', '']);
-const JSON_EXTENSIONS = new Set(['.json', '.jsonl', '.ndjson']);
+const TRACE_EXTENSIONS = new Set(['.json', '.jsonl', '.ndjson', '.txt', '', '.gz']);
+const JSON_EXTENSIONS = new Set(['.json', '.jsonl', '.ndjson', '.gz']);
 
 export interface LoadedRun {
   model: SpanTable;
@@ -174,6 +175,7 @@ async function loadOne(
   } catch (e) {
     throw loadError(file, `cannot read: ${(e as Error).message}`);
   }
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return loadGzip(t, b, issues, progress, opts);
   const bin = sniffBinary(head);
   if (bin) throw loadError(file, bin, undefined, true);
   const headText = new TextDecoder().decode(head);
@@ -228,6 +230,90 @@ async function loadOne(
     const r = parseTraceTextInto(text, ctx);
     opts.onProgress?.({ file, bytesRead: progress.base + t.size, totalBytes: progress.total, spans: progress.spans + r.spans });
     return r;
+  } catch (e) {
+    if (e instanceof TraceParseError) throw TraceLoadError.of(e.issue);
+    throw e;
+  } finally {
+    ctx.finish();
+  }
+}
+
+/** A gzip-compressed trace file (`traces.json.gz`, `spans.jsonl.gz`): decompressed as a stream, then read as usual. */
+async function loadGzip(
+  t: Target,
+  b: SpanTableBuilder,
+  issues: ParseIssue[],
+  progress: { base: number; total: number; spans: number },
+  opts: LoadOptions,
+): Promise<FileResult> {
+  const file = t.path;
+  const raw = createReadStream(file, { highWaterMark: 1 << 16 });
+  const gunzip = createGunzip();
+  raw.on('error', (e) => gunzip.destroy(e));
+  raw.pipe(gunzip);
+  gunzip.setEncoding('utf8');
+  const ctx = new ParseContext(b, file, issues);
+  let mode: 'jsonl' | 'json' | undefined;
+  let head = '';
+  let reader: JsonlReader | undefined;
+  const parts: string[] = [];
+  let textLength = 0;
+  const spansBefore = progress.spans;
+  const decide = (complete: boolean) => {
+    const nul = head.indexOf('\u0000');
+    if (nul >= 0 && nul < HEAD_BYTES) throw loadError(file, `binary data after gunzip (NUL byte at offset ${nul}), not a JSON trace file`, undefined, true);
+    const m = detectTextMode(head, complete);
+    if (m.mode === 'empty') throw loadError(file, 'empty file after gunzip: no trace data');
+    if (m.mode === 'not-json') {
+      const p = lineColOf(head, m.offset);
+      throw loadError(file, `not JSON after gunzip: expected '{' or '[' but found ${JSON.stringify(m.found)}`, { line: p.line, column: p.column, offset: m.offset }, true);
+    }
+    mode = m.mode;
+    if (mode === 'jsonl') reader = new JsonlReader(ctx);
+    consume(head);
+    head = '';
+  };
+  const consume = (chunk: string) => {
+    if (reader) reader.push(chunk);
+    else {
+      textLength += chunk.length;
+      if (textLength > MAX_DOCUMENT_BYTES) {
+        throw loadError(file, `single JSON document larger than ${MAX_DOCUMENT_BYTES / 1048576} MiB after gunzip; write it as JSON Lines, which is streamed`);
+      }
+      parts.push(chunk);
+    }
+  };
+  try {
+    try {
+      for await (const chunk of gunzip) {
+        checkAbort(opts.signal);
+        if (mode === undefined) {
+          head += chunk as string;
+          if (head.length >= HEAD_BYTES) decide(false);
+        } else consume(chunk as string);
+        opts.onProgress?.({ file, bytesRead: progress.base + raw.bytesRead, totalBytes: progress.total, spans: spansBefore + (reader?.spans ?? 0) });
+      }
+    } catch (e) {
+      if (e instanceof TraceLoadError || (e as Error)?.name === 'AbortError' || opts.signal?.aborted) throw e;
+      throw loadError(file, `gzip data is corrupt or truncated: ${(e as Error).message}`);
+    } finally {
+      raw.destroy();
+      gunzip.destroy();
+    }
+    if (mode === undefined) decide(true);
+    if (reader) {
+      reader.end();
+      if (reader.goodLines === 0) {
+        const first = reader.firstProblem;
+        throw loadError(file, `no valid trace record in ${reader.skipped} JSON line(s); first problem: ${first?.message ?? 'no content'}`, {
+          line: first?.line,
+          column: first?.column,
+          offset: first?.offset,
+        });
+      }
+      return { formats: [...reader.formats], spans: reader.spans, skipped: reader.skipped };
+    }
+    return parseTraceTextInto(parts.join(''), ctx);
   } catch (e) {
     if (e instanceof TraceParseError) throw TraceLoadError.of(e.issue);
     throw e;

@@ -3,6 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync, ftruncateSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { loadTraces, MAX_DOCUMENT_BYTES, parseTraceText, TraceLoadError } from '../../../src/sources/file';
 import { dumpModel } from '../../helpers/golden';
@@ -85,7 +86,6 @@ test('unreadable or non-trace files named explicitly throw TraceLoadError with f
   assert.match((await loadError(join(EDGE, 'empty.json'))).message, /empty\.json: empty file/);
   assert.match((await loadError(join(EDGE, 'whitespace.json'))).message, /whitespace\.json: empty file/);
   assert.match((await loadError(join(EDGE, 'binary.json'))).message, /binary\.json: binary data \(NUL byte at offset 8\)/);
-  assert.match((await loadError(join(EDGE, 'compressed.json'))).message, /compressed\.json: gzip-compressed data.*decompress it first/);
   assert.match((await loadError(join(EDGE, 'invalid-utf8.json'))).message, /invalid-utf8\.json: binary data \(invalid UTF-8/);
   assert.match((await loadError(join(EDGE, 'not-a-trace.json'))).message, /not-a-trace\.json: JSON is not a trace/);
   const syn = await loadError(join(EDGE, 'syntax-error.json'));
@@ -150,4 +150,34 @@ test('a directory with a symlinked trace file follows it', async () => {
   symlinkSync(join(PUB, 'zipkin', 'skew.json'), join(d, 'skew.json'));
   const run = await loadTraces(d);
   assert.equal(run.model.size, 4);
+});
+
+test('gzip-compressed files are decompressed as a stream: JSON document, big JSON Lines, and clear errors', async () => {
+  const doc = await loadTraces(join(EDGE, 'compressed.json'));
+  assert.equal(doc.model.size, 2);
+  assert.deepEqual(doc.formats, ['otlp-json']);
+  assert.deepEqual(dumpModel(doc.model), dumpModel((await loadTraces(join(EDGE, 'base64-ids.json'))).model));
+
+  const line = readFileSync(join(PUB, 'otel-go-instrumentation', 'nethttp', 'traces-orig.json'), 'utf8').trim();
+  const lines: string[] = [];
+  for (let i = 0; i < 3000; i++) lines.push(i === 7 ? 'garbage' : line.replaceAll('17adc4a54489628b651a4b0c623ad067', (i + 1).toString(16).padStart(32, '0')));
+  const gz = join(tmp, 'spans.jsonl.gz');
+  writeFileSync(gz, gzipSync(lines.join('\n') + '\n'));
+  const seen: number[] = [];
+  const run = await loadTraces(gz, { onProgress: (p) => seen.push(p.bytesRead) });
+  assert.equal(run.model.size, 2999 * 2);
+  assert.equal(run.skipped, 1);
+  assert.equal(run.issues[0]!.line, 8);
+  assert.equal(seen.at(-1), readFileSync(gz).length);
+
+  const cut = join(tmp, 'cut.json.gz');
+  const full = gzipSync(readFileSync(join(PUB, 'zipkin', 'yelp.json')));
+  writeFileSync(cut, full.subarray(0, full.length - 20));
+  assert.match((await loadError(cut)).message, /cut\.json\.gz: gzip data is corrupt or truncated/);
+  const notJson = join(tmp, 'readme.gz');
+  writeFileSync(notJson, gzipSync('hello world'));
+  assert.match((await loadError(notJson)).message, /readme\.gz:1:1: not JSON after gunzip/);
+  const empty = join(tmp, 'empty.gz');
+  writeFileSync(empty, gzipSync(''));
+  assert.match((await loadError(empty)).message, /empty\.gz: empty file after gunzip/);
 });
