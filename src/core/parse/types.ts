@@ -78,6 +78,11 @@ export class ParseContext {
     }
     const issue: ParseIssue = { file: this.file, message, severity: 'warning' };
     if (this.line !== undefined) issue.line = this.line;
+    if (this.seen.size >= 4 * this.maxIssues) {
+      // a file with endlessly varied problems: stop remembering new ones (the list is full anyway)
+      this.add(issue);
+      return;
+    }
     this.seen.set(message, { issue, count: 1 });
     if (this.issues.length < this.maxIssues) this.issues.push(issue);
   }

@@ -300,3 +300,14 @@ test('JSON Lines of arrays (Zipkin spans per line)', () => {
   assert.deepEqual(r.formats, ['zipkin-v2']);
   assert.equal(r.skipped, 0);
 });
+
+test('issues stay bounded: thousands of distinct bad attributes give at most ~200 issues, repeats are counted', () => {
+  const attrs = Array.from({ length: 5000 }, (_, i) => ({ key: `k${i}`, value: { weird: i } }));
+  const same = Array.from({ length: 50 }, () => ({ key: 'same', value: { anyValue: 'x' } }));
+  const doc = { resourceSpans: [{ scopeSpans: [{ spans: [{ name: 'a', attributes: [...same, ...attrs] }] }] }] };
+  const r = parseTraceText(JSON.stringify(doc), 'many.json');
+  assert.equal(r.model.size, 1);
+  assert.ok(r.issues.length <= 201, String(r.issues.length));
+  assert.match(r.issues[0]!.message, /'same'.*\(50 times\)$/);
+  assert.match(r.issues.at(-1)!.message, /more issues not shown/);
+});
