@@ -35,6 +35,7 @@ const only = (() => {
 const TOTAL_BUDGET_MS = Number(process.env.E2E_UI_BUDGET_MS || 8 * 60 * 1000);
 
 const results = [];
+const pageErrors = [], webviewErrors = [];
 const timings = {};
 let shotNo = 0;
 
@@ -76,7 +77,13 @@ async function main() {
     const consoleLog = fs.createWriteStream(path.join(runDir, 'exthost-console.log'));
     cleanups.push(() => consoleLog.end());
     page.on('console', (m) => { const t = m.text(); if (!/open-vsx\.org|Failed to load resource/.test(t)) consoleLog.write(cleanConsole(t) + '\n'); });
-    page.on('pageerror', (e) => consoleLog.write('[pageerror] ' + e.message + '\n'));
+    page.on('pageerror', (e) => { consoleLog.write('[pageerror] ' + e.message + '\n'); pageErrors.push(`pageerror: ${e.message}`); });
+    // errors logged inside webviews (flame, chat: nested iframes) count against the run (check z)
+    page.on('console', (m) => {
+      if (m.type() !== 'error' || m.frame?.() === page.mainFrame()) return;
+      const url = m.frame?.()?.url() ?? '';
+      if (/webview/i.test(url)) webviewErrors.push(`${m.text().slice(0, 300)} (${url.replace(/\?.*$/, '').slice(-60)})`);
+    });
 
     await page.goto(cs.workbenchUrl());
     await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
@@ -100,6 +107,12 @@ async function main() {
     if (want('d')) await scenario('d chat view answers and its source link opens the right file and line', shot, () => chatScenario(ui, facts, llm));
     if (want('e')) await scenario('e a broken trace file gives a clear notification', shot, () => badTraceScenario(ui, facts));
     if (want('f')) await scenario('f "Open Trace File…" through the file dialog on the broken file gives a clear notification', shot, () => openDialogScenario(ui, facts));
+    await scenario('z no unexpected errors: extension-host logs (besides the broken file), webview consoles', shot, async () => {
+      const unexpected = extensionHostErrors(runDir, 50).filter((l) => !l.includes(EXAMPLE.badTrace));
+      const problems = [...unexpected, ...webviewErrors];
+      if (problems.length) throw new Error(`${problems.length} unexpected error(s):\n      ${problems.slice(0, 8).join('\n      ')}`);
+      return { pageErrors: pageErrors.length };
+    });
   } catch (e) {
     results.push({ name: 'harness', ok: false, detail: String(e?.stack || e) });
     log('FAIL harness', e?.stack || e);
@@ -458,12 +471,24 @@ async function openDialogScenario(ui, facts) {
   // code-server's file dialog is a quick input holding a path: type the file's path, Enter
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible' });
-  await waitFor(async () => (await input.inputValue()).startsWith('/'), 'the file dialog path', 15000);
+  // the dialog fills in its start folder asynchronously: wait until the path is a folder and has settled
+  let last = '';
+  await waitFor(async () => {
+    const v = await input.inputValue();
+    const settled = v === last && v.endsWith('/');
+    last = v;
+    return settled;
+  }, 'the file dialog start folder', 15000, 300);
   const target = path.join(facts.ws, 'traces', EXAMPLE.badTrace);
-  await input.fill(target);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: EXAMPLE.badTrace }).first().waitFor({ timeout: 10000 }).catch(() => {});
-  await ui.shot('open-dialog');
-  await page.keyboard.press('Enter');
+  const widget = page.locator('.quick-input-widget');
+  for (let attempt = 0; ; attempt++) {
+    await input.fill(target);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: EXAMPLE.badTrace }).first().waitFor({ timeout: 5000 }).catch(() => {});
+    if ((await input.inputValue()) !== target) { if (attempt < 3) continue; throw new Error(`the file dialog path is ${await input.inputValue()}`); }
+    if (attempt === 0) await ui.shot('open-dialog');
+    await page.keyboard.press('Enter');
+    try { await widget.waitFor({ state: 'hidden', timeout: 3000 }); break; } catch { if (attempt >= 3) throw new Error(`the file dialog stayed open at ${await input.inputValue()}`); }
+  }
   const toast = page.locator('.notifications-toasts .notification-toast', { hasText: EXAMPLE.badTrace }).first();
   await toast.waitFor({ timeout: 30000 });
   await sleep(400);
