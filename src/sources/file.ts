@@ -137,10 +137,17 @@ async function collectTargets(paths: string[], maxFiles: number, issues: ParseIs
         issues.push({ file: p, message: `more than ${maxFiles} candidate files; only the first ${maxFiles} were read`, severity: 'warning' });
       }
       out.push(...found);
-      if (out.length === before) throw loadError(p, 'directory holds no candidate trace files (.json, .jsonl, .ndjson, .txt or no extension)');
+      if (out.length === before) throw loadError(p, 'directory holds no candidate trace files (.json, .jsonl, .ndjson, .txt, .gz or no extension)');
     } else out.push({ path: p, size: st.size, fromDir: false });
   }
-  return out;
+  // the same file named twice (or a file inside a directory also given) is read once
+  const seen = new Set<string>();
+  return out.filter((t) => {
+    const key = resolve(t.path);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 async function readHead(path: string, size: number): Promise<Uint8Array> {
@@ -328,7 +335,8 @@ async function loadGzip(
  * named explicitly that cannot be read as traces throws TraceLoadError.
  */
 export async function loadTraces(pathOrPaths: string | string[], opts: LoadOptions = {}): Promise<LoadedRun> {
-  const paths = (Array.isArray(pathOrPaths) ? pathOrPaths : [pathOrPaths]).map((p) => resolve(p));
+  // paths are kept as given (relative ones stay relative) so messages show what the user typed
+  const paths = Array.isArray(pathOrPaths) ? pathOrPaths : [pathOrPaths];
   if (paths.length === 0) throw loadError('', 'no input files given');
   const issues: ParseIssue[] = [];
   const targets = await collectTargets(paths, opts.maxFiles ?? DEFAULT_MAX_FILES, issues, opts.signal);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync, ftruncateSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { loadTraces, MAX_DOCUMENT_BYTES, parseTraceText, TraceLoadError } from '../../../src/sources/file';
 import { dumpModel } from '../../helpers/golden';
 
@@ -180,4 +180,14 @@ test('gzip-compressed files are decompressed as a stream: JSON document, big JSO
   const empty = join(tmp, 'empty.gz');
   writeFileSync(empty, gzipSync(''));
   assert.match((await loadError(empty)).message, /empty\.gz: empty file after gunzip/);
+});
+
+test('a file named twice, or also inside a given directory, is read once; relative paths stay as given', async () => {
+  const f = join(PUB, 'zipkin', 'skew.json');
+  const run = await loadTraces([f, f, join(PUB, 'zipkin')]);
+  assert.equal(run.files.length, 2);
+  assert.equal(run.model.size, 4 + 16);
+  const relPath = relative(process.cwd(), f);
+  const rel = await loadTraces(relPath);
+  assert.deepEqual(rel.files, [relPath]);
 });
