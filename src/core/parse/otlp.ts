@@ -125,6 +125,10 @@ function readSpan(s: Obj, res: number, sc: number, ctx: ParseContext): void {
     end: fixed64ToSecNs(s.endTimeUnixNano ?? s.end_time_unix_nano),
     resource: res,
     scope: sc,
+    // every optional field present from the start: one object shape for all spans (monomorphic builder access)
+    traceState: undefined,
+    events: undefined,
+    links: undefined,
   };
   const ts = s.traceState ?? s.trace_state;
   if (typeof ts === 'string' && ts.length > 0) input.traceState = ts;
