@@ -80,9 +80,11 @@ async function main() {
     page.on('pageerror', (e) => { consoleLog.write('[pageerror] ' + e.message + '\n'); pageErrors.push(`pageerror: ${e.message}`); });
     // errors logged inside webviews (flame, chat: nested iframes) count against the run (check z)
     page.on('console', (m) => {
-      if (m.type() !== 'error' || m.frame?.() === page.mainFrame()) return;
-      const url = m.frame?.()?.url() ?? '';
-      if (/webview/i.test(url)) webviewErrors.push(`${m.text().slice(0, 300)} (${url.replace(/\?.*$/, '').slice(-60)})`);
+      if (m.type() !== 'error') return;
+      const url = m.location()?.url ?? '';
+      if (process.env.E2E_DEBUG_CONSOLE) console.log('[console error]', url, m.text().slice(0, 120));
+      // the webviews' own scripts (dist/webview/*.js, served as extension resources) and inline webview code
+      if (/\/dist\/webview\/|webview\/browser\/pre/i.test(url)) webviewErrors.push(`${m.text().slice(0, 300)} (${url.replace(/\?.*$/, '').slice(-60)})`);
     });
 
     await page.goto(cs.workbenchUrl());
@@ -111,7 +113,7 @@ async function main() {
       const unexpected = extensionHostErrors(runDir, 50).filter((l) => !l.includes(EXAMPLE.badTrace));
       const problems = [...unexpected, ...webviewErrors];
       if (problems.length) throw new Error(`${problems.length} unexpected error(s):\n      ${problems.slice(0, 8).join('\n      ')}`);
-      return { pageErrors: pageErrors.length };
+      return { pageErrors };
     });
   } catch (e) {
     results.push({ name: 'harness', ok: false, detail: String(e?.stack || e) });
@@ -341,6 +343,11 @@ async function diagnoseScenario(ui, facts) {
   await badge.waitFor({ timeout: 10000 });
   const summary = (await badge.locator('xpath=..').innerText()).replace(/\s+/g, ' ').trim();
   await ui.shot('flame-graph');
+  // self-test of check z: E2E_INJECT_WEBVIEW_ERROR=1 logs an error inside the flame webview, and z must fail
+  if (process.env.E2E_INJECT_WEBVIEW_ERROR) {
+    await frame.evaluate(() => (0, eval)("console.error('injected webview error (E2E_INJECT_WEBVIEW_ERROR)')\n//# sourceURL=/ext/dist/webview/flame.js"));
+    await frame.evaluate(() => (0, eval)("setTimeout(() => { throw new Error('injected uncaught webview error'); })\n//# sourceURL=/ext/dist/webview/flame.js"));
+  }
   if (st.target < 0) throw new Error(`${EXAMPLE.rootService} / ${EXAMPLE.rootOp} is not in the flame tree (${st.nodes} nodes)`);
   if (!st.rootCauses.includes(st.target)) throw new Error(`root-cause nodes ${JSON.stringify(st.rootCauses)} do not include ${EXAMPLE.rootOp} (node ${st.target})`);
   const rect = st.rects.find((r) => r.id === st.target);
