@@ -353,8 +353,15 @@ async function diagnoseScenario(ui, facts) {
   const rect = st.rects.find((r) => r.id === st.target);
   if (!rect || !rect.rootCause || rect.w <= 0) throw new Error(`the root-cause frame is not drawn highlighted: ${JSON.stringify(rect)}`);
   if (!st.rootCauses.includes(st.state.selected)) throw new Error(`selected node ${st.state.selected} is not the root cause`);
+  // and it is really painted: the canvas pixel in the middle of the frame (no label there) has the frame's fill colour
+  const px = await frame.evaluate((r) => {
+    const c = document.querySelector('canvas');
+    const dpr = c.width / c.clientWidth;
+    return [...c.getContext('2d').getImageData(Math.round((r.x + r.w / 2) * dpr), Math.round((r.y + r.h / 2) * dpr), 1, 1).data];
+  }, rect);
+  if (rect.fill.some((v, k) => Math.abs(v - px[k]) > 12)) throw new Error(`canvas pixel ${px} at the root-cause frame is not its fill ${rect.fill}`);
   if (!summary.includes(EXAMPLE.rootService) || !summary.includes(EXAMPLE.rootOp)) throw new Error(`root-cause badge line does not name it: ${summary}`);
-  return { summary: summary.slice(0, 160), rect: { x: Math.round(rect.x), w: Math.round(rect.w), fill: rect.fill } };
+  return { summary: summary.slice(0, 160), rect: { x: Math.round(rect.x), w: Math.round(rect.w), fill: rect.fill }, pixel: px };
 }
 
 async function hoverScenario(ui, facts) {
