@@ -7,6 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { TraceDoctorApi } from '../../../src/extension/extension';
 
 const EXT_ID = 'trace-doctor.trace-doctor';
 const ROOT_SERVICE = 'pre-processor';
@@ -92,21 +93,8 @@ async function until<T>(fn: () => Promise<T | undefined> | T | undefined, what: 
   }
 }
 
-/** The parts of activate()'s return value (src/extension/extension.ts TraceDoctorApi) these tests read. */
-interface ApiLike {
-  getState(): {
-    mode: string;
-    diagnosis?: { rootCause?: { service: string; name: string } | null } | null;
-    ops: { service: string; name: string; rootCause: boolean; incident: unknown; baseline: unknown }[];
-  };
-  decoratedLines(uri: vscode.Uri): Promise<{ root: number[]; candidates: number[] }>;
-  readonly diagnosis: { rootCause?: { service: string; name: string } | null } | null | undefined;
-  readonly lastError: Error | undefined;
-  whenIdle(): Promise<void>;
-  statusBarText(): string;
-  receiver(): { endpoint: string; spans: number } | undefined;
-  flamePanel(): { posted: readonly { type: string }[]; viewState: unknown; visible: boolean } | undefined;
-}
+/** activate()'s return value; a type-only import (erased by esbuild), so API drift breaks `npm run typecheck`. */
+type ApiLike = TraceDoctorApi;
 
 suite('Trace Doctor in the extension host', () => {
   let ext: vscode.Extension<unknown>;
