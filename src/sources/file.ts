@@ -6,11 +6,13 @@ import { createReadStream } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { createGunzip } from 'node:zlib';
+import { decodeTraceRequestProto } from './receiver/proto';
 import { SpanTableBuilder } from '../core/model/builder';
 import type { SpanTable } from '../core/model/span-table';
 import {
   JsonlReader,
   ParseContext,
+  readDocument,
   type ParseIssue,
   TraceParseError,
   type TraceFormat,
@@ -29,8 +31,9 @@ export type { ParseIssue, TraceFormat };
 export const MAX_DOCUMENT_BYTES = 512 * 1024 * 1024;
 const DEFAULT_MAX_FILES = 10_000;
 const HEAD_BYTES = 65536;
-const TRACE_EXTENSIONS = new Set(['.json', '.jsonl', '.ndjson', '.txt', '', '.gz']);
-const JSON_EXTENSIONS = new Set(['.json', '.jsonl', '.ndjson', '.gz']);
+const TRACE_EXTENSIONS = new Set(['.json', '.jsonl', '.ndjson', '.txt', '', '.gz', '.pb', '.binpb', '.protobuf', '.otlp']);
+/** a file with one of these extensions that cannot be read is worth a warning even inside a directory */
+const JSON_EXTENSIONS = new Set(['.json', '.jsonl', '.ndjson', '.gz', '.pb', '.binpb', '.protobuf', '.otlp']);
 
 export interface LoadedRun {
   model: SpanTable;
@@ -184,7 +187,11 @@ async function loadOne(
   }
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return loadGzip(t, b, issues, progress, opts);
   const bin = sniffBinary(head);
-  if (bin) throw loadError(file, bin, undefined, true);
+  if (bin) {
+    const pb = await loadProtobuf(t, head, b, issues, progress, opts);
+    if (pb) return pb;
+    throw loadError(file, bin, undefined, true);
+  }
   const headText = new TextDecoder().decode(head);
   const mode = detectTextMode(headText, head.length >= t.size);
   if (mode.mode === 'empty') throw loadError(file, 'empty file: only whitespace, no trace data');
@@ -240,6 +247,89 @@ async function loadOne(
   } catch (e) {
     if (e instanceof TraceParseError) throw TraceLoadError.of(e.issue);
     throw e;
+  } finally {
+    ctx.finish();
+  }
+}
+
+/**
+ * OTLP protobuf files: one ExportTraceServiceRequest (`.binpb`, what `otlp` exporters send), or the Collector file
+ * exporter's `format: proto` — each request preceded by its length as a 4-byte big-endian integer. Returns null when
+ * the bytes do not look like either (the caller then reports binary data).
+ */
+async function loadProtobuf(
+  t: Target,
+  head: Uint8Array,
+  b: SpanTableBuilder,
+  issues: ParseIssue[],
+  progress: { base: number; total: number; spans: number },
+  opts: LoadOptions,
+): Promise<FileResult | null> {
+  const file = t.path;
+  // ExportTraceServiceRequest starts with field 1 (resource_spans), wire type 2: tag byte 0x0a
+  const framedLen = head.length >= 5 ? ((head[0]! << 24) | (head[1]! << 16) | (head[2]! << 8) | head[3]!) >>> 0 : -1;
+  const framed = framedLen > 0 && framedLen + 4 <= t.size && head[4] === 0x0a;
+  if (!framed && head[0] !== 0x0a) return null;
+  const ctx = new ParseContext(b, file, issues);
+  let spans = 0;
+  let skipped = 0;
+  let good = 0;
+  const readMessage = (bytes: Uint8Array, offset: number, n: number): boolean => {
+    let conv;
+    try {
+      conv = decodeTraceRequestProto(bytes);
+    } catch (e) {
+      if (!framed) return false;
+      skipped++;
+      ctx.add({ file, offset, message: `protobuf message ${n} skipped: not an ExportTraceServiceRequest (${(e as Error).message})`, severity: 'warning' });
+      return true;
+    }
+    if (conv.rejected > 0) ctx.warn(`${conv.rejected} span(s) with invalid ids dropped (first: ${conv.firstError})`);
+    const r = readDocument(conv.request, ctx);
+    if (r.format !== null) {
+      spans += r.spans;
+      good++;
+    }
+    return true;
+  };
+  try {
+    if (!framed) {
+      if (t.size > MAX_DOCUMENT_BYTES) return null;
+      const bytes = new Uint8Array(await readFile(file));
+      if (!readMessage(bytes, 0, 1) || spans === 0) return null;
+      opts.onProgress?.({ file, bytesRead: progress.base + t.size, totalBytes: progress.total, spans: progress.spans + spans });
+      return { formats: ['otlp-proto'], spans, skipped };
+    }
+    // framed: stream the frames
+    const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+    let buf: Buffer = Buffer.alloc(0);
+    let offset = 0;
+    let n = 0;
+    try {
+      for await (const chunk of stream) {
+        checkAbort(opts.signal);
+        buf = buf.length === 0 ? (chunk as Buffer) : Buffer.concat([buf, chunk as Buffer]);
+        for (;;) {
+          if (buf.length < 4) break;
+          const len = buf.readUInt32BE(0);
+          if (len > MAX_DOCUMENT_BYTES) throw loadError(file, `protobuf frame ${n + 1} at offset ${offset} claims ${len} bytes: not a length-prefixed OTLP file or corrupt`, { offset });
+          if (buf.length < 4 + len) break;
+          n++;
+          readMessage(buf.subarray(4, 4 + len), offset, n);
+          buf = buf.subarray(4 + len);
+          offset += 4 + len;
+        }
+        opts.onProgress?.({ file, bytesRead: progress.base + stream.bytesRead, totalBytes: progress.total, spans: progress.spans + spans });
+      }
+    } finally {
+      stream.destroy();
+    }
+    if (buf.length > 0) {
+      skipped++;
+      ctx.add({ file, offset, message: `last protobuf frame truncated: ${buf.length} byte(s) at offset ${offset} do not make a whole message`, severity: 'warning' });
+    }
+    if (good === 0) throw loadError(file, `no OTLP trace request in ${n} length-prefixed protobuf frame(s)`);
+    return { formats: ['otlp-proto'], spans, skipped };
   } finally {
     ctx.finish();
   }

@@ -15,6 +15,7 @@ export interface ParseIssue {
 export type TraceFormat =
   | 'otlp-json'
   | 'otlp-jsonl'
+  | 'otlp-proto'
   | 'jaeger-api-v3'
   | 'tempo'
   | 'jaeger-query'
@@ -25,6 +26,7 @@ export type TraceFormat =
 export const FORMAT_LABELS: Record<TraceFormat, string> = {
   'otlp-json': 'OTLP/JSON ExportTraceServiceRequest',
   'otlp-jsonl': 'OTLP/JSON Lines (collector file exporter)',
+  'otlp-proto': 'OTLP protobuf (single message, or the collector file exporter\'s length-prefixed format)',
   'jaeger-api-v3': 'Jaeger api_v3 {"result":{resourceSpans}}',
   tempo: 'Tempo {"batches"} / {"trace"}',
   'jaeger-query': 'Jaeger query-API {"data":[…]}',

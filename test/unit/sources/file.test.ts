@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { join, relative } from 'node:path';
 import { loadTraces, MAX_DOCUMENT_BYTES, parseTraceText, TraceLoadError } from '../../../src/sources/file';
 import { dumpModel } from '../../helpers/golden';
+import { toOtlpJson } from '../../helpers/encode';
 
 const FIX = join(__dirname, '..', '..', 'fixtures');
 const PUB = join(FIX, 'public');
@@ -190,4 +191,46 @@ test('a file named twice, or also inside a given directory, is read once; relati
   const relPath = relative(process.cwd(), f);
   const rel = await loadTraces(relPath);
   assert.deepEqual(rel.files, [relPath]);
+});
+
+test('OTLP protobuf files: a single ExportTraceServiceRequest and the collector file exporter length-prefixed format', async () => {
+  // encode with the official generated protobuf code (the same the receiver decodes with)
+  const root = require('otlp-proto-generated/build/src/generated/root.js') as {
+    opentelemetry: { proto: { collector: { trace: { v1: { ExportTraceServiceRequest: { fromObject(o: unknown): unknown; encode(m: unknown): { finish(): Uint8Array } } } } } } };
+  };
+  const Req = root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+  const encode = (json: string) => Req.encode(Req.fromObject(JSON.parse(json))).finish();
+  const src = (await loadTraces(join(PUB, 'jaeger', 'otlp', 'otel_traces_01.json'))).model;
+  const yelp = (await loadTraces(join(PUB, 'zipkin', 'yelp.json'))).model;
+
+  const single = join(tmp, 'trace.binpb');
+  writeFileSync(single, encode(toOtlpJson(src, { base64Ids: true })));
+  const one = await loadTraces(single);
+  assert.deepEqual(one.formats, ['otlp-proto']);
+  assert.deepEqual(dumpModel(one.model), dumpModel(src));
+
+  const frame = (bytes: Uint8Array) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(bytes.length);
+    return Buffer.concat([len, bytes]);
+  };
+  const framed = join(tmp, 'traces'); // no extension: content decides
+  writeFileSync(framed, Buffer.concat([frame(encode(toOtlpJson(src, { base64Ids: true }))), frame(encode(toOtlpJson(yelp, { base64Ids: true })))]));
+  const two = await loadTraces(framed);
+  assert.deepEqual(two.formats, ['otlp-proto']);
+  assert.equal(two.model.size, src.size + yelp.size);
+  assert.equal(two.skipped, 0);
+
+  const cut = join(tmp, 'cut.pb');
+  const whole = readFileSync(framed);
+  writeFileSync(cut, whole.subarray(0, whole.length - 10));
+  const partial = await loadTraces(cut);
+  assert.equal(partial.model.size, src.size);
+  assert.equal(partial.skipped, 1);
+  assert.match(partial.issues.at(-1)!.message, /last protobuf frame truncated/);
+
+  // random bytes are still "binary data"
+  const junk = join(tmp, 'junk.bin.json');
+  writeFileSync(junk, Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0, 1, 2, 3]));
+  assert.match((await loadError(junk)).message, /junk\.bin\.json: binary data/);
 });
