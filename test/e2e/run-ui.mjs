@@ -9,6 +9,7 @@
 //   b. open the pre-processor's Python file, hover the span-opening line → hint with p50/p95
 //   c. CodeLens on that line names the operation
 //   g. hover on another span line (preprocess-image) → its "Show in flame graph" link → the flame graph selects it
+//   h. hover → "Ask in chat" → the chat input holds a question about that operation
 //   r. the Trace Doctor activity bar → Runs view lists both runs and the root cause
 //   d. Trace Doctor activity bar → chat view → "diagnose" → answer (scripted LLM server) → its source link opens
 //      the right file and line (active tab + status bar "Ln X")
@@ -30,7 +31,7 @@ const only = (() => {
   const i = argv.indexOf('--only');
   if (i < 0) return null;
   const list = argv[i + 1].split(',');
-  return list.some((k) => 'bcdg'.includes(k)) && !list.includes('a') ? ['a', ...list] : list;
+  return list.some((k) => 'bcdgh'.includes(k)) && !list.includes('a') ? ['a', ...list] : list;
 })();
 const TOTAL_BUDGET_MS = Number(process.env.E2E_UI_BUDGET_MS || 8 * 60 * 1000);
 
@@ -107,6 +108,7 @@ async function main() {
     if (want('g')) await scenario('g the hover\'s "Show in flame graph" link on another span line selects that operation in the flame graph', shot, () => hoverLinkScenario(ui, facts));
     if (want('d')) await scenario('r Trace Doctor activity bar: the Runs view lists both runs and the root cause', shot, () => runsViewScenario(ui));
     if (want('d')) await scenario('d chat view answers and its source link opens the right file and line', shot, () => chatScenario(ui, facts, llm));
+    if (want('h')) await scenario('h the hover\'s "Ask in chat" link puts a question about the operation into the chat input', shot, () => askInChatScenario(ui, facts));
     if (want('e')) await scenario('e a broken trace file gives a clear notification', shot, () => badTraceScenario(ui, facts));
     if (want('f')) await scenario('f "Open Trace File…" through the file dialog on the broken file gives a clear notification', shot, () => openDialogScenario(ui, facts));
     await scenario('z no unexpected errors: extension-host logs (besides the broken file), webview consoles', shot, async () => {
@@ -464,6 +466,23 @@ async function badTraceScenario(ui) {
   const text = (await toast.innerText()).replace(/\s+/g, ' ').trim();
   if (!/error|invalid|unexpected|truncat|parse|expected/i.test(text)) throw new Error(`notification does not say what is wrong: ${text}`);
   return { notification: text.slice(0, 300) };
+}
+
+async function askInChatScenario(ui, facts) {
+  await ui.openFile(path.relative(facts.ws, facts.rootFile));
+  const line = facts.candidates[0];
+  const word = line === facts.rootLine ? EXAMPLE.rootOp : facts.lines[line].trim().split(/\W+/)[0];
+  const got = await ui.hoverOn(line + 1, facts.lines[line].trim(), word, EXAMPLE.rootOp);
+  if (!got) throw new Error(`no hover on line ${line + 1}`);
+  await got.hover.locator('a', { hasText: /ask in chat/i }).first().click();
+  const frame = await ui.webviewFrame(() => !!document.querySelector('vscode-textarea'), 'the chat view', 20000);
+  const value = await waitFor(() => frame.evaluate((op) => {
+    const v = document.querySelector('vscode-textarea')?.value ?? '';
+    return v.includes(op) ? v : null;
+  }, EXAMPLE.rootOp), `the chat input to mention ${EXAMPLE.rootOp}`, 15000);
+  await ui.shot('ask-in-chat');
+  if (!value.includes(EXAMPLE.rootService)) throw new Error(`the question does not name the service: ${value}`);
+  return { question: value.slice(0, 160) };
 }
 
 async function runsViewScenario(ui) {
