@@ -75,7 +75,8 @@ export function detectTextMode(head: string, complete: boolean): TextMode {
   } catch {
     return { mode: 'json' };
   }
-  return firstContent(head.slice(nl)) >= 0 ? { mode: 'jsonl' } : { mode: 'json' };
+  // more content after the first line, or a head that stops before the end of the text → JSON Lines
+  return firstContent(head.slice(nl)) >= 0 || !complete ? { mode: 'jsonl' } : { mode: 'json' };
 }
 
 export type DocumentShape =

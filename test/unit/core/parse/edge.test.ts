@@ -311,3 +311,16 @@ test('issues stay bounded: thousands of distinct bad attributes give at most ~20
   assert.match(r.issues[0]!.message, /'same'.*\(50 times\)$/);
   assert.match(r.issues.at(-1)!.message, /more issues not shown/);
 });
+
+test('text mode detection from a head: JSON Lines whose second line starts beyond the head', async () => {
+  const { detectTextMode } = await import('../../../../src/core/parse/index');
+  const line = '{"resourceSpans":[]}';
+  assert.deepEqual(detectTextMode(line + '\n', false), { mode: 'jsonl' });
+  assert.deepEqual(detectTextMode(line + '\n', true), { mode: 'json' });
+  assert.deepEqual(detectTextMode(line + '\n' + line, true), { mode: 'jsonl' });
+  assert.deepEqual(detectTextMode('{\n  "resourceSpans": []\n}', false), { mode: 'json' });
+  assert.deepEqual(detectTextMode('[1]\n[2]\n', true), { mode: 'jsonl' });
+  assert.deepEqual(detectTextMode('[\n1]', true), { mode: 'json' });
+  assert.deepEqual(detectTextMode('  \n ', true), { mode: 'empty' });
+  assert.deepEqual(detectTextMode('x', true), { mode: 'not-json', offset: 0, found: 'x' });
+});
