@@ -123,7 +123,9 @@ export async function runStats(argv: string[], io: CliIO): Promise<number> {
     text += '\n' + table(rows, [false, true, true, true]) + '\n';
   }
   if (run.issues.length > 0) {
-    text += `\n${run.issues.length} issue(s):\n` + run.issues.map((i) => `  ${i.severity}: ${formatIssue(i)}`).join('\n') + '\n';
+    const SHOW = 20;
+    text += `\n${run.issues.length} issue(s):\n` + run.issues.slice(0, SHOW).map((i) => `  ${i.severity}: ${formatIssue(i)}`).join('\n') + '\n';
+    if (run.issues.length > SHOW) text += `  … ${run.issues.length - SHOW} more (all of them with --json)\n`;
   }
   io.out(text);
   return 0;

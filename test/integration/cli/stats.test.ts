@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
@@ -113,4 +113,17 @@ test('usage: --help exits 0; no input or an unknown option exits 2', () => {
   const bad = run('--bogus', join(PUB, 'zipkin', 'skew.json'));
   assert.equal(bad.code, 2);
   assert.match(bad.err, /bogus/);
+});
+
+test('human output lists at most 20 issues and points to --json for the rest', () => {
+  const file = join(dir, 'many-bad.jsonl');
+  const good = readFileSync(join(PUB, 'otel-go-instrumentation', 'nethttp', 'traces-orig.json'), 'utf8').trim();
+  writeFileSync(file, [good, ...Array.from({ length: 30 }, (_, i) => `{"bad": ${i}`)].join('\n') + '\n');
+  const r = run(file);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^skipped lines\s+30$/m);
+  assert.match(r.out, /^30 issue\(s\):$/m);
+  assert.equal((r.out.match(/^ {2}warning: /gm) ?? []).length, 20);
+  assert.match(r.out, /… 10 more \(all of them with --json\)/);
+  assert.equal(JSON.parse(run(file, '--json').out).issues.length, 30);
 });
