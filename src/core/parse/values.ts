@@ -1,5 +1,6 @@
 /** Lenient decoding of enum names/numbers, int64 forms and OTLP AnyValue. */
-import { AttrType, type AttrValue, SpanKind, StatusCode } from '../model/span-table';
+import { AttrType, type AttrValue, decodeAttr, SpanKind, StatusCode } from '../model/span-table';
+import { encodeAttrValue } from '../model/builder';
 import { bytesToHex, normalizeId } from '../model/ids';
 import type { ParseContext } from './types';
 
@@ -111,12 +112,6 @@ export function int64String(v: unknown): string | null {
   return null;
 }
 
-/** An int64 as a JS value: a number when exactly representable, else its decimal string. */
-function int64Value(raw: string): AttrValue {
-  const n = Number(raw);
-  return Number.isSafeInteger(n) ? n : raw;
-}
-
 function bytesToBase64(v: unknown): string {
   if (typeof v === 'string') return v;
   if (Array.isArray(v) || v instanceof Uint8Array) {
@@ -165,37 +160,17 @@ export function anyValueRaw(v: unknown, ctx: ParseContext | null, key: string): 
   return [AttrType.String, JSON.stringify(o)];
 }
 
+/** A bare JSON primitive gets the model's canonical encoding (encodeAttrValue); anything else is kept as JSON text. */
 function bareRaw(v: unknown): [AttrType, string] {
-  switch (typeof v) {
-    case 'string':
-      return [AttrType.String, v];
-    case 'boolean':
-      return [AttrType.Bool, v ? 'true' : 'false'];
-    case 'number':
-      return [Number.isInteger(v) ? AttrType.Int : AttrType.Double, String(v)];
-    default:
-      return v === null || v === undefined ? [AttrType.Empty, ''] : [AttrType.String, JSON.stringify(v)];
-  }
+  const t = typeof v;
+  if (v == null || t === 'string' || t === 'boolean' || t === 'number') return encodeAttrValue((v ?? null) as AttrValue);
+  return [AttrType.String, JSON.stringify(v)];
 }
 
 /** An AnyValue as a plain JS value (nested values, resource attributes, events, links). */
 export function anyValueToJs(v: unknown, ctx: ParseContext | null, key: string): AttrValue {
   const [t, raw] = anyValueRaw(v, ctx, key);
-  switch (t) {
-    case AttrType.Bool:
-      return raw === 'true';
-    case AttrType.Int:
-      return int64Value(raw);
-    case AttrType.Double:
-      return Number(raw);
-    case AttrType.Array:
-    case AttrType.KvList:
-      return JSON.parse(raw) as AttrValue;
-    case AttrType.Empty:
-      return null;
-    default:
-      return raw;
-  }
+  return decodeAttr(t, raw);
 }
 
 function arrayOf(x: unknown, ctx: ParseContext | null, key: string): AttrValue[] {
