@@ -2,29 +2,20 @@
  * DiffTree / AggTree → the compact columnar {@link FlameData} posted to (or embedded in) the flame-graph webview.
  * Pure: no vscode, no node built-ins.
  */
-import type { AggTree, NodeStats } from '../aggregate/types';
+import type { AggTree } from '../aggregate/types';
 import type { Diagnosis } from '../rca/diagnosis';
-import type { DiffTree } from './types';
+import type { DiffNode, DiffTree } from './types';
 import { FlameFlag, type FlameData } from '../../protocol/messages';
 
 /** ms rounded to the microsecond: keeps the JSON small without visible loss. */
 const r3 = (v: number) => (Number.isFinite(v) ? Math.round(v * 1000) / 1000 : 0);
 const r4 = (v: number) => (Number.isFinite(v) ? Math.round(v * 10000) / 10000 : 0);
 
-interface SourceNode {
-  parent: number;
-  service: string;
-  name: string;
-  kind: string;
-  children: number[];
-  baseline: NodeStats | null;
-  incident: NodeStats | null;
-  deltaSelfMs: number;
-  deltaTotalMs: number;
-  significance: number;
-  rootCause?: boolean;
-  source?: { file: string; line: number };
-}
+/** The DiffNode fields build() reads; an AggTree's nodes are mapped onto them. */
+type SourceNode = Pick<
+  DiffNode,
+  'parent' | 'service' | 'name' | 'kind' | 'children' | 'baseline' | 'incident' | 'deltaSelfMs' | 'deltaTotalMs' | 'significance' | 'rootCause' | 'source'
+>;
 
 function emptyData(kind: FlameData['kind'], baselineTraces: number, incidentTraces: number): FlameData {
   return {
