@@ -38,7 +38,8 @@ export interface NodeStats {
   criticalPerTraceSdMs?: number;
 }
 
-export interface AggNode {
+/** Identity and place of one node in a call-path tree; shared by AggNode and the diff's DiffNode. */
+export interface PathNode {
   id: number;
   /** -1 for the synthetic root */
   parent: number;
@@ -48,9 +49,12 @@ export interface AggNode {
   /** OTLP kind name of the majority of spans: server, client, internal, … */
   kind: string;
   children: number[];
-  stats: NodeStats;
   /** the path starts at a span whose parent is missing from the data (an orphan made a root of its own path) */
   orphan?: boolean;
+}
+
+export interface AggNode extends PathNode {
+  stats: NodeStats;
 }
 
 export interface AggTree {

@@ -1,15 +1,7 @@
-import type { NodeStats } from '../aggregate/types';
+import type { NodeStats, PathNode } from '../aggregate/types';
 
 /** One node of the differential tree (union of baseline and incident call paths). */
-export interface DiffNode {
-  id: number;
-  /** -1 for the root */
-  parent: number;
-  depth: number;
-  service: string;
-  name: string;
-  kind: string;
-  children: number[];
+export interface DiffNode extends PathNode {
   baseline: NodeStats | null;
   incident: NodeStats | null;
   /** incident.selfPerTraceMs − baseline.selfPerTraceMs (missing side counts as 0) */
@@ -21,8 +13,6 @@ export interface DiffNode {
   /** set when this node is the diagnosis' root cause */
   rootCause?: boolean;
   source?: { file: string; line: number };
-  /** the path starts at an orphan span (parent missing from the data) */
-  orphan?: boolean;
   /** incident.criticalPerTraceMs − baseline.criticalPerTraceMs: change of the node's contribution to end-to-end time */
   deltaCriticalMs?: number;
 }
