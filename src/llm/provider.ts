@@ -185,6 +185,27 @@ export async function withRetry<T>(
   }
 }
 
+/**
+ * A provider's chat(): `once` runs one streamed attempt and calls `markDelivered` as soon as text has reached the caller;
+ * failed attempts are retried per `retry` (withRetry) until then. Adds the attempt count to the result.
+ */
+export async function chatWithRetry(
+  req: ChatRequest,
+  retry: Omit<RetryOptions, 'signal'> | undefined,
+  once: (markDelivered: () => void) => Promise<Omit<ChatResult, 'attempts'>>,
+): Promise<ChatResult> {
+  let delivered = false;
+  const { value, attempts } = await withRetry(
+    () =>
+      once(() => {
+        delivered = true;
+      }),
+    { ...retry, signal: req.signal, ...(req.onRetry ? { onRetry: req.onRetry } : {}) },
+    () => delivered,
+  );
+  return { ...value, attempts };
+}
+
 /** An AbortSignal that fires on the caller's signal or after `timeoutMs`; `timedOut()` tells which. */
 export function timeoutSignal(signal: AbortSignal | undefined, timeoutMs: number | undefined) {
   const ctrl = new AbortController();

@@ -1,5 +1,6 @@
 import { Ollama, type Message as OllamaMessage, type Tool as OllamaTool } from 'ollama';
 import {
+  chatWithRetry,
   type ChatMessage,
   type ChatRequest,
   type ChatResult,
@@ -14,7 +15,6 @@ import {
   parseRetryAfter,
   timeoutError,
   timeoutSignal,
-  withRetry,
 } from '../provider';
 
 export interface OllamaProviderOptions {
@@ -68,17 +68,8 @@ export class OllamaProvider implements LlmProvider {
     }
   }
 
-  async chat(req: ChatRequest): Promise<ChatResult> {
-    let delivered = false;
-    const { value, attempts } = await withRetry(
-      () =>
-        this.once(req, () => {
-          delivered = true;
-        }),
-      { ...this.o.retry, signal: req.signal, ...(req.onRetry ? { onRetry: req.onRetry } : {}) },
-      () => delivered,
-    );
-    return { ...value, attempts };
+  chat(req: ChatRequest): Promise<ChatResult> {
+    return chatWithRetry(req, this.o.retry, (markDelivered) => this.once(req, markDelivered));
   }
 
   private async once(req: ChatRequest, markDelivered: () => void): Promise<Omit<ChatResult, 'attempts'>> {
