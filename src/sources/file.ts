@@ -170,6 +170,21 @@ interface FileResult {
   skipped: number;
 }
 
+/** End a JSON Lines file: its counts, or an error when no line held a trace record. */
+function finishJsonl(file: string, reader: JsonlReader): FileResult {
+  reader.end();
+  if (reader.goodLines === 0) {
+    const first = reader.firstProblem;
+    // the per-line issues are already recorded; the error repeats the first one
+    throw loadError(file, `no valid trace record in ${reader.skipped} JSON line(s); first problem: ${first?.message ?? 'no content'}`, {
+      line: first?.line,
+      column: first?.column,
+      offset: first?.offset,
+    });
+  }
+  return { formats: [...reader.formats], spans: reader.spans, skipped: reader.skipped };
+}
+
 async function loadOne(
   t: Target,
   b: SpanTableBuilder,
@@ -216,17 +231,7 @@ async function loadOne(
       } finally {
         stream.destroy();
       }
-      reader.end();
-      if (reader.goodLines === 0) {
-        const first = reader.firstProblem;
-        // the per-line issues are already recorded; the error repeats the first one
-        throw loadError(file, `no valid trace record in ${reader.skipped} JSON line(s); first problem: ${first?.message ?? 'no content'}`, {
-          line: first?.line,
-          column: first?.column,
-          offset: first?.offset,
-        });
-      }
-      return { formats: [...reader.formats], spans: reader.spans, skipped: reader.skipped };
+      return finishJsonl(file, reader);
     }
     if (t.size > MAX_DOCUMENT_BYTES) {
       throw loadError(
@@ -399,16 +404,7 @@ async function loadGzip(
     }
     if (mode === undefined) decide(true);
     if (reader) {
-      reader.end();
-      if (reader.goodLines === 0) {
-        const first = reader.firstProblem;
-        throw loadError(file, `no valid trace record in ${reader.skipped} JSON line(s); first problem: ${first?.message ?? 'no content'}`, {
-          line: first?.line,
-          column: first?.column,
-          offset: first?.offset,
-        });
-      }
-      return { formats: [...reader.formats], spans: reader.spans, skipped: reader.skipped };
+      return finishJsonl(file, reader);
     }
     return parseTraceTextInto(parts.join(''), ctx);
   } catch (e) {
