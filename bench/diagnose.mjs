@@ -6,17 +6,12 @@
 // The two OTLP JSON Lines files (our own generated scenario, src/core/testing/scenarios.ts, one fault injected in the
 // incident) are written once into bench/.data/ (gitignored) and reused.
 import { createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { streamScenario, encode } from '../src/core/testing/scenarios.ts';
 import { loadTraces } from '../src/sources/file.ts';
 import { analyze } from '../src/core/rca/analyze.ts';
+import { root, arg } from './lib.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : def;
-};
 const SPANS = Number(arg('spans', 1_000_000));
 const FAULT = arg('fault', 'self_time');
 const RUNS = Number(arg('runs', 1));

@@ -8,14 +8,14 @@
 // Needs /usr/bin/chromium (apt-get install -y chromium). Exit code 1 when a target is missed.
 import { mkdtempSync, rmSync, writeFileSync, readFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
+import { root } from './lib.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: {
     nodes: { type: 'string', default: '100000' },

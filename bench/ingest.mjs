@@ -8,15 +8,10 @@
 // Targets: stats ≤ 1.5× the floor, peak RSS ≤ 1 GiB.
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { once } from 'node:events';
+import { root, arg } from './lib.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : def;
-};
 const SPANS = Number(arg('spans', 1_000_000));
 const PER_TRACE = Number(arg('spans-per-trace', 50));
 const RUNS = Number(arg('runs', 1));
