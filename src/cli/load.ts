@@ -3,8 +3,9 @@ import { loadInput, type InputOptions } from '../sources/resolve-input';
 import { CliError, type CliIO } from './command';
 
 /** Progress on stderr for long loads, only when a person is watching (a TTY). */
-function progress(role: string): ((p: LoadProgress) => void) | undefined {
+function progress(role: string | undefined): ((p: LoadProgress) => void) | undefined {
   if (process.stderr.isTTY !== true) return undefined;
+  const what = role ? `loading ${role}…` : 'loading…';
   let last = 0;
   return (p) => {
     const now = Date.now();
@@ -12,14 +13,39 @@ function progress(role: string): ((p: LoadProgress) => void) | undefined {
     last = now;
     const pct = p.totalBytes > 0 ? ((100 * p.bytesRead) / p.totalBytes).toFixed(0) : '?';
     process.stderr.write(
-      `\rloading ${role}… ${pct}%  ${(p.bytesRead / 1048576).toFixed(0)}/${(p.totalBytes / 1048576).toFixed(0)} MiB  ${p.spans} spans   `,
+      `\r${what} ${pct}%  ${(p.bytesRead / 1048576).toFixed(0)}/${(p.totalBytes / 1048576).toFixed(0)} MiB  ${p.spans} spans   `,
     );
   };
 }
 
 /**
- * Load one run for a CLI command from files, directories or a tracing-backend URL: progress on a terminal, the
- * first parse warnings on stderr, and every failure turned into a CliError (exit 2) that names the input.
+ * Load traces for a CLI command from files, directories or a tracing-backend URL, with progress on a terminal; every
+ * failure becomes a CliError (exit 2) that names the input, prefixed with `role` when one is given. Issues are left to
+ * the caller; a run without spans is returned as it is.
+ */
+export async function loadForCli(
+  inputs: string[],
+  role: string | undefined,
+  opts: Pick<InputOptions, 'maxFiles' | 'token'> = {},
+): Promise<LoadedRun> {
+  const onProgress = progress(role);
+  const prefix = role ? `${role}: ` : '';
+  try {
+    return await loadInput(inputs.length === 1 ? inputs[0]! : inputs, { ...opts, ...(onProgress ? { onProgress } : {}) });
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    if (e instanceof TraceLoadError) throw new CliError(`${prefix}${e.message}`);
+    const err = e as NodeJS.ErrnoException;
+    if (err?.code === 'ENOENT') throw new CliError(`${prefix}no such file or directory: ${err.path ?? inputs.join(', ')}`);
+    throw new CliError(`${prefix}${err?.message ?? String(e)}`);
+  } finally {
+    if (onProgress) process.stderr.write('\r\x1b[K');
+  }
+}
+
+/**
+ * Load one run (baseline or incident) for a CLI command: loadForCli, then the first parse warnings on stderr, and a
+ * CliError (exit 2) when the run holds no spans.
  */
 export async function loadRunForCli(
   inputs: string[],
@@ -27,25 +53,14 @@ export async function loadRunForCli(
   io: CliIO,
   opts: Pick<InputOptions, 'maxFiles' | 'token'> = {},
 ): Promise<LoadedRun> {
-  const onProgress = progress(role);
-  try {
-    const run = await loadInput(inputs.length === 1 ? inputs[0]! : inputs, { ...opts, ...(onProgress ? { onProgress } : {}) });
-    if (onProgress) process.stderr.write('\r\x1b[K');
-    for (const i of run.issues.slice(0, 10)) {
-      io.err(`warning (${role}): ${i.file ?? ''}${i.line ? `:${i.line}` : ''}: ${i.message}\n`);
-    }
-    if (run.issues.length > 10) io.err(`warning (${role}): … ${run.issues.length - 10} more issues\n`);
-    if (run.model.size === 0) {
-      const first = run.issues[0] ? ` (first problem: ${run.issues[0].message})` : '';
-      throw new CliError(`${role} ${inputs.join(', ')}: no spans found${first}`);
-    }
-    return run;
-  } catch (e) {
-    if (onProgress) process.stderr.write('\r\x1b[K');
-    if (e instanceof CliError) throw e;
-    if (e instanceof TraceLoadError) throw new CliError(`${role}: ${e.message}`);
-    const err = e as NodeJS.ErrnoException;
-    if (err?.code === 'ENOENT') throw new CliError(`${role}: no such file or directory: ${err.path ?? inputs.join(', ')}`);
-    throw new CliError(`${role}: ${err?.message ?? String(e)}`);
+  const run = await loadForCli(inputs, role, opts);
+  for (const i of run.issues.slice(0, 10)) {
+    io.err(`warning (${role}): ${i.file ?? ''}${i.line ? `:${i.line}` : ''}: ${i.message}\n`);
   }
+  if (run.issues.length > 10) io.err(`warning (${role}): … ${run.issues.length - 10} more issues\n`);
+  if (run.model.size === 0) {
+    const first = run.issues[0] ? ` (first problem: ${run.issues[0].message})` : '';
+    throw new CliError(`${role} ${inputs.join(', ')}: no spans found${first}`);
+  }
+  return run;
 }

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { CliError, type CliIO } from '../command';
 import { register } from '../registry';
-import { type LoadProgress, loadTraces, TraceLoadError } from '../../sources/file';
+import { loadForCli } from '../load';
 import { modelStats } from '../../core/stats/run-stats';
 import { formatIssue } from '../../core/parse/index';
 
@@ -11,7 +11,7 @@ Usage: trace-doctor stats <file|dir> [more files/dirs…] [--json] [--max-files 
 
 Reads OTLP/JSON, OTLP JSON Lines (collector file exporter), Jaeger (query API, api_v3, UI export, span arrays),
 Tempo and Zipkin v2 JSON; the format is detected from the content. A directory means every trace file under it.
-Several inputs are merged into one model.
+Several inputs are merged into one model. An input may instead be one tracing-backend URL (Jaeger, Tempo, Zipkin).
 
 Prints spans, traces, services, operations, time range, error spans, spans per service, skipped JSON Lines and
 the problems found.
@@ -61,29 +61,7 @@ export async function runStats(argv: string[], io: CliIO): Promise<number> {
     maxFiles = Number(values['max-files']);
     if (!Number.isInteger(maxFiles) || maxFiles < 1) throw new CliError(`--max-files expects a positive integer, got '${values['max-files']}'`);
   }
-  // progress on stderr for long loads, only when a person is watching
-  const tty = process.stderr.isTTY === true;
-  let lastShown = 0;
-  let shown = false;
-  const onProgress = tty
-    ? (p: LoadProgress) => {
-        const now = Date.now();
-        if (now - lastShown < 250) return;
-        lastShown = now;
-        shown = true;
-        const pct = p.totalBytes > 0 ? ((100 * p.bytesRead) / p.totalBytes).toFixed(0) : '?';
-        process.stderr.write(`\rloading… ${pct}%  ${(p.bytesRead / 1048576).toFixed(0)}/${(p.totalBytes / 1048576).toFixed(0)} MiB  ${p.spans} spans   `);
-      }
-    : undefined;
-  let run;
-  try {
-    run = await loadTraces(positionals, { maxFiles, onProgress });
-  } catch (e) {
-    if (shown) process.stderr.write('\r\x1b[K');
-    if (e instanceof TraceLoadError) throw new CliError(e.message);
-    throw e;
-  }
-  if (shown) process.stderr.write('\r\x1b[K');
+  const run = await loadForCli(positionals, undefined, maxFiles !== undefined ? { maxFiles } : {});
   const s = modelStats(run.model);
   if (values.json) {
     const out = {

@@ -1,7 +1,9 @@
 // `trace-doctor stats` end to end: the CLI bundled exactly as esbuild.mjs bundles dist/cli.js, run as a child process.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,4 +128,43 @@ test('human output lists at most 20 issues and points to --json for the rest', (
   assert.equal((r.out.match(/^ {2}warning: /gm) ?? []).length, 20);
   assert.match(r.out, /… 10 more \(all of them with --json\)/);
   assert.equal(JSON.parse(run(file, '--json').out).issues.length, 30);
+});
+
+test('stats on a URL: fetched like a file (same counts), a 404 exits 2 naming the URL', async () => {
+  const body = readFileSync(join(PUB, 'sys4bigml', 'spiked-traces-minified-1.json'));
+  const server = createServer((req, res) => {
+    if (req.url === '/traces.json') res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    else res.writeHead(404).end('not here');
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  // async spawn: spawnSync would block this process and the server could never answer
+  const runAsync = (...args: string[]) =>
+    new Promise<{ code: number | null; out: string; err: string }>((ok) => {
+      const c = spawn(process.execPath, [cli, 'stats', ...args]);
+      let out = '';
+      let err = '';
+      c.stdout.on('data', (d) => (out += d));
+      c.stderr.on('data', (d) => (err += d));
+      const t = setTimeout(() => c.kill(), 60_000);
+      c.on('close', (code) => {
+        clearTimeout(t);
+        ok({ code, out, err });
+      });
+    });
+  try {
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const r = await runAsync(`${base}/traces.json`, '--json');
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out);
+    assert.equal(j.spans, 3);
+    assert.equal(j.traces, 1);
+    assert.equal(j.services, 3);
+    const missing = await runAsync(`${base}/nothing.json`);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /^trace-doctor stats: /);
+    assert.match(missing.err, /nothing\.json/);
+    assert.equal(missing.out, '');
+  } finally {
+    await new Promise((ok) => server.close(ok));
+  }
 });
