@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { stat } from 'node:fs/promises';
 import { CliError, type CliIO } from '../command';
 import { register } from '../registry';
+import { numOption } from '../options';
 import { loadRunForCli } from '../load';
 import { scanWorkspace } from '../../sources/workspace-scan';
 import { analyze } from '../../core/rca/analyze';
@@ -29,13 +30,6 @@ Options:
 
 Exit codes: 0 diagnosis printed (also when rootCause is null), 2 bad input or usage.
 `;
-
-function num(v: string | undefined, name: string, def: number, min: number, max = Infinity): number {
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max) throw new CliError(`--${name} expects a number in [${min}, ${max}], got '${v}'`);
-  return n;
-}
 
 const ms = (v: number) => {
   const a = Math.abs(v);
@@ -108,9 +102,9 @@ export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
   }
   const incidentPaths = [...(values.incident ?? []), ...positionals];
   if (incidentPaths.length === 0) throw new CliError(`--incident <path> is required\n\n${HELP}`);
-  const top = num(values.top, 'top', 10, 1, 1000);
-  const alpha = num(values.alpha, 'alpha', 0.01, 1e-9, 0.5);
-  const seed = num(values.seed, 'seed', 42, 0);
+  const top = numOption(values.top, 'top', 10, { min: 1, max: 1000 });
+  const alpha = numOption(values.alpha, 'alpha', 0.01, { min: 1e-9, max: 0.5 });
+  const seed = numOption(values.seed, 'seed', 42);
   for (const w of values.workspace ?? []) {
     const s = await stat(w).catch(() => null);
     if (!s?.isDirectory()) throw new CliError(`--workspace ${w}: not a directory`);

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { CliError, type CliIO } from '../command';
 import { register } from '../registry';
+import { numOption } from '../options';
 import type { AgentMode } from '../../llm/agent';
 import { type EvalDeps, readCases, reportMarkdown, runEval } from '../../llm/eval';
 import { prepareRuns } from '../../llm/prepare';
@@ -41,13 +42,6 @@ Options:
 Exit code 0 when it ran (whatever the score), 2 on bad input.
 `;
 
-function num(v: string | undefined, name: string, def: number, min: number, int = false): number {
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min || (int && !Number.isInteger(n))) throw new CliError(`--${name} expects ${int ? 'an integer' : 'a number'} >= ${min}, got '${v}'`);
-  return n;
-}
-
 export async function runEvalCommand(argv: string[], io: CliIO, signal?: AbortSignal): Promise<number> {
   let values;
   try {
@@ -82,7 +76,7 @@ export async function runEvalCommand(argv: string[], io: CliIO, signal?: AbortSi
   const mode = values.mode ?? 'both';
   if (!['zero-shot', 'tools', 'both'].includes(mode)) throw new CliError(`--mode expects zero-shot, tools or both, got '${mode}'`);
   const modes: AgentMode[] = mode === 'both' ? ['zero-shot', 'tools'] : [mode as AgentMode];
-  const trials = num(values.trials, 'trials', 5, 1, true);
+  const trials = numOption(values.trials, 'trials', 5, { min: 1, int: true });
   let baseURL = values['base-url'];
   if (baseURL) {
     try {
@@ -119,10 +113,10 @@ export async function runEvalCommand(argv: string[], io: CliIO, signal?: AbortSi
       ...(provider ? { baseURL } : {}),
       trials,
       modes,
-      temperature: num(values.temperature, 'temperature', 0.2, 0),
-      ...(values.seed !== undefined ? { seed: num(values.seed, 'seed', 0, 0, true) } : {}),
-      maxToolRounds: num(values['max-tool-rounds'], 'max-tool-rounds', 6, 0, true),
-      timeoutMs: num(values['timeout-ms'], 'timeout-ms', 120_000, 1),
+      temperature: numOption(values.temperature, 'temperature', 0.2),
+      ...(values.seed !== undefined ? { seed: numOption(values.seed, 'seed', 0, { int: true }) } : {}),
+      maxToolRounds: numOption(values['max-tool-rounds'], 'max-tool-rounds', 6, { int: true }),
+      timeoutMs: numOption(values['timeout-ms'], 'timeout-ms', 120_000, { min: 1 }),
       redaction: !values['no-redact'],
       signal,
     },

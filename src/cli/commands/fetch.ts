@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CliError, type CliIO } from '../command';
 import { register } from '../registry';
+import { numOption } from '../options';
 import { fetchRaw, parseDuration, SourceError, specFromUrl, lastWindow, parseTime, type QuerySpec } from '../../sources/query/index';
 import { parseDocs } from '../../sources/query/parse-docs';
 
@@ -72,8 +73,7 @@ export async function runFetch(argv: string[], io: CliIO): Promise<number> {
   } catch (e) {
     throw new CliError((e as Error).message);
   }
-  const limit = values.limit === undefined ? 200 : Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw new CliError(`--limit expects a positive integer, got '${values.limit}'`);
+  const limit = numOption(values.limit, 'limit', 200, { min: 1, int: true });
   let timeoutMs = 30_000;
   try {
     if (values.timeout) timeoutMs = parseDuration(/^\d+$/.test(values.timeout) ? values.timeout + 's' : values.timeout);

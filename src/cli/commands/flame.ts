@@ -4,6 +4,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CliError, type CliIO } from '../command';
 import { register } from '../registry';
+import { numOption } from '../options';
 import { toFlameData } from '../../core/diff/flame-data';
 import type { DiffTree } from '../../core/diff/types';
 import type { SpanTable } from '../../core/model/span-table';
@@ -141,11 +142,7 @@ export async function runFlame(argv: string[], io: CliIO): Promise<number> {
   if (!values.incident?.length) throw new CliError(`missing --incident <file|dir>\n\n${HELP}`);
   if (!values.out) throw new CliError(`missing --out report.html\n\n${HELP}`);
   if (values.mode !== undefined && !isFlameMode(values.mode)) throw new CliError(`--mode expects diff, baseline or incident, got '${values.mode}'`);
-  let maxFiles: number | undefined;
-  if (values['max-files'] !== undefined) {
-    maxFiles = Number(values['max-files']);
-    if (!Number.isInteger(maxFiles) || maxFiles < 1) throw new CliError(`--max-files expects a positive integer, got '${values['max-files']}'`);
-  }
+  const maxFiles = numOption(values['max-files'], 'max-files', undefined, { min: 1, int: true });
   let workspace: string | undefined;
   if (values.workspace !== undefined) {
     workspace = resolve(values.workspace);

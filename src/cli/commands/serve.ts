@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { CliError, type CliIO } from '../command';
 import { register } from '../registry';
+import { numOption } from '../options';
 import { DEFAULT_MAX_BODY_BYTES, startReceiver } from '../../sources/receiver/server';
 
 const HELP = `trace-doctor serve — OTLP/HTTP trace receiver
@@ -24,13 +25,6 @@ Options:
 Ctrl-C (SIGINT) or SIGTERM finishes in-flight requests, flushes and fsyncs the files, prints totals and exits 0.
 `;
 
-function num(v: string | undefined, name: string, def: number, min = 0): number {
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min) throw new CliError(`--${name} expects a number >= ${min}, got '${v}'`);
-  return n;
-}
-
 export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal): Promise<number> {
   let values;
   try {
@@ -51,11 +45,11 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal):
   } catch (e) {
     throw new CliError((e as Error).message);
   }
-  const port = num(values.port, 'port', 4318);
+  const port = numOption(values.port, 'port', 4318);
   if (!Number.isInteger(port) || port > 65535) throw new CliError(`--port expects 0..65535, got '${values.port}'`);
-  const maxBody = num(values['max-body-mb'], 'max-body-mb', DEFAULT_MAX_BODY_BYTES / 1048576, 0.001) * 1048576;
-  const rotate = num(values['rotate-mb'], 'rotate-mb', 64, 0.001) * 1048576;
-  const interval = num(values.interval, 'interval', 5);
+  const maxBody = numOption(values['max-body-mb'], 'max-body-mb', DEFAULT_MAX_BODY_BYTES / 1048576, { min: 0.001 }) * 1048576;
+  const rotate = numOption(values['rotate-mb'], 'rotate-mb', 64, { min: 0.001 }) * 1048576;
+  const interval = numOption(values.interval, 'interval', 5);
   const fsync = (values.fsync ?? 'interval') as 'interval' | 'always' | 'never';
   if (!['interval', 'always', 'never'].includes(fsync)) throw new CliError(`--fsync expects interval, always or never`);
   const outDir = values.out ?? 'traces-received';

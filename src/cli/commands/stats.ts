@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { CliError, type CliIO } from '../command';
 import { register } from '../registry';
+import { numOption } from '../options';
 import { loadForCli } from '../load';
 import { modelStats } from '../../core/stats/run-stats';
 import { formatIssue } from '../../core/parse/index';
@@ -56,11 +57,7 @@ export async function runStats(argv: string[], io: CliIO): Promise<number> {
   }
   const { values, positionals } = parsed;
   if (positionals.length === 0) throw new CliError(`missing <file|dir>\n\n${HELP}`);
-  let maxFiles: number | undefined;
-  if (values['max-files'] !== undefined) {
-    maxFiles = Number(values['max-files']);
-    if (!Number.isInteger(maxFiles) || maxFiles < 1) throw new CliError(`--max-files expects a positive integer, got '${values['max-files']}'`);
-  }
+  const maxFiles = numOption(values['max-files'], 'max-files', undefined, { min: 1, int: true });
   const run = await loadForCli(positionals, undefined, maxFiles !== undefined ? { maxFiles } : {});
   const s = modelStats(run.model);
   if (values.json) {
