@@ -2,6 +2,8 @@
 // Runs both e2e layers one after the other (the second runs even when the first failed) and prints one total:
 //   1. run-exthost.mjs — Mocha suite inside code-server's extension host (vscode API level)
 //   2. run-ui.mjs      — the workbench driven through chromium like a person
+//   3. ../vscode/run.mjs     — surfaces the other layers don't reach (receiver, watcher, Open With, close, menus)
+//   4. ../vscode/restore.mjs — the flame panel comes back after a window reload (serializer)
 // Expects `npm run build` and `bash test/e2e/setup.sh` done (`npm run test:e2e` does the setup).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -9,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 let passed = 0, failed = 0, bad = false;
-for (const script of ['run-exthost.mjs', 'run-ui.mjs']) {
+for (const script of ['run-exthost.mjs', 'run-ui.mjs', '../vscode/run.mjs', '../vscode/restore.mjs']) {
   const t0 = Date.now();
   const out = [];
   const code = await new Promise((resolve) => {
@@ -17,8 +19,9 @@ for (const script of ['run-exthost.mjs', 'run-ui.mjs']) {
     p.stdout.on('data', (d) => { process.stdout.write(d); out.push(d); });
     p.on('exit', (c, sig) => resolve(c ?? (sig ? 1 : 0)));
   });
-  const m = /(\d+) passed, (\d+) failed\s*$/m.exec(Buffer.concat(out).toString().trimEnd().split('\n').pop() ?? '');
-  if (m) { passed += Number(m[1]); failed += Number(m[2]); } else failed += 1;
+  // the last "N passed, N failed" line of the layer; a layer without counts is one check decided by its exit code
+  const counts = [...Buffer.concat(out).toString().matchAll(/(\d+) passed, (\d+) failed\s*$/gm)].pop();
+  if (counts) { passed += Number(counts[1]); failed += Number(counts[2]); } else if (code === 0) passed += 1; else failed += 1;
   if (code !== 0) bad = true;
   console.log(`[e2e] ${script} exit ${code} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
 }
