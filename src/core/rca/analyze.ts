@@ -27,7 +27,7 @@ import type { DiffTree } from '../diff/types';
 import type { SpanTable } from '../model/span-table';
 import { codeAttrsByOperation, opKey } from '../source/code-attrs';
 import type { SourceIndex } from '../source/resolve';
-import { mannWhitney, twoProportion, welchFromSummary, cliffsMagnitude, variance, mean, formatP } from '../stats/index';
+import { mannWhitney, twoProportion, welchFromSummary, cliffsMagnitude, variance, mean, pValue as pText } from '../stats/index';
 import { Diagnosis, type Candidate, type CandidateKind, type SourceLink, type Split } from './diagnosis';
 import { splitTraces, type SplitResult } from './split';
 
@@ -276,7 +276,7 @@ function generate(ctx: Ctx): Cand[] {
         diffId: d, service: node.service, name: node.name, kind: 'errors', impactMs: Math.max(0, dSub), sig: 0, nodes: [d],
         evidence: [
           `spans failing themselves (error status, no failing child): ${ownB}/${B.calls} (${pct(rateB)}) → ${ownI}/${I.calls} (${pct(rateI)})`,
-          ...(Number.isFinite(errTest.p) ? [`two-proportion test p=${formatP(errTest.p)}`] : []),
+          ...(Number.isFinite(errTest.p) ? [`two-proportion test ${pText(errTest.p)}`] : []),
         ],
         summary: `${label(node)} now fails in ${pct(rateI)} of calls (was ${pct(rateB)})`,
         p: Number.isFinite(errTest.p) ? errTest.p : undefined,
@@ -548,7 +548,7 @@ function refineByAttribute(c: Cand, ctx: Ctx): void {
   c.attribute = { key: best.key, value: best.value };
   c.evidence.unshift(
     `only spans with ${best.key}=${best.value} got slower: ${useParent ? 'wait' : 'self time'} ${fmt(best.refv)} → ${fmt(best.mv)} per call on ${best.nv} spans; other values changed by ${fmt(best.others)}`,
-    `${best.key}=${best.value} vs the rest: Mann-Whitney p=${formatP(t.p)}, Cliff's delta ${t.cliffsDelta.toFixed(2)}`,
+    `${best.key}=${best.value} vs the rest: Mann-Whitney ${pText(t.p)}, Cliff's delta ${t.cliffsDelta.toFixed(2)}`,
   );
   c.summary = `${c.service} / ${c.name} is slower only when ${best.key}=${best.value} (${fmt(best.refv)} → ${fmt(best.mv)} per call)`;
 }
@@ -733,7 +733,7 @@ function toSig(ctx: Ctx, cands: Cand[]): void {
     const p = Math.min(Number.isFinite(r.p) ? r.p : 1, Number.isFinite(w.p) ? w.p : 1);
     c.sig = 1 - p;
     c.evidence.push(
-      `${c.test.metric === 'spanSelf' ? 'self time per span' : `per-trace ${c.test.metric === 'calls' ? 'call count' : c.test.metric + ' time'}`}: Mann-Whitney p=${formatP(r.p)}, Welch p=${formatP(w.p)} (n=${r.n1}/${r.n2}), Cliff's delta ${r.cliffsDelta.toFixed(2)} (${cliffsMagnitude(r.cliffsDelta)})`,
+      `${c.test.metric === 'spanSelf' ? 'self time per span' : `per-trace ${c.test.metric === 'calls' ? 'call count' : c.test.metric + ' time'}`}: Mann-Whitney ${pText(r.p)}, Welch ${pText(w.p)} (n=${r.n1}/${r.n2}), Cliff's delta ${r.cliffsDelta.toFixed(2)} (${cliffsMagnitude(r.cliffsDelta)})`,
     );
   }
 }
@@ -869,7 +869,7 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
     slower = byRanks || byMeans;
     if (!slower)
       notes.push(
-        `the incident is not slower beyond noise: end-to-end ${fmt(meanB)} → ${fmt(meanI)} per trace, Mann-Whitney p=${formatP(mw.p)}, Cliff's delta ${mw.cliffsDelta.toFixed(2)}, Welch p=${formatP(wt.p)}`,
+        `the incident is not slower beyond noise: end-to-end ${fmt(meanB)} → ${fmt(meanI)} per trace, Mann-Whitney ${pText(mw.p)}, Cliff's delta ${mw.cliffsDelta.toFixed(2)}, Welch ${pText(wt.p)}`,
       );
   }
   // trace error rate
@@ -879,7 +879,7 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
   for (let t = 0; t < nI; t++) errI += i.traceError[t]!;
   const et = twoProportion(errB, nB, errI, nI, 'greater');
   const errorsUp = nB > 0 && nI > 0 && errI / nI - errB / nB >= 0.02 && (tooFew ? errI > 0 : et.p < alpha);
-  if (errorsUp) notes.push(`traces with errors ${errB}/${nB} → ${errI}/${nI}${tooFew ? '' : ` (p=${formatP(et.p)})`}`);
+  if (errorsUp) notes.push(`traces with errors ${errB}/${nB} → ${errI}/${nI}${tooFew ? '' : ` (${pText(et.p)})`}`);
   const ctx: Ctx = { diff, b, i, alpha, tooFew, deltaE2E: meanI - meanB };
   const latency = {
     baselineMs: meanB,
@@ -887,7 +887,7 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
     pValue,
     test: tooFew
       ? 'none (too few traces)'
-      : `Mann-Whitney U one-sided p=${formatP(mw.p)} (Cliff's delta ${mw.cliffsDelta.toFixed(2)}) and Welch t on means p=${formatP(wt.p)}, n=${nB}/${nI}; slower when either is below ${alpha}`,
+      : `Mann-Whitney U one-sided ${pText(mw.p)} (Cliff's delta ${mw.cliffsDelta.toFixed(2)}) and Welch t on means ${pText(wt.p)}, n=${nB}/${nI}; slower when either is below ${alpha}`,
   };
   const diagnosis = rank(ctx, opts, latency, slower, errorsUp, notes, split?.split);
   return { diagnosis, diff };

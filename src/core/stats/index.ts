@@ -295,6 +295,12 @@ export function bootstrapMeanDiff(a: Num, b: Num, opts: { iterations?: number; s
 }
 
 /** A p-value for humans: 2 significant digits, "< 1e-16" below double precision. */
+/** "p=0.0031" or "p < 1e-16" — a p-value as it reads in a sentence. */
+export function pValue(p: number | null | undefined): string {
+  const f = formatP(p);
+  return f.startsWith('<') ? `p ${f}` : `p=${f}`;
+}
+
 export function formatP(p: number | null | undefined): string {
   if (p === null || p === undefined || !Number.isFinite(p)) return 'n/a';
   if (p < 1e-16) return '< 1e-16';
