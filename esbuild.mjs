@@ -2,6 +2,7 @@
 // Usage: node esbuild.mjs [--watch] [--production]
 import * as esbuild from 'esbuild';
 import { existsSync } from 'node:fs';
+import { nodeBundle, cliBundle } from './scripts/cli-build-options.mjs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -18,21 +19,16 @@ const common = {
 const builds = [
   {
     ...common,
+    ...nodeBundle,
     entryPoints: { extension: 'src/extension/extension.ts' },
     outdir: 'dist',
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
     external: ['vscode'],
   },
   {
     ...common,
+    ...cliBundle,
     entryPoints: { cli: 'src/cli/main.ts' },
     outdir: 'dist',
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    banner: { js: '#!/usr/bin/env node' },
   },
 ];
 

@@ -11,6 +11,7 @@ import { createWriteStream, existsSync, mkdirSync, renameSync, statSync, writeFi
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { root, arg } from './lib.mjs';
+import { cliBundle } from '../scripts/cli-build-options.mjs';
 
 const SPANS = Number(arg('spans', 1_000_000));
 const PER_TRACE = Number(arg('spans-per-trace', 50));
@@ -145,15 +146,7 @@ const size = statSync(file).size;
 // ---- the CLI under test, bundled from source -----------------------------------------------------------------
 const cli = join(dataDir, 'cli.js');
 const esbuild = await import('esbuild');
-await esbuild.build({
-  entryPoints: [join(root, 'src', 'cli', 'main.ts')],
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  outfile: cli,
-  logLevel: 'error',
-});
+await esbuild.build({ ...cliBundle, entryPoints: [join(root, 'src', 'cli', 'main.ts')], outfile: cli, logLevel: 'error' });
 
 // prints the child's peak RSS and CPU time on exit (loaded with --require)
 const probe = join(dataDir, 'rss-probe.cjs');

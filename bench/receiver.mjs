@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createReadStream } from 'node:fs';
 import { root, arg } from './lib.mjs';
+import { nodeBundle } from '../scripts/cli-build-options.mjs';
 
 const WORKERS = Number(arg('workers', 3));
 const SECONDS = Number(arg('seconds', 12));
@@ -34,10 +35,7 @@ await esbuild.build({
     resolveDir: root,
     loader: 'ts',
   },
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
+  ...nodeBundle,
   outfile: cli,
   logLevel: 'error',
 });

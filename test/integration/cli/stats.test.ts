@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
+import { cliBundle } from '../../../scripts/cli-build-options.mjs';
 
 const root = join(__dirname, '..', '..', '..');
 const PUB = join(root, 'test', 'fixtures', 'public');
@@ -18,17 +19,8 @@ let cli = '';
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'td-cli-'));
   cli = join(dir, 'cli.js');
-  // same options as the dist/cli.js build in esbuild.mjs (built here so the test never runs a stale dist/)
-  await esbuild.build({
-    entryPoints: [join(root, 'src', 'cli', 'main.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    outfile: cli,
-    banner: { js: '#!/usr/bin/env node' },
-    logLevel: 'error',
-  });
+  // the dist/cli.js build options of esbuild.mjs (built here so the test never runs a stale dist/)
+  await esbuild.build({ ...cliBundle, entryPoints: [join(root, 'src', 'cli', 'main.ts')], outfile: cli, logLevel: 'error' });
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
