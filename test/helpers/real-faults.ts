@@ -1,0 +1,127 @@
+/**
+ * The real fault-injection development set (test/fixtures/real-faults: 22 labelled cases from the Nezha dataset,
+ * FSE 2023, MIT) and its scoring: does the diagnosis name the faulty SERVICE first (top-1) or among its first three
+ * distinct services (top-3)? Used by bench/accuracy-real.mjs and the CI test test/unit/core/rca/real-faults.test.ts.
+ *
+ * The naive reference, computed on the same diff: "the service of the operation whose exclusive time rose most".
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadTraces } from '../../src/sources/file';
+import { analyze } from '../../src/core/rca/analyze';
+import type { Diagnosis } from '../../src/core/rca/diagnosis';
+import type { DiffTree } from '../../src/core/diff/types';
+import type { SpanTable } from '../../src/core/model/span-table';
+
+/** run from the repository root (npm test, the bench scripts) */
+export const REAL_FAULTS_DIR = join(process.cwd(), 'test', 'fixtures', 'real-faults');
+
+export interface RealCase {
+  id: string;
+  system: string;
+  fault: string;
+  rootCauseService: string;
+  injectTimeUtc: string;
+  baseline: string;
+  incident: string;
+}
+
+export interface CaseResult {
+  case: RealCase;
+  /** distinct services in the engine's order: rootCause first, then the candidates */
+  services: string[];
+  rootCause: string | null;
+  top1: boolean;
+  top3: boolean;
+  naive: string[];
+  naiveTop1: boolean;
+  naiveTop3: boolean;
+  diagnosis: Diagnosis;
+  ms: number;
+}
+
+export function realCases(dir = REAL_FAULTS_DIR): RealCase[] {
+  return JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as RealCase[];
+}
+
+/** Services ranked by the diagnosis: the root cause's service first, then the candidates' in order. */
+export function rankedServices(d: Diagnosis): string[] {
+  const out: string[] = [];
+  const add = (s: string | undefined) => {
+    if (s && !out.includes(s)) out.push(s);
+  };
+  add(d.rootCause?.service);
+  for (const c of d.candidates) add(c.service);
+  return out;
+}
+
+/** Naive reference: services ordered by the largest growth of exclusive (self) time per trace of one of their operations. */
+export function naiveServices(diff: DiffTree): string[] {
+  const byOp = new Map<string, { service: string; d: number }>();
+  for (let k = 1; k < diff.nodes.length; k++) {
+    const n = diff.nodes[k]!;
+    const key = n.service + '\u0000' + n.name;
+    const e = byOp.get(key) ?? { service: n.service, d: 0 };
+    e.d += n.deltaSelfMs;
+    byOp.set(key, e);
+  }
+  const ops = [...byOp.values()].sort((a, b) => b.d - a.d);
+  const out: string[] = [];
+  for (const o of ops) if (o.d > 0 && !out.includes(o.service)) out.push(o.service);
+  return out;
+}
+
+/** Diagnose every case (baselines loaded once each). */
+export async function evaluateRealFaults(opts: { dir?: string; filter?: (c: RealCase) => boolean; onCase?: (r: CaseResult) => void } = {}): Promise<CaseResult[]> {
+  const dir = opts.dir ?? REAL_FAULTS_DIR;
+  const cases = realCases(dir).filter(opts.filter ?? (() => true));
+  const baselines = new Map<string, SpanTable>();
+  const results: CaseResult[] = [];
+  for (const c of cases) {
+    let b = baselines.get(c.baseline);
+    if (!b) {
+      b = (await loadTraces(join(dir, c.baseline))).model;
+      baselines.set(c.baseline, b);
+    }
+    const inc = (await loadTraces(join(dir, c.incident))).model;
+    const t0 = performance.now();
+    const a = analyze(b, inc, { seed: 1 });
+    const ms = performance.now() - t0;
+    const services = rankedServices(a.diagnosis);
+    const naive = naiveServices(a.diff);
+    const want = c.rootCauseService;
+    const r: CaseResult = {
+      case: c,
+      services,
+      rootCause: a.diagnosis.rootCause?.service ?? null,
+      top1: a.diagnosis.rootCause?.service === want,
+      top3: services.slice(0, 3).includes(want),
+      naive,
+      naiveTop1: naive[0] === want,
+      naiveTop3: naive.slice(0, 3).includes(want),
+      diagnosis: a.diagnosis,
+      ms,
+    };
+    results.push(r);
+    opts.onCase?.(r);
+  }
+  return results;
+}
+
+export interface Tally {
+  n: number;
+  top1: number;
+  top3: number;
+  naiveTop1: number;
+  naiveTop3: number;
+}
+
+export function tally(rs: CaseResult[]): Tally {
+  return {
+    n: rs.length,
+    top1: rs.filter((r) => r.top1).length,
+    top3: rs.filter((r) => r.top3).length,
+    naiveTop1: rs.filter((r) => r.naiveTop1).length,
+    naiveTop3: rs.filter((r) => r.naiveTop3).length,
+  };
+}
