@@ -201,7 +201,7 @@ async function loadOne(
     throw loadError(file, `cannot read: ${(e as Error).message}`);
   }
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return loadGzip(t, b, issues, progress, opts);
-  const bin = sniffBinary(head);
+  const bin = sniffBinary(head, head.length < t.size);
   if (bin) {
     const pb = await loadProtobuf(t, head, b, issues, progress, opts);
     if (pb) return pb;

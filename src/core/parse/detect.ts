@@ -3,8 +3,47 @@ import type { TraceFormat } from './types';
 
 type Obj = Record<string, unknown>;
 
-/** Why a byte prefix is not text, or null when it looks like UTF-8 text. Looks at the first 64 KiB at most. */
-export function sniffBinary(head: Uint8Array): string | null {
+/**
+ * Offset of the first byte that is not part of a well-formed UTF-8 sequence in `b[0, end)`, or -1. A sequence cut by
+ * `end` counts as invalid only when `complete` (the bytes are the whole input); otherwise it is the sample's edge.
+ */
+export function firstInvalidUtf8(b: Uint8Array, end = b.length, complete = true): number {
+  let i = 0;
+  while (i < end) {
+    const c = b[i]!;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) need = 1;
+    else if (c >= 0xe0 && c <= 0xef) {
+      need = 2;
+      if (c === 0xe0) lo = 0xa0; // no overlong forms
+      if (c === 0xed) hi = 0x9f; // no surrogates
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      need = 3;
+      if (c === 0xf0) lo = 0x90;
+      if (c === 0xf4) hi = 0x8f; // ≤ U+10FFFF
+    } else return i;
+    for (let k = 1; k <= need; k++) {
+      if (i + k >= end) return complete ? i : -1; // cut at the end of the sample
+      const x = b[i + k]!;
+      if (k === 1 ? x < lo || x > hi : (x & 0xc0) !== 0x80) return i;
+    }
+    i += need + 1;
+  }
+  return -1;
+}
+
+/**
+ * Why a byte prefix is not text, or null when it looks like UTF-8 text. Looks at the first 64 KiB at most.
+ * `more`: the input continues after `head` (default: when `head` is longer than what is looked at), so a
+ * multi-byte character cut at the edge of the sample is not an error.
+ */
+export function sniffBinary(head: Uint8Array, more = head.length > 65536): string | null {
   const n = Math.min(head.length, 65536);
   if (n >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip-compressed data, not a JSON trace file (decompress it first: gunzip)';
   if (n >= 4 && head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) {
@@ -17,26 +56,8 @@ export function sniffBinary(head: Uint8Array): string | null {
   if (n >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))) {
     return 'UTF-16 encoded file; trace files must be UTF-8 JSON';
   }
-  let end = n;
-  // do not judge a multi-byte sequence cut at the end of the sample
-  if (head.length > n) {
-    let k = end - 1;
-    while (k >= 0 && k > end - 4 && (head[k]! & 0xc0) === 0x80) k--;
-    if (k >= 0 && head[k]! >= 0xc0) end = k;
-  }
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(0, end));
-  } catch {
-    let bad = 0;
-    for (let i = 0; i < end; i++) {
-      const c = head[i]!;
-      if (c >= 0x80) {
-        bad = i;
-        break;
-      }
-    }
-    return `binary data (invalid UTF-8 near offset ${bad}), not a JSON trace file`;
-  }
+  const bad = firstInvalidUtf8(head, n, !more && n === head.length);
+  if (bad >= 0) return `binary data (invalid UTF-8 at byte offset ${bad}), not a JSON trace file`;
   return null;
 }
 
