@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Candidate, Diagnosis } from '../core/rca/diagnosis';
-import { SYSTEM_BUDGET_TOKENS, buildSystemPrompt, DIAGNOSE_REQUEST, FINAL_ANSWER_REQUEST, repairRequest, systemInstructions, toolResultMessage, type PromptMode } from './prompts/system';
+import { SYSTEM_BUDGET_TOKENS, buildSystemPrompt, DIAGNOSE_REQUEST, FINAL_ANSWER_REQUEST, repairRequest, toolResultMessage, type PromptMode } from './prompts/system';
 import { buildCompactContext, estimateTokens } from './context';
+import { MESSAGE_OVERHEAD_TOKENS } from './tokens';
 import { LlmDiagnosis, llmDiagnosisJsonSchema, type ShownDiagnosis } from './diagnosis-schema';
 import type { LlmLogSink } from './log';
 import { type ChatMessage, type ChatRequest, type ChatResult, type LlmProvider, type ToolSpec, type Usage, LlmError } from './provider';
@@ -71,15 +72,34 @@ export interface AgentOutcome extends ShownDiagnosis {
   toolCalls: number;
 }
 
-/** The messages the first request carries, redacted exactly as they will be sent (also for "Preview"). */
+/** Tokens of the first request's fixed part: messages (system + user) and, when structured, the answer schema. */
+export function promptTokens(messages: ChatMessage[], withSchema: boolean): number {
+  let n = 0;
+  for (const m of messages) n += estimateTokens(m.content) + MESSAGE_OVERHEAD_TOKENS;
+  if (withSchema) n += estimateTokens(JSON.stringify(llmDiagnosisJsonSchema()));
+  return n;
+}
+
+/**
+ * The messages the first request carries, redacted exactly as they will be sent (also for "Preview"). The system
+ * prompt + context + user request + answer schema fit SYSTEM_BUDGET_TOKENS (counted with a real tokenizer and a
+ * margin, after redaction) whatever the input: the context shrinks step by step until they do.
+ */
 export function initialMessages(runs: LlmRuns, mode: PromptMode, redactor: Redactor, fence: Fence, userText?: string, history: ChatMessage[] = []): ChatMessage[] {
-  const instructions = systemInstructions(mode, fence);
-  // the whole system prompt (instructions + fences + context) must stay within the budget
-  const overhead = estimateTokens(instructions) + estimateTokens(`\n\nPre-computed summary of the runs (data):\n${fence.open}\n\n${fence.close}`) + 8;
-  const ctx = buildCompactContext(runs, Math.max(100, SYSTEM_BUDGET_TOKENS - overhead));
-  const system = buildSystemPrompt(mode, fence, ctx.json);
   const user = mode === 'chat' ? (userText ?? '') : userText ? `${DIAGNOSE_REQUEST}\nThe user adds: ${userText}` : DIAGNOSE_REQUEST;
-  return redactMessages([{ role: 'system', content: system }, ...history, { role: 'user', content: user }], redactor);
+  const withSchema = mode !== 'chat';
+  const build = (json: string) => redactMessages([{ role: 'system', content: buildSystemPrompt(mode, fence, json) }, { role: 'user', content: user }], redactor);
+  // everything but the context JSON, measured once; the context gets what is left (+ a little slack for merges)
+  const fixed = promptTokens(build(''), withSchema);
+  let budget = Math.max(50, SYSTEM_BUDGET_TOKENS - fixed - 16);
+  let ctx = buildCompactContext(runs, budget, (json) => estimateTokens(redactor.redact(json)));
+  // verify on the real messages; shrink again in the rare case the pieces do not add up
+  for (let guard = 0; guard < 4 && promptTokens(build(ctx.json), withSchema) > SYSTEM_BUDGET_TOKENS && budget > 50; guard++) {
+    budget = Math.max(50, Math.floor(budget * 0.85));
+    ctx = buildCompactContext(runs, budget, (json) => estimateTokens(redactor.redact(json)));
+  }
+  const [system, userMsg] = build(ctx.json);
+  return [system!, ...redactMessages(history, redactor), userMsg!];
 }
 
 export function redactMessages(messages: ChatMessage[], r: Redactor): ChatMessage[] {

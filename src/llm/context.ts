@@ -1,11 +1,12 @@
 import type { Diagnosis } from '../core/rca/diagnosis';
 import { type LlmRuns } from './runs';
 import { sanitize } from './sanitize';
+import { safeTokens } from './tokens';
 import { modelIndex, ms, round } from './tools/stats';
 
-/** Conservative token estimate (≈3.5 characters per token for JSON-ish English; real tokenisers give fewer). */
+/** Token count with a safety margin for other vocabularies (see ./tokens.ts): an upper bound, not chars/3.5. */
 export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 3.5);
+  return safeTokens(text);
 }
 
 export interface CompactContext {
@@ -67,7 +68,7 @@ function verdict(d: Diagnosis | null): string {
  * The compact pre-computed context: runs summary, the engine's top candidates and per-service deltas, shrunk
  * until it fits `budgetTokens` (of serialised JSON), whatever the size of the input.
  */
-export function buildCompactContext(runs: LlmRuns, budgetTokens: number): { context: CompactContext; json: string; tokens: number } {
+export function buildCompactContext(runs: LlmRuns, budgetTokens: number, measure: (json: string) => number = estimateTokens): { context: CompactContext; json: string; tokens: number } {
   const d = runs.diagnosis;
   const bi = runs.baseline ? modelIndex(runs.baseline) : undefined;
   const ii = modelIndex(runs.incident);
@@ -81,15 +82,17 @@ export function buildCompactContext(runs: LlmRuns, budgetTokens: number): { cont
   let nServices = Math.min(25, allServices.length);
   let nameLen = 80;
   let withNotes = true;
+  let verdictLen = 240;
+  let withLatency = true;
   const make = (): CompactContext => {
     const c: CompactContext = {
       runs: {
         baseline: runs.baseline ? { traces: bi!.traces.length, spans: runs.baseline.size, ...(runs.labels?.baseline ? { label: s(runs.labels.baseline, 60) } : {}) } : null,
         incident: { traces: ii.traces.length, spans: runs.incident.size, ...(runs.labels?.incident ? { label: s(runs.labels.incident, 60) } : {}) },
-        ...(d?.latency ? { latency: { baselineMs: round(d.latency.baselineMs), incidentMs: round(d.latency.incidentMs), pValue: d.latency.pValue === null ? null : round(d.latency.pValue, 4), test: s(d.latency.test, 40) } } : {}),
+        ...(d?.latency && withLatency ? { latency: { baselineMs: round(d.latency.baselineMs), incidentMs: round(d.latency.incidentMs), pValue: d.latency.pValue === null ? null : round(d.latency.pValue, 4), test: s(d.latency.test, 40) } } : {}),
         ...(d?.split ? { split: s(`${d.split.method}: ${d.split.description}`, 160) } : {}),
       },
-      engineVerdict: s(verdict(d), 240),
+      engineVerdict: s(verdict(d), verdictLen),
       candidates: (d?.candidates ?? []).slice(0, nCand).map((c, k) => ({
         rank: k + 1,
         service: s(c.service, nameLen),
@@ -130,12 +133,17 @@ export function buildCompactContext(runs: LlmRuns, budgetTokens: number): { cont
     () => (nServices > 0 ? ((nServices = 0), true) : false),
     () => (nDeltas > 0 ? ((nDeltas = 0), true) : false),
     () => (nameLen > 16 ? ((nameLen = 16), true) : false),
+    () => (verdictLen > 80 ? ((verdictLen = 80), true) : false),
+    () => (withLatency ? ((withLatency = false), true) : false),
+    () => (nCand > 0 ? ((nCand = 0), true) : false),
   ];
+  let tokens = measure(json);
   for (const step of steps) {
-    if (estimateTokens(json) <= budgetTokens) break;
+    if (tokens <= budgetTokens) break;
     if (!step()) continue;
     ctx = make();
     json = JSON.stringify(ctx);
+    tokens = measure(json);
   }
-  return { context: ctx, json, tokens: estimateTokens(json) };
+  return { context: ctx, json, tokens };
 }
