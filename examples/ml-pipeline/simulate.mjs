@@ -85,7 +85,16 @@ export const OUTPUTS = [
   },
 ];
 
-const DEFAULTS = {
+/**
+ * The pre-processor's work per request on its worker (the `preprocess-image` span), ms: fixed + per KiB of image +
+ * normal noise, at least minMs. With IMAGE_KIB uniform, the mean is fixedMs + msPerKiB · (min + max) / 2 = 315 ms.
+ * Exported so tests can state what the simulation implies (e.g. the capacity estimate of issue 15).
+ */
+export const PREPROCESS_WORK = Object.freeze({ fixedMs: 60, msPerKiB: 0.85, noiseSdMs: 12, minMs: 50 });
+/** Uploaded image sizes, KiB, uniform. */
+export const IMAGE_KIB = Object.freeze({ min: 120, max: 480 });
+
+export const DEFAULTS = {
   rate: 1, // requests per second from the load generator (Poisson arrivals)
   duration: 60, // seconds during which the load generator issues requests (in-flight ones still complete)
   seed: 1,
@@ -575,8 +584,9 @@ function runPipeline(opts) {
       { startTime: sim.hr(), attributes: { 'image.target_size': '640x640', 'file.size': req.fileSize } },
       ctx,
     );
-    // ~0.85 ms per KB decoded + 60 ms fixed (resize, letterbox, normalise): ~310 ms on average
-    yield sleep(Math.max(50, 60 + 0.85 * (req.fileSize / 1024) + rng.normal(0, 12)));
+    // ~0.85 ms per KB decoded + 60 ms fixed (resize, letterbox, normalise): ~315 ms on average
+    const W = PREPROCESS_WORK;
+    yield sleep(Math.max(W.minMs, W.fixedMs + W.msPerKiB * (req.fileSize / 1024) + rng.normal(0, W.noiseSdMs)));
     work.end(sim.hr());
     preprocessWorker.release();
 
@@ -647,7 +657,7 @@ function runPipeline(opts) {
     const { tracer } = otel['load-generator'];
     const t0 = sim.now;
     const fileName = load.pick(IMAGES);
-    const fileSize = Math.round(load.uniform(120, 480) * 1024);
+    const fileSize = Math.round(load.uniform(IMAGE_KIB.min, IMAGE_KIB.max) * 1024);
     const requestId = load.hex(16);
     const span = tracer.startSpan(
       SPAN.send,

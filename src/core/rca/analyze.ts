@@ -30,6 +30,7 @@ import type { SourceIndex } from '../source/resolve';
 import { mannWhitney, twoProportion, welchFromSummary, cliffsMagnitude, variance, mean, pValue as pText } from '../stats/index';
 import { Diagnosis, type Candidate, type CandidateKind, type SourceLink, type Split } from './diagnosis';
 import { splitTraces, type SplitResult } from './split';
+import { attachCapacity } from './capacity';
 
 export type SourceLookup = (service: string, name: string) => SourceLink | undefined;
 
@@ -42,6 +43,8 @@ export interface DiagnoseOptions {
   seed?: number;
   /** significance level (default 0.01) */
   alpha?: number;
+  /** utilisation target of the capacity estimate on queueing candidates (default 0.7; core/rca/capacity.ts) */
+  capacityTarget?: number;
 }
 
 export interface Analysis {
@@ -890,6 +893,7 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
       : `Mann-Whitney U one-sided ${pText(mw.p)} (Cliff's delta ${mw.cliffsDelta.toFixed(2)}) and Welch t on means ${pText(wt.p)}, n=${nB}/${nI}; slower when either is below ${alpha}`,
   };
   const diagnosis = rank(ctx, opts, latency, slower, errorsUp, notes, split?.split);
+  diagnosis.regression = { slower, errorsUp, alpha };
   return { diagnosis, diff };
 }
 
@@ -939,6 +943,9 @@ export function analyze(baseline: SpanTable | null, incident: SpanTable, opts: D
     i = aggregateDetailed(incident, { traceFilter: split.incidentMask });
   }
   const { diagnosis, diff } = diagnoseDetails(b, i, opts, split);
+  // capacity of saturated components (queueing candidates); not for the slowest-decile split, whose two sides are
+  // not two loads but one interleaved stream
+  if (!split || split.split.method !== 'slowest_decile') attachCapacity(diagnosis, b, i, { target: opts.capacityTarget });
   if (split && split.split.method === 'slowest_decile' && diagnosis.rootCause) {
     diagnosis.notes.push('no baseline given and no level shift in time: the root cause explains what makes the slowest traces slow, not a regression');
   }

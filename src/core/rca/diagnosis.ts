@@ -23,6 +23,42 @@ export const SourceLink = z.object({
 });
 export type SourceLink = z.infer<typeof SourceLink>;
 
+/** Load on one operation in one run (capacity estimate, see core/rca/capacity.ts). */
+export const CapacityRun = z.object({
+  requests: z.number().int().describe('spans of the operation in the run'),
+  windowS: z.number().describe('first to last arrival, s'),
+  arrivalsPerS: z.number().describe('arrival rate into the operation, spans per second'),
+  arrivalsPerSRange: z.tuple([z.number(), z.number()]).describe('95 % interval of the rate (Poisson count)'),
+  arrivalsCv: z.number().nullable().describe('coefficient of variation of the per-second arrival counts (how steady the rate was; Poisson ≈ 1/√rate)'),
+  inFlightMean: z.number().describe('time-average requests of the operation in flight (measured; Little: rate × mean duration)'),
+  inFlightMax: z.number().int(),
+  durationMs: z.number().describe('mean duration of the operation'),
+  waitMs: z.number().nullable().describe('mean wait before the work starts, when the work is visible as child spans'),
+  workMs: z.number().describe('mean work per request in this run'),
+  utilisation: z.number().nullable().describe('rate × work time / workers, null when the worker count is not visible'),
+});
+export type CapacityRun = z.infer<typeof CapacityRun>;
+
+export const Capacity = z.object({
+  workSource: z
+    .enum(['children', 'self', 'span'])
+    .describe("children: its same-service child spans (the work once it runs); self: its self time at low load; span: its whole duration at low load (the queue is in front of it)"),
+  workOperations: z.array(z.string()).optional().describe('the child operations counted as work (workSource children)'),
+  workMs: z.number().describe('work time per request at low load, ms'),
+  workMsRange: z.tuple([z.number(), z.number()]).describe('95 % interval of the mean work time'),
+  workers: z.number().int().nullable().describe('parallel workers observed (most work spans ever in flight at once), null when not visible'),
+  offeredLoad: z.number().describe('incident rate × work time: busy workers needed on average (Erlangs)'),
+  target: z.number().describe('utilisation target, 0..1'),
+  workersNeeded: z.number().int().describe('workers keeping utilisation ≤ target at the incident rate'),
+  workersNeededHigh: z.number().int().describe('the same at the upper 95 % bounds of rate and work time'),
+  predictedWaitMs: z.number().nullable().describe('mean queue wait with workersNeeded workers (M/M/c Erlang C scaled by Allen-Cunneen (Ca²+Cs²)/2)'),
+  baseline: CapacityRun.optional(),
+  incident: CapacityRun,
+  assumptions: z.array(z.string()),
+  summary: z.string(),
+});
+export type Capacity = z.infer<typeof Capacity>;
+
 export const Candidate = z.object({
   service: z.string(),
   name: z.string().describe('operation (span name)'),
@@ -34,6 +70,8 @@ export const Candidate = z.object({
   source: SourceLink.optional(),
   /** for kind=attribute: which attribute value got slow */
   attribute: z.object({ key: z.string(), value: z.string() }).optional(),
+  /** for kind=queueing: load, work time, workers and the capacity that keeps it under a target (core/rca/capacity.ts) */
+  capacity: Capacity.optional(),
 });
 export type Candidate = z.infer<typeof Candidate>;
 
@@ -53,6 +91,8 @@ export const Diagnosis = z.object({
   latency: z
     .object({ baselineMs: z.number(), incidentMs: z.number(), pValue: z.number().nullable(), test: z.string() })
     .optional(),
+  /** the engine's own decision: slower / failing more beyond noise (its tests at alpha); absent from tree-only diagnoses */
+  regression: z.object({ slower: z.boolean(), errorsUp: z.boolean(), alpha: z.number() }).optional(),
   notes: z.array(z.string()).default([]),
 });
 export type Diagnosis = z.infer<typeof Diagnosis>;
