@@ -1,6 +1,7 @@
 import { TraceLoadError, type LoadedRun, type LoadProgress } from '../sources/file';
 import { loadInput, type InputOptions } from '../sources/resolve-input';
 import { CliError, type CliIO } from './command';
+import { oneLine } from './terminal';
 
 /** Progress on stderr for long loads, only when a person is watching (a TTY). */
 function progress(role: string | undefined): ((p: LoadProgress) => void) | undefined {
@@ -55,7 +56,7 @@ export async function loadRunForCli(
 ): Promise<LoadedRun> {
   const run = await loadForCli(inputs, role, opts);
   for (const i of run.issues.slice(0, 10)) {
-    io.err(`warning (${role}): ${i.file ?? ''}${i.line ? `:${i.line}` : ''}: ${i.message}\n`);
+    io.err(`warning (${role}): ${oneLine(`${i.file ?? ''}${i.line ? `:${i.line}` : ''}: ${i.message}`)}\n`);
   }
   if (run.issues.length > 10) io.err(`warning (${role}): … ${run.issues.length - 10} more issues\n`);
   if (run.model.size === 0) {

@@ -3,6 +3,7 @@ import './commands/index';
 import { CliError } from './command';
 
 import { commands } from './registry';
+import { escapeTerminal } from './terminal';
 
 function usage(): string {
   const w = Math.max(...commands.map((c) => c.name.length), 4);
@@ -16,7 +17,12 @@ function usage(): string {
   ].join('\n');
 }
 
-export async function main(argv: string[], io: CliIO): Promise<number> {
+/**
+ * Run one command. Everything written to `io` (human text and JSON alike, on stdout and stderr) passes through
+ * escapeTerminal, so control characters from trace data, file names or error messages never reach the terminal raw.
+ */
+export async function main(argv: string[], rawIo: CliIO): Promise<number> {
+  const io: CliIO = { out: (s) => rawIo.out(escapeTerminal(s)), err: (s) => rawIo.err(escapeTerminal(s)) };
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(usage() + '\n');
@@ -55,7 +61,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (e) => {
-      process.stderr.write(String(e?.stack ?? e) + '\n');
+      process.stderr.write(escapeTerminal(String(e?.stack ?? e)) + '\n');
       process.exitCode = 2;
     },
   );

@@ -8,6 +8,7 @@ import { extname, join, resolve } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { decodeTraceRequestProto } from './receiver/proto';
 import { SpanTableBuilder } from '../core/model/builder';
+import { anomalyIssues, fileOfRows } from '../core/parse/anomalies';
 import type { SpanTable } from '../core/model/span-table';
 import {
   JsonlReader,
@@ -433,11 +434,14 @@ export async function loadTraces(pathOrPaths: string | string[], opts: LoadOptio
   const formats = new Set<string>();
   let skipped = 0;
   const dirFailures: TraceLoadError[] = [];
+  const starts: number[] = [];
   for (const t of targets) {
     checkAbort(opts.signal);
     try {
+      const first = b.size;
       const r = await loadOne(t, b, issues, progress, opts);
       files.push(t.path);
+      starts.push(first);
       r.formats.forEach((f) => formats.add(f));
       skipped += r.skipped;
       progress.spans += r.spans;
@@ -461,5 +465,7 @@ export async function loadTraces(pathOrPaths: string | string[], opts: LoadOptio
       `no trace file found (${targets.length} candidate file(s) looked at)${first ? `; first problem: ${first.message}` : ''}`,
     );
   }
-  return { model: b.build(), files, formats: [...formats], skipped, issues };
+  const model = b.build();
+  issues.push(...anomalyIssues(model, fileOfRows(files, starts)));
+  return { model, files, formats: [...formats], skipped, issues };
 }

@@ -8,6 +8,9 @@ import { scanWorkspace } from '../../sources/workspace-scan';
 import { analyze } from '../../core/rca/analyze';
 import { Diagnosis, type Candidate } from '../../core/rca/diagnosis';
 import { formatP } from '../../core/stats/index';
+import { anomalyIssues } from '../../core/parse/anomalies';
+import { humanMs } from './stats';
+import { oneLine } from '../terminal';
 
 const HELP = `trace-doctor diagnose — offline root-cause diagnosis (no LLM)
 
@@ -31,20 +34,23 @@ Options:
 Exit codes: 0 diagnosis printed (also when rootCause is null), 2 bad input or usage.
 `;
 
+/** 3.4 ms, 120 ms, 2.35 s; from a minute on: 3 m 05.2 s, 2 h 04 m, 3 d 04 h (never a 15-digit number of seconds) */
 const ms = (v: number) => {
   const a = Math.abs(v);
+  if (!Number.isFinite(v)) return '?';
+  if (a >= 60_000) return (v < 0 ? '-' : '') + humanMs(a);
   return a >= 1000 ? `${(v / 1000).toFixed(2)} s` : a >= 10 ? `${v.toFixed(0)} ms` : `${v.toFixed(1)} ms`;
 };
 
 function table(cands: Candidate[]): string {
-  const rows = cands.map((c, i) => [
+  const rows = cands.map((c, i) => ([
     String(i + 1),
     c.kind + (c.attribute ? ` ${c.attribute.key}=${c.attribute.value}` : ''),
     `${c.service} / ${c.name}`,
     `+${ms(c.impactMs)}`,
     c.confidence.toFixed(2),
     c.source ? `${c.source.file}:${c.source.line}` : '',
-  ]);
+  ]).map(oneLine));
   const head = ['#', 'kind', 'service / operation', 'impact/trace', 'conf.', 'source'];
   const w = head.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k]!.length)));
   const right = new Set([0, 3, 4]);
@@ -54,7 +60,7 @@ function table(cands: Candidate[]): string {
 
 export function renderHuman(d: Diagnosis): string {
   const out: string[] = [];
-  if (d.split) out.push(`Split: ${d.split.method} — ${d.split.description} (${d.split.baselineTraces} normal / ${d.split.incidentTraces} slow traces)`);
+  if (d.split) out.push(`Split: ${d.split.method} — ${oneLine(d.split.description)} (${d.split.baselineTraces} normal / ${d.split.incidentTraces} slow traces)`);
   if (d.latency) {
     out.push(
       `End-to-end latency per trace: ${ms(d.latency.baselineMs)} → ${ms(d.latency.incidentMs)}` +
@@ -66,16 +72,18 @@ export function renderHuman(d: Diagnosis): string {
   else out.push('No candidate changes found.', '');
   const rc = d.rootCause;
   if (rc) {
-    const where = rc.source ? ` The span is opened at ${rc.source.file}:${rc.source.line}${rc.source.function ? ` (in ${rc.source.function})` : ''}.` : '';
+    // every field from the traces on one line: a newline in a span name must not fake a line of the report
+    const f = oneLine;
+    const where = rc.source ? ` The span is opened at ${f(rc.source.file)}:${rc.source.line}${rc.source.function ? ` (in ${f(rc.source.function)})` : ''}.` : '';
     out.push(
-      `Root cause: ${rc.service} / ${rc.name} (${rc.kind}${rc.attribute ? `, ${rc.attribute.key}=${rc.attribute.value}` : ''}), ` +
-        `about +${ms(rc.impactMs)} per trace, confidence ${rc.confidence.toFixed(2)}. ${rc.summary}.${where}`,
+      `Root cause: ${f(rc.service)} / ${f(rc.name)} (${rc.kind}${rc.attribute ? `, ${f(rc.attribute.key)}=${f(String(rc.attribute.value))}` : ''}), ` +
+        `about +${ms(rc.impactMs)} per trace, confidence ${rc.confidence.toFixed(2)}. ${f(rc.summary)}.${where}`,
     );
-    for (const e of rc.evidence) out.push(`  - ${e}`);
+    for (const e of rc.evidence) out.push(`  - ${f(e)}`);
   } else {
     out.push('Root cause: none — the incident is not slower (or more failing) beyond noise.');
   }
-  for (const n of d.notes) out.push(`Note: ${n}`);
+  for (const n of d.notes) out.push(`Note: ${oneLine(n)}`);
   return out.join('\n') + '\n';
 }
 
@@ -119,6 +127,10 @@ export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
     for (const w of workspaces.slice(1)) await scanWorkspace(w, { index: sourceIndex, prefix: w });
   }
   const { diagnosis } = analyze(baseline?.model ?? null, incident.model, { top, alpha, seed, ...(sourceIndex ? { sourceIndex } : {}) });
+  // malformed spans (broken timestamps, parent cycles, duplicate ids) were repaired while loading: say so in the notes
+  for (const [role, run] of [['baseline', baseline], ['incident', incident]] as const) {
+    if (run) for (const i of anomalyIssues(run.model, () => '')) diagnosis.notes.push(`${role}: ${i.message}`);
+  }
   if (values.json) {
     io.out(JSON.stringify(Diagnosis.parse(diagnosis), null, 2) + '\n');
   } else {

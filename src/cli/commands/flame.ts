@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { oneLine } from '../terminal';
 import { existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -169,7 +170,10 @@ export async function runFlame(argv: string[], io: CliIO): Promise<number> {
   }
   const kb = Buffer.byteLength(r.html) / 1024;
   io.out(`wrote ${values.out} (${kb >= 1024 ? `${(kb / 1024).toFixed(1)} MB` : `${Math.ceil(kb)} KB`}): ${r.data.n.toLocaleString('en-US')} call paths, ${r.data.baselineTraces} baseline / ${r.data.incidentTraces} incident traces\n`);
-  if (r.diagnosis?.rootCause) io.out(`root cause: ${r.diagnosis.rootCause.service} · ${r.diagnosis.rootCause.name} — ${r.diagnosis.rootCause.summary}\n`);
+  if (r.diagnosis?.rootCause) {
+    const rc = r.diagnosis.rootCause;
+    io.out(`root cause: ${oneLine(rc.service)} · ${oneLine(rc.name)} — ${oneLine(rc.summary)}\n`);
+  }
   return 0;
 }
 

@@ -5,6 +5,8 @@ import { numOption } from '../options';
 import { loadForCli } from '../load';
 import { modelStats } from '../../core/stats/run-stats';
 import { formatIssue } from '../../core/parse/index';
+import { anomalyCounts } from '../../core/parse/anomalies';
+import { oneLine } from '../terminal';
 
 const HELP = `trace-doctor stats — load traces and print what is in them
 
@@ -18,8 +20,8 @@ Prints spans, traces, services, operations, time range, error spans, spans per s
 the problems found.
 
 Options:
-  --json          one JSON object: {spans, traces, services, operations, errors, skipped, timeRange, perService,
-                  formats, files, issues}
+  --json          one JSON object: {spans, traces, services, operations, errors, skipped, orphans, malformed,
+                  timeRange, perService, formats, files, issues}
   --max-files N   read at most N files from directories (default 10000)
   -h, --help      this text
 
@@ -36,7 +38,8 @@ export function humanMs(ms: number): string {
   return `${Math.floor(sec / 86400)} d ${String(Math.floor((sec % 86400) / 3600)).padStart(2, '0')} h`;
 }
 
-function table(rows: string[][], rightAlign: boolean[]): string {
+function table(raw: string[][], rightAlign: boolean[]): string {
+  const rows = raw.map((r) => r.map(oneLine));
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows
     .map((r) => r.map((cell, c) => (rightAlign[c] ? cell.padStart(w[c]!) : cell.padEnd(w[c]!))).join('  ').trimEnd())
@@ -69,6 +72,7 @@ export async function runStats(argv: string[], io: CliIO): Promise<number> {
       errors: s.errors,
       skipped: run.skipped,
       orphans: s.orphans,
+      malformed: anomalyCounts(run.model),
       timeRange: s.timeRange,
       perService: s.perService,
       formats: run.formats,
@@ -89,6 +93,8 @@ export async function runStats(argv: string[], io: CliIO): Promise<number> {
     ['orphan spans', String(s.orphans)],
     ['skipped lines', String(run.skipped)],
   ];
+  const bad = Object.values(run.model.anomalies).reduce((n, a) => n + (a?.count ?? 0), 0);
+  if (bad > 0) summary.push(['malformed spans', `${bad} (see the issues below)`]);
   if (s.timeRange) {
     summary.push(['start', s.timeRange.start], ['end', s.timeRange.end], ['duration', humanMs(s.timeRange.durationMs)]);
   } else summary.push(['time range', '(no timestamps)']);
@@ -99,7 +105,7 @@ export async function runStats(argv: string[], io: CliIO): Promise<number> {
   }
   if (run.issues.length > 0) {
     const SHOW = 20;
-    text += `\n${run.issues.length} issue(s):\n` + run.issues.slice(0, SHOW).map((i) => `  ${i.severity}: ${formatIssue(i)}`).join('\n') + '\n';
+    text += `\n${run.issues.length} issue(s):\n` + run.issues.slice(0, SHOW).map((i) => `  ${i.severity}: ${oneLine(formatIssue(i))}`).join('\n') + '\n';
     if (run.issues.length > SHOW) text += `  … ${run.issues.length - SHOW} more (all of them with --json)\n`;
   }
   io.out(text);

@@ -1,6 +1,9 @@
 import { StringTable } from './intern';
 import { hex8, spanIdHalves } from './ids';
+import { timeProblem, type TimeProblem } from './time';
 import {
+  type AnomalyKind,
+  type ModelAnomalies,
   AttrType,
   type AttrValue,
   type ResourceInfo,
@@ -136,6 +139,7 @@ function resolveParents(
   parLo: Uint32Array,
   parent: Int32Array,
   orphan: Uint8Array,
+  note: (kind: AnomalyKind, row: number) => void,
 ): void {
   let maxT = 0;
   for (let i = 0; i < n; i++) if (traceId[i]! > maxT) maxT = traceId[i]!;
@@ -152,6 +156,19 @@ function resolveParents(
     const k = b - a;
     if (k === 0) continue;
     if (k <= 16) {
+      for (let x = a + 1; x < b; x++) {
+        const i = order[x]!;
+        const hi = spanHi[i]!;
+        const lo = spanLo[i]!;
+        if (hi === 0 && lo === 0) continue;
+        for (let y = a; y < x; y++) {
+          const r = order[y]!;
+          if (spanLo[r] === lo && spanHi[r] === hi) {
+            note('duplicateSpanId', i);
+            break;
+          }
+        }
+      }
       for (let x = a; x < b; x++) {
         const i = order[x]!;
         const ph = parHi[i]!;
@@ -165,6 +182,7 @@ function resolveParents(
             break;
           }
         }
+        if (p === i) note('selfParent', i);
         if (p < 0 || p === i) orphan[i] = 1;
         else parent[i] = p;
       }
@@ -186,7 +204,10 @@ function resolveParents(
           table[h] = i + 1;
           break;
         }
-        if (spanLo[r] === lo && spanHi[r] === hi) break; // keep the first row
+        if (spanLo[r] === lo && spanHi[r] === hi) {
+          note('duplicateSpanId', i); // keep the first row
+          break;
+        }
       }
     }
     for (let x = a; x < b; x++) {
@@ -203,6 +224,7 @@ function resolveParents(
           break;
         }
       }
+      if (p === i) note('selfParent', i);
       if (p < 0 || p === i) orphan[i] = 1;
       else parent[i] = p;
     }
@@ -220,12 +242,18 @@ function resolveParents(
       j = parent[j]!;
     }
     if (j >= 0 && state[j] === 1) {
+      note('parentCycle', j);
       parent[j] = -1;
       orphan[j] = 1;
     }
     for (let q = 0; q < len; q++) state[path[q]!] = 2;
   }
 }
+
+const START_KIND: Record<TimeProblem, AnomalyKind> = { nan: 'startNaN', negative: 'startNegative', overflow: 'startOverflow' };
+const END_KIND: Record<TimeProblem, AnomalyKind> = { nan: 'endNaN', negative: 'endNegative', overflow: 'endOverflow' };
+/** start + duration may not pass the last fixed64 nanosecond either */
+const MAX_END_SEC = 18446744073.709551615;
 
 function idHash(hi: number, lo: number): number {
   let h = Math.imul(hi, 0x85ebca6b) ^ Math.imul(lo, 0xc2b2ae35);
@@ -285,6 +313,7 @@ export class SpanTableBuilder {
   private readonly events = new Map<number, SpanEvent[]>();
   private readonly links = new Map<number, SpanLink[]>();
   private open = false;
+  private readonly anomalies: ModelAnomalies = {};
 
   constructor() {
     this.attrOffset.push(0);
@@ -324,6 +353,60 @@ export class SpanTableBuilder {
     return (t[0] - this.baseSec) * 1e9 + t[1];
   }
 
+  private note(kind: AnomalyKind, row: number): void {
+    const a = this.anomalies[kind];
+    if (a) a.count++;
+    else this.anomalies[kind] = { count: 1, firstRow: row };
+  }
+
+  /**
+   * Start and duration (ns) of a span. A timestamp that is not a number, negative or beyond 64-bit nanoseconds, a
+   * duration that is not a finite number ≥ 0, or an end before the start makes the span's timing unknown (start NaN,
+   * duration 0: left out of time ranges, latencies and critical paths like a span without timestamps) and is counted
+   * in the model's anomalies, which loaders report as issues.
+   */
+  private timing(s: SpanInput, row: number): [number, number] {
+    if (!s.start) {
+      if (s.durationNs === undefined) return [NaN, 0];
+      if (Number.isFinite(s.durationNs) && s.durationNs >= 0) return [NaN, s.durationNs];
+      this.note(Number.isFinite(s.durationNs) ? 'negativeDuration' : 'durationNaN', row);
+      return [NaN, 0];
+    }
+    const ps = timeProblem(s.start);
+    if (ps) {
+      this.note(START_KIND[ps], row);
+      return [NaN, 0];
+    }
+    let dur = 0;
+    if (s.durationNs !== undefined) {
+      dur = s.durationNs;
+      if (!Number.isFinite(dur)) {
+        this.note('durationNaN', row);
+        return [NaN, 0];
+      }
+      if (dur < 0) {
+        this.note('negativeDuration', row);
+        return [NaN, 0];
+      }
+      if (s.start[0] + dur / 1e9 > MAX_END_SEC) {
+        this.note('endOverflow', row);
+        return [NaN, 0];
+      }
+    } else if (s.end) {
+      const pe = timeProblem(s.end);
+      if (pe) {
+        this.note(END_KIND[pe], row);
+        return [NaN, 0];
+      }
+      dur = (s.end[0] - s.start[0]) * 1e9 + (s.end[1] - s.start[1]);
+      if (dur < 0) {
+        this.note('endBeforeStart', row);
+        return [NaN, 0];
+      }
+    }
+    return [this.relNs(s.start), dur];
+  }
+
   /** Append a span; follow with attr() calls for its attributes (they attach to the last added span). */
   addSpan(s: SpanInput): number {
     const row = this.name.len;
@@ -345,21 +428,17 @@ export class SpanTableBuilder {
     this.resource.push(s.resource);
     this.scope.push(s.scope);
     this.traceState.push(s.traceState ? this.strings.intern(s.traceState) : 0);
-    let start = NaN;
-    let dur = 0;
-    if (s.start) {
-      start = this.relNs(s.start);
-      if (s.durationNs !== undefined) dur = s.durationNs;
-      else if (s.end) dur = this.relNs(s.end) - start;
-    } else if (s.durationNs !== undefined) {
-      dur = s.durationNs;
-    }
+    const [start, dur] = this.timing(s, row);
     this.start.push(start);
-    this.duration.push(Number.isFinite(dur) && dur > 0 ? dur : 0);
+    this.duration.push(dur > 0 ? dur : 0);
     if (s.events && s.events.length > 0) {
       this.events.set(
         row,
-        s.events.map((e) => ({ time: e.time ? this.relNs(e.time) : NaN, name: e.name, attributes: e.attributes })),
+        s.events.map((e) => ({
+          time: e.time && timeProblem(e.time) === null ? this.relNs(e.time) : NaN,
+          name: e.name,
+          attributes: e.attributes,
+        })),
       );
     }
     if (s.links && s.links.length > 0) this.links.set(row, s.links);
@@ -401,7 +480,14 @@ export class SpanTableBuilder {
     const parLo = this.parLo.done();
     const parent = new Int32Array(n).fill(-1);
     const orphan = new Uint8Array(n);
-    resolveParents(n, traceId, spanHi, spanLo, parHi, parLo, parent, orphan);
+    // parent anomalies are recomputed on every build (incremental builds resolve all rows again)
+    const anomalies: ModelAnomalies = { ...this.anomalies };
+    const note = (kind: AnomalyKind, row: number) => {
+      const a = anomalies[kind];
+      if (a) anomalies[kind] = { count: a.count + 1, firstRow: a.firstRow };
+      else anomalies[kind] = { count: 1, firstRow: row };
+    };
+    resolveParents(n, traceId, spanHi, spanLo, parHi, parLo, parent, orphan, note);
     return new SpanTable(
       n,
       this.strings,
@@ -431,6 +517,7 @@ export class SpanTableBuilder {
       this.events,
       this.links,
       this.traceState.done(),
+      anomalies,
     );
   }
 }

@@ -54,6 +54,28 @@ export interface ScopeInfo {
   version: string;
 }
 
+/** Kinds of malformed span data the builder repairs and counts (see ModelAnomalies). */
+export type AnomalyKind =
+  | 'startNaN'
+  | 'startNegative'
+  | 'startOverflow'
+  | 'endNaN'
+  | 'endNegative'
+  | 'endOverflow'
+  | 'endBeforeStart'
+  | 'durationNaN'
+  | 'negativeDuration'
+  | 'selfParent'
+  | 'parentCycle'
+  | 'duplicateSpanId';
+
+/**
+ * Malformed spans found while building, by kind: how many, and the first row (for an example in messages). Spans with
+ * a broken timestamp/duration are kept with unknown timing (start NaN, duration 0); a self-parent becomes a root, a
+ * parent cycle is cut at one span, a duplicate span id's children attach to the first span with that id.
+ */
+export type ModelAnomalies = Partial<Record<AnomalyKind, { count: number; firstRow: number }>>;
+
 /** Decode an interned attribute value back to a JS value. */
 export function decodeAttr(type: AttrType, raw: string): AttrValue {
   switch (type) {
@@ -116,6 +138,8 @@ export class SpanTable {
     readonly events: ReadonlyMap<number, readonly SpanEvent[]>,
     readonly links: ReadonlyMap<number, readonly SpanLink[]>,
     readonly traceStateCol: Uint32Array,
+    /** malformed spans found while building (empty when there were none) */
+    readonly anomalies: ModelAnomalies = {},
   ) {}
 
   traceId(i: number): string {

@@ -5,7 +5,11 @@
  */
 export type Fixed64 = string | number | bigint | { low: number; high: number; unsigned?: boolean };
 
-/** Split a Fixed64 ns value into [seconds, nanos] exactly. Returns null when absent/invalid. */
+/**
+ * Split a Fixed64 ns value into [seconds, nanos] exactly. Returns null when absent, [NaN, NaN] when present but not a
+ * number (so the builder can tell a missing timestamp from a broken one and report it); values out of range
+ * (negative, beyond 64-bit nanoseconds) come back as they are and are judged by `timeProblem`.
+ */
 export function fixed64ToSecNs(v: unknown): [number, number] | null {
   if (v === undefined || v === null || v === '') return null;
   if (typeof v === 'string') {
@@ -32,7 +36,7 @@ export function fixed64ToSecNs(v: unknown): [number, number] | null {
     const s = v.trim();
     if (!/^-?\d+$/.test(s)) {
       const n = Number(s);
-      return Number.isFinite(n) ? numberNsToSecNs(n) : null;
+      return Number.isFinite(n) ? numberNsToSecNs(n) : INVALID;
     }
     if (s.length <= 15) return numberNsToSecNs(Number(s));
     const neg = s.startsWith('-');
@@ -41,13 +45,29 @@ export function fixed64ToSecNs(v: unknown): [number, number] | null {
     const ns = Number(digits.slice(-9));
     return neg ? [-sec, -ns] : [sec, ns];
   }
-  if (typeof v === 'number') return Number.isFinite(v) ? numberNsToSecNs(v) : null;
+  if (typeof v === 'number') return Number.isFinite(v) ? numberNsToSecNs(v) : INVALID;
   if (typeof v === 'bigint') return [Number(v / 1_000_000_000n), Number(v % 1_000_000_000n)];
   if (typeof v === 'object' && v !== null && 'low' in v && 'high' in v) {
     const { low, high } = v as { low: number; high: number };
     const big = (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0);
     return [Number(big / 1_000_000_000n), Number(big % 1_000_000_000n)];
   }
+  return INVALID;
+}
+
+const INVALID: [number, number] = [NaN, NaN];
+
+/** The last second a fixed64 Unix-nanosecond timestamp can name (2^64 − 1 ns ≈ 2554-07-21T23:34:33Z). */
+export const MAX_UNIX_SEC = 18446744073;
+
+export type TimeProblem = 'nan' | 'negative' | 'overflow';
+
+/** What is wrong with a [sec, ns] timestamp, or null when it is a valid Unix time (0 … 2^64 − 1 ns). */
+export function timeProblem(t: readonly [number, number]): TimeProblem | null {
+  const [sec, ns] = t;
+  if (!Number.isFinite(sec) || !Number.isFinite(ns)) return 'nan';
+  if (sec * 1e9 + ns < 0) return 'negative';
+  if (sec > MAX_UNIX_SEC) return 'overflow';
   return null;
 }
 
@@ -62,7 +82,9 @@ export function microsToSecNs(us: number): [number, number] {
   return [sec, Math.round((us - sec * 1e6) * 1000)];
 }
 
+/** ISO 8601 of [sec, ns]; never throws: a time outside what Date can show (±275 760 years) reads 'invalid time'. */
 export function secNsToIso(sec: number, ns: number): string {
   const ms = sec * 1000 + Math.floor(ns / 1e6);
-  return new Date(ms).toISOString();
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? 'invalid time' : d.toISOString();
 }

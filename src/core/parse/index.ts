@@ -2,6 +2,7 @@
  * Trace parsing entry points (pure: strings in, model out). Formats are detected from content, never file names.
  * See notes/parsing.md for the supported shapes.
  */
+import { anomalyIssues, fileOfRows } from './anomalies';
 import { SpanTableBuilder } from '../model/builder';
 import type { SpanTable } from '../model/span-table';
 import { detectTextMode, splitJsonValues } from './detect';
@@ -119,7 +120,9 @@ export function parseTraceText(text: string, fileName: string): ParsedText {
   const ctx = new ParseContext(b, fileName);
   const r = parseTraceTextInto(text, ctx);
   ctx.finish();
-  return { model: b.build(), formats: r.formats, skipped: r.skipped, issues: ctx.issues };
+  const model = b.build();
+  ctx.issues.push(...anomalyIssues(model, () => fileName));
+  return { model, formats: r.formats, skipped: r.skipped, issues: ctx.issues };
 }
 
 export interface NamedText {
@@ -139,8 +142,10 @@ export function parseTraceTexts(inputs: NamedText[], opts: { lenient?: boolean }
   const formats = new Set<TraceFormat>();
   const loaded: string[] = [];
   let skipped = 0;
+  const starts: number[] = [];
   for (const { name, text } of inputs) {
     const ctx = new ParseContext(b, name, issues);
+    starts.push(b.size);
     try {
       const r = parseTraceTextInto(text, ctx);
       r.formats.forEach((f) => formats.add(f));
@@ -153,5 +158,7 @@ export function parseTraceTexts(inputs: NamedText[], opts: { lenient?: boolean }
       ctx.finish();
     }
   }
-  return { model: b.build(), formats: [...formats], skipped, issues, loaded };
+  const model = b.build();
+  issues.push(...anomalyIssues(model, fileOfRows(inputs.map((i) => i.name), starts)));
+  return { model, formats: [...formats], skipped, issues, loaded };
 }

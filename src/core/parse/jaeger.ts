@@ -33,6 +33,8 @@ function jaegerTimeUs(v: unknown): number {
   return ms * 1000 + Number(frac);
 }
 
+const present = (v: unknown) => v !== undefined && v !== null && v !== '';
+
 /** µs from a number, a numeric string or a protobuf-JSON Duration like "0.000123s". */
 function jaegerDurationUs(v: unknown): number {
   if (typeof v === 'number') return v;
@@ -227,8 +229,9 @@ function readJaegerSpan(s: Obj, res: number, ctx: ParseContext): void {
     kind,
     statusCode: status,
     statusMessage,
-    start: Number.isFinite(startUs) ? microsToSecNs(startUs) : null,
-    durationNs: Number.isFinite(durUs) ? Math.round(durUs * 1000) : 0,
+    // present but not a number: [NaN, NaN] / NaN, which the builder counts as broken timing (absent: no timing)
+    start: Number.isFinite(startUs) ? microsToSecNs(startUs) : present(s.startTime) ? [NaN, NaN] : null,
+    durationNs: Number.isFinite(durUs) ? Math.round(durUs * 1000) : present(s.duration) ? NaN : 0,
     resource: res,
     scope: b.addScope(scopeName, scopeVersion),
   };

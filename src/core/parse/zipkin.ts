@@ -106,8 +106,9 @@ export function readZipkinSpans(spans: unknown[], ctx: ParseContext): number {
       kind: kindName === '' ? (v1?.kind ?? SpanKind.Internal) : parseKind(kindName),
       statusCode: status,
       statusMessage,
-      start: Number.isFinite(ts) ? microsToSecNs(ts) : null,
-      durationNs: Number.isFinite(dur) ? Math.round(dur * 1000) : 0,
+      // present but not a number: [NaN, NaN] / NaN, which the builder counts as broken timing (absent: no timing)
+      start: Number.isFinite(ts) ? microsToSecNs(ts) : so.timestamp !== undefined && so.timestamp !== null ? [NaN, NaN] : null,
+      durationNs: Number.isFinite(dur) ? Math.round(dur * 1000) : so.duration !== undefined && so.duration !== null ? NaN : 0,
       resource: res,
       scope: b.addScope(scopeName, scopeVersion),
     };

@@ -2,6 +2,7 @@
 import { SpanTableBuilder } from '../../core/model/builder';
 import type { SpanTable } from '../../core/model/span-table';
 import { ParseContext, TraceParseError, parseTraceTextInto, type ParseIssue } from '../../core/parse/index';
+import { anomalyIssues, fileOfRows } from '../../core/parse/anomalies';
 import { SourceError } from './http';
 import type { FetchedDoc } from './types';
 
@@ -19,7 +20,9 @@ export function parseDocs(docs: FetchedDoc[]): ParsedDocs {
   const issues: ParseIssue[] = [];
   const formats = new Set<string>();
   let skipped = 0;
+  const starts: number[] = [];
   for (const d of docs) {
+    starts.push(b.size);
     const ctx = new ParseContext(b, d.name, issues);
     try {
       const r = parseTraceTextInto(d.text, ctx);
@@ -33,5 +36,8 @@ export function parseDocs(docs: FetchedDoc[]): ParsedDocs {
     }
     ctx.finish();
   }
-  return { model: b.build(), files: docs.map((d) => d.name), formats: [...formats], skipped, issues };
+  const model = b.build();
+  const files = docs.map((d) => d.name);
+  issues.push(...anomalyIssues(model, fileOfRows(files, starts)));
+  return { model, files, formats: [...formats], skipped, issues };
 }
