@@ -11,7 +11,8 @@ import type { LlmRuns } from './runs';
 import { type Fence, makeFence, sanitize } from './sanitize';
 import { runTool, toolSpecs, TOOLS } from './tools/index';
 import { modelIndex, opKey, opStats } from './tools/stats';
-import { normalizeAnswer, toolCallFromText } from './normalize';
+import { normalizeAnswer, stripThinking, toolCallFromText } from './normalize';
+import { type Agreement, type ToolRecord, checkAgainstEngine } from './evidence-check';
 
 export type AgentMode = 'tools' | 'zero-shot';
 
@@ -64,6 +65,10 @@ export interface AgentDeps {
 }
 
 export interface AgentOutcome extends ShownDiagnosis {
+  /** the model's answer checked against the engine's evidence (absent for the offline fallback) */
+  agreement?: Agreement;
+  /** when the model disagrees with the measured evidence: the engine's answer, shown beside it */
+  engine?: LlmDiagnosis;
   /** the provider failure that made us fall back, if any */
   error?: LlmError;
   /** total token usage over all calls, when the provider reports it */
@@ -150,7 +155,7 @@ export function offlineAnswer(d: Diagnosis | null, runs?: LlmRuns): LlmDiagnosis
 
 /** Pull a JSON object out of a model answer (tolerates a code fence or prose around it). */
 export function extractJson(text: string): unknown {
-  const t = text.trim();
+  const t = stripThinking(text);
   try {
     return JSON.parse(t);
   } catch {
@@ -229,12 +234,26 @@ export function regressionEvidence(runs: LlmRuns, service: string, operation: st
   return `${service} / ${sanitize(operation, 60)} did not regress in the traces (self time per trace ${b.selfPerTraceMs ?? 0} → ${i.selfPerTraceMs ?? 0} ms, p95 ${b.p95Ms ?? 0} → ${i.p95Ms ?? 0} ms, calls per trace ${b.callsPerTrace ?? 0} → ${i.callsPerTrace ?? 0}, errors ${b.errors} → ${i.errors}). Name a component that got slower.`;
 }
 
+/**
+ * validateAnswer + the check against the engine's evidence. A null answer that contradicts the engine's measured
+ * regression is not ok (the agent asks for a repair, then falls back); a disagreeing root cause is ok but labelled.
+ */
+export function judgeAnswer(text: string, runs: LlmRuns, tools: readonly ToolRecord[] = []): { ok: true; value: LlmDiagnosis; agreement: Agreement } | { ok: false; error: string; contradicts?: boolean } {
+  const v = validateAnswer(text, runs);
+  if (!v.ok) return v;
+  const agreement = checkAgainstEngine(v.value, runs, tools);
+  if (agreement.verdict === 'contradicts') return { ok: false, contradicts: true, error: `${agreement.reason} Check the regression (top_regressions, compare_operation) and name the component that got slower,.` };
+  return { ok: true, value: v.value, agreement };
+}
+
 class Conversation {
   readonly id: string;
   readonly fence: Fence;
   usage: Usage = {};
   calls = 0;
   toolCalls = 0;
+  /** every tool the model called, with the result it saw (for the evidence check) */
+  readonly tools: ToolRecord[] = [];
   private turn = 0;
 
   constructor(
@@ -295,6 +314,11 @@ class Conversation {
     }
   }
 
+  /** the model's text with redaction placeholders mapped back to the real values */
+  restore(text: string): string {
+    return this.deps.redactor.restore ? this.deps.redactor.restore(text) : text;
+  }
+
   /**
    * A model that writes a tool call as JSON text instead of using the tool protocol: run it and answer in the same
    * channel (the result as a user message, fenced), so servers without tool messages still work.
@@ -319,6 +343,7 @@ class Conversation {
       const res = runTool(c.name, c.arguments, this.deps.runs, this.settings.toolResultMaxChars ?? 4000, undefined, c.invalidArguments);
       this.deps.events?.onToolResult?.(c.name, res.ok, res.ms, res.truncated);
       this.deps.log?.write({ type: 'tool', id: this.id, turn: this.turn, name: c.name, args: c.arguments, ok: res.ok, ms: res.ms, truncated: res.truncated, resultChars: res.text.length });
+      this.tools.push({ name: c.name, args: c.arguments, ok: res.ok, text: res.text });
       out.push({ role: 'tool', toolCallId: c.id, toolName: c.name, content: toolResultMessage(this.fence, c.name, res.text) });
     }
     return out;
@@ -394,33 +419,37 @@ export async function diagnoseWithModel(deps: AgentDeps, settings: AgentSettings
     // tools stay declared (the history holds tool calls) but may not be called any more
     const final = mode === 'tools' && conv.toolCalls > 0 ? { tools: toolSpecs(), toolChoice: 'none' as const } : {};
     // the answer: accept a valid JSON answer given without tool calls, else ask for the structured one
-    let check = last?.content ? validateAnswer(last.content, runs) : undefined;
+    const judge = (text: string) => judgeAnswer(conv.restore(text), runs, conv.tools);
+    let check = last?.content ? judge(last.content) : undefined;
     // a JSON answer given during the tool rounds that fails validation goes straight to the repair step
-    if (check && !check.ok && !/^\s*(```(json)?\s*)?\{/i.test(last!.content)) check = undefined;
+    if (check && !check.ok && !/^\s*(```(json)?\s*)?\{/i.test(stripThinking(last!.content))) check = undefined;
     if (!check) {
       if (last?.content) messages = [...messages, { role: 'assistant', content: last.content }];
       if (mode === 'tools') messages = [...messages, { role: 'user', content: FINAL_ANSWER_REQUEST }];
       events?.onStatus?.('Waiting for the final answer…');
       last = await conv.send(messages, { structured: true, ...final });
-      check = validateAnswer(last.content, runs);
+      check = judge(last.content);
     }
     let repaired = false;
     if (!check.ok) {
-      events?.onStatus?.('The answer was invalid; asking the model to repair it…');
-      deps.log?.write({ type: 'error', id: conv.id, kind: 'invalid_answer', message: check.error });
+      events?.onStatus?.(check.contradicts ? 'The answer contradicts the measured regression; asking the model to check it…' : 'The answer was invalid; asking the model to repair it…');
+      deps.log?.write({ type: 'error', id: conv.id, kind: check.contradicts ? 'contradicts_engine' : 'invalid_answer', message: check.error });
       messages = [...messages, { role: 'assistant', content: last!.content }, { role: 'user', content: repairRequest(conv.fence, check.error) }];
       last = await conv.send(messages, { structured: true, ...final });
-      check = validateAnswer(last.content, runs);
+      check = judge(last.content);
       repaired = true;
       if (!check.ok) {
-        deps.log?.write({ type: 'error', id: conv.id, kind: 'invalid_answer', message: check.error });
-        return offlineOutcome(conv, runs, "the model's answer was invalid", t0);
+        deps.log?.write({ type: 'error', id: conv.id, kind: check.contradicts ? 'contradicts_engine' : 'invalid_answer', message: check.error });
+        return offlineOutcome(conv, runs, check.contradicts ? 'the model said "no regression", contradicting the measured slowdown' : "the model's answer was invalid", t0);
       }
     }
-    const origin = { kind: 'model' as const, provider: deps.provider.id, model: settings.model, mode, repaired };
-    const label = `${settings.model} via ${deps.provider.id} (${mode === 'tools' ? `tools, ${conv.toolCalls} call${conv.toolCalls === 1 ? '' : 's'}` : 'zero-shot'}${repaired ? ', repaired' : ''})`;
-    deps.log?.write({ type: 'result', id: conv.id, origin, label, diagnosis: check.value, ms: Date.now() - t0 });
-    return { id: conv.id, diagnosis: check.value, origin, label, usage: conv.usage, calls: conv.calls, toolCalls: conv.toolCalls };
+    const agreement = check.agreement;
+    const disagrees = agreement.verdict === 'disagrees';
+    const origin = { kind: 'model' as const, provider: deps.provider.id, model: settings.model, mode, repaired, agreement: agreement.verdict };
+    const label = `${settings.model} via ${deps.provider.id} (${mode === 'tools' ? `tools, ${conv.toolCalls} call${conv.toolCalls === 1 ? '' : 's'}` : 'zero-shot'}${repaired ? ', repaired' : ''})${disagrees ? ' — disagrees with the measured evidence' : ''}`;
+    const engine = disagrees ? offlineAnswer(runs.diagnosis, runs) : undefined;
+    deps.log?.write({ type: 'result', id: conv.id, origin, label, diagnosis: check.value, agreement, ...(engine ? { engine } : {}), ms: Date.now() - t0 });
+    return { id: conv.id, diagnosis: check.value, origin, label, agreement, ...(engine ? { engine } : {}), usage: conv.usage, calls: conv.calls, toolCalls: conv.toolCalls };
   } catch (e) {
     const err = e instanceof LlmError ? e : new LlmError('protocol', (e as Error)?.message ?? String(e));
     return offlineOutcome(conv, runs, failureReason(err), t0, err);

@@ -4,6 +4,7 @@ import { type AgentOutcome, type AgentSettings, chatWithModel, diagnoseWithModel
 import type { LlmLogSink } from './log';
 import type { ChatMessage, LlmProvider } from './provider';
 import type { Redactor } from './redact';
+import { sanitize } from './sanitize';
 import type { LlmRuns } from './runs';
 
 /**
@@ -30,11 +31,18 @@ export interface ChatEnv {
   loadRuns?(): Promise<boolean>;
 }
 
+/** A name from the traces as the user sees it: inert one-line text, control/bidi characters removed, long names cut. */
+export function displayName(s: string): string {
+  return sanitize(s, 120);
+}
+
 export function cardOf(o: AgentOutcome): ChatCard {
   const d = o.diagnosis;
+  const rc = (r: typeof d.rootCause) => (r ? { service: displayName(r.service), operation: displayName(r.operation) } : null);
+  const agreement = o.agreement && o.agreement.verdict !== 'contradicts' ? { verdict: o.agreement.verdict, reason: o.agreement.reason } : undefined;
   return {
     id: o.id,
-    rootCause: d.rootCause,
+    rootCause: rc(d.rootCause),
     category: d.category,
     confidence: d.confidence,
     evidence: d.evidence,
@@ -44,6 +52,8 @@ export function cardOf(o: AgentOutcome): ChatCard {
     label: o.label,
     origin: o.origin.kind,
     ...(o.error ? { error: o.error.message } : {}),
+    ...(agreement ? { agreement } : {}),
+    ...(o.engine ? { engine: { rootCause: rc(o.engine.rootCause), category: o.engine.category, confidence: o.engine.confidence, evidence: o.engine.evidence, summary: o.engine.summary, sources: o.engine.sources } } : {}),
   };
 }
 
@@ -207,7 +217,14 @@ export class ChatController {
       this.env.post({ type: 'turnEnd', id: t.id, ...(out.error ? { error: `${out.error.message} Showing the offline engine's diagnosis.` } : {}) });
       this.env.post({ type: 'card', id: t.id, card: cardOf(out) });
       const d = out.diagnosis;
-      this.history.push({ role: 'user', content: 'Diagnose the loaded runs.' }, { role: 'assistant', content: `Diagnosis (${out.label}): ${d.rootCause ? `${d.rootCause.service} / ${d.rootCause.operation}, ${d.category}` : 'no regression'}. ${d.summary}` });
+      const e = out.engine;
+      this.history.push(
+        { role: 'user', content: 'Diagnose the loaded runs.' },
+        {
+          role: 'assistant',
+          content: `Diagnosis (${out.label}): ${d.rootCause ? `${d.rootCause.service} / ${d.rootCause.operation}, ${d.category}` : 'no regression'}. ${d.summary}${e ? ` The offline engine disagrees: ${e.rootCause ? `${e.rootCause.service} / ${e.rootCause.operation}` : 'no regression'} (${out.agreement?.reason ?? ''}).` : ''}`,
+        },
+      );
     } finally {
       this.end();
     }

@@ -34,7 +34,15 @@ export function llmDiagnosisJsonSchema(): Record<string, unknown> {
 
 /** Where a diagnosis shown to the user came from. */
 export type DiagnosisOrigin =
-  | { kind: 'model'; provider: string; model: string; mode: 'tools' | 'zero-shot'; repaired: boolean }
+  | {
+      kind: 'model';
+      provider: string;
+      model: string;
+      mode: 'tools' | 'zero-shot';
+      repaired: boolean;
+      /** how the answer relates to the engine's measured evidence (src/llm/evidence-check.ts) */
+      agreement?: 'agrees' | 'consistent' | 'evidence' | 'unchecked' | 'disagrees' | 'contradicts';
+    }
   | { kind: 'offline'; reason: string };
 
 export interface ShownDiagnosis {

@@ -11,7 +11,7 @@ export type LogEntry =
   | { type: 'tool'; id: string; turn: number; name: string; args: unknown; ok: boolean; ms: number; truncated: boolean; resultChars: number }
   | { type: 'retry'; id: string; turn: number; attempt: number; delayMs: number; reason: string }
   | { type: 'error'; id: string; turn?: number; kind: string; message: string }
-  | { type: 'result'; id: string; origin: unknown; label: string; diagnosis: unknown; ms: number }
+  | { type: 'result'; id: string; origin: unknown; label: string; diagnosis: unknown; agreement?: unknown; engine?: unknown; ms: number }
   | { type: 'feedback'; id: string; rating: 'up' | 'down'; comment?: string };
 
 export type LoggedEntry = LogEntry & { ts: string };

@@ -95,11 +95,25 @@ export function normalizeAnswer(raw: unknown, runs?: LlmRuns): unknown {
 }
 
 /**
+ * Reasoning models (Qwen3, DeepSeek-R1 distills, …) put their chain of thought in `<think>…</think>` before the
+ * answer; some servers drop the opening tag. Remove it (and an unfinished block cut by the token limit).
+ */
+export function stripThinking(text: string): string {
+  let t = text;
+  const close = /<\/(think|thinking|reasoning)>/gi;
+  let last = -1;
+  for (let m = close.exec(t); m; m = close.exec(t)) last = m.index + m[0].length;
+  if (last >= 0) t = t.slice(last);
+  t = t.replace(/<(think|thinking|reasoning)>[\s\S]*$/i, '');
+  return t.trim();
+}
+
+/**
  * A model without native tool calling may write the call as JSON text: {"name": "top_regressions", "arguments": {...}}
  * (or "parameters"/"tool"/"function"). Returns the call when the text is exactly that, for a known tool.
  */
 export function toolCallFromText(text: string, toolNames: readonly string[]): { name: string; arguments: Record<string, unknown> } | undefined {
-  const t = text.trim().replace(/^```(?:json)?\s*|\s*```$/g, '');
+  const t = stripThinking(text).replace(/^```(?:json)?\s*|\s*```$/g, '');
   if (!t.startsWith('{')) return undefined;
   let v: unknown;
   try {

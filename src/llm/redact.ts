@@ -56,6 +56,8 @@ export interface RedactorOptions {
 export interface Redactor {
   readonly enabled: boolean;
   redact(text: string): string;
+  /** map placeholders (e.g. `ip_1`) in a model's text back to the values they stand for */
+  restore?(text: string): string;
   /** how many replacements were made so far, by rule name */
   readonly counts: ReadonlyMap<string, number>;
 }

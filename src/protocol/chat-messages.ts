@@ -19,6 +19,10 @@ export interface ChatCard {
   origin: 'model' | 'offline';
   /** what went wrong with the model, in plain words */
   error?: string;
+  /** the model's answer checked against the engine's measured evidence (model answers only) */
+  agreement?: { verdict: 'agrees' | 'consistent' | 'evidence' | 'unchecked' | 'disagrees'; reason: string };
+  /** when the model disagrees with the measured evidence: the engine's answer, shown beside the model's */
+  engine?: { rootCause: { service: string; operation: string } | null; category: string; confidence: number; evidence: string[]; summary: string; sources: { file: string; line: number }[] };
 }
 
 export interface ModelOption {

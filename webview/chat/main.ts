@@ -105,39 +105,69 @@ function renderModels(): void {
   modelSelect.title = `Provider: ${state.provider || '?'}`;
 }
 
+/** a name from the traces shown as inert one-line text: control/bidi characters removed, long names cut */
+function shownName(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  const t = s.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g, ' ').replace(/\s+/g, ' ').trim();
+  return t.length > 120 ? t.slice(0, 119) + '…' : t;
+}
+
 function renderCard(it: Item): HTMLElement {
   const c = it.card!;
-  const box = el('div', `card ${c.origin}`);
+  const disagrees = c.agreement?.verdict === 'disagrees';
+  const box = el('div', `card ${c.origin}${disagrees ? ' disagrees' : ''}`);
   box.dataset.id = it.id;
   const title = el('div', 'card-title');
-  title.append(el('span', 'card-kicker', 'Root cause'), el('span', 'card-label', c.label));
+  title.append(el('span', 'card-kicker', disagrees ? "Model's answer" : 'Root cause'), el('span', 'card-label', c.label));
   box.append(title);
   if (c.error) box.append(el('div', 'card-error', c.error));
-  const rc = el('div', 'card-root');
-  rc.textContent = c.rootCause ? `${c.rootCause.service} · ${c.rootCause.operation}` : 'No regression beyond noise';
-  box.append(rc);
+  if (disagrees) box.append(el('div', 'card-disagreement', `⚠ Disagrees with the measured evidence. ${c.agreement!.reason}`));
+  const rootLine = (r: ChatCard['rootCause']) => {
+    const e = el('div', 'card-root', r ? `${shownName(r.service)} · ${shownName(r.operation)}` : 'No regression beyond noise');
+    if (r) e.title = `${shownName(r.service)} · ${shownName(r.operation)}`;
+    return e;
+  };
+  box.append(rootLine(c.rootCause));
   const meta = el('div', 'card-meta');
   meta.append(el('span', 'badge', c.category), el('span', 'confidence', `confidence ${Math.round(c.confidence * 100)}%`));
   box.append(meta);
-  if (c.summary) box.append(el('p', 'card-summary', c.summary));
-  const section = (name: string, items: string[]) => {
+  if (c.agreement && !disagrees) box.append(el('div', 'card-agreement', `✓ Checked against the engine: ${c.agreement.reason}`));
+  if (c.summary) {
+    const p = el('div', 'card-summary');
+    p.append(renderMarkdown(document, c.summary, hooks));
+    box.append(p);
+  }
+  const section = (parent: HTMLElement, name: string, items: string[]) => {
     if (!items.length) return;
-    box.append(el('div', 'card-section', name));
+    parent.append(el('div', 'card-section', name));
     const ul = el('ul');
     for (const x of items) {
       const li = el('li');
       li.append(renderMarkdown(document, x, hooks));
       ul.append(li);
     }
-    box.append(ul);
+    parent.append(ul);
   };
-  section('Evidence', c.evidence);
-  section('Mitigation', c.mitigation);
-  if (c.sources.length) {
-    box.append(el('div', 'card-section', 'Source'));
+  section(box, 'Evidence', c.evidence);
+  section(box, 'Mitigation', c.mitigation);
+  const sources = (parent: HTMLElement, list: ChatCard['sources']) => {
+    if (!list.length) return;
+    parent.append(el('div', 'card-section', 'Source'));
     const p = el('div', 'card-sources');
-    for (const s of c.sources) p.append(sourceLink(document, `${s.file}:${s.line}`, s.file, s.line, hooks), document.createTextNode(' '));
-    box.append(p);
+    for (const s of list) p.append(sourceLink(document, `${s.file}:${s.line}`, s.file, s.line, hooks), document.createTextNode(' '));
+    parent.append(p);
+  };
+  sources(box, c.sources);
+  if (c.engine) {
+    // the engine's measured answer, beside the model's
+    const eng = el('div', 'card-engine');
+    const t = el('div', 'card-title');
+    t.append(el('span', 'card-kicker', 'Offline engine (measured)'), el('span', 'card-label', `confidence ${Math.round(c.engine.confidence * 100)}% · ${c.engine.category}`));
+    eng.append(t, rootLine(c.engine.rootCause));
+    if (c.engine.summary) eng.append(el('p', 'card-summary', c.engine.summary));
+    section(eng, 'Evidence', c.engine.evidence);
+    sources(eng, c.engine.sources);
+    box.append(eng);
   }
   // feedback
   const fb = el('div', 'feedback');

@@ -1,8 +1,9 @@
 /**
  * A small markdown → DOM renderer for model text. It never uses innerHTML: the parser produces plain blocks and
  * inline runs, and the renderer builds elements with textContent. Supported: paragraphs, headings, bullet and
- * numbered lists, fenced code, inline code, **bold**, *italic*, [text](url) (shown as text + URL, not followed),
- * and source references `path/file.ext:123`, which become links the host opens.
+ * numbered lists, fenced code, inline code, **bold**, *italic*, [text](url) (shown as plain text + URL with a warning,
+ * never followed), ![images](url) (never loaded: shown as "[image not shown …]"), shell commands (plain text with a
+ * warning), and source references `path/file.ext:123`, which become links the host opens.
  */
 
 export type Inline =
@@ -11,7 +12,8 @@ export type Inline =
   | { t: 'strong'; c: Inline[] }
   | { t: 'em'; c: Inline[] }
   | { t: 'source'; file: string; line: number; v: string }
-  | { t: 'link'; text: string; href: string };
+  | { t: 'link'; text: string; href: string }
+  | { t: 'image'; alt: string; href: string };
 
 export type Block =
   | { t: 'p'; c: Inline[] }
@@ -72,6 +74,15 @@ export function parseInline(s: string): Inline[] {
         flush();
         out.push({ t: 'em', c: parseInline(s.slice(i + 1, end)) });
         i = end + 1;
+        continue;
+      }
+    }
+    if (ch === '!' && s[i + 1] === '[') {
+      const m = /^!\[([^\]]{0,300})\]\(([^)\s]{0,500})\)/.exec(s.slice(i));
+      if (m) {
+        flush();
+        out.push({ t: 'image', alt: m[1]!, href: m[2]! });
+        i += m[0].length;
         continue;
       }
     }
@@ -158,6 +169,10 @@ function renderInline(doc: Document, parent: HTMLElement, runs: Inline[], hooks:
         const e = doc.createElement('code');
         e.textContent = r.v;
         parent.appendChild(e);
+        if (looksLikeCommand(r.v)) {
+          e.classList.add('untrusted-command');
+          parent.appendChild(warn(doc, 'command from the model: review it before running it'));
+        }
         break;
       }
       case 'strong':
@@ -173,15 +188,38 @@ function renderInline(doc: Document, parent: HTMLElement, runs: Inline[], hooks:
         break;
       }
       case 'link': {
-        // not followed: model-provided URLs are shown, not opened
+        // not followed: model-provided URLs are shown as plain text with a warning, never opened
         const e = doc.createElement('span');
-        e.className = 'md-link';
-        e.textContent = `${r.text} (${r.href})`;
+        e.className = 'md-link untrusted';
+        e.textContent = r.text === r.href ? r.href : `${r.text} <${r.href}>`;
+        e.title = 'Link written by the model: not opened from here. Check it before visiting it.';
+        parent.append(e, warn(doc, 'link from the model, not opened'));
+        break;
+      }
+      case 'image': {
+        // markdown images are never loaded (they could leak data to a server); show what it was
+        const e = doc.createElement('span');
+        e.className = 'md-image untrusted';
+        e.textContent = `[image not shown${r.alt ? `: ${r.alt}` : ''} <${r.href}>]`;
         parent.appendChild(e);
         break;
       }
     }
   }
+}
+
+/** Shell commands a model may suggest: shown as plain text with a warning, never as something to click or run. */
+const COMMAND_RE = /(^|[\s;&|(`$])(sudo|curl|wget|rm|chmod|chown|dd|mkfs|bash|sh|zsh|powershell|pwsh|iex|invoke-expression|invoke-webrequest|kubectl|docker|helm|systemctl|kill|pkill|killall|npm|npx|pip|pip3|python3?\s+-c|node\s+-e|eval|ssh|scp|nc|ncat|apt(-get)?|yum|brew|git\s+(push|reset|clean))\b|\|\s*(ba|z)?sh\b|>\s*\/dev\/|:\(\)\s*\{/i;
+
+export function looksLikeCommand(text: string): boolean {
+  return COMMAND_RE.test(text.trim());
+}
+
+function warn(doc: Document, text: string): HTMLElement {
+  const w = doc.createElement('span');
+  w.className = 'untrusted-warning';
+  w.textContent = ` ⚠ ${text}`;
+  return w;
 }
 
 export function sourceLink(doc: Document, text: string, file: string, line: number, hooks: RenderHooks): HTMLElement {
@@ -212,6 +250,10 @@ export function renderMarkdown(doc: Document, text: string, hooks: RenderHooks):
       const code = doc.createElement('code');
       code.textContent = b.v;
       el.appendChild(code);
+      if (/^(sh|bash|zsh|shell|console|terminal|powershell|ps1|pwsh|cmd|bat)$/i.test(b.lang) || looksLikeCommand(b.v)) {
+        el.classList.add('untrusted-command');
+        frag.appendChild(warn(doc, 'commands from the model: plain text, review them before running anything'));
+      }
     } else {
       el = doc.createElement(b.t);
       for (const item of b.items) {
