@@ -13,6 +13,8 @@
 //   r. the Trace Doctor activity bar → Runs view lists both runs and the root cause
 //   d. Trace Doctor activity bar → chat view → "diagnose" → answer (scripted LLM server) → its source link opens
 //      the right file and line (active tab + status bar "Ln X")
+//   w. the flame graph's exemplar traces: the root cause's slowest incident trace and the median baseline trace as
+//      waterfalls → click the root-cause span in the incident waterfall → its source line opens
 //   e. diagnosing a broken trace file → notification naming the file and the error
 //   f. "Open Trace File…" → code-server's file dialog → the broken file → the same kind of notification
 //
@@ -31,7 +33,7 @@ const only = (() => {
   const i = argv.indexOf('--only');
   if (i < 0) return null;
   const list = argv[i + 1].split(',');
-  return list.some((k) => 'bcdgh'.includes(k)) && !list.includes('a') ? ['a', ...list] : list;
+  return list.some((k) => 'bcdghw'.includes(k)) && !list.includes('a') ? ['a', ...list] : list;
 })();
 const TOTAL_BUDGET_MS = Number(process.env.E2E_UI_BUDGET_MS || 8 * 60 * 1000);
 
@@ -109,6 +111,7 @@ async function main() {
     if (want('d')) await scenario('r Trace Doctor activity bar: the Runs view lists both runs and the root cause', shot, () => runsViewScenario(ui));
     if (want('d')) await scenario('d chat view answers and its source link opens the right file and line', shot, () => chatScenario(ui, facts, llm));
     if (want('h')) await scenario('h the hover\'s "Ask in chat" link puts a question about the operation into the chat input', shot, () => askInChatScenario(ui, facts));
+    if (want('w')) await scenario('w exemplar traces: the root cause\'s slowest incident and a typical baseline trace as waterfalls; clicking a span opens its source line', shot, () => waterfallScenario(ui, facts));
     if (want('e')) await scenario('e a broken trace file gives a clear notification', shot, () => badTraceScenario(ui, facts));
     if (want('f')) await scenario('f "Open Trace File…" through the file dialog on the broken file gives a clear notification', shot, () => openDialogScenario(ui, facts));
     await scenario('z no unexpected errors: extension-host logs (besides the broken file), webview consoles', shot, async () => {
@@ -364,6 +367,58 @@ async function diagnoseScenario(ui, facts) {
   if (rect.fill.some((v, k) => Math.abs(v - px[k]) > 12)) throw new Error(`canvas pixel ${px} at the root-cause frame is not its fill ${rect.fill}`);
   if (!summary.includes(EXAMPLE.rootService) || !summary.includes(EXAMPLE.rootOp)) throw new Error(`root-cause badge line does not name it: ${summary}`);
   return { summary: summary.slice(0, 160), rect: { x: Math.round(rect.x), w: Math.round(rect.w), fill: rect.fill }, pixel: px };
+}
+
+/**
+ * The flame panel's exemplar traces for the selected root cause: the incident waterfall (slowest trace through it)
+ * above the baseline one (median trace of the same entry point), the root-cause span marked on the call path; a click
+ * on that span's bar opens its source line in the editor (status bar Ln = the span-opening line).
+ */
+async function waterfallScenario(ui, facts) {
+  const { page } = ui;
+  const base = path.basename(facts.rootFile);
+  const spanLines = facts.candidates.map((l) => l + 1);
+  // when an earlier scenario left the source file open, put its cursor on line 1 so the click has to move it
+  const fileTab = page.locator('.tabs-container .tab', { hasText: base }).first();
+  if (await fileTab.count()) {
+    await fileTab.click();
+    await ui.gotoLine(1);
+  }
+  // bring the flame graph to the front
+  const flameTab = page.locator('.tabs-container .tab', { hasText: /Flame Graph/i }).first();
+  if (await flameTab.count()) await flameTab.click();
+  else await ui.runCommand('Trace Doctor: Show Flame Graph');
+  const frame = await ui.webviewFrame(() => !!(window.__flame && window.__flame.exemplars && window.__flame.nodeCount() > 0), 'flame webview with exemplar traces', 30000);
+  const read = () => frame.evaluate((op) => {
+    const x = window.__flame.exemplars;
+    const p = x.path();
+    const inc = x.rows('incident');
+    const bl = x.rows('baseline');
+    if (!p.length || p[p.length - 1].name !== op || !inc.length || !bl.length) return null;
+    return { path: p, list: x.list(), inc, base: bl, incId: x.traceId('incident'), baseId: x.traceId('baseline') };
+  }, EXAMPLE.rootOp);
+  await frame.locator('.fg-wf-incident canvas.fg-wf-canvas').scrollIntoViewIfNeeded();
+  const st = await waitFor(read, 'incident and baseline waterfalls of the root cause', 30000);
+  const list = st.list;
+  if (!list.incident.length || list.incident[0].traceId !== st.incId) throw new Error(`the incident waterfall shows ${st.incId}, the slowest exemplar is ${list.incident[0]?.traceId}`);
+  if (!list.baseline.length || list.baseline[0].label !== 'median' || list.baseline[0].traceId !== st.baseId) throw new Error(`the baseline waterfall is not the median trace: ${JSON.stringify(list.baseline[0])}`);
+  const target = st.inc.find((r) => r.onPath && r.name === EXAMPLE.rootOp);
+  if (!target) throw new Error(`no span of ${EXAMPLE.rootOp} marked on the selected call path in the incident waterfall: ${JSON.stringify(st.inc.map((r) => r.name))}`);
+  if (!st.base.some((r) => r.onPath && r.name === EXAMPLE.rootOp)) throw new Error('the baseline waterfall does not mark the operation');
+  if (!st.inc.some((r) => r.critical)) throw new Error('no span is on the critical path');
+  // the incident lane is above the baseline lane, on one time scale (the slower incident entry span is wider)
+  if (!(st.inc[0].y < st.base[0].y)) throw new Error('the incident waterfall is not above the baseline one');
+  if (!(st.inc[0].w > st.base[0].w)) throw new Error(`same scale: the incident entry bar (${st.inc[0].w}px) should be wider than the baseline one (${st.base[0].w}px)`);
+  await ui.shot('waterfall');
+  // click the root-cause span's bar in the incident waterfall → its source line
+  const canvas = frame.locator('.fg-wf-incident canvas.fg-wf-canvas');
+  await canvas.click({ position: { x: Math.round(target.cx + Math.min(target.w / 2, 40)), y: Math.round(target.cy + target.h / 2) } });
+  await waitFor(async () => (await page.locator('.tabs-container .tab.active', { hasText: base }).count()) > 0, `${base} active after clicking the span`, 15000);
+  const ln = await waitFor(async () => { const l = await ui.cursorLine(); return spanLines.includes(l) ? l : null; }, `status bar Ln ${spanLines.join(' or ')}`, 10000)
+    .catch(async () => { throw new Error(`the span click opened ${base} at Ln ${await ui.cursorLine()}`); });
+  const detail = await frame.evaluate(() => window.__flame.exemplars.detailText()).catch(() => '');
+  await ui.shot('waterfall-source');
+  return { incident: st.incId, baseline: st.baseId, rows: [st.inc.length, st.base.length], line: ln, detail: detail.slice(0, 160) };
 }
 
 async function hoverScenario(ui, facts) {

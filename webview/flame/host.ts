@@ -5,6 +5,9 @@
  * handled locally (go to source copies `file:line`).
  */
 import type { FlameToHostMessage, FlameViewState, SetDataMessage } from '../../src/protocol/messages';
+import { isExemplarBundle, type ExemplarBundle, type ExemplarToHostMessage } from '../../src/protocol/exemplars';
+
+type ToHost = FlameToHostMessage | ExemplarToHostMessage;
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -15,14 +18,16 @@ declare const acquireVsCodeApi: undefined | (() => VsCodeApi);
 
 export interface FlameHost {
   readonly standalone: boolean;
-  post(m: FlameToHostMessage): void;
+  post(m: ToHost): void;
   getState(): FlameViewState | undefined;
   setState(s: FlameViewState): void;
   /** standalone only: the embedded data */
   embedded(): SetDataMessage | null;
+  /** standalone only: the embedded exemplar traces (<script type="application/json" id="flame-exemplars">) */
+  embeddedExemplars(): ExemplarBundle | null;
 }
 
-export function connectHost(onLocal?: (m: FlameToHostMessage) => void): FlameHost {
+export function connectHost(onLocal?: (m: ToHost) => void): FlameHost {
   if (typeof acquireVsCodeApi === 'function') {
     const api = acquireVsCodeApi();
     return {
@@ -34,6 +39,7 @@ export function connectHost(onLocal?: (m: FlameToHostMessage) => void): FlameHos
       },
       setState: (s) => api.setState(s),
       embedded: () => null,
+      embeddedExemplars: () => null,
     };
   }
   let state: FlameViewState | undefined;
@@ -49,6 +55,12 @@ export function connectHost(onLocal?: (m: FlameToHostMessage) => void): FlameHos
       if (!el?.textContent) return null;
       const parsed = JSON.parse(el.textContent) as Omit<SetDataMessage, 'type'>;
       return { ...parsed, type: 'setData' };
+    },
+    embeddedExemplars: () => {
+      const el = document.getElementById('flame-exemplars');
+      if (!el?.textContent) return null;
+      const parsed: unknown = JSON.parse(el.textContent);
+      return isExemplarBundle(parsed) ? parsed : null;
     },
   };
 }

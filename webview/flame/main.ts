@@ -46,6 +46,8 @@ import { el, nodeInfo, renderStats } from './details';
 import { connectHost, type FlameHost } from './host';
 import { FlameRenderer, ROW_HEIGHT } from './renderer';
 import { readTheme } from './theme';
+import { embeddedResponder, ExemplarPanel } from './exemplars';
+import type { ExemplarToHostMessage } from '../../src/protocol/exemplars';
 
 type RadioLike = HTMLElement & { checked: boolean; value: string };
 type TextFieldLike = HTMLElement & { value: string };
@@ -114,6 +116,20 @@ class FlameApp {
     this.ctx = ctx;
     this.buildDom();
     this.bindEvents();
+    // exemplar traces (waterfalls) under the graph: own module, fed the selection's call path
+    this.exemplars = new ExemplarPanel({ standalone: host.standalone, post: (m) => host.post(m), theme: () => readTheme() });
+    this.root.append(this.exemplars.element);
+  }
+  readonly exemplars: ExemplarPanel;
+
+  /** Tell the exemplar panel which call path is selected. */
+  private syncExemplars(): void {
+    if (!this.tree || !this.data) return this.exemplars.select([]);
+    const path = this.selected > 0 ? nodePath(this.tree, this.data, this.selected) : [];
+    this.exemplars.select(path.map((seg) => {
+      const cut = seg.indexOf('\u0000');
+      return { service: seg.slice(0, cut), name: seg.slice(cut + 1) };
+    }));
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -285,6 +301,7 @@ class FlameApp {
   // data and messages
 
   onMessage(raw: unknown): void {
+    if (this.exemplars.onMessage(raw)) return;
     if (isSetData(raw)) return this.setData(raw);
     if (isFocusNode(raw)) return this.focusOperation(raw.service, raw.name);
     if (isSetMode(raw)) return this.setMode(raw.mode);
@@ -308,6 +325,7 @@ class FlameApp {
     if (!m.tree || m.tree.n === 0) {
       applyMeta();
       this.data = this.tree = this.renderer = null;
+      this.exemplars.setData(null);
       this.showEmpty(true, m.title ? `No spans in ${m.title}.` : 'No traces loaded.');
       this.renderSummary();
       return;
@@ -346,6 +364,8 @@ class FlameApp {
     this.resize();
     this.zoomTo(z, false);
     this.renderDetail();
+    this.exemplars.setData(m.tree);
+    this.syncExemplars();
     this.saveStateSoon();
     this.loadMs = performance.now() - t0;
   }
@@ -385,6 +405,7 @@ class FlameApp {
   }
 
   private refreshTheme(): void {
+    this.exemplars.setTheme(readTheme());
     if (!this.renderer) return;
     this.renderer.setTheme(readTheme());
     this.schedule();
@@ -437,6 +458,7 @@ class FlameApp {
     if (!this.tree || id < 0 || id >= this.tree.n) return;
     this.selected = id;
     this.renderDetail();
+    this.syncExemplars();
     this.schedule();
     this.saveStateSoon();
   }
@@ -744,6 +766,7 @@ class FlameApp {
       setView: (v0: number, v1: number) => app.setView({ v0, v1 }),
       state: () => ({ ...app.state(), zoomNode: app.zoomNode, selected: app.selected, view: { ...app.view } }),
       nextPaint: () => app.nextPaint(),
+      exemplars: app.exemplars.testHook(),
     };
   }
 }
@@ -768,9 +791,10 @@ function fromLegacy(raw: unknown): SetDataMessage | { type: 'focus'; service: st
 
 function start(): void {
   let app: FlameApp | undefined;
-  const host: FlameHost = connectHost((m: FlameToHostMessage) => {
-    // standalone: nothing to send to
-    void m;
+  let answer: ((m: ExemplarToHostMessage) => void) | undefined;
+  const host: FlameHost = connectHost((m: FlameToHostMessage | ExemplarToHostMessage) => {
+    // standalone: exemplar requests are answered from the embedded bundle; nothing else has a receiver
+    if (m.type === 'exemplarsRequest' || m.type === 'traceRequest') answer?.(m);
   });
   try {
     app = new FlameApp(host);
@@ -780,6 +804,14 @@ function start(): void {
   }
   (window as unknown as { __flame: unknown }).__flame = app.testHook();
   if (host.standalone) {
+    let bundle = null;
+    try {
+      bundle = host.embeddedExemplars();
+    } catch {
+      bundle = null; // a damaged bundle only costs the waterfalls
+    }
+    const target = app;
+    answer = embeddedResponder(bundle, (r) => target.onMessage(r));
     try {
       const embedded = host.embedded();
       app.onMessage(embedded ?? { type: 'setData', tree: null });

@@ -12,6 +12,8 @@ import type { SpanTable } from '../../core/model/span-table';
 import { analyze } from '../../core/rca/analyze';
 import type { Diagnosis } from '../../core/rca/diagnosis';
 import { renderFlameReport } from '../../core/report/html';
+import { buildExemplarBundle, flaggedPaths } from '../../core/exemplars/bundle';
+import type { ExemplarBundle } from '../../protocol/exemplars';
 import { codeAttrsByOperation, opKey } from '../../core/source/code-attrs';
 import type { FlameData, FlameMode } from '../../protocol/messages';
 import { isFlameMode } from '../../protocol/messages';
@@ -81,6 +83,7 @@ export interface FlameReportResult {
   html: string;
   data: FlameData;
   diagnosis: Diagnosis | null;
+  exemplars: ExemplarBundle;
 }
 
 /** Loads, aggregates and diffs the runs and renders the report HTML (no file written). */
@@ -102,6 +105,10 @@ export async function buildFlameReport(
   attachSources(a.diff, baseline ? [incident.model, baseline.model] : [incident.model], o.workspace);
   const diagnosis: Diagnosis = a.diagnosis;
   const data: FlameData = toFlameData(a.diff, diagnosis);
+  // exemplar traces for the waterfalls: the root cause and the top candidates, bounded
+  const exemplars: ExemplarBundle = baseline
+    ? buildExemplarBundle({ model: incident.model }, { model: baseline.model }, flaggedPaths(data, 4))
+    : buildExemplarBundle({ model: incident.model, mask: a.split?.incidentMask ?? null }, { model: incident.model, mask: a.split?.baselineMask ?? null }, flaggedPaths(data, 4));
   const names = (l: string[]) => l.map(base).join(', ');
   const title = o.title ?? (baseline ? `${names(o.baseline)} → ${names(o.incident)}` : names(o.incident));
   const html = renderFlameReport({
@@ -116,8 +123,9 @@ export async function buildFlameReport(
     incidentLabel: baseline ? names(o.incident) : 'slow traces',
     inputs: { baseline: baseline?.files, incident: incident.files },
     generatedAt: new Date().toISOString(),
+    exemplars,
   });
-  return { html, data, diagnosis };
+  return { html, data, diagnosis, exemplars };
 }
 
 export async function runFlame(argv: string[], io: CliIO): Promise<number> {

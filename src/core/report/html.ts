@@ -5,6 +5,7 @@
  */
 import type { Diagnosis } from '../rca/diagnosis';
 import type { FlameData, FlameMode } from '../../protocol/messages';
+import type { ExemplarBundle } from '../../protocol/exemplars';
 
 export interface FlameReportInput {
   /** dist/webview/flame.js */
@@ -23,6 +24,8 @@ export interface FlameReportInput {
   inputs?: { baseline?: string[]; incident?: string[] };
   /** ISO timestamp shown in the header */
   generatedAt?: string;
+  /** exemplar traces for the waterfalls (bounded; see core/exemplars/bundle.ts) */
+  exemplars?: ExemplarBundle | null;
 }
 
 export function escapeHtml(s: string): string {
@@ -127,7 +130,8 @@ ${escapeInlineStyle(i.css)}
     </header>
     <div id="app" role="application" aria-label="${escapeHtml(title)}"></div>
     <script type="application/json" id="flame-data">${escapeJsonForHtml(JSON.stringify(payload))}</script>
-    <script nonce="${i.nonce}">
+${i.exemplars ? `    <script type="application/json" id="flame-exemplars">${escapeJsonForHtml(JSON.stringify(i.exemplars))}</script>
+` : ''}    <script nonce="${i.nonce}">
 ${escapeInlineScript(i.js)}
     </script>
   </body>

@@ -7,6 +7,8 @@ import { isReplayableRequest, LAST_REQUEST_KEY } from '../request-model';
 import type { LoadRequest, TraceSession, TraceSnapshot } from '../state';
 import { buildWebviewHtml, webviewOptions } from '../webview-html';
 import { buildSetData, parseWebviewMessage, type HostToFlame } from './flame-protocol';
+import { ExemplarHost } from './exemplar-host';
+import type { HostToExemplarMessage } from '../../protocol/exemplars';
 
 export interface FlameHostDeps {
   session: TraceSession;
@@ -28,6 +30,8 @@ export class FlameView implements vscode.Disposable {
   /** messages posted to the webview (newest last, bounded) — test hook */
   readonly posted: { type: string }[] = [];
   private readonly disposables: vscode.Disposable[] = [];
+  /** answers the webview's exemplar-trace requests from the loaded runs */
+  private readonly exemplars = new ExemplarHost(() => this.shown ?? this.deps.session.snapshot);
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -80,13 +84,18 @@ export class FlameView implements vscode.Disposable {
     this.send(m);
   }
 
-  private send(m: HostToFlame): void {
+  private send(m: HostToFlame | HostToExemplarMessage): void {
     this.posted.push({ type: m.type });
     if (this.posted.length > 50) this.posted.shift();
     void this.panel.webview.postMessage(m);
   }
 
   private onMessage(raw: unknown): void {
+    const reply = this.exemplars.handle(raw);
+    if (reply) {
+      if (this.ready) this.send(reply);
+      return;
+    }
     const m = parseWebviewMessage(raw);
     if (!m) {
       this.deps.log.warn(`flame webview: ignored malformed message ${safeJson(raw)}`);
