@@ -145,7 +145,7 @@ async function measure(file, label) {
     return walls;
   }, STEPS);
   // real input: ctrl+wheel zooms and drags pan through d3-zoom
-  const box = await page.locator('canvas').boundingBox();
+  const box = await page.locator('canvas.fg-canvas').boundingBox();
   await page.evaluate(() => window.__flame.reset());
   await page.mouse.move(box.x + box.width * 0.6, box.y + 40);
   await page.keyboard.down('Control');

@@ -360,7 +360,7 @@ async function diagnoseScenario(ui, facts) {
   if (!st.rootCauses.includes(st.state.selected)) throw new Error(`selected node ${st.state.selected} is not the root cause`);
   // and it is really painted: the canvas pixel in the middle of the frame (no label there) has the frame's fill colour
   const px = await frame.evaluate((r) => {
-    const c = document.querySelector('canvas');
+    const c = document.querySelector('canvas.fg-canvas');
     const dpr = c.width / c.clientWidth;
     return [...c.getContext('2d').getImageData(Math.round((r.x + r.w / 2) * dpr), Math.round((r.y + r.h / 2) * dpr), 1, 1).data];
   }, rect);

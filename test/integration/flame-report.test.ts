@@ -123,7 +123,7 @@ describe('flame report in chromium', { skip }, () => {
   async function pixels(page: Page, x: number, y: number, w: number, h: number): Promise<Array<[[number, number, number], number]>> {
     return page.evaluate(
       ([x, y, w, h]) => {
-        const c = document.querySelector('canvas')!;
+        const c = document.querySelector('canvas.fg-canvas')!;
         const dpr = c.width / c.clientWidth;
         const ctx = c.getContext('2d')!;
         const img = ctx.getImageData(Math.round(x! * dpr), Math.round(y! * dpr), Math.max(1, Math.round(w! * dpr)), Math.max(1, Math.round(h! * dpr)));
@@ -158,7 +158,7 @@ describe('flame report in chromium', { skip }, () => {
       const { page } = o;
       await page.waitForFunction(() => ((window as unknown as { __flame?: { firstPaintMs: number } }).__flame?.firstPaintMs ?? -1) > 0, null, { timeout: 10_000 });
       const rs = await rects(page);
-      const canvasW = await page.evaluate(() => document.querySelector('canvas')!.clientWidth);
+      const canvasW = await page.evaluate(() => document.querySelector('canvas.fg-canvas')!.clientWidth);
       // widths follow incident time: root 200 ms = full width, payments 130 ms, cart 30, redis 10; inventory (absent) not drawn
       const rootR = byName(rs, 'frontend', 'GET /checkout');
       const pay = byName(rs, 'payments', 'charge');
@@ -242,7 +242,7 @@ describe('flame report in chromium', { skip }, () => {
     try {
       const { page } = o;
       await page.waitForFunction(() => ((window as unknown as { __flame?: { firstPaintMs: number } }).__flame?.firstPaintMs ?? -1) > 0);
-      const box = (await page.locator('canvas').boundingBox())!;
+      const box = (await page.locator('canvas.fg-canvas').boundingBox())!;
       const cart = byName(await rects(page), 'cart', 'GetCart');
       await page.mouse.click(box.x + cart.x + cart.w / 2, box.y + cart.y + cart.h / 2);
       await paint(page);
@@ -260,7 +260,7 @@ describe('flame report in chromium', { skip }, () => {
       await paint(page);
       assert.equal((await hook<{ zoomNode: number }>(page, 'state')).zoomNode, 0);
       // keyboard: select root (Up from the pre-selected root cause), Down → widest child (payments), Enter zooms, Escape resets
-      await page.locator('canvas').focus();
+      await page.locator('canvas.fg-canvas').focus();
       await page.keyboard.press('ArrowUp');
       assert.equal((await hook<{ selected: number }>(page, 'state')).selected, 0);
       await page.keyboard.press('ArrowDown');
@@ -291,7 +291,7 @@ describe('flame report in chromium', { skip }, () => {
     try {
       const { page } = o;
       await page.waitForFunction(() => ((window as unknown as { __flame?: { firstPaintMs: number } }).__flame?.firstPaintMs ?? -1) > 0);
-      const box = (await page.locator('canvas').boundingBox())!;
+      const box = (await page.locator('canvas.fg-canvas').boundingBox())!;
       const rs = await rects(page);
       const pay = byName(rs, 'payments', 'charge');
       await page.mouse.move(box.x + pay.x + 40, box.y + pay.y + 8);
@@ -326,12 +326,12 @@ describe('flame report in chromium', { skip }, () => {
       assert.ok(pay.fill[0] > pay.fill[2] + 80);
       const bg = (await pixels(page, 980, 300, 10, 10))[0]![0];
       assert.ok(bg[0] < 60 && bg[1] < 60 && bg[2] < 60, `dark background ${bg}`);
-      const dims = await page.evaluate(() => { const c = document.querySelector('canvas')!; return [c.width, c.clientWidth, c.height, c.clientHeight]; });
+      const dims = await page.evaluate(() => { const c = document.querySelector('canvas.fg-canvas')!; return [c.width, c.clientWidth, c.height, c.clientHeight]; });
       assert.equal(dims[0], dims[1]! * 2);
       assert.equal(dims[2], dims[3]! * 2);
       const payPx = await pixels(page, pay.x + 4, pay.y + 3, pay.w - 8, pay.h - 6);
       assert.ok(near(payPx[0]![0], pay.fill), `device pixels carry the fill ${payPx[0]![0]} vs ${pay.fill}`);
-      const box = (await page.locator('canvas').boundingBox())!;
+      const box = (await page.locator('canvas.fg-canvas').boundingBox())!;
       await page.mouse.click(box.x + pay.x + pay.w / 2, box.y + pay.y + 8);
       assert.equal((await hook<{ zoomNode: number }>(page, 'state')).zoomNode, pay.id);
       assert.deepEqual(o.csp, []);
@@ -379,7 +379,7 @@ describe('flame report in chromium', { skip }, () => {
       await hook(p, 'reset');
       await hook(p, 'select', payId);
       await p.locator('.fg-go-source').click();
-      const box = (await p.locator('canvas').boundingBox())!;
+      const box = (await p.locator('canvas.fg-canvas').boundingBox())!;
       await paint(p);
       const pay = byName(await rects(p), 'payments', 'charge');
       await p.mouse.dblclick(box.x + pay.x + 30, box.y + pay.y + 8);
