@@ -123,7 +123,7 @@ describe('flame report in chromium', { skip }, () => {
   async function pixels(page: Page, x: number, y: number, w: number, h: number): Promise<Array<[[number, number, number], number]>> {
     return page.evaluate(
       ([x, y, w, h]) => {
-        const c = document.querySelector('canvas.fg-canvas')!;
+        const c = document.querySelector<HTMLCanvasElement>('canvas.fg-canvas')!;
         const dpr = c.width / c.clientWidth;
         const ctx = c.getContext('2d')!;
         const img = ctx.getImageData(Math.round(x! * dpr), Math.round(y! * dpr), Math.max(1, Math.round(w! * dpr)), Math.max(1, Math.round(h! * dpr)));
@@ -158,7 +158,7 @@ describe('flame report in chromium', { skip }, () => {
       const { page } = o;
       await page.waitForFunction(() => ((window as unknown as { __flame?: { firstPaintMs: number } }).__flame?.firstPaintMs ?? -1) > 0, null, { timeout: 10_000 });
       const rs = await rects(page);
-      const canvasW = await page.evaluate(() => document.querySelector('canvas.fg-canvas')!.clientWidth);
+      const canvasW = await page.evaluate(() => document.querySelector<HTMLCanvasElement>('canvas.fg-canvas')!.clientWidth);
       // widths follow incident time: root 200 ms = full width, payments 130 ms, cart 30, redis 10; inventory (absent) not drawn
       const rootR = byName(rs, 'frontend', 'GET /checkout');
       const pay = byName(rs, 'payments', 'charge');
@@ -326,7 +326,7 @@ describe('flame report in chromium', { skip }, () => {
       assert.ok(pay.fill[0] > pay.fill[2] + 80);
       const bg = (await pixels(page, 980, 300, 10, 10))[0]![0];
       assert.ok(bg[0] < 60 && bg[1] < 60 && bg[2] < 60, `dark background ${bg}`);
-      const dims = await page.evaluate(() => { const c = document.querySelector('canvas.fg-canvas')!; return [c.width, c.clientWidth, c.height, c.clientHeight]; });
+      const dims = await page.evaluate(() => { const c = document.querySelector<HTMLCanvasElement>('canvas.fg-canvas')!; return [c.width, c.clientWidth, c.height, c.clientHeight]; });
       assert.equal(dims[0], dims[1]! * 2);
       assert.equal(dims[2], dims[3]! * 2);
       const payPx = await pixels(page, pay.x + 4, pay.y + 3, pay.w - 8, pay.h - 6);
