@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { chatWithModel, diagnoseWithModel } from '../llm/agent';
+import { chatWithModel, diagnoseWithModel, protectNames } from '../llm/agent';
 import type { LlmLog } from '../llm/log';
 import type { ChatMessage } from '../llm/provider';
 import type { LlmRuns } from '../llm/runs';
@@ -68,9 +68,11 @@ export function registerChatIntegrations(getRuns: () => LlmRuns | undefined, llm
         invoke: (options) => {
           const runs = getRuns();
           if (!runs) return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart('No traces are loaded in Trace Doctor.')]);
-          const r = runTool(options.input.tool, options.input.arguments ?? {}, runs);
           // the result leaves through another extension's model: redact it like everything else we send
-          return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(redactorFor(readConfig()).redact(r.text))]);
+          const red = redactorFor(readConfig());
+          protectNames(red, runs);
+          const r = runTool(options.input.tool, options.input.arguments ?? {}, runs, 4000, undefined, undefined, { redactValue: (k, v) => red.redactValue?.(k, v) ?? v });
+          return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(red.redact(r.text))]);
         },
         prepareInvocation: (options) => ({ invocationMessage: `Trace Doctor: ${options.input.tool}` }),
       }),

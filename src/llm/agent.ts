@@ -7,7 +7,7 @@ import { LlmDiagnosis, llmDiagnosisJsonSchema, type ShownDiagnosis } from './dia
 import type { LlmLogSink } from './log';
 import { type ChatMessage, type ChatRequest, type ChatResult, type LlmProvider, type ToolSpec, type Usage, LlmError } from './provider';
 import type { Redactor } from './redact';
-import type { LlmRuns } from './runs';
+import { type LlmRuns, servicesAndOperations } from './runs';
 import { type Fence, makeFence, sanitize } from './sanitize';
 import { runTool, toolSpecs, TOOLS } from './tools/index';
 import { modelIndex, opKey, opStats } from './tools/stats';
@@ -77,6 +77,20 @@ export interface AgentOutcome extends ShownDiagnosis {
   toolCalls: number;
 }
 
+const NAMES = new WeakMap<LlmRuns, string[]>();
+
+/** Service and operation names are left alone by the value rules (only credentials and user patterns apply). */
+export function protectNames(redactor: Redactor, runs: LlmRuns): void {
+  if (!redactor.protect) return;
+  let names = NAMES.get(runs);
+  if (!names) {
+    names = [];
+    for (const [s, ops] of servicesAndOperations(runs)) names.push(s, ...ops);
+    NAMES.set(runs, names);
+  }
+  redactor.protect(names);
+}
+
 /** Tokens of the first request's fixed part: messages (system + user) and, when structured, the answer schema. */
 export function promptTokens(messages: ChatMessage[], withSchema: boolean): number {
   let n = 0;
@@ -91,6 +105,7 @@ export function promptTokens(messages: ChatMessage[], withSchema: boolean): numb
  * margin, after redaction) whatever the input: the context shrinks step by step until they do.
  */
 export function initialMessages(runs: LlmRuns, mode: PromptMode, redactor: Redactor, fence: Fence, userText?: string, history: ChatMessage[] = []): ChatMessage[] {
+  protectNames(redactor, runs);
   const user = mode === 'chat' ? (userText ?? '') : userText ? `${DIAGNOSE_REQUEST}\nThe user adds: ${userText}` : DIAGNOSE_REQUEST;
   const withSchema = mode !== 'chat';
   const build = (json: string) => redactMessages([{ role: 'system', content: buildSystemPrompt(mode, fence, json) }, { role: 'user', content: user }], redactor);
@@ -181,7 +196,7 @@ const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
  * Validate the model's final answer with zod and against the traces: the root-cause service and operation must
  * exist in the loaded runs (names are mapped to their exact spelling), sources must be links the engine knows.
  */
-export function validateAnswer(text: string, runs: LlmRuns): { ok: true; value: LlmDiagnosis } | { ok: false; error: string } {
+export function validateAnswer(text: string, runs: LlmRuns, restoreName?: (s: string) => string): { ok: true; value: LlmDiagnosis } | { ok: false; error: string } {
   let raw: unknown;
   try {
     raw = extractJson(text);
@@ -191,6 +206,8 @@ export function validateAnswer(text: string, runs: LlmRuns): { ok: true; value: 
   const p = LlmDiagnosis.safeParse(normalizeAnswer(raw, runs));
   if (!p.success) return { ok: false, error: p.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') };
   const v = p.data;
+  // names the model wrote with placeholders (a user pattern or a credential inside a name) are the real names
+  if (v.rootCause && restoreName) v.rootCause = { service: restoreName(v.rootCause.service), operation: restoreName(v.rootCause.operation) };
   const services = new Map<string, Set<string>>();
   for (const m of [runs.baseline, runs.incident]) if (m) for (const [s, ops] of modelIndex(m).services) for (const o of ops) (services.get(s) ?? services.set(s, new Set()).get(s)!).add(o);
   if (v.rootCause) {
@@ -238,8 +255,8 @@ export function regressionEvidence(runs: LlmRuns, service: string, operation: st
  * validateAnswer + the check against the engine's evidence. A null answer that contradicts the engine's measured
  * regression is not ok (the agent asks for a repair, then falls back); a disagreeing root cause is ok but labelled.
  */
-export function judgeAnswer(text: string, runs: LlmRuns, tools: readonly ToolRecord[] = []): { ok: true; value: LlmDiagnosis; agreement: Agreement } | { ok: false; error: string; contradicts?: boolean } {
-  const v = validateAnswer(text, runs);
+export function judgeAnswer(text: string, runs: LlmRuns, tools: readonly ToolRecord[] = [], restoreName?: (s: string) => string): { ok: true; value: LlmDiagnosis; agreement: Agreement } | { ok: false; error: string; contradicts?: boolean } {
+  const v = validateAnswer(text, runs, restoreName);
   if (!v.ok) return v;
   const agreement = checkAgainstEngine(v.value, runs, tools);
   if (agreement.verdict === 'contradicts') return { ok: false, contradicts: true, error: `${agreement.reason} Check the regression (top_regressions, compare_operation) and name the component that got slower,.` };
@@ -314,11 +331,6 @@ class Conversation {
     }
   }
 
-  /** the model's text with redaction placeholders mapped back to the real values */
-  restore(text: string): string {
-    return this.deps.redactor.restore ? this.deps.redactor.restore(text) : text;
-  }
-
   /**
    * A model that writes a tool call as JSON text instead of using the tool protocol: run it and answer in the same
    * channel (the result as a user message, fenced), so servers without tool messages still work.
@@ -337,13 +349,17 @@ class Conversation {
   /** run the tool calls of one assistant turn; returns the tool messages */
   runTools(r: ChatResult): ChatMessage[] {
     const out: ChatMessage[] = [];
+    const red = this.deps.redactor;
+    const ctx = { redactValue: (k: string, v: string) => (red.redactValue ? red.redactValue(k, v) : v) };
     for (const c of r.toolCalls) {
       this.toolCalls++;
       this.deps.events?.onToolCall?.(c.name, c.arguments);
-      const res = runTool(c.name, c.arguments, this.deps.runs, this.settings.toolResultMaxChars ?? 4000, undefined, c.invalidArguments);
+      // the model saw placeholders (ip_1, …): its arguments name the real values
+      const args = red.restore ? (JSON.parse(red.restore(JSON.stringify(c.arguments))) as Record<string, unknown>) : c.arguments;
+      const res = runTool(c.name, args, this.deps.runs, this.settings.toolResultMaxChars ?? 4000, undefined, c.invalidArguments, ctx);
       this.deps.events?.onToolResult?.(c.name, res.ok, res.ms, res.truncated);
       this.deps.log?.write({ type: 'tool', id: this.id, turn: this.turn, name: c.name, args: c.arguments, ok: res.ok, ms: res.ms, truncated: res.truncated, resultChars: res.text.length });
-      this.tools.push({ name: c.name, args: c.arguments, ok: res.ok, text: res.text });
+      this.tools.push({ name: c.name, args, ok: res.ok, text: res.text });
       out.push({ role: 'tool', toolCallId: c.id, toolName: c.name, content: toolResultMessage(this.fence, c.name, res.text) });
     }
     return out;
@@ -419,7 +435,8 @@ export async function diagnoseWithModel(deps: AgentDeps, settings: AgentSettings
     // tools stay declared (the history holds tool calls) but may not be called any more
     const final = mode === 'tools' && conv.toolCalls > 0 ? { tools: toolSpecs(), toolChoice: 'none' as const } : {};
     // the answer: accept a valid JSON answer given without tool calls, else ask for the structured one
-    const judge = (text: string) => judgeAnswer(conv.restore(text), runs, conv.tools);
+    const red = deps.redactor;
+    const judge = (text: string) => judgeAnswer(red.restoreForDisplay ? red.restoreForDisplay(text) : text, runs, conv.tools, red.restore ? (x) => red.restore!(x) : undefined);
     let check = last?.content ? judge(last.content) : undefined;
     // a JSON answer given during the tool rounds that fails validation goes straight to the repair step
     if (check && !check.ok && !/^\s*(```(json)?\s*)?\{/i.test(stripThinking(last!.content))) check = undefined;
@@ -500,7 +517,8 @@ export async function chatWithModel(deps: AgentDeps, settings: AgentSettings, hi
           r = await conv.send([...messages, { role: 'user', content: 'Answer now from what you have.' }], { tools, toolChoice: 'none', stream: true });
         }
         deps.log?.write({ type: 'result', id: conv.id, origin: { kind: 'model', provider: deps.provider.id, model: settings.model, mode: 'chat' }, label: 'chat', diagnosis: null, ms: Date.now() - t0 });
-        return { id: conv.id, text: r.content, toolCalls: conv.toolCalls, usage: conv.usage };
+        const text = stripThinking(deps.redactor.restoreForDisplay ? deps.redactor.restoreForDisplay(r.content) : r.content);
+        return { id: conv.id, text, toolCalls: conv.toolCalls, usage: conv.usage };
       }
       messages = [...messages, { role: 'assistant', content: r.content, toolCalls: r.toolCalls }, ...conv.runTools(r)];
     }

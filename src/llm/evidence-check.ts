@@ -75,14 +75,22 @@ export function checkAgainstEngine(answer: LlmDiagnosis, runs: LlmRuns, tools: r
   if (!d) return { verdict: 'unchecked', reason: 'The offline engine has no diagnosis for these runs, so the answer could not be checked against it.' };
   const rc = d.rootCause;
   const a = answer.rootCause;
+  // the engine's regression decision: its root cause, or its own latency / error tests when it reports them
+  const slower = !!d.regression?.slower;
+  const errorsUp = !!d.regression?.errorsUp;
   if (!a) {
-    if (!rc) return { verdict: 'agrees', reason: 'Like the engine: no regression beyond noise.' + measured(d) };
+    if (!rc && !slower && !errorsUp) return { verdict: 'agrees', reason: 'Like the engine: no regression beyond noise.' + measured(d) };
+    if (!rc)
+      return { verdict: 'contradicts', reason: `The answer says there is no regression, but the engine's test finds the incident ${slower ? 'slower' : 'failing more'} beyond noise.${measured(d)}` };
     return {
       verdict: 'contradicts',
       reason: `The answer says there is no regression, but the engine measured one and ranks ${nameOf(rc)} first (about ${fmt(rc.impactMs)} ms per trace).${measured(d)}`,
     };
   }
-  if (!rc) return { verdict: 'disagrees', reason: `The engine found no regression beyond noise, so blaming ${nameOf({ service: a.service, name: a.operation })} is not supported by the measurements.${measured(d)}` };
+  if (!rc) {
+    if (slower || errorsUp) return { verdict: 'unchecked', reason: `The engine finds the incident ${slower ? 'slower' : 'failing more'} but names no root cause, so the answer could not be checked against a candidate.${measured(d)}` };
+    return { verdict: 'disagrees', reason: `The engine found no regression beyond noise, so blaming ${nameOf({ service: a.service, name: a.operation })} is not supported by the measurements.${measured(d)}` };
+  }
   if (rc.service === a.service && rc.name === a.operation) return { verdict: 'agrees', reason: `Same root cause as the engine (${nameOf(rc)}).` };
   if (rc.service === a.service) return { verdict: 'agrees', reason: `Same service as the engine's root cause (${nameOf(rc)}).` };
   const rank = d.candidates.findIndex((c) => c.service === a.service && c.name === a.operation);

@@ -20,9 +20,11 @@ export function previewPayload(
     model: o.model,
     redaction: o.redactor.enabled ? 'on' : 'OFF',
     temperature: o.temperature,
-    note: 'The first request of "Diagnose". Tool results sent later are redacted the same way; the fence marker is random per conversation.',
+    note: 'The first request of "Diagnose". Tool results sent later are redacted the same way (same value → same placeholder, e.g. ip_1); values of sensitive attribute keys (password, api_key, secret, token, session id, …) are replaced too. Service and operation names are kept unless a custom pattern matches them. The fence marker is random per conversation.',
     messages,
     ...(o.mode === 'tools' ? { tools: toolSpecs() } : {}),
+    // what was replaced, by placeholder: the model sees only the token; the answer is mapped back before it is shown
+    redactions: (o.redactor.redactions?.() ?? []).map((r) => ({ placeholder: r.token, kind: r.kind, rule: r.rule, occurrences: r.count, original: r.original ?? '(credential: not shown)' })),
   };
   return JSON.stringify(payload, null, 2) + '\n';
 }

@@ -13,8 +13,15 @@ export interface TraceTool<S extends z.ZodType = z.ZodType> {
   name: string;
   description: string;
   schema: S;
-  run(args: z.infer<S>, runs: LlmRuns): unknown;
+  run(args: z.infer<S>, runs: LlmRuns, ctx: ToolContext): unknown;
 }
+
+export interface ToolContext {
+  /** an attribute value as it may leave the machine (the redactor's placeholder when the key is sensitive) */
+  redactValue(key: string, value: string): string;
+}
+
+const PLAIN: ToolContext = { redactValue: (_k, v) => v };
 
 const Run = z.enum(['baseline', 'incident']).describe('which run: "incident" (the slow one, default) or "baseline" (normal)');
 const Limit = (def: number, max: number) => z.number().int().min(1).max(max).optional().describe(`how many (default ${def}, at most ${max})`);
@@ -37,9 +44,10 @@ function knownOp(runs: LlmRuns, service: string, operation: string): void {
   const all = new Map<string, Set<string>>();
   for (const m of [runs.baseline, runs.incident]) if (m) for (const [s, ops] of modelIndex(m).services) for (const o of ops) (all.get(s) ?? all.set(s, new Set()).get(s)!).add(o);
   const ops = all.get(service);
-  if (!ops) throw new ToolInputError(`Unknown service "${sanitize(service, 80)}". Known services: ${[...all.keys()].slice(0, 30).map((s) => sanitize(s, 60)).join(', ')}.`);
+  const more = (n: number) => (n > 30 ? ` (and ${n - 30} more: call list_services_operations)` : '');
+  if (!ops) throw new ToolInputError(`Unknown service "${sanitize(service, 80)}". Known services: ${[...all.keys()].slice(0, 30).map((s) => sanitize(s, 60)).join(', ')}${more(all.size)}.`);
   if (!ops.has(operation))
-    throw new ToolInputError(`Service "${sanitize(service, 80)}" has no operation "${sanitize(operation, 80)}". Its operations: ${[...ops].slice(0, 30).map((s) => sanitize(s, 60)).join(', ')}.`);
+    throw new ToolInputError(`Service "${sanitize(service, 80)}" has no operation "${sanitize(operation, 80)}". Its operations: ${[...ops].slice(0, 30).map((s) => sanitize(s, 60)).join(', ')}${more(ops.size)}.`);
 }
 
 function statsOf(m: SpanTable | undefined, service: string, operation: string): OpStats | null {
@@ -280,7 +288,7 @@ export const attributeBreakdown: TraceTool = {
   name: 'attribute_breakdown',
   description: 'Split one operation by an attribute (e.g. model.version, tenant, host.name) and compare each value between runs. Without "key": the attributes whose values differ most in latency change.',
   schema: z.object({ ...Op, key: z.string().optional().describe('attribute key; omit to rank the candidate keys') }),
-  run(a: { service: string; operation: string; key?: string }, runs) {
+  run(a: { service: string; operation: string; key?: string }, runs, ctx) {
     knownOp(runs, a.service, a.operation);
     const k = opKey(a.service, a.operation);
     const bRows = runs.baseline ? modelIndex(runs.baseline).ops.get(k) : undefined;
@@ -291,7 +299,8 @@ export const attributeBreakdown: TraceTool = {
       const values = [...new Set([...bv.keys(), ...iv.keys()])].map((v) => {
         const b = summarise(bv.get(v));
         const i = summarise(iv.get(v));
-        return { value: sanitize(v, 80), baseline: b, incident: i, deltaMeanMs: b && i ? round(i.meanMs - b.meanMs) : null };
+        // values of sensitive keys (db_password, api_key, session.id, …) leave only as placeholders
+        return { value: sanitize(ctx.redactValue(key, v), 80), baseline: b, incident: i, deltaMeanMs: b && i ? round(i.meanMs - b.meanMs) : null };
       });
       values.sort((x, y) => Math.abs(y.deltaMeanMs ?? 0) - Math.abs(x.deltaMeanMs ?? 0));
       return values;
@@ -352,6 +361,15 @@ export function toolSpecs(tools: readonly TraceTool[] = TOOLS): ToolSpec[] {
   });
 }
 
+/** "name {arg: type, arg?: type}" for each tool: quoted whole in tool errors so the model can correct its call. */
+export function toolUsage(tools: readonly TraceTool[] = TOOLS): string[] {
+  return tools.map((t) => {
+    const s = z.toJSONSchema(t.schema) as { properties?: Record<string, { type?: string; enum?: string[] }>; required?: string[] };
+    const args = Object.entries(s.properties ?? {}).map(([k, v]) => `${k}${s.required?.includes(k) ? '' : '?'}: ${v.enum ? v.enum.map((x) => JSON.stringify(x)).join('|') : (v.type ?? 'any')}`);
+    return `${t.name} {${args.join(', ')}}`;
+  });
+}
+
 export interface ToolOutcome {
   ok: boolean;
   /** capped JSON text (sanitised strings) */
@@ -361,19 +379,20 @@ export interface ToolOutcome {
 }
 
 /** Validate the model's arguments, run the tool, sanitise and cap the result. Never throws. */
-export function runTool(name: string, args: unknown, runs: LlmRuns, maxChars = 4000, tools: readonly TraceTool[] = TOOLS, invalidArguments?: string): ToolOutcome {
+export function runTool(name: string, args: unknown, runs: LlmRuns, maxChars = 4000, tools: readonly TraceTool[] = TOOLS, invalidArguments?: string, ctx: ToolContext = PLAIN): ToolOutcome {
   const t0 = Date.now();
   const done = (ok: boolean, v: unknown): ToolOutcome => {
-    const c = capJson(sanitizeDeep(v), maxChars);
+    // error messages are sanitised but not cut at 160 characters: the model needs the whole list to correct its call
+    const c = capJson(sanitizeDeep(v, ok ? 160 : 2000), maxChars);
     return { ok, text: c.text, truncated: c.truncated, ms: Date.now() - t0 };
   };
   const tool = tools.find((t) => t.name === name);
-  if (!tool) return done(false, { error: `Unknown tool "${sanitize(name, 60)}". Tools: ${tools.map((t) => t.name).join(', ')}.` });
-  if (invalidArguments !== undefined) return done(false, { error: `The arguments were not a JSON object: ${sanitize(invalidArguments, 200)}` });
+  if (!tool) return done(false, { error: `Unknown tool "${sanitize(name, 60)}".`, tools: toolUsage(tools) });
+  if (invalidArguments !== undefined) return done(false, { error: `The arguments were not a JSON object: ${sanitize(invalidArguments, 120)}`, usage: toolUsage([tool])[0] });
   const parsed = tool.schema.safeParse(args ?? {});
-  if (!parsed.success) return done(false, { error: `Invalid arguments for ${name}: ${z.prettifyError(parsed.error)}` });
+  if (!parsed.success) return done(false, { error: `Invalid arguments for ${name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(arguments)'}: ${i.message}`).join('; ')}`, usage: toolUsage([tool])[0] });
   try {
-    return done(true, tool.run(parsed.data, runs));
+    return done(true, tool.run(parsed.data, runs, ctx));
   } catch (e) {
     if (e instanceof ToolInputError) return done(false, { error: e.message });
     return done(false, { error: `The tool failed: ${(e as Error).message}` });

@@ -85,6 +85,20 @@ describe('tools', () => {
     assert.match(runTool('drop_tables', {}, runs).text, /Unknown tool/);
     assert.match(runTool('critical_path', {}, runs, 4000, undefined, '{"trace": I1').text, /not a JSON object/);
   });
+  it('tool errors quote the whole list of tools and their arguments, not cut mid-word (issue 12 item 10)', () => {
+    const u = JSON.parse(runTool('drop_tables', {}, runs).text);
+    assert.equal(u.tools.length, TOOLS.length);
+    assert.ok(u.tools.includes('attribute_breakdown {service: string, operation: string, key?: string}'), u.tools.join(' | '));
+    assert.ok(u.tools.includes('operation_stats {service: string, operation: string, run?: "baseline"|"incident"}'), u.tools.join(' | '));
+    const a = JSON.parse(runTool('critical_path', { tracee: 'I1' }, runs).text);
+    assert.equal(a.usage, 'critical_path {trace: string, run?: "baseline"|"incident"}');
+    assert.match(a.error, /trace: /);
+    // a long error is not cut at 160 characters
+    const many = { ...runs, incident: buildPipeline({ traces: 1, slow: true, extraServices: 40, extraOpsPerService: 1 }) };
+    const e = JSON.parse(runTool('operation_stats', { service: 'nope', operation: 'x' }, many).text);
+    assert.ok(e.error.length > 400, e.error);
+    assert.match(e.error, /and \d+ more: call list_services_operations\)\.$/);
+  });
   it('find_source returns the span-opening line', () => {
     const r = JSON.parse(runTool('find_source', { service: 'pre-processor', operation: 'preprocess-request' }, runs).text);
     assert.deepEqual([r.file, r.line], ['pre-processor/preprocessor.py', 58]);
