@@ -31,6 +31,7 @@ import { mannWhitney, twoProportion, welchFromSummary, cliffsMagnitude, variance
 import { Diagnosis, type Candidate, type CandidateKind, type SourceLink, type Split } from './diagnosis';
 import { splitTraces, type SplitResult } from './split';
 import { attachCapacity } from './capacity';
+import { serviceEvidence, type ServiceScore } from './service-rank';
 
 export type SourceLookup = (service: string, name: string) => SourceLink | undefined;
 
@@ -82,10 +83,17 @@ interface Cand {
   p?: number;
   /** diff ids merged into this candidate */
   nodes: number[];
+  detector?: Candidate['detector'];
+  /** services whose added time this finding explains (a retrying caller's backoff) */
+  explains?: string[];
 }
 
 interface Ctx {
   diff: DiffTreeWithMaps;
+  /** service-level evidence (./service-rank.ts), when per-span data is available */
+  svc?: ServiceScore[];
+  /** the regression decision as the ranker finally took it */
+  slower?: boolean;
   b?: AggDetail;
   i?: AggDetail;
   alpha: number;
@@ -114,6 +122,21 @@ function subtreeCritical(diff: DiffTree): { b: Float64Array; i: Float64Array } {
     }
   }
   return { b, i };
+}
+
+/**
+ * A span with no kind (or INTERNAL) whose children all run in ONE other service, opened while its own service handles
+ * a request (parent in the same service), is a remote call to it: exports without span kinds are common, and then
+ * the caller's time not covered by the callee's span is the call's wait (see facts.ts isRemoteCall).
+ */
+function implicitClient(diff: DiffTree, node: DiffTree['nodes'][number]): boolean {
+  if (node.kind !== 'internal' && node.kind !== 'unspecified') return false;
+  if (node.children.length === 0 || node.parent <= 0) return false;
+  // a service's entry span (called from elsewhere) is its handler, even when all it does is call on
+  if (diff.nodes[node.parent]!.service !== node.service) return false;
+  const other = diff.nodes[node.children[0]!]!.service;
+  if (other === node.service) return false;
+  return node.children.every((c) => diff.nodes[c]!.service === other);
 }
 
 function generate(ctx: Ctx): Cand[] {
@@ -156,7 +179,7 @@ function generate(ctx: Ctx): Cand[] {
     if (perCallPart > 0 && dSelf > 0) {
       const rho = Math.max(0, Math.min(1, dCrit / dSelf));
       const impact = perCallPart * rho;
-      const isClient = node.kind === 'client' || node.kind === 'producer';
+      const isClient = node.kind === 'client' || node.kind === 'producer' || implicitClient(diff, node);
       const callees = isClient
         ? node.children.filter((c) => diff.nodes[c]!.service !== node.service && diff.nodes[c]!.incident)
         : [];
@@ -252,6 +275,7 @@ function generate(ctx: Ctx): Cand[] {
           const fi = fn.incident!;
           out.push({
             diffId: failing, service: fn.service, name: fn.name, kind: 'retries', impactMs: impact + moved, sig: 0, nodes: [failing],
+            ...(moved > 0 && node.parent > 0 ? { explains: [parent.service] } : {}),
             evidence: [
               `${label(fn)} fails in ${pct((fi.ownErrors ?? 0) / Math.max(1, fi.calls))} of calls (was ${pct(fb ? (fb.ownErrors ?? 0) / Math.max(1, fb.calls) : 0)})`,
               ...ev,
@@ -753,6 +777,61 @@ function resolveSources(ctx: Ctx, opts: DiagnoseOptions): SourceLookup {
   return (service, name) => fromAttrs.get(opKey(service, name)) ?? search?.(service, name);
 }
 
+const KIND_OF_DETECTOR = { remote_gap: 'queueing', service_slowdown: 'self_time', vanished_work: 'errors' } as const;
+
+/** A candidate for a service the operation-level findings do not name, from its service-level evidence. */
+function serviceCand(ctx: Ctx, s: ServiceScore): Cand {
+  const { diff } = ctx;
+  const nodes: number[] = [];
+  let any = -1;
+  for (let d = 1; d < diff.nodes.length; d++) {
+    const n = diff.nodes[d]!;
+    if (n.service !== s.service) continue;
+    if (n.name === s.operation) nodes.push(d);
+    if (any < 0 || (n.incident?.totalPerTraceMs ?? 0) > (diff.nodes[any]!.incident?.totalPerTraceMs ?? 0)) any = d;
+  }
+  if (nodes.length === 0 && any > 0) nodes.push(any);
+  const name = nodes.length ? diff.nodes[nodes[0]!]!.name : s.operation;
+  const summary =
+    s.lead === 'remote_gap'
+      ? `calls to ${s.service} wait longer between the caller's span and ${s.service}'s span (network delay or a saturated ${s.service})`
+      : s.lead === 'service_slowdown'
+        ? `${s.service} is slower across its operations at the median (CPU contention or a slower ${s.service})`
+        : `${s.service} / ${s.operation} stopped calling its dependencies (early return or failure without an error status)`;
+  return {
+    diffId: nodes[0] ?? 0, service: s.service, name, kind: KIND_OF_DETECTOR[s.lead], impactMs: s.impactMs, sig: 1 - s.p,
+    evidence: [...s.evidence], summary, nodes, p: s.p, detector: s.lead,
+  };
+}
+
+/**
+ * Order candidates by SERVICE: Σ of the service detectors' scores plus the best operation-level confidence of the
+ * service; within a service, the operation-level order is kept. Services the operation-level findings miss get a
+ * candidate of their own; a service's head candidate carries the service evidence.
+ */
+function byService(ctx: Ctx, cands: Cand[], conf: (c: Cand) => number, scoreOut: Map<string, number>): Cand[] {
+  // a retrying caller's added own time is backoff explained by the failing callee: no service evidence of its own
+  const explained = new Set(cands.flatMap((c) => c.explains ?? []));
+  const svc = (ctx.svc ?? []).filter((s) => !explained.has(s.service));
+  const ev = new Map(svc.map((s) => [s.service, s]));
+  const out = [...cands];
+  for (const s of svc) if (!out.some((c) => c.service === s.service)) out.push(serviceCand(ctx, s));
+  const opBest = new Map<string, number>();
+  for (const c of out) if (!c.detector || c.detector === 'operation') opBest.set(c.service, Math.max(opBest.get(c.service) ?? 0, conf(c)));
+  for (const c of out) scoreOut.set(c.service, (ev.get(c.service)?.score ?? 0) + (opBest.get(c.service) ?? 0));
+  const order = new Map<string, number>();
+  out.forEach((c, k) => { if (!order.has(c.service)) order.set(c.service, k); });
+  out.sort((a, b) => scoreOut.get(b.service)! - scoreOut.get(a.service)! || order.get(a.service)! - order.get(b.service)!);
+  const headed = new Set<string>();
+  return out.map((c) => {
+    if (headed.has(c.service)) return c;
+    headed.add(c.service);
+    const s = ev.get(c.service);
+    if (!s || c.detector) return c;
+    return { ...c, evidence: [...c.evidence, ...s.evidence] };
+  });
+}
+
 /** Rank candidates over a diff (with per-span details when available) into a Diagnosis; marks the diff tree. */
 function rank(ctx: Ctx, opts: DiagnoseOptions, latency: Diagnosis['latency'], slower: boolean, errorsUp: boolean, notes: string[], split?: Split): Diagnosis {
   const top = opts.top ?? 10;
@@ -789,11 +868,26 @@ function rank(ctx: Ctx, opts: DiagnoseOptions, latency: Diagnosis['latency'], sl
     return Math.max(0, Math.min(ctx.tooFew ? 0.35 : 1, v));
   };
   const isErr = (c: Cand) => c.kind === 'errors' || c.kind === 'retries';
+  // one decision: an operation whose own time grew beyond doubt (Bonferroni over the findings) by a visible share of
+  // the end-to-end latency is a regression even when the mean trace is not significantly slower (one endpoint of many)
+  if (!slower && !ctx.tooFew && latency) {
+    const strong = cands.find((c) => (c.kind === 'self_time' || c.kind === 'queueing' || c.kind === 'attribute') && c.sig >= 1 - ctx.alpha / Math.max(1, cands.length) && c.impactMs >= 0.05 * Math.abs(latency.baselineMs));
+    if (strong) {
+      slower = true;
+      const k = notes.findIndex((n) => n.startsWith('the incident is not slower beyond noise'));
+      const line = `end-to-end latency ${fmt(latency.baselineMs)} → ${fmt(latency.incidentMs)} per trace is not significantly higher overall, but ${label(strong)} changed beyond doubt (${pText(1 - strong.sig)}, ${fmt(strong.impactMs)} per trace): a regression of part of the traffic`;
+      if (k >= 0) notes.splice(k, 1, line);
+      else notes.push(line);
+    }
+  }
   cands.sort((a, b) => b.impactMs - a.impactMs || conf(b) - conf(a));
   // failures lead when the incident is not (much) slower but clearly failing more: a few % of latency drift next to a
   // component that started failing is not the headline
   const base = Math.max(1e-9, latency?.baselineMs ?? 0);
   const errorsLead = errorsUp && (!slower || ctx.deltaE2E / base < 0.15);
+  ctx.slower = slower;
+  const svcScore = new Map<string, number>();
+  if (ctx.svc && ctx.svc.length > 0) cands = byService(ctx, cands, conf, svcScore);
   if (errorsLead) {
     const e = cands.findIndex(isErr);
     if (e > 0) cands.unshift(...cands.splice(e, 1));
@@ -812,6 +906,9 @@ function rank(ctx: Ctx, opts: DiagnoseOptions, latency: Diagnosis['latency'], sl
     };
     if (src) cand.source = src;
     if (c.attribute) cand.attribute = c.attribute;
+    cand.detector = c.detector ?? 'operation';
+    const sc = svcScore.get(c.service);
+    if (sc !== undefined) cand.serviceScore = Math.round(sc * 1000) / 1000;
     return cand;
   });
   let rootCause: Candidate | null = null;
@@ -883,7 +980,18 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
   const et = twoProportion(errB, nB, errI, nI, 'greater');
   const errorsUp = nB > 0 && nI > 0 && errI / nI - errB / nB >= 0.02 && (tooFew ? errI > 0 : et.p < alpha);
   if (errorsUp) notes.push(`traces with errors ${errB}/${nB} → ${errI}/${nI}${tooFew ? '' : ` (${pText(et.p)})`}`);
-  const ctx: Ctx = { diff, b, i, alpha, tooFew, deltaE2E: meanI - meanB };
+  // service-level evidence: a significant change in how a service behaves is a regression even when the mean trace
+  // is not slower (one endpoint of many, requests failing fast, calls that stopped happening)
+  const svc = tooFew || nB === 0 || nI === 0 ? [] : serviceEvidence(b, i, alpha).services;
+  if (!slower && svc.length > 0) {
+    slower = true;
+    const k = notes.findIndex((n) => n.startsWith('the incident is not slower beyond noise'));
+    const head = svc[0]!;
+    const line = `end-to-end latency ${fmt(meanB)} → ${fmt(meanI)} per trace is not significantly higher overall (Mann-Whitney ${pText(mw.p)}, Welch ${pText(wt.p)}), but ${head.service} changed significantly (${pText(head.p)}): ${head.evidence[0]}`;
+    if (k >= 0) notes.splice(k, 1, line);
+    else notes.push(line);
+  }
+  const ctx: Ctx = { diff, b, i, alpha, tooFew, deltaE2E: meanI - meanB, svc };
   const latency = {
     baselineMs: meanB,
     incidentMs: meanI,
@@ -893,7 +1001,7 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
       : `Mann-Whitney U one-sided ${pText(mw.p)} (Cliff's delta ${mw.cliffsDelta.toFixed(2)}) and Welch t on means ${pText(wt.p)}, n=${nB}/${nI}; slower when either is below ${alpha}`,
   };
   const diagnosis = rank(ctx, opts, latency, slower, errorsUp, notes, split?.split);
-  diagnosis.regression = { slower, errorsUp, alpha };
+  diagnosis.regression = { slower: ctx.slower ?? slower, errorsUp, alpha };
   return { diagnosis, diff };
 }
 

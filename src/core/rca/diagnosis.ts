@@ -72,6 +72,17 @@ export const Candidate = z.object({
   attribute: z.object({ key: z.string(), value: z.string() }).optional(),
   /** for kind=queueing: load, work time, workers and the capacity that keeps it under a target (core/rca/capacity.ts) */
   capacity: Capacity.optional(),
+  /**
+   * which detector found it: an operation-level reading (self time, queueing, fan-out, …) or a service-level one
+   * (remote_gap: callers wait longer for this service; service_slowdown: its operations are slower at the median;
+   * vanished_work: it stopped calling its dependencies)
+   */
+  detector: z.enum(['operation', 'remote_gap', 'service_slowdown', 'vanished_work']).optional(),
+  /**
+   * service-level evidence strength of this candidate's service (Σ effect × consistency of the service detectors,
+   * dimensionless; 0 = none). Candidates are ordered by service: this score plus the best operation confidence.
+   */
+  serviceScore: z.number().optional(),
 });
 export type Candidate = z.infer<typeof Candidate>;
 

@@ -69,6 +69,44 @@ export function incompleteBeta(x: number, a: number, b: number): number {
   return x < (a + 1) / (a + b + 2) ? (bt * betacf(a, b, x)) / a : 1 - (bt * betacf(b, a, 1 - x)) / b;
 }
 
+/** P(X ≤ k) for X ~ Binomial(n, p). */
+export function binomialLower(k: number, n: number, p: number): number {
+  if (k < 0) return 0;
+  if (k >= n) return 1;
+  if (p <= 0) return 1;
+  if (p >= 1) return 0;
+  return incompleteBeta(1 - p, n - k, k + 1);
+}
+
+/**
+ * One-sided test that an event rate FELL: kB events over nB exposures (calls, traces, minutes) in the baseline,
+ * kI over nI in the incident. Conditional on the total, kI ~ Binomial(kB + kI, nI / (nB + nI)) under equal rates
+ * (the exact conditional test of two Poisson rates); returns P(X ≤ kI).
+ */
+export function rateDropTest(kB: number, nB: number, kI: number, nI: number): number {
+  if (nB <= 0 || nI <= 0 || kB + kI === 0) return 1;
+  return binomialLower(kI, kB + kI, nI / (nB + nI));
+}
+
+/**
+ * Fisher's method: one combined p-value for independent tests of the same question (−2 Σ ln pᵢ ~ χ² with 2k degrees
+ * of freedom; the even-df survival function has a closed form).
+ */
+export function fisherCombine(ps: readonly number[]): number {
+  const k = ps.length;
+  if (k === 0) return 1;
+  let x = 0;
+  for (const p of ps) x += -2 * Math.log(Math.max(1e-300, Math.min(1, p)));
+  const h = x / 2;
+  let term = 1;
+  let sum = 1;
+  for (let j = 1; j < k; j++) {
+    term *= h / j;
+    sum += term;
+  }
+  return Math.min(1, Math.exp(-h) * sum);
+}
+
 /** P(T > t) for Student's t with df degrees of freedom (upper tail). */
 export function studentTUpper(t: number, df: number): number {
   if (!Number.isFinite(t)) return t > 0 ? 0 : 1;

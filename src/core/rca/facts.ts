@@ -1,0 +1,184 @@
+/**
+ * Per-run facts the service-level detectors share, collected in one pass over the span rows of an aggregated run:
+ *  - remote-call edges: a span whose children all belong to ONE other service is a remote call to that service,
+ *    whatever its kind says (exports often have no kind, or INTERNAL everywhere); its exclusive time is the
+ *    caller → callee gap (network, the callee's accept queue, serialisation), kept per (caller, callee) edge;
+ *  - per operation: exclusive time of its spans that are not remote calls (the service's own work), durations;
+ *  - per operation: child operations per call (for work that vanished).
+ * Samples per group are capped by a deterministic stride so huge runs stay cheap.
+ */
+import type { AggDetail } from '../aggregate/tree';
+import { SpanKind } from '../model/span-table';
+
+export interface EdgeFacts {
+  caller: string;
+  callee: string;
+  /** gap (ms) of each remote-call span: its time not covered by the callee's span(s) */
+  gaps: number[];
+  /** summed gaps (ms) over all calls (not capped) */
+  sumMs: number;
+  calls: number;
+  /** callee operation (the remote-call span's child) → calls */
+  calleeOps: Map<string, number>;
+}
+
+export interface OpFacts {
+  service: string;
+  name: string;
+  /** exclusive time on the critical path (ms) of spans that are not remote calls: the service's own work that the
+   *  request waited for (an async tail that outlives its parent does not count) */
+  self: number[];
+  /** span durations (ms) */
+  dur: number[];
+  calls: number;
+  /** remote-call spans of this operation (their time is an edge's) */
+  remoteCalls: number;
+  /** child operation key → number of child spans (all of them, uncapped) */
+  children: Map<string, number>;
+  /** spans that have at least one child */
+  withChildren: number;
+  /** summed exclusive (non-remote) critical-path time, ms, uncapped */
+  selfSumMs: number;
+}
+
+export interface RunFacts {
+  traces: number;
+  edges: Map<string, EdgeFacts>;
+  ops: Map<string, OpFacts>;
+  /** entry points: root operation key → traces */
+  roots: Map<string, number>;
+  /** services seen (in the run's filtered rows) */
+  services: Set<string>;
+}
+
+export const edgeKey = (caller: string, callee: string) => caller + '\u0000' + callee;
+export const opId = (service: string, name: string) => service + '\u0000' + name;
+
+const CAP = 5000;
+
+/**
+ * Is a span whose children all run in one other service a remote call? CLIENT/PRODUCER: yes. No kind or INTERNAL:
+ * yes when its parent is in its own service (an outgoing call made while handling a request); a service's entry span
+ * (parent elsewhere, or a root) is the handler even when all it does is call on. SERVER/CONSUMER: no.
+ */
+export function isRemoteCall(kind: number, parentInSameService: boolean): boolean {
+  if (kind === SpanKind.Client || kind === SpanKind.Producer) return true;
+  if (kind === SpanKind.Server || kind === SpanKind.Consumer) return false;
+  return parentInSameService;
+}
+
+/** One pass over the rows of `det` (rows filtered out by a split are skipped). */
+export function collectFacts(det: AggDetail): RunFacts {
+  const m = det.model;
+  const n = m.size;
+  const P = m.parent;
+  const svc = m.serviceCol;
+  // callee service of each span's children: -1 none, ≥0 the one other service, -2 mixed or same-service children
+  const callee = new Int32Array(n).fill(-1);
+  const kids = new Int32Array(n);
+  for (let r = 0; r < n; r++) {
+    if (det.nodeOf[r]! < 0) continue;
+    const p = P[r]!;
+    if (p < 0) continue;
+    kids[p]!++;
+    const s = svc[r]!;
+    const c = callee[p]!;
+    if (s === svc[p]!) callee[p] = -2;
+    else if (c === -1) callee[p] = s;
+    else if (c !== s) callee[p] = -2;
+  }
+  const str = (id: number) => m.strings.get(id);
+  const edges = new Map<string, EdgeFacts>();
+  const ops = new Map<string, OpFacts>();
+  const roots = new Map<string, number>();
+  const services = new Set<string>();
+  const opByRow = new Map<number, OpFacts>(); // name id * K + service id → facts (numeric key)
+  const edgeByPair = new Map<number, EdgeFacts>();
+  const K = m.strings.size + 1;
+  const opOf = (r: number): OpFacts => {
+    const key = m.nameCol[r]! * K + svc[r]!;
+    let o = opByRow.get(key);
+    if (!o) {
+      const service = str(svc[r]!);
+      const name = str(m.nameCol[r]!);
+      o = { service, name, self: [], dur: [], calls: 0, remoteCalls: 0, children: new Map(), withChildren: 0, selfSumMs: 0 };
+      opByRow.set(key, o);
+      ops.set(opId(service, name), o);
+      services.add(service);
+    }
+    return o;
+  };
+  const seen = new Map<OpFacts | EdgeFacts, number>();
+  const take = (g: OpFacts | EdgeFacts, total: number) => {
+    // deterministic thinning once a group passes CAP: keep every k-th sample
+    const k = (seen.get(g) ?? 0) + 1;
+    seen.set(g, k);
+    return total < CAP || k % Math.ceil(total / CAP) === 0;
+  };
+  // group sizes first (so thinning is uniform over the run)
+  const opCount = new Map<number, number>();
+  for (let r = 0; r < n; r++) {
+    if (det.nodeOf[r]! < 0) continue;
+    const key = m.nameCol[r]! * K + svc[r]!;
+    opCount.set(key, (opCount.get(key) ?? 0) + 1);
+  }
+  const rootSeen = new Set<number>();
+  for (let r = 0; r < n; r++) {
+    if (det.nodeOf[r]! < 0) continue;
+    const o = opOf(r);
+    const key = m.nameCol[r]! * K + svc[r]!;
+    const total = opCount.get(key)!;
+    o.calls++;
+    const durMs = m.duration[r]! / 1e6;
+    const selfMs = det.selfNs[r]! / 1e6;
+    const critMs = det.criticalNs[r]! / 1e6;
+    const kind = m.kind[r]!;
+    const c = callee[r]!;
+    const remote = c >= 0 && isRemoteCall(kind, P[r]! >= 0 && svc[P[r]!] === svc[r]);
+    const keep = take(o, total);
+    if (keep && Number.isFinite(durMs)) o.dur.push(durMs);
+    if (remote) {
+      o.remoteCalls++;
+      const pk = svc[r]! * K + c;
+      let e = edgeByPair.get(pk);
+      if (!e) {
+        e = { caller: str(svc[r]!), callee: str(c), gaps: [], sumMs: 0, calls: 0, calleeOps: new Map() };
+        edgeByPair.set(pk, e);
+        edges.set(edgeKey(e.caller, e.callee), e);
+      }
+      e.calls++;
+      if (Number.isFinite(selfMs)) {
+        e.sumMs += selfMs;
+        if (keep) e.gaps.push(selfMs);
+      }
+    } else if (Number.isFinite(critMs)) {
+      o.selfSumMs += critMs;
+      if (keep) o.self.push(critMs);
+    }
+    if (kids[r]! > 0) o.withChildren++;
+    const p = P[r]!;
+    if (p >= 0) {
+      const po = opOf(p);
+      const ck = opId(o.service, o.name);
+      po.children.set(ck, (po.children.get(ck) ?? 0) + 1);
+
+    } else if (!m.orphan[r]) {
+      const t = det.traceOf[r]!;
+      if (!rootSeen.has(t)) {
+        rootSeen.add(t);
+        const rk = opId(o.service, o.name);
+        roots.set(rk, (roots.get(rk) ?? 0) + 1);
+      }
+    }
+  }
+  // which operations of the callee the remote calls of each edge reach
+  for (let r = 0; r < n; r++) {
+    const p = P[r]!;
+    if (p < 0 || det.nodeOf[r]! < 0 || callee[p]! !== svc[r]! || !isRemoteCall(m.kind[p]!, P[p]! >= 0 && svc[P[p]!] === svc[p])) continue;
+    const e = edgeByPair.get(svc[p]! * K + svc[r]!);
+    if (!e) continue;
+    const name = str(m.nameCol[r]!);
+    e.calleeOps.set(name, (e.calleeOps.get(name) ?? 0) + 1);
+  }
+  return { traces: det.tree.traceCount, edges, ops, roots, services };
+}

@@ -1,0 +1,162 @@
+/**
+ * Service-level detectors over the shared run facts (./facts.ts): which SERVICE changed, with how much effect and how
+ * consistently. Each returns per-service findings; ./service-rank.ts turns them into a ranking.
+ *
+ *  - remoteGap: the time between a caller's remote-call span and its callee's span grew, on every caller of one
+ *    callee → the callee (network delay at it, its accept queue, its CPU before the handler starts).
+ *  - serviceSlowdown: the exclusive time of a service's own operations grew at the MEDIAN across its operations
+ *    (CPU contention or consumption stretches everything the service does; knock-on effects elsewhere show mostly in
+ *    the tail).
+ */
+import { fisherCombine, mannWhitney } from '../stats/index';
+import type { EdgeFacts, OpFacts, RunFacts } from './facts';
+
+export interface EdgeChange {
+  caller: string;
+  callee: string;
+  nB: number;
+  nI: number;
+  medB: number;
+  medI: number;
+  /** log((medI + s) / (medB + s)), s = 1 ms */
+  effect: number;
+  p: number;
+  /** compared against the pooled baseline gaps of all edges (own baseline too small) */
+  pooled: boolean;
+  /** added gap per trace (ms) on this edge: mean sum per trace incident − baseline */
+  perTraceMs: number;
+  grew: boolean;
+}
+
+export interface OpChange {
+  service: string;
+  name: string;
+  nB: number;
+  nI: number;
+  medB: number;
+  medI: number;
+  effect: number;
+  p: number;
+  grew: boolean;
+  perTraceMs: number;
+}
+
+export interface ServiceFinding {
+  service: string;
+  /** dimensionless strength: typical log-ratio of the grown quantity × the share of its items that grew */
+  score: number;
+  effect: number;
+  consistency: number;
+  /** combined one-sided p-value over the items (Fisher's method) */
+  p: number;
+  /** estimated added time per trace, ms */
+  impactMs: number;
+}
+
+export interface GapFinding extends ServiceFinding {
+  edges: EdgeChange[];
+}
+export interface SlowdownFinding extends ServiceFinding {
+  ops: OpChange[];
+}
+
+const median = (a: number[]) => {
+  if (a.length === 0) return NaN;
+  const s = Float64Array.from(a).sort();
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
+};
+const GROW = Math.log(1.5);
+
+/** Per remote-call edge: did the caller → callee gap grow at the median? */
+export function edgeChanges(b: RunFacts, i: RunFacts, alpha: number): EdgeChange[] {
+  const pooledB: number[] = [];
+  for (const e of b.edges.values()) for (let k = 0; k < e.gaps.length; k += Math.max(1, Math.floor(e.gaps.length / 500))) pooledB.push(e.gaps[k]!);
+  const pooledMed = median(pooledB);
+  const out: EdgeChange[] = [];
+  for (const [k, ei] of i.edges) {
+    if (ei.caller === ei.callee) continue;
+    const eb: EdgeFacts | undefined = b.edges.get(k);
+    if (ei.gaps.length < 2) continue;
+    const own = !!eb && eb.gaps.length >= 5;
+    const ref = own ? eb!.gaps : eb && eb.gaps.length > 0 ? [...eb.gaps, ...pooledB] : pooledB;
+    if (ref.length < 3) continue;
+    const medB = own ? median(ref) : eb && eb.gaps.length ? median(eb.gaps) : pooledMed;
+    const medI = median(ei.gaps);
+    const effect = Math.log((Math.max(0, medI) + 1) / (Math.max(0, medB) + 1));
+    const t = mannWhitney(ref, ei.gaps, 'greater');
+    const p = Number.isFinite(t.p) ? t.p : 1;
+    const perTraceMs = ei.sumMs / Math.max(1, i.traces) - (eb ? eb.sumMs / Math.max(1, b.traces) : 0);
+    out.push({
+      caller: ei.caller, callee: ei.callee, nB: eb?.gaps.length ?? 0, nI: ei.gaps.length, medB, medI, effect, p,
+      pooled: !own, perTraceMs, grew: effect >= GROW && p < alpha,
+    });
+  }
+  return out;
+}
+
+/** remoteGap detector: per callee service, its in-edges. */
+export function remoteGap(edges: EdgeChange[], alpha: number): GapFinding[] {
+  const by = new Map<string, EdgeChange[]>();
+  for (const e of edges) {
+    const l = by.get(e.callee);
+    if (l) l.push(e);
+    else by.set(e.callee, [e]);
+  }
+  const out: GapFinding[] = [];
+  for (const [service, list] of by) {
+    const grown = list.filter((e) => e.grew);
+    if (grown.length === 0) continue;
+    const consistency = grown.length / list.length;
+    const effect = median(list.map((e) => Math.max(0, e.effect)));
+    const p = fisherCombine(list.map((e) => e.p));
+    if (!(p < alpha)) continue;
+    out.push({
+      service, edges: list, consistency, effect, p, score: effect * consistency,
+      impactMs: grown.reduce((s, e) => s + Math.max(0, e.perTraceMs), 0),
+    });
+  }
+  return out.sort((a, b) => b.score - a.score);
+}
+
+/** Per operation: did the exclusive (own, non-remote) time grow at the median? */
+export function opChanges(b: RunFacts, i: RunFacts, alpha: number): OpChange[] {
+  const out: OpChange[] = [];
+  for (const [k, oi] of i.ops) {
+    const ob: OpFacts | undefined = b.ops.get(k);
+    if (!ob || ob.self.length < 3 || oi.self.length < 3) continue;
+    const medB = median(ob.self);
+    const medI = median(oi.self);
+    // a floor of 0.1 ms keeps sub-millisecond jitter of trivial spans from reading as ×3
+    const effect = Math.log((Math.max(0, medI) + 0.1) / (Math.max(0, medB) + 0.1));
+    const t = mannWhitney(ob.self, oi.self, 'greater');
+    const p = Number.isFinite(t.p) ? t.p : 1;
+    const perTraceMs = oi.selfSumMs / Math.max(1, i.traces) - ob.selfSumMs / Math.max(1, b.traces);
+    out.push({ service: oi.service, name: oi.name, nB: ob.self.length, nI: oi.self.length, medB, medI, effect, p, grew: effect >= Math.log(1.25) && p < alpha, perTraceMs });
+  }
+  return out;
+}
+
+/** serviceSlowdown detector: a service whose operations are slower at the median, consistently. */
+export function serviceSlowdown(ops: OpChange[], alpha: number): SlowdownFinding[] {
+  const by = new Map<string, OpChange[]>();
+  for (const o of ops) {
+    const l = by.get(o.service);
+    if (l) l.push(o);
+    else by.set(o.service, [o]);
+  }
+  const out: SlowdownFinding[] = [];
+  for (const [service, list] of by) {
+    const grown = list.filter((o) => o.grew);
+    if (grown.length === 0) continue;
+    const consistency = grown.length / list.length;
+    const effect = median(list.map((o) => Math.max(0, o.effect)));
+    const p = fisherCombine(list.map((o) => o.p));
+    if (!(p < alpha)) continue;
+    out.push({
+      service, ops: list, consistency, effect, p, score: effect * consistency,
+      impactMs: grown.reduce((s, o) => s + Math.max(0, o.perTraceMs), 0),
+    });
+  }
+  return out.sort((a, b) => b.score - a.score);
+}

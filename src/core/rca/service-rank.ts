@@ -1,0 +1,114 @@
+/**
+ * Service-level evidence: runs the service detectors (remote-call gap, per-service slowdown, vanished work) over the
+ * shared run facts and scores each SERVICE by effect × consistency, the way an SRE reads a dashboard: "every caller
+ * of X waits 2 s longer for it", "everything X does is 3× slower at the median", "X stopped calling its
+ * dependencies". The ranker (analyze.ts) orders candidates by these scores plus the operation-level confidence.
+ */
+import type { AggDetail } from '../aggregate/tree';
+import { pValue as pText } from '../stats/index';
+import { collectFacts, type RunFacts } from './facts';
+import { edgeChanges, opChanges, remoteGap, serviceSlowdown, type GapFinding, type SlowdownFinding } from './service-evidence';
+import { vanishedWork, type VanishedFinding } from './vanished';
+
+export interface ServiceScore {
+  service: string;
+  /** Σ of the detectors' effect × consistency (dimensionless, 0 = nothing) */
+  score: number;
+  /** smallest corrected p-value among its findings */
+  p: number;
+  gap?: GapFinding;
+  slowdown?: SlowdownFinding;
+  vanished?: VanishedFinding;
+  /** one line per finding, for the candidate's evidence */
+  evidence: string[];
+  /** the detector with the largest share of the score */
+  lead: 'remote_gap' | 'service_slowdown' | 'vanished_work';
+  /** the operation to name for it: the callee's most-called entry, the most slowed operation, the one that stopped calling */
+  operation: string;
+  impactMs: number;
+}
+
+/** A finding counts when its score reaches this (e.g. ×1.35 at the median on every item, or ×3 on 1 item of 3). */
+export const MIN_SERVICE_SCORE = 0.3;
+
+const fmt = (ms: number) => (Math.abs(ms) >= 1000 ? (ms / 1000).toFixed(2) + ' s' : Math.abs(ms) >= 10 ? ms.toFixed(0) + ' ms' : ms.toFixed(1) + ' ms');
+const pct = (x: number) => Math.round(x * 100) + '%';
+
+export interface ServiceEvidenceResult {
+  services: ServiceScore[];
+  facts: { b: RunFacts; i: RunFacts };
+}
+
+export function serviceEvidence(b: AggDetail, i: AggDetail, alpha: number): ServiceEvidenceResult {
+  const fb = collectFacts(b);
+  const fi = collectFacts(i);
+  const services = new Set([...fb.services, ...fi.services]);
+  // Bonferroni over services: each detector asks "which service?" once per service
+  const a = alpha / Math.max(1, services.size);
+  const gaps = remoteGap(edgeChanges(fb, fi, alpha), a);
+  const slow = serviceSlowdown(opChanges(fb, fi, alpha), a);
+  const van = vanishedWork(fb, fi, alpha);
+  const by = new Map<string, ServiceScore>();
+  const get = (service: string) => {
+    let s = by.get(service);
+    if (!s) by.set(service, (s = { service, score: 0, p: 1, evidence: [], lead: 'remote_gap', operation: '', impactMs: 0 }));
+    return s;
+  };
+  const best = new Map<string, number>();
+  const lead = (s: ServiceScore, kind: ServiceScore['lead'], score: number, op: string) => {
+    if (score > (best.get(s.service) ?? -1)) {
+      best.set(s.service, score);
+      s.lead = kind;
+      s.operation = op;
+    }
+  };
+  for (const g of gaps) {
+    if (g.score < MIN_SERVICE_SCORE / 2) continue;
+    const s = get(g.service);
+    s.gap = g;
+    s.score += g.score;
+    s.p = Math.min(s.p, g.p);
+    s.impactMs += g.impactMs;
+    const grown = g.edges.filter((e) => e.grew);
+    const ops = new Map<string, number>();
+    for (const e of grown) for (const [n, c] of fi.edges.get(e.caller + '\u0000' + e.callee)?.calleeOps ?? []) ops.set(n, (ops.get(n) ?? 0) + c);
+    const op = [...ops.entries()].sort((x, y) => y[1] - x[1])[0]?.[0] ?? '';
+    lead(s, 'remote_gap', g.score, op);
+    s.evidence.push(
+      `time between the caller's span and ${g.service}'s span (network, accept queue) grew on ${grown.length} of ${g.edges.length} caller${g.edges.length === 1 ? '' : 's'}, median per call: ` +
+        g.edges.map((e) => `${e.caller} ${fmt(e.medB)} → ${fmt(e.medI)}${e.pooled ? ' (vs all remote calls of the baseline)' : ''}`).join('; ') +
+        ` (${pText(g.p)})`,
+    );
+  }
+  for (const f of slow) {
+    if (f.score < MIN_SERVICE_SCORE / 2) continue;
+    const s = get(f.service);
+    s.slowdown = f;
+    s.score += f.score;
+    s.p = Math.min(s.p, f.p);
+    s.impactMs += f.impactMs;
+    const grown = f.ops.filter((o) => o.grew).sort((x, y) => y.perTraceMs - x.perTraceMs || y.effect - x.effect);
+    lead(s, 'service_slowdown', f.score, grown[0]?.name ?? '');
+    s.evidence.push(
+      `${f.service} is slower at the median on ${grown.length} of its ${f.ops.length} operations (own time per span): ` +
+        grown.slice(0, 4).map((o) => `${o.name} ${fmt(o.medB)} → ${fmt(o.medI)}`).join('; ') +
+        (grown.length > 4 ? '; …' : '') + ` (${pText(f.p)})`,
+    );
+  }
+  for (const v of van) {
+    if (v.score < MIN_SERVICE_SCORE / 2) continue;
+    const s = get(v.service);
+    if (s.vanished) continue;
+    s.vanished = v;
+    s.score += v.score;
+    s.p = Math.min(s.p, v.p);
+    lead(s, 'vanished_work', v.score, v.operation);
+    s.evidence.push(
+      `${v.service} / ${v.operation} stopped calling its dependencies: ` +
+        v.children.slice(0, 4).map((c) => `${c.childService} / ${c.child} ${c.rateB.toFixed(2)} → ${c.rateI.toFixed(2)} per call`).join('; ') +
+        ` (${v.vanished} of its ${v.regular} regular calls, ${pct(v.consistency)}; ${pText(v.p)})`,
+    );
+  }
+  const out = [...by.values()].filter((s) => s.score >= MIN_SERVICE_SCORE && s.p < alpha).sort((x, y) => y.score - x.score);
+  return { services: out, facts: { b: fb, i: fi } };
+}

@@ -1,0 +1,83 @@
+/**
+ * Work that vanished: an operation that used to call its dependencies now returns without calling them (an early
+ * return, an exception raised before the calls, a fail-fast on a broken dependency). With no error status in the
+ * data this is often the only mark a failure leaves. Per operation P (not itself a remote-call span) and child
+ * operation C: the rate of C per call of P fell (exact conditional test of two Poisson rates). The service where the
+ * path stops is blamed: P's service when it no longer calls on, or the callee X of P's last remaining remote call
+ * when the calls that used to come after X are the ones that vanished (the trace stops right after a call to X).
+ */
+import { rateDropTest } from '../stats/index';
+import { opId, type RunFacts } from './facts';
+import type { ServiceFinding } from './service-evidence';
+
+export interface VanishedChild {
+  parent: string;
+  parentService: string;
+  child: string;
+  childService: string;
+  rateB: number;
+  rateI: number;
+  p: number;
+}
+
+export interface VanishedFinding extends ServiceFinding {
+  /** the operation whose calls vanished below it */
+  operation: string;
+  children: VanishedChild[];
+  /** how many of the operation's regular children vanished (out of) */
+  vanished: number;
+  regular: number;
+}
+
+const MIN_CALLS = 5;
+const REGULAR = 0.2;
+
+export function vanishedWork(b: RunFacts, i: RunFacts, alpha: number): VanishedFinding[] {
+  const out: VanishedFinding[] = [];
+  let tests = 0;
+  const found: { op: string; service: string; name: string; list: VanishedChild[]; regular: number; callsI: number }[] = [];
+  for (const [k, pi] of i.ops) {
+    const pb = b.ops.get(k);
+    if (!pb || pb.calls < MIN_CALLS || pi.calls < MIN_CALLS) continue;
+    // a remote-call span's children are whatever the callee runs: a changed mix there is traffic, not vanished work
+    if (pb.remoteCalls > 0.5 * pb.calls) continue;
+    // work vanished only when the operation does less below it overall (a branch replaced by another is not)
+    let totB = 0;
+    let totI = 0;
+    for (const v of pb.children.values()) totB += v;
+    for (const v of pi.children.values()) totI += v;
+    if (totI / pi.calls > 0.75 * (totB / pb.calls)) continue;
+    const list: VanishedChild[] = [];
+    let regular = 0;
+    for (const [ck, kB] of pb.children) {
+      const rateB = kB / pb.calls;
+      if (rateB < REGULAR) continue;
+      // only calls to dependencies count: remote-call spans or spans of another service
+      const cb = b.ops.get(ck);
+      if (!cb || (cb.service === pb.service && cb.remoteCalls <= 0.5 * cb.calls)) continue;
+      regular++;
+      tests++;
+      const kI = pi.children.get(ck) ?? 0;
+      const rateI = kI / pi.calls;
+      if (rateI > 0.5 * rateB) continue;
+      const p = rateDropTest(kB, pb.calls, kI, pi.calls);
+      const c = i.ops.get(ck) ?? b.ops.get(ck)!;
+      list.push({ parent: pi.name, parentService: pi.service, child: c.name, childService: c.service, rateB, rateI, p });
+    }
+    if (list.length) found.push({ op: k, service: pi.service, name: pi.name, list, regular, callsI: pi.calls });
+  }
+  for (const f of found) {
+    const sig = f.list.filter((v) => v.p * Math.max(1, tests) < alpha);
+    if (sig.length === 0) continue;
+    const consistency = sig.length / f.regular;
+    // effect: log of how much rarer the vanished calls became (capped: "never" = 1/20 of before)
+    const effect = sig.reduce((s, v) => s + Math.log(v.rateB / Math.max(v.rateI, v.rateB / 20)), 0) / sig.length;
+    const p = Math.min(1, Math.min(...sig.map((v) => v.p)) * Math.max(1, tests));
+    out.push({
+      service: f.service, operation: f.name, children: sig, vanished: sig.length, regular: f.regular,
+      consistency, effect, p, score: effect * consistency, impactMs: 0,
+    });
+  }
+  void opId;
+  return out.sort((a, b2) => b2.score - a.score);
+}
