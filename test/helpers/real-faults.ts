@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadTraces } from '../../src/sources/file';
-import { analyze } from '../../src/core/rca/analyze';
+import { analyze, type DiagnoseOptions } from '../../src/core/rca/analyze';
 import type { Diagnosis } from '../../src/core/rca/diagnosis';
 import type { DiffTree } from '../../src/core/diff/types';
 import type { SpanTable } from '../../src/core/model/span-table';
@@ -72,7 +72,7 @@ export function naiveServices(diff: DiffTree): string[] {
 }
 
 /** Diagnose every case (baselines loaded once each). */
-export async function evaluateRealFaults(opts: { dir?: string; filter?: (c: RealCase) => boolean; onCase?: (r: CaseResult) => void } = {}): Promise<CaseResult[]> {
+export async function evaluateRealFaults(opts: { dir?: string; filter?: (c: RealCase) => boolean; onCase?: (r: CaseResult) => void; disable?: DiagnoseOptions['disable'] } = {}): Promise<CaseResult[]> {
   const dir = opts.dir ?? REAL_FAULTS_DIR;
   const cases = realCases(dir).filter(opts.filter ?? (() => true));
   const baselines = new Map<string, SpanTable>();
@@ -85,7 +85,7 @@ export async function evaluateRealFaults(opts: { dir?: string; filter?: (c: Real
     }
     const inc = (await loadTraces(join(dir, c.incident))).model;
     const t0 = performance.now();
-    const a = analyze(b, inc, { seed: 1 });
+    const a = analyze(b, inc, { seed: 1, ...(opts.disable ? { disable: opts.disable } : {}) });
     const ms = performance.now() - t0;
     const services = rankedServices(a.diagnosis);
     const naive = naiveServices(a.diff);

@@ -44,6 +44,8 @@ export interface DiagnoseOptions {
   seed?: number;
   /** significance level (default 0.01) */
   alpha?: number;
+  /** switch detectors off (ablation: bench/accuracy-real.mjs --without=…); all on by default */
+  disable?: Array<'remote_gap' | 'service_slowdown' | 'vanished_work' | 'implicit_client' | 'operation_gate'>;
   /** utilisation target of the capacity estimate on queueing candidates (default 0.7; core/rca/capacity.ts) */
   capacityTarget?: number;
 }
@@ -92,6 +94,8 @@ interface Ctx {
   diff: DiffTreeWithMaps;
   /** service-level evidence (./service-rank.ts), when per-span data is available */
   svc?: ServiceScore[];
+  /** ablation: kind-less spans are never remote calls at the operation level */
+  noImplicitClient?: boolean;
   /** the regression decision as the ranker finally took it */
   slower?: boolean;
   b?: AggDetail;
@@ -179,7 +183,7 @@ function generate(ctx: Ctx): Cand[] {
     if (perCallPart > 0 && dSelf > 0) {
       const rho = Math.max(0, Math.min(1, dCrit / dSelf));
       const impact = perCallPart * rho;
-      const isClient = node.kind === 'client' || node.kind === 'producer' || implicitClient(diff, node);
+      const isClient = node.kind === 'client' || node.kind === 'producer' || (!ctx.noImplicitClient && implicitClient(diff, node));
       const callees = isClient
         ? node.children.filter((c) => diff.nodes[c]!.service !== node.service && diff.nodes[c]!.incident)
         : [];
@@ -870,7 +874,7 @@ function rank(ctx: Ctx, opts: DiagnoseOptions, latency: Diagnosis['latency'], sl
   const isErr = (c: Cand) => c.kind === 'errors' || c.kind === 'retries';
   // one decision: an operation whose own time grew beyond doubt (Bonferroni over the findings) by a visible share of
   // the end-to-end latency is a regression even when the mean trace is not significantly slower (one endpoint of many)
-  if (!slower && !ctx.tooFew && latency) {
+  if (!slower && !ctx.tooFew && latency && !opts.disable?.includes('operation_gate')) {
     const strong = cands.find((c) => (c.kind === 'self_time' || c.kind === 'queueing' || c.kind === 'attribute') && c.sig >= 1 - ctx.alpha / Math.max(1, cands.length) && c.impactMs >= 0.05 * Math.abs(latency.baselineMs));
     if (strong) {
       slower = true;
@@ -982,7 +986,7 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
   if (errorsUp) notes.push(`traces with errors ${errB}/${nB} → ${errI}/${nI}${tooFew ? '' : ` (${pText(et.p)})`}`);
   // service-level evidence: a significant change in how a service behaves is a regression even when the mean trace
   // is not slower (one endpoint of many, requests failing fast, calls that stopped happening)
-  const svc = tooFew || nB === 0 || nI === 0 ? [] : serviceEvidence(b, i, alpha).services;
+  const svc = tooFew || nB === 0 || nI === 0 ? [] : serviceEvidence(b, i, alpha, opts.disable).services;
   if (!slower && svc.length > 0) {
     slower = true;
     const k = notes.findIndex((n) => n.startsWith('the incident is not slower beyond noise'));
@@ -991,7 +995,7 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
     if (k >= 0) notes.splice(k, 1, line);
     else notes.push(line);
   }
-  const ctx: Ctx = { diff, b, i, alpha, tooFew, deltaE2E: meanI - meanB, svc };
+  const ctx: Ctx = { diff, b, i, alpha, tooFew, deltaE2E: meanI - meanB, svc, noImplicitClient: opts.disable?.includes('implicit_client') };
   const latency = {
     baselineMs: meanB,
     incidentMs: meanI,

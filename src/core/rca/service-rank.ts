@@ -39,15 +39,15 @@ export interface ServiceEvidenceResult {
   facts: { b: RunFacts; i: RunFacts };
 }
 
-export function serviceEvidence(b: AggDetail, i: AggDetail, alpha: number): ServiceEvidenceResult {
+export function serviceEvidence(b: AggDetail, i: AggDetail, alpha: number, disable: readonly string[] = []): ServiceEvidenceResult {
   const fb = collectFacts(b);
   const fi = collectFacts(i);
   const services = new Set([...fb.services, ...fi.services]);
   // Bonferroni over services: each detector asks "which service?" once per service
   const a = alpha / Math.max(1, services.size);
-  const gaps = remoteGap(edgeChanges(fb, fi, alpha), a);
-  const slow = serviceSlowdown(opChanges(fb, fi, alpha), a);
-  const van = vanishedWork(fb, fi, alpha);
+  const gaps = disable.includes('remote_gap') ? [] : remoteGap(edgeChanges(fb, fi, alpha), a);
+  const slow = disable.includes('service_slowdown') ? [] : serviceSlowdown(opChanges(fb, fi, alpha), a);
+  const van = disable.includes('vanished_work') ? [] : vanishedWork(fb, fi, alpha);
   const by = new Map<string, ServiceScore>();
   const get = (service: string) => {
     let s = by.get(service);

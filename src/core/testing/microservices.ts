@@ -1,0 +1,86 @@
+/**
+ * Generated microservice runs shaped like real fault-injection exports (our own synthetic data, for unit tests and
+ * benches): NO span kinds (everything INTERNAL, as exports converted from CSV or from some agents are), a gateway
+ * entry, three endpoints with different traffic (orders 45 %, catalog 45 %, checkout 10 %), remote calls as a
+ * span in the caller (its own service) whose only child is the callee's entry span.
+ *
+ * Faults (the phenomena of real incidents):
+ *  - network_delay: `prices` answers late — the gap between each caller's remote-call span and prices' span grows on
+ *    every caller (prices' own spans unchanged);
+ *  - cpu: `users` is CPU-starved — every one of its own spans is ×3–5 at the median, its callers' gaps grow a little;
+ *  - endpoint: the rare checkout endpoint only — `payment`'s save is 150 ms slower (10 % of the traces);
+ *  - abort: `orders` fails fast without an error status — in 70 % of its calls it returns right away without calling
+ *    users and prices (the average trace gets FASTER);
+ *  - none: nothing changes (a different seed of the same load).
+ */
+import { mulberry32 } from '../stats/index';
+import type { GenSpan } from './scenarios';
+
+export type MicroFault = 'network_delay' | 'cpu' | 'endpoint' | 'abort' | 'none';
+export const MICRO_FAULTS: MicroFault[] = ['network_delay', 'cpu', 'endpoint', 'abort'];
+
+export interface MicroScenario {
+  fault: MicroFault;
+  baseline: GenSpan[];
+  incident: GenSpan[];
+  /** the service to blame (null: no regression) */
+  service: string | null;
+}
+
+interface Call {
+  service: string;
+  name: string;
+  /** own time before / after the children, ms */
+  ownMs: number;
+  children: Call[];
+  /** wait before the callee's span starts when this is a remote call (set on the callee's entry) */
+  gapMs?: number;
+}
+
+function run(traces: number, seed: number, fault: MicroFault | null): GenSpan[] {
+  const rnd = mulberry32(seed);
+  const jit = (ms: number) => ms * (0.7 + 0.6 * rnd());
+  const out: GenSpan[] = [];
+  let sid = 0;
+  const hex = (n: number, len: number) => n.toString(16).padStart(len, '0');
+  const cpu = (svc: string, ms: number) => (fault === 'cpu' && svc === 'users' ? ms * (3 + 2 * rnd()) : ms);
+  const remote = (caller: string, callee: Call): Call => ({
+    service: caller, name: callee.name.startsWith('/') ? 'HTTP GET' : 'HTTP POST', ownMs: 0,
+    children: [{ ...callee, gapMs: jit(1.5) + (fault === 'network_delay' && callee.service === 'prices' ? jit(40) : 0) + (fault === 'cpu' && callee.service === 'users' ? jit(3) : 0) }],
+  });
+  const users = (): Call => ({ service: 'users', name: '/users/{id}', ownMs: cpu('users', jit(0.6)), children: [{ service: 'users', name: 'UserRepository.find', ownMs: cpu('users', jit(1.2)), children: [] }, { service: 'users', name: 'UserMapper.toDto', ownMs: cpu('users', jit(0.5)), children: [] }] });
+  const prices = (): Call => ({ service: 'prices', name: '/prices', ownMs: jit(0.5), children: [{ service: 'prices', name: 'PriceRepository.find', ownMs: jit(1.5), children: [] }] });
+  const payment = (): Call => ({ service: 'payment', name: '/pay', ownMs: jit(0.5), children: [{ service: 'payment', name: 'PaymentRepository.save', ownMs: jit(3) + (fault === 'endpoint' ? jit(150) : 0), children: [] }] });
+  for (let t = 0; t < traces; t++) {
+    const traceId = hex(seed, 8) + hex(t + 1, 24);
+    const u = rnd();
+    let entry: Call;
+    if (u < 0.45) {
+      const abort = fault === 'abort' && rnd() < 0.7;
+      entry = { service: 'orders', name: '/orders', ownMs: jit(0.5), children: [{ service: 'orders', name: 'OrderController.list', ownMs: jit(2), children: abort ? [] : [{ service: 'orders', name: 'SELECT orders', ownMs: jit(1), children: [] }, remote('orders', users()), remote('orders', prices())] }] };
+    } else if (u < 0.9) {
+      entry = { service: 'catalog', name: '/catalog', ownMs: jit(0.5), children: [{ service: 'catalog', name: 'CatalogController.list', ownMs: jit(2), children: [{ service: 'catalog', name: 'SELECT items', ownMs: jit(2), children: [] }, remote('catalog', prices())] }] };
+    } else {
+      entry = { service: 'checkout', name: '/checkout', ownMs: jit(0.5), children: [{ service: 'checkout', name: 'CheckoutController.place', ownMs: jit(4), children: [remote('checkout', users()), remote('checkout', payment())] }] };
+    }
+    const root: Call = { service: 'gateway', name: '/*', ownMs: jit(1), children: [remote('gateway', entry)] };
+    // lay the tree out: own time split before/after the children, children one after another
+    const emit = (c: Call, parentId: string, startMs: number): number => {
+      const id = hex(++sid, 16);
+      let cur = startMs + (c.gapMs ?? 0) / 2 + c.ownMs / 2;
+      const begin = startMs + (c.gapMs ?? 0) / 2;
+      for (const ch of c.children) cur = emit(ch, id, cur);
+      const end = cur + c.ownMs / 2;
+      out.push({ traceId, spanId: id, parentId, service: c.service, name: c.name, kind: 'internal', start: Math.round((t * 200 + begin) * 1e6), duration: Math.round((end - begin) * 1e6), error: false, attrs: {} });
+      return end + (c.gapMs ?? 0) / 2;
+    };
+    emit(root, '', 0);
+  }
+  return out;
+}
+
+const BLAME: Record<MicroFault, string | null> = { network_delay: 'prices', cpu: 'users', endpoint: 'payment', abort: 'orders', none: null };
+
+export function makeMicroScenario(fault: MicroFault, seed: number, traces = 300): MicroScenario {
+  return { fault, baseline: run(traces, seed * 2 + 1, null), incident: run(traces, seed * 2 + 2, fault === 'none' ? null : fault), service: BLAME[fault] };
+}

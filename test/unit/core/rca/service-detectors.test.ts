@@ -1,0 +1,117 @@
+// The service-level detectors (facts.ts, service-evidence.ts, vanished.ts, service-rank.ts) on generated kind-less
+// microservice runs (src/core/testing/microservices.ts: our own synthetic data shaped like real fault injections).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { aggregateDetailed } from '../../../../src/core/aggregate/tree';
+import { collectFacts, isRemoteCall } from '../../../../src/core/rca/facts';
+import { edgeChanges, opChanges, remoteGap, serviceSlowdown } from '../../../../src/core/rca/service-evidence';
+import { vanishedWork } from '../../../../src/core/rca/vanished';
+import { serviceEvidence } from '../../../../src/core/rca/service-rank';
+import { diagnose } from '../../../../src/core/rca/analyze';
+import { Diagnosis } from '../../../../src/core/rca/diagnosis';
+import { makeMicroScenario, MICRO_FAULTS, type MicroFault } from '../../../../src/core/testing/microservices';
+import { toSpanTable } from '../../../../src/core/testing/scenarios';
+import { SpanKind } from '../../../../src/core/model/span-table';
+import { binomialLower, fisherCombine, rateDropTest } from '../../../../src/core/stats/index';
+
+const facts = (fault: MicroFault, seed = 1) => {
+  const sc = makeMicroScenario(fault, seed);
+  return { b: collectFacts(aggregateDetailed(toSpanTable(sc.baseline))), i: collectFacts(aggregateDetailed(toSpanTable(sc.incident))), sc };
+};
+
+test('stats: binomial lower tail, the rate-drop test and Fisher combination against exact values', () => {
+  assert.ok(Math.abs(binomialLower(3, 10, 0.5) - 176 / 1024) < 1e-12);
+  assert.equal(binomialLower(10, 10, 0.3), 1);
+  // 20 events in the baseline, 2 in as much incident exposure: P(X ≤ 2 | 22, ½) = (1 + 22 + 231) / 2^22
+  assert.ok(Math.abs(rateDropTest(20, 10, 2, 10) - 254 / 2 ** 22) < 1e-12);
+  assert.ok(rateDropTest(10, 10, 10, 10) > 0.5);
+  assert.ok(Math.abs(fisherCombine([0.05]) - 0.05) < 1e-12);
+  // two p = 0.05: x = −2·2·ln 0.05, df 4 → e^{−x/2}(1 + x/2)
+  const x = -4 * Math.log(0.05);
+  assert.ok(Math.abs(fisherCombine([0.05, 0.05]) - Math.exp(-x / 2) * (1 + x / 2)) < 1e-12);
+  assert.equal(fisherCombine([]), 1);
+});
+
+test('facts: a kind-less span inside a service whose children run in one other service is a remote call; a service entry span is not', () => {
+  assert.equal(isRemoteCall(SpanKind.Internal, true), true);
+  assert.equal(isRemoteCall(SpanKind.Unspecified, true), true);
+  assert.equal(isRemoteCall(SpanKind.Internal, false), false); // entry span: the handler (sys4bigml's preprocess-request)
+  assert.equal(isRemoteCall(SpanKind.Client, false), true);
+  assert.equal(isRemoteCall(SpanKind.Server, true), false);
+  const { b } = facts('none');
+  const edges = [...b.edges.values()].map((e) => `${e.caller}>${e.callee}`).sort();
+  assert.deepEqual(edges, ['catalog>prices', 'checkout>payment', 'checkout>users', 'gateway>catalog', 'gateway>checkout', 'gateway>orders', 'orders>prices', 'orders>users']);
+  assert.equal(b.edges.get('orders\u0000prices')!.calleeOps.get('/prices'), b.edges.get('orders\u0000prices')!.calls);
+  // remote-call spans keep their time on the edge, not in the caller's own time
+  assert.equal(b.ops.get('orders\u0000HTTP GET')!.self.length, 0);
+  assert.ok(b.ops.get('orders\u0000OrderController.list')!.self.length > 100);
+});
+
+test('remoteGap: delay at a callee grows the gap on every caller → the callee, gap per caller before → after', () => {
+  const { b, i } = facts('network_delay');
+  const g = remoteGap(edgeChanges(b, i, 0.01), 0.01);
+  assert.equal(g[0]?.service, 'prices');
+  assert.equal(g[0]!.consistency, 1);
+  assert.deepEqual(g[0]!.edges.map((e) => e.caller).sort(), ['catalog', 'orders']);
+  for (const e of g[0]!.edges) assert.ok(e.medI - e.medB > 20, `${e.caller}: ${e.medB} → ${e.medI}`);
+  // the callers' own work did not change: no slowdown finding for them
+  assert.ok(!serviceSlowdown(opChanges(b, i, 0.01), 0.01).some((f) => f.service === 'orders' || f.service === 'catalog'));
+  const none = facts('none');
+  assert.deepEqual(remoteGap(edgeChanges(none.b, none.i, 0.01), 0.01), []);
+});
+
+test('serviceSlowdown: CPU contention stretches every operation of one service at the median → that service, consistently', () => {
+  const { b, i } = facts('cpu');
+  const s = serviceSlowdown(opChanges(b, i, 0.01), 0.01);
+  assert.equal(s[0]?.service, 'users');
+  assert.equal(s[0]!.consistency, 1);
+  assert.ok(s[0]!.effect > Math.log(2));
+  const none = facts('none', 2);
+  assert.deepEqual(serviceSlowdown(opChanges(none.b, none.i, 0.01), 0.01).filter((f) => f.score >= 0.3), []);
+});
+
+test('vanishedWork: a service that returns without calling its dependencies (no error status) is found', () => {
+  const { b, i } = facts('abort');
+  const v = vanishedWork(b, i, 0.01);
+  assert.equal(v[0]?.service, 'orders');
+  assert.equal(v[0]!.operation, 'OrderController.list');
+  assert.ok(v[0]!.children.every((c) => c.rateI < 0.5 * c.rateB));
+  const none = facts('none', 3);
+  assert.deepEqual(vanishedWork(none.b, none.i, 0.01), []);
+});
+
+test('serviceEvidence ranks services by effect × consistency and says why', () => {
+  const sc = makeMicroScenario('network_delay', 4);
+  const r = serviceEvidence(aggregateDetailed(toSpanTable(sc.baseline)), aggregateDetailed(toSpanTable(sc.incident)), 0.01);
+  assert.equal(r.services[0]?.service, 'prices');
+  assert.equal(r.services[0]!.lead, 'remote_gap');
+  assert.equal(r.services[0]!.operation, '/prices');
+  assert.match(r.services[0]!.evidence[0]!, /grew on 2 of 2 callers.*catalog .* → .*orders .* → /);
+});
+
+test('diagnose on kind-less microservice faults: the faulty service first for every phenomenon; no change → null', () => {
+  for (const fault of [...MICRO_FAULTS, 'none'] as const) {
+    for (const seed of [1, 2, 3]) {
+      const sc = makeMicroScenario(fault, seed);
+      const d = Diagnosis.parse(diagnose(toSpanTable(sc.baseline), toSpanTable(sc.incident), { seed }));
+      assert.equal(d.rootCause?.service ?? null, sc.service, `${fault} seed ${seed}: ${d.rootCause?.service} — ${d.notes.join(' | ')}`);
+      if (sc.service) {
+        assert.ok(d.rootCause!.serviceScore! > 0, `${fault}: service score`);
+        assert.equal(d.regression?.slower, true, `${fault}: one decision`);
+        assert.ok(!d.notes.some((n) => /not slower beyond noise/.test(n)), `${fault}: contradicting note`);
+      } else assert.equal(d.regression?.slower, false);
+    }
+  }
+  // the aborts make the average trace FASTER, and the answer is still the aborting service
+  const ab = makeMicroScenario('abort', 1);
+  const d = diagnose(toSpanTable(ab.baseline), toSpanTable(ab.incident));
+  assert.ok(d.latency!.incidentMs < d.latency!.baselineMs);
+  assert.equal(d.rootCause?.detector, 'vanished_work');
+  assert.match(d.rootCause!.evidence.join(' '), /stopped calling its dependencies/);
+});
+
+test('ablation switch: without the remote-call gap and kind-less client reading, a network delay is not pinned on the callee', () => {
+  const sc = makeMicroScenario('network_delay', 1);
+  const d = diagnose(toSpanTable(sc.baseline), toSpanTable(sc.incident), { disable: ['remote_gap', 'implicit_client'] });
+  assert.notEqual(d.rootCause?.service, 'prices');
+});
