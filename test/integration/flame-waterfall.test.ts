@@ -163,6 +163,7 @@ describe('waterfalls in the report (chromium)', { skip }, () => {
     assert.equal(await page.evaluate(() => (window as any).__flame.exemplars.selected('incident')), sel0 - 1);
     // selecting a node without an embedded list says so
     await page.evaluate(() => (window as any).__flame.select(0));
+    assert.deepEqual(await page.evaluate(() => [(window as any).__flame.exemplars.spanCount('incident'), (window as any).__flame.exemplars.spanCount('baseline')]), [0, 0], 'the root selected: no stale waterfalls');
     await page.evaluate(() => {
       const f = (window as any).__flame;
       f.select(f.find('web-server', 'inference-span'));

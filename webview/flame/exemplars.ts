@@ -94,6 +94,9 @@ export class ExemplarPanel {
     clearTimeout(this.pendingTimer);
     if (path.length === 0) {
       this.list = null;
+      this.chosen = { incident: null, baseline: null };
+      this.waterfall.setTrace('incident', null);
+      this.waterfall.setTrace('baseline', null);
       this.renderLists('Select an operation in the flame graph to see traces through it.');
       return;
     }
