@@ -1,5 +1,6 @@
 /** Format detection from content: byte sniffing (binary vs text), text mode (JSON vs JSON Lines), document shape. */
 import type { TraceFormat } from './types';
+import { jsonText, textOf } from './values';
 
 type Obj = Record<string, unknown>;
 
@@ -169,11 +170,11 @@ export function detectDocument(doc: unknown): DocumentShape {
   // an error answer saved instead of a trace (Jaeger {"data":null,"errors":[…]}, Tempo/gRPC {"error"|"message"})
   const errs = arr(o.errors);
   if (errs && errs.length > 0) {
-    const msgs = errs.map((e) => (e && typeof e === 'object' ? String((e as Obj).msg ?? (e as Obj).message ?? JSON.stringify(e)) : String(e)));
+    const msgs = errs.map((e) => (e && typeof e === 'object' ? textOf((e as Obj).msg ?? (e as Obj).message ?? jsonText(e)) : String(e)));
     return { format: null, reason: `not a trace but an error answer from a trace API: ${msgs.slice(0, 3).join('; ')}` };
   }
   if (typeof o.error === 'string' || (typeof o.message === 'string' && o.code !== undefined)) {
-    return { format: null, reason: `not a trace but an error answer from a trace API: ${String(o.error ?? o.message)}` };
+    return { format: null, reason: `not a trace but an error answer from a trace API: ${textOf(o.error ?? o.message)}` };
   }
   return { format: null, reason: `JSON is not a trace: ${describe(doc)}; ${EXPECTED_SHAPES}` };
 }

@@ -8,7 +8,7 @@ import type { SpanInput } from '../model/builder';
 import { microsToSecNs } from '../model/time';
 import { UNKNOWN_SERVICE } from './otlp';
 import type { ParseContext } from './types';
-import { int64String, parseKind, parseStatus, spanIdOf, traceIdOf } from './values';
+import { int64String, jsonText, parseKind, parseStatus, spanIdOf, textOf, traceIdOf } from './values';
 
 type Obj = Record<string, unknown>;
 
@@ -59,18 +59,18 @@ export function jaegerTagRaw(t: JaegerTag): [AttrType, string] {
       return [AttrType.Bool, v === true || v === 'true' ? 'true' : 'false'];
     case 'int64': {
       const s = int64String(v);
-      return s !== null ? [AttrType.Int, s] : [AttrType.String, String(v)];
+      return s !== null ? [AttrType.Int, s] : [AttrType.String, textOf(v)];
     }
     case 'float64':
       return [AttrType.Double, String(typeof v === 'number' ? v : Number(v))];
     case 'binary':
-      return [AttrType.Bytes, typeof v === 'string' ? v : JSON.stringify(v)];
+      return [AttrType.Bytes, typeof v === 'string' ? v : jsonText(v)];
     case 'string':
-      return [AttrType.String, typeof v === 'string' ? v : JSON.stringify(v)];
+      return [AttrType.String, typeof v === 'string' ? v : jsonText(v)];
     default:
       if (typeof v === 'boolean') return [AttrType.Bool, v ? 'true' : 'false'];
       if (typeof v === 'number') return [Number.isInteger(v) ? AttrType.Int : AttrType.Double, String(v)];
-      return [AttrType.String, typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v)];
+      return [AttrType.String, typeof v === 'string' ? v : v === undefined || v === null ? '' : jsonText(v)];
   }
 }
 

@@ -3,7 +3,7 @@ import { AttrType, type SpanLink } from '../model/span-table';
 import type { SpanInput } from '../model/builder';
 import { fixed64ToSecNs } from '../model/time';
 import type { ParseContext } from './types';
-import { anyValueRaw, keyValuesToObject, parseKind, parseStatus, spanIdOf, traceIdOf } from './values';
+import { anyValueRaw, keyValuesToObject, parseKind, parseStatus, spanIdOf, textOf, traceIdOf } from './values';
 
 type Obj = Record<string, unknown>;
 
@@ -58,7 +58,7 @@ function resourceId(resource: Obj | null, ctx: ParseContext): number {
   }
   const rattrs = resource && typeof resource === 'object' ? keyValuesToObject(resource.attributes, ctx, 'resource') : {};
   const sn = rattrs['service.name'];
-  const service = typeof sn === 'string' && sn.length > 0 ? sn : sn !== undefined && sn !== null && sn !== '' ? String(sn) : UNKNOWN_SERVICE;
+  const service = typeof sn === 'string' && sn.length > 0 ? sn : sn !== undefined && sn !== null && sn !== '' ? textOf(sn) : UNKNOWN_SERVICE;
   const id = ctx.b.addResource(service, rattrs);
   if (cacheKey !== null) ctx.resourceCache.set(cacheKey, id);
   return id;
@@ -117,7 +117,7 @@ function readSpan(s: Obj, res: number, sc: number, ctx: ParseContext): void {
     traceId: traceIdOf(s.traceId ?? s.trace_id),
     spanId: spanIdFast(s.spanId ?? s.span_id),
     parentSpanId: spanIdFast(s.parentSpanId ?? s.parent_span_id),
-    name: typeof name === 'string' ? name : name === undefined || name === null ? '' : String(name),
+    name: typeof name === 'string' ? name : name === undefined || name === null ? '' : textOf(name),
     kind: parseKind(s.kind),
     statusCode,
     statusMessage,

@@ -121,6 +121,51 @@ function bytesToBase64(v: unknown): string {
   return '';
 }
 
+/**
+ * Deepest nesting of arrayValue/kvlistValue kept in an attribute (OTLP sets no limit; 64 is far beyond real data).
+ * Deeper values are cut there — replaced by a marker string — with a warning, and the span is kept: the decoders
+ * recurse once per level, so the depth an attacker can make them recurse is bounded by this, not by the input.
+ */
+export const MAX_VALUE_DEPTH = 64;
+export const CUT_MARKER = `[cut: nested deeper than ${MAX_VALUE_DEPTH} levels]`;
+
+/**
+ * Whether a plain JSON value nests deeper than `max` arrays/objects. Iterative (an explicit stack) and stops at the
+ * first path that is too deep, so it never overflows the call stack whatever the input.
+ */
+export function nestsDeeperThan(v: unknown, max: number): boolean {
+  if (v === null || typeof v !== 'object') return false;
+  const stack: unknown[] = [v];
+  const depth: number[] = [1];
+  while (stack.length > 0) {
+    const x = stack.pop() as object;
+    const d = depth.pop()!;
+    if (d > max) return true;
+    const kids = Array.isArray(x) ? x : Object.values(x);
+    for (const k of kids) {
+      if (k !== null && typeof k === 'object') {
+        stack.push(k);
+        depth.push(d + 1);
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * JSON text of an arbitrary parsed value (unknown shapes kept as text), or CUT_MARKER when it nests deeper than
+ * MAX_VALUE_DEPTH (JSON.stringify recurses per level and would throw "Maximum call stack size exceeded").
+ */
+export function jsonText(v: unknown): string {
+  return nestsDeeperThan(v, MAX_VALUE_DEPTH) ? CUT_MARKER : (JSON.stringify(v) ?? String(v));
+}
+
+/** String(v) for primitives; arrays/objects as String() would show them, unless too deep (String() recurses too). */
+export function textOf(v: unknown): string {
+  if (v === null || typeof v !== 'object') return String(v);
+  return nestsDeeperThan(v, MAX_VALUE_DEPTH) ? CUT_MARKER : String(v);
+}
+
 /** Typed canonical form of one AnyValue, for interned storage: [type, raw]. Unknown shapes → undefined. */
 export function anyValueRaw(v: unknown, ctx: ParseContext | null, key: string): [AttrType, string] {
   if (v === null || v === undefined) return [AttrType.Empty, ''];
@@ -131,21 +176,21 @@ export function anyValueRaw(v: unknown, ctx: ParseContext | null, key: string): 
   }
   const o = v as Record<string, unknown>;
   let x: unknown;
-  if ((x = o.stringValue ?? o.string_value) !== undefined) return [AttrType.String, String(x)];
+  if ((x = o.stringValue ?? o.string_value) !== undefined) return [AttrType.String, textOf(x)];
   if ((x = o.boolValue ?? o.bool_value) !== undefined) return [AttrType.Bool, x === true || x === 'true' ? 'true' : 'false'];
   if ((x = o.intValue ?? o.int_value) !== undefined) {
     const s = int64String(x);
     if (s !== null) return [AttrType.Int, s];
-    ctx?.warn(`attribute '${key}': intValue ${JSON.stringify(x)} is not an integer; kept as a string`);
-    return [AttrType.String, String(x)];
+    ctx?.warn(`attribute '${key}': intValue ${jsonText(x)} is not an integer; kept as a string`);
+    return [AttrType.String, textOf(x)];
   }
   if ((x = o.doubleValue ?? o.double_value) !== undefined) {
-    const n = typeof x === 'number' ? x : Number(x);
+    const n = typeof x === 'number' ? x : Number(typeof x === 'object' ? NaN : x);
     return [AttrType.Double, String(n)];
   }
   if ((x = o.bytesValue ?? o.bytes_value) !== undefined) return [AttrType.Bytes, bytesToBase64(x)];
-  if ((x = o.arrayValue ?? o.array_value) !== undefined) return [AttrType.Array, JSON.stringify(arrayOf(x, ctx, key))];
-  if ((x = o.kvlistValue ?? o.kvlist_value) !== undefined) return [AttrType.KvList, JSON.stringify(kvlistOf(x, ctx, key))];
+  if ((x = o.arrayValue ?? o.array_value) !== undefined) return [AttrType.Array, JSON.stringify(arrayOf(x, ctx, key, 1))];
+  if ((x = o.kvlistValue ?? o.kvlist_value) !== undefined) return [AttrType.KvList, JSON.stringify(kvlistOf(x, ctx, key, 1))];
   const keys = Object.keys(o);
   if (keys.length === 0) return [AttrType.Empty, ''];
   // Invalid shapes such as {"anyValue": "x"}: keep a single primitive, warn either way.
@@ -156,37 +201,56 @@ export function anyValueRaw(v: unknown, ctx: ParseContext | null, key: string): 
       return bareRaw(only);
     }
   }
-  ctx?.warn(`attribute '${key}': unknown AnyValue shape {${keys.join(', ')}}; kept as JSON text`);
-  return [AttrType.String, JSON.stringify(o)];
+  ctx?.warn(`attribute '${key}': unknown AnyValue shape {${keys.slice(0, 8).join(', ')}}; kept as JSON text`);
+  return [AttrType.String, jsonText(o)];
 }
 
 /** A bare JSON primitive gets the model's canonical encoding (encodeAttrValue); anything else is kept as JSON text. */
 function bareRaw(v: unknown): [AttrType, string] {
   const t = typeof v;
   if (v == null || t === 'string' || t === 'boolean' || t === 'number') return encodeAttrValue((v ?? null) as AttrValue);
-  return [AttrType.String, JSON.stringify(v)];
+  return [AttrType.String, jsonText(v)];
 }
 
 /** An AnyValue as a plain JS value (nested values, resource attributes, events, links). */
 export function anyValueToJs(v: unknown, ctx: ParseContext | null, key: string): AttrValue {
-  const [t, raw] = anyValueRaw(v, ctx, key);
-  return decodeAttr(t, raw);
+  return nestedJs(v, ctx, key, 0);
 }
 
-function arrayOf(x: unknown, ctx: ParseContext | null, key: string): AttrValue[] {
+/**
+ * An AnyValue at nesting `depth` as a JS value: arrays and kvlists built directly (no JSON text round trip per level),
+ * cut at MAX_VALUE_DEPTH with a warning.
+ */
+function nestedJs(v: unknown, ctx: ParseContext | null, key: string, depth: number): AttrValue {
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>;
+    let x: unknown;
+    if ((x = o.arrayValue ?? o.array_value) !== undefined) return depth >= MAX_VALUE_DEPTH ? tooDeep(ctx, key) : arrayOf(x, ctx, key, depth + 1);
+    if ((x = o.kvlistValue ?? o.kvlist_value) !== undefined) return depth >= MAX_VALUE_DEPTH ? tooDeep(ctx, key) : kvlistOf(x, ctx, key, depth + 1);
+  }
+  const [t, raw] = anyValueRaw(v, ctx, key);
+  return t === AttrType.Array || t === AttrType.KvList ? (JSON.parse(raw) as AttrValue) : decodeAttr(t, raw);
+}
+
+function tooDeep(ctx: ParseContext | null, key: string): string {
+  ctx?.warn(`attribute '${key}': arrayValue/kvlistValue nested deeper than ${MAX_VALUE_DEPTH} levels; cut there (the span is kept)`);
+  return CUT_MARKER;
+}
+
+function arrayOf(x: unknown, ctx: ParseContext | null, key: string, depth: number): AttrValue[] {
   const values = Array.isArray(x) ? x : (x as { values?: unknown } | null)?.values;
   if (!Array.isArray(values)) return [];
-  return values.map((e) => anyValueToJs(e, ctx, key));
+  return values.map((e) => nestedJs(e, ctx, key, depth));
 }
 
-function kvlistOf(x: unknown, ctx: ParseContext | null, key: string): { [k: string]: AttrValue } {
+function kvlistOf(x: unknown, ctx: ParseContext | null, key: string, depth: number): { [k: string]: AttrValue } {
   const values = Array.isArray(x) ? x : (x as { values?: unknown } | null)?.values;
   const out: { [k: string]: AttrValue } = {};
   if (!Array.isArray(values)) return out;
   for (const kv of values) {
     if (kv && typeof kv === 'object' && typeof (kv as { key?: unknown }).key === 'string') {
       const k = (kv as { key: string }).key;
-      out[k] = anyValueToJs((kv as { value?: unknown }).value, ctx, key + '.' + k);
+      out[k] = nestedJs((kv as { value?: unknown }).value, ctx, key + '.' + k, depth);
     }
   }
   return out;

@@ -9,7 +9,7 @@ import { microsToSecNs } from '../model/time';
 import { spanIdHalves } from '../model/ids';
 import { UNKNOWN_SERVICE } from './otlp';
 import type { ParseContext } from './types';
-import { parseKind, parseStatus, spanIdOf, traceIdOf } from './values';
+import { jsonText, parseKind, parseStatus, spanIdOf, traceIdOf } from './values';
 
 type Obj = Record<string, unknown>;
 
@@ -67,7 +67,7 @@ export function readZipkinSpans(spans: unknown[], ctx: ParseContext): number {
     const tags = so.tags && typeof so.tags === 'object' ? (so.tags as Obj) : v1 ? v1.tags : {};
     for (const k in tags) {
       const v = tags[k];
-      const sv = typeof v === 'string' ? v : JSON.stringify(v);
+      const sv = typeof v === 'string' ? v : jsonText(v);
       switch (k) {
         case 'error':
           if (!statusSet) status = StatusCode.Error;
@@ -153,7 +153,7 @@ function zipkinV1(so: Obj): { service?: string; kind: SpanKind; tags: Obj; start
     if (!b || typeof b !== 'object' || typeof b.key !== 'string') continue;
     if (b.key === 'ca' || b.key === 'sa' || b.key === 'ma') continue; // address annotations
     if (b.key === 'lc') local = svc(b);
-    tags[b.key] = typeof b.value === 'string' ? b.value : JSON.stringify(b.value);
+    tags[b.key] = typeof b.value === 'string' ? b.value : jsonText(b.value);
   }
   const times = ann.map((a) => Number(a?.timestamp)).filter(Number.isFinite);
   const start = times.length ? Math.min(...times) : NaN;

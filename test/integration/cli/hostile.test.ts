@@ -107,3 +107,18 @@ test('item 8: a file name with control characters is escaped in error messages',
   assert.doesNotMatch(r.err, RAW_CONTROL);
   assert.match(r.err, /evil\\u001b\]52;c;AAAA\\u0007\.json: empty file/);
 });
+
+test('item 9: a 100k-deep arrayValue attribute: stats keeps the span and warns, no stack overflow', () => {
+  const D = 100_000;
+  const deep = '{"arrayValue":{"values":['.repeat(D) + '{"stringValue":"x"}' + ']}}'.repeat(D);
+  const f = join(dir, 'deep.json');
+  writeFileSync(
+    f,
+    `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"a000000000000001","name":"op","startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000001000000000","attributes":[{"key":"deep","value":${deep}}]}]}]}]}`,
+  );
+  const r = run(['stats', f]);
+  assert.equal(r.code, 0, r.err);
+  assert.doesNotMatch(r.out + r.err, /Maximum call stack/);
+  assert.match(r.out, /^spans\s+1$/m);
+  assert.match(r.out, /attribute 'deep': arrayValue\/kvlistValue nested deeper than 64 levels; cut there \(the span is kept\)/);
+});
