@@ -18,18 +18,23 @@ import {
   TraceParseError,
   type TraceFormat,
   detectTextMode,
+  firstContent,
   formatIssue,
   lineColOf,
   parseTraceText,
   parseTraceTextInto,
   sniffBinary,
 } from '../core/parse/index';
+import { MAX_RECORD_CHARS, MAX_RECORD_TEXT } from '../core/parse/jsonl';
 
 export { parseTraceText };
 export type { ParseIssue, TraceFormat };
 
-/** Largest single JSON document read whole; bigger ones must be JSON Lines (streamed). */
-export const MAX_DOCUMENT_BYTES = 512 * 1024 * 1024;
+/**
+ * Largest single JSON document read whole, and largest JSON line (MAX_RECORD_CHARS: 512 MiB less 24 bytes, V8's
+ * longest string); bigger documents must be JSON Lines (streamed).
+ */
+export const MAX_DOCUMENT_BYTES = MAX_RECORD_CHARS;
 const DEFAULT_MAX_FILES = 10_000;
 const HEAD_BYTES = 65536;
 const TRACE_EXTENSIONS = new Set(['.json', '.jsonl', '.ndjson', '.txt', '', '.gz', '.pb', '.binpb', '.protobuf', '.otlp']);
@@ -122,6 +127,15 @@ async function walkDir(dir: string, out: Target[], limit: number, issues: ParseI
   }
 }
 
+/** What a path that is neither a regular file nor a directory is (FIFO, /dev/zero, a socket …), for messages. */
+function notAFile(st: import('node:fs').Stats): string {
+  if (st.isFIFO()) return 'a named pipe (FIFO)';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
 async function collectTargets(paths: string[], maxFiles: number, issues: ParseIssue[], signal?: AbortSignal): Promise<Target[]> {
   const out: Target[] = [];
   for (const p of paths) {
@@ -142,6 +156,8 @@ async function collectTargets(paths: string[], maxFiles: number, issues: ParseIs
       }
       out.push(...found);
       if (out.length === before) throw loadError(p, 'directory holds no candidate trace files (.json, .jsonl, .ndjson, .txt, .gz or no extension)');
+    } else if (!st.isFile()) {
+      throw loadError(p, `${notAFile(st)}, not a trace file: only regular files and directories are read (save the data to a file first)`);
     } else out.push({ path: p, size: st.size, fromDir: false });
   }
   // the same file named twice (or a file inside a directory also given) is read once
@@ -169,6 +185,14 @@ interface FileResult {
   formats: TraceFormat[];
   spans: number;
   skipped: number;
+}
+
+function tooBig(bytes: number): string {
+  return (
+    `single JSON document of ${bytes.toLocaleString('en-US')} bytes (${(bytes / 1048576).toFixed(1)} MiB) is larger than the ` +
+    `${MAX_RECORD_TEXT} limit for one JSON document or line; write it as JSON Lines (one ExportTraceServiceRequest ` +
+    `per line, as the OpenTelemetry Collector file exporter does), which is streamed`
+  );
 }
 
 /** End a JSON Lines file: its counts, or an error when no line held a trace record. */
@@ -215,6 +239,11 @@ async function loadOne(
     const p = lineColOf(headText, mode.offset);
     throw loadError(file, `not JSON: expected '{' or '[' but found ${JSON.stringify(mode.found)}`, { line: p.line, column: p.column, offset: mode.offset }, true);
   }
+  // a first line longer than the head is read as JSON Lines (a one-line document is a one-line JSON Lines file); when
+  // the file is over the limit and has no line break in its head, that line is too: refuse before reading, like a
+  // document
+  const oneRecord = mode.mode === 'json' || headText.indexOf('\n', firstContent(headText)) < 0;
+  if (oneRecord && t.size > MAX_DOCUMENT_BYTES) throw loadError(file, tooBig(t.size));
   const ctx = new ParseContext(b, file, issues);
   try {
     if (mode.mode === 'jsonl') {
@@ -233,12 +262,6 @@ async function loadOne(
         stream.destroy();
       }
       return finishJsonl(file, reader);
-    }
-    if (t.size > MAX_DOCUMENT_BYTES) {
-      throw loadError(
-        file,
-        `single JSON document of ${(t.size / 1048576).toFixed(0)} MiB is larger than the ${MAX_DOCUMENT_BYTES / 1048576} MiB limit for whole-document parsing; write it as JSON Lines (one ExportTraceServiceRequest per line, as the OpenTelemetry Collector file exporter does), which is streamed`,
-      );
     }
     let text: string;
     try {
@@ -381,7 +404,7 @@ async function loadGzip(
     else {
       textLength += chunk.length;
       if (textLength > MAX_DOCUMENT_BYTES) {
-        throw loadError(file, `single JSON document larger than ${MAX_DOCUMENT_BYTES / 1048576} MiB after gunzip; write it as JSON Lines, which is streamed`);
+        throw loadError(file, `single JSON document larger than ${MAX_RECORD_TEXT} after gunzip; write it as JSON Lines, which is streamed`);
       }
       parts.push(chunk);
     }

@@ -7,8 +7,17 @@ import { describeJsonError } from './json-error';
 import { readDocument } from './document';
 import type { ParseContext, ParseIssue, TraceFormat } from './types';
 
+/**
+ * Largest single JSON record read whole — a document, or one line of a JSON Lines file: 536,870,888 characters
+ * (512 MiB less 24), the longest string V8 (Node 20) can hold. One number for both, so a one-line document, which is
+ * read as JSON Lines, has the same limit as a pretty-printed one.
+ */
+export const MAX_RECORD_CHARS = 0x1fffffe8;
+/** the limit as people read it: "536,870,888 bytes (512 MiB less 24)" */
+export const MAX_RECORD_TEXT = '536,870,888 bytes (512 MiB less 24, the longest string Node can hold)';
+
 /** Longest line kept in memory (characters); longer lines are skipped with an issue. */
-export const DEFAULT_MAX_LINE_CHARS = 256 * 1024 * 1024;
+export const DEFAULT_MAX_LINE_CHARS = MAX_RECORD_CHARS;
 
 export class JsonlReader {
   /** lines seen (including blank ones) */
@@ -89,7 +98,11 @@ export class JsonlReader {
     this.lines++;
     if (this.tooLong) {
       this.tooLong = false;
-      this.skip(`line skipped: longer than ${Math.round(this.maxLineChars / 1048576)} MiB`);
+      this.skip(
+        this.maxLineChars === MAX_RECORD_CHARS
+          ? `line skipped: longer than ${MAX_RECORD_TEXT}`
+          : `line skipped: longer than ${this.maxLineChars} characters`,
+      );
       return;
     }
     // blank lines (and a trailing \r) are fine

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { join, relative } from 'node:path';
 import { loadTraces, MAX_DOCUMENT_BYTES, parseTraceText, TraceLoadError } from '../../../src/sources/file';
+import { DEFAULT_MAX_LINE_CHARS } from '../../../src/core/parse/jsonl';
 import { dumpModel } from '../../helpers/golden';
 import { toOtlpJson } from '../../helpers/encode';
 
@@ -133,7 +134,35 @@ test('a single JSON document larger than the limit is refused with advice, witho
   ftruncateSync(fd, MAX_DOCUMENT_BYTES + 1024); // sparse: takes no disk
   closeSync(fd);
   const e = await loadError(file);
-  assert.match(e.message, /huge\.json: single JSON document of 512 MiB is larger than the 512 MiB limit.*JSON Lines/);
+  assert.match(e.message, /huge\.json: single JSON document of 536,871,912 bytes \(512\.0 MiB\) is larger than the 536,870,888 bytes \(512 MiB less 24, the longest string Node can hold\) limit for one JSON document or line;.*JSON Lines/);
+});
+
+test('one limit for a document and a JSON line; a one-line document over it is refused as a document, before reading', async () => {
+  assert.equal(DEFAULT_MAX_LINE_CHARS, MAX_DOCUMENT_BYTES);
+  assert.equal(MAX_DOCUMENT_BYTES, 0x1fffffe8);
+  const file = join(tmp, 'huge-one-line.json');
+  const fd = openSync(file, 'w');
+  writeSync(fd, '{"resourceSpans": [' + ' '.repeat(70_000));
+  ftruncateSync(fd, MAX_DOCUMENT_BYTES + 1); // sparse
+  closeSync(fd);
+  const e = await loadError(file);
+  assert.match(e.message, /huge-one-line\.json: single JSON document of 536,870,889 bytes .* limit for one JSON document or line/);
+});
+
+test('a one-line document over 256 MiB loads (it is read as a JSON line; the limit is the document limit)', async () => {
+  const file = join(tmp, 'big-one-line.json');
+  const span = '{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"a000000000000001","name":"op","startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000001000000000"}';
+  const head = Buffer.from(`{"resourceSpans":[{"scopeSpans":[{"spans":[${span}`);
+  const tail = Buffer.from(']}]}]}\n');
+  const pad = Buffer.alloc(257 * 1048576, 0x20);
+  writeFileSync(file, Buffer.concat([head, pad, tail]));
+  try {
+    const r = await loadTraces(file);
+    assert.equal(r.model.size, 1);
+    assert.deepEqual(r.issues, []);
+  } finally {
+    rmSync(file);
+  }
 });
 
 test('content decides the format, not the name: OTLP in a .txt, Zipkin without extension', async () => {
