@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { stat } from 'node:fs/promises';
+import { appendFile, stat, writeFile } from 'node:fs/promises';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { CliError, type CliIO } from '../command';
 import { register } from '../registry';
 import { numOption } from '../options';
@@ -11,13 +12,21 @@ import { formatP } from '../../core/stats/index';
 import { anomalyIssues } from '../../core/parse/anomalies';
 import { humanMs } from './stats';
 import { oneLine } from '../terminal';
+import { evaluateGate, GateInputError, parsePercent, PERCENTILES, type GateResult, type Percentile } from '../../core/gate/gate';
+import { renderMarkdown } from '../../core/report/markdown';
+import { toSarif } from '../../core/report/sarif';
+import { DEFAULT_CAPACITY_TARGET } from '../../core/rca/capacity';
 
-const HELP = `trace-doctor diagnose — offline root-cause diagnosis (no LLM)
+const VERSION = '0.1.0';
+
+const HELP = `trace-doctor diagnose — offline root-cause diagnosis (no LLM), and a CI performance gate
 
 Usage:
-  trace-doctor diagnose --baseline <path> --incident <path> [--workspace DIR] [--json] [--top N]
+  trace-doctor diagnose --baseline <path> --incident <path> [--workspace DIR] [--format F] [--top N]
   trace-doctor diagnose --incident <path> [...]          one run: split automatically (level shift in time, else
                                                          the slowest decile vs the rest)
+  trace-doctor diagnose --baseline B --incident I --fail-on regression [--max-slowdown 5%] [--percentile p95]
+                        [--max-error-rate-increase 0.5%] [--format markdown|sarif] [--sarif-output F] [--markdown-output F]
 
 <path> is a trace file, a directory of them, or a tracing-backend URL (OTLP JSON / JSON Lines, Jaeger, Zipkin; several --baseline or
 --incident options add up).
@@ -26,12 +35,34 @@ Options:
   --baseline PATH   the normal run
   --incident PATH   the slow run (also accepted as the only positional argument)
   --workspace DIR   source folder searched for the lines that open the spans (honours .gitignore)
-  --json            print one JSON object {rootCause, candidates, split?, latency, notes}
+  --format F        human (default) | json {rootCause, candidates, split?, latency, regression, notes, gate?}
+                    | markdown (compact report for a PR comment or $GITHUB_STEP_SUMMARY)
+                    | sarif (SARIF 2.1.0: one result per significant candidate at the line that opens its span)
+  --json            same as --format json
   --top N           candidates to show (default 10)
   --alpha A         significance level of the tests (default 0.01)
   --seed N          seed of the permutation test of the automatic split (default 42)
+  --capacity-target P   utilisation target of the capacity estimate on queueing candidates (default 70%)
 
-Exit codes: 0 diagnosis printed (also when rootCause is null), 2 bad input or usage.
+Gate (needs --baseline; any of these turns it on):
+  --fail-on regression          exit 1 when the incident is slower or failing more beyond noise, by the engine's
+                                own tests (Mann-Whitney U / Welch t on per-trace latency, two-proportion on errors)
+  --max-slowdown P              tolerance: fail on latency only when, in addition, the end-to-end --percentile grew
+                                by more than P (e.g. 5%)
+  --percentile p50|p95|p99      the end-to-end percentile of --max-slowdown (default p95)
+  --max-error-rate-increase P   fail on errors when the share of traces with an error grew by more than P percentage
+                                points (e.g. 0.5%) and a two-proportion test at --alpha says it is not noise
+
+Outputs:
+  --sarif-output FILE      also write the SARIF log to FILE (for github/codeql-action/upload-sarif)
+  --markdown-output FILE   also APPEND the markdown report to FILE (e.g. "$GITHUB_STEP_SUMMARY")
+  --srcroot DIR            %SRCROOT% of the SARIF locations and the root of --link-base links (default: the current
+                           directory; run from the repository root so paths are repository-relative)
+  --link-base URL          markdown source links: URL + path relative to --srcroot + #L<line>
+                           (e.g. https://github.com/OWNER/REPO/blob/SHA/)
+
+Exit codes: 0 diagnosis printed / gate passed (also when rootCause is null), 1 regression (gate on and failed),
+2 bad input or usage (unreadable traces, bad options, too few traces for the gate's tests).
 `;
 
 /** 3.4 ms, 120 ms, 2.35 s; from a minute on: 3 m 05.2 s, 2 h 04 m, 3 d 04 h (never a 15-digit number of seconds) */
@@ -87,6 +118,28 @@ export function renderHuman(d: Diagnosis): string {
   return out.join('\n') + '\n';
 }
 
+/** The gate options as parsed from the command line (pure; throws GateInputError on bad values). */
+export function gateOptionsFrom(values: { 'fail-on'?: string; 'max-slowdown'?: string; percentile?: string; 'max-error-rate-increase'?: string }) {
+  const failOn = values['fail-on'];
+  if (failOn !== undefined && failOn !== 'regression' && failOn !== 'never') throw new GateInputError(`--fail-on ${JSON.stringify(failOn)}: expected "regression" (or "never")`);
+  const percentile = values.percentile ?? 'p95';
+  if (!(PERCENTILES as readonly string[]).includes(percentile)) throw new GateInputError(`--percentile ${JSON.stringify(percentile)}: expected one of ${PERCENTILES.join(', ')}`);
+  return {
+    failOnRegression: failOn === 'regression',
+    percentile: percentile as Percentile,
+    ...(values['max-slowdown'] !== undefined ? { maxSlowdown: parsePercent(values['max-slowdown'], 'max-slowdown') } : {}),
+    ...(values['max-error-rate-increase'] !== undefined ? { maxErrorRateIncrease: parsePercent(values['max-error-rate-increase'], 'max-error-rate-increase', 100) } : {}),
+  };
+}
+
+function renderGateHuman(g: GateResult): string {
+  const lines = [`Gate: ${g.verdict === 'regression' ? 'FAIL — regression' : 'pass'}`];
+  for (const c of g.checks) lines.push(`  ${c.status === 'fail' ? 'FAIL' : 'pass'}  ${c.name}: ${c.detail}`);
+  return lines.join('\n') + '\n';
+}
+
+const FORMATS = ['human', 'json', 'markdown', 'sarif'] as const;
+
 export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
   let values;
   let positionals: string[];
@@ -98,9 +151,19 @@ export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
         incident: { type: 'string', multiple: true },
         workspace: { type: 'string', multiple: true },
         json: { type: 'boolean' },
+        format: { type: 'string' },
         top: { type: 'string' },
         alpha: { type: 'string' },
         seed: { type: 'string' },
+        'fail-on': { type: 'string' },
+        'max-slowdown': { type: 'string' },
+        percentile: { type: 'string' },
+        'max-error-rate-increase': { type: 'string' },
+        'capacity-target': { type: 'string' },
+        'sarif-output': { type: 'string' },
+        'markdown-output': { type: 'string' },
+        srcroot: { type: 'string' },
+        'link-base': { type: 'string' },
       },
       strict: true,
       allowPositionals: true,
@@ -113,6 +176,37 @@ export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
   const top = numOption(values.top, 'top', 10, { min: 1, max: 1000 });
   const alpha = numOption(values.alpha, 'alpha', 0.01, { min: 1e-9, max: 0.5 });
   const seed = numOption(values.seed, 'seed', 42);
+  const format = values.format ?? (values.json ? 'json' : 'human');
+  if (!(FORMATS as readonly string[]).includes(format)) throw new CliError(`--format ${JSON.stringify(format)}: expected one of ${FORMATS.join(', ')}`);
+  if (values.json && values.format && values.format !== 'json') throw new CliError(`--json contradicts --format ${values.format}`);
+  let gateOpts;
+  let capacityTarget = DEFAULT_CAPACITY_TARGET;
+  try {
+    gateOpts = gateOptionsFrom(values);
+    if (values['capacity-target'] !== undefined) {
+      capacityTarget = parsePercent(values['capacity-target'], 'capacity-target', 100);
+      if (capacityTarget <= 0) throw new GateInputError(`--capacity-target ${JSON.stringify(values['capacity-target'])}: expected a percentage in (0%, 100%]`);
+    }
+  } catch (e) {
+    if (e instanceof GateInputError) throw new CliError(e.message);
+    throw e;
+  }
+  const gateOn = gateOpts.failOnRegression || gateOpts.maxSlowdown !== undefined || gateOpts.maxErrorRateIncrease !== undefined;
+  if (gateOn && !values.baseline?.length) throw new CliError('the gate (--fail-on / --max-slowdown / --max-error-rate-increase) compares two runs: give --baseline');
+  let linkBase: URL | undefined;
+  if (values['link-base'] !== undefined) {
+    try {
+      linkBase = new URL(values['link-base']);
+    } catch {
+      linkBase = undefined;
+    }
+    if (!linkBase || (linkBase.protocol !== 'https:' && linkBase.protocol !== 'http:')) throw new CliError(`--link-base ${JSON.stringify(values['link-base'])}: expected an http(s) URL`);
+  }
+  const srcRoot = resolve(values.srcroot ?? '.');
+  {
+    const s = await stat(srcRoot).catch(() => null);
+    if (!s?.isDirectory()) throw new CliError(`--srcroot ${values.srcroot}: not a directory`);
+  }
   for (const w of values.workspace ?? []) {
     const s = await stat(w).catch(() => null);
     if (!s?.isDirectory()) throw new CliError(`--workspace ${w}: not a directory`);
@@ -126,17 +220,65 @@ export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
     sourceIndex = first.index;
     for (const w of workspaces.slice(1)) await scanWorkspace(w, { index: sourceIndex, prefix: w });
   }
-  const { diagnosis } = analyze(baseline?.model ?? null, incident.model, { top, alpha, seed, ...(sourceIndex ? { sourceIndex } : {}) });
+  const analysis = analyze(baseline?.model ?? null, incident.model, { top, alpha, seed, capacityTarget, ...(sourceIndex ? { sourceIndex } : {}) });
+  const { diagnosis } = analysis;
   // malformed spans (broken timestamps, parent cycles, duplicate ids) were repaired while loading: say so in the notes
   for (const [role, run] of [['baseline', baseline], ['incident', incident]] as const) {
     if (run) for (const i of anomalyIssues(run.model, () => '')) diagnosis.notes.push(`${role}: ${i.message}`);
   }
-  if (values.json) {
-    io.out(JSON.stringify(Diagnosis.parse(diagnosis), null, 2) + '\n');
-  } else {
-    io.out(renderHuman(diagnosis));
+  let gate: GateResult | null = null;
+  if (baseline) {
+    try {
+      gate = evaluateGate(
+        diagnosis,
+        { latencyMs: analysis.baseline.traceLatencyMs, traceError: analysis.baseline.traceError },
+        { latencyMs: analysis.incident.traceLatencyMs, traceError: analysis.incident.traceError },
+        gateOpts,
+      );
+    } catch (e) {
+      if (e instanceof GateInputError) throw new CliError(`gate: ${e.message}`);
+      throw e;
+    }
   }
-  return 0;
+  // a source file (workspace-relative, or prefixed by a later --workspace, or a code.* attribute path) → absolute
+  const absOf = (file: string): string => {
+    if (isAbsolute(file)) return file;
+    for (const w of workspaces.slice(1)) if (file.startsWith(w.replace(/\/+$/, '') + '/')) return resolve(file);
+    return workspaces.length ? resolve(workspaces[0]!, file) : resolve(srcRoot, file);
+  };
+  const relativePath = (file: string): string | null => {
+    const rel = relative(srcRoot, absOf(file));
+    if (!rel || rel.startsWith('..') || isAbsolute(rel)) return null;
+    return rel.split(sep).join('/');
+  };
+  const sourceHref = linkBase
+    ? (file: string, line: number) => {
+        const rel = relativePath(file);
+        if (rel === null) return null;
+        const base = linkBase!.href.endsWith('/') ? linkBase!.href : linkBase!.href + '/';
+        return `${base}${rel.split('/').map(encodeURIComponent).join('/')}#L${line}`;
+      }
+    : undefined;
+  const sarif = () => JSON.stringify(toSarif(diagnosis, gate, { toolVersion: VERSION, srcRoot, relativePath }), null, 2) + '\n';
+  const markdown = () => renderMarkdown(diagnosis, gate, { top: Math.min(top, 5), ...(sourceHref ? { sourceHref } : {}) });
+  if (format === 'json') {
+    const json: Record<string, unknown> = { ...Diagnosis.parse(diagnosis) };
+    if (gate?.active) json.gate = gate;
+    io.out(JSON.stringify(json, null, 2) + '\n');
+  } else if (format === 'markdown') {
+    io.out(markdown());
+  } else if (format === 'sarif') {
+    io.out(sarif());
+  } else {
+    io.out(renderHuman(diagnosis) + (gate?.active ? renderGateHuman(gate) : ''));
+  }
+  try {
+    if (values['sarif-output']) await writeFile(values['sarif-output'], sarif());
+    if (values['markdown-output']) await appendFile(values['markdown-output'], markdown() + '\n');
+  } catch (e) {
+    throw new CliError(`cannot write the report: ${(e as Error).message}`);
+  }
+  return gate?.active ? gate.exitCode : 0;
 }
 
 register({

@@ -1,0 +1,163 @@
+/**
+ * The CI performance gate of `trace-doctor diagnose` (issue 15): pass / regression from the engine's own decision
+ * (Diagnosis.regression: slower or failing more beyond noise, by its tests at alpha) and the team's tolerances on
+ * end-to-end figures computed from the per-trace latencies and error flags of both runs. Pure.
+ *
+ *  - latency: fails when the engine finds the incident slower beyond noise AND (with --max-slowdown) the chosen
+ *    end-to-end percentile grew by more than the tolerance;
+ *  - errors: without a tolerance, fails when the engine finds the trace error rate up beyond noise; with
+ *    --max-error-rate-increase, when the trace error rate grew by more than the tolerance (percentage points) and a
+ *    one-sided two-proportion test at alpha says it is not noise.
+ */
+import type { Diagnosis } from '../rca/diagnosis';
+import { pValue as pText, quantileSorted, twoProportion } from '../stats/index';
+
+export const PERCENTILES = ['p50', 'p95', 'p99'] as const;
+export type Percentile = (typeof PERCENTILES)[number];
+
+export interface GateOptions {
+  /** --fail-on regression */
+  failOnRegression: boolean;
+  /** --max-slowdown as a fraction (0.05 = 5 %) of the chosen percentile */
+  maxSlowdown?: number;
+  /** --percentile (default p95) */
+  percentile?: Percentile;
+  /** --max-error-rate-increase as a fraction (0.005 = 0.5 percentage points) */
+  maxErrorRateIncrease?: number;
+}
+
+export interface RunFigures {
+  /** end-to-end latency per trace, ms */
+  latencyMs: ArrayLike<number>;
+  /** 1 when any span of the trace failed */
+  traceError: ArrayLike<number>;
+}
+
+export interface GateCheck {
+  name: 'latency' | 'errors';
+  status: 'pass' | 'fail';
+  detail: string;
+}
+
+export interface EndToEnd {
+  percentile: Percentile;
+  baselineMs: number;
+  incidentMs: number;
+  /** incident / baseline − 1 of the percentile */
+  change: number;
+  meanBaselineMs: number;
+  meanIncidentMs: number;
+  traces: { baseline: number; incident: number };
+  errorRate: { baseline: number; incident: number; pValue: number };
+  errors: { baseline: number; incident: number };
+}
+
+export interface GateResult {
+  /** false when no gate option was given: the verdict is informative only and the exit code stays 0 */
+  active: boolean;
+  verdict: 'pass' | 'regression';
+  checks: GateCheck[];
+  endToEnd: EndToEnd;
+  /** 0 pass (or no gate), 1 regression */
+  exitCode: 0 | 1;
+}
+
+export class GateInputError extends Error {}
+
+const pctQ: Record<Percentile, number> = { p50: 0.5, p95: 0.95, p99: 0.99 };
+
+export function endToEnd(b: RunFigures, i: RunFigures, percentile: Percentile = 'p95'): EndToEnd {
+  const sorted = (x: ArrayLike<number>) => Float64Array.from(x).sort();
+  const sb = sorted(b.latencyMs);
+  const si = sorted(i.latencyMs);
+  const q = pctQ[percentile];
+  const baselineMs = quantileSorted(sb, q);
+  const incidentMs = quantileSorted(si, q);
+  const mean = (x: Float64Array) => (x.length ? x.reduce((s, v) => s + v, 0) / x.length : NaN);
+  const count = (x: ArrayLike<number>) => {
+    let k = 0;
+    for (let t = 0; t < x.length; t++) if (x[t]) k++;
+    return k;
+  };
+  const eb = count(b.traceError);
+  const ei = count(i.traceError);
+  const nb = sb.length;
+  const ni = si.length;
+  const test = twoProportion(eb, nb, ei, ni, 'greater');
+  return {
+    percentile,
+    baselineMs,
+    incidentMs,
+    change: baselineMs > 0 ? incidentMs / baselineMs - 1 : incidentMs > 0 ? Infinity : 0,
+    meanBaselineMs: mean(sb),
+    meanIncidentMs: mean(si),
+    traces: { baseline: nb, incident: ni },
+    errors: { baseline: eb, incident: ei },
+    errorRate: { baseline: nb ? eb / nb : 0, incident: ni ? ei / ni : 0, pValue: Number.isFinite(test.p) ? test.p : 1 },
+  };
+}
+
+const pc = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(x * 100).toFixed(Math.abs(x) < 0.1 ? 1 : 0)} %` : '+∞ %');
+const pp = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)} pp`;
+const msText = (v: number) => (Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(2)} s` : Math.abs(v) >= 10 ? `${v.toFixed(0)} ms` : `${v.toFixed(1)} ms`);
+
+/**
+ * Decide the gate. Throws GateInputError when the runs cannot be judged (no traces on a side, or too few for the
+ * engine's tests).
+ */
+export function evaluateGate(d: Diagnosis, b: RunFigures, i: RunFigures, opts: GateOptions): GateResult {
+  const percentile = opts.percentile ?? 'p95';
+  const e = endToEnd(b, i, percentile);
+  const active = opts.failOnRegression || opts.maxSlowdown !== undefined || opts.maxErrorRateIncrease !== undefined;
+  if (active) {
+    if (e.traces.baseline === 0 || e.traces.incident === 0) throw new GateInputError(`no traces in the ${e.traces.baseline === 0 ? 'baseline' : 'incident'}: nothing to gate on`);
+    if (!d.regression) throw new GateInputError('the diagnosis carries no regression decision (tree-only diagnosis)');
+    if (d.latency && d.latency.pValue === null)
+      throw new GateInputError(`too few traces for the engine's tests (${e.traces.baseline} baseline / ${e.traces.incident} incident): the gate cannot tell a regression from noise; record more requests`);
+  }
+  const reg = d.regression ?? { slower: false, errorsUp: false, alpha: 0.01 };
+  const checks: GateCheck[] = [];
+  // latency
+  {
+    const what = `${percentile} end-to-end ${msText(e.baselineMs)} → ${msText(e.incidentMs)} (${pc(e.change)})`;
+    const noise = reg.slower ? `slower beyond noise (${d.latency?.pValue != null ? pText(d.latency.pValue) : 'engine test'})` : 'not slower beyond noise by the engine\'s tests';
+    let fail: boolean;
+    let detail: string;
+    if (opts.maxSlowdown !== undefined) {
+      const over = e.change > opts.maxSlowdown;
+      fail = reg.slower && over;
+      detail = `${what}; tolerance ${pc(opts.maxSlowdown).replace('+', '')}${over ? ' exceeded' : ' kept'}; ${noise}`;
+    } else {
+      fail = opts.failOnRegression && reg.slower;
+      detail = `${what}; ${noise}`;
+    }
+    checks.push({ name: 'latency', status: fail ? 'fail' : 'pass', detail });
+  }
+  // errors
+  {
+    const dr = e.errorRate.incident - e.errorRate.baseline;
+    const what = `traces with errors ${e.errors.baseline}/${e.traces.baseline} (${(e.errorRate.baseline * 100).toFixed(1)} %) → ${e.errors.incident}/${e.traces.incident} (${(e.errorRate.incident * 100).toFixed(1)} %), ${pp(dr)}`;
+    let fail: boolean;
+    let detail: string;
+    if (opts.maxErrorRateIncrease !== undefined) {
+      const over = dr > opts.maxErrorRateIncrease + 1e-12;
+      const sig = e.errorRate.pValue < reg.alpha;
+      fail = over && sig;
+      detail = `${what}; tolerance ${(opts.maxErrorRateIncrease * 100).toFixed(2)} pp${over ? ' exceeded' : ' kept'}; two-proportion ${pText(e.errorRate.pValue)}${sig ? '' : ' (noise)'}`;
+    } else {
+      fail = opts.failOnRegression && reg.errorsUp;
+      detail = `${what}; ${reg.errorsUp ? 'failing more beyond noise' : 'not failing more beyond noise'} by the engine's tests`;
+    }
+    checks.push({ name: 'errors', status: fail ? 'fail' : 'pass', detail });
+  }
+  const failed = active && checks.some((c) => c.status === 'fail');
+  return { active, verdict: failed ? 'regression' : 'pass', checks, endToEnd: e, exitCode: failed ? 1 : 0 };
+}
+
+/** "5%", "5 %", "5" → 0.05; "0.5%" → 0.005. Throws with the option name on anything else. */
+export function parsePercent(v: string, name: string, max = 100_000): number {
+  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*%?\s*$/.exec(v);
+  const n = m ? Number(m[1]) : NaN;
+  if (!m || !Number.isFinite(n) || n < 0 || n > max) throw new GateInputError(`--${name} ${JSON.stringify(v)}: expected a percentage between 0% and ${max}% (e.g. 5%)`);
+  return n / 100;
+}
