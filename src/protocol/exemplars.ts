@@ -102,11 +102,33 @@ export interface WaterfallTrace {
   crit: number[];
 }
 
+/** One span's identity, status, attributes and events (bounded; values cut to {@link SPAN_VALUE_MAX} characters). */
+export interface SpanDetail {
+  spanId: string;
+  parentSpanId: string;
+  kind: string;
+  status: string;
+  statusMessage: string;
+  /** span attributes as [key, value as text], at most {@link SPAN_ATTRS_MAX} */
+  attributes: [string, string][];
+  /** resource attributes (service.name, host, …), at most {@link SPAN_ATTRS_MAX} */
+  resource: [string, string][];
+  /** events: ms from the trace's time 0 (NaN-free: −1 when unknown), name, attributes as text */
+  events: { timeMs: number; name: string; attributes: [string, string][] }[];
+  /** attributes / events left out by the bounds */
+  omitted: number;
+}
+export const SPAN_ATTRS_MAX = 64;
+export const SPAN_EVENTS_MAX = 20;
+export const SPAN_VALUE_MAX = 300;
+
 /** The bounded exemplars embedded in the standalone report. */
 export interface ExemplarBundle {
   version: 1;
   lists: ExemplarList[];
   traces: WaterfallTrace[];
+  /** details of some spans (those on the embedded call paths) */
+  details?: { side: ExemplarSide; traceId: string; index: number; detail: SpanDetail }[];
   /** a sentence shown when the selected operation has no embedded list */
   note?: string;
 }
@@ -125,6 +147,21 @@ export interface TraceRequestMessage {
   /** the selected call path (spans on it and their ancestors are kept first when the trace is cut) */
   path?: CallPathSegment[];
 }
+/** Details of span `index` of a trace the host sent before. */
+export interface SpanRequestMessage {
+  type: 'spanRequest';
+  side: ExemplarSide;
+  traceId: string;
+  index: number;
+}
+export interface SpanMessage {
+  type: 'span';
+  side: ExemplarSide;
+  traceId: string;
+  index: number;
+  detail: SpanDetail | null;
+  error?: string;
+}
 export interface ExemplarsMessage {
   type: 'exemplars';
   path: CallPathSegment[];
@@ -140,8 +177,8 @@ export interface TraceMessage {
   error?: string;
 }
 
-export type ExemplarToHostMessage = ExemplarsRequestMessage | TraceRequestMessage;
-export type HostToExemplarMessage = ExemplarsMessage | TraceMessage;
+export type ExemplarToHostMessage = ExemplarsRequestMessage | TraceRequestMessage | SpanRequestMessage;
+export type HostToExemplarMessage = ExemplarsMessage | TraceMessage | SpanMessage;
 
 const obj = (m: unknown): m is Record<string, unknown> => typeof m === 'object' && m !== null;
 const str = (v: unknown, max = 10_000): v is string => typeof v === 'string' && v.length <= max;
@@ -154,6 +191,12 @@ export const isSide = (v: unknown): v is ExemplarSide => v === 'incident' || v =
 export const isExemplarsRequest = (m: unknown): m is ExemplarsRequestMessage => obj(m) && m.type === 'exemplarsRequest' && isCallPath(m.path);
 export const isTraceRequest = (m: unknown): m is TraceRequestMessage =>
   obj(m) && m.type === 'traceRequest' && isSide(m.side) && str(m.traceId, 512) && m.traceId.length > 0 && (m.path === undefined || isCallPath(m.path));
+
+export const isSpanRequest = (m: unknown): m is SpanRequestMessage =>
+  obj(m) && m.type === 'spanRequest' && isSide(m.side) && str(m.traceId, 512) && m.traceId.length > 0 && Number.isInteger(m.index) && (m.index as number) >= 0;
+export const isSpanDetail = (v: unknown): v is SpanDetail => obj(v) && typeof v.spanId === 'string' && Array.isArray(v.attributes) && Array.isArray(v.resource) && Array.isArray(v.events);
+export const isSpanMessage = (m: unknown): m is SpanMessage =>
+  obj(m) && m.type === 'span' && isSide(m.side) && str(m.traceId, 512) && typeof m.index === 'number' && (m.detail === null || isSpanDetail(m.detail));
 
 export const isWaterfallTrace = (v: unknown): v is WaterfallTrace =>
   obj(v) &&

@@ -417,8 +417,11 @@ async function waterfallScenario(ui, facts) {
   const ln = await waitFor(async () => { const l = await ui.cursorLine(); return spanLines.includes(l) ? l : null; }, `status bar Ln ${spanLines.join(' or ')}`, 10000)
     .catch(async () => { throw new Error(`the span click opened ${base} at Ln ${await ui.cursorLine()}`); });
   const detail = await frame.evaluate(() => window.__flame.exemplars.detailText()).catch(() => '');
+  // the span's attributes came from the host (span id, resource service.name)
+  const spanText = await waitFor(() => frame.evaluate(() => { const t = window.__flame.exemplars.spanText(); return /span id/.test(t) ? t : null; }), 'span attributes from the host', 10000);
+  if (!spanText.includes(EXAMPLE.rootService)) throw new Error(`the span details do not name the service: ${spanText.slice(0, 200)}`);
   await ui.shot('waterfall-source');
-  return { incident: st.incId, baseline: st.baseId, rows: [st.inc.length, st.base.length], line: ln, detail: detail.slice(0, 160) };
+  return { incident: st.incId, baseline: st.baseId, rows: [st.inc.length, st.base.length], line: ln, detail: detail.slice(0, 160), span: spanText.slice(0, 120) };
 }
 
 async function hoverScenario(ui, facts) {

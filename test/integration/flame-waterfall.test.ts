@@ -157,6 +157,9 @@ describe('waterfalls in the report (chromium)', { skip }, () => {
     const detail = await page.evaluate(() => (window as any).__flame.exemplars.detailText() as string);
     assert.match(detail, /src\/pre-processor\/preprocessor\.py:58/);
     assert.match(detail, /on the critical path/);
+    // its attributes (embedded for the spans of the root cause)
+    await page.waitForFunction(() => /span id/.test((window as any).__flame.exemplars.spanText()));
+    assert.match(await page.evaluate(() => (window as any).__flame.exemplars.spanText() as string), /service\.name/);
     // keyboard: ↑ moves the selection in the focused waterfall
     const sel0 = await page.evaluate(() => (window as any).__flame.exemplars.selected('incident'));
     await page.keyboard.press('ArrowUp');

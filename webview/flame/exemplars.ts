@@ -8,6 +8,7 @@
 import { formatMs } from '../../src/core/diff/flame-layout';
 import {
   isExemplars,
+  isSpanMessage,
   isTraceMessage,
   pathKey,
   type CallPathSegment,
@@ -17,6 +18,7 @@ import {
   type ExemplarSide,
   type ExemplarToHostMessage,
   type HostToExemplarMessage,
+  type SpanDetail,
   type WaterfallTrace,
 } from '../../src/protocol/exemplars';
 import type { FlameData, FlameToHostMessage } from '../../src/protocol/messages';
@@ -40,6 +42,7 @@ export class ExemplarPanel {
   private readonly baseList = el('div', 'fg-ex-list');
   private readonly note = el('div', 'fg-ex-note');
   private readonly detail = el('div', 'fg-ex-detail');
+  private readonly spanBox = el('div', 'fg-ex-span');
   readonly waterfall: Waterfall;
   private data: FlameData | null = null;
   private path: CallPathSegment[] = [];
@@ -59,7 +62,7 @@ export class ExemplarPanel {
     this.baseList.dataset.side = 'baseline';
     this.lists.append(this.incList, this.baseList);
     this.detail.setAttribute('aria-live', 'polite');
-    this.element.append(this.head, this.note, this.lists, this.waterfall.element, this.detail);
+    this.element.append(this.head, this.note, this.lists, this.waterfall.element, this.detail, this.spanBox);
     this.element.hidden = true;
   }
 
@@ -122,6 +125,11 @@ export class ExemplarPanel {
       this.load('baseline');
       return true;
     }
+    if (isSpanMessage(m)) {
+      const p = this.lastPick;
+      if (p && p.side === m.side && p.index === m.index && this.chosen[m.side] === m.traceId) this.renderSpan(m.detail, m.error);
+      return true;
+    }
     if (isTraceMessage(m)) {
       if (m.trace) this.remember(m.trace);
       if (this.chosen[m.side] === m.traceId) this.waterfall.setTrace(m.side, m.trace, m.error ?? '');
@@ -131,7 +139,9 @@ export class ExemplarPanel {
   }
 
   private send(m: ExemplarToHostMessage): void {
-    this.requests.push(m.type === 'traceRequest' ? `trace:${m.side}:${m.traceId}` : `exemplars:${pathKey(m.path)}`);
+    this.requests.push(
+      m.type === 'traceRequest' ? `trace:${m.side}:${m.traceId}` : m.type === 'spanRequest' ? `span:${m.side}:${m.traceId}:${m.index}` : `exemplars:${pathKey(m.path)}`,
+    );
     if (this.requests.length > 50) this.requests.shift();
     this.opts.post(m);
   }
@@ -244,8 +254,34 @@ export class ExemplarPanel {
     this.detail.append(title, el('span', 'fg-ex-facts', this.waterfall.describe(p.side, p.index).join(' · ')));
     if (source) this.detail.append(el('code', 'fg-ex-source', `${source.file}:${source.line}`));
     else this.detail.append(el('span', 'fg-note', 'no source line known for this operation'));
+    // the span's attributes and events, on request
+    const traceId = this.chosen[p.side];
+    this.spanBox.replaceChildren();
+    if (traceId) this.send({ type: 'spanRequest', side: p.side, traceId, index: p.index });
     // VS Code: go to the line (the host resolves the operation itself when no link is known)
     if (!this.opts.standalone) this.opts.post({ type: 'openSource', service: p.service, name: p.name, ...(source ? { source } : {}) });
+  }
+
+  private renderSpan(d: SpanDetail | null, error?: string): void {
+    this.spanBox.replaceChildren();
+    if (!d) {
+      if (error) this.spanBox.append(el('span', 'fg-note', error));
+      return;
+    }
+    const table = el('table', 'fg-ex-attrs');
+    const row = (k: string, v: string, cls?: string) => {
+      const tr = el('tr', cls);
+      tr.append(el('th', undefined, k), el('td', undefined, v));
+      table.append(tr);
+    };
+    row('span id', d.spanId);
+    if (d.parentSpanId) row('parent', d.parentSpanId);
+    row('status', d.statusMessage ? `${d.status}: ${d.statusMessage}` : d.status, d.status === 'error' ? 'fg-slower' : undefined);
+    for (const [k, v] of d.attributes) row(k, v);
+    for (const [k, v] of d.resource) row(k, v, 'fg-ex-resource');
+    for (const e of d.events) row(`event ${e.timeMs >= 0 ? `@ ${formatMs(e.timeMs)}` : ''}`, [e.name, ...e.attributes.map(([k, v]) => `${k}=${v}`)].join(' · '));
+    if (d.omitted) row('…', `${d.omitted} more left out`);
+    this.spanBox.append(table);
   }
 
   setTheme(t: Theme): void {
@@ -263,6 +299,7 @@ export class ExemplarPanel {
       requests: () => [...this.requests],
       lastPick: () => this.lastPick,
       detailText: () => this.detail.textContent ?? '',
+      spanText: () => this.spanBox.textContent ?? '',
     };
   }
 }
@@ -276,6 +313,8 @@ export function embeddedResponder(bundle: ExemplarBundle | null, deliver: (m: Ho
   const traces = new Map<string, WaterfallTrace>();
   for (const l of bundle?.lists ?? []) lists.set(pathKey(l.path), l);
   for (const t of bundle?.traces ?? []) traces.set(`${t.side}\u0000${t.traceId}`, t);
+  const details = new Map<string, SpanDetail>();
+  for (const d of bundle?.details ?? []) details.set(`${d.side}\u0000${d.traceId}\u0000${d.index}`, d.detail);
   return (m) => {
     queueMicrotask(() => {
       if (m.type === 'exemplarsRequest') {
@@ -286,6 +325,9 @@ export function embeddedResponder(bundle: ExemplarBundle | null, deliver: (m: Ho
           list,
           ...(list ? {} : { error: bundle?.note ?? 'This report embeds exemplar traces for the root cause and the top candidates only; select one of them (or open the traces in VS Code).' }),
         });
+      } else if (m.type === 'spanRequest') {
+        const d = details.get(`${m.side}\u0000${m.traceId}\u0000${m.index}`) ?? null;
+        deliver({ type: 'span', side: m.side, traceId: m.traceId, index: m.index, detail: d, ...(d ? {} : { error: 'Span attributes are embedded only for the spans of the selected operation; open the traces in VS Code for every span.' }) });
       } else {
         const t = traces.get(`${m.side}\u0000${m.traceId}`) ?? null;
         deliver({ type: 'trace', side: m.side, traceId: m.traceId, trace: t, ...(t ? {} : { error: 'this trace is not embedded in the report' }) });

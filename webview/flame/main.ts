@@ -794,7 +794,7 @@ function start(): void {
   let answer: ((m: ExemplarToHostMessage) => void) | undefined;
   const host: FlameHost = connectHost((m: FlameToHostMessage | ExemplarToHostMessage) => {
     // standalone: exemplar requests are answered from the embedded bundle; nothing else has a receiver
-    if (m.type === 'exemplarsRequest' || m.type === 'traceRequest') answer?.(m);
+    if (m.type === 'exemplarsRequest' || m.type === 'traceRequest' || m.type === 'spanRequest') answer?.(m);
   });
   try {
     app = new FlameApp(host);

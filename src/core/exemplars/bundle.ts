@@ -6,7 +6,10 @@
 import { FlameFlag, type FlameData } from '../../protocol/messages';
 import type { CallPathSegment, ExemplarBundle, ExemplarList, ExemplarRef, WaterfallTrace } from '../../protocol/exemplars';
 import { indexTraces, selectExemplars, type ExemplarRun } from './select';
+import type { SpanDetail, ExemplarSide } from '../../protocol/exemplars';
 import { extractWaterfall } from './waterfall';
+import { matchPath } from './select';
+import { spanDetail } from './span-detail';
 
 export interface BundleOptions {
   /** call paths to embed (default 4) */
@@ -39,14 +42,28 @@ export function buildExemplarBundle(incident: ExemplarRun, baseline: ExemplarRun
   const baseIx = baseline ? indexTraces(baseline) : null;
   const traces = new Map<string, WaterfallTrace>();
   const lists: ExemplarList[] = [];
+  const details: { side: ExemplarSide; traceId: string; index: number; detail: SpanDetail }[] = [];
+  const detailKeys = new Set<string>();
   const embed = (r: ExemplarRef, path: readonly CallPathSegment[]): boolean => {
     const key = `${r.side}\u0000${r.traceId}`;
     if (traces.has(key)) return true;
     if (budget <= 0) return false;
     const run = r.side === 'incident' ? incident : baseline;
     if (!run) return false;
-    const t = extractWaterfall(run.model, r.traceId, { side: r.side, path, maxSpans: Math.min(perTrace, budget) });
+    const rows: number[] = [];
+    const t = extractWaterfall(run.model, r.traceId, { side: r.side, path, maxSpans: Math.min(perTrace, budget), rowsOut: rows });
     if (!t) return false;
+    // details of the spans on the call path (what a click in the report is most likely about), a few per trace
+    const level = matchPath(run.model, path);
+    let n = 0;
+    for (let q = 0; q < rows.length && n < 10; q++) {
+      if (level[rows[q]!] !== path.length) continue;
+      const dk = `${r.side}\u0000${r.traceId}\u0000${q}`;
+      if (detailKeys.has(dk)) continue;
+      detailKeys.add(dk);
+      details.push({ side: r.side, traceId: r.traceId, index: q, detail: spanDetail(run.model, rows[q]!, t.start[q]!) });
+      n++;
+    }
     budget -= t.n;
     traces.set(key, t);
     return true;
@@ -62,6 +79,7 @@ export function buildExemplarBundle(incident: ExemplarRun, baseline: ExemplarRun
     version: 1,
     lists,
     traces: [...traces.values()],
+    details,
     note: 'This report embeds exemplar traces for the root cause and the top candidates only: select one of them, or open the traces in VS Code for every operation.',
   };
 }

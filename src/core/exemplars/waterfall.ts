@@ -19,6 +19,8 @@ export interface ExtractOptions {
    *  ancestors are kept first, then the rest in depth-first order */
   maxSpans?: number;
   path?: readonly CallPathSegment[];
+  /** filled with the span-table row of each output span (for span details later) */
+  rowsOut?: number[];
 }
 
 const r3 = (v: number) => (Number.isFinite(v) ? Math.round(v * 1000) / 1000 : 0);
@@ -254,6 +256,7 @@ export function extractWaterfall(model: SpanTable, traceId: string, opts: Extrac
     const row = rows[a]!;
     const idx = out.n++;
     outIndex[a] = idx;
+    opts.rowsOut?.push(row);
     const p = par[a]!;
     out.parent.push(p >= 0 ? outIndex[p]! : -1);
     out.depth.push(depth[a]!);

@@ -9,13 +9,18 @@
 import type { SpanTable } from '../../core/model/span-table';
 import { indexTraces, selectExemplars, type TraceIndex } from '../../core/exemplars/select';
 import { extractWaterfall } from '../../core/exemplars/waterfall';
+import { spanDetail } from '../../core/exemplars/span-detail';
 import { splitTraces } from '../../core/rca/split';
 import {
   isExemplarsRequest,
+  isSpanRequest,
   isTraceRequest,
+  type CallPathSegment,
   type ExemplarSide,
   type ExemplarsMessage,
+  type SpanMessage,
   type TraceMessage,
+  type WaterfallTrace,
 } from '../../protocol/exemplars';
 
 /** The parts of a TraceSnapshot (../state.ts) the exemplars need. */
@@ -42,6 +47,8 @@ interface Runs {
 
 export class ExemplarHost {
   private cached: { snap: ExemplarSnapshot; runs: Runs } | undefined;
+  /** rows and span starts of the traces sent lately (side + trace id → …), for span details */
+  private sent = new Map<string, { rows: number[]; start: number[] }>();
 
   constructor(
     private readonly snapshot: () => ExemplarSnapshot | undefined,
@@ -49,7 +56,7 @@ export class ExemplarHost {
   ) {}
 
   /** The reply to a webview message, or undefined when the message is not an exemplar request. */
-  handle(m: unknown): ExemplarsMessage | TraceMessage | undefined {
+  handle(m: unknown): ExemplarsMessage | TraceMessage | SpanMessage | undefined {
     if (isExemplarsRequest(m)) {
       try {
         const runs = this.runs();
@@ -71,19 +78,54 @@ export class ExemplarHost {
         if (!model) return { type: 'trace', side: m.side, traceId: m.traceId, trace: null, error: `No ${m.side} run is loaded.` };
         const sid = model.strings.lookup(m.traceId);
         if (sid < 0 || (mask && !mask[sid])) return { type: 'trace', side: m.side, traceId: m.traceId, trace: null, error: `Trace ${m.traceId} is not in the ${m.side} run.` };
-        const trace = extractWaterfall(model, m.traceId, { side: m.side, maxSpans: this.opts.maxSpans ?? 20_000, ...(m.path ? { path: m.path } : {}) });
+        const trace = this.extract(model, m.side, m.traceId, m.path);
         return { type: 'trace', side: m.side, traceId: m.traceId, trace, ...(trace ? {} : { error: `Trace ${m.traceId} has no spans.` }) };
       } catch (e) {
         return { type: 'trace', side: m.side, traceId: m.traceId, trace: null, error: (e as Error).message };
       }
     }
+    if (isSpanRequest(m)) {
+      const fail = (error: string): SpanMessage => ({ type: 'span', side: m.side, traceId: m.traceId, index: m.index, detail: null, error });
+      try {
+        const runs = this.runs();
+        const model = runs?.models[m.side] ?? null;
+        const mask = runs?.masks[m.side] ?? null;
+        if (!model) return fail(`No ${m.side} run is loaded.`);
+        const sid = model.strings.lookup(m.traceId);
+        if (sid < 0 || (mask && !mask[sid])) return fail(`Trace ${m.traceId} is not in the ${m.side} run.`);
+        let sent = this.sent.get(`${m.side}\u0000${m.traceId}`);
+        if (!sent) {
+          this.extract(model, m.side, m.traceId);
+          sent = this.sent.get(`${m.side}\u0000${m.traceId}`);
+        }
+        const row = sent?.rows[m.index];
+        if (!sent || row === undefined) return fail(`The trace has no span ${m.index}.`);
+        return { type: 'span', side: m.side, traceId: m.traceId, index: m.index, detail: spanDetail(model, row, sent.start[m.index]!) };
+      } catch (e) {
+        return fail((e as Error).message);
+      }
+    }
     return undefined;
+  }
+
+  /** One trace for the webview; remembers its rows (the span request of a later click refers to them). */
+  private extract(model: SpanTable, side: ExemplarSide, traceId: string, path?: CallPathSegment[]): WaterfallTrace | null {
+    const rows: number[] = [];
+    const trace = extractWaterfall(model, traceId, { side, maxSpans: this.opts.maxSpans ?? 20_000, rowsOut: rows, ...(path ? { path } : {}) });
+    if (trace) {
+      const key = `${side}\u0000${traceId}`;
+      this.sent.delete(key);
+      this.sent.set(key, { rows, start: trace.start });
+      while (this.sent.size > 16) this.sent.delete(this.sent.keys().next().value!);
+    }
+    return trace;
   }
 
   private runs(): Runs | undefined {
     const s = this.snapshot();
     if (!s || s.mode === 'none' || !s.incident) return undefined;
     if (this.cached?.snap === s) return this.cached.runs;
+    this.sent.clear();
     const inc = s.incident.run.model;
     let runs: Runs;
     if (s.mode === 'diff' && s.baseline) {

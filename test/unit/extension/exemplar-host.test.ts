@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ExemplarHost, type ExemplarSnapshot } from '../../../src/extension/panels/exemplar-host';
-import { isExemplars, isTraceMessage } from '../../../src/protocol/exemplars';
+import { isExemplars, isSpanMessage, isTraceMessage } from '../../../src/protocol/exemplars';
 import { table, type S } from '../../helpers/spans';
 
 const hex = (s: string) => {
@@ -30,6 +30,13 @@ test('ExemplarHost: diff mode answers lists and one trace per request; other mes
   assert.ok(isTraceMessage(t) && t.trace);
   assert.equal(t.trace.side, 'baseline');
   assert.equal(t.trace.n, 2);
+  // details of a span the webview was sent (index into the trace's arrays)
+  const sp = host.handle({ type: 'spanRequest', side: 'baseline', traceId: hex('b2'), index: 1 });
+  assert.ok(isSpanMessage(sp) && sp.detail, JSON.stringify(sp));
+  assert.equal(sp.detail.kind, 'internal');
+  assert.ok(sp.detail.parentSpanId.length === 16);
+  const bad = host.handle({ type: 'spanRequest', side: 'baseline', traceId: hex('b2'), index: 99 });
+  assert.ok(isSpanMessage(bad) && bad.detail === null && /no span 99/.test(bad.error ?? ''));
   // a trace id of the other run is refused with a reason
   const wrong = host.handle({ type: 'traceRequest', side: 'incident', traceId: hex('b2') });
   assert.ok(isTraceMessage(wrong) && wrong.trace === null && /not in the incident run/.test(wrong.error ?? ''));

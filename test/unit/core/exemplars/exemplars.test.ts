@@ -227,3 +227,20 @@ test('protocol guards: requests are bounded and well-formed', () => {
   assert.ok(!isTraceRequest({ type: 'traceRequest', side: 'incident', traceId: '' }));
   assert.ok(!isTraceRequest({ type: 'traceRequest', side: 'incident', traceId: 'x'.repeat(600) }));
 });
+
+test('spanDetail: ids, status, attributes, resource and events, bounded', async () => {
+  const { spanDetail } = await import('../../../../src/core/exemplars/span-detail');
+  const { SPAN_ATTRS_MAX, SPAN_VALUE_MAX } = await import('../../../../src/protocol/exemplars');
+  const attrs: Record<string, string | number> = { 'http.route': '/x', n: 3, long: 'y'.repeat(1000) };
+  for (let k = 0; k < 80; k++) attrs[`k${String(k).padStart(2, '0')}`] = k;
+  const m = table([{ trace: 't', id: 'r', name: 'root', service: 'web', start: 10, dur: 5, error: true, attrs, res: { 'host.name': 'h1' } }]);
+  const d = spanDetail(m, 0, 0);
+  assert.equal(d.status, 'error');
+  assert.equal(d.kind, 'internal');
+  assert.ok(d.spanId.length === 16);
+  assert.equal(d.attributes.length, SPAN_ATTRS_MAX);
+  assert.ok(d.omitted >= 83 - SPAN_ATTRS_MAX);
+  assert.deepEqual(d.attributes.find(([k]) => k === 'http.route'), ['http.route', '/x']);
+  assert.ok(d.attributes.every(([, v]) => v.length <= SPAN_VALUE_MAX));
+  assert.deepEqual(d.resource.find(([k]) => k === 'host.name'), ['host.name', 'h1']);
+});
