@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { aggregate } from '../core/aggregate/tree';
 import type { SpanTable } from '../core/model/span-table';
 import { analyze } from '../core/rca/analyze';
+import { DEFAULT_CAPACITY_TARGET } from '../core/rca/capacity';
 import type { SourceLink } from '../core/rca/diagnosis';
 import { codeAttrsByOperation, opKey } from '../core/source/code-attrs';
 import type { SourceIndex } from '../core/source/resolve';
@@ -76,6 +77,12 @@ class ScanCache implements vscode.Disposable {
   }
 }
 
+/** traceDoctor.capacity.target (percent) as a fraction in (0, 1]; the engine's default (70 %) when unset or invalid. */
+function capacityTarget(): number {
+  const v = vscode.workspace.getConfiguration('traceDoctor').get<number>('capacity.target', DEFAULT_CAPACITY_TARGET * 100);
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= 100 ? v / 100 : DEFAULT_CAPACITY_TARGET;
+}
+
 export function createEngine(log: vscode.LogOutputChannel, getToken: () => Thenable<string | undefined>): EngineApi & vscode.Disposable {
   const scans = new ScanCache(log);
   return {
@@ -98,8 +105,8 @@ export function createEngine(log: vscode.LogOutputChannel, getToken: () => Thena
     },
     stats: toRunStats,
     aggregate: (model: SpanTable) => aggregate(model),
-    compare: (baseline, incident, sources) => toDiffResult(analyze(baseline, incident, sources ? { sourceIndex: sources } : {})),
-    diagnoseSingle: (incident, sources) => toDiffResult(analyze(null, incident, sources ? { sourceIndex: sources } : {})),
+    compare: (baseline, incident, sources) => toDiffResult(analyze(baseline, incident, { capacityTarget: capacityTarget(), ...(sources ? { sourceIndex: sources } : {}) })),
+    diagnoseSingle: (incident, sources) => toDiffResult(analyze(null, incident, { capacityTarget: capacityTarget(), ...(sources ? { sourceIndex: sources } : {}) })),
     async sourceResolver(folders: string[], models: SpanTable[], signal?: AbortSignal): Promise<SourceResolver> {
       const attrs = new Map<string, SourceLink>();
       for (const m of models) for (const [k, v] of codeAttrsByOperation(m)) if (!attrs.has(k)) attrs.set(k, v);

@@ -4,6 +4,7 @@
  */
 import { escapeMarkdown, formatCallsPerTrace, formatDeltaMs, formatMs, formatPercent } from './format-model';
 import type { OpStats, OpSummary } from './ops-model';
+import { capacityBrief } from '../core/rca/capacity';
 
 export const SHOW_IN_FLAME_COMMAND = 'traceDoctor.showInFlameGraph';
 export const ASK_IN_CHAT_COMMAND = 'traceDoctor.askInChat';
@@ -78,6 +79,7 @@ function opHover(op: OpSummary, mode: ViewMode): string {
   }
   if (op.candidate && (op.rootCause || op.candidateRank !== undefined)) {
     lines.push('', `_${escapeMarkdown(op.candidate.summary)}_`);
+    if (op.candidate.capacity) lines.push('', `**Capacity:** ${escapeMarkdown(capacityBrief(op.candidate.capacity))}`);
   }
   const args = [op.service, op.name];
   lines.push(

@@ -1,4 +1,5 @@
 import type { Diagnosis } from '../core/rca/diagnosis';
+import { capacityBrief } from '../core/rca/capacity';
 import { type LlmRuns } from './runs';
 import { sanitize } from './sanitize';
 import { safeTokens } from './tokens';
@@ -27,6 +28,8 @@ export interface CompactContext {
     evidence?: string[];
     attribute?: string;
     source?: string;
+    /** queueing candidates: load, work, workers and the capacity for the target (core/rca/capacity.ts), one line */
+    capacity?: string;
   }[];
   serviceDeltas: { service: string; selfMsPerTraceBaseline: number | null; selfMsPerTraceIncident: number; deltaMs: number | null }[];
   services: string[];
@@ -84,6 +87,7 @@ export function buildCompactContext(runs: LlmRuns, budgetTokens: number, measure
   let withNotes = true;
   let verdictLen = 240;
   let withLatency = true;
+  let withCapacity = true;
   const make = (): CompactContext => {
     const c: CompactContext = {
       runs: {
@@ -103,6 +107,7 @@ export function buildCompactContext(runs: LlmRuns, budgetTokens: number, measure
         ...(nEvidence > 0 && c.evidence.length ? { evidence: c.evidence.slice(0, nEvidence).map((e) => s(e, evidenceLen)) } : {}),
         ...(c.attribute ? { attribute: s(`${c.attribute.key}=${c.attribute.value}`, 80) } : {}),
         ...(c.source ? { source: s(`${c.source.file}:${c.source.line}`, 120) } : {}),
+        ...(withCapacity && c.capacity ? { capacity: s(capacityBrief(c.capacity), 160) } : {}),
       })),
       serviceDeltas: deltas.slice(0, nDeltas).map((x) => ({ ...x, service: s(x.service, nameLen) })),
       services: allServices.slice(0, nServices).map((x) => s(x, nameLen)),
@@ -126,6 +131,7 @@ export function buildCompactContext(runs: LlmRuns, budgetTokens: number, measure
     () => (nCand > 3 ? ((nCand = 3), true) : false),
     () => (nameLen > 48 ? ((nameLen = 48), true) : false),
     () => (nEvidence > 0 ? ((nEvidence = 0), true) : false),
+    () => (withCapacity ? ((withCapacity = false), true) : false),
     () => (nServices > 5 ? ((nServices = 5), true) : false),
     () => (nDeltas > 3 ? ((nDeltas = 3), true) : false),
     () => (nameLen > 32 ? ((nameLen = 32), true) : false),

@@ -368,6 +368,39 @@ export function estimateCapacity(
   return out;
 }
 
+const fmtNum = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const fmtMs = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x >= 10 ? x.toFixed(0) : x.toFixed(1)} ms`);
+const fmtPc = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(0)} %`);
+
+/** One short line (hover, chat context): "2.71 req/s × 313 ms work on 1 worker → 87 % busy (baseline 31 %); 2 workers keep it ≤ 70 %". */
+export function capacityBrief(cap: Capacity): string {
+  const util = cap.incident.utilisation;
+  return (
+    `${fmtNum(cap.incident.arrivalsPerS)} req/s × ${fmtMs(cap.workMs)} ${cap.workSource === 'children' ? 'work' : cap.workSource === 'span' ? 'service' : 'own time'}` +
+    (cap.workers !== null ? ` on ${cap.workers} worker${cap.workers === 1 ? '' : 's'} → ${fmtPc(util)} busy` : ` = ${fmtNum(cap.offeredLoad)} busy workers`) +
+    (cap.baseline && cap.baseline.utilisation !== null ? ` (baseline ${fmtPc(cap.baseline.utilisation)})` : '') +
+    `; ${cap.workersNeeded} worker${cap.workersNeeded === 1 ? '' : 's'} keep it ≤ ${fmtPc(cap.target)}` +
+    (cap.workersNeededHigh > cap.workersNeeded ? ` (${cap.workersNeededHigh} at the 95 % bounds)` : '')
+  );
+}
+
+/** The figures per run as table rows [label, baseline, incident] (HTML report). */
+export function capacityRows(cap: Capacity): [string, string, string][] {
+  const b = cap.baseline;
+  const i = cap.incident;
+  const cell = (f: (r: CapacityRun) => string) => [b ? f(b) : '—', f(i)] as [string, string];
+  return [
+    ['requests (window)', ...cell((r) => `${r.requests} (${fmtNum(r.windowS)} s)`)],
+    ['arrivals per second (95 %)', ...cell((r) => `${fmtNum(r.arrivalsPerS)} (${fmtNum(r.arrivalsPerSRange[0])}–${fmtNum(r.arrivalsPerSRange[1])})`)],
+    ['per-second arrivals CV', ...cell((r) => (r.arrivalsCv === null ? '—' : r.arrivalsCv.toFixed(2)))],
+    ['in flight, mean / max', ...cell((r) => `${fmtNum(r.inFlightMean)} / ${r.inFlightMax}`)],
+    ['duration, mean', ...cell((r) => fmtMs(r.durationMs))],
+    ['wait before the work', ...cell((r) => (r.waitMs === null ? '—' : fmtMs(r.waitMs)))],
+    ['work per request', ...cell((r) => fmtMs(r.workMs))],
+    ['utilisation', ...cell((r) => fmtPc(r.utilisation))],
+  ];
+}
+
 /**
  * Adds `capacity` (and one evidence line) to the diagnosis' queueing candidates (and the root cause when it is one).
  * Mutates `d`. Call after the candidates are ranked.

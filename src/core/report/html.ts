@@ -3,7 +3,8 @@
  * escaped JSON, diagnosis summary rendered as static HTML, strict CSP with a nonce, no network). Pure: the caller
  * reads the bundle and supplies a random nonce.
  */
-import type { Diagnosis } from '../rca/diagnosis';
+import type { Capacity, Diagnosis } from '../rca/diagnosis';
+import { capacityRows } from '../rca/capacity';
 import type { FlameData, FlameMode } from '../../protocol/messages';
 import type { ExemplarBundle } from '../../protocol/exemplars';
 
@@ -58,6 +59,18 @@ export function reportCsp(nonce: string): string {
 
 const fmtMs = (v: number) => (Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(Math.abs(v) < 10 ? 2 : 1)} ms`);
 
+/** The capacity estimate of a saturated root cause (core/rca/capacity.ts): figures per run, verdict, assumptions. */
+function capacityHtml(cap: Capacity): string {
+  const rows = capacityRows(cap)
+    .map(([l, b, i]) => `<tr><th scope="row">${escapeHtml(l)}</th><td>${escapeHtml(b)}</td><td>${escapeHtml(i)}</td></tr>`)
+    .join('');
+  return (
+    `<div class="fg-capacity"><p><strong>Capacity</strong> — ${escapeHtml(cap.summary)}</p>` +
+    `<table><thead><tr><th></th><th>baseline</th><th>incident</th></tr></thead><tbody>${rows}</tbody></table>` +
+    `<details><summary>Assumptions and uncertainty</summary><ul>${cap.assumptions.map((a) => `<li>${escapeHtml(a)}</li>`).join('')}</ul></details></div>`
+  );
+}
+
 function summaryHtml(i: FlameReportInput): string {
   const d = i.diagnosis;
   const parts: string[] = [];
@@ -85,6 +98,7 @@ function summaryHtml(i: FlameReportInput): string {
         `<p>${escapeHtml(rc.summary)}</p>`,
       );
       if (rc.evidence.length) parts.push(`<ul>${rc.evidence.map((e) => `<li>${escapeHtml(e)}</li>`).join('')}</ul>`);
+      if (rc.capacity) parts.push(capacityHtml(rc.capacity));
     } else {
       parts.push(`<p>No root cause found.</p>`);
     }
