@@ -86,6 +86,8 @@ export interface FlameViewState {
   search?: string;
   /** opaque value from the host (SetDataMessage.persist.request), kept for the WebviewPanelSerializer */
   request?: unknown;
+  /** SetDataMessage.dataKey of the data this state belongs to */
+  dataKey?: string;
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -103,6 +105,14 @@ export interface SetDataMessage {
   incidentLabel?: string;
   /** host data the webview keeps in its persisted state (e.g. the load request, read back by the panel serializer) */
   persist?: { request?: unknown };
+  /**
+   * What is loaded (e.g. the mode and the files of the runs). A setData with the key the webview already shows is a
+   * refresh of the same runs (files changed on disk, new live spans): the mode, zoom, selection and search stay. A
+   * different key is a new load: they reset to their defaults (the root cause selected, no zoom, no search). A saved
+   * state is restored after a window reload only when its key matches. Without a key, only the first setData of a
+   * webview restores the saved state.
+   */
+  dataKey?: string;
 }
 /** Select and zoom to the (hottest) node of an operation. */
 export interface FocusNodeMessage {

@@ -15,6 +15,7 @@ import {
   buildFlameTree,
   findOperation,
   findPath,
+  formatDelta,
   formatMs,
   fullView,
   hitTest,
@@ -54,6 +55,16 @@ type TextFieldLike = HTMLElement & { value: string };
 type ButtonLike = HTMLElement & { disabled: boolean };
 
 const MAX_ZOOM = 1e9;
+const KIND_LABEL: Record<string, string> = {
+  self_time: 'own time',
+  queueing: 'queueing',
+  fan_out: 'fan-out',
+  errors: 'errors',
+  serialization: 'serialization',
+  attribute: 'attribute value',
+  retries: 'retries',
+  new_operation: 'new operation',
+};
 
 class FlameApp {
   private data: FlameData | null = null;
@@ -94,6 +105,16 @@ class FlameApp {
   private readonly resetButton = document.createElement('vscode-button') as ButtonLike;
   private readonly legend = el('span', 'fg-legend');
   private readonly breadcrumb = el('nav', 'fg-breadcrumb');
+  /** the graph box: its height follows the rows (sizeGraph), the rest of the panel goes to the answer below */
+  private readonly graph = el('div', 'fg-main');
+  /** everything below the graph: the selected operation, the diagnosis, and a slot for other sections */
+  private readonly answer = el('div', 'fg-answer');
+  private readonly diagBox = el('section', 'fg-diagnosis');
+  /**
+   * An empty region below the detail and diagnosis, spanning the answer area's width, for a section that follows the
+   * selection (exemplar-trace waterfalls). Listen for the `fg-select` event on the app root for the selected node.
+   */
+  readonly extraSlot = el('section', 'fg-extra');
   private readonly scroller = el('div', 'fg-scroll');
   private readonly canvas = el('canvas', 'fg-canvas');
   private readonly spacer = el('div', 'fg-spacer');
@@ -181,9 +202,12 @@ class FlameApp {
     this.detail.append(this.detailStats, actions);
     this.detail.setAttribute('aria-live', 'polite');
 
-    const main = el('div', 'fg-main');
-    main.append(this.scroller, this.tooltip, this.empty);
-    this.root.replaceChildren(this.summary, this.toolbar, this.breadcrumb, main, this.detail);
+    this.graph.append(this.scroller, this.tooltip);
+    this.diagBox.setAttribute('aria-label', 'Diagnosis');
+    this.extraSlot.dataset.slot = 'waterfall';
+    this.extraSlot.hidden = true;
+    this.answer.append(this.detail, this.diagBox, this.extraSlot);
+    this.root.replaceChildren(this.summary, this.toolbar, this.breadcrumb, this.graph, this.empty, this.answer);
     this.showEmpty(true);
   }
 
@@ -201,9 +225,12 @@ class FlameApp {
         this.search(this.searchField.value);
         this.nextMatch(e.shiftKey ? -1 : 1);
       } else if (e.key === 'Escape') {
-        this.searchField.value = '';
+        e.preventDefault();
+        clearTimeout(this.searchTimer);
         this.search('');
-        this.canvas.focus();
+        // Move the focus only once the field has rendered the empty value: blurring it earlier fires `change`, and the
+        // field reads its old text back from its inner <input> (issue 13 item 5: the text stayed).
+        void Promise.resolve((this.searchField as TextFieldLike & { updateComplete?: Promise<unknown> }).updateComplete).then(() => this.canvas.focus());
       }
     });
     this.resetButton.addEventListener('click', () => this.zoomTo(0));
@@ -223,19 +250,26 @@ class FlameApp {
         this.schedule();
       }
     });
+    // A double-click acts on the box its first click selected: that click zoomed, so the box now under the pointer
+    // may be another one (issue 13 item 4). The second click of the pair (detail 2) changes nothing.
+    let firstClick = { id: -1, at: 0 };
     this.canvas.addEventListener('click', (e) => {
+      if (e.detail > 1) return;
       const id = this.hit(e);
+      firstClick = { id, at: performance.now() };
       if (id < 0) return;
       this.select(id);
       this.zoomTo(id);
     });
     this.canvas.addEventListener('dblclick', (e) => {
-      const id = this.hit(e);
+      const id = firstClick.id >= 0 && performance.now() - firstClick.at < 1500 ? firstClick.id : this.hit(e);
+      firstClick = { id: -1, at: 0 };
       if (id >= 0) this.openSource(id);
     });
     this.canvas.addEventListener('keydown', (e) => this.onKey(e));
+    // `/` from anywhere but a text field (the canvas included: issue 13 item 5); Ctrl/⌘+F from anywhere
     document.addEventListener('keydown', (e) => {
-      if ((e.key === '/' && e.target === document.body) || ((e.ctrlKey || e.metaKey) && e.key === 'f')) {
+      if ((e.key === '/' && !e.ctrlKey && !e.metaKey && !e.altKey && !isTextEntry(e)) || ((e.ctrlKey || e.metaKey) && e.key === 'f')) {
         e.preventDefault();
         this.searchField.focus();
       }
@@ -315,10 +349,17 @@ class FlameApp {
 
   setData(m: SetDataMessage): void {
     const t0 = performance.now();
-    const restored = this.host.getState();
+    const saved = this.host.getState();
+    const key = typeof m.dataKey === 'string' ? m.dataKey : undefined;
+    // Which view state the new data opens with (issue 13 item 3): the current one when the host refreshes the same
+    // runs; the saved one on the first data after a window reload when it belongs to these runs; else the defaults
+    // (the data's mode, no zoom, the root cause selected, no search).
+    let restored: FlameViewState | undefined;
+    if (this.data && key !== undefined && key === this.dataKey) restored = this.state();
+    else if (!this.hadData && saved && saved.dataKey === key) restored = saved;
     const applyMeta = () => {
       if (m.persist && typeof m.persist === 'object') this.persisted = { ...m.persist };
-      else if (restored?.request !== undefined) this.persisted = { request: restored.request };
+      else if (saved?.request !== undefined && this.persisted.request === undefined) this.persisted = { request: saved.request };
       this.diagnosis = m.diagnosis ?? null;
       this.labels = { baseline: m.baselineLabel || 'baseline', incident: m.incidentLabel || 'incident' };
     };
@@ -344,6 +385,8 @@ class FlameApp {
     applyMeta();
     this.data = m.tree;
     this.tree = tree;
+    this.hadData = true;
+    this.dataKey = key;
     const allowed: FlameMode[] = m.tree.kind === 'diff' ? ['diff', 'baseline', 'incident'] : ['incident'];
     for (const [mode, r] of this.radios) r.hidden = !allowed.includes(mode);
     this.modeGroup.hidden = allowed.length < 2;
@@ -355,12 +398,13 @@ class FlameApp {
     this.renderSummary();
     this.updateLegend();
 
-    this.query = restored?.search ?? this.query;
+    this.query = restored?.search ?? '';
     this.searchField.value = this.query;
     this.applySearch();
     const rc = rootCauseNodes(m.tree);
     this.selected = restored?.selectedPath ? findPath(tree, m.tree, restored.selectedPath) : rc.length ? rc[0]! : 0;
     const z = restored?.zoomPath ? findPath(tree, m.tree, restored.zoomPath) : 0;
+    this.sizeGraph();
     this.resize();
     this.zoomTo(z, false);
     this.renderDetail();
@@ -374,23 +418,66 @@ class FlameApp {
   private showEmpty(on: boolean, text?: string): void {
     this.empty.hidden = !on;
     if (text) this.empty.textContent = text;
-    this.scroller.hidden = on;
+    this.graph.hidden = on;
     this.toolbar.hidden = on;
-    this.detail.hidden = on;
+    this.answer.hidden = on;
     this.breadcrumb.hidden = on;
   }
 
   private renderSummary(): void {
     this.summary.replaceChildren();
+    this.diagBox.replaceChildren();
     const d = this.diagnosis;
     this.summary.hidden = this.host.standalone || !d;
+    // the report has the diagnosis as its static header already
+    this.diagBox.hidden = this.host.standalone || !d;
     if (!d) return;
-    if (d.rootCause) {
-      this.summary.append(el('span', 'fg-badge fg-badge-root', 'root cause'), el('strong', undefined, ` ${d.rootCause.service} · ${d.rootCause.name}`), el('span', undefined, ` — ${d.rootCause.summary}`));
+    const rc = d.rootCause;
+    // one line: badge, operation, the headline numbers; the sentence and the evidence are in the diagnosis section
+    const latency = d.latency ? `end-to-end ${formatMs(d.latency.baselineMs)} → ${formatMs(d.latency.incidentMs)}` : '';
+    if (rc) {
+      this.summary.append(el('span', 'fg-badge fg-badge-root', 'root cause'), el('strong', undefined, ` ${rc.service} · ${rc.name}`));
+      const bits = [`${formatDelta(rc.impactMs)} per trace`, latency].filter(Boolean).join(' · ');
+      this.summary.append(el('span', 'fg-note', ` — ${bits}`));
+      this.summary.title = `${rc.service} · ${rc.name}: ${rc.summary}`;
     } else {
-      this.summary.append(el('span', undefined, 'No root cause found.'));
+      this.summary.append(el('span', undefined, 'No root cause found.'), el('span', 'fg-note', latency ? ` ${latency}` : ''));
+      this.summary.title = '';
     }
-    if (d.latency) this.summary.append(el('span', 'fg-note', ` (end-to-end ${formatMs(d.latency.baselineMs)} → ${formatMs(d.latency.incidentMs)})`));
+
+    const opButton = (service: string, name: string, cls = 'fg-op-link') => {
+      const b = el('button', cls, `${service} · ${name}`);
+      b.type = 'button';
+      b.title = 'Select it in the flame graph';
+      b.addEventListener('click', () => this.focusOperation(service, name));
+      return b;
+    };
+    this.diagBox.append(el('h3', 'fg-h', 'Diagnosis'));
+    if (rc) {
+      const head = el('div', 'fg-diag-head');
+      head.append(el('span', 'fg-badge fg-badge-root', 'root cause'), opButton(rc.service, rc.name), el('span', 'fg-note', ` ${KIND_LABEL[rc.kind] ?? rc.kind} · ${formatDelta(rc.impactMs)} per trace · confidence ${Math.round(rc.confidence * 100)}%`));
+      this.diagBox.append(head, el('p', 'fg-diag-summary', rc.summary));
+      if (rc.evidence.length) {
+        const ul = el('ul', 'fg-evidence');
+        for (const e of rc.evidence.slice(0, 6)) ul.append(el('li', undefined, e));
+        this.diagBox.append(ul);
+      }
+    } else {
+      this.diagBox.append(el('p', 'fg-diag-summary', 'No root cause found.'));
+    }
+    const others = d.candidates.filter((c) => !rc || c.service !== rc.service || c.name !== rc.name).slice(0, 8);
+    if (others.length) {
+      this.diagBox.append(el('div', 'fg-subhead', 'Other candidates'));
+      const ol = el('ol', 'fg-candidates');
+      for (const c of others) {
+        const li = el('li');
+        li.append(opButton(c.service, c.name), el('span', 'fg-note', ` ${KIND_LABEL[c.kind] ?? c.kind} · ${formatDelta(c.impactMs)} per trace`));
+        li.title = c.summary;
+        ol.append(li);
+      }
+      this.diagBox.append(ol);
+    }
+    if (d.split) this.diagBox.append(el('p', 'fg-note', `Split: ${d.split.description}`));
   }
 
   private updateLegend(): void {
@@ -461,6 +548,10 @@ class FlameApp {
     this.syncExemplars();
     this.schedule();
     this.saveStateSoon();
+    if (this.data) {
+      const info = nodeInfo(this.data, id);
+      this.root.dispatchEvent(new CustomEvent('fg-select', { detail: { id, service: info.service, name: info.name, source: info.source } }));
+    }
   }
 
   private ensureVisible(id: number): void {
@@ -551,9 +642,13 @@ class FlameApp {
 
   /** host data kept in the persisted state (SetDataMessage.persist) */
   private persisted: { request?: unknown } = {};
+  /** SetDataMessage.dataKey of the data shown */
+  private dataKey: string | undefined;
+  /** a tree has been shown in this webview's lifetime (the saved state is only for the first one) */
+  private hadData = false;
 
   private state(): FlameViewState {
-    const s: FlameViewState = { mode: this.mode, search: this.query, ...this.persisted };
+    const s: FlameViewState = { mode: this.mode, search: this.query, ...this.persisted, ...(this.dataKey !== undefined ? { dataKey: this.dataKey } : {}) };
     if (this.tree && this.data) {
       s.zoomPath = nodePath(this.tree, this.data, this.zoomNode);
       if (this.selected >= 0) s.selectedPath = nodePath(this.tree, this.data, this.selected);
@@ -573,14 +668,37 @@ class FlameApp {
   // ---------------------------------------------------------------------------------------------------------------
   // breadcrumb, detail, tooltip
 
+  /**
+   * One line of fixed height (never wraps, so the graph below never moves when the zoom changes): the root, an
+   * ellipsis for the middle of a deep path, and the last levels; long names are cut with an ellipsis by CSS.
+   */
   private renderBreadcrumb(): void {
     this.breadcrumb.replaceChildren();
     if (!this.tree || !this.renderer) return;
+    if (this.zoomNode === 0) {
+      // the root box already says "all traces": no crumb repeating it, just what the mouse does
+      this.breadcrumb.append(el('span', 'fg-crumb-hint', this.host.standalone ? 'Click a box to zoom in · double-click copies its source location' : 'Click a box to zoom in · double-click opens its source'));
+      return;
+    }
     const chain = ancestry(this.tree, this.zoomNode);
-    chain.forEach((id, k) => {
+    const KEEP_TAIL = 4;
+    const shown = chain.length > KEEP_TAIL + 2 ? [chain[0]!, -1, ...chain.slice(-KEEP_TAIL)] : chain;
+    shown.forEach((id, k) => {
       if (k > 0) this.breadcrumb.append(el('span', 'fg-crumb-sep', '›'));
-      const b = el('button', 'fg-crumb', this.renderer!.labelOf(id));
+      if (id < 0) {
+        const hidden = chain.slice(1, -KEEP_TAIL);
+        const b = el('button', 'fg-crumb fg-crumb-more', '…');
+        b.type = 'button';
+        b.title = hidden.map((h) => this.renderer!.labelOf(h)).join(' › ');
+        b.dataset.node = String(hidden[hidden.length - 1]);
+        b.addEventListener('click', () => this.zoomTo(hidden[hidden.length - 1]!));
+        this.breadcrumb.append(b);
+        return;
+      }
+      const label = this.renderer!.labelOf(id);
+      const b = el('button', 'fg-crumb', label);
       b.type = 'button';
+      b.title = label;
       b.dataset.node = String(id);
       if (id === this.zoomNode) b.setAttribute('aria-current', 'true');
       b.addEventListener('click', () => this.zoomTo(id));
@@ -663,6 +781,12 @@ class FlameApp {
 
   // ---------------------------------------------------------------------------------------------------------------
   // drawing
+
+  /** The graph is as tall as its rows (plus the border); flexbox shrinks it when the panel is short, then it scrolls. */
+  private sizeGraph(): void {
+    const rows = this.tree ? this.tree.maxDepth + 1 : 0;
+    this.graph.style.height = `${rows * ROW_HEIGHT + 2}px`;
+  }
 
   private resize(): void {
     const w = this.scroller.clientWidth;
@@ -769,6 +893,16 @@ class FlameApp {
       exemplars: app.exemplars.testHook(),
     };
   }
+}
+
+/** The key event comes from somewhere text is typed (the search box, a chat input, an editable element). */
+function isTextEntry(e: KeyboardEvent): boolean {
+  for (const t of e.composedPath()) {
+    if (!(t instanceof HTMLElement)) continue;
+    if (t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement || t.isContentEditable) return true;
+    if (/^VSCODE-(TEXTFIELD|TEXTAREA)$/.test(t.tagName)) return true;
+  }
+  return false;
 }
 
 /** Messages in the shape the host sent before src/protocol/messages.ts (a raw DiffTree/AggTree, `focus`). */

@@ -235,6 +235,8 @@ export class FlameRenderer {
     const badgeW = ctx.measureText(BADGE).width + 8;
     ctx.font = theme.font;
     ctx.textBaseline = 'middle';
+    /** where each root-cause label ends: its badge goes right after it, not at the far end of a wide box */
+    const labelEnd = new Map<number, number>();
     for (const ink of ['black', 'white'] as const) {
       ctx.fillStyle = ink === 'black' ? '#000' : '#fff';
       for (let j = 0; j < count; j++) {
@@ -245,6 +247,7 @@ export class FlameRenderer {
         const full = this.labelOf(d.ids[j]!);
         const text = this.measure(full) <= avail ? full : trimTextMid(data.strings[data.name[d.ids[j]!]!] ?? '', avail, this.measure);
         if (text) ctx.fillText(text, d.x[j]! + 4, d.y[j]! + ROW_HEIGHT / 2);
+        if (data.flags[d.ids[j]!]! & FlameFlag.RootCause) labelEnd.set(j, d.x[j]! + 4 + (text ? this.measure(text) : 0));
       }
     }
 
@@ -269,7 +272,7 @@ export class FlameRenderer {
     for (let j = 0; j < count; j++) {
       const i = d.ids[j]!;
       if (!(data.flags[i]! & FlameFlag.RootCause)) continue;
-      this.drawRootCause(ctx, d.x[j]!, d.y[j]!, d.w[j]!);
+      this.drawRootCause(ctx, d.x[j]!, d.y[j]!, d.w[j]!, labelEnd.get(j));
     }
     const outline = (id: number, width: number) => {
       for (let j = 0; j < count; j++) {
@@ -284,7 +287,7 @@ export class FlameRenderer {
     if (p.selected >= 0) outline(p.selected, 2);
   }
 
-  private drawRootCause(ctx: CanvasRenderingContext2D, x: number, y: number, w: number): void {
+  private drawRootCause(ctx: CanvasRenderingContext2D, x: number, y: number, w: number, labelEnd?: number): void {
     const { theme } = this;
     ctx.strokeStyle = theme.rootOutline;
     ctx.lineWidth = 2;
@@ -294,7 +297,7 @@ export class FlameRenderer {
     ctx.font = `bold 9px ${theme.fontFamily}`;
     const tw = ctx.measureText(label).width + 8;
     if (w >= tw + 40) {
-      const bx = x + w - tw - 4;
+      const bx = Math.min(labelEnd !== undefined ? labelEnd + 8 : x + 4, x + w - tw - 4);
       ctx.fillStyle = theme.badgeBg;
       ctx.fillRect(bx, y + 3, tw, ROW_HEIGHT - 7);
       ctx.fillStyle = theme.badgeFg;

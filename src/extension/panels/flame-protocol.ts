@@ -12,8 +12,21 @@ export type FlameToHost = FlameToHostMessage;
 
 const label = (paths?: readonly string[]) => runLabel(paths ?? []);
 
+/**
+ * Identity of what a snapshot shows: its mode and the runs' inputs. The same key again (a reload of changed files,
+ * the receiver's live window growing) keeps the webview's zoom and selection; a new key resets them.
+ */
+export function flameDataKey(s: TraceSnapshotLike): string {
+  return JSON.stringify([s.mode, s.autoSplit, s.baseline?.paths ?? [], s.incident?.paths ?? []]);
+}
+
 /** The setData message for a snapshot ("no traces loaded" clears the view). */
 export function buildSetData(s: TraceSnapshotLike): SetDataMessage {
+  const m = buildSetDataBody(s);
+  return s.mode === 'none' ? m : { ...m, dataKey: flameDataKey(s) };
+}
+
+function buildSetDataBody(s: TraceSnapshotLike): SetDataMessage {
   if (s.mode === 'diff' && s.diff) {
     const inc = label(s.incident?.paths);
     return {

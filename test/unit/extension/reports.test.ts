@@ -73,6 +73,16 @@ test('flame setData message: diff, single, none', () => {
   assert.equal(m.tree?.n, 2);
   const none = buildSetData({ mode: 'none', autoSplit: false });
   assert.equal(none.tree, null);
+  // the data key: the same runs again (a reload, live spans) keep the key, another load changes it (issue 13 item 3)
+  const agg = { nodes: [], traceCount: 1 };
+  const pair = { mode: 'diff' as const, autoSplit: false, baseline: { paths: ['/a/normal.json'], agg }, incident: { paths: ['/a/spiked.json'], agg }, diff, diagnosis: diag };
+  assert.equal(buildSetData(pair).dataKey, m.dataKey);
+  assert.ok(m.dataKey && m.dataKey.length > 0);
+  const single = buildSetData({ mode: 'single', autoSplit: false, incident: { paths: ['/a/spiked.json'], agg } });
+  assert.notEqual(single.dataKey, m.dataKey, 'Open Trace File then Diagnose is a new load');
+  assert.notEqual(buildSetData({ ...pair, baseline: { paths: ['/a/other.json'], agg } }).dataKey, m.dataKey);
+  assert.notEqual(buildSetData({ ...pair, baseline: undefined, autoSplit: true }).dataKey, m.dataKey);
+  assert.equal(none.dataKey, undefined);
 });
 
 test('webview messages are validated before the host acts', () => {

@@ -1,0 +1,255 @@
+/**
+ * Flame panel behaviour from the issue 13 walkthrough, in headless chromium through the VS Code protocol (fake
+ * acquireVsCodeApi): a new load resets the view (item 3), a double-click opens the box the first click selected and
+ * nothing moves under the pointer (item 4), `/` and Escape in the search (item 5), the graph sized to its rows with
+ * the answer below it (item 10).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import type { NodeStats } from '../../src/core/aggregate/types';
+import { toFlameData } from '../../src/core/diff/flame-data';
+import type { DiffNode, DiffTree } from '../../src/core/diff/types';
+import { byName, chromiumSkip, firstPaint, FlameBrowser, hook, paint, posted, rects, send, state } from '../helpers/flame-browser';
+import { knownDiagnosis, knownDiffTree } from '../fixtures/flame/known-tree';
+
+const st = (total: number, self: number): NodeStats => ({
+  calls: 10,
+  traces: 10,
+  callsPerTrace: 1,
+  totalMs: total * 10,
+  selfMs: self * 10,
+  totalPerTraceMs: total,
+  selfPerTraceMs: self,
+  p50Ms: total,
+  p95Ms: total,
+  p99Ms: total,
+  maxMs: total,
+  errors: 0,
+});
+
+/** A chain of `depth` operations with long names, each with a source line = its depth, plus a short sibling per level. */
+function deepTree(depth: number): DiffTree {
+  const nodes: DiffNode[] = [];
+  const add = (service: string, name: string, parent: number, total: number, line: number) => {
+    const id = nodes.length;
+    nodes.push({
+      id,
+      parent,
+      depth: parent < 0 ? 0 : nodes[parent]!.depth + 1,
+      service,
+      name,
+      kind: 'internal',
+      children: [],
+      baseline: st(total, 1),
+      incident: st(total * 1.2, 1.2),
+      deltaSelfMs: 0.2,
+      deltaTotalMs: total * 0.2,
+      significance: 0.5,
+      source: { file: `src/${service}.py`, line },
+    });
+    if (parent >= 0) nodes[parent]!.children.push(id);
+    return id;
+  };
+  let p = add('gateway', 'GET /api/v1/very/long/route/name/for/the/breadcrumb', -1, 1000, 1);
+  for (let d = 1; d < depth; d++) {
+    const total = 1000 - d * 60;
+    add(`svc${d}`, `sibling-${d}`, p, 40, 500 + d);
+    p = add(`service-number-${d}`, `an-operation-with-a-rather-long-name-at-depth-${d}`, p, total - 40, 100 + d);
+  }
+  return { nodes, baselineTraces: 10, incidentTraces: 10 };
+}
+
+describe('flame panel (issue 13: state, double-click, search keys, layout)', { skip: chromiumSkip }, () => {
+  const fb = new FlameBrowser();
+  before(() => fb.start());
+  after(() => fb.stop());
+
+  const diffData = () => toFlameData(knownDiffTree(), knownDiagnosis());
+  const singleData = () => ({ ...toFlameData(knownDiffTree(), null), kind: 'single' as const });
+  const waitReady = (p: Page) => p.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'ready'));
+  /** waits until state()[field] === value (a function, not a string: the page's CSP has no unsafe-eval) */
+  const waitState = (p: Page, field: string, value: unknown) =>
+    p.waitForFunction(([f, v]) => (window as unknown as { __flame: { state(): Record<string, unknown> } }).__flame.state()[f as string] === v, [field, value] as const, { timeout: 5000 });
+
+  test('item 3: a new load resets mode, zoom, selection and search; a refresh of the same runs keeps them; a reload restores only its own runs', async () => {
+    const o = await fb.openVsCode();
+    try {
+      const p = o.page;
+      await waitReady(p);
+      // Open Trace File…: one run, incident mode; the user zooms, selects and searches
+      await send(p, { type: 'setData', tree: singleData(), diagnosis: null, mode: 'incident', dataKey: 'single:spiked.json' });
+      await firstPaint(p);
+      const cart = await hook<number>(p, 'find', 'cart', 'GetCart');
+      const redis = await hook<number>(p, 'find', 'redis', 'GET');
+      await hook(p, 'zoomTo', cart);
+      await hook(p, 'select', redis);
+      await hook(p, 'search', 'redis');
+      let s = await state(p);
+      assert.equal(s.mode, 'incident');
+      assert.equal(s.zoomNode, cart);
+      await p.waitForTimeout(300); // the state is saved (debounced), as it is when a person works with the graph
+      // Diagnose the pair: diff mode, no zoom, the root cause selected, no search
+      await send(p, { type: 'setData', tree: diffData(), diagnosis: knownDiagnosis(), mode: 'diff', dataKey: 'diff:normal.json,spiked.json' });
+      await p.locator('.fg-summary .fg-badge-root').waitFor({ timeout: 5000 }); // the pair's diagnosis is shown
+      await paint(p);
+      s = await state(p);
+      const pay = await hook<number>(p, 'find', 'payments', 'charge');
+      assert.equal(s.mode, 'diff', 'mode of the new data, not the old incident mode');
+      assert.equal(s.zoomNode, 0, 'zoom reset');
+      assert.deepEqual(s.view, { v0: 0, v1: 1 });
+      assert.equal(s.selected, pay, 'root cause selected');
+      assert.equal(s.search, '');
+      assert.equal(await p.locator('.fg-match-info').textContent(), '');
+      assert.equal(await p.locator('vscode-radio[value="diff"]').evaluate((r) => (r as unknown as { checked: boolean }).checked), true);
+      // the same runs again (files changed on disk): the view the user made stays
+      await p.locator('vscode-radio[value="baseline"]').click();
+      await hook(p, 'zoomTo', cart);
+      await hook(p, 'select', redis);
+      await send(p, { type: 'setData', tree: diffData(), diagnosis: knownDiagnosis(), mode: 'diff', dataKey: 'diff:normal.json,spiked.json' });
+      await p.waitForTimeout(100);
+      await paint(p);
+      s = await state(p);
+      assert.equal(s.mode, 'baseline');
+      assert.equal(s.zoomNode, cart);
+      assert.equal(s.selected, redis);
+      // window reload: the saved state comes back for the same runs…
+      await p.waitForTimeout(300);
+      await p.reload();
+      await waitReady(p);
+      await send(p, { type: 'setData', tree: diffData(), diagnosis: knownDiagnosis(), mode: 'diff', dataKey: 'diff:normal.json,spiked.json' });
+      await firstPaint(p);
+      s = await state(p);
+      assert.equal(s.mode, 'baseline');
+      assert.equal(s.zoomNode, cart);
+      // …and not for other runs
+      await p.waitForTimeout(300);
+      await p.reload();
+      await waitReady(p);
+      await send(p, { type: 'setData', tree: diffData(), diagnosis: knownDiagnosis(), mode: 'diff', dataKey: 'diff:other.json,spiked.json' });
+      await firstPaint(p);
+      s = await state(p);
+      assert.equal(s.mode, 'diff');
+      assert.equal(s.zoomNode, 0);
+      assert.equal(s.selected, pay);
+      assert.deepEqual(o.errors, []);
+      assert.deepEqual(o.csp, []);
+    } finally {
+      await o.close();
+    }
+  });
+
+  test('item 4: in a narrow panel a double-click opens the line of the box under the pointer; the graph does not move', async () => {
+    const o = await fb.openVsCode({ width: 360, height: 700 });
+    try {
+      const p = o.page;
+      await waitReady(p);
+      const data = toFlameData(deepTree(9), null);
+      await send(p, { type: 'setData', tree: data, diagnosis: null, mode: 'diff', dataKey: 'deep' });
+      await firstPaint(p);
+      const canvas = p.locator('canvas').first();
+      const top0 = (await canvas.boundingBox())!.y;
+      const crumbH0 = (await p.locator('.fg-breadcrumb').boundingBox())!.height;
+      const target = byName(await rects(p), 'service-number-6', 'an-operation-with-a-rather-long-name-at-depth-6');
+      const box = (await canvas.boundingBox())!;
+      await p.mouse.dblclick(box.x + target.x + Math.min(20, target.w / 2), box.y + target.y + target.h / 2);
+      await p.waitForTimeout(100);
+      const opens = (await posted(p)).filter((m) => m.type === 'openSource');
+      assert.equal(opens.length, 1, JSON.stringify(opens));
+      assert.deepEqual(opens[0], { type: 'openSource', service: 'service-number-6', name: 'an-operation-with-a-rather-long-name-at-depth-6', source: { file: 'src/service-number-6.py', line: 106 } });
+      const s = await state(p);
+      assert.equal(s.zoomNode, target.id, 'the first click zoomed to the box; the second did not zoom elsewhere');
+      assert.equal(s.selected, target.id);
+      // the breadcrumb shows a deep path now, on one line of the same height: the canvas did not move
+      assert.equal((await canvas.boundingBox())!.y, top0, 'canvas top unchanged after the zoom');
+      assert.equal((await p.locator('.fg-breadcrumb').boundingBox())!.height, crumbH0);
+      const crumbs = await p.locator('.fg-breadcrumb .fg-crumb').allTextContents();
+      assert.ok(crumbs.length >= 3 && crumbs.includes('…'), `deep path collapsed: ${JSON.stringify(crumbs)}`);
+      // the ellipsis crumb zooms to the deepest hidden level
+      await p.locator('.fg-crumb-more').click();
+      assert.ok((await state(p)).zoomNode < target.id);
+      assert.equal((await canvas.boundingBox())!.y, top0);
+      assert.deepEqual(o.errors, []);
+    } finally {
+      await o.close();
+    }
+  });
+
+  test('item 5: `/` focuses the search box from the canvas; Escape in the box clears it', async () => {
+    const o = await fb.openVsCode();
+    try {
+      const p = o.page;
+      await waitReady(p);
+      await send(p, { type: 'setData', tree: diffData(), diagnosis: knownDiagnosis(), mode: 'diff', dataKey: 'k' });
+      await firstPaint(p);
+      await p.locator('canvas').first().focus();
+      await p.keyboard.press('/');
+      await p.waitForFunction(() => document.activeElement?.tagName === 'VSCODE-TEXTFIELD', null, { timeout: 5000 });
+      await p.keyboard.type('redis');
+      await waitState(p, 'search', 'redis');
+      assert.equal(await p.locator('.fg-match-info').textContent(), '1 match');
+      // '/' typed inside the box is text, not a shortcut
+      await p.keyboard.type('/');
+      assert.equal(await p.locator('vscode-textfield').evaluate((t) => (t as unknown as { value: string }).value), 'redis/');
+      await p.keyboard.press('Escape');
+      await waitState(p, 'search', '');
+      assert.equal(await p.locator('vscode-textfield').evaluate((t) => (t as unknown as { value: string }).value), '');
+      assert.equal(await p.locator('vscode-textfield input').inputValue(), '', 'the visible input is empty too');
+      assert.equal(await p.locator('.fg-match-info').textContent(), '');
+      assert.deepEqual(o.errors, []);
+    } finally {
+      await o.close();
+    }
+  });
+
+  test('item 10: the graph is as tall as its rows, the answer uses the rest; one-line header; no repeated root label; badge next to its label', async () => {
+    const o = await fb.openVsCode({ width: 1200, height: 800 });
+    try {
+      const p = o.page;
+      await waitReady(p);
+      await send(p, { type: 'setData', tree: diffData(), diagnosis: knownDiagnosis(), mode: 'diff', dataKey: 'k' });
+      await firstPaint(p);
+      const graph = (await p.locator('.fg-main').boundingBox())!;
+      // three rows of 18 px + the border
+      assert.ok(graph.height <= 3 * 18 + 4, `graph height ${graph.height} for 3 rows`);
+      const answer = (await p.locator('.fg-answer').boundingBox())!;
+      assert.ok(answer.y >= graph.y + graph.height - 1, 'answer below the graph');
+      assert.ok(answer.height > 500, `the answer gets the rest of the panel (${answer.height} px)`);
+      // the diagnosis in the answer: summary sentence, evidence, the other candidate as a link that selects it
+      const diag = (await p.locator('.fg-diagnosis').textContent())!;
+      assert.ok(diag.includes('payments/charge self time grew by 100 ms per trace') && diag.includes('self time per trace 30 ms → 130 ms'), diag);
+      await p.locator('.fg-candidates .fg-op-link', { hasText: 'cart · GetCart' }).click();
+      assert.equal((await state(p)).selected, await hook<number>(p, 'find', 'cart', 'GetCart'));
+      // the header is one line
+      const sum = (await p.locator('.fg-summary').boundingBox())!;
+      assert.ok(sum.height < 24, `summary one line (${sum.height} px)`);
+      // at the root the breadcrumb does not repeat the root box's label
+      await hook(p, 'reset');
+      assert.equal(await p.locator('.fg-breadcrumb .fg-crumb').count(), 0);
+      // the ROOT CAUSE badge follows its label instead of sitting at the far end of the box
+      await paint(p);
+      const pay = byName(await rects(p), 'payments', 'charge');
+      const badgeBg = [0x61, 0x61, 0x61];
+      const near = (a: number[], b: number[]) => a.every((v, i) => Math.abs(v - b[i]!) <= 8);
+      const count = (x0: number, x1: number) =>
+        p.evaluate(
+          ([x0, x1, y, bg]) => {
+            const c = document.querySelector('canvas')!;
+            const img = c.getContext('2d')!.getImageData(Math.round(x0 as number), Math.round(y as number), Math.round((x1 as number) - (x0 as number)), 1).data;
+            let n = 0;
+            for (let i = 0; i < img.length; i += 4) if (Math.abs(img[i]! - (bg as number[])[0]!) <= 8 && Math.abs(img[i + 1]! - (bg as number[])[1]!) <= 8 && Math.abs(img[i + 2]! - (bg as number[])[2]!) <= 8) n++;
+            return n;
+          },
+          [x0, x1, pay.y + 4, badgeBg] as const,
+        );
+      void near;
+      assert.ok(pay.w > 500, `payments is wide (${pay.w})`);
+      const nearLabel = await count(pay.x + 60, pay.x + 260);
+      assert.ok(nearLabel > 12, `badge right after the label (${nearLabel} badge pixels, rect ${JSON.stringify(pay)})`);
+      assert.equal(await count(pay.x + pay.w - 120, pay.x + pay.w - 2), 0, 'no badge at the far end');
+      assert.deepEqual(o.errors, []);
+    } finally {
+      await o.close();
+    }
+  });
+});
