@@ -2,13 +2,14 @@
  * Flame panel behaviour from the issue 13 walkthrough, in headless chromium through the VS Code protocol (fake
  * acquireVsCodeApi): a new load resets the view (item 3), a double-click opens the box the first click selected and
  * nothing moves under the pointer (item 4), `/` and Escape in the search (item 5), the graph sized to its rows with
- * the answer below it (item 10).
+ * the answer below it (item 10), the service palette and legends (item 12).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import type { NodeStats } from '../../src/core/aggregate/types';
 import { toFlameData } from '../../src/core/diff/flame-data';
+import { themedServicePalette } from '../../src/core/diff/flame-palette';
 import type { DiffNode, DiffTree } from '../../src/core/diff/types';
 import { byName, chromiumSkip, firstPaint, FlameBrowser, hook, paint, posted, rects, send, state } from '../helpers/flame-browser';
 import { knownDiagnosis, knownDiffTree } from '../fixtures/flame/known-tree';
@@ -248,6 +249,43 @@ describe('flame panel (issue 13: state, double-click, search keys, layout)', { s
       assert.ok(nearLabel > 12, `badge right after the label (${nearLabel} badge pixels, rect ${JSON.stringify(pay)})`);
       assert.equal(await count(pay.x + pay.w - 120, pay.x + pay.w - 2), 0, 'no badge at the far end');
       assert.deepEqual(o.errors, []);
+    } finally {
+      await o.close();
+    }
+  });
+  test('item 12: Baseline/Incident use the colour-blind-safe service palette (no red) and every mode has a legend', async () => {
+    const o = await fb.openVsCode({ width: 1200, height: 700 });
+    try {
+      const p = o.page;
+      await waitReady(p);
+      await send(p, { type: 'setData', tree: diffData(), diagnosis: knownDiagnosis(), mode: 'diff', dataKey: 'k' });
+      await firstPaint(p);
+      const legendText = () => p.locator('.fg-legend').textContent();
+      assert.match((await legendText())!, /slower.*faster.*unchanged/);
+      for (const mode of ['baseline', 'incident'] as const) {
+        await p.locator(`vscode-radio[value="${mode}"]`).click();
+        await paint(p);
+        const rs = await rects(p);
+        const bg = [255, 255, 255];
+        const palette = themedServicePalette(bg as [number, number, number]).map((c) => c.join(','));
+        // the biggest services get the first palette colours: payments (most time in both runs), then frontend
+        assert.equal(byName(rs, 'payments', 'charge').fill.join(','), palette[0]);
+        assert.equal(byName(rs, 'frontend', 'auth').fill.join(','), palette[1]);
+        for (const r of rs) {
+          const [R, G, B] = r.fill.map((v) => v / 255) as [number, number, number];
+          const max = Math.max(R, G, B);
+          const d = max - Math.min(R, G, B);
+          const hue = d === 0 ? 0 : max === R ? (((G - B) / d + 6) % 6) * 60 : max === G ? ((B - R) / d + 2) * 60 : ((R - G) / d + 4) * 60;
+          assert.ok(d < 0.2 || (hue > 25 && hue < 320), `${r.service}/${r.name} is red-ish ${r.fill} (hue ${hue.toFixed(0)}°) in ${mode} mode`);
+        }
+        const legend = (await legendText())!;
+        assert.ok(legend.includes('payments') && legend.includes('frontend') && legend.includes(`width = ${mode} time`), legend);
+        // the legend swatch has the service's colour
+        const sw = await p.locator('.fg-legend-item', { hasText: 'payments' }).locator('.fg-swatch').evaluate((e) => getComputedStyle(e).backgroundColor);
+        assert.equal(sw.replace(/\s/g, ''), `rgb(${palette[0]})`);
+      }
+      assert.deepEqual(o.errors, []);
+      assert.deepEqual(o.csp, []);
     } finally {
       await o.close();
     }

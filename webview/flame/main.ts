@@ -24,8 +24,10 @@ import {
   rootCauseNodes,
   searchMatches,
   zoomView,
+  rgbCss,
   type FlameTree,
   type NavDirection,
+  type RGB,
   type View,
 } from '../../src/core/diff/flame-layout';
 import type { AggTree } from '../../src/core/aggregate/types';
@@ -480,21 +482,44 @@ class FlameApp {
     if (d.split) this.diagBox.append(el('p', 'fg-note', `Split: ${d.split.description}`));
   }
 
+  /** Every mode has a legend: diff colours, or the services' colours (the biggest first) and what the width is. */
   private updateLegend(): void {
     this.legend.replaceChildren();
-    if (this.mode !== 'diff') return;
-    const item = (cls: string, text: string) => {
+    const item = (cls: string, text: string, rgb?: RGB) => {
       const s = el('span', 'fg-legend-item');
-      s.append(el('span', `fg-swatch ${cls}`), el('span', undefined, text));
+      const sw = el('span', `fg-swatch ${cls}`);
+      if (rgb) sw.style.background = rgbCss(rgb);
+      s.append(sw, el('span', undefined, text));
       return s;
     };
-    this.legend.append(item('fg-swatch-slower', 'slower'), item('fg-swatch-faster', 'faster'), item('fg-swatch-neutral', 'unchanged'), el('span', 'fg-note', 'width = incident time'));
+    const runLabel = this.mode === 'baseline' ? this.labels.baseline : this.labels.incident;
+    if (this.mode === 'diff') {
+      this.legend.append(item('fg-swatch-slower', 'slower'), item('fg-swatch-faster', 'faster'), item('fg-swatch-neutral', 'unchanged'));
+    } else if (this.renderer && this.data) {
+      const ranked = [...this.renderer.serviceRank.entries()].filter(([s]) => this.data!.strings[s]).sort((a, b) => a[1] - b[1]);
+      const shown = ranked.slice(0, 6);
+      for (const [s] of shown) {
+        const it = item('fg-swatch-service', this.data.strings[s] ?? '', this.renderer.serviceRgb(s));
+        it.title = `service ${this.data.strings[s]}`;
+        this.legend.append(it);
+      }
+      if (ranked.length > shown.length) {
+        const more = el('span', 'fg-note', `+${ranked.length - shown.length} more`);
+        more.title = ranked.slice(shown.length).map(([s]) => this.data!.strings[s]).join(', ');
+        this.legend.append(more);
+      }
+    }
+    const what = this.mode === 'diff' ? 'width = incident time, colour = change of own time' : `width = ${this.data?.kind === 'single' ? 'time' : `${this.mode} time`}, colour = service`;
+    const note = el('span', 'fg-note fg-legend-note', what);
+    note.title = this.mode === 'diff' ? `width: ${runLabel} time per trace; colour: own (self) time, ${this.labels.baseline} → ${this.labels.incident}` : `${runLabel}: time per trace`;
+    this.legend.append(note);
   }
 
   private refreshTheme(): void {
     this.exemplars.setTheme(readTheme());
     if (!this.renderer) return;
     this.renderer.setTheme(readTheme());
+    this.updateLegend();
     this.schedule();
   }
 

@@ -13,13 +13,13 @@ import {
   layoutFlame,
   mix,
   rgbCss,
-  serviceColor,
   trimTextMid,
   type FlameLayout,
   type FlameTree,
   type RGB,
   type View,
 } from '../../src/core/diff/flame-layout';
+import { serviceOrder, themedServicePalette } from '../../src/core/diff/flame-palette';
 import { FlameFlag, type FlameData, type FlameMode } from '../../src/protocol/messages';
 import type { Theme } from './theme';
 
@@ -49,6 +49,19 @@ export interface FrameParams {
   hovered: number;
   /** 0/1 per node when a search is active */
   matches: Uint8Array | null;
+  /** draw row r of the tree at canvas row rowOffset + r (rowOffset + maxDepth − r when inverted); default 0 */
+  rowOffset?: number;
+  /** upside down: the root at the bottom row (the callers half of the sandwich) */
+  invert?: boolean;
+  /** fill the background first (default true; false to draw a second tree on the same canvas) */
+  clear?: boolean;
+}
+
+export interface RendererOptions {
+  /** colour rank per service string index (shared by the sandwich halves so a service keeps its colour) */
+  serviceRank?: Map<number, number>;
+  /** |Δself| that gets the strongest diff colour (the main graph's, for the sandwich halves) */
+  diffScaleMs?: number;
 }
 
 export class FlameRenderer {
@@ -67,14 +80,28 @@ export class FlameRenderer {
   readonly drawn: DrawnRects = { ids: new Int32Array(4096), x: new Float32Array(4096), y: new Float32Array(4096), w: new Float32Array(4096), fill: new Uint16Array(4096), count: 0 };
   private labels: string[] = [];
 
+  readonly serviceRank: Map<number, number>;
+
   constructor(
     readonly data: FlameData,
     readonly tree: FlameTree,
     public mode: FlameMode,
     public theme: Theme,
+    private readonly options: RendererOptions = {},
   ) {
     this.labels = new Array<string>(data.n);
+    this.serviceRank = options.serviceRank ?? new Map(serviceOrder(data).map((s, k) => [s, k]));
     this.setMode(mode);
+  }
+
+  /** The colour of a service in the Baseline/Incident modes (for the legend). */
+  serviceRgb(service: number): RGB {
+    const pal = themedServicePalette(this.theme.background);
+    if (!(this.data.strings[service] ?? '')) return this.theme.neutral;
+    const rank = this.serviceRank.get(service) ?? this.serviceRank.size;
+    const cycle = Math.floor(rank / pal.length);
+    // past the palette: the same hues again, paler (the legend and the labels tell them apart)
+    return cycle === 0 ? pal[rank]! : mix(pal[rank % pal.length]!, this.theme.background, Math.min(0.6, 0.3 * cycle));
   }
 
   setMode(mode: FlameMode): void {
@@ -108,7 +135,7 @@ export class FlameRenderer {
       base.push(pal.neutral);
       for (let l = 1; l <= LEVELS; l++) base.push(mix(pal.neutral, pal.slower, 0.25 + (0.75 * l) / LEVELS));
       for (let l = 1; l <= LEVELS; l++) base.push(mix(pal.neutral, pal.faster, 0.25 + (0.75 * l) / LEVELS));
-      const scale = diffScale(data);
+      const scale = this.options.diffScaleMs ?? diffScale(data);
       for (let i = 0; i < n; i++) {
         const d = data.deltaSelf[i]!;
         const t = diffIntensity(d, data.significance[i]!, scale);
@@ -116,6 +143,7 @@ export class FlameRenderer {
         fillOf[i] = level === 0 ? 0 : d > 0 ? level : LEVELS + level;
       }
     } else {
+      // categorical, colour-blind-safe service colours without red (src/core/diff/flame-palette.ts)
       const idx = new Map<number, number>();
       for (let i = 0; i < n; i++) {
         const s = data.service[i]!;
@@ -123,7 +151,7 @@ export class FlameRenderer {
         if (e === undefined) {
           e = base.length;
           idx.set(s, e);
-          base.push(serviceColor(data.strings[s] ?? '', theme.dark));
+          base.push(this.serviceRgb(s));
         }
         fillOf[i] = e;
       }
@@ -185,11 +213,18 @@ export class FlameRenderer {
       this.charWidths.clear();
     }
     ctx.font = theme.font;
-    ctx.fillStyle = rgbCss(theme.background);
-    ctx.fillRect(0, 0, p.width, p.height);
-    const first = Math.max(0, Math.floor(p.scrollTop / ROW_HEIGHT));
-    const last = Math.floor((p.scrollTop + p.height) / ROW_HEIGHT);
-    const r = cullVisible(tree, layout, p.view, p.width, MIN_RECT_PX, { first, last }, this.visible);
+    if (p.clear !== false) {
+      ctx.fillStyle = rgbCss(theme.background);
+      ctx.fillRect(0, 0, p.width, p.height);
+    }
+    const off = p.rowOffset ?? 0;
+    const maxD = tree.maxDepth;
+    // canvas rows on screen → tree depths (reversed when inverted)
+    const g0 = Math.max(0, Math.floor(p.scrollTop / ROW_HEIGHT)) - off;
+    const g1 = Math.floor((p.scrollTop + p.height) / ROW_HEIGHT) - off;
+    const first = p.invert ? maxD - g1 : g0;
+    const last = p.invert ? maxD - g0 : g1;
+    const r = cullVisible(tree, layout, p.view, p.width, MIN_RECT_PX, { first: Math.max(0, first), last }, this.visible);
     this.visible = r.ids;
     const count = r.count;
     this.ensure(count);
@@ -205,7 +240,7 @@ export class FlameRenderer {
       d.ids[j] = i;
       d.x[j] = a;
       d.w[j] = b - a;
-      d.y[j] = tree.depth[i]! * ROW_HEIGHT - p.scrollTop;
+      d.y[j] = (off + (p.invert ? maxD - tree.depth[i]! : tree.depth[i]!)) * ROW_HEIGHT - p.scrollTop;
       const f = this.fillOf[i]! + (p.matches && !p.matches[i] ? half : 0);
       d.fill[j] = f;
       buckets[f + 1]!++;
@@ -229,6 +264,14 @@ export class FlameRenderer {
       ctx.rect(d.x[j]!, d.y[j]!, w > 3 ? w - 1 : w, ROW_HEIGHT - 1);
     }
     if (cur >= 0) ctx.fill();
+    // high-contrast themes: every box gets the theme's contrast border
+    if (theme.highContrast && count > 0) {
+      ctx.strokeStyle = theme.contrastBorder;
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      for (let j = 0; j < count; j++) if (d.w[j]! >= 3) ctx.rect(d.x[j]! + 0.5, d.y[j]! + 0.5, d.w[j]! - 2, ROW_HEIGHT - 2);
+      ctx.stroke();
+    }
 
     // labels, grouped by ink colour (root-cause labels leave room for the badge)
     ctx.font = `bold 9px ${theme.fontFamily}`;

@@ -22,6 +22,9 @@ export interface Theme {
   badgeFg: string;
   font: string;
   fontFamily: string;
+  /** a high-contrast theme: boxes get a border in contrastBorder */
+  highContrast: boolean;
+  contrastBorder: string;
 }
 
 function read(style: CSSStyleDeclaration, name: string, fallback: RGB): RGB {
@@ -52,5 +55,7 @@ export function readTheme(el: Element = document.documentElement): Theme {
     badgeFg: css(read(cs, '--fg-badge-fg', [255, 255, 255])),
     font: `12px ${fontFamily}`,
     fontFamily,
+    highContrast: !!document.body?.classList.contains('vscode-high-contrast') || !!document.body?.classList.contains('vscode-high-contrast-light'),
+    contrastBorder: css(read(cs, '--fg-contrast-border', foreground)),
   };
 }
