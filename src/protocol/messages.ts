@@ -88,6 +88,8 @@ export interface FlameViewState {
   request?: unknown;
   /** SetDataMessage.dataKey of the data this state belongs to */
   dataKey?: string;
+  /** the sandwich view is open on this node's operation (same encoding as zoomPath) */
+  sandwichPath?: string[];
 }
 
 // ---------------------------------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
  * Flame panel behaviour from the issue 13 walkthrough, in headless chromium through the VS Code protocol (fake
  * acquireVsCodeApi): a new load resets the view (item 3), a double-click opens the box the first click selected and
  * nothing moves under the pointer (item 4), `/` and Escape in the search (item 5), the graph sized to its rows with
- * the answer below it (item 10), the service palette and legends (item 12).
+ * the answer below it (item 10), the service palette and legends (item 12), the sandwich view and minimap (item 13).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -284,6 +284,113 @@ describe('flame panel (issue 13: state, double-click, search keys, layout)', { s
         const sw = await p.locator('.fg-legend-item', { hasText: 'payments' }).locator('.fg-swatch').evaluate((e) => getComputedStyle(e).backgroundColor);
         assert.equal(sw.replace(/\s/g, ''), `rgb(${palette[0]})`);
       }
+      assert.deepEqual(o.errors, []);
+      assert.deepEqual(o.csp, []);
+    } finally {
+      await o.close();
+    }
+  });
+  test('item 13: sandwich view merges callers above and callees below over all call paths; minimap while zoomed', async () => {
+    // db/query is called from api/A (10 → 40 ms), api/B (5 → 5) and cache/get under api/C (2 → 2)
+    const rows: Array<[string, string, number, number, number, number, number, number]> = [
+      ['gw', 'root', -1, 100, 130, 10, 10, 1],
+      ['api', 'A', 0, 40, 70, 30, 30, 11],
+      ['db', 'query', 1, 10, 40, 7, 37, 21],
+      ['db', 'io', 2, 3, 3, 3, 3, 22],
+      ['api', 'B', 0, 20, 20, 15, 15, 12],
+      ['db', 'query', 4, 5, 5, 5, 5, 21],
+      ['api', 'C', 0, 30, 30, 20, 20, 13],
+      ['cache', 'get', 6, 10, 10, 8, 8, 31],
+      ['db', 'query', 7, 2, 2, 2, 2, 21],
+    ];
+    const nodes: DiffNode[] = rows.map(([service, name, parent, bt, it, bs, is, line], id) => ({
+      id,
+      parent,
+      depth: 0,
+      service,
+      name,
+      kind: 'internal',
+      children: [],
+      baseline: st(bt, bs),
+      incident: st(it, is),
+      deltaSelfMs: is - bs,
+      deltaTotalMs: it - bt,
+      significance: 0.99,
+      source: { file: `src/${service}.py`, line },
+    }));
+    for (const n of nodes) if (n.parent >= 0) nodes[n.parent]!.children.push(n.id);
+    for (const n of nodes) n.depth = n.parent < 0 ? 0 : nodes[n.parent]!.depth + 1;
+    const data = toFlameData({ nodes, baselineTraces: 10, incidentTraces: 10 }, null);
+    const o = await fb.openVsCode({ width: 1000, height: 700 });
+    try {
+      const p = o.page;
+      await waitReady(p);
+      await send(p, { type: 'setData', tree: data, diagnosis: null, mode: 'diff', dataKey: 'sw' });
+      await firstPaint(p);
+      // in the flame graph db/query is three thin boxes; select one and press S
+      const q = await hook<number>(p, 'find', 'db', 'query');
+      await hook(p, 'select', q);
+      await p.locator('canvas').first().focus();
+      await p.keyboard.press('s');
+      await paint(p);
+      const info = await hook<{ outermost: number; middle: number; rows: number }>(p, 'sandwichInfo');
+      assert.equal(info.outermost, 3);
+      type SRect = { half: string; service: string; name: string; x: number; y: number; w: number; h: number; fill: number[]; iTotal: number; bTotal: number; source: { file: string; line: number } | null };
+      const sr = await hook<SRect[]>(p, 'sandwichRects');
+      const canvasW = await p.evaluate(() => document.querySelector('canvas')!.clientWidth);
+      const mid = sr.filter((r) => r.name === 'query' && r.y === info.middle * 18 - 0);
+      assert.ok(mid.length >= 1 && mid.every((r) => Math.abs(r.w - canvasW) < 2), `the operation spans the width in the middle row ${JSON.stringify(mid)}`);
+      assert.equal(mid[0]!.iTotal, 47);
+      // the direct callers in the row above, widths = the operation's time through each: A 40, B 5, cache/get 2 (of 47)
+      const above = sr.filter((r) => r.half === 'callers' && r.y === (info.middle - 1) * 18);
+      assert.deepEqual(above.map((r) => `${r.service}/${r.name}`).sort(), ['api/A', 'api/B', 'cache/get']);
+      const A = above.find((r) => r.name === 'A')!;
+      const B = above.find((r) => r.name === 'B')!;
+      assert.ok(Math.abs(A.w / canvasW - 40 / 47) < 0.01, `A width ${A.w}`);
+      // diff colours: the slowdown comes through A (red), not B (neutral grey)
+      assert.ok(A.fill[0]! > A.fill[2]! + 40, `A is red ${A.fill}`);
+      assert.ok(Math.max(...B.fill) - Math.min(...B.fill) < 12, `B is neutral ${B.fill}`);
+      // callees below: db/io (from A's path) and the recursive db/query are absent here; io present
+      assert.ok(sr.some((r) => r.half === 'callees' && r.name === 'io' && r.y === (info.middle + 1) * 18));
+      // the root at the top, above api/C above cache/get
+      assert.ok(sr.some((r) => r.half === 'callers' && r.name === 'root' && r.y === 0));
+      // the pixels are there: the middle of A's box has A's fill
+      const px = await p.evaluate(([x, y]) => [...document.querySelector('canvas')!.getContext('2d')!.getImageData(Math.round(x!), Math.round(y!), 1, 1).data].slice(0, 3), [A.x + A.w / 2, A.y + 12]);
+      assert.ok(px.every((v, k) => Math.abs(v - A.fill[k]!) <= 6), `pixel ${px} vs ${A.fill}`);
+      // the breadcrumb says what this is, on one line
+      assert.match((await p.locator('.fg-breadcrumb').textContent())!, /Sandwich of db · query: callers above, callees below, merged over 3 call paths/);
+      // double-click a caller → its source line; a click makes it the middle row
+      const box = (await p.locator('canvas').first().boundingBox())!;
+      await p.mouse.dblclick(box.x + A.x + 10, box.y + A.y + 8);
+      await p.waitForTimeout(100);
+      const opens = (await posted(p)).filter((m) => m.type === 'openSource');
+      assert.deepEqual(opens.at(-1), { type: 'openSource', service: 'api', name: 'A', source: { file: 'src/api.py', line: 11 } });
+      assert.equal((await hook<{ sandwich: number }>(p, 'state')).sandwich, await hook<number>(p, 'find', 'api', 'A'), 'the click made api/A the middle row');
+      // the sandwich survives a reload with the same data
+      await p.waitForTimeout(300);
+      await p.reload();
+      await waitReady(p);
+      await send(p, { type: 'setData', tree: data, diagnosis: null, mode: 'diff', dataKey: 'sw' });
+      await firstPaint(p);
+      assert.equal((await hook<{ sandwich: number }>(p, 'state')).sandwich, await hook<number>(p, 'find', 'api', 'A'));
+      // Escape goes back to the flame graph
+      await p.locator('canvas').first().focus();
+      await p.keyboard.press('Escape');
+      assert.equal((await hook<{ sandwich: number }>(p, 'state')).sandwich, -1);
+      // minimap: hidden at full view, shown while zoomed, and a click in it moves the view
+      await hook(p, 'reset');
+      await paint(p);
+      assert.equal((await hook<{ shown: boolean }>(p, 'minimap')).shown, false);
+      await hook(p, 'zoomTo', await hook<number>(p, 'find', 'api', 'B'));
+      await paint(p);
+      await paint(p);
+      assert.equal((await hook<{ shown: boolean }>(p, 'minimap')).shown, true);
+      const v0 = (await state(p)).view;
+      const mm = (await p.locator('.fg-minimap').boundingBox())!;
+      await p.mouse.click(mm.x + mm.width * 0.1, mm.y + mm.height / 2);
+      const v1 = (await state(p)).view;
+      assert.ok(Math.abs(v1.v1 - v1.v0 - (v0.v1 - v0.v0)) < 1e-9, 'same zoom level');
+      assert.ok(v1.v0 < v0.v0 - 0.05, `the view moved left (${v0.v0} → ${v1.v0})`);
       assert.deepEqual(o.errors, []);
       assert.deepEqual(o.csp, []);
     } finally {

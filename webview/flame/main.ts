@@ -13,6 +13,7 @@ import { aggToFlameData, toFlameData } from '../../src/core/diff/flame-data';
 import {
   ancestry,
   buildFlameTree,
+  diffScale,
   findOperation,
   findPath,
   formatDelta,
@@ -47,7 +48,9 @@ import {
 } from '../../src/protocol/messages';
 import { el, nodeInfo, renderStats } from './details';
 import { connectHost, type FlameHost } from './host';
+import { Minimap } from './minimap';
 import { FlameRenderer, ROW_HEIGHT } from './renderer';
+import { SandwichView, type SandwichHit } from './sandwich';
 import { readTheme } from './theme';
 import { embeddedResponder, ExemplarPanel } from './exemplars';
 import type { ExemplarToHostMessage } from '../../src/protocol/exemplars';
@@ -128,6 +131,12 @@ class FlameApp {
   private readonly zoomButton = document.createElement('vscode-button') as ButtonLike;
   private readonly status = el('span', 'fg-status');
   private readonly empty = el('div', 'fg-empty', 'No traces loaded.');
+  private readonly sandwichButton = document.createElement('vscode-button') as ButtonLike;
+  /** the sandwich of the selected operation, when that view is on */
+  private sandwich: SandwichView | null = null;
+  private sandwichHover: SandwichHit | null = null;
+  private readonly minimap = new Minimap((x, y) => this.minimapNavigate(x, y));
+  private themeVersion = 0;
   private readonly ctx: CanvasRenderingContext2D;
   private zoomBehavior!: ZoomBehavior<HTMLCanvasElement, unknown>;
   private canvasSel!: Selection<HTMLCanvasElement, unknown, null, undefined>;
@@ -181,7 +190,12 @@ class FlameApp {
     this.resetButton.textContent = 'Reset zoom';
     this.resetButton.setAttribute('secondary', '');
     this.resetButton.classList.add('fg-reset');
-    this.toolbar.append(this.modeGroup, this.searchField, this.matchInfo, this.resetButton, this.legend);
+    this.sandwichButton.textContent = 'Sandwich';
+    this.sandwichButton.setAttribute('secondary', '');
+    this.sandwichButton.classList.add('fg-sandwich-toggle');
+    this.sandwichButton.title = 'Callers above and callees below the selected operation, merged over all its call paths (S)';
+    this.sandwichButton.setAttribute('aria-pressed', 'false');
+    this.toolbar.append(this.modeGroup, this.searchField, this.matchInfo, this.resetButton, this.sandwichButton, this.legend);
     this.toolbar.setAttribute('role', 'toolbar');
 
     this.breadcrumb.setAttribute('aria-label', 'Zoom path');
@@ -209,7 +223,7 @@ class FlameApp {
     this.extraSlot.dataset.slot = 'waterfall';
     this.extraSlot.hidden = true;
     this.answer.append(this.detail, this.diagBox, this.extraSlot);
-    this.root.replaceChildren(this.summary, this.toolbar, this.breadcrumb, this.graph, this.empty, this.answer);
+    this.root.replaceChildren(this.summary, this.toolbar, this.breadcrumb, this.graph, this.minimap.box, this.empty, this.answer);
     this.showEmpty(true);
   }
 
@@ -235,7 +249,8 @@ class FlameApp {
         void Promise.resolve((this.searchField as TextFieldLike & { updateComplete?: Promise<unknown> }).updateComplete).then(() => this.canvas.focus());
       }
     });
-    this.resetButton.addEventListener('click', () => this.zoomTo(0));
+    this.resetButton.addEventListener('click', () => (this.sandwich ? this.setView(fullView()) : this.zoomTo(0)));
+    this.sandwichButton.addEventListener('click', () => (this.sandwich ? this.closeSandwich() : this.openSandwich(this.selected >= 0 ? this.selected : this.zoomNode)));
     this.zoomButton.addEventListener('click', () => this.selected >= 0 && this.zoomTo(this.selected));
     this.sourceButton.addEventListener('click', () => this.openSource(this.selected));
     this.chatButton.addEventListener('click', () => {
@@ -254,19 +269,20 @@ class FlameApp {
     });
     // A double-click acts on the box its first click selected: that click zoomed, so the box now under the pointer
     // may be another one (issue 13 item 4). The second click of the pair (detail 2) changes nothing.
-    let firstClick = { id: -1, at: 0 };
+    let firstClick: { hit: SandwichHit | null; at: number } = { hit: null, at: 0 };
     this.canvas.addEventListener('click', (e) => {
       if (e.detail > 1) return;
-      const id = this.hit(e);
-      firstClick = { id, at: performance.now() };
-      if (id < 0) return;
-      this.select(id);
-      this.zoomTo(id);
+      const h = this.hitAny(e);
+      firstClick = { hit: h, at: performance.now() };
+      if (!h) return;
+      if (this.sandwich) return this.sandwichClick(h);
+      this.select(h.id);
+      this.zoomTo(h.id);
     });
     this.canvas.addEventListener('dblclick', (e) => {
-      const id = firstClick.id >= 0 && performance.now() - firstClick.at < 1500 ? firstClick.id : this.hit(e);
-      firstClick = { id: -1, at: 0 };
-      if (id >= 0) this.openSource(id);
+      const h = firstClick.hit && performance.now() - firstClick.at < 1500 ? firstClick.hit : this.hitAny(e);
+      firstClick = { hit: null, at: 0 };
+      if (h) this.openSourceOf(h.data, h.id);
     });
     this.canvas.addEventListener('keydown', (e) => this.onKey(e));
     // `/` from anywhere but a text field (the canvas included: issue 13 item 5); Ctrl/⌘+F from anywhere
@@ -385,6 +401,10 @@ class FlameApp {
       return;
     }
     applyMeta();
+    this.sandwich = null;
+    this.sandwichHover = null;
+    this.sandwichButton.setAttribute('aria-pressed', 'false');
+    this.sandwichButton.setAttribute('secondary', '');
     this.data = m.tree;
     this.tree = tree;
     this.hadData = true;
@@ -409,6 +429,7 @@ class FlameApp {
     this.sizeGraph();
     this.resize();
     this.zoomTo(z, false);
+    if (restored?.sandwichPath) this.openSandwich(findPath(tree, m.tree, restored.sandwichPath), false);
     this.renderDetail();
     this.exemplars.setData(m.tree);
     this.syncExemplars();
@@ -518,7 +539,10 @@ class FlameApp {
   private refreshTheme(): void {
     this.exemplars.setTheme(readTheme());
     if (!this.renderer) return;
-    this.renderer.setTheme(readTheme());
+    const theme = readTheme();
+    this.renderer.setTheme(theme);
+    this.sandwich?.setTheme(theme);
+    this.themeVersion++;
     this.updateLegend();
     this.schedule();
   }
@@ -532,6 +556,7 @@ class FlameApp {
     this.mode = mode;
     for (const [m, r] of this.radios) r.checked = m === mode;
     this.renderer.setMode(mode);
+    this.sandwich?.setMode(mode);
     this.updateLegend();
     // keep the zoomed node if it still has a width in this mode
     this.zoomTo(this.zoomNode, false);
@@ -541,6 +566,7 @@ class FlameApp {
 
   zoomTo(id: number, save = true): void {
     if (!this.renderer || !this.tree) return;
+    if (this.sandwich) this.closeSandwich(false);
     const layout = this.renderer.layout;
     let z = id >= 0 && id < this.tree.n ? id : 0;
     while (z > 0 && !(layout.x1[z]! > layout.x0[z]!)) z = this.tree.parent[z]!;
@@ -644,8 +670,13 @@ class FlameApp {
   }
 
   private openSource(id: number): void {
-    if (!this.data || id < 0) return;
-    const info = nodeInfo(this.data, id);
+    if (this.data) this.openSourceOf(this.data, id);
+  }
+
+  /** Go to source (VS Code) or copy `file:line` (report) for node `id` of `data` (the graph's or a sandwich half's). */
+  private openSourceOf(data: FlameData, id: number): void {
+    if (id < 0 || id >= data.n) return;
+    const info = nodeInfo(data, id);
     if (!this.host.standalone) {
       this.host.post({ type: 'openSource', service: info.service, name: info.name, ...(info.source ? { source: info.source } : {}) });
       return;
@@ -677,6 +708,7 @@ class FlameApp {
     if (this.tree && this.data) {
       s.zoomPath = nodePath(this.tree, this.data, this.zoomNode);
       if (this.selected >= 0) s.selectedPath = nodePath(this.tree, this.data, this.selected);
+      if (this.sandwich) s.sandwichPath = nodePath(this.tree, this.data, this.sandwich.target);
     }
     return s;
   }
@@ -700,6 +732,18 @@ class FlameApp {
   private renderBreadcrumb(): void {
     this.breadcrumb.replaceChildren();
     if (!this.tree || !this.renderer) return;
+    if (this.sandwich && this.data) {
+      const back = el('button', 'fg-crumb fg-crumb-back', '‹ Flame graph');
+      back.type = 'button';
+      back.title = 'Back to the flame graph (Escape)';
+      back.addEventListener('click', () => this.closeSandwich());
+      const op = nodeInfo(this.data, this.sandwich.target);
+      const n = this.sandwich.s.outermost;
+      const text = el('span', 'fg-crumb-hint', `Sandwich of ${op.service} · ${op.name}: callers above, callees below, merged over ${n} call path${n === 1 ? '' : 's'}`);
+      text.title = text.textContent ?? '';
+      this.breadcrumb.append(back, el('span', 'fg-crumb-sep', '›'), text);
+      return;
+    }
     if (this.zoomNode === 0) {
       // the root box already says "all traces": no crumb repeating it, just what the mouse does
       this.breadcrumb.append(el('span', 'fg-crumb-hint', this.host.standalone ? 'Click a box to zoom in · double-click copies its source location' : 'Click a box to zoom in · double-click opens its source'));
@@ -748,7 +792,16 @@ class FlameApp {
     return hitTest(this.renderer.drawn, ROW_HEIGHT, e.clientX - r.left, e.clientY - r.top);
   }
 
+  /** The box under the pointer: in the flame graph (half 'callees' of the main data) or in a sandwich half. */
+  private hitAny(e: MouseEvent): SandwichHit | null {
+    const r = this.canvas.getBoundingClientRect();
+    if (this.sandwich) return this.sandwich.hit(e.clientX - r.left, e.clientY - r.top);
+    const id = this.hit(e);
+    return id >= 0 && this.data ? { half: 'callees', id, data: this.data } : null;
+  }
+
   private onHover(e: MouseEvent): void {
+    if (this.sandwich) return this.onSandwichHover(e);
     const id = this.hit(e);
     if (id !== this.hovered) {
       this.hovered = id;
@@ -762,6 +815,10 @@ class FlameApp {
       this.tooltip.hidden = true;
       return;
     }
+    this.placeTooltip(e);
+  }
+
+  private placeTooltip(e: MouseEvent): void {
     this.tooltip.hidden = false;
     const main = this.tooltip.parentElement!.getBoundingClientRect();
     const tw = this.tooltip.offsetWidth;
@@ -775,6 +832,21 @@ class FlameApp {
 
   private onKey(e: KeyboardEvent): void {
     if (!this.tree || !this.renderer) return;
+    if ((e.key === 's' || e.key === 'S') && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      e.preventDefault();
+      if (this.sandwich) this.closeSandwich();
+      else this.openSandwich(this.selected >= 0 ? this.selected : this.zoomNode);
+      return;
+    }
+    if (this.sandwich) {
+      if (e.key === 'Escape' || e.key === 'Backspace') {
+        e.preventDefault();
+        this.closeSandwich();
+      } else if (e.key === 'Enter' && (e.shiftKey || e.ctrlKey || e.metaKey)) {
+        this.openSource(this.selected);
+      }
+      return;
+    }
     const dirs: Record<string, NavDirection> = { ArrowUp: 'up', ArrowDown: 'down', ArrowLeft: 'left', ArrowRight: 'right' };
     const dir = dirs[e.key];
     if (dir) {
@@ -807,9 +879,101 @@ class FlameApp {
   // ---------------------------------------------------------------------------------------------------------------
   // drawing
 
+  // ---------------------------------------------------------------------------------------------------------------
+  // sandwich and minimap
+
+  /** canvas rows of what is drawn: the flame graph's, or the sandwich's (callers + operation + callees) */
+  private rows(): number {
+    if (this.sandwich) return this.sandwich.rows;
+    return this.tree ? this.tree.maxDepth + 1 : 0;
+  }
+
+  /** Shows the sandwich of node `id`'s operation: its callers above it, its callees below it, over all call paths. */
+  openSandwich(id: number, save = true): void {
+    if (!this.data || !this.tree || !this.renderer || id < 0 || id >= this.data.n) return;
+    const view = new SandwichView(this.data, this.tree, id, this.mode, this.renderer.theme, this.renderer.serviceRank, diffScale(this.data));
+    this.sandwich = view;
+    this.sandwichHover = null;
+    this.tooltip.hidden = true;
+    if (this.selected !== id) this.select(id);
+    this.sandwichButton.setAttribute('aria-pressed', 'true');
+    this.sandwichButton.removeAttribute('secondary');
+    this.sizeGraph();
+    this.resize();
+    this.setView(fullView());
+    // the operation's row in sight (callers above it may be many)
+    const y = view.middle * ROW_HEIGHT;
+    this.scroller.scrollTop = Math.max(0, y - Math.max(ROW_HEIGHT, this.scroller.clientHeight / 2 - ROW_HEIGHT));
+    this.renderBreadcrumb();
+    this.updateLegend();
+    this.schedule();
+    if (save) this.saveStateSoon();
+  }
+
+  closeSandwich(restoreZoom = true): void {
+    if (!this.sandwich) return;
+    this.sandwich = null;
+    this.sandwichHover = null;
+    this.tooltip.hidden = true;
+    this.sandwichButton.setAttribute('aria-pressed', 'false');
+    this.sandwichButton.setAttribute('secondary', '');
+    this.sizeGraph();
+    this.resize();
+    this.updateLegend();
+    if (restoreZoom) this.zoomTo(this.zoomNode);
+    this.saveStateSoon();
+  }
+
+  /** A click in the sandwich: that box's operation becomes the middle row (as in speedscope). */
+  private sandwichClick(h: SandwichHit): void {
+    if (!this.data || !this.sandwich) return;
+    const info = nodeInfo(h.data, h.id);
+    const target = nodeInfo(this.data, this.sandwich.target);
+    if (info.service === target.service && info.name === target.name) return;
+    const id = findOperation(this.data, info.service, info.name);
+    if (id >= 0) this.openSandwich(id);
+  }
+
+  private onSandwichHover(e: MouseEvent): void {
+    const h = this.hitAny(e);
+    const same = h && this.sandwichHover && h.half === this.sandwichHover.half && h.id === this.sandwichHover.id;
+    if (!same) {
+      this.sandwichHover = h;
+      this.schedule();
+      if (h && this.data && this.sandwich) {
+        renderStats(this.tooltip, h.data, h.id, this.labels);
+        const op = nodeInfo(this.data, this.sandwich.target);
+        const what =
+          h.id === 0
+            ? `${op.service} · ${op.name} over all its ${this.sandwich.s.outermost} call path${this.sandwich.s.outermost === 1 ? '' : 's'}`
+            : h.half === 'callers'
+              ? `caller: the times are those of ${op.name} called through this path`
+              : `callee of ${op.name}, merged over its call paths`;
+        this.tooltip.append(el('div', 'fg-hint', `${what} · click: its sandwich · double-click: ${this.host.standalone ? 'copy source location' : 'go to source'}`));
+      }
+    }
+    if (!h) {
+      this.tooltip.hidden = true;
+      return;
+    }
+    this.placeTooltip(e);
+  }
+
+  /** Click or drag in the minimap: centre the view there (x) and scroll to that row (y). */
+  private minimapNavigate(x: number, y: number): void {
+    if (!this.tree) return;
+    const span = this.view.v1 - this.view.v0;
+    const v0 = Math.min(1 - span, Math.max(0, x - span / 2));
+    this.setView({ v0, v1: v0 + span });
+    const contentH = this.rows() * ROW_HEIGHT;
+    this.scroller.scrollTop = Math.max(0, y * contentH - this.scroller.clientHeight / 2);
+    this.schedule();
+    this.saveStateSoon();
+  }
+
   /** The graph is as tall as its rows (plus the border); flexbox shrinks it when the panel is short, then it scrolls. */
   private sizeGraph(): void {
-    const rows = this.tree ? this.tree.maxDepth + 1 : 0;
+    const rows = this.rows();
     this.graph.style.height = `${rows * ROW_HEIGHT + 2}px`;
   }
 
@@ -817,7 +981,7 @@ class FlameApp {
     const w = this.scroller.clientWidth;
     const h = this.scroller.clientHeight;
     const dpr = window.devicePixelRatio || 1;
-    const rows = this.tree ? this.tree.maxDepth + 1 : 0;
+    const rows = this.rows();
     this.spacer.style.height = `${Math.max(0, rows * ROW_HEIGHT - h)}px`;
     if (w === this.width && h === this.height && dpr === this.dpr) return;
     this.width = w;
@@ -847,18 +1011,35 @@ class FlameApp {
     const t0 = performance.now();
     const ctx = this.ctx;
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
-    this.renderer.render(ctx, {
+    if (this.sandwich) {
+      this.sandwich.render(ctx, { view: this.view, width: this.width, height: this.height, scrollTop: this.scroller.scrollTop, hover: this.sandwichHover });
+    } else {
+      this.renderer.render(ctx, {
+        view: this.view,
+        width: this.width,
+        height: this.height,
+        scrollTop: this.scroller.scrollTop,
+        selected: this.selected,
+        hovered: this.hovered,
+        matches: this.matches,
+      });
+    }
+    const t1 = performance.now();
+    // the minimap while zoomed or scrolled (not in the sandwich, which is its own overview)
+    const zoomed = this.view.v1 - this.view.v0 < 0.999 || this.scroller.scrollHeight > this.scroller.clientHeight + 1;
+    this.minimap.update({
+      renderer: this.renderer,
+      show: !this.sandwich && zoomed,
       view: this.view,
       width: this.width,
-      height: this.height,
+      dpr: this.dpr,
+      rows: this.rows(),
       scrollTop: this.scroller.scrollTop,
-      selected: this.selected,
-      hovered: this.hovered,
-      matches: this.matches,
+      viewportH: this.height,
+      themeKey: String(this.themeVersion),
     });
-    const t1 = performance.now();
     this.frameTimes.push(t1 - t0);
-    this.rectCounts.push(this.renderer.drawn.count);
+    this.rectCounts.push(this.sandwich ? this.sandwich.callers.drawn.count + this.sandwich.callees.drawn.count : this.renderer.drawn.count);
     if (this.frameTimes.length > 5000) {
       this.frameTimes.splice(0, 1000);
       this.rectCounts.splice(0, 1000);
@@ -913,7 +1094,23 @@ class FlameApp {
       setMode: (m: FlameMode) => isFlameMode(m) && app.setMode(m),
       /** pan/zoom the view directly (unit interval) — for the benchmark */
       setView: (v0: number, v1: number) => app.setView({ v0, v1 }),
-      state: () => ({ ...app.state(), zoomNode: app.zoomNode, selected: app.selected, view: { ...app.view } }),
+      state: () => ({ ...app.state(), zoomNode: app.zoomNode, selected: app.selected, view: { ...app.view }, sandwich: app.sandwich ? app.sandwich.target : -1 }),
+      /** open the sandwich of node id's operation (−1 closes it) */
+      sandwich: (id: number) => (id < 0 ? app.closeSandwich() : app.openSandwich(id)),
+      sandwichInfo: () =>
+        app.sandwich ? { target: app.sandwich.target, occurrences: app.sandwich.s.occurrences, outermost: app.sandwich.s.outermost, rows: app.sandwich.rows, middle: app.sandwich.middle, buildMs: app.sandwich.buildMs } : null,
+      /** rects drawn in the sandwich: half, service, name, CSS-pixel box, fill, and the times of that merged node */
+      sandwichRects: () => {
+        const sw = app.sandwich;
+        if (!sw) return [];
+        return sw.drawn().map((r) => {
+          const d = r.half === 'callers' ? sw.s.callers : sw.s.callees;
+          const info = nodeInfo(d, r.id);
+          const rend = r.half === 'callers' ? sw.callers : sw.callees;
+          return { ...r, h: ROW_HEIGHT - 1, service: info.service, name: info.name, fill: rend.fillRgb(r.id), bTotal: d.bTotal[r.id], iTotal: d.iTotal[r.id], source: info.source ?? null };
+        });
+      },
+      minimap: () => ({ shown: !app.minimap.box.hidden, baseMs: app.minimap.lastBaseMs }),
       nextPaint: () => app.nextPaint(),
       exemplars: app.exemplars.testHook(),
     };

@@ -330,6 +330,34 @@ export class FlameRenderer {
     if (p.selected >= 0) outline(p.selected, 2);
   }
 
+  /** The whole graph squeezed into width × height (the minimap): boxes ≥ ½ px wide, grouped by colour; root cause outlined. */
+  renderMinimap(ctx: CanvasRenderingContext2D, width: number, height: number): void {
+    const { tree, layout, theme, data } = this;
+    ctx.fillStyle = rgbCss(theme.background);
+    ctx.fillRect(0, 0, width, height);
+    const r = cullVisible(tree, layout, { v0: 0, v1: 1 }, width, 0.5);
+    const rowH = height / (tree.maxDepth + 1);
+    const gap = rowH >= 3 ? 0.5 : 0;
+    const ids = Array.from(r.ids.subarray(0, r.count)).sort((a, b) => this.fillOf[a]! - this.fillOf[b]!);
+    let cur = -1;
+    for (const i of ids) {
+      const f = this.fillOf[i]!;
+      if (f !== cur) {
+        if (cur >= 0) ctx.fill();
+        cur = f;
+        ctx.fillStyle = this.paletteCss[f]!;
+        ctx.beginPath();
+      }
+      ctx.rect(layout.x0[i]! * width, tree.depth[i]! * rowH, Math.max(0.5, (layout.x1[i]! - layout.x0[i]!) * width), Math.max(0.5, rowH - gap));
+    }
+    if (cur >= 0) ctx.fill();
+    ctx.strokeStyle = theme.rootOutline;
+    ctx.lineWidth = 1;
+    for (const i of ids) {
+      if (data.flags[i]! & FlameFlag.RootCause) ctx.strokeRect(layout.x0[i]! * width + 0.5, tree.depth[i]! * rowH + 0.5, Math.max(1, (layout.x1[i]! - layout.x0[i]!) * width - 1), Math.max(1, rowH - 1));
+    }
+  }
+
   private drawRootCause(ctx: CanvasRenderingContext2D, x: number, y: number, w: number, labelEnd?: number): void {
     const { theme } = this;
     ctx.strokeStyle = theme.rootOutline;

@@ -1,0 +1,103 @@
+/**
+ * Sandwich view (issue 13 item 13): the selected operation in the middle row, its callers merged above it (drawn
+ * upside down: the direct callers right above, the root at the top) and its callees merged below it, over every call
+ * path it appears on (the merge is src/core/diff/flame-sandwich.ts). Both halves are ordinary FlameData drawn by the
+ * flame renderer on the graph's canvas, sharing its horizontal zoom, the mode and the diff colour scale.
+ */
+import { buildSandwich, type Sandwich } from '../../src/core/diff/flame-sandwich';
+import { buildFlameTree, hitTest, type FlameTree, type View } from '../../src/core/diff/flame-layout';
+import type { FlameData, FlameMode } from '../../src/protocol/messages';
+import { FlameRenderer, ROW_HEIGHT } from './renderer';
+import type { Theme } from './theme';
+
+export type SandwichHalf = 'callers' | 'callees';
+
+export interface SandwichHit {
+  half: SandwichHalf;
+  /** node in that half's data */
+  id: number;
+  data: FlameData;
+}
+
+export class SandwichView {
+  readonly s: Sandwich;
+  readonly callersTree: FlameTree;
+  readonly calleesTree: FlameTree;
+  readonly callers: FlameRenderer;
+  readonly callees: FlameRenderer;
+  /** canvas row of the operation (the callers above it) */
+  readonly middle: number;
+  readonly buildMs: number;
+
+  constructor(
+    data: FlameData,
+    tree: FlameTree,
+    /** node of the main tree whose operation is shown */
+    readonly target: number,
+    mode: FlameMode,
+    theme: Theme,
+    serviceRank: Map<number, number>,
+    diffScaleMs: number,
+  ) {
+    const t0 = performance.now();
+    this.s = buildSandwich(data, tree, target);
+    this.callersTree = buildFlameTree(this.s.callers);
+    this.calleesTree = buildFlameTree(this.s.callees);
+    const opts = { serviceRank, diffScaleMs };
+    this.callers = new FlameRenderer(this.s.callers, this.callersTree, mode, theme, opts);
+    this.callees = new FlameRenderer(this.s.callees, this.calleesTree, mode, theme, opts);
+    this.middle = this.callersTree.maxDepth;
+    this.buildMs = performance.now() - t0;
+  }
+
+  /** canvas rows: the callers, the operation, the callees */
+  get rows(): number {
+    return this.middle + 1 + this.calleesTree.maxDepth;
+  }
+
+  setMode(mode: FlameMode): void {
+    this.callers.setMode(mode);
+    this.callees.setMode(mode);
+  }
+
+  setTheme(theme: Theme): void {
+    this.callers.setTheme(theme);
+    this.callees.setTheme(theme);
+  }
+
+  render(ctx: CanvasRenderingContext2D, p: { view: View; width: number; height: number; scrollTop: number; hover: SandwichHit | null }): void {
+    const common = { view: p.view, width: p.width, height: p.height, scrollTop: p.scrollTop, matches: null };
+    this.callers.render(ctx, { ...common, selected: 0, hovered: p.hover?.half === 'callers' ? p.hover.id : -1, invert: true, rowOffset: 0 });
+    // the callees' root is the same operation on the same row: drawn over the callers' one
+    this.callees.render(ctx, { ...common, selected: 0, hovered: p.hover?.half === 'callees' ? p.hover.id : -1, rowOffset: this.middle, clear: false });
+    // a line between the callers and the operation row, so the halves read as two graphs
+    const y = this.middle * ROW_HEIGHT - p.scrollTop - 0.5;
+    if (y > 0 && y < p.height) {
+      ctx.strokeStyle = this.callers.theme.contrastBorder;
+      ctx.globalAlpha = 0.5;
+      ctx.beginPath();
+      ctx.moveTo(0, y);
+      ctx.lineTo(p.width, y);
+      ctx.stroke();
+      ctx.globalAlpha = 1;
+    }
+  }
+
+  hit(x: number, y: number): SandwichHit | null {
+    const e = hitTest(this.callees.drawn, ROW_HEIGHT, x, y);
+    if (e >= 0) return { half: 'callees', id: e, data: this.s.callees };
+    const c = hitTest(this.callers.drawn, ROW_HEIGHT, x, y);
+    if (c >= 0) return { half: 'callers', id: c, data: this.s.callers };
+    return null;
+  }
+
+  /** rects of the last frame (test hook) */
+  drawn(): Array<{ half: SandwichHalf; id: number; x: number; y: number; w: number }> {
+    const out: Array<{ half: SandwichHalf; id: number; x: number; y: number; w: number }> = [];
+    for (const [half, r] of [['callers', this.callers], ['callees', this.callees]] as const) {
+      const d = r.drawn;
+      for (let j = 0; j < d.count; j++) out.push({ half, id: d.ids[j]!, x: d.x[j]!, y: d.y[j]!, w: d.w[j]! });
+    }
+    return out;
+  }
+}
