@@ -17,6 +17,9 @@
 //      waterfalls → click the root-cause span in the incident waterfall → its source line opens
 //   e. diagnosing a broken trace file → notification naming the file and the error
 //   f. "Open Trace File…" → code-server's file dialog → the broken file → the same kind of notification
+//   s3, s4, s5, s13, th: the flame panel of issue 13 (test/e2e/flame-ui.mjs): a new load resets its view, a
+//      double-click in a narrow panel opens the clicked box's line, "/" and Escape in the search, the sandwich view and
+//      minimap, light and high-contrast themes (screenshots)
 //
 // Usage: node test/e2e/run-ui.mjs [--only a,b] [--keep]   (env E2E_HEADED=1 shows the browser if a display exists)
 // Output: test-output/e2e/<timestamp>-ui/{shots/*.png, result.json, code-server.log, exthost-console.log}
@@ -26,6 +29,7 @@ import {
   EXAMPLE, ROOT, checkBuilt, cleanConsole, cleanupStack, extensionHostErrors, launchBrowser, log, makeRunDir, sleep, stageExtension,
   stageWorkspace, startCodeServer, startScriptedLlm, waitFor,
 } from './lib.mjs';
+import { FLAME_SCENARIOS, flameScenarioFns } from './flame-ui.mjs';
 
 const argv = process.argv.slice(2);
 // b, c, d need the traces that scenario a loads: --only b runs a first
@@ -33,7 +37,8 @@ const only = (() => {
   const i = argv.indexOf('--only');
   if (i < 0) return null;
   const list = argv[i + 1].split(',');
-  return list.some((k) => 'bcdghw'.includes(k)) && !list.includes('a') ? ['a', ...list] : list;
+  const flameIds = FLAME_SCENARIOS.map(([id]) => id);
+  return list.some((k) => 'bcdghw'.includes(k) || flameIds.includes(k)) && !list.includes('a') ? ['a', ...list] : list;
 })();
 const TOTAL_BUDGET_MS = Number(process.env.E2E_UI_BUDGET_MS || 8 * 60 * 1000);
 
@@ -112,6 +117,8 @@ async function main() {
     if (want('d')) await scenario('d chat view answers and its source link opens the right file and line', shot, () => chatScenario(ui, facts, llm));
     if (want('h')) await scenario('h the hover\'s "Ask in chat" link puts a question about the operation into the chat input', shot, () => askInChatScenario(ui, facts));
     if (want('w')) await scenario('w exemplar traces: the root cause\'s slowest incident and a typical baseline trace as waterfalls; clicking a span opens its source line', shot, () => waterfallScenario(ui, facts));
+    // the flame panel of issue 13 (test/e2e/flame-ui.mjs): state reset, double-click, search keys, sandwich, themes
+    for (const [id, title] of FLAME_SCENARIOS) if (want(id)) await scenario(title, shot, () => flameScenarioFns[id](ui, facts));
     if (want('e')) await scenario('e a broken trace file gives a clear notification', shot, () => badTraceScenario(ui, facts));
     if (want('f')) await scenario('f "Open Trace File…" through the file dialog on the broken file gives a clear notification', shot, () => openDialogScenario(ui, facts));
     await scenario('z no unexpected errors: extension-host logs (besides the broken file), webview consoles', shot, async () => {

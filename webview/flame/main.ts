@@ -148,9 +148,11 @@ class FlameApp {
     this.ctx = ctx;
     this.buildDom();
     this.bindEvents();
-    // exemplar traces (waterfalls) under the graph: own module, fed the selection's call path
+    // exemplar traces (waterfalls) under the graph: own module, fed the selection's call path; it lives in the answer
+    // area's full-width slot below the selected operation and the diagnosis (scrolls with them)
     this.exemplars = new ExemplarPanel({ standalone: host.standalone, post: (m) => host.post(m), theme: () => readTheme() });
-    this.root.append(this.exemplars.element);
+    this.extraSlot.append(this.exemplars.element);
+    this.extraSlot.hidden = false;
   }
   readonly exemplars: ExemplarPanel;
 

@@ -1,0 +1,229 @@
+// Flame panel scenarios of issue 13 (items 3, 4, 5, 12, 13), run by run-ui.mjs after the pair is loaded (scenario a).
+// Each drives the workbench like a person (palette, file dialog, mouse, keys) and reads the flame webview through
+// its test hook window.__flame. Screenshots: shots/NN-<step>.png of the run, incl. the light and high-contrast themes.
+import path from 'node:path';
+import { EXAMPLE, sleep, waitFor } from './lib.mjs';
+
+/** ids and titles, in run order; `--only` accepts these ids (they imply a) */
+export const FLAME_SCENARIOS = [
+  ['s3', 's3 a new load resets the flame graph: Open Trace File… (Incident, zoomed) then Diagnose → Diff, no zoom, root cause selected'],
+  ['s4', 's4 double-click in a narrow flame panel opens the clicked box\'s source line; the graph does not move'],
+  ['s5', 's5 "/" focuses the search from the canvas; Escape in the search box clears it'],
+  ['s13', 's13 sandwich view (callers above, callees below) and the minimap while zoomed'],
+  ['th', 'th flame graph in the light and high-contrast themes: service palette, legend, theme colours (screenshots)'],
+];
+
+const flameFrame = (ui, pred = () => !!(window.__flame && window.__flame.nodeCount() > 0), what = 'flame graph webview with a tree', arg) =>
+  ui.webviewFrame(pred, what, 30000, arg);
+
+/** #rgb / #rrggbb / rgb(r, g, b) → [r, g, b] */
+function parseCss(c) {
+  const t = String(c).trim();
+  let m = /^#([0-9a-f]{6})/i.exec(t);
+  if (m) return [0, 2, 4].map((i) => parseInt(m[1].slice(i, i + 2), 16));
+  m = /^#([0-9a-f]{3})$/i.exec(t);
+  if (m) return [0, 1, 2].map((i) => parseInt(m[1][i] + m[1][i], 16));
+  m = /rgba?\(\s*(\d+)[\s,]+(\d+)[\s,]+(\d+)/i.exec(t);
+  return m ? [+m[1], +m[2], +m[3]] : null;
+}
+
+const flameState = (frame) => frame.evaluate(() => window.__flame.state());
+
+/** Page coordinates of a drawn flame box (the frame's canvas is nested in two iframes; boundingBox() is page-relative). */
+async function boxCenter(frame, rect, dx) {
+  const c = await frame.locator('canvas.fg-canvas').boundingBox();
+  return { x: c.x + rect.x + (dx ?? rect.w / 2), y: c.y + rect.y + rect.h / 2, canvasTop: c.y };
+}
+
+async function rectOf(frame, service, name) {
+  return waitFor(() => frame.evaluate(({ service, name }) => window.__flame.getDrawnRects().find((r) => r.service === service && r.name === name) ?? null, { service, name }), `${service} / ${name} drawn`, 10000);
+}
+
+/** s3: Open Trace File… spiked.json (one run: Incident mode), zoom and select, then Diagnose the pair. */
+async function stateResetScenario(ui, facts) {
+  const { page } = ui;
+  await ui.clearNotifications();
+  await ui.runCommand('Trace Doctor: Open Trace File');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  let last = '';
+  await waitFor(async () => {
+    const v = await input.inputValue();
+    const settled = v === last && v.endsWith('/');
+    last = v;
+    return settled;
+  }, 'the file dialog start folder', 15000, 300);
+  const target = path.join(facts.ws, 'traces', EXAMPLE.incident);
+  for (let attempt = 0; ; attempt++) {
+    await input.fill(target);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: EXAMPLE.incident }).first().waitFor({ timeout: 5000 }).catch(() => {});
+    if ((await input.inputValue()) === target) break;
+    if (attempt >= 3) throw new Error(`the file dialog path is ${await input.inputValue()}`);
+  }
+  await page.keyboard.press('Enter');
+  // the flame graph of the single run: Incident mode, no diagnosis of a pair
+  const frame = await flameFrame(ui, () => !!(window.__flame && window.__flame.nodeCount() > 0 && window.__flame.state().mode === 'incident'), 'the flame graph of the single run (incident mode)');
+  // a person zooms into a box (click) and leaves it there
+  const r = await rectOf(frame, EXAMPLE.rootService, EXAMPLE.otherOp);
+  const at = await boxCenter(frame, r);
+  await page.mouse.click(at.x, at.y);
+  await waitFor(() => frame.evaluate(() => window.__flame.state().zoomNode > 0), 'zoomed into the box', 5000);
+  await sleep(300); // the view state is saved (debounced)
+  await page.mouse.move(5, 5);
+  await ui.shot('s3-single-run-zoomed');
+  const before = await flameState(frame);
+  // Diagnose the pair
+  await ui.runCommand('Trace Doctor: Diagnose Trace');
+  await ui.pick(EXAMPLE.incident, { filter: EXAMPLE.incident, title: 'incident run' });
+  await ui.pick(EXAMPLE.baseline, { filter: EXAMPLE.baseline, title: 'baseline run' });
+  const f2 = await flameFrame(ui, () => !!(window.__flame && window.__flame.rootCauses().length > 0 && document.querySelector('.fg-summary .fg-badge-root')), 'the flame graph of the pair (root cause shown)', 60000);
+  await sleep(200);
+  const after = await waitFor(() => f2.evaluate(() => { const f = window.__flame; const s = f.state(); return s.dataKey && s.dataKey.includes('diff') ? { ...s, rootCauses: f.rootCauses() } : null; }), 'the pair loaded in the webview', 20000);
+  await page.locator('.tabs-container .tab.active', { hasText: /Diff Flame Graph/ }).first().waitFor({ timeout: 10000 });
+  await ui.shot('s3-pair-after-single');
+  const problems = [];
+  if (after.mode !== 'diff') problems.push(`mode ${after.mode} (expected diff; the single run's was ${before.mode})`);
+  if (after.zoomNode !== 0 || after.view.v0 !== 0 || after.view.v1 !== 1) problems.push(`zoom carried over: node ${after.zoomNode}, view ${JSON.stringify(after.view)}`);
+  if (!after.rootCauses.includes(after.selected)) problems.push(`selected node ${after.selected} is not the root cause ${after.rootCauses}`);
+  if (after.search) problems.push(`search "${after.search}" carried over`);
+  if (problems.length) throw new Error(problems.join('; '));
+  return { before: { mode: before.mode, zoomNode: before.zoomNode }, after: { mode: after.mode, zoomNode: after.zoomNode, selected: after.selected } };
+}
+
+/** s4: the flame panel beside an editor (narrow), zoom out, double-click the root-cause box. */
+async function doubleClickScenario(ui, facts) {
+  const { page } = ui;
+  await ui.runCommand('View: Close All Editors');
+  await waitFor(async () => (await page.locator('.tabs-container .tab').count()) === 0, 'all editors closed', 10000);
+  await ui.openFile(path.relative(facts.ws, facts.rootFile));
+  await ui.gotoLine(1);
+  await ui.runCommand('Trace Doctor: Show Flame Graph');
+  const frame = await flameFrame(ui);
+  await frame.evaluate(() => window.__flame.reset());
+  await sleep(200);
+  const width = await frame.evaluate(() => document.querySelector('canvas.fg-canvas').clientWidth);
+  const r = await rectOf(frame, EXAMPLE.rootService, EXAMPLE.rootOp);
+  const at = await boxCenter(frame, r, Math.min(30, r.w / 2));
+  const crumbsBefore = await frame.locator('.fg-breadcrumb').boundingBox();
+  await page.mouse.dblclick(at.x, at.y);
+  // the root cause's line opens: the cursor moves from line 1 to one of the span-opening lines
+  const spanLines = facts.candidates.map((l) => l + 1);
+  const ln = await waitFor(async () => { const l = await ui.cursorLine(); return l && l !== 1 ? l : null; }, 'the cursor to move to the double-clicked operation', 10000)
+    .catch(async () => { throw new Error(`nothing opened at a new line (status bar Ln ${await ui.cursorLine()}, active ${await ui.activeTabTitle()}; toasts: ${(await ui.toasts()).join(' | ').slice(0, 200)})`); });
+  const canvasTop = (await frame.locator('canvas.fg-canvas').boundingBox()).y;
+  const crumbsAfter = await frame.locator('.fg-breadcrumb').boundingBox();
+  const st = await flameState(frame);
+  await page.mouse.move(5, 5);
+  await ui.shot('s4-narrow-double-click');
+  const tab = await ui.activeTabTitle();
+  if (!tab.includes(path.basename(facts.rootFile))) throw new Error(`active tab ${tab}, expected ${path.basename(facts.rootFile)}`);
+  if (!spanLines.includes(ln)) throw new Error(`opened line ${ln}; ${EXAMPLE.rootOp} opens at ${spanLines.join(' or ')}`);
+  if (Math.abs(canvasTop - at.canvasTop) > 0.5) throw new Error(`the canvas moved ${canvasTop - at.canvasTop} px under the pointer`);
+  if (Math.abs(crumbsAfter.height - crumbsBefore.height) > 0.5) throw new Error(`the breadcrumb grew ${crumbsBefore.height} → ${crumbsAfter.height} px`);
+  return { panelWidth: width, line: ln, zoomNode: st.zoomNode };
+}
+
+/** s5: focus the canvas with a click, "/" → search box, type, Escape → empty. */
+async function searchKeysScenario(ui) {
+  const { page } = ui;
+  await ui.runCommand('Trace Doctor: Show Flame Graph');
+  const frame = await flameFrame(ui);
+  await frame.evaluate(() => window.__flame.reset());
+  const r = await rectOf(frame, EXAMPLE.rootService, EXAMPLE.rootOp);
+  const at = await boxCenter(frame, r);
+  await page.mouse.click(at.x, at.y);
+  await waitFor(() => frame.evaluate(() => document.activeElement?.classList.contains('fg-canvas')), 'the canvas focused by the click', 5000);
+  await page.keyboard.press('/');
+  await waitFor(() => frame.evaluate(() => document.activeElement?.tagName === 'VSCODE-TEXTFIELD'), '"/" to focus the search box', 5000);
+  await page.keyboard.type('preprocess');
+  await waitFor(() => frame.evaluate(() => window.__flame.state().search === 'preprocess'), 'the search to run', 5000);
+  const matches = (await frame.locator('.fg-match-info').textContent()).trim();
+  await ui.shot('s5-search');
+  await page.keyboard.press('Escape');
+  const cleared = await waitFor(() => frame.evaluate(() => {
+    const f = document.querySelector('vscode-textfield');
+    return window.__flame.state().search === '' && f.value === '' && f.shadowRoot.querySelector('input').value === '' ? { ok: true } : null;
+  }), 'Escape to clear the search box', 5000)
+    .catch(async () => { throw new Error(`after Escape the box holds "${await frame.evaluate(() => document.querySelector('vscode-textfield').value)}"`); });
+  return { matches, cleared: !!cleared };
+}
+
+/** s13: S on the selected root cause → sandwich; Escape; zoom → minimap. */
+async function sandwichScenario(ui) {
+  const { page } = ui;
+  await ui.runCommand('Trace Doctor: Show Flame Graph');
+  const frame = await flameFrame(ui);
+  await frame.evaluate(() => { window.__flame.reset(); window.__flame.select(window.__flame.rootCauses()[0]); });
+  // the toolbar button, as a person would find it
+  await frame.locator('vscode-button.fg-sandwich-toggle').click();
+  const info = await waitFor(() => frame.evaluate(() => window.__flame.sandwichInfo()), 'the sandwich view', 5000);
+  await frame.evaluate(() => window.__flame.nextPaint());
+  const rects = await frame.evaluate(() => window.__flame.sandwichRects());
+  const crumb = (await frame.locator('.fg-breadcrumb').textContent()).replace(/\s+/g, ' ').trim();
+  await ui.shot('s13-sandwich');
+  const middle = rects.filter((r) => r.y === info.middle * 18);
+  if (!middle.some((r) => r.name === EXAMPLE.rootOp)) throw new Error(`the middle row is not ${EXAMPLE.rootOp}: ${JSON.stringify(middle.map((r) => r.name))}`);
+  const callers = rects.filter((r) => r.half === 'callers' && r.y < info.middle * 18).map((r) => r.name);
+  const callees = rects.filter((r) => r.half === 'callees' && r.y > info.middle * 18).map((r) => r.name);
+  if (!callers.length || !callees.length) throw new Error(`callers ${callers} / callees ${callees}`);
+  if (!crumb.includes(`Sandwich of ${EXAMPLE.rootService} · ${EXAMPLE.rootOp}`)) throw new Error(`breadcrumb: ${crumb}`);
+  // Escape (canvas focused) goes back
+  await frame.locator('canvas.fg-canvas').focus();
+  await page.keyboard.press('Escape');
+  await waitFor(() => frame.evaluate(() => window.__flame.state().sandwich === -1), 'back to the flame graph', 5000);
+  // zoom with a click on a narrow box → the minimap appears below the graph
+  const r = await rectOf(frame, EXAMPLE.rootService, EXAMPLE.otherOp);
+  const at = await boxCenter(frame, r);
+  await page.mouse.click(at.x, at.y);
+  const mm = await waitFor(() => frame.evaluate(() => (window.__flame.minimap().shown ? window.__flame.minimap() : null)), 'the minimap while zoomed', 5000);
+  await page.mouse.move(5, 5);
+  await sleep(200);
+  await ui.shot('s13-minimap');
+  await frame.evaluate(() => window.__flame.reset());
+  return { middle: EXAMPLE.rootOp, callers, callees, sandwichMs: Math.round(info.buildMs * 10) / 10, minimapMs: Math.round(mm.baseMs * 10) / 10 };
+}
+
+/** th: light and high-contrast themes through "Preferences: Color Theme"; screenshots in Diff and Baseline mode. */
+async function themesScenario(ui) {
+  const { page } = ui;
+  const out = {};
+  await ui.runCommand('Trace Doctor: Show Flame Graph');
+  const pickTheme = async (theme) => {
+    // "Preferences: Color Theme" (the palette's first row may be "Browse Color Themes in Marketplace")
+    await ui.escape(1);
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
+    await page.keyboard.type('Preferences: Color Theme');
+    await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: /^\s*Preferences: Color Theme/ }).first().click();
+    await ui.pick(theme, { filter: theme });
+  };
+  for (const [theme, cls, key] of [['Light Modern', 'vscode-light', 'light'], ['Dark High Contrast', 'vscode-high-contrast', 'hc-dark'], ['Light High Contrast', 'vscode-high-contrast-light', 'hc-light'], ['Dark Modern', 'vscode-dark', 'dark']]) {
+    await pickTheme(theme);
+    const frame = await flameFrame(ui, (c) => !!(window.__flame && window.__flame.nodeCount() > 0 && document.body.classList.contains(c)), `the flame webview in ${theme}`, cls);
+    await frame.evaluate(() => { window.__flame.reset(); window.__flame.setMode('diff'); });
+    await sleep(300);
+    // the canvas follows the theme: the pixel right of the root box's end is the editor background
+    const got = await frame.evaluate(async () => {
+      await window.__flame.nextPaint();
+      const c = document.querySelector('canvas.fg-canvas');
+      const bg = getComputedStyle(document.documentElement).getPropertyValue('--fg-bg').trim();
+      const px = [...c.getContext('2d').getImageData(c.width - 3, c.height - 3, 1, 1).data].slice(0, 3);
+      return { bg, px };
+    });
+    const want = parseCss(got.bg);
+    if (!want || got.px.some((v, k) => Math.abs(v - want[k]) > 6)) throw new Error(`${theme}: the canvas background ${got.px} is not the theme's editor background ${got.bg}`);
+    if (key === 'dark') { out[key] = got; continue; }
+    await page.mouse.move(5, 5);
+    await ui.shot(`th-${key}-diff`);
+    await frame.evaluate(() => window.__flame.setMode('baseline'));
+    await sleep(300);
+    const legend = (await frame.locator('.fg-legend').textContent()).replace(/\s+/g, ' ').trim();
+    await ui.shot(`th-${key}-baseline`);
+    if (!legend.includes(EXAMPLE.rootService)) throw new Error(`${theme}: the baseline legend does not name the services: ${legend}`);
+    await frame.evaluate(() => window.__flame.setMode('diff'));
+    out[key] = { ...got, legend: legend.slice(0, 120) };
+  }
+  return out;
+}
+
+export const flameScenarioFns = { s3: stateResetScenario, s4: doubleClickScenario, s5: searchKeysScenario, s13: sandwichScenario, th: themesScenario };
