@@ -3,6 +3,9 @@
 // headless chromium (the standalone HTML report, as `trace-doctor flame` writes it).
 // Prints time to first paint and frame times during a scripted zoom/pan (median, p95), next to a floor measured in
 // the same run (the same report with an 8-node tree), and checks the targets: first paint ≤ 1 s, median frame ≤ 16 ms.
+// Also (issue 13 item 13) on a 100k-node tree whose operations repeat over many call paths: the time to open the
+// sandwich view of the most frequent operation (merge + first frame), frame times while panning/zooming in it, and
+// the minimap (whole-graph picture, per-frame overlay); target: sandwich opened ≤ 250 ms, median frame ≤ 16 ms.
 //
 // Usage: node bench/flame.mjs [--nodes 100000] [--steps 120] [--width 1400] [--height 900] [--keep report.html]
 // Needs /usr/bin/chromium (apt-get install -y chromium). Exit code 1 when a target is missed.
@@ -42,7 +45,14 @@ const [web, helper] = await Promise.all([
       contents: `
         export { syntheticDiffTree, balancedDiffTree, knownDiffTree, knownDiagnosis } from './test/fixtures/flame/known-tree';
         export { toFlameData } from './src/core/diff/flame-data';
-        export { renderFlameReport } from './src/core/report/html';`,
+        export { renderFlameReport } from './src/core/report/html';
+        import { syntheticDiffTree as syn } from './test/fixtures/flame/known-tree';
+        /** the random tree with 60 operations in 12 services: each operation sits on ~1,700 call paths */
+        export function repeatedDiffTree(n, seed = 3) {
+          const t = syn(n, seed);
+          for (const x of t.nodes) if (x.id > 0) { x.name = 'op-' + (x.id % 60); x.service = 'svc-' + (x.id % 12); }
+          return t;
+        }`,
       resolveDir: root,
       loader: 'ts',
     },
@@ -72,6 +82,9 @@ const bigBytes = report(big, null, bigFile);
 const wide = h.toFlameData(h.balancedDiffTree(N, 10));
 const wideFile = join(tmp, 'wide.html');
 const wideBytes = report(wide, null, wideFile);
+const rep = h.toFlameData(h.repeatedDiffTree(N));
+const repFile = join(tmp, 'repeated.html');
+report(rep, null, repFile);
 const smallFile = join(tmp, 'small.html');
 report(h.toFlameData(h.knownDiffTree(), h.knownDiagnosis()), h.knownDiagnosis(), smallFile);
 if (values.keep) copyFileSync(bigFile, values.keep);
@@ -189,13 +202,92 @@ async function measure(file, label) {
   return r;
 }
 
+/** Sandwich of the most frequent operation and the minimap, on the repeated-operations tree. */
+async function measureSandwich(file) {
+  const ctx = await browser.newContext({ viewport: { width: W, height: H }, deviceScaleFactor: 1 });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(pathToFileURL(file).href);
+  await page.waitForFunction(() => window.__flame && window.__flame.firstPaintMs > 0, null, { timeout: 60_000 });
+  const r = await page.evaluate(async (steps) => {
+    const f = window.__flame;
+    // the operation with the most call paths: its node with the most time
+    const rects = f.getDrawnRects();
+    const counts = new Map();
+    for (const x of rects) counts.set(x.name, (counts.get(x.name) ?? 0) + 1);
+    const name = [...counts.entries()].sort((a, b) => b[1] - a[1])[0][0];
+    const svc = rects.find((x) => x.name === name).service;
+    const id = f.find(svc, name);
+    const opens = [];
+    let info;
+    for (let k = 0; k < 5; k++) {
+      f.sandwich(-1);
+      await f.nextPaint();
+      const t0 = performance.now();
+      f.sandwich(id);
+      await f.nextPaint();
+      opens.push(performance.now() - t0);
+      info = f.sandwichInfo();
+    }
+    f.frameTimes.length = 0;
+    const walls = [];
+    for (let i = 0; i < steps; i++) {
+      const span = Math.pow(0.02, (i % 30) / 29);
+      const v0 = ((i * 0.37) % 1) * (1 - span);
+      const t0 = performance.now();
+      f.setView(v0, v0 + span);
+      await f.nextPaint();
+      walls.push(performance.now() - t0);
+    }
+    const sandwichFrames = [...f.frameTimes];
+    const drawn = f.sandwichRects().length;
+    // minimap: leave the sandwich, zoom, and pan with the minimap visible
+    f.sandwich(-1);
+    f.zoomTo(id);
+    await f.nextPaint();
+    const mm = f.minimap();
+    f.frameTimes.length = 0;
+    for (let i = 0; i < 40; i++) {
+      const v0 = (i / 40) * 0.9;
+      f.setView(v0, v0 + 0.1);
+      await f.nextPaint();
+    }
+    return { name, occurrences: info.occurrences, outermost: info.outermost, rows: info.rows, buildMs: info.buildMs, opens, walls, sandwichFrames, drawn, minimap: mm, minimapFrames: [...f.frameTimes] };
+  }, 60);
+  await ctx.close();
+  const out = {
+    operation: r.name,
+    callPaths: r.occurrences,
+    sandwichRows: r.rows,
+    mergeMs: r.buildMs,
+    openMedianMs: quantile(r.opens, 0.5),
+    frameMedianMs: quantile(r.sandwichFrames, 0.5),
+    frameP95Ms: quantile(r.sandwichFrames, 0.95),
+    wallMedianMs: quantile(r.walls, 0.5),
+    rectsDrawn: r.drawn,
+    minimapShown: r.minimap.shown,
+    minimapPictureMs: r.minimap.baseMs,
+    minimapFrameMedianMs: quantile(r.minimapFrames, 0.5),
+    errors,
+  };
+  log(
+    `sandwich of ${out.operation} (${out.callPaths} call paths, ${out.sandwichRows} rows): merge ${out.mergeMs.toFixed(1)} ms, opened (merge + first frame) median ${out.openMedianMs.toFixed(1)} ms; ` +
+      `frames median ${out.frameMedianMs.toFixed(2)} ms p95 ${out.frameP95Ms.toFixed(2)} ms; minimap picture ${out.minimapPictureMs.toFixed(1)} ms, frames median ${out.minimapFrameMedianMs.toFixed(2)} ms`,
+  );
+  if (errors.length) log(`  page errors: ${errors.join('; ')}`);
+  return out;
+}
+
 let floor;
 let res;
 let resWide;
+let sw;
 try {
   floor = await measure(smallFile, 'floor');
   res = await measure(bigFile, 'random');
   resWide = await measure(wideFile, 'wide');
+  sw = await measureSandwich(repFile);
 } finally {
   await browser.close();
   rmSync(tmp, { recursive: true, force: true });
@@ -203,6 +295,7 @@ try {
 
 const okPaint = res.firstPaint <= 1000 && resWide.firstPaint <= 1000;
 const okFrame = res.median <= 16 && resWide.median <= 16;
+const okSandwich = sw.openMedianMs <= 250 && sw.frameMedianMs <= 16 && sw.minimapFrameMedianMs <= 16;
 console.log(
   JSON.stringify(
     {
@@ -227,11 +320,23 @@ console.log(
         stepWallP95Ms: +resWide.wallP95.toFixed(1),
         rectsDrawnMax: resWide.rectsMax,
       },
-      targets: { firstPaintLe1000ms: okPaint, medianFrameLe16ms: okFrame },
+      sandwich: {
+        operation: sw.operation,
+        callPaths: sw.callPaths,
+        rows: sw.sandwichRows,
+        mergeMs: +sw.mergeMs.toFixed(1),
+        openMedianMs: +sw.openMedianMs.toFixed(1),
+        frameMedianMs: +sw.frameMedianMs.toFixed(3),
+        frameP95Ms: +sw.frameP95Ms.toFixed(3),
+        frameRatio: +(sw.frameMedianMs / Math.max(0.001, floor.median)).toFixed(2),
+        minimapPictureMs: +sw.minimapPictureMs.toFixed(1),
+        minimapFrameMedianMs: +sw.minimapFrameMedianMs.toFixed(3),
+      },
+      targets: { firstPaintLe1000ms: okPaint, medianFrameLe16ms: okFrame, sandwichOpenLe250msAndFramesLe16ms: okSandwich },
     },
     null,
     2,
   ),
 );
-if (res.errors.length || floor.errors.length || resWide.errors.length) process.exitCode = 1;
-if (!okPaint || !okFrame) process.exitCode = 1;
+if (res.errors.length || floor.errors.length || resWide.errors.length || sw.errors.length) process.exitCode = 1;
+if (!okPaint || !okFrame || !okSandwich) process.exitCode = 1;
