@@ -44,8 +44,43 @@ export interface HttpOptions {
   timeoutMs?: number;
   /** cap on one response body (default 256 MiB) */
   maxBytes?: number;
+  /**
+   * The running total over every response of one load (shared by all its requests: Tempo fetches one response per
+   * trace). fetchRaw creates one of DEFAULT_MAX_TOTAL_BYTES when none is given.
+   */
+  budget?: ByteBudget;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+}
+
+/** One response body at most (Jaeger, Zipkin, a file URL; each Tempo trace). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
+/** All the responses of one load together (40 Tempo traces of 150 MB no longer add up to an out-of-memory crash). */
+export const DEFAULT_MAX_TOTAL_BYTES = 512 * 1024 * 1024;
+
+const mib = (n: number) => `${n.toLocaleString('en-US')} bytes (${+(n / 1048576).toFixed(1)} MiB)`;
+
+/** A byte budget shared by all the requests of one load from a tracing backend or URL. */
+export class ByteBudget {
+  used = 0;
+  constructor(readonly limit: number = DEFAULT_MAX_TOTAL_BYTES) {}
+  /** Count `n` more bytes from `url`; a SourceError ('too-large') once the total passes the limit. */
+  charge(n: number, url: string, requests: number): void {
+    this.used += n;
+    if (this.used > this.limit) throw this.error(url, requests);
+  }
+  /** Whether `declared` more bytes would pass the limit. */
+  wouldExceed(declared: number): boolean {
+    return this.used + declared > this.limit;
+  }
+  error(url: string, requests: number): SourceError {
+    return new SourceError(
+      'too-large',
+      `the responses of this load add up to more than ${mib(this.limit)}, the total limit for one load from a tracing backend ` +
+        `(${requests} response(s) so far; stopped at ${redactUrl(url)}); lower the trace limit or narrow the time window`,
+      url,
+    );
+  }
 }
 
 export function redactUrl(u: string): string {
@@ -114,7 +149,7 @@ export async function getText(url: string, opts: HttpOptions, expect: string, ac
   const contentType = res.headers.get('content-type') ?? '';
   let text: string;
   try {
-    text = await readLimited(res, opts.maxBytes ?? 256 * 1024 * 1024, url);
+    text = await readLimited(res, opts.maxBytes ?? DEFAULT_MAX_RESPONSE_BYTES, url, opts.budget);
   } catch (e) {
     if (e instanceof SourceError) throw e;
     throw networkError(e, url, timeoutMs, opts.signal);
@@ -163,11 +198,19 @@ function snippet(text: string): string {
   return `: ${t.length > 200 ? t.slice(0, 200) + '…' : t}`;
 }
 
-async function readLimited(res: Response, maxBytes: number, url: string): Promise<string> {
+const responses = new WeakMap<ByteBudget, number>();
+
+async function readLimited(res: Response, maxBytes: number, url: string, budget?: ByteBudget): Promise<string> {
+  const nth = budget ? (responses.get(budget) ?? 0) + 1 : 0;
+  if (budget) responses.set(budget, nth);
   const declared = Number(res.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
     await res.body?.cancel();
-    throw new SourceError('too-large', `${redactUrl(url)} is ${declared} bytes, over the ${maxBytes}-byte limit; narrow the time window or lower the trace limit`, url);
+    throw new SourceError('too-large', `${redactUrl(url)} is ${mib(declared)}, over the ${mib(maxBytes)} limit for one response; narrow the time window or lower the trace limit`, url);
+  }
+  if (budget && Number.isFinite(declared) && budget.wouldExceed(declared)) {
+    await res.body?.cancel();
+    throw budget.error(url, nth);
   }
   if (!res.body) return '';
   const reader = res.body.getReader();
@@ -179,7 +222,15 @@ async function readLimited(res: Response, maxBytes: number, url: string): Promis
     n += value.byteLength;
     if (n > maxBytes) {
       await reader.cancel();
-      throw new SourceError('too-large', `${redactUrl(url)} sent more than ${maxBytes} bytes; narrow the time window or lower the trace limit`, url);
+      throw new SourceError('too-large', `${redactUrl(url)} sent more than ${mib(maxBytes)}, the limit for one response; narrow the time window or lower the trace limit`, url);
+    }
+    if (budget) {
+      try {
+        budget.charge(value.byteLength, url, nth);
+      } catch (e) {
+        await reader.cancel();
+        throw e;
+      }
     }
     chunks.push(value);
   }

@@ -23,6 +23,8 @@ export interface QueryOptions extends HttpOptions {
   maxTraces?: number;
   /** concurrent per-trace requests (Tempo) (default 4) */
   concurrency?: number;
+  /** total bytes of all responses of one load (default DEFAULT_MAX_TOTAL_BYTES, 512 MiB); ignored when `budget` is given */
+  maxTotalBytes?: number;
 }
 
 export interface JaegerSpec {
