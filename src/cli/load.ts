@@ -2,6 +2,8 @@ import { TraceLoadError, type LoadedRun, type LoadProgress } from '../sources/fi
 import { loadInput, type InputOptions } from '../sources/resolve-input';
 import { CliError, type CliIO } from './command';
 import { oneLine } from './terminal';
+import { deepSpans, MAX_TREE_DEPTH } from '../core/aggregate/tree';
+import type { SpanTable } from '../core/model/span-table';
 
 /** Progress on stderr for long loads, only when a person is watching (a TTY). */
 function progress(role: string | undefined): ((p: LoadProgress) => void) | undefined {
@@ -64,4 +66,23 @@ export async function loadRunForCli(
     throw new CliError(`${role} ${inputs.join(', ')}: no spans found${first}`);
   }
   return run;
+}
+
+/**
+ * Notes for runs whose traces are deeper than the aggregation keeps (MAX_TREE_DEPTH levels): how many spans were cut
+ * and how deep the deepest one was. Empty for ordinary traces.
+ */
+export function deepTreeNotes(runs: { role: string; model: SpanTable | undefined }[]): string[] {
+  const out: string[] = [];
+  for (const { role, model } of runs) {
+    if (!model) continue;
+    const d = deepSpans(model, MAX_TREE_DEPTH);
+    if (d.spans === 0) continue;
+    out.push(
+      `${role}: ${d.spans.toLocaleString('en-US')} span(s) lie deeper than ${MAX_TREE_DEPTH.toLocaleString('en-US')} levels ` +
+        `(the deepest at level ${d.deepest.toLocaleString('en-US')}); they are cut from the call tree, the flame graph and ` +
+        `the diagnosis, and their time stays in their ancestor at level ${MAX_TREE_DEPTH.toLocaleString('en-US')}`,
+    );
+  }
+  return out;
 }

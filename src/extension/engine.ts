@@ -12,7 +12,7 @@ import { codeAttrsByOperation, opKey } from '../core/source/code-attrs';
 import type { SourceIndex } from '../core/source/resolve';
 import { modelStats } from '../core/stats/run-stats';
 import { isUrlInput, loadInput } from '../sources/resolve-input';
-import { scanWorkspace, SOURCE_EXTENSIONS } from '../sources/workspace-scan';
+import { DEFAULT_MAX_SOURCE_FILES, scanWorkspace, SOURCE_EXTENSIONS, truncationNote } from '../sources/workspace-scan';
 import type { DiffResult, EngineApi, LoadOptions, LoadedRunLike, RunStats, SourceResolver } from './engine-api';
 
 function toRunStats(run: LoadedRunLike): RunStats {
@@ -62,8 +62,14 @@ class ScanCache implements vscode.Disposable {
     let p = this.byFolder.get(folder);
     if (!p) {
       const t0 = Date.now();
-      p = scanWorkspace(folder, { signal }).then((r) => {
-        this.log.info(`source scan of ${folder}: ${r.files} files, ${r.index.matches} span openings${r.truncated ? ' (truncated)' : ''} in ${Date.now() - t0} ms`);
+      const maxFiles = vscode.workspace.getConfiguration('traceDoctor').get<number>('sourceScan.maxFiles', DEFAULT_MAX_SOURCE_FILES);
+      p = scanWorkspace(folder, { signal, maxFiles }).then((r) => {
+        this.log.info(`source scan of ${folder} (${r.lister}): ${r.files} files, ${r.index.matches} span openings${r.truncated ? ' (truncated)' : ''} in ${Date.now() - t0} ms`);
+        const note = truncationNote(r, folder, 'the setting traceDoctor.sourceScan.maxFiles');
+        if (note) {
+          this.log.warn(note);
+          void vscode.window.showWarningMessage(`Trace Doctor: ${note}.`);
+        }
         return r.index;
       });
       this.byFolder.set(folder, p);

@@ -4,8 +4,8 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { CliError, type CliIO } from '../command';
 import { register } from '../registry';
 import { numOption } from '../options';
-import { loadRunForCli } from '../load';
-import { scanWorkspace } from '../../sources/workspace-scan';
+import { deepTreeNotes, loadRunForCli } from '../load';
+import { DEFAULT_MAX_SOURCE_FILES, scanWorkspace, truncationNote } from '../../sources/workspace-scan';
 import { analyze } from '../../core/rca/analyze';
 import { Diagnosis, type Candidate } from '../../core/rca/diagnosis';
 import { formatP } from '../../core/stats/index';
@@ -34,7 +34,9 @@ Usage:
 Options:
   --baseline PATH   the normal run
   --incident PATH   the slow run (also accepted as the only positional argument)
-  --workspace DIR   source folder searched for the lines that open the spans (honours .gitignore)
+  --workspace DIR   source folder searched for the lines that open the spans (honours .gitignore; listed with
+                    ripgrep when installed)
+  --max-source-files N  source files read per workspace folder (default 20000; a note says when more were left out)
   --format F        human (default) | json {rootCause, candidates, split?, latency, regression, notes, gate?}
                     | markdown (compact report for a PR comment or $GITHUB_STEP_SUMMARY)
                     | sarif (SARIF 2.1.0: one result per significant candidate at the line that opens its span)
@@ -150,6 +152,7 @@ export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
         baseline: { type: 'string', multiple: true },
         incident: { type: 'string', multiple: true },
         workspace: { type: 'string', multiple: true },
+        'max-source-files': { type: 'string' },
         json: { type: 'boolean' },
         format: { type: 'string' },
         top: { type: 'string' },
@@ -215,13 +218,18 @@ export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
   const incident = await loadRunForCli(incidentPaths, 'incident', io);
   let sourceIndex;
   const workspaces = values.workspace ?? [];
+  const maxSourceFiles = numOption(values['max-source-files'], 'max-source-files', DEFAULT_MAX_SOURCE_FILES, { min: 1, int: true });
+  const scanNotes: string[] = [];
   if (workspaces.length) {
-    const first = await scanWorkspace(workspaces[0]!);
+    const first = await scanWorkspace(workspaces[0]!, { maxFiles: maxSourceFiles });
     sourceIndex = first.index;
-    for (const w of workspaces.slice(1)) await scanWorkspace(w, { index: sourceIndex, prefix: w });
+    scanNotes.push(truncationNote(first, workspaces[0]!, '--max-source-files'));
+    for (const w of workspaces.slice(1)) scanNotes.push(truncationNote(await scanWorkspace(w, { index: sourceIndex, prefix: w, maxFiles: maxSourceFiles }), w, '--max-source-files'));
   }
   const analysis = analyze(baseline?.model ?? null, incident.model, { top, alpha, seed, capacityTarget, ...(sourceIndex ? { sourceIndex } : {}) });
   const { diagnosis } = analysis;
+  diagnosis.notes.push(...scanNotes.filter(Boolean));
+  diagnosis.notes.push(...deepTreeNotes([{ role: 'baseline', model: baseline?.model }, { role: 'incident', model: incident.model }]));
   // malformed spans (broken timestamps, parent cycles, duplicate ids) were repaired while loading: say so in the notes
   for (const [role, run] of [['baseline', baseline], ['incident', incident]] as const) {
     if (run) for (const i of anomalyIssues(run.model, () => '')) diagnosis.notes.push(`${role}: ${i.message}`);

@@ -18,8 +18,8 @@ import { codeAttrsByOperation, opKey } from '../../core/source/code-attrs';
 import type { FlameData, FlameMode } from '../../protocol/messages';
 import { isFlameMode } from '../../protocol/messages';
 import type { LoadedRun } from '../../sources/file';
-import { loadRunForCli } from '../load';
-import { scanWorkspace } from '../../sources/workspace-scan';
+import { deepTreeNotes, loadRunForCli } from '../load';
+import { DEFAULT_MAX_SOURCE_FILES, scanWorkspace, truncationNote } from '../../sources/workspace-scan';
 
 const HELP = `trace-doctor flame — write a differential flame graph as one self-contained HTML file
 
@@ -41,6 +41,7 @@ Options:
   --out FILE        the HTML file to write (required; written atomically)
   --workspace DIR   scan DIR for the code that opens each span (source links in the tooltip, "copy source
                     location"); absolute code.file.path attributes inside DIR become relative
+  --max-source-files N  source files read from --workspace (default 20000; a warning says when more were left out)
   --title TEXT      page title (default: the input names)
   --mode M          initial mode: diff (default), baseline or incident
   --max-files N     read at most N files from directories (default 10000)
@@ -88,22 +89,30 @@ export interface FlameReportResult {
 
 /** Loads, aggregates and diffs the runs and renders the report HTML (no file written). */
 export async function buildFlameReport(
-  o: { baseline: string[]; incident: string[]; workspace?: string; title?: string; mode?: FlameMode; maxFiles?: number; assetsDir?: string },
+  o: { baseline: string[]; incident: string[]; workspace?: string; title?: string; mode?: FlameMode; maxFiles?: number; maxSourceFiles?: number; assetsDir?: string },
   io: CliIO,
 ): Promise<FlameReportResult> {
   const assets = findFlameAssets(o.assetsDir);
   const incident = await loadRunForCli(o.incident, 'incident', io, { maxFiles: o.maxFiles });
   const baseline = o.baseline.length ? await loadRunForCli(o.baseline, 'baseline', io, { maxFiles: o.maxFiles }) : undefined;
   let sourceIndex;
+  let scanNote = '';
   if (o.workspace) {
-    const scan = await scanWorkspace(o.workspace);
+    const scan = await scanWorkspace(o.workspace, { maxFiles: o.maxSourceFiles ?? DEFAULT_MAX_SOURCE_FILES });
     sourceIndex = scan.index;
-    if (scan.truncated) io.err(`  workspace scan stopped after ${scan.files} files; some source links may be missing\n`);
+    scanNote = truncationNote(scan, o.workspace, '--max-source-files');
+    if (scanNote) io.err(`warning: ${scanNote}\n`);
   }
   // aggregate, diff and diagnose (one run without a baseline is split into its normal and slow traces)
   const a = analyze(baseline?.model ?? null, incident.model, sourceIndex ? { sourceIndex } : {});
   attachSources(a.diff, baseline ? [incident.model, baseline.model] : [incident.model], o.workspace);
   const diagnosis: Diagnosis = a.diagnosis;
+  if (scanNote) diagnosis.notes.push(scanNote);
+  // traces deeper than the tree keeps (a page draws at most 65,535 rows): say so on stderr and in the report
+  for (const note of deepTreeNotes([{ role: 'incident', model: incident.model }, { role: 'baseline', model: baseline?.model }])) {
+    io.err(`warning: ${note}\n`);
+    diagnosis.notes.push(note);
+  }
   const data: FlameData = toFlameData(a.diff, diagnosis);
   // exemplar traces for the waterfalls: the root cause and the top candidates, bounded
   const exemplars: ExemplarBundle = baseline
@@ -141,6 +150,7 @@ export async function runFlame(argv: string[], io: CliIO): Promise<number> {
         title: { type: 'string' },
         mode: { type: 'string' },
         'max-files': { type: 'string' },
+        'max-source-files': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -152,6 +162,7 @@ export async function runFlame(argv: string[], io: CliIO): Promise<number> {
   if (!values.out) throw new CliError(`missing --out report.html\n\n${HELP}`);
   if (values.mode !== undefined && !isFlameMode(values.mode)) throw new CliError(`--mode expects diff, baseline or incident, got '${values.mode}'`);
   const maxFiles = numOption(values['max-files'], 'max-files', undefined, { min: 1, int: true });
+  const maxSourceFiles = numOption(values['max-source-files'], 'max-source-files', undefined, { min: 1, int: true });
   let workspace: string | undefined;
   if (values.workspace !== undefined) {
     workspace = resolve(values.workspace);
@@ -161,7 +172,7 @@ export async function runFlame(argv: string[], io: CliIO): Promise<number> {
   if (existsSync(out) && statSync(out).isDirectory()) throw new CliError(`--out ${values.out} is a directory; give a file name such as report.html`);
 
   const r = await buildFlameReport(
-    { baseline: values.baseline ?? [], incident: values.incident, workspace, title: values.title, mode: values.mode as FlameMode | undefined, maxFiles },
+    { baseline: values.baseline ?? [], incident: values.incident, workspace, title: values.title, mode: values.mode as FlameMode | undefined, maxFiles, maxSourceFiles },
     io,
   );
   const tmp = `${out}.${process.pid}.tmp`;

@@ -16,7 +16,53 @@ import type { AggNode, AggTree, NodeStats } from './types';
 
 export type TraceFilter = ReadonlySet<string> | ((traceId: string) => boolean) | Uint8Array;
 
+/**
+ * Deepest span level aggregated (a root span is level 1). Spans further down are cut: left out of the call-path tree
+ * (their time stays in their ancestor at this level, as its self time). Real traces are a few dozen levels deep; a
+ * pathological chain (one span per level, 1 M levels) would otherwise make a million call-path nodes and a flame graph
+ * deeper than a page can draw (65,535 rows).
+ */
+export const MAX_TREE_DEPTH = 1000;
+
+/**
+ * Level of every span (roots = 1; a span whose parent chain is broken counts from where it starts), iteratively — no
+ * recursion on a depth the input decides.
+ */
+export function spanDepths(model: SpanTable): Int32Array {
+  const n = model.size;
+  const parent = model.parent;
+  const depth = new Int32Array(n);
+  const chain = new GrowI32();
+  for (let i = 0; i < n; i++) {
+    if (depth[i] !== 0) continue;
+    chain.len = 0;
+    let j = i;
+    while (j >= 0 && depth[j] === 0) {
+      chain.push(j);
+      j = parent[j]!;
+    }
+    let d = j >= 0 ? depth[j]! : 0;
+    for (let c = chain.len - 1; c >= 0; c--) depth[chain.arr[c]!] = ++d;
+  }
+  return depth;
+}
+
+/** How many spans lie deeper than `maxDepth` levels (what aggregation cuts), and the deepest level. */
+export function deepSpans(model: SpanTable, maxDepth = MAX_TREE_DEPTH): { spans: number; deepest: number } {
+  const depth = spanDepths(model);
+  let spans = 0;
+  let deepest = 0;
+  for (let i = 0; i < depth.length; i++) {
+    const d = depth[i]!;
+    if (d > maxDepth) spans++;
+    if (d > deepest) deepest = d;
+  }
+  return { spans, deepest };
+}
+
 export interface AggregateOptions {
+  /** deepest span level kept (default MAX_TREE_DEPTH); deeper spans are cut, their time stays in their ancestor */
+  maxDepth?: number;
   /**
    * Which traces to include: a set of trace ids, a predicate on the trace id, or a mask indexed by the interned
    * trace-id string id (`model.traceIdCol[row]`), 1 = include.
@@ -121,6 +167,19 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
     traceOf[i] = d;
   }
   const T = traceIds.len;
+
+  // spans deeper than maxDepth levels: cut (treated like filtered out; their ancestor at maxDepth keeps their time)
+  const maxDepth = opts.maxDepth ?? MAX_TREE_DEPTH;
+  let cutSpans = 0;
+  {
+    const depth = spanDepths(model);
+    for (let i = 0; i < n; i++) {
+      if (depth[i]! > maxDepth && traceOf[i]! >= 0) {
+        traceOf[i] = -1;
+        cutSpans++;
+      }
+    }
+  }
 
   // children CSR
   const childStart = new Int32Array(n + 1);
@@ -575,7 +634,7 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
   for (const nd of nodes) nd.children.sort((a, b) => nodes[b]!.stats.totalMs - nodes[a]!.stats.totalMs || a - b);
 
   return {
-    tree: { nodes, traceCount: T, meanTraceMs: latSum * perT },
+    tree: { nodes, traceCount: T, meanTraceMs: latSum * perT, ...(cutSpans > 0 ? { cut: { spans: cutSpans, maxDepth } } : {}) },
     model,
     nodeOf,
     traceOf,

@@ -63,4 +63,6 @@ export interface AggTree {
   traceCount: number;
   /** mean end-to-end latency per trace, ms (root span duration; trace extent when no root is present) */
   meanTraceMs?: number;
+  /** spans deeper than `maxDepth` levels were cut (left out; their time stays in their ancestor at that level) */
+  cut?: { spans: number; maxDepth: number };
 }

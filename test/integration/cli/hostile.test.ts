@@ -141,3 +141,34 @@ test('item 14: a FIFO, /dev/zero and /dev/null say what they are instead of "emp
     assert.match(d.err, re);
   }
 });
+
+test('item 13: diagnose --workspace notes a scan that stopped at --max-source-files', () => {
+  const ws = join(dir, 'ws');
+  mkdirSync(ws);
+  for (let i = 0; i < 5; i++) writeFileSync(join(ws, `m${i}.py`), `tracer.start_as_current_span("op-${i}")\n`);
+  const f = join(PUB, 'sys4bigml', 'spiked-traces-minified-1.json');
+  const r = run(['diagnose', '--incident', f, '--workspace', ws, '--max-source-files', '2']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^Note: workspace scan of .*ws stopped at 2 source files; spans opened in the files not read have no source link \(raise the limit with --max-source-files\)$/m);
+  const ok = run(['diagnose', '--incident', f, '--workspace', ws]);
+  assert.doesNotMatch(ok.out, /workspace scan of/);
+  const bad = run(['diagnose', '--incident', f, '--workspace', ws, '--max-source-files', '0']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--max-source-files expects a positive integer, got '0'/);
+});
+
+test('item 11: diagnose on a 3,000-deep chain notes the cut below 1,000 levels', () => {
+  const lines: string[] = [];
+  const spans: string[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const id = (i + 1).toString(16).padStart(16, '0');
+    const parent = i === 0 ? '' : i.toString(16).padStart(16, '0');
+    spans.push(`{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"${id}","parentSpanId":"${parent}","name":"level","startTimeUnixNano":"${1700000000000000000n + BigInt(i) * 1000n}","endTimeUnixNano":"${1700000000000000000n + BigInt(6000 - i) * 1000n}"}`);
+  }
+  lines.push(`{"resourceSpans":[{"scopeSpans":[{"spans":[${spans.join(',')}]}]}]}`);
+  const f = join(dir, 'chain.jsonl');
+  writeFileSync(f, lines.join('\n') + '\n');
+  const r = run(['diagnose', f]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^Note: incident: 2,000 span\(s\) lie deeper than 1,000 levels \(the deepest at level 3,000\); they are cut/m);
+});
