@@ -89,13 +89,14 @@ function capacityTarget(): number {
   return typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= 100 ? v / 100 : DEFAULT_CAPACITY_TARGET;
 }
 
-export function createEngine(log: vscode.LogOutputChannel, getToken: () => Thenable<string | undefined>): EngineApi & vscode.Disposable {
+export function createEngine(log: vscode.LogOutputChannel, getToken: (urls: string[]) => Thenable<string | undefined>): EngineApi & vscode.Disposable {
   const scans = new ScanCache(log);
   return {
     async load(paths: string[], opts: LoadOptions = {}): Promise<LoadedRunLike> {
       const t0 = Date.now();
       // the token for tracing backends lives in SecretStorage ("Trace Doctor: Set Token for Trace Sources…")
-      const token = paths.some((p) => isUrlInput(p)) ? await getToken() : undefined;
+      const urls = paths.filter((p) => isUrlInput(p));
+      const token = urls.length > 0 ? await getToken(urls) : undefined;
       const run = await loadInput(paths.length === 1 ? paths[0]! : paths, {
         signal: opts.signal,
         ...(token ? { token } : {}),

@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import { confirmCredentialTarget } from './llm-config';
+import { originOf } from './trust-model';
 import { registerCodeLens } from './codelens';
 import { registerCommands, SOURCE_TOKEN_KEY } from './commands';
 import { TraceDecorations } from './decorations';
@@ -50,7 +52,19 @@ let current: { session: TraceSession; receiver: ReceiverController } | undefined
 
 export function activate(context: vscode.ExtensionContext): TraceDoctorApi {
   const log = vscode.window.createOutputChannel('Trace Doctor', { log: true });
-  const engine = createEngine(log, () => context.secrets.get(SOURCE_TOKEN_KEY));
+  // the backend token goes to a URL that only the workspace settings name (traceDoctor.sources.urls) after a confirmation
+  const engine = createEngine(log, async (urls) => {
+    const token = await context.secrets.get(SOURCE_TOKEN_KEY);
+    if (!token) return undefined;
+    const inspected = vscode.workspace.getConfiguration('traceDoctor.sources').inspect<string[]>('urls');
+    for (const u of urls) {
+      if (!(await confirmCredentialTarget(u, inspected, 'your trace-source token', context.globalState))) {
+        log.warn(`token not sent to ${originOf(u)} (declined)`);
+        return undefined;
+      }
+    }
+    return token;
+  });
   const session = new TraceSession(engine, log);
   const receiver = new ReceiverController(session, context.globalStorageUri, log);
   current = { session, receiver };

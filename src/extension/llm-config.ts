@@ -5,6 +5,7 @@ import { DEFAULT_OLLAMA_HOST, OllamaProvider } from '../llm/providers/ollama';
 import { OpenAiProvider } from '../llm/providers/openai';
 import { createRedactor, type Redactor } from '../llm/redact';
 import { VsCodeLmProvider } from './llm-vscode-provider';
+import { type Inspected, needsCredentialConfirmation, originOf } from './trust-model';
 
 /** traceDoctor.llm.* settings, API keys (SecretStorage only) and the remote-provider consent. */
 export type ProviderName = 'ollama' | 'openai' | 'vscode-lm' | 'offline';
@@ -57,10 +58,18 @@ export function endpointOf(cfg: LlmConfig): string {
   return cfg.provider === 'openai' ? cfg.baseURL : cfg.provider === 'ollama' ? cfg.ollamaHost : '';
 }
 
-export async function createProvider(cfg: LlmConfig, secrets: vscode.SecretStorage): Promise<LlmProvider | undefined> {
+export async function createProvider(cfg: LlmConfig, secrets: vscode.SecretStorage, userState?: vscode.Memento): Promise<LlmProvider | undefined> {
   switch (cfg.provider) {
-    case 'openai':
-      return new OpenAiProvider({ baseURL: cfg.baseURL, apiKey: (await secrets.get(SECRET_KEY)) ?? process.env.OPENAI_API_KEY });
+    case 'openai': {
+      const apiKey = (await secrets.get(SECRET_KEY)) ?? process.env.OPENAI_API_KEY;
+      if (apiKey && userState) {
+        const inspected = vscode.workspace.getConfiguration('traceDoctor.llm').inspect<string>('baseURL');
+        if (!(await confirmCredentialTarget(cfg.baseURL, inspected, 'your OpenAI API key', userState))) {
+          throw new Error(`the API key was not sent to ${originOf(cfg.baseURL)}, which only this workspace's settings name (traceDoctor.llm.baseURL)`);
+        }
+      }
+      return new OpenAiProvider({ baseURL: cfg.baseURL, apiKey });
+    }
     case 'ollama':
       return new OllamaProvider({ host: cfg.ollamaHost });
     case 'vscode-lm':
@@ -68,6 +77,32 @@ export async function createProvider(cfg: LlmConfig, secrets: vscode.SecretStora
     default:
       return undefined;
   }
+}
+
+const CREDENTIAL_ORIGINS_KEY = 'traceDoctor.credentialOrigins';
+
+/**
+ * Before a stored credential (API key, backend token) goes to `url`: when only the workspace settings name that URL's
+ * origin (a cloned repository can set them), ask once — the answer is remembered for the user (globalState), not the
+ * workspace. Returns false when the user declines.
+ */
+export async function confirmCredentialTarget(
+  url: string,
+  inspected: Inspected<string | string[]> | undefined,
+  what: string,
+  userState: vscode.Memento,
+): Promise<boolean> {
+  const approved = userState.get<string[]>(CREDENTIAL_ORIGINS_KEY, []);
+  if (!needsCredentialConfirmation(url, inspected, approved)) return true;
+  const origin = originOf(url);
+  const choice = await vscode.window.showWarningMessage(
+    `Trace Doctor: this workspace's settings point at ${origin}. Send ${what} there?`,
+    { modal: true, detail: 'The URL comes from the workspace settings (.vscode/settings.json), not from your user settings: a cloned repository can set it. Send only if you trust this server.' },
+    'Send',
+  );
+  if (choice !== 'Send') return false;
+  await userState.update(CREDENTIAL_ORIGINS_KEY, [...approved, origin]);
+  return true;
 }
 
 /**

@@ -11,6 +11,28 @@ export interface PathEnv {
   exists(abs: string): boolean;
   /** workspace files as paths relative to their folder (optional: enables suffix matching) */
   files?: readonly { folder: string; rel: string }[];
+  /**
+   * The real path of an existing path (symlinks resolved), or undefined when it cannot be resolved. Given, a resolved
+   * path must lie inside a workspace folder after resolving symlinks on both sides; without it, lexically inside.
+   */
+  realpath?(abs: string): string | undefined;
+}
+
+/** Whether `abs` lies inside one of `folders` (lexically, '/'-separated; a folder itself does not count). */
+export function insideFolders(folders: readonly string[], abs: string): boolean {
+  return relativeTo(folders, abs) !== undefined;
+}
+
+/**
+ * Whether an existing `abs` is inside a workspace folder once symlinks are resolved: a link inside the workspace that
+ * points to /etc/passwd or ~/.ssh is outside.
+ */
+export function confined(abs: string, env: PathEnv): boolean {
+  if (!env.realpath) return insideFolders(env.folders, abs);
+  const real = env.realpath(abs);
+  if (real === undefined) return false;
+  const folders = env.folders.map((f) => toPosix(env.realpath!(f) ?? f));
+  return insideFolders(folders, toPosix(real));
 }
 
 export function toPosix(p: string): string {
@@ -43,20 +65,23 @@ export function relativeTo(folders: readonly string[], abs: string): { folder: s
 }
 
 /**
- * Resolve a source-link file to an absolute path in the workspace:
+ * Resolve a source-link file (from trace data: untrusted) to an absolute path in the workspace:
  * 1. relative → each folder joined with it, first that exists;
- * 2. absolute and existing → as is;
+ * 2. absolute (or a file:// URL) and existing → as is;
  * 3. otherwise the workspace file sharing the longest path suffix (at least the file name) with it.
+ * Only a file inside a workspace folder after resolving symlinks (see `confined`) is returned: `/etc/passwd`,
+ * `file:///root/.bashrc`, `../../x` or a symlink in the workspace that points outside give undefined (or, for an
+ * absolute path, the workspace file with the same name). `outsideWorkspace` tells the two apart for the caller.
  */
 export function resolveSourcePath(file: string, env: PathEnv): string | undefined {
   if (!file) return undefined;
-  const p = toPosix(file.replace(/^file:\/\//, ''));
+  const p = sourcePathOf(file);
   if (isAbsolute(p)) {
-    if (env.exists(p)) return p;
+    if (env.exists(p) && confined(p, env)) return p;
   } else {
     for (const folder of env.folders) {
       const abs = joinPath(folder, p);
-      if (env.exists(abs)) return abs;
+      if (env.exists(abs) && confined(abs, env)) return abs;
     }
   }
   if (!env.files || env.files.length === 0) return undefined;
@@ -80,5 +105,36 @@ export function resolveSourcePath(file: string, env: PathEnv): string | undefine
   }
   // A bare file name matching several files equally well is ambiguous: don't guess.
   if (!best || (tie && bestScore === 1)) return undefined;
-  return joinPath(best.folder, best.rel);
+  const found = joinPath(best.folder, best.rel);
+  return confined(found, env) ? found : undefined;
+}
+
+/** A source-link file as a '/'-separated path: `file://` URLs decoded (file:///C:/x → C:/x). */
+export function sourcePathOf(file: string): string {
+  let p = file;
+  if (/^file:\/\//i.test(p)) {
+    p = p.replace(/^file:\/\/(localhost)?/i, '');
+    try {
+      p = decodeURIComponent(p);
+    } catch {
+      /* keep it encoded */
+    }
+    if (/^\/[A-Za-z]:[\\/]/.test(p)) p = p.slice(1);
+  }
+  return toPosix(p);
+}
+
+/**
+ * An existing file outside every workspace folder that a source link names (absolute path, file:// URL, a relative
+ * path with `..` or a symlink escaping the workspace), or undefined. For "open it anyway?" prompts.
+ */
+export function outsideWorkspace(file: string, env: PathEnv): string | undefined {
+  if (!file) return undefined;
+  const p = sourcePathOf(file);
+  if (isAbsolute(p)) return env.exists(p) && !confined(p, env) ? p : undefined;
+  for (const folder of env.folders) {
+    const abs = joinPath(folder, p);
+    if (env.exists(abs) && !confined(abs, env)) return env.realpath?.(abs) ?? abs;
+  }
+  return undefined;
 }

@@ -255,7 +255,8 @@ export class TraceSession implements vscode.Disposable {
   private async linkSources(next: TraceSnapshot, resolver: SourceResolver | undefined): Promise<void> {
     const folders = this.folders();
     if (resolver) attachSourceLinks(next.ops, resolver);
-    const env: PathEnv = { folders, exists: (p) => isFile(p) };
+    // symlinks resolved: a link is only used when it stays inside a workspace folder
+    const env: PathEnv = { folders, exists: (p) => isFile(p), realpath: (p) => realpathOrUndefined(p) };
     const direct = (f: string) => resolveSourcePath(f, env);
     // Paths that don't resolve directly (e.g. /app/x.py from a container) are matched by suffix against the workspace.
     if (next.ops.some((o) => o.source && !direct(o.source.file)) && folders.length > 0) {
@@ -313,4 +314,12 @@ export function describeIssue(issue: unknown): string {
     return where ? `${where}: ${o.message ?? ''}` : String(o.message ?? JSON.stringify(issue));
   }
   return String(issue);
+}
+
+function realpathOrUndefined(p: string): string | undefined {
+  try {
+    return toPosix(fs.realpathSync.native(p));
+  } catch {
+    return undefined;
+  }
 }

@@ -62,7 +62,7 @@ class ChatViewProvider implements vscode.WebviewViewProvider {
       post: (m) => this.post(m),
       runs: () => runsFromSnapshot(deps.session.snapshot),
       runsInfo: () => runsInfo(deps.session.snapshot),
-      provider: () => createProvider(readConfig(), context.secrets),
+      provider: () => createProvider(readConfig(), context.secrets, context.globalState),
       providerName: () => readConfig().provider,
       settings: (model) => agentSettings(readConfig(), model),
       selectedModel: () => readConfig().model,
