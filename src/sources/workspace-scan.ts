@@ -65,7 +65,8 @@ export function truncationNote(r: ScanResult, root: string, howToRaise: string):
 function listWithRipgrep(root: string, rg: string, cap: number, signal?: AbortSignal): Promise<{ files: string[]; cut: boolean } | null> {
   const args = ['--files', '--hidden', '--no-require-git', '--no-ignore-global', '--no-ignore-parent', '--no-config', '--sort', 'path'];
   for (const d of SKIP_DIRS) args.push('--glob', `!**/${d}/**`, '--glob', `!${d}`);
-  args.push('--glob', `*.{${[...SOURCE_EXTENSIONS].join(',')}}`);
+  // a file type, not an including --glob: rg lets an including glob override .gitignore
+  args.push('--type-add', `tdsource:*.{${[...SOURCE_EXTENSIONS].join(',')}}`, '--type', 'tdsource');
   return new Promise((resolveList) => {
     let child;
     try {

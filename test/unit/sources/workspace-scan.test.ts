@@ -19,7 +19,10 @@ before(() => {
     writeFileSync(join(d, `m${String(i).padStart(2, '0')}.py`), `from opentelemetry import trace\ntracer = trace.get_tracer(__name__)\n\ndef f():\n    with tracer.start_as_current_span("op-${i}"):\n        pass\n`);
   }
   // ignored, vendored, hidden and binary files follow the same rules in both listers
-  writeFileSync(join(ws, '.gitignore'), 'build/\n');
+  writeFileSync(join(ws, '.gitignore'), 'build/\n*.gen.py\n');
+  writeFileSync(join(ws, 'x.gen.py'), 'tracer.start_as_current_span("ignored-glob-op")\n');
+  writeFileSync(join(ws, 'pkg0', '.gitignore'), 'secret.py\n');
+  writeFileSync(join(ws, 'pkg0', 'secret.py'), 'tracer.start_as_current_span("ignored-nested-op")\n');
   mkdirSync(join(ws, 'build'));
   writeFileSync(join(ws, 'build', 'gen.py'), 'tracer.start_as_current_span("ignored-op")\n');
   mkdirSync(join(ws, 'node_modules', 'lib'), { recursive: true });
@@ -41,6 +44,8 @@ for (const lister of ['walk', 'ripgrep'] as const) {
     for (let i = 0; i < 30; i++) assert.ok(r.index.best(`op-${i}`), `op-${i}`);
     assert.ok(r.index.best('hidden-dir-op'));
     assert.equal(r.index.best('ignored-op'), undefined);
+    assert.equal(r.index.best('ignored-glob-op'), undefined);
+    assert.equal(r.index.best('ignored-nested-op'), undefined);
     assert.equal(r.index.best('vendored-op'), undefined);
     assert.equal(r.skipped.binary, 1);
   });

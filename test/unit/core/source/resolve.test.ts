@@ -114,11 +114,14 @@ test('workspace scan: one pass, honours .gitignore (root and nested), skips node
     w('sub/ok.py', span('nested-kept'));
     w('bin/blob.py', Buffer.concat([Buffer.from(span('binary')), Buffer.from([0, 1, 2, 0])]));
     w('notes.txt', span('not-source'));
-    const r = await scanWorkspace(root);
-    assert.deepEqual(r.index.names().sort(), ['kept', 'nested-kept']);
-    assert.equal(r.skipped.binary, 1);
-    assert.ok(r.skipped.ignored >= 3);
-    assert.equal(r.index.best('nested-kept')?.file, 'sub/ok.py');
+    // the same files whether ripgrep lists them (the default when installed) or the JS walk does
+    for (const ripgrep of [true, false]) {
+      const r = await scanWorkspace(root, { ripgrep });
+      assert.deepEqual(r.index.names().sort(), ['kept', 'nested-kept'], r.lister);
+      assert.equal(r.skipped.binary, 1);
+      if (r.lister === 'walk') assert.ok(r.skipped.ignored >= 3); // rg does not say what it ignored
+      assert.equal(r.index.best('nested-kept')?.file, 'sub/ok.py');
+    }
     const limited = await scanWorkspace(root, { maxFiles: 1 });
     assert.equal(limited.truncated, true);
     await assert.rejects(scanWorkspace(join(root, 'app/main.py')), /not a directory/);
