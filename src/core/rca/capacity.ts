@@ -56,7 +56,7 @@ function collect(det: AggDetail, service: string, name: string): RunData | null 
   const rows: number[] = [];
   const index = new Map<number, number>();
   for (let r = 0; r < m.size; r++) {
-    if (det.traceOf[r]! < 0 || m.serviceCol[r] !== sid || m.nameCol[r] !== nid || Number.isNaN(m.start[r]!)) continue;
+    if (det.traceOf[r]! < 0 || m.serviceCol[r] !== sid || m.nameCol[r] !== nid || !Number.isFinite(m.start[r]!) || !(m.duration[r]! >= 0)) continue;
     index.set(r, rows.length);
     rows.push(r);
   }
@@ -70,7 +70,7 @@ function collect(det: AggDetail, service: string, name: string): RunData | null 
     if (p < 0) continue;
     const k = index.get(p);
     if (k === undefined) continue;
-    if (m.serviceCol[c] !== sid || isClientKind(m.kind[c]!) || Number.isNaN(m.start[c]!)) continue;
+    if (m.serviceCol[c] !== sid || isClientKind(m.kind[c]!) || !Number.isFinite(m.start[c]!) || !(m.duration[c]! >= 0)) continue;
     workNs[k]! += m.duration[c]!;
     if (!(m.start[c]! >= firstWork[k]!)) firstWork[k] = m.start[c]!;
     workRows.push(c);
@@ -165,8 +165,7 @@ export function estimateCapacity(
   if (!(target > 0 && target <= 1)) throw new RangeError(`capacity target must be in (0, 1], got ${target}`);
   const I = collect(i, op.service, op.name);
   if (!I) return null;
-  const B = b ? collect(b, op.service, op.name) : null;
-  const runs = B ? [B, I] : [I];
+  let B = b ? collect(b, op.service, op.name) : null;
 
   const perRun = (R: RunData) => {
     const m = R.det.model;
@@ -203,9 +202,15 @@ export function estimateCapacity(
       durationMs: meanOf(du) / 1e6,
     };
   };
-  const loadB = B ? perRun(B) : null;
   const loadI = perRun(I);
   if (!Number.isFinite(loadI.rate) || loadI.rate <= 0) return null;
+  // a baseline without a time window (all arrivals at one instant) has no rate: leave it out
+  let loadB = B ? perRun(B) : null;
+  if (loadB && !(Number.isFinite(loadB.rate) && loadB.rate > 0)) {
+    B = null;
+    loadB = null;
+  }
+  const runs = B ? [B, I] : [I];
   // the low-load run: the one whose requests overlap least
   const low = B && loadB && loadB.inFlightMean <= loadI.inFlightMean ? B : I;
 

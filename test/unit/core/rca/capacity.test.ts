@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { estimateCapacity, erlangCWait, attachCapacity } from '../../../../src/core/rca/capacity';
 import { analyze } from '../../../../src/core/rca/analyze';
 import { aggregateDetailed } from '../../../../src/core/aggregate/tree';
-import { Diagnosis } from '../../../../src/core/rca/diagnosis';
+import { Capacity, Diagnosis } from '../../../../src/core/rca/diagnosis';
 import { mulberry32 } from '../../../../src/core/stats/index';
 import { SpanKind } from '../../../../src/core/model/span-table';
 import { table, type S } from '../../../helpers/spans';
@@ -170,4 +170,31 @@ test('erlangCWait: M/M/1 closed form and overload', () => {
   // M/M/2: Wq/S = a² / (4 − a²) · … closed form P_wait = a²/(2+a) for c=2 → Wq = P/(2−a)
   for (const a of [0.5, 1, 1.5]) within(erlangCWait(a, 2), a ** 2 / (2 + a) / (2 - a), 1e-12, `M/M/2 a=${a}`);
   assert.equal(erlangCWait(2, 2), Infinity);
+});
+
+test('degenerate input: null or a finite estimate that the zod contract accepts, never NaN/Infinity or a throw', () => {
+  const rnd = mulberry32(7);
+  const mk = (n: number, sameStart: boolean, tag: string): S[] => {
+    const spans: S[] = [];
+    for (let k = 0; k < n; k++) {
+      const t = sameStart ? 5 : rnd() * 50;
+      const dur = rnd() < 0.2 ? 0 : rnd() * 20;
+      spans.push({ trace: `${tag}${k}`, id: `h${k}`, service: 'svc', name: 'handle', kind: SpanKind.Server, start: t, dur });
+      if (rnd() < 0.5) spans.push({ trace: `${tag}${k}`, id: `w${k}`, parent: `h${k}`, service: 'svc', name: 'work', start: t + dur / 2, dur: dur / 2 });
+      if (rnd() < 0.2) spans.push({ trace: `${tag}${k}`, id: `x${k}`, parent: `h${k}`, service: 'svc', name: 'nostart', start: 0, dur: 1, noStart: true });
+    }
+    return spans;
+  };
+  for (let it = 0; it < 60; it++) {
+    const nb = Math.floor(rnd() * 6);
+    const ni = Math.floor(rnd() * 6);
+    const B = aggregateDetailed(table(mk(nb, rnd() < 0.3, 'b')));
+    const I = aggregateDetailed(table(mk(ni, rnd() < 0.3, 'i')));
+    const cap = estimateCapacity(rnd() < 0.2 ? null : B, I, { service: 'svc', name: 'handle' });
+    if (cap === null) continue;
+    const parsed = Capacity.parse(cap);
+    const nums = JSON.stringify(parsed).match(/-?\d+(\.\d+)?(e[-+]?\d+)?|null|NaN|Infinity/g) ?? [];
+    assert.ok(!nums.includes('NaN') && !nums.includes('Infinity'));
+    assert.ok(cap.workersNeeded >= 1 && cap.workersNeededHigh >= cap.workersNeeded);
+  }
 });
