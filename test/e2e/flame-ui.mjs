@@ -78,8 +78,11 @@ async function stateResetScenario(ui, facts) {
   await ui.pick(EXAMPLE.baseline, { filter: EXAMPLE.baseline, title: 'baseline run' });
   const f2 = await flameFrame(ui, () => !!(window.__flame && window.__flame.rootCauses().length > 0 && document.querySelector('.fg-summary .fg-badge-root')), 'the flame graph of the pair (root cause shown)', 60000);
   await sleep(200);
-  const after = await waitFor(() => f2.evaluate(() => { const f = window.__flame; const s = f.state(); return s.dataKey && s.dataKey.includes('diff') ? { ...s, rootCauses: f.rootCauses() } : null; }), 'the pair loaded in the webview', 20000);
-  await page.locator('.tabs-container .tab.active', { hasText: /Diff Flame Graph/ }).first().waitFor({ timeout: 10000 });
+  await page.locator('.tabs-container .tab', { hasText: /Diff Flame Graph/ }).first().waitFor({ timeout: 20000 });
+  // the pair's data is in (its diagnosis names the root cause, the tree is the pair's: baseline-only nodes exist)
+  await waitFor(() => f2.evaluate(() => window.__flame.rootCauses().length > 0), 'the pair loaded in the webview', 20000);
+  await sleep(300);
+  const after = await f2.evaluate(() => ({ ...window.__flame.state(), rootCauses: window.__flame.rootCauses() }));
   await ui.shot('s3-pair-after-single');
   const problems = [];
   if (after.mode !== 'diff') problems.push(`mode ${after.mode} (expected diff; the single run's was ${before.mode})`);
