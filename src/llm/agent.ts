@@ -16,6 +16,16 @@ import { type Agreement, type ToolRecord, checkAgainstEngine } from './evidence-
 
 export type AgentMode = 'tools' | 'zero-shot';
 
+/** Default overall deadline for one diagnosis or chat answer (all calls, tool rounds and retries). */
+export const DEFAULT_DEADLINE_MS = 180_000;
+
+/** True when a reply is (only) a tool call: native tool calls without text, or a tool call written as JSON text. */
+export function isToolCallOnly(r: ChatResult): boolean {
+  const text = stripThinking(r.content);
+  if (!text) return r.toolCalls.length > 0;
+  return !!toolCallFromText(text, TOOLS.map((t) => t.name));
+}
+
 export interface AgentSettings {
   model: string;
   mode: AgentMode;
@@ -25,6 +35,8 @@ export interface AgentSettings {
   maxToolRounds?: number;
   /** per model call, ms (default 120 s) */
   timeoutMs?: number;
+  /** the whole diagnosis or chat answer, all calls and retries included, ms (default 180 s) */
+  deadlineMs?: number;
   /** tool results are cut to this many characters (default 4000) */
   toolResultMaxChars?: number;
   /** keep the whole conversation under about this many tokens by eliding the oldest tool results (default 6000) */
@@ -279,10 +291,45 @@ class Conversation {
   ) {
     this.id = deps.id ?? randomUUID();
     this.fence = makeFence(deps.random);
+    const ms = settings.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    this.deadline = new AbortController();
+    if (deps.signal) {
+      if (deps.signal.aborted) this.deadline.abort(deps.signal.reason);
+      else deps.signal.addEventListener('abort', () => this.deadline.abort(deps.signal!.reason), { once: true });
+    }
+    if (ms > 0) {
+      this.timer = setTimeout(() => {
+        this.deadlineHit = true;
+        this.deadline.abort(new Error('deadline'));
+      }, ms);
+      (this.timer as { unref?: () => void }).unref?.();
+    }
+  }
+
+  private readonly deadline: AbortController;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  deadlineHit = false;
+  /** the server rejected response_format / format: the schema stays in the prompt only */
+  noStructured = false;
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  toolLoopError(): LlmError {
+    return new LlmError('tool_loop', `The model kept calling tools instead of answering (${this.toolCalls} tool call${this.toolCalls === 1 ? '' : 's'} in ${this.calls} request${this.calls === 1 ? '' : 's'}, limit ${this.settings.maxToolRounds ?? 6} rounds).`);
+  }
+
+  deadlineError(): LlmError {
+    const ms = this.settings.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    return new LlmError('timeout', `The model did not finish within the ${ms >= 60_000 ? `${+(ms / 60_000).toFixed(1)} min` : `${Math.round(ms / 1000)} s`} deadline for one answer (${this.calls} call${this.calls === 1 ? '' : 's'}, ${this.toolCalls} tool call${this.toolCalls === 1 ? '' : 's'}).`);
   }
 
   async send(messages: ChatMessage[], extra: { tools?: ToolSpec[]; toolChoice?: 'auto' | 'none'; structured?: boolean; stream?: boolean }): Promise<ChatResult> {
-    const { provider, redactor, log, signal, events } = this.deps;
+    const { provider, redactor, log, events } = this.deps;
+    const signal = this.deadline.signal;
+    if (signal.aborted) throw this.deadlineHit ? this.deadlineError() : new LlmError('cancelled', 'Cancelled by the user.');
+    const structured = extra.structured && !this.noStructured;
     const s = this.settings;
     const turn = ++this.turn;
     const sent = redactMessages(compactHistory(messages, s.contextTokens ?? 6000), redactor);
@@ -290,7 +337,7 @@ class Conversation {
       model: s.model,
       messages: sent,
       ...(extra.tools ? { tools: extra.tools, ...(extra.toolChoice ? { toolChoice: extra.toolChoice } : {}) } : {}),
-      ...(extra.structured ? { structured: { name: 'trace_diagnosis', schema: llmDiagnosisJsonSchema(), strict: true } } : {}),
+      ...(structured ? { structured: { name: 'trace_diagnosis', schema: llmDiagnosisJsonSchema(), strict: true } } : {}),
       temperature: s.temperature ?? 0.2,
       ...(s.seed !== undefined ? { seed: s.seed } : {}),
       signal,
@@ -311,7 +358,7 @@ class Conversation {
       settings: { mode: s.mode, temperature: req.temperature, seed: s.seed ?? null, maxToolRounds: s.maxToolRounds ?? 6, timeoutMs: req.timeoutMs, redaction: redactor.enabled },
       messages: sent,
       ...(extra.tools ? { tools: extra.tools.map((t) => t.name) } : {}),
-      ...(extra.structured ? { structured: 'trace_diagnosis' } : {}),
+      ...(structured ? { structured: 'trace_diagnosis' } : {}),
     });
     const t0 = Date.now();
     this.calls++;
@@ -325,8 +372,15 @@ class Conversation {
       }
       return r;
     } catch (e) {
-      const err = e instanceof LlmError ? e : new LlmError('protocol', (e as Error).message);
+      let err = e instanceof LlmError ? e : new LlmError('protocol', (e as Error).message);
+      if (this.deadlineHit) err = this.deadlineError();
       log?.write({ type: 'error', id: this.id, turn, kind: err.kind, message: err.message });
+      if (err.kind === 'no_structured' && structured) {
+        // ask again without response_format / format: the answer's shape is in the prompt
+        this.noStructured = true;
+        events?.onStatus?.('The server does not accept a response schema; asking again with the schema in the prompt…');
+        return this.send(messages, extra);
+      }
       throw err;
     }
   }
@@ -387,6 +441,8 @@ export function failureReason(e: LlmError): string {
       return 'the model server refused the API key';
     case 'server':
       return 'the model server failed';
+    case 'tool_loop':
+      return 'the model kept calling tools';
     default:
       return 'the model request failed';
   }
@@ -445,6 +501,7 @@ export async function diagnoseWithModel(deps: AgentDeps, settings: AgentSettings
       if (mode === 'tools') messages = [...messages, { role: 'user', content: FINAL_ANSWER_REQUEST }];
       events?.onStatus?.('Waiting for the final answer…');
       last = await conv.send(messages, { structured: true, ...final });
+      if (isToolCallOnly(last)) throw conv.toolLoopError();
       check = judge(last.content);
     }
     let repaired = false;
@@ -453,6 +510,7 @@ export async function diagnoseWithModel(deps: AgentDeps, settings: AgentSettings
       deps.log?.write({ type: 'error', id: conv.id, kind: check.contradicts ? 'contradicts_engine' : 'invalid_answer', message: check.error });
       messages = [...messages, { role: 'assistant', content: last!.content }, { role: 'user', content: repairRequest(conv.fence, check.error) }];
       last = await conv.send(messages, { structured: true, ...final });
+      if (isToolCallOnly(last)) throw conv.toolLoopError();
       check = judge(last.content);
       repaired = true;
       if (!check.ok) {
@@ -469,7 +527,9 @@ export async function diagnoseWithModel(deps: AgentDeps, settings: AgentSettings
     return { id: conv.id, diagnosis: check.value, origin, label, agreement, ...(engine ? { engine } : {}), usage: conv.usage, calls: conv.calls, toolCalls: conv.toolCalls };
   } catch (e) {
     const err = e instanceof LlmError ? e : new LlmError('protocol', (e as Error)?.message ?? String(e));
-    return offlineOutcome(conv, runs, failureReason(err), t0, err);
+    return offlineOutcome(conv, runs, conv.deadlineHit ? 'the diagnosis ran past its deadline' : failureReason(err), t0, err);
+  } finally {
+    conv.dispose();
   }
 }
 
@@ -512,9 +572,11 @@ export async function chatWithModel(deps: AgentDeps, settings: AgentSettings, hi
         continue;
       }
       if (!r.toolCalls.length || !allowTools) {
-        if (r.toolCalls.length && !r.content) {
+        if (isToolCallOnly(r)) {
           // out of tool rounds: ask once more, tools declared but not callable
-          r = await conv.send([...messages, { role: 'user', content: 'Answer now from what you have.' }], { tools, toolChoice: 'none', stream: true });
+          r = await conv.send([...messages, { role: 'user', content: 'Answer now from what you have, in words: no more tool calls.' }], { ...(tools ? { tools, toolChoice: 'none' as const } : {}), stream: true });
+          // still only tool calls (native or as text): never show them, nor an empty reply, as the answer
+          if (isToolCallOnly(r) || !stripThinking(r.content)) throw conv.toolLoopError();
         }
         deps.log?.write({ type: 'result', id: conv.id, origin: { kind: 'model', provider: deps.provider.id, model: settings.model, mode: 'chat' }, label: 'chat', diagnosis: null, ms: Date.now() - t0 });
         const text = stripThinking(deps.redactor.restoreForDisplay ? deps.redactor.restoreForDisplay(r.content) : r.content);
@@ -524,6 +586,8 @@ export async function chatWithModel(deps: AgentDeps, settings: AgentSettings, hi
     }
   } catch (e) {
     const err = e instanceof LlmError ? e : new LlmError('protocol', (e as Error)?.message ?? String(e));
-    return { id: conv.id, text: '', error: err, fallback: offlineOutcome(conv, runs, failureReason(err), t0, err), toolCalls: conv.toolCalls, usage: conv.usage };
+    return { id: conv.id, text: '', error: err, fallback: offlineOutcome(conv, runs, conv.deadlineHit ? 'the answer ran past its deadline' : failureReason(err), t0, err), toolCalls: conv.toolCalls, usage: conv.usage };
+  } finally {
+    conv.dispose();
   }
 }

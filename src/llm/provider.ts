@@ -98,6 +98,8 @@ export type LlmErrorKind =
   | 'auth'
   | 'cancelled'
   | 'no_tools'
+  | 'no_structured'
+  | 'tool_loop'
   | 'protocol';
 
 /** A provider failure with a plain-words message the chat shows as is. */
@@ -247,17 +249,89 @@ export function describeNetworkError(e: unknown, endpoint: string): LlmError {
   return new LlmError('unreachable', `Could not reach ${endpoint}: ${cause?.message ?? msg}`, undefined, undefined, { cause: e });
 }
 
-/** Plain words for an HTTP error status. */
-export function describeHttpError(status: number, body: string, endpoint: string, retryAfterSec?: number): LlmError {
-  const detail = body ? `: ${body.replace(/\s+/g, ' ').slice(0, 300)}` : '';
+/**
+ * The readable part of an error body of any shape: a string, {error: {message}}, {error: "…"}, {message}, {detail},
+ * an HTML page from a proxy (its title / text), cut at a word boundary.
+ */
+export function readableErrorBody(body: unknown, max = 300): string {
+  let t = '';
+  let v: unknown = body;
+  if (typeof v === 'string') {
+    const s = v.trim();
+    if (/^[{[]/.test(s)) {
+      try {
+        v = JSON.parse(s);
+      } catch {
+        /* plain text */
+      }
+    }
+  }
+  const pick = (o: unknown, depth = 0): string => {
+    if (depth > 3 || o === null || o === undefined) return '';
+    if (typeof o === 'string') return o;
+    if (typeof o !== 'object') return String(o);
+    const x = o as Record<string, unknown>;
+    for (const k of ['message', 'error', 'detail', 'msg', 'error_description', 'title']) {
+      const r = pick(x[k], depth + 1);
+      if (r) return r;
+    }
+    return depth === 0 ? JSON.stringify(o) : '';
+  };
+  t = pick(v);
+  if (/<\/?(html|head|body|title|h1|p|div|center)\b/i.test(t)) {
+    const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(t)?.[1];
+    const text = t.replace(/<(script|style|head|title)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]+>/g, ' ').replace(/&nbsp;/g, ' ').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+    t = `${title ? title.trim() + ' — ' : ''}${text}`;
+    t = `(an HTML page, probably from a proxy) ${t}`;
+  }
+  // eslint-disable-next-line no-control-regex
+  t = t.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').replace(/\s+/g, ' ').trim();
+  if (t.length > max) {
+    const cut = t.slice(0, max);
+    const sp = cut.lastIndexOf(' ');
+    t = (sp > max * 0.6 ? cut.slice(0, sp) : cut) + '…';
+  }
+  return t;
+}
+
+/**
+ * A fetch that rewrites error responses of any shape into `{"error": {"message": <readable>}, "message": …}` JSON, so
+ * the official clients (which read only `error` / `error.message`, and print "Getting text from response" to stdout for
+ * non-JSON bodies) report the server's real words. Successful responses pass through untouched.
+ */
+export function errorNormalizingFetch(inner: typeof fetch = fetch): typeof fetch {
+  return (async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
+    const res = await inner(input, init);
+    if (res.ok) return res;
+    const raw = await res.text().catch(() => '');
+    const message = readableErrorBody(raw) || `HTTP ${res.status} ${res.statusText}`.trim();
+    const headers = new Headers(res.headers);
+    headers.set('content-type', 'application/json');
+    headers.delete('content-length');
+    headers.delete('content-encoding');
+    return new Response(JSON.stringify({ error: { message }, message }), { status: res.status, statusText: res.statusText, headers });
+  }) as typeof fetch;
+}
+
+/** The messages real servers send when a model or server cannot call tools. */
+export const NO_TOOLS_RE =
+  /does not support tools|tools? (?:are|is) not supported|tool.{0,40}not supported|"auto" tool choice requires|enable-auto-tool-choice|tool-call-parser|tools param requires|--jinja|function calling is not (?:enabled|supported)|tool_choice.{0,40}not supported/i;
+/** …and when they reject a structured-output request. */
+export const NO_STRUCTURED_RE = /response_format|json_schema|structured output|guided_json|grammar.{0,40}not supported|\bformat\b.{0,40}not supported|unsupported.{0,20}\bformat\b/i;
+
+/** Plain words for an HTTP error status. `asked`: what the request used, to recognise "not supported" answers. */
+export function describeHttpError(status: number, body: unknown, endpoint: string, retryAfterSec?: number, asked: { tools?: boolean; structured?: boolean } = { tools: true, structured: true }): LlmError {
+  const text = readableErrorBody(body);
+  const detail = text ? `: ${text}` : '';
   if (status === 429)
     return new LlmError('rate_limit', `The model server at ${endpoint} is rate limiting us (HTTP 429)${retryAfterSec !== undefined ? `; it asked to wait ${retryAfterSec} s` : ''}${detail}`, status, retryAfterSec);
   if (status === 401 || status === 403)
     return new LlmError('auth', `The model server at ${endpoint} refused the credentials (HTTP ${status}). Set the API key with "Trace Doctor: Set API Key"${detail}`, status);
+  // "no tool support" comes as 400 (vLLM, Ollama) or 500 (llama.cpp server): recognise it before the 5xx retries
+  if (asked.tools !== false && status >= 400 && status !== 404 && NO_TOOLS_RE.test(text)) return new LlmError('no_tools', `The model does not support tool calling (HTTP ${status})${detail}`, status);
+  if (asked.structured && status >= 400 && status !== 404 && NO_STRUCTURED_RE.test(text)) return new LlmError('no_structured', `The model server does not accept a response schema (HTTP ${status})${detail}`, status);
   if (status === 404) return new LlmError('client', `The model server at ${endpoint} does not know this model or endpoint (HTTP 404)${detail}`, status);
   if (status >= 500) return new LlmError('server', `The model server at ${endpoint} failed (HTTP ${status})${detail}`, status, retryAfterSec);
-  if (/does not support tools|tools? (are|is) not supported|tool.*not supported/i.test(body))
-    return new LlmError('no_tools', `The model does not support tool calling (HTTP ${status})${detail}`, status);
   return new LlmError('client', `The model server at ${endpoint} rejected the request (HTTP ${status})${detail}`, status);
 }
 

@@ -26,11 +26,35 @@ export type ScriptStep = { delayMs?: number; model?: string } & (
   | { text: string; chunks?: number }
   | { json: unknown; chunks?: number }
   | { toolCalls: ScriptedToolCall[]; text?: string }
-  | { status: number; body?: unknown; headers?: Record<string, string> }
+  | { status: number; body?: unknown; headers?: Record<string, string>; contentType?: string }
   | { hang: true }
   | { disconnectAfter: string }
   | { auto: true }
 );
+
+/**
+ * Server-wide behaviours of real servers and small models (set with `behave`):
+ *  - rejectTools: the exact "no tool support" error of vLLM (400, message at the top level), llama.cpp server (500,
+ *    "tools param requires --jinja flag") or Ollama (400, "… does not support tools"), for any request declaring tools;
+ *  - rejectResponseFormat: 400 for any request with response_format (OpenAI) / format (Ollama);
+ *  - ignoreStream: answer with one JSON body (chat.completion / pretty-printed Ollama JSON) despite stream: true;
+ *  - think: prefix every text answer with a <think>…</think> block (Qwen3, DeepSeek-R1 distills);
+ *  - endlessToolCalls: answer EVERY request with a tool call (native when tools are declared, even with tool_choice
+ *    none; as JSON text otherwise), like a small model stuck in a loop.
+ */
+export interface Behaviour {
+  rejectTools?: 'vllm' | 'llamacpp' | 'ollama';
+  rejectResponseFormat?: boolean;
+  ignoreStream?: boolean;
+  think?: string;
+  endlessToolCalls?: boolean;
+}
+
+export const NO_TOOLS_ERRORS: Record<NonNullable<Behaviour['rejectTools']>, { status: number; body: unknown }> = {
+  vllm: { status: 400, body: { object: 'error', message: '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set', type: 'BadRequestError', param: null, code: 400 } },
+  llamacpp: { status: 500, body: { error: { code: 500, message: 'tools param requires --jinja flag', type: 'server_error' } } },
+  ollama: { status: 400, body: { error: 'registry.ollama.ai/library/gemma2:2b does not support tools' } },
+};
 
 export interface RecordedRequest {
   protocol: 'openai' | 'ollama';
@@ -51,6 +75,8 @@ export interface ScriptedServer {
   /** chat requests only (not model listings) */
   chatRequests(): RecordedRequest[];
   push(...steps: ScriptStep[]): void;
+  /** set server-wide behaviours (replaces the previous ones; {} = a well-behaved server) */
+  behave(b: Behaviour): void;
   /** steps not consumed yet */
   pending(): number;
   close(): Promise<void>;
@@ -139,6 +165,7 @@ function checkOllamaRequest(body: any): string | undefined {
 
 export async function startScriptedLlmServer(o: { script?: ScriptStep[]; host?: string; port?: number; log?: (s: string) => void } = {}): Promise<ScriptedServer> {
   const queue: ScriptStep[] = [...(o.script ?? [])];
+  let behaviour: Behaviour = {};
   const requests: RecordedRequest[] = [];
   const sockets = new Set<import('node:net').Socket>();
   let callSeq = 0;
@@ -164,17 +191,49 @@ export async function startScriptedLlmServer(o: { script?: ScriptStep[]; host?: 
       requests.push({ protocol, method: 'POST', path, headers: req.headers, raw, body });
       const bad = protocol === 'openai' ? checkOpenAiRequest(body) : checkOllamaRequest(body);
       if (bad) return sendJson(res, 400, protocol === 'openai' ? { error: { message: bad, type: 'invalid_request_error' } } : { error: bad });
-      let step: ScriptStep = queue.shift() ?? { auto: true };
+      const b = behaviour;
+      const hasTools = Array.isArray(body.tools) && body.tools.length > 0;
+      if (b.rejectTools && hasTools) return sendJson(res, NO_TOOLS_ERRORS[b.rejectTools].status, NO_TOOLS_ERRORS[b.rejectTools].body);
+      if (b.rejectResponseFormat && (protocol === 'openai' ? body.response_format !== undefined : body.format !== undefined))
+        return sendJson(res, 400, protocol === 'openai' ? { error: { code: 400, message: "response_format type 'json_schema' is not supported by this server", type: 'invalid_request_error' } } : { error: 'format is not supported' });
+      let step: ScriptStep;
+      if (b.endlessToolCalls) step = hasTools ? { toolCalls: [{ name: 'top_regressions', args: { limit: 3 } }] } : { text: '{"name": "top_regressions", "arguments": {"limit": 3}}' };
+      else step = queue.shift() ?? { auto: true };
       if ('auto' in step) step = { ...autoStep(body, protocol), ...(step.delayMs ? { delayMs: step.delayMs } : {}) };
+      if (b.think && ('text' in step || 'json' in step)) {
+        const text = 'text' in step ? step.text : JSON.stringify((step as { json: unknown }).json);
+        step = { ...step, text: `<think>\n${b.think}\n</think>\n\n${text}` } as ScriptStep;
+        delete (step as { json?: unknown }).json;
+      }
       o.log?.(`${protocol} ${path} → ${Object.keys(step).join(',')}`);
       if (step.delayMs) await new Promise((r) => setTimeout(r, step.delayMs));
       if ('hang' in step) return; // never answer; the client times out or aborts
       if ('status' in step) {
-        const b = step.body ?? (protocol === 'openai' ? { error: { message: `scripted error ${step.status}`, type: 'server_error' } } : { error: `scripted error ${step.status}` });
-        return sendJson(res, step.status, b, step.headers);
+        const eb = step.body ?? (protocol === 'openai' ? { error: { message: `scripted error ${step.status}`, type: 'server_error' } } : { error: `scripted error ${step.status}` });
+        if (typeof eb === 'string') {
+          res.writeHead(step.status, { 'content-type': step.contentType ?? 'text/plain', ...step.headers });
+          return res.end(eb);
+        }
+        return sendJson(res, step.status, eb, step.headers);
       }
       const model = step.model ?? body.model;
       const promptTokens = Math.ceil(raw.length / 4);
+      if (b.ignoreStream && !('disconnectAfter' in step)) {
+        // one JSON body, as servers that ignore stream: true send it
+        const text = 'text' in step ? step.text : 'json' in step ? JSON.stringify((step as { json: unknown }).json) : (step as { text?: string }).text ?? '';
+        const calls = 'toolCalls' in step ? step.toolCalls : [];
+        if (protocol === 'openai')
+          return sendJson(res, 200, {
+            id: `chatcmpl-${++callSeq}`,
+            object: 'chat.completion',
+            created: now(),
+            model,
+            choices: [{ index: 0, message: { role: 'assistant', content: calls.length && !text ? null : text, ...(calls.length ? { tool_calls: calls.map((c, i) => ({ id: `call_${callSeq}_${i}`, type: 'function', function: { name: c.name, arguments: c.rawArgs ?? JSON.stringify(c.args ?? {}) } })) } : {}) }, finish_reason: calls.length ? 'tool_calls' : 'stop' }],
+            usage: { prompt_tokens: promptTokens, completion_tokens: 10, total_tokens: promptTokens + 10 },
+          });
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+        return res.end(JSON.stringify({ model, created_at: new Date().toISOString(), message: { role: 'assistant', content: text, ...(calls.length ? { tool_calls: calls.map((c) => ({ function: { name: c.name, arguments: c.args ?? {} } })) } : {}) }, done: true, done_reason: 'stop', prompt_eval_count: promptTokens, eval_count: 10 }, null, 2));
+      }
       if (protocol === 'openai') {
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
         const id = `chatcmpl-${++callSeq}`;
@@ -255,6 +314,9 @@ export async function startScriptedLlmServer(o: { script?: ScriptStep[]; host?: 
     requests,
     chatRequests: () => requests.filter((r) => r.method === 'POST'),
     push: (...steps) => void queue.push(...steps),
+    behave: (nb) => {
+      behaviour = { ...nb };
+    },
     pending: () => queue.length,
     close: () =>
       new Promise<void>((resolve) => {

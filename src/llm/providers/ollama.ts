@@ -12,6 +12,7 @@ import {
   cancelledError,
   describeHttpError,
   describeNetworkError,
+  errorNormalizingFetch,
   parseRetryAfter,
   timeoutError,
   timeoutSignal,
@@ -51,8 +52,28 @@ export class OllamaProvider implements LlmProvider {
       headers: this.o.headers,
       fetch: async (input, init) => {
         const signals = [init?.signal, state.signal].filter((s): s is AbortSignal => !!s);
-        const res = await fetch(input, { ...init, signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0] });
+        const res = await errorNormalizingFetch()(input, { ...init, signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0] });
         state.retryAfter = parseRetryAfter(res.headers.get('retry-after'));
+        if (!res.ok) {
+          // the client reads `error` as the message: give it the readable string
+          const j = (await res.json().catch(() => ({}))) as { message?: string };
+          return new Response(JSON.stringify({ error: j.message ?? `HTTP ${res.status}` }), { status: res.status, statusText: res.statusText, headers: res.headers });
+        }
+        // a server that ignores stream: true answers with one (possibly pretty-printed) JSON body: make it one NDJSON line
+        const ctype = res.headers.get('content-type') ?? '';
+        if (/application\/json/i.test(ctype) && !/ndjson/i.test(ctype)) {
+          const text = await res.text();
+          let one = text;
+          try {
+            one = JSON.stringify(JSON.parse(text));
+          } catch {
+            /* NDJSON after all: leave it */
+          }
+          const headers = new Headers(res.headers);
+          headers.set('content-type', 'application/x-ndjson');
+          headers.delete('content-length');
+          return new Response(one + '\n', { status: res.status, statusText: res.statusText, headers });
+        }
         return res;
       },
     });
@@ -129,19 +150,19 @@ export class OllamaProvider implements LlmProvider {
       if (!done) throw new LlmError('protocol', `The connection to ${this.endpoint} was closed before the answer was complete.`);
       return { content, toolCalls, usage, model, finishReason };
     } catch (e) {
-      throw this.describe(e, req.signal, t.timedOut(), req.timeoutMs, state.retryAfter);
+      throw this.describe(e, req.signal, t.timedOut(), req.timeoutMs, state.retryAfter, { tools: !!req.tools?.length && req.toolChoice !== 'none', structured: !!req.structured });
     } finally {
       t.dispose();
     }
   }
 
-  private describe(e: unknown, signal: AbortSignal | undefined, timedOut: boolean, timeoutMs: number | undefined, retryAfter?: number): LlmError {
+  private describe(e: unknown, signal: AbortSignal | undefined, timedOut: boolean, timeoutMs: number | undefined, retryAfter?: number, asked?: { tools?: boolean; structured?: boolean }): LlmError {
     if (e instanceof LlmError) return e;
     if (timedOut) return timeoutError(this.endpoint, timeoutMs);
     if (signal?.aborted) return cancelledError();
     const err = e as { name?: string; status_code?: number; error?: string; message?: string };
     if (err?.name === 'ResponseError' && typeof err.status_code === 'number')
-      return describeHttpError(err.status_code, err.error ?? err.message ?? '', this.endpoint, retryAfter);
+      return describeHttpError(err.status_code, err.error ?? err.message ?? '', this.endpoint, retryAfter, asked);
     if (err?.name === 'AbortError') return cancelledError();
     if (/Did not receive done/i.test(err?.message ?? ''))
       return new LlmError('protocol', `The connection to ${this.endpoint} was closed before the answer was complete.`, undefined, undefined, { cause: e });

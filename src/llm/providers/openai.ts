@@ -12,6 +12,7 @@ import {
   cancelledError,
   describeHttpError,
   describeNetworkError,
+  errorNormalizingFetch,
   parseRetryAfter,
   timeoutError,
   timeoutSignal,
@@ -73,6 +74,7 @@ export class OpenAiProvider implements LlmProvider {
       timeout: 24 * 3600_000, // our own AbortSignal enforces the per-attempt timeout
       defaultHeaders: o.headers,
       dangerouslyAllowBrowser: false,
+      fetch: errorNormalizingFetch(),
     });
   }
 
@@ -111,7 +113,10 @@ export class OpenAiProvider implements LlmProvider {
           type: 'json_schema',
           json_schema: { name: req.structured.name, schema: req.structured.schema, strict: req.structured.strict ?? true },
         };
-      const stream = await this.client.chat.completions.create(body, { signal: t.signal });
+      const { data: stream, response } = await this.client.chat.completions.create(body, { signal: t.signal }).withResponse();
+      // some servers ignore stream: true and answer with one chat.completion JSON body
+      const ctype = response.headers.get('content-type') ?? '';
+      if (!/event-stream/i.test(ctype) && /json/i.test(ctype)) return this.fromBody(await response.json(), req, markDelivered);
       let content = '';
       let model: string | undefined;
       let finishReason: string | undefined;
@@ -155,13 +160,36 @@ export class OpenAiProvider implements LlmProvider {
         throw new LlmError('protocol', `The model server at ${this.endpoint} ended the stream without an answer.`);
       return { content, toolCalls, usage, model, finishReason };
     } catch (e) {
-      throw this.describe(e, req.signal, t.timedOut(), req.timeoutMs);
+      throw this.describe(e, req.signal, t.timedOut(), req.timeoutMs, { tools: !!req.tools?.length, structured: !!req.structured });
     } finally {
       t.dispose();
     }
   }
 
-  private describe(e: unknown, signal: AbortSignal | undefined, timedOut: boolean | undefined, timeoutMs: number | undefined): LlmError {
+  /** A whole (non-streamed) chat.completion body, read like the stream. */
+  private fromBody(j: unknown, req: ChatRequest, markDelivered: () => void): Omit<ChatResult, 'attempts'> {
+    const b = j as OpenAI.Chat.Completions.ChatCompletion & { error?: unknown };
+    if (!b || typeof b !== 'object' || !Array.isArray(b.choices)) {
+      if (b && typeof b === 'object' && 'error' in b) throw describeHttpError(500, b, this.endpoint, undefined, { tools: !!req.tools?.length, structured: !!req.structured });
+      throw new LlmError('protocol', `The model server at ${this.endpoint} sent a JSON body that is not a chat completion.`);
+    }
+    const msg = b.choices[0]?.message;
+    const content = typeof msg?.content === 'string' ? msg.content : '';
+    if (content) {
+      markDelivered();
+      req.onDelta?.(content);
+    }
+    const toolCalls: ToolCall[] = (msg?.tool_calls ?? []).flatMap((c, i) => {
+      if (c.type !== 'function') return [];
+      const p = parseToolArguments(c.function.arguments ?? '');
+      return [{ id: c.id || `call_${i}`, name: c.function.name, arguments: p.args, ...(p.invalid !== undefined ? { invalidArguments: p.invalid } : {}) }];
+    });
+    const usage = b.usage ? { promptTokens: b.usage.prompt_tokens, completionTokens: b.usage.completion_tokens, totalTokens: b.usage.total_tokens } : undefined;
+    if (!content && !toolCalls.length && !b.choices[0]?.finish_reason) throw new LlmError('protocol', `The model server at ${this.endpoint} answered with an empty completion.`);
+    return { content, toolCalls, usage, model: b.model, finishReason: b.choices[0]?.finish_reason ?? undefined };
+  }
+
+  private describe(e: unknown, signal: AbortSignal | undefined, timedOut: boolean | undefined, timeoutMs: number | undefined, asked?: { tools?: boolean; structured?: boolean }): LlmError {
     if (e instanceof LlmError) return e;
     if (timedOut) return timeoutError(this.endpoint, timeoutMs);
     if (signal?.aborted || e instanceof OpenAI.APIUserAbortError) return cancelledError();
@@ -169,8 +197,9 @@ export class OpenAiProvider implements LlmProvider {
     if (e instanceof OpenAI.APIError && typeof e.status === 'number') {
       const h = e.headers as Headers | undefined;
       const ra = parseRetryAfter(h?.get?.('retry-after') ?? null);
-      const body = typeof e.error === 'object' && e.error ? JSON.stringify(e.error) : (e.message ?? '');
-      return describeHttpError(e.status, body, this.endpoint, ra);
+      // e.error is the parsed body (or its "error" member); without JSON, the message carries the raw text
+      const body = e.error !== undefined && e.error !== null ? e.error : (e.message ?? '').replace(/^\d{3}\s*/, '');
+      return describeHttpError(e.status, body, this.endpoint, ra, asked);
     }
     if (e instanceof OpenAI.APIConnectionError) return describeNetworkError(e.cause ?? e, this.endpoint);
     if (e instanceof OpenAI.APIError) return new LlmError('protocol', `The model server at ${this.endpoint} sent something we could not read: ${e.message}`, undefined, undefined, { cause: e });
