@@ -19,6 +19,7 @@ export interface LlmConfig {
   seed: number | undefined;
   maxToolRounds: number;
   timeoutMs: number;
+  deadlineMs: number;
   mode: AgentMode;
   redactionEnabled: boolean;
   redactionPatterns: string[];
@@ -39,6 +40,7 @@ export function readConfig(): LlmConfig {
     seed: typeof seed === 'number' ? seed : undefined,
     maxToolRounds: c.get<number>('maxToolRounds', 6),
     timeoutMs: c.get<number>('timeoutMs', 120_000),
+    deadlineMs: Math.max(10, c.get<number>('deadlineSeconds', 180)) * 1000,
     mode: c.get<AgentMode>('mode', 'tools'),
     redactionEnabled: c.get<boolean>('redaction.enabled', true),
     redactionPatterns: c.get<string[]>('redaction.patterns', []),
@@ -46,7 +48,7 @@ export function readConfig(): LlmConfig {
 }
 
 export function agentSettings(cfg: LlmConfig, model: string): AgentSettings {
-  return { model, mode: cfg.mode, temperature: cfg.temperature, ...(cfg.seed !== undefined ? { seed: cfg.seed } : {}), maxToolRounds: cfg.maxToolRounds, timeoutMs: cfg.timeoutMs };
+  return { model, mode: cfg.mode, temperature: cfg.temperature, ...(cfg.seed !== undefined ? { seed: cfg.seed } : {}), maxToolRounds: cfg.maxToolRounds, timeoutMs: cfg.timeoutMs, deadlineMs: cfg.deadlineMs };
 }
 
 export function redactorFor(cfg: LlmConfig): Redactor {

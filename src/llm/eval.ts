@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type AgentMode, diagnoseWithModel, offlineAnswer } from './agent';
 import type { LlmDiagnosis } from './diagnosis-schema';
+import type { LlmLogSink } from './log';
 import type { LlmProvider } from './provider';
 import { createRedactor } from './redact';
 import type { LlmRuns } from './runs';
@@ -99,6 +101,10 @@ export interface TrialResult {
   tokens?: number;
   toolCalls?: number;
   error?: string;
+  /** the trial hit the per-call timeout or the overall deadline */
+  timedOut?: boolean;
+  /** how the model's answer relates to the engine's evidence (agrees, consistent, evidence, disagrees, …) */
+  agreement?: string;
 }
 
 export interface EvalReport {
@@ -109,6 +115,8 @@ export interface EvalReport {
   columns: EvalColumn[];
   cases: { name: string; expected: string; results: Partial<Record<EvalColumn, { correct: number; trials: number; fallbacks: number; answers: TrialResult[] }>>; error?: string }[];
   summary: Partial<Record<EvalColumn, { correct: number; trials: number }>>;
+  /** trials that timed out (per-call timeout or overall deadline), named */
+  timedOut: { case: string; mode: EvalColumn; trial: number; error: string }[];
 }
 
 export interface EvalOptions {
@@ -121,6 +129,8 @@ export interface EvalOptions {
   seed?: number;
   maxToolRounds?: number;
   timeoutMs?: number;
+  /** overall deadline per trial (all calls, tool rounds, retries), ms */
+  deadlineMs?: number;
   redaction?: boolean;
   signal?: AbortSignal;
 }
@@ -131,11 +141,13 @@ export interface EvalDeps {
   /** undefined for the offline provider */
   provider?: LlmProvider;
   onProgress?(line: string): void;
+  /** every request / response / tool call / result as JSON Lines, like the extension's log */
+  log?: LlmLogSink;
 }
 
 export async function runEval(cases: EvalCase[], o: EvalOptions, deps: EvalDeps): Promise<EvalReport> {
   const columns: EvalColumn[] = deps.provider ? o.modes : ['offline'];
-  const report: EvalReport = { provider: o.provider, model: deps.provider ? o.model : 'engine', ...(o.baseURL ? { baseURL: o.baseURL } : {}), trials: deps.provider ? o.trials : 1, columns, cases: [], summary: {} };
+  const report: EvalReport = { provider: o.provider, model: deps.provider ? o.model : 'engine', ...(o.baseURL ? { baseURL: o.baseURL } : {}), trials: deps.provider ? o.trials : 1, columns, cases: [], summary: {}, timedOut: [] };
   for (const col of columns) report.summary[col] = { correct: 0, trials: 0 };
   for (const c of cases) {
     const row: EvalReport['cases'][number] = { name: c.name, expected: c.expected ? `${c.expected.service}${c.expected.operation ? ` / ${c.expected.operation}` : ''}` : 'no regression', results: {} };
@@ -164,12 +176,19 @@ export async function runEval(cases: EvalCase[], o: EvalOptions, deps: EvalDeps)
         let error: string | undefined;
         let tokens: number | undefined;
         let toolCalls: number | undefined;
+        let timedOut = false;
+        let agreement: string | undefined;
         if (col === 'offline' || !deps.provider) answer = offlineAnswer(runs.diagnosis, runs);
         else {
+          const id = randomUUID();
+          deps.log?.write({ type: 'eval', id, case: c.name, mode: col, trial: t + 1 });
           const out = await diagnoseWithModel(
-            { provider: deps.provider, runs, redactor: createRedactor({ enabled: o.redaction ?? true }), signal: o.signal },
-            { model: o.model, mode: col, temperature: o.temperature ?? 0.2, ...(o.seed !== undefined ? { seed: o.seed + t } : {}), maxToolRounds: o.maxToolRounds ?? 6, timeoutMs: o.timeoutMs ?? 120_000 },
+            { provider: deps.provider, runs, redactor: createRedactor({ enabled: o.redaction ?? true }), signal: o.signal, id, ...(deps.log ? { log: deps.log } : {}) },
+            { model: o.model, mode: col, temperature: o.temperature ?? 0.2, ...(o.seed !== undefined ? { seed: o.seed + t } : {}), maxToolRounds: o.maxToolRounds ?? 6, timeoutMs: o.timeoutMs ?? 120_000, ...(o.deadlineMs !== undefined ? { deadlineMs: o.deadlineMs } : {}) },
           );
+          timedOut = out.error?.kind === 'timeout';
+          agreement = out.agreement?.verdict;
+          if (timedOut) report.timedOut.push({ case: c.name, mode: col, trial: t + 1, error: out.error!.message });
           answer = out.diagnosis;
           label = out.label;
           // the offline fallback is not the model's answer: it scores as wrong for the model
@@ -183,7 +202,7 @@ export async function runEval(cases: EvalCase[], o: EvalOptions, deps: EvalDeps)
         res.trials++;
         if (correct) res.correct++;
         if (fellBack) res.fallbacks++;
-        res.answers.push({ correct, service: answer.rootCause?.service ?? null, operation: answer.rootCause?.operation ?? null, label, fellBack, ms: Date.now() - t0, ...(tokens !== undefined ? { tokens } : {}), ...(toolCalls !== undefined ? { toolCalls } : {}), ...(error ? { error } : {}) });
+        res.answers.push({ correct, service: answer.rootCause?.service ?? null, operation: answer.rootCause?.operation ?? null, label, fellBack, ms: Date.now() - t0, ...(tokens !== undefined ? { tokens } : {}), ...(toolCalls !== undefined ? { toolCalls } : {}), ...(error ? { error } : {}), ...(timedOut ? { timedOut } : {}), ...(agreement ? { agreement } : {}) });
         deps.onProgress?.(`${c.name} [${col}] trial ${t + 1}/${report.trials}: ${answer.rootCause ? `${answer.rootCause.service} / ${answer.rootCause.operation}` : 'no regression'} — ${correct ? 'correct' : 'wrong'}${fellBack ? ` (${label})` : ''}`);
       }
       report.summary[col]!.correct += res.correct;
@@ -211,5 +230,8 @@ export function reportMarkdown(r: EvalReport): string {
   lines.push(`| **total** | | ${r.columns.map((col) => `**${r.summary[col]!.correct}/${r.summary[col]!.trials}** (${pct(r.summary[col]!.correct, r.summary[col]!.trials)})`).join(' | ')} |`);
   const errs = r.cases.filter((c) => c.error);
   if (errs.length) lines.push('', ...errs.map((c) => `⚠ ${c.name}: ${c.error}`));
+  if (r.timedOut.length) lines.push('', `⏱ timed out (${r.timedOut.length}):`, ...r.timedOut.map((x) => `- ${x.case} [${x.mode}] trial ${x.trial}: ${x.error}`));
+  const disagree = r.cases.flatMap((c) => r.columns.flatMap((col) => (c.results[col]?.answers ?? []).map((a, i) => ({ c, col, a, i })))).filter((x) => x.a.agreement === 'disagrees');
+  if (disagree.length) lines.push('', `answers that disagree with the engine's measured evidence: ${disagree.map((x) => `${x.c.name} [${x.col}] trial ${x.i + 1}`).join(', ')}`);
   return lines.join('\n') + '\n';
 }

@@ -12,7 +12,8 @@ export type LogEntry =
   | { type: 'retry'; id: string; turn: number; attempt: number; delayMs: number; reason: string }
   | { type: 'error'; id: string; turn?: number; kind: string; message: string }
   | { type: 'result'; id: string; origin: unknown; label: string; diagnosis: unknown; agreement?: unknown; engine?: unknown; ms: number }
-  | { type: 'feedback'; id: string; rating: 'up' | 'down'; comment?: string };
+  | { type: 'feedback'; id: string; rating: 'up' | 'down'; comment?: string }
+  | { type: 'eval'; id: string; case: string; mode: string; trial: number };
 
 export type LoggedEntry = LogEntry & { ts: string };
 

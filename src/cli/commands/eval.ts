@@ -5,6 +5,7 @@ import { register } from '../registry';
 import { numOption } from '../options';
 import type { AgentMode } from '../../llm/agent';
 import { type EvalDeps, readCases, reportMarkdown, runEval } from '../../llm/eval';
+import { LlmLog } from '../../llm/log';
 import { prepareRuns } from '../../llm/prepare';
 import type { LlmProvider } from '../../llm/provider';
 import { DEFAULT_OLLAMA_HOST, OllamaProvider } from '../../llm/providers/ollama';
@@ -35,6 +36,10 @@ Options:
   --seed S          base seed (trial i uses S+i), when the server supports seeds
   --max-tool-rounds N   default 6
   --timeout-ms N    per model call (default 120000)
+  --deadline-ms N   per trial, all calls and tool rounds included (default 180000); trials that run out are
+                    answered by the offline engine, counted wrong and named under "timed out"
+  --log FILE        append every request, response, tool call and result as JSON Lines (the extension's log
+                    format: exactly what was sent, redacted, and what came back)
   --no-redact       send attribute values unredacted (default: redacted like the extension)
   --json FILE       also write the full report (every answer) as JSON; "-" prints JSON instead of markdown
   --quiet           no per-trial progress on stderr
@@ -58,6 +63,8 @@ export async function runEvalCommand(argv: string[], io: CliIO, signal?: AbortSi
         seed: { type: 'string' },
         'max-tool-rounds': { type: 'string' },
         'timeout-ms': { type: 'string' },
+        'deadline-ms': { type: 'string' },
+        log: { type: 'string' },
         'no-redact': { type: 'boolean' },
         cases: { type: 'string' },
         json: { type: 'string' },
@@ -100,12 +107,20 @@ export async function runEvalCommand(argv: string[], io: CliIO, signal?: AbortSi
   } catch (e) {
     throw new CliError((e as Error).message);
   }
+  const log = values.log ? new LlmLog(values.log, Number.MAX_SAFE_INTEGER, (e) => io.err(`--log ${values.log}: ${e.message}\n`)) : undefined;
   const deps: EvalDeps = {
     prepare: (c) => prepareRuns({ baseline: c.baseline, incident: c.incident, workspace: c.workspace, signal }),
     provider,
     onProgress: values.quiet ? undefined : (line) => io.err(line + '\n'),
+    ...(log ? { log } : {}),
   };
-  const report = await runEval(
+  const deadlineMs = numOption(values['deadline-ms'], 'deadline-ms', 180_000, { min: 1 });
+  // stdout carries only the report: anything a client library prints goes to stderr meanwhile
+  const saved = { log: console.log, info: console.info, warn: console.warn, debug: console.debug };
+  for (const k of Object.keys(saved) as (keyof typeof saved)[]) console[k] = (...a: unknown[]) => io.err(a.map(String).join(' ') + '\n');
+  let report;
+  try {
+    report = await runEval(
     cases,
     {
       provider: providerName,
@@ -117,11 +132,17 @@ export async function runEvalCommand(argv: string[], io: CliIO, signal?: AbortSi
       ...(values.seed !== undefined ? { seed: numOption(values.seed, 'seed', 0, { int: true }) } : {}),
       maxToolRounds: numOption(values['max-tool-rounds'], 'max-tool-rounds', 6, { int: true }),
       timeoutMs: numOption(values['timeout-ms'], 'timeout-ms', 120_000, { min: 1 }),
+      deadlineMs,
       redaction: !values['no-redact'],
       signal,
     },
     deps,
   );
+  } finally {
+    Object.assign(console, saved);
+    await log?.flush();
+  }
+  if (log) io.err(`wrote the request/response log to ${values.log}\n`);
   if (values.json === '-') io.out(JSON.stringify(report, null, 2) + '\n');
   else {
     io.out(reportMarkdown(report));

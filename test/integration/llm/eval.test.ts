@@ -91,6 +91,59 @@ describe('trace-doctor eval', () => {
     assert.equal(r.fallbacks, 1);
   });
 
+  it('--log writes every request/response as JSON Lines; a hung server ends within the deadline, cases named', async () => {
+    const log = join(dir, 'eval-log.jsonl');
+    srv.push({ hang: true }, { json: { rootCause: { service: 'pre-processor', operation: 'preprocess-request' }, category: 'queueing', confidence: 0.9, evidence: [], mitigation: [], sources: [], summary: 's' } });
+    const c = capture();
+    const t0 = Date.now();
+    // per-call timeout 60 s, but the whole trial has a 1.5 s deadline
+    await runEvalCommand(['--provider', 'openai', '--base-url', srv.openaiBaseURL, '--model', 'scripted-model', '--trials', '2', '--mode', 'zero-shot', '--cases', join(CASES, 'sys4bigml'), '--timeout-ms', '60000', '--deadline-ms', '1500', '--log', log, '--json', '-', '--quiet'], c.io);
+    const ms = Date.now() - t0;
+    assert.ok(ms < 15_000, `bounded: ${ms} ms`);
+    const report = JSON.parse(c.out()) as EvalReport;
+    assert.deepEqual(report.timedOut.map((x) => [x.case, x.mode, x.trial]), [['sys4bigml', 'zero-shot', 1]]);
+    assert.match(report.timedOut[0]!.error, /did not finish within the 2 s deadline/);
+    const answers = report.cases[0]!.results['zero-shot']!.answers;
+    assert.equal(answers[0]!.timedOut, true);
+    assert.match(answers[0]!.label, /offline engine \(the diagnosis ran past its deadline\)/);
+    assert.equal(answers[1]!.timedOut, undefined);
+    // the log: an eval marker, then the same entries as the extension's log, joined by id
+    const entries = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const marks = entries.filter((e) => e.type === 'eval');
+    assert.deepEqual(marks.map((e) => [e.case, e.mode, e.trial]), [['sys4bigml', 'zero-shot', 1], ['sys4bigml', 'zero-shot', 2]]);
+    for (const m of marks) {
+      const mine = entries.filter((e) => e.id === m.id).map((e) => e.type);
+      assert.ok(mine.includes('request') && mine.includes('result'), mine.join(','));
+    }
+    const req = entries.find((e) => e.type === 'request');
+    assert.equal(req.messages[0].role, 'system', 'the exact (redacted) messages are logged');
+    assert.ok(entries.some((e) => e.type === 'response' && /pre-processor/.test(e.content)));
+    // the markdown report names the timed-out trial too
+    const md = capture();
+    srv.push({ hang: true });
+    await runEvalCommand(['--provider', 'ollama', '--base-url', srv.ollamaHost, '--model', 'scripted-model', '--trials', '1', '--mode', 'zero-shot', '--cases', join(CASES, 'sys4bigml'), '--deadline-ms', '1000', '--quiet'], md.io);
+    assert.match(md.out(), /⏱ timed out \(1\):\n- sys4bigml \[zero-shot\] trial 1: The model did not finish within the 1 s deadline/);
+  });
+
+  it('eval --json - keeps stdout to the report even when the ollama client logs (HTML error body from a proxy)', async () => {
+    const html = { status: 502, body: '<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>', contentType: 'text/html' };
+    srv.push(html, html, html); // retried: 5xx
+    const c = capture();
+    const logs: string[] = [];
+    const orig = console.log;
+    console.log = (...a: unknown[]) => void logs.push(a.join(' '));
+    try {
+      await runEvalCommand(['--provider', 'ollama', '--base-url', srv.ollamaHost, '--model', 'scripted-model', '--trials', '1', '--mode', 'zero-shot', '--cases', join(CASES, 'sys4bigml'), '--json', '-', '--quiet'], c.io);
+    } finally {
+      console.log = orig;
+    }
+    assert.deepEqual(logs, []);
+    const report = JSON.parse(c.out()) as EvalReport;
+    const a = report.cases[0]!.results['zero-shot']!.answers[0]!;
+    assert.ok(a.fellBack);
+    assert.match(a.error ?? '', /HTTP 502\): \(an HTML page, probably from a proxy\) 502 Bad Gateway — nginx/);
+  });
+
   it('bad input: clear errors', async () => {
     await assert.rejects(runEvalCommand(['--provider', 'gpt'], capture().io), /--provider expects/);
     await assert.rejects(runEvalCommand(['--provider', 'ollama', '--cases', CASES], capture().io), /--model is required/);
