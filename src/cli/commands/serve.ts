@@ -2,11 +2,11 @@ import { parseArgs } from 'node:util';
 import { CliError, type CliIO } from '../command';
 import { register } from '../registry';
 import { numOption } from '../options';
-import { DEFAULT_MAX_BODY_BYTES, startReceiver } from '../../sources/receiver/server';
+import { DEFAULT_LIMITS, DEFAULT_MAX_BODY_BYTES, OutDirError, startReceiver } from '../../sources/receiver/server';
 
 const HELP = `trace-doctor serve — OTLP/HTTP trace receiver
 
-Usage: trace-doctor serve [--host 127.0.0.1] [--port 4318] [--out DIR] [--max-body-mb 64]
+Usage: trace-doctor serve [--host 127.0.0.1] [--port 4318] [--out DIR] [--max-body-mb 64] [--allow-origin URL]…
 
 Accepts POST /v1/traces with OTLP/JSON (application/json) or OTLP protobuf (application/x-protobuf), optionally
 gzip-compressed, as the OpenTelemetry SDK exporters and the Collector's otlphttp exporter send them. Point them at
@@ -18,6 +18,18 @@ Options:
   --out DIR         append received spans to rotating OTLP JSON Lines files in DIR (default ./traces-received);
                     each start writes new files, nothing is overwritten. Read them with any trace-doctor command.
   --max-body-mb N   reject requests whose body, or decompressed body, exceeds N MiB with 413 (default 64)
+  --max-spans N     reject (413) a request with more than N spans (default ${DEFAULT_LIMITS.maxSpans})
+  --max-attributes-per-span N
+                    reject (413) a request where a span, event, link, resource or scope has more than N attributes,
+                    or a span more than N events or links (default ${DEFAULT_LIMITS.maxAttributesPerSpan})
+  --max-attributes N
+                    reject (413) a request with more than N attributes, events, links and array elements in all
+                    (default ${DEFAULT_LIMITS.maxAttributes})
+  --max-depth N     reject (400) attribute values nested more than N levels deep (default ${DEFAULT_LIMITS.maxDepth})
+  --allow-origin URL  accept browser requests (CORS) from this origin, e.g. http://localhost:3000 ('*' = any);
+                    repeatable. Without it, requests carrying an Origin header get 403.
+  --allow-host NAME accept this name in the Host header besides localhost/127.0.0.1/[::1] (bound to loopback, other
+                    names get 403: a DNS-rebinding defence); repeatable
   --rotate-mb N     start a new file after N MiB (default 64)
   --fsync MODE      interval (default, every second), always (before each 200), never
   --interval S      print a progress line every S seconds (default 5; 0 = quiet)
@@ -38,6 +50,12 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal):
         'rotate-mb': { type: 'string' },
         fsync: { type: 'string' },
         interval: { type: 'string' },
+        'max-spans': { type: 'string' },
+        'max-attributes-per-span': { type: 'string' },
+        'max-attributes': { type: 'string' },
+        'max-depth': { type: 'string' },
+        'allow-origin': { type: 'string', multiple: true },
+        'allow-host': { type: 'string', multiple: true },
       },
       strict: true,
       allowPositionals: false,
@@ -53,11 +71,34 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal):
   const fsync = (values.fsync ?? 'interval') as 'interval' | 'always' | 'never';
   if (!['interval', 'always', 'never'].includes(fsync)) throw new CliError(`--fsync expects interval, always or never`);
   const outDir = values.out ?? 'traces-received';
+  const limits = {
+    maxSpans: numOption(values['max-spans'], 'max-spans', DEFAULT_LIMITS.maxSpans, { min: 1, int: true }),
+    maxAttributesPerSpan: numOption(values['max-attributes-per-span'], 'max-attributes-per-span', DEFAULT_LIMITS.maxAttributesPerSpan, { min: 1, int: true }),
+    maxAttributes: numOption(values['max-attributes'], 'max-attributes', DEFAULT_LIMITS.maxAttributes, { min: 1, int: true }),
+    maxDepth: numOption(values['max-depth'], 'max-depth', DEFAULT_LIMITS.maxDepth, { min: 1, max: 1000, int: true }),
+  };
+  for (const o of values['allow-origin'] ?? []) {
+    if (o !== '*' && !/^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i.test(o.replace(/\/$/, ''))) {
+      throw new CliError(`--allow-origin expects an origin like http://localhost:3000 (scheme://host[:port]) or '*', got '${o}'`);
+    }
+  }
 
   let rx;
   try {
-    rx = await startReceiver({ host: values.host, port, outDir, maxBodyBytes: Math.floor(maxBody), maxFileBytes: Math.floor(rotate), fsync });
+    rx = await startReceiver({
+      host: values.host,
+      port,
+      outDir,
+      maxBodyBytes: Math.floor(maxBody),
+      maxFileBytes: Math.floor(rotate),
+      fsync,
+      limits,
+      allowedOrigins: values['allow-origin'],
+      allowedHosts: values['allow-host'],
+      liveMaxSpans: 0, // the CLI only writes files: no live model in memory
+    });
   } catch (e) {
+    if (e instanceof OutDirError) throw new CliError(`--out: ${e.message}`);
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE') throw new CliError(`port ${port} on ${values.host ?? '127.0.0.1'} is already in use (try --port 0 or another port)`);
     if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') throw new CliError(`cannot bind to host '${values.host}': ${err.message}`);
@@ -70,16 +111,21 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal):
   io.out(`  export with OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${rx.endpoint}   (Ctrl-C to stop)\n`);
 
   let last = 0;
+  let lastStoreError: string | null = null;
   const timer =
     interval > 0
       ? setInterval(() => {
           const s = rx.stats();
+          if (s.storeError && s.storeError !== lastStoreError) io.err(`trace-doctor: cannot store spans in ${outDir}/: ${s.storeError} — answering 503 so exporters retry\n`);
+          lastStoreError = s.storeError;
           if (s.spansAccepted === last) return;
           const rate = (s.spansAccepted - last) / interval;
           last = s.spansAccepted;
           const errs = Object.entries(s.errors).map(([k, v]) => `${k}×${v}`).join(' ');
           io.out(`  ${new Date().toISOString()}  spans ${s.spansAccepted} (+${rate.toFixed(0)}/s)  requests ${s.requests}` +
-            (s.spansRejected ? `  rejected ${s.spansRejected}` : '') + (errs ? `  errors ${errs}` : '') + '\n');
+            (s.spansRejected ? `  rejected ${s.spansRejected}` : '') +
+            (s.repairedRequests ? `  repaired ${s.repairedRequests} (invalid UTF-8 → U+FFFD)` : '') +
+            (errs ? `  errors ${errs}` : '') + '\n');
         }, interval * 1000)
       : null;
 

@@ -1,6 +1,7 @@
 /**
  * The receiver's live window: the most recent accepted requests (as their stored OTLP/JSON lines), from which a model
- * is built on demand through the same OTLP/JSON parser as files use.
+ * is built on demand through the same OTLP/JSON parser as files use. The window is bounded in spans AND in bytes
+ * (always keeping at least the newest request), and a request's line is released as soon as it leaves the window.
  *
  * Snapshots are incremental: one SpanTableBuilder is kept, each snapshot parses only the lines that arrived since the
  * previous one and calls build() (which copies the columns, so the builder keeps growing and earlier snapshots stay
@@ -26,6 +27,7 @@ export interface LiveSnapshot {
 
 const SOURCE_NAME = 'live (OTLP/HTTP receiver)';
 const NL = Buffer.from('\n');
+const EMPTY = Buffer.alloc(0);
 
 export class LiveWindow {
   private lines: Buffer[] = [];
@@ -35,14 +37,16 @@ export class LiveWindow {
   /** absolute index of the first line in the window */
   private head = 0;
   private windowSpans = 0;
+  private windowBytes = 0;
   private received = 0;
   private version = 0;
   private cached: { version: number; snap: LiveSnapshot } | null = null;
-  private built: { b: SpanTableBuilder; startAbs: number; endAbs: number; spans: number; skipped: number; issues: ParseIssue[] } | null = null;
+  private built: { b: SpanTableBuilder; startAbs: number; endAbs: number; spans: number; bytes: number; skipped: number; issues: ParseIssue[] } | null = null;
 
   constructor(
     private readonly maxSpans: number,
     private readonly files: () => readonly string[],
+    private readonly maxBytes = Infinity,
   ) {}
 
   private get end(): number {
@@ -57,9 +61,14 @@ export class LiveWindow {
     this.lines.push(line);
     this.counts.push(spans);
     this.windowSpans += spans;
-    // keep the newest requests within maxSpans (always at least the newest one)
-    while (this.windowSpans > this.maxSpans && this.head < this.end - 1) {
-      this.windowSpans -= this.counts[this.head - this.base]!;
+    this.windowBytes += line.length;
+    // keep the newest requests within maxSpans and maxBytes (always at least the newest one); an evicted line is
+    // released at once (the builder holds what a snapshot needs of it)
+    while ((this.windowSpans > this.maxSpans || this.windowBytes > this.maxBytes) && this.head < this.end - 1) {
+      const i = this.head - this.base;
+      this.windowSpans -= this.counts[i]!;
+      this.windowBytes -= this.lines[i]!.length;
+      this.lines[i] = EMPTY;
       this.head++;
     }
     // drop lines before the window (the builder already holds what it needs of them)
@@ -73,6 +82,11 @@ export class LiveWindow {
 
   get spanCount(): number {
     return this.windowSpans;
+  }
+
+  /** bytes of the requests in the window */
+  get byteCount(): number {
+    return this.windowBytes;
   }
 
   /** The current window as OTLP JSON Lines text. */
@@ -90,10 +104,12 @@ export class LiveWindow {
     if (toAbs <= fromAbs) return;
     const ctx = new ParseContext(st.b, SOURCE_NAME, st.issues);
     // every stored line passed the receiver's checks, so this does not throw; if it did, that would be a bug to surface
-    const r = parseTraceTextInto(this.text(fromAbs, toAbs), ctx);
+    const text = this.text(fromAbs, toAbs);
+    const r = parseTraceTextInto(text, ctx);
     ctx.finish();
     st.skipped += r.skipped;
     st.spans += r.spans;
+    st.bytes += text.length;
     st.endAbs = toAbs;
   }
 
@@ -101,10 +117,19 @@ export class LiveWindow {
     if (this.cached && this.cached.version === this.version) return this.cached.snap;
     let st = this.built;
     let pending = 0;
-    if (st) for (let i = Math.max(st.endAbs, this.base); i < this.end; i++) pending += this.counts[i - this.base]!;
-    const stale = !st || st.endAbs < this.head || (st.startAbs < this.head && st.spans + pending > 2 * this.maxSpans);
+    let pendingBytes = 0;
+    if (st) {
+      for (let i = Math.max(st.endAbs, this.base); i < this.end; i++) {
+        pending += this.counts[i - this.base]!;
+        pendingBytes += this.lines[i - this.base]!.length;
+      }
+    }
+    const stale =
+      !st ||
+      st.endAbs < this.head ||
+      (st.startAbs < this.head && (st.spans + pending > 2 * this.maxSpans || st.bytes + pendingBytes > 2 * this.maxBytes));
     if (stale) {
-      st = { b: new SpanTableBuilder(), startAbs: this.head, endAbs: this.head, spans: 0, skipped: 0, issues: [] };
+      st = { b: new SpanTableBuilder(), startAbs: this.head, endAbs: this.head, spans: 0, bytes: 0, skipped: 0, issues: [] };
       this.built = st;
     }
     this.parseInto(st!, st!.endAbs, this.end);

@@ -8,16 +8,26 @@
  *
  * Binds 127.0.0.1 unless a host is given. Accepted spans go to rotating OTLP JSON Lines files (./writer.ts) and to a
  * bounded live window from which a fresh model snapshot can be built (./live.ts); listeners get an event per request.
+ *
+ * Hostile input: the decoded work of a request is bounded before it is decoded (./limits.ts, ./proto-scan.ts,
+ * ./json-scan.ts); every request gets an answer or a closed socket; invalid UTF-8 is repaired before it is stored; a
+ * request whose Host is not a loopback name (DNS rebinding) or that carries a foreign Origin gets 403.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import { BadRequest, ingestJson } from './json';
+import { LimitError, resolveLimits, type ReceiverLimits } from './limits';
 import { LiveWindow, type LiveSnapshot } from './live';
 import { decodeTraceRequestProto, encodeStatusProto, encodeTraceResponseProto } from './proto';
-import { RotatingJsonlWriter } from './writer';
+import { scanTraceRequestProto } from './proto-scan';
+import { OutDirError, RotatingJsonlWriter } from './writer';
+
+export { DEFAULT_LIMITS, type ReceiverLimits } from './limits';
+export { OutDirError } from './writer';
 
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_LIVE_MAX_BYTES = 64 * 1024 * 1024;
 export const TRACES_PATH = '/v1/traces';
 
 export interface ReceiverOptions {
@@ -40,6 +50,20 @@ export interface ReceiverOptions {
    * (default 200 000; 0 = no live model)
    */
   liveMaxSpans?: number;
+  /** the live window's bound in bytes of stored lines (default 64 MiB; the newest request is always kept) */
+  liveMaxBytes?: number;
+  /** limits on the decoded work of one request (spans, attributes, nesting); see ./limits.ts for the defaults */
+  limits?: Partial<ReceiverLimits>;
+  /**
+   * Host names accepted in the Host header besides loopback names and the bound host. Only checked when bound to a
+   * loopback address (a DNS-rebinding defence); bound elsewhere, any Host is accepted.
+   */
+  allowedHosts?: readonly string[];
+  /**
+   * Origins (e.g. 'http://localhost:3000', or '*') allowed to post from a browser, with CORS. Requests carrying any
+   * other Origin header get 403. Default: none (non-browser exporters send no Origin).
+   */
+  allowedOrigins?: readonly string[];
 }
 
 export interface SpansEvent {
@@ -62,6 +86,10 @@ export interface ReceiverStats {
   errors: Record<number, number>;
   bytesReceived: number;
   files: readonly string[];
+  /** requests stored after replacing invalid UTF-8 with U+FFFD (answered 200 with a warning in partialSuccess) */
+  repairedRequests: number;
+  /** the last error storing spans (e.g. a full disk), cleared by the next successful write */
+  storeError: string | null;
 }
 
 export interface Receiver {
@@ -72,6 +100,8 @@ export interface Receiver {
   readonly host: string;
   readonly port: number;
   stats(): ReceiverStats;
+  /** the decoded-work limits in force */
+  readonly limits: Readonly<ReceiverLimits>;
   /** Subscribe to accepted spans; returns an unsubscribe function. Listeners run after the data is stored. */
   onSpans(listener: (e: SpansEvent) => void): () => void;
   /** A fresh model of the spans in the live window (cached until new spans arrive). */
@@ -98,6 +128,7 @@ const RPC_RESOURCE_EXHAUSTED = 8;
 const RPC_UNIMPLEMENTED = 12;
 const RPC_UNAVAILABLE = 14;
 const RPC_NOT_FOUND = 5;
+const RPC_PERMISSION_DENIED = 7;
 
 function rpcCode(status: number): number {
   switch (status) {
@@ -107,6 +138,8 @@ function rpcCode(status: number): number {
       return RPC_RESOURCE_EXHAUSTED;
     case 404:
       return RPC_NOT_FOUND;
+    case 403:
+      return RPC_PERMISSION_DENIED;
     case 405:
     case 415:
       return RPC_UNIMPLEMENTED;
@@ -120,6 +153,31 @@ function mediaType(ct: string | undefined): Enc | null {
   if (t === 'application/json') return 'json';
   if (t === 'application/x-protobuf' || t === 'application/protobuf') return 'protobuf';
   return null;
+}
+
+/** The host part of a Host header ('[::1]:4318' → '::1'), lowercased, without a trailing dot. */
+export function hostOfHeader(h: string): string {
+  let name = h.trim().toLowerCase();
+  if (name.startsWith('[')) name = name.slice(1, name.indexOf(']') < 0 ? undefined : name.indexOf(']'));
+  else if (name.indexOf(':') === name.lastIndexOf(':')) name = name.split(':')[0]!;
+  return name.endsWith('.') ? name.slice(0, -1) : name;
+}
+
+/** Names that always mean this machine: localhost (and *.localhost, RFC 6761), 127.0.0.0/8, ::1. */
+export function isLoopbackName(name: string): boolean {
+  const n = name.toLowerCase();
+  if (n === 'localhost' || n.endsWith('.localhost')) return true;
+  if (net.isIPv4(n)) return n.startsWith('127.');
+  if (net.isIPv6(n)) {
+    if (n === '::1' || /^(0{1,4}:){7}0{0,3}1$/.test(n)) return true;
+    const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(n);
+    return !!m && m[1]!.startsWith('127.');
+  }
+  return false;
+}
+
+function normOrigin(o: string): string {
+  return o.trim().toLowerCase().replace(/\/+$/, '');
 }
 
 /**
@@ -207,13 +265,60 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
   const requestTimeout = opts.requestTimeoutMs ?? 30_000;
   // how long an early error answer waits for the client to finish uploading (see drainRequest)
   const drainMs = Math.min(5_000, requestTimeout);
+  const limits = resolveLimits(opts.limits);
+  const liveMaxBytes = opts.liveMaxBytes ?? DEFAULT_LIVE_MAX_BYTES;
+  // DNS rebinding: a page on evil.example whose name resolves to 127.0.0.1 posts with `Host: evil.example:4318`.
+  // Bound to loopback, only loopback names, the bound host and allowedHosts are accepted; bound elsewhere, any.
+  const checkHost = isLoopbackName(host);
+  const hostNames = new Set([host.toLowerCase(), ...(opts.allowedHosts ?? []).map((h) => hostOfHeader(h))]);
+  const origins = new Set((opts.allowedOrigins ?? []).map(normOrigin));
+  const anyOrigin = origins.has('*');
   const writer = opts.outDir ? new RotatingJsonlWriter({ dir: opts.outDir, maxFileBytes: opts.maxFileBytes, fsync: opts.fsync }) : null;
   if (writer) await writer.open();
-  const live = new LiveWindow(opts.liveMaxSpans ?? 200_000, () => writer?.files ?? []);
+  const live = new LiveWindow(opts.liveMaxSpans ?? 200_000, () => writer?.files ?? [], liveMaxBytes);
   const listeners = new Set<(e: SpansEvent) => void>();
-  const stats = { requests: 0, spansAccepted: 0, spansRejected: 0, errors: {} as Record<number, number>, bytesReceived: 0 };
+  const stats = {
+    requests: 0,
+    spansAccepted: 0,
+    spansRejected: 0,
+    errors: {} as Record<number, number>,
+    bytesReceived: 0,
+    repairedRequests: 0,
+    storeError: null as string | null,
+  };
+
+  /** 403 for a foreign Host or Origin (null when the request may proceed); sets the CORS header for allowed origins. */
+  function guard(req: http.IncomingMessage, res: http.ServerResponse): HttpError | null {
+    if (checkHost) {
+      const h = req.headers.host;
+      // HTTP/1.1 requires Host (node answers 400 without it); an HTTP/1.0 request without one is no browser's
+      if (h !== undefined) {
+        const name = hostOfHeader(h);
+        if (!isLoopbackName(name) && !hostNames.has(name)) {
+          return new HttpError(
+            403,
+            `Host '${h.slice(0, 200)}' refused: this receiver listens on loopback and accepts only loopback names (localhost, 127.0.0.1, [::1])` +
+              ` — a foreign name pointing at 127.0.0.1 is how DNS rebinding reaches local servers. Allow a name with --allow-host (setting traceDoctor.receiver.allowedHosts).`,
+          );
+        }
+      }
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined) {
+      if (!anyOrigin && !origins.has(normOrigin(origin))) {
+        return new HttpError(
+          403,
+          `cross-origin request from Origin '${origin.slice(0, 200)}' refused; allow a browser app with --allow-origin ${origin.slice(0, 200)} (setting traceDoctor.receiver.allowedOrigins)`,
+        );
+      }
+      res.setHeader('Access-Control-Allow-Origin', anyOrigin ? '*' : origin);
+      res.setHeader('Vary', 'Origin');
+    }
+    return null;
+  }
 
   function send(res: http.ServerResponse, status: number, enc: Enc, body: Uint8Array | string, extra: Record<string, string> = {}) {
+    if (res.headersSent || res.destroyed) return;
     const buf = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     res.writeHead(status, {
       'Content-Type': enc === 'json' ? 'application/json' : 'application/x-protobuf',
@@ -223,14 +328,20 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
     res.end(buf);
   }
 
+  /** Answer with an error status; if that is impossible (headers already sent, a failure), close the socket. */
   async function sendError(req: http.IncomingMessage, res: http.ServerResponse, enc: Enc, err: HttpError, drain = true) {
-    stats.errors[err.status] = (stats.errors[err.status] ?? 0) + 1;
-    if (drain) await drainRequest(req, drainMs);
-    if (res.headersSent || res.destroyed) return;
-    const headers: Record<string, string> = { ...err.headers };
-    const code = rpcCode(err.status);
-    if (enc === 'protobuf') send(res, err.status, enc, encodeStatusProto(code, err.message), headers);
-    else send(res, err.status, enc, JSON.stringify({ code, message: err.message }), headers);
+    try {
+      stats.errors[err.status] = (stats.errors[err.status] ?? 0) + 1;
+      if (drain) await drainRequest(req, drainMs);
+      if (res.writableEnded || res.destroyed) return;
+      if (res.headersSent) return void res.destroy();
+      const headers: Record<string, string> = { ...err.headers };
+      const code = rpcCode(err.status);
+      if (enc === 'protobuf') send(res, err.status, enc, encodeStatusProto(code, err.message), headers);
+      else send(res, err.status, enc, JSON.stringify({ code, message: err.message }), headers);
+    } catch {
+      res.destroy();
+    }
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -238,7 +349,20 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
     const requestEnc = mediaType(req.headers['content-type']);
     let enc: Enc = requestEnc ?? 'json';
     try {
+      const denied = guard(req, res);
+      if (denied) throw denied;
       if (path !== TRACES_PATH) throw new HttpError(404, `not found: ${path} (this receiver accepts traces at POST ${TRACES_PATH})`);
+      if (req.method === 'OPTIONS' && req.headers.origin !== undefined && req.headers['access-control-request-method'] !== undefined) {
+        // CORS preflight from an allowed origin (guard() refused the others)
+        res.writeHead(204, {
+          'Access-Control-Allow-Methods': 'POST',
+          'Access-Control-Allow-Headers': String(req.headers['access-control-request-headers'] ?? 'Content-Type, Content-Encoding').slice(0, 500),
+          'Access-Control-Max-Age': '600',
+          'Content-Length': '0',
+        });
+        res.end();
+        return;
+      }
       if (req.method !== 'POST') throw new HttpError(405, `method ${req.method} not allowed; use POST`, { Allow: 'POST' });
       if (!requestEnc) {
         enc = 'json';
@@ -254,24 +378,38 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
       }
       const { body, wireBytes } = await readBody(req, ce, limit);
       stats.bytesReceived += wireBytes;
+      // Until the body has arrived, node's requestTimeout answers a slow client (408). From here on, this watchdog
+      // makes sure the request is answered, or its socket closed, within the request timeout even if storing hangs.
+      const watchdog = setTimeout(() => {
+        if (res.writableEnded || res.destroyed) return;
+        if (res.headersSent) return void res.destroy();
+        void sendError(req, res, enc, new HttpError(503, `request not completed within ${requestTimeout} ms of its body; retry later`, { 'Retry-After': '5' }), false);
+      }, requestTimeout);
+      watchdog.unref();
+      res.once('close', () => clearTimeout(watchdog));
 
       let line: Buffer;
       let request: unknown;
       let accepted: number;
       let rejected: number;
       let firstError: string;
+      let repaired: boolean;
       if (enc === 'json') {
         try {
-          ({ line, request, accepted, rejected, firstError } = ingestJson(body));
+          ({ line, request, accepted, rejected, firstError, repairedUtf8: repaired } = ingestJson(body, limits));
         } catch (e) {
           if (e instanceof BadRequest) throw new HttpError(400, e.message);
+          if (e instanceof LimitError) throw new HttpError(e.status, e.message);
           throw e;
         }
       } else {
         let conv;
         try {
+          // count spans, attributes and nesting on the wire first: nothing large is built for a request over a limit
+          repaired = scanTraceRequestProto(body, limits).invalidUtf8 > 0;
           conv = decodeTraceRequestProto(body);
         } catch (e) {
+          if (e instanceof LimitError) throw new HttpError(e.status, e.message);
           throw new HttpError(400, `invalid protobuf ExportTraceServiceRequest (${body.length} bytes): ${(e as Error).message}`);
         }
         ({ request, accepted, rejected, firstError } = conv);
@@ -282,7 +420,9 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
         if (writer) {
           try {
             await writer.append(line);
+            stats.storeError = null;
           } catch (e) {
+            stats.storeError = (e as Error).message;
             throw new HttpError(503, `could not store spans: ${(e as Error).message}`, { 'Retry-After': '5' });
           }
         }
@@ -291,10 +431,18 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
       stats.requests++;
       stats.spansAccepted += accepted;
       stats.spansRejected += rejected;
+      if (repaired && accepted > 0) stats.repairedRequests++;
 
-      const partial = rejected > 0 ? { rejectedSpans: rejected, errorMessage: `rejected ${rejected} span(s); first: ${firstError}` } : undefined;
+      // a warning travels in partialSuccess with rejectedSpans 0, as the OTLP specification allows
+      const warning = repaired && accepted > 0 ? 'the request was not valid UTF-8: invalid bytes were stored as U+FFFD replacement characters' : '';
+      const partial =
+        rejected > 0
+          ? { rejectedSpans: rejected, errorMessage: `rejected ${rejected} span(s); first: ${firstError}${warning ? `; ${warning}` : ''}` }
+          : warning
+            ? { rejectedSpans: 0, errorMessage: warning }
+            : undefined;
       if (enc === 'json') {
-        send(res, 200, 'json', partial ? JSON.stringify({ partialSuccess: { rejectedSpans: String(rejected), errorMessage: partial.errorMessage } }) : '{}');
+        send(res, 200, 'json', partial ? JSON.stringify({ partialSuccess: { rejectedSpans: String(partial.rejectedSpans), errorMessage: partial.errorMessage } }) : '{}');
       } else {
         send(res, 200, 'protobuf', encodeTraceResponseProto(partial));
       }
@@ -317,11 +465,19 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
         }
       }
     } catch (e) {
-      if (res.headersSent) return;
+      // Never return without an answer or a closed socket. (`req.destroyed` is true once a body was read to its end,
+      // so it says nothing about the client: checking it here left sockets open forever.)
+      if (res.writableEnded || res.destroyed) return;
+      if (res.headersSent) return void res.destroy();
       if (e instanceof HttpError) return sendError(req, res, enc, e);
-      if (req.destroyed || (e as Error).message === 'client aborted the request') return;
-      return sendError(req, res, enc, new HttpError(500, `internal error: ${(e as Error).message}`));
+      if (req.socket?.destroyed) return void res.destroy();
+      const msg = e instanceof RangeError && /call stack/i.test(e.message) ? 'request too deeply nested' : (e as Error).message;
+      return sendError(req, res, enc, new HttpError(500, `internal error: ${msg}`));
     }
+  }
+
+  function respond(req: http.IncomingMessage, res: http.ServerResponse): void {
+    handle(req, res).catch(() => res.destroy());
   }
 
   const server = http.createServer(
@@ -331,19 +487,22 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
       keepAliveTimeout: 5_000,
       connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(requestTimeout / 4))),
     },
-    (req, res) => void handle(req, res),
+    respond,
   );
   // `Expect: 100-continue` (curl does it for bodies over 1 MiB): refuse an oversized body before it is sent
   server.on('checkContinue', (req, res) => {
     const declared = Number(req.headers['content-length'] ?? NaN);
     const path = (req.url ?? '/').split('?')[0]!;
+    const enc = mediaType(req.headers['content-type']) ?? 'json';
+    const denied = guard(req, res);
+    if (denied) return void sendError(req, res, enc, denied, false);
     if (path === TRACES_PATH && req.method === 'POST' && Number.isFinite(declared) && declared > limit) {
       const err = new HttpError(413, `request body of ${declared} bytes exceeds the limit of ${limit} bytes; send smaller batches`);
-      void sendError(req, res, mediaType(req.headers['content-type']) ?? 'json', err, false);
+      void sendError(req, res, enc, err, false);
       return;
     }
     res.writeContinue();
-    void handle(req, res);
+    respond(req, res);
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     // slow or malformed clients: answer like node's default handler, then drop only this connection
@@ -377,6 +536,7 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
     host: addr.address,
     port: addr.port,
     stats: () => ({ ...stats, errors: { ...stats.errors }, files: [...(writer?.files ?? [])] }),
+    limits: { ...limits },
     onSpans(l) {
       listeners.add(l);
       return () => listeners.delete(l);

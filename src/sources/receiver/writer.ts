@@ -7,11 +7,23 @@
  *   (a crash of this process loses nothing). fsync runs every `fsyncIntervalMs`, on rotation and on close
  *   (`fsync: 'always'` fsyncs each group before resolving, for power-loss safety at some throughput cost).
  * - A file is rotated when the next line would take it past `maxFileBytes` (a line is never split across files).
- * - Concurrent appends are batched into one writev (group commit); a failed write rejects the batch (the receiver
- *   answers 503 so the exporter retries) and the writer moves on to a fresh file.
+ * - Concurrent appends are batched into one writev (group commit); a failed write (a full disk…) rejects the batch (the
+ *   receiver answers 503 so the exporter retries) and the file is truncated back to its last complete line, so it never
+ *   ends in a torn line and the next write goes to the same file: a full disk does not leave a trail of empty files.
+ *   Only if that truncation fails is the file closed (and removed when it holds nothing) and a new one opened later.
  */
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
+
+/** The output directory cannot be used (it is a file, not writable…): a clear message, `code` kept from the cause. */
+export class OutDirError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
+}
 
 export interface JsonlWriterOptions {
   dir: string;
@@ -22,6 +34,8 @@ export interface JsonlWriterOptions {
   fsyncIntervalMs?: number;
   /** file name prefix (default 'traces') */
   prefix?: string;
+  /** test seam: how files are opened (default fs.promises.open) */
+  openFile?: (path: string, flags: string) => Promise<fsp.FileHandle>;
 }
 
 interface Pending {
@@ -41,6 +55,7 @@ export class RotatingJsonlWriter {
   private readonly maxFileBytes: number;
   private readonly fsyncMode: 'interval' | 'always' | 'never';
   private readonly prefix: string;
+  private readonly openFile: (path: string, flags: string) => Promise<fsp.FileHandle>;
   private fh: fsp.FileHandle | null = null;
   private path = '';
   private size = 0;
@@ -61,6 +76,7 @@ export class RotatingJsonlWriter {
     this.maxFileBytes = opts.maxFileBytes ?? 64 * 1024 * 1024;
     this.fsyncMode = opts.fsync ?? 'interval';
     this.prefix = opts.prefix ?? 'traces';
+    this.openFile = opts.openFile ?? ((p, f) => fsp.open(p, f));
     if (this.fsyncMode === 'interval') {
       this.timer = setInterval(() => void this.syncIfDirty(), opts.fsyncIntervalMs ?? 1000);
       this.timer.unref();
@@ -77,15 +93,32 @@ export class RotatingJsonlWriter {
 
   /** Create the directory and the first file (so a bad --out fails at start, not at the first request). */
   async open(): Promise<void> {
-    await fsp.mkdir(this.dir, { recursive: true });
-    await this.openNext();
+    try {
+      await fsp.mkdir(this.dir, { recursive: true });
+      await this.openNext();
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const st = await fsp.stat(this.dir).catch(() => null);
+      if (st && !st.isDirectory()) throw new OutDirError(`'${this.dir}' is a file, not a directory: give a directory for the received spans`, 'ENOTDIR');
+      const why =
+        err.code === 'EEXIST' || err.code === 'ENOTDIR'
+          ? 'a part of that path is a file, not a directory'
+          : err.code === 'EACCES' || err.code === 'EPERM'
+            ? 'permission denied'
+            : err.code === 'EROFS'
+              ? 'read-only file system'
+              : err.code === 'ENOSPC'
+                ? 'no space left on the device'
+                : err.message;
+      throw new OutDirError(`cannot write received spans to '${this.dir}': ${why}`, err.code);
+    }
   }
 
   private async openNext(): Promise<void> {
     for (;;) {
       const p = join(this.dir, `${this.prefix}-${stamp()}-${process.pid}-${String(this.seq++).padStart(4, '0')}.jsonl`);
       try {
-        this.fh = await fsp.open(p, 'wx'); // O_EXCL: never reuse an existing file
+        this.fh = await this.openFile(p, 'ax'); // O_EXCL: never reuse an existing file; O_APPEND: writes follow a truncation
         this.path = p;
         this.size = 0;
         this.allFiles.push(p);
@@ -165,15 +198,10 @@ export class RotatingJsonlWriter {
           for (const p of batch) p.resolve();
         } catch (e) {
           // opening, rotating or writing failed: fail this batch (at least the oldest line, so the loop progresses);
-          // the receiver answers 503 and the exporter retries. The file may end in a torn line: continue in a fresh one.
+          // the receiver answers 503 and the exporter retries.
           const failed = batch.length > 0 ? batch : this.queue.splice(0, 1);
           for (const p of failed) p.reject(e as Error);
-          try {
-            await this.closeCurrent();
-          } catch {
-            /* already failing */
-          }
-          this.fh = null;
+          await this.recover();
         }
       }
     } finally {
@@ -181,6 +209,29 @@ export class RotatingJsonlWriter {
       const w = this.drainWaiters;
       this.drainWaiters = [];
       for (const f of w) f();
+    }
+  }
+
+  /**
+   * After a failed write: cut the file back to its last complete line (a partial write may have left a torn one) and
+   * keep writing to it. If that fails, close it, remove it when it holds no complete line, and open a new one later.
+   */
+  private async recover(): Promise<void> {
+    const fh = this.fh;
+    if (!fh) return;
+    try {
+      await fh.truncate(this.size);
+      return;
+    } catch {
+      /* fall through: give this file up */
+    }
+    this.fh = null;
+    this.dirty = false;
+    await fh.close().catch(() => {});
+    if (this.size === 0) {
+      await fsp.unlink(this.path).catch(() => {});
+      const i = this.allFiles.lastIndexOf(this.path);
+      if (i >= 0) this.allFiles.splice(i, 1);
     }
   }
 

@@ -210,7 +210,7 @@ describe('OTLP/HTTP receiver with the real OpenTelemetry SDK exporters', () => {
       let got = '';
       sock.on('data', (c) => (got += c));
       sock.on('error', () => {});
-      sock.write(`POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${100 * 1024 * 1024}\r\nExpect: 100-continue\r\n\r\n`);
+      sock.write(`POST /v1/traces HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${100 * 1024 * 1024}\r\nExpect: 100-continue\r\n\r\n`);
       for (let i = 0; i < 100 && !got.includes('\r\n\r\n'); i++) await new Promise((r) => setTimeout(r, 20));
       sock.destroy();
       assert.match(got, /^HTTP\/1\.1 413 /);
@@ -294,7 +294,7 @@ describe('OTLP/HTTP receiver with the real OpenTelemetry SDK exporters', () => {
       sock.on('data', (c) => (got += c));
       const closed = new Promise<void>((r) => sock.once('close', () => r()));
       sock.on('error', () => {});
-      sock.write(`POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"resourceSpans":`);
+      sock.write(`POST /v1/traces HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"resourceSpans":`);
       // meanwhile a normal client is served
       const ok = await request(quick.endpoint, { headers: PROTO_CT, body: protoBody(await sdkSpans(1)) });
       assert.equal(ok.status, 200);
@@ -309,7 +309,7 @@ describe('OTLP/HTTP receiver with the real OpenTelemetry SDK exporters', () => {
       sock.on('data', (c) => (got += c));
       sock.on('error', () => {});
       const closed = new Promise<void>((r) => sock.once('close', () => r()));
-      sock.write('POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n');
+      sock.write('POST /v1/traces HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n');
       const ok = await request(quick.endpoint, { headers: JSON_CT, body: jsonBody(await sdkSpans(1)) });
       assert.equal(ok.status, 200);
       await Promise.race([closed, new Promise((_, rej) => setTimeout(() => rej(new Error('never timed out')), 10_000))]);
