@@ -38,7 +38,13 @@ export class ReceiverController implements vscode.Disposable {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const configured = cfg.get<string>('outDir', '');
     const outDir = configured ? (path.isAbsolute(configured) || !folder ? configured : path.join(folder, configured)) : path.join(this.storageUri.fsPath, 'received');
-    const r = await startReceiver({ host, port, outDir });
+    const r = await startReceiver({
+      host,
+      port,
+      outDir,
+      allowedHosts: cfg.get<string[]>('allowedHosts', []),
+      allowedOrigins: cfg.get<string[]>('allowedOrigins', []),
+    });
     this.receiver = r;
     this.session.liveSource = () => r.snapshot();
     this.unsubscribe = r.onSpans(() => this.onSpans());

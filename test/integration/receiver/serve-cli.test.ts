@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emitTraces } from './sdk-emit';
@@ -56,5 +56,37 @@ describe('trace-doctor serve', () => {
     const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
     assert.equal(code, 2);
     assert.match(stderr, /--port expects/);
+  });
+
+  const run = async (args: string[]) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    clearTimeout(killer);
+    return { code, stderr };
+  };
+
+  it('--out pointing at a regular file: a clear message and exit 2, no stack (issue 14)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'td-serve-file-'));
+    try {
+      const file = join(dir, 'spans.jsonl');
+      writeFileSync(file, '');
+      const r = await run(['--port', '0', '--out', file]);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /--out: '.*spans\.jsonl' is a file, not a directory/);
+      assert.doesNotMatch(r.stderr, /EEXIST|\n\s+at /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('validates the limit and origin options', async () => {
+    assert.match((await run(['--max-depth', '0'])).stderr, /--max-depth expects/);
+    assert.match((await run(['--max-spans', '1.5'])).stderr, /--max-spans expects a positive integer/);
+    const o = await run(['--allow-origin', 'localhost:3000']);
+    assert.equal(o.code, 2);
+    assert.match(o.stderr, /--allow-origin expects an origin like http:\/\/localhost:3000/);
   });
 });
