@@ -83,16 +83,16 @@ export function ingestJson(body: Buffer, limits: ReceiverLimits): JsonIngest {
   let spanCount = 0;
   let items = 0;
   const perList = limits.maxAttributesPerSpan;
-  const countList = (v: unknown, what: () => string) => {
-    const n = listLength(v);
-    if (n > perList) throw tooMany(`number of ${what()}`, perList, 'maxAttributesPerSpan');
-    items += n;
-  };
+  const overList = (what: string) => tooMany(`number of ${what}`, perList, 'maxAttributesPerSpan');
   for (let r = 0; r < rsList.length; r++) {
     const rs = rsList[r];
     if (!isObj(rs)) throw new BadRequest(`resourceSpans[${r}] must be an object`);
     items++;
-    if (isObj(rs.resource)) countList(rs.resource.attributes, () => `attributes of resourceSpans[${r}].resource`);
+    if (isObj(rs.resource)) {
+      const n = listLength(rs.resource.attributes);
+      if (n > perList) throw overList(`attributes of resourceSpans[${r}].resource`);
+      items += n;
+    }
     const ssList = rs.scopeSpans;
     if (ssList === undefined || ssList === null) continue;
     if (!Array.isArray(ssList)) throw new BadRequest(`resourceSpans[${r}].scopeSpans must be an array`);
@@ -100,7 +100,11 @@ export function ingestJson(body: Buffer, limits: ReceiverLimits): JsonIngest {
       const ss = ssList[s];
       if (!isObj(ss)) throw new BadRequest(`resourceSpans[${r}].scopeSpans[${s}] must be an object`);
       items++;
-      if (isObj(ss.scope)) countList(ss.scope.attributes, () => `attributes of resourceSpans[${r}].scopeSpans[${s}].scope`);
+      if (isObj(ss.scope)) {
+        const n = listLength(ss.scope.attributes);
+        if (n > perList) throw overList(`attributes of resourceSpans[${r}].scopeSpans[${s}].scope`);
+        items += n;
+      }
       const spans = ss.spans;
       if (spans === undefined || spans === null) continue;
       if (!Array.isArray(spans)) throw new BadRequest(`resourceSpans[${r}].scopeSpans[${s}].spans must be an array`);
@@ -109,15 +113,34 @@ export function ingestJson(body: Buffer, limits: ReceiverLimits): JsonIngest {
       for (let i = 0; i < spans.length; i++) {
         const sp = spans[i];
         if (!isObj(sp)) throw new BadRequest(`resourceSpans[${r}].scopeSpans[${s}].spans[${i}] must be an object`);
+        // attribute, event and link counts (messages are only built for a request over a limit)
         const where = () => `resourceSpans[${r}].scopeSpans[${s}].spans[${i}]`;
-        countList(sp.attributes, () => `attributes of ${where()}`);
-        if (Array.isArray(sp.events)) {
-          countList(sp.events, () => `events of ${where()}`);
-          for (const ev of sp.events) if (isObj(ev)) countList(ev.attributes, () => `attributes of an event of ${where()}`);
+        let n = listLength(sp.attributes);
+        if (n > perList) throw overList(`attributes of ${where()}`);
+        items += n;
+        const evs = sp.events;
+        if (Array.isArray(evs)) {
+          if (evs.length > perList) throw overList(`events of ${where()}`);
+          items += evs.length;
+          for (let k = 0; k < evs.length; k++) {
+            const ev = evs[k];
+            if (!isObj(ev)) continue;
+            n = listLength(ev.attributes);
+            if (n > perList) throw overList(`attributes of an event of ${where()}`);
+            items += n;
+          }
         }
-        if (Array.isArray(sp.links)) {
-          countList(sp.links, () => `links of ${where()}`);
-          for (const l of sp.links) if (isObj(l)) countList(l.attributes, () => `attributes of a link of ${where()}`);
+        const lks = sp.links;
+        if (Array.isArray(lks)) {
+          if (lks.length > perList) throw overList(`links of ${where()}`);
+          items += lks.length;
+          for (let k = 0; k < lks.length; k++) {
+            const l = lks[k];
+            if (!isObj(l)) continue;
+            n = listLength(l.attributes);
+            if (n > perList) throw overList(`attributes of a link of ${where()}`);
+            items += n;
+          }
         }
         if (items > limits.maxAttributes) {
           throw tooMany('number of attributes, events and links in the request', limits.maxAttributes, 'maxAttributes');

@@ -99,12 +99,33 @@ export interface ProtoScan {
   spans: number;
   /** attributes, array elements, events, links, resource and scope entries */
   items: number;
-  /** string fields that were not valid UTF-8 (protobufjs decodes them with U+FFFD replacement characters) */
+  /**
+   * string fields that were not valid UTF-8 (protobufjs decodes them with U+FFFD replacement characters); only
+   * counted with `checkUtf8`
+   */
   invalidUtf8: number;
 }
 
-/** Throws LimitError (413 over a limit, 400 malformed); returns the counts when the request may be decoded. */
-export function scanTraceRequestProto(buf: Uint8Array, limits: ReceiverLimits): ProtoScan {
+// The schema flattened into typed arrays, indexed by type * 32 + field number (OTLP field numbers are all below 32).
+const NONE = 255;
+const KIND = new Uint8Array(13 * 32).fill(NONE);
+const CHILD = new Uint8Array(13 * 32);
+const ROLE = new Uint8Array(13 * 32);
+for (const [t, fields] of Object.entries(SCHEMA)) {
+  for (const [no, f] of Object.entries(fields)) {
+    const i = Number(t) * 32 + Number(no);
+    KIND[i] = f.kind;
+    CHILD[i] = f.child ?? 0;
+    ROLE[i] = f.role ?? Role.None;
+  }
+}
+
+/**
+ * Throws LimitError (413 over a limit, 400 malformed); returns the counts when the request may be decoded.
+ * `checkUtf8` also validates every string field (the receiver re-runs the scan with it only when the decoded request
+ * contains a U+FFFD, to tell a repaired string from one the client sent).
+ */
+export function scanTraceRequestProto(buf: Uint8Array, limits: ReceiverLimits, checkUtf8 = false): ProtoScan {
   const maxStack = 8 + 3 * (limits.maxDepth + 1);
   // per frame: type, end offset, attribute/event/link counters, attribute-value depth
   const fType = new Uint8Array(maxStack);
@@ -145,14 +166,17 @@ export function scanTraceRequestProto(buf: Uint8Array, limits: ReceiverLimits): 
     }
     const end = fEnd[sp]!;
     if (pos > end) throw bad(`a field runs past the end of its ${NAMES[fType[sp]!]}`);
-    const tag = readVarint();
-    const fieldNo = Math.floor(tag / 8);
+    let tag = buf[pos]!;
+    if (tag < 0x80) pos++;
+    else tag = readVarint();
+    const fieldNo = tag >>> 3; // the low 32 bits, as protobufjs reads a tag
     const wt = tag & 7;
     if (fieldNo === 0) throw bad('field number 0');
     if (wt === 3 || wt === 4) throw bad(`group (wire type ${wt}) in ${NAMES[fType[sp]!]}; OTLP has no groups`);
     const type = fType[sp]! as T;
-    const f = SCHEMA[type][fieldNo];
-    if (f && WIRE[f.kind] !== wt) throw bad(`${NAMES[type]} field ${fieldNo} has wire type ${wt}, expected ${WIRE[f.kind]}`);
+    const fi = fieldNo < 32 ? type * 32 + fieldNo : -1;
+    const kind = fi >= 0 ? KIND[fi]! : NONE;
+    if (kind !== NONE && WIRE[kind as K] !== wt) throw bad(`${NAMES[type]} field ${fieldNo} has wire type ${wt}, expected ${WIRE[kind as K]}`);
     switch (wt) {
       case 0:
         readVarint();
@@ -164,41 +188,36 @@ export function scanTraceRequestProto(buf: Uint8Array, limits: ReceiverLimits): 
         pos += 4;
         break;
       case 2: {
-        const n = readVarint();
+        let n = buf[pos]!;
+        if (n < 0x80) pos++;
+        else n = readVarint();
         if (n > end - pos) throw bad(`length ${n} runs past the end of its ${NAMES[type]} (${end - pos} bytes left)`);
         const start = pos;
         pos += n;
-        if (!f) break;
-        if (f.kind === K.Str) {
-          if (n > 0 && !isUtf8(buf.subarray(start, pos))) invalidUtf8++;
+        if (kind === K.Str) {
+          if (checkUtf8 && n > 0 && !isUtf8(buf.subarray(start, pos))) invalidUtf8++;
           break;
         }
-        if (f.kind !== K.Msg) break;
+        if (kind !== K.Msg) break;
         // entering a sub-message: count it against the limits
-        const child = f.child!;
-        switch (f.role) {
+        const child = CHILD[fi]! as T;
+        switch (ROLE[fi]) {
           case Role.Span:
             if (++spans > limits.maxSpans) throw tooMany('number of spans in the request', limits.maxSpans, 'maxSpans');
-            items++;
             break;
           case Role.Attr:
             if (++fAttrs[sp]! > limits.maxAttributesPerSpan) {
               throw tooMany(`number of attributes of ${spanWhere(type, spans)}`, limits.maxAttributesPerSpan, 'maxAttributesPerSpan');
             }
-            items++;
             break;
           case Role.Event:
             if (++fEvents[sp]! > limits.maxAttributesPerSpan) throw tooMany(`number of events of span #${spans}`, limits.maxAttributesPerSpan, 'maxAttributesPerSpan');
-            items++;
             break;
           case Role.Link:
             if (++fLinks[sp]! > limits.maxAttributesPerSpan) throw tooMany(`number of links of span #${spans}`, limits.maxAttributesPerSpan, 'maxAttributesPerSpan');
-            items++;
             break;
-          default:
-            items++;
         }
-        if (items > limits.maxAttributes) throw tooMany('number of attributes, events, links and array elements in the request', limits.maxAttributes, 'maxAttributes');
+        if (++items > limits.maxAttributes) throw tooMany('number of attributes, events, links and array elements in the request', limits.maxAttributes, 'maxAttributes');
         let depth = fDepth[sp]!;
         if (child === T.AnyValue && ++depth > limits.maxDepth) {
           throw new LimitError(400, `an attribute value is nested more than ${limits.maxDepth} levels deep (arrayValue/kvlistValue inside one another; limit maxDepth)`);

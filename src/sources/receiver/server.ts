@@ -29,6 +29,7 @@ export { OutDirError } from './writer';
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_LIVE_MAX_BYTES = 64 * 1024 * 1024;
 export const TRACES_PATH = '/v1/traces';
+const REPLACEMENT_CHAR = Buffer.from('\uFFFD', 'utf8');
 
 export interface ReceiverOptions {
   /** interface to bind; default 127.0.0.1 (loopback only) */
@@ -406,7 +407,7 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
         let conv;
         try {
           // count spans, attributes and nesting on the wire first: nothing large is built for a request over a limit
-          repaired = scanTraceRequestProto(body, limits).invalidUtf8 > 0;
+          scanTraceRequestProto(body, limits);
           conv = decodeTraceRequestProto(body);
         } catch (e) {
           if (e instanceof LimitError) throw new HttpError(e.status, e.message);
@@ -414,6 +415,8 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
         }
         ({ request, accepted, rejected, firstError } = conv);
         line = accepted > 0 ? Buffer.from(JSON.stringify(request)) : Buffer.alloc(0);
+        // protobufjs decodes invalid UTF-8 with U+FFFD; only when one is present, tell a repair from a client's own U+FFFD
+        repaired = line.indexOf(REPLACEMENT_CHAR) >= 0 && scanTraceRequestProto(body, limits, true).invalidUtf8 > 0;
       }
 
       if (accepted > 0) {
