@@ -14,7 +14,8 @@
 // stops it with SIGINT (exit 0 expected), then reads every written file: each line must be valid UTF-8 JSON (no torn
 // line) and every acknowledged normal span must be there. With --full-disk (root, Linux) the output goes to a 2 MiB
 // tmpfs, so the disk fills during the run: 503s are then expected for normal exports, and the checks above still hold
-// (at most one file, no torn line, every acknowledged span readable).
+// (at most one file, no torn line, every acknowledged span readable). With many clients, 503 "receiver busy" (the bound
+// on request bodies held in memory at once) is an accepted answer to any request.
 //
 // Usage: node bench/receiver-soak.mjs [--seconds 20] [--concurrency 4] [--full-disk yes|no]
 // Exit code 0 when every check passed, 1 otherwise.
@@ -210,8 +211,10 @@ async function lane() {
     s.maxMs = Math.max(s.maxMs, r.ms);
     const key = r.status || r.error;
     s.byStatus[key] = (s.byStatus[key] ?? 0) + 1;
+    // 503 "receiver busy" (too many request bodies in memory at once, maxBufferedBytes) is a correct answer to anything
+    const busy = r.status === 503 && /receiver busy/.test(r.body?.toString() ?? '');
     if (r.status === 0) s.unanswered++;
-    else if (!a.expect.includes(r.status)) s.unexpected++;
+    else if (!a.expect.includes(r.status) && !busy) s.unexpected++;
     if (r.status === 200 && ids) ids.forEach((id) => acked.add(id));
   }
 }

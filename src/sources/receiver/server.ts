@@ -51,6 +51,11 @@ export interface ReceiverOptions {
    * (default 200 000; 0 = no live model)
    */
   liveMaxSpans?: number;
+  /**
+   * request bodies (after decompression) held in memory at once, over all requests; a request that would pass it is
+   * answered 503 with Retry-After (default 4 × maxBodyBytes; at least maxBodyBytes)
+   */
+  maxBufferedBytes?: number;
   /** the live window's bound in bytes of stored lines (default 64 MiB; the newest request is always kept) */
   liveMaxBytes?: number;
   /** limits on the decoded work of one request (spans, attributes, nesting); see ./limits.ts for the defaults */
@@ -185,7 +190,12 @@ function normOrigin(o: string): string {
  * Read the body, enforcing `limit` on the wire bytes and, for gzip/deflate, on the decompressed bytes while they
  * are produced (a gzip bomb is stopped after `limit` output bytes, never inflated whole).
  */
-function readBody(req: http.IncomingMessage, encoding: string, limit: number): Promise<{ body: Buffer; wireBytes: number }> {
+function readBody(
+  req: http.IncomingMessage,
+  encoding: string,
+  limit: number,
+  take: (n: number) => HttpError | null,
+): Promise<{ body: Buffer; wireBytes: number }> {
   return new Promise((resolve, reject) => {
     let wireBytes = 0;
     let outBytes = 0;
@@ -207,6 +217,8 @@ function readBody(req: http.IncomingMessage, encoding: string, limit: number): P
       if (done) return;
       outBytes += c.length;
       if (outBytes > limit) return fail(tooLarge(inflater ? 'decompressed request body' : 'request body'));
+      const busy = take(c.length);
+      if (busy) return fail(busy);
       chunks.push(c);
     };
     req.on('data', (c: Buffer) => {
@@ -268,6 +280,9 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
   const drainMs = Math.min(5_000, requestTimeout);
   const limits = resolveLimits(opts.limits);
   const liveMaxBytes = opts.liveMaxBytes ?? DEFAULT_LIVE_MAX_BYTES;
+  // all request bodies in memory at once: N concurrent 60 MiB bodies must not add up without bound
+  const maxBuffered = Math.max(limit, opts.maxBufferedBytes ?? 4 * limit);
+  let buffered = 0;
   // DNS rebinding: a page on evil.example whose name resolves to 127.0.0.1 posts with `Host: evil.example:4318`.
   // Bound to loopback, only loopback names, the bound host and allowedHosts are accepted; bound elsewhere, any.
   const checkHost = isLoopbackName(host);
@@ -349,6 +364,7 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
     const path = (req.url ?? '/').split('?')[0]!;
     const requestEnc = mediaType(req.headers['content-type']);
     let enc: Enc = requestEnc ?? 'json';
+    let held = 0; // bytes of this request's body counted in `buffered`
     try {
       const denied = guard(req, res);
       if (denied) throw denied;
@@ -377,7 +393,18 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
       if (Number.isFinite(declared) && declared > limit) {
         throw new HttpError(413, `request body of ${declared} bytes exceeds the limit of ${limit} bytes; send smaller batches`);
       }
-      const { body, wireBytes } = await readBody(req, ce, limit);
+      const { body, wireBytes } = await readBody(req, ce, limit, (n) => {
+        if (buffered + n > maxBuffered) {
+          return new HttpError(
+            503,
+            `receiver busy: ${(buffered / 1048576).toFixed(0)} MiB of request bodies already in memory (limit ${(maxBuffered / 1048576).toFixed(0)} MiB); retry`,
+            { 'Retry-After': '1' },
+          );
+        }
+        buffered += n;
+        held += n;
+        return null;
+      });
       stats.bytesReceived += wireBytes;
       // Until the body has arrived, node's requestTimeout answers a slow client (408). From here on, this watchdog
       // makes sure the request is answered, or its socket closed, within the request timeout even if storing hangs.
@@ -476,6 +503,9 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
       if (req.socket?.destroyed) return void res.destroy();
       const msg = e instanceof RangeError && /call stack/i.test(e.message) ? 'request too deeply nested' : (e as Error).message;
       return sendError(req, res, enc, new HttpError(500, `internal error: ${msg}`));
+    } finally {
+      buffered -= held;
+      held = 0;
     }
   }
 

@@ -150,6 +150,38 @@ describe('issue 14 — 1: decoded work is bounded before anything large is built
   });
 });
 
+describe('issue 14 — 1: request bodies in memory at once are bounded too', () => {
+  it('a body that would pass maxBufferedBytes while another is held → 503 Retry-After; it is accepted once memory is free', async () => {
+    const rx = await startReceiver({ port: 0, maxBodyBytes: 4 * MiB, maxBufferedBytes: 4 * MiB });
+    try {
+      // request A: 3 MiB of a JSON body sent, then held open (the body is not complete)
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const spans = Array.from({ length: 1 }, () => jsonSpan('held', [{ key: 'pad', value: { stringValue: 'p'.repeat(3 * MiB) } }]));
+      const full = Buffer.from(JSON.stringify(jsonRequest(spans)));
+      const a = request(rx.endpoint, {
+        headers: JSON_CT,
+        body: async function* () {
+          yield full.subarray(0, full.length - 10);
+          await gate;
+          yield full.subarray(full.length - 10);
+        },
+      });
+      await new Promise((r) => setTimeout(r, 500));
+      const big = Buffer.from(JSON.stringify(jsonRequest([jsonSpan('second', [{ key: 'pad', value: { stringValue: 'q'.repeat(2 * MiB) } }])])));
+      const b = await request(rx.endpoint, { headers: JSON_CT, body: big });
+      assert.equal(b.status, 503);
+      assert.equal(b.headers['retry-after'], '1');
+      assert.match(JSON.parse(b.body.toString()).message, /receiver busy: \d+ MiB of request bodies already in memory \(limit 4 MiB\)/);
+      release();
+      assert.equal((await a).status, 200);
+      assert.equal((await request(rx.endpoint, { headers: JSON_CT, body: big })).status, 200);
+    } finally {
+      await rx.close(1000);
+    }
+  });
+});
+
 describe('issue 14 — 2: every request gets an answer; depth is limited in both decoders', () => {
   let rx: Receiver;
   let dir: string;
