@@ -335,6 +335,8 @@ describe('flame panel (issue 13: state, double-click, search keys, layout)', { s
       await paint(p);
       const info = await hook<{ outermost: number; middle: number; rows: number }>(p, 'sandwichInfo');
       assert.equal(info.outermost, 3);
+      // the detail pane adds the operation over all its call paths: 17 → 47 ms per trace
+      assert.match((await p.locator('.fg-all-paths').textContent())!, /All 3 call paths of query: total \/ trace 17\.0 ms → 47\.0 ms \(\+30\.0 ms\)/);
       type SRect = { half: string; service: string; name: string; x: number; y: number; w: number; h: number; fill: number[]; iTotal: number; bTotal: number; source: { file: string; line: number } | null };
       const sr = await hook<SRect[]>(p, 'sandwichRects');
       const canvasW = await p.evaluate(() => document.querySelector('canvas')!.clientWidth);
@@ -357,6 +359,14 @@ describe('flame panel (issue 13: state, double-click, search keys, layout)', { s
       // the pixels are there: the middle of A's box has A's fill
       const px = await p.evaluate(([x, y]) => [...document.querySelector('canvas')!.getContext('2d')!.getImageData(Math.round(x!), Math.round(y!), 1, 1).data].slice(0, 3), [A.x + A.w / 2, A.y + 12]);
       assert.ok(px.every((v, k) => Math.abs(v - A.fill[k]!) <= 6), `pixel ${px} vs ${A.fill}`);
+      // switching the mode keeps the sandwich; widths follow the baseline then (A 10 of 17 ms)
+      await p.locator('vscode-radio[value="baseline"]').click();
+      await paint(p);
+      assert.ok((await hook<{ sandwich: number }>(p, 'state')).sandwich >= 0, 'still in the sandwich after a mode change');
+      const Ab = (await hook<SRect[]>(p, 'sandwichRects')).find((r) => r.half === 'callers' && r.name === 'A')!;
+      assert.ok(Math.abs(Ab.w / canvasW - 10 / 17) < 0.01, `A width in baseline mode ${Ab.w}`);
+      await p.locator('vscode-radio[value="diff"]').click();
+      await paint(p);
       // the breadcrumb says what this is, on one line
       assert.match((await p.locator('.fg-breadcrumb').textContent())!, /Sandwich of db · query: callers above, callees below, merged over 3 call paths/);
       // double-click a caller → its source line; a click makes it the middle row

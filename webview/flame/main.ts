@@ -560,8 +560,9 @@ class FlameApp {
     this.renderer.setMode(mode);
     this.sandwich?.setMode(mode);
     this.updateLegend();
-    // keep the zoomed node if it still has a width in this mode
-    this.zoomTo(this.zoomNode, false);
+    // keep the zoomed node if it still has a width in this mode (the sandwich stays open: it has its own view)
+    if (this.sandwich) this.schedule();
+    else this.zoomTo(this.zoomNode, false);
     this.renderDetail();
     this.saveStateSoon();
   }
@@ -786,6 +787,14 @@ class FlameApp {
     const info = renderStats(this.detailStats, this.data, this.selected, this.labels);
     this.sourceButton.disabled = this.host.standalone && !info.source;
     this.status.textContent = '';
+    // in the sandwich: the operation over all its call paths (the numbers above are this call path's)
+    const sw = this.sandwich;
+    if (sw && sw.target === this.selected) {
+      const d = sw.s.callees;
+      const n = sw.s.outermost;
+      const total = d.kind === 'diff' ? `${formatMs(d.bTotal[0]!)} → ${formatMs(d.iTotal[0]!)} (${formatDelta(d.iTotal[0]! - d.bTotal[0]!)})` : formatMs(d.iTotal[0]!);
+      this.detailStats.append(el('div', 'fg-note fg-all-paths', `All ${n} call path${n === 1 ? '' : 's'} of ${info.name}: total / trace ${total}; the table is this call path's.`));
+    }
   }
 
   private hit(e: MouseEvent): number {
@@ -908,6 +917,7 @@ class FlameApp {
     this.scroller.scrollTop = Math.max(0, y - Math.max(ROW_HEIGHT, this.scroller.clientHeight / 2 - ROW_HEIGHT));
     this.renderBreadcrumb();
     this.updateLegend();
+    this.renderDetail();
     this.schedule();
     if (save) this.saveStateSoon();
   }
@@ -922,6 +932,7 @@ class FlameApp {
     this.sizeGraph();
     this.resize();
     this.updateLegend();
+    this.renderDetail();
     if (restoreZoom) this.zoomTo(this.zoomNode);
     this.saveStateSoon();
   }
