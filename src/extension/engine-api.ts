@@ -44,6 +44,9 @@ export interface DiffResult {
   diagnosis: Diagnosis;
   baselineAgg: AggTree;
   incidentAgg: AggTree;
+  /** one run split automatically: which traces are the normal and the slow part (masks indexed by the interned
+   *  trace-id string id) — the exemplar traces use them instead of splitting again */
+  splitMasks?: { baseline: Uint8Array; incident: Uint8Array };
 }
 
 export interface SourceResolver {

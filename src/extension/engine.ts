@@ -31,7 +31,13 @@ function toRunStats(run: LoadedRunLike): RunStats {
 }
 
 function toDiffResult(a: ReturnType<typeof analyze>): DiffResult {
-  return { diff: a.diff, diagnosis: a.diagnosis, baselineAgg: a.baseline.tree, incidentAgg: a.incident.tree };
+  return {
+    diff: a.diff,
+    diagnosis: a.diagnosis,
+    baselineAgg: a.baseline.tree,
+    incidentAgg: a.incident.tree,
+    ...(a.split ? { splitMasks: { baseline: a.split.baselineMask, incident: a.split.incidentMask } } : {}),
+  };
 }
 
 /** Cached workspace scans, one per folder, dropped when a source file is saved, created, deleted or renamed. */

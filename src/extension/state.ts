@@ -30,6 +30,8 @@ export interface TraceSnapshot {
   baseline?: LoadedSide;
   incident?: LoadedSide;
   autoSplit: boolean;
+  /** autoSplit: the engine's split of the run (normal / slow traces), for the exemplar traces */
+  splitMasks?: { baseline: Uint8Array; incident: Uint8Array };
   diff?: DiffTree;
   diagnosis?: Diagnosis | null;
   /** baseline/incident aggregated trees of the diff (auto-split halves included) */
@@ -144,7 +146,7 @@ export class TraceSession implements vscode.Disposable {
         resolver = await this.resolver([incident.run.model], abort.signal);
         try {
           const r = this.engine.diagnoseSingle(incident.run.model, resolver);
-          next = { version: 0, mode: 'diff', incident: { ...incident, agg: r.incidentAgg }, autoSplit: true, diff: r.diff, diagnosis: r.diagnosis, ops: summarizeDiff(r.diff, r.diagnosis), lineIndex: new Map() };
+          next = { version: 0, mode: 'diff', incident: { ...incident, agg: r.incidentAgg }, autoSplit: true, ...(r.splitMasks ? { splitMasks: r.splitMasks } : {}), diff: r.diff, diagnosis: r.diagnosis, ops: summarizeDiff(r.diff, r.diagnosis), lineIndex: new Map() };
         } catch (e) {
           // too few traces to split yet: show the live run on its own
           this.log.info(`live: no split yet (${(e as Error).message})`);
@@ -178,6 +180,7 @@ export class TraceSession implements vscode.Disposable {
           baseline: baseline && { ...baseline, agg: r.baselineAgg },
           incident: { ...incident, agg: r.incidentAgg },
           autoSplit: !baseline,
+          ...(r.splitMasks ? { splitMasks: r.splitMasks } : {}),
           diff: r.diff,
           diagnosis: r.diagnosis,
           ops,

@@ -104,15 +104,20 @@ export function matchPath(model: SpanTable, path: readonly CallPathSegment[], tr
     nm[k] = model.strings.lookup(path[k]!.name);
     if (svc[k]! < 0 || nm[k]! < 0) return level; // a string the run never saw: nothing matches
   }
-  // which (service, name) string ids occur in the path at all: spans of other operations are 0 without a walk
-  const inPath = new Set<number>();
+  // services and names that occur in the path at all: spans of other operations are 0 without a walk
   const S = model.strings.size;
-  for (let k = 0; k < L; k++) inPath.add(svc[k]! * S + nm[k]!);
+  const inSvc = new Uint8Array(S);
+  const inName = new Uint8Array(S);
+  for (let k = 0; k < L; k++) {
+    inSvc[svc[k]!] = 1;
+    inName[nm[k]!] = 1;
+  }
+  const { serviceCol, nameCol } = model;
   const done = new Uint8Array(n);
   const chain: number[] = [];
   for (let i = 0; i < n; i++) {
     if (done[i]) continue;
-    if ((traceOf && traceOf[i]! < 0) || !inPath.has(model.serviceCol[i]! * S + model.nameCol[i]!)) {
+    if (!inName[nameCol[i]!] || !inSvc[serviceCol[i]!] || (traceOf && traceOf[i]! < 0)) {
       done[i] = 1;
       continue;
     }

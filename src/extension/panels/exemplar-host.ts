@@ -27,6 +27,8 @@ import {
 export interface ExemplarSnapshot {
   mode: 'none' | 'single' | 'diff';
   autoSplit: boolean;
+  /** the engine's split of an auto-split run; split again here when absent */
+  splitMasks?: { baseline: Uint8Array; incident: Uint8Array };
   baseline?: { run: { model: SpanTable } };
   incident?: { run: { model: SpanTable } };
 }
@@ -132,12 +134,16 @@ export class ExemplarHost {
       const base = s.baseline.run.model;
       runs = { incident: indexTraces({ model: inc }), baseline: indexTraces({ model: base }), models: { incident: inc, baseline: base }, masks: { incident: null, baseline: null } };
     } else if (s.mode === 'diff' && s.autoSplit) {
-      const split = splitTraces(inc);
+      let masks = s.splitMasks;
+      if (!masks) {
+        const split = splitTraces(inc);
+        masks = { baseline: split.baselineMask, incident: split.incidentMask };
+      }
       runs = {
-        incident: indexTraces({ model: inc, mask: split.incidentMask }),
-        baseline: indexTraces({ model: inc, mask: split.baselineMask }),
+        incident: indexTraces({ model: inc, mask: masks.incident }),
+        baseline: indexTraces({ model: inc, mask: masks.baseline }),
         models: { incident: inc, baseline: inc },
-        masks: { incident: split.incidentMask, baseline: split.baselineMask },
+        masks: { incident: masks.incident, baseline: masks.baseline },
       };
     } else {
       runs = { incident: indexTraces({ model: inc }), baseline: null, models: { incident: inc, baseline: null }, masks: { incident: null, baseline: null } };

@@ -74,3 +74,16 @@ test('ExemplarHost: a single run has no baseline side; nothing loaded → a reas
   const nt = none.handle({ type: 'traceRequest', side: 'incident', traceId: 'abc' });
   assert.ok(isTraceMessage(nt) && nt.trace === null);
 });
+
+test('ExemplarHost: the engine\'s split masks are used as given (no second split)', () => {
+  const m = table([...trace('x1', 0, 0), ...trace('x2', 1000, 500), ...trace('x3', 2000, 900)]);
+  const incident = new Uint8Array(m.strings.size);
+  const baseline = new Uint8Array(m.strings.size);
+  // deliberately not what splitTraces would say: x1 is the "slow part"
+  for (let i = 0; i < m.size; i++) (m.traceId(i) === hex('x1') ? incident : baseline)[m.traceIdCol[i]!] = 1;
+  const host = new ExemplarHost(() => ({ mode: 'diff', autoSplit: true, splitMasks: { baseline, incident }, incident: { run: { model: m } } }));
+  const r = host.handle({ type: 'exemplarsRequest', path });
+  assert.ok(isExemplars(r) && r.list);
+  assert.deepEqual(r.list.incident.map((x) => x.traceId), [hex('x1')]);
+  assert.deepEqual(r.list.baseline.map((x) => x.traceId).sort(), [hex('x2'), hex('x3')].sort());
+});
