@@ -198,7 +198,7 @@ export class Waterfall {
   // geometry
 
   private labelWidth(width: number): number {
-    return Math.round(Math.max(120, Math.min(340, width * 0.28)));
+    return Math.round(Math.max(140, Math.min(340, width * (width < 800 ? 0.34 : 0.28))));
   }
   private barX0(width: number): number {
     return this.labelWidth(width) + 8;
@@ -506,10 +506,19 @@ export class Waterfall {
       const indent = 4 + Math.min(d, MAX_INDENT_LEVELS) * INDENT;
       ctx.fillStyle = c.fill;
       ctx.fillRect(indent, y + 3, 4, WF_ROW - 6);
-      ctx.fillStyle = t.flags[i]! & SpanFlag.Error ? slower : fg;
-      const text = `${d > MAX_INDENT_LEVELS ? `${d}› ` : ''}${name}  ${service}`;
+      // the operation first (it gets the room), then its service in the muted colour when it fits
+      const text = `${d > MAX_INDENT_LEVELS ? `${d}› ` : ''}${name}`;
       const room = labelW - indent - 12;
-      if (room > 12) ctx.fillText(trimTextMid(text, room, (s) => this.measure(ctx, s)), indent + 8, mid);
+      if (room > 12) {
+        const shown = trimTextMid(text, room, (s) => this.measure(ctx, s));
+        ctx.fillStyle = t.flags[i]! & SpanFlag.Error ? slower : fg;
+        ctx.fillText(shown, indent + 8, mid);
+        const used = this.measure(ctx, shown) + 8;
+        if (shown === text && used + 24 < room) {
+          ctx.fillStyle = muted;
+          ctx.fillText(trimTextMid(service, room - used, (s) => this.measure(ctx, s)), indent + 8 + used, mid);
+        }
+      }
 
       // gap from the caller's reference point to the span's start
       const s = t.start[i]!;
