@@ -367,6 +367,14 @@ describe('flame panel (issue 13: state, double-click, search keys, layout)', { s
       assert.ok(Math.abs(Ab.w / canvasW - 10 / 17) < 0.01, `A width in baseline mode ${Ab.w}`);
       await p.locator('vscode-radio[value="diff"]').click();
       await paint(p);
+      // the search applies in the sandwich: "cache" keeps cache/get's colour and dims the rest
+      await hook(p, 'search', 'cache');
+      await paint(p);
+      const dimA = (await hook<SRect[]>(p, 'sandwichRects')).find((r) => r.half === 'callers' && r.name === 'A')!;
+      const pxA = await p.evaluate(([x, y]) => [...document.querySelector('canvas')!.getContext('2d')!.getImageData(Math.round(x!), Math.round(y!), 1, 1).data].slice(0, 3), [dimA.x + dimA.w / 2, dimA.y + 12]);
+      assert.ok(pxA.some((v, k) => Math.abs(v - A.fill[k]!) > 20), `A dimmed by the search (${pxA} vs ${A.fill})`);
+      await hook(p, 'search', '');
+      await paint(p);
       // the breadcrumb says what this is, on one line
       assert.match((await p.locator('.fg-breadcrumb').textContent())!, /Sandwich of db · query: callers above, callees below, merged over 3 call paths/);
       // double-click a caller → its source line; a click makes it the middle row

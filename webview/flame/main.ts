@@ -627,6 +627,7 @@ class FlameApp {
     this.query = q;
     if (this.searchField.value !== q) this.searchField.value = q;
     this.applySearch();
+    this.sandwich?.setQuery(q);
     this.matchCursor = -1;
     this.schedule();
     this.saveStateSoon();
@@ -904,6 +905,7 @@ class FlameApp {
     if (!this.data || !this.tree || !this.renderer || id < 0 || id >= this.data.n) return;
     const view = new SandwichView(this.data, this.tree, id, this.mode, this.renderer.theme, this.renderer.serviceRank, diffScale(this.data));
     this.sandwich = view;
+    view.setQuery(this.query);
     this.sandwichHover = null;
     this.tooltip.hidden = true;
     if (this.selected !== id) this.select(id);

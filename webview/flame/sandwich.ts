@@ -5,7 +5,7 @@
  * flame renderer on the graph's canvas, sharing its horizontal zoom, the mode and the diff colour scale.
  */
 import { buildSandwich, type Sandwich } from '../../src/core/diff/flame-sandwich';
-import { buildFlameTree, hitTest, type FlameTree, type View } from '../../src/core/diff/flame-layout';
+import { buildFlameTree, hitTest, searchMatches, type FlameTree, type View } from '../../src/core/diff/flame-layout';
 import type { FlameData, FlameMode } from '../../src/protocol/messages';
 import { FlameRenderer, ROW_HEIGHT } from './renderer';
 import type { Theme } from './theme';
@@ -28,6 +28,8 @@ export class SandwichView {
   /** canvas row of the operation (the callers above it) */
   readonly middle: number;
   readonly buildMs: number;
+  /** search matches per half (the toolbar's search applies here too) */
+  private matches: { callers: Uint8Array | null; callees: Uint8Array | null } = { callers: null, callees: null };
 
   constructor(
     data: FlameData,
@@ -55,6 +57,10 @@ export class SandwichView {
     return this.middle + 1 + this.calleesTree.maxDepth;
   }
 
+  setQuery(q: string): void {
+    this.matches = q.trim() ? { callers: searchMatches(this.s.callers, q).mask, callees: searchMatches(this.s.callees, q).mask } : { callers: null, callees: null };
+  }
+
   setMode(mode: FlameMode): void {
     this.callers.setMode(mode);
     this.callees.setMode(mode);
@@ -66,10 +72,10 @@ export class SandwichView {
   }
 
   render(ctx: CanvasRenderingContext2D, p: { view: View; width: number; height: number; scrollTop: number; hover: SandwichHit | null }): void {
-    const common = { view: p.view, width: p.width, height: p.height, scrollTop: p.scrollTop, matches: null };
-    this.callers.render(ctx, { ...common, selected: 0, hovered: p.hover?.half === 'callers' ? p.hover.id : -1, invert: true, rowOffset: 0 });
+    const common = { view: p.view, width: p.width, height: p.height, scrollTop: p.scrollTop };
+    this.callers.render(ctx, { ...common, matches: this.matches.callers, selected: 0, hovered: p.hover?.half === 'callers' ? p.hover.id : -1, invert: true, rowOffset: 0 });
     // the callees' root is the same operation on the same row: drawn over the callers' one
-    this.callees.render(ctx, { ...common, selected: 0, hovered: p.hover?.half === 'callees' ? p.hover.id : -1, rowOffset: this.middle, clear: false });
+    this.callees.render(ctx, { ...common, matches: this.matches.callees, selected: 0, hovered: p.hover?.half === 'callees' ? p.hover.id : -1, rowOffset: this.middle, clear: false });
     // a line between the callers and the operation row, so the halves read as two graphs
     const y = this.middle * ROW_HEIGHT - p.scrollTop - 0.5;
     if (y > 0 && y < p.height) {

@@ -85,7 +85,7 @@ class Builder {
     return (this.flat ? this.index.get(parent * this.stride * this.stride + k) : this.kids[parent]?.get(k)) ?? -1;
   }
 
-  /** Adds the stats of node `i` of `d`; `asCaller`: times are the operation's (node `occ`) through this caller. */
+  /** Adds node `i` of `d` to merged node `m`: its times, calls, errors and flags; the given deltas; significance weighted by |Δ|. */
   accumulate(m: number, d: FlameData, i: number, flags: number, deltaSelf: number, deltaTotal: number): void {
     const c = this.col;
     c.flags[m] = c.flags[m]! | flags;
