@@ -11,7 +11,8 @@
  *  4. per node: sums, per-trace means/variances, exact percentiles (spans grouped by node, one Float64Array sort each).
  */
 import type { SpanTable } from '../model/span-table';
-import { SPAN_KIND_NAMES, StatusCode } from '../model/span-table';
+import { SPAN_KIND_NAMES } from '../model/span-table';
+import { failedSpans } from '../model/failed';
 import type { AggNode, AggTree, NodeStats } from './types';
 
 export type TraceFilter = ReadonlySet<string> | ((traceId: string) => boolean) | Uint8Array;
@@ -148,6 +149,8 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
   const n = model.size;
   const { parent, duration, traceIdCol } = model;
   const mask = traceMask(model, opts.traceFilter);
+  // failed spans: error status, or (status unset) HTTP ≥ 500 / gRPC ≠ 0 / an exception event
+  const failed = failedSpans(model);
 
   // 1. dense trace index
   const denseOfString = new Int32Array(model.strings.size).fill(-1);
@@ -328,7 +331,7 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
       let sum = 0;
       for (let c = a; c < b; c++) {
         const r = childRows[c]!;
-        if (model.statusCode[r] === StatusCode.Error) childErr = true;
+        if (failed[r] === 1) childErr = true;
         const s0 = start[r]!;
         if (Number.isNaN(s0) || Number.isNaN(ps)) continue;
         const s = s0 < ps ? ps : s0;
@@ -358,7 +361,7 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
       const self = d - union;
       selfNs[p] = self > 0 ? self : 0;
     }
-    if (model.statusCode[p] === StatusCode.Error && !childErr) ownError[p] = 1;
+    if (failed[p] === 1 && !childErr) ownError[p] = 1;
   }
 
   // critical path: per root, walk windows; the latest-ending child is on the path, the gaps are the parent's
@@ -440,7 +443,7 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
       if (e > traceEnd[t]!) traceEnd[t] = e;
     }
     if (parent[i]! < 0 && model.orphan[i] === 0 && duration[i]! > rootDur[t]!) rootDur[t] = duration[i]!;
-    if (model.statusCode[i] === StatusCode.Error) traceError[t] = 1;
+    if (failed[i] === 1) traceError[t] = 1;
   }
   for (let t = 0; t < T; t++) {
     const ext = traceEnd[t]! - traceStartNs[t]!;
@@ -490,7 +493,7 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
       if (d > maxNs[node]!) maxNs[node] = d;
       chSum[node]! += childSum[i]!;
       chUnion[node]! += childUnion[i]!;
-      if (model.statusCode[i] === StatusCode.Error) errors[node]!++;
+      if (failed[i] === 1) errors[node]!++;
       if (ownError[i]) ownErrors[node]!++;
       const k = model.kind[i]!;
       kindCount[node * 6 + (k < 6 ? k : 0)]!++;
