@@ -8,7 +8,7 @@ import { failedSpans } from '../../../../src/core/model/failed';
 import { mulberry32 } from '../../../../src/core/stats/index';
 import { table, type S } from '../../../helpers/spans';
 
-function run(n: number, seed: number, failRate: number, key: string, bad: number, good: number): S[] {
+function run(n: number, seed: number, failRate: number, key: string, bad: number, good: number) {
   const rnd = mulberry32(seed);
   const spans: S[] = [];
   for (let k = 0; k < n; k++) {
