@@ -1,0 +1,110 @@
+/**
+ * The shared context of the diagnosis: the candidate record every detector produces (Cand), the context they read
+ * (Ctx: the diff tree, per-span details of both runs, the significance level, service-level evidence), formatting
+ * helpers and per-node quantities several detectors need.
+ */
+import type { AggDetail } from '../aggregate/tree';
+import type { NodeStats } from '../aggregate/types';
+import type { DiffTreeWithMaps } from '../diff/diff-tree';
+import type { DiffTree } from '../diff/types';
+import type { Candidate, CandidateKind } from './diagnosis';
+import type { ServiceScore } from './service-rank';
+
+export const fmt = (ms: number) => {
+  const a = Math.abs(ms);
+  if (a >= 1000) return (ms / 1000).toFixed(2) + ' s';
+  if (a >= 100) return ms.toFixed(0) + ' ms';
+  if (a >= 1) return ms.toFixed(1) + ' ms';
+  return ms.toFixed(3) + ' ms';
+};
+export const pct = (x: number) => (x * 100).toFixed(x < 0.1 ? 1 : 0) + '%';
+export const num = (x: number) => (Math.abs(x) >= 10 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(1) : x.toFixed(2));
+
+export interface Cand {
+  diffId: number;
+  service: string;
+  name: string;
+  kind: CandidateKind;
+  impactMs: number;
+  sig: number;
+  evidence: string[];
+  summary: string;
+  attribute?: { key: string; value: string };
+  /** what to test per trace: node (diff id) and metric; 'spanSelf' compares the self time of single spans */
+  test?: { diffId: number; metric: 'self' | 'critical' | 'calls' | 'total' | 'spanSelf'; diffIds?: number[] };
+  /** p-value computed elsewhere (errors) */
+  p?: number;
+  /** diff ids merged into this candidate */
+  nodes: number[];
+  detector?: Candidate['detector'];
+  /** services whose added time this finding explains (a retrying caller's backoff) */
+  explains?: string[];
+}
+
+export interface Ctx {
+  diff: DiffTreeWithMaps;
+  /** service-level evidence (./service-rank.ts), when per-span data is available */
+  svc?: ServiceScore[];
+  /** ablation: kind-less spans are never remote calls at the operation level */
+  noImplicitClient?: boolean;
+  /** the regression decision as the ranker finally took it */
+  slower?: boolean;
+  b?: AggDetail;
+  i?: AggDetail;
+  alpha: number;
+  tooFew: boolean;
+  deltaE2E: number;
+}
+
+export const perCall = (s: NodeStats | null, v: (s: NodeStats) => number) => (s && s.calls > 0 ? v(s) / s.calls : 0);
+export const label = (n: { service: string; name: string }) => `${n.service} / ${n.name}`;
+
+export function subtreeCritical(diff: DiffTree): { b: Float64Array; i: Float64Array } {
+  const N = diff.nodes.length;
+  const b = new Float64Array(N);
+  const i = new Float64Array(N);
+  for (let d = 0; d < N; d++) {
+    const n = diff.nodes[d]!;
+    b[d] = n.baseline?.criticalPerTraceMs ?? 0;
+    i[d] = n.incident?.criticalPerTraceMs ?? 0;
+  }
+  // children always have larger ids than their parent (diffTrees builds parents first)
+  for (let d = N - 1; d >= 1; d--) {
+    const p = diff.nodes[d]!.parent;
+    if (p >= 1) {
+      b[p]! += b[d]!;
+      i[p]! += i[d]!;
+    }
+  }
+  return { b, i };
+}
+
+/**
+ * A span with no kind (or INTERNAL) whose children all run in ONE other service, opened while its own service handles
+ * a request (parent in the same service), is a remote call to it: exports without span kinds are common, and then
+ * the caller's time not covered by the callee's span is the call's wait (see facts.ts isRemoteCall).
+ */
+export function implicitClient(diff: DiffTree, node: DiffTree['nodes'][number]): boolean {
+  if (node.kind !== 'internal' && node.kind !== 'unspecified') return false;
+  if (node.children.length === 0 || node.parent <= 0) return false;
+  // a service's entry span (called from elsewhere) is its handler, even when all it does is call on
+  if (diff.nodes[node.parent]!.service !== node.service) return false;
+  const other = diff.nodes[node.children[0]!]!.service;
+  if (other === node.service) return false;
+  return node.children.every((c) => diff.nodes[c]!.service === other);
+}
+
+export type DiffNode = DiffTree['nodes'][number];
+
+/** One node of the diff as the per-node detectors see it (present in both runs unless said otherwise). */
+export interface NodeAt {
+  d: number;
+  node: DiffNode;
+  parent: DiffNode;
+  B: NodeStats;
+  I: NodeStats;
+  /** growth of the node's subtree critical-path time per trace (incident − baseline) */
+  dSub: number;
+  /** subtree critical-path time per trace of every node, both runs */
+  sub: { b: Float64Array; i: Float64Array };
+}

@@ -1,0 +1,245 @@
+/**
+ * The ranker: runs the detectors, merges findings on the same operation, refines the leading ones (attribute,
+ * saturation), tests them on the exact data, orders them by SERVICE (service-level evidence + the best operation
+ * confidence) and takes the one regression decision; marks the diff tree and resolves source links.
+ */
+import { codeAttrsByOperation, opKey } from '../source/code-attrs';
+import { pValue as pText } from '../stats/index';
+import { Diagnosis, type Candidate, type SourceLink, type Split } from './diagnosis';
+import { fmt, label, subtreeCritical, type Cand, type Ctx, type NodeAt } from './context';
+import type { DiagnoseOptions, SourceLookup } from './analyze';
+import type { ServiceScore } from './service-rank';
+import { newOperation } from './new-operation';
+import { selfTime } from './self-time';
+import { fanOut } from './fan-out';
+import { errorsAt } from './errors';
+import { serialization } from './serialization';
+import { operationLevel } from './operation-wide';
+import { refineByAttribute } from './attribute';
+import { refineByConcurrency } from './saturation';
+import { toSig } from './significance';
+
+/** Every operation-level detector over every node of the diff, then the operation-wide view. */
+export function generate(ctx: Ctx): Cand[] {
+  const { diff } = ctx;
+  const out: Cand[] = [];
+  const sub = subtreeCritical(diff);
+  const retried = new Set<number>();
+  for (let d = 1; d < diff.nodes.length; d++) {
+    const node = diff.nodes[d]!;
+    const B = node.baseline;
+    const I = node.incident;
+    if (!I) continue;
+    const parent = diff.nodes[node.parent]!;
+    if (!B) {
+      newOperation(ctx, d, node, parent, sub.i[d]!, out);
+      continue;
+    }
+    const at: NodeAt = { d, node, parent, B, I, dSub: sub.i[d]! - sub.b[d]!, sub };
+    selfTime(ctx, at, out);
+    const fanned = fanOut(ctx, at, out, retried);
+    if (!fanned && !retried.has(d)) errorsAt(ctx, at, out);
+    serialization(ctx, at, out);
+  }
+  operationLevel(ctx, out);
+  return out;
+}
+
+export function merge(cands: Cand[]): Cand[] {
+  const by = new Map<string, Cand[]>();
+  for (const c of cands) {
+    // error findings stay separate from latency findings on the same operation (their impact is often ~0)
+    const k = opKey(c.service, c.name) + (c.kind === 'errors' ? '\u0000e' : '');
+    const list = by.get(k);
+    if (list) list.push(c);
+    else by.set(k, [c]);
+  }
+  const out: Cand[] = [];
+  for (const list of by.values()) {
+    if (list.length === 1) {
+      out.push(list[0]!);
+      continue;
+    }
+    // a failing, retried operation is named as such even when another reading has a slightly larger impact
+    list.sort((a, b) => (b.kind === 'retries' ? 1 : 0) - (a.kind === 'retries' ? 1 : 0) || b.impactMs - a.impactMs);
+    const head = { ...list[0]!, evidence: [...list[0]!.evidence], nodes: [...list[0]!.nodes] };
+    for (const c of list.slice(1)) {
+      head.impactMs += c.impactMs;
+      head.nodes.push(...c.nodes);
+      if (c.impactMs < 0.05 * head.impactMs) continue; // negligible side readings add noise, not evidence
+      if (c.kind !== head.kind && c.impactMs > 0) head.evidence.push(`also ${c.kind.replace('_', ' ')}: ${c.summary} (${fmt(c.impactMs)})`);
+      else if (c.kind === head.kind && c.impactMs > 0 && head.evidence.length < 8) head.evidence.push(`same on another call path: ${fmt(c.impactMs)} per trace`);
+    }
+    out.push(head);
+  }
+  return out;
+}
+
+export function resolveSources(ctx: Ctx, opts: DiagnoseOptions): SourceLookup {
+  const fromAttrs = new Map<string, SourceLink>();
+  for (const det of [ctx.b, ctx.i]) {
+    if (!det) continue;
+    for (const [k, v] of codeAttrsByOperation(det.model)) if (!fromAttrs.has(k)) fromAttrs.set(k, v);
+  }
+  const idx = opts.sourceIndex;
+  const search: SourceLookup | undefined =
+    typeof idx === 'function' ? idx : idx ? (service, name) => idx.best(name, service) : undefined;
+  return (service, name) => fromAttrs.get(opKey(service, name)) ?? search?.(service, name);
+}
+
+const KIND_OF_DETECTOR = { remote_gap: 'queueing', service_slowdown: 'self_time', vanished_work: 'errors' } as const;
+
+export function serviceCand(ctx: Ctx, s: ServiceScore): Cand {
+  const { diff } = ctx;
+  const nodes: number[] = [];
+  let any = -1;
+  for (let d = 1; d < diff.nodes.length; d++) {
+    const n = diff.nodes[d]!;
+    if (n.service !== s.service) continue;
+    if (n.name === s.operation) nodes.push(d);
+    if (any < 0 || (n.incident?.totalPerTraceMs ?? 0) > (diff.nodes[any]!.incident?.totalPerTraceMs ?? 0)) any = d;
+  }
+  if (nodes.length === 0 && any > 0) nodes.push(any);
+  const name = nodes.length ? diff.nodes[nodes[0]!]!.name : s.operation;
+  const summary =
+    s.lead === 'remote_gap'
+      ? `calls to ${s.service} wait longer between the caller's span and ${s.service}'s span (network delay or a saturated ${s.service})`
+      : s.lead === 'service_slowdown'
+        ? `${s.service} is slower across its operations at the median (CPU contention or a slower ${s.service})`
+        : `${s.service} / ${s.operation} stopped calling its dependencies (early return or failure without an error status)`;
+  return {
+    diffId: nodes[0] ?? 0, service: s.service, name, kind: KIND_OF_DETECTOR[s.lead], impactMs: s.impactMs, sig: 1 - s.p,
+    evidence: [...s.evidence], summary, nodes, p: s.p, detector: s.lead,
+  };
+}
+
+/**
+ * Order candidates by SERVICE: Σ of the service detectors' scores plus the best operation-level confidence of the
+ * service; within a service, the operation-level order is kept. Services the operation-level findings miss get a
+ * candidate of their own; a service's head candidate carries the service evidence.
+ */
+export function byService(ctx: Ctx, cands: Cand[], conf: (c: Cand) => number, scoreOut: Map<string, number>): Cand[] {
+  // a retrying caller's added own time is backoff explained by the failing callee: no service evidence of its own
+  const explained = new Set(cands.flatMap((c) => c.explains ?? []));
+  const svc = (ctx.svc ?? []).filter((s) => !explained.has(s.service));
+  const ev = new Map(svc.map((s) => [s.service, s]));
+  const out = [...cands];
+  for (const s of svc) if (!out.some((c) => c.service === s.service)) out.push(serviceCand(ctx, s));
+  const opBest = new Map<string, number>();
+  // an operation only the incident has is weak evidence on its own (a baseline can lack a path that failed half-way)
+  const weight = (c: Cand) => (c.kind === 'new_operation' ? 0.5 : 1);
+  for (const c of out) if (!c.detector || c.detector === 'operation') opBest.set(c.service, Math.max(opBest.get(c.service) ?? 0, weight(c) * conf(c)));
+  for (const c of out) scoreOut.set(c.service, (ev.get(c.service)?.score ?? 0) + (opBest.get(c.service) ?? 0));
+  const order = new Map<string, number>();
+  out.forEach((c, k) => { if (!order.has(c.service)) order.set(c.service, k); });
+  out.sort((a, b) => scoreOut.get(b.service)! - scoreOut.get(a.service)! || order.get(a.service)! - order.get(b.service)!);
+  const headed = new Set<string>();
+  return out.map((c) => {
+    if (headed.has(c.service)) return c;
+    headed.add(c.service);
+    const s = ev.get(c.service);
+    if (!s || c.detector) return c;
+    return { ...c, evidence: [...c.evidence, ...s.evidence] };
+  });
+}
+
+export function rank(ctx: Ctx, opts: DiagnoseOptions, latency: Diagnosis['latency'], slower: boolean, errorsUp: boolean, notes: string[], split?: Split): Diagnosis {
+  const top = opts.top ?? 10;
+  let cands = merge(generate(ctx));
+  cands.sort((a, b) => b.impactMs - a.impactMs);
+  // bound the work on trees with very many call paths: only the leading findings (and every error finding, they
+  // rank differently) get exact-data tests and refinements; the rest are below them anyway
+  const keep = Math.max(60, top * 3);
+  if (cands.length > keep) {
+    const errs = cands.slice(keep).filter((c) => c.kind === 'errors' || c.kind === 'retries').slice(0, keep);
+    cands = [...cands.slice(0, keep), ...errs];
+  }
+  // attribute refinement for the leading latency findings
+  let refined = 0;
+  for (const c of cands) {
+    if (refined >= 3) break;
+    if (c.kind === 'self_time' || c.kind === 'queueing') {
+      refineByAttribute(c, ctx);
+      refineByConcurrency(c, ctx);
+      refined++;
+    }
+  }
+  toSig(ctx, cands);
+  const e2e = Math.max(ctx.deltaE2E, 1e-9);
+  const minImpact = Math.max(1e-6, 0.002 * Math.abs(latency?.baselineMs ?? 0));
+  cands = cands.filter((c) => {
+    if (c.kind === 'errors' || c.kind === 'retries') return c.sig >= (ctx.tooFew ? 0 : 1 - ctx.alpha);
+    if (c.impactMs <= minImpact) return false;
+    return ctx.tooFew || c.sig >= 0.9;
+  });
+  const conf = (c: Cand) => {
+    const share = Math.min(1, Math.max(0, c.impactMs) / e2e);
+    const v = c.sig * (0.5 + 0.5 * (c.kind === 'errors' ? Math.max(share, 0.5) : share));
+    return Math.max(0, Math.min(ctx.tooFew ? 0.35 : 1, v));
+  };
+  const isErr = (c: Cand) => c.kind === 'errors' || c.kind === 'retries';
+  // one decision: an operation whose own time grew beyond doubt (Bonferroni over the findings) by a visible share of
+  // the end-to-end latency is a regression even when the mean trace is not significantly slower (one endpoint of many)
+  if (!slower && !ctx.tooFew && latency && !opts.disable?.includes('operation_gate')) {
+    const strong = cands.find((c) => (c.kind === 'self_time' || c.kind === 'queueing' || c.kind === 'attribute') && c.sig >= 1 - ctx.alpha / Math.max(1, cands.length) && c.impactMs >= 0.05 * Math.abs(latency.baselineMs));
+    if (strong) {
+      slower = true;
+      const k = notes.findIndex((n) => n.startsWith('the incident is not slower beyond noise'));
+      const line = `end-to-end latency ${fmt(latency.baselineMs)} → ${fmt(latency.incidentMs)} per trace is not significantly higher overall, but ${label(strong)} changed beyond doubt (${pText(1 - strong.sig)}, ${fmt(strong.impactMs)} per trace): a regression of part of the traffic`;
+      if (k >= 0) notes.splice(k, 1, line);
+      else notes.push(line);
+    }
+  }
+  cands.sort((a, b) => b.impactMs - a.impactMs || conf(b) - conf(a));
+  // failures lead when the incident is not (much) slower but clearly failing more: a few % of latency drift next to a
+  // component that started failing is not the headline
+  const base = Math.max(1e-9, latency?.baselineMs ?? 0);
+  const errorsLead = errorsUp && (!slower || ctx.deltaE2E / base < 0.15);
+  ctx.slower = slower;
+  const svcScore = new Map<string, number>();
+  if (ctx.svc && ctx.svc.length > 0) cands = byService(ctx, cands, conf, svcScore);
+  if (errorsLead) {
+    const e = cands.findIndex(isErr);
+    if (e > 0) cands.unshift(...cands.splice(e, 1));
+  }
+  const lookup = resolveSources(ctx, opts);
+  const out: Candidate[] = cands.slice(0, top).map((c) => {
+    const src = lookup(c.service, c.name);
+    const cand: Candidate = {
+      service: c.service,
+      name: c.name,
+      kind: c.kind,
+      impactMs: Math.round(c.impactMs * 1000) / 1000,
+      confidence: Math.round(conf(c) * 1000) / 1000,
+      evidence: c.evidence,
+      summary: c.summary,
+    };
+    if (src) cand.source = src;
+    if (c.attribute) cand.attribute = c.attribute;
+    cand.detector = c.detector ?? 'operation';
+    const sc = svcScore.get(c.service);
+    if (sc !== undefined) cand.serviceScore = Math.round(sc * 1000) / 1000;
+    return cand;
+  });
+  let rootCause: Candidate | null = null;
+  if (out.length > 0) {
+    const first = out[0]!;
+    if (slower && (first.impactMs > 0 || isErr(cands[0]!))) rootCause = first;
+    else if (errorsLead && isErr(cands[0]!)) rootCause = first;
+  }
+  // mark the diff tree: root cause node(s) and source links
+  const diff = ctx.diff;
+  const rcNodes = rootCause ? cands[0]!.nodes : [];
+  for (const n of diff.nodes) delete n.rootCause;
+  for (const d of rcNodes) diff.nodes[d]!.rootCause = true;
+  const N = Math.min(diff.nodes.length, 20000);
+  for (let d = 1; d < N; d++) {
+    const n = diff.nodes[d]!;
+    const s = lookup(n.service, n.name);
+    if (s) n.source = { file: s.file, line: s.line };
+  }
+  const diag: Diagnosis = { rootCause, candidates: out, notes };
+  if (split) diag.split = split;
+  if (latency) diag.latency = latency;
+  return Diagnosis.parse(diag);
+}
