@@ -5,7 +5,7 @@ import { askInChat } from './chat-bridge';
 import type { EngineApi } from './engine-api';
 import { FlamePanel, LAST_REQUEST_KEY, type FlameHostDeps } from './panels/flame-panel';
 import { toPosix } from './paths-model';
-import { buildRunPickItems, parseWindowChoice, WINDOW_CHOICES, type WindowChoice, roleHint, sniffTraceFormat, SNIFF_BYTES, TRACE_FILE_EXCLUDE, TRACE_FILE_GLOB, type PickItem, type TraceFileInfo } from './quickpick-model';
+import { buildRunPickItems, parseWindowChoice, traceFolder, WINDOW_CHOICES, type WindowChoice, roleHint, sniffTraceFormat, SNIFF_BYTES, TRACE_FILE_EXCLUDE, TRACE_FILE_GLOB, type PickItem, type TraceFileInfo } from './quickpick-model';
 import type { ReceiverController } from './receiver';
 import { runLabel } from './format-model';
 import { diagnosisMarkdown, diagnosisMessage, statsMessage, statsText } from './report-model';
@@ -201,7 +201,10 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
   async function openTraceFile(arg?: unknown, all?: unknown): Promise<CommandResult | undefined> {
     let paths = argPaths(Array.isArray(all) && all.length > 1 ? all : arg);
     if (!paths) {
-      const uris = await vscode.window.showOpenDialog({ canSelectMany: true, openLabel: 'Open Trace', title: 'Trace Doctor: Open Trace File', filters: TRACE_FILTERS });
+      // start in the workspace's trace folder (where most trace files are), not the active editor's folder
+      const files = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Trace Doctor: finding trace files' }, () => findTraceFiles());
+      const dir = traceFolder(files) ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+      const uris = await vscode.window.showOpenDialog({ canSelectMany: true, openLabel: 'Open Trace', title: 'Trace Doctor: Open Trace File', filters: TRACE_FILTERS, ...(dir ? { defaultUri: vscode.Uri.file(dir) } : {}) });
       if (!uris?.length) return undefined;
       paths = uris.map((u) => u.fsPath);
     }
@@ -372,6 +375,11 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
       const s = op?.service ?? service;
       const n = op?.name ?? name;
       if (typeof s === 'string' && typeof n === 'string') return askInChat(s, n);
+      // from a keybinding with nothing loaded (the palette hides it then): say what to do instead of nothing
+      if (session.snapshot.mode === 'none') {
+        void vscode.window.showInformationMessage('Trace Doctor: nothing is loaded to ask about yet. Diagnose a trace first; then ask about an operation from its hover, the Runs view or the flame graph.', 'Diagnose Trace').then((b) => b && vscode.commands.executeCommand(COMMANDS.diagnose));
+        return undefined;
+      }
       return vscode.commands.executeCommand('traceDoctor.chat.focus');
     }),
     reg(COMMANDS.showReport, async () => {
@@ -434,7 +442,10 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
   ];
 }
 
+/**
+ * Open-dialog filters: trace files only. (No "All files" entry: VS Code's own file dialog — code-server, remote —
+ * shows the union of all filters, so '*' would list every .py file again.)
+ */
 export const TRACE_FILTERS: Record<string, string[]> = {
-  'Trace files (OTLP, Jaeger, Zipkin, Tempo)': ['json', 'jsonl', 'ndjson'],
-  'All files': ['*'],
+  'Trace files (OTLP, Jaeger, Zipkin, Tempo)': ['json', 'jsonl', 'ndjson', 'gz', 'pb', 'binpb', 'protobuf', 'otlp'],
 };

@@ -2,7 +2,7 @@
  * Text of the hover hints and CodeLens titles on span-opening lines. Pure: no `vscode` import.
  * Everything that comes from a trace is escaped; the only links are the command URIs built here.
  */
-import { escapeMarkdown, formatCallsPerTrace, formatDeltaMs, formatMs, formatPercent } from './format-model';
+import { escapeMarkdown, formatCallsPerTrace, formatConfidence, formatDeltaMs, formatHeadline, formatMs, formatPercent, rankLabel } from './format-model';
 import type { OpStats, OpSummary } from './ops-model';
 import { capacityBrief } from '../core/rca/capacity';
 
@@ -39,19 +39,30 @@ function deltaCell(op: OpSummary, f: (s: OpStats) => number, isDelta = true): st
 
 export function badge(op: OpSummary): string {
   if (op.rootCause) return '$(flame) **ROOT CAUSE**';
-  if (op.candidateRank !== undefined) return `candidate #${op.candidateRank}`;
-  return '';
+  return rankLabel(false, op.candidateRank);
 }
 
+/** How sure the engine is about this operation's change: the candidate's own confidence, else the node test's. */
+export function opConfidence(op: OpSummary): number {
+  return op.candidate && (op.rootCause || op.candidateRank !== undefined) ? op.candidate.confidence : op.significance;
+}
+
+/** Column labels of the two runs (see runColumnLabels in src/core/format): the same words as the flame graph. */
+export interface RunColumns {
+  baseline: string;
+  incident: string;
+}
+const DEFAULT_COLUMNS: RunColumns = { baseline: 'baseline', incident: 'incident' };
+
 /** Markdown of the hover for the operations opened on one line (most important first). */
-export function hoverMarkdown(ops: readonly OpSummary[], mode: ViewMode): string {
+export function hoverMarkdown(ops: readonly OpSummary[], mode: ViewMode, columns: RunColumns = DEFAULT_COLUMNS): string {
   const parts: string[] = [];
-  for (const op of ops.slice(0, 3)) parts.push(opHover(op, mode));
+  for (const op of ops.slice(0, 3)) parts.push(opHover(op, mode, columns));
   if (ops.length > 3) parts.push(`_…and ${ops.length - 3} more operations on this line_`);
   return parts.join('\n\n---\n\n');
 }
 
-function opHover(op: OpSummary, mode: ViewMode): string {
+function opHover(op: OpSummary, mode: ViewMode, columns: RunColumns): string {
   const lines: string[] = [];
   const b = badge(op);
   lines.push(
@@ -60,13 +71,15 @@ function opHover(op: OpSummary, mode: ViewMode): string {
   );
   if (mode === 'diff') {
     lines.push(
-      '| | baseline | incident | Δ |',
+      `| | ${escapeMarkdown(columns.baseline)} | ${escapeMarkdown(columns.incident)} | Δ |`,
       '|:--|--:|--:|--:|',
+      `| **self time / trace** | ${cell(op.baseline, (s) => formatMs(s.selfPerTraceMs))} | ${cell(op.incident, (s) => formatMs(s.selfPerTraceMs))} | **${formatDeltaMs(op.deltaSelfMs)}** |`,
       `| p50 | ${cell(op.baseline, (s) => formatMs(s.p50Ms))} | ${cell(op.incident, (s) => formatMs(s.p50Ms))} | ${deltaCell(op, (s) => s.p50Ms)} |`,
       `| p95 | ${cell(op.baseline, (s) => formatMs(s.p95Ms))} | ${cell(op.incident, (s) => formatMs(s.p95Ms))} | ${deltaCell(op, (s) => s.p95Ms)} |`,
-      `| self time / trace | ${cell(op.baseline, (s) => formatMs(s.selfPerTraceMs))} | ${cell(op.incident, (s) => formatMs(s.selfPerTraceMs))} | ${formatDeltaMs(op.deltaSelfMs)} |`,
       `| calls / trace | ${cell(op.baseline, (s) => trimNum(s.callsPerTrace))} | ${cell(op.incident, (s) => trimNum(s.callsPerTrace))} | |`,
       `| error rate | ${cell(op.baseline, (s) => formatPercent(s.errorRate))} | ${cell(op.incident, (s) => formatPercent(s.errorRate))} | |`,
+      '',
+      `_${formatConfidence(opConfidence(op))} that the change is real_`,
     );
   } else {
     const s = op.incident;
@@ -94,21 +107,22 @@ function trimNum(n: number): string {
   return n >= 10 ? String(Math.round(n)) : String(Number(n.toFixed(2)));
 }
 
-/** One-line CodeLens title, e.g. "preprocess-request · p95 2.6 ms → 775 ms (+772 ms) · 1 call/trace · ROOT CAUSE". */
+/**
+ * One-line CodeLens title with the headline metric (self time per trace, as the runs tree and the flame graph), e.g.
+ * "preprocess-request · self/trace 2.6 ms → 775 ms (+773 ms) · 1 call/trace · ROOT CAUSE".
+ */
 export function codeLensTitle(op: OpSummary, mode: ViewMode): string {
   const parts: string[] = [op.name];
   const { baseline: b, incident: i } = op;
   if (mode === 'diff') {
-    if (b && i) parts.push(`p95 ${formatMs(b.p95Ms)} → ${formatMs(i.p95Ms)} (${formatDeltaMs(i.p95Ms - b.p95Ms)})`);
-    else if (i) parts.push(`p95 ${formatMs(i.p95Ms)} (new in incident)`);
-    else if (b) parts.push(`p95 ${formatMs(b.p95Ms)} (not in incident)`);
+    parts.push(formatHeadline(b ? b.selfPerTraceMs : null, i ? i.selfPerTraceMs : null));
   } else if (i) {
-    parts.push(`p50 ${formatMs(i.p50Ms)}`, `p95 ${formatMs(i.p95Ms)}`);
+    parts.push(`self/trace ${formatMs(i.selfPerTraceMs)}`, `p95 ${formatMs(i.p95Ms)}`);
   }
   const cur = i ?? b;
   if (cur) parts.push(formatCallsPerTrace(cur.callsPerTrace));
   if (cur && cur.errors > 0) parts.push(`${formatPercent(cur.errorRate)} errors`);
   if (op.rootCause) parts.push('ROOT CAUSE');
-  else if (op.candidateRank !== undefined) parts.push(`candidate #${op.candidateRank}`);
+  else if (op.candidateRank !== undefined) parts.push(rankLabel(false, op.candidateRank));
   return parts.join(' · ');
 }

@@ -89,22 +89,42 @@ export function roleHint(path: string): 'incident' | 'baseline' | null {
 }
 
 /**
+ * The file a baseline pick should start on, or null when nothing stands out (then the automatic split comes first):
+ * a file named like a baseline (normal, baseline, good…), else the only other trace file in the incident's folder
+ * (the other half of a pair).
+ */
+export function preferredBaseline(files: readonly TraceFileInfo[], incident?: string): TraceFileInfo | null {
+  const list = files.filter((f) => f.path !== incident && f.format !== 'url');
+  const named = list.filter((f) => roleHint(f.path) === 'baseline');
+  if (named.length) {
+    // the one next to the incident when there are several
+    const dir = incident ? dirName(incident) : undefined;
+    return named.find((f) => dirName(f.path) === dir) ?? named[0]!;
+  }
+  if (!incident) return null;
+  const siblings = list.filter((f) => dirName(f.path) === dirName(incident) && roleHint(f.path) !== 'incident');
+  return siblings.length === 1 ? siblings[0]! : null;
+}
+
+/**
  * Items for picking a run. Files most likely to fit the `role` come first (by name hint, then most recently
- * modified); `exclude` (the incident already chosen) is left out. For the baseline, the first item is
- * "(none — split automatically)".
+ * modified); `exclude` (the incident already chosen) is left out. For the baseline, a real baseline comes first when
+ * one stands out (preferredBaseline), then "(none — split automatically)" as an explicit choice; otherwise the
+ * automatic split is first.
  */
 export function buildRunPickItems(files: readonly TraceFileInfo[], role: 'incident' | 'baseline', exclude?: string): PickItem[] {
   const list = files.filter((f) => f.path !== exclude);
   const score = (f: TraceFileInfo) => (roleHint(f.path) === role ? 2 : roleHint(f.path) === null ? 1 : 0);
   list.sort((a, b) => score(b) - score(a) || (b.mtime ?? 0) - (a.mtime ?? 0) || a.rel.localeCompare(b.rel));
+  const preferred = role === 'baseline' ? preferredBaseline(files, exclude) : null;
+  if (preferred) list.splice(0, list.length, preferred, ...list.filter((f) => f !== preferred));
   const items: PickItem[] = [];
-  if (role === 'baseline') {
-    items.push({
-      label: NO_BASELINE_LABEL,
-      detail: 'Diagnose the incident run alone: it is split into a normal and a slow part automatically',
-      value: null,
-    });
-  }
+  const none: PickItem = {
+    label: NO_BASELINE_LABEL,
+    detail: 'Diagnose the incident run alone: it is split into a normal and a slow part automatically',
+    value: null,
+  };
+  if (role === 'baseline' && !preferred) items.push(none);
   for (const f of list) {
     const meta = [FORMAT_NAMES[f.format]];
     if (f.size !== undefined) meta.push(formatBytes(f.size));
@@ -114,9 +134,19 @@ export function buildRunPickItems(files: readonly TraceFileInfo[], role: 'incide
       description: f.format === 'url' ? 'configured source' : dirName(f.rel),
       detail: meta.join(' · '),
       value: f.path,
+      ...(f === preferred ? { picked: true } : {}),
     });
+    if (f === preferred) items.push(none);
   }
   return items;
+}
+
+/** The folder holding the most trace files (ties: the shallower, then by name) — where "Open Trace File…" starts. */
+export function traceFolder(files: readonly TraceFileInfo[]): string | undefined {
+  const count = new Map<string, number>();
+  for (const f of files) if (f.format !== 'url') count.set(dirName(f.path), (count.get(dirName(f.path)) ?? 0) + 1);
+  const depth = (d: string) => d.split(/[\\/]/).length;
+  return [...count.entries()].sort((a, b) => b[1] - a[1] || depth(a[0]) - depth(b[0]) || a[0].localeCompare(b[0]))[0]?.[0];
 }
 
 /** Time windows for a tracing backend: the incident is the last `incident`, the baseline the `baseline` before it. */

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { formatDeltaMs } from './format-model';
 import type { TraceSession } from './state';
-import { statusBarText } from './tree-model';
+import { statusBarAccessibleLabel, statusBarText } from './tree-model';
 
 /** "$(pulse) Trace Doctor: 2 runs · root cause pre-processor"; click → Diagnose Trace. */
 export class TraceStatusBar implements vscode.Disposable {
@@ -30,6 +30,8 @@ export class TraceStatusBar implements vscode.Disposable {
       tip.appendText('Click to diagnose another run.');
     }
     this.item.tooltip = tip;
+    // screen readers get plain words: the markdown tooltip escapes text (&nbsp;, \-) and the text has $(icons)
+    this.item.accessibilityInformation = { label: statusBarAccessibleLabel(this.item.text, tip.value), role: 'button' };
     this.item.backgroundColor = rc ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
   }
 

@@ -2,7 +2,7 @@
  * The side-bar "Runs" tree and the status bar text, as plain data. Pure: no `vscode` import;
  * views/runs-tree.ts maps these nodes to TreeItems.
  */
-import { formatDeltaMs, formatMs, plural, runLabel } from './format-model';
+import { formatConfidence, formatDeltaMs, formatMs, isNotableChange, plural, rankLabel, runLabel } from './format-model';
 import type { OpSummary } from './ops-model';
 
 export interface RunDescriptor {
@@ -28,6 +28,10 @@ export interface TreeNode {
   op?: { service: string; name: string; hasSource: boolean };
   /** for runs: the files (open on click) */
   files?: string[];
+  /** a change not worth attention (not significant, or tiny next to the largest): shown dimmed */
+  muted?: boolean;
+  /** a notable slow-down: the label is highlighted */
+  emphasis?: boolean;
 }
 
 export function formatBytes(n: number): string {
@@ -42,10 +46,14 @@ function baseName(p: string): string {
   return i >= 0 ? p.slice(i + 1) : p;
 }
 
-function opDescription(op: OpSummary, diff: boolean): string {
+function opDescription(op: OpSummary, diff: boolean, notable: boolean): string {
   if (diff) {
-    const d = formatDeltaMs(op.deltaSelfMs);
-    return op.rootCause ? `${d} · root cause` : op.candidateRank !== undefined ? `${d} · #${op.candidateRank}` : d;
+    // the headline Δ (self time per trace) and the rank words every surface uses
+    const parts = [formatDeltaMs(op.deltaSelfMs)];
+    const rank = rankLabel(op.rootCause, op.candidateRank);
+    if (rank) parts.push(rank);
+    else if (!notable) parts.push('noise');
+    return parts.join(' · ');
   }
   return op.incident ? `${formatMs(op.incident.selfPerTraceMs)} self/trace` : '';
 }
@@ -53,7 +61,7 @@ function opDescription(op: OpSummary, diff: boolean): string {
 function opTooltip(op: OpSummary, diff: boolean): string {
   const lines = [`${op.service} › ${op.name}`];
   if (diff) {
-    lines.push(`Δ self time per trace: ${formatDeltaMs(op.deltaSelfMs)}`, `Δ total time per trace: ${formatDeltaMs(op.deltaTotalMs)}`);
+    lines.push(`Δ self time per trace: ${formatDeltaMs(op.deltaSelfMs)}`, `Δ total time per trace: ${formatDeltaMs(op.deltaTotalMs)}`, formatConfidence(op.candidate && (op.rootCause || op.candidateRank !== undefined) ? op.candidate.confidence : op.significance));
     if (op.baseline) lines.push(`baseline p50 ${formatMs(op.baseline.p50Ms)}, p95 ${formatMs(op.baseline.p95Ms)}`);
     if (op.incident) lines.push(`incident p50 ${formatMs(op.incident.p50Ms)}, p95 ${formatMs(op.incident.p95Ms)}`);
   } else if (op.incident) {
@@ -75,6 +83,8 @@ export function buildRunsTree(runs: readonly RunDescriptor[], ops: readonly OpSu
     l.push(op);
   }
   const weight = (op: OpSummary) => (diff ? op.deltaSelfMs : (op.incident?.selfPerTraceMs ?? 0));
+  const largest = ops.reduce((m, o) => Math.max(m, Math.abs(o.deltaSelfMs)), 0);
+  const notable = (op: OpSummary) => !diff || op.rootCause || op.candidateRank !== undefined || isNotableChange(op.deltaSelfMs, op.significance, largest);
   const services = [...byService.entries()].map(([service, list]) => {
     list.sort((a, b) => Number(b.rootCause) - Number(a.rootCause) || weight(b) - weight(a) || a.name.localeCompare(b.name));
     const total = list.reduce((s, o) => s + weight(o), 0);
@@ -89,16 +99,21 @@ export function buildRunsTree(runs: readonly RunDescriptor[], ops: readonly OpSu
     icon: 'server-process',
     color: s.root ? 'errorForeground' : undefined,
     contextValue: 'traceDoctor.service',
-    children: s.list.map((op) => ({
-      id: `op:${op.key}`,
-      label: op.name,
-      description: opDescription(op, diff),
-      tooltip: opTooltip(op, diff),
-      icon: op.rootCause ? 'flame' : diff && op.deltaSelfMs > 0 ? 'arrow-up' : diff && op.deltaSelfMs < 0 ? 'arrow-down' : 'symbol-event',
-      color: op.rootCause ? 'errorForeground' : undefined,
-      contextValue: op.source ? 'traceDoctor.operation.withSource' : 'traceDoctor.operation',
-      op: { service: op.service, name: op.name, hasSource: !!op.source },
-    })),
+    children: s.list.map((op) => {
+      const n = notable(op);
+      return {
+        id: `op:${op.key}`,
+        label: op.name,
+        description: opDescription(op, diff, n),
+        tooltip: opTooltip(op, diff),
+        icon: op.rootCause ? 'flame' : !diff ? 'symbol-event' : !n ? 'circle-small' : op.deltaSelfMs > 0 ? 'arrow-up' : op.deltaSelfMs < 0 ? 'arrow-down' : 'symbol-event',
+        color: op.rootCause ? 'errorForeground' : diff && !n ? 'disabledForeground' : undefined,
+        contextValue: op.source ? 'traceDoctor.operation.withSource' : 'traceDoctor.operation',
+        op: { service: op.service, name: op.name, hasSource: !!op.source },
+        ...(diff && !n ? { muted: true } : {}),
+        ...(diff && n && op.deltaSelfMs > 0 ? { emphasis: true } : {}),
+      };
+    }),
   }));
   // Services hang under the run they describe: the incident (diff mode: sorted by change) or the single run.
   const owner = runs.find((r) => r.role === 'incident') ?? runs.find((r) => r.role === 'run') ?? runs[0];
@@ -133,4 +148,24 @@ export function statusBarText(runCount: number, rootCause: { service: string; na
   const parts = [`$(pulse) Trace Doctor: ${plural(runCount, 'run')}`];
   if (rootCause) parts.push(`root cause ${rootCause.service}`);
   return parts.join(' · ');
+}
+
+/**
+ * The status bar item's accessible label: its text without $(icon) syntax, then the tooltip's markdown as plain words
+ * (MarkdownString.appendText escapes characters as `\\-` and spaces as `&nbsp;`, which screen readers would read out).
+ */
+export function statusBarAccessibleLabel(text: string, tooltipMarkdown: string): string {
+  const plain = (s: string) =>
+    s
+      .replace(/\$\([a-z0-9-]+(~spin)?\)\s*/gi, '')
+      .replace(/&nbsp;/g, ' ')
+      .replace(/&amp;/g, '&')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/\\([\\`*_{}[\]()#+\-.!|<>~&"'$:])/g, '$1')
+      .replace(/\s+/g, ' ')
+      .trim();
+  const t = plain(text);
+  const tip = plain(tooltipMarkdown);
+  return tip && !t.endsWith(tip) ? `${t}. ${tip}` : t;
 }

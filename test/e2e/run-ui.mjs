@@ -105,7 +105,14 @@ async function main() {
       await ui.waitPaletteHas('Trace Doctor:');
       timings.contributions = Date.now() - t0;
       await shot('palette');
+      // issue 13 item 6: "Ask in Chat" with nothing loaded would do nothing visible, so the palette does not offer it
+      await page.keyboard.press('Control+A');
+      await page.keyboard.type('Trace Doctor: Ask in Chat');
+      await sleep(600);
+      const askRows = await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Trace Doctor: Ask in Chat' }).count();
+      await shot('palette-no-ask-in-chat');
       await ui.escape();
+      if (askRows) throw new Error('"Trace Doctor: Ask in Chat" is offered in the palette with nothing loaded');
     });
 
     const want = (k) => !only || only.includes(k);
@@ -121,6 +128,7 @@ async function main() {
     for (const [id, title] of FLAME_SCENARIOS) if (want(id)) await scenario(title, shot, () => flameScenarioFns[id](ui, facts));
     if (want('e')) await scenario('e a broken trace file gives a clear notification', shot, () => badTraceScenario(ui, facts));
     if (want('f')) await scenario('f "Open Trace File…" through the file dialog on the broken file gives a clear notification', shot, () => openDialogScenario(ui, facts));
+    if (want('i')) await scenario('i automatic split: short column labels, the details table fits its pane, the split sentence above', shot, () => autoSplitScenario(ui));
     await scenario('z no unexpected errors: extension-host logs (besides the broken file), webview consoles', shot, async () => {
       const unexpected = extensionHostErrors(runDir, 50).filter((l) => !l.includes(EXAMPLE.badTrace));
       const problems = [...unexpected, ...webviewErrors];
@@ -342,7 +350,11 @@ async function diagnoseScenario(ui, facts) {
   await ui.runCommand('Trace Doctor: Diagnose Trace');
   await ui.pick(EXAMPLE.incident, { filter: EXAMPLE.incident, title: 'incident run' });
   await ui.shot('diagnose-incident-picked');
-  await ui.pick(EXAMPLE.baseline, { filter: EXAMPLE.baseline, title: 'baseline run' });
+  // issue 13 item 2: the baseline pick starts on the real baseline (normal.json), not on the automatic split
+  await ui.pick(EXAMPLE.baseline, { filter: '', title: 'baseline run' }).catch(async (e) => {
+    const focused = await page.locator('.quick-input-list .monaco-list-row.focused').first().innerText().catch(() => '?');
+    throw new Error(`the baseline pick does not start on ${EXAMPLE.baseline} (focused: ${focused.replace(/\s+/g, ' ')}): ${e.message}`);
+  });
   // The flame webview: the frame whose window has D's test hook and a drawn tree.
   const frame = await ui.webviewFrame(() => !!(window.__flame && window.__flame.nodeCount() > 0), 'flame graph webview with a tree (window.__flame.nodeCount() > 0)', 60000);
   const st = await waitFor(() => frame.evaluate(({ service, name }) => {
@@ -373,7 +385,13 @@ async function diagnoseScenario(ui, facts) {
   }, rect);
   if (rect.fill.some((v, k) => Math.abs(v - px[k]) > 12)) throw new Error(`canvas pixel ${px} at the root-cause frame is not its fill ${rect.fill}`);
   if (!summary.includes(EXAMPLE.rootService) || !summary.includes(EXAMPLE.rootOp)) throw new Error(`root-cause badge line does not name it: ${summary}`);
-  return { summary: summary.slice(0, 160), rect: { x: Math.round(rect.x), w: Math.round(rect.w), fill: rect.fill }, pixel: px };
+  // issue 13 item 9: the status bar item's accessible label is plain words (no &nbsp; or markdown escapes)
+  const aria = await waitFor(async () => {
+    const labels = await page.locator('.statusbar-item').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? '').concat(els.map((e) => e.querySelector('[aria-label]')?.getAttribute('aria-label') ?? '')));
+    return labels.find((l) => /Trace Doctor: 2 runs/.test(l)) ?? null;
+  }, 'the Trace Doctor status bar item', 10000);
+  if (/&nbsp;|\\[-().:_]|\$\(/.test(aria)) throw new Error(`status bar aria-label has raw markup: ${aria.slice(0, 200)}`);
+  return { summary: summary.slice(0, 160), rect: { x: Math.round(rect.x), w: Math.round(rect.w), fill: rect.fill }, pixel: px, statusAria: aria.slice(0, 120) };
 }
 
 /**
@@ -524,9 +542,8 @@ async function badTraceScenario(ui) {
   await ui.clearNotifications();
   await ui.runCommand('Trace Doctor: Diagnose Trace');
   await ui.pick(EXAMPLE.badTrace, { filter: EXAMPLE.badTrace, title: 'incident run' });
-  // baseline prompt (if any): keep "(none — split automatically)"
-  await ui.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: /none|split/i }).waitFor({ timeout: 5000 })
-    .then(() => ui.page.keyboard.press('Enter')).catch(() => {});
+  // baseline: "(none — split automatically)", chosen explicitly (the pick starts on normal.json)
+  await ui.pick('split automatically', { filter: 'split automatically', title: 'baseline run' });
   const toast = ui.page.locator('.notifications-toasts .notification-toast', { hasText: EXAMPLE.badTrace }).first();
   await toast.waitFor({ timeout: 30000 });
   await sleep(400); // let the toast's fade-in finish for the screenshot
@@ -580,6 +597,14 @@ async function openDialogScenario(ui, facts) {
     last = v;
     return settled;
   }, 'the file dialog start folder', 15000, 300);
+  // issue 13 item 9: it starts in the workspace's trace folder and lists trace files, not the editor's .py files
+  const startFolder = last;
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: EXAMPLE.incident }).first().waitFor({ timeout: 5000 }).catch(() => {});
+  const listed = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
+  await ui.shot('open-dialog-start');
+  if (!startFolder.replace(/\/+$/, '').endsWith('/traces')) throw new Error(`the file dialog starts in ${startFolder}, not the workspace's traces/ folder`);
+  const nonTrace = listed.map((t) => t.trim()).filter((t) => /\.(py|js|ts|md|txt|toml|cfg)$/i.test(t));
+  if (nonTrace.length) throw new Error(`the file dialog lists non-trace files: ${nonTrace.slice(0, 5).join(', ')}`);
   const target = path.join(facts.ws, 'traces', EXAMPLE.badTrace);
   const widget = page.locator('.quick-input-widget');
   for (let attempt = 0; ; attempt++) {
@@ -597,6 +622,35 @@ async function openDialogScenario(ui, facts) {
   const text = (await toast.innerText()).replace(/\s+/g, ' ').trim();
   if (!/expected|invalid|unexpected|truncat|parse/i.test(text)) throw new Error(`notification does not say what is wrong: ${text}`);
   return { notification: text.slice(0, 300) };
+}
+
+/**
+ * Issue 13 item 1: Diagnose with the automatic split (chosen explicitly) → the flame details table's columns carry short
+ * labels, the table fits its pane (no column as wide as the split's sentence), and the sentence is shown above.
+ */
+async function autoSplitScenario(ui) {
+  const { page } = ui;
+  await ui.clearNotifications();
+  await ui.runCommand('Trace Doctor: Diagnose Trace');
+  await ui.pick(EXAMPLE.incident, { filter: EXAMPLE.incident, title: 'incident run' });
+  await ui.pick('split automatically', { filter: 'split automatically', title: 'baseline run' });
+  const frame = await ui.webviewFrame(() => {
+    const f = window.__flame;
+    return !!f && f.nodeCount() > 0 && [...document.querySelectorAll('table.fg-stats tr:first-child th')].some((th) => /split|traces/.test(th.textContent ?? ''));
+  }, 'the flame graph of the automatic split (details table with split columns)', 60000);
+  const m = await frame.evaluate(() => {
+    const table = document.querySelector('table.fg-stats');
+    const pane = table.parentElement;
+    const heads = [...table.querySelectorAll('tr:first-child th')].map((th) => th.textContent ?? '');
+    const split = document.querySelector('.fg-split')?.textContent ?? '';
+    return { heads, tableW: Math.round(table.getBoundingClientRect().width), paneW: pane.clientWidth, paneScrollW: pane.scrollWidth, split, bodyW: document.body.clientWidth };
+  });
+  await ui.shot('auto-split-flame');
+  const cols = m.heads.filter(Boolean);
+  if (cols.length !== 2 || cols.some((h) => h.length > 16)) throw new Error(`details columns are not short labels: ${JSON.stringify(cols)}`);
+  if (m.paneScrollW > m.paneW + 1) throw new Error(`the details table overflows its pane: ${m.paneScrollW} > ${m.paneW} px (table ${m.tableW} px)`);
+  if (!/split automatically/i.test(m.split)) throw new Error(`the split's sentence is not shown: ${JSON.stringify(m.split)}`);
+  return m;
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

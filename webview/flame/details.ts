@@ -1,7 +1,8 @@
 /**
  * Tooltip and detail-pane content. Everything from traces is set with textContent — never innerHTML.
  */
-import { formatDelta, formatMs } from '../../src/core/diff/flame-layout';
+import { formatConfidence, formatDeltaMs as formatDelta, formatMs } from '../../src/core/format';
+import type { Diagnosis } from '../../src/core/rca/diagnosis';
 import { FlameFlag, type FlameData } from '../../src/protocol/messages';
 
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
@@ -11,7 +12,6 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, 
   return e;
 }
 
-const pct = (v: number) => `${Math.round(v * 100)}%`;
 const perTrace = (calls: number, traces: number) => (traces > 0 ? (calls / traces).toFixed(calls / traces < 10 ? 2 : 1) : '–');
 
 export interface NodeInfo {
@@ -36,7 +36,7 @@ export function nodeInfo(data: FlameData, i: number): NodeInfo {
 }
 
 /** Fills `box` with the node's title, stats table (both runs in diff data), delta line and source link. */
-export function renderStats(box: HTMLElement, data: FlameData, i: number, labels: { baseline: string; incident: string }): NodeInfo {
+export function renderStats(box: HTMLElement, data: FlameData, i: number, labels: { baseline: string; incident: string }, diagnosis?: Diagnosis | null): NodeInfo {
   box.replaceChildren();
   const info = nodeInfo(data, i);
   const title = el('div', 'fg-title');
@@ -58,12 +58,13 @@ export function renderStats(box: HTMLElement, data: FlameData, i: number, labels
     tr.append(el('th', undefined, label), ...(diff ? [el('td', undefined, hasB ? b : '—'), el('td', undefined, hasI ? inc : '—')] : [el('td', undefined, inc)]));
     table.append(tr);
   };
+  // the headline metric first (self time per trace), as in the hover, CodeLens and runs tree
+  row('self / trace', formatMs(data.bSelf[i]!), formatMs(data.iSelf[i]!));
   row('calls / trace', perTrace(data.bCalls[i]!, data.baselineTraces), perTrace(data.iCalls[i]!, data.incidentTraces));
   row('calls', String(data.bCalls[i]), String(data.iCalls[i]));
   row('p50', formatMs(data.bP50[i]!), formatMs(data.iP50[i]!));
   row('p95', formatMs(data.bP95[i]!), formatMs(data.iP95[i]!));
   row('total / trace', formatMs(data.bTotal[i]!), formatMs(data.iTotal[i]!));
-  row('self / trace', formatMs(data.bSelf[i]!), formatMs(data.iSelf[i]!));
   row('errors', String(data.bErrors[i]), String(data.iErrors[i]));
   box.append(table);
 
@@ -71,7 +72,10 @@ export function renderStats(box: HTMLElement, data: FlameData, i: number, labels
     const delta = el('div', 'fg-delta');
     const ds = data.deltaSelf[i]!;
     const dsSpan = el('span', ds > 0 ? 'fg-slower' : ds < 0 ? 'fg-faster' : '', `Δ self ${formatDelta(ds)}`);
-    delta.append(dsSpan, el('span', undefined, ` · Δ total ${formatDelta(data.deltaTotal[i]!)} · significance ${pct(data.significance[i]!)}`));
+    // a candidate's own confidence (the number the diagnosis, hover and report show), else the node test's
+    const cand = diagnosis && [...(diagnosis.rootCause ? [diagnosis.rootCause] : []), ...diagnosis.candidates].find((c) => c.service === info.service && c.name === info.name);
+    const conf = cand && (info.rootCause || info.candidate) ? cand.confidence : data.significance[i]!;
+    delta.append(dsSpan, el('span', undefined, ` · Δ total ${formatDelta(data.deltaTotal[i]!)} · ${formatConfidence(conf)}`));
     if (!hasB) delta.append(el('span', 'fg-note', ' · new in incident'));
     if (!hasI) delta.append(el('span', 'fg-note', ' · only in baseline'));
     box.append(delta);

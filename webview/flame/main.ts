@@ -32,6 +32,7 @@ import {
   type View,
 } from '../../src/core/diff/flame-layout';
 import type { AggTree } from '../../src/core/aggregate/types';
+import { formatConfidence } from '../../src/core/format';
 import type { DiffTree } from '../../src/core/diff/types';
 import type { Diagnosis } from '../../src/core/rca/diagnosis';
 import {
@@ -480,7 +481,7 @@ class FlameApp {
     this.diagBox.append(el('h3', 'fg-h', 'Diagnosis'));
     if (rc) {
       const head = el('div', 'fg-diag-head');
-      head.append(el('span', 'fg-badge fg-badge-root', 'root cause'), opButton(rc.service, rc.name), el('span', 'fg-note', ` ${KIND_LABEL[rc.kind] ?? rc.kind} · ${formatDelta(rc.impactMs)} per trace · confidence ${Math.round(rc.confidence * 100)}%`));
+      head.append(el('span', 'fg-badge fg-badge-root', 'root cause'), opButton(rc.service, rc.name), el('span', 'fg-note', ` ${KIND_LABEL[rc.kind] ?? rc.kind} · ${formatDelta(rc.impactMs)} per trace · ${formatConfidence(rc.confidence)}`));
       this.diagBox.append(head, el('p', 'fg-diag-summary', rc.summary));
       if (rc.evidence.length) {
         const ul = el('ul', 'fg-evidence');
@@ -502,7 +503,8 @@ class FlameApp {
       }
       this.diagBox.append(ol);
     }
-    if (d.split) this.diagBox.append(el('p', 'fg-note', `Split: ${d.split.description}`));
+    // an automatic split: its sentence here, the short words ("before split" / "after split") in the table columns
+    if (d.split) this.diagBox.append(el('p', 'fg-note fg-split', `${d.split.method === 'given' ? 'Split' : 'Split automatically'}: ${d.split.description}`));
   }
 
   /** Every mode has a legend: diff colours, or the services' colours (the biggest first) and what the width is. */
@@ -785,7 +787,7 @@ class FlameApp {
       this.sourceButton.disabled = true;
       return;
     }
-    const info = renderStats(this.detailStats, this.data, this.selected, this.labels);
+    const info = renderStats(this.detailStats, this.data, this.selected, this.labels, this.diagnosis);
     this.sourceButton.disabled = this.host.standalone && !info.source;
     this.status.textContent = '';
     // in the sandwich: the operation over all its call paths (the numbers above are this call path's)
@@ -819,7 +821,7 @@ class FlameApp {
       this.hovered = id;
       this.schedule();
       if (id >= 0 && this.data) {
-        renderStats(this.tooltip, this.data, id, this.labels);
+        renderStats(this.tooltip, this.data, id, this.labels, this.diagnosis);
         this.tooltip.append(el('div', 'fg-hint', this.host.standalone ? 'click: zoom · double-click: copy source location' : 'click: zoom · double-click: go to source'));
       }
     }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { oneLine } from '../terminal';
+import { runColumnLabels } from '../../core/format';
 import { existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -128,8 +129,8 @@ export async function buildFlameReport(
     diagnosis,
     mode: o.mode ?? 'diff',
     title: `Trace Doctor — ${title}`,
-    baselineLabel: baseline ? names(o.baseline) : 'normal traces',
-    incidentLabel: baseline ? names(o.incident) : 'slow traces',
+    // the same column words as the VS Code surfaces (src/core/format); the file names are in the title
+    ...(() => { const c = runColumnLabels(baseline ? null : diagnosis.split); return { baselineLabel: c.baseline, incidentLabel: c.incident }; })(),
     inputs: { baseline: baseline?.files, incident: incident.files },
     generatedAt: new Date().toISOString(),
     exemplars,

@@ -443,15 +443,6 @@ export function trimTextMid(text: string, maxPx: number, measure: (s: string) =>
 }
 
 /** ms with a sensible unit: 850 µs, 12.3 ms, 4.56 s. */
-export function formatMs(ms: number): string {
-  if (!Number.isFinite(ms)) return '–';
-  const a = Math.abs(ms);
-  if (a === 0) return '0 ms';
-  if (a < 1) return `${(ms * 1000).toFixed(a < 0.01 ? 2 : 0)} µs`;
-  if (a < 1000) return `${ms.toFixed(a < 10 ? 2 : a < 100 ? 1 : 0)} ms`;
-  return `${(ms / 1000).toFixed(2)} s`;
-}
-
-export function formatDelta(ms: number): string {
-  return (ms > 0 ? '+' : ms < 0 ? '−' : '±') + formatMs(Math.abs(ms));
-}
+// one formatter for every surface (src/core/format): the flame graph shows the same numbers as the hover and lens
+export { formatMs } from '../format';
+export { formatDeltaMs as formatDelta } from '../format';

@@ -5,7 +5,7 @@
 import { aggToFlameData, toFlameData } from '../../core/diff/flame-data';
 import { isFlameToHostMessage, type FlameToHostMessage, type HostToFlameMessage, type SetDataMessage } from '../../protocol/messages';
 import type { TraceSnapshotLike } from './snapshot-like';
-import { runLabel } from '../format-model';
+import { runColumnLabels, runLabel } from '../format-model';
 
 export type HostToFlame = HostToFlameMessage;
 export type FlameToHost = FlameToHostMessage;
@@ -29,14 +29,16 @@ export function buildSetData(s: TraceSnapshotLike): SetDataMessage {
 function buildSetDataBody(s: TraceSnapshotLike): SetDataMessage {
   if (s.mode === 'diff' && s.diff) {
     const inc = label(s.incident?.paths);
+    // short column words (src/core/format); the split's sentence is in the diagnosis the webview shows above
+    const cols = runColumnLabels(s.autoSplit ? s.diagnosis?.split : null);
     return {
       type: 'setData',
       tree: toFlameData(s.diff, s.diagnosis ?? null),
       diagnosis: s.diagnosis ?? null,
       mode: 'diff',
       title: s.autoSplit ? `${inc} (split automatically)` : `${label(s.baseline?.paths)} → ${inc}`,
-      baselineLabel: s.autoSplit ? (s.diagnosis?.split?.description ?? 'normal part') : label(s.baseline?.paths),
-      incidentLabel: s.autoSplit ? 'slow part' : inc,
+      baselineLabel: cols.baseline,
+      incidentLabel: cols.incident,
     };
   }
   if (s.mode === 'single' && s.incident) {

@@ -44,7 +44,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     const expandable = !!n.children?.length;
     const expanded = n.contextValue === 'traceDoctor.run' && n.id !== 'run:baseline';
     const item = new vscode.TreeItem(
-      n.label,
+      // a notable slow-down is highlighted; noise keeps a plain label and a dimmed icon (tree-model marks both)
+      n.emphasis ? { label: n.label, highlights: [[0, n.label.length]] } : n.label,
       !expandable ? vscode.TreeItemCollapsibleState.None : expanded || n.color ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
     );
     item.id = n.id;

@@ -33,4 +33,9 @@ test('manifest: icon is a 128×128 PNG, contributed media exist, menus name decl
     for (const it of items) assert.ok(ids.has(it.command), `${menu} refers to undeclared ${it.command}`);
   }
   assert.ok(pj.activationEvents.includes('onWebviewPanel:traceDoctor.flame'), 'the flame panel can be restored');
+  // commands that act on loaded traces are not offered in the palette before anything is loaded (issue 13 item 6)
+  const palette = new Map((pj.contributes.menus.commandPalette as { command: string; when?: string }[]).map((m) => [m.command, m.when]));
+  for (const id of ['traceDoctor.askInChat', 'traceDoctor.closeTraces', 'traceDoctor.reload', 'traceDoctor.showFlameGraph']) {
+    assert.match(palette.get(id) ?? '', /traceDoctor\.loaded|^false$/, `${id} needs a when clause in the command palette`);
+  }
 });

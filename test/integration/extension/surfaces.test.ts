@@ -45,7 +45,7 @@ test('ml-pipeline example: root cause op is linked to preprocessor.py, hover + C
   const entry = [...lines.entries()].find(([, list]) => list.some((o) => o.rootCause));
   assert.ok(entry, 'root cause is on a line of preprocessor.py');
   const title = codeLensTitle(entry[1][0]!, 'diff');
-  assert.match(title, /^preprocess-request · p95 .+ → .+ \(\+.+\) · .+ · ROOT CAUSE$/);
+  assert.match(title, /^preprocess-request · self\/trace .+ → .+ \(\+.+\) · .+ · ROOT CAUSE$/);
   const md = hoverMarkdown(entry[1], 'diff');
   assert.match(md, /\| p50 \|/);
   assert.match(md, /ROOT CAUSE/);
@@ -80,5 +80,5 @@ test('single run (Open Trace File): per-operation stats without a baseline', asy
   assert.ok(ops.every((o) => o.baseline === null && o.incident));
   const self = ops.map((o) => o.incident!.selfPerTraceMs);
   assert.deepEqual(self, [...self].sort((x, y) => y - x), 'sorted by self time');
-  assert.match(codeLensTitle(ops[0]!, 'single'), /p50 .+ · p95 .+ · .+ calls?\/trace/);
+  assert.match(codeLensTitle(ops[0]!, 'single'), /self\/trace .+ · p95 .+ · .+ calls?\/trace/);
 });

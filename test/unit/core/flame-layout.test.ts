@@ -269,8 +269,8 @@ test('hit test, middle ellipsis and ms formatting', () => {
   assert.ok(measure(t) <= 70 && t.includes('…') && t.startsWith('pay') && t.endsWith('rd'), t);
   assert.equal(trimTextMid('short', 70, measure), 'short');
   assert.equal(trimTextMid('abc', 3, measure), '');
-  assert.equal(formatMs(0.5), '500 µs');
-  assert.equal(formatMs(12.34), '12.3 ms');
+  assert.equal(formatMs(0.5), '0.5 ms');
+  assert.equal(formatMs(12.34), '12 ms');
   assert.equal(formatMs(4560), '4.56 s');
 });
 

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import type { NodeStats } from '../../../src/core/aggregate/types';
 import type { DiffNode, DiffTree } from '../../../src/core/diff/types';
 import type { Diagnosis } from '../../../src/core/rca/diagnosis';
-import { escapeMarkdown, formatCallsPerTrace, formatDeltaMs, formatMs, formatPercent, textTable } from '../../../src/extension/format-model';
+import { escapeMarkdown, formatCallsPerTrace, formatDeltaMs, formatHeadline, formatMs, formatPercent, textTable } from '../../../src/extension/format-model';
 import { codeLensTitle, commandUri, hoverMarkdown, parseCommandUri } from '../../../src/extension/hover-model';
 import { attachSourceLinks, buildLineIndex, summarizeAgg, summarizeDiff } from '../../../src/extension/ops-model';
 import { resolveSourcePath } from '../../../src/extension/paths-model';
-import { buildRunPickItems, NO_BASELINE_LABEL, sniffTraceFormat } from '../../../src/extension/quickpick-model';
+import { buildRunPickItems, NO_BASELINE_LABEL, preferredBaseline, sniffTraceFormat } from '../../../src/extension/quickpick-model';
 import { buildRunsTree, statusBarText } from '../../../src/extension/tree-model';
 
 function stats(p: Partial<NodeStats> & { ms: number }): NodeStats {
@@ -57,7 +57,7 @@ test('formatting', () => {
   assert.equal(formatMs(1234), '1.23 s');
   assert.equal(formatMs(0), '0 ms');
   assert.equal(formatDeltaMs(772.8), '+773 ms');
-  assert.equal(formatDeltaMs(-3.14), '-3.1 ms');
+  assert.equal(formatDeltaMs(-3.14), '−3.1 ms');
   assert.equal(formatCallsPerTrace(1), '1 call/trace');
   assert.equal(formatCallsPerTrace(2.5), '2.5 calls/trace');
   assert.equal(formatPercent(0.034), '3.4%');
@@ -125,11 +125,13 @@ test('command URIs survive awkward names', () => {
 
 test('codelens title', () => {
   const ops = summarizeDiff(sysTree(), diagnosis);
-  assert.equal(codeLensTitle(ops[0]!, 'diff'), 'preprocess-request · p95 2.6 ms → 775 ms (+773 ms) · 1 call/trace · ROOT CAUSE');
+  // the headline metric (self time per trace) — the same Δ as the runs tree's description of that operation
+  assert.equal(codeLensTitle(ops[0]!, 'diff'), `preprocess-request · ${formatHeadline(ops[0]!.baseline!.selfPerTraceMs, ops[0]!.incident!.selfPerTraceMs)} · 1 call/trace · ROOT CAUSE`);
+  assert.ok(codeLensTitle(ops[0]!, 'diff').includes(`(${formatDeltaMs(ops[0]!.deltaSelfMs)})`));
   const inf = ops.find((o) => o.name === 'inference-service-post')!;
-  assert.equal(codeLensTitle(inf, 'diff'), 'inference-service-post · p95 20 ms → 18 ms (-2 ms) · 4 calls/trace · 25% errors');
+  assert.match(codeLensTitle(inf, 'diff'), /^inference-service-post · self\/trace .+ → .+ \(.+\) · 4 calls\/trace · 25% errors$/);
   const nu = ops.find((o) => o.name === 'new-op')!;
-  assert.equal(codeLensTitle(nu, 'diff'), 'new-op · p95 5 ms (new in incident) · 1 call/trace');
+  assert.match(codeLensTitle(nu, 'diff'), /^new-op · self\/trace .+ \(new in incident\) · 1 call\/trace$/);
 });
 
 test('line index resolves files and orders ops by importance', () => {
@@ -181,10 +183,28 @@ test('run pick items: role hints first, baseline offers automatic split and excl
   assert.deepEqual(inc.map((i) => i.value), ['/w/spiked-traces.json', '/w/other.json', '/w/normal-traces.json']);
   assert.equal(inc[0]!.description, 'd');
   assert.match(inc[0]!.detail!, /Jaeger JSON · 6\.3 KB/);
+  // a file named like a baseline is preselected (first); the automatic split stays an explicit second choice
   const base = buildRunPickItems(files, 'baseline', '/w/spiked-traces.json');
-  assert.equal(base[0]!.label, NO_BASELINE_LABEL);
-  assert.equal(base[0]!.value, null);
-  assert.deepEqual(base.slice(1).map((i) => i.value), ['/w/normal-traces.json', '/w/other.json']);
+  assert.deepEqual(base.map((i) => i.value), ['/w/normal-traces.json', null, '/w/other.json']);
+  assert.equal(base[1]!.label, NO_BASELINE_LABEL);
+});
+
+test('baseline pick: the other file of a pair is preselected; nothing standing out → automatic split first', () => {
+  const pair = [
+    { path: '/w/runs/a.json', rel: 'runs/a.json', format: 'otlp' as const, mtime: 2 },
+    { path: '/w/runs/b.json', rel: 'runs/b.json', format: 'otlp' as const, mtime: 1 },
+    { path: '/w/other/c.json', rel: 'other/c.json', format: 'otlp' as const, mtime: 3 },
+  ];
+  assert.deepEqual(buildRunPickItems(pair, 'baseline', '/w/runs/a.json').map((i) => i.value), ['/w/runs/b.json', null, '/w/other/c.json']);
+  assert.equal(preferredBaseline(pair, '/w/runs/b.json')?.path, '/w/runs/a.json');
+  // three files in the incident's folder, none named like a baseline: no guess
+  const three = [...pair, { path: '/w/runs/d.json', rel: 'runs/d.json', format: 'otlp' as const, mtime: 0 }];
+  const items = buildRunPickItems(three, 'baseline', '/w/runs/a.json');
+  assert.equal(items[0]!.value, null);
+  assert.equal(items[0]!.label, NO_BASELINE_LABEL);
+  // the example's traces folder: normal.json for spiked.json
+  const ex = ['normal.json', 'spiked.json', 'broken-trace.json'].map((n, k) => ({ path: `/ex/traces/${n}`, rel: `traces/${n}`, format: 'otlp' as const, mtime: k }));
+  assert.equal(buildRunPickItems(ex, 'baseline', '/ex/traces/spiked.json')[0]!.value, '/ex/traces/normal.json');
 });
 
 test('runs tree and status bar', () => {
@@ -235,4 +255,52 @@ test('persisted load requests are validated before a restored panel replays them
   assert.ok(!isReplayableRequest({ kind: 'diagnose', incident: ['/a'], windows: { incident: 15 } }));
   assert.ok(!isReplayableRequest(null));
   assert.ok(!isReplayableRequest('diagnose'));
+});
+
+test('runs tree mutes changes that are not significant or tiny next to the largest (issue 13 item 9)', () => {
+  const tree = sysTree();
+  // a noise-level change: −0.027 ms, not significant
+  tree.nodes.push(node(5, 1, 'web-server', 'noise-op', stats({ ms: 1.0 }), stats({ ms: 0.973 }), { significance: 0.4 }));
+  tree.nodes[1]!.children.push(5);
+  const ops = summarizeDiff(tree, diagnosis);
+  const runs = [{ role: 'incident' as const, files: ['/w/spiked.json'], spans: 7, traces: 1, services: 3, skipped: 0 }];
+  const all = buildRunsTree(runs, ops, true)[0]!.children!.flatMap((s) => s.children ?? []);
+  const noise = all.find((n) => n.label === 'noise-op')!;
+  assert.equal(noise.muted, true);
+  assert.equal(noise.color, 'disabledForeground');
+  assert.equal(noise.description, '\u22120.027 ms · noise');
+  assert.equal(noise.emphasis, undefined);
+  const root = all.find((n) => n.label === 'preprocess-request')!;
+  assert.equal(root.muted, undefined);
+  assert.equal(root.emphasis, true);
+  // the tooltip says "confidence" (one word for it on every surface), the candidate's own value
+  assert.match(root.tooltip!, /confidence 90%/);
+});
+
+test('status bar accessible label: plain words, no &nbsp; or markdown escapes (issue 13 item 9)', async () => {
+  const { statusBarAccessibleLabel } = await import('../../../src/extension/tree-model');
+  const md = 'incident: /w/spiked\\.json — 3485 spans, 1 trace\n\nRoot&nbsp;cause: preprocess\\-request in pre\\-processor \\(+773 ms per trace\\)';
+  const label = statusBarAccessibleLabel('$(pulse) Trace Doctor: 2 runs · root cause pre-processor', md);
+  assert.doesNotMatch(label, /&nbsp;|\\-|\\\(|\$\(/);
+  assert.match(label, /^Trace Doctor: 2 runs · root cause pre-processor\. incident: \/w\/spiked\.json — 3485 spans, 1 trace Root cause: preprocess-request in pre-processor \(\+773 ms per trace\)$/);
+});
+
+test('flame setData: short column labels for an automatic split; the sentence stays in the diagnosis (issue 13 item 1)', async () => {
+  const { buildSetData } = await import('../../../src/extension/panels/flame-protocol');
+  const description = 'level shift in end-to-end latency at 2024-01-01T00:00:00Z (trace 51 of 100 by start time): mean 10.0 ms before, 40.0 ms after (permutation test p=0.001, Cliff\'s delta 0.90); the later window is the incident';
+  const d = { ...diagnosis, split: { method: 'time_window' as const, description, baselineTraces: 50, incidentTraces: 50 } };
+  const base = { version: 1, mode: 'diff' as const, incident: { paths: ['/w/spiked.json'] }, diff: sysTree(), diagnosis: d, ops: [], lineIndex: new Map() };
+  const auto = buildSetData({ ...base, autoSplit: true } as never);
+  assert.equal(auto.baselineLabel, 'before split');
+  assert.equal(auto.incidentLabel, 'after split');
+  assert.equal(auto.diagnosis?.split?.description, description);
+  const pair = buildSetData({ ...base, autoSplit: false, baseline: { paths: ['/w/normal.json'] }, diagnosis } as never);
+  assert.deepEqual([pair.baselineLabel, pair.incidentLabel, pair.title], ['baseline', 'incident', 'normal.json → spiked.json']);
+});
+
+test('Open Trace File… starts in the folder with the most trace files (issue 13 item 9)', async () => {
+  const { traceFolder } = await import('../../../src/extension/quickpick-model');
+  const f = (p: string) => ({ path: p, rel: p, format: 'otlp' as const });
+  assert.equal(traceFolder([f('/ws/traces/normal.json'), f('/ws/traces/spiked.json'), f('/ws/other/x.json')]), '/ws/traces');
+  assert.equal(traceFolder([]), undefined);
 });

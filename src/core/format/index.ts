@@ -1,0 +1,99 @@
+/**
+ * One formatter and one vocabulary for every surface that shows the same numbers: the extension's CodeLens, hover,
+ * runs tree, status bar and notifications, the flame webview's details, the HTML report and the CLI. Pure (no
+ * `vscode`, no DOM), so webviews bundle it too.
+ *
+ * Vocabulary:
+ * - the two runs are the **baseline** and the **incident** (column labels); file names go in titles. An automatic
+ *   split labels its halves "before split" / "after split" (time window) or "other traces" / "slowest traces".
+ * - the **headline metric** of an operation is its self time per trace, baseline → incident (Δ).
+ * - how sure the engine is that a change is real is its **confidence** (a candidate's own confidence, else 1 − p of
+ *   the node's test), shown as "confidence 99%".
+ */
+import type { Split } from '../rca/diagnosis';
+
+/** U+2212, the minus sign used in every signed figure. */
+export const MINUS = '\u2212';
+
+function trim(s: string): string {
+  return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
+}
+
+/** Milliseconds for humans: 0.42 ms, 2.6 ms, 775 ms, 1.23 s, 2.5 min. */
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return '–';
+  const a = Math.abs(ms);
+  const sign = ms < 0 ? MINUS : '';
+  if (a === 0) return '0 ms';
+  if (a < 1) return `${sign}${trim(a.toPrecision(2))} ms`;
+  if (a < 10) return `${sign}${trim(a.toFixed(1))} ms`;
+  if (a < 1000) return `${sign}${Math.round(a)} ms`;
+  if (a < 60_000) return `${sign}${trim((a / 1000).toFixed(a < 10_000 ? 2 : 1))} s`;
+  return `${sign}${trim((a / 60_000).toFixed(1))} min`;
+}
+
+/** A signed delta: "+772 ms", "−3.1 ms", "±0 ms". */
+export function formatDeltaMs(ms: number): string {
+  if (!Number.isFinite(ms)) return '–';
+  if (Math.abs(ms) < 1e-9) return '±0 ms';
+  return (ms > 0 ? '+' : '') + formatMs(ms);
+}
+
+/** 0.034 → "3.4%", 0 → "0%". */
+export function formatPercent(ratio: number): string {
+  if (!Number.isFinite(ratio)) return '–';
+  const p = ratio * 100;
+  if (p === 0) return '0%';
+  if (p < 0.1) return '<0.1%';
+  if (p >= 99.5 && p < 100) return '>99%';
+  return `${trim(p.toFixed(p < 10 ? 1 : 0))}%`;
+}
+
+/** "confidence 99%": the one word for how sure the engine is (never "significance"). */
+export function formatConfidence(ratio: number): string {
+  return `confidence ${formatPercent(Math.max(0, Math.min(1, ratio)))}`;
+}
+
+/** "1 call/trace", "2.5 calls/trace". */
+export function formatCallsPerTrace(n: number): string {
+  if (!Number.isFinite(n)) return '– calls/trace';
+  const v = n >= 10 ? String(Math.round(n)) : trim(n.toFixed(n < 1 ? 2 : 1));
+  return `${v} ${v === '1' ? 'call' : 'calls'}/trace`;
+}
+
+/** The headline of an operation's change: "self/trace 2.6 ms → 775 ms (+772 ms)"; one side missing says so. */
+export function formatHeadline(baselineSelfMs: number | null, incidentSelfMs: number | null): string {
+  if (baselineSelfMs !== null && incidentSelfMs !== null) {
+    return `self/trace ${formatMs(baselineSelfMs)} → ${formatMs(incidentSelfMs)} (${formatDeltaMs(incidentSelfMs - baselineSelfMs)})`;
+  }
+  if (incidentSelfMs !== null) return `self/trace ${formatMs(incidentSelfMs)} (new in incident)`;
+  if (baselineSelfMs !== null) return `self/trace ${formatMs(baselineSelfMs)} (not in incident)`;
+  return 'self/trace –';
+}
+
+/** "root cause", "candidate #2", or '' — the rank words every surface uses. */
+export function rankLabel(rootCause: boolean, candidateRank: number | undefined): string {
+  if (rootCause) return 'root cause';
+  return candidateRank !== undefined ? `candidate #${candidateRank}` : '';
+}
+
+/**
+ * Whether a change is worth the reader's attention: the engine is confident (≥ 95%) and it is not tiny next to the
+ * largest change shown (≥ 1% of it, and ≥ 0.05 ms). Surfaces mute the rest instead of showing −0.027 ms with the
+ * same weight as +823 ms.
+ */
+export function isNotableChange(deltaMs: number, confidence: number, largestDeltaMs: number): boolean {
+  const a = Math.abs(deltaMs);
+  return confidence >= 0.95 && a >= 0.05 && a >= 0.01 * Math.abs(largestDeltaMs);
+}
+
+/** The short column labels of a diff: baseline/incident, or the halves of an automatic split (the sentence goes elsewhere). */
+export function runColumnLabels(split?: Pick<Split, 'method' | 'description'> | null): { baseline: string; incident: string } {
+  if (!split || split.method === 'given') return { baseline: 'baseline', incident: 'incident' };
+  if (split.method === 'time_window') {
+    // the earlier window is normally the baseline; the engine says when it is the other way round
+    const earlierIsIncident = /earlier window is the incident/.test(split.description);
+    return earlierIsIncident ? { baseline: 'after split', incident: 'before split' } : { baseline: 'before split', incident: 'after split' };
+  }
+  return { baseline: 'other traces', incident: 'slowest traces' };
+}

@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatConfidence, formatDeltaMs, formatHeadline, formatMs, formatPercent, isNotableChange, rankLabel, runColumnLabels } from '../../../src/core/format';
+import { formatDelta as flameDelta, formatMs as flameMs } from '../../../src/core/diff/flame-layout';
+
+test('one formatter: the flame graph and the extension print the same numbers (issue 13 item 8)', () => {
+  for (const v of [0.027, 0.5, 2.6, 12.34, 458.2, 775.4, 4560, 125_000]) {
+    assert.equal(flameMs(v), formatMs(v));
+    assert.equal(flameDelta(v), formatDeltaMs(v));
+    assert.equal(flameDelta(-v), formatDeltaMs(-v));
+  }
+  assert.equal(formatDeltaMs(-8.2), '\u22128.2 ms');
+  assert.equal(formatDeltaMs(0), '±0 ms');
+  assert.equal(formatHeadline(458, 475), 'self/trace 458 ms → 475 ms (+17 ms)');
+  assert.equal(formatHeadline(null, 5), 'self/trace 5 ms (new in incident)');
+  assert.equal(formatHeadline(5, null), 'self/trace 5 ms (not in incident)');
+  assert.equal(rankLabel(true, 1), 'root cause');
+  assert.equal(rankLabel(false, 2), 'candidate #2');
+  assert.equal(rankLabel(false, undefined), '');
+});
+
+test('confidence: one word, never rounds up to a certainty it does not have', () => {
+  assert.equal(formatConfidence(0.99), 'confidence 99%');
+  assert.equal(formatConfidence(0.9999), 'confidence >99%');
+  assert.equal(formatConfidence(1), 'confidence 100%');
+  assert.equal(formatPercent(0.034), '3.4%');
+});
+
+test('notable changes: confident and not tiny next to the largest', () => {
+  assert.equal(isNotableChange(823, 1, 823), true);
+  assert.equal(isNotableChange(-0.027, 1, 823), false); // tiny
+  assert.equal(isNotableChange(40, 0.5, 823), false); // not significant
+  assert.equal(isNotableChange(-40, 0.99, 823), true); // a real speed-up counts too
+});
+
+test('column labels: baseline/incident, or the short words of an automatic split', () => {
+  assert.deepEqual(runColumnLabels(null), { baseline: 'baseline', incident: 'incident' });
+  assert.deepEqual(runColumnLabels({ method: 'given', description: '' }), { baseline: 'baseline', incident: 'incident' });
+  assert.deepEqual(runColumnLabels({ method: 'time_window', description: '…; the later window is the incident' }), { baseline: 'before split', incident: 'after split' });
+  assert.deepEqual(runColumnLabels({ method: 'time_window', description: '…; the earlier window is the incident' }), { baseline: 'after split', incident: 'before split' });
+  assert.deepEqual(runColumnLabels({ method: 'slowest_decile', description: 'no level shift…' }), { baseline: 'other traces', incident: 'slowest traces' });
+  for (const l of Object.values(runColumnLabels({ method: 'slowest_decile', description: '' }))) assert.ok(l.length <= 14);
+});
