@@ -1,7 +1,7 @@
 // Builds the extension host bundle, the CLI and the webview bundles.
 // Usage: node esbuild.mjs [--watch] [--production]
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { nodeBundle, cliBundle } from './scripts/cli-build-options.mjs';
 
 const watch = process.argv.includes('--watch');
@@ -48,6 +48,11 @@ for (const [name, entry] of [
     loader: { '.css': 'text' },
   });
 }
+
+// The codicon font for the webviews' <vscode-button icon="…"> (vscode-elements looks for a stylesheet with the id
+// "vscode-codicon-stylesheet"): copied from @vscode/codicons into dist/webview/codicons/ (shipped in the .vsix).
+mkdirSync('dist/webview/codicons', { recursive: true });
+for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/webview/codicons/${f}`);
 
 if (watch) {
   const ctxs = await Promise.all(builds.map((b) => esbuild.context(b)));

@@ -15,7 +15,12 @@ export interface WebviewHtmlOptions {
   bodyAttributes?: Record<string, string>;
   /** connect-src for views that fetch (none by default) */
   connectSrc?: string[];
+  /** load the codicon font stylesheet (id "vscode-codicon-stylesheet", what vscode-elements' icons need) */
+  codicons?: boolean;
 }
+
+/** Where the build copies @vscode/codicons' stylesheet (esbuild.mjs). */
+export const CODICONS_CSS = 'dist/webview/codicons/codicon.css';
 
 export function getNonce(): string {
   return randomBytes(16).toString('base64');
@@ -54,13 +59,14 @@ export function buildWebviewHtml(webview: vscode.Webview, extensionUri: vscode.U
     .filter(([k]) => /^[a-z][a-z0-9-]*$/.test(k))
     .map(([k, v]) => ` ${k}="${escapeHtml(v)}"`)
     .join('');
+  const codicons = o.codicons ? `\n    <link rel="stylesheet" href="${escapeHtml(uri(CODICONS_CSS))}" id="vscode-codicon-stylesheet">` : '';
   return `<!DOCTYPE html>
 <html lang="en">
   <head>
     <meta charset="UTF-8">
     <meta http-equiv="Content-Security-Policy" content="${escapeHtml(buildCsp(webview.cspSource, nonce, o.connectSrc))}">
     <meta name="viewport" content="width=device-width, initial-scale=1.0">
-    ${styles}
+    ${styles}${codicons}
     <title>${escapeHtml(o.title)}</title>
   </head>
   <body${attrs}>

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ChatCard, ChatToHost, HostToChat, ModelOption, RunsInfo } from '../protocol/chat-messages';
+import type { ChatAction, ChatCard, ChatToHost, HostToChat, ModelOption, RunsInfo } from '../protocol/chat-messages';
 import { type AgentOutcome, type AgentSettings, chatWithModel, diagnoseWithModel, offlineAnswer } from './agent';
 import type { LlmLogSink } from './log';
 import type { ChatMessage, LlmProvider } from './provider';
@@ -29,6 +29,8 @@ export interface ChatEnv {
   openSource(file: string, line: number): Promise<void>;
   /** offer to load traces (the extension's "Diagnose Trace" flow); true when runs are loaded afterwards */
   loadRuns?(): Promise<boolean>;
+  /** a button under a turn: 'useOffline' switches the provider to the offline engine, 'chooseProvider' opens the setting */
+  runAction?(action: ChatAction): Promise<void>;
 }
 
 /** A name from the traces as the user sees it: inert one-line text, control/bidi characters removed, long names cut. */
@@ -36,7 +38,11 @@ export function displayName(s: string): string {
   return sanitize(s, 120);
 }
 
-export function cardOf(o: AgentOutcome): ChatCard {
+/** Buttons offered when the model could not be reached (nothing is listening, DNS, no VS Code model…). */
+const UNREACHABLE_ACTIONS: ChatAction[] = ['useOffline', 'chooseProvider'];
+
+/** The card of an outcome. `withError` = false when the turn's own message already says what went wrong (said once). */
+export function cardOf(o: AgentOutcome, withError = true): ChatCard {
   const d = o.diagnosis;
   const rc = (r: typeof d.rootCause) => (r ? { service: displayName(r.service), operation: displayName(r.operation) } : null);
   const agreement = o.agreement && o.agreement.verdict !== 'contradicts' ? { verdict: o.agreement.verdict, reason: o.agreement.reason } : undefined;
@@ -51,7 +57,7 @@ export function cardOf(o: AgentOutcome): ChatCard {
     summary: d.summary,
     label: o.label,
     origin: o.origin.kind,
-    ...(o.error ? { error: o.error.message } : {}),
+    ...(o.error && withError ? { error: o.error.message } : {}),
     ...(agreement ? { agreement } : {}),
     ...(o.engine ? { engine: { rootCause: rc(o.engine.rootCause), category: o.engine.category, confidence: o.engine.confidence, evidence: o.engine.evidence, summary: o.engine.summary, sources: o.engine.sources } } : {}),
   };
@@ -128,6 +134,8 @@ export class ChatController {
         return this.refreshModels();
       case 'openSource':
         return this.env.openSource(msg.file, msg.line);
+      case 'action':
+        return this.env.runAction?.(msg.action);
       case 'feedback':
         this.env.log.write({ type: 'feedback', id: msg.id, rating: msg.rating, ...(msg.comment ? { comment: msg.comment } : {}) });
         this.env.post({ type: 'feedbackSaved', id: msg.id });
@@ -159,7 +167,7 @@ export class ChatController {
     if (!runs && offerLoad && this.env.loadRuns && (await this.env.loadRuns())) runs = this.env.runs();
     this.env.post({ type: 'turnStart', id, question });
     if (!runs) {
-      this.env.post({ type: 'turnEnd', id, error: 'No traces are loaded. Run "Trace Doctor: Diagnose Trace" (or open a trace file) first.' });
+      this.env.post({ type: 'turnEnd', id, error: 'No traces are loaded. Run "Trace Doctor: Diagnose Trace" (or open a trace file) first.', code: 'no-runs' });
       return undefined;
     }
     let provider: LlmProvider | undefined;
@@ -203,19 +211,38 @@ export class ChatController {
     };
   }
 
+  /** the offline engine answers because the user chose provider "offline" — said as a choice, not as a missing setting */
+  private offlineText(what: 'diagnose' | 'ask'): string {
+    const chosen = this.env.providerName() === 'offline';
+    if (what === 'diagnose') return chosen ? 'The offline engine\'s diagnosis (provider "offline"):' : 'No model is configured; this is the offline engine\'s diagnosis.';
+    return chosen
+      ? 'The provider is "offline", so no model answers free questions; here is the offline engine\'s diagnosis. Choose a model provider to ask questions.'
+      : 'No model is configured (set `traceDoctor.llm.provider` to ollama, openai or vscode-lm). Here is the offline engine\'s diagnosis.';
+  }
+
+  private offlineReason(): string {
+    return this.env.providerName() === 'offline' ? 'provider "offline"' : 'no model configured';
+  }
+
+  /** an unreachable model server: the view offers "Use offline engine" / "Choose provider" */
+  private errorExtras(kind: string): Partial<Extract<HostToChat, { type: 'turnEnd' }>> {
+    return kind === 'unreachable' ? { code: 'unreachable', actions: UNREACHABLE_ACTIONS } : {};
+  }
+
   async diagnose(userText?: string): Promise<void> {
     const t = await this.begin(userText ? `Diagnose: ${userText}` : 'Diagnose the loaded runs', true);
     if (!t) return;
     try {
       if (!t.provider) {
-        this.env.post({ type: 'turnEnd', id: t.id, text: 'No model is configured (provider "offline"); this is the offline engine\'s diagnosis.' });
-        this.offlineCard(t.id, t.runs, 'no model configured');
+        this.env.post({ type: 'turnEnd', id: t.id, text: this.offlineText('diagnose'), code: 'offline' });
+        this.offlineCard(t.id, t.runs, this.offlineReason());
         return;
       }
       const model = await this.modelFor(t.provider, t.id);
       const out = await diagnoseWithModel({ provider: t.provider, runs: t.runs, redactor: this.env.redactor(), log: this.env.log, signal: t.signal, events: this.events(t.id) }, this.env.settings(model));
-      this.env.post({ type: 'turnEnd', id: t.id, ...(out.error ? { error: `${out.error.message} Showing the offline engine's diagnosis.` } : {}) });
-      this.env.post({ type: 'card', id: t.id, card: cardOf(out) });
+      // the error is said once, in the turn; the card under it is the offline engine's answer
+      this.env.post({ type: 'turnEnd', id: t.id, ...(out.error ? { error: `${out.error.message} Showing the offline engine's diagnosis.`, ...this.errorExtras(out.error.kind) } : {}) });
+      this.env.post({ type: 'card', id: t.id, card: cardOf(out, !out.error) });
       const d = out.diagnosis;
       const e = out.engine;
       this.history.push(
@@ -235,15 +262,15 @@ export class ChatController {
     if (!t) return;
     try {
       if (!t.provider) {
-        this.env.post({ type: 'turnEnd', id: t.id, text: 'No model is configured (set `traceDoctor.llm.provider` to ollama, openai or vscode-lm). Here is the offline engine\'s diagnosis.' });
-        this.offlineCard(t.id, t.runs, 'no model configured');
+        this.env.post({ type: 'turnEnd', id: t.id, text: this.offlineText('ask'), code: 'offline', actions: ['chooseProvider'] });
+        this.offlineCard(t.id, t.runs, this.offlineReason());
         return;
       }
       const model = await this.modelFor(t.provider, t.id);
       const out = await chatWithModel({ provider: t.provider, runs: t.runs, redactor: this.env.redactor(), log: this.env.log, signal: t.signal, events: this.events(t.id) }, this.env.settings(model), this.history, question);
       if (out.error) {
-        this.env.post({ type: 'turnEnd', id: t.id, error: `${out.error.message} Showing the offline engine's diagnosis instead.` });
-        if (out.fallback) this.env.post({ type: 'card', id: t.id, card: cardOf(out.fallback) });
+        this.env.post({ type: 'turnEnd', id: t.id, error: `${out.error.message} Showing the offline engine's diagnosis instead.`, ...this.errorExtras(out.error.kind) });
+        if (out.fallback) this.env.post({ type: 'card', id: t.id, card: cardOf(out.fallback, false) });
         return;
       }
       this.env.post({ type: 'turnEnd', id: t.id, text: out.text });

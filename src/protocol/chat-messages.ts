@@ -25,6 +25,9 @@ export interface ChatCard {
   engine?: { rootCause: { service: string; operation: string } | null; category: string; confidence: number; evidence: string[]; summary: string; sources: { file: string; line: number }[] };
 }
 
+/** Buttons under a chat turn: switch to the offline engine, or open the provider setting. */
+export type ChatAction = 'useOffline' | 'chooseProvider';
+
 export interface ModelOption {
   id: string;
   label: string;
@@ -46,7 +49,16 @@ export type HostToChat =
   | { type: 'delta'; id: string; text: string }
   | { type: 'status'; id: string; text: string }
   | { type: 'tool'; id: string; name: string; ok?: boolean; ms?: number }
-  | { type: 'turnEnd'; id: string; text?: string; error?: string }
+  | {
+      type: 'turnEnd';
+      id: string;
+      text?: string;
+      error?: string;
+      /** what the turn's outcome was about: 'no-runs' turns are dropped by the view once traces are loaded */
+      code?: 'no-runs' | 'unreachable' | 'offline';
+      /** ways out the view offers as buttons (e.g. the model server is unreachable) */
+      actions?: ChatAction[];
+    }
   | { type: 'card'; id: string; card: ChatCard }
   | { type: 'prefill'; text: string }
   | { type: 'cleared' }
@@ -62,6 +74,7 @@ export const ChatToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('selectModel'), id: z.string().max(300) }),
   z.object({ type: z.literal('refreshModels') }),
   z.object({ type: z.literal('openSource'), file: z.string().min(1).max(1000), line: z.number().int().min(1) }),
+  z.object({ type: z.literal('action'), action: z.enum(['useOffline', 'chooseProvider']) }),
   z.object({ type: z.literal('feedback'), id: z.string().max(100), rating: z.enum(['up', 'down']), comment: z.string().max(4000).optional() }),
 ]);
 export type ChatToHost = z.infer<typeof ChatToHost>;

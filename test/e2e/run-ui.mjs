@@ -38,7 +38,9 @@ const only = (() => {
   if (i < 0) return null;
   const list = argv[i + 1].split(',');
   const flameIds = FLAME_SCENARIOS.map(([id]) => id);
-  return list.some((k) => 'bcdghw'.includes(k) || flameIds.includes(k)) && !list.includes('a') ? ['a', ...list] : list;
+  const withA = list.some((k) => 'bcdghw'.includes(k) || flameIds.includes(k)) && !list.includes('a') ? ['a', ...list] : list;
+  // d checks that k's "No traces are loaded" turn went away once a loaded the traces
+  return withA.includes('d') && !withA.includes('k') ? ['k', ...withA] : withA;
 })();
 const TOTAL_BUDGET_MS = Number(process.env.E2E_UI_BUDGET_MS || 8 * 60 * 1000);
 
@@ -116,6 +118,7 @@ async function main() {
     });
 
     const want = (k) => !only || only.includes(k);
+    if (want('k')) await scenario('k chat before anything is loaded: says so; the Diagnose button\'s codicon is drawn', shot, () => chatBeforeLoadScenario(ui));
     if (want('a')) await scenario('a diagnose from the palette → flame graph with the pre-processor highlighted', shot, () => diagnoseScenario(ui, facts));
     if (want('b')) await scenario('b hover on the span-opening line shows the p50/p95 hint', shot, () => hoverScenario(ui, facts));
     if (want('c')) await scenario('c CodeLens on the span-opening line names the operation', shot, () => codeLensScenario(ui, facts));
@@ -515,6 +518,9 @@ async function chatScenario(ui, facts, llm) {
   if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
   const frame = await ui.webviewFrame(() => !!document.querySelector('vscode-textarea, textarea'), 'chat view input (vscode-textarea)', 30000);
   await ui.shot('chat-open');
+  // issue 13 item 7: the "No traces are loaded" turn from before loading (scenario k) is gone now that traces are loaded
+  const stale = await frame.evaluate(() => document.querySelector('.messages')?.textContent ?? '');
+  if (/No traces are loaded/.test(stale)) throw new Error(`the chat still shows a stale "No traces are loaded" turn after loading: ${stale.slice(0, 200)}`);
   const input = frame.locator('vscode-textarea, textarea').first();
   await input.click();
   await page.keyboard.type('diagnose');
@@ -536,6 +542,34 @@ async function chatScenario(ui, facts, llm) {
     .catch(async () => { throw new Error(`the link ${linkText} opened ${base} at Ln ${await ui.cursorLine()}`); });
   await ui.shot('chat-link-opened');
   return { link: linkText, line: ln };
+}
+
+/** Issue 13 item 7: the chat asked before anything is loaded says so; its Diagnose button's codicon font is loaded. */
+async function chatBeforeLoadScenario(ui) {
+  const { page } = ui;
+  await ui.escape(1);
+  await ui.openTraceDoctorContainer();
+  const header = page.locator('.pane-header', { hasText: /^\s*chat\s*$/i }).first();
+  await header.waitFor({ timeout: 15000 });
+  if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+  const frame = await ui.webviewFrame(() => !!document.querySelector('vscode-textarea'), 'chat view input (vscode-textarea)', 30000);
+  await frame.locator('vscode-textarea').first().click();
+  await page.keyboard.type('why is it slow?');
+  await page.keyboard.press('Enter');
+  await frame.locator('.messages .error', { hasText: 'No traces are loaded' }).first().waitFor({ timeout: 15000 });
+  const icon = await waitFor(() => frame.evaluate(async () => {
+    const link = document.getElementById('vscode-codicon-stylesheet');
+    await document.fonts.ready;
+    const btn = [...document.querySelectorAll('vscode-button')].find((b) => /Diagnose/.test(b.textContent ?? ''));
+    const ic = btn?.shadowRoot?.querySelector('.icon, vscode-icon, [part~="icon"]');
+    const w = ic ? ic.getBoundingClientRect().width : 0;
+    return link && document.fonts.check('16px codicon') ? { stylesheet: link.getAttribute('href')?.replace(/^.*\/dist\//, 'dist/'), iconWidth: Math.round(w) } : null;
+  }), 'the codicon stylesheet (id vscode-codicon-stylesheet) and font', 10000).catch(async (e) => {
+    const has = await frame.evaluate(() => !!document.getElementById('vscode-codicon-stylesheet'));
+    throw new Error(`codicons not loaded in the chat view (stylesheet present: ${has}): ${e.message}`);
+  });
+  await ui.shot('chat-before-load');
+  return icon;
 }
 
 async function badTraceScenario(ui) {

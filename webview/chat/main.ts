@@ -7,7 +7,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
-import type { ChatCard, ChatToHost, HostToChat, ModelOption, RunsInfo } from '../../src/protocol/chat-messages';
+import type { ChatAction, ChatCard, ChatToHost, HostToChat, ModelOption, RunsInfo } from '../../src/protocol/chat-messages';
 import { renderMarkdown, sourceLink } from './markdown';
 
 declare function acquireVsCodeApi(): { postMessage(m: unknown): void; getState(): unknown; setState(s: unknown): void };
@@ -23,7 +23,13 @@ interface Item {
   card?: ChatCard;
   rated?: 'up' | 'down';
   done?: boolean;
+  /** the turn's outcome kind ('no-runs' turns go away once traces are loaded) */
+  code?: string;
+  /** buttons under the turn (e.g. the model server is unreachable) */
+  actions?: ChatAction[];
 }
+
+const ACTION_LABELS: Record<ChatAction, string> = { useOffline: 'Use offline engine', chooseProvider: 'Choose provider' };
 interface State {
   items: Item[];
   draft: string;
@@ -212,6 +218,18 @@ function renderItem(it: Item): HTMLElement {
     box.append(body);
     if (!it.done && it.status) box.append(el('div', 'status', it.status));
     if (it.error) box.append(el('div', 'error', it.error));
+    if (it.actions?.length) {
+      const row = el('div', 'actions');
+      for (const a of it.actions) {
+        const b = document.createElement('vscode-button') as HTMLElement;
+        b.textContent = ACTION_LABELS[a] ?? a;
+        b.dataset.action = a;
+        if (a !== it.actions[0]) b.setAttribute('secondary', '');
+        b.addEventListener('click', () => post({ type: 'action', action: a }));
+        row.append(b);
+      }
+      box.append(row);
+    }
   }
   return box;
 }
@@ -270,6 +288,14 @@ modelSelect.addEventListener('change', () => {
   post({ type: 'selectModel', id: modelSelect.value });
 });
 
+/** "No traces are loaded" turns (and the question that got them) are stale once traces are loaded: drop them. */
+function dropStale(): void {
+  const stale = new Set(state.items.filter((x) => x.role === 'assistant' && x.code === 'no-runs').map((x) => x.id));
+  if (!stale.size) return;
+  state.items = state.items.filter((x) => !stale.has(x.id) && !(x.role === 'user' && stale.has(x.id.slice(1))));
+  render();
+}
+
 const find = (id: string) => state.items.find((x) => x.id === id && x.role === 'assistant');
 
 window.addEventListener('message', (ev: MessageEvent) => {
@@ -281,6 +307,7 @@ window.addEventListener('message', (ev: MessageEvent) => {
       state.models = m.models;
       state.selected = m.selected;
       state.runs = m.runs;
+      if (m.runs) dropStale();
       renderRuns();
       renderModels();
       render();
@@ -289,6 +316,7 @@ window.addEventListener('message', (ev: MessageEvent) => {
     case 'runs':
       state.runs = m.runs;
       renderRuns();
+      if (m.runs) dropStale();
       break;
     case 'models':
       state.provider = m.provider;
@@ -335,6 +363,8 @@ window.addEventListener('message', (ev: MessageEvent) => {
       if (it) {
         if (m.text !== undefined) it.text = m.text;
         if (m.error) it.error = m.error;
+        if (m.code) it.code = m.code;
+        if (m.actions?.length) it.actions = m.actions;
         it.done = true;
         if (!it.text && !it.error && !(it.tools ?? []).length) state.items = state.items.filter((x) => x !== it);
         render();

@@ -85,6 +85,17 @@ class ChatViewProvider implements vscode.WebviewViewProvider {
         });
         return !!runsFromSnapshot(deps.session.snapshot);
       },
+      runAction: async (action) => {
+        if (action === 'chooseProvider') {
+          await vscode.commands.executeCommand('workbench.action.openSettings', 'traceDoctor.llm.provider');
+          return;
+        }
+        // use the offline engine: where the provider is set (workspace or user), so it takes effect
+        const c = vscode.workspace.getConfiguration('traceDoctor.llm');
+        const where = c.inspect('provider')?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+        await c.update('provider', 'offline', where);
+        await this.controller.refreshModels();
+      },
       openSource: async (file, line) => {
         try {
           if (!(await openAt(file, line - 1))) void vscode.window.showInformationMessage(`Trace Doctor: ${file} was not found in the workspace.`);
@@ -110,7 +121,7 @@ class ChatViewProvider implements vscode.WebviewViewProvider {
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
     view.webview.options = webviewOptions(this.context.extensionUri);
-    view.webview.html = buildWebviewHtml(view.webview, this.context.extensionUri, { title: 'Trace Doctor Chat', script: 'dist/webview/chat.js', styles: ['media/chat.css'], bodyAttributes: { 'data-view': 'chat' } });
+    view.webview.html = buildWebviewHtml(view.webview, this.context.extensionUri, { title: 'Trace Doctor Chat', script: 'dist/webview/chat.js', styles: ['media/chat.css'], codicons: true, bodyAttributes: { 'data-view': 'chat' } });
     const subs = [
       view.webview.onDidReceiveMessage(async (raw: unknown) => {
         const parsed = ChatToHost.safeParse(raw);

@@ -13,9 +13,9 @@ const ROOT = resolve(__dirname, '..', '..', '..');
 test('vsce ls: only dist bundles (no maps), media, package.json, README, LICENSE, CHANGELOG', { skip: !existsSync(join(ROOT, 'dist', 'extension.js')) && 'run npm run build first' }, () => {
   const out = execFileSync(process.execPath, [join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'ls', '--no-dependencies'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
   const files = out.split('\n').map((l) => l.trim()).filter(Boolean);
-  const allowed = /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/[^/]+\.js|dist\/webview\/[^/]+\.(js|css)|media\/.+)$/;
+  const allowed = /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/[^/]+\.js|dist\/webview\/[^/]+\.(js|css)|dist\/webview\/codicons\/codicon\.(css|ttf)|media\/.+)$/;
   assert.deepEqual(files.filter((f) => !allowed.test(f)), [], 'unexpected files in the package');
-  for (const f of ['package.json', 'dist/extension.js', 'dist/webview/flame.js', 'media/icon.png', 'media/activity.svg', 'media/root-cause.svg']) {
+  for (const f of ['package.json', 'dist/extension.js', 'dist/webview/flame.js', 'dist/webview/codicons/codicon.css', 'dist/webview/codicons/codicon.ttf', 'media/icon.png', 'media/activity.svg', 'media/root-cause.svg']) {
     assert.ok(files.includes(f), `${f} missing from the package`);
   }
 });

@@ -103,8 +103,38 @@ describe('chat controller (host logic of the chat view) + JSONL log', () => {
     const t = make({ offline: true });
     await t.c.handle({ type: 'diagnose' });
     const card = t.posted.find((m) => m.type === 'card') as Extract<HostToChat, { type: 'card' }>;
-    assert.equal(card.card.label, 'offline engine (no model configured)');
+    assert.equal(card.card.label, 'offline engine (provider "offline")');
     assert.equal(card.card.origin, 'offline');
+    // chosen on purpose: not reported as a missing setting (issue 13 item 7)
+    for (const m of t.posted) assert.doesNotMatch(JSON.stringify(m), /No model is configured/);
+    const ask = make({ offline: true });
+    await ask.c.handle({ type: 'ask', text: 'Why?' });
+    const end = ask.posted.find((m) => m.type === 'turnEnd') as Extract<HostToChat, { type: 'turnEnd' }>;
+    assert.doesNotMatch(end.text ?? '', /No model is configured/);
+    assert.deepEqual(end.actions, ['chooseProvider']);
+  });
+
+  it('model server unreachable → the error once (not again on the card), "Use offline engine" / "Choose provider" (issue 13 item 7)', async () => {
+    // a port nothing listens on: bind, note the port, close
+    const { createServer } = await import('node:net');
+    const port = await new Promise<number>((res) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => res(p)); }); });
+    for (const type of ['ask', 'diagnose'] as const) {
+      const t = make();
+      (t.c as any).env.provider = async () => new OpenAiProvider({ baseURL: `http://127.0.0.1:${port}/v1`, retry: { attempts: 1 } });
+      await t.c.handle(type === 'ask' ? { type: 'ask', text: 'Why?' } : { type: 'diagnose' });
+      const end = t.posted.find((m) => m.type === 'turnEnd') as Extract<HostToChat, { type: 'turnEnd' }>;
+      assert.match(end.error ?? '', /connect|refused|reach/i, type);
+      assert.deepEqual(end.actions, ['useOffline', 'chooseProvider'], type);
+      assert.equal(end.code, 'unreachable');
+      const cards = t.posted.filter((m) => m.type === 'card') as Extract<HostToChat, { type: 'card' }>[];
+      assert.equal(cards.length, 1, type);
+      assert.equal(cards[0]!.card.error, undefined, `${type}: the card repeats the turn's error`);
+      // the button's message reaches the extension
+      const got: string[] = [];
+      (t.c as any).env.runAction = async (a: string) => void got.push(a);
+      await t.c.handle({ type: 'action', action: 'useOffline' });
+      assert.deepEqual(got, ['useOffline']);
+    }
   });
 
   it('consent declined → nothing is sent, the engine answers', async () => {
@@ -139,7 +169,9 @@ describe('chat controller (host logic of the chat view) + JSONL log', () => {
   it('no traces loaded → says so', async () => {
     const t = make({ noRuns: true });
     await t.c.handle({ type: 'ask', text: 'Why?' });
-    assert.match((t.posted.find((m) => m.type === 'turnEnd') as any).error, /No traces are loaded/);
+    const end = t.posted.find((m) => m.type === 'turnEnd') as any;
+    assert.match(end.error, /No traces are loaded/);
+    assert.equal(end.code, 'no-runs', 'marked so the view drops it once traces are loaded');
   });
 
   it('stop cancels a running request and the engine answers', async () => {
