@@ -109,7 +109,8 @@ async function main() {
       await shot('palette');
       // issue 13 item 6: "Ask in Chat" with nothing loaded would do nothing visible, so the palette does not offer it
       await page.keyboard.press('Control+A');
-      await page.keyboard.type('Trace Doctor: Ask in Chat');
+      await page.keyboard.type('>Trace Doctor: Ask in Chat'); // '>' keeps the palette in command mode
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Trace Doctor:' }).first().waitFor({ timeout: 5000 }).catch(() => {});
       await sleep(600);
       const askRows = await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Trace Doctor: Ask in Chat' }).count();
       await shot('palette-no-ask-in-chat');
@@ -670,8 +671,10 @@ async function autoSplitScenario(ui) {
   await ui.pick('split automatically', { filter: 'split automatically', title: 'baseline run' });
   const frame = await ui.webviewFrame(() => {
     const f = window.__flame;
-    return !!f && f.nodeCount() > 0 && [...document.querySelectorAll('table.fg-stats tr:first-child th')].some((th) => /split|traces/.test(th.textContent ?? ''));
-  }, 'the flame graph of the automatic split (details table with split columns)', 60000);
+    // the new data has arrived once the details table's incident column is no longer the pair's
+    const heads = [...document.querySelectorAll('table.fg-stats tr:first-child th')].map((th) => th.textContent ?? '');
+    return !!f && f.nodeCount() > 0 && heads.length === 3 && !['incident', 'spiked.json'].includes(heads[2]);
+  }, 'the flame graph of the automatic split (details table)', 60000);
   const m = await frame.evaluate(() => {
     const table = document.querySelector('table.fg-stats');
     const pane = table.parentElement;
