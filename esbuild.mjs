@@ -20,7 +20,8 @@ const builds = [
   {
     ...common,
     ...nodeBundle,
-    entryPoints: { extension: 'src/extension/extension.ts' },
+    // the engine worker (worker_threads) runs loading + analysis off the extension host's thread
+    entryPoints: { extension: 'src/extension/extension.ts', 'engine-worker': 'src/extension/engine-worker.ts' },
     outdir: 'dist',
     external: ['vscode'],
   },

@@ -89,15 +89,24 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
   const { session, log } = c;
 
   /** Run a load with a cancellable notification; errors become clear notifications. Returns undefined on failure. */
-  async function runLoad(req: LoadRequest, title: string): Promise<TraceSnapshot | undefined> {
+  async function runLoad(req: LoadRequest, title: string, opts: { openFlame?: boolean } = {}): Promise<TraceSnapshot | undefined> {
+    // Open the flame panel as the load starts (issue 13 item 15): its webview boots while the worker loads and
+    // analyzes, so the graph is drawn as soon as the data is ready instead of a webview start-up later.
+    let opened: FlamePanel | undefined;
     try {
       const snap = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Trace Doctor: ${title}`, cancellable: true },
-        (progress, token) => session.load(req, token, progress),
+        (progress, token) => {
+          const p = session.load(req, token, progress);
+          if (opts.openFlame && !FlamePanel.current) opened = openFlame();
+          return p;
+        },
       );
       await c.ctx.workspaceState.update(LAST_REQUEST_KEY, req);
       return snap;
     } catch (e) {
+      // a panel opened for this load and left with nothing to show goes away again
+      if (opened && FlamePanel.current === opened && session.snapshot.mode === 'none') opened.dispose();
       if (e instanceof LoadCancelled) {
         log.info(`${title}: cancelled`);
         return undefined;
@@ -208,7 +217,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
       if (!uris?.length) return undefined;
       paths = uris.map((u) => u.fsPath);
     }
-    const snap = await runLoad({ kind: 'single', incident: paths }, `loading ${label(paths)}`);
+    const snap = await runLoad({ kind: 'single', incident: paths }, `loading ${label(paths)}`, { openFlame: true });
     if (!snap?.incident) return undefined;
     logStats(snap);
     openFlame();
@@ -238,7 +247,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
       baseline = base === null ? undefined : [base];
     }
     const title = baseline ? `diagnosing ${label(incident)} against ${label(baseline)}` : `diagnosing ${label(incident)}`;
-    const snap = await runLoad({ kind: 'diagnose', incident, baseline }, title);
+    const snap = await runLoad({ kind: 'diagnose', incident, baseline }, title, { openFlame: true });
     if (!snap) return undefined;
     // The notification is not awaited, so callers with arguments (Explorer menu, tests) get their result at once.
     await afterDiagnosis(snap, !!opts?.quiet);

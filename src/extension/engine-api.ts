@@ -54,7 +54,16 @@ export interface SourceResolver {
   (service: string, name: string): SourceLink | undefined;
 }
 
+/** One load + analysis in the engine worker (engine-worker-protocol.ts); what `run` resolves to. */
+export type { WorkerRunRequest } from './engine-worker-protocol';
+export type { WorkerRunResult, WorkerRunOptions } from './engine-worker-client';
+
 export interface EngineApi {
+  /**
+   * Load and analyze off the extension host's thread (the engine worker). Optional: without it the session loads and
+   * analyzes on the host (tests with fakes, and the receiver's live view).
+   */
+  run?(req: import('./engine-worker-protocol').WorkerRunRequest, opts: import('./engine-worker-client').WorkerRunOptions): Promise<import('./engine-worker-client').WorkerRunResult>;
   load(paths: string[], opts?: LoadOptions): Promise<LoadedRunLike>;
   stats(run: LoadedRunLike): RunStats;
   aggregate(model: SpanTable): AggTree;

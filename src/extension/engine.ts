@@ -10,25 +10,13 @@ import { DEFAULT_CAPACITY_TARGET } from '../core/rca/capacity';
 import type { SourceLink } from '../core/rca/diagnosis';
 import { codeAttrsByOperation, opKey } from '../core/source/code-attrs';
 import type { SourceIndex } from '../core/source/resolve';
-import { modelStats } from '../core/stats/run-stats';
 import { isUrlInput, loadInput } from '../sources/resolve-input';
 import { DEFAULT_MAX_SOURCE_FILES, scanWorkspace, SOURCE_EXTENSIONS, truncationNote } from '../sources/workspace-scan';
-import type { DiffResult, EngineApi, LoadOptions, LoadedRunLike, RunStats, SourceResolver } from './engine-api';
+import * as path from 'node:path';
+import type { DiffResult, EngineApi, LoadOptions, LoadedRunLike, SourceResolver } from './engine-api';
+import { EngineWorker } from './engine-worker-client';
+import { toRunStats } from './engine-worker-protocol';
 
-function toRunStats(run: LoadedRunLike): RunStats {
-  const s = modelStats(run.model);
-  return {
-    spans: s.spans,
-    traces: s.traces,
-    services: s.services,
-    operations: s.operations,
-    skipped: run.skipped,
-    errors: s.errors,
-    problems: run.issues.length,
-    ...(s.timeRange ? { start: s.timeRange.start, end: s.timeRange.end } : {}),
-    spansPerService: s.perService.map((p) => ({ service: p.service, spans: p.spans })),
-  };
-}
 
 function toDiffResult(a: ReturnType<typeof analyze>): DiffResult {
   return {
@@ -45,12 +33,18 @@ class ScanCache implements vscode.Disposable {
   private readonly byFolder = new Map<string, Promise<SourceIndex>>();
   private readonly subs: vscode.Disposable[] = [];
 
-  constructor(private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    private readonly onInvalidate?: () => void,
+  ) {
     const touch = (uris: readonly vscode.Uri[]) => {
       const relevant = (u: vscode.Uri) =>
         !/\/(node_modules|\.git)\//.test(u.path) &&
         (SOURCE_EXTENSIONS.has(u.path.slice(u.path.lastIndexOf('.') + 1).toLowerCase()) || u.path.endsWith('/.gitignore'));
-      if (uris.some(relevant)) this.byFolder.clear();
+      if (uris.some(relevant)) {
+        this.byFolder.clear();
+        this.onInvalidate?.();
+      }
     };
     // Only source files and .gitignore matter to the index (not build output, logs or trace files).
     // (VS Code globs do not nest braces: one watcher per pattern)
@@ -60,7 +54,10 @@ class ScanCache implements vscode.Disposable {
     }
     this.subs.push(
       vscode.workspace.onDidSaveTextDocument((d) => touch([d.uri])),
-      vscode.workspace.onDidChangeWorkspaceFolders(() => this.byFolder.clear()),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => {
+        this.byFolder.clear();
+        this.onInvalidate?.();
+      }),
     );
   }
 
@@ -96,8 +93,22 @@ function capacityTarget(): number {
 }
 
 export function createEngine(log: vscode.LogOutputChannel, getToken: (urls: string[]) => Thenable<string | undefined>): EngineApi & vscode.Disposable {
-  const scans = new ScanCache(log);
+  // dist/engine-worker.js beside dist/extension.js (esbuild.mjs builds both)
+  const worker = new EngineWorker(path.join(__dirname, 'engine-worker.js'), undefined, (m) => log.warn(m));
+  const scans = new ScanCache(log, () => worker.invalidateScans());
   return {
+    async run(req, opts) {
+      const urls = [...req.incident, ...(req.baseline ?? [])].filter((p) => isUrlInput(p));
+      const token = urls.length > 0 ? await getToken(urls) : undefined;
+      const maxFiles = vscode.workspace.getConfiguration('traceDoctor').get<number>('sourceScan.maxFiles', DEFAULT_MAX_SOURCE_FILES);
+      const r = await worker.run({ ...req, ...(token ? { token } : {}), capacityTarget: capacityTarget(), maxSourceFiles: maxFiles }, opts);
+      // a workspace scan that stopped early says so, as the host's own scan does
+      for (const note of r.notes ?? []) {
+        log.warn(note);
+        void vscode.window.showWarningMessage(`Trace Doctor: ${note}.`);
+      }
+      return r;
+    },
     async load(paths: string[], opts: LoadOptions = {}): Promise<LoadedRunLike> {
       const t0 = Date.now();
       // the token for tracing backends lives in SecretStorage ("Trace Doctor: Set Token for Trace Sources…")
@@ -136,6 +147,9 @@ export function createEngine(log: vscode.LogOutputChannel, getToken: (urls: stri
         return undefined;
       };
     },
-    dispose: () => scans.dispose(),
+    dispose: () => {
+      worker.dispose();
+      scans.dispose();
+    },
   };
 }

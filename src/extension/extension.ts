@@ -39,7 +39,7 @@ export interface TraceDoctorApi {
   treeNodes(): RunsTreeProvider['nodes'];
   statusBarText(): string;
   /** the flame panel host, when open: messages posted and the webview's reported view state */
-  flamePanel(): { posted: readonly { type: string }[]; viewState: unknown; visible: boolean } | undefined;
+  flamePanel(): { posted: readonly { type: string }[]; viewState: unknown; visible: boolean; lastPaint?: { dataToPaintMs: number; inWebviewMs: number; webviewBootMs?: number } } | undefined;
   /** the receiver, when running */
   receiver(): { endpoint: string; spans: number } | undefined;
   /** the file watcher's reload count */
@@ -171,7 +171,7 @@ export function activate(context: vscode.ExtensionContext): TraceDoctorApi {
     statusBarText: () => status.item.text,
     flamePanel: () => {
       const p = FlamePanel.current;
-      return p ? { posted: p.view.posted, viewState: p.view.viewState, visible: p.view.panel.visible } : undefined;
+      return p ? { posted: p.view.posted, viewState: p.view.viewState, visible: p.view.panel.visible, ...(p.view.lastPaint ? { lastPaint: p.view.lastPaint } : {}) } : undefined;
     },
     receiver: () => (receiver.running ? { endpoint: receiver.running.endpoint, spans: receiver.spanCount } : undefined),
     watcherReloads: () => watcher.reloads,

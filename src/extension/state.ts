@@ -141,7 +141,39 @@ export class TraceSession implements vscode.Disposable {
 
       let next: TraceSnapshot | undefined;
       let resolver: SourceResolver | undefined;
-      if (req.kind === 'live') {
+      if (req.kind !== 'live' && this.engine.run) {
+        // loading, the workspace scan and the analysis run in the engine worker: the extension host stays responsive
+        const run = await this.engine.run(
+          { kind: req.kind, incident: req.incident, ...(req.baseline ? { baseline: req.baseline } : {}), ...(windows ? { windows } : {}), folders: this.folders() },
+          { signal: abort.signal, onProgress: workerProgress(progress, req.kind === 'diagnose' && !!req.baseline) },
+        );
+        check();
+        const side = (role: LoadedSide['role'], paths: string[], w: { run: LoadedRunLike; stats: RunStats }, agg: AggTree): LoadedSide => {
+          for (const issue of w.run.issues.slice(0, 20)) this.log.warn(`${role}: ${describeIssue(issue)}`);
+          if (w.run.skipped > 0) this.log.warn(`${role}: ${w.run.skipped} lines/spans skipped while reading ${paths.join(', ')}`);
+          return { role, paths, run: w.run, stats: w.stats, agg };
+        };
+        resolver = run.resolver;
+        this.log.info(`engine worker: ${Object.entries(run.timings).map(([k, v]) => `${k} ${v} ms`).join(', ')}`);
+        if (req.kind === 'single') {
+          const incident = side('run', req.incident, run.incident, run.incidentAgg);
+          next = { version: 0, mode: 'single', incident, autoSplit: false, ops: summarizeAgg(incident.agg), lineIndex: new Map() };
+        } else {
+          if (!run.diff || !run.diagnosis) throw new Error('the engine worker returned no diagnosis');
+          const baseline = req.baseline && run.baseline && run.baselineAgg ? side('baseline', req.baseline, run.baseline, run.baselineAgg) : undefined;
+          next = {
+            version: 0,
+            mode: 'diff',
+            ...(baseline ? { baseline } : {}),
+            incident: side('incident', req.incident, run.incident, run.incidentAgg),
+            autoSplit: !baseline,
+            diff: run.diff,
+            diagnosis: run.diagnosis,
+            ops: summarizeDiff(run.diff, run.diagnosis),
+            lineIndex: new Map(),
+          };
+        }
+      } else if (req.kind === 'live') {
         const incident = await loadSide('incident', req.incident, 50);
         resolver = await this.resolver([incident.run.model], abort.signal);
         try {
@@ -288,6 +320,22 @@ export class TraceSession implements vscode.Disposable {
     this._onDidChange.dispose();
     this._onDidChangeLoading.dispose();
   }
+}
+
+/**
+ * The worker's progress as the notification shows it: reading each run takes its share of the bar (40 + 40 with a
+ * baseline, 70 without), the phases after it only change the message.
+ */
+function workerProgress(progress: ProgressSink | undefined, twoRuns: boolean): (p: { side?: 'baseline' | 'incident'; fraction?: number; message?: string }) => void {
+  const share = twoRuns ? 40 : 70;
+  const last: Record<string, number> = { baseline: 0, incident: 0 };
+  return (p) => {
+    if (!progress) return;
+    if (p.side && p.fraction !== undefined && p.fraction > last[p.side]!) {
+      progress.report({ increment: (p.fraction - last[p.side]!) * share, message: `reading ${p.side}: ${p.message ?? ''}`.trim() });
+      last[p.side] = p.fraction;
+    } else if (p.message) progress.report({ message: p.side ? `reading ${p.side}: ${p.message}` : p.message });
+  };
 }
 
 /** Unix-ms windows ending now for a request's durations (G's incidentAndBaseline / lastWindow). */

@@ -115,6 +115,8 @@ export interface SetDataMessage {
    * webview restores the saved state.
    */
   dataKey?: string;
+  /** with tree null: runs are being loaded (the panel was opened early so it is ready when they are) */
+  loading?: boolean;
 }
 /** Select and zoom to the (hottest) node of an operation. */
 export interface FocusNodeMessage {
@@ -159,7 +161,15 @@ export interface ErrorMessage {
   type: 'error';
   message: string;
 }
-export type FlameToHostMessage = ReadyMessage | OpenSourceMessage | AskInChatMessage | StateChangedMessage | ErrorMessage;
+/** The first frame after a setData was drawn (for the host's timing of "data ready → first paint"). */
+export interface PaintedMessage {
+  type: 'painted';
+  /** ms from receiving setData to the end of that frame, in the webview */
+  afterSetDataMs: number;
+  /** ms from the webview's script start to that frame */
+  sinceScriptStartMs: number;
+}
+export type FlameToHostMessage = ReadyMessage | OpenSourceMessage | AskInChatMessage | StateChangedMessage | ErrorMessage | PaintedMessage;
 
 // ---------------------------------------------------------------------------------------------------------------------
 // guards (shape checks only; the host validates field contents before acting)
@@ -188,7 +198,8 @@ export const isOpenSource = (m: unknown): m is OpenSourceMessage =>
 export const isAskInChat = (m: unknown): m is AskInChatMessage => obj(m) && m.type === 'askInChat' && str(m.service) && str(m.name);
 export const isStateChanged = (m: unknown): m is StateChangedMessage => obj(m) && m.type === 'stateChanged' && obj(m.state);
 export const isError = (m: unknown): m is ErrorMessage => obj(m) && m.type === 'error' && str(m.message);
+export const isPainted = (m: unknown): m is PaintedMessage => obj(m) && m.type === 'painted' && typeof m.afterSetDataMs === 'number' && typeof m.sinceScriptStartMs === 'number';
 
 export const isHostToFlameMessage = (m: unknown): m is HostToFlameMessage => isSetData(m) || isFocusNode(m) || isSetMode(m) || isSetTheme(m);
 export const isFlameToHostMessage = (m: unknown): m is FlameToHostMessage =>
-  isReady(m) || isOpenSource(m) || isAskInChat(m) || isStateChanged(m) || isError(m);
+  isReady(m) || isOpenSource(m) || isAskInChat(m) || isStateChanged(m) || isError(m) || isPainted(m);

@@ -8,8 +8,10 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { collectLatest } from './latest.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+const startedAt = Date.now();
 let passed = 0, failed = 0, bad = false;
 for (const script of ['run-exthost.mjs', 'run-ui.mjs', '../vscode/run.mjs', '../vscode/restore.mjs']) {
   const t0 = Date.now();
@@ -26,5 +28,8 @@ for (const script of ['run-exthost.mjs', 'run-ui.mjs', '../vscode/run.mjs', '../
   console.log(`[e2e] ${script} exit ${code} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
 }
 if (bad && failed === 0) failed = 1;
+// this run's screenshots and results, where CI keeps them as artifacts (documented in notes/e2e.md)
+const latest = collectLatest(path.join(here, '..', '..', 'test-output', 'e2e'), startedAt, `${passed} passed, ${failed} failed`);
+console.log(`[e2e] screenshots of this run: ${path.relative(process.cwd(), latest)}/ (INDEX.md lists them)`);
 console.log(`e2e: ${passed} passed, ${failed} failed`);
 process.exit(bad ? 1 : 0);

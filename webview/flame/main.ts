@@ -98,6 +98,8 @@ class FlameApp {
   readonly frameTimes: number[] = [];
   readonly rectCounts: number[] = [];
   firstPaintMs = -1;
+  /** performance.now() of the setData whose first frame is still to be reported to the host, or −1 */
+  private paintReportFrom = -1;
   private paintWaiters: Array<() => void> = [];
 
   // DOM
@@ -370,6 +372,8 @@ class FlameApp {
 
   setData(m: SetDataMessage): void {
     const t0 = performance.now();
+    // the host times "data ready → first paint" (issue 13 item 15): report the next frame drawn with this data
+    this.paintReportFrom = m.tree && m.tree.n > 0 ? t0 : -1;
     const saved = this.host.getState();
     const key = typeof m.dataKey === 'string' ? m.dataKey : undefined;
     // Which view state the new data opens with (issue 13 item 3): the current one when the host refreshes the same
@@ -388,7 +392,7 @@ class FlameApp {
       applyMeta();
       this.data = this.tree = this.renderer = null;
       this.exemplars.setData(null);
-      this.showEmpty(true, m.title ? `No spans in ${m.title}.` : 'No traces loaded.');
+      this.showEmpty(true, m.loading ? 'Loading traces…' : m.title ? `No spans in ${m.title}.` : 'No traces loaded.');
       this.renderSummary();
       return;
     }
@@ -1062,6 +1066,10 @@ class FlameApp {
       this.rectCounts.splice(0, 1000);
     }
     if (this.firstPaintMs < 0) this.firstPaintMs = t1;
+    if (this.paintReportFrom >= 0 && !this.host.standalone) {
+      this.host.post({ type: 'painted', afterSetDataMs: Math.round(t1 - this.paintReportFrom), sinceScriptStartMs: Math.round(t1) });
+      this.paintReportFrom = -1;
+    }
     for (const w of this.paintWaiters.splice(0)) w();
   }
 

@@ -29,6 +29,14 @@ export class FlameView implements vscode.Disposable {
   viewState: FlameViewState | undefined;
   /** messages posted to the webview (newest last, bounded) — test hook */
   readonly posted: { type: string }[] = [];
+  /**
+   * Timing of the last data shown (issue 13 item 15), ms: from the data being ready on the host to the webview's first
+   * frame with it, and the webview's own share (setData received → frame drawn). Logged and read by the e2e run.
+   */
+  lastPaint: { dataToPaintMs: number; inWebviewMs: number; webviewBootMs?: number } | undefined;
+  private readonly createdAt = performance.now();
+  private dataReadyAt: number | undefined;
+  private readyAt: number | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   /** answers the webview's exemplar-trace requests from the loaded runs */
   private readonly exemplars = new ExemplarHost(() => this.shown ?? this.deps.session.snapshot);
@@ -56,7 +64,12 @@ export class FlameView implements vscode.Disposable {
       vscode.window.onDidChangeActiveColorTheme((t) => this.post({ type: 'setTheme', kind: themeKind(t.kind) })),
     );
     const cur = deps.session.snapshot;
-    if (cur.mode !== 'none' && this.accept(cur)) this.shown = cur;
+    // opened while the first runs load: say so until they arrive
+    if (cur.mode === 'none' && deps.session.loading) this.post({ type: 'setData', tree: null, diagnosis: null, title: 'Loading traces…', loading: true });
+    if (cur.mode !== 'none' && this.accept(cur)) {
+      this.shown = cur;
+      this.dataReadyAt = this.createdAt;
+    }
   }
 
   /** The snapshot currently drawn (or about to be, once the webview is ready). */
@@ -66,6 +79,7 @@ export class FlameView implements vscode.Disposable {
 
   show(s: TraceSnapshot): void {
     this.shown = s;
+    if (s.mode !== 'none') this.dataReadyAt = performance.now();
     this.post(buildSetData(s));
   }
 
@@ -104,6 +118,7 @@ export class FlameView implements vscode.Disposable {
     switch (m.type) {
       case 'ready': {
         this.ready = true;
+        this.readyAt = performance.now();
         const queued = this.pending;
         this.pending = [];
         if (!queued.some((q) => q.type === 'setData')) {
@@ -124,6 +139,16 @@ export class FlameView implements vscode.Disposable {
       case 'error':
         this.deps.log.error(`flame webview: ${m.message}`);
         break;
+      case 'painted': {
+        if (this.dataReadyAt === undefined) break;
+        const boot = this.readyAt !== undefined ? Math.round(this.readyAt - this.createdAt) : undefined;
+        this.lastPaint = { dataToPaintMs: Math.round(performance.now() - this.dataReadyAt), inWebviewMs: m.afterSetDataMs, ...(boot !== undefined ? { webviewBootMs: boot } : {}) };
+        this.deps.log.info(
+          `flame panel: first paint ${this.lastPaint.dataToPaintMs} ms after the data was ready (in the webview ${m.afterSetDataMs} ms from setData; webview boot ${boot ?? '?'} ms after the panel was created)`,
+        );
+        this.dataReadyAt = undefined;
+        break;
+      }
     }
   }
 

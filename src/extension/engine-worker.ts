@@ -1,0 +1,173 @@
+/**
+ * The engine worker (a node worker_thread): loads the runs, scans the workspace for span-opening lines, aggregates and
+ * diagnoses — all the CPU-heavy work that used to hold the extension host's event loop for seconds at 1M spans. The
+ * results go back in bounded pieces (engine-worker-protocol.ts, src/core/model/transfer.ts). No `vscode` import.
+ */
+import { parentPort } from 'node:worker_threads';
+import { aggregate } from '../core/aggregate/tree';
+import type { AggTree } from '../core/aggregate/types';
+import type { DiffTree } from '../core/diff/types';
+import { tablePieces } from '../core/model/transfer';
+import type { SpanTable } from '../core/model/span-table';
+import { analyze } from '../core/rca/analyze';
+import type { SourceLink } from '../core/rca/diagnosis';
+import { codeAttrsByOperation, opKey } from '../core/source/code-attrs';
+import type { SourceIndex } from '../core/source/resolve';
+import { loadInput } from '../sources/resolve-input';
+import { scanWorkspace, truncationNote } from '../sources/workspace-scan';
+import type { LoadedRunLike } from './engine-api';
+import { NODE_CHUNK, toRunStats, type HostToWorker, type SideMeta, type Side, type TreeName, type WorkerRunRequest, type WorkerToHost } from './engine-worker-protocol';
+
+const port = parentPort;
+if (!port) throw new Error('engine-worker.ts runs as a worker thread');
+const post = (m: WorkerToHost, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer);
+
+/** Post one piece of the results and wait until the host has handled it (see 'ack' in engine-worker-protocol.ts). */
+let ackWaiter: (() => void) | undefined;
+function postPiece(m: WorkerToHost, transfer?: ArrayBuffer[]): Promise<void> {
+  return new Promise<void>((resolve) => {
+    ackWaiter = resolve;
+    post(m, transfer);
+  });
+}
+
+const scans = new Map<string, Promise<SourceIndex>>();
+/** notes of scans made during the current run (a scan that stopped at the file limit) */
+let scanNotes: string[] = [];
+function scan(folder: string, maxFiles?: number): Promise<SourceIndex> {
+  let p = scans.get(folder);
+  if (!p) {
+    p = scanWorkspace(folder, maxFiles ? { maxFiles } : {}).then((r) => {
+      const note = truncationNote(r, folder, 'the setting traceDoctor.sourceScan.maxFiles');
+      if (note) scanNotes.push(note);
+      return r.index;
+    });
+    scans.set(folder, p);
+    p.catch(() => scans.delete(folder));
+  }
+  return p;
+}
+
+/** The same resolution as the host's engine.sourceResolver: code.* attributes first, then the workspace scan. */
+async function resolver(folders: string[], models: SpanTable[], maxFiles?: number): Promise<(service: string, name: string) => SourceLink | undefined> {
+  const attrs = new Map<string, SourceLink>();
+  for (const m of models) for (const [k, v] of codeAttrsByOperation(m)) if (!attrs.has(k)) attrs.set(k, v);
+  const indexes = await Promise.all(folders.map(async (f) => ({ folder: f, index: await scan(f, maxFiles).catch(() => undefined) })));
+  const multi = indexes.length > 1;
+  return (service, name) => {
+    const a = attrs.get(opKey(service, name));
+    if (a) return a;
+    for (const { folder, index } of indexes) {
+      const best = index?.best(name, service);
+      if (best) return multi ? { ...best, file: `${folder}/${best.file}` } : best;
+    }
+    return undefined;
+  };
+}
+
+async function run(id: number, req: WorkerRunRequest): Promise<void> {
+  const timings: Record<string, number> = {};
+  let t = performance.now();
+  const lap = (k: string) => {
+    const now = performance.now();
+    timings[k] = Math.round(now - t);
+    t = now;
+  };
+  const load = async (side: Side, paths: string[]): Promise<LoadedRunLike> => {
+    const window = side === 'baseline' ? req.windows?.baseline : req.windows?.incident;
+    const r = await loadInput(paths.length === 1 ? paths[0]! : paths, {
+      ...(req.token ? { token: req.token } : {}),
+      ...(window ? { window } : {}),
+      onProgress: (p) =>
+        post({ type: 'progress', id, side, fraction: p.totalBytes > 0 ? Math.min(1, p.bytesRead / p.totalBytes) : undefined, message: `${p.spans.toLocaleString('en-US')} spans read` }),
+    });
+    lap(`load ${side}`);
+    return r;
+  };
+  const baseline = req.kind === 'diagnose' && req.baseline ? await load('baseline', req.baseline) : undefined;
+  const incident = await load('incident', req.incident);
+  const models = baseline ? [baseline.model, incident.model] : [incident.model];
+  post({ type: 'phase', id, message: 'finding span-opening lines in the workspace' });
+  scanNotes = [];
+  const resolve = await resolver(req.folders, models, req.maxSourceFiles);
+  lap('source scan');
+  post({ type: 'phase', id, message: 'diagnosing' });
+  let diff: DiffTree | undefined;
+  let diagnosis;
+  let baselineAgg: AggTree | undefined;
+  let incidentAgg: AggTree;
+  if (req.kind === 'single') {
+    incidentAgg = aggregate(incident.model);
+  } else {
+    const a = analyze(baseline?.model ?? null, incident.model, { sourceIndex: resolve, ...(req.capacityTarget ? { capacityTarget: req.capacityTarget } : {}) });
+    diff = a.diff;
+    diagnosis = a.diagnosis;
+    baselineAgg = baseline ? a.baseline.tree : undefined;
+    incidentAgg = a.incident.tree;
+  }
+  lap('analyze');
+  const meta = (r: LoadedRunLike): SideMeta => ({ files: r.files, formats: r.formats, skipped: r.skipped, issues: r.issues.slice(0, 200), stats: toRunStats(r) });
+  const sides = { ...(baseline ? { baseline: meta(baseline) } : {}), incident: meta(incident) };
+  // source links of every operation the surfaces show (the host has no scan of its own for this load)
+  const links: [string, string, SourceLink][] = [];
+  const seen = new Set<string>();
+  for (const tree of [diff, baselineAgg, incidentAgg]) {
+    for (const n of tree?.nodes ?? []) {
+      if (n.parent < 0) continue;
+      const k = opKey(n.service, n.name);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      const l = resolve(n.service, n.name);
+      if (l) links.push([n.service, n.name, l]);
+    }
+  }
+  lap('stats and links');
+  // the models: columns transferred, strings and sparse maps in chunks
+  for (const [side, r] of [['baseline', baseline], ['incident', incident]] as const) {
+    if (!r) continue;
+    const { pieces, transfer } = tablePieces(r.model);
+    for (let k = 0; k < pieces.length; k++) await postPiece({ type: 'table', id, side, piece: pieces[k]! }, k === 0 ? transfer : undefined);
+  }
+  const sendNodes = async (tree: TreeName, t: { nodes: unknown[] } | undefined) => {
+    if (!t) return;
+    for (let i = 0; i < t.nodes.length; i += NODE_CHUNK) await postPiece({ type: 'nodes', id, tree, nodes: t.nodes.slice(i, i + NODE_CHUNK) as never });
+  };
+  await sendNodes('diff', diff);
+  await sendNodes('baselineAgg', baselineAgg);
+  await sendNodes('incidentAgg', incidentAgg);
+  const metaOf = <T extends { nodes: unknown[] }>(x: T | undefined) => {
+    if (!x) return undefined;
+    const { nodes: _n, ...rest } = x;
+    return rest as Omit<T, 'nodes'>;
+  };
+  lap('post');
+  post({
+    type: 'result',
+    id,
+    sides,
+    ...(diagnosis ? { diagnosis } : {}),
+    trees: { ...(diff ? { diff: metaOf(diff) } : {}), ...(baselineAgg ? { baselineAgg: metaOf(baselineAgg) } : {}), incidentAgg: metaOf(incidentAgg)! },
+    links,
+    timings,
+    notes: scanNotes,
+  });
+}
+
+port.on('message', (m: HostToWorker) => {
+  if (m.type === 'ack') {
+    const w = ackWaiter;
+    ackWaiter = undefined;
+    w?.();
+    return;
+  }
+  if (m.type === 'invalidateScans') {
+    scans.clear();
+    return;
+  }
+  if (m.type === 'run') {
+    run(m.id, m.req).catch((e: unknown) => {
+      const err = e instanceof Error ? e : new Error(String(e));
+      post({ type: 'error', id: m.id, message: err.message, name: err.name });
+    });
+  }
+});
