@@ -43,6 +43,8 @@ for (const [name, entry] of [
     ...common,
     entryPoints: { [name]: entry },
     outdir: 'dist/webview',
+    // minified always (source maps beside): ~40% less for the webview to load and parse before its first paint
+    minify: true,
     platform: 'browser',
     format: 'iife',
     target: 'es2022',

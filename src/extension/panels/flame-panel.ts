@@ -144,7 +144,7 @@ export class FlameView implements vscode.Disposable {
         const boot = this.readyAt !== undefined ? Math.round(this.readyAt - this.createdAt) : undefined;
         this.lastPaint = { dataToPaintMs: Math.round(performance.now() - this.dataReadyAt), inWebviewMs: m.afterSetDataMs, ...(boot !== undefined ? { webviewBootMs: boot } : {}) };
         this.deps.log.info(
-          `flame panel: first paint ${this.lastPaint.dataToPaintMs} ms after the data was ready (in the webview ${m.afterSetDataMs} ms from setData; webview boot ${boot ?? '?'} ms after the panel was created)`,
+          `flame panel: first paint ${this.lastPaint.dataToPaintMs} ms after the data was ready (in the webview ${m.afterSetDataMs} ms from setData, ${m.sinceScriptStartMs} ms from its script's start; webview ready ${boot ?? '?'} ms after the panel was created)`,
         );
         this.dataReadyAt = undefined;
         break;
