@@ -694,11 +694,13 @@ async function autoSplitScenario(ui) {
   const frame = await ui.webviewFrame(() => {
     const f = window.__flame;
     // the new data has arrived once the details table's incident column is no longer the pair's
-    const heads = [...document.querySelectorAll('table.fg-stats tr:first-child th')].map((th) => th.textContent ?? '');
+    // the details pane's table (the hover tooltip has one too)
+    const table = [...document.querySelectorAll('table.fg-stats')].find((t) => !t.closest('.fg-tooltip'));
+    const heads = table ? [...table.querySelectorAll('tr:first-child th')].map((th) => th.textContent ?? '') : [];
     return !!f && f.nodeCount() > 0 && heads.length === 3 && !['incident', 'spiked.json'].includes(heads[2]);
   }, 'the flame graph of the automatic split (details table)', 60000);
   const m = await frame.evaluate(() => {
-    const table = document.querySelector('table.fg-stats');
+    const table = [...document.querySelectorAll('table.fg-stats')].find((t) => !t.closest('.fg-tooltip'));
     const pane = table.parentElement;
     const heads = [...table.querySelectorAll('tr:first-child th')].map((th) => th.textContent ?? '');
     const split = document.querySelector('.fg-split')?.textContent ?? '';
