@@ -3,6 +3,7 @@
  * escaped JSON, diagnosis summary rendered as static HTML, strict CSP with a nonce, no network). Pure: the caller
  * reads the bundle and supplies a random nonce.
  */
+import { formatConfidence, formatDeltaMs, formatMs } from '../format';
 import type { Capacity, Diagnosis } from '../rca/diagnosis';
 import { capacityRows } from '../rca/capacity';
 import type { FlameData, FlameMode } from '../../protocol/messages';
@@ -57,7 +58,8 @@ export function reportCsp(nonce: string): string {
   return [`default-src 'none'`, `script-src 'nonce-${nonce}'`, `style-src 'nonce-${nonce}'`, `img-src data:`, `font-src data:`, `base-uri 'none'`, `form-action 'none'`].join('; ');
 }
 
-const fmtMs = (v: number) => (Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(Math.abs(v) < 10 ? 2 : 1)} ms`);
+// the same numbers and words as the VS Code surfaces (src/core/format)
+const fmtMs = formatMs;
 
 /** The capacity estimate of a saturated root cause (core/rca/capacity.ts): figures per run, verdict, assumptions. */
 function capacityHtml(cap: Capacity): string {
@@ -86,7 +88,7 @@ function summaryHtml(i: FlameReportInput): string {
     if (d.latency) {
       const delta = d.latency.incidentMs - d.latency.baselineMs;
       const p = d.latency.pValue === null ? '' : `, p = ${d.latency.pValue.toPrecision(2)} (${escapeHtml(d.latency.test)})`;
-      parts.push(`<p>End-to-end latency per trace: ${fmtMs(d.latency.baselineMs)} → ${fmtMs(d.latency.incidentMs)} (${delta >= 0 ? '+' : '−'}${fmtMs(Math.abs(delta))}${p})</p>`);
+      parts.push(`<p>End-to-end latency per trace: ${fmtMs(d.latency.baselineMs)} → ${fmtMs(d.latency.incidentMs)} (${formatDeltaMs(delta)}${p})</p>`);
     }
     if (d.split) parts.push(`<p class="fg-report-meta">Split: ${escapeHtml(d.split.description)}</p>`);
     const rc = d.rootCause;
@@ -94,7 +96,7 @@ function summaryHtml(i: FlameReportInput): string {
       const src = rc.source ? ` — <code>${escapeHtml(rc.source.file)}:${rc.source.line}</code>` : '';
       parts.push(
         `<p><span class="fg-badge fg-badge-root">root cause</span> <strong>${escapeHtml(rc.service)} · ${escapeHtml(rc.name)}</strong> ` +
-          `(${escapeHtml(rc.kind)}, impact ${fmtMs(rc.impactMs)} per trace, confidence ${Math.round(rc.confidence * 100)}%)${src}</p>`,
+          `(${escapeHtml(rc.kind)}, impact ${formatDeltaMs(rc.impactMs)} per trace, ${formatConfidence(rc.confidence)})${src}</p>`,
         `<p>${escapeHtml(rc.summary)}</p>`,
       );
       if (rc.evidence.length) parts.push(`<ul>${rc.evidence.map((e) => `<li>${escapeHtml(e)}</li>`).join('')}</ul>`);
