@@ -336,7 +336,7 @@ describe('flame panel (issue 13: state, double-click, search keys, layout)', { s
       const info = await hook<{ outermost: number; middle: number; rows: number }>(p, 'sandwichInfo');
       assert.equal(info.outermost, 3);
       // the detail pane adds the operation over all its call paths: 17 → 47 ms per trace
-      assert.match((await p.locator('.fg-all-paths').textContent())!, /All 3 call paths of query: total \/ trace 17\.0 ms → 47\.0 ms \(\+30\.0 ms\)/);
+      assert.match((await p.locator('.fg-all-paths').textContent())!, /All 3 call paths of query: total \/ trace 17 ms → 47 ms \(\+30 ms\)/);
       type SRect = { half: string; service: string; name: string; x: number; y: number; w: number; h: number; fill: number[]; iTotal: number; bTotal: number; source: { file: string; line: number } | null };
       const sr = await hook<SRect[]>(p, 'sandwichRects');
       const canvasW = await p.evaluate(() => document.querySelector('canvas')!.clientWidth);
