@@ -82,6 +82,7 @@ export async function createProvider(cfg: LlmConfig, secrets: vscode.SecretStora
 }
 
 const CREDENTIAL_ORIGINS_KEY = 'traceDoctor.credentialOrigins';
+const declinedOrigins = new Set<string>();
 
 /**
  * Before a stored credential (API key, backend token) goes to `url`: when only the workspace settings name that URL's
@@ -97,12 +98,17 @@ export async function confirmCredentialTarget(
   const approved = userState.get<string[]>(CREDENTIAL_ORIGINS_KEY, []);
   if (!needsCredentialConfirmation(url, inspected, approved)) return true;
   const origin = originOf(url);
+  // declined once in this window: don't ask again on every model listing / request until VS Code restarts
+  if (declinedOrigins.has(origin)) return false;
   const choice = await vscode.window.showWarningMessage(
     `Trace Doctor: this workspace's settings point at ${origin}. Send ${what} there?`,
     { modal: true, detail: 'The URL comes from the workspace settings (.vscode/settings.json), not from your user settings: a cloned repository can set it. Send only if you trust this server.' },
     'Send',
   );
-  if (choice !== 'Send') return false;
+  if (choice !== 'Send') {
+    declinedOrigins.add(origin);
+    return false;
+  }
   await userState.update(CREDENTIAL_ORIGINS_KEY, [...approved, origin]);
   return true;
 }
