@@ -513,17 +513,19 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
     }
   }
 
-  // percentiles: group span rows by node (counting sort), sort each node's durations
+  // percentiles: group span rows by node (counting sort), sort each node's durations. Spans whose timing is unknown
+  // (no start and no duration — also what the builder makes of broken timestamps) are left out: they are not 0 ms.
   const p50 = new Float64Array(N);
   const p95 = new Float64Array(N);
   const p99 = new Float64Array(N);
   {
+    const timed = (i: number) => nodeOf[i]! >= 0 && !(duration[i] === 0 && Number.isNaN(model.start[i]!));
     const off = new Int32Array(N + 1);
-    for (let i = 0; i < n; i++) if (nodeOf[i]! >= 0) off[nodeOf[i]! + 1]!++;
+    for (let i = 0; i < n; i++) if (timed(i)) off[nodeOf[i]! + 1]!++;
     for (let v = 0; v < N; v++) off[v + 1] = off[v]! + off[v + 1]!;
     const vals = new Float64Array(off[N]!);
     const fill = off.slice(0, N);
-    for (let i = 0; i < n; i++) if (nodeOf[i]! >= 0) vals[fill[nodeOf[i]!]!++] = duration[i]!;
+    for (let i = 0; i < n; i++) if (timed(i)) vals[fill[nodeOf[i]!]!++] = duration[i]!;
     for (let v = 1; v < N; v++) {
       const sub = vals.subarray(off[v]!, off[v + 1]!);
       const k = sub.length;

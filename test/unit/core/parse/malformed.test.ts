@@ -74,3 +74,17 @@ test('time helpers never throw on out-of-range values', () => {
   assert.equal(timeProblem([18446744073, 709551615]), null);
   assert.equal(timeProblem([0, 0]), null);
 });
+
+test('spans with broken timing do not count as 0 ms in the per-operation percentiles', async () => {
+  const { aggregate } = await import('../../../../src/core/aggregate/tree');
+  const span = (i: number, start: string | number, end: string | number) =>
+    `{"traceId":"${(i + 1).toString(16).padStart(32, '0')}","spanId":"a000000000000001","name":"op","startTimeUnixNano":${JSON.stringify(start)},"endTimeUnixNano":${JSON.stringify(end)}}`;
+  const spans: string[] = [];
+  for (let i = 0; i < 10; i++) spans.push(span(i, '1700000000000000000', '1700000000100000000')); // 100 ms
+  for (let i = 10; i < 20; i++) spans.push(span(i, '99999999999999999999999', '99999999999999999999999')); // overflow
+  const { model } = parseTraceText(`{"resourceSpans":[{"scopeSpans":[{"spans":[${spans.join(',')}]}]}]}`, 'p.json');
+  const op = aggregate(model).nodes.find((n) => n.name === 'op')!;
+  assert.equal(op.stats.calls, 20);
+  assert.equal(op.stats.p50Ms, 100);
+  assert.equal(op.stats.p95Ms, 100);
+});
