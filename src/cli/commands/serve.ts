@@ -139,8 +139,12 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal):
   io.out('trace-doctor: stopping — finishing requests and flushing files…\n');
   await rx.close();
   const s = rx.stats();
+  const errs = Object.entries(s.errors).map(([k, v]) => `${k}×${v}`).join(' ');
   io.out(`trace-doctor: received ${s.spansAccepted} spans in ${s.requests} requests` +
-    (s.spansRejected ? ` (${s.spansRejected} rejected)` : '') + `; files:\n${s.files.map((f) => '  ' + f).join('\n')}\n`);
+    (s.spansRejected ? ` (${s.spansRejected} rejected)` : '') +
+    (s.repairedRequests ? `; ${s.repairedRequests} request(s) had invalid UTF-8, stored as U+FFFD` : '') +
+    (errs ? `; refused requests by status: ${errs}` : '') +
+    `; files:\n${s.files.map((f) => '  ' + f).join('\n')}\n`);
   return 0;
 }
 

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emitTraces } from './sdk-emit';
-import { flattenRequests, readJsonl } from './helpers';
+import { flattenRequests, readJsonl, request } from './helpers';
 import { loadInput } from '../../../src/sources/resolve-input';
 
 const MAIN = join(__dirname, '..', '..', '..', 'src', 'cli', 'main.ts');
@@ -34,10 +34,13 @@ describe('trace-doctor serve', () => {
       const endpoint = (await waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+\/v1\/traces)/))[1]!;
       const r = await emitTraces(endpoint, 'json', 10, { service: 'cli' });
       assert.equal(r.exportedOk, 30);
+      // a refused request shows in the totals
+      const refused = await request(endpoint, { headers: { 'Content-Type': 'application/json', Origin: 'http://rebind.example' }, body: '{}' });
+      assert.equal(refused.status, 403);
       await waitFor(/spans 30 \(\+\d+\/s\)/);
       child.kill('SIGINT');
       assert.equal(await exited, 0, stderr);
-      assert.match(stdout, /received 30 spans in \d+ requests/);
+      assert.match(stdout, /received 30 spans in \d+ requests; refused requests by status: 403×1/);
       // the files are complete and readable by every other command through loadInput
       const run = await loadInput(out);
       assert.equal(run.model.size, 30);
