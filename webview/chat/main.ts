@@ -94,7 +94,7 @@ app.append(header, list, footer);
 // ---- rendering
 function renderRuns(): void {
   runsLine.textContent = state.runs
-    ? `Loaded: ${state.runs.label} — ${state.runs.traces} traces, ${state.runs.spans} spans${state.runs.rootCause ? ` · engine: ${state.runs.rootCause}` : ''}`
+    ? `Loaded: ${shownName(state.runs.label)} — ${state.runs.traces} traces, ${state.runs.spans} spans${state.runs.rootCause ? ` · engine: ${shownName(state.runs.rootCause)}` : ''}`
     : 'No traces loaded. Use "Trace Doctor: Diagnose Trace" first; the chat reads the loaded runs.';
 }
 

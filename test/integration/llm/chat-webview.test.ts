@@ -156,7 +156,11 @@ describe('chat webview in chromium', { skip: existsSync(CHROMIUM) ? false : `no 
     assert.ok(r.warnings.some((w) => /link from the model, not opened/.test(w ?? '')));
     assert.ok(r.warnings.some((w) => /command from the model/.test(w ?? '')));
     assert.equal(r.commands, 2);
-    if (process.env.CHAT_SHOT_DISAGREE) await (await page.$('.card.disagrees'))!.screenshot({ path: process.env.CHAT_SHOT_DISAGREE });
+    if (process.env.CHAT_SHOT_DISAGREE) {
+      await page.setViewportSize({ width: 700, height: 1100 });
+      await page.evaluate(() => document.querySelector('.card.disagrees')!.scrollIntoView());
+      await page.screenshot({ path: process.env.CHAT_SHOT_DISAGREE });
+    }
   });
 
   it('buttons: diagnose, stop (while busy), new chat', async () => {
