@@ -62,9 +62,11 @@ export function renderMarkdown(d: Diagnosis, gate: GateResult | null, opts: Mark
     ? regression
       ? '❌ Trace Doctor: performance regression'
       : '✅ Trace Doctor: no performance regression'
-    : d.rootCause
-      ? '⚠️ Trace Doctor: the incident is slower or failing more'
-      : 'ℹ️ Trace Doctor: no change beyond noise';
+    : d.split?.method === 'slowest_decile'
+      ? 'ℹ️ Trace Doctor: what makes the slowest traces slow'
+      : d.rootCause
+        ? '⚠️ Trace Doctor: the incident is slower or failing more'
+        : 'ℹ️ Trace Doctor: no change beyond noise';
   out.push(`### ${head}${title}`, '');
   if (gate) {
     const e = gate.endToEnd;
