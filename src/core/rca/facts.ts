@@ -25,8 +25,8 @@ export interface EdgeFacts {
 export interface OpFacts {
   service: string;
   name: string;
-  /** exclusive time on the critical path (ms) of spans that are not remote calls: the service's own work that the
-   *  request waited for (an async tail that outlives its parent does not count) */
+  /** exclusive time (ms) of spans that are not remote calls: the service's own work (an async span that outlives
+   *  its parent is left out: the request did not wait for it) */
   self: number[];
   /** span durations (ms) */
   dur: number[];
@@ -37,7 +37,7 @@ export interface OpFacts {
   children: Map<string, number>;
   /** spans that have at least one child */
   withChildren: number;
-  /** summed exclusive (non-remote) critical-path time, ms, uncapped */
+  /** summed exclusive (non-remote, not async) time, ms, uncapped */
   selfSumMs: number;
 }
 
@@ -122,6 +122,14 @@ export function collectFacts(det: AggDetail): RunFacts {
     const key = m.nameCol[r]! * K + svc[r]!;
     opCount.set(key, (opCount.get(key) ?? 0) + 1);
   }
+  // an async span that ends after its parent (fire-and-forget) is not work the request waited for
+  const outlivesParent = (r: number) => {
+    const p = P[r]!;
+    if (p < 0) return false;
+    const end = m.start[r]! + m.duration[r]!;
+    const pEnd = m.start[p]! + m.duration[p]!;
+    return end > pEnd + 1e5; // 0.1 ms of clock jitter tolerated
+  };
   const rootSeen = new Set<number>();
   for (let r = 0; r < n; r++) {
     if (det.nodeOf[r]! < 0) continue;
@@ -131,7 +139,6 @@ export function collectFacts(det: AggDetail): RunFacts {
     o.calls++;
     const durMs = m.duration[r]! / 1e6;
     const selfMs = det.selfNs[r]! / 1e6;
-    const critMs = det.criticalNs[r]! / 1e6;
     const kind = m.kind[r]!;
     const c = callee[r]!;
     const remote = c >= 0 && isRemoteCall(kind, P[r]! >= 0 && svc[P[r]!] === svc[r]);
@@ -151,9 +158,9 @@ export function collectFacts(det: AggDetail): RunFacts {
         e.sumMs += selfMs;
         if (keep) e.gaps.push(selfMs);
       }
-    } else if (Number.isFinite(critMs)) {
-      o.selfSumMs += critMs;
-      if (keep) o.self.push(critMs);
+    } else if (Number.isFinite(selfMs) && !outlivesParent(r)) {
+      o.selfSumMs += selfMs;
+      if (keep) o.self.push(selfMs);
     }
     if (kids[r]! > 0) o.withChildren++;
     const p = P[r]!;
