@@ -22,6 +22,7 @@
 import type { AggDetail } from '../aggregate/tree';
 import { SPAN_KIND_NAMES } from '../model/span-table';
 import type { Capacity, CapacityRun, Diagnosis } from './diagnosis';
+import { countBelow } from '../stats/index';
 
 export interface CapacityOptions {
   /** utilisation target in (0, 1], default 0.7 */
@@ -79,16 +80,7 @@ function collect(det: AggDetail, service: string, name: string): RunData | null 
   // others of the op in flight when a span starts: #starts before it − #ends at or before it
   const starts = Float64Array.from(rows, (r) => m.start[r]!).sort();
   const ends = Float64Array.from(rows, (r) => m.start[r]! + m.duration[r]!).sort();
-  const below = (a: Float64Array, x: number, inclusive: boolean) => {
-    let lo = 0;
-    let hi = a.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (inclusive ? a[mid]! <= x : a[mid]! < x) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
+  const below = countBelow;
   const inflightAtStart = Int32Array.from(rows, (r) => Math.max(0, below(starts, m.start[r]!, false) - below(ends, m.start[r]!, true)));
   return { det, rows, workNs, firstWork, workRows, workNames, inflightAtStart };
 }

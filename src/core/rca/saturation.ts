@@ -1,6 +1,6 @@
 
 import type { AggDetail } from '../aggregate/tree';
-import { mean } from '../stats/index';
+import { countBelow, mean } from '../stats/index';
 import { num, type Cand, type Ctx } from './context';
 
 /**
@@ -31,16 +31,7 @@ export function refineByConcurrency(c: Cand, ctx: Ctx): void {
     }
     starts.sort();
     ends.sort();
-    const below = (a: Float64Array, x: number, inclusive: boolean) => {
-      let lo = 0;
-      let hi = a.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (inclusive ? a[mid]! <= x : a[mid]! < x) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo;
-    };
+    const below = countBelow;
     let sum = 0;
     for (let q = 0, e = 0; q < n; q++) {
       while (e < n && ends[e]! <= starts[q]!) e++;

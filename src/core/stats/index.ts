@@ -294,6 +294,18 @@ export function variance(x: Num): number {
   return s / (n - 1);
 }
 
+/** How many values of the ascending-sorted array are < x (or <= x when inclusive): a binary search. */
+export function countBelow(sorted: Num, x: number, inclusive = false): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (inclusive ? sorted[mid]! <= x : sorted[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Percentile (linear interpolation between closest ranks) of an ascending-sorted array; q in [0, 1]. */
 export function quantileSorted(sorted: Num, q: number): number {
   const n = sorted.length;

@@ -33,3 +33,13 @@ test('modelStats on an empty model', () => {
   assert.equal(s.timeRange, null);
   assert.deepEqual(s.perService, []);
 });
+
+test('countBelow: strict and inclusive counts over a sorted array match a linear scan', async () => {
+  const { countBelow } = await import('../../../src/core/stats/index');
+  const a = Float64Array.from([1, 2, 2, 2, 5, 9]);
+  for (const x of [0, 1, 2, 3, 5, 9, 10]) {
+    assert.equal(countBelow(a, x), [...a].filter((v) => v < x).length, `< ${x}`);
+    assert.equal(countBelow(a, x, true), [...a].filter((v) => v <= x).length, `<= ${x}`);
+  }
+  assert.equal(countBelow(new Float64Array(0), 1), 0);
+});
