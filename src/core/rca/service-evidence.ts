@@ -95,28 +95,45 @@ export function edgeChanges(b: RunFacts, i: RunFacts, alpha: number): EdgeChange
   return out;
 }
 
-/** remoteGap detector: per callee service, its in-edges. */
-export function remoteGap(edges: EdgeChange[], alpha: number): GapFinding[] {
-  const by = new Map<string, EdgeChange[]>();
-  for (const e of edges) {
-    const l = by.get(e.callee);
-    if (l) l.push(e);
-    else by.set(e.callee, [e]);
+/** One change per edge or operation, as the service-level detectors score them. */
+interface ScoredChange {
+  effect: number;
+  p: number;
+  grew: boolean;
+  perTraceMs: number;
+}
+
+/**
+ * The score both service-level detectors use: per service, the share of its changes that grew (consistency) ×
+ * the median effect over all of them, combined p (Fisher) below alpha; impact = the grown changes' per-trace time.
+ */
+function scoreByService<T extends ScoredChange>(changes: T[], serviceOf: (c: T) => string, alpha: number): (ServiceFinding & { list: T[] })[] {
+  const by = new Map<string, T[]>();
+  for (const c of changes) {
+    const k = serviceOf(c);
+    const l = by.get(k);
+    if (l) l.push(c);
+    else by.set(k, [c]);
   }
-  const out: GapFinding[] = [];
+  const out: (ServiceFinding & { list: T[] })[] = [];
   for (const [service, list] of by) {
-    const grown = list.filter((e) => e.grew);
+    const grown = list.filter((c) => c.grew);
     if (grown.length === 0) continue;
     const consistency = grown.length / list.length;
-    const effect = median(list.map((e) => Math.max(0, e.effect)));
-    const p = fisherCombine(list.map((e) => e.p));
+    const effect = median(list.map((c) => Math.max(0, c.effect)));
+    const p = fisherCombine(list.map((c) => c.p));
     if (!(p < alpha)) continue;
     out.push({
-      service, edges: list, consistency, effect, p, score: effect * consistency,
-      impactMs: grown.reduce((s, e) => s + Math.max(0, e.perTraceMs), 0),
+      service, list, consistency, effect, p, score: effect * consistency,
+      impactMs: grown.reduce((s, c) => s + Math.max(0, c.perTraceMs), 0),
     });
   }
   return out.sort((a, b) => b.score - a.score);
+}
+
+/** remoteGap detector: per callee service, its in-edges. */
+export function remoteGap(edges: EdgeChange[], alpha: number): GapFinding[] {
+  return scoreByService(edges, (e) => e.callee, alpha).map(({ list, ...f }) => ({ ...f, edges: list }));
 }
 
 /** Per operation: did the exclusive (own, non-remote) time grow at the median? */
@@ -139,24 +156,5 @@ export function opChanges(b: RunFacts, i: RunFacts, alpha: number): OpChange[] {
 
 /** serviceSlowdown detector: a service whose operations are slower at the median, consistently. */
 export function serviceSlowdown(ops: OpChange[], alpha: number): SlowdownFinding[] {
-  const by = new Map<string, OpChange[]>();
-  for (const o of ops) {
-    const l = by.get(o.service);
-    if (l) l.push(o);
-    else by.set(o.service, [o]);
-  }
-  const out: SlowdownFinding[] = [];
-  for (const [service, list] of by) {
-    const grown = list.filter((o) => o.grew);
-    if (grown.length === 0) continue;
-    const consistency = grown.length / list.length;
-    const effect = median(list.map((o) => Math.max(0, o.effect)));
-    const p = fisherCombine(list.map((o) => o.p));
-    if (!(p < alpha)) continue;
-    out.push({
-      service, ops: list, consistency, effect, p, score: effect * consistency,
-      impactMs: grown.reduce((s, o) => s + Math.max(0, o.perTraceMs), 0),
-    });
-  }
-  return out.sort((a, b) => b.score - a.score);
+  return scoreByService(ops, (o) => o.service, alpha).map(({ list, ...f }) => ({ ...f, ops: list }));
 }
