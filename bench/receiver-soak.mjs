@@ -26,8 +26,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { root, arg } from './lib.mjs';
-import { nodeBundle } from '../scripts/cli-build-options.mjs';
+import { root, arg, buildServe } from './lib.mjs';
 import {
   gzip,
   jsonDeepAttribute,
@@ -49,21 +48,7 @@ const TIMEOUT_MS = 30_000;
 const MiB = 1024 * 1024;
 
 // ---- the receiver under test -------------------------------------------------------------------------------------
-const build = mkdtempSync(join(tmpdir(), 'td-soak-build-'));
-const cli = join(build, 'serve.js');
-const esbuild = await import('esbuild');
-await esbuild.build({
-  stdin: {
-    contents: `import { runServe } from './src/cli/commands/serve';
-      runServe(process.argv.slice(2), { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) })
-        .then((c) => { process.exitCode = c; }, (e) => { process.stderr.write(String(e && e.stack || e) + '\\n'); process.exitCode = 2; });`,
-    resolveDir: root,
-    loader: 'ts',
-  },
-  ...nodeBundle,
-  outfile: cli,
-  logLevel: 'error',
-});
+const { build, cli } = await buildServe('td-soak-build-');
 
 const work = mkdtempSync(join(tmpdir(), 'td-soak-'));
 let out = join(work, 'out');

@@ -14,8 +14,7 @@ import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createReadStream } from 'node:fs';
-import { root, arg } from './lib.mjs';
-import { nodeBundle } from '../scripts/cli-build-options.mjs';
+import { root, arg, buildServe } from './lib.mjs';
 
 const WORKERS = Number(arg('workers', 3));
 const SECONDS = Number(arg('seconds', 12));
@@ -24,21 +23,7 @@ const TARGET = Number(arg('target', 50_000));
 const FLOOR = arg('floor', 'yes') !== 'no';
 
 // the receiver under test: `trace-doctor serve` bundled with esbuild exactly as dist/cli.js bundles it
-const build = mkdtempSync(join(tmpdir(), 'td-bench-build-'));
-const cli = join(build, 'serve.js');
-const esbuild = await import('esbuild');
-await esbuild.build({
-  stdin: {
-    contents: `import { runServe } from './src/cli/commands/serve';
-      runServe(process.argv.slice(2), { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) })
-        .then((c) => { process.exitCode = c; }, (e) => { process.stderr.write(String(e && e.stack || e) + '\\n'); process.exitCode = 2; });`,
-    resolveDir: root,
-    loader: 'ts',
-  },
-  ...nodeBundle,
-  outfile: cli,
-  logLevel: 'error',
-});
+const { build, cli } = await buildServe('td-bench-build-');
 
 const out = mkdtempSync(join(tmpdir(), 'td-bench-rx-'));
 const RX_NODE_ARGS = (arg('rx-node-args', '') || '').split(' ').filter(Boolean);
