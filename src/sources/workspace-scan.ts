@@ -149,6 +149,25 @@ export async function scanWorkspace(root: string, opts: ScanOptions = {}): Promi
   return walkAndIndex(root, maxFiles, opts);
 }
 
+/**
+ * Read one candidate source file and add it to the index unless it is too large or binary (a NUL byte in its first
+ * 8 KiB). Both listers (ripgrep, the walk) use it, so the rules stay the same. Unreadable or non-regular: 'skip'.
+ */
+async function indexFile(abs: string, rel: string, maxBytes: number, index: SourceIndex, prefix: string): Promise<'added' | 'large' | 'binary' | 'skip'> {
+  let buf: Buffer;
+  try {
+    const s = await stat(abs);
+    if (!s.isFile()) return 'skip';
+    if (s.size > maxBytes) return 'large';
+    buf = await readFile(abs);
+  } catch {
+    return 'skip';
+  }
+  if (buf.subarray(0, 8192).includes(0)) return 'binary';
+  index.addFile(prefix + rel, buf.toString('utf8'));
+  return 'added';
+}
+
 /** Index the files ripgrep listed (relative paths), with the same size, binary and count rules as the walk. */
 async function indexListed(root: string, list: string[], cut: boolean, maxFiles: number, opts: ScanOptions): Promise<ScanResult> {
   const maxBytes = opts.maxFileBytes ?? 2 * 1024 * 1024;
@@ -164,25 +183,12 @@ async function indexListed(root: string, list: string[], cut: boolean, maxFiles:
       truncated = true;
       break;
     }
-    const abs = join(root, rel);
-    let buf: Buffer;
-    try {
-      const s = await stat(abs);
-      if (!s.isFile()) continue;
-      if (s.size > maxBytes) {
-        skipped.large++;
-        continue;
-      }
-      buf = await readFile(abs);
-    } catch {
-      continue;
-    }
-    if (buf.subarray(0, 8192).includes(0)) {
-      skipped.binary++;
+    const r = await indexFile(join(root, rel), rel, maxBytes, index, prefix);
+    if (r !== 'added') {
+      if (r !== 'skip') skipped[r]++;
       continue;
     }
     files++;
-    index.addFile(prefix + rel, buf.toString('utf8'));
     if (opts.onProgress && files % 200 === 0) opts.onProgress({ files, matches: index.matches, path: rel });
   }
   // the listing itself was cut short and every listed file was used: there are more
@@ -238,24 +244,12 @@ async function walkAndIndex(root: string, maxFiles: number, opts: ScanOptions): 
         truncated = true;
         break;
       }
-      let buf: Buffer;
-      try {
-        const s = await stat(abs);
-        if (s.size > maxBytes) {
-          skipped.large++;
-          continue;
-        }
-        buf = await readFile(abs);
-      } catch {
-        continue;
-      }
-      const head = buf.subarray(0, 8192);
-      if (head.includes(0)) {
-        skipped.binary++;
+      const r = await indexFile(abs, rel, maxBytes, index, prefix);
+      if (r !== 'added') {
+        if (r !== 'skip') skipped[r]++;
         continue;
       }
       files++;
-      index.addFile(prefix + rel, buf.toString('utf8'));
       if (opts.onProgress && files % 200 === 0) opts.onProgress({ files, matches: index.matches, path: rel });
     }
     if (truncated) break;
