@@ -12,6 +12,8 @@ export interface S {
   dur: number; // ms
   kind?: SpanKind;
   error?: boolean;
+  /** explicit OK status */
+  ok?: boolean;
   attrs?: Record<string, string | number | boolean>;
   noStart?: boolean;
   /** resource attributes besides service.name (e.g. host.name) */
@@ -42,7 +44,7 @@ export function table(spans: S[]): SpanTable {
       parentSpanId: s.parent ? hexId(s.parent, 16) : '',
       name: s.name,
       kind: s.kind ?? SpanKind.Internal,
-      statusCode: s.error ? StatusCode.Error : StatusCode.Unset,
+      statusCode: s.error ? StatusCode.Error : s.ok ? StatusCode.Ok : StatusCode.Unset,
       start: s.noStart ? null : [BASE + sec, ns - sec * 1e9],
       durationNs: Math.round(s.dur * 1e6),
       resource: r,

@@ -1,13 +1,26 @@
 /**
  * Which spans failed. The span status says so when it is set; where it is UNSET (many exporters, converted data),
  * the conventional attributes and events do: `http.status_code` / `http.response.status_code` ≥ 500,
- * `rpc.grpc.status_code` ≠ 0, or an `exception` event. An explicit OK status wins over attributes (the OTel spec lets
- * instrumentation mark a span OK deliberately).
+ * `rpc.grpc.status_code` ≠ 0, or an `exception` event — and, where exports carry no attributes at all, a span of a
+ * framework's error handler (Spring Boot's `BasicErrorController.error`, an `ErrorHandler`/`ExceptionHandler`, the
+ * `/error` route): frameworks run it only when a request failed, so the request's span (the handler's parent in the
+ * same service) is the failed one. An explicit OK status wins over all of these (the
+ * OTel spec lets instrumentation mark a span OK deliberately).
  */
 import { StatusCode, type SpanTable } from './span-table';
 
 const HTTP_KEYS = ['http.status_code', 'http.response.status_code'];
 const GRPC_KEYS = ['rpc.grpc.status_code'];
+
+/**
+ * Does an operation name name an error handler? `BasicErrorController.error`, `GlobalExceptionHandler.handle`,
+ * `ErrorHandler`, `handleError`, `GET /error`, `/error` — not names that merely contain the word (`ErrorReporter.send`,
+ * `/api/errors/list`, `getErrorCount`).
+ */
+export function isErrorHandlerName(name: string): boolean {
+  return ERROR_HANDLER.test(name);
+}
+const ERROR_HANDLER = /(?:error|exception)(?:controller|handler)\b|\bhandle_?(?:error|exception)\b|(?:^|\s)\/error(?:$|[\s?/])/i;
 
 /** 1 per failed span row. */
 export function failedSpans(model: SpanTable): Uint8Array {
@@ -31,6 +44,18 @@ export function failedSpans(model: SpanTable): Uint8Array {
         }
       }
     }
+  }
+  // error-handler spans: each distinct name is tested once (0 = not seen, 1 = no, 2 = an error handler)
+  const verdict = new Uint8Array(model.strings.size);
+  for (let r = 0; r < n; r++) {
+    const id = model.nameCol[r]!;
+    let v = verdict[id]!;
+    if (v === 0) verdict[id] = v = isErrorHandlerName(model.strings.get(id)) ? 2 : 1;
+    if (v !== 2 || model.statusCode[r] !== StatusCode.Unset) continue;
+    // the handler runs for the request that failed: that request's span (its parent in the same service) failed
+    const p = model.parent[r]!;
+    if (p >= 0 && model.serviceCol[p] === model.serviceCol[r] && model.statusCode[p] === StatusCode.Unset) out[p] = 1;
+    else if (p < 0 || model.serviceCol[p] !== model.serviceCol[r]) out[r] = 1;
   }
   for (const [r, evs] of model.events) {
     if (model.statusCode[r] !== StatusCode.Unset || out[r]) continue;

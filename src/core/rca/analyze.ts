@@ -126,7 +126,7 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
       : `Mann-Whitney U one-sided ${pText(mw.p)} (Cliff's delta ${mw.cliffsDelta.toFixed(2)}) and Welch t on means ${pText(wt.p)}, n=${nB}/${nI}; slower when either is below ${alpha}`,
   };
   const diagnosis = rank(ctx, opts, latency, slower, errorsUp, notes, split?.split);
-  diagnosis.regression = { slower: ctx.slower ?? slower, errorsUp, alpha };
+  diagnosis.regression = { slower: ctx.slower ?? slower, errorsUp: ctx.errorsUp ?? errorsUp, alpha };
   return { diagnosis, diff };
 }
 

@@ -49,6 +49,8 @@ export interface Ctx {
   noImplicitClient?: boolean;
   /** the regression decision as the ranker finally took it */
   slower?: boolean;
+  /** the one decision on failures (set by the ranker: trace error rate up, or an operation failing more beyond doubt) */
+  errorsUp?: boolean;
   b?: AggDetail;
   i?: AggDetail;
   alpha: number;

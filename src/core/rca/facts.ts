@@ -4,11 +4,14 @@
  *    whatever its kind says (exports often have no kind, or INTERNAL everywhere); its exclusive time is the
  *    caller → callee gap (network, the callee's accept queue, serialisation), kept per (caller, callee) edge;
  *  - per operation: exclusive time of its spans that are not remote calls (the service's own work), durations;
- *  - per operation: child operations per call (for work that vanished).
+ *  - per operation: child operations per call (for work that vanished), and per call to a dependency whether the
+ *    operation went on after it (for traces that stop right after a call to X). An error handler's span is not work
+ *    going on: a request that failed after the call stopped there.
  * Samples per group are capped by a deterministic stride so huge runs stay cheap.
  */
 import type { AggDetail } from '../aggregate/tree';
 import { SpanKind } from '../model/span-table';
+import { isErrorHandlerName } from '../model/failed';
 
 export interface EdgeFacts {
   caller: string;
@@ -39,6 +42,11 @@ export interface OpFacts {
   withChildren: number;
   /** summed exclusive (non-remote, not async) time, ms, uncapped */
   selfSumMs: number;
+  /**
+   * calls to dependencies (child key: child operation + the service it reaches) → [spans of this operation that made
+   * the call, those of them that went on with other work after the call's last occurrence ended]
+   */
+  after: Map<string, { callee: string; child: string; n: number; cont: number }>;
 }
 
 export interface RunFacts {
@@ -101,7 +109,7 @@ export function collectFacts(det: AggDetail): RunFacts {
     if (!o) {
       const service = str(svc[r]!);
       const name = str(m.nameCol[r]!);
-      o = { service, name, self: [], dur: [], calls: 0, remoteCalls: 0, children: new Map(), withChildren: 0, selfSumMs: 0 };
+      o = { service, name, self: [], dur: [], calls: 0, remoteCalls: 0, children: new Map(), withChildren: 0, selfSumMs: 0, after: new Map() };
       opByRow.set(key, o);
       ops.set(opId(service, name), o);
       services.add(service);
@@ -177,6 +185,55 @@ export function collectFacts(det: AggDetail): RunFacts {
         roots.set(rk, (roots.get(rk) ?? 0) + 1);
       }
     }
+  }
+  // did the caller go on after each call to a dependency? lastStart = latest start of a child that is work (not an
+  // error handler); a call is followed by more work when some child starts after it ended (0.1 ms tolerance)
+  const handler = new Uint8Array(m.strings.size); // 0 unknown, 1 no, 2 error handler
+  const isHandler = (r: number) => {
+    const id = m.nameCol[r]!;
+    let v = handler[id]!;
+    if (v === 0) handler[id] = v = isErrorHandlerName(str(id)) ? 2 : 1;
+    return v === 2;
+  };
+  const lastStart = new Float64Array(n).fill(-Infinity);
+  for (let r = 0; r < n; r++) {
+    const p = P[r]!;
+    if (p < 0 || det.nodeOf[r]! < 0 || isHandler(r)) continue;
+    if (m.start[r]! > lastStart[p]!) lastStart[p] = m.start[r]!;
+  }
+  // per (parent span, child key) the AND over the call's occurrences (the last one decides)
+  const afterKey = new Map<string, number>();
+  const callOf = new Map<number, number>(); // parent row * keys + key → 1 went on, 0 stopped
+  const keyInfo: { o: OpFacts; callee: string; child: string; k: string }[] = [];
+  for (let r = 0; r < n; r++) {
+    const p = P[r]!;
+    if (p < 0 || det.nodeOf[r]! < 0 || det.nodeOf[p]! < 0 || isHandler(r)) continue;
+    // a call to a dependency: a remote-call span (its callee service known) or a span of another service
+    const c = callee[r]!;
+    const remote = c >= 0 && isRemoteCall(m.kind[r]!, svc[p]! === svc[r]!);
+    if (!remote && svc[r]! === svc[p]!) continue;
+    const calleeSvc = remote ? c : svc[r]!;
+    const po = opOf(p);
+    const child = str(m.nameCol[r]!);
+    const k = opId(po.service, po.name) + '\u0000' + child + '\u0000' + str(calleeSvc);
+    let ki = afterKey.get(k);
+    if (ki === undefined) {
+      if (keyInfo.length >= 1e6) continue; // bounded: beyond a million distinct (operation, call) pairs, not tracked
+      afterKey.set(k, (ki = keyInfo.length));
+      keyInfo.push({ o: po, callee: str(calleeSvc), child, k: child + '\u0000' + str(calleeSvc) });
+    }
+    const end = m.start[r]! + m.duration[r]!;
+    const went = lastStart[p]! >= end - 1e5 ? 1 : 0;
+    const key = p * 1e6 + ki; // exact in a double: p < 2^32, ki < 1e6
+    const prev = callOf.get(key);
+    callOf.set(key, prev === undefined ? went : prev & went);
+  }
+  for (const [key, went] of callOf) {
+    const info = keyInfo[key % 1e6]!;
+    let a = info.o.after.get(info.k);
+    if (!a) info.o.after.set(info.k, (a = { callee: info.callee, child: info.child, n: 0, cont: 0 }));
+    a.n++;
+    a.cont += went;
   }
   // which operations of the callee the remote calls of each edge reach
   for (let r = 0; r < n; r++) {

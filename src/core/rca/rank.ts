@@ -106,7 +106,9 @@ export function serviceCand(ctx: Ctx, s: ServiceScore): Cand {
       ? `calls to ${s.service} wait longer between the caller's span and ${s.service}'s span (network delay or a saturated ${s.service})`
       : s.lead === 'service_slowdown'
         ? `${s.service} is slower across its operations at the median (CPU contention or a slower ${s.service})`
-        : `${s.service} / ${s.operation} stopped calling its dependencies (early return or failure without an error status)`;
+        : s.vanished?.how === 'stops'
+          ? `${s.service} / ${s.operation} now stops right after calling ${s.vanished.children[0]?.childService ?? 'a dependency'} (an exception or early return in ${s.service}, or a failure reported without an error status)`
+          : `${s.service} / ${s.operation} stopped calling its dependencies (early return or failure without an error status)`;
   return {
     diffId: nodes[0] ?? 0, service: s.service, name, kind: KIND_OF_DETECTOR[s.lead], impactMs: s.impactMs, sig: 1 - s.p,
     evidence: [...s.evidence], summary, nodes, p: s.p, detector: s.lead,
@@ -190,12 +192,24 @@ export function rank(ctx: Ctx, opts: DiagnoseOptions, latency: Diagnosis['latenc
       else notes.push(line);
     }
   }
+  // the same for failures: an operation that now fails beyond doubt (Bonferroni over the findings) is a regression of
+  // errors even when the share of failed traces did not rise overall (other, older failures may have gone away)
+  if (!errorsUp && !ctx.tooFew && latency) {
+    const strongErr = cands.find((c) => c.kind === 'errors' && c.sig >= 1 - ctx.alpha / Math.max(1, cands.length));
+    if (strongErr) {
+      errorsUp = true;
+      notes.push(`traces with errors did not rise overall, but ${label(strongErr)} fails more beyond doubt (${pText(1 - strongErr.sig)}): ${strongErr.summary}`);
+      const k = notes.findIndex((n) => n.startsWith('the incident is not slower beyond noise'));
+      if (k >= 0) notes.splice(k, 1);
+    }
+  }
   cands.sort((a, b) => b.impactMs - a.impactMs || conf(b) - conf(a));
   // failures lead when the incident is not (much) slower but clearly failing more: a few % of latency drift next to a
   // component that started failing is not the headline
   const base = Math.max(1e-9, latency?.baselineMs ?? 0);
   const errorsLead = errorsUp && (!slower || ctx.deltaE2E / base < 0.15);
   ctx.slower = slower;
+  ctx.errorsUp = errorsUp;
   const svcScore = new Map<string, number>();
   if (ctx.svc && ctx.svc.length > 0) cands = byService(ctx, cands, conf, svcScore);
   if (errorsLead) {

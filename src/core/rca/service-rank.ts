@@ -103,6 +103,14 @@ export function serviceEvidence(b: AggDetail, i: AggDetail, alpha: number, disab
     s.score += v.score;
     s.p = Math.min(s.p, v.p);
     lead(s, 'vanished_work', v.score, v.operation);
+    if (v.how === 'stops') {
+      s.evidence.push(
+        `${v.service} / ${v.operation} now stops right after calling ` +
+          v.children.slice(0, 3).map((c) => `${c.childService} (${c.child}): went on after it in ${pct(c.rateB)} → ${pct(c.rateI)} of calls`).join('; ') +
+          ` (${pText(v.p)})`,
+      );
+      continue;
+    }
     s.evidence.push(
       `${v.service} / ${v.operation} stopped calling its dependencies: ` +
         v.children.slice(0, 4).map((c) => `${c.childService} / ${c.child} ${c.rateB.toFixed(2)} → ${c.rateI.toFixed(2)} per call`).join('; ') +

@@ -21,6 +21,8 @@ export interface VanishedChild {
 }
 
 export interface VanishedFinding extends ServiceFinding {
+  /** 'calls': calls below the operation vanished; 'stops': the operation stops right after a call it used to go on from */
+  how: 'calls' | 'stops';
   /** the operation whose calls vanished below it */
   operation: string;
   children: VanishedChild[];
@@ -74,10 +76,59 @@ export function vanishedWork(b: RunFacts, i: RunFacts, alpha: number): VanishedF
     const effect = sig.reduce((s, v) => s + Math.log(v.rateB / Math.max(v.rateI, v.rateB / 20)), 0) / sig.length;
     const p = Math.min(1, Math.min(...sig.map((v) => v.p)) * Math.max(1, tests));
     out.push({
-      service: f.service, operation: f.name, children: sig, vanished: sig.length, regular: f.regular,
+      how: 'calls', service: f.service, operation: f.name, children: sig, vanished: sig.length, regular: f.regular,
       consistency, effect, p, score: effect * consistency, impactMs: 0,
     });
   }
   void opId;
+  out.push(...stopsAfter(b, i, alpha));
+  // the deepest stop wins: a caller that stops after calling a service which itself stopped calling on is not where
+  // the path ends
+  const stopped = new Set(out.map((f) => f.service));
+  for (const f of out) if (f.children.every((c) => c.childService !== f.service && stopped.has(c.childService))) f.score *= 0.5;
   return out.sort((a, b2) => b2.score - a.score);
+}
+
+/**
+ * Traces that stop right after a call: operation P used to go on with other work after its call to X and now returns
+ * right after it (an exception or early return in P once X answered, or a failure X reported without an error status).
+ * Per (P, call to X): the share of P's spans that went on after the call, baseline vs incident (exact conditional
+ * test). Blame P's service — the path stops there — unless X itself stopped calling on (the deeper stop wins).
+ */
+export function stopsAfter(b: RunFacts, i: RunFacts, alpha: number): VanishedFinding[] {
+  const found: { service: string; name: string; list: VanishedChild[]; regular: number }[] = [];
+  let tests = 0;
+  for (const [k, pi] of i.ops) {
+    const pb = b.ops.get(k);
+    if (!pb || pb.after.size === 0) continue;
+    const list: VanishedChild[] = [];
+    let regular = 0;
+    for (const [ck, ab] of pb.after) {
+      const ai = pi.after.get(ck);
+      if (!ai || ab.n < MIN_CALLS || ai.n < MIN_CALLS) continue;
+      const fb = ab.cont / ab.n;
+      if (fb < 0.5) continue; // the baseline did not usually go on after this call
+      regular++;
+      tests++;
+      const fi = ai.cont / ai.n;
+      if (fi > 0.5 * fb) continue;
+      const p = rateDropTest(ab.cont, ab.n, ai.cont, ai.n);
+      list.push({ parent: pi.name, parentService: pi.service, child: ab.child, childService: ab.callee, rateB: fb, rateI: fi, p });
+    }
+    if (list.length) found.push({ service: pi.service, name: pi.name, list, regular });
+  }
+  const out: VanishedFinding[] = [];
+  for (const f of found) {
+    const sig = f.list.filter((v) => v.p * Math.max(1, tests) < alpha);
+    if (sig.length === 0) continue;
+    // consistency: how much of the going-on stopped (1 = never goes on now); effect as for vanished calls
+    const consistency = sig.reduce((s, v) => s + (v.rateB - v.rateI) / v.rateB, 0) / sig.length;
+    const effect = sig.reduce((s, v) => s + Math.log(v.rateB / Math.max(v.rateI, v.rateB / 20)), 0) / sig.length;
+    const p = Math.min(1, Math.min(...sig.map((v) => v.p)) * Math.max(1, tests));
+    out.push({
+      how: 'stops', service: f.service, operation: f.name, children: sig, vanished: sig.length, regular: f.regular,
+      consistency, effect, p, score: effect * consistency, impactMs: 0,
+    });
+  }
+  return out;
 }

@@ -11,13 +11,17 @@
  *  - endpoint: the rare checkout endpoint only — `payment`'s save is 150 ms slower (10 % of the traces);
  *  - abort: `orders` fails fast without an error status — in 70 % of its calls it returns right away without calling
  *    users and prices (the average trace gets FASTER);
+ *  - stop: `checkout` stops right after its call to users in 80 % of its calls (an exception in checkout once users
+ *    answered, no error status): the call to payment that used to follow never happens;
+ *  - handler: `payment` fails in 40 % of its calls with no status and no attributes — only the framework's error
+ *    handler span (`BasicErrorController.error`, as Spring Boot records it) below /pay says so;
  *  - none: nothing changes (a different seed of the same load).
  */
 import { mulberry32 } from '../stats/index';
 import type { GenSpan } from './scenarios';
 
-export type MicroFault = 'network_delay' | 'cpu' | 'endpoint' | 'abort' | 'none';
-export const MICRO_FAULTS: MicroFault[] = ['network_delay', 'cpu', 'endpoint', 'abort'];
+export type MicroFault = 'network_delay' | 'cpu' | 'endpoint' | 'abort' | 'stop' | 'handler' | 'none';
+export const MICRO_FAULTS: MicroFault[] = ['network_delay', 'cpu', 'endpoint', 'abort', 'stop', 'handler'];
 
 export interface MicroScenario {
   fault: MicroFault;
@@ -50,7 +54,13 @@ function run(traces: number, seed: number, fault: MicroFault | null): GenSpan[] 
   });
   const users = (): Call => ({ service: 'users', name: '/users/{id}', ownMs: cpu('users', jit(0.6)), children: [{ service: 'users', name: 'UserRepository.find', ownMs: cpu('users', jit(1.2)), children: [] }, { service: 'users', name: 'UserMapper.toDto', ownMs: cpu('users', jit(0.5)), children: [] }] });
   const prices = (): Call => ({ service: 'prices', name: '/prices', ownMs: jit(0.5), children: [{ service: 'prices', name: 'PriceRepository.find', ownMs: jit(1.5), children: [] }] });
-  const payment = (): Call => ({ service: 'payment', name: '/pay', ownMs: jit(0.5), children: [{ service: 'payment', name: 'PaymentRepository.save', ownMs: jit(3) + (fault === 'endpoint' ? jit(150) : 0), children: [] }] });
+  const payment = (): Call => ({
+    service: 'payment', name: '/pay', ownMs: jit(0.5),
+    children: [
+      { service: 'payment', name: 'PaymentRepository.save', ownMs: jit(3) + (fault === 'endpoint' ? jit(150) : 0), children: [] },
+      ...(fault === 'handler' && rnd() < 0.4 ? [{ service: 'payment', name: 'BasicErrorController.error', ownMs: jit(0.5), children: [] }] : []),
+    ],
+  });
   for (let t = 0; t < traces; t++) {
     const traceId = hex(seed, 8) + hex(t + 1, 24);
     const u = rnd();
@@ -61,7 +71,7 @@ function run(traces: number, seed: number, fault: MicroFault | null): GenSpan[] 
     } else if (u < 0.9) {
       entry = { service: 'catalog', name: '/catalog', ownMs: jit(0.5), children: [{ service: 'catalog', name: 'CatalogController.list', ownMs: jit(2), children: [{ service: 'catalog', name: 'SELECT items', ownMs: jit(2), children: [] }, remote('catalog', prices())] }] };
     } else {
-      entry = { service: 'checkout', name: '/checkout', ownMs: jit(0.5), children: [{ service: 'checkout', name: 'CheckoutController.place', ownMs: jit(4), children: [remote('checkout', users()), remote('checkout', payment())] }] };
+      entry = { service: 'checkout', name: '/checkout', ownMs: jit(0.5), children: [{ service: 'checkout', name: 'CheckoutController.place', ownMs: jit(4), children: fault === 'stop' && rnd() < 0.8 ? [remote('checkout', users())] : [remote('checkout', users()), remote('checkout', payment())] }] };
     }
     const root: Call = { service: 'gateway', name: '/*', ownMs: jit(1), children: [remote('gateway', entry)] };
     // lay the tree out: own time split before/after the children, children one after another
@@ -79,7 +89,7 @@ function run(traces: number, seed: number, fault: MicroFault | null): GenSpan[] 
   return out;
 }
 
-const BLAME: Record<MicroFault, string | null> = { network_delay: 'prices', cpu: 'users', endpoint: 'payment', abort: 'orders', none: null };
+const BLAME: Record<MicroFault, string | null> = { network_delay: 'prices', cpu: 'users', endpoint: 'payment', abort: 'orders', stop: 'checkout', handler: 'payment', none: null };
 
 export function makeMicroScenario(fault: MicroFault, seed: number, traces = 300): MicroScenario {
   return { fault, baseline: run(traces, seed * 2 + 1, null), incident: run(traces, seed * 2 + 2, fault === 'none' ? null : fault), service: BLAME[fault] };

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { diagnose } from '../../../../src/core/rca/analyze';
 import { aggregate } from '../../../../src/core/aggregate/tree';
-import { failedSpans } from '../../../../src/core/model/failed';
+import { failedSpans, isErrorHandlerName } from '../../../../src/core/model/failed';
 import { mulberry32 } from '../../../../src/core/stats/index';
 import { table, type S } from '../../../helpers/spans';
 
@@ -30,6 +30,22 @@ test('status unset: HTTP 5xx and gRPC codes ≠ 0 count as failures; 4xx and OK 
   ]);
   assert.deepEqual([...failedSpans(m)], [1, 0, 1, 0, 1]);
   assert.equal(aggregate(m).nodes.find((n) => n.name === 'x')!.stats.errors, 3);
+});
+
+test('error-handler spans (no status, no attributes): the request they handle failed; other names with "error" do not', () => {
+  for (const n of ['BasicErrorController.error', 'GlobalExceptionHandler.handle', 'ErrorHandler', 'handleError', 'handle_exception', 'GET /error', '/error', '/error?code=500'])
+    assert.equal(isErrorHandlerName(n), true, n);
+  for (const n of ['ErrorReporter.send', '/api/errors/list', 'getErrorCount', 'HTTP GET', '/errors', 'SELECT ts.error_log'])
+    assert.equal(isErrorHandlerName(n), false, n);
+  const m = table([
+    { id: 'r', name: '/api/v1/trips/left', service: 'travel', start: 0, dur: 10 },
+    { id: 'h', parent: 'r', name: 'BasicErrorController.error', service: 'travel', start: 9, dur: 0.5 },
+    { id: 'q', name: 'GET /error', service: 'web', start: 20, dur: 1 }, // a root handler span is itself the failed request
+    { id: 'o', name: '/ok', service: 'web', start: 30, dur: 2, ok: true },
+    { id: 'oh', parent: 'o', name: 'ErrorHandler', service: 'web', start: 31, dur: 0.2 }, // an explicit OK wins
+    { id: 'x', name: 'ErrorReporter.send', service: 'web', start: 40, dur: 1 },
+  ]);
+  assert.deepEqual([...failedSpans(m)], [1, 0, 1, 0, 0, 0]);
 });
 
 test('an API that starts answering 503 (status unset) is diagnosed as failing', () => {
