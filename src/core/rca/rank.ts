@@ -106,6 +106,8 @@ export function serviceCand(ctx: Ctx, s: ServiceScore): Cand {
       ? `calls to ${s.service} wait longer between the caller's span and ${s.service}'s span (network delay or a saturated ${s.service})`
       : s.lead === 'service_slowdown'
         ? `${s.service} is slower across its operations at the median (CPU contention or a slower ${s.service})`
+        : s.vanished?.how === 'stops' && s.vanished.children[0]?.calleeCut
+          ? `${s.service} fails fast: its answers to ${s.vanished.children[0].parentService} are cut short and the caller stops right after (an exception or early return in ${s.service}, without an error status)`
         : s.vanished?.how === 'stops'
           ? `${s.service} / ${s.operation} now stops right after calling ${s.vanished.children[0]?.childService ?? 'a dependency'} (an exception or early return in ${s.service}, or a failure reported without an error status)`
           : `${s.service} / ${s.operation} stopped calling its dependencies (early return or failure without an error status)`;

@@ -103,6 +103,14 @@ export function serviceEvidence(b: AggDetail, i: AggDetail, alpha: number, disab
     s.score += v.score;
     s.p = Math.min(s.p, v.p);
     lead(s, 'vanished_work', v.score, v.operation);
+    if (v.how === 'stops' && v.children[0]?.calleeCut) {
+      s.evidence.push(
+        `${v.children[0].parentService} / ${v.operation} now stops right after calling ${v.service}, whose answers were cut short (${v.children[0].calleeCut}): ` +
+          v.children.slice(0, 3).map((c) => `the caller went on after ${c.child} in ${pct(c.rateB)} → ${pct(c.rateI)} of calls`).join('; ') +
+          ` (${pText(v.p)})`,
+      );
+      continue;
+    }
     if (v.how === 'stops') {
       s.evidence.push(
         `${v.service} / ${v.operation} now stops right after calling ` +

@@ -6,7 +6,7 @@
  * path stops is blamed: P's service when it no longer calls on, or the callee X of P's last remaining remote call
  * when the calls that used to come after X are the ones that vanished (the trace stops right after a call to X).
  */
-import { rateDropTest } from '../stats/index';
+import { mannWhitney, rateDropTest } from '../stats/index';
 import { opId, type RunFacts } from './facts';
 import type { ServiceFinding } from './service-evidence';
 
@@ -18,6 +18,8 @@ export interface VanishedChild {
   rateB: number;
   rateI: number;
   p: number;
+  /** stops only: how the callee's own answers were cut short (then the callee is blamed) */
+  calleeCut?: string;
 }
 
 export interface VanishedFinding extends ServiceFinding {
@@ -121,6 +123,13 @@ export function stopsAfter(b: RunFacts, i: RunFacts, alpha: number): VanishedFin
   for (const f of found) {
     const sig = f.list.filter((v) => v.p * Math.max(1, tests) < alpha);
     if (sig.length === 0) continue;
+    // where does the path stop? When the callee's answers to this caller got cut short (its entry operation does less
+    // below it, or ends much sooner), the callee failed fast and the caller only gave up: blame the callee
+    const cut = sig.map((v) => calleeCutShort(b, i, f.service, v.childService, alpha)).find((c) => c !== null);
+    if (cut) {
+      f.service = cut.service;
+      for (const v of sig) v.calleeCut = cut.how;
+    }
     // consistency: how much of the going-on stopped (1 = never goes on now); effect as for vanished calls
     const consistency = sig.reduce((s, v) => s + (v.rateB - v.rateI) / v.rateB, 0) / sig.length;
     const effect = sig.reduce((s, v) => s + Math.log(v.rateB / Math.max(v.rateI, v.rateB / 20)), 0) / sig.length;
@@ -131,4 +140,36 @@ export function stopsAfter(b: RunFacts, i: RunFacts, alpha: number): VanishedFin
     });
   }
   return out;
+}
+
+/**
+ * Did `callee`'s answers to `caller` get cut short? Its entry operations reached from the caller (the remote-call
+ * edge's callee operations) now have fewer child spans per call (≥ 25 % fewer, exact rate test) or a median duration
+ * at most 0.7× the baseline's (Mann-Whitney). Null when its answers look as before — then the caller stopped on its own.
+ */
+function calleeCutShort(b: RunFacts, i: RunFacts, caller: string, callee: string, alpha: number): { service: string; how: string } | null {
+  if (callee === caller) return null;
+  const eb = b.edges.get(caller + '\u0000' + callee);
+  const ei = i.edges.get(caller + '\u0000' + callee);
+  if (!eb || !ei) return null;
+  for (const [name] of [...ei.calleeOps].sort((x, y) => y[1] - x[1])) {
+    const ob = b.ops.get(opId(callee, name));
+    const oi = i.ops.get(opId(callee, name));
+    if (!ob || !oi || ob.calls < MIN_CALLS || oi.calls < MIN_CALLS) continue;
+    let kB = 0;
+    let kI = 0;
+    for (const v of ob.children.values()) kB += v;
+    for (const v of oi.children.values()) kI += v;
+    const rB = kB / ob.calls;
+    const rI = kI / oi.calls;
+    if (rB > 0 && rI <= 0.75 * rB && rateDropTest(kB, ob.calls, kI, oi.calls) < alpha)
+      return { service: callee, how: `${callee} / ${name} does less below it: ${rB.toFixed(2)} → ${rI.toFixed(2)} child spans per call` };
+    const mw = mannWhitney(ob.dur, oi.dur, 'less');
+    const med = (a: number[]) => Float64Array.from(a).sort()[a.length >> 1]!;
+    const mB = med(ob.dur);
+    const mI = med(oi.dur);
+    if (mw.p < alpha && mI <= 0.7 * mB)
+      return { service: callee, how: `${callee} / ${name} answers sooner: median ${mB.toFixed(1)} ms → ${mI.toFixed(1)} ms` };
+  }
+  return null;
 }

@@ -13,6 +13,8 @@
  *    users and prices (the average trace gets FASTER);
  *  - stop: `checkout` stops right after its call to users in 80 % of its calls (an exception in checkout once users
  *    answered, no error status): the call to payment that used to follow never happens;
+ *  - failfast: `users` fails fast in 80 % of its calls (answers at once, without its repository work, no error
+ *    status) and its callers give up right after the call (orders skips prices, checkout skips payment);
  *  - handler: `payment` fails in 40 % of its calls with no status and no attributes — only the framework's error
  *    handler span (`BasicErrorController.error`, as Spring Boot records it) below /pay says so;
  *  - none: nothing changes (a different seed of the same load).
@@ -20,8 +22,8 @@
 import { mulberry32 } from '../stats/index';
 import type { GenSpan } from './scenarios';
 
-export type MicroFault = 'network_delay' | 'cpu' | 'endpoint' | 'abort' | 'stop' | 'handler' | 'none';
-export const MICRO_FAULTS: MicroFault[] = ['network_delay', 'cpu', 'endpoint', 'abort', 'stop', 'handler'];
+export type MicroFault = 'network_delay' | 'cpu' | 'endpoint' | 'abort' | 'stop' | 'failfast' | 'handler' | 'none';
+export const MICRO_FAULTS: MicroFault[] = ['network_delay', 'cpu', 'endpoint', 'abort', 'stop', 'failfast', 'handler'];
 
 export interface MicroScenario {
   fault: MicroFault;
@@ -52,7 +54,7 @@ function run(traces: number, seed: number, fault: MicroFault | null): GenSpan[] 
     service: caller, name: callee.name.startsWith('/') ? 'HTTP GET' : 'HTTP POST', ownMs: 0,
     children: [{ ...callee, gapMs: jit(1.5) + (fault === 'network_delay' && callee.service === 'prices' ? jit(40) : 0) + (fault === 'cpu' && callee.service === 'users' ? jit(3) : 0) }],
   });
-  const users = (): Call => ({ service: 'users', name: '/users/{id}', ownMs: cpu('users', jit(0.6)), children: [{ service: 'users', name: 'UserRepository.find', ownMs: cpu('users', jit(1.2)), children: [] }, { service: 'users', name: 'UserMapper.toDto', ownMs: cpu('users', jit(0.5)), children: [] }] });
+  const users = (failFast = false): Call => failFast ? { service: 'users', name: '/users/{id}', ownMs: jit(0.2), children: [] } : ({ service: 'users', name: '/users/{id}', ownMs: cpu('users', jit(0.6)), children: [{ service: 'users', name: 'UserRepository.find', ownMs: cpu('users', jit(1.2)), children: [] }, { service: 'users', name: 'UserMapper.toDto', ownMs: cpu('users', jit(0.5)), children: [] }] });
   const prices = (): Call => ({ service: 'prices', name: '/prices', ownMs: jit(0.5), children: [{ service: 'prices', name: 'PriceRepository.find', ownMs: jit(1.5), children: [] }] });
   const payment = (): Call => ({
     service: 'payment', name: '/pay', ownMs: jit(0.5),
@@ -67,11 +69,12 @@ function run(traces: number, seed: number, fault: MicroFault | null): GenSpan[] 
     let entry: Call;
     if (u < 0.45) {
       const abort = fault === 'abort' && rnd() < 0.7;
-      entry = { service: 'orders', name: '/orders', ownMs: jit(0.5), children: [{ service: 'orders', name: 'OrderController.list', ownMs: jit(2), children: abort ? [] : [{ service: 'orders', name: 'SELECT orders', ownMs: jit(1), children: [] }, remote('orders', users()), remote('orders', prices())] }] };
+      const ff = fault === 'failfast' && rnd() < 0.8;
+      entry = { service: 'orders', name: '/orders', ownMs: jit(0.5), children: [{ service: 'orders', name: 'OrderController.list', ownMs: jit(2), children: abort ? [] : [{ service: 'orders', name: 'SELECT orders', ownMs: jit(1), children: [] }, remote('orders', users(ff)), ...(ff ? [] : [remote('orders', prices())])] }] };
     } else if (u < 0.9) {
       entry = { service: 'catalog', name: '/catalog', ownMs: jit(0.5), children: [{ service: 'catalog', name: 'CatalogController.list', ownMs: jit(2), children: [{ service: 'catalog', name: 'SELECT items', ownMs: jit(2), children: [] }, remote('catalog', prices())] }] };
     } else {
-      entry = { service: 'checkout', name: '/checkout', ownMs: jit(0.5), children: [{ service: 'checkout', name: 'CheckoutController.place', ownMs: jit(4), children: fault === 'stop' && rnd() < 0.8 ? [remote('checkout', users())] : [remote('checkout', users()), remote('checkout', payment())] }] };
+      entry = { service: 'checkout', name: '/checkout', ownMs: jit(0.5), children: [{ service: 'checkout', name: 'CheckoutController.place', ownMs: jit(4), children: fault === 'stop' && rnd() < 0.8 ? [remote('checkout', users())] : fault === 'failfast' && rnd() < 0.8 ? [remote('checkout', users(true))] : [remote('checkout', users()), remote('checkout', payment())] }] };
     }
     const root: Call = { service: 'gateway', name: '/*', ownMs: jit(1), children: [remote('gateway', entry)] };
     // lay the tree out: own time split before/after the children, children one after another
@@ -89,7 +92,7 @@ function run(traces: number, seed: number, fault: MicroFault | null): GenSpan[] 
   return out;
 }
 
-const BLAME: Record<MicroFault, string | null> = { network_delay: 'prices', cpu: 'users', endpoint: 'payment', abort: 'orders', stop: 'checkout', handler: 'payment', none: null };
+const BLAME: Record<MicroFault, string | null> = { network_delay: 'prices', cpu: 'users', endpoint: 'payment', abort: 'orders', stop: 'checkout', failfast: 'users', handler: 'payment', none: null };
 
 export function makeMicroScenario(fault: MicroFault, seed: number, traces = 300): MicroScenario {
   return { fault, baseline: run(traces, seed * 2 + 1, null), incident: run(traces, seed * 2 + 2, fault === 'none' ? null : fault), service: BLAME[fault] };

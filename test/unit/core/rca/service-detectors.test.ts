@@ -122,6 +122,13 @@ test('stopsAfter: an operation that now returns right after a call it used to go
     assert.match(d.rootCause!.summary, /stops right after calling users/);
     assert.match(d.rootCause!.evidence.join(' '), /checkout \/ CheckoutController\.place now stops right after calling users \(HTTP GET\): went on after it in 100% → [1-3]?\d% of calls/);
   }
+  // a callee that fails fast (answers at once, without its work) while its callers give up: the callee is blamed
+  for (const seed of [1, 2, 3]) {
+    const sc = makeMicroScenario('failfast', seed);
+    const d = diagnose(toSpanTable(sc.baseline), toSpanTable(sc.incident), { seed });
+    assert.equal(d.rootCause?.service, 'users', d.rootCause?.summary);
+    assert.match(d.rootCause!.evidence.join(' '), /stops right after calling users, whose answers were cut short \(users \/ \/users\/\{id\} does less below it: 2\.00 → 0\.\d+ child spans per call\)/);
+  }
   // the same runs without the fault: no stop found
   const none = makeMicroScenario('none', 1);
   const r = serviceEvidence(aggregateDetailed(toSpanTable(none.baseline)), aggregateDetailed(toSpanTable(none.incident)), 0.01);
