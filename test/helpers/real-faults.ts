@@ -12,6 +12,7 @@ import { analyze, type DiagnoseOptions } from '../../src/core/rca/analyze';
 import type { Diagnosis } from '../../src/core/rca/diagnosis';
 import type { DiffTree } from '../../src/core/diff/types';
 import type { SpanTable } from '../../src/core/model/span-table';
+import { toSpanTable, type GenSpan } from '../../src/core/testing/scenarios';
 
 /** run from the repository root (npm test, the bench scripts) */
 export const REAL_FAULTS_DIR = join(process.cwd(), 'test', 'fixtures', 'real-faults');
@@ -124,4 +125,23 @@ export function tally(rs: CaseResult[]): Tally {
     naiveTop1: rs.filter((r) => r.naiveTop1).length,
     naiveTop3: rs.filter((r) => r.naiveTop3).length,
   };
+}
+
+/**
+ * A real no-fault pair: the traces of one baseline file split alternately (by start time: 1st, 3rd, … vs 2nd, 4th, …)
+ * into two runs of the same minute — nothing changed between them, so a diagnosis must answer null.
+ */
+export async function alternateSplit(file: string, dir = REAL_FAULTS_DIR): Promise<[SpanTable, SpanTable]> {
+  const m = (await loadTraces(join(dir, file))).model;
+  const traces = [...m.traces().values()].map((rows) => ({ rows, t: Math.min(...rows.map((r) => m.start[r]!)) })).sort((a, b) => a.t - b.t);
+  const half = (odd: number): SpanTable => {
+    const spans: GenSpan[] = [];
+    traces.forEach((tr, k) => {
+      if (k % 2 !== odd) return;
+      for (const r of tr.rows)
+        spans.push({ traceId: m.traceId(r), spanId: m.spanId(r), parentId: m.parent[r]! >= 0 ? m.spanId(m.parent[r]!) : '', service: m.service(r), name: m.name(r), kind: 'internal', start: Math.round(m.start[r]!), duration: Math.round(m.duration[r]!), error: false, attrs: {} });
+    });
+    return toSpanTable(spans);
+  };
+  return [half(0), half(1)];
 }

@@ -4,7 +4,8 @@
 // (bench: node --import tsx bench/accuracy-real.mjs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateRealFaults, tally } from '../../../helpers/real-faults';
+import { alternateSplit, evaluateRealFaults, realCases, tally } from '../../../helpers/real-faults';
+import { diagnose } from '../../../../src/core/rca/analyze';
 import { Diagnosis } from '../../../../src/core/rca/diagnosis';
 
 test('real fault injections (dev set): faulty service top-1 ≥ 14/22, top-3 ≥ 14/22, network delay 6/6, above the naive reference', async () => {
@@ -28,4 +29,13 @@ test('real fault injections (dev set): faulty service top-1 ≥ 14/22, top-3 ≥
   // failures read from Spring Boot's error-handler spans (no status in the data) name the failing service
   const trav = rs.find((r) => r.case.id === 'tt-exception-ts-travel-service-0129-1012')!;
   assert.equal(trav.diagnosis.rootCause?.kind, 'errors');
+});
+
+test('real no-fault pairs: each baseline minute split into alternate traces → no regression, rootCause null', async () => {
+  for (const file of [...new Set(realCases().map((c) => c.baseline))]) {
+    const [a, b] = await alternateSplit(file);
+    const d = diagnose(a, b, { seed: 1 });
+    assert.equal(d.rootCause, null, `${file}: ${d.rootCause?.service} / ${d.rootCause?.name} — ${d.notes.join(' | ')}`);
+    assert.equal(d.regression?.slower, false, file);
+  }
 });
