@@ -30,6 +30,7 @@ import type { Diagnosis, SourceLink } from './diagnosis';
 import { splitTraces, type SplitResult } from './split';
 import { attachCapacity } from './capacity';
 import { serviceEvidence } from './service-rank';
+import { entryGate, entryPointChanges } from './entry-points';
 import { fmt, type Ctx } from './context';
 import { rank } from './rank';
 
@@ -45,7 +46,7 @@ export interface DiagnoseOptions {
   /** significance level (default 0.01) */
   alpha?: number;
   /** switch detectors off (ablation: bench/accuracy-real.mjs --without=…); all on by default */
-  disable?: Array<'remote_gap' | 'service_slowdown' | 'vanished_work' | 'implicit_client' | 'operation_gate'>;
+  disable?: Array<'remote_gap' | 'service_slowdown' | 'vanished_work' | 'implicit_client' | 'operation_gate' | 'entry_points'>;
   /** utilisation target of the capacity estimate on queueing candidates (default 0.7; core/rca/capacity.ts) */
   capacityTarget?: number;
 }
@@ -103,11 +104,24 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
   for (let t = 0; t < nB; t++) errB += b.traceError[t]!;
   for (let t = 0; t < nI; t++) errI += i.traceError[t]!;
   const et = twoProportion(errB, nB, errI, nI, 'greater');
-  const errorsUp = nB > 0 && nI > 0 && errI / nI - errB / nB >= 0.02 && (tooFew ? errI > 0 : et.p < alpha);
+  let errorsUp = nB > 0 && nI > 0 && errI / nI - errB / nB >= 0.02 && (tooFew ? errI > 0 : et.p < alpha);
   if (errorsUp) notes.push(`traces with errors ${errB}/${nB} → ${errI}/${nI}${tooFew ? '' : ` (${pText(et.p)})`}`);
   // service-level evidence: a significant change in how a service behaves is a regression even when the mean trace
   // is not slower (one endpoint of many, requests failing fast, calls that stopped happening)
   const svc = tooFew || nB === 0 || nI === 0 ? [] : serviceEvidence(b, i, alpha, opts.disable).services;
+  // ---- per-entry-point gate (./entry-points.ts): one endpoint of many, requests failing fast, throughput, tails ----
+  const entry = tooFew || nB === 0 || nI === 0 || opts.disable?.includes('entry_points') ? null : entryPointChanges(b, i, alpha);
+  const eg = entry
+    ? entryGate(entry, notes, {
+        slower, errorsUp, alpha,
+        overall: `end-to-end latency ${fmt(meanB)} → ${fmt(meanI)} per trace`,
+        tests: `Mann-Whitney ${pText(mw.p)}, Welch ${pText(wt.p)}`,
+        errors: `traces with errors ${errB}/${nB} → ${errI}/${nI}`, errorsP: et.p,
+        service: svc[0] ? `${svc[0].service} changed significantly (${pText(svc[0].p)}): ${svc[0].evidence[0]}` : undefined,
+      })
+    : null;
+  if (eg) ({ slower, errorsUp } = eg);
+  // ---- end of the per-entry-point gate ----
   if (!slower && svc.length > 0) {
     slower = true;
     const k = notes.findIndex((n) => n.startsWith('the incident is not slower beyond noise'));
@@ -125,8 +139,12 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
       ? 'none (too few traces)'
       : `Mann-Whitney U one-sided ${pText(mw.p)} (Cliff's delta ${mw.cliffsDelta.toFixed(2)}) and Welch t on means ${pText(wt.p)}, n=${nB}/${nI}; slower when either is below ${alpha}`,
   };
-  const diagnosis = rank(ctx, opts, latency, slower, errorsUp, notes, split?.split);
-  diagnosis.regression = { slower: ctx.slower ?? slower, errorsUp: ctx.errorsUp ?? errorsUp, alpha };
+  // a slowdown that is only a change of the request mix is a regression (the entry point's traffic fell) but no
+  // component's: the ranker blames nothing then
+  const diagnosis = rank(ctx, opts, latency, slower && !eg?.mixOnly, errorsUp, notes, split?.split);
+  diagnosis.regression = { slower: eg?.mixOnly ? true : (ctx.slower ?? slower), errorsUp: ctx.errorsUp ?? errorsUp, alpha, ...(entry ? { entryPoints: entry.findings } : {}) };
+  if ((eg?.opened || eg?.mixOnly) && !diagnosis.rootCause)
+    diagnosis.notes.push('no component explains the entry-point change in the spans (requests that never arrived, or failed before any traced work, leave no spans to blame)');
   return { diagnosis, diff };
 }
 

@@ -94,6 +94,25 @@ export const Split = z.object({
 });
 export type Split = z.infer<typeof Split>;
 
+/** A per-entry-point change found by the regression gate (core/rca/entry-points.ts). */
+export const EntryChange = z.object({
+  test: z.enum(['rate', 'latency', 'tail', 'spans', 'errors']).describe('rate: traces per minute; latency: median ms; tail: p95 ms; spans: median spans per trace; errors: share of traces with a failed span'),
+  before: z.number(),
+  after: z.number(),
+  p: z.number().describe('p-value, Holm-adjusted over every entry point × test run'),
+  text: z.string().describe('the change in words, with its figures and test'),
+});
+export type EntryChange = z.infer<typeof EntryChange>;
+
+export const EntryPointFinding = z.object({
+  entry: z.string().describe('root operation, refined by the first remote call made inside the root service: "svc / op → svc / op"'),
+  root: z.object({ service: z.string(), name: z.string() }),
+  firstCall: z.object({ service: z.string(), name: z.string() }).optional(),
+  traces: z.object({ baseline: z.number().int(), incident: z.number().int() }),
+  changes: z.array(EntryChange),
+});
+export type EntryPointFinding = z.infer<typeof EntryPointFinding>;
+
 export const Diagnosis = z.object({
   rootCause: Candidate.nullable(),
   candidates: z.array(Candidate),
@@ -103,7 +122,15 @@ export const Diagnosis = z.object({
     .object({ baselineMs: z.number(), incidentMs: z.number(), pValue: z.number().nullable(), test: z.string() })
     .optional(),
   /** the engine's own decision: slower / failing more beyond noise (its tests at alpha); absent from tree-only diagnoses */
-  regression: z.object({ slower: z.boolean(), errorsUp: z.boolean(), alpha: z.number() }).optional(),
+  regression: z
+    .object({
+      slower: z.boolean(),
+      errorsUp: z.boolean(),
+      alpha: z.number(),
+      /** entry points (kinds of request) that changed significantly, tested one by one; [] when tested and none did */
+      entryPoints: z.array(EntryPointFinding).optional(),
+    })
+    .optional(),
   notes: z.array(z.string()).default([]),
 });
 export type Diagnosis = z.infer<typeof Diagnosis>;

@@ -28,7 +28,8 @@ export function normalCdf(z: number): number {
   return z >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
 }
 
-function logGamma(x: number): number {
+/** ln Γ(x) for x > 0 (Lanczos, Numerical Recipes gammln; relative error < 2e-10). */
+export function logGamma(x: number): number {
   const c = [76.18009172947146, -86.50532032941677, 24.01409824083091, -1.231739572450155, 0.1208650973866179e-2, -0.5395239384953e-5];
   let y = x;
   const tmp = x + 5.5 - (x + 0.5) * Math.log(x + 5.5);

@@ -18,12 +18,26 @@
  *  - handler: `payment` fails in 40 % of its calls with no status and no attributes — only the framework's error
  *    handler span (`BasicErrorController.error`, as Spring Boot records it) below /pay says so;
  *  - none: nothing changes (a different seed of the same load).
+ * Per-entry-point faults (not in MICRO_FAULTS; core/rca/entry-points.ts), with `rareEndpoint` a fourth endpoint
+ * `/reports` (reports service, 3 % of the traffic, taken from checkout's share):
+ *  - rare_slow: the rare `/reports` endpoint only — its report query makes its traces ≈ 5× slower (15 of 500 traces);
+ *  - throughput: two thirds of the catalog requests never arrive (its traces per minute drop to a third; the other
+ *    traces are unchanged, so nothing in the spans explains it).
+ * Without `rareEndpoint` and for the faults above the random stream is the one of earlier versions: existing scenarios
+ * give the same spans.
  */
 import { mulberry32 } from '../stats/index';
 import type { GenSpan } from './scenarios';
 
-export type MicroFault = 'network_delay' | 'cpu' | 'endpoint' | 'abort' | 'stop' | 'failfast' | 'handler' | 'none';
+export type MicroFault = 'network_delay' | 'cpu' | 'endpoint' | 'abort' | 'stop' | 'failfast' | 'handler' | 'none' | 'rare_slow' | 'throughput';
 export const MICRO_FAULTS: MicroFault[] = ['network_delay', 'cpu', 'endpoint', 'abort', 'stop', 'failfast', 'handler'];
+/** per-entry-point faults (tests of core/rca/entry-points.ts) */
+export const ENTRY_FAULTS: MicroFault[] = ['rare_slow', 'throughput'];
+
+export interface MicroOptions {
+  /** a fourth endpoint, /reports (3 % of the traffic); implied by rare_slow */
+  rareEndpoint?: boolean;
+}
 
 export interface MicroScenario {
   fault: MicroFault;
@@ -43,7 +57,7 @@ interface Call {
   gapMs?: number;
 }
 
-function run(traces: number, seed: number, fault: MicroFault | null): GenSpan[] {
+function run(traces: number, seed: number, fault: MicroFault | null, opts: MicroOptions = {}): GenSpan[] {
   const rnd = mulberry32(seed);
   const jit = (ms: number) => ms * (0.7 + 0.6 * rnd());
   const out: GenSpan[] = [];
@@ -73,9 +87,13 @@ function run(traces: number, seed: number, fault: MicroFault | null): GenSpan[] 
       entry = { service: 'orders', name: '/orders', ownMs: jit(0.5), children: [{ service: 'orders', name: 'OrderController.list', ownMs: jit(2), children: abort ? [] : [{ service: 'orders', name: 'SELECT orders', ownMs: jit(1), children: [] }, remote('orders', users(ff)), ...(ff ? [] : [remote('orders', prices())])] }] };
     } else if (u < 0.9) {
       entry = { service: 'catalog', name: '/catalog', ownMs: jit(0.5), children: [{ service: 'catalog', name: 'CatalogController.list', ownMs: jit(2), children: [{ service: 'catalog', name: 'SELECT items', ownMs: jit(2), children: [] }, remote('catalog', prices())] }] };
+    } else if (opts.rareEndpoint && u >= 0.97) {
+      entry = { service: 'reports', name: '/reports', ownMs: jit(0.5), children: [{ service: 'reports', name: 'ReportController.build', ownMs: jit(3), children: [{ service: 'reports', name: 'SELECT report', ownMs: jit(4) + (fault === 'rare_slow' ? jit(70) : 0), children: [] }, remote('reports', users())] }] };
     } else {
       entry = { service: 'checkout', name: '/checkout', ownMs: jit(0.5), children: [{ service: 'checkout', name: 'CheckoutController.place', ownMs: jit(4), children: fault === 'stop' && rnd() < 0.8 ? [remote('checkout', users())] : fault === 'failfast' && rnd() < 0.8 ? [remote('checkout', users(true))] : [remote('checkout', users()), remote('checkout', payment())] }] };
     }
+    // throughput: two thirds of the catalog requests never arrive (drawn only for this fault: other streams unchanged)
+    if (fault === 'throughput' && entry.service === 'catalog' && rnd() < 2 / 3) continue;
     const root: Call = { service: 'gateway', name: '/*', ownMs: jit(1), children: [remote('gateway', entry)] };
     // lay the tree out: own time split before/after the children, children one after another
     const emit = (c: Call, parentId: string, startMs: number): number => {
@@ -92,8 +110,10 @@ function run(traces: number, seed: number, fault: MicroFault | null): GenSpan[] 
   return out;
 }
 
-const BLAME: Record<MicroFault, string | null> = { network_delay: 'prices', cpu: 'users', endpoint: 'payment', abort: 'orders', stop: 'checkout', failfast: 'users', handler: 'payment', none: null };
+/** throughput: no service to blame (the requests that never arrived left no spans), but a regression all the same */
+const BLAME: Record<MicroFault, string | null> = { network_delay: 'prices', cpu: 'users', endpoint: 'payment', abort: 'orders', stop: 'checkout', failfast: 'users', handler: 'payment', none: null, rare_slow: 'reports', throughput: null };
 
-export function makeMicroScenario(fault: MicroFault, seed: number, traces = 300): MicroScenario {
-  return { fault, baseline: run(traces, seed * 2 + 1, null), incident: run(traces, seed * 2 + 2, fault === 'none' ? null : fault), service: BLAME[fault] };
+export function makeMicroScenario(fault: MicroFault, seed: number, traces = 300, opts: MicroOptions = {}): MicroScenario {
+  const o = { ...opts, rareEndpoint: opts.rareEndpoint || fault === 'rare_slow' };
+  return { fault, baseline: run(traces, seed * 2 + 1, null, o), incident: run(traces, seed * 2 + 2, fault === 'none' ? null : fault, o), service: BLAME[fault] };
 }
