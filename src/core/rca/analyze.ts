@@ -110,7 +110,8 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
   // is not slower (one endpoint of many, requests failing fast, calls that stopped happening)
   const svc = tooFew || nB === 0 || nI === 0 ? [] : serviceEvidence(b, i, alpha, opts.disable).services;
   // ---- per-entry-point gate (./entry-points.ts): one endpoint of many, requests failing fast, throughput, tails ----
-  const entry = tooFew || nB === 0 || nI === 0 || opts.disable?.includes('entry_points') ? null : entryPointChanges(b, i, alpha);
+  // (no rate test for the slowest-decile split: its two sides are one interleaved stream, not two loads)
+  const entry = tooFew || nB === 0 || nI === 0 || opts.disable?.includes('entry_points') ? null : entryPointChanges(b, i, alpha, { rates: split?.split.method !== 'slowest_decile' });
   const eg = entry
     ? entryGate(entry, notes, {
         slower, errorsUp, alpha,

@@ -253,12 +253,12 @@ interface Pending {
 const median = (x: Float64Array) => quantileSorted(Float64Array.from(x).sort(), 0.5);
 
 /** Test every entry point of the incident run against the baseline; Holm over all tests; findings at `alpha`. */
-export function entryPointChanges(b: AggDetail, i: AggDetail, alpha: number): EntryPointResult {
+export function entryPointChanges(b: AggDetail, i: AggDetail, alpha: number, opts: { rates?: boolean } = {}): EntryPointResult {
   const rb = entryPointsOf(b);
   const ri = entryPointsOf(i);
   const keys = new Set([...rb.groups.keys(), ...ri.groups.keys()]);
   const rateOk =
-    rb.windowMin > 0 && ri.windowMin > 0 &&
+    opts.rates !== false && rb.windowMin > 0 && ri.windowMin > 0 &&
     rb.windowMin * 6e4 >= 10 * rb.medianLatencyMs && ri.windowMin * 6e4 >= 10 * ri.medianLatencyMs;
   const tests: Pending[] = [];
   let zNum = 0;
