@@ -110,7 +110,7 @@ export function serviceCand(ctx: Ctx, s: ServiceScore): Cand {
           ? `${s.service} fails fast: its answers to ${s.vanished.children[0].parentService} are cut short and the caller stops right after (an exception or early return in ${s.service}, without an error status)`
         : s.vanished?.how === 'stops'
           ? `${s.service} / ${s.operation} now stops right after calling ${s.vanished.children[0]?.childService ?? 'a dependency'} (an exception or early return in ${s.service}, or a failure reported without an error status)`
-          : `${s.service} / ${s.operation} stopped calling its dependencies (early return or failure without an error status)`;
+          : `${s.service} / ${s.operation} ${s.vanished && !s.vanished.children.some((c) => c.dependency) ? 'now skips work it used to do' : 'stopped calling its dependencies'} (early return or failure without an error status)`;
   return {
     diffId: nodes[0] ?? 0, service: s.service, name, kind: KIND_OF_DETECTOR[s.lead], impactMs: s.impactMs, sig: 1 - s.p,
     evidence: [...s.evidence], summary, nodes, p: s.p, detector: s.lead,

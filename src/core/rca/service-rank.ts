@@ -120,7 +120,7 @@ export function serviceEvidence(b: AggDetail, i: AggDetail, alpha: number, disab
       continue;
     }
     s.evidence.push(
-      `${v.service} / ${v.operation} stopped calling its dependencies: ` +
+      `${v.service} / ${v.operation} ${!v.children.some((c) => c.dependency) ? 'now skips work it used to do' : 'stopped calling its dependencies'}: ` +
         v.children.slice(0, 4).map((c) => `${c.childService} / ${c.child} ${c.rateB.toFixed(2)} → ${c.rateI.toFixed(2)} per call`).join('; ') +
         ` (${v.vanished} of its ${v.regular} regular calls, ${pct(v.consistency)}; ${pText(v.p)})`,
     );

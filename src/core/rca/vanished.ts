@@ -1,6 +1,6 @@
 /**
- * Work that vanished: an operation that used to call its dependencies now returns without calling them (an early
- * return, an exception raised before the calls, a fail-fast on a broken dependency). With no error status in the
+ * Work that vanished: an operation that used to call its dependencies (or run its own steps) now returns without them
+ * (an early return, an exception raised before the calls, a fail-fast on a broken dependency). With no error status in the
  * data this is often the only mark a failure leaves. Per operation P (not itself a remote-call span) and child
  * operation C: the rate of C per call of P fell (exact conditional test of two Poisson rates). The service where the
  * path stops is blamed: P's service when it no longer calls on, or the callee X of P's last remaining remote call
@@ -18,6 +18,8 @@ export interface VanishedChild {
   rateB: number;
   rateI: number;
   p: number;
+  /** a call to a dependency (a remote-call span or a span of another service), not one of the service's own steps */
+  dependency: boolean;
   /** stops only: how the callee's own answers were cut short (then the callee is blamed) */
   calleeCut?: string;
 }
@@ -56,9 +58,9 @@ export function vanishedWork(b: RunFacts, i: RunFacts, alpha: number): VanishedF
     for (const [ck, kB] of pb.children) {
       const rateB = kB / pb.calls;
       if (rateB < REGULAR) continue;
-      // only calls to dependencies count: remote-call spans or spans of another service
+      // calls to dependencies and the service's own steps (an early return skips both)
       const cb = b.ops.get(ck);
-      if (!cb || (cb.service === pb.service && cb.remoteCalls <= 0.5 * cb.calls)) continue;
+      if (!cb) continue;
       regular++;
       tests++;
       const kI = pi.children.get(ck) ?? 0;
@@ -66,7 +68,8 @@ export function vanishedWork(b: RunFacts, i: RunFacts, alpha: number): VanishedF
       if (rateI > 0.5 * rateB) continue;
       const p = rateDropTest(kB, pb.calls, kI, pi.calls);
       const c = i.ops.get(ck) ?? b.ops.get(ck)!;
-      list.push({ parent: pi.name, parentService: pi.service, child: c.name, childService: c.service, rateB, rateI, p });
+      const dependency = cb.service !== pb.service || cb.remoteCalls > 0.5 * cb.calls;
+      list.push({ parent: pi.name, parentService: pi.service, child: c.name, childService: c.service, rateB, rateI, p, dependency });
     }
     if (list.length) found.push({ op: k, service: pi.service, name: pi.name, list, regular, callsI: pi.calls });
   }
@@ -115,7 +118,7 @@ export function stopsAfter(b: RunFacts, i: RunFacts, alpha: number): VanishedFin
       const fi = ai.cont / ai.n;
       if (fi > 0.5 * fb) continue;
       const p = rateDropTest(ab.cont, ab.n, ai.cont, ai.n);
-      list.push({ parent: pi.name, parentService: pi.service, child: ab.child, childService: ab.callee, rateB: fb, rateI: fi, p });
+      list.push({ parent: pi.name, parentService: pi.service, child: ab.child, childService: ab.callee, rateB: fb, rateI: fi, p, dependency: true });
     }
     if (list.length) found.push({ service: pi.service, name: pi.name, list, regular });
   }

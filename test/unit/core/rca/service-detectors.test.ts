@@ -127,7 +127,11 @@ test('stopsAfter: an operation that now returns right after a call it used to go
     const sc = makeMicroScenario('failfast', seed);
     const d = diagnose(toSpanTable(sc.baseline), toSpanTable(sc.incident), { seed });
     assert.equal(d.rootCause?.service, 'users', d.rootCause?.summary);
-    assert.match(d.rootCause!.evidence.join(' '), /stops right after calling users, whose answers were cut short \(users \/ \/users\/\{id\} does less below it: 2\.00 → 0\.\d+ child spans per call\)/);
+    // its own steps vanished, and its callers stop right after calling it
+    const ev = d.rootCause!.evidence.join(' ');
+    assert.match(ev, /users \/ \/users\/\{id\} now skips work it used to do: users \/ UserRepository\.find 1\.00 → 0\.\d+ per call|stops right after calling users, whose answers were cut short \(users \/ \/users\/\{id\} does less below it: 2\.00 → 0\.\d+ child spans per call\)/);
+    const se = serviceEvidence(aggregateDetailed(toSpanTable(sc.baseline)), aggregateDetailed(toSpanTable(sc.incident)), 0.01);
+    assert.ok(!se.services.some((s) => s.service === 'orders' || s.service === 'checkout'), 'the callers that gave up are not blamed');
   }
   // the same runs without the fault: no stop found
   const none = makeMicroScenario('none', 1);
