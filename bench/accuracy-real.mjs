@@ -6,7 +6,7 @@
 // time rose most". These are the cases the engine was developed on — not a held-out measurement.
 //
 // Usage: node --import tsx bench/accuracy-real.mjs [--verbose] [--only SUBSTRING] [--json]
-//        [--without remote_gap,service_slowdown,vanished_work,implicit_client,operation_gate]   (ablation)
+//        [--without remote_gap,service_slowdown,vanished_work,implicit_client,operation_gate,entry_points]   (ablation)
 import { evaluateRealFaults, tally } from '../test/helpers/real-faults.ts';
 import { arg } from './lib.mjs';
 
