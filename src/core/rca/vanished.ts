@@ -8,6 +8,7 @@
  */
 import { mannWhitney, rateDropTest } from '../stats/index';
 import { opId, type RunFacts } from './facts';
+import { isErrorHandlerName } from '../model/failed';
 import type { ServiceFinding } from './service-evidence';
 
 export interface VanishedChild {
@@ -48,10 +49,12 @@ export function vanishedWork(b: RunFacts, i: RunFacts, alpha: number): VanishedF
     // a remote-call span's children are whatever the callee runs: a changed mix there is traffic, not vanished work
     if (pb.remoteCalls > 0.5 * pb.calls) continue;
     // work vanished only when the operation does less below it overall (a branch replaced by another is not)
+    // an error handler that no longer runs is failures going away, not work that vanished
+    const work = (ck: string) => !isErrorHandlerName((b.ops.get(ck) ?? i.ops.get(ck))?.name ?? '');
     let totB = 0;
     let totI = 0;
-    for (const v of pb.children.values()) totB += v;
-    for (const v of pi.children.values()) totI += v;
+    for (const [ck, v] of pb.children) if (work(ck)) totB += v;
+    for (const [ck, v] of pi.children) if (work(ck)) totI += v;
     if (totI / pi.calls > 0.75 * (totB / pb.calls)) continue;
     const list: VanishedChild[] = [];
     let regular = 0;
@@ -60,7 +63,7 @@ export function vanishedWork(b: RunFacts, i: RunFacts, alpha: number): VanishedF
       if (rateB < REGULAR) continue;
       // calls to dependencies and the service's own steps (an early return skips both)
       const cb = b.ops.get(ck);
-      if (!cb) continue;
+      if (!cb || !work(ck)) continue;
       regular++;
       tests++;
       const kI = pi.children.get(ck) ?? 0;

@@ -150,6 +150,13 @@ test('errors read from error-handler spans: a service failing with no status and
   }
 });
 
+test('vanished work: an error handler that stops running is failures going away, not work that vanished', () => {
+  const sc = makeMicroScenario('handler', 1);
+  // the failing run as the baseline, the healthy one as the incident
+  const r = serviceEvidence(aggregateDetailed(toSpanTable(sc.incident)), aggregateDetailed(toSpanTable(sc.baseline)), 0.01);
+  assert.ok(!r.services.some((s) => s.vanished), JSON.stringify(r.services.map((s) => s.evidence)));
+});
+
 test('ablation switch: without the remote-call gap and kind-less client reading, a network delay is not pinned on the callee', () => {
   const sc = makeMicroScenario('network_delay', 1);
   const d = diagnose(toSpanTable(sc.baseline), toSpanTable(sc.incident), { disable: ['remote_gap', 'implicit_client'] });
