@@ -176,3 +176,26 @@ test('huge runs (100k traces per side, a 0.2 % shift everywhere) flag nothing', 
   assert.ok(r.tests >= 20, `${r.tests} tests`);
   assert.deepEqual(r.findings, []);
 });
+
+test('errors on one entry point only (1 % of all traces, a third of its own) → errorsUp, the entry point named', () => {
+  const sc = makeMicroScenario('none', 2, 3000, { rareEndpoint: true });
+  // a third of the incident's /reports requests fail at the reports service (error status on its entry span)
+  let k = 0;
+  const incident = sc.incident.map((s) => (s.service === 'reports' && s.name === '/reports' && k++ % 3 === 0 ? { ...s, error: true } : s));
+  const failed = incident.filter((s) => s.error).length;
+  assert.ok(failed >= 20 && failed / 3000 < 0.02, `${failed} failing traces`);
+  const d = run({ baseline: sc.baseline, incident });
+  assert.equal(d.regression?.errorsUp, true, d.notes.join('\n'));
+  const f = d.regression!.entryPoints!.find((x) => x.entry === 'gateway / /* → reports / /reports');
+  assert.ok(f?.changes.some((c) => c.test === 'errors' && c.before === 0 && c.after > 0.25), JSON.stringify(d.regression!.entryPoints));
+  assert.ok(d.notes.some((n) => /not significantly more frequent overall/.test(n) && /entry point gateway \/ \/\* → reports \/ \/reports/.test(n)), d.notes.join('\n'));
+  assert.equal(d.rootCause?.service, 'reports', `${d.rootCause?.service} / ${d.rootCause?.name}`);
+  // (the ranker's operation-level errors rule reaches errorsUp too here; the entry point is what names the request)
+});
+
+test('one run split at its slowest decile: no traffic comparison between the two sides (one stream, not two loads)', () => {
+  const sc = makeMicroScenario('none', 4, 400);
+  const d = diagnose(null, toSpanTable(sc.incident), { seed: 1 });
+  assert.equal(d.split?.method, 'slowest_decile');
+  assert.ok(!(d.regression?.entryPoints ?? []).some((f) => f.changes.some((c) => c.test === 'rate')), JSON.stringify(d.regression?.entryPoints));
+});
