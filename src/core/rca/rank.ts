@@ -102,7 +102,9 @@ export function serviceCand(ctx: Ctx, s: ServiceScore): Cand {
   if (nodes.length === 0 && any > 0) nodes.push(any);
   const name = nodes.length ? diff.nodes[nodes[0]!]!.name : s.operation;
   const summary =
-    s.lead === 'remote_gap'
+    s.lead === 'remote_gap' && s.gap?.side === 'caller'
+      ? `every call ${s.service} makes waits longer before the callee's span starts (network delay or CPU starvation at ${s.service})`
+      : s.lead === 'remote_gap'
       ? `calls to ${s.service} wait longer between the caller's span and ${s.service}'s span (network delay or a saturated ${s.service})`
       : s.lead === 'service_slowdown'
         ? `${s.service} is slower across its operations at the median (CPU contention or a slower ${s.service})`

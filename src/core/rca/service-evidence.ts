@@ -55,6 +55,8 @@ export interface ServiceFinding {
 
 export interface GapFinding extends ServiceFinding {
   edges: EdgeChange[];
+  /** 'callee': every caller of the service waits longer for it; 'caller': every call the service makes waits longer */
+  side: 'callee' | 'caller';
 }
 export interface SlowdownFinding extends ServiceFinding {
   ops: OpChange[];
@@ -131,9 +133,30 @@ function scoreByService<T extends ScoredChange>(changes: T[], serviceOf: (c: T) 
   return out.sort((a, b) => b.score - a.score);
 }
 
-/** remoteGap detector: per callee service, its in-edges. */
+/**
+ * remoteGap detector: per callee service, its in-edges — the common end of the grown edges is to blame. Usually that
+ * is the callee (every caller of X waits longer for X). But when the gap grew on the out-edges of ONE caller to several
+ * different callees (at least two, and at least two thirds of the callees it reaches), and no other caller of those
+ * callees waits longer for them, the common end is the caller: every call it makes waits on its side (network delay or
+ * CPU starvation at the caller), and its edges are scored as the caller's.
+ */
 export function remoteGap(edges: EdgeChange[], alpha: number): GapFinding[] {
-  return scoreByService(edges, (e) => e.callee, alpha).map(({ list, ...f }) => ({ ...f, edges: list }));
+  const out = new Map<string, EdgeChange[]>();
+  for (const e of edges) {
+    const l = out.get(e.caller);
+    if (l) l.push(e);
+    else out.set(e.caller, [e]);
+  }
+  const grewInto = (callee: string, except: string) => edges.some((e) => e.callee === callee && e.caller !== except && e.grew);
+  const callerSide = new Set<string>();
+  for (const [caller, list] of out) {
+    const grown = list.filter((e) => e.grew && !grewInto(e.callee, caller));
+    if (grown.length >= 2 && grown.length >= (2 / 3) * list.length) callerSide.add(caller);
+  }
+  const sideOf = (e: EdgeChange) => (callerSide.has(e.caller) && !grewInto(e.callee, e.caller) ? 'caller' : 'callee');
+  return scoreByService(edges, (e) => (sideOf(e) === 'caller' ? '\u0001' + e.caller : e.callee), alpha).map(({ list, service, ...f }) =>
+    service.startsWith('\u0001') ? { ...f, service: service.slice(1), edges: list, side: 'caller' as const } : { ...f, service, edges: list, side: 'callee' as const },
+  );
 }
 
 /** Per operation: did the exclusive (own, non-remote) time grow at the median? */

@@ -70,6 +70,15 @@ export function serviceEvidence(b: AggDetail, i: AggDetail, alpha: number, disab
     s.p = Math.min(s.p, g.p);
     s.impactMs += g.impactMs;
     const grown = g.edges.filter((e) => e.grew);
+    if (g.side === 'caller') {
+      lead(s, 'remote_gap', g.score, '');
+      s.evidence.push(
+        `every call ${g.service} makes waits longer on its side (network delay or CPU starvation at ${g.service}): the time between its span and the callee's span grew on ${grown.length} of its ${g.edges.length} callees, median per call: ` +
+          g.edges.map((e) => `→ ${e.callee} ${fmt(e.medB)} → ${fmt(e.medI)}${e.pooled ? ' (vs all remote calls of the baseline)' : ''}`).join('; ') +
+          `; no other caller of those services waits longer for them (${pText(g.p)})`,
+      );
+      continue;
+    }
     const ops = new Map<string, number>();
     for (const e of grown) for (const [n, c] of fi.edges.get(e.caller + '\u0000' + e.callee)?.calleeOps ?? []) ops.set(n, (ops.get(n) ?? 0) + c);
     const op = [...ops.entries()].sort((x, y) => y[1] - x[1])[0]?.[0] ?? '';

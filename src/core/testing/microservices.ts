@@ -8,6 +8,10 @@
  *  - network_delay: `prices` answers late — the gap between each caller's remote-call span and prices' span grows on
  *    every caller (prices' own spans unchanged);
  *  - cpu: `users` is CPU-starved — every one of its own spans is ×3–5 at the median, its callers' gaps grow a little;
+ *  - gateway_cpu: the `gateway` (the one caller of orders, catalog and checkout) is CPU-starved — its own time ×3–5 and
+ *    every call it makes waits longer on its side (the gap grows on ALL its out-edges, each callee looks delayed);
+ *  - gateway_delay: network delay at the `gateway` — every call it makes waits ~40 ms longer (its own time unchanged):
+ *    the gap grows on all its out-edges to three different callees, none of which has another caller that waits;
  *  - endpoint: the rare checkout endpoint only — `payment`'s save is 150 ms slower (10 % of the traces);
  *  - abort: `orders` fails fast without an error status — in 70 % of its calls it returns right away without calling
  *    users and prices (the average trace gets FASTER);
@@ -29,8 +33,8 @@
 import { mulberry32 } from '../stats/index';
 import type { GenSpan } from './scenarios';
 
-export type MicroFault = 'network_delay' | 'cpu' | 'endpoint' | 'abort' | 'stop' | 'failfast' | 'handler' | 'none' | 'rare_slow' | 'throughput';
-export const MICRO_FAULTS: MicroFault[] = ['network_delay', 'cpu', 'endpoint', 'abort', 'stop', 'failfast', 'handler'];
+export type MicroFault = 'network_delay' | 'cpu' | 'gateway_cpu' | 'gateway_delay' | 'endpoint' | 'abort' | 'stop' | 'failfast' | 'handler' | 'none' | 'rare_slow' | 'throughput';
+export const MICRO_FAULTS: MicroFault[] = ['network_delay', 'cpu', 'gateway_cpu', 'gateway_delay', 'endpoint', 'abort', 'stop', 'failfast', 'handler'];
 /** per-entry-point faults (tests of core/rca/entry-points.ts) */
 export const ENTRY_FAULTS: MicroFault[] = ['rare_slow', 'throughput'];
 
@@ -63,10 +67,10 @@ function run(traces: number, seed: number, fault: MicroFault | null, opts: Micro
   const out: GenSpan[] = [];
   let sid = 0;
   const hex = (n: number, len: number) => n.toString(16).padStart(len, '0');
-  const cpu = (svc: string, ms: number) => (fault === 'cpu' && svc === 'users' ? ms * (3 + 2 * rnd()) : ms);
+  const cpu = (svc: string, ms: number) => ((fault === 'cpu' && svc === 'users') || (fault === 'gateway_cpu' && svc === 'gateway') ? ms * (3 + 2 * rnd()) : ms);
   const remote = (caller: string, callee: Call): Call => ({
     service: caller, name: callee.name.startsWith('/') ? 'HTTP GET' : 'HTTP POST', ownMs: 0,
-    children: [{ ...callee, gapMs: jit(1.5) + (fault === 'network_delay' && callee.service === 'prices' ? jit(40) : 0) + (fault === 'cpu' && callee.service === 'users' ? jit(3) : 0) }],
+    children: [{ ...callee, gapMs: jit(1.5) + (fault === 'network_delay' && callee.service === 'prices' ? jit(40) : 0) + (fault === 'cpu' && callee.service === 'users' ? jit(3) : 0) + (fault === 'gateway_cpu' && caller === 'gateway' ? jit(4) : 0) + (fault === 'gateway_delay' && caller === 'gateway' ? jit(40) : 0) }],
   });
   const users = (failFast = false): Call => failFast ? { service: 'users', name: '/users/{id}', ownMs: jit(0.2), children: [] } : ({ service: 'users', name: '/users/{id}', ownMs: cpu('users', jit(0.6)), children: [{ service: 'users', name: 'UserRepository.find', ownMs: cpu('users', jit(1.2)), children: [] }, { service: 'users', name: 'UserMapper.toDto', ownMs: cpu('users', jit(0.5)), children: [] }] });
   const prices = (): Call => ({ service: 'prices', name: '/prices', ownMs: jit(0.5), children: [{ service: 'prices', name: 'PriceRepository.find', ownMs: jit(1.5), children: [] }] });
@@ -94,7 +98,7 @@ function run(traces: number, seed: number, fault: MicroFault | null, opts: Micro
     }
     // throughput: two thirds of the catalog requests never arrive (drawn only for this fault: other streams unchanged)
     if (fault === 'throughput' && entry.service === 'catalog' && rnd() < 2 / 3) continue;
-    const root: Call = { service: 'gateway', name: '/*', ownMs: jit(1), children: [remote('gateway', entry)] };
+    const root: Call = { service: 'gateway', name: '/*', ownMs: cpu('gateway', jit(1)), children: [remote('gateway', entry)] };
     // lay the tree out: own time split before/after the children, children one after another
     const emit = (c: Call, parentId: string, startMs: number): number => {
       const id = hex(++sid, 16);
@@ -111,7 +115,7 @@ function run(traces: number, seed: number, fault: MicroFault | null, opts: Micro
 }
 
 /** throughput: no service to blame (the requests that never arrived left no spans), but a regression all the same */
-const BLAME: Record<MicroFault, string | null> = { network_delay: 'prices', cpu: 'users', endpoint: 'payment', abort: 'orders', stop: 'checkout', failfast: 'users', handler: 'payment', none: null, rare_slow: 'reports', throughput: null };
+const BLAME: Record<MicroFault, string | null> = { network_delay: 'prices', cpu: 'users', endpoint: 'payment', gateway_cpu: 'gateway', gateway_delay: 'gateway', abort: 'orders', stop: 'checkout', failfast: 'users', handler: 'payment', none: null, rare_slow: 'reports', throughput: null };
 
 export function makeMicroScenario(fault: MicroFault, seed: number, traces = 300, opts: MicroOptions = {}): MicroScenario {
   const o = { ...opts, rareEndpoint: opts.rareEndpoint || fault === 'rare_slow' };

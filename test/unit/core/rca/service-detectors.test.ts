@@ -60,6 +60,21 @@ test('remoteGap: delay at a callee grows the gap on every caller → the callee,
   assert.deepEqual(remoteGap(edgeChanges(none.b, none.i, 0.01), 0.01), []);
 });
 
+test('remoteGap: the gap grew on every call ONE caller makes to several callees (nobody else waits for them) → the caller', () => {
+  const { b, i } = facts('gateway_delay');
+  const g = remoteGap(edgeChanges(b, i, 0.01), 0.01);
+  assert.equal(g.length, 1, JSON.stringify(g.map((x) => [x.service, x.side])));
+  assert.equal(g[0]!.service, 'gateway');
+  assert.equal(g[0]!.side, 'caller');
+  assert.deepEqual(g[0]!.edges.map((e) => e.callee).sort(), ['catalog', 'checkout', 'orders']);
+  // a delay at a callee with two callers stays the callee's (both callers wait for it)
+  const nd = facts('network_delay');
+  assert.deepEqual(remoteGap(edgeChanges(nd.b, nd.i, 0.01), 0.01).map((x) => [x.service, x.side]), [['prices', 'callee']]);
+  const d = diagnose(toSpanTable(makeMicroScenario('gateway_delay', 1).baseline), toSpanTable(makeMicroScenario('gateway_delay', 1).incident));
+  assert.equal(d.rootCause?.service, 'gateway');
+  assert.match(d.rootCause!.evidence.join(' '), /every call gateway makes waits longer on its side .* grew on 3 of its 3 callees/);
+});
+
 test('serviceSlowdown: CPU contention stretches every operation of one service at the median → that service, consistently', () => {
   const { b, i } = facts('cpu');
   const s = serviceSlowdown(opChanges(b, i, 0.01), 0.01);
