@@ -412,7 +412,10 @@ export interface GateOutput {
  */
 export function entryGate(r: EntryPointResult, notes: string[], g: GateInput): GateOutput {
   const nI = r.incidentTraces;
-  const slowF = r.findings.filter((f) => f.changes.some((c) => c.test !== 'errors'));
+  // what makes a regression: traffic that fell, slower (median or tail), a different structure (spans per trace), and
+  // FASTER only together with less work (fewer spans: failing fast) — a faster median with the same work is an
+  // improvement (reported in regression.entryPoints, but it opens nothing)
+  const slowF = r.findings.filter((f) => f.changes.some((c) => c.test !== 'errors' && !(c.test === 'latency' && c.after < c.before)));
   const more = slowF.length > 1 ? ` (and ${slowF.length - 1} more entry point${slowF.length > 2 ? 's' : ''}: regression.entryPoints)` : '';
   let { slower, errorsUp } = g;
   let opened = false;
@@ -435,6 +438,17 @@ export function entryGate(r: EntryPointResult, notes: string[], g: GateInput): G
     );
   } else if (slowF.length > 0) {
     notes.push(`per entry point: ${describeEntryFinding(slowF[0]!, nI, r.tests)}${more}`);
+  }
+  // entry points that only got faster: said in the same "not slower" line, so it never reads as "no change"
+  const fasterF = r.findings.filter((f) => !slowF.includes(f) && f.changes.some((c) => c.test === 'latency' && c.after < c.before));
+  if (!slower && fasterF.length > 0) {
+    const k = notes.findIndex((n) => n.startsWith('the incident is not slower beyond noise'));
+    const f = fasterF[0]!;
+    const line = `entry point ${f.entry} got faster with the same work (an improvement, not a regression): ` +
+      f.changes.filter((c) => c.test === 'latency').map((c) => c.text).join('; ') +
+      (fasterF.length > 1 ? ` (and ${fasterF.length - 1} more: regression.entryPoints)` : '');
+    if (k >= 0) notes[k] += `; ${line}`;
+    else notes.push(line);
   }
   const errF = r.findings.filter((f) => f.changes.some((c) => c.test === 'errors'));
   if (!errorsUp && errF.length > 0) {

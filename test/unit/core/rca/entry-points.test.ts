@@ -9,6 +9,9 @@ import { Diagnosis } from '../../../../src/core/rca/diagnosis';
 import { makeMicroScenario } from '../../../../src/core/testing/microservices';
 import { toSpanTable, type GenSpan } from '../../../../src/core/testing/scenarios';
 import { mulberry32 } from '../../../../src/core/stats/index';
+import { join } from 'node:path';
+import { loadTraces } from '../../../../src/sources/file';
+import { REAL_FAULTS_DIR } from '../../../helpers/real-faults';
 
 const det = (spans: GenSpan[]) => aggregateDetailed(toSpanTable(spans));
 const run = (sc: { baseline: GenSpan[]; incident: GenSpan[] }, opts: DiagnoseOptions = {}) => {
@@ -198,4 +201,34 @@ test('one run split at its slowest decile: no traffic comparison between the two
   const d = diagnose(null, toSpanTable(sc.incident), { seed: 1 });
   assert.equal(d.split?.method, 'slowest_decile');
   assert.ok(!(d.regression?.entryPoints ?? []).some((f) => f.changes.some((c) => c.test === 'rate')), JSON.stringify(d.regression?.entryPoints));
+});
+
+test('an entry point that got faster with the same work is an improvement: reported, said in the one line, not a regression', () => {
+  const sc = makeMicroScenario('rare_slow', 1, 500);
+  const d = run({ baseline: sc.incident, incident: sc.baseline }); // the slow /reports run as the baseline
+  assert.equal(d.regression?.slower, false);
+  assert.equal(d.rootCause, null);
+  const f = d.regression!.entryPoints!.find((x) => x.entry === 'gateway / /* → reports / /reports');
+  assert.ok(f?.changes.some((c) => c.test === 'latency' && c.after < c.before / 3), JSON.stringify(d.regression!.entryPoints));
+  assert.equal(d.notes.length, 1, d.notes.join('\n'));
+  assert.match(d.notes[0]!, /^the incident is not slower beyond noise: .*; entry point gateway \/ \/\* → reports \/ \/reports got faster with the same work/);
+});
+
+test('real healthy run (OnlineBoutique dev baseline, Nezha, MIT) split in time, first half vs second: no regression', async () => {
+  const m = (await loadTraces(join(REAL_FAULTS_DIR, 'baselines/onlineboutique-2022-08-22-0353.jsonl.gz'))).model;
+  const traces = [...m.traces().values()].map((rows) => ({ rows, t: Math.min(...rows.map((r) => m.start[r]!)) })).sort((a, b) => a.t - b.t);
+  const part = (lo: number, hi: number) => {
+    const spans: GenSpan[] = [];
+    for (const tr of traces.slice(lo, hi))
+      for (const r of tr.rows)
+        spans.push({ traceId: m.traceId(r), spanId: m.spanId(r), parentId: m.parent[r]! >= 0 ? m.spanId(m.parent[r]!) : '', service: m.service(r), name: m.name(r), kind: 'internal', start: Math.round(m.start[r]!), duration: Math.round(m.duration[r]!), error: false, attrs: {} });
+    return toSpanTable(spans);
+  };
+  const h = traces.length >> 1;
+  const d = diagnose(part(0, h), part(h, traces.length), { seed: 1 });
+  Diagnosis.parse(d);
+  // the home page (→ GetSupportedCurrencies) is faster in the second half, with the same spans: not a regression
+  assert.equal(d.regression?.slower, false, d.notes.join('\n'));
+  assert.equal(d.rootCause, null);
+  assert.ok(!d.notes.some((n) => /entry point .* changed on/.test(n)), d.notes.join('\n'));
 });
