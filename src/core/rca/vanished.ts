@@ -79,16 +79,8 @@ export function vanishedWork(b: RunFacts, i: RunFacts, alpha: number): VanishedF
   for (const f of found) {
     const sig = f.list.filter((v) => v.p * Math.max(1, tests) < alpha);
     if (sig.length === 0) continue;
-    const consistency = sig.length / f.regular;
-    // effect: log of how much rarer the vanished calls became (capped: "never" = 1/20 of before)
-    const effect = sig.reduce((s, v) => s + Math.log(v.rateB / Math.max(v.rateI, v.rateB / 20)), 0) / sig.length;
-    const p = Math.min(1, Math.min(...sig.map((v) => v.p)) * Math.max(1, tests));
-    out.push({
-      how: 'calls', service: f.service, operation: f.name, children: sig, vanished: sig.length, regular: f.regular,
-      consistency, effect, p, score: effect * consistency, impactMs: 0,
-    });
+    out.push(finding('calls', f, sig, tests, sig.length / f.regular));
   }
-  void opId;
   out.push(...stopsAfter(b, i, alpha));
   // the deepest stop wins: a caller that stops after calling a service which itself stopped calling on is not where
   // the path ends
@@ -136,16 +128,23 @@ export function stopsAfter(b: RunFacts, i: RunFacts, alpha: number): VanishedFin
       f.service = cut.service;
       for (const v of sig) v.calleeCut = cut.how;
     }
-    // consistency: how much of the going-on stopped (1 = never goes on now); effect as for vanished calls
-    const consistency = sig.reduce((s, v) => s + (v.rateB - v.rateI) / v.rateB, 0) / sig.length;
-    const effect = sig.reduce((s, v) => s + Math.log(v.rateB / Math.max(v.rateI, v.rateB / 20)), 0) / sig.length;
-    const p = Math.min(1, Math.min(...sig.map((v) => v.p)) * Math.max(1, tests));
-    out.push({
-      how: 'stops', service: f.service, operation: f.name, children: sig, vanished: sig.length, regular: f.regular,
-      consistency, effect, p, score: effect * consistency, impactMs: 0,
-    });
+    // consistency: how much of the going-on stopped (1 = never goes on now)
+    out.push(finding('stops', f, sig, tests, sig.reduce((s, v) => s + (v.rateB - v.rateI) / v.rateB, 0) / sig.length));
   }
   return out;
+}
+
+/**
+ * One finding: effect = mean log of how much rarer the vanished calls (or the going-on) became, capped ("never" = 1/20
+ * of before); p = the smallest of its tests, Bonferroni over all tests; score = effect × consistency.
+ */
+function finding(how: VanishedFinding['how'], f: { service: string; name: string; regular: number }, sig: VanishedChild[], tests: number, consistency: number): VanishedFinding {
+  const effect = sig.reduce((s, v) => s + Math.log(v.rateB / Math.max(v.rateI, v.rateB / 20)), 0) / sig.length;
+  const p = Math.min(1, Math.min(...sig.map((v) => v.p)) * Math.max(1, tests));
+  return {
+    how, service: f.service, operation: f.name, children: sig, vanished: sig.length, regular: f.regular,
+    consistency, effect, p, score: effect * consistency, impactMs: 0,
+  };
 }
 
 /**
