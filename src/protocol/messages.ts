@@ -71,6 +71,12 @@ export interface FlameData {
   /** source link: string index of the workspace-relative file or −1; 1-based line or 0 */
   srcFile: number[];
   srcLine: number[];
+  /**
+   * optional: each node's span durations as a mergeable histogram (src/core/stats/latency-sketch.ts wire form, `[]`
+   * when unknown), so the sandwich can show p50/p95 of merged call paths; coarsened to fit a size budget, or left out
+   */
+  bSketch?: number[][];
+  iSketch?: number[][];
 }
 
 /** What the flame graph shows. */

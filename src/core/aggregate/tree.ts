@@ -14,6 +14,7 @@ import type { SpanTable } from '../model/span-table';
 import { SPAN_KIND_NAMES } from '../model/span-table';
 import { failedSpans } from '../model/failed';
 import type { AggNode, AggTree, NodeStats } from './types';
+import { sketchFromSorted, type EncodedSketch } from '../stats/latency-sketch';
 
 export type TraceFilter = ReadonlySet<string> | ((traceId: string) => boolean) | Uint8Array;
 
@@ -518,6 +519,8 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
   const p50 = new Float64Array(N);
   const p95 = new Float64Array(N);
   const p99 = new Float64Array(N);
+  // and a mergeable histogram of the same durations (ms), for percentiles of call paths merged later (flame sandwich)
+  const sketches: Array<EncodedSketch | undefined> = new Array(N);
   {
     const timed = (i: number) => nodeOf[i]! >= 0 && !(duration[i] === 0 && Number.isNaN(model.start[i]!));
     const off = new Int32Array(N + 1);
@@ -540,6 +543,7 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
       p50[v] = q(0.5);
       p95[v] = q(0.95);
       p99[v] = q(0.99);
+      sketches[v] = sketchFromSorted(sub, 1e-6);
     }
   }
 
@@ -600,6 +604,7 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
         p50Ms: p50[v]! * ms,
         p95Ms: p95[v]! * ms,
         p99Ms: p99[v]! * ms,
+        ...(sketches[v] ? { sketch: sketches[v] } : {}),
         maxMs: maxNs[v]! * ms,
         errors: errors[v]!,
         ownErrors: ownErrors[v]!,

@@ -22,6 +22,11 @@ export interface NodeStats {
   p50Ms: number;
   p95Ms: number;
   p99Ms: number;
+  /**
+   * the span durations as a mergeable histogram (src/core/stats/latency-sketch.ts wire form; quantiles within ±1 %),
+   * so percentiles of several call paths merged together (the flame graph's sandwich) can be computed honestly
+   */
+  sketch?: number[];
   maxMs: number;
   errors: number;
   /** errors raised by the span itself: error status and no child with error status (where errors originate) */

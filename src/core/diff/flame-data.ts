@@ -6,10 +6,35 @@ import type { AggTree } from '../aggregate/types';
 import type { Diagnosis } from '../rca/diagnosis';
 import type { DiffNode, DiffTree } from './types';
 import { FlameFlag, type FlameData } from '../../protocol/messages';
+import { coarsen, decodeSketch, encodeSketch } from '../stats/latency-sketch';
 
 /** ms rounded to the microsecond: keeps the JSON small without visible loss. */
 const r3 = (v: number) => (Number.isFinite(v) ? Math.round(v * 1000) / 1000 : 0);
 const r4 = (v: number) => (Number.isFinite(v) ? Math.round(v * 10000) / 10000 : 0);
+
+/**
+ * Most numbers all latency histograms of one flame graph may take (about 2–3 MB of JSON). Beyond it they are made
+ * coarser (each level doubles the bucket width: ±1 % → ±2 % → ±4 % → ±8 %), and dropped when even that does not fit.
+ */
+export const SKETCH_BUDGET = 400_000;
+const MAX_FIT_LEVEL = 3;
+
+/** The columns of sketches within `budget` numbers in all: as they are, coarsened, or null when they never fit. */
+export function fitSketches(cols: number[][][], budget: number): number[][][] | null {
+  const size = (cs: number[][][]) => cs.reduce((n, c) => n + c.reduce((m, s) => m + s.length, 0), 0);
+  if (!cols.some((c) => c.some((s) => s.length > 0))) return null;
+  let cur = cols;
+  for (let by = 0; ; by++) {
+    if (size(cur) <= budget) return cur;
+    if (by >= MAX_FIT_LEVEL) return null;
+    cur = cols.map((c) =>
+      c.map((enc) => {
+        const s = decodeSketch(enc);
+        return s ? encodeSketch(coarsen(s, Math.max(0, by + 1 - s.level))) : [];
+      }),
+    );
+  }
+}
 
 /** The DiffNode fields build() reads; an AggTree's nodes are mapped onto them. */
 type SourceNode = Pick<
@@ -73,6 +98,8 @@ function build(kind: FlameData['kind'], nodes: SourceNode[], baselineTraces: num
     return x.service < y.service ? -1 : x.service > y.service ? 1 : x.name < y.name ? -1 : x.name > y.name ? 1 : a - b;
   };
 
+  const bSk: number[][] = [];
+  const iSk: number[][] = [];
   // Iterative pre-order walk from the root; children sorted by (service, name) so every mode lays out alike.
   const seen = new Uint8Array(nodes.length);
   const stack: Array<[id: number, newParent: number]> = [[0, -1]];
@@ -110,10 +137,14 @@ function build(kind: FlameData['kind'], nodes: SourceNode[], baselineTraces: num
     out.significance.push(r4(Math.min(1, Math.max(0, node.significance))));
     out.srcFile.push(node.source ? intern(node.source.file) : -1);
     out.srcLine.push(node.source ? Math.max(0, Math.floor(node.source.line)) : 0);
+    bSk.push(b?.sketch ?? []);
+    iSk.push(inc?.sketch ?? []);
     const kids = node.children.filter((c) => c > 0 && c < nodes.length && !seen[c]).sort(cmp);
     for (let i = kids.length - 1; i >= 0; i--) stack.push([kids[i]!, me]);
   }
   out.n = out.parent.length;
+  const sketches = fitSketches([bSk, iSk], SKETCH_BUDGET);
+  if (sketches) [out.bSketch, out.iSketch] = sketches as [number[][], number[][]];
 
   // A diagnosis whose root cause is given but whose tree has no flag: also take the source link from it.
   if (diagnosis?.rootCause?.source) {

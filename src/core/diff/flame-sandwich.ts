@@ -12,7 +12,9 @@
  *   and its Δ (deltaSelf = deltaTotal) is the operation's change of total time through it, so diff colours say which
  *   callers the slowdown comes through. The caller's own source link and flags are kept (double-click opens it).
  *
- * Percentiles cannot be merged: a merged node keeps p50/p95 only when it comes from one node, else NaN ("–").
+ * Percentiles cannot be merged: a merged node keeps p50/p95 only when it comes from one node, else NaN ("–"). Each
+ * merged node's source nodes are kept ({@link Sandwich.callerSources}), so its percentiles can be computed from the
+ * nodes' latency histograms (src/core/diff/flame-percentiles.ts).
  */
 import type { FlameData } from '../../protocol/messages';
 import { FlameFlag } from '../../protocol/messages';
@@ -25,6 +27,22 @@ export interface Sandwich {
   occurrences: number;
   /** of which not nested inside another occurrence (recursion): the ones summed into the middle row */
   outermost: number;
+  /** per node of `callers`: the nodes of the input whose numbers were summed into it (occurrences of the operation) */
+  callerSources: NodeSources;
+  /** per node of `callees`: the nodes of the input merged into it */
+  calleeSources: NodeSources;
+}
+
+/** Input nodes per merged node, CSR: node m's are `ids[start[m] .. start[m+1])`. */
+export interface NodeSources {
+  start: Int32Array;
+  ids: Int32Array;
+}
+
+/** The input nodes merged into node `m` of a sandwich half. */
+export function sourcesOf(s: NodeSources, m: number): number[] {
+  if (m < 0 || m + 1 >= s.start.length) return [];
+  return Array.from(s.ids.subarray(s.start[m]!, s.start[m + 1]!));
 }
 
 const COLUMNS = [
@@ -43,6 +61,10 @@ class Builder {
   private readonly index = new Map<number, number>();
   private readonly kids: Array<Map<number, number> | undefined> = [];
   private readonly flat: boolean;
+  /** contributions: per merged node a linked list (head, next) of input node ids */
+  private head: number[] = [];
+  private readonly next: number[] = [];
+  private readonly src: number[] = [];
 
   constructor(readonly stride: number, maxNodes: number) {
     this.grow(256);
@@ -112,10 +134,26 @@ class Builder {
       c.bP50[m] = c.bP95[m] = c.iP50[m] = c.iP95[m] = NaN;
     }
     c.parts[m]!++;
+    this.src.push(i);
+    this.next.push(this.head[m] ?? -1);
+    this.head[m] = this.src.length - 1;
+  }
+
+  /** Input nodes per emitted node (emit's `order`: new id → builder id). */
+  private sources(order: readonly number[]): NodeSources {
+    const start = new Int32Array(order.length + 1);
+    const ids: number[] = [];
+    order.forEach((m, k) => {
+      const mine: number[] = [];
+      for (let c = this.head[m] ?? -1; c >= 0; c = this.next[c]!) mine.push(this.src[c]!);
+      for (let j = mine.length - 1; j >= 0; j--) ids.push(mine[j]!);
+      start[k + 1] = ids.length;
+    });
+    return { start, ids: Int32Array.from(ids) };
   }
 
   /** Pre-order FlameData, iteratively; siblings ordered by (service, operation) string index, so the order is stable. */
-  emit(src: FlameData): FlameData {
+  emit(src: FlameData): { data: FlameData; sources: NodeSources } {
     const n = this.n;
     // children lists in one array (CSR): count, offsets, fill
     const start = new Int32Array(n + 1);
@@ -142,7 +180,7 @@ class Builder {
       const a = c[k];
       return order.map((i) => a[i]!);
     };
-    return {
+    const data: FlameData = {
       version: 1,
       kind: src.kind,
       n,
@@ -172,6 +210,7 @@ class Builder {
       srcFile: pick('srcFile'),
       srcLine: pick('srcLine'),
     };
+    return { data, sources: this.sources(order) };
   }
 }
 
@@ -219,12 +258,12 @@ export function buildSandwich(data: FlameData, tree: FlameTree, id: number): San
       cur = m;
     }
   }
-  const calleesData = callees.emit(data);
-  const callersData = callers.emit(data);
+  const { data: calleesData, sources: calleeSources } = callees.emit(data);
+  const { data: callersData, sources: callerSources } = callers.emit(data);
   // a caller's "self" is not a thing: the operation's time through it is its total
   for (let i = 1; i < callersData.n; i++) {
     callersData.bSelf[i] = NaN;
     callersData.iSelf[i] = NaN;
   }
-  return { callers: callersData, callees: calleesData, occurrences, outermost };
+  return { callers: callersData, callees: calleesData, occurrences, outermost, callerSources, calleeSources };
 }
