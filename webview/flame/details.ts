@@ -4,6 +4,7 @@
 import { formatConfidence, formatDeltaMs as formatDelta, formatMs } from '../../src/core/format';
 import type { Diagnosis } from '../../src/core/rca/diagnosis';
 import { FlameFlag, type FlameData } from '../../src/protocol/messages';
+import type { MergedPercentiles, SidePercentiles } from '../../src/core/diff/flame-percentiles';
 
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -35,8 +36,35 @@ export function nodeInfo(data: FlameData, i: number): NodeInfo {
   };
 }
 
-/** Fills `box` with the node's title, stats table (both runs in diff data), delta line and source link. */
-export function renderStats(box: HTMLElement, data: FlameData, i: number, labels: { baseline: string; incident: string }, diagnosis?: Diagnosis | null): NodeInfo {
+/** A merged box's percentile: ≈ value from summed histograms, a per-path range, or the exact value of one path. */
+export function formatPercentile(p: SidePercentiles, which: 'p50' | 'p95'): string {
+  if (p.how === 'exact') return formatMs(p[which]);
+  if (p.how === 'merged') return `≈ ${formatMs(p[which])}`;
+  if (p.how === 'range') {
+    const [lo, hi] = (which === 'p50' ? p.p50Range : p.p95Range) ?? [NaN, NaN];
+    return formatMs(lo) === formatMs(hi) ? `${formatMs(lo)} per path` : `${formatMs(lo)} – ${formatMs(hi)} per path`;
+  }
+  return '—';
+}
+
+/** One line saying where a merged box's p50/p95 come from (empty when they are one path's own). */
+export function percentileNote(m: MergedPercentiles, diff: boolean): string {
+  const sides = diff ? [m.baseline, m.incident] : [m.incident];
+  const paths = Math.max(...sides.map((s) => s.paths));
+  if (sides.some((s) => s.how === 'range')) {
+    return `p50 / p95 per call path (${paths} paths): percentiles cannot be added up, and these paths carry no latency histograms to merge.`;
+  }
+  const merged = sides.filter((s) => s.how === 'merged');
+  if (!merged.length) return '';
+  const alpha = Math.max(...merged.map((s) => s.alpha ?? 0));
+  return `p50 / p95 over all ${paths} call paths' spans, from their summed latency histograms (within ±${Math.round(alpha * 1000) / 10} %).`;
+}
+
+/**
+ * Fills `box` with the node's title, stats table (both runs in diff data), delta line and source link. `merged`:
+ * the box merges several call paths (sandwich); its p50/p95 replace the node's own.
+ */
+export function renderStats(box: HTMLElement, data: FlameData, i: number, labels: { baseline: string; incident: string }, diagnosis?: Diagnosis | null, merged?: MergedPercentiles): NodeInfo {
   box.replaceChildren();
   const info = nodeInfo(data, i);
   const title = el('div', 'fg-title');
@@ -62,11 +90,18 @@ export function renderStats(box: HTMLElement, data: FlameData, i: number, labels
   row('self / trace', formatMs(data.bSelf[i]!), formatMs(data.iSelf[i]!));
   row('calls / trace', perTrace(data.bCalls[i]!, data.baselineTraces), perTrace(data.iCalls[i]!, data.incidentTraces));
   row('calls', String(data.bCalls[i]), String(data.iCalls[i]));
-  row('p50', formatMs(data.bP50[i]!), formatMs(data.iP50[i]!));
-  row('p95', formatMs(data.bP95[i]!), formatMs(data.iP95[i]!));
+  if (merged) {
+    row('p50', formatPercentile(merged.baseline, 'p50'), formatPercentile(merged.incident, 'p50'));
+    row('p95', formatPercentile(merged.baseline, 'p95'), formatPercentile(merged.incident, 'p95'));
+  } else {
+    row('p50', formatMs(data.bP50[i]!), formatMs(data.iP50[i]!));
+    row('p95', formatMs(data.bP95[i]!), formatMs(data.iP95[i]!));
+  }
   row('total / trace', formatMs(data.bTotal[i]!), formatMs(data.iTotal[i]!));
   row('errors', String(data.bErrors[i]), String(data.iErrors[i]));
   box.append(table);
+  const note = merged ? percentileNote(merged, diff) : '';
+  if (note) box.append(el('div', 'fg-note fg-pct-note', note));
 
   if (diff) {
     const delta = el('div', 'fg-delta');

@@ -47,7 +47,8 @@ import {
   type FlameViewState,
   type SetDataMessage,
 } from '../../src/protocol/messages';
-import { el, nodeInfo, renderStats } from './details';
+import { el, formatPercentile, nodeInfo, renderStats } from './details';
+import { minimapKey, minimapValueText, navigateSandwich, normalizePos, sandwichRow, viewToShow, type MinimapState, type SandwichPos } from '../../src/core/diff/flame-keys';
 import { connectHost, type FlameHost } from './host';
 import { Minimap } from './minimap';
 import { FlameRenderer, ROW_HEIGHT } from './renderer';
@@ -61,6 +62,9 @@ type TextFieldLike = HTMLElement & { value: string };
 type ButtonLike = HTMLElement & { disabled: boolean };
 
 const MAX_ZOOM = 1e9;
+const CANVAS_LABEL = 'Flame graph. Arrow keys move between operations, Enter zooms, Escape resets, S opens the sandwich.';
+const SANDWICH_LABEL =
+  'Sandwich view: callers above, callees below the operation. Arrow keys move between boxes, Enter shows the sandwich of the focused operation, Shift+Enter goes to its source, Home shows the whole width, Escape returns to the flame graph.';
 const KIND_LABEL: Record<string, string> = {
   self_time: 'own time',
   queueing: 'queueing',
@@ -138,7 +142,9 @@ class FlameApp {
   /** the sandwich of the selected operation, when that view is on */
   private sandwich: SandwichView | null = null;
   private sandwichHover: SandwichHit | null = null;
-  private readonly minimap = new Minimap((x, y) => this.minimapNavigate(x, y));
+  /** the sandwich box the keyboard is on (the middle row = callees 0) */
+  private sandwichFocus: SandwichPos | null = null;
+  private readonly minimap = new Minimap((x, y) => this.minimapNavigate(x, y), (e) => this.onMinimapKey(e));
   private themeVersion = 0;
   private readonly ctx: CanvasRenderingContext2D;
   private zoomBehavior!: ZoomBehavior<HTMLCanvasElement, unknown>;
@@ -206,7 +212,7 @@ class FlameApp {
     this.breadcrumb.setAttribute('aria-label', 'Zoom path');
     this.canvas.tabIndex = 0;
     this.canvas.setAttribute('role', 'img');
-    this.canvas.setAttribute('aria-label', 'Flame graph. Arrow keys move between operations, Enter zooms, Escape resets.');
+    this.canvas.setAttribute('aria-label', CANVAS_LABEL);
     this.scroller.append(this.canvas, this.spacer);
     this.tooltip.hidden = true;
     this.tooltip.setAttribute('role', 'tooltip');
@@ -256,11 +262,21 @@ class FlameApp {
     });
     this.resetButton.addEventListener('click', () => (this.sandwich ? this.setView(fullView()) : this.zoomTo(0)));
     this.sandwichButton.addEventListener('click', () => (this.sandwich ? this.closeSandwich() : this.openSandwich(this.selected >= 0 ? this.selected : this.zoomNode)));
-    this.zoomButton.addEventListener('click', () => this.selected >= 0 && this.zoomTo(this.selected));
-    this.sourceButton.addEventListener('click', () => this.openSource(this.selected));
+    this.zoomButton.addEventListener('click', () => {
+      const f = this.focusedSandwichBox();
+      if (f) this.sandwichClick(f);
+      else if (this.selected >= 0) this.zoomTo(this.selected);
+    });
+    this.sourceButton.addEventListener('click', () => {
+      const f = this.focusedSandwichBox();
+      if (f) this.openSourceOf(f.data, f.id);
+      else this.openSource(this.selected);
+    });
     this.chatButton.addEventListener('click', () => {
-      if (!this.data || this.selected < 0) return;
-      const info = nodeInfo(this.data, this.selected);
+      const f = this.focusedSandwichBox();
+      const target = f ?? (this.data && this.selected >= 0 ? { data: this.data, id: this.selected } : null);
+      if (!target) return;
+      const info = nodeInfo(target.data, target.id);
       this.host.post({ type: 'askInChat', service: info.service, name: info.name });
     });
 
@@ -410,6 +426,8 @@ class FlameApp {
     applyMeta();
     this.sandwich = null;
     this.sandwichHover = null;
+    this.sandwichFocus = null;
+    this.canvas.setAttribute('aria-label', CANVAS_LABEL);
     this.sandwichButton.setAttribute('aria-pressed', 'false');
     this.sandwichButton.setAttribute('secondary', '');
     this.data = m.tree;
@@ -791,6 +809,17 @@ class FlameApp {
       this.sourceButton.disabled = true;
       return;
     }
+    this.zoomButton.textContent = 'Zoom';
+    const f = this.focusedSandwichBox();
+    if (f && this.sandwich) {
+      // the keyboard is on a caller or callee box of the sandwich: its numbers (merged over its call paths)
+      const fi = renderStats(this.detailStats, f.data, f.id, this.labels, this.diagnosis, this.sandwich.percentiles(f.half, f.id));
+      this.detailStats.append(el('div', 'fg-note fg-sandwich-role', `${this.sandwichRole(f)} · Enter: its sandwich · Escape: back to the flame graph`));
+      this.sourceButton.disabled = this.host.standalone && !fi.source;
+      this.zoomButton.textContent = 'Its sandwich';
+      this.status.textContent = '';
+      return;
+    }
     const info = renderStats(this.detailStats, this.data, this.selected, this.labels, this.diagnosis);
     this.sourceButton.disabled = this.host.standalone && !info.source;
     this.status.textContent = '';
@@ -800,7 +829,10 @@ class FlameApp {
       const d = sw.s.callees;
       const n = sw.s.outermost;
       const total = d.kind === 'diff' ? `${formatMs(d.bTotal[0]!)} → ${formatMs(d.iTotal[0]!)} (${formatDelta(d.iTotal[0]! - d.bTotal[0]!)})` : formatMs(d.iTotal[0]!);
-      this.detailStats.append(el('div', 'fg-note fg-all-paths', `All ${n} call path${n === 1 ? '' : 's'} of ${info.name}: total / trace ${total}; the table is this call path's.`));
+      const m = sw.percentiles('callees', 0);
+      const side = d.kind === 'diff' ? [m.baseline, m.incident] : [m.incident];
+      const pct = n > 1 && side.some((p) => p.how !== 'none') ? `; p50 ${side.map((p) => formatPercentile(p, 'p50')).join(' → ')}, p95 ${side.map((p) => formatPercentile(p, 'p95')).join(' → ')}${side.some((p) => p.how === 'merged') ? ` (summed latency histograms, ±${Math.round(Math.max(...side.map((p) => p.alpha ?? 0)) * 1000) / 10} %)` : ''}` : '';
+      this.detailStats.append(el('div', 'fg-note fg-all-paths', `All ${n} call path${n === 1 ? '' : 's'} of ${info.name}: total / trace ${total}${pct}; the table is this call path's.`));
     }
   }
 
@@ -856,15 +888,7 @@ class FlameApp {
       else this.openSandwich(this.selected >= 0 ? this.selected : this.zoomNode);
       return;
     }
-    if (this.sandwich) {
-      if (e.key === 'Escape' || e.key === 'Backspace') {
-        e.preventDefault();
-        this.closeSandwich();
-      } else if (e.key === 'Enter' && (e.shiftKey || e.ctrlKey || e.metaKey)) {
-        this.openSource(this.selected);
-      }
-      return;
-    }
+    if (this.sandwich) return this.onSandwichKey(e);
     const dirs: Record<string, NavDirection> = { ArrowUp: 'up', ArrowDown: 'down', ArrowLeft: 'left', ArrowRight: 'right' };
     const dir = dirs[e.key];
     if (dir) {
@@ -913,6 +937,8 @@ class FlameApp {
     this.sandwich = view;
     view.setQuery(this.query);
     this.sandwichHover = null;
+    this.sandwichFocus = { half: 'callees', id: 0 };
+    this.canvas.setAttribute('aria-label', SANDWICH_LABEL);
     this.tooltip.hidden = true;
     if (this.selected !== id) this.select(id);
     this.sandwichButton.setAttribute('aria-pressed', 'true');
@@ -934,6 +960,8 @@ class FlameApp {
     if (!this.sandwich) return;
     this.sandwich = null;
     this.sandwichHover = null;
+    this.sandwichFocus = null;
+    this.canvas.setAttribute('aria-label', CANVAS_LABEL);
     this.tooltip.hidden = true;
     this.sandwichButton.setAttribute('aria-pressed', 'false');
     this.sandwichButton.setAttribute('secondary', '');
@@ -943,6 +971,75 @@ class FlameApp {
     this.renderDetail();
     if (restoreZoom) this.zoomTo(this.zoomNode);
     this.saveStateSoon();
+  }
+
+  /**
+   * Keys in the sandwich, the flame graph's model (flame-keys.ts): arrows move between the boxes of both halves,
+   * Enter makes the focused box's operation the middle row (a click does the same), Shift/Ctrl/⌘+Enter goes to its
+   * source, Home shows the whole width, Escape/Backspace go back to the flame graph.
+   */
+  private onSandwichKey(e: KeyboardEvent): void {
+    const sw = this.sandwich;
+    if (!sw) return;
+    const dirs: Record<string, NavDirection> = { ArrowUp: 'up', ArrowDown: 'down', ArrowLeft: 'left', ArrowRight: 'right' };
+    const dir = dirs[e.key];
+    const focus = normalizePos(this.sandwichFocus ?? { half: 'callees', id: 0 });
+    if (dir) {
+      e.preventDefault();
+      this.focusSandwich(navigateSandwich(sw.nav, focus, dir));
+      return;
+    }
+    switch (e.key) {
+      case 'Enter': {
+        e.preventDefault();
+        const h = sw.at(focus);
+        if (e.shiftKey || e.ctrlKey || e.metaKey) this.openSourceOf(h.data, h.id);
+        else if (focus.id === 0) this.status.textContent = 'This operation is already the middle row.';
+        else this.sandwichClick(h);
+        break;
+      }
+      case 'Home':
+        e.preventDefault();
+        this.setView(fullView());
+        this.saveStateSoon();
+        break;
+      case 'Escape':
+      case 'Backspace':
+        e.preventDefault();
+        this.closeSandwich();
+        break;
+    }
+  }
+
+  /** Moves the sandwich's keyboard focus to `p`: outlined, in view, its numbers in the detail pane (announced). */
+  private focusSandwich(p: SandwichPos): void {
+    const sw = this.sandwich;
+    if (!sw) return;
+    this.sandwichFocus = normalizePos(p);
+    const [x0, x1] = sw.extent(this.sandwichFocus);
+    const v = viewToShow(this.view, x0, x1, Math.max(1, this.width));
+    if (v !== this.view) this.setView(v);
+    const y = sandwichRow(sw.nav, this.sandwichFocus) * ROW_HEIGHT;
+    if (y < this.scroller.scrollTop) this.scroller.scrollTop = y;
+    else if (y + ROW_HEIGHT > this.scroller.scrollTop + this.scroller.clientHeight) this.scroller.scrollTop = y + ROW_HEIGHT - this.scroller.clientHeight;
+    this.renderDetail();
+    this.schedule();
+  }
+
+  /** The sandwich box the keyboard is on, unless it is the middle row (whose numbers are the selected node's). */
+  private focusedSandwichBox(): SandwichHit | null {
+    if (!this.sandwich || !this.sandwichFocus) return null;
+    const f = normalizePos(this.sandwichFocus);
+    return f.id === 0 ? null : this.sandwich.at(f);
+  }
+
+  /** What a sandwich box is, in words (tooltip and detail pane). */
+  private sandwichRole(h: SandwichHit): string {
+    if (!this.data || !this.sandwich) return '';
+    const op = nodeInfo(this.data, this.sandwich.target);
+    const n = this.sandwich.s.outermost;
+    if (h.id === 0) return `${op.service} · ${op.name} over all its ${n} call path${n === 1 ? '' : 's'}`;
+    return h.half === 'callers' ? `caller: the times are those of ${op.name} called through this path` : `callee of ${op.name}, merged over its call paths`;
   }
 
   /** A click in the sandwich: that box's operation becomes the middle row (as in speedscope). */
@@ -962,14 +1059,8 @@ class FlameApp {
       this.sandwichHover = h;
       this.schedule();
       if (h && this.data && this.sandwich) {
-        renderStats(this.tooltip, h.data, h.id, this.labels);
-        const op = nodeInfo(this.data, this.sandwich.target);
-        const what =
-          h.id === 0
-            ? `${op.service} · ${op.name} over all its ${this.sandwich.s.outermost} call path${this.sandwich.s.outermost === 1 ? '' : 's'}`
-            : h.half === 'callers'
-              ? `caller: the times are those of ${op.name} called through this path`
-              : `callee of ${op.name}, merged over its call paths`;
+        renderStats(this.tooltip, h.data, h.id, this.labels, null, this.sandwich.percentiles(h.half, h.id));
+        const what = this.sandwichRole(h);
         this.tooltip.append(el('div', 'fg-hint', `${what} · click: its sandwich · double-click: ${this.host.standalone ? 'copy source location' : 'go to source'}`));
       }
     }
@@ -988,6 +1079,24 @@ class FlameApp {
     this.setView({ v0, v1: v0 + span });
     const contentH = this.rows() * ROW_HEIGHT;
     this.scroller.scrollTop = Math.max(0, y * contentH - this.scroller.clientHeight / 2);
+    this.schedule();
+    this.saveStateSoon();
+  }
+
+  private minimapState(): MinimapState {
+    return { view: this.view, scrollTop: this.scroller.scrollTop, viewportH: this.scroller.clientHeight, contentH: this.rows() * ROW_HEIGHT, rowH: ROW_HEIGHT };
+  }
+
+  /** Keys on the focused minimap (flame-keys.ts `minimapKey`): pan, scroll, zoom around the view's centre. */
+  private onMinimapKey(e: KeyboardEvent): void {
+    if (!this.tree || e.ctrlKey || e.metaKey || e.altKey) return;
+    const r = minimapKey(e.key, e.shiftKey, this.minimapState());
+    if (!r) return;
+    e.preventDefault();
+    e.stopPropagation();
+    this.setView(r.view);
+    this.scroller.scrollTop = r.scrollTop;
+    this.tooltip.hidden = true;
     this.schedule();
     this.saveStateSoon();
   }
@@ -1033,7 +1142,7 @@ class FlameApp {
     const ctx = this.ctx;
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     if (this.sandwich) {
-      this.sandwich.render(ctx, { view: this.view, width: this.width, height: this.height, scrollTop: this.scroller.scrollTop, hover: this.sandwichHover });
+      this.sandwich.render(ctx, { view: this.view, width: this.width, height: this.height, scrollTop: this.scroller.scrollTop, hover: this.sandwichHover, focus: this.sandwichFocus });
     } else {
       this.renderer.render(ctx, {
         view: this.view,
@@ -1048,7 +1157,9 @@ class FlameApp {
     const t1 = performance.now();
     // the minimap while zoomed or scrolled (not in the sandwich, which is its own overview)
     const zoomed = this.view.v1 - this.view.v0 < 0.999 || this.scroller.scrollHeight > this.scroller.clientHeight + 1;
+    const hadFocus = document.activeElement === this.minimap.canvas;
     this.minimap.update({
+      valueText: minimapValueText(this.minimapState()),
       renderer: this.renderer,
       show: !this.sandwich && zoomed,
       view: this.view,
@@ -1059,6 +1170,8 @@ class FlameApp {
       viewportH: this.height,
       themeKey: String(this.themeVersion),
     });
+    // zoomed all the way out from the minimap's keys: it hides, so the keyboard goes on in the graph
+    if (hadFocus && this.minimap.box.hidden) this.canvas.focus();
     this.frameTimes.push(t1 - t0);
     this.rectCounts.push(this.sandwich ? this.sandwich.callers.drawn.count + this.sandwich.callees.drawn.count : this.renderer.drawn.count);
     if (this.frameTimes.length > 5000) {

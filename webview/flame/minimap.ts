@@ -1,7 +1,8 @@
 /**
  * Minimap (issue 13 item 13): the whole graph in a strip below it, shown while the graph is zoomed or scrolled, with
  * the part on screen outlined and the rest dimmed. The whole-graph picture is drawn once per data, mode, theme and
- * size into an offscreen canvas; each frame only copies it and draws the viewport. Click or drag to move the view.
+ * size into an offscreen canvas; each frame only copies it and draws the viewport. Click or drag to move the view; or
+ * Tab to it and use the keys of flame-keys.ts `minimapKey` (arrows pan/scroll, PageUp/PageDown, Home/End, +/−, 0).
  */
 import { rgbCss, type View } from '../../src/core/diff/flame-layout';
 import { el } from './details';
@@ -18,9 +19,23 @@ export class Minimap {
   /** ms spent drawing the whole-graph picture the last time (bench) */
   lastBaseMs = 0;
 
-  constructor(private readonly navigate: (x: number, y: number) => void) {
-    this.canvas.setAttribute('role', 'img');
-    this.canvas.setAttribute('aria-label', 'Overview of the whole graph; the outlined part is on screen. Click or drag to move there.');
+  constructor(
+    private readonly navigate: (x: number, y: number) => void,
+    onKey?: (e: KeyboardEvent) => void,
+  ) {
+    // a 2D pan control; exposed as a slider over the horizontal position (the rows are in its value text)
+    this.canvas.tabIndex = 0;
+    this.canvas.setAttribute('role', 'slider');
+    this.canvas.setAttribute('aria-orientation', 'horizontal');
+    this.canvas.setAttribute('aria-valuemin', '0');
+    this.canvas.setAttribute('aria-valuemax', '100');
+    this.canvas.setAttribute('aria-valuenow', '0');
+    this.canvas.setAttribute(
+      'aria-label',
+      'Minimap of the whole graph; the outlined part is on screen. Left and right arrows pan, up and down scroll the rows, Page Up and Page Down move a whole view, Home and End go to the edges, plus and minus zoom, 0 shows the whole width.',
+    );
+    this.canvas.title = 'Click or drag to move the view there; or focus it (Tab) and use the arrow keys, PageUp/PageDown, Home/End, + and −';
+    if (onKey) this.canvas.addEventListener('keydown', onKey);
     this.box.append(this.canvas);
     this.box.hidden = true;
     const go = (e: PointerEvent) => {
@@ -36,13 +51,16 @@ export class Minimap {
     });
   }
 
-  /** Draws the minimap, or hides it (returns whether it is shown). */
-  update(p: { renderer: FlameRenderer | null; show: boolean; view: View; width: number; dpr: number; rows: number; scrollTop: number; viewportH: number; themeKey: string }): boolean {
+  /** Draws the minimap, or hides it (returns whether it is shown). `valueText`: its position in words (aria). */
+  update(p: { renderer: FlameRenderer | null; show: boolean; view: View; width: number; dpr: number; rows: number; scrollTop: number; viewportH: number; themeKey: string; valueText?: string }): boolean {
     if (!p.renderer || !p.show || p.width <= 0) {
       this.box.hidden = true;
       return false;
     }
     this.box.hidden = false;
+    const now = String(Math.round(((p.view.v0 + p.view.v1) / 2) * 100));
+    if (this.canvas.getAttribute('aria-valuenow') !== now) this.canvas.setAttribute('aria-valuenow', now);
+    if (p.valueText && this.canvas.getAttribute('aria-valuetext') !== p.valueText) this.canvas.setAttribute('aria-valuetext', p.valueText);
     const w = p.width;
     const h = MINIMAP_HEIGHT;
     const key = `${p.themeKey}|${p.renderer.mode}|${w}|${p.dpr}`;

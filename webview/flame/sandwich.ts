@@ -4,7 +4,9 @@
  * path it appears on (the merge is src/core/diff/flame-sandwich.ts). Both halves are ordinary FlameData drawn by the
  * flame renderer on the graph's canvas, sharing its horizontal zoom, the mode and the diff colour scale.
  */
-import { buildSandwich, type Sandwich } from '../../src/core/diff/flame-sandwich';
+import { buildSandwich, sourcesOf, type Sandwich } from '../../src/core/diff/flame-sandwich';
+import { mergedPercentiles, type MergedPercentiles } from '../../src/core/diff/flame-percentiles';
+import type { SandwichNavModel, SandwichPos } from '../../src/core/diff/flame-keys';
 import { buildFlameTree, hitTest, searchMatches, type FlameTree, type View } from '../../src/core/diff/flame-layout';
 import type { FlameData, FlameMode } from '../../src/protocol/messages';
 import { FlameRenderer, ROW_HEIGHT } from './renderer';
@@ -30,9 +32,10 @@ export class SandwichView {
   readonly buildMs: number;
   /** search matches per half (the toolbar's search applies here too) */
   private matches: { callers: Uint8Array | null; callees: Uint8Array | null } = { callers: null, callees: null };
+  private readonly pctCache = new Map<string, MergedPercentiles>();
 
   constructor(
-    data: FlameData,
+    private readonly data: FlameData,
     tree: FlameTree,
     /** node of the main tree whose operation is shown */
     readonly target: number,
@@ -57,6 +60,36 @@ export class SandwichView {
     return this.middle + 1 + this.calleesTree.maxDepth;
   }
 
+  /** the halves' trees and layouts, for the keyboard (flame-keys.ts) */
+  get nav(): SandwichNavModel {
+    return { callersTree: this.callersTree, callersLayout: this.callers.layout, calleesTree: this.calleesTree, calleesLayout: this.callees.layout };
+  }
+
+  /** The box at a keyboard position, as a hit. */
+  at(p: SandwichPos): SandwichHit {
+    return p.half === 'callers' ? { half: 'callers', id: p.id, data: this.s.callers } : { half: 'callees', id: p.id, data: this.s.callees };
+  }
+
+  /** x extent of a box in the unit interval (the halves share the horizontal zoom). */
+  extent(p: SandwichPos): [number, number] {
+    const l = (p.half === 'callers' ? this.callers : this.callees).layout;
+    return [l.x0[p.id]!, l.x1[p.id]!];
+  }
+
+  /**
+   * p50/p95 of a box over the call paths merged into it: from the paths' summed latency histograms when the data has
+   * them, else the per-path range (flame-percentiles.ts). Cached per box.
+   */
+  percentiles(half: SandwichHalf, id: number): MergedPercentiles {
+    const k = `${half}:${id}`;
+    let p = this.pctCache.get(k);
+    if (!p) {
+      p = mergedPercentiles(this.data, sourcesOf(half === 'callers' ? this.s.callerSources : this.s.calleeSources, id));
+      this.pctCache.set(k, p);
+    }
+    return p;
+  }
+
   setQuery(q: string): void {
     this.matches = q.trim() ? { callers: searchMatches(this.s.callers, q).mask, callees: searchMatches(this.s.callees, q).mask } : { callers: null, callees: null };
   }
@@ -71,11 +104,13 @@ export class SandwichView {
     this.callees.setTheme(theme);
   }
 
-  render(ctx: CanvasRenderingContext2D, p: { view: View; width: number; height: number; scrollTop: number; hover: SandwichHit | null }): void {
+  /** `focus`: the keyboard's box (outlined like the flame graph's selection); the middle row when null */
+  render(ctx: CanvasRenderingContext2D, p: { view: View; width: number; height: number; scrollTop: number; hover: SandwichHit | null; focus?: SandwichPos | null }): void {
     const common = { view: p.view, width: p.width, height: p.height, scrollTop: p.scrollTop };
-    this.callers.render(ctx, { ...common, matches: this.matches.callers, selected: 0, hovered: p.hover?.half === 'callers' ? p.hover.id : -1, invert: true, rowOffset: 0 });
+    const f = p.focus && !(p.focus.half === 'callers' && p.focus.id === 0) ? p.focus : { half: 'callees', id: 0 };
+    this.callers.render(ctx, { ...common, matches: this.matches.callers, selected: f.half === 'callers' ? f.id : -1, hovered: p.hover?.half === 'callers' ? p.hover.id : -1, invert: true, rowOffset: 0 });
     // the callees' root is the same operation on the same row: drawn over the callers' one
-    this.callees.render(ctx, { ...common, matches: this.matches.callees, selected: 0, hovered: p.hover?.half === 'callees' ? p.hover.id : -1, rowOffset: this.middle, clear: false });
+    this.callees.render(ctx, { ...common, matches: this.matches.callees, selected: f.half === 'callees' ? f.id : -1, hovered: p.hover?.half === 'callees' ? p.hover.id : -1, rowOffset: this.middle, clear: false });
     // a line between the callers and the operation row, so the halves read as two graphs
     const y = this.middle * ROW_HEIGHT - p.scrollTop - 0.5;
     if (y > 0 && y < p.height) {
