@@ -10,6 +10,7 @@ import type { Page } from 'playwright-core';
 import type { NodeStats } from '../../src/core/aggregate/types';
 import { toFlameData } from '../../src/core/diff/flame-data';
 import { themedServicePalette } from '../../src/core/diff/flame-palette';
+import { sketchFromSorted } from '../../src/core/stats/latency-sketch';
 import type { DiffNode, DiffTree } from '../../src/core/diff/types';
 import { byName, chromiumSkip, firstPaint, FlameBrowser, hook, paint, posted, rects, send, state } from '../helpers/flame-browser';
 import { knownDiagnosis, knownDiffTree } from '../fixtures/flame/known-tree';
@@ -409,6 +410,143 @@ describe('flame panel (issue 13: state, double-click, search keys, layout)', { s
       const v1 = (await state(p)).view;
       assert.ok(Math.abs(v1.v1 - v1.v0 - (v0.v1 - v0.v0)) < 1e-9, 'same zoom level');
       assert.ok(v1.v0 < v0.v0 - 0.05, `the view moved left (${v0.v0} → ${v1.v0})`);
+      assert.deepEqual(o.errors, []);
+      assert.deepEqual(o.csp, []);
+    } finally {
+      await o.close();
+    }
+  });
+  test('sandwich and minimap by keyboard; merged boxes show p50/p95 from summed histograms', async () => {
+    // db/query on three paths (A: 40 ms spans, B: 5 ms, C: 2 ms), each with a db/io callee; 10 spans per node
+    const rows: Array<[string, string, number, number, number]> = [
+      ['gw', 'root', -1, 100, 130],
+      ['api', 'A', 0, 40, 70],
+      ['db', 'query', 1, 10, 40],
+      ['db', 'io', 2, 3, 3],
+      ['api', 'B', 0, 20, 20],
+      ['db', 'query', 4, 5, 5],
+      ['db', 'io', 5, 1, 1],
+      ['api', 'C', 0, 30, 30],
+      ['cache', 'get', 7, 10, 10],
+      ['db', 'query', 8, 2, 2],
+    ];
+    const spread = (ms: number) => Float64Array.from({ length: 10 }, (_, k) => ms * (0.9 + k * 0.02));
+    const withSketch = (s: NodeStats, ms: number): NodeStats => ({ ...s, p50Ms: ms, p95Ms: ms * 1.08, sketch: sketchFromSorted(spread(ms)) });
+    const nodes: DiffNode[] = rows.map(([service, name, parent, bt, it], id) => ({
+      id,
+      parent,
+      depth: 0,
+      service,
+      name,
+      kind: 'internal',
+      children: [],
+      baseline: withSketch(st(bt, bt / 2), bt),
+      incident: withSketch(st(it, it / 2), it),
+      deltaSelfMs: (it - bt) / 2,
+      deltaTotalMs: it - bt,
+      significance: 0.99,
+      source: { file: `src/${service}.py`, line: id + 1 },
+    }));
+    for (const n of nodes) if (n.parent >= 0) nodes[n.parent]!.children.push(n.id);
+    for (const n of nodes) n.depth = n.parent < 0 ? 0 : nodes[n.parent]!.depth + 1;
+    const data = toFlameData({ nodes, baselineTraces: 10, incidentTraces: 10 }, null);
+    const o = await fb.openVsCode({ width: 1000, height: 700 });
+    type Focus = { half: string; id: number; label: string } | null;
+    const focus = async () => (await hook<{ sandwichFocus: Focus }>(p, 'state')).sandwichFocus;
+    const p = o.page;
+    try {
+      await waitReady(p);
+      await send(p, { type: 'setData', tree: data, diagnosis: null, mode: 'diff', dataKey: 'kb' });
+      await firstPaint(p);
+      await hook(p, 'select', await hook<number>(p, 'find', 'db', 'query'));
+      await p.locator('canvas.fg-canvas').focus();
+      await p.keyboard.press('s');
+      await paint(p);
+      assert.equal((await focus())?.label, 'db/query', 'the keyboard starts on the middle row');
+      assert.match((await p.locator('canvas.fg-canvas').getAttribute('aria-label'))!, /Sandwich view/);
+      // the middle row merges 3 call paths: exact p95 over all 30 spans 10.5 ms → 42.0 ms (the mean of the per-path
+      // p95s would say 6.1 → 17 ms), p50 4.95 → 4.95 ms
+      const all = (await p.locator('.fg-all-paths').textContent())!;
+      assert.match(all, /p50 ≈ (4\.9|5) ms → ≈ (4\.9|5) ms, p95 ≈ 11 ms → ≈ 42 ms/, all);
+      assert.match(all, /±1 %/);
+      // ↑: the widest direct caller (api/A), ←/→ along the callers' row, ↑ again: gw/root at the top
+      await p.keyboard.press('ArrowUp');
+      assert.deepEqual(await focus(), { half: 'callers', id: (await focus())!.id, label: 'api/A' });
+      assert.match((await p.locator('.fg-detail').textContent())!, /api · A.*caller: the times are those of query called through this path/s);
+      await p.keyboard.press('ArrowRight');
+      assert.equal((await focus())?.label, 'api/B');
+      await p.keyboard.press('ArrowLeft');
+      await p.keyboard.press('ArrowUp');
+      assert.equal((await focus())?.label, 'gw/root');
+      // the focus ring: the focused box's outline is drawn in the focus colour
+      await paint(p);
+      type SRect = { half: string; id: number; name: string; x: number; y: number; w: number; h: number };
+      const fid = (await focus())!.id;
+      const top = (await hook<SRect[]>(p, 'sandwichRects')).find((r) => r.half === 'callers' && r.id === fid)!;
+      const ring = await p.evaluate(([x, y]) => [...document.querySelector('canvas')!.getContext('2d')!.getImageData(Math.round(x!), Math.round(y!), 1, 1).data].slice(0, 3), [top.x + top.w / 2, top.y + 1]);
+      const focusRgb = await p.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--fg-focus').trim());
+      assert.ok(focusRgb, 'focus colour');
+      const fill = (await hook<Array<SRect & { fill: number[] }>>(p, 'sandwichRects')).find((r) => r.half === 'callers' && r.id === fid)!.fill;
+      assert.ok(ring.some((v, k) => Math.abs(v - fill[k]!) > 30), `the top edge of the focused box is outlined (${ring} vs fill ${fill})`);
+      // ↓ ↓ ↓: back through api/A to the middle row, then the widest callee (db/io, merged over 2 paths)
+      await p.keyboard.press('ArrowDown');
+      await p.keyboard.press('ArrowDown');
+      assert.equal((await focus())?.label, 'db/query');
+      await p.keyboard.press('ArrowDown');
+      const io = await focus();
+      assert.equal(io?.label, 'db/io');
+      assert.equal(io?.half, 'callees');
+      const detail = (await p.locator('.fg-detail').textContent())!;
+      assert.match(detail, /callee of query, merged over its call paths/);
+      assert.match(detail, /p50 \/ p95 over all 2 call paths' spans, from their summed latency histograms \(within ±1 %\)/);
+      const p95Cells = await p.locator('.fg-detail table.fg-stats tr').filter({ hasText: 'p95' }).locator('td').allTextContents();
+      assert.ok(p95Cells.every((c) => c.startsWith('≈ ')), `merged p95 cells: ${p95Cells}`);
+      // the detail pane's buttons act on the focused box: Go to source opens db/io's line
+      await p.locator('.fg-detail vscode-button.fg-go-source').click();
+      const opens = (await posted(p)).filter((m) => m.type === 'openSource');
+      assert.deepEqual(opens.at(-1), { type: 'openSource', service: 'db', name: 'io', source: { file: 'src/db.py', line: 4 } });
+      // Enter: db/io becomes the middle row; Escape: back to the flame graph
+      await p.locator('canvas.fg-canvas').focus();
+      await p.keyboard.press('Enter');
+      await paint(p);
+      assert.equal((await hook<{ sandwich: number }>(p, 'state')).sandwich, await hook<number>(p, 'find', 'db', 'io'));
+      assert.equal((await focus())?.label, 'db/io');
+      await p.keyboard.press('Escape');
+      assert.equal((await hook<{ sandwich: number }>(p, 'state')).sandwich, -1);
+      assert.match((await p.locator('canvas.fg-canvas').getAttribute('aria-label'))!, /^Flame graph/);
+
+      // minimap: zoom in, Tab from the graph reaches it; it is a slider with a value text
+      await hook(p, 'zoomTo', await hook<number>(p, 'find', 'api', 'B'));
+      await paint(p);
+      await paint(p);
+      assert.equal((await hook<{ shown: boolean }>(p, 'minimap')).shown, true);
+      await p.locator('canvas.fg-canvas').focus();
+      await p.keyboard.press('Tab');
+      assert.equal(await p.evaluate(() => document.activeElement?.className), 'fg-minimap');
+      const mm = p.locator('canvas.fg-minimap');
+      assert.equal(await mm.getAttribute('role'), 'slider');
+      assert.match((await mm.getAttribute('aria-label'))!, /Minimap/);
+      const v0 = (await state(p)).view;
+      const span = v0.v1 - v0.v0;
+      await p.keyboard.press('ArrowRight');
+      let v = (await state(p)).view;
+      assert.ok(Math.abs(v.v0 - Math.min(1 - span, v0.v0 + span / 10)) < 1e-9, `→ pans a tenth of the view (${v0.v0} → ${v.v0})`);
+      await p.keyboard.press('Home');
+      v = (await state(p)).view;
+      assert.ok(v.v0 === 0 && Math.abs(v.v1 - span) < 1e-9, `Home: the left edge ${JSON.stringify(v)}`);
+      await p.keyboard.press('End');
+      assert.ok(Math.abs((await state(p)).view.v1 - 1) < 1e-9, 'End: the right edge');
+      await p.keyboard.press('+');
+      v = (await state(p)).view;
+      assert.ok(Math.abs(v.v1 - v.v0 - span / 2) < 1e-9, '+ zooms in 2×');
+      await paint(p);
+      assert.match((await mm.getAttribute('aria-valuetext'))!, /^88 % to 96 % of the width, rows 1 to 4 of 4$/);
+      // 0: the whole width; the minimap hides and the keyboard goes on in the graph
+      await p.keyboard.press('0');
+      await paint(p);
+      assert.deepEqual((await state(p)).view, { v0: 0, v1: 1 });
+      assert.equal((await hook<{ shown: boolean }>(p, 'minimap')).shown, false);
+      assert.equal(await p.evaluate(() => document.activeElement?.className), 'fg-canvas');
       assert.deepEqual(o.errors, []);
       assert.deepEqual(o.csp, []);
     } finally {

@@ -127,7 +127,7 @@ class FlameApp {
    * selection (exemplar-trace waterfalls). Listen for the `fg-select` event on the app root for the selected node.
    */
   readonly extraSlot = el('section', 'fg-extra');
-  private readonly scroller = el('div', 'fg-scroll');
+  readonly scroller = el('div', 'fg-scroll');
   private readonly canvas = el('canvas', 'fg-canvas');
   private readonly spacer = el('div', 'fg-spacer');
   private readonly tooltip = el('div', 'fg-tooltip');
@@ -143,7 +143,7 @@ class FlameApp {
   private sandwich: SandwichView | null = null;
   private sandwichHover: SandwichHit | null = null;
   /** the sandwich box the keyboard is on (the middle row = callees 0) */
-  private sandwichFocus: SandwichPos | null = null;
+  sandwichFocus: SandwichPos | null = null;
   private readonly minimap = new Minimap((x, y) => this.minimapNavigate(x, y), (e) => this.onMinimapKey(e));
   private themeVersion = 0;
   private readonly ctx: CanvasRenderingContext2D;
@@ -1232,7 +1232,16 @@ class FlameApp {
       setMode: (m: FlameMode) => isFlameMode(m) && app.setMode(m),
       /** pan/zoom the view directly (unit interval) — for the benchmark */
       setView: (v0: number, v1: number) => app.setView({ v0, v1 }),
-      state: () => ({ ...app.state(), zoomNode: app.zoomNode, selected: app.selected, view: { ...app.view }, sandwich: app.sandwich ? app.sandwich.target : -1 }),
+      state: () => ({
+        ...app.state(),
+        zoomNode: app.zoomNode,
+        selected: app.selected,
+        view: { ...app.view },
+        sandwich: app.sandwich ? app.sandwich.target : -1,
+        /** the sandwich box the keyboard is on: half, id in that half's data, and its label */
+        sandwichFocus: app.sandwich && app.sandwichFocus ? (({ half, id }) => ({ half, id, label: `${nodeInfo(app.sandwich!.at({ half, id }).data, id).service}/${nodeInfo(app.sandwich!.at({ half, id }).data, id).name}` }))(app.sandwichFocus) : null,
+        scrollTop: app.scroller.scrollTop,
+      }),
       /** open the sandwich of node id's operation (−1 closes it) */
       sandwich: (id: number) => (id < 0 ? app.closeSandwich() : app.openSandwich(id)),
       sandwichInfo: () =>
