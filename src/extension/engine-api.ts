@@ -64,6 +64,14 @@ export interface EngineApi {
    * analyzes on the host (tests with fakes, and the receiver's live view).
    */
   run?(req: import('./engine-worker-protocol').WorkerRunRequest, opts: import('./engine-worker-client').WorkerRunOptions): Promise<import('./engine-worker-client').WorkerRunResult>;
+  /**
+   * Answer a flame webview's exemplar request in the engine worker from the models of worker run `run`
+   * (WorkerRunResult.workerRun). Optional; returns undefined when the worker cannot (it keeps another run's models, is
+   * loading a newer run, or was stopped): the caller answers on the host instead (ExemplarRequests).
+   */
+  exemplar?(run: number, request: import('../protocol/exemplars').ExemplarToHostMessage, signal: AbortSignal): Promise<import('../protocol/exemplars').HostToExemplarMessage> | undefined;
+  /** The session closed: the worker may drop the models it keeps for exemplar requests. */
+  releaseRuns?(): void;
   load(paths: string[], opts?: LoadOptions): Promise<LoadedRunLike>;
   stats(run: LoadedRunLike): RunStats;
   aggregate(model: SpanTable): AggTree;

@@ -10,6 +10,7 @@ import type { DiffNode, DiffTree } from '../core/diff/types';
 import { TableAssembler } from '../core/model/transfer';
 import type { Diagnosis, SourceLink } from '../core/rca/diagnosis';
 import { opKey } from '../core/source/code-attrs';
+import type { ExemplarToHostMessage, HostToExemplarMessage } from '../protocol/exemplars';
 import type { LoadedRunLike, RunStats, SourceResolver } from './engine-api';
 import type { HostToWorker, Side, SideMeta, TreeName, WorkerRunRequest, WorkerToHost } from './engine-worker-protocol';
 
@@ -31,6 +32,10 @@ export interface WorkerRunResult {
   timings: Record<string, number>;
   /** things the user should know (a workspace scan that stopped early) */
   notes?: string[];
+  /** the worker keeps this run's models for exemplar requests under this id ({@link EngineWorker.exemplar}) */
+  workerRun?: number;
+  /** an automatically split run: which traces are the normal and which the slow part (indexed by string id) */
+  splitMasks?: { baseline: Uint8Array; incident: Uint8Array };
 }
 
 export interface WorkerRunOptions {
@@ -46,10 +51,35 @@ export class WorkerRunCancelled extends Error {
   }
 }
 
+/** Rejects an exemplar request that was cancelled (a newer one replaced it, the view closed). */
+export class ExemplarRequestCancelled extends Error {
+  constructor() {
+    super('Exemplar request cancelled');
+    this.name = 'ExemplarRequestCancelled';
+  }
+}
+
+export interface ExemplarRequestOptions {
+  signal?: AbortSignal;
+  /** the worker's steps ('indexing the traces of the run') */
+  onProgress?(p: { message?: string }): void;
+}
+
+interface PendingExemplar {
+  resolve(r: { reply: HostToExemplarMessage; timings: Record<string, number> }): void;
+  fail(e: Error): void;
+  onProgress?: ExemplarRequestOptions['onProgress'];
+}
+
 export class EngineWorker {
   private worker: Worker | undefined;
   private nextId = 1;
   private current: { id: number; worker: Worker; fail(e: Error): void } | undefined;
+  /** the run whose models the worker keeps for exemplar requests */
+  private held: number | undefined;
+  private readonly exemplars = new Map<number, PendingExemplar>();
+  /** exemplar requests the worker confirmed it skipped after a cancel (tests, logs) */
+  exemplarsSkipped = 0;
 
   /** `script`: the built worker (dist/engine-worker.js), or the .ts source with execArgv ['--import', 'tsx'] in tests */
   constructor(
@@ -72,9 +102,14 @@ export class EngineWorker {
       if (this.current?.worker === w) this.current.fail(e);
     });
     w.on('exit', (code) => {
-      if (this.worker === w) this.worker = undefined;
+      if (this.worker === w) {
+        this.worker = undefined;
+        this.held = undefined;
+        this.failExemplars(new Error(`the engine worker stopped (exit code ${code})`));
+      }
       if (code !== 0 && this.current?.worker === w) this.current.fail(new Error(`the engine worker stopped (exit code ${code})`));
     });
+    w.on('message', (m: WorkerToHost) => this.onExemplarMessage(m));
     this.worker = w;
     return w;
   }
@@ -91,12 +126,87 @@ export class EngineWorker {
     this.current = undefined;
     void this.worker?.terminate();
     this.worker = undefined;
+    this.held = undefined;
+    this.failExemplars(new Error('the engine worker was stopped'));
     c.fail(new WorkerRunCancelled());
+  }
+
+  /** Whether {@link exemplar} can answer for run `run` now: the worker keeps its models and is not loading another. */
+  holds(run: number): boolean {
+    return !!this.worker && this.held === run && !this.current;
+  }
+
+  /** The models kept for exemplar requests are no longer needed (the session closed). */
+  release(): void {
+    this.held = undefined;
+    this.worker?.postMessage({ type: 'release' } satisfies HostToWorker);
+  }
+
+  /**
+   * An exemplar-trace request (src/protocol/exemplars.ts) answered in the worker from the models of run `run`
+   * ({@link WorkerRunResult.workerRun}), by the same code as on the host (ExemplarHost). Rejects with
+   * ExemplarRequestCancelled when `signal` aborts (the worker skips the request if it has not started it), with an
+   * Error when the worker does not hold that run or stops.
+   */
+  exemplar(run: number, request: ExemplarToHostMessage, opts: ExemplarRequestOptions = {}): Promise<{ reply: HostToExemplarMessage; timings: Record<string, number> }> {
+    if (opts.signal?.aborted) return Promise.reject(new ExemplarRequestCancelled());
+    const w = this.worker;
+    if (!w || !this.holds(run)) return Promise.reject(new Error(`the engine worker does not hold run ${run}`));
+    const id = this.nextId++;
+    const t0 = performance.now();
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        if (!this.exemplars.delete(id)) return;
+        this.worker?.postMessage({ type: 'cancelExemplar', id } satisfies HostToWorker);
+        reject(new ExemplarRequestCancelled());
+      };
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      const off = () => opts.signal?.removeEventListener('abort', onAbort);
+      this.exemplars.set(id, {
+        resolve: (r) => {
+          off();
+          resolve({ reply: r.reply, timings: { ...r.timings, total: Math.round(performance.now() - t0) } });
+        },
+        fail: (e) => {
+          off();
+          reject(e);
+        },
+        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      });
+      w.postMessage({ type: 'exemplar', id, run, request } satisfies HostToWorker);
+    });
+  }
+
+  private onExemplarMessage(m: WorkerToHost): void {
+    if (m.type === 'exemplarCancelled') {
+      this.exemplarsSkipped++;
+      return;
+    }
+    const p = this.exemplars.get(m.id);
+    if (!p) return;
+    if (m.type === 'phase') p.onProgress?.({ message: m.message });
+    else if (m.type === 'exemplarReply') {
+      this.exemplars.delete(m.id);
+      p.resolve({ reply: m.reply, timings: m.timings });
+    } else if (m.type === 'error') {
+      this.exemplars.delete(m.id);
+      const e = new Error(m.message);
+      e.name = m.name;
+      p.fail(e);
+    }
+  }
+
+  private failExemplars(e: Error): void {
+    const all = [...this.exemplars.values()];
+    this.exemplars.clear();
+    for (const p of all) p.fail(e);
   }
 
   run(req: WorkerRunRequest, opts: WorkerRunOptions = {}): Promise<WorkerRunResult> {
     // one at a time: a newer run replaces the running one
     this.cancel();
+    // the worker drops the models it kept for exemplar requests when the run starts
+    this.held = undefined;
     if (opts.signal?.aborted) return Promise.reject(new WorkerRunCancelled());
     const id = this.nextId++;
     const t0 = performance.now();
@@ -157,6 +267,7 @@ export class EngineWorker {
               const baseline = side('baseline', m.sides.baseline);
               hostMs += performance.now() - s;
               done();
+              if (m.held) this.held = id;
               resolve({
                 ...(baseline ? { baseline } : {}),
                 incident,
@@ -166,6 +277,8 @@ export class EngineWorker {
                 incidentAgg: { ...m.trees.incidentAgg, nodes: nodes.incidentAgg as AggNode[] },
                 resolver: (service, name) => links.get(opKey(service, name)),
                 notes: m.notes,
+                ...(m.held ? { workerRun: id } : {}),
+                ...(m.splitMasks ? { splitMasks: m.splitMasks } : {}),
                 timings: { ...m.timings, 'host assembling': Math.round(hostMs), 'longest host step': Math.round(Math.max(maxPieceMs, performance.now() - s)), total: Math.round(performance.now() - t0) },
               });
               return;
@@ -188,5 +301,7 @@ export class EngineWorker {
     this.cancel();
     void this.worker?.terminate();
     this.worker = undefined;
+    this.held = undefined;
+    this.failExemplars(new Error('the engine worker was stopped'));
   }
 }

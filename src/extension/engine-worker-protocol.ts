@@ -6,6 +6,7 @@ import type { AggNode, AggTree } from '../core/aggregate/types';
 import type { DiffNode, DiffTree } from '../core/diff/types';
 import type { TablePiece } from '../core/model/transfer';
 import type { Diagnosis, SourceLink } from '../core/rca/diagnosis';
+import type { ExemplarToHostMessage, HostToExemplarMessage } from '../protocol/exemplars';
 import { modelStats } from '../core/stats/run-stats';
 import type { LoadedRunLike, RunStats } from './engine-api';
 
@@ -48,7 +49,17 @@ export interface WorkerRunRequest {
  * 'ack': the host has handled one piece of the results and let its event loop turn; the worker sends the next only
  * then (a burst of queued messages would otherwise be handled in one go, holding the host's loop for their sum).
  */
-export type HostToWorker = { type: 'run'; id: number; req: WorkerRunRequest } | { type: 'invalidateScans' } | { type: 'ack'; id: number };
+export type HostToWorker =
+  | { type: 'run'; id: number; req: WorkerRunRequest }
+  | { type: 'invalidateScans' }
+  | { type: 'ack'; id: number }
+  /** an exemplar-trace request of a flame webview (src/protocol/exemplars.ts) for the models of run `run`, which the
+   *  worker keeps after sending them (see 'result'.held) */
+  | { type: 'exemplar'; id: number; run: number; request: ExemplarToHostMessage }
+  /** the host no longer wants the answer to exemplar request `id` (a newer one replaced it) */
+  | { type: 'cancelExemplar'; id: number }
+  /** drop the models kept for exemplar requests (the session closed) */
+  | { type: 'release' };
 
 /** The run's metadata besides its model (the model travels as table pieces). */
 export interface SideMeta {
@@ -78,8 +89,17 @@ export type WorkerToHost =
       timings: Record<string, number>;
       /** things the user should know (a workspace scan that stopped early) */
       notes: string[];
+      /** the worker keeps the run's models (their columns shared with the host, not copied) and answers exemplar
+       *  requests for them under this run's id until the next run */
+      held?: boolean;
+      /** an automatically split run: which traces are the normal and which the slow part (indexed by string id) */
+      splitMasks?: { baseline: Uint8Array; incident: Uint8Array };
     }
-  | { type: 'error'; id: number; message: string; name: string };
+  | { type: 'error'; id: number; message: string; name: string }
+  /** the answer to exemplar request `id`; `timings` in ms (queue wait, trace index when built, the answer itself) */
+  | { type: 'exemplarReply'; id: number; reply: HostToExemplarMessage; timings: Record<string, number> }
+  /** exemplar request `id` was cancelled before the worker computed its answer */
+  | { type: 'exemplarCancelled'; id: number };
 
 /** Nodes per 'nodes' message (a DiffNode with its two NodeStats deserializes in a few µs). */
 export const NODE_CHUNK = 2_000;

@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { aggregate } from '../core/aggregate/tree';
 import type { AggTree } from '../core/aggregate/types';
 import type { DiffTree } from '../core/diff/types';
-import { tablePieces } from '../core/model/transfer';
+import { shareColumns, tablePieces } from '../core/model/transfer';
 import type { SpanTable } from '../core/model/span-table';
 import { analyze } from '../core/rca/analyze';
 import type { SourceLink } from '../core/rca/diagnosis';
@@ -15,7 +15,9 @@ import { codeAttrsByOperation, opKey } from '../core/source/code-attrs';
 import type { SourceIndex } from '../core/source/resolve';
 import { loadInput } from '../sources/resolve-input';
 import { scanWorkspace, truncationNote } from '../sources/workspace-scan';
+import type { ExemplarToHostMessage } from '../protocol/exemplars';
 import type { LoadedRunLike } from './engine-api';
+import { ExemplarHost, type ExemplarSnapshot } from './panels/exemplar-host';
 import { NODE_CHUNK, toRunStats, type HostToWorker, type SideMeta, type Side, type TreeName, type WorkerRunRequest, type WorkerToHost } from './engine-worker-protocol';
 
 const port = parentPort;
@@ -65,7 +67,15 @@ async function resolver(folders: string[], models: SpanTable[], maxFiles?: numbe
   };
 }
 
+/**
+ * The models of the last run, kept for the flame webviews' exemplar requests (the same ExemplarHost code the extension
+ * host runs, so the answers are the same). Their typed-array columns are shared with the host (shareColumns), so
+ * keeping them costs only the string table and the sparse maps.
+ */
+let held: { run: number; host: ExemplarHost } | undefined;
+
 async function run(id: number, req: WorkerRunRequest): Promise<void> {
+  held = undefined;
   const timings: Record<string, number> = {};
   let t = performance.now();
   const lap = (k: string) => {
@@ -94,6 +104,7 @@ async function run(id: number, req: WorkerRunRequest): Promise<void> {
   post({ type: 'phase', id, message: 'diagnosing' });
   let diff: DiffTree | undefined;
   let diagnosis;
+  let splitMasks: { baseline: Uint8Array; incident: Uint8Array } | undefined;
   let baselineAgg: AggTree | undefined;
   let incidentAgg: AggTree;
   if (req.kind === 'single') {
@@ -104,6 +115,7 @@ async function run(id: number, req: WorkerRunRequest): Promise<void> {
     diagnosis = a.diagnosis;
     baselineAgg = baseline ? a.baseline.tree : undefined;
     incidentAgg = a.incident.tree;
+    if (!baseline && a.split) splitMasks = { baseline: a.split.baselineMask, incident: a.split.incidentMask };
   }
   lap('analyze');
   const meta = (r: LoadedRunLike): SideMeta => ({ files: r.files, formats: r.formats, skipped: r.skipped, issues: r.issues.slice(0, 200), stats: toRunStats(r) });
@@ -122,10 +134,14 @@ async function run(id: number, req: WorkerRunRequest): Promise<void> {
     }
   }
   lap('stats and links');
-  // the models: columns transferred, strings and sparse maps in chunks
-  for (const [side, r] of [['baseline', baseline], ['incident', incident]] as const) {
-    if (!r) continue;
-    const { pieces, transfer } = tablePieces(r.model);
+  // the models: columns shared (or transferred where SharedArrayBuffer is missing), strings and sparse maps in chunks
+  const shared = { baseline: baseline && shareColumns(baseline.model), incident: shareColumns(incident.model) };
+  const keep = shared.incident !== incident.model;
+  lap('share columns');
+  for (const side of ['baseline', 'incident'] as const) {
+    const model = shared[side];
+    if (!model) continue;
+    const { pieces, transfer } = tablePieces(model);
     for (let k = 0; k < pieces.length; k++) await postPiece({ type: 'table', id, side, piece: pieces[k]! }, k === 0 ? transfer : undefined);
   }
   const sendNodes = async (tree: TreeName, t: { nodes: unknown[] } | undefined) => {
@@ -141,6 +157,16 @@ async function run(id: number, req: WorkerRunRequest): Promise<void> {
     return rest as Omit<T, 'nodes'>;
   };
   lap('post');
+  if (keep) {
+    const snap: ExemplarSnapshot = {
+      mode: req.kind === 'single' ? 'single' : 'diff',
+      autoSplit: req.kind !== 'single' && !shared.baseline,
+      ...(splitMasks ? { splitMasks } : {}),
+      ...(shared.baseline ? { baseline: { run: { model: shared.baseline } } } : {}),
+      incident: { run: { model: shared.incident } },
+    };
+    held = { run: id, host: new ExemplarHost(() => snap) };
+  }
   post({
     type: 'result',
     id,
@@ -150,7 +176,57 @@ async function run(id: number, req: WorkerRunRequest): Promise<void> {
     links,
     timings,
     notes: scanNotes,
+    ...(keep ? { held: true } : {}),
+    ...(splitMasks ? { splitMasks } : {}),
   });
+}
+
+// ---- exemplar requests: one at a time, in order; a request cancelled while it waits is skipped ----
+const exemplarQueue: { id: number; run: number; request: ExemplarToHostMessage; at: number }[] = [];
+const cancelledExemplars = new Set<number>();
+let exemplarActive: number | undefined;
+let draining = false;
+const turn = () => new Promise<void>((r) => setImmediate(r));
+
+/** Skip request `id` when the host cancelled it (reads cancel messages that arrived since the last turn). */
+function wasCancelled(id: number): boolean {
+  if (!cancelledExemplars.delete(id)) return false;
+  post({ type: 'exemplarCancelled', id });
+  return true;
+}
+
+async function drainExemplars(): Promise<void> {
+  // one loop turn first: cancel messages queued behind the request are read before it starts
+  await turn();
+  for (let q = exemplarQueue.shift(); q; q = exemplarQueue.shift()) {
+    exemplarActive = q.id;
+    try {
+      if (wasCancelled(q.id)) continue;
+      const h = held;
+      if (!h || h.run !== q.run) throw new Error(`the engine worker no longer holds the models of run ${q.run}`);
+      const timings: Record<string, number> = { queued: Math.round(performance.now() - q.at) };
+      if (h.host.needsIndex) {
+        post({ type: 'phase', id: q.id, message: 'indexing the traces of the run' });
+        const t = performance.now();
+        h.host.prepare();
+        timings.index = Math.round(performance.now() - t);
+        await turn();
+        if (wasCancelled(q.id)) continue;
+      }
+      const t = performance.now();
+      const reply = h.host.handle(q.request);
+      if (!reply) throw new Error(`not an exemplar request: ${String((q.request as { type?: unknown }).type)}`);
+      timings.answer = Math.round(performance.now() - t);
+      post({ type: 'exemplarReply', id: q.id, reply, timings });
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      post({ type: 'error', id: q.id, message: err.message, name: err.name });
+    } finally {
+      exemplarActive = undefined;
+    }
+    await turn();
+  }
+  draining = false;
 }
 
 port.on('message', (m: HostToWorker) => {
@@ -162,6 +238,22 @@ port.on('message', (m: HostToWorker) => {
   }
   if (m.type === 'invalidateScans') {
     scans.clear();
+    return;
+  }
+  if (m.type === 'exemplar') {
+    exemplarQueue.push({ id: m.id, run: m.run, request: m.request, at: performance.now() });
+    if (!draining) {
+      draining = true;
+      void drainExemplars();
+    }
+    return;
+  }
+  if (m.type === 'cancelExemplar') {
+    if (exemplarActive === m.id || exemplarQueue.some((q) => q.id === m.id)) cancelledExemplars.add(m.id);
+    return;
+  }
+  if (m.type === 'release') {
+    held = undefined;
     return;
   }
   if (m.type === 'run') {

@@ -109,6 +109,14 @@ export function createEngine(log: vscode.LogOutputChannel, getToken: (urls: stri
       }
       return r;
     },
+    exemplar(run, request, signal) {
+      if (!worker.holds(run)) return undefined;
+      return worker.exemplar(run, request, { signal, onProgress: (p) => p.message && log.info(`exemplars (engine worker): ${p.message}`) }).then((r) => {
+        log.trace(`exemplars (engine worker): ${request.type} ${Object.entries(r.timings).map(([k, v]) => `${k} ${v} ms`).join(', ')}`);
+        return r.reply;
+      });
+    },
+    releaseRuns: () => worker.release(),
     async load(paths: string[], opts: LoadOptions = {}): Promise<LoadedRunLike> {
       const t0 = Date.now();
       // the token for tracing backends lives in SecretStorage ("Trace Doctor: Set Token for Trace Sources…")

@@ -71,7 +71,13 @@ export function activate(context: vscode.ExtensionContext): TraceDoctorApi {
   let lastError: Error | undefined;
   context.subscriptions.push(log, engine, session, receiver);
 
-  const flameDeps: FlameHostDeps = { session, extensionUri: context.extensionUri, askInChat, log };
+  const flameDeps: FlameHostDeps = {
+    session,
+    extensionUri: context.extensionUri,
+    askInChat,
+    log,
+    ...(engine.exemplar ? { exemplarRemote: (run, request, signal) => engine.exemplar!(run, request, signal) } : {}),
+  };
   const decorations = new TraceDecorations(session, context.extensionUri);
   const tree = new RunsTreeProvider(session);
   const treeView = vscode.window.createTreeView(RunsTreeProvider.viewId, { treeDataProvider: tree, showCollapseAll: true });

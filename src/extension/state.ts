@@ -32,6 +32,8 @@ export interface TraceSnapshot {
   autoSplit: boolean;
   /** autoSplit: the engine's split of the run (normal / slow traces), for the exemplar traces */
   splitMasks?: { baseline: Uint8Array; incident: Uint8Array };
+  /** the engine worker keeps this snapshot's models under this run id and answers the exemplar requests there */
+  workerRun?: number;
   diff?: DiffTree;
   diagnosis?: Diagnosis | null;
   /** baseline/incident aggregated trees of the diff (auto-split halves included) */
@@ -155,9 +157,10 @@ export class TraceSession implements vscode.Disposable {
         };
         resolver = run.resolver;
         this.log.info(`engine worker: ${Object.entries(run.timings).map(([k, v]) => `${k} ${v} ms`).join(', ')}`);
+        const held = run.workerRun !== undefined ? { workerRun: run.workerRun } : {};
         if (req.kind === 'single') {
           const incident = side('run', req.incident, run.incident, run.incidentAgg);
-          next = { version: 0, mode: 'single', incident, autoSplit: false, ops: summarizeAgg(incident.agg), lineIndex: new Map() };
+          next = { version: 0, mode: 'single', incident, autoSplit: false, ops: summarizeAgg(incident.agg), lineIndex: new Map(), ...held };
         } else {
           if (!run.diff || !run.diagnosis) throw new Error('the engine worker returned no diagnosis');
           const baseline = req.baseline && run.baseline && run.baselineAgg ? side('baseline', req.baseline, run.baseline, run.baselineAgg) : undefined;
@@ -167,6 +170,8 @@ export class TraceSession implements vscode.Disposable {
             ...(baseline ? { baseline } : {}),
             incident: side('incident', req.incident, run.incident, run.incidentAgg),
             autoSplit: !baseline,
+            ...(!baseline && run.splitMasks ? { splitMasks: run.splitMasks } : {}),
+            ...held,
             diff: run.diff,
             diagnosis: run.diagnosis,
             ops: summarizeDiff(run.diff, run.diagnosis),
@@ -252,6 +257,7 @@ export class TraceSession implements vscode.Disposable {
   close(): void {
     this.generation++;
     this.request = undefined;
+    this.engine.releaseRuns?.();
     this.publish({ ...EMPTY });
   }
 

@@ -63,6 +63,29 @@ export function tablePieces(t: SpanTable): { pieces: TablePiece[]; transfer: Arr
   return { pieces: [{ piece: 'header', header: { fields, values } }, ...rest], transfer: [...buffers] };
 }
 
+/**
+ * The same table with every typed-array column copied into a SharedArrayBuffer (strings, maps and plain fields are
+ * the same objects). Posted through tablePieces, such columns are shared with the receiver, not transferred: both
+ * threads read the same memory (the columns are never written after loading) and the sender keeps a usable table.
+ * Returns the table itself where SharedArrayBuffer is not available.
+ */
+export function shareColumns(t: SpanTable): SpanTable {
+  if (typeof SharedArrayBuffer !== 'function') return t;
+  const args = Object.values(t).map((v) => {
+    if (!isTyped(v) || !(v.buffer instanceof ArrayBuffer)) return v;
+    const Ctor = v.constructor as new (b: SharedArrayBuffer) => TypedArray;
+    const copy = new Ctor(new SharedArrayBuffer(v.byteLength));
+    (copy as Uint8Array).set(v as Uint8Array);
+    return copy;
+  });
+  return new (SpanTable as unknown as new (...a: unknown[]) => SpanTable)(...args);
+}
+
+/** Whether a table's columns are all shared (see {@link shareColumns}). */
+export function columnsShared(t: SpanTable): boolean {
+  return Object.values(t).every((v) => !isTyped(v) || !(v.buffer instanceof ArrayBuffer));
+}
+
 /** Rebuilds a table from its pieces, one piece at a time (each step is bounded work). */
 export class TableAssembler {
   private header: TableHeader | undefined;

@@ -17,15 +17,22 @@ import {
   isTraceRequest,
   type CallPathSegment,
   type ExemplarSide,
+  type ExemplarToHostMessage,
   type ExemplarsMessage,
   type SpanMessage,
   type TraceMessage,
   type WaterfallTrace,
 } from '../../protocol/exemplars';
 
+/** A webview message the exemplar host answers. */
+export const isExemplarRequest = (m: unknown): m is ExemplarToHostMessage => isExemplarsRequest(m) || isTraceRequest(m) || isSpanRequest(m);
+export type ExemplarReply = ExemplarsMessage | TraceMessage | SpanMessage;
+
 /** The parts of a TraceSnapshot (../state.ts) the exemplars need. */
 export interface ExemplarSnapshot {
   mode: 'none' | 'single' | 'diff';
+  /** the engine worker keeps this snapshot's models under this run id and answers exemplar requests there */
+  workerRun?: number;
   autoSplit: boolean;
   /** the engine's split of an auto-split run; split again here when absent */
   splitMasks?: { baseline: Uint8Array; incident: Uint8Array };
@@ -57,8 +64,19 @@ export class ExemplarHost {
     private readonly opts: ExemplarHostOptions = {},
   ) {}
 
+  /** Whether the next request builds the per-snapshot trace indexes (the expensive first step). */
+  get needsIndex(): boolean {
+    const s = this.snapshot();
+    return !!s && s.mode !== 'none' && !!s.incident && this.cached?.snap !== s;
+  }
+
+  /** Builds the per-snapshot trace indexes now (the engine worker does it as a step of its own, see needsIndex). */
+  prepare(): void {
+    this.runs();
+  }
+
   /** The reply to a webview message, or undefined when the message is not an exemplar request. */
-  handle(m: unknown): ExemplarsMessage | TraceMessage | SpanMessage | undefined {
+  handle(m: unknown): ExemplarReply | undefined {
     if (isExemplarsRequest(m)) {
       try {
         const runs = this.runs();
@@ -150,5 +168,63 @@ export class ExemplarHost {
     }
     this.cached = { snap: s, runs };
     return runs;
+  }
+}
+
+/**
+ * Answers an exemplar request in the engine worker, for the run whose models it keeps (`ExemplarSnapshot.workerRun`);
+ * undefined when it cannot (it holds another run, is busy with a newer load, or was stopped).
+ */
+export type ExemplarRemote = (run: number, request: ExemplarToHostMessage, signal: AbortSignal) => Promise<ExemplarReply> | undefined;
+
+/**
+ * A flame view's exemplar requests. Answered in the engine worker when it holds the shown snapshot's models (this
+ * thread only forwards the request and the reply), else here with {@link ExemplarHost} — the receiver's live view, a
+ * worker that was stopped or is loading a newer run, a worker that failed. A newer request of the same kind (the list,
+ * the trace of one side, span details) cancels the older one; a reply for a snapshot no longer shown is dropped.
+ */
+export class ExemplarRequests {
+  private readonly local: ExemplarHost;
+  private readonly pending = new Map<string, AbortController>();
+
+  constructor(
+    private readonly snapshot: () => ExemplarSnapshot | undefined,
+    private readonly remote?: ExemplarRemote,
+    opts: ExemplarHostOptions = {},
+    private readonly log?: (msg: string) => void,
+  ) {
+    this.local = new ExemplarHost(snapshot, opts);
+  }
+
+  /** undefined: not an exemplar request. Else its reply, or undefined when it was cancelled or went stale. */
+  handle(m: unknown): Promise<ExemplarReply | undefined> | undefined {
+    if (!isExemplarRequest(m)) return undefined;
+    const snap = this.snapshot();
+    const key = m.type === 'exemplarsRequest' ? 'list' : m.type === 'traceRequest' ? `trace:${m.side}` : 'span';
+    this.pending.get(key)?.abort();
+    const ac = new AbortController();
+    this.pending.set(key, ac);
+    const finish = (r: ExemplarReply | undefined): ExemplarReply | undefined => {
+      if (this.pending.get(key) === ac) this.pending.delete(key);
+      return ac.signal.aborted || this.snapshot() !== snap ? undefined : r;
+    };
+    let remote: Promise<ExemplarReply> | undefined;
+    try {
+      remote = snap?.workerRun !== undefined && this.remote ? this.remote(snap.workerRun, m, ac.signal) : undefined;
+    } catch (e) {
+      this.log?.(`exemplars: the engine worker cannot answer (${(e as Error).message}); answering on the extension host`);
+    }
+    if (!remote) return Promise.resolve(finish(this.local.handle(m)));
+    return remote.then(finish, (e: unknown) => {
+      if (ac.signal.aborted) return finish(undefined);
+      this.log?.(`exemplars: the engine worker did not answer (${(e as Error).message}); answering on the extension host`);
+      return finish(this.local.handle(m));
+    });
+  }
+
+  /** Cancel every pending request (the view closed). */
+  dispose(): void {
+    for (const ac of this.pending.values()) ac.abort();
+    this.pending.clear();
   }
 }

@@ -7,7 +7,7 @@ import { isReplayableRequest, LAST_REQUEST_KEY } from '../request-model';
 import type { LoadRequest, TraceSession, TraceSnapshot } from '../state';
 import { buildWebviewHtml, webviewOptions } from '../webview-html';
 import { buildSetData, parseWebviewMessage, type HostToFlame } from './flame-protocol';
-import { ExemplarHost } from './exemplar-host';
+import { ExemplarRequests, type ExemplarRemote } from './exemplar-host';
 import type { HostToExemplarMessage } from '../../protocol/exemplars';
 
 export interface FlameHostDeps {
@@ -15,6 +15,8 @@ export interface FlameHostDeps {
   extensionUri: vscode.Uri;
   askInChat(service: string, name: string): unknown;
   log: vscode.LogOutputChannel;
+  /** answers exemplar requests in the engine worker (EngineApi.exemplar); without it they are answered on the host */
+  exemplarRemote?: ExemplarRemote;
 }
 
 /**
@@ -38,8 +40,8 @@ export class FlameView implements vscode.Disposable {
   private dataReadyAt: number | undefined;
   private readyAt: number | undefined;
   private readonly disposables: vscode.Disposable[] = [];
-  /** answers the webview's exemplar-trace requests from the loaded runs */
-  private readonly exemplars = new ExemplarHost(() => this.shown ?? this.deps.session.snapshot);
+  /** answers the webview's exemplar-trace requests from the loaded runs (in the engine worker when it holds them) */
+  private readonly exemplars: ExemplarRequests;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -47,6 +49,7 @@ export class FlameView implements vscode.Disposable {
     /** which session snapshots this view shows (the custom editor only shows its own file) */
     private readonly accept: (s: TraceSnapshot) => boolean = () => true,
   ) {
+    this.exemplars = new ExemplarRequests(() => this.shown ?? this.deps.session.snapshot, deps.exemplarRemote, {}, (m) => deps.log.warn(m));
     const webview = panel.webview;
     webview.options = webviewOptions(deps.extensionUri);
     webview.html = buildWebviewHtml(webview, deps.extensionUri, {
@@ -107,7 +110,9 @@ export class FlameView implements vscode.Disposable {
   private onMessage(raw: unknown): void {
     const reply = this.exemplars.handle(raw);
     if (reply) {
-      if (this.ready) this.send(reply);
+      void reply.then((r) => {
+        if (r && this.ready) this.send(r);
+      });
       return;
     }
     const m = parseWebviewMessage(raw);
@@ -153,6 +158,7 @@ export class FlameView implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.exemplars.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 }
