@@ -154,9 +154,11 @@ export class EngineWorker {
     if (!w || !this.holds(run)) return Promise.reject(new Error(`the engine worker does not hold run ${run}`));
     const id = this.nextId++;
     const t0 = performance.now();
+    const flag = typeof SharedArrayBuffer === 'function' ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         if (!this.exemplars.delete(id)) return;
+        if (flag) Atomics.store(flag, 0, 1);
         this.worker?.postMessage({ type: 'cancelExemplar', id } satisfies HostToWorker);
         reject(new ExemplarRequestCancelled());
       };
@@ -173,7 +175,7 @@ export class EngineWorker {
         },
         ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       });
-      w.postMessage({ type: 'exemplar', id, run, request } satisfies HostToWorker);
+      w.postMessage({ type: 'exemplar', id, run, request, ...(flag ? { cancelFlag: flag } : {}) } satisfies HostToWorker);
     });
   }
 

@@ -55,7 +55,14 @@ export type HostToWorker =
   | { type: 'ack'; id: number }
   /** an exemplar-trace request of a flame webview (src/protocol/exemplars.ts) for the models of run `run`, which the
    *  worker keeps after sending them (see 'result'.held) */
-  | { type: 'exemplar'; id: number; run: number; request: ExemplarToHostMessage }
+  | {
+      type: 'exemplar';
+      id: number;
+      run: number;
+      request: ExemplarToHostMessage;
+      /** on a SharedArrayBuffer: the host sets [0] = 1 when it cancels (seen at once, before any cancel message) */
+      cancelFlag?: Int32Array;
+    }
   /** the host no longer wants the answer to exemplar request `id` (a newer one replaced it) */
   | { type: 'cancelExemplar'; id: number }
   /** drop the models kept for exemplar requests (the session closed) */

@@ -182,16 +182,17 @@ async function run(id: number, req: WorkerRunRequest): Promise<void> {
 }
 
 // ---- exemplar requests: one at a time, in order; a request cancelled while it waits is skipped ----
-const exemplarQueue: { id: number; run: number; request: ExemplarToHostMessage; at: number }[] = [];
+const exemplarQueue: { id: number; run: number; request: ExemplarToHostMessage; at: number; flag?: Int32Array }[] = [];
 const cancelledExemplars = new Set<number>();
 let exemplarActive: number | undefined;
 let draining = false;
 const turn = () => new Promise<void>((r) => setImmediate(r));
 
-/** Skip request `id` when the host cancelled it (reads cancel messages that arrived since the last turn). */
-function wasCancelled(id: number): boolean {
-  if (!cancelledExemplars.delete(id)) return false;
-  post({ type: 'exemplarCancelled', id });
+/** Skip request `id` when the host cancelled it (its shared flag, or a cancel message read since the last turn). */
+function wasCancelled(q: { id: number; flag?: Int32Array }): boolean {
+  const flagged = !!q.flag && Atomics.load(q.flag, 0) === 1;
+  if (!cancelledExemplars.delete(q.id) && !flagged) return false;
+  post({ type: 'exemplarCancelled', id: q.id });
   return true;
 }
 
@@ -201,7 +202,7 @@ async function drainExemplars(): Promise<void> {
   for (let q = exemplarQueue.shift(); q; q = exemplarQueue.shift()) {
     exemplarActive = q.id;
     try {
-      if (wasCancelled(q.id)) continue;
+      if (wasCancelled(q)) continue;
       const h = held;
       if (!h || h.run !== q.run) throw new Error(`the engine worker no longer holds the models of run ${q.run}`);
       const timings: Record<string, number> = { queued: Math.round(performance.now() - q.at) };
@@ -211,7 +212,7 @@ async function drainExemplars(): Promise<void> {
         h.host.prepare();
         timings.index = Math.round(performance.now() - t);
         await turn();
-        if (wasCancelled(q.id)) continue;
+        if (wasCancelled(q)) continue;
       }
       const t = performance.now();
       const reply = h.host.handle(q.request);
@@ -241,7 +242,7 @@ port.on('message', (m: HostToWorker) => {
     return;
   }
   if (m.type === 'exemplar') {
-    exemplarQueue.push({ id: m.id, run: m.run, request: m.request, at: performance.now() });
+    exemplarQueue.push({ id: m.id, run: m.run, request: m.request, at: performance.now(), ...(m.cancelFlag ? { flag: m.cancelFlag } : {}) });
     if (!draining) {
       draining = true;
       void drainExemplars();
