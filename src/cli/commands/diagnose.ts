@@ -33,7 +33,8 @@ Usage:
 
 Options:
   --baseline PATH   the normal run
-  --incident PATH   the slow run (also accepted as the only positional argument)
+  --incident PATH   the slow run (also accepted as the only positional argument; two positional paths are read as
+                    baseline then incident)
   --workspace DIR   source folder searched for the lines that open the spans (honours .gitignore; listed with
                     ripgrep when installed)
   --max-source-files N  source files read per workspace folder (default 20000; a note says when more were left out)
@@ -174,6 +175,16 @@ export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
   } catch (e) {
     throw new CliError(`${(e as Error).message}\n\n${HELP}`);
   }
+  // `diagnose A B` (two paths, no flags) reads like `diff old new`: A is the baseline, B the incident — said in a note.
+  // More positional paths are ambiguous (several runs adding up, or a baseline among them?): ask for the flags.
+  let pairNote = '';
+  if (positionals.length === 2 && !values.baseline?.length && !values.incident?.length) {
+    values.baseline = [positionals[0]!];
+    pairNote = `two paths given: ${JSON.stringify(positionals[0])} read as the baseline, ${JSON.stringify(positionals[1])} as the incident (use --baseline/--incident to say otherwise)`;
+    positionals = [positionals[1]!];
+  } else if (positionals.length > 1 || (positionals.length === 1 && values.incident?.length)) {
+    throw new CliError(`${positionals.length + (values.incident?.length ?? 0)} incident paths given without --baseline/--incident for all of them: write --baseline <path> --incident <path> (several --incident options add up into one run)\n\n${HELP}`);
+  }
   const incidentPaths = [...(values.incident ?? []), ...positionals];
   if (incidentPaths.length === 0) throw new CliError(`--incident <path> is required\n\n${HELP}`);
   const top = numOption(values.top, 'top', 10, { min: 1, max: 1000 });
@@ -228,6 +239,7 @@ export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
   }
   const analysis = analyze(baseline?.model ?? null, incident.model, { top, alpha, seed, capacityTarget, ...(sourceIndex ? { sourceIndex } : {}) });
   const { diagnosis } = analysis;
+  if (pairNote) diagnosis.notes.push(pairNote);
   diagnosis.notes.push(...scanNotes.filter(Boolean));
   diagnosis.notes.push(...deepTreeNotes([{ role: 'baseline', model: baseline?.model }, { role: 'incident', model: incident.model }]));
   // malformed spans (broken timestamps, parent cycles, duplicate ids) were repaired while loading: say so in the notes

@@ -70,3 +70,19 @@ test('diagnose --incident only (split) and --top; bad input exits 2 with a clear
     rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('diagnose A B (two positional paths) reads A as the baseline and B as the incident, and says so; three are refused', async () => {
+  const normal = join(DIR, 'normal-traces-minified-1.json');
+  const spiked = join(DIR, 'spiked-traces-minified-1.json');
+  const r = await cli(['diagnose', normal, spiked, '--json']);
+  assert.equal(r.code, 0, r.err);
+  const d = Diagnosis.parse(JSON.parse(r.out));
+  assert.equal(d.rootCause?.service, 'pre-processor');
+  assert.equal(d.split, undefined, 'two runs compared, not one run split');
+  assert.ok(d.notes.some((n) => n.includes('read as the baseline') && n.includes('normal-traces-minified-1.json')), d.notes.join(' | '));
+  const three = await cli(['diagnose', normal, spiked, spiked]);
+  assert.equal(three.code, 2);
+  assert.match(three.err, /3 incident paths given without --baseline\/--incident .*--baseline <path> --incident <path>/);
+  const mixed = await cli(['diagnose', '--incident', spiked, normal]);
+  assert.equal(mixed.code, 2);
+});
