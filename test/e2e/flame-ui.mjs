@@ -11,6 +11,7 @@ export const FLAME_SCENARIOS = [
   ['s5', 's5 "/" focuses the search from the canvas; Escape in the search box clears it'],
   ['s13', 's13 sandwich view (callers above, callees below) and the minimap while zoomed'],
   ['th', 'th flame graph in the light and high-contrast themes: service palette, legend, theme colours (screenshots)'],
+  ['kb', 'kb sandwich and minimap by keyboard: arrows across callers and callees, Enter, Escape; Tab to the minimap, keys pan and zoom (dark, light, high-contrast screenshots)'],
 ];
 
 const flameFrame = (ui, pred = () => !!(window.__flame && window.__flame.nodeCount() > 0), what = 'flame graph webview with a tree', arg) =>
@@ -186,6 +187,83 @@ async function sandwichScenario(ui) {
   return { middle: EXAMPLE.rootOp, callers, callees, sandwichMs: Math.round(info.buildMs * 10) / 10, minimapMs: Math.round(mm.baseMs * 10) / 10 };
 }
 
+/** "Preferences: Color Theme" → `theme` (the palette's first row may be "Browse Color Themes in Marketplace"). */
+async function pickColorTheme(ui, theme) {
+  const { page } = ui;
+  await ui.escape(1);
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
+  await page.keyboard.type('Preferences: Color Theme');
+  await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: /^\s*Preferences: Color Theme/ }).first().click();
+  await ui.pick(theme, { filter: theme });
+}
+
+/**
+ * kb: the sandwich and the minimap driven by keys only (after the frame's canvas has the focus): S opens the sandwich
+ * of the selected root cause, ↑ goes to its widest caller, ↓ ↓ through the middle row to its widest callee, Enter
+ * makes that the middle row, Escape goes back; zoomed in, Tab reaches the minimap, → pans, + zooms, 0 shows all and
+ * hands the keyboard back to the graph. Screenshots of the focused boxes in Dark Modern, Light Modern and Dark High
+ * Contrast.
+ */
+async function keyboardScenario(ui) {
+  const { page } = ui;
+  const out = {};
+  await ui.runCommand('Trace Doctor: Show Flame Graph');
+  for (const [theme, cls, key] of [['Dark Modern', 'vscode-dark', 'dark'], ['Light Modern', 'vscode-light', 'light'], ['Dark High Contrast', 'vscode-high-contrast', 'hc-dark']]) {
+    if (key !== 'dark') await pickColorTheme(ui, theme);
+    const frame = await flameFrame(ui, (c) => !!(window.__flame && window.__flame.nodeCount() > 0 && document.body.classList.contains(c)), `the flame webview in ${theme}`, cls);
+    await frame.evaluate(() => { window.__flame.sandwich(-1); window.__flame.reset(); window.__flame.setMode('diff'); window.__flame.select(window.__flame.rootCauses()[0]); });
+    await page.mouse.move(5, 5);
+    const canvas = frame.locator('canvas.fg-canvas');
+    await canvas.focus();
+    const focusOf = () => frame.evaluate(() => window.__flame.state().sandwichFocus);
+    await page.keyboard.press('s');
+    await waitFor(() => frame.evaluate(() => window.__flame.sandwichInfo()), 'S to open the sandwich', 5000);
+    const mid = await focusOf();
+    if (mid?.label !== `${EXAMPLE.rootService}/${EXAMPLE.rootOp}`) throw new Error(`the keyboard starts on ${JSON.stringify(mid)}, not the middle row`);
+    await page.keyboard.press('ArrowUp');
+    const caller = await waitFor(async () => { const f = await focusOf(); return f && f.half === 'callers' ? f : null; }, '↑ to move to a caller', 5000);
+    const callerDetail = (await frame.locator('.fg-detail').textContent()).replace(/\s+/g, ' ');
+    if (!/caller: the times are those of/.test(callerDetail)) throw new Error(`the detail pane does not describe the caller: ${callerDetail.slice(0, 200)}`);
+    await frame.evaluate(() => window.__flame.nextPaint());
+    await ui.shot(`kb-${key}-sandwich-caller-focused`);
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    const callee = await focusOf();
+    let entered = null;
+    if (callee?.half === 'callees' && callee.id > 0) {
+      await frame.evaluate(() => window.__flame.nextPaint());
+      await ui.shot(`kb-${key}-sandwich-callee-focused`);
+      const [svc, ...rest] = callee.label.split('/');
+      await page.keyboard.press('Enter');
+      entered = await waitFor(() => frame.evaluate(({ svc, name }) => (window.__flame.state().sandwich === window.__flame.find(svc, name) ? name : null), { svc, name: rest.join('/') }), 'Enter to make the callee the middle row', 5000);
+    }
+    await page.keyboard.press('Escape');
+    await waitFor(() => frame.evaluate(() => window.__flame.state().sandwich === -1), 'Escape back to the flame graph', 5000);
+    // zoom in with the keyboard: the root cause's box (selected) → Enter; then Tab to the minimap
+    await frame.evaluate(() => window.__flame.select(window.__flame.rootCauses()[0]));
+    await canvas.focus();
+    await page.keyboard.press('Enter');
+    await waitFor(() => frame.evaluate(() => window.__flame.minimap().shown), 'the minimap while zoomed', 5000);
+    await page.keyboard.press('Tab');
+    await waitFor(() => frame.evaluate(() => document.activeElement?.classList.contains('fg-minimap')), 'Tab to reach the minimap', 5000);
+    const v0 = (await flameState(frame)).view;
+    await page.keyboard.press('Home');
+    await page.keyboard.press('+');
+    await page.keyboard.press('ArrowRight');
+    const v1 = (await flameState(frame)).view;
+    if (!(Math.abs(v1.v1 - v1.v0 - (v0.v1 - v0.v0) / 2) < 1e-9 && v1.v0 > 0)) throw new Error(`minimap keys: ${JSON.stringify(v0)} → ${JSON.stringify(v1)} (expected Home, 2× zoom, a pan right)`);
+    const valueText = await frame.locator('canvas.fg-minimap').getAttribute('aria-valuetext');
+    await frame.evaluate(() => window.__flame.nextPaint());
+    await ui.shot(`kb-${key}-minimap-focused`);
+    await page.keyboard.press('0');
+    await waitFor(() => frame.evaluate(() => !window.__flame.minimap().shown && document.activeElement?.classList.contains('fg-canvas')), '0 to show the whole width and hand the keyboard back to the graph', 5000);
+    out[key] = { caller: caller.label, callee: callee?.label ?? null, entered, minimap: valueText };
+  }
+  await pickColorTheme(ui, 'Dark Modern');
+  return out;
+}
+
 /** th: light and high-contrast themes through "Preferences: Color Theme"; screenshots in Diff and Baseline mode. */
 async function themesScenario(ui) {
   const { page } = ui;
@@ -229,4 +307,4 @@ async function themesScenario(ui) {
   return out;
 }
 
-export const flameScenarioFns = { s3: stateResetScenario, s4: doubleClickScenario, s5: searchKeysScenario, s13: sandwichScenario, th: themesScenario };
+export const flameScenarioFns = { s3: stateResetScenario, s4: doubleClickScenario, s5: searchKeysScenario, s13: sandwichScenario, th: themesScenario, kb: keyboardScenario };

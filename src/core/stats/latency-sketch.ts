@@ -42,8 +42,8 @@ export const alphaOf = (level: number): number => {
 };
 
 /**
- * The sketch of `sorted` (ascending) durations, each multiplied by `scale` (e.g. 1e-6 for ns → ms). O(n) plus one
- * logarithm per non-empty bucket.
+ * The sketch of `sorted` (ascending) durations, each multiplied by `scale` (e.g. 1e-6 for ns → ms). O(buckets ×
+ * log n): one logarithm and one binary search per non-empty bucket.
  */
 export function sketchFromSorted(sorted: ArrayLike<number>, scale = 1, level = 0): EncodedSketch {
   const n = sorted.length;
@@ -51,33 +51,30 @@ export function sketchFromSorted(sorted: ArrayLike<number>, scale = 1, level = 0
   const g = gammaOf(level);
   const lg = Math.log(g);
   const out: EncodedSketch = [level, 0];
+  // durations ≤ 0 first; NaN (no duration) is sorted to the end by a typed-array sort and skipped there
+  let k = 0;
+  for (; k < n && sorted[k]! * scale <= 0; k++) out[1]!++;
   let prev = 0;
-  let cur = NaN;
-  let upper = -Infinity;
-  let count = 0;
-  const flush = () => {
-    if (count === 0) return;
-    out.push(cur - prev, count);
-    prev = cur;
-    count = 0;
-  };
-  for (let k = 0; k < n; k++) {
+  while (k < n) {
     const x = sorted[k]! * scale;
-    if (!(x > 0)) {
-      if (x <= 0) out[1]!++;
-      continue; // NaN: no duration
+    if (Number.isNaN(x)) break;
+    let cur = Math.ceil(Math.log(x) / lg);
+    // a value on a bucket edge may land one off through rounding: keep γ^(cur−1) < x ≤ γ^cur
+    while (g ** cur < x) cur++;
+    while (g ** (cur - 1) >= x) cur--;
+    const upper = g ** cur;
+    // the bucket's run: binary search for the first value above its upper edge
+    let lo = k + 1;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid]! * scale <= upper) lo = mid + 1;
+      else hi = mid;
     }
-    if (x > upper) {
-      flush();
-      cur = Math.ceil(Math.log(x) / lg);
-      // a value on a bucket edge may land one off through rounding: keep x ≤ γ^cur
-      while (g ** cur < x) cur++;
-      while (g ** (cur - 1) >= x) cur--;
-      upper = g ** cur;
-    }
-    count++;
+    out.push(cur - prev, lo - k);
+    prev = cur;
+    k = lo;
   }
-  flush();
   return out;
 }
 

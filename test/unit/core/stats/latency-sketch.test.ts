@@ -37,6 +37,10 @@ test('one sketch: quantiles within ±1 % of the exact ones; counts and zeros kep
   assert.deepEqual(encodeSketch(s), enc);
   for (const q of [0, 0.1, 0.5, 0.9, 0.95, 1]) assert.ok(within(sketchQuantiles(s, [q])[0]!, exact(v, q), alphaOf(0)), `q=${q}`);
   assert.ok(Math.abs(alphaOf(0) - 0.01) < 1e-12);
+  // no duration (NaN, sorted to the end by a typed-array sort) is not a value; 0 is
+  const withNaN = decodeSketch(sketchFromSorted(Float64Array.from([NaN, 0, 3, 1]).sort()))!;
+  assert.equal(withNaN.zeros, 1);
+  assert.equal(sketchCount(withNaN), 3);
   // scaling: ns in, ms out
   const ns = decodeSketch(sketchFromSorted(sorted([5e6, 7e6]), 1e-6))!;
   assert.ok(within(sketchQuantiles(ns, [1])[0]!, 7, 0.01));
