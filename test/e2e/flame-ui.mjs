@@ -209,8 +209,9 @@ async function keyboardScenario(ui) {
   const { page } = ui;
   const out = {};
   await ui.runCommand('Trace Doctor: Show Flame Graph');
-  for (const [theme, cls, key] of [['Dark Modern', 'vscode-dark', 'dark'], ['Light Modern', 'vscode-light', 'light'], ['Dark High Contrast', 'vscode-high-contrast', 'hc-dark']]) {
-    if (key !== 'dark') await pickColorTheme(ui, theme);
+  // the workbench starts light; Light Modern last, so later scenarios see the theme they would without this one
+  for (const [theme, cls, key] of [['Dark Modern', 'vscode-dark', 'dark'], ['Dark High Contrast', 'vscode-high-contrast', 'hc-dark'], ['Light Modern', 'vscode-light', 'light']]) {
+    await pickColorTheme(ui, theme);
     const frame = await flameFrame(ui, (c) => !!(window.__flame && window.__flame.nodeCount() > 0 && document.body.classList.contains(c)), `the flame webview in ${theme}`, cls);
     await frame.evaluate(() => { window.__flame.sandwich(-1); window.__flame.reset(); window.__flame.setMode('diff'); window.__flame.select(window.__flame.rootCauses()[0]); });
     await page.mouse.move(5, 5);
@@ -253,14 +254,14 @@ async function keyboardScenario(ui) {
     await page.keyboard.press('ArrowRight');
     const v1 = (await flameState(frame)).view;
     if (!(Math.abs(v1.v1 - v1.v0 - (v0.v1 - v0.v0) / 2) < 1e-9 && v1.v0 > 0)) throw new Error(`minimap keys: ${JSON.stringify(v0)} → ${JSON.stringify(v1)} (expected Home, 2× zoom, a pan right)`);
-    const valueText = await frame.locator('canvas.fg-minimap').getAttribute('aria-valuetext');
     await frame.evaluate(() => window.__flame.nextPaint());
+    const valueText = await frame.locator('canvas.fg-minimap').getAttribute('aria-valuetext');
+    if (!/^\d+ % to \d+ % of the width, rows \d+ to \d+ of \d+$/.test(valueText ?? '')) throw new Error(`the minimap's value text: ${valueText}`);
     await ui.shot(`kb-${key}-minimap-focused`);
     await page.keyboard.press('0');
     await waitFor(() => frame.evaluate(() => !window.__flame.minimap().shown && document.activeElement?.classList.contains('fg-canvas')), '0 to show the whole width and hand the keyboard back to the graph', 5000);
     out[key] = { caller: caller.label, callee: callee?.label ?? null, entered, minimap: valueText };
   }
-  await pickColorTheme(ui, 'Dark Modern');
   return out;
 }
 
