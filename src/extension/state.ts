@@ -257,7 +257,6 @@ export class TraceSession implements vscode.Disposable {
   close(): void {
     this.generation++;
     this.request = undefined;
-    this.engine.releaseRuns?.();
     this.publish({ ...EMPTY });
   }
 
@@ -312,6 +311,8 @@ export class TraceSession implements vscode.Disposable {
   }
 
   private publish(next: TraceSnapshot): void {
+    // the engine worker's kept models serve only a snapshot that names them (close, the live view: drop them)
+    if (next.workerRun === undefined) this.engine.releaseRuns?.();
     this.snap = { ...next, version: this.snap.version + 1 };
     this._onDidChange.fire(this.snap);
   }

@@ -63,3 +63,17 @@ test('auto-split load through the worker: workerRun and splitMasks on the snapsh
   session.close();
   assert.equal(w.holds(snap.workerRun), false, 'close() releases the models kept in the worker');
 });
+
+test('a snapshot without kept models (the receiver\'s live view) releases the worker\'s models; relink keeps them', async () => {
+  const engine = { ...engineMod.realEngine(), run: (req: Parameters<EngineWorker['run']>[0], opts: Parameters<EngineWorker['run']>[1]) => w.run(req, opts), releaseRuns: () => w.release() };
+  const session = new S.TraceSession(engine, fakeLog() as never);
+  const snap = await session.load({ kind: 'single', incident: [INC] });
+  assert.ok(snap.workerRun !== undefined && w.holds(snap.workerRun));
+  await session.relink();
+  assert.equal(session.snapshot.workerRun, snap.workerRun);
+  assert.ok(w.holds(snap.workerRun), 'relink publishes the same runs: still kept');
+  session.liveSource = () => snap.incident!.run;
+  const live = await session.load({ kind: 'live', incident: ['live'] });
+  assert.equal(live.workerRun, undefined);
+  assert.equal(w.holds(snap.workerRun), false, 'released when the live view replaced the loaded runs');
+});
