@@ -5,7 +5,7 @@ import { askInChat } from './chat-bridge';
 import type { EngineApi } from './engine-api';
 import { FlamePanel, LAST_REQUEST_KEY, type FlameHostDeps } from './panels/flame-panel';
 import { toPosix } from './paths-model';
-import { buildRunPickItems, parseWindowChoice, traceFolder, WINDOW_CHOICES, type WindowChoice, roleHint, sniffTraceFormat, SNIFF_BYTES, TRACE_FILE_EXCLUDE, TRACE_FILE_GLOB, type PickItem, type TraceFileInfo } from './quickpick-model';
+import { buildRunPickItems, parseWindowChoice, traceFolder, WINDOW_CHOICES, type WindowChoice, roleHint, sniffTraceHead, SNIFF_GZ_BYTES, TRACE_FILE_EXCLUDE, TRACE_FILE_GLOB, type PickItem, type TraceFileInfo } from './quickpick-model';
 import type { ReceiverController } from './receiver';
 import { runLabel } from './format-model';
 import { diagnosisMarkdown, diagnosisMessage, statsMessage, statsText } from './report-model';
@@ -159,17 +159,17 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     const max = vscode.workspace.getConfiguration('traceDoctor').get<number>('search.maxFiles', 2000);
     const uris = await vscode.workspace.findFiles(TRACE_FILE_GLOB, TRACE_FILE_EXCLUDE, max, token);
     const out: TraceFileInfo[] = [];
-    const buf = Buffer.alloc(SNIFF_BYTES);
+    const buf = Buffer.alloc(SNIFF_GZ_BYTES);
     for (const u of uris) {
       if (u.scheme !== 'file') continue;
       let fd: number | undefined;
       try {
         fd = fs.openSync(u.fsPath, 'r');
-        const n = fs.readSync(fd, buf, 0, SNIFF_BYTES, 0);
-        const format = sniffTraceFormat(buf.subarray(0, n).toString('utf8'));
-        if (!format) continue;
+        const n = fs.readSync(fd, buf, 0, SNIFF_GZ_BYTES, 0);
+        const sniffed = sniffTraceHead(buf.subarray(0, n), u.fsPath);
+        if (!sniffed) continue;
         const st = fs.fstatSync(fd);
-        out.push({ path: u.fsPath, rel: toPosix(vscode.workspace.asRelativePath(u, true)), size: st.size, mtime: st.mtimeMs, format });
+        out.push({ path: u.fsPath, rel: toPosix(vscode.workspace.asRelativePath(u, true)), size: st.size, mtime: st.mtimeMs, format: sniffed.format, ...(sniffed.gzip ? { gzip: true } : {}) });
       } catch (e) {
         log.debug(`skip ${u.fsPath}: ${(e as Error).message}`);
       } finally {

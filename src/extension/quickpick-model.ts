@@ -2,13 +2,19 @@
  * Finding trace files in the workspace (sniffing the first KB) and the quick-pick items of "Diagnose Trace" /
  * "Compare Traces…". Pure: no `vscode` import.
  */
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { formatBytes } from './tree-model';
 
-/** Glob for vscode.workspace.findFiles and the file watcher. */
-export const TRACE_FILE_GLOB = '**/*.{json,jsonl,ndjson}';
+/** Glob for vscode.workspace.findFiles: plain and gzipped JSON / JSON Lines (exports are often `spans.jsonl.gz`). */
+export const TRACE_FILE_GLOB = '**/*.{json,jsonl,ndjson,json.gz,jsonl.gz,ndjson.gz}';
 export const TRACE_FILE_EXCLUDE = '**/{node_modules,.git,.vscode-test}/**';
 /** Bytes read from each candidate file to decide whether it is a trace file. */
 export const SNIFF_BYTES = 1024;
+/**
+ * Bytes read from each candidate when it may be gzipped: its start is inflated and sniffed like a plain file. Deflate
+ * expands at most ~1032×, so 4 KB never inflate to more than ~4.2 MB (the limit below is never hit).
+ */
+export const SNIFF_GZ_BYTES = 4 * 1024;
 
 export type SniffedFormat = 'otlp' | 'otlp-jsonl' | 'jaeger' | 'zipkin' | 'tempo' | 'jaeger-api-v3';
 
@@ -34,6 +40,29 @@ export function sniffTraceFormat(head: string): SniffedFormat | null {
   return null;
 }
 
+/**
+ * The first bytes of a candidate file → its likely trace format: plain text is sniffed as is; a gzip stream (magic
+ * 1f 8b) is inflated as far as the given bytes go (a cut-off stream is fine: Z_SYNC_FLUSH) and its first SNIFF_BYTES
+ * characters are sniffed. `gzip` says whether it was compressed; null for anything that is not a trace file. A file
+ * named `.jsonl` / `.ndjson` (gzipped or not) whose first record is longer than the head is still JSON Lines.
+ */
+export function sniffTraceHead(bytes: Uint8Array, name = ''): { format: SniffedFormat; gzip: boolean } | null {
+  const gz = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+  let text: string;
+  if (gz) {
+    try {
+      text = gunzipSync(bytes, { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: 8 * 1024 * 1024 }).subarray(0, SNIFF_BYTES).toString('utf8');
+    } catch {
+      return null;
+    }
+  } else {
+    text = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, SNIFF_BYTES)).toString('utf8');
+  }
+  let format = sniffTraceFormat(text);
+  if (format === 'otlp' && /\.(jsonl|ndjson)(\.gz)?$/i.test(name)) format = 'otlp-jsonl';
+  return format ? { format, gzip: gz } : null;
+}
+
 export interface TraceFileInfo {
   /** absolute path (or URL for configured sources) */
   path: string;
@@ -43,6 +72,8 @@ export interface TraceFileInfo {
   /** ms since epoch */
   mtime?: number;
   format: SniffedFormat | 'url';
+  /** gzip-compressed on disk (read decompressed) */
+  gzip?: boolean;
 }
 
 export interface PickItem {
@@ -126,7 +157,7 @@ export function buildRunPickItems(files: readonly TraceFileInfo[], role: 'incide
   };
   if (role === 'baseline' && !preferred) items.push(none);
   for (const f of list) {
-    const meta = [FORMAT_NAMES[f.format]];
+    const meta = [f.gzip ? `${FORMAT_NAMES[f.format]}, gzip` : FORMAT_NAMES[f.format]];
     if (f.size !== undefined) meta.push(formatBytes(f.size));
     if (f.mtime !== undefined) meta.push(new Date(f.mtime).toISOString().replace('T', ' ').slice(0, 16));
     items.push({

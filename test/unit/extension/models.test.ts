@@ -7,7 +7,7 @@ import { escapeMarkdown, formatCallsPerTrace, formatDeltaMs, formatHeadline, for
 import { codeLensTitle, commandUri, hoverMarkdown, parseCommandUri } from '../../../src/extension/hover-model';
 import { attachSourceLinks, buildLineIndex, summarizeAgg, summarizeDiff } from '../../../src/extension/ops-model';
 import { resolveSourcePath } from '../../../src/extension/paths-model';
-import { buildRunPickItems, NO_BASELINE_LABEL, preferredBaseline, sniffTraceFormat } from '../../../src/extension/quickpick-model';
+import { buildRunPickItems, NO_BASELINE_LABEL, preferredBaseline, SNIFF_GZ_BYTES, sniffTraceFormat, sniffTraceHead, TRACE_FILE_GLOB } from '../../../src/extension/quickpick-model';
 import { buildRunsTree, statusBarText } from '../../../src/extension/tree-model';
 
 function stats(p: Partial<NodeStats> & { ms: number }): NodeStats {
@@ -171,6 +171,28 @@ test('sniffTraceFormat on the public fixtures and non-trace JSON', async () => {
   assert.equal(sniffTraceFormat(readFileSync('package.json', 'utf8').slice(0, 1024)), null);
   assert.equal(sniffTraceFormat(readFileSync('tsconfig.json', 'utf8').slice(0, 1024)), null);
   assert.equal(sniffTraceFormat('\u0000\u0001binary'), null);
+});
+
+test('gzipped trace files are found and sniffed (the real-fault exports are .jsonl.gz)', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { gzipSync } = await import('node:zlib');
+  // the glob Diagnose Trace lists the workspace with reaches .jsonl.gz / .json.gz files
+  assert.match(TRACE_FILE_GLOB, /\bjsonl\.gz\b/);
+  assert.match(TRACE_FILE_GLOB, /\bjson\.gz\b/);
+  // the first bytes of a real export (the head findTraceFiles reads): a cut-off gzip stream, inflated as far as it goes
+  const real = 'test/fixtures/real-faults/cases/ob-exception-frontend-0823-1227/incident.jsonl.gz';
+  const head = readFileSync(real).subarray(0, SNIFF_GZ_BYTES);
+  assert.deepEqual(sniffTraceHead(head, real), { format: 'otlp-jsonl', gzip: true });
+  // its first record is longer than the sniffed head: without the .jsonl name it reads as OTLP JSON
+  assert.deepEqual(sniffTraceHead(head), { format: 'otlp', gzip: true });
+  // plain files are sniffed as before; gzipped non-trace JSON and broken gzip are not trace files
+  assert.deepEqual(sniffTraceHead(readFileSync('test/fixtures/public/zipkin/yelp.json').subarray(0, SNIFF_GZ_BYTES)), { format: 'zipkin', gzip: false });
+  assert.equal(sniffTraceHead(gzipSync(readFileSync('package.json'))), null);
+  assert.equal(sniffTraceHead(Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0xff, 0xff, 0xff])), null);
+  // the pick says it is compressed
+  const items = buildRunPickItems([{ path: '/w/cases/a/incident.jsonl.gz', rel: 'cases/a/incident.jsonl.gz', format: 'otlp-jsonl', gzip: true, size: 764974 }], 'incident');
+  assert.match(items[0]!.detail!, /^OTLP JSON Lines, gzip · 747\.0 KB/);
+  assert.equal(items[0]!.description, 'cases/a');
 });
 
 test('run pick items: role hints first, baseline offers automatic split and excludes the incident', () => {
