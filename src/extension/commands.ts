@@ -184,23 +184,57 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
 
   const BROWSE = '\u0000browse';
 
-  async function pickRun(files: TraceFileInfo[], role: 'incident' | 'baseline', exclude?: string, allowNone = true): Promise<string | null | undefined> {
+  type RunItem = vscode.QuickPickItem & { value: string | null };
+  /**
+   * The two run picks of Diagnose Trace / Compare Traces are ONE quick input shown twice (steps 1/2 and 2/2): between
+   * the steps it never closes, so the keyboard stays in it. With two separate showQuickPick calls, closing the first
+   * handed the focus back to the active editor — the flame panel's webview after a first diagnosis — which took it
+   * back after the second pick had opened: what the user typed to filter the baseline went nowhere.
+   */
+  async function withRunPicker<T>(fn: (qp: vscode.QuickPick<RunItem>) => Promise<T>): Promise<T> {
+    const qp = vscode.window.createQuickPick<RunItem>();
+    try {
+      return await fn(qp);
+    } finally {
+      qp.dispose();
+    }
+  }
+
+  async function pickRun(qp: vscode.QuickPick<RunItem>, files: TraceFileInfo[], role: 'incident' | 'baseline', step: number, exclude?: string, allowNone = true): Promise<string | null | undefined> {
     let items: PickItem[] = buildRunPickItems(files, role, exclude);
     if (!allowNone) items = items.filter((i) => i.value !== null);
-    type QI = vscode.QuickPickItem & { value: string | null };
-    const qItems: QI[] = [
+    const qItems: RunItem[] = [
       ...items.map((i) => ({ label: i.label, description: i.description, detail: i.detail, value: i.value })),
       { label: '$(folder-opened) Browse…', description: 'a file outside the list', value: BROWSE },
     ];
-    const picked = await vscode.window.showQuickPick(qItems, {
-      title: role === 'incident' ? 'Trace Doctor: the incident run (slow / spiked)' : 'Trace Doctor: the baseline run (normal)',
-      placeHolder: files.length ? `Pick the ${role} trace file` : 'No trace files found in the workspace — browse for one',
-      matchOnDescription: true,
-      matchOnDetail: true,
-      ignoreFocusOut: true,
+    qp.title = role === 'incident' ? 'Trace Doctor: the incident run (slow / spiked)' : 'Trace Doctor: the baseline run (normal)';
+    qp.placeholder = files.length ? `Pick the ${role} trace file` : 'No trace files found in the workspace — browse for one';
+    qp.step = step;
+    qp.totalSteps = 2;
+    qp.matchOnDescription = true;
+    qp.matchOnDetail = true;
+    qp.ignoreFocusOut = true;
+    qp.value = '';
+    qp.items = qItems;
+    qp.activeItems = qItems.slice(0, 1);
+    const picked = await new Promise<RunItem | undefined>((resolve) => {
+      const subs: vscode.Disposable[] = [];
+      const done = (v: RunItem | undefined) => {
+        subs.forEach((d) => d.dispose());
+        resolve(v);
+      };
+      subs.push(
+        qp.onDidAccept(() => {
+          const sel = qp.selectedItems[0] ?? qp.activeItems[0];
+          if (sel) done(sel);
+        }),
+        qp.onDidHide(() => done(undefined)),
+      );
+      qp.show();
     });
     if (!picked) return undefined;
     if (picked.value === BROWSE) {
+      qp.hide();
       const uris = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: `Use as ${role}`, filters: TRACE_FILTERS });
       return uris?.[0]?.fsPath;
     }
@@ -239,12 +273,15 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     }
     if (!incident) {
       const files = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Trace Doctor: finding trace files' }, () => findTraceFiles());
-      const inc = await pickRun(files, 'incident');
-      if (!inc) return undefined;
-      incident = [inc];
-      const base = await pickRun(files, 'baseline', inc);
-      if (base === undefined) return undefined;
-      baseline = base === null ? undefined : [base];
+      const picked = await withRunPicker(async (qp) => {
+        const inc = await pickRun(qp, files, 'incident', 1);
+        if (!inc) return undefined;
+        const base = await pickRun(qp, files, 'baseline', 2, inc);
+        return base === undefined ? undefined : { inc, base };
+      });
+      if (!picked) return undefined;
+      incident = [picked.inc];
+      baseline = picked.base === null ? undefined : [picked.base];
     }
     const title = baseline ? `diagnosing ${label(incident)} against ${label(baseline)}` : `diagnosing ${label(incident)}`;
     const snap = await runLoad({ kind: 'diagnose', incident, baseline }, title, { openFlame: true });
@@ -327,12 +364,15 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     let incident = argPaths(b);
     if (!baseline || !incident) {
       const files = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Trace Doctor: finding trace files' }, () => findTraceFiles());
-      const base = baseline?.[0] ?? (await pickRun(files, 'baseline', undefined, false));
-      if (!base) return undefined;
-      const inc = incident?.[0] ?? (await pickRun(files, 'incident', base, false));
-      if (!inc) return undefined;
-      baseline = [base];
-      incident = [inc];
+      const picked = await withRunPicker(async (qp) => {
+        const base = baseline?.[0] ?? (await pickRun(qp, files, 'baseline', 1, undefined, false));
+        if (!base) return undefined;
+        const inc = incident?.[0] ?? (await pickRun(qp, files, 'incident', 2, base, false));
+        return inc ? { base, inc } : undefined;
+      });
+      if (!picked) return undefined;
+      baseline = [picked.base];
+      incident = [picked.inc];
     }
     return diagnose(incident, baseline);
   }

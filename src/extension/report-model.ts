@@ -3,7 +3,7 @@
  */
 import type { Diagnosis } from '../core/rca/diagnosis';
 import type { RunStats } from './engine-api';
-import { escapeMarkdown as escapeMd, formatDeltaMs, formatMs, formatPercent, plural, textTable } from './format-model';
+import { escapeMarkdown as escapeMd, formatDeltaMs, formatEndToEnd, formatImpactPerTrace, formatMs, formatPercent, plural, textTable } from './format-model';
 
 /** The same numbers as `trace-doctor stats`, as an aligned table. */
 export function statsText(label: string, s: RunStats): string {
@@ -34,9 +34,12 @@ export function statsMessage(fileLabel: string, s: RunStats): string {
 export function diagnosisMessage(d: Diagnosis | null | undefined): string {
   if (!d) return 'Trace Doctor: no diagnosis.';
   const rc = d.rootCause;
-  const lat = d.latency ? ` End-to-end ${formatMs(d.latency.baselineMs)} → ${formatMs(d.latency.incidentMs)}.` : '';
+  const lat = d.latency ? ` ${formatEndToEnd(d.latency, d.regression?.alpha, true)}.` : '';
   if (!rc) return `Trace Doctor: no clear root cause found.${lat}`;
-  return `Root cause: ${rc.name} in ${rc.service} — ${rc.summary} (${formatDeltaMs(rc.impactMs)} per trace, confidence ${formatPercent(rc.confidence)}).${lat}`;
+  const figures = [formatImpactPerTrace(rc.impactMs), `confidence ${formatPercent(rc.confidence)}`].filter(Boolean).join(', ');
+  // a summary that already starts with "service / operation" is not prefixed with the same names again
+  const named = rc.summary.startsWith(`${rc.service} / ${rc.name}`);
+  return `Root cause: ${named ? rc.summary : `${rc.name} in ${rc.service} — ${rc.summary}`} (${figures}).${lat}`;
 }
 
 /**

@@ -17,6 +17,9 @@
 //      waterfalls → click the root-cause span in the incident waterfall → its source line opens
 //   e. diagnosing a broken trace file → notification naming the file and the error
 //   f. "Open Trace File…" → code-server's file dialog → the broken file → the same kind of notification
+//   rf. real fault cases (test/fixtures/real-faults: gzipped OTLP JSON Lines, no span kind/status/attributes) in a
+//      workspace of their own (test/e2e/real-faults-ui.mjs): OnlineBoutique exception → frontend, TrainTicket network
+//      delay → ts-security-service, their evidence lines, the Runs view and the chat's offline answer
 //   s3, s4, s5, s13, th: the flame panel of issue 13 (test/e2e/flame-ui.mjs): a new load resets its view, a
 //      double-click in a narrow panel opens the clicked box's line, "/" and Escape in the search, the sandwich view and
 //      minimap, light and high-contrast themes (screenshots)
@@ -30,6 +33,7 @@ import {
   stageWorkspace, startCodeServer, startScriptedLlm, waitFor,
 } from './lib.mjs';
 import { FLAME_SCENARIOS, flameScenarioFns } from './flame-ui.mjs';
+import { realFaultsScenario } from './real-faults-ui.mjs';
 
 const argv = process.argv.slice(2);
 // b, c, d need the traces that scenario a loads: --only b runs a first
@@ -62,12 +66,15 @@ async function main() {
   budget.unref();
 
   let page;
-  const shot = async (name) => {
-    if (!page) return;
+  /** screenshots of a page, numbered in run order (rf drives a second page) */
+  const makeShot = (getPage) => async (name) => {
+    const p = getPage();
+    if (!p) return;
     const f = path.join(shots, `${String(++shotNo).padStart(2, '0')}-${name}.png`);
-    await page.screenshot({ path: f }).catch((e) => log('screenshot failed', e.message));
+    await p.screenshot({ path: f }).catch((e) => log('screenshot failed', e.message));
     return f;
   };
+  const shot = makeShot(() => page);
   try {
     const pj = checkBuilt();
     const { exts } = stageExtension(runDir, pj);
@@ -86,16 +93,19 @@ async function main() {
     page.setDefaultTimeout(20000);
     const consoleLog = fs.createWriteStream(path.join(runDir, 'exthost-console.log'));
     cleanups.push(() => consoleLog.end());
-    page.on('console', (m) => { const t = m.text(); if (!/open-vsx\.org|Failed to load resource/.test(t)) consoleLog.write(cleanConsole(t) + '\n'); });
-    page.on('pageerror', (e) => { consoleLog.write('[pageerror] ' + e.message + '\n'); pageErrors.push(`pageerror: ${e.message}`); });
-    // errors logged inside webviews (flame, chat: nested iframes) count against the run (check z)
-    page.on('console', (m) => {
-      if (m.type() !== 'error') return;
-      const url = m.location()?.url ?? '';
-      if (process.env.E2E_DEBUG_CONSOLE) console.log('[console error]', url, m.text().slice(0, 120));
-      // the webviews' own scripts (dist/webview/*.js, served as extension resources) and inline webview code
-      if (/\/dist\/webview\/|webview\/browser\/pre/i.test(url)) webviewErrors.push(`${m.text().slice(0, 300)} (${url.replace(/\?.*$/, '').slice(-60)})`);
-    });
+    const watchPage = (p) => {
+      p.on('console', (m) => { const t = m.text(); if (!/open-vsx\.org|Failed to load resource/.test(t)) consoleLog.write(cleanConsole(t) + '\n'); });
+      p.on('pageerror', (e) => { consoleLog.write('[pageerror] ' + e.message + '\n'); pageErrors.push(`pageerror: ${e.message}`); });
+      // errors logged inside webviews (flame, chat: nested iframes) count against the run (check z)
+      p.on('console', (m) => {
+        if (m.type() !== 'error') return;
+        const url = m.location()?.url ?? '';
+        if (process.env.E2E_DEBUG_CONSOLE) console.log('[console error]', url, m.text().slice(0, 120));
+        // the webviews' own scripts (dist/webview/*.js, served as extension resources) and inline webview code
+        if (/\/dist\/webview\/|webview\/browser\/pre/i.test(url)) webviewErrors.push(`${m.text().slice(0, 300)} (${url.replace(/\?.*$/, '').slice(-60)})`);
+      });
+    };
+    watchPage(page);
 
     await page.goto(cs.workbenchUrl());
     await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
@@ -133,6 +143,11 @@ async function main() {
     if (want('e')) await scenario('e a broken trace file gives a clear notification', shot, () => badTraceScenario(ui, facts));
     if (want('f')) await scenario('f "Open Trace File…" through the file dialog on the broken file gives a clear notification', shot, () => openDialogScenario(ui, facts));
     if (want('i')) await scenario('i automatic split: short column labels, the details table fits its pane, the split sentence above', shot, () => autoSplitScenario(ui));
+    if (want('rf')) {
+      // its own workspace, code-server and page (its failure screenshot is taken there, before that page closes)
+      await scenario('rf real fault cases (gzipped OTLP JSON Lines, no span kinds): OB exception → frontend, TT network delay → ts-security-service, evidence readable, Runs view, offline chat', async () => {}, () =>
+        realFaultsScenario({ browser, runDir, pj, Ui, cleanups, makeShot: (p) => makeShot(() => p), watchPage }));
+    }
     await scenario('z no unexpected errors: extension-host logs (besides the broken file), webview consoles', shot, async () => {
       const unexpected = extensionHostErrors(runDir, 50).filter((l) => !l.includes(EXAMPLE.badTrace));
       const problems = [...unexpected, ...webviewErrors];

@@ -32,7 +32,7 @@ import {
   type View,
 } from '../../src/core/diff/flame-layout';
 import type { AggTree } from '../../src/core/aggregate/types';
-import { formatConfidence } from '../../src/core/format';
+import { candidateNote, changedRequestLines, summaryNote } from './answer-text';
 import type { DiffTree } from '../../src/core/diff/types';
 import type { Diagnosis } from '../../src/core/rca/diagnosis';
 import {
@@ -65,16 +65,6 @@ const MAX_ZOOM = 1e9;
 const CANVAS_LABEL = 'Flame graph. Arrow keys move between operations, Enter zooms, Escape resets, S opens the sandwich.';
 const SANDWICH_LABEL =
   'Sandwich view: callers above, callees below the operation. Arrow keys move between boxes, Enter shows the sandwich of the focused operation, Shift+Enter goes to its source, Home shows the whole width, Escape returns to the flame graph.';
-const KIND_LABEL: Record<string, string> = {
-  self_time: 'own time',
-  queueing: 'queueing',
-  fan_out: 'fan-out',
-  errors: 'errors',
-  serialization: 'serialization',
-  attribute: 'attribute value',
-  retries: 'retries',
-  new_operation: 'new operation',
-};
 
 class FlameApp {
   private data: FlameData | null = null;
@@ -482,14 +472,13 @@ class FlameApp {
     if (!d) return;
     const rc = d.rootCause;
     // one line: badge, operation, the headline numbers; the sentence and the evidence are in the diagnosis section
-    const latency = d.latency ? `end-to-end ${formatMs(d.latency.baselineMs)} → ${formatMs(d.latency.incidentMs)}` : '';
+    const note = summaryNote(d);
     if (rc) {
       this.summary.append(el('span', 'fg-badge fg-badge-root', 'root cause'), el('strong', undefined, ` ${rc.service} · ${rc.name}`));
-      const bits = [`${formatDelta(rc.impactMs)} per trace`, latency].filter(Boolean).join(' · ');
-      this.summary.append(el('span', 'fg-note', ` — ${bits}`));
+      if (note) this.summary.append(el('span', 'fg-note', ` — ${note}`));
       this.summary.title = `${rc.service} · ${rc.name}: ${rc.summary}`;
     } else {
-      this.summary.append(el('span', undefined, 'No root cause found.'), el('span', 'fg-note', latency ? ` ${latency}` : ''));
+      this.summary.append(el('span', undefined, 'No root cause found.'), el('span', 'fg-note', note ? ` ${note}` : ''));
       this.summary.title = '';
     }
 
@@ -503,7 +492,7 @@ class FlameApp {
     this.diagBox.append(el('h3', 'fg-h', 'Diagnosis'));
     if (rc) {
       const head = el('div', 'fg-diag-head');
-      head.append(el('span', 'fg-badge fg-badge-root', 'root cause'), opButton(rc.service, rc.name), el('span', 'fg-note', ` ${KIND_LABEL[rc.kind] ?? rc.kind} · ${formatDelta(rc.impactMs)} per trace · ${formatConfidence(rc.confidence)}`));
+      head.append(el('span', 'fg-badge fg-badge-root', 'root cause'), opButton(rc.service, rc.name), el('span', 'fg-note', ` ${candidateNote(rc)}`));
       this.diagBox.append(head, el('p', 'fg-diag-summary', rc.summary));
       if (rc.evidence.length) {
         const ul = el('ul', 'fg-evidence');
@@ -513,13 +502,21 @@ class FlameApp {
     } else {
       this.diagBox.append(el('p', 'fg-diag-summary', 'No root cause found.'));
     }
+    // the kinds of request that changed: why the run is a regression when the mean trace is not slower
+    const changed = changedRequestLines(d);
+    if (changed.length) {
+      this.diagBox.append(el('div', 'fg-subhead', 'Requests that changed'));
+      const ul = el('ul', 'fg-evidence fg-changed');
+      for (const line of changed.slice(0, 6)) ul.append(el('li', undefined, line));
+      this.diagBox.append(ul);
+    }
     const others = d.candidates.filter((c) => !rc || c.service !== rc.service || c.name !== rc.name).slice(0, 8);
     if (others.length) {
       this.diagBox.append(el('div', 'fg-subhead', 'Other candidates'));
       const ol = el('ol', 'fg-candidates');
       for (const c of others) {
         const li = el('li');
-        li.append(opButton(c.service, c.name), el('span', 'fg-note', ` ${KIND_LABEL[c.kind] ?? c.kind} · ${formatDelta(c.impactMs)} per trace`));
+        li.append(opButton(c.service, c.name), el('span', 'fg-note', ` ${candidateNote({ kind: c.kind, impactMs: c.impactMs })}`));
         li.title = c.summary;
         ol.append(li);
       }

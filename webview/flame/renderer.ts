@@ -13,7 +13,7 @@ import {
   layoutFlame,
   mix,
   rgbCss,
-  trimTextMid,
+  fitOperationLabel,
   type FlameLayout,
   type FlameTree,
   type RGB,
@@ -286,9 +286,9 @@ export class FlameRenderer {
         const w = d.w[j]!;
         if (w < MIN_LABEL_PX || this.labelCss[d.fill[j]!] !== ink) continue;
         const avail = data.flags[d.ids[j]!]! & FlameFlag.RootCause && w >= badgeW + 40 ? w - badgeW - 14 : w - 8;
-        // "service: operation" when it fits, else the operation alone, shortened in the middle
+        // "service: operation" when it fits, else the operation alone, its leading qualifiers dropped first
         const full = this.labelOf(d.ids[j]!);
-        const text = this.measure(full) <= avail ? full : trimTextMid(data.strings[data.name[d.ids[j]!]!] ?? '', avail, this.measure);
+        const text = this.measure(full) <= avail ? full : fitOperationLabel(data.strings[data.name[d.ids[j]!]!] ?? '', avail, this.measure);
         if (text) ctx.fillText(text, d.x[j]! + 4, d.y[j]! + ROW_HEIGHT / 2);
         if (data.flags[d.ids[j]!]! & FlameFlag.RootCause) labelEnd.set(j, d.x[j]! + 4 + (text ? this.measure(text) : 0));
       }

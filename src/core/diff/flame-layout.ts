@@ -442,6 +442,29 @@ export function trimTextMid(text: string, maxPx: number, measure: (s: string) =>
   return text.slice(0, left) + '…' + text.slice(text.length - (lo - left));
 }
 
+/**
+ * An operation name for a box `maxPx` wide. Long qualified names (`hipstershop.CurrencyService/GetSupportedCurrencies`,
+ * `/api/v1/securityservice/securityConfigs/{accountId}`, `com.acme.OrderController.create`) lose their leading
+ * qualifiers first — `…CurrencyService/GetSupportedCurrencies`, `…GetSupportedCurrencies` — because the end of such a
+ * name is what tells two boxes apart; a middle ellipsis of the whole name (`hip…ds`) keeps the package and loses it.
+ * A template-only last segment (`{accountId}`, `:id`, digits) is never shown alone. Only when even the last meaningful
+ * part does not fit is that part shortened in the middle. '' when nothing fits.
+ */
+export function fitOperationLabel(name: string, maxPx: number, measure: (s: string) => number): string {
+  if (measure(name) <= maxPx) return name;
+  let shortest = name;
+  // cut points: right after a '.' or '/' that has something meaningful after it
+  for (let i = 1; i < name.length - 1; i++) {
+    const c = name[i - 1];
+    if (c !== '.' && c !== '/') continue;
+    const rest = name.slice(i);
+    if (!/[A-Za-z]/.test(rest) || /^(\{[^/]*\}|:[^/]*|\d+)\/?$/.test(rest)) break;
+    shortest = '…' + rest;
+    if (measure(shortest) <= maxPx) return shortest;
+  }
+  return trimTextMid(shortest === name ? name : shortest.slice(1), maxPx, measure);
+}
+
 /** ms with a sensible unit: 850 µs, 12.3 ms, 4.56 s. */
 // one formatter for every surface (src/core/format): the flame graph shows the same numbers as the hover and lens
 export { formatMs } from '../format';

@@ -39,6 +39,27 @@ export function formatDeltaMs(ms: number): string {
   return (ms > 0 ? '+' : '') + formatMs(ms);
 }
 
+/**
+ * A candidate's estimated effect on the mean trace, "+406 ms per trace" — or null when it has none worth a figure: a
+ * failure that costs no time (a request that now stops early) would otherwise headline "±0 ms per trace".
+ */
+export function formatImpactPerTrace(impactMs: number): string | null {
+  if (!Number.isFinite(impactMs) || Math.abs(impactMs) < 0.05) return null;
+  return `${formatDeltaMs(impactMs)} per trace`;
+}
+
+/**
+ * End-to-end latency, baseline → incident, with the engine's verdict where the two figures alone would mislead: when
+ * its test does not find the incident slower (p ≥ alpha), "219 ms → 226 ms" reads as a slowdown it is not, so it says
+ * "not significantly slower overall" (or "not slower overall" when the incident is faster). `capital` starts with
+ * "End-to-end" for a sentence.
+ */
+export function formatEndToEnd(latency: { baselineMs: number; incidentMs: number; pValue: number | null }, alpha = 0.01, capital = false): string {
+  const head = `${capital ? 'End' : 'end'}-to-end ${formatMs(latency.baselineMs)} → ${formatMs(latency.incidentMs)}`;
+  if (latency.pValue === null || !(latency.pValue >= alpha)) return head;
+  return `${head}, ${latency.incidentMs <= latency.baselineMs ? 'not slower' : 'not significantly slower'} overall`;
+}
+
 /** 0.034 → "3.4%", 0 → "0%". */
 export function formatPercent(ratio: number): string {
   if (!Number.isFinite(ratio)) return '–';

@@ -24,6 +24,7 @@ import {
   searchMatches,
   toPx,
   trimTextMid,
+  fitOperationLabel,
   zoomView,
 } from '../../../src/core/diff/flame-layout';
 import fc from 'fast-check';
@@ -257,6 +258,27 @@ test('keyboard navigation, paths and lookups', () => {
   assert.equal(findPath(tree, data, []), 0);
   assert.equal(findOperation(data, 'payments', 'charge'), 7);
   assert.equal(findOperation(data, 'payments', 'refund'), -1);
+});
+
+test('operation labels in narrow boxes drop leading qualifiers before any middle ellipsis (real gRPC / HTTP names)', () => {
+  const measure = (s: string) => s.length * 7;
+  const grpc = 'hipstershop.CurrencyService/GetSupportedCurrencies';
+  assert.equal(fitOperationLabel(grpc, 1000, measure), grpc);
+  // before: a middle ellipsis of the whole name kept the package and lost the method ("hipstersh…rrencies")
+  assert.equal(fitOperationLabel(grpc, 40 * 7, measure), '…CurrencyService/GetSupportedCurrencies');
+  assert.equal(fitOperationLabel(grpc, 25 * 7, measure), '…GetSupportedCurrencies');
+  const narrow = fitOperationLabel(grpc, 9 * 7, measure);
+  assert.ok(narrow.startsWith('Get') && narrow.includes('…') && measure(narrow) <= 63, narrow);
+  assert.equal(fitOperationLabel('grpc.hipstershop.CartService/GetCart', 20 * 7, measure), '…CartService/GetCart');
+  // an HTTP route: the template segment is never shown alone
+  const route = '/api/v1/securityservice/securityConfigs/{accountId}';
+  assert.equal(fitOperationLabel(route, 30 * 7, measure), '…securityConfigs/{accountId}');
+  const r = fitOperationLabel(route, 12 * 7, measure);
+  assert.ok(!r.startsWith('…{') && r !== '{accountId}' && measure(r) <= 84, r);
+  assert.equal(fitOperationLabel('com.acme.OrderController.create', 24 * 7, measure), '…OrderController.create');
+  // names without qualifiers: the middle ellipsis as before; nothing fits → ''
+  assert.equal(fitOperationLabel('payments-charge-the-card', 70, measure), trimTextMid('payments-charge-the-card', 70, measure));
+  assert.equal(fitOperationLabel(grpc, 3, measure), '');
 });
 
 test('hit test, middle ellipsis and ms formatting', () => {

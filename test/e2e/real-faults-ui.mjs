@@ -1,0 +1,245 @@
+// Scenario rf of run-ui.mjs: a new user's walkthrough of two REAL fault cases (test/fixtures/real-faults, Nezha
+// dataset, MIT) in VS Code. These exports differ from the ml-pipeline example the other scenarios use: gzipped OTLP
+// JSON Lines, no span kind, no status, no attributes. The scenario runs in a workspace of its own (a second
+// code-server on another free port, a second page of the same browser), laid out like the fixture folder:
+//   cases/<id>/incident.jsonl.gz, baselines/<day>.jsonl.gz, README.md, LICENSE
+// and does what a person does: F1 → "Trace Doctor: Diagnose Trace" → the incident among the workspace's trace files
+// (typed filter: the case's folder) → its baseline → reads the flame panel's answer and evidence, the Runs view and the
+// chat's offline answer (provider "offline": no LLM). Screenshots of every surface.
+import fs from 'node:fs';
+import path from 'node:path';
+import { ROOT, extensionHostErrors, sleep, stageExtension, startCodeServer, waitFor } from './lib.mjs';
+
+const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'real-faults');
+
+/** The two cases and what a reader must see (from the engine's answer on them; see notes/e2e-real-faults.md). */
+export const REAL_FAULT_CASES = [
+  {
+    id: 'ob-exception-frontend-0823-1227',
+    baseline: 'onlineboutique-2022-08-23-1700.jsonl.gz',
+    rootService: 'frontend',
+    // the mean trace is NOT slower (219 → 226 ms, p = 0.19): only the checkout requests changed
+    evidence: [/stops right after calling checkoutservice/],
+    // the answer line says the run is not slower overall, and which requests changed
+    summary: [/not significantly slower overall/],
+    changed: /checkoutservice \/ hipstershop\.CheckoutService\/PlaceOrder — 18 incident traces/,
+  },
+  {
+    id: 'tt-network-delay-ts-security-service-0130-1400',
+    baseline: 'trainticket-2023-01-30-1139.jsonl.gz',
+    rootService: 'ts-security-service',
+    // the gap per caller, before → after
+    evidence: [/ts-preserve-other-service [\d.]+ ms → [\d.]+ s/, /ts-preserve-service [\d.]+ ms → [\d.]+ s/],
+    summary: [/\+\d+ ms per trace · end-to-end \d+ ms → \d+ ms$/],
+  },
+];
+
+/** The workspace: both cases and their baselines in the fixture folder's layout, chat set to the offline engine. */
+export function stageRealFaultWorkspace(dir) {
+  const ws = path.join(dir, 'real-faults');
+  for (const c of REAL_FAULT_CASES) {
+    fs.mkdirSync(path.join(ws, 'cases', c.id), { recursive: true });
+    fs.copyFileSync(path.join(FIXTURES, 'cases', c.id, 'incident.jsonl.gz'), path.join(ws, 'cases', c.id, 'incident.jsonl.gz'));
+    fs.mkdirSync(path.join(ws, 'baselines'), { recursive: true });
+    fs.copyFileSync(path.join(FIXTURES, 'baselines', c.baseline), path.join(ws, 'baselines', c.baseline));
+  }
+  for (const f of ['README.md', 'LICENSE']) fs.copyFileSync(path.join(FIXTURES, f), path.join(ws, f));
+  fs.mkdirSync(path.join(ws, '.vscode'), { recursive: true });
+  fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({
+    'traceDoctor.llm.provider': 'offline',
+    'traceDoctor.receiver.port': 0,
+  }, null, 2) + '\n');
+  return ws;
+}
+
+/** Text that must never reach a reader: control characters, escaped ones, and values that were never formatted. */
+export function unreadable(text) {
+  const bad = [];
+  // eslint-disable-next-line no-control-regex
+  const ctl = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/.exec(text);
+  if (ctl) bad.push(`control character U+${ctl[0].charCodeAt(0).toString(16).padStart(4, '0')} near ${JSON.stringify(text.slice(Math.max(0, ctl.index - 30), ctl.index + 30))}`);
+  for (const re of [/\\u00[0-9a-f]{2}/i, /\bundefined\b/, /\bNaN\b/, /\[object Object\]/, /&nbsp;|&amp;|&lt;/]) {
+    const m = re.exec(text);
+    if (m) bad.push(`"${m[0]}" near ${JSON.stringify(text.slice(Math.max(0, m.index - 40), m.index + 40))}`);
+  }
+  return bad;
+}
+
+/**
+ * rf: both cases diagnosed through the palette, each read off the flame panel; then the Runs view and the chat.
+ * `ctx` = { browser, runDir, pj, Ui, makeShot(page), watchPage(page), cleanups }.
+ */
+export async function realFaultsScenario({ browser, runDir, pj, Ui, makeShot, watchPage, cleanups }) {
+  const dir = path.join(runDir, 'rf');
+  fs.mkdirSync(dir, { recursive: true });
+  const ws = stageRealFaultWorkspace(dir);
+  const { exts } = stageExtension(dir, pj);
+  const cs = await startCodeServer({ runDir: dir, exts, folder: ws, cleanups });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20000);
+  watchPage(page);
+  const ui = new Ui(page, makeShot(page));
+  const out = { cases: {} };
+  try {
+    await page.goto(cs.workbenchUrl());
+    await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+    await ui.waitPaletteHas('Trace Doctor:');
+    await ui.escape(1);
+    for (const c of REAL_FAULT_CASES) out.cases[c.id] = await diagnoseCase(ui, c);
+    out.runs = await runsView(ui, REAL_FAULT_CASES[REAL_FAULT_CASES.length - 1]);
+    out.chat = await offlineChat(ui, REAL_FAULT_CASES[REAL_FAULT_CASES.length - 1]);
+    const errs = extensionHostErrors(dir, 20);
+    if (errs.length) throw new Error(`errors in this workspace's extension-host logs:\n      ${errs.slice(0, 6).join('\n      ')}`);
+    return out;
+  } catch (e) {
+    await ui.shot('FAIL-rf'); // while the page is still open
+    throw e;
+  } finally {
+    await context.close().catch(() => {});
+    await cs.kill();
+  }
+}
+
+/** Type `filter` into the open quick pick, wait until the FOCUSED row holds every one of `texts`, Enter. */
+async function pickRow(ui, title, filter, texts) {
+  const { page } = ui;
+  await page.locator('.quick-input-widget .quick-input-title, .quick-input-widget .quick-input-header', { hasText: title }).first().waitFor();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type(filter);
+  let row = page.locator('.quick-input-list .monaco-list-row.focused');
+  for (const t of texts) row = row.filter({ hasText: t });
+  await row.first().waitFor({ timeout: 15000 }).catch(async (e) => {
+    const rows = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts().catch(() => []);
+    throw new Error(`no focused row with ${texts.join(' + ')} after typing "${filter}" (rows: ${rows.map((r) => r.replace(/\s+/g, ' ')).join(' | ').slice(0, 400)}): ${e.message}`);
+  });
+  return row.first();
+}
+
+async function diagnoseCase(ui, c) {
+  const { page } = ui;
+  const short = c.id.split('-').slice(0, 2).join('-'); // ob-exception, tt-network
+  await ui.clearNotifications();
+  await ui.runCommand('Trace Doctor: Diagnose Trace');
+  // the incident: incident.jsonl.gz is in both cases' folders; the folder (the row's description) tells them apart
+  const inc = await pickRow(ui, 'incident run', c.id, ['incident.jsonl.gz', c.id]);
+  const incRow = (await inc.innerText()).replace(/\s+/g, ' ').trim();
+  await ui.shot(`rf-${short}-incident-pick`);
+  if (!/gzip/.test(incRow)) throw new Error(`the incident row does not say the file is gzipped: ${incRow}`);
+  await page.keyboard.press('Enter');
+  await pickRow(ui, 'baseline run', c.baseline.replace(/\.jsonl\.gz$/, ''), [c.baseline]);
+  await ui.shot(`rf-${short}-baseline-pick`);
+  await page.keyboard.press('Enter');
+
+  // the flame panel with THIS case's answer (the panel is reused by the second case)
+  const frame = await ui.webviewFrame((svc) => {
+    const f = window.__flame;
+    const s = document.querySelector('.fg-summary');
+    return !!f && f.nodeCount() > 0 && f.getDrawnRects().length > 0 && !!s && !s.hidden && s.textContent.includes(`${svc} ·`);
+  }, `the flame panel answering ${c.rootService}`, 120000, c.rootService);
+  await frame.evaluate(() => window.__flame.nextPaint?.());
+  await page.mouse.move(5, 5);
+  await sleep(300);
+  await ui.shot(`rf-${short}-flame`);
+  const toast = (await ui.toasts()).map((t) => t.replace(/\s+/g, ' ').trim()).find((t) => t.includes('Trace Doctor') || t.includes(c.rootService)) ?? '';
+
+  const got = await frame.evaluate((svc) => {
+    const f = window.__flame;
+    const visible = (e) => { const r = e.getBoundingClientRect(); const cs = getComputedStyle(e); return r.width > 0 && r.height > 0 && cs.visibility !== 'hidden' && cs.display !== 'none'; };
+    const summary = document.querySelector('.fg-summary');
+    const diag = document.querySelector('.fg-diagnosis');
+    const items = [...document.querySelectorAll('.fg-evidence li')];
+    const changed = [...document.querySelectorAll('.fg-changed li')].map((li) => li.textContent);
+    const roots = f.rootCauses();
+    const rects = f.getDrawnRects();
+    const doc = document.scrollingElement ?? document.documentElement;
+    return {
+      summary: summary.textContent.replace(/\s+/g, ' ').trim(),
+      summaryOverflows: summary.scrollWidth > summary.clientWidth + 1 && getComputedStyle(summary).textOverflow !== 'ellipsis',
+      diagText: diag?.innerText ?? '',
+      changed,
+      evidence: items.map((li) => ({ text: li.textContent, visible: visible(li), overflows: li.scrollWidth > li.clientWidth + 1, lines: Math.round(li.getBoundingClientRect().height / parseFloat(getComputedStyle(li).lineHeight || '16')) })),
+      rootServices: roots.map((id) => rects.find((r) => r.id === id)?.service ?? null),
+      rootDrawn: rects.filter((r) => r.rootCause).map((r) => ({ service: r.service, name: r.name, w: Math.round(r.w) })),
+      services: [...new Set(rects.map((r) => r.service))],
+      nodes: f.nodeCount(),
+      drawn: rects.length,
+      pageOverflow: doc.scrollWidth > doc.clientWidth + 1,
+      bodyText: document.body.innerText,
+      svc,
+    };
+  }, c.rootService);
+  const problems = [];
+  if (!got.summary.includes(`${c.rootService} ·`)) problems.push(`the answer line does not name ${c.rootService}: ${got.summary}`);
+  if (!got.rootDrawn.length || got.rootDrawn.some((r) => r.service !== c.rootService)) problems.push(`the root-cause boxes drawn are ${JSON.stringify(got.rootDrawn)}, not ${c.rootService}'s`);
+  if (got.nodes < 10 || got.services.length < 3) problems.push(`the flame graph has ${got.nodes} nodes over ${got.services.length} services: not the aggregated tree of the run`);
+  for (const re of c.summary ?? []) if (!re.test(got.summary)) problems.push(`the answer line does not match ${re}: ${got.summary}`);
+  // a failure that costs no time is not headlined "±0 ms per trace"
+  if (/±0 ms/.test(got.summary) || /±0 ms per trace/.test(got.diagText)) problems.push(`"±0 ms" in the answer: ${got.summary}`);
+  if (c.changed && !got.changed.some((t) => c.changed.test(t))) problems.push(`"Requests that changed" lacks ${c.changed}: ${JSON.stringify(got.changed)}`);
+  for (const re of c.evidence) {
+    const e = got.evidence.find((x) => re.test(x.text));
+    if (!e) problems.push(`no evidence line matching ${re} (evidence: ${JSON.stringify(got.evidence.map((x) => x.text))})`);
+    else if (!e.visible) problems.push(`the evidence line "${e.text.slice(0, 80)}…" is not visible`);
+  }
+  for (const e of got.evidence) if (e.overflows) problems.push(`an evidence line overflows its box (cut off): ${e.text.slice(0, 120)}`);
+  if (got.pageOverflow) problems.push('the flame panel scrolls sideways (something is wider than the panel)');
+  problems.push(...unreadable(got.bodyText).map((p) => `flame panel text: ${p}`));
+  problems.push(...unreadable(toast).map((p) => `notification: ${p}`));
+  // the answer, scrolled into view: the diagnosis section with its evidence
+  await frame.locator('.fg-diagnosis').scrollIntoViewIfNeeded();
+  await sleep(200);
+  await ui.shot(`rf-${short}-diagnosis`);
+  // the root cause's box selected: the detail pane's numbers
+  await frame.locator('.fg-detail').scrollIntoViewIfNeeded().catch(() => {});
+  if (problems.length) throw new Error(`${c.id}:\n      ${problems.join('\n      ')}`);
+  return {
+    answer: got.summary.slice(0, 200),
+    evidence: got.evidence.map((e) => e.text.slice(0, 200)),
+    changed: got.changed.map((t) => t.slice(0, 200)),
+    nodes: got.nodes, services: got.services.length,
+    notification: toast.slice(0, 300),
+  };
+}
+
+/** The Trace Doctor side bar: the Runs view lists both runs of the last diagnosis and names its root cause. */
+async function runsView(ui, c) {
+  const { page } = ui;
+  await ui.escape(1);
+  await ui.openTraceDoctorContainer();
+  const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^\s*runs\s*$/i }) }).first();
+  await pane.locator('.monaco-list-row', { hasText: 'incident.jsonl.gz' }).first().waitFor({ timeout: 20000 });
+  await pane.locator('.monaco-list-row', { hasText: c.baseline }).first().waitFor({ timeout: 10000 });
+  await sleep(300);
+  await ui.shot('rf-runs-view');
+  const rows = (await pane.locator('.monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+  const text = rows.join(' | ');
+  const problems = [];
+  if (!text.includes(c.rootService)) problems.push(`the Runs view does not name ${c.rootService}: ${text.slice(0, 400)}`);
+  problems.push(...unreadable(text));
+  if (problems.length) throw new Error(`Runs view: ${problems.join('; ')}`);
+  return { rows: rows.slice(0, 8) };
+}
+
+/** The chat view with provider "offline": its Diagnose button gives the engine's answer as a card, no LLM involved. */
+async function offlineChat(ui, c) {
+  const { page } = ui;
+  await ui.openTraceDoctorContainer();
+  const header = page.locator('.pane-header', { hasText: /^\s*chat\s*$/i }).first();
+  await header.waitFor({ timeout: 15000 });
+  if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+  const frame = await ui.webviewFrame(() => !!document.querySelector('vscode-textarea'), 'the chat view', 30000);
+  await frame.locator('vscode-button', { hasText: 'Diagnose' }).first().click();
+  const card = frame.locator('.card').last();
+  await card.waitFor({ timeout: 60000 });
+  await sleep(300);
+  await ui.shot('rf-chat-offline');
+  const text = (await card.innerText()).replace(/[ \t]+/g, ' ');
+  const problems = [];
+  if (!text.includes(c.rootService)) problems.push(`the offline answer does not name ${c.rootService}: ${text.slice(0, 300)}`);
+  problems.push(...unreadable(text));
+  const overflow = await frame.evaluate(() => { const d = document.scrollingElement ?? document.documentElement; return d.scrollWidth > d.clientWidth + 1; });
+  if (overflow) problems.push('the chat view scrolls sideways');
+  if (problems.length) throw new Error(`chat: ${problems.join('; ')}`);
+  return { card: text.replace(/\s+/g, ' ').slice(0, 300) };
+}

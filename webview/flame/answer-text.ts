@@ -1,0 +1,44 @@
+/**
+ * The words of the flame panel's answer (the one-line summary above the graph and the diagnosis section below it),
+ * from a Diagnosis. Pure: no DOM, so the unit tests read the same sentences the panel shows.
+ */
+import type { Diagnosis } from '../../src/core/rca/diagnosis';
+import { formatConfidence, formatEndToEnd, formatImpactPerTrace } from '../../src/core/format';
+
+export const KIND_LABEL: Record<string, string> = {
+  self_time: 'own time',
+  queueing: 'queueing',
+  fan_out: 'fan-out',
+  errors: 'errors',
+  serialization: 'serialization',
+  attribute: 'attribute value',
+  retries: 'retries',
+  new_operation: 'new operation',
+};
+
+/**
+ * What follows the root cause's name on the summary line: its effect per trace (left out when it has none: a failure
+ * that costs no time) and the end-to-end latency with the engine's verdict ("not significantly slower overall" when
+ * the incident is not slower, so 219 ms → 226 ms does not read as a slowdown).
+ */
+export function summaryNote(d: Diagnosis): string {
+  const rc = d.rootCause;
+  const bits = [rc ? formatImpactPerTrace(rc.impactMs) : null, d.latency ? formatEndToEnd(d.latency, d.regression?.alpha) : null];
+  return bits.filter(Boolean).join(' · ');
+}
+
+/** The root cause's (or a candidate's) kind, effect per trace when it has one, and confidence: "queueing · +406 ms per trace · confidence 88%". */
+export function candidateNote(c: { kind: string; impactMs: number; confidence?: number }): string {
+  return [KIND_LABEL[c.kind] ?? c.kind, formatImpactPerTrace(c.impactMs), c.confidence !== undefined ? formatConfidence(c.confidence) : null].filter(Boolean).join(' · ');
+}
+
+/**
+ * The kinds of request (entry points) that changed significantly, one line each: what the engine used to decide the
+ * run is a regression when the mean trace is not slower (OnlineBoutique's checkout requests that now stop early).
+ */
+export function changedRequestLines(d: Diagnosis): string[] {
+  return (d.regression?.entryPoints ?? []).map((e) => {
+    const n = `${e.traces.incident} incident ${e.traces.incident === 1 ? 'trace' : 'traces'} (${e.traces.baseline} in the baseline)`;
+    return `${e.entry} — ${n}: ${e.changes.map((c) => c.text).join('; ')}`;
+  });
+}
