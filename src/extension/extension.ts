@@ -12,6 +12,7 @@ import { TraceEditorProvider } from './panels/trace-editor';
 import { ReceiverController } from './receiver';
 import { LoadCancelled, TraceSession, type LoadRequest, type TraceSnapshot } from './state';
 import { TraceStatusBar } from './status-bar';
+import { runsViewMessage } from './tree-model';
 import { RunsTreeProvider } from './views/runs-tree';
 import { TraceFileWatcher } from './watcher';
 import { askInChat, registerAskInChatHandler } from './chat-bridge';
@@ -133,7 +134,7 @@ export function activate(context: vscode.ExtensionContext): TraceDoctorApi {
     session.onDidChange((s) => {
       void vscode.commands.executeCommand('setContext', 'traceDoctor.loaded', s.mode !== 'none');
       void vscode.commands.executeCommand('setContext', 'traceDoctor.diagnosed', s.mode === 'diff');
-      treeView.message = s.mode === 'none' ? undefined : s.diagnosis?.rootCause ? `Root cause: ${s.diagnosis.rootCause.name} (${s.diagnosis.rootCause.service})` : undefined;
+      treeView.message = s.mode === 'none' ? undefined : runsViewMessage(s.diagnosis?.rootCause);
     }),
     vscode.workspace.onDidChangeWorkspaceFolders(() => void session.relink()),
   );

@@ -141,6 +141,15 @@ export function buildRunsTree(runs: readonly RunDescriptor[], ops: readonly OpSu
   });
 }
 
+/**
+ * The message above the Runs tree: the root cause, its service first ("Root cause: ts-security-service ·
+ * /api/v1/securityservice/securityConfigs/{accountId}"). The message is not wrapped inside a long route, so the part
+ * that is cut off on a narrow side bar is the end of the operation, never the service.
+ */
+export function runsViewMessage(rootCause: { service: string; name: string } | null | undefined): string | undefined {
+  return rootCause ? `Root cause: ${rootCause.service} · ${rootCause.name}` : undefined;
+}
+
 /** Status bar text, e.g. "$(pulse) Trace Doctor: 2 runs · root cause pre-processor". */
 export function statusBarText(runCount: number, rootCause: { service: string; name: string } | null | undefined, loading: boolean): string {
   if (loading) return '$(sync~spin) Trace Doctor: loading…';

@@ -23,6 +23,7 @@ export const REAL_FAULT_CASES = [
     // the answer line says the run is not slower overall, and which requests changed
     summary: [/not significantly slower overall/],
     changed: /checkoutservice \/ hipstershop\.CheckoutService\/PlaceOrder — 18 incident traces/,
+    narrowRoot: false, // frontend's entry span is the whole graph's width
   },
   {
     id: 'tt-network-delay-ts-security-service-0130-1400',
@@ -31,6 +32,8 @@ export const REAL_FAULT_CASES = [
     // the gap per caller, before → after
     evidence: [/ts-preserve-other-service [\d.]+ ms → [\d.]+ s/, /ts-preserve-service [\d.]+ ms → [\d.]+ s/],
     summary: [/\+\d+ ms per trace · end-to-end \d+ ms → \d+ ms$/],
+    // its own spans are short (the delay is felt by its callers): a sliver at full width, found by "Zoom to the root cause"
+    narrowRoot: true,
   },
 ];
 
@@ -165,6 +168,7 @@ async function diagnoseCase(ui, c) {
       nodes: f.nodeCount(),
       drawn: rects.length,
       pageOverflow: doc.scrollWidth > doc.clientWidth + 1,
+      zoomToRoot: !!document.querySelector('.fg-breadcrumb .fg-crumb-root'),
       bodyText: document.body.innerText,
       svc,
     };
@@ -182,22 +186,36 @@ async function diagnoseCase(ui, c) {
     if (!e) problems.push(`no evidence line matching ${re} (evidence: ${JSON.stringify(got.evidence.map((x) => x.text))})`);
     else if (!e.visible) problems.push(`the evidence line "${e.text.slice(0, 80)}…" is not visible`);
   }
+  if (got.zoomToRoot !== c.narrowRoot) problems.push(`"Zoom to the root cause" is ${got.zoomToRoot ? 'offered' : 'missing'}; the root-cause boxes are ${JSON.stringify(got.rootDrawn)}`);
   for (const e of got.evidence) if (e.overflows) problems.push(`an evidence line overflows its box (cut off): ${e.text.slice(0, 120)}`);
   if (got.pageOverflow) problems.push('the flame panel scrolls sideways (something is wider than the panel)');
   problems.push(...unreadable(got.bodyText).map((p) => `flame panel text: ${p}`));
   problems.push(...unreadable(toast).map((p) => `notification: ${p}`));
-  // the answer, scrolled into view: the diagnosis section with its evidence
-  await frame.locator('.fg-diagnosis').scrollIntoViewIfNeeded();
-  await sleep(200);
+  // the answer without the notification over it, the other candidates scrolled into view
+  await ui.clearNotifications();
+  await frame.locator('.fg-candidates, .fg-diagnosis').last().scrollIntoViewIfNeeded();
+  await page.mouse.move(5, 5);
+  await sleep(300);
   await ui.shot(`rf-${short}-diagnosis`);
-  // the root cause's box selected: the detail pane's numbers
-  await frame.locator('.fg-detail').scrollIntoViewIfNeeded().catch(() => {});
+  let zoomed = null;
+  if (got.zoomToRoot && !problems.length) {
+    // what a person does when the answer's box cannot be seen: the breadcrumb's "Zoom to the root cause"
+    await frame.evaluate(() => document.querySelector('.fg-main')?.scrollIntoView());
+    await frame.locator('.fg-breadcrumb .fg-crumb-root').click();
+    zoomed = await waitFor(() => frame.evaluate(() => {
+      const r = window.__flame.getDrawnRects().filter((x) => x.rootCause);
+      return r.length && r[0].w >= 96 ? { service: r[0].service, w: Math.round(r[0].w) } : null;
+    }), 'the root cause zoomed to a readable width', 10000).catch((e) => { problems.push(e.message); return null; });
+    await page.mouse.move(5, 5);
+    await sleep(300);
+    await ui.shot(`rf-${short}-zoomed-root`);
+  }
   if (problems.length) throw new Error(`${c.id}:\n      ${problems.join('\n      ')}`);
   return {
     answer: got.summary.slice(0, 200),
     evidence: got.evidence.map((e) => e.text.slice(0, 200)),
     changed: got.changed.map((t) => t.slice(0, 200)),
-    nodes: got.nodes, services: got.services.length,
+    nodes: got.nodes, services: got.services.length, zoomed,
     notification: toast.slice(0, 300),
   };
 }
@@ -216,6 +234,9 @@ async function runsView(ui, c) {
   const text = rows.join(' | ');
   const problems = [];
   if (!text.includes(c.rootService)) problems.push(`the Runs view does not name ${c.rootService}: ${text.slice(0, 400)}`);
+  // its message names the service first (a long route is cut at the side bar's edge, not the service)
+  const message = (await pane.innerText()).split('\n').find((l) => l.startsWith('Root cause:')) ?? '';
+  if (!message.startsWith(`Root cause: ${c.rootService} ·`)) problems.push(`the Runs view's message is "${message}"`);
   problems.push(...unreadable(text));
   if (problems.length) throw new Error(`Runs view: ${problems.join('; ')}`);
   return { rows: rows.slice(0, 8) };
@@ -232,14 +253,20 @@ async function offlineChat(ui, c) {
   await frame.locator('vscode-button', { hasText: 'Diagnose' }).first().click();
   const card = frame.locator('.card').last();
   await card.waitFor({ timeout: 60000 });
+  await card.evaluate((e) => e.scrollIntoView({ block: 'start' }));
   await sleep(300);
   await ui.shot('rf-chat-offline');
   const text = (await card.innerText()).replace(/[ \t]+/g, ' ');
   const problems = [];
   if (!text.includes(c.rootService)) problems.push(`the offline answer does not name ${c.rootService}: ${text.slice(0, 300)}`);
   problems.push(...unreadable(text));
-  const overflow = await frame.evaluate(() => { const d = document.scrollingElement ?? document.documentElement; return d.scrollWidth > d.clientWidth + 1; });
-  if (overflow) problems.push('the chat view scrolls sideways');
+  const overflow = await frame.evaluate(() => {
+    const d = document.scrollingElement ?? document.documentElement;
+    if (d.scrollWidth <= d.clientWidth + 1) return null;
+    const wide = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > d.clientWidth + 1).map((e) => `${e.tagName.toLowerCase()}.${e.className}`);
+    return `${d.scrollWidth} > ${d.clientWidth} px: ${wide.slice(0, 5).join(', ')}`;
+  });
+  if (overflow) problems.push(`the chat view scrolls sideways (${overflow})`);
   if (problems.length) throw new Error(`chat: ${problems.join('; ')}`);
   return { card: text.replace(/\s+/g, ' ').slice(0, 300) };
 }

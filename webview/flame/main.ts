@@ -66,6 +66,9 @@ const CANVAS_LABEL = 'Flame graph. Arrow keys move between operations, Enter zoo
 const SANDWICH_LABEL =
   'Sandwich view: callers above, callees below the operation. Arrow keys move between boxes, Enter shows the sandwich of the focused operation, Shift+Enter goes to its source, Home shows the whole width, Escape returns to the flame graph.';
 
+/** Below this width (CSS px, whole graph) the root cause's box has no room for its badge and label. */
+const NARROW_ROOT_PX = 96;
+
 class FlameApp {
   private data: FlameData | null = null;
   private tree: FlameTree | null = null;
@@ -683,6 +686,16 @@ class FlameApp {
     }
   }
 
+  /** The first root-cause node when its box is narrower than the ROOT CAUSE badge needs at full width, else −1. */
+  private narrowRootCause(): number {
+    if (!this.data || !this.renderer) return -1;
+    const id = rootCauseNodes(this.data)[0];
+    if (id === undefined) return -1;
+    const l = this.renderer.layout;
+    const px = (l.x1[id]! - l.x0[id]!) * (this.canvas.clientWidth || 1000);
+    return px < NARROW_ROOT_PX ? id : -1;
+  }
+
   focusOperation(service: string, name: string): void {
     if (!this.data) return;
     const id = findOperation(this.data, service, name);
@@ -771,6 +784,19 @@ class FlameApp {
     }
     if (this.zoomNode === 0) {
       // the root box already says "all traces": no crumb repeating it, just what the mouse does
+      // a root cause whose box is a sliver at full width (a network delay felt by callers: its own spans are short) is
+      // not found by eye: offer the zoom that shows it, with its badge
+      const rc = this.narrowRootCause();
+      if (rc >= 0) {
+        const b = el('button', 'fg-op-link fg-crumb-root', 'Zoom to the root cause');
+        b.type = 'button';
+        b.title = 'Its box is too narrow to see in the whole graph';
+        b.addEventListener('click', () => {
+          this.select(rc);
+          this.zoomTo(rc);
+        });
+        this.breadcrumb.append(b, el('span', 'fg-crumb-sep', '·'));
+      }
       this.breadcrumb.append(el('span', 'fg-crumb-hint', this.host.standalone ? 'Click a box to zoom in · double-click copies its source location' : 'Click a box to zoom in · double-click opens its source'));
       return;
     }
