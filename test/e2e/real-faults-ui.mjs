@@ -193,7 +193,7 @@ async function diagnoseCase(ui, c) {
   problems.push(...unreadable(toast).map((p) => `notification: ${p}`));
   // the answer without the notification over it, the other candidates scrolled into view
   await ui.clearNotifications();
-  await frame.locator('.fg-candidates, .fg-diagnosis').last().scrollIntoViewIfNeeded();
+  await frame.evaluate(() => document.querySelector('.fg-diagnosis')?.scrollIntoView({ block: 'start' }));
   await page.mouse.move(5, 5);
   await sleep(300);
   await ui.shot(`rf-${short}-diagnosis`);
@@ -249,6 +249,9 @@ async function offlineChat(ui, c) {
   const header = page.locator('.pane-header', { hasText: /^\s*chat\s*$/i }).first();
   await header.waitFor({ timeout: 15000 });
   if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+  // room for the answer: collapse the Runs section above it, as a person would on a short side bar
+  const runsHeader = page.locator('.pane-header', { hasText: /^\s*runs\s*$/i }).first();
+  if ((await runsHeader.getAttribute('aria-expanded')) === 'true') await runsHeader.click();
   const frame = await ui.webviewFrame(() => !!document.querySelector('vscode-textarea'), 'the chat view', 30000);
   await frame.locator('vscode-button', { hasText: 'Diagnose' }).first().click();
   const card = frame.locator('.card').last();

@@ -253,14 +253,21 @@ export function diffColor(deltaMs: number, significance: number, scaleMs: number
   return mix(pal.neutral, deltaMs > 0 ? pal.slower : pal.faster, 0.25 + 0.75 * t);
 }
 
-/** Scale for diff intensities: the largest |Δself| among nodes present in either run (≥ 1 µs). */
-export function diffScale(data: Pick<FlameData, 'n' | 'deltaSelf'>): number {
+/**
+ * Scale for diff intensities: the largest |Δself| among nodes present in either run (≥ 1 µs), and at least
+ * `floorShare` (a tenth) of a normal request — the root's baseline time per trace (the incident's when there is no
+ * baseline). Without that floor, a pair where nothing changed much (an OnlineBoutique exception: 219 → 226 ms, not
+ * slower) painted its largest few-ms wobble in full red or blue, as loud as a real slowdown.
+ */
+export function diffScale(data: Pick<FlameData, 'n' | 'deltaSelf'> & Partial<Pick<FlameData, 'bTotal' | 'iTotal'>>, floorShare = 0.1): number {
   let m = 0;
   for (let i = 0; i < data.n; i++) {
     const v = Math.abs(data.deltaSelf[i]!);
     if (v > m && Number.isFinite(v)) m = v;
   }
-  return Math.max(m, 0.001);
+  const b = data.n > 0 ? (data.bTotal?.[0] ?? 0) : 0;
+  const normal = b > 0 ? b : data.n > 0 ? (data.iTotal?.[0] ?? 0) : 0;
+  return Math.max(m, Number.isFinite(normal) ? floorShare * normal : 0, 0.001);
 }
 
 /** FNV-1a string hash (stable service colours). */
@@ -447,7 +454,7 @@ export function trimTextMid(text: string, maxPx: number, measure: (s: string) =>
  * `/api/v1/securityservice/securityConfigs/{accountId}`, `com.acme.OrderController.create`) lose their leading
  * qualifiers first — `…CurrencyService/GetSupportedCurrencies`, `…GetSupportedCurrencies` — because the end of such a
  * name is what tells two boxes apart; a middle ellipsis of the whole name (`hip…ds`) keeps the package and loses it.
- * A template-only last segment (`{accountId}`, `:id`, digits) is never shown alone. Only when even the last meaningful
+ * Template-only last segments (`{accountId}`, `{checkDate}/{accountId}`, `:id`, digits) are never shown alone. Only when even the last meaningful
  * part does not fit is that part shortened in the middle. '' when nothing fits.
  */
 export function fitOperationLabel(name: string, maxPx: number, measure: (s: string) => number): string {
@@ -458,7 +465,7 @@ export function fitOperationLabel(name: string, maxPx: number, measure: (s: stri
     const c = name[i - 1];
     if (c !== '.' && c !== '/') continue;
     const rest = name.slice(i);
-    if (!/[A-Za-z]/.test(rest) || /^(\{[^/]*\}|:[^/]*|\d+)\/?$/.test(rest)) break;
+    if (!/[A-Za-z]/.test(rest) || /^((\{[^/]*\}|:[^/]*|\d+)(\/|$))+$/.test(rest)) break;
     shortest = '…' + rest;
     if (measure(shortest) <= maxPx) return shortest;
   }

@@ -204,6 +204,21 @@ test('diff colours: red slower, blue faster, intensity by significance, neutral 
   assert.equal(diffScale(data), 100);
 });
 
+test('diff colours of a pair where nothing changed much stay muted (scale ≥ a tenth of a normal request)', () => {
+  // OnlineBoutique exception case: 219 ms → 226 ms per trace, not slower; the largest own-time change is a 6 ms wobble
+  const wobble = { n: 3, deltaSelf: Float64Array.from([0, 6, -4]), bTotal: Float64Array.from([219, 100, 80]), iTotal: Float64Array.from([226, 106, 76]) };
+  assert.ok(Math.abs(diffScale(wobble) - 21.9) < 1e-9);
+  // before, the wobble set the scale (6 ms) and was painted at full intensity, as loud as a real slowdown
+  assert.ok(diffIntensity(6, 1, diffScale(wobble)) < 0.6, String(diffIntensity(6, 1, diffScale(wobble))));
+  assert.deepEqual(diffColor(6, 1, 6), DEFAULT_DIFF_PALETTE.slower);
+  assert.notDeepEqual(diffColor(6, 1, diffScale(wobble)), DEFAULT_DIFF_PALETTE.slower);
+  // a real slowdown still sets its own scale (ml-pipeline: +772 ms on a 30 ms request)
+  assert.equal(diffScale({ n: 2, deltaSelf: Float64Array.from([0, 772]), bTotal: Float64Array.from([30, 3]), iTotal: Float64Array.from([800, 775]) }), 772);
+  // no baseline time (a new root): the incident's; no totals at all: the deltas alone
+  assert.equal(diffScale({ n: 1, deltaSelf: Float64Array.from([1]), bTotal: Float64Array.from([0]), iTotal: Float64Array.from([50]) }), 5);
+  assert.equal(diffScale({ n: 2, deltaSelf: Float64Array.from([0, 3]) }), 3);
+});
+
 test('label colour by luminance stays readable on light and dark fills; CSS colour parsing', () => {
   assert.equal(labelColor([255, 255, 255]), 'black');
   assert.equal(labelColor([250, 220, 120]), 'black');
@@ -276,6 +291,8 @@ test('operation labels in narrow boxes drop leading qualifiers before any middle
   const r = fitOperationLabel(route, 12 * 7, measure);
   assert.ok(!r.startsWith('…{') && r !== '{accountId}' && measure(r) <= 84, r);
   assert.equal(fitOperationLabel('com.acme.OrderController.create', 24 * 7, measure), '…OrderController.create');
+  const two = fitOperationLabel('/api/v1/orderservice/order/security/{checkDate}/{accountId}', 20 * 7, measure);
+  assert.ok(two.startsWith('secu') && measure(two) <= 140, two);
   // names without qualifiers: the middle ellipsis as before; nothing fits → ''
   assert.equal(fitOperationLabel('payments-charge-the-card', 70, measure), trimTextMid('payments-charge-the-card', 70, measure));
   assert.equal(fitOperationLabel(grpc, 3, measure), '');
