@@ -251,7 +251,9 @@ async function offlineChat(ui, c) {
   if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
   // room for the answer: collapse the Runs section above it, as a person would on a short side bar
   const runsHeader = page.locator('.pane-header', { hasText: /^\s*runs\s*$/i }).first();
-  if ((await runsHeader.getAttribute('aria-expanded')) === 'true') await runsHeader.click();
+  // (on its title: the header's middle holds the view's action buttons)
+  if ((await runsHeader.getAttribute('aria-expanded')) === 'true') await runsHeader.click({ position: { x: 24, y: 10 } });
+  await waitFor(async () => (await runsHeader.getAttribute('aria-expanded')) === 'false', 'the Runs section collapsed', 5000);
   const frame = await ui.webviewFrame(() => !!document.querySelector('vscode-textarea'), 'the chat view', 30000);
   await frame.locator('vscode-button', { hasText: 'Diagnose' }).first().click();
   const card = frame.locator('.card').last();

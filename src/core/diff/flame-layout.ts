@@ -237,13 +237,22 @@ export interface DiffPalette {
 export const DEFAULT_DIFF_PALETTE: DiffPalette = { neutral: [150, 150, 150], slower: [220, 38, 38], faster: [37, 99, 235] };
 
 /**
- * Intensity 0..1 of a self-time change: significance × √(|delta| / scale). Below `minDeltaMs` (or with no
+ * How much a node's significance (1 − p of its test) counts in its colour: 0 up to p = 0.2 (a change the data does not
+ * support is grey, not half-red: OnlineBoutique's CurrencyService/Convert, p = 0.5, was painted a loud blue on a run
+ * that is not slower), 1 from p = 0.01, linear between (p = 0.05 → 0.79).
+ */
+export function significanceWeight(significance: number): number {
+  const sig = Math.max(0, Math.min(1, significance || 0));
+  return sig >= 0.99 ? 1 : Math.max(0, (sig - 0.8) / 0.19);
+}
+
+/**
+ * Intensity 0..1 of a self-time change: significanceWeight × √(|delta| / scale). Below `minDeltaMs` (or with no
  * significance) a node is unchanged.
  */
 export function diffIntensity(deltaMs: number, significance: number, scaleMs: number, minDeltaMs = 0.001): number {
   if (!Number.isFinite(deltaMs) || Math.abs(deltaMs) < minDeltaMs || !(scaleMs > 0)) return 0;
-  const sig = Math.max(0, Math.min(1, significance || 0));
-  return sig * Math.sqrt(Math.min(1, Math.abs(deltaMs) / scaleMs));
+  return significanceWeight(significance) * Math.sqrt(Math.min(1, Math.abs(deltaMs) / scaleMs));
 }
 
 /** Diff colour: red when slower, blue when faster, mixed from neutral by intensity; neutral when unchanged. */

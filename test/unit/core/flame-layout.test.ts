@@ -25,6 +25,7 @@ import {
   toPx,
   trimTextMid,
   fitOperationLabel,
+  significanceWeight,
   zoomView,
 } from '../../../src/core/diff/flame-layout';
 import fc from 'fast-check';
@@ -208,6 +209,11 @@ test('diff colours of a pair where nothing changed much stay muted (scale ≥ a 
   // OnlineBoutique exception case: 219 ms → 226 ms per trace, not slower; the largest own-time change is a 6 ms wobble
   const wobble = { n: 3, deltaSelf: Float64Array.from([0, 6, -4]), bTotal: Float64Array.from([219, 100, 80]), iTotal: Float64Array.from([226, 106, 76]) };
   assert.ok(Math.abs(diffScale(wobble) - 21.9) < 1e-9);
+  // a change the data does not support (p = 0.5: significance 0.5) is grey; p = 0.2 is the edge; p ≤ 0.01 counts fully
+  assert.deepEqual(diffColor(-8.88, 0.5029, 21.9), DEFAULT_DIFF_PALETTE.neutral);
+  assert.equal(significanceWeight(0.8), 0);
+  assert.equal(significanceWeight(0.99), 1);
+  assert.ok(Math.abs(significanceWeight(0.95) - 0.789) < 0.01);
   // before, the wobble set the scale (6 ms) and was painted at full intensity, as loud as a real slowdown
   assert.ok(diffIntensity(6, 1, diffScale(wobble)) < 0.6, String(diffIntensity(6, 1, diffScale(wobble))));
   assert.deepEqual(diffColor(6, 1, 6), DEFAULT_DIFF_PALETTE.slower);
