@@ -207,7 +207,7 @@ test('diff colours: red slower, blue faster, intensity by significance, neutral 
 
 test('diff colours of a pair where nothing changed much stay muted (scale ≥ a tenth of a normal request)', () => {
   // OnlineBoutique exception case: 219 ms → 226 ms per trace, not slower; the largest own-time change is a 6 ms wobble
-  const wobble = { n: 3, deltaSelf: Float64Array.from([0, 6, -4]), bTotal: Float64Array.from([219, 100, 80]), iTotal: Float64Array.from([226, 106, 76]) };
+  const wobble = { n: 3, deltaSelf: [0, 6, -4], bTotal: [219, 100, 80], iTotal: [226, 106, 76] };
   assert.ok(Math.abs(diffScale(wobble) - 21.9) < 1e-9);
   // a change the data does not support (p = 0.5: significance 0.5) is grey; p = 0.2 is the edge; p ≤ 0.01 counts fully
   assert.deepEqual(diffColor(-8.88, 0.5029, 21.9), DEFAULT_DIFF_PALETTE.neutral);
@@ -219,10 +219,10 @@ test('diff colours of a pair where nothing changed much stay muted (scale ≥ a 
   assert.deepEqual(diffColor(6, 1, 6), DEFAULT_DIFF_PALETTE.slower);
   assert.notDeepEqual(diffColor(6, 1, diffScale(wobble)), DEFAULT_DIFF_PALETTE.slower);
   // a real slowdown still sets its own scale (ml-pipeline: +772 ms on a 30 ms request)
-  assert.equal(diffScale({ n: 2, deltaSelf: Float64Array.from([0, 772]), bTotal: Float64Array.from([30, 3]), iTotal: Float64Array.from([800, 775]) }), 772);
+  assert.equal(diffScale({ n: 2, deltaSelf: [0, 772], bTotal: [30, 3], iTotal: [800, 775] }), 772);
   // no baseline time (a new root): the incident's; no totals at all: the deltas alone
-  assert.equal(diffScale({ n: 1, deltaSelf: Float64Array.from([1]), bTotal: Float64Array.from([0]), iTotal: Float64Array.from([50]) }), 5);
-  assert.equal(diffScale({ n: 2, deltaSelf: Float64Array.from([0, 3]) }), 3);
+  assert.equal(diffScale({ n: 1, deltaSelf: [1], bTotal: [0], iTotal: [50] }), 5);
+  assert.equal(diffScale({ n: 2, deltaSelf: [0, 3] }), 3);
 });
 
 test('label colour by luminance stays readable on light and dark fills; CSS colour parsing', () => {
