@@ -15,6 +15,7 @@ const CATEGORY_SYNONYMS: Record<string, string> = {
   serialization: 'serialization', serialisation: 'serialization', lost_parallelism: 'serialization', sequential: 'serialization',
   attribute: 'attribute', attribute_specific: 'attribute',
   new_operation: 'new_operation', new: 'new_operation',
+  stopped_work: 'stopped_work', vanished_work: 'stopped_work', vanished: 'stopped_work', early_return: 'stopped_work', abort: 'stopped_work', aborted: 'stopped_work', stops_early: 'stopped_work', missing_calls: 'stopped_work',
   none: 'none', no_regression: 'none', null: 'none',
 };
 

@@ -14,6 +14,7 @@ export const KIND_LABEL: Record<string, string> = {
   attribute: 'attribute value',
   retries: 'retries',
   new_operation: 'new operation',
+  stopped_work: 'stops early',
 };
 
 /**

@@ -29,7 +29,7 @@ import { mannWhitney, twoProportion, welchFromSummary, variance, pValue as pText
 import type { Diagnosis, SourceLink } from './diagnosis';
 import { splitTraces, type SplitResult } from './split';
 import { attachCapacity } from './capacity';
-import { serviceEvidence } from './service-rank';
+import { serviceEvidence, type ServiceScore } from './service-rank';
 import { entryGate, entryPointChanges } from './entry-points';
 import { fmt, type Ctx } from './context';
 import { rank } from './rank';
@@ -59,6 +59,14 @@ export interface Analysis {
   incident: AggDetail;
   split?: SplitResult;
 }
+
+/** What a service-level finding is, in a few words, for the one note line (its evidence is in the candidate). */
+const LEAD_WORDS = {
+  remote_gap: 'the time between its callers and it grew',
+  service_slowdown: 'slower across its operations',
+  vanished_work: 'work it used to do stopped',
+} as const;
+const leadWords = (s: ServiceScore) => (s.lead === 'remote_gap' && s.gap?.side === 'caller' ? 'every call it makes waits longer' : LEAD_WORDS[s.lead]);
 
 /** Diagnose two aggregated runs (details from aggregateDetailed). */
 export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOptions = {}, split?: SplitResult): { diagnosis: Diagnosis; diff: DiffTreeWithMaps } {
@@ -118,7 +126,7 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
         overall: `end-to-end latency ${fmt(meanB)} → ${fmt(meanI)} per trace`,
         tests: `Mann-Whitney ${pText(mw.p)}, Welch ${pText(wt.p)}`,
         errors: `traces with errors ${errB}/${nB} → ${errI}/${nI}`, errorsP: et.p,
-        service: svc[0] ? `${svc[0].service} changed significantly (${pText(svc[0].p)}): ${svc[0].evidence[0]}` : undefined,
+        service: svc[0] ? `${svc[0].service} changed significantly (${pText(svc[0].p)}: ${leadWords(svc[0])})` : undefined,
       })
     : null;
   if (eg) ({ slower, errorsUp } = eg);
@@ -127,7 +135,7 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
     slower = true;
     const k = notes.findIndex((n) => n.startsWith('the incident is not slower beyond noise'));
     const head = svc[0]!;
-    const line = `end-to-end latency ${fmt(meanB)} → ${fmt(meanI)} per trace is not significantly higher overall (Mann-Whitney ${pText(mw.p)}, Welch ${pText(wt.p)}), but ${head.service} changed significantly (${pText(head.p)}): ${head.evidence[0]}`;
+    const line = `end-to-end latency ${fmt(meanB)} → ${fmt(meanI)} per trace is not significantly higher overall (Mann-Whitney ${pText(mw.p)}, Welch ${pText(wt.p)}), but ${head.service} changed significantly (${pText(head.p)}: ${leadWords(head)}; the evidence is in its finding)`;
     if (k >= 0) notes.splice(k, 1, line);
     else notes.push(line);
   }

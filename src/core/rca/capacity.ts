@@ -331,7 +331,7 @@ export function estimateCapacity(
     `${label}: ${f(incident.arrivalsPerS)} req/s × ${ms(S)} ${workWhat} per request = ${f(a)} busy workers` +
     (workers !== null ? ` on ${workers} worker${workers === 1 ? '' : 's'} → ${util(incident)} utilised` : ' (worker count not visible in the traces)') +
     (baseline ? ` (baseline ${f(baseline.arrivalsPerS)} req/s${util(baseline) ? `, ${util(baseline)}` : ''})` : '') +
-    `; ${workersNeeded} worker${workersNeeded === 1 ? '' : 's'} keep it under ${pc(target)}` +
+    `; ${workersNeeded} worker${workersNeeded === 1 ? ' keeps' : 's keep'} it under ${pc(target)}` +
     (workersNeededHigh > workersNeeded ? ` (${workersNeededHigh} at the upper 95 % bounds of rate and work time)` : ' (also at the upper 95 % bounds of rate and work time)') +
     (predictedWaitMs !== null ? `, predicted queue wait then ≈ ${ms(predictedWaitMs)}` : '');
   const poisson = 1 / Math.sqrt(Math.max(1e-9, incident.arrivalsPerS));
@@ -409,10 +409,15 @@ export function attachCapacity(d: Diagnosis, b: AggDetail | null, i: AggDetail, 
     if (!cap) continue;
     c.capacity = cap;
     c.evidence.push(`capacity: ${cap.summary}`);
+    // "network delay or a saturated X?" — a component far from busy is not saturated: say which reading is left
+    const u = cap.incident.utilisation;
+    const idle = u !== null && u < 0.5 && /saturated/.test(c.summary);
+    if (idle) c.summary = c.summary.replace(/ ?\((network delay or a saturated [^)]*|saturated [^)]*\?)\)/, '') + ` — ${c.service} is only ${Math.round(u * 100)} % utilised, so not saturated: the wait is outside its own work (network delay, or time before its span starts)`;
     const rc = d.rootCause;
     if (rc && rc !== c && rc.service === c.service && rc.name === c.name && rc.kind === c.kind) {
       rc.capacity = cap;
       rc.evidence.push(`capacity: ${cap.summary}`);
+      if (idle) rc.summary = c.summary;
     }
   }
 }

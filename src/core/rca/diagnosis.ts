@@ -12,6 +12,7 @@ export const CandidateKind = z.enum([
   'attribute',
   'retries',
   'new_operation',
+  'stopped_work',
 ]);
 export type CandidateKind = z.infer<typeof CandidateKind>;
 

@@ -87,7 +87,7 @@ export function resolveSources(ctx: Ctx, opts: DiagnoseOptions): SourceLookup {
   return (service, name) => fromAttrs.get(opKey(service, name)) ?? search?.(service, name);
 }
 
-const KIND_OF_DETECTOR = { remote_gap: 'queueing', service_slowdown: 'self_time', vanished_work: 'errors' } as const;
+const KIND_OF_DETECTOR = { remote_gap: 'queueing', service_slowdown: 'self_time', vanished_work: 'stopped_work' } as const;
 
 export function serviceCand(ctx: Ctx, s: ServiceScore): Cand {
   const { diff } = ctx;
@@ -180,7 +180,8 @@ export function rank(ctx: Ctx, opts: DiagnoseOptions, latency: Diagnosis['latenc
   });
   const conf = (c: Cand) => {
     const share = Math.min(1, Math.max(0, c.impactMs) / e2e);
-    const v = c.sig * (0.5 + 0.5 * (c.kind === 'errors' ? Math.max(share, 0.5) : share));
+    // a failure (or work that stopped) costs little time per trace but is no less the answer
+    const v = c.sig * (0.5 + 0.5 * (c.kind === 'errors' || c.kind === 'stopped_work' ? Math.max(share, 0.5) : share));
     return Math.max(0, Math.min(ctx.tooFew ? 0.35 : 1, v));
   };
   const isErr = (c: Cand) => c.kind === 'errors' || c.kind === 'retries';
@@ -242,7 +243,7 @@ export function rank(ctx: Ctx, opts: DiagnoseOptions, latency: Diagnosis['latenc
   let rootCause: Candidate | null = null;
   if (out.length > 0) {
     const first = out[0]!;
-    if (slower && (first.impactMs > 0 || isErr(cands[0]!))) rootCause = first;
+    if (slower && (first.impactMs > 0 || isErr(cands[0]!) || cands[0]!.kind === 'stopped_work')) rootCause = first;
     else if (errorsLead && isErr(cands[0]!)) rootCause = first;
   }
   // mark the diff tree: root cause node(s) and source links

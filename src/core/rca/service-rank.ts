@@ -6,6 +6,7 @@
  */
 import type { AggDetail } from '../aggregate/tree';
 import { pValue as pText } from '../stats/index';
+import { formatMs } from '../format';
 import { collectFacts, type RunFacts } from './facts';
 import { edgeChanges, opChanges, remoteGap, serviceSlowdown, type GapFinding, type SlowdownFinding } from './service-evidence';
 import { vanishedWork, type VanishedFinding } from './vanished';
@@ -31,7 +32,7 @@ export interface ServiceScore {
 /** A finding counts when its score reaches this (e.g. ×1.35 at the median on every item, or ×3 on 1 item of 3). */
 export const MIN_SERVICE_SCORE = 0.3;
 
-const fmt = (ms: number) => (Math.abs(ms) >= 1000 ? (ms / 1000).toFixed(2) + ' s' : Math.abs(ms) >= 10 ? ms.toFixed(0) + ' ms' : ms.toFixed(1) + ' ms');
+const fmt = formatMs;
 const pct = (x: number) => Math.round(x * 100) + '%';
 
 export interface ServiceEvidenceResult {
@@ -74,7 +75,7 @@ export function serviceEvidence(b: AggDetail, i: AggDetail, alpha: number, disab
       lead(s, 'remote_gap', g.score, '');
       s.evidence.push(
         `every call ${g.service} makes waits longer on its side (network delay or CPU starvation at ${g.service}): the time between its span and the callee's span grew on ${grown.length} of its ${g.edges.length} callees, median per call: ` +
-          g.edges.map((e) => `→ ${e.callee} ${fmt(e.medB)} → ${fmt(e.medI)}${e.pooled ? ' (vs all remote calls of the baseline)' : ''}`).join('; ') +
+          g.edges.map((e) => `→ ${e.callee} ${fmt(e.medB)} → ${fmt(e.medI)}${e.pooled ? ' (baseline: all remote calls, too few on this edge)' : ''}`).join('; ') +
           `; no other caller of those services waits longer for them (${pText(g.p)})`,
       );
       continue;
@@ -85,7 +86,7 @@ export function serviceEvidence(b: AggDetail, i: AggDetail, alpha: number, disab
     lead(s, 'remote_gap', g.score, op);
     s.evidence.push(
       `time between the caller's span and ${g.service}'s span (network, accept queue) grew on ${grown.length} of ${g.edges.length} caller${g.edges.length === 1 ? '' : 's'}, median per call: ` +
-        g.edges.map((e) => `${e.caller} ${fmt(e.medB)} → ${fmt(e.medI)}${e.pooled ? ' (vs all remote calls of the baseline)' : ''}`).join('; ') +
+        g.edges.map((e) => `${e.caller} ${fmt(e.medB)} → ${fmt(e.medI)}${e.pooled ? ' (baseline: all remote calls, too few on this edge)' : ''}`).join('; ') +
         ` (${pText(g.p)})`,
     );
   }

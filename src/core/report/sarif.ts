@@ -18,6 +18,7 @@ const RULES: Record<CandidateKind, { name: string; short: string; full: string }
   serialization: { name: 'LostParallelism', short: 'Calls that overlapped now run one after another', full: 'Children that ran in parallel in the baseline now run sequentially.' },
   attribute: { name: 'AttributeValue', short: 'One attribute value got slower', full: 'Spans with one value of a low-cardinality attribute (model version, host, tenant) got slower; the others did not.' },
   retries: { name: 'Retries', short: 'A failing call is retried', full: 'A callee started failing and its caller repeats the call; the retries and the backoff add latency.' },
+  stopped_work: { name: 'StoppedWork', short: 'A service stopped doing work it used to do', full: 'A service now returns without calling its dependencies or running its own steps, or stops right after a call it used to go on from (an early return or a failure without an error status).' },
   new_operation: { name: 'NewOperation', short: 'A new operation on the request path', full: 'An operation that the baseline does not have adds time to the incident.' },
 };
 
