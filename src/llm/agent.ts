@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Candidate, Diagnosis } from '../core/rca/diagnosis';
+import type { Candidate, CandidateKind, Diagnosis } from '../core/rca/diagnosis';
 import { SYSTEM_BUDGET_TOKENS, buildSystemPrompt, DIAGNOSE_REQUEST, FINAL_ANSWER_REQUEST, repairRequest, toolResultMessage, type PromptMode } from './prompts/system';
 import { buildCompactContext, estimateTokens } from './context';
 import { MESSAGE_OVERHEAD_TOKENS } from './tokens';
@@ -144,7 +144,7 @@ export function redactMessages(messages: ChatMessage[], r: Redactor): ChatMessag
   }));
 }
 
-const MITIGATION: Record<string, string[]> = {
+const MITIGATION: Record<CandidateKind, string[]> = {
   self_time: ['Profile the operation to find what made its own work slower.', 'Compare its code and configuration between the two runs (deploys, inputs, resources).'],
   queueing: ['Add workers/replicas or concurrency to the saturated component, or shed or rate-limit load before it.', 'Watch its queue length and worker utilisation; autoscale on them.'],
   fan_out: ['Batch the repeated calls (avoid N+1) or cache their results.', 'Cap retries and fan-out per request.'],
@@ -153,6 +153,7 @@ const MITIGATION: Record<string, string[]> = {
   serialization: ['Restore parallelism: issue independent calls concurrently.', 'Check for a new lock or sequential loop around the calls.'],
   attribute: ['Roll back or fix the slow variant (the attribute value named in the evidence).', 'Route traffic away from it until fixed.'],
   new_operation: ['Check why this new operation appears in the incident and whether it can be removed or made asynchronous.'],
+  stopped_work: ['Look at the logs of the service where the work stops for exceptions or early returns (traces carry no error status here).', 'Check the answers of the call it stops after: an empty or invalid reply can end the request early.'],
 };
 
 /** The offline engine's diagnosis in the shape of the model's answer. */
