@@ -8,7 +8,7 @@
  *    (CPU contention or consumption stretches everything the service does; knock-on effects elsewhere show mostly in
  *    the tail).
  */
-import { fisherCombine, mannWhitney } from '../stats/index';
+import { fisherCombine, mannWhitney, quantileSorted } from '../stats/index';
 import type { EdgeFacts, OpFacts, RunFacts } from './facts';
 
 export interface EdgeChange {
@@ -62,12 +62,7 @@ export interface SlowdownFinding extends ServiceFinding {
   ops: OpChange[];
 }
 
-const median = (a: number[]) => {
-  if (a.length === 0) return NaN;
-  const s = Float64Array.from(a).sort();
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
-};
+const median = (a: number[]) => quantileSorted(Float64Array.from(a).sort(), 0.5);
 const GROW = Math.log(1.5);
 
 /** Per remote-call edge: did the caller → callee gap grow at the median? */

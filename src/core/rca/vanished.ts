@@ -6,7 +6,7 @@
  * path stops is blamed: P's service when it no longer calls on, or the callee X of P's last remaining remote call
  * when the calls that used to come after X are the ones that vanished (the trace stops right after a call to X).
  */
-import { mannWhitney, rateDropTest } from '../stats/index';
+import { mannWhitney, quantileSorted, rateDropTest } from '../stats/index';
 import { opId, type RunFacts } from './facts';
 import { isErrorHandlerName } from '../model/failed';
 import type { ServiceFinding } from './service-evidence';
@@ -170,7 +170,7 @@ function calleeCutShort(b: RunFacts, i: RunFacts, caller: string, callee: string
     if (rB > 0 && rI <= 0.75 * rB && rateDropTest(kB, ob.calls, kI, oi.calls) < alpha)
       return { service: callee, how: `${callee} / ${name} does less below it: ${rB.toFixed(2)} → ${rI.toFixed(2)} child spans per call` };
     const mw = mannWhitney(ob.dur, oi.dur, 'less');
-    const med = (a: number[]) => Float64Array.from(a).sort()[a.length >> 1]!;
+    const med = (a: number[]) => quantileSorted(Float64Array.from(a).sort(), 0.5);
     const mB = med(ob.dur);
     const mI = med(oi.dur);
     if (mw.p < alpha && mI <= 0.7 * mB)

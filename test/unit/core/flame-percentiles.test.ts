@@ -14,14 +14,10 @@ import { buildSandwich, sourcesOf } from '../../../src/core/diff/flame-sandwich'
 import { alphaOf, decodeSketch, sketchFromSorted } from '../../../src/core/stats/latency-sketch';
 import type { FlameData } from '../../../src/protocol/messages';
 import { table, type S } from '../../helpers/spans';
+import { quantileSorted } from '../../../src/core/stats/index';
 
-function exact(values: number[], q: number): number {
-  const s = Float64Array.from(values).sort();
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = lo + 1 < s.length ? lo + 1 : lo;
-  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
-}
+/** the exact quantile the aggregation uses (linear between the two nearest order statistics) */
+const exact = (values: number[], q: number): number => quantileSorted(Float64Array.from(values).sort(), q);
 const within = (est: number, ex: number, alpha: number, msg: string) => assert.ok(Math.abs(est - ex) <= alpha * ex + 1e-6, `${msg}: ${est} vs exact ${ex} (±${alpha})`);
 const label = (d: FlameData, i: number) => `${d.strings[d.service[i]!]}/${d.strings[d.name[i]!]}`;
 const find = (d: FlameData, l: string) => {

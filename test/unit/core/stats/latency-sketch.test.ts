@@ -15,15 +15,10 @@ import {
   sketchFromSorted,
   sketchQuantiles,
 } from '../../../../src/core/stats/latency-sketch';
+import { quantileSorted } from '../../../../src/core/stats/index';
 
-/** the aggregation's exact quantile (src/core/aggregate/tree.ts): linear between the two nearest order statistics */
-function exact(values: number[], q: number): number {
-  const s = Float64Array.from(values).sort();
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = lo + 1 < s.length ? lo + 1 : lo;
-  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
-}
+/** the exact quantile the aggregation uses (linear between the two nearest order statistics) */
+const exact = (values: number[], q: number): number => quantileSorted(Float64Array.from(values).sort(), q);
 const sorted = (v: number[]) => Float64Array.from(v).sort();
 const within = (est: number, ex: number, alpha: number) => Math.abs(est - ex) <= alpha * Math.abs(ex) + 1e-9;
 
