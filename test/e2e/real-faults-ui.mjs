@@ -24,6 +24,8 @@ export const REAL_FAULT_CASES = [
     summary: [/not significantly slower overall/],
     changed: /checkoutservice \/ hipstershop\.CheckoutService\/PlaceOrder — 18 incident traces/,
     narrowRoot: false, // frontend's entry span is the whole graph's width
+    // the calls that stopped have no box in the diff: the answer offers the baseline, where they are drawn
+    showBaseline: true,
   },
   {
     id: 'tt-network-delay-ts-security-service-0130-1400',
@@ -210,8 +212,22 @@ async function diagnoseCase(ui, c) {
     await sleep(300);
     await ui.shot(`rf-${short}-zoomed-root`);
   }
+  let baselineShown = null;
+  if (c.showBaseline && !problems.length) {
+    await frame.locator('.fg-show-baseline').click();
+    baselineShown = await waitFor(() => frame.evaluate(() => {
+      const checked = document.querySelector('vscode-radio[data-mode=baseline]')?.checked;
+      const hint = document.querySelector('.fg-show-baseline');
+      return checked && !hint ? { mode: 'baseline' } : null;
+    }), 'Show the baseline switches to the baseline run', 10000).catch((e) => { problems.push(e.message); return null; });
+    await page.mouse.move(5, 5);
+    await sleep(300);
+    await ui.shot(`rf-${short}-baseline`);
+    await frame.evaluate(() => window.__flame.setMode('diff'));
+  }
   if (problems.length) throw new Error(`${c.id}:\n      ${problems.join('\n      ')}`);
   return {
+    baselineShown,
     answer: got.summary.slice(0, 200),
     evidence: got.evidence.map((e) => e.text.slice(0, 200)),
     changed: got.changed.map((t) => t.slice(0, 200)),

@@ -502,6 +502,19 @@ class FlameApp {
         for (const e of rc.evidence.slice(0, 6)) ul.append(el('li', undefined, e));
         this.diagBox.append(ul);
       }
+      // work that stopped has no box in the diff (its width is incident time): point at the run that still has it
+      if (rc.kind === 'stopped_work' && this.data?.kind !== 'single' && this.mode !== 'baseline') {
+        const p = el('p', 'fg-note fg-stopped-hint', 'The calls that stopped have no box here (width = incident time). ');
+        const b = el('button', 'fg-op-link fg-show-baseline', 'Show the baseline');
+        b.type = 'button';
+        b.title = 'Switch to the baseline run, where the work that stopped is still drawn';
+        b.addEventListener('click', () => {
+          this.setMode('baseline');
+          this.focusOperation(rc.service, rc.name);
+        });
+        p.append(b);
+        this.diagBox.append(p);
+      }
     } else {
       this.diagBox.append(el('p', 'fg-diag-summary', 'No root cause found.'));
     }
@@ -584,6 +597,7 @@ class FlameApp {
     this.renderer.setMode(mode);
     this.sandwich?.setMode(mode);
     this.updateLegend();
+    if (this.diagnosis?.rootCause?.kind === 'stopped_work') this.renderSummary(); // the "Show the baseline" hint is per mode
     // keep the zoomed node if it still has a width in this mode (the sandwich stays open: it has its own view)
     if (this.sandwich) this.schedule();
     else this.zoomTo(this.zoomNode, false);
