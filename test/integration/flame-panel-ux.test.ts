@@ -14,6 +14,7 @@ import { sketchFromSorted } from '../../src/core/stats/latency-sketch';
 import type { DiffNode, DiffTree } from '../../src/core/diff/types';
 import { byName, chromiumSkip, firstPaint, FlameBrowser, hook, paint, posted, rects, send, state } from '../helpers/flame-browser';
 import { knownDiagnosis, knownDiffTree } from '../fixtures/flame/known-tree';
+import { diffTreeFromRows } from '../helpers/diff-tree';
 
 const st = (total: number, self: number): NodeStats => ({
   calls: 10,
@@ -304,24 +305,11 @@ describe('flame panel (issue 13: state, double-click, search keys, layout)', { s
       ['cache', 'get', 6, 10, 10, 8, 8, 31],
       ['db', 'query', 7, 2, 2, 2, 2, 21],
     ];
-    const nodes: DiffNode[] = rows.map(([service, name, parent, bt, it, bs, is, line], id) => ({
-      id,
-      parent,
-      depth: 0,
-      service,
-      name,
-      kind: 'internal',
-      children: [],
-      baseline: st(bt, bs),
-      incident: st(it, is),
-      deltaSelfMs: is - bs,
-      deltaTotalMs: it - bt,
-      significance: 0.99,
-      source: { file: `src/${service}.py`, line },
-    }));
-    for (const n of nodes) if (n.parent >= 0) nodes[n.parent]!.children.push(n.id);
-    for (const n of nodes) n.depth = n.parent < 0 ? 0 : nodes[n.parent]!.depth + 1;
-    const data = toFlameData({ nodes, baselineTraces: 10, incidentTraces: 10 }, null);
+    const tree = diffTreeFromRows(
+      rows.map(([service, name, parent, bt, it, bs, is, line]) => ({ service, name, parent, baseline: st(bt, bs), incident: st(it, is), extra: { significance: 0.99, source: { file: `src/${service}.py`, line } } })),
+      { baseline: 10, incident: 10 },
+    );
+    const data = toFlameData(tree, null);
     const o = await fb.openVsCode({ width: 1000, height: 700 });
     try {
       const p = o.page;
@@ -432,24 +420,11 @@ describe('flame panel (issue 13: state, double-click, search keys, layout)', { s
     ];
     const spread = (ms: number) => Float64Array.from({ length: 10 }, (_, k) => ms * (0.9 + k * 0.02));
     const withSketch = (s: NodeStats, ms: number): NodeStats => ({ ...s, p50Ms: ms, p95Ms: ms * 1.08, sketch: sketchFromSorted(spread(ms)) });
-    const nodes: DiffNode[] = rows.map(([service, name, parent, bt, it], id) => ({
-      id,
-      parent,
-      depth: 0,
-      service,
-      name,
-      kind: 'internal',
-      children: [],
-      baseline: withSketch(st(bt, bt / 2), bt),
-      incident: withSketch(st(it, it / 2), it),
-      deltaSelfMs: (it - bt) / 2,
-      deltaTotalMs: it - bt,
-      significance: 0.99,
-      source: { file: `src/${service}.py`, line: id + 1 },
-    }));
-    for (const n of nodes) if (n.parent >= 0) nodes[n.parent]!.children.push(n.id);
-    for (const n of nodes) n.depth = n.parent < 0 ? 0 : nodes[n.parent]!.depth + 1;
-    const data = toFlameData({ nodes, baselineTraces: 10, incidentTraces: 10 }, null);
+    const tree = diffTreeFromRows(
+      rows.map(([service, name, parent, bt, it], id) => ({ service, name, parent, baseline: withSketch(st(bt, bt / 2), bt), incident: withSketch(st(it, it / 2), it), extra: { significance: 0.99, source: { file: `src/${service}.py`, line: id + 1 } } })),
+      { baseline: 10, incident: 10 },
+    );
+    const data = toFlameData(tree, null);
     const o = await fb.openVsCode({ width: 1000, height: 700 });
     type Focus = { half: string; id: number; label: string } | null;
     const focus = async () => (await hook<{ sandwichFocus: Focus }>(p, 'state')).sandwichFocus;

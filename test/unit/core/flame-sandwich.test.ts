@@ -11,6 +11,7 @@ import { buildSandwich } from '../../../src/core/diff/flame-sandwich';
 import type { DiffNode, DiffTree } from '../../../src/core/diff/types';
 import { FlameFlag, isFlameData, type FlameData } from '../../../src/protocol/messages';
 import { syntheticDiffTree } from '../../fixtures/flame/known-tree';
+import { diffTreeFromRows } from '../../helpers/diff-tree';
 
 const st = (total: number, self: number, calls = 1): NodeStats => ({
   calls,
@@ -30,24 +31,7 @@ const st = (total: number, self: number, calls = 1): NodeStats => ({
 /** [service, name, parent, baseline total, incident total, self b, self i] */
 type Row = [string, string, number, number, number, number, number, Partial<DiffNode>?];
 function tree(rows: Row[]): DiffTree {
-  const nodes: DiffNode[] = rows.map(([service, name, parent, bt, it, bs, is, extra], id) => ({
-    id,
-    parent,
-    depth: 0,
-    service,
-    name,
-    kind: 'internal',
-    children: [],
-    baseline: st(bt, bs),
-    incident: st(it, is),
-    deltaSelfMs: is - bs,
-    deltaTotalMs: it - bt,
-    significance: 0.9,
-    ...extra,
-  }));
-  for (const n of nodes) if (n.parent >= 0) nodes[n.parent]!.children.push(n.id);
-  for (const n of nodes) n.depth = n.parent < 0 ? 0 : nodes[n.parent]!.depth + 1;
-  return { nodes, baselineTraces: 1, incidentTraces: 1 };
+  return diffTreeFromRows(rows.map(([service, name, parent, bt, it, bs, is, extra]) => ({ service, name, parent, baseline: st(bt, bs), incident: st(it, is), ...(extra ? { extra } : {}) })));
 }
 
 /**
