@@ -110,6 +110,7 @@ export async function realFaultsScenario({ browser, runDir, pj, Ui, makeShot, wa
 async function pickRow(ui, title, filter, texts) {
   const { page } = ui;
   await page.locator('.quick-input-widget .quick-input-title, .quick-input-widget .quick-input-header', { hasText: title }).first().waitFor();
+  await page.locator('.quick-input-widget .quick-input-box input').first().focus(); // see UI.pick in run-ui.mjs
   await page.keyboard.press('Control+A');
   await page.keyboard.type(filter);
   let row = page.locator('.quick-input-list .monaco-list-row.focused');
