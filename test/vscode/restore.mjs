@@ -37,8 +37,11 @@ async function runCommand(title) {
   await page.keyboard.press('Enter');
 }
 
-async function pick(text) {
+/** In the Diagnose pick's step whose title holds `title` (one quick input, steps 1/2 and 2/2): filter, Enter. */
+async function pick(text, title) {
   await page.locator('.quick-input-widget').waitFor({ state: 'visible' });
+  await page.locator('.quick-input-widget .quick-input-title, .quick-input-widget .quick-input-header', { hasText: title }).first().waitFor();
+  await page.locator('.quick-input-widget .quick-input-box input').first().focus();
   await page.keyboard.press('Control+A');
   await page.keyboard.type(text);
   await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: text }).waitFor();
@@ -62,8 +65,8 @@ try {
     return page.locator('.quick-input-list .monaco-list-row', { hasText: 'Trace Doctor: Diagnose Trace' }).first().isVisible();
   }, 'Trace Doctor commands in the palette', 45000, 500);
   await runCommand('Trace Doctor: Diagnose Trace');
-  await pick(EXAMPLE.incident);
-  await pick(EXAMPLE.baseline);
+  await pick(EXAMPLE.incident, 'incident run');
+  await pick(EXAMPLE.baseline, 'baseline run');
   const before = await flameFrame('flame graph before reload');
   console.log('before reload:', JSON.stringify(before));
   await shot('1-before-reload');
