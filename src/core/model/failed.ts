@@ -22,6 +22,20 @@ export function isErrorHandlerName(name: string): boolean {
 }
 const ERROR_HANDLER = /(?:error|exception)(?:controller|handler)\b|\bhandle_?(?:error|exception)\b|(?:^|\s)\/error(?:$|[\s?/])/i;
 
+/**
+ * Is span row r an error handler's span? Each distinct operation name is tested once (the model interns names), so a
+ * run of a million spans costs one regex test per distinct name.
+ */
+export function errorHandlerRows(model: SpanTable): (r: number) => boolean {
+  const verdict = new Uint8Array(model.strings.size); // 0 not yet tested, 1 no, 2 an error handler
+  return (r) => {
+    const id = model.nameCol[r]!;
+    let v = verdict[id]!;
+    if (v === 0) verdict[id] = v = isErrorHandlerName(model.strings.get(id)) ? 2 : 1;
+    return v === 2;
+  };
+}
+
 /** 1 per failed span row. */
 export function failedSpans(model: SpanTable): Uint8Array {
   const n = model.size;
@@ -45,13 +59,9 @@ export function failedSpans(model: SpanTable): Uint8Array {
       }
     }
   }
-  // error-handler spans: each distinct name is tested once (0 = not seen, 1 = no, 2 = an error handler)
-  const verdict = new Uint8Array(model.strings.size);
+  const isHandler = errorHandlerRows(model);
   for (let r = 0; r < n; r++) {
-    const id = model.nameCol[r]!;
-    let v = verdict[id]!;
-    if (v === 0) verdict[id] = v = isErrorHandlerName(model.strings.get(id)) ? 2 : 1;
-    if (v !== 2 || model.statusCode[r] !== StatusCode.Unset) continue;
+    if (!isHandler(r) || model.statusCode[r] !== StatusCode.Unset) continue;
     // the handler runs for the request that failed: that request's span (its parent in the same service) failed
     const p = model.parent[r]!;
     if (p >= 0 && model.serviceCol[p] === model.serviceCol[r] && model.statusCode[p] === StatusCode.Unset) out[p] = 1;

@@ -11,7 +11,7 @@
  */
 import type { AggDetail } from '../aggregate/tree';
 import { SpanKind } from '../model/span-table';
-import { isErrorHandlerName } from '../model/failed';
+import { errorHandlerRows } from '../model/failed';
 
 export interface EdgeFacts {
   caller: string;
@@ -188,13 +188,7 @@ export function collectFacts(det: AggDetail): RunFacts {
   }
   // did the caller go on after each call to a dependency? lastStart = latest start of a child that is work (not an
   // error handler); a call is followed by more work when some child starts after it ended (0.1 ms tolerance)
-  const handler = new Uint8Array(m.strings.size); // 0 unknown, 1 no, 2 error handler
-  const isHandler = (r: number) => {
-    const id = m.nameCol[r]!;
-    let v = handler[id]!;
-    if (v === 0) handler[id] = v = isErrorHandlerName(str(id)) ? 2 : 1;
-    return v === 2;
-  };
+  const isHandler = errorHandlerRows(m);
   const lastStart = new Float64Array(n).fill(-Infinity);
   for (let r = 0; r < n; r++) {
     const p = P[r]!;
