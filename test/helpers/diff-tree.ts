@@ -5,6 +5,27 @@
 import type { NodeStats } from '../../src/core/aggregate/types';
 import type { DiffNode, DiffTree } from '../../src/core/diff/types';
 
+/**
+ * Stats of a node seen once per trace in each of `traces` traces: totals are per-trace values × traces, every
+ * percentile is the per-trace total, no errors.
+ */
+export function nodeStats(totalPerTrace: number, selfPerTrace: number, traces = 1): NodeStats {
+  return {
+    calls: traces,
+    traces,
+    callsPerTrace: 1,
+    totalMs: totalPerTrace * traces,
+    selfMs: selfPerTrace * traces,
+    totalPerTraceMs: totalPerTrace,
+    selfPerTraceMs: selfPerTrace,
+    p50Ms: totalPerTrace,
+    p95Ms: totalPerTrace,
+    p99Ms: totalPerTrace,
+    maxMs: totalPerTrace,
+    errors: 0,
+  };
+}
+
 export interface DiffRow {
   service: string;
   name: string;

@@ -14,22 +14,9 @@ import { sketchFromSorted } from '../../src/core/stats/latency-sketch';
 import type { DiffNode, DiffTree } from '../../src/core/diff/types';
 import { byName, chromiumSkip, firstPaint, FlameBrowser, hook, paint, posted, rects, send, state } from '../helpers/flame-browser';
 import { knownDiagnosis, knownDiffTree } from '../fixtures/flame/known-tree';
-import { diffTreeFromRows } from '../helpers/diff-tree';
+import { diffTreeFromRows, nodeStats } from '../helpers/diff-tree';
 
-const st = (total: number, self: number): NodeStats => ({
-  calls: 10,
-  traces: 10,
-  callsPerTrace: 1,
-  totalMs: total * 10,
-  selfMs: self * 10,
-  totalPerTraceMs: total,
-  selfPerTraceMs: self,
-  p50Ms: total,
-  p95Ms: total,
-  p99Ms: total,
-  maxMs: total,
-  errors: 0,
-});
+const st = (total: number, self: number): NodeStats => nodeStats(total, self, 10);
 
 /** A chain of `depth` operations with long names, each with a source line = its depth, plus a short sibling per level. */
 function deepTree(depth: number): DiffTree {

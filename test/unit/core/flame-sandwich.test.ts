@@ -4,34 +4,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { NodeStats } from '../../../src/core/aggregate/types';
 import { toFlameData } from '../../../src/core/diff/flame-data';
 import { buildFlameTree, layoutFlame } from '../../../src/core/diff/flame-layout';
 import { buildSandwich } from '../../../src/core/diff/flame-sandwich';
 import type { DiffNode, DiffTree } from '../../../src/core/diff/types';
 import { FlameFlag, isFlameData, type FlameData } from '../../../src/protocol/messages';
 import { syntheticDiffTree } from '../../fixtures/flame/known-tree';
-import { diffTreeFromRows } from '../../helpers/diff-tree';
+import { diffTreeFromRows, nodeStats } from '../../helpers/diff-tree';
 
-const st = (total: number, self: number, calls = 1): NodeStats => ({
-  calls,
-  traces: 1,
-  callsPerTrace: calls,
-  totalMs: total,
-  selfMs: self,
-  totalPerTraceMs: total,
-  selfPerTraceMs: self,
-  p50Ms: total,
-  p95Ms: total,
-  p99Ms: total,
-  maxMs: total,
-  errors: 0,
-});
 
 /** [service, name, parent, baseline total, incident total, self b, self i] */
 type Row = [string, string, number, number, number, number, number, Partial<DiffNode>?];
 function tree(rows: Row[]): DiffTree {
-  return diffTreeFromRows(rows.map(([service, name, parent, bt, it, bs, is, extra]) => ({ service, name, parent, baseline: st(bt, bs), incident: st(it, is), ...(extra ? { extra } : {}) })));
+  return diffTreeFromRows(rows.map(([service, name, parent, bt, it, bs, is, extra]) => ({ service, name, parent, baseline: nodeStats(bt, bs), incident: nodeStats(it, is), ...(extra ? { extra } : {}) })));
 }
 
 /**
