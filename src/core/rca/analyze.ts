@@ -31,7 +31,7 @@ import { splitTraces, type SplitResult } from './split';
 import { attachCapacity } from './capacity';
 import { serviceEvidence, type ServiceScore } from './service-rank';
 import { entryGate, entryPointChanges } from './entry-points';
-import { fmt, type Ctx } from './context';
+import { fmt, NOT_SLOWER, restateVerdict, type Ctx } from './context';
 import { rank } from './rank';
 
 export type SourceLookup = (service: string, name: string) => SourceLink | undefined;
@@ -103,7 +103,7 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
     slower = byRanks || byMeans;
     if (!slower)
       notes.push(
-        `the incident is not slower beyond noise: end-to-end ${fmt(meanB)} → ${fmt(meanI)} per trace, Mann-Whitney ${pText(mw.p)}, Cliff's delta ${mw.cliffsDelta.toFixed(2)}, Welch ${pText(wt.p)}`,
+        `${NOT_SLOWER}: end-to-end ${fmt(meanB)} → ${fmt(meanI)} per trace, Mann-Whitney ${pText(mw.p)}, Cliff's delta ${mw.cliffsDelta.toFixed(2)}, Welch ${pText(wt.p)}`,
       );
   }
   // trace error rate
@@ -133,11 +133,9 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
   // ---- end of the per-entry-point gate ----
   if (!slower && svc.length > 0) {
     slower = true;
-    const k = notes.findIndex((n) => n.startsWith('the incident is not slower beyond noise'));
     const head = svc[0]!;
     const line = `end-to-end latency ${fmt(meanB)} → ${fmt(meanI)} per trace is not significantly higher overall (Mann-Whitney ${pText(mw.p)}, Welch ${pText(wt.p)}), but ${head.service} changed significantly (${pText(head.p)}: ${leadWords(head)}; the evidence is in its finding)`;
-    if (k >= 0) notes.splice(k, 1, line);
-    else notes.push(line);
+    restateVerdict(notes, line);
   }
   const ctx: Ctx = { diff, b, i, alpha, tooFew, deltaE2E: meanI - meanB, svc, noImplicitClient: opts.disable?.includes('implicit_client') };
   const latency = {

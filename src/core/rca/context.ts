@@ -61,6 +61,22 @@ export interface Ctx {
 export const perCall = (s: NodeStats | null, v: (s: NodeStats) => number) => (s && s.calls > 0 ? v(s) / s.calls : 0);
 export const label = (n: { service: string; name: string }) => `${n.service} / ${n.name}`;
 
+/** How the end-to-end gate's "not slower" note begins (analyze.ts writes it; later decisions replace or extend it). */
+export const NOT_SLOWER = 'the incident is not slower beyond noise';
+
+/**
+ * One decision, stated once: replace the "not slower" note with `line` (or, with `append`, add `line` to it; with no
+ * line, drop it). Without such a note, `line` is added at the end.
+ */
+export function restateVerdict(notes: string[], line?: string, append = false): void {
+  const k = notes.findIndex((n) => n.startsWith(NOT_SLOWER));
+  if (k < 0) {
+    if (line) notes.push(line);
+  } else if (line === undefined) notes.splice(k, 1);
+  else if (append) notes[k] += `; ${line}`;
+  else notes.splice(k, 1, line);
+}
+
 export function subtreeCritical(diff: DiffTree): { b: Float64Array; i: Float64Array } {
   const N = diff.nodes.length;
   const b = new Float64Array(N);

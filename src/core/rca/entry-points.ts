@@ -38,7 +38,7 @@
  */
 import type { AggDetail } from '../aggregate/tree';
 import { countBelow, logGamma, mannWhitney, mean, normalCdf, pValue as pText, quantileSorted, rateDropTest } from '../stats/index';
-import { fmt, pct } from './context';
+import { fmt, pct, restateVerdict } from './context';
 import type { EntryChange, EntryPointFinding } from './diagnosis';
 
 export type EntryTestName = EntryChange['test'];
@@ -424,11 +424,9 @@ export function entryGate(r: EntryPointResult, notes: string[], g: GateInput): G
   const rateF = r.findings.filter((f) => f.changes.some((c) => c.test === 'rate'));
   if (!slower && slowF.length > 0) {
     slower = opened = true;
-    const k = notes.findIndex((n) => n.startsWith('the incident is not slower beyond noise'));
     const line = `${g.overall} is not significantly higher overall (${g.tests}), but ${describeEntryFinding(slowF[0]!, nI, r.tests)}${more}` +
       (g.service ? `; ${g.service}` : '');
-    if (k >= 0) notes.splice(k, 1, line);
-    else notes.push(line);
+    restateVerdict(notes, line);
   } else if (slower && !slowerSomewhere && rateF.length > 0 && r.within && !(r.within.p < g.alpha && r.within.delta >= MIN_DELTA)) {
     mixOnly = true;
     notes.push(
@@ -442,13 +440,11 @@ export function entryGate(r: EntryPointResult, notes: string[], g: GateInput): G
   // entry points that only got faster: said in the same "not slower" line, so it never reads as "no change"
   const fasterF = r.findings.filter((f) => !slowF.includes(f) && f.changes.some((c) => c.test === 'latency' && c.after < c.before));
   if (!slower && fasterF.length > 0) {
-    const k = notes.findIndex((n) => n.startsWith('the incident is not slower beyond noise'));
     const f = fasterF[0]!;
     const line = `entry point ${f.entry} got faster with the same work (an improvement, not a regression): ` +
       f.changes.filter((c) => c.test === 'latency').map((c) => c.text).join('; ') +
       (fasterF.length > 1 ? ` (and ${fasterF.length - 1} more: regression.entryPoints)` : '');
-    if (k >= 0) notes[k] += `; ${line}`;
-    else notes.push(line);
+    restateVerdict(notes, line, true);
   }
   const errF = r.findings.filter((f) => f.changes.some((c) => c.test === 'errors'));
   if (!errorsUp && errF.length > 0) {

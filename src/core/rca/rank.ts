@@ -6,7 +6,7 @@
 import { codeAttrsByOperation, opKey } from '../source/code-attrs';
 import { pValue as pText } from '../stats/index';
 import { Diagnosis, type Candidate, type SourceLink, type Split } from './diagnosis';
-import { fmt, label, subtreeCritical, type Cand, type Ctx, type NodeAt } from './context';
+import { fmt, label, restateVerdict, subtreeCritical, type Cand, type Ctx, type NodeAt } from './context';
 import type { DiagnoseOptions, SourceLookup } from './analyze';
 import type { ServiceScore } from './service-rank';
 import { newOperation } from './new-operation';
@@ -191,10 +191,8 @@ export function rank(ctx: Ctx, opts: DiagnoseOptions, latency: Diagnosis['latenc
     const strong = cands.find((c) => (c.kind === 'self_time' || c.kind === 'queueing' || c.kind === 'attribute') && c.sig >= 1 - ctx.alpha / Math.max(1, cands.length) && c.impactMs >= 0.05 * Math.abs(latency.baselineMs));
     if (strong) {
       slower = true;
-      const k = notes.findIndex((n) => n.startsWith('the incident is not slower beyond noise'));
       const line = `end-to-end latency ${fmt(latency.baselineMs)} → ${fmt(latency.incidentMs)} per trace is not significantly higher overall, but ${label(strong)} changed beyond doubt (${pText(1 - strong.sig)}, ${fmt(strong.impactMs)} per trace): a regression of part of the traffic`;
-      if (k >= 0) notes.splice(k, 1, line);
-      else notes.push(line);
+      restateVerdict(notes, line);
     }
   }
   // the same for failures: an operation that now fails beyond doubt (Bonferroni over the findings) is a regression of
@@ -204,8 +202,7 @@ export function rank(ctx: Ctx, opts: DiagnoseOptions, latency: Diagnosis['latenc
     if (strongErr) {
       errorsUp = true;
       notes.push(`traces with errors did not rise overall, but ${label(strongErr)} fails more beyond doubt (${pText(1 - strongErr.sig)}): ${strongErr.summary}`);
-      const k = notes.findIndex((n) => n.startsWith('the incident is not slower beyond noise'));
-      if (k >= 0) notes.splice(k, 1);
+      restateVerdict(notes);
     }
   }
   cands.sort((a, b) => b.impactMs - a.impactMs || conf(b) - conf(a));
