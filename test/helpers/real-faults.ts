@@ -72,8 +72,11 @@ export function naiveServices(diff: DiffTree): string[] {
   return out;
 }
 
-/** Diagnose every case (baselines loaded once each). */
-export async function evaluateRealFaults(opts: { dir?: string; filter?: (c: RealCase) => boolean; onCase?: (r: CaseResult) => void; disable?: DiagnoseOptions['disable'] } = {}): Promise<CaseResult[]> {
+/**
+ * Diagnose every case (baselines loaded once each). `halves` diagnoses each half of the incident (split as splitRun
+ * does) against the whole baseline instead: two results per case, a stability check with half the evidence.
+ */
+export async function evaluateRealFaults(opts: { dir?: string; filter?: (c: RealCase) => boolean; onCase?: (r: CaseResult) => void; disable?: DiagnoseOptions['disable']; halves?: 'alternate' | 'time' } = {}): Promise<CaseResult[]> {
   const dir = opts.dir ?? REAL_FAULTS_DIR;
   const cases = realCases(dir).filter(opts.filter ?? (() => true));
   const baselines = new Map<string, SpanTable>();
@@ -84,29 +87,35 @@ export async function evaluateRealFaults(opts: { dir?: string; filter?: (c: Real
       b = (await loadTraces(join(dir, c.baseline))).model;
       baselines.set(c.baseline, b);
     }
-    const inc = (await loadTraces(join(dir, c.incident))).model;
-    const t0 = performance.now();
-    const a = analyze(b, inc, { seed: 1, ...(opts.disable ? { disable: opts.disable } : {}) });
-    const ms = performance.now() - t0;
-    const services = rankedServices(a.diagnosis);
-    const naive = naiveServices(a.diff);
-    const want = c.rootCauseService;
-    const r: CaseResult = {
-      case: c,
-      services,
-      rootCause: a.diagnosis.rootCause?.service ?? null,
-      top1: a.diagnosis.rootCause?.service === want,
-      top3: services.slice(0, 3).includes(want),
-      naive,
-      naiveTop1: naive[0] === want,
-      naiveTop3: naive.slice(0, 3).includes(want),
-      diagnosis: a.diagnosis,
-      ms,
-    };
-    results.push(r);
-    opts.onCase?.(r);
+    const whole = (await loadTraces(join(dir, c.incident))).model;
+    for (const inc of opts.halves ? splitRun(whole, opts.halves) : [whole]) {
+      const r = scoreCase(c, b, inc, opts.disable);
+      results.push(r);
+      opts.onCase?.(r);
+    }
   }
   return results;
+}
+
+function scoreCase(c: RealCase, b: SpanTable, inc: SpanTable, disable?: DiagnoseOptions['disable']): CaseResult {
+  const t0 = performance.now();
+  const a = analyze(b, inc, { seed: 1, ...(disable ? { disable } : {}) });
+  const ms = performance.now() - t0;
+  const services = rankedServices(a.diagnosis);
+  const naive = naiveServices(a.diff);
+  const want = c.rootCauseService;
+  return {
+    case: c,
+    services,
+    rootCause: a.diagnosis.rootCause?.service ?? null,
+    top1: a.diagnosis.rootCause?.service === want,
+    top3: services.slice(0, 3).includes(want),
+    naive,
+    naiveTop1: naive[0] === want,
+    naiveTop3: naive.slice(0, 3).includes(want),
+    diagnosis: a.diagnosis,
+    ms,
+  };
 }
 
 export interface Tally {
@@ -132,12 +141,20 @@ export function tally(rs: CaseResult[]): Tally {
  * into two runs of the same minute — nothing changed between them, so a diagnosis must answer null.
  */
 export async function alternateSplit(file: string, dir = REAL_FAULTS_DIR): Promise<[SpanTable, SpanTable]> {
-  const m = (await loadTraces(join(dir, file))).model;
+  return splitRun((await loadTraces(join(dir, file))).model, 'alternate');
+}
+
+/**
+ * One run's traces (ordered by start time) in two parts: 'alternate' = 1st, 3rd, … vs 2nd, 4th, …; 'time' = the first
+ * half of the traces vs the second half (two shorter windows, as a different capture would give).
+ */
+export function splitRun(m: SpanTable, how: 'alternate' | 'time'): [SpanTable, SpanTable] {
   const traces = [...m.traces().values()].map((rows) => ({ rows, t: Math.min(...rows.map((r) => m.start[r]!)) })).sort((a, b) => a.t - b.t);
-  const half = (odd: number): SpanTable => {
+  const part = (k: number): number => (how === 'alternate' ? k % 2 : k < traces.length / 2 ? 0 : 1);
+  const half = (which: number): SpanTable => {
     const spans: GenSpan[] = [];
     traces.forEach((tr, k) => {
-      if (k % 2 !== odd) return;
+      if (part(k) !== which) return;
       for (const r of tr.rows)
         spans.push({ traceId: m.traceId(r), spanId: m.spanId(r), parentId: m.parent[r]! >= 0 ? m.spanId(m.parent[r]!) : '', service: m.service(r), name: m.name(r), kind: 'internal', start: Math.round(m.start[r]!), duration: Math.round(m.duration[r]!), error: false, attrs: {} });
     });

@@ -8,7 +8,7 @@
  *    (CPU contention or consumption stretches everything the service does; knock-on effects elsewhere show mostly in
  *    the tail).
  */
-import { fisherCombine, mannWhitney, quantileSorted } from '../stats/index';
+import { fisherCombine, mannWhitney, pooledExceedance, quantileSorted } from '../stats/index';
 import type { EdgeFacts, OpFacts, RunFacts } from './facts';
 
 export interface EdgeChange {
@@ -70,6 +70,7 @@ export function edgeChanges(b: RunFacts, i: RunFacts, alpha: number): EdgeChange
   const pooledB: number[] = [];
   for (const e of b.edges.values()) for (let k = 0; k < e.gaps.length; k += Math.max(1, Math.floor(e.gaps.length / 500))) pooledB.push(e.gaps[k]!);
   const pooledMed = median(pooledB);
+  const devRef = gapDeviations(b);
   const out: EdgeChange[] = [];
   for (const [k, ei] of i.edges) {
     if (ei.caller === ei.callee) continue;
@@ -82,7 +83,13 @@ export function edgeChanges(b: RunFacts, i: RunFacts, alpha: number): EdgeChange
     const medI = median(ei.gaps);
     const effect = Math.log((Math.max(0, medI) + 1) / (Math.max(0, medB) + 1));
     const t = mannWhitney(ref, ei.gaps, 'greater');
-    const p = Number.isFinite(t.p) ? t.p : 1;
+    // a handful of calls (a rarely used edge, a short capture): ranks against a few own baseline gaps cannot get
+    // significant however large the change, so the same question is also asked against the shape of ALL edges'
+    // variation — is each call's gap further above its edge's baseline median than baseline gaps ever are above
+    // theirs? — and the smaller answer is taken, doubled for asking twice
+    const pMw = Number.isFinite(t.p) ? t.p : 1;
+    const pExc = pooledExceedance(devRef, Array.from(ei.gaps, (g) => Math.log((Math.max(0, g) + 1) / (Math.max(0, medB) + 1))), { floor: GROW });
+    const p = Math.min(1, 2 * Math.min(pMw, pExc));
     const perTraceMs = ei.sumMs / Math.max(1, i.traces) - (eb ? eb.sumMs / Math.max(1, b.traces) : 0);
     out.push({
       caller: ei.caller, callee: ei.callee, nB: eb?.gaps.length ?? 0, nI: ei.gaps.length, medB, medI, effect, p,
@@ -90,6 +97,23 @@ export function edgeChanges(b: RunFacts, i: RunFacts, alpha: number): EdgeChange
     });
   }
   return out;
+}
+
+/**
+ * The baseline's gap variation, pooled over edges: log((gap + 1 ms) / (edge median + 1 ms)) of every gap of every
+ * edge with at least 5 gaps (at most ~20,000, evenly subsampled), ascending — the reference of pooledExceedance.
+ */
+function gapDeviations(b: RunFacts): Float64Array {
+  let total = 0;
+  for (const e of b.edges.values()) if (e.gaps.length >= 5) total += e.gaps.length;
+  const step = Math.max(1, Math.ceil(total / 20000));
+  const out: number[] = [];
+  for (const e of b.edges.values()) {
+    if (e.gaps.length < 5) continue;
+    const m = Math.max(0, median(Array.from(e.gaps)));
+    for (let k = 0; k < e.gaps.length; k += step) out.push(Math.log((Math.max(0, e.gaps[k]!) + 1) / (m + 1)));
+  }
+  return Float64Array.from(out).sort();
 }
 
 /** One change per edge or operation, as the service-level detectors score them. */

@@ -43,3 +43,9 @@ test('real no-fault pairs: each baseline minute split into alternate traces → 
     assert.equal(d.regression?.slower, false, file);
   }
 });
+
+test('real network delays in half the capture: each half of every network-delay incident (first/second 30 s) still names the delayed service', async () => {
+  const rs = await evaluateRealFaults({ filter: (c) => c.fault === 'network_delay', halves: 'time' });
+  assert.equal(rs.length, 12);
+  assert.deepEqual(rs.filter((r) => !r.top1).map((r) => `${r.case.id}: ${r.rootCause}`), []);
+});

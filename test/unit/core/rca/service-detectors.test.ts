@@ -12,7 +12,7 @@ import { Diagnosis } from '../../../../src/core/rca/diagnosis';
 import { makeMicroScenario, MICRO_FAULTS, type MicroFault } from '../../../../src/core/testing/microservices';
 import { toSpanTable } from '../../../../src/core/testing/scenarios';
 import { SpanKind } from '../../../../src/core/model/span-table';
-import { binomialLower, fisherCombine, rateDropTest } from '../../../../src/core/stats/index';
+import { binomialLower, fisherCombine, mulberry32, pooledExceedance, rateDropTest } from '../../../../src/core/stats/index';
 
 const facts = (fault: MicroFault, seed = 1) => {
   const sc = makeMicroScenario(fault, seed);
@@ -30,6 +30,26 @@ test('stats: binomial lower tail, the rate-drop test and Fisher combination agai
   const x = -4 * Math.log(0.05);
   assert.ok(Math.abs(fisherCombine([0.05, 0.05]) - Math.exp(-x / 2) * (1 + x / 2)) < 1e-12);
   assert.equal(fisherCombine([]), 1);
+});
+
+test('stats: pooled exceedance — exact tail for values beyond the whole reference, calibrated under no change', () => {
+  const ref = Float64Array.from({ length: 999 }, (_, k) => k / 100); // 0 … 9.98, ascending
+  // 2 of 2 beyond every reference value: q = 1/1000, P(Bin(2, q) ≥ 2) = 1e-6, one k tried
+  assert.ok(Math.abs(pooledExceedance(ref, [50, 60]) - 1e-6) < 1e-12);
+  // 3 of 3 beyond: min over k = 2, 3 of P(Bin(3, q) ≥ k), ×2 for the two tried
+  assert.ok(Math.abs(pooledExceedance(ref, [50, 60, 70]) - 2e-9) < 1e-15);
+  // one value alone is an anecdote (minK 2); below the floor nothing is tested
+  assert.equal(pooledExceedance(ref, [50]), 1);
+  assert.equal(pooledExceedance(ref, [0.1, 0.2], { floor: 0.5 }), 1);
+  // no change: samples drawn from the reference's own distribution are rejected at most at the nominal rate
+  const rnd = mulberry32(7);
+  let rejected = 0;
+  const trials = 4000;
+  for (let t = 0; t < trials; t++) {
+    const n = 2 + Math.floor(rnd() * 6);
+    if (pooledExceedance(ref, Array.from({ length: n }, () => rnd() * 9.99)) < 0.05) rejected++;
+  }
+  assert.ok(rejected / trials <= 0.05, `false rejections ${rejected}/${trials}`);
 });
 
 test('facts: a kind-less span inside a service whose children run in one other service is a remote call; a service entry span is not', () => {
@@ -58,6 +78,16 @@ test('remoteGap: delay at a callee grows the gap on every caller → the callee,
   assert.ok(!serviceSlowdown(opChanges(b, i, 0.01), 0.01).some((f) => f.service === 'orders' || f.service === 'catalog'));
   const none = facts('none');
   assert.deepEqual(remoteGap(edgeChanges(none.b, none.i, 0.01), 0.01), []);
+});
+
+test('remoteGap on a short capture: a handful of delayed calls is enough when each waits far longer than baseline gaps ever vary', () => {
+  // 4 incident traces (the delayed callee is reached 2–4 times) against a full baseline: ranks against the few own
+  // baseline gaps of an edge cannot reach significance; the pooled shape of all edges' variation can
+  for (let seed = 1; seed <= 10; seed++) {
+    const b = toSpanTable(makeMicroScenario('none', seed, 300).baseline);
+    const i = toSpanTable(makeMicroScenario('network_delay', seed, 4).incident);
+    assert.equal(diagnose(b, i, { seed: 1 }).rootCause?.service, 'prices', `seed ${seed}`);
+  }
 });
 
 test('remoteGap: the gap grew on every call ONE caller makes to several callees (nobody else waits for them) → the caller', () => {
