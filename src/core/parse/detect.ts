@@ -132,7 +132,7 @@ export const EXPECTED_SHAPES =
 /** Which trace shape a parsed JSON value is. */
 export function detectDocument(doc: unknown): DocumentShape {
   if (Array.isArray(doc)) {
-    const first = doc.find((x) => x && typeof x === 'object') as Obj | undefined;
+    const first = doc.find((x) => x && typeof x === 'object' && !Array.isArray(x)) as Obj | undefined;
     if (!first) {
       return doc.length === 0 ? { format: null, reason: 'the JSON array is empty: no spans' } : { format: null, reason: `JSON is not a trace: ${describe(doc)}; ${EXPECTED_SHAPES}` };
     }

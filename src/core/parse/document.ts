@@ -22,7 +22,10 @@ export function readDocument(doc: unknown, ctx: ParseContext): ReadResult {
       }
       break;
     case 'jaeger-traces':
-      for (const t of shape.traces) spans += readJaegerTrace(t, ctx);
+      shape.traces.forEach((t, k) => {
+        if (t && typeof t === 'object' && !Array.isArray(t)) spans += readJaegerTrace(t, ctx);
+        else ctx.warn(`Jaeger trace ${k} is ${t === null ? 'null' : Array.isArray(t) ? 'an array' : `a ${typeof t}`}, not a trace object; ignored`);
+      });
       break;
     case 'jaeger-spans':
       spans = readJaegerSpans(shape.spans, ctx);

@@ -37,7 +37,9 @@
  * arrays of the trace count); the Mann-Whitney tests sort each entry point's values once.
  */
 import type { AggDetail } from '../aggregate/tree';
-import { countBelow, logGamma, mannWhitney, mean, normalCdf, pValue as pText, quantileSorted, rateDropTest } from '../stats/index';
+import { countBelow, exceedanceUpper, fisherGreater, mannWhitney, mean, normalCdf, pValue as pText, quantileSorted, rateDropTest } from '../stats/index';
+
+export { exceedanceUpper, fisherGreater };
 import { fmt, pct, restateVerdict } from './context';
 import type { EntryChange, EntryPointFinding } from './diagnosis';
 
@@ -193,51 +195,6 @@ export function entryPointsOf(det: AggDetail): EntryRun {
 
 const entryLabel = (g: { root: { service: string; name: string }; firstCall?: { service: string; name: string } }) =>
   `${g.root.service} / ${g.root.name}` + (g.firstCall ? ` → ${g.firstCall.service} / ${g.firstCall.name}` : '');
-
-const lnC = (n: number, k: number) => logGamma(n + 1) - logGamma(k + 1) - logGamma(n - k + 1);
-
-/**
- * P(X ≥ k) for a unimodal discrete distribution on [lo, hi] given by its log-pmf: sums the shorter side (the upper tail
- * when k lies above the mean, else 1 − the lower tail), stopping once the terms no longer matter.
- */
-function upperTail(k: number, lo: number, hi: number, mean: number, logPmf: (x: number) => number): number {
-  if (k <= lo) return 1;
-  if (k > hi) return 0;
-  let sum = 0;
-  if (k >= mean) {
-    for (let x = k; x <= hi; x++) {
-      const t = Math.exp(logPmf(x));
-      sum += t;
-      if (x > mean && t <= sum * 1e-17) break;
-    }
-    return Math.min(1, sum);
-  }
-  for (let x = k - 1; x >= lo; x--) {
-    const t = Math.exp(logPmf(x));
-    sum += t;
-    if (x < mean && t <= sum * 1e-17) break;
-  }
-  return Math.max(0, Math.min(1, 1 - sum));
-}
-
-/**
- * Exact exceedance test: P(X ≥ k) where X is the number of nI incident values above the m-th largest of nB baseline
- * values when both come from one distribution (Gumbel & von Schelling 1950; no ties assumed).
- */
-export function exceedanceUpper(nB: number, m: number, nI: number, k: number): number {
-  if (m < 1 || m > nB) return 1;
-  const den = lnC(nB + nI, nI);
-  return upperTail(k, 0, nI, (nI * m) / (nB + 1), (x) => lnC(m - 1 + x, x) + lnC(nB - m + nI - x, nI - x) - den);
-}
-
-/** One-sided Fisher exact test: P(X ≥ kI) with X ~ Hypergeometric(nB + nI, kB + kI, nI) — did the share rise? */
-export function fisherGreater(kB: number, nB: number, kI: number, nI: number): number {
-  const N = nB + nI;
-  const K = kB + kI;
-  if (N === 0 || K === 0) return 1;
-  const den = lnC(N, nI);
-  return upperTail(kI, Math.max(0, nI - (N - K)), Math.min(K, nI), (nI * K) / N, (x) => lnC(K, x) + lnC(N - K, nI - x) - den);
-}
 
 interface Pending {
   entry: string;

@@ -6,7 +6,7 @@
  * path stops is blamed: P's service when it no longer calls on, or the callee X of P's last remaining remote call
  * when the calls that used to come after X are the ones that vanished (the trace stops right after a call to X).
  */
-import { mannWhitney, quantileSorted, rateDropTest } from '../stats/index';
+import { fisherGreater, mannWhitney, quantileSorted, rateDropTest } from '../stats/index';
 import { opId, type RunFacts } from './facts';
 import { isErrorHandlerName } from '../model/failed';
 import type { ServiceFinding } from './service-evidence';
@@ -92,8 +92,8 @@ export function vanishedWork(b: RunFacts, i: RunFacts, alpha: number): VanishedF
 /**
  * Traces that stop right after a call: operation P used to go on with other work after its call to X and now returns
  * right after it (an exception or early return in P once X answered, or a failure X reported without an error status).
- * Per (P, call to X): the share of P's spans that went on after the call, baseline vs incident (exact conditional
- * test). Blame P's service — the path stops there — unless X itself stopped calling on (the deeper stop wins).
+ * Per (P, call to X): the share of P's spans that went on after the call, baseline vs incident (each call goes on or
+ * not: Fisher's exact test on the two shares). Blame P's service — the path stops there — unless X itself stopped calling on (the deeper stop wins).
  */
 export function stopsAfter(b: RunFacts, i: RunFacts, alpha: number): VanishedFinding[] {
   const found: { service: string; name: string; list: VanishedChild[]; regular: number }[] = [];
@@ -112,7 +112,9 @@ export function stopsAfter(b: RunFacts, i: RunFacts, alpha: number): VanishedFin
       tests++;
       const fi = ai.cont / ai.n;
       if (fi > 0.5 * fb) continue;
-      const p = rateDropTest(ab.cont, ab.n, ai.cont, ai.n);
+      // did the share that stops rise? (a share of calls, not a rate of events: 18 of 18 going on before, 0 of 7 now is
+      // p = 1/C(25, 7) ≈ 2e-6, where a Poisson rate test on the same counts says 0.003)
+      const p = fisherGreater(ab.n - ab.cont, ab.n, ai.n - ai.cont, ai.n);
       list.push({ parent: pi.name, parentService: pi.service, child: ab.child, childService: ab.callee, rateB: fb, rateI: fi, p, dependency: true });
     }
     if (list.length) found.push({ service: pi.service, name: pi.name, list, regular });

@@ -66,6 +66,21 @@ test('property: truncated, spliced and byte-flipped fixtures parse or fail with 
   );
 });
 
+test('arrays that mix traces with null, numbers or arrays: the entries that are not objects are skipped, no crash (fuzz counterexamples)', () => {
+  // found by the property below with a random seed: [null, {"spans":[],"traceId":null}] crashed the Jaeger reader
+  for (const doc of [
+    [null, { spans: [], traceId: null }],
+    [1, { traceID: 'a', spanID: 'b' }],
+    [null, { resourceSpans: [] }],
+    [null, { traceId: 'a', id: 'b', name: 'x' }],
+    ['x', { traceId: 'a', id: 'b', localEndpoint: null }],
+    [[], { traceID: 'x', spans: [null, 1, { spanID: 's' }] }],
+  ])
+    parseOrReject(JSON.stringify(doc));
+  const r = parseTraceText(JSON.stringify([null, { traceID: 'ab', spans: [{ traceID: 'ab', spanID: 'cd', operationName: 'op', startTime: 1, duration: 2 }] }]), 'mixed.json');
+  assert.equal(r.model.size, 1);
+});
+
 test('property: structurally valid JSON of random shape is a trace or a TraceParseError, never a crash', () => {
   const json = fc.letrec((tie) => ({
     value: fc.oneof(

@@ -12,7 +12,7 @@ import { Diagnosis } from '../../../../src/core/rca/diagnosis';
 import { makeMicroScenario, MICRO_FAULTS, type MicroFault } from '../../../../src/core/testing/microservices';
 import { toSpanTable } from '../../../../src/core/testing/scenarios';
 import { SpanKind } from '../../../../src/core/model/span-table';
-import { binomialLower, fisherCombine, mulberry32, pooledExceedance, rateDropTest } from '../../../../src/core/stats/index';
+import { binomialLower, fisherCombine, fisherGreater, mulberry32, pooledExceedance, rateDropTest } from '../../../../src/core/stats/index';
 
 const facts = (fault: MicroFault, seed = 1) => {
   const sc = makeMicroScenario(fault, seed);
@@ -182,6 +182,25 @@ test('stopsAfter: an operation that now returns right after a call it used to go
   const none = makeMicroScenario('none', 1);
   const r = serviceEvidence(aggregateDetailed(toSpanTable(none.baseline)), aggregateDetailed(toSpanTable(none.incident)), 0.01);
   assert.ok(!r.services.some((s) => s.vanished?.how === 'stops'));
+});
+
+test('stopsAfter on a short capture: the share of calls that stop is tested as a share (Fisher), so a few calls suffice', () => {
+  // 31 of 31 calls went on before, 0 of 7 now: Fisher's exact test says 1/C(38, 7) ≈ 8e-8; a Poisson rate test on
+  // the same counts says 0.0018, too weak once Bonferroni-corrected over every call tested. Generated early returns
+  // with a short incident capture (checkout gets ~10 % of the traffic): with the rate test 3 of 10 seeds named the
+  // faulty service for each fault below; now ≥ 7 and ≥ 6
+  assert.ok(Math.abs(fisherGreater(0, 31, 7, 7) - 1 / 12620256) < 1e-12);
+  const found = (fault: 'stop' | 'failfast', traces: number) => {
+    let k = 0;
+    for (let seed = 1; seed <= 10; seed++) {
+      const b = toSpanTable(makeMicroScenario('none', seed, 300).baseline);
+      const i = toSpanTable(makeMicroScenario(fault, seed, traces).incident);
+      if (diagnose(b, i, { seed: 1 }).rootCause?.service === makeMicroScenario(fault, 1, 1).service) k++;
+    }
+    return k;
+  };
+  assert.ok(found('stop', 45) >= 7, 'stop');
+  assert.ok(found('failfast', 10) >= 6, 'failfast');
 });
 
 test('errors read from error-handler spans: a service failing with no status and no attributes is named, as a failure', () => {
