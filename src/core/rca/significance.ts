@@ -20,8 +20,10 @@ export function toSig(ctx: Ctx, cands: Cand[]): void {
     return;
   }
   const groups = new Map<string, { b: number[]; i: number[] }>();
-  // self time of single spans for the nodes of the spanSelf tests, one pass per run
-  const spanSelfOf = (det: AggDetail, wanted: number[]): Map<number, Float64Array> => {
+  // self time of single spans for the nodes of the spanSelf tests, one pass per run: value and trace of each span.
+  // The spans of one trace are not independent (one page load calls the same operation many times under the same
+  // conditions), so the test's unit is the TRACE: the mean self time of the operation's spans in each trace.
+  const spanSelfOf = (det: AggDetail, wanted: number[]): Map<number, { v: Float64Array; t: Int32Array }> => {
     const N = det.tree.nodes.length;
     const cnt = new Int32Array(N);
     const want = new Uint8Array(N);
@@ -30,28 +32,41 @@ export function toSig(ctx: Ctx, cands: Cand[]): void {
       const v = det.nodeOf[r]!;
       if (v >= 0 && want[v]) cnt[v]!++;
     }
-    const out = new Map<number, Float64Array>();
+    const out = new Map<number, { v: Float64Array; t: Int32Array }>();
     const fill = new Int32Array(N);
-    for (const w of wanted) if (w >= 0 && !out.has(w)) out.set(w, new Float64Array(cnt[w]!));
+    for (const w of wanted) if (w >= 0 && !out.has(w)) out.set(w, { v: new Float64Array(cnt[w]!), t: new Int32Array(cnt[w]!) });
     for (let r = 0; r < det.nodeOf.length; r++) {
       const v = det.nodeOf[r]!;
-      if (v >= 0 && want[v]) out.get(v)![fill[v]!++] = det.selfNs[r]! / 1e6;
+      if (v >= 0 && want[v]) {
+        const o = out.get(v)!;
+        o.v[fill[v]!] = det.selfNs[r]! / 1e6;
+        o.t[fill[v]!++] = det.traceOf[r]!;
+      }
     }
     return out;
   };
   const spanSelfNodes = cands.filter((c) => c.test?.metric === 'spanSelf').flatMap((c) => c.test!.diffIds ?? [c.test!.diffId]);
   const ssB = spanSelfOf(b, spanSelfNodes.map((d) => diff.baselineNodeOf[d]!));
   const ssI = spanSelfOf(i, spanSelfNodes.map((d) => diff.incidentNodeOf[d]!));
-  const spanSelf = (det: AggDetail, node: number): Float64Array => (det === b ? ssB : ssI).get(node) ?? new Float64Array(0);
-  const spanSelfMany = (det: AggDetail, map: Int32Array, ids: number[]): Float64Array => {
-    const parts = ids.map((d) => spanSelf(det, map[d]!));
-    const outArr = new Float64Array(parts.reduce((a, p) => a + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      outArr.set(p, o);
-      o += p.length;
+  /** per trace that has any of the nodes' spans: the mean self time of those spans (ms), and how many spans in all */
+  const spanSelfMany = (det: AggDetail, map: Int32Array, ids: number[]): { perTrace: Float64Array; spans: number } => {
+    const sum = new Map<number, number>();
+    const cnt = new Map<number, number>();
+    let spans = 0;
+    for (const d of ids) {
+      const o = (det === b ? ssB : ssI).get(map[d]!);
+      if (!o) continue;
+      spans += o.v.length;
+      for (let k = 0; k < o.v.length; k++) {
+        const t = o.t[k]!;
+        sum.set(t, (sum.get(t) ?? 0) + o.v[k]!);
+        cnt.set(t, (cnt.get(t) ?? 0) + 1);
+      }
     }
-    return outArr;
+    const perTrace = new Float64Array(sum.size);
+    let j = 0;
+    for (const [t, s] of sum) perTrace[j++] = s / cnt.get(t)!;
+    return { perTrace, spans };
   };
   for (const c of need) {
     if (c.test!.metric === 'spanSelf') continue;
@@ -82,10 +97,14 @@ export function toSig(ctx: Ctx, cands: Cand[]): void {
     }
     let bv: Float64Array;
     let iv: Float64Array;
+    let spans = '';
     if (c.test.metric === 'spanSelf') {
       const ids = c.test.diffIds ?? [c.test.diffId];
-      bv = spanSelfMany(b, diff.baselineNodeOf, ids);
-      iv = spanSelfMany(i, diff.incidentNodeOf, ids);
+      const sb = spanSelfMany(b, diff.baselineNodeOf, ids);
+      const si = spanSelfMany(i, diff.incidentNodeOf, ids);
+      bv = sb.perTrace;
+      iv = si.perTrace;
+      if (sb.spans !== bv.length || si.spans !== iv.length) spans = `; ${sb.spans}/${si.spans} spans`;
     } else {
       const v = vals.get(c.test.metric)!;
       bv = v.b.get(diff.baselineNodeOf[c.test.diffId]!) ?? zerosB;
@@ -96,7 +115,7 @@ export function toSig(ctx: Ctx, cands: Cand[]): void {
     const p = Math.min(Number.isFinite(r.p) ? r.p : 1, Number.isFinite(w.p) ? w.p : 1);
     c.sig = 1 - p;
     c.evidence.push(
-      `${c.test.metric === 'spanSelf' ? 'self time per span' : `per-trace ${c.test.metric === 'calls' ? 'call count' : c.test.metric + ' time'}`}: Mann-Whitney ${pText(r.p)}, Welch ${pText(w.p)} (n=${r.n1}/${r.n2}), Cliff's delta ${r.cliffsDelta.toFixed(2)} (${cliffsMagnitude(r.cliffsDelta)})`,
+      `${c.test.metric === 'spanSelf' ? 'self time per span (mean per trace, the trace as the unit)' : `per-trace ${c.test.metric === 'calls' ? 'call count' : c.test.metric + ' time'}`}: Mann-Whitney ${pText(r.p)}, Welch ${pText(w.p)} (n=${r.n1}/${r.n2} traces${spans}), Cliff's delta ${r.cliffsDelta.toFixed(2)} (${cliffsMagnitude(r.cliffsDelta)})`,
     );
   }
 }
