@@ -50,22 +50,24 @@ export function toSig(ctx: Ctx, cands: Cand[]): void {
   const ssI = spanSelfOf(i, spanSelfNodes.map((d) => diff.incidentNodeOf[d]!));
   /** per trace that has any of the nodes' spans: the mean self time of those spans (ms), and how many spans in all */
   const spanSelfMany = (det: AggDetail, map: Int32Array, ids: number[]): { perTrace: Float64Array; spans: number } => {
-    const sum = new Map<number, number>();
-    const cnt = new Map<number, number>();
+    const T = det.tree.traceCount;
+    const sum = new Float64Array(T);
+    const cnt = new Int32Array(T);
     let spans = 0;
+    let traces = 0;
     for (const d of ids) {
       const o = (det === b ? ssB : ssI).get(map[d]!);
       if (!o) continue;
       spans += o.v.length;
       for (let k = 0; k < o.v.length; k++) {
         const t = o.t[k]!;
-        sum.set(t, (sum.get(t) ?? 0) + o.v[k]!);
-        cnt.set(t, (cnt.get(t) ?? 0) + 1);
+        if (t < 0 || t >= T) continue;
+        if (cnt[t]!++ === 0) traces++;
+        sum[t]! += o.v[k]!;
       }
     }
-    const perTrace = new Float64Array(sum.size);
-    let j = 0;
-    for (const [t, s] of sum) perTrace[j++] = s / cnt.get(t)!;
+    const perTrace = new Float64Array(traces);
+    for (let t = 0, j = 0; t < T; t++) if (cnt[t]! > 0) perTrace[j++] = sum[t]! / cnt[t]!;
     return { perTrace, spans };
   };
   for (const c of need) {
