@@ -384,6 +384,9 @@ async function loadGzip(
   let reader: JsonlReader | undefined;
   const parts: string[] = [];
   let textLength = 0;
+  /** characters decompressed so far (for the position in a corrupt-data message) */
+  let decoded = 0;
+  let corrupt: string | undefined;
   const spansBefore = progress.spans;
   const decide = (complete: boolean) => {
     const nul = head.indexOf('\u0000');
@@ -413,6 +416,7 @@ async function loadGzip(
     try {
       for await (const chunk of gunzip) {
         checkAbort(opts.signal);
+        decoded += (chunk as string).length;
         if (mode === undefined) {
           head += chunk as string;
           if (head.length >= HEAD_BYTES) decide(false);
@@ -421,13 +425,18 @@ async function loadGzip(
       }
     } catch (e) {
       if (e instanceof TraceLoadError || (e as Error)?.name === 'AbortError' || opts.signal?.aborted) throw e;
-      throw loadError(file, `gzip data is corrupt or truncated: ${(e as Error).message}`);
+      const where = `after ${decoded.toLocaleString('en-US')} characters of decompressed text, ${raw.bytesRead.toLocaleString('en-US')} of ${t.size.toLocaleString('en-US')} compressed bytes read`;
+      // JSON Lines: the complete lines before the damage are good records, as in an uncompressed file cut short (a
+      // copy of a file the Collector was still writing); the last, partial line is reported by the reader's end()
+      if (!reader || reader.goodLines === 0) throw loadError(file, `gzip data is corrupt or truncated (${(e as Error).message}) ${where}`);
+      corrupt = `gzip data is corrupt or truncated (${(e as Error).message}) ${where}: the ${reader.lines.toLocaleString('en-US')} complete line(s) before it were read, the rest of the file is lost (truncated file?)`;
     } finally {
       raw.destroy();
       gunzip.destroy();
     }
     if (mode === undefined) decide(true);
     if (reader) {
+      if (corrupt) ctx.add({ file, message: corrupt, severity: 'warning' });
       return finishJsonl(file, reader);
     }
     return parseTraceTextInto(parts.join(''), ctx);
@@ -460,6 +469,9 @@ export async function loadTraces(pathOrPaths: string | string[], opts: LoadOptio
   const starts: number[] = [];
   for (const t of targets) {
     checkAbort(opts.signal);
+    // a file that fails half-way (a framed protobuf file with a bad frame, a document whose reading throws) takes back
+    // the spans it added: it is reported as not loaded, so none of its spans may stay in the model
+    const mark = b.mark();
     try {
       const first = b.size;
       const r = await loadOne(t, b, issues, progress, opts);
@@ -470,6 +482,7 @@ export async function loadTraces(pathOrPaths: string | string[], opts: LoadOptio
       progress.spans += r.spans;
     } catch (e) {
       if (!(e instanceof TraceLoadError) || !t.fromDir) throw e;
+      b.rollback(mark);
       // README, LICENSE, notes.txt … next to the traces: not worth a warning
       if (e.notJson && !JSON_EXTENSIONS.has(extname(t.path).toLowerCase())) {
         progress.base += t.size;

@@ -57,6 +57,10 @@ class GrowU32 {
     }
     this.arr[this.len++] = v;
   }
+  /** Forget the values from index `len` on (rollback of a failed file; see SpanTableBuilder.rollback). */
+  truncate(len: number): void {
+    this.len = Math.min(this.len, len);
+  }
   /**
    * The filled part as a view, not a copy (a copy would touch every page again). Columns are append-only, so a model
    * built earlier keeps seeing exactly its rows when the builder goes on (incremental builds, e.g. the live receiver).
@@ -79,6 +83,10 @@ class GrowU8 {
     }
     this.arr[this.len++] = v;
   }
+  /** Forget the values from index `len` on (rollback of a failed file; see SpanTableBuilder.rollback). */
+  truncate(len: number): void {
+    this.len = Math.min(this.len, len);
+  }
   /**
    * The filled part as a view, not a copy (a copy would touch every page again). Columns are append-only, so a model
    * built earlier keeps seeing exactly its rows when the builder goes on (incremental builds, e.g. the live receiver).
@@ -100,6 +108,10 @@ class GrowF64 {
       this.arr = next;
     }
     this.arr[this.len++] = v;
+  }
+  /** Forget the values from index `len` on (rollback of a failed file; see SpanTableBuilder.rollback). */
+  truncate(len: number): void {
+    this.len = Math.min(this.len, len);
   }
   /**
    * The filled part as a view, not a copy (a copy would touch every page again). Columns are append-only, so a model
@@ -277,6 +289,17 @@ export function encodeAttrValue(v: AttrValue): [AttrType, string] {
   }
 }
 
+/** A position of a SpanTableBuilder (see mark / rollback). */
+export interface BuilderMark {
+  readonly rows: number;
+  readonly attrs: number;
+  readonly attrOffsets: number;
+  readonly open: boolean;
+  readonly anomalies: ModelAnomalies;
+  readonly builds: number;
+  readonly baseSec: number | null;
+}
+
 /**
  * The only way to create a SpanTable. Parsers call addResource/addScope, then addSpan + attr for each span,
  * then build() resolves parents.
@@ -313,7 +336,9 @@ export class SpanTableBuilder {
   private readonly events = new Map<number, SpanEvent[]>();
   private readonly links = new Map<number, SpanLink[]>();
   private open = false;
-  private readonly anomalies: ModelAnomalies = {};
+  private anomalies: ModelAnomalies = {};
+  /** build() calls so far: a rollback over a build would change rows a built model sees (columns are shared views) */
+  private builds = 0;
 
   constructor() {
     this.attrOffset.push(0);
@@ -321,6 +346,42 @@ export class SpanTableBuilder {
 
   get size(): number {
     return this.name.len;
+  }
+
+  /** Where the builder is now, to undo what a file added if it fails half-way (rollback). */
+  mark(): BuilderMark {
+    return {
+      rows: this.name.len,
+      attrs: this.attrKey.len,
+      attrOffsets: this.attrOffset.len,
+      open: this.open,
+      anomalies: Object.fromEntries(Object.entries(this.anomalies).map(([k, v]) => [k, { ...v }])) as ModelAnomalies,
+      builds: this.builds,
+      baseSec: this.baseSec,
+    };
+  }
+
+  /**
+   * Forget every span (with its attributes, events, links and timing anomalies) added since `m`: a file that failed
+   * half-way must not leave part of its spans in a model whose load reports it as not loaded. Strings, resources and
+   * scopes it registered stay (unreferenced). Only before the next build(): the columns are shared with built models.
+   */
+  rollback(m: BuilderMark): void {
+    if (m.builds !== this.builds) throw new Error('SpanTableBuilder.rollback: a model was built after the mark');
+    const r = m.rows;
+    for (const col of [this.traceId, this.spanHi, this.spanLo, this.parHi, this.parLo, this.name, this.service, this.statusMsg, this.resource, this.scope, this.traceState]) col.truncate(r);
+    for (const col of [this.kind, this.status]) col.truncate(r);
+    for (const col of [this.start, this.duration]) col.truncate(r);
+    this.attrOffset.truncate(m.attrOffsets);
+    this.attrKey.truncate(m.attrs);
+    this.attrVal.truncate(m.attrs);
+    this.attrType.truncate(m.attrs);
+    this.open = m.open;
+    for (const map of [this.events, this.links]) for (const row of [...map.keys()]) if (row >= r) map.delete(row);
+    this.anomalies = m.anomalies;
+    this.lastTrace = '';
+    // start times are kept relative to the first span's second: the next file's spans set it again (precision)
+    this.baseSec = m.baseSec;
   }
 
   /** Register (or reuse) a resource; `service` is its service.name (or a fallback the parser chose). */
@@ -468,6 +529,7 @@ export class SpanTableBuilder {
   }
 
   build(): SpanTable {
+    this.builds++;
     if (this.open) {
       this.attrOffset.push(this.attrKey.len);
       this.open = false;

@@ -1,7 +1,7 @@
 // loadTraces: files, directories, merging, streaming JSON Lines, errors, progress, abort, size limit.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync, ftruncateSync, readFileSync, symlinkSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync, ftruncateSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { join, relative } from 'node:path';
@@ -262,4 +262,49 @@ test('OTLP protobuf files: a single ExportTraceServiceRequest and the collector 
   const junk = join(tmp, 'junk.bin.json');
   writeFileSync(junk, Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0, 1, 2, 3]));
   assert.match((await loadError(junk)).message, /junk\.bin\.json: binary data/);
+});
+
+test('a truncated gzip of JSON Lines keeps its complete lines, like an uncompressed file cut short, and says where it ends', async () => {
+  const line = readFileSync(join(PUB, 'otel-go-instrumentation', 'nethttp', 'traces-orig.json'), 'utf8').trim();
+  const lines: string[] = [];
+  for (let i = 0; i < 400; i++) lines.push(line.replaceAll('17adc4a54489628b651a4b0c623ad067', (i + 1).toString(16).padStart(32, '0')));
+  const full = gzipSync(lines.join('\n') + '\n', { level: 1 });
+  const gz = join(tmp, 'copied-while-written.jsonl.gz');
+  writeFileSync(gz, full.subarray(0, Math.floor(full.length / 2)));
+  const run = await loadTraces(gz);
+  // some complete lines (2 spans each) are in, the cut one is not; nothing doubled
+  assert.ok(run.model.size >= 2 && run.model.size < 400 * 2, `spans ${run.model.size}`);
+  assert.equal(run.model.size % 2, 0);
+  assert.equal(run.skipped, 1, 'the partial last line is skipped');
+  const warn = run.issues.find((i) => /gzip data is corrupt or truncated/.test(i.message));
+  assert.ok(warn, JSON.stringify(run.issues));
+  assert.equal(warn.severity, 'warning');
+  assert.match(warn.message, new RegExp(`after [\\d,]+ characters of decompressed text, [\\d,]+ of ${Math.floor(full.length / 2).toLocaleString('en-US')} compressed bytes read: the ${run.model.size / 2} complete line\\(s\\) before it were read`));
+  // no complete line at all: still an error, with the position
+  const tiny = join(tmp, 'tiny.jsonl.gz');
+  writeFileSync(tiny, full.subarray(0, 200));
+  assert.match((await loadError(tiny)).message, /tiny\.jsonl\.gz: gzip data is corrupt or truncated \(unexpected end of file\) after [\d,]+ characters of decompressed text, 200 of 200 compressed bytes read$/);
+});
+
+test('a file of a directory that fails half-way leaves none of its spans in the model it is reported missing from', async () => {
+  const root = require('otlp-proto-generated/build/src/generated/root.js') as {
+    opentelemetry: { proto: { collector: { trace: { v1: { ExportTraceServiceRequest: { fromObject(o: unknown): unknown; encode(m: unknown): { finish(): Uint8Array } } } } } } };
+  };
+  const Req = root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+  const yelp = (await loadTraces(join(PUB, 'zipkin', 'yelp.json'))).model;
+  const bytes = Req.encode(Req.fromObject(JSON.parse(toOtlpJson(yelp, { base64Ids: true })))).finish();
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(bytes.length);
+  const d = join(tmp, 'dir-with-bad-proto');
+  mkdirSync(d);
+  // one good frame, then a frame header claiming 4 GiB: the file is refused after its first frame was read
+  writeFileSync(join(d, 'a-broken.binpb'), Buffer.concat([len, bytes, Buffer.from([0xff, 0xff, 0xff, 0xf0, 0x0a])]));
+  writeFileSync(join(d, 'b-good.json'), readFileSync(join(PUB, 'zipkin', 'skew.json')));
+  const run = await loadTraces(d);
+  assert.deepEqual(run.files, [join(d, 'b-good.json')]);
+  assert.equal(run.model.size, 4, 'only the good file\'s spans');
+  // attributes, events and timings of the good file are its own (the broken file's were rolled back, not shifted)
+  assert.deepEqual(dumpModel(run.model), dumpModel((await loadTraces(join(PUB, 'zipkin', 'skew.json'))).model));
+  assert.ok(run.issues.some((i) => i.file === join(d, 'a-broken.binpb') && /^not loaded: protobuf frame 2 at offset \d+ claims/.test(i.message)), JSON.stringify(run.issues));
+  assert.ok(!run.issues.some((i) => /earlier span/.test(i.message)), 'no duplicate-span warning from leftovers');
 });
