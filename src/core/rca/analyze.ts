@@ -31,6 +31,7 @@ import { splitTraces, type SplitResult } from './split';
 import { attachCapacity } from './capacity';
 import { serviceEvidence, type ServiceScore } from './service-rank';
 import { entryGate, entryPointChanges } from './entry-points';
+import { entryRelevance } from './relevance';
 import { fmt, NOT_SLOWER, restateVerdict, type Ctx } from './context';
 import { rank } from './rank';
 
@@ -138,6 +139,10 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
     restateVerdict(notes, line);
   }
   const ctx: Ctx = { diff, b, i, alpha, tooFew, deltaE2E: meanI - meanB, svc, noImplicitClient: opts.disable?.includes('implicit_client') };
+  // the answer must explain what was found: when only some kinds of request got slower, weigh services by their share
+  // of those requests' added latency
+  const rel = eg?.opened && entry ? entryRelevance(b, i, entry) : null;
+  if (rel) ctx.relevance = rel;
   const latency = {
     baselineMs: meanB,
     incidentMs: meanI,

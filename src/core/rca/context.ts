@@ -53,6 +53,11 @@ export interface Ctx {
   errorsUp?: boolean;
   b?: AggDetail;
   i?: AggDetail;
+  /**
+   * when the decision opened on slower entry points alone: per service, the share of their added latency that is its
+   * own added time (./relevance.ts); the ranker weighs service scores by it
+   */
+  relevance?: Map<string, number>;
   alpha: number;
   tooFew: boolean;
   deltaE2E: number;

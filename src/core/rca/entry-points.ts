@@ -62,6 +62,8 @@ export interface EntryPointResult {
    * slowdown; this one does not. null when no entry point has traces on both sides.
    */
   within: { p: number; delta: number } | null;
+  /** both runs grouped by entry point (for the relevance of candidates to a changed entry point: ./relevance.ts) */
+  runs: { b: EntryRun; i: EntryRun };
 }
 
 /** Minimum traces per side for the distribution tests. */
@@ -76,9 +78,11 @@ interface EntryGroup {
   latency: Float64Array;
   spans: Float64Array;
   errors: number;
+  /** the group's traces (dense trace indices of the run's AggDetail), in the order of `latency` */
+  traces: Int32Array;
 }
 
-interface EntryRun {
+export interface EntryRun {
   groups: Map<string, EntryGroup>;
   /** window of the run, minutes (first start to last end of its traces); 0 when unknown */
   windowMin: number;
@@ -153,6 +157,7 @@ export function entryPointsOf(det: AggDetail): EntryRun {
   const fill = offs.slice(0, E);
   const lat = new Float64Array(offs[E]!);
   const sp = new Float64Array(offs[E]!);
+  const tr = new Int32Array(offs[E]!);
   const err = new Int32Array(E);
   let first = Infinity;
   let last = -Infinity;
@@ -166,6 +171,7 @@ export function entryPointsOf(det: AggDetail): EntryRun {
     const at = fill[e]!++;
     lat[at] = det.traceLatencyMs[t]!;
     sp[at] = spans[t]!;
+    tr[at] = t;
     err[e]! += det.traceError[t]!;
   }
   const str = (id: number) => m.strings.get(id);
@@ -179,6 +185,7 @@ export function entryPointsOf(det: AggDetail): EntryRun {
       latency: lat.subarray(offs[e]!, offs[e + 1]!),
       spans: sp.subarray(offs[e]!, offs[e + 1]!),
       errors: err[e]!,
+      traces: tr.subarray(offs[e]!, offs[e + 1]!),
     };
     if (c >= 0) g.firstCall = { service: str(svc[c]!), name: str(m.nameCol[c]!) };
     g.key = entryLabel(g);
@@ -321,7 +328,7 @@ export function entryPointChanges(b: AggDetail, i: AggDetail, alpha: number, opt
       f.changes.sort((x, y) => x.p - y.p);
       return f;
     });
-  return { findings, entries: keys.size, tests: M, incidentTraces: ri.traces, within };
+  return { findings, entries: keys.size, tests: M, incidentTraces: ri.traces, within, runs: { b: rb, i: ri } };
 
   function addStratum(nB: number, nI: number, u: number, delta: number) {
     // Van Elteren: U of the stratum weighted by 1/(n+1); E[U] = nB·nI/2, Var[U] = nB·nI·(n+1)/12

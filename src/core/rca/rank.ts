@@ -135,7 +135,9 @@ export function byService(ctx: Ctx, cands: Cand[], conf: (c: Cand) => number, sc
   // an operation only the incident has is weak evidence on its own (a baseline can lack a path that failed half-way)
   const weight = (c: Cand) => (c.kind === 'new_operation' ? 0.5 : 1);
   for (const c of out) if (!c.detector || c.detector === 'operation') opBest.set(c.service, Math.max(opBest.get(c.service) ?? 0, weight(c) * conf(c)));
-  for (const c of out) scoreOut.set(c.service, (ev.get(c.service)?.score ?? 0) + (opBest.get(c.service) ?? 0));
+  // when only some kinds of request got slower, a service none of whose added time is in them does not explain them
+  const rel = (service: string) => (ctx.relevance ? 0.25 + 0.75 * (ctx.relevance.get(service) ?? 0) : 1);
+  for (const c of out) scoreOut.set(c.service, ((ev.get(c.service)?.score ?? 0) + (opBest.get(c.service) ?? 0)) * rel(c.service));
   const order = new Map<string, number>();
   out.forEach((c, k) => { if (!order.has(c.service)) order.set(c.service, k); });
   out.sort((a, b) => scoreOut.get(b.service)! - scoreOut.get(a.service)! || order.get(a.service)! - order.get(b.service)!);

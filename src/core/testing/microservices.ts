@@ -41,6 +41,11 @@ export const ENTRY_FAULTS: MicroFault[] = ['rare_slow', 'throughput'];
 export interface MicroOptions {
   /** a fourth endpoint, /reports (3 % of the traffic); implied by rare_slow */
   rareEndpoint?: boolean;
+  /**
+   * background drift in the INCIDENT run, not the fault: every own time of a service × factor (another team's
+   * deploy, a noisier or a quieter host) — real changes that explain nothing of a fault elsewhere
+   */
+  drift?: { service: string; factor: number }[];
 }
 
 export interface MicroScenario {
@@ -102,10 +107,11 @@ function run(traces: number, seed: number, fault: MicroFault | null, opts: Micro
     // lay the tree out: own time split before/after the children, children one after another
     const emit = (c: Call, parentId: string, startMs: number): number => {
       const id = hex(++sid, 16);
-      let cur = startMs + (c.gapMs ?? 0) / 2 + c.ownMs / 2;
+      const own = c.ownMs * (opts.drift?.find((x) => x.service === c.service)?.factor ?? 1);
+      let cur = startMs + (c.gapMs ?? 0) / 2 + own / 2;
       const begin = startMs + (c.gapMs ?? 0) / 2;
       for (const ch of c.children) cur = emit(ch, id, cur);
-      const end = cur + c.ownMs / 2;
+      const end = cur + own / 2;
       out.push({ traceId, spanId: id, parentId, service: c.service, name: c.name, kind: 'internal', start: Math.round((t * 200 + begin) * 1e6), duration: Math.round((end - begin) * 1e6), error: false, attrs: {} });
       return end + (c.gapMs ?? 0) / 2;
     };
@@ -119,5 +125,6 @@ const BLAME: Record<MicroFault, string | null> = { network_delay: 'prices', cpu:
 
 export function makeMicroScenario(fault: MicroFault, seed: number, traces = 300, opts: MicroOptions = {}): MicroScenario {
   const o = { ...opts, rareEndpoint: opts.rareEndpoint || fault === 'rare_slow' };
-  return { fault, baseline: run(traces, seed * 2 + 1, null, o), incident: run(traces, seed * 2 + 2, fault === 'none' ? null : fault, o), service: BLAME[fault] };
+  const { drift, ...same } = o;
+  return { fault, baseline: run(traces, seed * 2 + 1, null, same), incident: run(traces, seed * 2 + 2, fault === 'none' ? null : fault, { ...same, ...(drift ? { drift } : {}) }), service: BLAME[fault] };
 }
