@@ -8,6 +8,9 @@
  *     never double counted, children that outlive the parent (async) are clipped; a child of another service that
  *     starts before its parent (clock skew) is first shifted into it with its subtree, same-service ones are clipped);
  *     sum and union of children's clipped durations (lost-parallelism signal); critical-path share;
+ *     3a. a childless span that wraps a same-service sibling carrying the work (a "wrapping twin", twins.ts: async
+ *     frameworks make the handler's span a sibling of the call it awaits) gets the twins' intervals subtracted like
+ *     children's, and the critical path descends from it into them — the tree itself is unchanged;
  *  4. per node: sums, per-trace means/variances, exact percentiles (spans grouped by node, one Float64Array sort each).
  */
 import type { SpanTable } from '../model/span-table';
@@ -15,6 +18,7 @@ import { SPAN_KIND_NAMES } from '../model/span-table';
 import { failedSpans } from '../model/failed';
 import type { AggNode, AggTree, NodeStats } from './types';
 import { sketchFromSorted, type EncodedSketch } from '../stats/latency-sketch';
+import { wrappingTwins } from './twins';
 
 export type TraceFilter = ReadonlySet<string> | ((traceId: string) => boolean) | Uint8Array;
 
@@ -309,19 +313,35 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
     }
   }
 
+  // 3a. wrapping twins (twins.ts): childless spans whose same-service sibling carries their time. Their "covering"
+  // rows below are the twins instead of the (absent) children.
+  const twins = wrappingTwins({ size: n, childStart, childRows, start, duration, serviceCol: model.serviceCol, kind: model.kind });
+  const coverStart = twins ? twins.twinStart : childStart;
+  const coverRows = twins ? twins.twinRows : childRows;
+  let maxCover = maxChildren;
+  if (twins) for (let i = 0; i < n; i++) maxCover = Math.max(maxCover, twins.twinStart[i + 1]! - twins.twinStart[i]!);
+
   // 3. per-span self time, child sum/union, own errors
   const selfNs = new Float64Array(n);
   const childSum = new Float64Array(n);
   const childUnion = new Float64Array(n);
+  const wrappedNs = twins ? new Float64Array(n) : null;
   const ownError = new Uint8Array(n);
-  const idx = new Int32Array(Math.max(1, maxChildren));
+  const idx = new Int32Array(Math.max(1, maxCover));
   const cs = new Float64Array(n); // clipped child start (relative to its parent), reused as sort key
   const ce = new Float64Array(n);
   for (let p = 0; p < n; p++) {
     if (traceOf[p]! < 0) continue;
     const d = duration[p]!;
-    const a = childStart[p]!;
-    const b = childStart[p + 1]!;
+    let a = childStart[p]!;
+    let b = childStart[p + 1]!;
+    // a childless wrapper: its twins cover it instead (not counted as children: childSum/childUnion stay structural)
+    const wrapper = a === b && twins !== null && coverStart[p + 1]! > coverStart[p]!;
+    if (wrapper) {
+      a = coverStart[p]!;
+      b = coverStart[p + 1]!;
+    }
+    const rows = wrapper ? coverRows : childRows;
     let childErr = false;
     if (b === a) {
       selfNs[p] = d;
@@ -331,8 +351,8 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
       let k = 0;
       let sum = 0;
       for (let c = a; c < b; c++) {
-        const r = childRows[c]!;
-        if (failed[r] === 1) childErr = true;
+        const r = rows[c]!;
+        if (failed[r] === 1) childErr = true; // a wrapper that fails with its twin only passes the error on
         const s0 = start[r]!;
         if (Number.isNaN(s0) || Number.isNaN(ps)) continue;
         const s = s0 < ps ? ps : s0;
@@ -357,8 +377,11 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
         } else if (ce[r]! > curE) curE = ce[r]!;
       }
       if (curE > curS) union += curE - curS;
-      childSum[p] = sum;
-      childUnion[p] = union;
+      if (wrapper) wrappedNs![p] = union;
+      else {
+        childSum[p] = sum;
+        childUnion[p] = union;
+      }
       const self = d - union;
       selfNs[p] = self > 0 ? self : 0;
     }
@@ -398,11 +421,17 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
         const p = stRow.arr[stRow.len]!;
         const lo = stLo[stRow.len]!;
         const hi = stHi[stRow.len]!;
-        const a = childStart[p]!;
-        const b = childStart[p + 1]!;
+        // a childless wrapper's path goes on into its twins (the twin that ends last, as for children)
+        let a = childStart[p]!;
+        let b = childStart[p + 1]!;
+        const rows = a === b && twins !== null ? coverRows : childRows;
+        if (a === b && twins !== null) {
+          a = coverStart[p]!;
+          b = coverStart[p + 1]!;
+        }
         let k = 0;
         for (let c = a; c < b; c++) {
-          const r = childRows[c]!;
+          const r = rows[c]!;
           if (Number.isNaN(start[r]!)) continue;
           ends[r] = start[r]! + duration[r]!;
           idx[k++] = r;
@@ -460,6 +489,7 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
   const critSum = new Float64Array(N);
   const chSum = new Float64Array(N);
   const chUnion = new Float64Array(N);
+  const wrapSum = wrappedNs ? new Float64Array(N) : null;
   const errors = new Float64Array(N);
   const ownErrors = new Float64Array(N);
   const kindCount = new Int32Array(N * 6);
@@ -494,6 +524,7 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
       if (d > maxNs[node]!) maxNs[node] = d;
       chSum[node]! += childSum[i]!;
       chUnion[node]! += childUnion[i]!;
+      if (wrapSum) wrapSum[node]! += wrappedNs![i]!;
       if (failed[i] === 1) errors[node]!++;
       if (ownError[i]) ownErrors[node]!++;
       const k = model.kind[i]!;
@@ -611,6 +642,7 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
         criticalPerTraceMs: critMs * perT,
         childSumPerTraceMs: chSum[v]! * ms * perT,
         childUnionPerTraceMs: chUnion[v]! * ms * perT,
+        ...(wrapSum && wrapSum[v]! > 0 ? { wrappedPerTraceMs: wrapSum[v]! * ms * perT } : {}),
         selfPerTraceSdMs: sd(selfMs, ssSelf[v]!),
         callsPerTraceSd: sd(calls[v]!, ssCalls[v]!),
         criticalPerTraceSdMs: sd(critMs, ssCrit[v]!),

@@ -13,7 +13,10 @@ export interface NodeStats {
   callsPerTrace: number;
   /** summed wall time of the spans */
   totalMs: number;
-  /** summed exclusive time: span time not covered by the union of its children's intervals */
+  /**
+   * summed exclusive time: span time not covered by the union of its children's intervals — for a childless span that
+   * wraps a same-service sibling carrying the work (a wrapping twin, aggregate/twins.ts), not covered by the twins
+   */
   selfMs: number;
   /** mean per-trace totals and self time (over all traces of the run) */
   totalPerTraceMs: number;
@@ -37,6 +40,11 @@ export interface NodeStats {
   childSumPerTraceMs?: number;
   /** mean per trace of the union of the node's children's intervals (sum − union = time children overlapped) */
   childUnionPerTraceMs?: number;
+  /**
+   * mean per trace of the time this childless node spent wrapping twins: same-service siblings that nearly coincide
+   * with it and carry the work (aggregate/twins.ts); excluded from its self time. Absent when 0.
+   */
+  wrappedPerTraceMs?: number;
   /** sample standard deviations over traces (absent traces count as 0) of self time, calls and critical time */
   selfPerTraceSdMs?: number;
   callsPerTraceSd?: number;
