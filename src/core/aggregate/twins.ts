@@ -45,8 +45,8 @@ export const MAX_TWIN_SCAN = 64;
 export interface TwinInput {
   size: number;
   /** children of span row p: childRows[childStart[p]..childStart[p+1]) (only the spans aggregated) */
-  childStart: Int32Array;
-  childRows: Int32Array;
+  childStart: Int32Array | Uint32Array;
+  childRows: Int32Array | Uint32Array;
   /** per row, ns (clock-skew adjusted as the aggregation uses it; NaN when unknown) */
   start: Float64Array;
   duration: Float64Array;

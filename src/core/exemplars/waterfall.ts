@@ -6,12 +6,14 @@
  * Clock skew is adjusted like the aggregation does (src/core/aggregate/tree.ts): a child of another service that
  * starts before its parent is shifted into it with its subtree (centred when it fits), and flagged.
  * The critical path is the aggregation's too: from the entry span, the latest-ending child is on the path, the time
- * not covered by it is the parent's, then the next child that ends before that one starts, and so on.
+ * not covered by it is the parent's, then the next child that ends before that one starts, and so on (a childless
+ * span that wraps a same-service sibling carrying the work goes on into that "wrapping twin", aggregate/twins.ts).
  */
 import type { SpanTable } from '../model/span-table';
 import { SPAN_KIND_NAMES, StatusCode } from '../model/span-table';
 import { SpanFlag, type CallPathSegment, type ExemplarSide, type WaterfallTrace } from '../../protocol/exemplars';
 import { matchPath } from './select';
+import { wrappingTwins } from '../aggregate/twins';
 
 export interface ExtractOptions {
   side?: ExemplarSide;
@@ -126,15 +128,26 @@ export function extractWaterfall(model: SpanTable, traceId: string, opts: Extrac
   // entry first, the other roots (orphans) after it by start
   const rootOrder = [entry, ...roots.filter((r) => r !== entry)];
 
-  // critical path from the entry span
+  // critical path from the entry span; a childless span wrapping a same-service sibling that carries the work goes on
+  // into that twin, as in the aggregation (core/aggregate/twins.ts)
   const critSeg: number[] = []; // local span, lo, hi
   const onCrit = new Uint8Array(k);
   {
+    const twins = wrappingTwins({
+      size: k,
+      childStart: cstart,
+      childRows: kids,
+      start,
+      duration: dur,
+      serviceCol: Uint32Array.from(rows, (r) => model.serviceCol[r]!),
+      kind: Uint8Array.from(rows, (r) => model.kind[r]!),
+    });
     const stack: [number, number, number][] = [[entry, start[entry]!, start[entry]! + dur[entry]!]];
     while (stack.length) {
       const [p, lo, hi] = stack.pop()!;
       onCrit[p] = 1;
-      const ch = Array.from(kids.subarray(cstart[p]!, cstart[p + 1]!)).sort((x, y) => start[y]! + dur[y]! - (start[x]! + dur[x]!) || x - y);
+      const wraps = twins !== null && cstart[p] === cstart[p + 1] && twins.twinStart[p + 1]! > twins.twinStart[p]!;
+      const ch = Array.from(wraps ? twins!.twinRows.subarray(twins!.twinStart[p]!, twins!.twinStart[p + 1]!) : kids.subarray(cstart[p]!, cstart[p + 1]!)).sort((x, y) => start[y]! + dur[y]! - (start[x]! + dur[x]!) || x - y);
       let t = hi;
       for (const r of ch) {
         if (t <= lo) break;

@@ -1,4 +1,5 @@
 import type { SpanTable } from '../../core/model/span-table';
+import { wrappingTwins } from '../../core/aggregate/twins';
 
 /**
  * Small per-model indexes the LLM tools need (per operation rows, self times, traces), computed once per model
@@ -70,14 +71,22 @@ export function modelIndex(m: SpanTable): ModelIndex {
     const p = m.parent[i]!;
     if (p >= 0) childRows[fill[p]!++] = i;
   }
-  // self time: duration minus the union of children's intervals clipped to the span
+  // self time: duration minus the union of children's intervals clipped to the span (for a childless span wrapping
+  // a same-service sibling that carries the work, its twins' intervals: core/aggregate/twins.ts, as the engine does)
   const self = new Float64Array(n);
   const iv: [number, number][] = [];
+  const twins = wrappingTwins({ size: n, childStart, childRows, start: m.start, duration: m.duration, serviceCol: m.serviceCol, kind: m.kind });
   for (let i = 0; i < n; i++) {
     const d = m.duration[i]!;
     const s0 = m.start[i]!;
-    const a = childStart[i]!;
-    const b = childStart[i + 1]!;
+    let a = childStart[i]!;
+    let b = childStart[i + 1]!;
+    let rows: Uint32Array | Int32Array = childRows;
+    if (a === b && twins) {
+      a = twins.twinStart[i]!;
+      b = twins.twinStart[i + 1]!;
+      rows = twins.twinRows;
+    }
     if (a === b || Number.isNaN(s0)) {
       self[i] = d;
       continue;
@@ -85,7 +94,7 @@ export function modelIndex(m: SpanTable): ModelIndex {
     const e0 = s0 + d;
     iv.length = 0;
     for (let c = a; c < b; c++) {
-      const r = childRows[c]!;
+      const r = rows[c]!;
       const cs = m.start[r]!;
       if (Number.isNaN(cs)) continue;
       const lo = Math.max(s0, cs);

@@ -185,3 +185,24 @@ test('real TrainTicket export: the gateway’s FilteringWebHandler.handle waits,
   assert.ok(handlers[1]!.totalPerTraceMs > 3 * handlers[0]!.totalPerTraceMs);
   assert.ok(handlers[1]!.selfPerTraceMs - handlers[0]!.selfPerTraceMs < 5, 'no self-time growth of the handler');
 });
+
+test('the LLM tools’ self time (operation_stats) follows the same rule as the engine', async () => {
+  const { modelIndex, opStats, opKey } = await import('../../../../src/llm/tools/stats');
+  const m = table(gateway([0.7, 98.6], [1.5, 98]));
+  const rows = modelIndex(m).ops.get(opKey('gw', 'FilteringWebHandler.handle'))!;
+  assert.equal(opStats(m, rows).meanSelfMs, 0.8);
+  assert.equal(opStats(m, modelIndex(m).ops.get(opKey('gw', 'HTTP POST'))!).meanSelfMs, 2);
+});
+
+test('the exemplar waterfall’s critical path goes on into the twin as the engine’s does', async () => {
+  const { extractWaterfall } = await import('../../../../src/core/exemplars/waterfall');
+  const m = table(gateway([0.5, 99.4], [1, 98]));
+  const w = extractWaterfall(m, [...m.traces().keys()][0]!)!;
+  const crit = new Map<string, number>();
+  for (let q = 0; q < w.crit.length; q += 3) {
+    const nm = w.strings[w.name[w.crit[q]!]!]!;
+    crit.set(nm, (crit.get(nm) ?? 0) + w.crit[q + 2]! - w.crit[q + 1]!);
+  }
+  close(crit.get('/api/preserve')!, 96);
+  close(crit.get('FilteringWebHandler.handle')!, 1.4);
+});
