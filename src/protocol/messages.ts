@@ -20,6 +20,12 @@ export const FlameFlag = {
   RootCause: 4,
   /** the node is one of the diagnosis' other candidates */
   Candidate: 8,
+  /**
+   * most of the node's time (in either run) waits on a wrapping twin — a same-service sibling that carries the work,
+   * which async frameworks make a sibling of the handler span awaiting it (core/aggregate/twins.ts) — and its self
+   * time leaves that out
+   */
+  WaitsOnTwin: 16,
 } as const;
 
 /**

@@ -36,6 +36,9 @@ export const REAL_FAULT_CASES = [
     summary: [/\+\d+ ms per trace · end-to-end \d+ ms → \d+ ms$/],
     // its own spans are short (the delay is felt by its callers): a sliver at full width, found by "Zoom to the root cause"
     narrowRoot: true,
+    // the gateway's WebFlux handler span is a childless sibling of the HTTP POST it awaits (a wrapping twin): it waits,
+    // so its box must not be the loudest red of the diff, and its numbers say why its own time is ~0
+    waiter: { service: 'ts-gateway-service', name: 'FilteringWebHandler.handle' },
   },
 ];
 
@@ -226,9 +229,38 @@ async function diagnoseCase(ui, c) {
     await ui.shot(`rf-${short}-baseline`);
     await frame.evaluate(() => window.__flame.setMode('diff'));
   }
+  let waiter = null;
+  if (c.waiter && !problems.length) {
+    await frame.evaluate(() => window.__flame.reset());
+    await frame.evaluate(() => window.__flame.nextPaint?.());
+    waiter = await frame.evaluate(({ service, name }) => {
+      const f = window.__flame;
+      const rects = f.getDrawnRects();
+      const box = rects.find((r) => r.service === service && r.name === name);
+      if (!box) return { error: `no drawn box for ${service} · ${name}` };
+      // how red a fill is: red channel over the others (grey = 0)
+      const red = ([r, g, b]) => r - (g + b) / 2;
+      const loudest = rects.reduce((a, r) => (red(r.fill) > red(a.fill) ? r : a), rects[0]);
+      f.select(box.id);
+      const note = document.querySelector('.fg-twin-note')?.textContent ?? '';
+      const self = [...document.querySelectorAll('.fg-stats tr')].find((tr) => tr.firstChild?.textContent === 'self / trace')?.textContent ?? '';
+      return { red: red(box.fill), fill: box.fill, w: Math.round(box.w), loudest: `${loudest.service} · ${loudest.name}`, loudestRed: red(loudest.fill), note, self };
+    }, c.waiter);
+    await frame.evaluate(() => document.querySelector('.fg-stats')?.scrollIntoView({ block: 'center' }));
+    await page.mouse.move(5, 5);
+    await sleep(300);
+    await ui.shot(`rf-${short}-waiter`);
+    if (waiter.error) problems.push(waiter.error);
+    else {
+      if (!(waiter.red < 0.5 * waiter.loudestRed)) problems.push(`the waiting handler's box is as red as the loudest (${waiter.loudest}): ${JSON.stringify(waiter)}`);
+      if (!/not counted as its own/.test(waiter.note)) problems.push(`the handler's numbers do not say it waits on its sibling: ${JSON.stringify(waiter)}`);
+    }
+    await frame.evaluate((id) => window.__flame.select(id), (await frame.evaluate(() => window.__flame.rootCauses()))[0]);
+  }
   if (problems.length) throw new Error(`${c.id}:\n      ${problems.join('\n      ')}`);
   return {
     baselineShown,
+    ...(waiter ? { waiter } : {}),
     answer: got.summary.slice(0, 200),
     evidence: got.evidence.map((e) => e.text.slice(0, 200)),
     changed: got.changed.map((t) => t.slice(0, 200)),

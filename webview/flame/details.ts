@@ -100,6 +100,11 @@ export function renderStats(box: HTMLElement, data: FlameData, i: number, labels
   row('total / trace', formatMs(data.bTotal[i]!), formatMs(data.iTotal[i]!));
   row('errors', String(data.bErrors[i]), String(data.iErrors[i]));
   box.append(table);
+  if (data.flags[i]! & FlameFlag.WaitsOnTwin) {
+    box.append(
+      el('div', 'fg-note fg-twin-note', 'Waits on the sibling of its service that does the work (async frameworks record the handler next to the call it awaits, not above it): that time is not counted as its own.'),
+    );
+  }
   const note = merged ? percentileNote(merged, diff) : '';
   if (note) box.append(el('div', 'fg-note fg-pct-note', note));
 

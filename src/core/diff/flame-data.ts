@@ -36,6 +36,9 @@ export function fitSketches(cols: number[][][], budget: number): number[][][] | 
   }
 }
 
+/** Most of the node's time per trace waits on wrapping twins (aggregate/twins.ts), left out of its self time. */
+const waitsOnTwin = (s: DiffNode['baseline']) => !!s && (s.wrappedPerTraceMs ?? 0) > 0 && (s.wrappedPerTraceMs ?? 0) >= 0.5 * s.totalPerTraceMs;
+
 /** The DiffNode fields build() reads; an AggTree's nodes are mapped onto them. */
 type SourceNode = Pick<
   DiffNode,
@@ -115,6 +118,7 @@ function build(kind: FlameData['kind'], nodes: SourceNode[], baselineTraces: num
     let flags = (b ? FlameFlag.Baseline : 0) | (inc ? FlameFlag.Incident : 0);
     if (anyFlagged ? node.rootCause : rc !== undefined && k === rc) flags |= FlameFlag.RootCause;
     else if (cands.has(k)) flags |= FlameFlag.Candidate;
+    if (waitsOnTwin(b) || waitsOnTwin(inc)) flags |= FlameFlag.WaitsOnTwin;
     out.parent.push(np);
     out.service.push(intern(node.service));
     out.name.push(intern(node.name));

@@ -206,3 +206,26 @@ test('the exemplar waterfall’s critical path goes on into the twin as the engi
   close(crit.get('/api/preserve')!, 96);
   close(crit.get('FilteringWebHandler.handle')!, 1.4);
 });
+
+test('flame data: the wrapper’s box says it waits on its twin (flag), its Δ self stays ~0 while the twin’s subtree slows', async () => {
+  const { diffTrees } = await import('../../../../src/core/diff/diff-tree');
+  const { toFlameData } = await import('../../../../src/core/diff/flame-data');
+  const { FlameFlag } = await import('../../../../src/protocol/messages');
+  const base = aggregate(table(gateway([0.7, 98.6], [1.5, 98])));
+  // incident: everything downstream 5× slower
+  const inc = aggregate(table([
+    { id: 'r', name: '/*', service: 'gw', start: 0, dur: 500 },
+    { id: 'h', parent: 'r', name: 'FilteringWebHandler.handle', service: 'gw', start: 0.7, dur: 498.6 },
+    { id: 'p', parent: 'r', name: 'HTTP POST', service: 'gw', start: 1.5, dur: 498 },
+    { id: 's', parent: 'p', name: '/api/preserve', service: 'preserve', start: 2.5, dur: 496 },
+  ]));
+  const data = toFlameData(diffTrees(base, inc));
+  const at = (name: string) => data.name.findIndex((x) => data.strings[x] === name);
+  const h = at('FilteringWebHandler.handle');
+  assert.ok(data.flags[h]! & FlameFlag.WaitsOnTwin);
+  assert.equal(data.flags[at('HTTP POST')]! & FlameFlag.WaitsOnTwin, 0);
+  assert.equal(data.flags[at('/api/preserve')]! & FlameFlag.WaitsOnTwin, 0);
+  close(data.deltaSelf[h]!, 0);
+  const loudest = data.deltaSelf.reduce((best, v, i) => (v > data.deltaSelf[best]! ? i : best), 0);
+  assert.equal(data.strings[data.name[loudest]!], '/api/preserve');
+});
