@@ -74,6 +74,11 @@ export interface AggregateOptions {
    * trace-id string id (`model.traceIdCol[row]`), 1 = include.
    */
   traceFilter?: TraceFilter;
+  /**
+   * subtract wrapping twins from childless spans' own time (twins.ts; default true). false gives the plain structural
+   * self time — for comparisons (bench/twins.mjs measures the rule's cost against it).
+   */
+  wrappingTwins?: boolean;
 }
 
 /** The AggTree plus the per-span columns the diagnosis needs (attribute scans, per-trace tests). */
@@ -315,7 +320,7 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
 
   // 3a. wrapping twins (twins.ts): childless spans whose same-service sibling carries their time. Their "covering"
   // rows below are the twins instead of the (absent) children.
-  const twins = wrappingTwins({ size: n, childStart, childRows, start, duration, serviceCol: model.serviceCol, kind: model.kind });
+  const twins = opts.wrappingTwins === false ? null : wrappingTwins({ size: n, childStart, childRows, start, duration, serviceCol: model.serviceCol, kind: model.kind });
   const coverStart = twins ? twins.twinStart : childStart;
   const coverRows = twins ? twins.twinRows : childRows;
   let maxCover = maxChildren;

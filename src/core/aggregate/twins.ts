@@ -90,12 +90,26 @@ export function wrappingTwins(m: TwinInput): WrappingTwins | null {
       } else if (kind[r] !== SpanKind.Client && kind[r] !== SpanKind.Producer) wrappers++;
     }
     if (k === 0 || wrappers === 0) continue;
-    if (k > 1) {
+    // candidates by start (then row): insertion sort for the usual handful, else Array sort
+    if (k < 32) {
+      for (let q = 0; q < k; q++) {
+        const r = cand[q]!;
+        const v = start[r]!;
+        let j = q - 1;
+        while (j >= 0 && (candStart[j]! > v || (candStart[j] === v && cand[j]! > r))) {
+          cand[j + 1] = cand[j]!;
+          candStart[j + 1] = candStart[j]!;
+          j--;
+        }
+        cand[j + 1] = r;
+        candStart[j + 1] = v;
+      }
+    } else {
       const sub = Array.from(cand.subarray(0, k));
       sub.sort((x, y) => start[x]! - start[y]! || x - y);
       cand.set(sub);
+      for (let q = 0; q < k; q++) candStart[q] = start[cand[q]!]!;
     }
-    for (let q = 0; q < k; q++) candStart[q] = start[cand[q]!]!;
     for (let c = a; c < b; c++) {
       const w = childRows[c]!;
       if (childStart[w + 1]! > childStart[w]! || kind[w] === SpanKind.Client || kind[w] === SpanKind.Producer) continue;
