@@ -6,6 +6,7 @@
 // time rose most". These are the cases the engine was developed on — not a held-out measurement.
 //
 // Usage: node --import tsx bench/accuracy-real.mjs [--verbose] [--only SUBSTRING] [--json]
+//        [--other-baseline]   (each incident against the other baseline window(s) of its system: another day)
 //        [--halves alternate|time]   (each half of every incident against the whole baseline: a stability check)
 //        [--without remote_gap,service_slowdown,vanished_work,implicit_client,operation_gate,entry_points]   (ablation)
 import { evaluateRealFaults, tally } from '../test/helpers/real-faults.ts';
@@ -21,6 +22,7 @@ const rs = await evaluateRealFaults({
   filter: (c) => !only || c.id.includes(only),
   ...(without ? { disable: without.split(',') } : {}),
   ...(halves ? { halves } : {}),
+  ...(process.argv.includes('--other-baseline') ? { otherBaseline: true } : {}),
   onCase: (r) => {
     const mark = r.top1 ? 'TOP1' : r.top3 ? 'top3' : 'miss';
     console.log(`${mark} ${r.case.id.padEnd(52)} want ${r.case.rootCauseService.padEnd(28)} got ${String(r.rootCause).padEnd(28)} [${r.services.slice(0, 3).join(', ')}]  naive [${r.naive.slice(0, 3).join(', ')}]  ${r.ms.toFixed(0)} ms`);
@@ -48,6 +50,7 @@ const nd = rs.filter((r) => r.case.fault === 'network_delay');
 console.log(`network delay top-1: ${nd.filter((r) => r.top1).length}/${nd.length}`);
 console.log(`diagnose time per case: median ${rs.map((r) => r.ms).sort((a, b) => a - b)[rs.length >> 1]?.toFixed(0)} ms, total ${rs.reduce((s, r) => s + r.ms, 0).toFixed(0)} ms`);
 if (without) console.log(`detectors switched off: ${without}`);
+if (process.argv.includes('--other-baseline')) console.log(`each incident against the other baseline window(s) of its system (another day): ${rs.length} diagnoses`);
 if (halves) console.log(`each incident split in two (${halves === 'time' ? 'first and second half of its traces by start time' : 'alternate traces'}): ${rs.length} diagnoses of half an incident each`);
 console.log('(development set: the 22 cases the engine was tuned on, not held-out figures)');
 if (process.argv.includes('--json')) console.log(JSON.stringify(rs.map((r) => ({ id: r.case.id, want: r.case.rootCauseService, got: r.rootCause, services: r.services.slice(0, 5), naive: r.naive.slice(0, 3) }))));

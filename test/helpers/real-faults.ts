@@ -75,23 +75,30 @@ export function naiveServices(diff: DiffTree): string[] {
 /**
  * Diagnose every case (baselines loaded once each). `halves` diagnoses each half of the incident (split as splitRun
  * does) against the whole baseline instead: two results per case, a stability check with half the evidence.
+ * `otherBaseline` diagnoses each incident against the other baseline window(s) of its system (another day): a check
+ * that the rules hold when the baseline also differs for reasons of its own.
  */
-export async function evaluateRealFaults(opts: { dir?: string; filter?: (c: RealCase) => boolean; onCase?: (r: CaseResult) => void; disable?: DiagnoseOptions['disable']; halves?: 'alternate' | 'time' } = {}): Promise<CaseResult[]> {
+export async function evaluateRealFaults(opts: { dir?: string; filter?: (c: RealCase) => boolean; onCase?: (r: CaseResult) => void; disable?: DiagnoseOptions['disable']; halves?: 'alternate' | 'time'; otherBaseline?: boolean } = {}): Promise<CaseResult[]> {
   const dir = opts.dir ?? REAL_FAULTS_DIR;
-  const cases = realCases(dir).filter(opts.filter ?? (() => true));
+  const all = realCases(dir);
+  const cases = all.filter(opts.filter ?? (() => true));
   const baselines = new Map<string, SpanTable>();
   const results: CaseResult[] = [];
   for (const c of cases) {
-    let b = baselines.get(c.baseline);
-    if (!b) {
-      b = (await loadTraces(join(dir, c.baseline))).model;
-      baselines.set(c.baseline, b);
-    }
+    // otherBaseline: every other baseline window of the same system (another day) instead of the case's own
+    const files = opts.otherBaseline ? [...new Set(all.filter((o) => o.system === c.system && o.baseline !== c.baseline).map((o) => o.baseline))] : [c.baseline];
     const whole = (await loadTraces(join(dir, c.incident))).model;
-    for (const inc of opts.halves ? splitRun(whole, opts.halves) : [whole]) {
-      const r = scoreCase(c, b, inc, opts.disable);
-      results.push(r);
-      opts.onCase?.(r);
+    for (const file of files) {
+      let b = baselines.get(file);
+      if (!b) {
+        b = (await loadTraces(join(dir, file))).model;
+        baselines.set(file, b);
+      }
+      for (const inc of opts.halves ? splitRun(whole, opts.halves) : [whole]) {
+        const r = scoreCase(c, b, inc, opts.disable);
+        results.push(r);
+        opts.onCase?.(r);
+      }
     }
   }
   return results;

@@ -52,3 +52,9 @@ test('real network delays in half the capture: each half of every network-delay 
   assert.equal(rs.length, 12);
   assert.deepEqual(rs.filter((r) => !r.top1).map((r) => `${r.case.id}: ${r.rootCause}`), []);
 });
+
+test('real incidents against the OTHER baseline of their system (a day apart): OnlineBoutique 8/8, network delay 6/6', async () => {
+  const rs = await evaluateRealFaults({ filter: (c) => c.system === 'OnlineBoutique' || c.fault === 'network_delay', otherBaseline: true });
+  assert.equal(rs.length, 12);
+  assert.deepEqual(rs.filter((r) => !r.top1).map((r) => `${r.case.id}: ${r.rootCause}`), []);
+});
