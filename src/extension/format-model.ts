@@ -4,7 +4,7 @@
  */
 
 // The numbers themselves come from the one formatter every surface shares (src/core/format).
-export { formatMs, formatDeltaMs, formatCallsPerTrace, formatPercent, formatConfidence, formatHeadline, rankLabel, isNotableChange, runColumnLabels, formatImpactPerTrace, formatEndToEnd, MINUS } from '../core/format';
+export { formatMs, formatDeltaMs, formatCallsPerTrace, formatPercent, formatConfidence, formatHeadline, rankLabel, isNotableChange, runColumnLabels, formatImpactPerTrace, formatEndToEnd, effectOutsideSelf, effectOutsideSelfShort, MINUS } from '../core/format';
 
 export function plural(n: number, one: string, many = one + 's'): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;

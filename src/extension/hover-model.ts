@@ -2,7 +2,7 @@
  * Text of the hover hints and CodeLens titles on span-opening lines. Pure: no `vscode` import.
  * Everything that comes from a trace is escaped; the only links are the command URIs built here.
  */
-import { escapeMarkdown, formatCallsPerTrace, formatConfidence, formatDeltaMs, formatHeadline, formatMs, formatPercent, rankLabel } from './format-model';
+import { effectOutsideSelf, effectOutsideSelfShort, escapeMarkdown, formatCallsPerTrace, formatConfidence, formatDeltaMs, formatHeadline, formatMs, formatPercent, rankLabel } from './format-model';
 import type { OpStats, OpSummary } from './ops-model';
 import { capacityBrief } from '../core/rca/capacity';
 
@@ -81,6 +81,8 @@ function opHover(op: OpSummary, mode: ViewMode, columns: RunColumns): string {
       '',
       `_${formatConfidence(opConfidence(op))} that the change is real_`,
     );
+    const outside = op.candidate && (op.rootCause || op.candidateRank !== undefined) ? effectOutsideSelf(op.candidate, op.deltaSelfMs) : null;
+    if (outside) lines.push('', `**${escapeMarkdown(outside[0]!.toUpperCase() + outside.slice(1))}**`);
   } else {
     const s = op.incident;
     if (s) {
@@ -124,5 +126,7 @@ export function codeLensTitle(op: OpSummary, mode: ViewMode): string {
   if (cur && cur.errors > 0) parts.push(`${formatPercent(cur.errorRate)} errors`);
   if (op.rootCause) parts.push('ROOT CAUSE');
   else if (op.candidateRank !== undefined) parts.push(rankLabel(false, op.candidateRank));
+  const outside = mode === 'diff' && op.candidate && (op.rootCause || op.candidateRank !== undefined) ? effectOutsideSelfShort(op.candidate, op.deltaSelfMs) : null;
+  if (outside) parts.push(outside);
   return parts.join(' · ');
 }

@@ -2,7 +2,7 @@
  * The side-bar "Runs" tree and the status bar text, as plain data. Pure: no `vscode` import;
  * views/runs-tree.ts maps these nodes to TreeItems.
  */
-import { formatConfidence, formatDeltaMs, formatMs, isNotableChange, plural, rankLabel, runLabel } from './format-model';
+import { effectOutsideSelf, effectOutsideSelfShort, formatConfidence, formatDeltaMs, formatMs, isNotableChange, plural, rankLabel, runLabel } from './format-model';
 import type { OpSummary } from './ops-model';
 
 export interface RunDescriptor {
@@ -51,6 +51,10 @@ function opDescription(op: OpSummary, diff: boolean, notable: boolean): string {
     // the headline Δ (self time per trace) and the rank words every surface uses
     const parts = [formatDeltaMs(op.deltaSelfMs)];
     const rank = rankLabel(op.rootCause, op.candidateRank);
+    // a root cause whose effect is not in its own time (callers wait before its spans start) says where it is, first:
+    // "−0.057 ms · root cause" beside a "+406 ms per trace" answer reads as a contradiction
+    const outside = rank && op.candidate ? effectOutsideSelfShort(op.candidate, op.deltaSelfMs) : null;
+    if (outside) return `${outside} · ${rank} · own ${formatDeltaMs(op.deltaSelfMs)}`;
     if (rank) parts.push(rank);
     else if (!notable) parts.push('noise');
     return parts.join(' · ');
@@ -62,6 +66,8 @@ function opTooltip(op: OpSummary, diff: boolean): string {
   const lines = [`${op.service} › ${op.name}`];
   if (diff) {
     lines.push(`Δ self time per trace: ${formatDeltaMs(op.deltaSelfMs)}`, `Δ total time per trace: ${formatDeltaMs(op.deltaTotalMs)}`, formatConfidence(op.candidate && (op.rootCause || op.candidateRank !== undefined) ? op.candidate.confidence : op.significance));
+    const outside = op.candidate && (op.rootCause || op.candidateRank !== undefined) ? effectOutsideSelf(op.candidate, op.deltaSelfMs) : null;
+    if (outside) lines.push(outside[0]!.toUpperCase() + outside.slice(1));
     if (op.baseline) lines.push(`baseline p50 ${formatMs(op.baseline.p50Ms)}, p95 ${formatMs(op.baseline.p95Ms)}`);
     if (op.incident) lines.push(`incident p50 ${formatMs(op.incident.p50Ms)}, p95 ${formatMs(op.incident.p95Ms)}`);
   } else if (op.incident) {
@@ -69,6 +75,17 @@ function opTooltip(op: OpSummary, diff: boolean): string {
   }
   if (op.source) lines.push(`source: ${op.source.file}:${op.source.line}`);
   return lines.join('\n');
+}
+
+/**
+ * A service row's Δ (its operations' self time per trace). When its root cause's effect is not in its own time, the
+ * row says so first: a long route as the operation's label leaves no room for that row's description in the side
+ * bar, and "+0.85 ms" on the root cause's service reads as "barely changed".
+ */
+function serviceDescription(list: readonly OpSummary[], total: number): string {
+  const rc = list.find((o) => o.rootCause && o.candidate);
+  const outside = rc ? effectOutsideSelfShort(rc.candidate!, rc.deltaSelfMs) : null;
+  return outside ? `${outside} · root cause · own ${formatDeltaMs(total)}` : formatDeltaMs(total);
 }
 
 /**
@@ -94,7 +111,7 @@ export function buildRunsTree(runs: readonly RunDescriptor[], ops: readonly OpSu
   const serviceNodes: TreeNode[] = services.map((s) => ({
     id: `svc:${s.service}`,
     label: s.service,
-    description: diff ? formatDeltaMs(s.total) : `${formatMs(s.total)} self/trace`,
+    description: diff ? serviceDescription(s.list, s.total) : `${formatMs(s.total)} self/trace`,
     tooltip: `${s.service}: ${plural(s.list.length, 'operation')}`,
     icon: 'server-process',
     color: s.root ? 'errorForeground' : undefined,

@@ -39,6 +39,9 @@ export const REAL_FAULT_CASES = [
     // the gateway's WebFlux handler span is a childless sibling of the HTTP POST it awaits (a wrapping twin): it waits,
     // so its box must not be the loudest red of the diff, and its numbers say why its own time is ~0
     waiter: { service: 'ts-gateway-service', name: 'FilteringWebHandler.handle' },
+    // its own time did not grow: the detail pane and the Runs row say where the +406 ms per trace is (h21 walkthrough)
+    rootDetail: /Diagnosis: \+\d+ ms per trace, in the wait before its spans start \(its callers' time\), not in its own time\./,
+    rootRow: /^ts-security-service ?\+\d+ ms\/trace waiting before its spans · root cause · own /,
   },
 ];
 
@@ -176,9 +179,20 @@ async function diagnoseCase(ui, c) {
       pageOverflow: doc.scrollWidth > doc.clientWidth + 1,
       zoomToRoot: !!document.querySelector('.fg-breadcrumb .fg-crumb-root'),
       bodyText: document.body.innerText,
+      detail: document.querySelector('.fg-detail')?.textContent ?? '',
       svc,
     };
   }, c.rootService);
+  // "all traces" selected: the end-to-end change and the engine's verdict, not a self-time test's "confidence 0%"
+  const allTraces = await frame.evaluate(() => {
+    const f = window.__flame;
+    const before = f.state().selected;
+    f.select(0);
+    const t = document.querySelector('.fg-detail')?.textContent ?? '';
+    const src = document.querySelector('.fg-go-source')?.disabled;
+    f.select(before);
+    return { text: t, sourceDisabled: src };
+  });
   const problems = [];
   if (!got.summary.includes(`${c.rootService} ·`)) problems.push(`the answer line does not name ${c.rootService}: ${got.summary}`);
   if (!got.rootDrawn.length || got.rootDrawn.some((r) => r.service !== c.rootService)) problems.push(`the root-cause boxes drawn are ${JSON.stringify(got.rootDrawn)}, not ${c.rootService}'s`);
@@ -192,6 +206,9 @@ async function diagnoseCase(ui, c) {
     if (!e) problems.push(`no evidence line matching ${re} (evidence: ${JSON.stringify(got.evidence.map((x) => x.text))})`);
     else if (!e.visible) problems.push(`the evidence line "${e.text.slice(0, 80)}…" is not visible`);
   }
+  if (c.rootDetail && !c.rootDetail.test(got.detail)) problems.push(`the root cause's detail pane does not say where its effect is (${c.rootDetail}): ${got.detail.slice(0, 300)}`);
+  if (/confidence 0%/.test(allTraces.text) || !/the engine: (slower|not slower)/.test(allTraces.text)) problems.push(`"all traces" selected: ${allTraces.text.slice(0, 300)}`);
+  if (!allTraces.sourceDisabled) problems.push('"all traces" selected: "Go to source" is enabled for a box that is no span');
   if (got.zoomToRoot !== c.narrowRoot) problems.push(`"Zoom to the root cause" is ${got.zoomToRoot ? 'offered' : 'missing'}; the root-cause boxes are ${JSON.stringify(got.rootDrawn)}`);
   for (const e of got.evidence) if (e.overflows) problems.push(`an evidence line overflows its box (cut off): ${e.text.slice(0, 120)}`);
   if (got.pageOverflow) problems.push('the flame panel scrolls sideways (something is wider than the panel)');
@@ -283,6 +300,7 @@ async function runsView(ui, c) {
   const text = rows.join(' | ');
   const problems = [];
   if (!text.includes(c.rootService)) problems.push(`the Runs view does not name ${c.rootService}: ${text.slice(0, 400)}`);
+  if (c.rootRow && !rows.some((r) => c.rootRow.test(r))) problems.push(`no Runs row says where the root cause's effect is (${c.rootRow}): ${text.slice(0, 600)}`);
   // its message names the service first (a long route is cut at the side bar's edge, not the service)
   const message = (await pane.innerText()).split('\n').find((l) => l.startsWith('Root cause:')) ?? '';
   if (!message.startsWith(`Root cause: ${c.rootService} ·`)) problems.push(`the Runs view's message is "${message}"`);

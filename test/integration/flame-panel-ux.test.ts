@@ -515,4 +515,48 @@ describe('flame panel (issue 13: state, double-click, search keys, layout)', { s
       await o.close();
     }
   });
+
+  test('h21 walkthrough: a root cause whose effect is not in its own time says where it is; "all traces" shows the verdict, not "confidence 0%"', async () => {
+    const o = await fb.openVsCode({ width: 1200, height: 800 });
+    try {
+      const p = o.page;
+      await waitReady(p);
+      // the TrainTicket network delay's shape: callers' HTTP GET grew by 400 ms (the gap before the security
+      // service's span), the security service's own time did not move — yet it is the root cause (remote_gap)
+      const tree = diffTreeFromRows([
+        { service: '', name: 'all traces', parent: -1, baseline: nodeStats(212, 0, 10), incident: nodeStats(612, 0, 10), extra: { kind: 'root', significance: 0 } },
+        { service: 'gateway', name: 'POST /preserve', parent: 0, baseline: nodeStats(212, 150, 10), incident: nodeStats(612, 150, 10) },
+        { service: 'preserve', name: 'HTTP GET', parent: 1, baseline: nodeStats(62, 2, 10), incident: nodeStats(462, 402, 10) },
+        { service: 'security', name: 'securityConfigs', parent: 2, baseline: nodeStats(60, 0.27, 10), incident: nodeStats(60, 0.22, 10), extra: { rootCause: true, significance: 0.1 } },
+        { service: 'security', name: 'SELECT config', parent: 3, baseline: nodeStats(59.73, 59.73, 10), incident: nodeStats(59.78, 59.78, 10) },
+      ], { baseline: 10, incident: 10 });
+      const diagnosis = {
+        rootCause: { service: 'security', name: 'securityConfigs', kind: 'queueing' as const, impactMs: 400, confidence: 0.88, evidence: ['gap grew'], summary: 'calls to security wait longer', detector: 'remote_gap' as const },
+        candidates: [],
+        latency: { baselineMs: 212, incidentMs: 612, pValue: 0.002, test: 'welch' },
+        regression: { slower: true, errorsUp: false, alpha: 0.01 },
+        notes: [],
+      };
+      await send(p, { type: 'setData', tree: toFlameData(tree, diagnosis), diagnosis, mode: 'diff', dataKey: 'gap' });
+      await firstPaint(p);
+      // a new load selects the root cause: its own Δ self is −0.05 ms, and the pane says where the +400 ms is
+      const sec = await hook<number>(p, 'find', 'security', 'securityConfigs');
+      assert.equal((await state(p)).selected, sec);
+      const detail = (await p.locator('.fg-detail').textContent())!;
+      assert.match(detail, /Δ self −0\.05 ms/);
+      assert.match(detail, /Diagnosis: \+400 ms per trace, in the wait before its spans start \(its callers' time\), not in its own time\./);
+      // the synthetic root: the end-to-end change and the engine's verdict; no source line, nothing to ask about
+      await hook(p, 'select', 0);
+      const root = (await p.locator('.fg-detail').textContent())!;
+      assert.doesNotMatch(root, /confidence 0%/);
+      assert.match(root, /Δ total \+400 ms per trace · the engine: slower beyond noise/);
+      assert.equal(await p.locator('.fg-go-source').evaluate((b) => (b as HTMLElement & { disabled: boolean }).disabled), true);
+      const posts = (await posted(p)).length;
+      await p.locator('.fg-go-source').click({ force: true });
+      await p.waitForTimeout(200);
+      assert.equal((await posted(p)).filter((m) => (m as { type: string }).type === 'openSource').length, 0, `posted after the click: ${JSON.stringify((await posted(p)).slice(posts))}`);
+    } finally {
+      await o.close();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 /**
  * Tooltip and detail-pane content. Everything from traces is set with textContent — never innerHTML.
  */
-import { formatConfidence, formatDeltaMs as formatDelta, formatMs } from '../../src/core/format';
+import { effectOutsideSelf, formatConfidence, formatDeltaMs as formatDelta, formatMs } from '../../src/core/format';
 import type { Diagnosis } from '../../src/core/rca/diagnosis';
 import { FlameFlag, type FlameData } from '../../src/protocol/messages';
 import type { MergedPercentiles, SidePercentiles } from '../../src/core/diff/flame-percentiles';
@@ -22,6 +22,11 @@ export interface NodeInfo {
   rootCause: boolean;
   candidate: boolean;
   source?: { file: string; line: number };
+}
+
+/** The synthetic root box ("all traces"): no span, no own time, no source line. */
+export function isAllTraces(info: NodeInfo): boolean {
+  return info.kind === 'root' && !info.service;
 }
 
 export function nodeInfo(data: FlameData, i: number): NodeInfo {
@@ -108,7 +113,13 @@ export function renderStats(box: HTMLElement, data: FlameData, i: number, labels
   const note = merged ? percentileNote(merged, diff) : '';
   if (note) box.append(el('div', 'fg-note fg-pct-note', note));
 
-  if (diff) {
+  if (diff && isAllTraces(info)) {
+    // no own time to test (its self-time test read "confidence 0%" on a run the engine found slower): the end-to-end
+    // change and the engine's verdict on it
+    const r = diagnosis?.regression;
+    const verdict = !r ? '' : r.slower || r.errorsUp ? ` · the engine: ${[r.slower ? 'slower' : '', r.errorsUp ? 'failing more' : ''].filter(Boolean).join(' and ')} beyond noise` : ' · the engine: not slower beyond noise';
+    box.append(el('div', 'fg-delta', `Δ total ${formatDelta(data.deltaTotal[i]!)} per trace${verdict}`));
+  } else if (diff) {
     const delta = el('div', 'fg-delta');
     const ds = data.deltaSelf[i]!;
     const dsSpan = el('span', ds > 0 ? 'fg-slower' : ds < 0 ? 'fg-faster' : '', `Δ self ${formatDelta(ds)}`);
@@ -119,6 +130,9 @@ export function renderStats(box: HTMLElement, data: FlameData, i: number, labels
     if (!hasB) delta.append(el('span', 'fg-note', ' · new in incident'));
     if (!hasI) delta.append(el('span', 'fg-note', ' · only in baseline'));
     box.append(delta);
+    // the answer's "+406 ms per trace" is not in this box when callers wait before its spans start: say where it is
+    const outside = cand && (info.rootCause || info.candidate) ? effectOutsideSelf(cand, ds) : null;
+    if (outside) box.append(el('div', 'fg-note fg-effect', outside[0]!.toUpperCase() + outside.slice(1) + '.'));
   }
   if (info.source) box.append(el('div', 'fg-source', `${info.source.file}:${info.source.line}`));
   return info;

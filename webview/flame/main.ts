@@ -47,7 +47,7 @@ import {
   type FlameViewState,
   type SetDataMessage,
 } from '../../src/protocol/messages';
-import { el, formatPercentile, nodeInfo, renderStats } from './details';
+import { el, formatPercentile, isAllTraces, nodeInfo, renderStats } from './details';
 import { minimapKey, minimapValueText, navigateSandwich, normalizePos, sandwichRow, viewToShow, type MinimapState, type SandwichPos } from '../../src/core/diff/flame-keys';
 import { connectHost, type FlameHost } from './host';
 import { Minimap } from './minimap';
@@ -729,6 +729,7 @@ class FlameApp {
   private openSourceOf(data: FlameData, id: number): void {
     if (id < 0 || id >= data.n) return;
     const info = nodeInfo(data, id);
+    if (isAllTraces(info)) return; // a double-click on the root box: no span, no line
     if (!this.host.standalone) {
       this.host.post({ type: 'openSource', service: info.service, name: info.name, ...(info.source ? { source: info.source } : {}) });
       return;
@@ -852,13 +853,16 @@ class FlameApp {
       // the keyboard is on a caller or callee box of the sandwich: its numbers (merged over its call paths)
       const fi = renderStats(this.detailStats, f.data, f.id, this.labels, this.diagnosis, this.sandwich.percentiles(f.half, f.id));
       this.detailStats.append(el('div', 'fg-note fg-sandwich-role', `${this.sandwichRole(f)} · Enter: its sandwich · Escape: back to the flame graph`));
-      this.sourceButton.disabled = this.host.standalone && !fi.source;
+      this.sourceButton.disabled = isAllTraces(fi) || (this.host.standalone && !fi.source);
+      this.chatButton.disabled = isAllTraces(fi);
       this.zoomButton.textContent = 'Its sandwich';
       this.status.textContent = '';
       return;
     }
     const info = renderStats(this.detailStats, this.data, this.selected, this.labels, this.diagnosis);
-    this.sourceButton.disabled = this.host.standalone && !info.source;
+    // "all traces" is no span: nothing to open or ask about
+    this.sourceButton.disabled = isAllTraces(info) || (this.host.standalone && !info.source);
+    this.chatButton.disabled = isAllTraces(info);
     this.status.textContent = '';
     // in the sandwich: the operation over all its call paths (the numbers above are this call path's)
     const sw = this.sandwich;
@@ -894,8 +898,8 @@ class FlameApp {
       this.hovered = id;
       this.schedule();
       if (id >= 0 && this.data) {
-        renderStats(this.tooltip, this.data, id, this.labels, this.diagnosis);
-        this.tooltip.append(el('div', 'fg-hint', this.host.standalone ? 'click: zoom · double-click: copy source location' : 'click: zoom · double-click: go to source'));
+        const hi = renderStats(this.tooltip, this.data, id, this.labels, this.diagnosis);
+        this.tooltip.append(el('div', 'fg-hint', isAllTraces(hi) ? 'click: the whole graph' : this.host.standalone ? 'click: zoom · double-click: copy source location' : 'click: zoom · double-click: go to source'));
       }
     }
     if (id < 0) {

@@ -49,6 +49,35 @@ export function formatImpactPerTrace(impactMs: number): string | null {
 }
 
 /**
+ * Where a candidate's effect is when its own self time does not carry it — a network delay or accept queue felt by its
+ * callers before its spans start (detector remote_gap), work that vanished, a wait in front of it — as a clause after
+ * its self-time figures, e.g. "diagnosis: +406 ms per trace, in the wait before its spans start (its callers' time),
+ * not in its own time". Without it a root cause reads "Δ self −0.057 ms" beside "+406 ms per trace". Null when its
+ * self time per trace grew by at least half the effect (the numbers already agree) or it has no effect in time.
+ */
+export function effectOutsideSelf(c: { impactMs: number; detector?: string }, deltaSelfMs: number): string | null {
+  const impact = outsideImpact(c, deltaSelfMs);
+  if (!impact) return null;
+  const where = c.detector === 'remote_gap' ? "in the wait before its spans start (its callers' time)" : 'in time measured beyond its own (see the evidence)';
+  return `diagnosis: ${impact}, ${where}, not in its own time`;
+}
+
+/**
+ * The same in a few words, figure first, for a side-bar row or a CodeLens: "+406 ms/trace waiting before its spans" /
+ * "+406 ms/trace outside its own time" (a narrow side bar shows the figure even when it cuts the rest).
+ */
+export function effectOutsideSelfShort(c: { impactMs: number; detector?: string }, deltaSelfMs: number): string | null {
+  if (!outsideImpact(c, deltaSelfMs)) return null;
+  return `${formatDeltaMs(c.impactMs)}/trace ${c.detector === 'remote_gap' ? 'waiting before its spans' : 'outside its own time'}`;
+}
+
+function outsideImpact(c: { impactMs: number }, deltaSelfMs: number): string | null {
+  const impact = formatImpactPerTrace(c.impactMs);
+  if (!impact || c.impactMs <= 0 || !Number.isFinite(deltaSelfMs) || deltaSelfMs >= 0.5 * c.impactMs) return null;
+  return impact;
+}
+
+/**
  * End-to-end latency, baseline → incident, with the engine's verdict where the two figures alone would mislead: when
  * its test does not find the incident slower (p ≥ alpha), "219 ms → 226 ms" reads as a slowdown it is not, so it says
  * "not significantly slower overall" (or "not slower overall" when the incident is faster). `capital` starts with

@@ -247,6 +247,37 @@ test('runs tree and status bar', () => {
   assert.equal(statusBarText(0, null, false), '$(pulse) Trace Doctor');
 });
 
+test('h21: a root cause whose effect is in its callers\' wait (remote_gap) says so on the tree row, its tooltip, hover and CodeLens', () => {
+  // the TrainTicket network delay's shape: inference-server's own time fell a little (20 → 18 ms per call, 4 calls)
+  // while the engine blames it with +400 ms per trace (its callers wait before its spans start)
+  const gap: Diagnosis = {
+    rootCause: { service: 'inference-server', name: 'inference-service-post', kind: 'queueing', impactMs: 400, confidence: 0.88, evidence: [], summary: 'callers wait longer', detector: 'remote_gap' },
+    candidates: [],
+    notes: [],
+  };
+  const ops = summarizeDiff(sysTree(), gap);
+  const op = ops.find((o) => o.service === 'inference-server')!;
+  assert.ok(op.rootCause && op.deltaSelfMs < 0);
+  const runs = [{ role: 'incident' as const, files: ['/w/spiked.json'], spans: 7, traces: 1, services: 3, skipped: 0 }];
+  const svcRows = buildRunsTree(runs, ops, true)[0]!.children!;
+  // the service row too (a long route as the operation's label leaves its row no room for a description)
+  assert.match(svcRows.find((r) => r.label === 'inference-server')!.description!, /^\+400 ms\/trace waiting before its spans · root cause · own −/);
+  assert.equal(svcRows.find((r) => r.label === 'web-server')!.description, formatDeltaMs(ops.filter((o) => o.service === 'web-server').reduce((a, o) => a + o.deltaSelfMs, 0)));
+  const row = svcRows.flatMap((s) => s.children ?? []).find((c) => c.label === 'inference-service-post')!;
+  assert.equal(row.description, `+400 ms/trace waiting before its spans · root cause · own ${formatDeltaMs(op.deltaSelfMs)}`);
+  assert.match(row.tooltip!, /\nDiagnosis: \+400 ms per trace, in the wait before its spans start \(its callers' time\), not in its own time/);
+  // escaped markdown, read back as the words it shows
+  assert.match(hoverMarkdown([op], 'diff').replace(/\\(.)/g, '$1'), /\*\*Diagnosis: \+400 ms per trace, in the wait before its spans start \(its callers' time\), not in its own time\*\*/);
+  assert.match(codeLensTitle(op, 'diff'), / · ROOT CAUSE · \+400 ms\/trace waiting before its spans$/);
+  // a root cause whose own time carries its effect (the example's pre-processor) keeps the plain row and lens
+  const self = summarizeDiff(sysTree(), diagnosis).find((o) => o.rootCause)!;
+  assert.doesNotMatch(codeLensTitle(self, 'diff'), /before its spans|outside its own/);
+  assert.doesNotMatch(hoverMarkdown([self], 'diff'), /Diagnosis:/);
+  // any other detector: the effect is "outside its own time", pointing at the evidence
+  const vanished = summarizeDiff(sysTree(), { ...gap, rootCause: { ...gap.rootCause!, detector: 'vanished_work' } }).find((o) => o.rootCause)!;
+  assert.match(codeLensTitle(vanished, 'diff'), /\+400 ms\/trace outside its own time$/);
+});
+
 test('custom time windows for a tracing backend', async () => {
   const { parseWindowChoice } = await import('../../../src/extension/quickpick-model');
   assert.deepEqual(parseWindowChoice('15m vs 1h'), { label: 'Last 15m vs the 1h before', incident: '15m', baseline: '1h' });
