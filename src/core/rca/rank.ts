@@ -108,6 +108,8 @@ export function serviceCand(ctx: Ctx, s: ServiceScore): Cand {
       ? `calls to ${s.service} wait longer between the caller's span and ${s.service}'s span (network delay or a saturated ${s.service})`
       : s.lead === 'service_slowdown'
         ? `${s.service} is slower across its operations at the median (CPU contention or a slower ${s.service})`
+        : s.lead === 'vanished_work' && !s.vanished && s.answered
+          ? `${s.answered.service} / ${s.answered.operation} now stops right after ${s.service} answers, though ${s.service}'s answers look as before — the next suspect after ${s.answered.service}: an answer it cannot use (an early return of a wrong value, a failure without an error status)`
         : s.vanished?.how === 'stops' && s.vanished.children[0]?.calleeCut
           ? `${s.service} fails fast: its answers to ${s.vanished.children[0].parentService} are cut short and the caller stops right after (an exception or early return in ${s.service}, without an error status)`
         : s.vanished?.how === 'stops'

@@ -20,6 +20,8 @@ export interface ServiceScore {
   gap?: GapFinding;
   slowdown?: SlowdownFinding;
   vanished?: VanishedFinding;
+  /** a caller's path now stops right after this service answers (its answers unchanged): the next suspect after the caller */
+  answered?: VanishedFinding;
   /** one line per finding, for the candidate's evidence */
   evidence: string[];
   /** the detector with the largest share of the score */
@@ -127,6 +129,24 @@ export function serviceEvidence(b: AggDetail, i: AggDetail, alpha: number, disab
           v.children.slice(0, 3).map((c) => `${c.childService} (${c.child}): went on after it in ${pct(c.rateB)} → ${pct(c.rateI)} of calls`).join('; ') +
           ` (${pText(v.p)})`,
       );
+      // the other reading: the callee answered as before (same work, same time) but with something the caller could not
+      // use — an early return of a wrong value, an exception mapped to a normal reply. It is the next suspect, at half
+      // the weight: the path stops in the caller.
+      const callee = v.children[0]!.childService;
+      if (callee !== v.service) {
+        const c = get(callee);
+        if (!c.vanished && !c.answered) {
+          const ops = fi.edges.get(v.service + '\u0000' + callee)?.calleeOps;
+          const op = ops ? [...ops.entries()].sort((x, y) => y[1] - x[1])[0]?.[0] ?? '' : '';
+          c.answered = v;
+          c.score += v.score / 2;
+          c.p = Math.min(c.p, v.p);
+          lead(c, 'vanished_work', v.score / 2, op);
+          c.evidence.push(
+            `${v.service} / ${v.operation} now stops right after ${callee}${op ? ` / ${op}` : ''} answers: it went on after that call in ${pct(v.children[0]!.rateB)} → ${pct(v.children[0]!.rateI)} of calls (${pText(v.p)}). ${callee}'s answers look as before in time and work, so either ${v.service} fails on them or ${callee} now returns something it cannot use (an early return of a wrong value, a failure without an error status)`,
+          );
+        }
+      }
       continue;
     }
     s.evidence.push(

@@ -203,6 +203,20 @@ test('stopsAfter on a short capture: the share of calls that stop is tested as a
   assert.ok(found('failfast', 10) >= 6, 'failfast');
 });
 
+test('a path that stops right after a callee answered (answers unchanged): the caller first, the callee next suspect', () => {
+  // an early return of a wrong value in the callee looks the same in traces as the caller giving up on a good answer
+  for (let seed = 1; seed <= 5; seed++) {
+    const sc = makeMicroScenario('stop', seed);
+    const d = diagnose(toSpanTable(sc.baseline), toSpanTable(sc.incident), { seed: 1 });
+    const services = [...new Set([d.rootCause?.service, ...d.candidates.map((c) => c.service)])];
+    assert.deepEqual(services.slice(0, 2), ['checkout', 'users'], `seed ${seed}`);
+    const users = d.candidates.find((c) => c.service === 'users')!;
+    assert.equal(users.kind, 'stopped_work');
+    assert.equal(users.name, '/users/{id}');
+    assert.match(users.evidence.join('\n'), /checkout \/ CheckoutController\.place now stops right after users \/ \/users\/\{id\} answers: it went on after that call in 100% → \d+% of calls/);
+  }
+});
+
 test('errors read from error-handler spans: a service failing with no status and no attributes is named, as a failure', () => {
   for (const seed of [1, 2]) {
     const sc = makeMicroScenario('handler', seed);
