@@ -94,7 +94,8 @@ function table(cands: Candidate[]): string {
 
 export function renderHuman(d: Diagnosis): string {
   const out: string[] = [];
-  if (d.split) out.push(`Split: ${d.split.method} — ${oneLine(d.split.description)} (${d.split.baselineTraces} normal / ${d.split.incidentTraces} slow traces)`);
+  // the method's id (time_window, slowest_decile) is for --json; the sentence says the same in words
+  if (d.split) out.push(`${d.split.method === 'given' ? 'Split' : 'Split automatically'}: ${oneLine(d.split.description)} (${d.split.baselineTraces} normal / ${d.split.incidentTraces} slow traces)`);
   if (d.latency) {
     out.push(
       `End-to-end latency per trace: ${ms(d.latency.baselineMs)} → ${ms(d.latency.incidentMs)}` +

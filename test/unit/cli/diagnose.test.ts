@@ -49,6 +49,10 @@ test('diagnose --incident only (split) and --top; bad input exits 2 with a clear
     assert.equal(d.split?.method, 'time_window');
     assert.ok(d.candidates.length <= 2);
     assert.equal(d.rootCause?.name, sc.expected.name);
+    // in words, not the method's JSON id
+    const human = await cli(['diagnose', f, '--top', '2']);
+    assert.match(human.out, /^Split automatically: .* \(\d+ normal \/ \d+ slow traces\)$/m);
+    assert.doesNotMatch(human.out, /time_window|slowest_decile/);
 
     const bad = join(tmp, 'bad.json');
     writeFileSync(bad, '{"resourceSpans": [ {');
