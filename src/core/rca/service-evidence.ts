@@ -116,6 +116,20 @@ function gapDeviations(b: RunFacts): Float64Array {
   return Float64Array.from(out).sort();
 }
 
+/** The baseline's own-time variation, pooled over operations (as gapDeviations, floor 0.1 ms): log-ratio to each median. */
+function selfDeviations(b: RunFacts): Float64Array {
+  let total = 0;
+  for (const o of b.ops.values()) if (o.self.length >= 5) total += o.self.length;
+  const step = Math.max(1, Math.ceil(total / 20000));
+  const out: number[] = [];
+  for (const o of b.ops.values()) {
+    if (o.self.length < 5) continue;
+    const m = Math.max(0, median(o.self));
+    for (let k = 0; k < o.self.length; k += step) out.push(Math.log((Math.max(0, o.self[k]!) + 0.1) / (m + 0.1)));
+  }
+  return Float64Array.from(out).sort();
+}
+
 /** One change per edge or operation, as the service-level detectors score them. */
 interface ScoredChange {
   effect: number;
@@ -181,15 +195,20 @@ export function remoteGap(edges: EdgeChange[], alpha: number): GapFinding[] {
 /** Per operation: did the exclusive (own, non-remote) time grow at the median? */
 export function opChanges(b: RunFacts, i: RunFacts, alpha: number): OpChange[] {
   const out: OpChange[] = [];
+  const devRef = selfDeviations(b);
   for (const [k, oi] of i.ops) {
     const ob: OpFacts | undefined = b.ops.get(k);
-    if (!ob || ob.self.length < 3 || oi.self.length < 3) continue;
+    // an operation called only twice in the incident is still tested (a rarely used service under CPU contention):
+    // against the pooled shape of all operations' variation, as rarely called edges are
+    if (!ob || ob.self.length < 3 || oi.self.length < 2) continue;
     const medB = median(ob.self);
     const medI = median(oi.self);
     // a floor of 0.1 ms keeps sub-millisecond jitter of trivial spans from reading as ×3
     const effect = Math.log((Math.max(0, medI) + 0.1) / (Math.max(0, medB) + 0.1));
     const t = mannWhitney(ob.self, oi.self, 'greater');
-    const p = Number.isFinite(t.p) ? t.p : 1;
+    const pMw = Number.isFinite(t.p) ? t.p : 1;
+    const pExc = pooledExceedance(devRef, Array.from(oi.self, (x) => Math.log((Math.max(0, x) + 0.1) / (Math.max(0, medB) + 0.1))), { floor: Math.log(1.25) });
+    const p = Math.min(1, 2 * Math.min(pMw, pExc));
     const perTraceMs = oi.selfSumMs / Math.max(1, i.traces) - ob.selfSumMs / Math.max(1, b.traces);
     out.push({ service: oi.service, name: oi.name, nB: ob.self.length, nI: oi.self.length, medB, medI, effect, p, grew: effect >= Math.log(1.25) && p < alpha, perTraceMs });
   }

@@ -90,6 +90,28 @@ test('remoteGap on a short capture: a handful of delayed calls is enough when ea
   }
 });
 
+test('serviceSlowdown on a rarely called service: 2 calls, each ×8 its own time, are tested against the pooled variation of all operations', () => {
+  // a CPU-contended service reached twice in the incident minute (TrainTicket's food service): rank tests on 8 vs 2
+  // values cannot reach significance; beyond every baseline operation's variation twice, they can
+  const rnd = mulberry32(3);
+  const op = (service: string, name: string, self: number[]) => ({ service, name, self, selfSumMs: self.reduce((a, x) => a + x, 0), dur: self, calls: self.length, remoteCalls: 0, children: new Map(), withChildren: 0, after: new Map() });
+  const noisy = (ms: number, n: number) => Array.from({ length: n }, () => ms * (0.7 + 0.6 * rnd()));
+  const mk = (food: number[], traces: number) => {
+    const ops = new Map<string, ReturnType<typeof op>>();
+    for (let k = 0; k < 30; k++) ops.set(`svc${k}\u0000op`, op(`svc${k}`, 'op', noisy(2 + k, 40)));
+    ops.set('food\u0000/foods', op('food', '/foods', food));
+    return { traces, edges: new Map(), ops, roots: new Map(), services: new Set([...ops.values()].map((o) => o.service)) } as unknown as Parameters<typeof opChanges>[0];
+  };
+  const b = mk(noisy(3, 8), 70);
+  const i = mk([24, 27], 50);
+  const ch = opChanges(b, i, 0.01).find((o) => o.service === 'food')!;
+  assert.ok(ch, 'an operation with 2 incident calls is tested');
+  assert.ok(ch.grew && ch.p < 1e-3, `p ${ch.p}`);
+  assert.equal(serviceSlowdown(opChanges(b, i, 0.01), 0.01 / 31)[0]?.service, 'food');
+  // the same 2 calls at their usual time: no change
+  assert.ok(!opChanges(b, mk([2.9, 3.2], 50), 0.01).find((o) => o.service === 'food')!.grew);
+});
+
 test('remoteGap: the gap grew on every call ONE caller makes to several callees (nobody else waits for them) → the caller', () => {
   const { b, i } = facts('gateway_delay');
   const g = remoteGap(edgeChanges(b, i, 0.01), 0.01);
