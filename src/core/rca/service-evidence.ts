@@ -70,7 +70,7 @@ export function edgeChanges(b: RunFacts, i: RunFacts, alpha: number): EdgeChange
   const pooledB: number[] = [];
   for (const e of b.edges.values()) for (let k = 0; k < e.gaps.length; k += Math.max(1, Math.floor(e.gaps.length / 500))) pooledB.push(e.gaps[k]!);
   const pooledMed = median(pooledB);
-  const devRef = gapDeviations(b);
+  const devRef = pooledDeviations([...b.edges.values()].map((e) => e.gaps), 1);
   const out: EdgeChange[] = [];
   for (const [k, ei] of i.edges) {
     if (ei.caller === ei.callee) continue;
@@ -100,32 +100,18 @@ export function edgeChanges(b: RunFacts, i: RunFacts, alpha: number): EdgeChange
 }
 
 /**
- * The baseline's gap variation, pooled over edges: log((gap + 1 ms) / (edge median + 1 ms)) of every gap of every
- * edge with at least 5 gaps (at most ~20,000, evenly subsampled), ascending — the reference of pooledExceedance.
+ * A baseline's variation pooled over groups (edges' gaps, operations' own times): log((x + floor) / (group median +
+ * floor)) of every value of every group with at least 5 values (at most ~20,000, evenly subsampled), ascending — the
+ * reference of pooledExceedance. The floor keeps sub-millisecond jitter from reading as large ratios.
  */
-function gapDeviations(b: RunFacts): Float64Array {
-  let total = 0;
-  for (const e of b.edges.values()) if (e.gaps.length >= 5) total += e.gaps.length;
+function pooledDeviations(groups: Iterable<number[]>, floor: number): Float64Array {
+  const used = [...groups].filter((g) => g.length >= 5);
+  const total = used.reduce((s, g) => s + g.length, 0);
   const step = Math.max(1, Math.ceil(total / 20000));
   const out: number[] = [];
-  for (const e of b.edges.values()) {
-    if (e.gaps.length < 5) continue;
-    const m = Math.max(0, median(Array.from(e.gaps)));
-    for (let k = 0; k < e.gaps.length; k += step) out.push(Math.log((Math.max(0, e.gaps[k]!) + 1) / (m + 1)));
-  }
-  return Float64Array.from(out).sort();
-}
-
-/** The baseline's own-time variation, pooled over operations (as gapDeviations, floor 0.1 ms): log-ratio to each median. */
-function selfDeviations(b: RunFacts): Float64Array {
-  let total = 0;
-  for (const o of b.ops.values()) if (o.self.length >= 5) total += o.self.length;
-  const step = Math.max(1, Math.ceil(total / 20000));
-  const out: number[] = [];
-  for (const o of b.ops.values()) {
-    if (o.self.length < 5) continue;
-    const m = Math.max(0, median(o.self));
-    for (let k = 0; k < o.self.length; k += step) out.push(Math.log((Math.max(0, o.self[k]!) + 0.1) / (m + 0.1)));
+  for (const g of used) {
+    const m = Math.max(0, median(g));
+    for (let k = 0; k < g.length; k += step) out.push(Math.log((Math.max(0, g[k]!) + floor) / (m + floor)));
   }
   return Float64Array.from(out).sort();
 }
@@ -195,7 +181,7 @@ export function remoteGap(edges: EdgeChange[], alpha: number): GapFinding[] {
 /** Per operation: did the exclusive (own, non-remote) time grow at the median? */
 export function opChanges(b: RunFacts, i: RunFacts, alpha: number): OpChange[] {
   const out: OpChange[] = [];
-  const devRef = selfDeviations(b);
+  const devRef = pooledDeviations([...b.ops.values()].map((o) => o.self), 0.1);
   for (const [k, oi] of i.ops) {
     const ob: OpFacts | undefined = b.ops.get(k);
     // an operation called only twice in the incident is still tested (a rarely used service under CPU contention):
