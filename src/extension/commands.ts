@@ -8,9 +8,9 @@ import { toPosix } from './paths-model';
 import { buildRunPickItems, parseWindowChoice, traceFolder, WINDOW_CHOICES, type WindowChoice, roleHint, sniffTraceHead, SNIFF_GZ_BYTES, TRACE_FILE_EXCLUDE, TRACE_FILE_GLOB, type PickItem, type TraceFileInfo } from './quickpick-model';
 import type { ReceiverController } from './receiver';
 import { runLabel } from './format-model';
-import { diagnosisMarkdown, diagnosisMessage, statsMessage, statsText } from './report-model';
+import { diagnosisMarkdown, diagnosisMessage, loadProblemsNote, statsMessage, statsText } from './report-model';
 import { revealOperationSource } from './navigation';
-import { LoadCancelled, type LoadRequest, type TraceSession, type TraceSnapshot } from './state';
+import { describeIssue, LoadCancelled, type LoadRequest, type TraceSession, type TraceSnapshot } from './state';
 
 export const COMMANDS = {
   openTraceFile: 'traceDoctor.openTraceFile',
@@ -135,6 +135,12 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     return FlamePanel.createOrShow(c.flame);
   }
 
+  /** an issue with its file relative to the workspace (a notification has no room for /home/…/incident.jsonl.gz) */
+  function relIssue(issue: unknown): unknown {
+    const f = (issue as { file?: unknown } | null)?.file;
+    return typeof f === 'string' && path.isAbsolute(f) ? { ...(issue as object), file: vscode.workspace.asRelativePath(f) } : issue;
+  }
+
   async function afterDiagnosis(snap: TraceSnapshot, quiet: boolean): Promise<void> {
     logStats(snap);
     const md = diagnosisMarkdown(snap.diagnosis, {
@@ -145,10 +151,16 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     openFlame();
     if (quiet) return;
     const rc = snap.diagnosis?.rootCause;
-    const actions = rc ? ['Go to Source', 'Show Report', 'Ask in Chat'] : ['Show Report'];
+    // a run read only in part (truncated gzip, skipped lines, files of a folder not loaded) is said in the same
+    // notification, as a warning: the answer is about what was read
+    const sides = [snap.baseline, snap.incident].flatMap((side) => (side ? [{ role: side.role === 'baseline' ? 'baseline' : 'incident', label: label(side.paths), stats: side.stats, ...(side.run.issues[0] ? { firstIssue: describeIssue(relIssue(side.run.issues[0])) } : {}) }] : []));
+    const problems = loadProblemsNote(sides);
+    const actions = [...(rc ? ['Go to Source', 'Show Report', 'Ask in Chat'] : ['Show Report']), ...(problems ? ['Show Output'] : [])];
+    const message = problems ? `${diagnosisMessage(snap.diagnosis)} ${problems}` : diagnosisMessage(snap.diagnosis);
     // Not awaited: the command resolves as soon as the diagnosis is shown; the buttons act later.
-    void vscode.window.showInformationMessage(diagnosisMessage(snap.diagnosis), ...actions).then(async (pick) => {
-      if (pick === 'Go to Source' && rc) await revealOperationSource(session.snapshot, rc.service, rc.name);
+    void (problems ? vscode.window.showWarningMessage : vscode.window.showInformationMessage)(message, ...actions).then(async (pick) => {
+      if (pick === 'Show Output') log.show(true);
+      else if (pick === 'Go to Source' && rc) await revealOperationSource(session.snapshot, rc.service, rc.name);
       else if (pick === 'Show Report') await vscode.commands.executeCommand(COMMANDS.showReport);
       else if (pick === 'Ask in Chat' && rc) await askInChat(rc.service, rc.name);
     });

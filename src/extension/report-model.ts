@@ -30,6 +30,31 @@ export function statsMessage(fileLabel: string, s: RunStats): string {
   return msg;
 }
 
+/**
+ * What went wrong while reading the runs of a diagnosis, for its notification: a run read only in part (a gzip file cut
+ * short keeps its complete lines, bad lines are skipped, a file of a folder is not loaded) must not pass as a normal
+ * load — the answer is about the part that was read. Null when both runs were read cleanly.
+ * e.g. "The incident (incident.jsonl.gz) was read with problems: 1 line skipped, 2 problems — first: … See the Trace
+ * Doctor output."
+ */
+export function loadProblemsNote(sides: readonly { role: string; label: string; stats: RunStats; firstIssue?: string }[]): string | null {
+  const parts: string[] = [];
+  for (const s of sides) {
+    const bits = [s.stats.skipped ? `${plural(s.stats.skipped, 'line')} skipped` : '', s.stats.problems ? plural(s.stats.problems, 'problem') : ''].filter(Boolean);
+    if (!bits.length) continue;
+    const first = s.firstIssue ? ` — first: ${oneLine(s.firstIssue, 200)}` : '';
+    parts.push(`The ${s.role} (${s.label}) was read with problems: ${bits.join(', ')}${first}.`);
+  }
+  return parts.length ? `${parts.join(' ')} See the Trace Doctor output.` : null;
+}
+
+/** One line of at most `max` characters (issue messages quote file contents). */
+function oneLine(s: string, max: number): string {
+  // eslint-disable-next-line no-control-regex
+  const t = s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
+}
+
 /** One-line summary for the notification after "Diagnose Trace". */
 export function diagnosisMessage(d: Diagnosis | null | undefined): string {
   if (!d) return 'Trace Doctor: no diagnosis.';

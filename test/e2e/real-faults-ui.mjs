@@ -45,6 +45,9 @@ export const REAL_FAULT_CASES = [
   },
 ];
 
+/** A truncated copy of a case's incident (h21 walkthrough): it loads in part, and the notification says so. */
+const TRUNCATED = { dir: 'truncated-copy', of: 'tt-network-delay-ts-security-service-0130-1400', baseline: 'trainticket-2023-01-30-1139.jsonl.gz' };
+
 /** The workspace: both cases and their baselines in the fixture folder's layout, chat set to the offline engine. */
 export function stageRealFaultWorkspace(dir) {
   const ws = path.join(dir, 'real-faults');
@@ -55,6 +58,10 @@ export function stageRealFaultWorkspace(dir) {
     fs.copyFileSync(path.join(FIXTURES, 'baselines', c.baseline), path.join(ws, 'baselines', c.baseline));
   }
   for (const f of ['README.md', 'LICENSE']) fs.copyFileSync(path.join(FIXTURES, f), path.join(ws, f));
+  // a copy taken while the file was still being written: the TrainTicket incident cut at 60 % of its bytes
+  const cut = fs.readFileSync(path.join(FIXTURES, 'cases', TRUNCATED.of, 'incident.jsonl.gz'));
+  fs.mkdirSync(path.join(ws, 'cases', TRUNCATED.dir), { recursive: true });
+  fs.writeFileSync(path.join(ws, 'cases', TRUNCATED.dir, 'incident.jsonl.gz'), cut.subarray(0, Math.floor(cut.length * 0.6)));
   fs.mkdirSync(path.join(ws, '.vscode'), { recursive: true });
   fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({
     'traceDoctor.llm.provider': 'offline',
@@ -100,6 +107,7 @@ export async function realFaultsScenario({ browser, runDir, pj, Ui, makeShot, wa
     for (const c of REAL_FAULT_CASES) out.cases[c.id] = await diagnoseCase(ui, c);
     out.runs = await runsView(ui, REAL_FAULT_CASES[REAL_FAULT_CASES.length - 1]);
     out.chat = await offlineChat(ui, REAL_FAULT_CASES[REAL_FAULT_CASES.length - 1]);
+    out.truncated = await truncatedCase(ui);
     const errs = extensionHostErrors(dir, 20);
     if (errs.length) throw new Error(`errors in this workspace's extension-host logs:\n      ${errs.slice(0, 6).join('\n      ')}`);
     return out;
@@ -284,6 +292,34 @@ async function diagnoseCase(ui, c) {
     nodes: got.nodes, services: got.services.length, zoomed,
     notification: toast.slice(0, 300),
   };
+}
+
+/**
+ * A gzip file cut short (copied while the Collector was writing it): it is diagnosed on its complete lines, and the
+ * notification says, as a warning, that the incident was read only in part and why — not a plain "Root cause: …".
+ */
+async function truncatedCase(ui) {
+  const { page } = ui;
+  await ui.clearNotifications();
+  await ui.runCommand('Trace Doctor: Diagnose Trace');
+  await pickRow(ui, 'incident run', TRUNCATED.dir, ['incident.jsonl.gz', TRUNCATED.dir]);
+  await page.keyboard.press('Enter');
+  await pickRow(ui, 'baseline run', TRUNCATED.baseline.replace(/\.jsonl\.gz$/, ''), [TRUNCATED.baseline]);
+  await page.keyboard.press('Enter');
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'was read with problems' }).first();
+  await toast.waitFor({ timeout: 60000 }).catch(async (e) => {
+    throw new Error(`no notification says the truncated incident was read in part (toasts: ${JSON.stringify(await ui.toasts())}): ${e.message}`);
+  });
+  await sleep(300);
+  await ui.shot('rf-truncated-notification');
+  const text = (await toast.innerText()).replace(/\s+/g, ' ').trim();
+  const problems = [];
+  if (!/The incident \(incident\.jsonl\.gz\) was read with problems: 1 line skipped, \d+ problems? — first: .*gzip data is corrupt or truncated/.test(text)) problems.push(`the notification does not say what was wrong: ${text.slice(0, 400)}`);
+  if (!(await toast.locator('.codicon-warning, .codicon-notifications-warning').count())) problems.push('the notification is not a warning');
+  if (!(await toast.locator('a.monaco-button, .monaco-button', { hasText: 'Show Output' }).count())) problems.push('no "Show Output" button');
+  problems.push(...unreadable(text));
+  if (problems.length) throw new Error(`truncated gzip: ${problems.join('; ')}`);
+  return { notification: text.slice(0, 400) };
 }
 
 /** The Trace Doctor side bar: the Runs view lists both runs of the last diagnosis and names its root cause. */

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SpanTableBuilder } from '../../../src/core/model/builder';
 import type { Diagnosis } from '../../../src/core/rca/diagnosis';
-import { diagnosisMarkdown, diagnosisMessage, statsMessage, statsText } from '../../../src/extension/report-model';
+import { diagnosisMarkdown, diagnosisMessage, loadProblemsNote, statsMessage, statsText } from '../../../src/extension/report-model';
 import { computeRunStats } from '../../../src/extension/stats-model';
 import { buildSetData, parseWebviewMessage } from '../../../src/extension/panels/flame-protocol';
 import type { DiffTree } from '../../../src/core/diff/types';
@@ -97,4 +97,17 @@ test('webview messages are validated before the host acts', () => {
 test('stats message mentions problems the loader reported (e.g. a file of a folder not loaded)', () => {
   const s = { ...computeRunStats(model(), 0), problems: 1 };
   assert.equal(statsMessage('traces', s), 'Loaded traces: 5 spans, 2 traces, 2 services, 2 operations, 1 error. 1 problem reported (see the Trace Doctor output).');
+});
+
+test('h21: the diagnosis notification says when a run was read only in part (a truncated gzip keeps its complete lines)', () => {
+  const stats = { spans: 1500, traces: 18, services: 20, operations: 100, skipped: 1, errors: 0, problems: 2, spansPerService: [] };
+  const clean = { ...stats, spans: 4595, traces: 62, skipped: 0, problems: 0 };
+  assert.equal(loadProblemsNote([{ role: 'baseline', label: 'base.jsonl.gz', stats: clean }]), null);
+  const note = loadProblemsNote([
+    { role: 'baseline', label: 'base.jsonl.gz', stats: clean },
+    { role: 'incident', label: 'incident.jsonl.gz', stats, firstIssue: `incident.jsonl.gz: gzip data is corrupt or truncated (unexpected end of file) after 189,202 characters\u001b[31m ${'x'.repeat(300)}` },
+  ])!;
+  assert.match(note, /^The incident \(incident\.jsonl\.gz\) was read with problems: 1 line skipped, 2 problems — first: incident\.jsonl\.gz: gzip data is corrupt or truncated \(unexpected end of file\) after 189,202 characters \[31m x+…\. See the Trace Doctor output\.$/);
+  assert.ok(!/\u001b/.test(note), 'control characters from the file are not shown');
+  assert.ok(note.length < 400, `one short paragraph (${note.length})`);
 });
