@@ -68,6 +68,8 @@ const SANDWICH_LABEL =
 
 /** Below this width (CSS px, whole graph) the root cause's box has no room for its badge and label. */
 const NARROW_ROOT_PX = 96;
+/** a search match narrower than this (px) is zoomed to by Enter in the search box, so its outline can be seen */
+const MATCH_MIN_PX = 24;
 
 class FlameApp {
   private data: FlameData | null = null;
@@ -695,6 +697,14 @@ class FlameApp {
         this.matchCursor = i;
         this.select(i);
         this.ensureVisible(i);
+        // a match too narrow to see its outline (a network hop's sliver of the whole graph) is zoomed to: otherwise
+        // Enter seems to do nothing but change the numbers below
+        const l = this.renderer!.layout;
+        if (((l.x1[i]! - l.x0[i]!) * this.width) / (this.view.v1 - this.view.v0) < MATCH_MIN_PX) this.zoomTo(i);
+        // which match this is: "match 3 of 20"
+        let k = 0;
+        for (let j = 0; j <= i; j++) if (this.matches[j]) k++;
+        this.matchInfo.textContent = `match ${k} of ${this.matchCount}`;
         return;
       }
     }
