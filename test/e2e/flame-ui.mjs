@@ -187,14 +187,29 @@ async function sandwichScenario(ui) {
   return { middle: EXAMPLE.rootOp, callers, callees, sandwichMs: Math.round(info.buildMs * 10) / 10, minimapMs: Math.round(mm.baseMs * 10) / 10 };
 }
 
-/** "Preferences: Color Theme" → `theme` (the palette's first row may be "Browse Color Themes in Marketplace"). */
+/**
+ * "Preferences: Color Theme" → `theme` (the palette's first row may be "Browse Color Themes in Marketplace"). The
+ * palette is reopened when its row does not show: a webview taking the focus back can close the palette as it opens
+ * (seen once in CI: the row never appeared in 20 s).
+ */
 async function pickColorTheme(ui, theme) {
   const { page } = ui;
-  await ui.escape(1);
-  await page.keyboard.press('F1');
-  await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
-  await page.keyboard.type('Preferences: Color Theme');
-  await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: /^\s*Preferences: Color Theme/ }).first().click();
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: /^\s*Preferences: Color Theme/ }).first();
+  for (let attempt = 0; ; attempt++) {
+    await ui.escape(1);
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget .quick-input-box input').first();
+    await input.waitFor({ state: 'visible' });
+    await input.focus();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('>Preferences: Color Theme');
+    try {
+      await row.click({ timeout: 5000 });
+      break;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+  }
   await ui.pick(theme, { filter: theme });
 }
 
@@ -270,17 +285,8 @@ async function themesScenario(ui) {
   const { page } = ui;
   const out = {};
   await ui.runCommand('Trace Doctor: Show Flame Graph');
-  const pickTheme = async (theme) => {
-    // "Preferences: Color Theme" (the palette's first row may be "Browse Color Themes in Marketplace")
-    await ui.escape(1);
-    await page.keyboard.press('F1');
-    await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
-    await page.keyboard.type('Preferences: Color Theme');
-    await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: /^\s*Preferences: Color Theme/ }).first().click();
-    await ui.pick(theme, { filter: theme });
-  };
   for (const [theme, cls, key] of [['Light Modern', 'vscode-light', 'light'], ['Dark High Contrast', 'vscode-high-contrast', 'hc-dark'], ['Light High Contrast', 'vscode-high-contrast-light', 'hc-light'], ['Dark Modern', 'vscode-dark', 'dark']]) {
-    await pickTheme(theme);
+    await pickColorTheme(ui, theme);
     const frame = await flameFrame(ui, (c) => !!(window.__flame && window.__flame.nodeCount() > 0 && document.body.classList.contains(c)), `the flame webview in ${theme}`, cls);
     await frame.evaluate(() => { window.__flame.reset(); window.__flame.setMode('diff'); });
     await sleep(300);

@@ -260,11 +260,22 @@ class Ui {
 
   /** F1 → type the command title → wait until the FOCUSED row is that command → Enter. */
   async runCommand(title) {
-    await this.escape(1);
-    await this.page.keyboard.press('F1');
-    await this.page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
-    await this.page.keyboard.type(title);
-    await this.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title }).waitFor();
+    // reopened when the row does not show: a webview taking the focus back can close the palette as it opens
+    for (let attempt = 0; ; attempt++) {
+      await this.escape(1);
+      await this.page.keyboard.press('F1');
+      const input = this.page.locator('.quick-input-widget .quick-input-box input').first();
+      await input.waitFor({ state: 'visible' });
+      await input.focus();
+      await this.page.keyboard.press('Control+A');
+      await this.page.keyboard.type('>' + title);
+      try {
+        await this.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title }).waitFor({ timeout: 8000 });
+        break;
+      } catch (e) {
+        if (attempt >= 2) throw e;
+      }
+    }
     await this.page.keyboard.press('Enter');
   }
 
