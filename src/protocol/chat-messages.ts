@@ -36,6 +36,8 @@ export interface ModelOption {
 export interface RunsInfo {
   /** e.g. "normal.json → spiked.json" */
   label: string;
+  /** what identifies the load (full paths of both runs): two loads of same-named files in other folders differ */
+  key?: string;
   traces: number;
   spans: number;
   rootCause?: string;

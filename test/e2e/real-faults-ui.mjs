@@ -318,6 +318,20 @@ async function truncatedCase(ui) {
   if (!(await toast.locator('.codicon-warning, .codicon-notifications-warning').count())) problems.push('the notification is not a warning');
   if (!(await toast.locator('a.monaco-button, .monaco-button', { hasText: 'Show Output' }).count())) problems.push('no "Show Output" button');
   problems.push(...unreadable(text));
+  // the chat still shows the previous answer (ts-security-service): a line under it says new runs were loaded
+  const chat = await ui.webviewFrame(() => !!document.querySelector('vscode-textarea'), 'the chat view', 30000);
+  const notice = await waitFor(() => chat.evaluate(() => {
+    const n = [...document.querySelectorAll('.notice-text')].pop();
+    if (!n) return null;
+    n.scrollIntoView({ block: 'end' });
+    return n.textContent;
+  }), 'the chat\'s new-load line', 10000).catch(() => '');
+  await sleep(300);
+  await ui.shot('rf-truncated-chat-notice');
+  // both loads are called trainticket-…jsonl.gz → incident.jsonl.gz (another folder): "the earlier load"
+  if (!/^New traces loaded: trainticket-2023-01-30-1139\.jsonl\.gz → incident\.jsonl\.gz \(\d+ traces\)\. The answers above are about the earlier load\.$/.test(notice ?? '')) {
+    problems.push(`the chat does not say that new runs were loaded under its earlier answer: "${notice}"`);
+  }
   if (problems.length) throw new Error(`truncated gzip: ${problems.join('; ')}`);
   return { notification: text.slice(0, 400) };
 }

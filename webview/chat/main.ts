@@ -296,6 +296,20 @@ function dropStale(): void {
   render();
 }
 
+/**
+ * Other runs were loaded under a conversation about earlier ones: a line says so, so the answers above are not read as
+ * about the new runs (the header names the new runs; an earlier card could name another root cause). Nothing when the
+ * conversation is empty or the same runs were reloaded.
+ */
+function noteNewLoad(prev: RunsInfo | null, next: RunsInfo | null): void {
+  if (!prev || !next || (prev.key ?? prev.label) === (next.key ?? next.label)) return;
+  if (!state.items.some((x) => x.role === 'assistant' || x.role === 'card')) return;
+  // same-named files from another folder: the label alone would read "about" the new runs
+  const earlier = prev.label === next.label ? 'the earlier load' : prev.label;
+  state.items.push({ id: `n${Date.now()}`, role: 'notice', text: `New traces loaded: ${next.label} (${next.traces.toLocaleString('en-US')} traces). The answers above are about ${earlier}.` });
+  render();
+}
+
 const find = (id: string) => state.items.find((x) => x.id === id && x.role === 'assistant');
 
 window.addEventListener('message', (ev: MessageEvent) => {
@@ -306,6 +320,7 @@ window.addEventListener('message', (ev: MessageEvent) => {
       state.provider = m.provider;
       state.models = m.models;
       state.selected = m.selected;
+      noteNewLoad(state.runs, m.runs);
       state.runs = m.runs;
       if (m.runs) dropStale();
       renderRuns();
@@ -314,6 +329,7 @@ window.addEventListener('message', (ev: MessageEvent) => {
       if (m.modelsError) state.items.push({ id: `n${Date.now()}`, role: 'notice', text: m.modelsError });
       break;
     case 'runs':
+      noteNewLoad(state.runs, m.runs);
       state.runs = m.runs;
       renderRuns();
       if (m.runs) dropStale();

@@ -39,6 +39,7 @@ export function runsInfo(s: TraceSnapshot): RunsInfo | null {
   const rc = s.diagnosis?.rootCause;
   return {
     label: s.baseline ? `${name(s.baseline.paths)} → ${name(s.incident.paths)}` : `${name(s.incident.paths)}${s.autoSplit ? ' (split automatically)' : ''}`,
+    key: `${s.mode}\u0000${(s.baseline?.paths ?? []).join('\u0001')}\u0000${s.incident.paths.join('\u0001')}`,
     traces: s.incident.stats.traces,
     spans: s.incident.stats.spans,
     ...(rc ? { rootCause: `${rc.service} / ${rc.name}` } : {}),

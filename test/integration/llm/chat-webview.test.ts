@@ -173,6 +173,29 @@ describe('chat webview in chromium', { skip: existsSync(CHROMIUM) ? false : `no 
     for (const t of ['stop', 'diagnose', 'newChat']) assert.ok(types.includes(t), `${t} in ${types.join(',')}`);
   });
 
+  it('h21: other runs loaded under the conversation: a line says the answers above are about the earlier runs', async () => {
+    const notices = () => page.evaluate(() => [...document.querySelectorAll('.notice-text')].map((e) => e.textContent));
+    const before = (await notices()).length;
+    // the same runs again (a reload, a live update): nothing
+    await send({ type: 'runs', runs: { label: 'normal.json → spiked.json', traces: 12, spans: 48 } });
+    await page.waitForTimeout(100);
+    assert.equal((await notices()).length, before);
+    await send({ type: 'runs', runs: { label: 'trainticket-2023-01-30-1139.jsonl.gz → incident.jsonl.gz', traces: 37, spans: 3204 } });
+    await page.waitForFunction((n) => document.querySelectorAll('.notice-text').length > n, before);
+    assert.equal((await notices()).at(-1), 'New traces loaded: trainticket-2023-01-30-1139.jsonl.gz → incident.jsonl.gz (37 traces). The answers above are about normal.json → spiked.json.');
+    // files of the same names from another folder (a copy of the incident): told apart by the load's key
+    await send({ type: 'runs', runs: { label: 'trainticket-2023-01-30-1139.jsonl.gz → incident.jsonl.gz', key: 'diff\u0000/a/base\u0000/a/inc', traces: 37, spans: 3204 } });
+    await send({ type: 'runs', runs: { label: 'trainticket-2023-01-30-1139.jsonl.gz → incident.jsonl.gz', key: 'diff\u0000/a/base\u0000/a/inc', traces: 37, spans: 3300 } });
+    await send({ type: 'runs', runs: { label: 'trainticket-2023-01-30-1139.jsonl.gz → incident.jsonl.gz', key: 'diff\u0000/a/base\u0000/b/inc', traces: 18, spans: 1500 } });
+    await page.waitForFunction(() => document.querySelectorAll('.notice-text')[document.querySelectorAll('.notice-text').length - 1]?.textContent?.includes('(18 traces)'));
+    const all = await notices();
+    assert.equal(all.at(-1), 'New traces loaded: trainticket-2023-01-30-1139.jsonl.gz → incident.jsonl.gz (18 traces). The answers above are about the earlier load.');
+    assert.equal(all.length, before + 3, `one line per other load, none for the same load's update: ${JSON.stringify(all.slice(before))}`);
+    // it stays in the conversation after the earlier answers (a reload keeps it, like them)
+    const order = await page.evaluate(() => [...document.querySelectorAll('.msg, .card, .notice-text')].map((e) => (e.classList.contains('notice-text') ? 'notice' : 'answer')));
+    assert.equal(order.at(-1), 'notice');
+  });
+
   it('keeps the conversation across a reload (getState/setState)', async () => {
     await page.reload();
     await page.waitForSelector('.card');
