@@ -156,26 +156,48 @@ const MITIGATION: Record<CandidateKind, string[]> = {
   stopped_work: ['Look at the logs of the service where the work stops for exceptions or early returns (traces carry no error status here).', 'Check the answers of the call it stops after: an empty or invalid reply can end the request early.'],
 };
 
+/**
+ * A root cause found by the caller → callee gap (detector remote_gap): its callers wait before its spans start — a
+ * network delay or an accept queue, not a saturated worker (the kind can still read "queueing"): "add workers" would
+ * be the wrong advice for a service the same answer calls 1 % utilised.
+ */
+const remoteGapMitigation = (service: string): string[] => [
+  `Check the network path from the callers to ${service}: latency, packet loss, DNS, TLS handshakes, a proxy, sidecar or load balancer in between.`,
+  `Check what holds requests before ${service} starts them: its accept queue, connection pools and client-side limits of the callers.`,
+];
+
 /** The offline engine's diagnosis in the shape of the model's answer. */
 export function offlineAnswer(d: Diagnosis | null, runs?: LlmRuns): LlmDiagnosis {
   const rc: Candidate | null | undefined = d?.rootCause;
-  if (!rc)
+  if (!rc) {
+    // no root cause is not "not slower": the engine may find a regression that no single component explains (a change
+    // of the request mix, a run read only in part); its notes say why
+    const r = d?.regression;
+    const worse = r ? [r.slower ? 'slower' : '', r.errorsUp ? 'failing more' : ''].filter(Boolean).join(' and ') : '';
     return {
       rootCause: null,
       category: 'none',
       confidence: d ? 0.6 : 0,
-      evidence: d?.latency ? [`End-to-end latency ${d.latency.baselineMs.toFixed(1)} ms → ${d.latency.incidentMs.toFixed(1)} ms (${d.latency.test}${d.latency.pValue !== null ? `, p=${d.latency.pValue.toPrecision(2)}` : ''}).`] : [],
+      evidence: [
+        ...(d?.latency ? [`End-to-end latency ${d.latency.baselineMs.toFixed(1)} ms → ${d.latency.incidentMs.toFixed(1)} ms (${d.latency.test}${d.latency.pValue !== null ? `, p=${d.latency.pValue.toPrecision(2)}` : ''}).`] : []),
+        ...(worse ? (d?.notes ?? []).slice(0, 4) : []),
+      ],
       mitigation: [],
       sources: [],
-      summary: d ? 'The incident is not slower than the baseline beyond noise.' : 'No diagnosis is available for these runs.',
+      summary: !d
+        ? 'No diagnosis is available for these runs.'
+        : worse
+          ? `The incident is ${worse} than the baseline beyond noise, but no single component explains it (see the evidence).`
+          : 'The incident is not slower than the baseline beyond noise.',
     };
+  }
   const src = rc.source ?? runs?.source?.(rc.service, rc.name);
   return {
     rootCause: { service: rc.service, operation: rc.name },
     category: rc.kind,
     confidence: rc.confidence,
     evidence: rc.evidence,
-    mitigation: MITIGATION[rc.kind] ?? [],
+    mitigation: rc.detector === 'remote_gap' ? remoteGapMitigation(rc.service) : (MITIGATION[rc.kind] ?? []),
     sources: src ? [{ file: src.file, line: src.line }] : [],
     summary: rc.summary,
   };
