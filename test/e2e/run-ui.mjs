@@ -298,11 +298,22 @@ class Ui {
   /** Ctrl+P → file name → focused row matches the relative path → Enter → active tab shows the file. */
   async openFile(rel) {
     const base = path.basename(rel);
-    await this.escape(1);
-    await this.page.keyboard.press('Control+P');
-    await this.page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
-    await this.page.keyboard.type(rel);
-    await this.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: base }).waitFor();
+    // reopened when the row does not show (the quick open can close on a focus steal as it opens, as the palette)
+    for (let attempt = 0; ; attempt++) {
+      await this.escape(1);
+      await this.page.keyboard.press('Control+P');
+      const input = this.page.locator('.quick-input-widget .quick-input-box input').first();
+      await input.waitFor({ state: 'visible' });
+      await input.focus();
+      await this.page.keyboard.press('Control+A');
+      await this.page.keyboard.type(rel);
+      try {
+        await this.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: base }).waitFor({ timeout: 8000 });
+        break;
+      } catch (e) {
+        if (attempt >= 2) throw e;
+      }
+    }
     await this.page.keyboard.press('Enter');
     await this.page.locator('.tabs-container .tab.active', { hasText: base }).waitFor();
   }
