@@ -116,7 +116,11 @@ export function renderHuman(d: Diagnosis): string {
     );
     for (const e of rc.evidence) out.push(`  - ${f(e)}`);
   } else {
-    out.push('Root cause: none — the incident is not slower (or more failing) beyond noise.');
+    // no root cause is not always "not slower": the engine can find a regression no single component explains (a
+    // change of the request mix, requests that never arrived); its notes below say why
+    const r = d.regression;
+    const worse = r ? [r.slower ? 'slower' : '', r.errorsUp ? 'failing more' : ''].filter(Boolean).join(' and ') : '';
+    out.push(worse ? `Root cause: none — the incident is ${worse} beyond noise, but no single component explains it (see the notes).` : 'Root cause: none — the incident is not slower (or more failing) beyond noise.');
   }
   for (const n of d.notes) out.push(`Note: ${oneLine(n)}`);
   return out.join('\n') + '\n';

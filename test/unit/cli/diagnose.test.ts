@@ -90,3 +90,18 @@ test('diagnose A B (two positional paths) reads A as the baseline and B as the i
   const mixed = await cli(['diagnose', '--incident', spiked, normal]);
   assert.equal(mixed.code, 2);
 });
+
+test('h21: no root cause on a run the engine found slower is not printed as "not slower beyond noise"', async () => {
+  const { renderHuman } = await import('../../../src/cli/commands/diagnose');
+  const base: Diagnosis = {
+    rootCause: null,
+    candidates: [],
+    latency: { baselineMs: 212, incidentMs: 1140, pValue: 0.0039, test: 'Welch' },
+    regression: { slower: true, errorsUp: false, alpha: 0.01 },
+    notes: ['end-to-end latency is higher overall only because the mix of requests changed'],
+  };
+  const out = renderHuman(base);
+  assert.match(out, /^Root cause: none — the incident is slower beyond noise, but no single component explains it \(see the notes\)\.$/m);
+  assert.doesNotMatch(out, /not slower/);
+  assert.match(renderHuman({ ...base, regression: { slower: false, errorsUp: false, alpha: 0.01 } }), /^Root cause: none — the incident is not slower \(or more failing\) beyond noise\.$/m);
+});
