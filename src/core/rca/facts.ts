@@ -18,6 +18,8 @@ export interface EdgeFacts {
   callee: string;
   /** gap (ms) of each remote-call span: its time not covered by the callee's span(s) */
   gaps: number[];
+  /** the trace (dense index) of each gap, parallel to `gaps` */
+  gapTraces: number[];
   /** summed gaps (ms) over all calls (not capped) */
   sumMs: number;
   calls: number;
@@ -31,6 +33,8 @@ export interface OpFacts {
   /** exclusive time (ms) of spans that are not remote calls: the service's own work (an async span that outlives
    *  its parent is left out: the request did not wait for it) */
   self: number[];
+  /** the trace (dense index) of each `self` sample, parallel to it */
+  selfTraces: number[];
   /** span durations (ms) */
   dur: number[];
   calls: number;
@@ -109,7 +113,7 @@ export function collectFacts(det: AggDetail): RunFacts {
     if (!o) {
       const service = str(svc[r]!);
       const name = str(m.nameCol[r]!);
-      o = { service, name, self: [], dur: [], calls: 0, remoteCalls: 0, children: new Map(), withChildren: 0, selfSumMs: 0, after: new Map() };
+      o = { service, name, self: [], selfTraces: [], dur: [], calls: 0, remoteCalls: 0, children: new Map(), withChildren: 0, selfSumMs: 0, after: new Map() };
       opByRow.set(key, o);
       ops.set(opId(service, name), o);
       services.add(service);
@@ -157,18 +161,24 @@ export function collectFacts(det: AggDetail): RunFacts {
       const pk = svc[r]! * K + c;
       let e = edgeByPair.get(pk);
       if (!e) {
-        e = { caller: str(svc[r]!), callee: str(c), gaps: [], sumMs: 0, calls: 0, calleeOps: new Map() };
+        e = { caller: str(svc[r]!), callee: str(c), gaps: [], gapTraces: [], sumMs: 0, calls: 0, calleeOps: new Map() };
         edgeByPair.set(pk, e);
         edges.set(edgeKey(e.caller, e.callee), e);
       }
       e.calls++;
       if (Number.isFinite(selfMs)) {
         e.sumMs += selfMs;
-        if (keep) e.gaps.push(selfMs);
+        if (keep) {
+          e.gaps.push(selfMs);
+          e.gapTraces.push(det.traceOf[r]!);
+        }
       }
     } else if (Number.isFinite(selfMs) && !outlivesParent(r)) {
       o.selfSumMs += selfMs;
-      if (keep) o.self.push(selfMs);
+      if (keep) {
+        o.self.push(selfMs);
+        o.selfTraces.push(det.traceOf[r]!);
+      }
     }
     if (kids[r]! > 0) o.withChildren++;
     const p = P[r]!;

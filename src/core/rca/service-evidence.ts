@@ -88,7 +88,7 @@ export function edgeChanges(b: RunFacts, i: RunFacts, alpha: number): EdgeChange
     // variation — is each call's gap further above its edge's baseline median than baseline gaps ever are above
     // theirs? — and the smaller answer is taken, doubled for asking twice
     const pMw = Number.isFinite(t.p) ? t.p : 1;
-    const pExc = pooledExceedance(devRef, Array.from(ei.gaps, (g) => Math.log((Math.max(0, g) + 1) / (Math.max(0, medB) + 1))), { floor: GROW });
+    const pExc = pooledExceedance(devRef, perTrace(ei.gaps.map((g) => Math.log((Math.max(0, g) + 1) / (Math.max(0, medB) + 1))), ei.gapTraces), { floor: GROW });
     const p = Math.min(1, 2 * Math.min(pMw, pExc));
     const perTraceMs = ei.sumMs / Math.max(1, i.traces) - (eb ? eb.sumMs / Math.max(1, b.traces) : 0);
     out.push({
@@ -97,6 +97,23 @@ export function edgeChanges(b: RunFacts, i: RunFacts, alpha: number): EdgeChange
     });
   }
   return out;
+}
+
+/**
+ * One value per trace: the median of the trace's values (`traces` parallel to `values`; without it, every value is its
+ * own trace). The calls of one trace share its conditions, so k slow calls of ONE trace are one observation, not k:
+ * the pooled exceedance test counts traces. The median of a trace's calls is less extreme than a single call under no
+ * change, so comparing it with single baseline calls errs on the safe side.
+ */
+function perTrace(values: number[], traces: number[] | undefined): number[] {
+  if (!traces || traces.length !== values.length) return values;
+  const by = new Map<number, number[]>();
+  values.forEach((v, k) => {
+    const l = by.get(traces[k]!);
+    if (l) l.push(v);
+    else by.set(traces[k]!, [v]);
+  });
+  return [...by.values()].map((l) => (l.length === 1 ? l[0]! : median(l)));
 }
 
 /**
@@ -193,7 +210,7 @@ export function opChanges(b: RunFacts, i: RunFacts, alpha: number): OpChange[] {
     const effect = Math.log((Math.max(0, medI) + 0.1) / (Math.max(0, medB) + 0.1));
     const t = mannWhitney(ob.self, oi.self, 'greater');
     const pMw = Number.isFinite(t.p) ? t.p : 1;
-    const pExc = pooledExceedance(devRef, Array.from(oi.self, (x) => Math.log((Math.max(0, x) + 0.1) / (Math.max(0, medB) + 0.1))), { floor: Math.log(1.25) });
+    const pExc = pooledExceedance(devRef, perTrace(oi.self.map((x) => Math.log((Math.max(0, x) + 0.1) / (Math.max(0, medB) + 0.1))), oi.selfTraces), { floor: Math.log(1.25) });
     const p = Math.min(1, 2 * Math.min(pMw, pExc));
     const perTraceMs = oi.selfSumMs / Math.max(1, i.traces) - ob.selfSumMs / Math.max(1, b.traces);
     out.push({ service: oi.service, name: oi.name, nB: ob.self.length, nI: oi.self.length, medB, medI, effect, p, grew: effect >= Math.log(1.25) && p < alpha, perTraceMs });

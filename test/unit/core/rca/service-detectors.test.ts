@@ -110,6 +110,15 @@ test('serviceSlowdown on a rarely called service: 2 calls, each ×8 its own time
   assert.equal(serviceSlowdown(opChanges(b, i, 0.01), 0.01 / 31)[0]?.service, 'food');
   // the same 2 calls at their usual time: no change
   assert.ok(!opChanges(b, mk([2.9, 3.2], 50), 0.01).find((o) => o.service === 'food')!.grew);
+  // the pooled test counts TRACES: 2 slow calls in one trace are one observation (a burst, a GC pause); in two traces
+  // they are two
+  const inTraces = (traces: number[]) => {
+    const f = mk([24, 27], 50);
+    (f.ops.get('food\u0000/foods') as unknown as { selfTraces: number[] }).selfTraces = traces;
+    return opChanges(b, f, 0.01).find((o) => o.service === 'food')!;
+  };
+  assert.ok(inTraces([4, 9]).p < 1e-3, 'two traces');
+  assert.ok(inTraces([4, 4]).p > 1e-3, `one trace: p ${inTraces([4, 4]).p}`);
 });
 
 test('remoteGap: the gap grew on every call ONE caller makes to several callees (nobody else waits for them) → the caller', () => {
