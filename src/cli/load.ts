@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { TraceLoadError, type LoadedRun, type LoadProgress } from '../sources/file';
 import { loadInput, type InputOptions } from '../sources/resolve-input';
 import { CliError, type CliIO } from './command';
@@ -85,4 +86,19 @@ export function deepTreeNotes(runs: { role: string; model: SpanTable | undefined
     );
   }
   return out;
+}
+
+/**
+ * A file read as both the baseline and the incident (a baseline folder that holds the incident file, the same file
+ * given twice): its traces count on both sides and pull the runs together, with no error to show for it. A note,
+ * or null when the runs share no file.
+ */
+export function overlapNote(baseline: Pick<LoadedRun, 'files'> | null | undefined, incident: Pick<LoadedRun, 'files'>): string | null {
+  if (!baseline) return null;
+  const local = (f: string) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(f);
+  const inBaseline = new Set(baseline.files.filter(local).map((f) => resolve(f)));
+  const both = incident.files.filter((f) => local(f) && inBaseline.has(resolve(f)));
+  if (!both.length) return null;
+  const shown = both.slice(0, 3).join(', ') + (both.length > 3 ? ` and ${both.length - 3} more` : '');
+  return `${both.length === 1 ? 'a file is' : `${both.length} files are`} read as both the baseline and the incident (${shown}): ${both.length === 1 ? 'its' : 'their'} traces count on both sides, which hides the difference — give the baseline without the incident's files`;
 }

@@ -4,7 +4,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { CliError, type CliIO } from '../command';
 import { register } from '../registry';
 import { numOption } from '../options';
-import { deepTreeNotes, loadRunForCli } from '../load';
+import { deepTreeNotes, loadRunForCli, overlapNote } from '../load';
 import { DEFAULT_MAX_SOURCE_FILES, scanWorkspace, truncationNote } from '../../sources/workspace-scan';
 import { analyze } from '../../core/rca/analyze';
 import { Diagnosis, type Candidate } from '../../core/rca/diagnosis';
@@ -245,6 +245,8 @@ export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
   const analysis = analyze(baseline?.model ?? null, incident.model, { top, alpha, seed, capacityTarget, ...(sourceIndex ? { sourceIndex } : {}) });
   const { diagnosis } = analysis;
   if (pairNote) diagnosis.notes.push(pairNote);
+  const overlap = overlapNote(baseline, incident);
+  if (overlap) diagnosis.notes.push(overlap);
   diagnosis.notes.push(...scanNotes.filter(Boolean));
   diagnosis.notes.push(...deepTreeNotes([{ role: 'baseline', model: baseline?.model }, { role: 'incident', model: incident.model }]));
   // malformed spans (broken timestamps, parent cycles, duplicate ids) were repaired while loading: say so in the notes

@@ -19,7 +19,7 @@ import { codeAttrsByOperation, opKey } from '../../core/source/code-attrs';
 import type { FlameData, FlameMode } from '../../protocol/messages';
 import { isFlameMode } from '../../protocol/messages';
 import type { LoadedRun } from '../../sources/file';
-import { deepTreeNotes, loadRunForCli } from '../load';
+import { deepTreeNotes, loadRunForCli, overlapNote } from '../load';
 import { DEFAULT_MAX_SOURCE_FILES, scanWorkspace, truncationNote } from '../../sources/workspace-scan';
 
 const HELP = `trace-doctor flame — write a differential flame graph as one self-contained HTML file
@@ -96,6 +96,8 @@ export async function buildFlameReport(
   const assets = findFlameAssets(o.assetsDir);
   const incident = await loadRunForCli(o.incident, 'incident', io, { maxFiles: o.maxFiles });
   const baseline = o.baseline.length ? await loadRunForCli(o.baseline, 'baseline', io, { maxFiles: o.maxFiles }) : undefined;
+  const overlap = overlapNote(baseline, incident);
+  if (overlap) io.err(`warning: ${oneLine(overlap)}\n`);
   let sourceIndex;
   let scanNote = '';
   if (o.workspace) {

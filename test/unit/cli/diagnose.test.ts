@@ -105,3 +105,25 @@ test('h21: no root cause on a run the engine found slower is not printed as "not
   assert.doesNotMatch(out, /not slower/);
   assert.match(renderHuman({ ...base, regression: { slower: false, errorsUp: false, alpha: 0.01 } }), /^Root cause: none — the incident is not slower \(or more failing\) beyond noise\.$/m);
 });
+
+test('h21: a baseline folder that holds the incident file is said (its traces would count on both sides)', async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'td-cli-overlap-'));
+  try {
+    const sc = makeScenario('self_time', 5, { traces: 40 });
+    writeFileSync(join(tmp, 'normal.jsonl'), encode(sc.baseline, 'otlp-jsonl'));
+    writeFileSync(join(tmp, 'spiked.jsonl'), encode(sc.incident, 'otlp-jsonl'));
+    const r = await cli(['diagnose', '--baseline', tmp, '--incident', join(tmp, 'spiked.jsonl'), '--json']);
+    assert.equal(r.code, 0, r.err);
+    const d = Diagnosis.parse(JSON.parse(r.out));
+    assert.ok(d.notes.some((n) => n.startsWith(`a file is read as both the baseline and the incident (${join(tmp, 'spiked.jsonl')}): its traces count on both sides`)), JSON.stringify(d.notes));
+    // apart: no such note
+    const ok = await cli(['diagnose', '--baseline', join(tmp, 'normal.jsonl'), '--incident', join(tmp, 'spiked.jsonl'), '--json']);
+    assert.ok(!Diagnosis.parse(JSON.parse(ok.out)).notes.some((n) => /read as both/.test(n)));
+    // the flame report warns on stderr
+    const f = await cli(['flame', '--baseline', tmp, '--incident', join(tmp, 'spiked.jsonl'), '--out', join(tmp, 'r.html')]);
+    assert.equal(f.code, 0, f.err);
+    assert.match(f.err, /^warning: a file is read as both the baseline and the incident/m);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
