@@ -147,3 +147,8 @@ export function runColumnLabels(split?: Pick<Split, 'method' | 'description'> | 
   }
   return { baseline: 'other traces', incident: 'slowest traces' };
 }
+
+/** English possessive of a name: "ts-security-service's", "users'" (a name ending in s takes the apostrophe alone). */
+export function possessive(name: string): string {
+  return /s$/i.test(name) ? `${name}'` : `${name}'s`;
+}

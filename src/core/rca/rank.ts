@@ -5,6 +5,7 @@
  */
 import { codeAttrsByOperation, opKey } from '../source/code-attrs';
 import { pValue as pText } from '../stats/index';
+import { possessive } from '../format';
 import { Diagnosis, type Candidate, type SourceLink, type Split } from './diagnosis';
 import { fmt, label, restateVerdict, subtreeCritical, type Cand, type Ctx, type NodeAt } from './context';
 import type { DiagnoseOptions, SourceLookup } from './analyze';
@@ -105,11 +106,11 @@ export function serviceCand(ctx: Ctx, s: ServiceScore): Cand {
     s.lead === 'remote_gap' && s.gap?.side === 'caller'
       ? `every call ${s.service} makes waits longer before the callee's span starts (network delay or CPU starvation at ${s.service})`
       : s.lead === 'remote_gap'
-      ? `calls to ${s.service} wait longer between the caller's span and ${s.service}'s span (network delay or a saturated ${s.service})`
+      ? `calls to ${s.service} wait longer between the caller's span and ${possessive(s.service)} span (network delay or a saturated ${s.service})`
       : s.lead === 'service_slowdown'
         ? `${s.service} is slower across its operations at the median (CPU contention or a slower ${s.service})`
         : s.lead === 'vanished_work' && !s.vanished && s.answered
-          ? `${s.answered.service} / ${s.answered.operation} now stops right after ${s.service} answers, though ${s.service}'s answers look as before — the next suspect after ${s.answered.service}: an answer it cannot use (an early return of a wrong value, a failure without an error status)`
+          ? `${s.answered.service} / ${s.answered.operation} now stops right after ${s.service} answers, though ${possessive(s.service)} answers look as before — the next suspect after ${s.answered.service}: an answer it cannot use (an early return of a wrong value, a failure without an error status)`
         : s.vanished?.how === 'stops' && s.vanished.children[0]?.calleeCut
           ? `${s.service} fails fast: its answers to ${s.vanished.children[0].parentService} are cut short and the caller stops right after (an exception or early return in ${s.service}, without an error status)`
         : s.vanished?.how === 'stops'

@@ -6,7 +6,7 @@
  */
 import type { AggDetail } from '../aggregate/tree';
 import { pValue as pText } from '../stats/index';
-import { formatMs } from '../format';
+import { formatMs, possessive } from '../format';
 import { collectFacts, type RunFacts } from './facts';
 import { edgeChanges, opChanges, remoteGap, serviceSlowdown, type GapFinding, type SlowdownFinding } from './service-evidence';
 import { vanishedWork, type VanishedFinding } from './vanished';
@@ -87,7 +87,7 @@ export function serviceEvidence(b: AggDetail, i: AggDetail, alpha: number, disab
     const op = [...ops.entries()].sort((x, y) => y[1] - x[1])[0]?.[0] ?? '';
     lead(s, 'remote_gap', g.score, op);
     s.evidence.push(
-      `time between the caller's span and ${g.service}'s span (network, accept queue) grew on ${grown.length} of ${g.edges.length} caller${g.edges.length === 1 ? '' : 's'}, median per call: ` +
+      `time between the caller's span and ${possessive(g.service)} span (network, accept queue) grew on ${grown.length} of ${g.edges.length} caller${g.edges.length === 1 ? '' : 's'}, median per call: ` +
         g.edges.map((e) => `${e.caller} ${fmt(e.medB)} → ${fmt(e.medI)}${e.pooled ? ' (baseline: all remote calls, too few on this edge)' : ''}`).join('; ') +
         ` (${pText(g.p)})`,
     );
@@ -143,7 +143,7 @@ export function serviceEvidence(b: AggDetail, i: AggDetail, alpha: number, disab
           c.p = Math.min(c.p, v.p);
           lead(c, 'vanished_work', v.score / 2, op);
           c.evidence.push(
-            `${v.service} / ${v.operation} now stops right after ${callee}${op ? ` / ${op}` : ''} answers: it went on after that call in ${pct(v.children[0]!.rateB)} → ${pct(v.children[0]!.rateI)} of calls (${pText(v.p)}). ${callee}'s answers look as before in time and work, so either ${v.service} fails on them or ${callee} now returns something it cannot use (an early return of a wrong value, a failure without an error status)`,
+            `${v.service} / ${v.operation} now stops right after ${callee}${op ? ` / ${op}` : ''} answers: it went on after that call in ${pct(v.children[0]!.rateB)} → ${pct(v.children[0]!.rateI)} of calls (${pText(v.p)}). ${possessive(callee)} answers look as before in time and work, so either ${v.service} fails on them or ${callee} now returns something it cannot use (an early return of a wrong value, a failure without an error status)`,
           );
         }
       }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatConfidence, formatDeltaMs, formatHeadline, formatMs, formatPercent, isNotableChange, rankLabel, runColumnLabels } from '../../../src/core/format';
+import { formatConfidence, formatDeltaMs, formatHeadline, formatMs, formatPercent, isNotableChange, possessive, rankLabel, runColumnLabels } from '../../../src/core/format';
 import { formatDelta as flameDelta, formatMs as flameMs } from '../../../src/core/diff/flame-layout';
 
 test('one formatter: the flame graph and the extension print the same numbers (issue 13 item 8)', () => {
@@ -40,4 +40,10 @@ test('column labels: baseline/incident, or the short words of an automatic split
   assert.deepEqual(runColumnLabels({ method: 'time_window', description: '…; the earlier window is the incident' }), { baseline: 'after split', incident: 'before split' });
   assert.deepEqual(runColumnLabels({ method: 'slowest_decile', description: 'no level shift…' }), { baseline: 'other traces', incident: 'slowest traces' });
   for (const l of Object.values(runColumnLabels({ method: 'slowest_decile', description: '' }))) assert.ok(l.length <= 14);
+});
+
+test('possessive: a name ending in s takes the apostrophe alone', () => {
+  assert.equal(possessive('ts-security-service'), "ts-security-service's");
+  assert.equal(possessive('users'), "users'");
+  assert.equal(possessive('PRICES'), "PRICES'");
 });
