@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { appendFile, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { CliError, type CliIO } from '../command';
+import { CliError, type CliIO, usageError } from '../command';
 import { register } from '../registry';
 import { numOption } from '../options';
 import { deepTreeNotes, loadRunForCli, overlapNote } from '../load';
@@ -178,7 +178,7 @@ export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
       allowPositionals: true,
     }));
   } catch (e) {
-    throw new CliError(`${(e as Error).message}\n\n${HELP}`);
+    throw new CliError(usageError(e, HELP, 'diagnose'));
   }
   // `diagnose A B` (two paths, no flags) reads like `diff old new`: A is the baseline, B the incident — said in a note.
   // More positional paths are ambiguous (several runs adding up, or a baseline among them?): ask for the flags.

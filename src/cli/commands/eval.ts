@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { CliError, type CliIO } from '../command';
+import { CliError, type CliIO, usageError } from '../command';
 import { register } from '../registry';
 import { numOption } from '../options';
 import type { AgentMode } from '../../llm/agent';
@@ -74,7 +74,7 @@ export async function runEvalCommand(argv: string[], io: CliIO, signal?: AbortSi
       allowPositionals: false,
     }));
   } catch (e) {
-    throw new CliError((e as Error).message);
+    throw new CliError(usageError(e, HELP, 'eval'));
   }
   const providerName = values.provider ?? 'offline';
   if (!['ollama', 'openai', 'offline'].includes(providerName)) throw new CliError(`--provider expects ollama, openai or offline, got '${providerName}'`);

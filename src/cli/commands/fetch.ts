@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { CliError, type CliIO } from '../command';
+import { CliError, type CliIO, usageError } from '../command';
 import { register } from '../registry';
 import { numOption } from '../options';
 import { fetchRaw, parseDuration, SourceError, specFromUrl, lastWindow, parseTime, type QuerySpec } from '../../sources/query/index';
@@ -60,7 +60,7 @@ export async function runFetch(argv: string[], io: CliIO): Promise<number> {
       strict: true,
     }));
   } catch (e) {
-    throw new CliError((e as Error).message);
+    throw new CliError(usageError(e, HELP, 'fetch'));
   }
   if (positionals.length !== 1) throw new CliError('expected exactly one URL (see --help)');
   let window;

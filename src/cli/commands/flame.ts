@@ -4,7 +4,7 @@ import { runColumnLabels } from '../../core/format';
 import { existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CliError, type CliIO } from '../command';
+import { CliError, type CliIO, usageError } from '../command';
 import { register } from '../registry';
 import { numOption } from '../options';
 import { toFlameData } from '../../core/diff/flame-data';
@@ -159,7 +159,7 @@ export async function runFlame(argv: string[], io: CliIO): Promise<number> {
       allowPositionals: false,
     }));
   } catch (e) {
-    throw new CliError(`${(e as Error).message}\n\n${HELP}`);
+    throw new CliError(usageError(e, HELP, 'flame'));
   }
   if (!values.incident?.length) throw new CliError(`missing --incident <file|dir>\n\n${HELP}`);
   if (!values.out) throw new CliError(`missing --out report.html\n\n${HELP}`);

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { CliError, type CliIO } from '../command';
+import { CliError, type CliIO, usageError } from '../command';
 import { register } from '../registry';
 import { numOption } from '../options';
 import { DEFAULT_LIMITS, DEFAULT_MAX_BODY_BYTES, OutDirError, startReceiver } from '../../sources/receiver/server';
@@ -61,7 +61,7 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal):
       allowPositionals: false,
     }));
   } catch (e) {
-    throw new CliError((e as Error).message);
+    throw new CliError(usageError(e, HELP, 'serve'));
   }
   const port = numOption(values.port, 'port', 4318);
   if (!Number.isInteger(port) || port > 65535) throw new CliError(`--port expects 0..65535, got '${values.port}'`);

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { CliError, type CliIO } from '../command';
+import { CliError, type CliIO, usageError } from '../command';
 import { register } from '../registry';
 import { numOption } from '../options';
 import { loadForCli } from '../load';
@@ -56,7 +56,7 @@ export async function runStats(argv: string[], io: CliIO): Promise<number> {
       allowPositionals: true,
     });
   } catch (e) {
-    throw new CliError(`${(e as Error).message}\n\n${HELP}`);
+    throw new CliError(usageError(e, HELP, 'stats'));
   }
   const { values, positionals } = parsed;
   if (positionals.length === 0) throw new CliError(`missing <file|dir>\n\n${HELP}`);

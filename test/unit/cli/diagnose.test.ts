@@ -127,3 +127,15 @@ test('h21: a baseline folder that holds the incident file is said (its traces wo
     rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('h21: a mistyped option names the closest one instead of Node\'s advice about positional arguments', async () => {
+  const r = await cli(['diagnose', '--basline', 'x', '--incident', 'y']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /unknown option --basline \(did you mean --baseline\?\); see trace-doctor diagnose --help/);
+  assert.doesNotMatch(r.err, /positional argument/);
+  assert.match((await cli(['stats', '--jsn', 'x'])).err, /unknown option --jsn \(did you mean --json\?\)/);
+  assert.match((await cli(['serve', '--prot', '1'])).err, /unknown option --prot \(did you mean --port\?\)/);
+  // nothing close: no guess
+  const far = await cli(['flame', '--zzzzzzzz']);
+  assert.match(far.err, /unknown option --zzzzzzzz; see trace-doctor flame --help/);
+});
