@@ -550,6 +550,8 @@ describe('flame panel (issue 13: state, double-click, search keys, layout)', { s
       const root = (await p.locator('.fg-detail').textContent())!;
       assert.doesNotMatch(root, /confidence 0%/);
       assert.match(root, /Δ total \+400 ms per trace · the engine: slower beyond noise/);
+      // the exemplar traces say why there is no list for it (not "Select an operation" while one box is selected)
+      await p.waitForFunction(() => document.querySelector('.fg-extra')?.textContent?.includes('"all traces" is every trace, not an operation'), null, { timeout: 5000 });
       assert.equal(await p.locator('.fg-go-source').evaluate((b) => (b as HTMLElement & { disabled: boolean }).disabled), true);
       // search → Enter goes to the match: the security service's box is a sliver of the whole graph (its outline cannot
       // be seen, so Enter seemed to do nothing); it is zoomed to, and the box says which match it is

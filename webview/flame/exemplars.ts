@@ -46,6 +46,8 @@ export class ExemplarPanel {
   readonly waterfall: Waterfall;
   private data: FlameData | null = null;
   private path: CallPathSegment[] = [];
+  /** the synthetic root is selected (see select) */
+  private wholeRun = false;
   private list: ExemplarList | null = null;
   private chosen: Record<ExemplarSide, string | null> = { incident: null, baseline: null };
   private traces = new Map<string, WaterfallTrace>();
@@ -70,6 +72,7 @@ export class ExemplarPanel {
   setData(data: FlameData | null): void {
     this.data = data;
     this.path = [];
+    this.wholeRun = false;
     this.list = null;
     this.chosen = { incident: null, baseline: null };
     this.traces.clear();
@@ -88,10 +91,14 @@ export class ExemplarPanel {
     this.renderLists();
   }
 
-  /** The flame graph's selection changed (node path from the root, without the synthetic root). */
-  select(path: CallPathSegment[]): void {
+  /**
+   * The flame graph's selection changed (node path from the root, without the synthetic root). `wholeRun`: the
+   * synthetic root ("all traces") is selected — an empty path too, but its empty state says why there is no list.
+   */
+  select(path: CallPathSegment[], wholeRun = false): void {
     if (!this.data) return;
-    if (pathKey(path) === pathKey(this.path)) return;
+    if (pathKey(path) === pathKey(this.path) && (path.length > 0 || wholeRun === this.wholeRun)) return;
+    this.wholeRun = path.length === 0 && wholeRun;
     this.path = path;
     this.waterfall.setPath(path);
     clearTimeout(this.pendingTimer);
@@ -100,7 +107,7 @@ export class ExemplarPanel {
       this.chosen = { incident: null, baseline: null };
       this.waterfall.setTrace('incident', null);
       this.waterfall.setTrace('baseline', null);
-      this.renderLists('Select an operation in the flame graph to see traces through it.');
+      this.renderLists(this.wholeRun ? '"all traces" is every trace, not an operation: select a box below it to see the traces through that operation.' : 'Select an operation in the flame graph to see traces through it.');
       return;
     }
     this.renderLists('Looking for traces…');

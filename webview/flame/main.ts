@@ -164,10 +164,13 @@ class FlameApp {
   private syncExemplars(): void {
     if (!this.tree || !this.data) return this.exemplars.select([]);
     const path = this.selected > 0 ? nodePath(this.tree, this.data, this.selected) : [];
-    this.exemplars.select(path.map((seg) => {
-      const cut = seg.indexOf('\u0000');
-      return { service: seg.slice(0, cut), name: seg.slice(cut + 1) };
-    }));
+    this.exemplars.select(
+      path.map((seg) => {
+        const cut = seg.indexOf('\u0000');
+        return { service: seg.slice(0, cut), name: seg.slice(cut + 1) };
+      }),
+      this.selected === 0,
+    );
   }
 
   // ---------------------------------------------------------------------------------------------------------------
