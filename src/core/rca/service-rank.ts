@@ -102,7 +102,7 @@ export function serviceEvidence(b: AggDetail, i: AggDetail, alpha: number, disab
     const grown = f.ops.filter((o) => o.grew).sort((x, y) => y.perTraceMs - x.perTraceMs || y.effect - x.effect);
     lead(s, 'service_slowdown', f.score, grown[0]?.name ?? '');
     s.evidence.push(
-      `${f.service} is slower at the median on ${grown.length} of its ${f.ops.length} operations (own time per span): ` +
+      `${f.service} is slower at the median on ${grown.length} of its ${f.ops.length} operations (median own time per span, before → after): ` +
         grown.slice(0, 4).map((o) => `${o.name} ${fmt(o.medB)} → ${fmt(o.medI)}`).join('; ') +
         (grown.length > 4 ? '; …' : '') + ` (${pText(f.p)})`,
     );

@@ -10,6 +10,7 @@
  */
 import type { SpanTable } from '../model/span-table';
 import { mulberry32 } from '../stats/index';
+import { formatMs } from '../format';
 import type { Split } from './diagnosis';
 
 export interface SplitResult {
@@ -195,7 +196,7 @@ export function splitTraces(model: SpanTable, opts: SplitOptions = {}): SplitRes
       description:
         T < 2
           ? `only ${T} trace: nothing to compare against`
-          : `no level shift in time; the slowest ${k} of ${T} traces (≥ ${threshold.toFixed(1)} ms end-to-end) vs the other ${T - k}`,
+          : `no level shift in time; the slowest ${k} of ${T} traces (≥ ${formatMs(threshold)} end-to-end) vs the other ${T - k}`,
       baselineTraces: T - k,
       incidentTraces: k,
     },

@@ -70,3 +70,10 @@ test('few traces: 1 trace cannot be split; 3 traces → slowest one vs two', () 
   assert.equal(s3.split.method, 'slowest_decile');
   assert.equal(s3.split.incidentTraces, 1);
 });
+
+test('slowest-decile threshold is written as every other duration: "≥ 2.9 s", not "≥ 2896.7 ms"', () => {
+  const rnd = mulberry32(8);
+  const s = splitTraces(table(series(Array.from({ length: 50 }, () => 2000 + rnd() * 1000))), { seed: 1 });
+  assert.equal(s.split.method, 'slowest_decile');
+  assert.match(s.split.description, /\(≥ \d(\.\d+)? s end-to-end\)/);
+});
