@@ -258,24 +258,31 @@ class Ui {
     }, `palette row "${text}"`, timeout, 300);
   }
 
-  /** F1 → type the command title → wait until the FOCUSED row is that command → Enter. */
-  async runCommand(title) {
-    // reopened when the row does not show: a webview taking the focus back can close the palette as it opens
+  /**
+   * Open a quick input with `key`, type `text` into it, wait until the FOCUSED row contains `row`. Reopened when the
+   * row does not show: a webview taking the focus back can close the quick input as it opens (seen in CI under load).
+   */
+  async quickInput(key, text, row) {
     for (let attempt = 0; ; attempt++) {
       await this.escape(1);
-      await this.page.keyboard.press('F1');
+      await this.page.keyboard.press(key);
       const input = this.page.locator('.quick-input-widget .quick-input-box input').first();
       await input.waitFor({ state: 'visible' });
       await input.focus();
       await this.page.keyboard.press('Control+A');
-      await this.page.keyboard.type('>' + title);
+      await this.page.keyboard.type(text);
       try {
-        await this.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title }).waitFor({ timeout: 8000 });
-        break;
+        await this.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: row }).waitFor({ timeout: 8000 });
+        return;
       } catch (e) {
         if (attempt >= 2) throw e;
       }
     }
+  }
+
+  /** F1 → type the command title → wait until the FOCUSED row is that command → Enter. */
+  async runCommand(title) {
+    await this.quickInput('F1', '>' + title, title);
     await this.page.keyboard.press('Enter');
   }
 
@@ -298,22 +305,7 @@ class Ui {
   /** Ctrl+P → file name → focused row matches the relative path → Enter → active tab shows the file. */
   async openFile(rel) {
     const base = path.basename(rel);
-    // reopened when the row does not show (the quick open can close on a focus steal as it opens, as the palette)
-    for (let attempt = 0; ; attempt++) {
-      await this.escape(1);
-      await this.page.keyboard.press('Control+P');
-      const input = this.page.locator('.quick-input-widget .quick-input-box input').first();
-      await input.waitFor({ state: 'visible' });
-      await input.focus();
-      await this.page.keyboard.press('Control+A');
-      await this.page.keyboard.type(rel);
-      try {
-        await this.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: base }).waitFor({ timeout: 8000 });
-        break;
-      } catch (e) {
-        if (attempt >= 2) throw e;
-      }
-    }
+    await this.quickInput('Control+P', rel, base);
     await this.page.keyboard.press('Enter');
     await this.page.locator('.tabs-container .tab.active', { hasText: base }).waitFor();
   }
