@@ -370,21 +370,29 @@ export interface GateOutput {
 }
 
 /**
+ * Does this entry-point finding make the run a regression? Traffic that fell, slower (median or tail), a different
+ * structure (spans per trace), and FASTER only together with less work (fewer spans: failing fast) — a faster median
+ * with the same work is an improvement (reported in regression.entryPoints, but it opens nothing); errors are decided
+ * apart.
+ */
+export const opensRegression = (f: EntryFinding) => f.changes.some((c) => c.test !== 'errors' && !(c.test === 'latency' && c.after < c.before));
+
+/** A change that is slower: the median or the tail of an entry point's latency went up. */
+export const slowerChange = (c: { test: string; before: number; after: number }) => (c.test === 'latency' || c.test === 'tail') && c.after > c.before;
+
+/**
  * The one decision, stated once: entry-point findings turn "not slower" into a regression (replacing the "not slower
  * beyond noise" note by one line naming the entry point and what changed), add one line when the gate was already
  * open, and recognise a pooled slowdown that is only a change of the request mix. Edits `notes` in place.
  */
 export function entryGate(r: EntryPointResult, notes: string[], g: GateInput): GateOutput {
   const nI = r.incidentTraces;
-  // what makes a regression: traffic that fell, slower (median or tail), a different structure (spans per trace), and
-  // FASTER only together with less work (fewer spans: failing fast) — a faster median with the same work is an
-  // improvement (reported in regression.entryPoints, but it opens nothing)
-  const slowF = r.findings.filter((f) => f.changes.some((c) => c.test !== 'errors' && !(c.test === 'latency' && c.after < c.before)));
+  const slowF = r.findings.filter(opensRegression);
   const more = slowF.length > 1 ? ` (and ${slowF.length - 1} more entry point${slowF.length > 2 ? 's' : ''}: regression.entryPoints)` : '';
   let { slower, errorsUp } = g;
   let opened = false;
   let mixOnly = false;
-  const slowerSomewhere = r.findings.some((f) => f.changes.some((c) => (c.test === 'latency' || c.test === 'tail') && c.after > c.before));
+  const slowerSomewhere = r.findings.some((f) => f.changes.some(slowerChange));
   const rateF = r.findings.filter((f) => f.changes.some((c) => c.test === 'rate'));
   if (!slower && slowF.length > 0) {
     slower = opened = true;

@@ -63,6 +63,31 @@ export interface RunFacts {
   services: Set<string>;
 }
 
+/**
+ * Per span of the aggregated rows: how many children it has, and the service its children run in — -1 none, ≥ 0 the
+ * one OTHER service all of them run in (a remote call's callee), -2 mixed or same-service children.
+ */
+export function childServices(det: AggDetail): { callee: Int32Array; kids: Int32Array } {
+  const m = det.model;
+  const n = m.size;
+  const P = m.parent;
+  const svc = m.serviceCol;
+  const callee = new Int32Array(n).fill(-1);
+  const kids = new Int32Array(n);
+  for (let r = 0; r < n; r++) {
+    if (det.nodeOf[r]! < 0) continue;
+    const p = P[r]!;
+    if (p < 0) continue;
+    kids[p]!++;
+    const s = svc[r]!;
+    const c = callee[p]!;
+    if (s === svc[p]!) callee[p] = -2;
+    else if (c === -1) callee[p] = s;
+    else if (c !== s) callee[p] = -2;
+  }
+  return { callee, kids };
+}
+
 export const edgeKey = (caller: string, callee: string) => caller + '\u0000' + callee;
 export const opId = (service: string, name: string) => service + '\u0000' + name;
 
@@ -85,20 +110,7 @@ export function collectFacts(det: AggDetail): RunFacts {
   const n = m.size;
   const P = m.parent;
   const svc = m.serviceCol;
-  // callee service of each span's children: -1 none, ≥0 the one other service, -2 mixed or same-service children
-  const callee = new Int32Array(n).fill(-1);
-  const kids = new Int32Array(n);
-  for (let r = 0; r < n; r++) {
-    if (det.nodeOf[r]! < 0) continue;
-    const p = P[r]!;
-    if (p < 0) continue;
-    kids[p]!++;
-    const s = svc[r]!;
-    const c = callee[p]!;
-    if (s === svc[p]!) callee[p] = -2;
-    else if (c === -1) callee[p] = s;
-    else if (c !== s) callee[p] = -2;
-  }
+  const { callee, kids } = childServices(det);
   const str = (id: number) => m.strings.get(id);
   const edges = new Map<string, EdgeFacts>();
   const ops = new Map<string, OpFacts>();

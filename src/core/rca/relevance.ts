@@ -15,13 +15,12 @@
  * Cost: one pass over each run's span rows.
  */
 import type { AggDetail } from '../aggregate/tree';
-import type { EntryPointResult } from './entry-points';
-
-const slowerChange = (c: { test: string; before: number; after: number }) => (c.test === 'latency' || c.test === 'tail') && c.after > c.before;
+import { mean } from '../stats/index';
+import { opensRegression, slowerChange, type EntryPointResult } from './entry-points';
+import { childServices } from './facts';
 
 export function entryRelevance(b: AggDetail, i: AggDetail, entry: EntryPointResult): Map<string, number> | null {
-  // the findings that opened the decision: any change but errors and a faster median with the same work
-  const opening = entry.findings.filter((f) => f.changes.some((c) => c.test !== 'errors' && !(c.test === 'latency' && c.after < c.before)));
+  const opening = entry.findings.filter(opensRegression);
   if (opening.length === 0 || !opening.every((f) => f.changes.some(slowerChange))) return null;
   const out = new Map<string, number>();
   for (const f of opening) {
@@ -40,30 +39,14 @@ export function entryRelevance(b: AggDetail, i: AggDetail, entry: EntryPointResu
   return out.size > 0 ? out : null;
 }
 
-const mean = (x: Float64Array) => {
-  let s = 0;
-  for (let k = 0; k < x.length; k++) s += x[k]!;
-  return x.length ? s / x.length : 0;
-};
-
 /** Σ own (self) time in ms per service over the given traces; a remote-call span's self time counts for its callee too. */
 export function ownTimeByService(det: AggDetail, traces: Int32Array): Map<string, number> {
   const m = det.model;
   const n = m.size;
-  const P = m.parent;
   const svc = m.serviceCol;
   const inSet = new Uint8Array(det.tree.traceCount);
   for (let k = 0; k < traces.length; k++) inSet[traces[k]!] = 1;
-  // callee service of each span: the one other service all its children run in (-1 none yet, -2 mixed or same service)
-  const callee = new Int32Array(n).fill(-1);
-  for (let r = 0; r < n; r++) {
-    const p = P[r]!;
-    if (p < 0) continue;
-    const cs = svc[r]!;
-    if (cs === svc[p]!) callee[p] = -2;
-    else if (callee[p] === -1) callee[p] = cs;
-    else if (callee[p] !== cs) callee[p] = -2;
-  }
+  const { callee } = childServices(det);
   const byId = new Map<number, number>();
   for (let r = 0; r < n; r++) {
     const t = det.traceOf[r]!;
