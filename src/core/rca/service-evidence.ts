@@ -70,7 +70,7 @@ export function edgeChanges(b: RunFacts, i: RunFacts, alpha: number): EdgeChange
   const pooledB: number[] = [];
   for (const e of b.edges.values()) for (let k = 0; k < e.gaps.length; k += Math.max(1, Math.floor(e.gaps.length / 500))) pooledB.push(e.gaps[k]!);
   const pooledMed = median(pooledB);
-  const devRef = pooledDeviations([...b.edges.values()].map((e) => e.gaps), 1);
+  const devRef = pooledDeviations([...b.edges.values()].map((e) => e.gaps), GAP_FLOOR_MS);
   const out: EdgeChange[] = [];
   for (const [k, ei] of i.edges) {
     if (ei.caller === ei.callee) continue;
@@ -81,14 +81,14 @@ export function edgeChanges(b: RunFacts, i: RunFacts, alpha: number): EdgeChange
     if (ref.length < 3) continue;
     const medB = own ? median(ref) : eb && eb.gaps.length ? median(eb.gaps) : pooledMed;
     const medI = median(ei.gaps);
-    const effect = Math.log((Math.max(0, medI) + 1) / (Math.max(0, medB) + 1));
+    const effect = deviation(medI, medB, GAP_FLOOR_MS);
     const t = mannWhitney(ref, ei.gaps, 'greater');
     // a handful of calls (a rarely used edge, a short capture): ranks against a few own baseline gaps cannot get
     // significant however large the change, so the same question is also asked against the shape of ALL edges'
     // variation — is each call's gap further above its edge's baseline median than baseline gaps ever are above
     // theirs? — and the smaller answer is taken, doubled for asking twice
     const pMw = Number.isFinite(t.p) ? t.p : 1;
-    const pExc = pooledExceedance(devRef, perTrace(ei.gaps.map((g) => Math.log((Math.max(0, g) + 1) / (Math.max(0, medB) + 1))), ei.gapTraces), { floor: GROW });
+    const pExc = pooledExceedance(devRef, perTrace(ei.gaps.map((g) => deviation(g, medB, GAP_FLOOR_MS)), ei.gapTraces), { floor: GROW });
     const p = Math.min(1, 2 * Math.min(pMw, pExc));
     const perTraceMs = ei.sumMs / Math.max(1, i.traces) - (eb ? eb.sumMs / Math.max(1, b.traces) : 0);
     out.push({
@@ -116,6 +116,13 @@ function perTrace(values: number[], traces: number[] | undefined): number[] {
   return [...by.values()].map((l) => (l.length === 1 ? l[0]! : median(l)));
 }
 
+/** Floors of the log-ratios: 1 ms for gaps, 0.1 ms for own times (sub-millisecond jitter is not a ×3 change). */
+const GAP_FLOOR_MS = 1;
+const SELF_FLOOR_MS = 0.1;
+
+/** How far a value lies from its group's median: log((x + floor) / (median + floor)), negative values as 0. */
+const deviation = (x: number, med: number, floor: number) => Math.log((Math.max(0, x) + floor) / (Math.max(0, med) + floor));
+
 /**
  * A baseline's variation pooled over groups (edges' gaps, operations' own times): log((x + floor) / (group median +
  * floor)) of every value of every group with at least 5 values (at most ~20,000, evenly subsampled), ascending — the
@@ -128,7 +135,7 @@ function pooledDeviations(groups: Iterable<number[]>, floor: number): Float64Arr
   const out: number[] = [];
   for (const g of used) {
     const m = Math.max(0, median(g));
-    for (let k = 0; k < g.length; k += step) out.push(Math.log((Math.max(0, g[k]!) + floor) / (m + floor)));
+    for (let k = 0; k < g.length; k += step) out.push(deviation(g[k]!, m, floor));
   }
   return Float64Array.from(out).sort();
 }
@@ -198,7 +205,7 @@ export function remoteGap(edges: EdgeChange[], alpha: number): GapFinding[] {
 /** Per operation: did the exclusive (own, non-remote) time grow at the median? */
 export function opChanges(b: RunFacts, i: RunFacts, alpha: number): OpChange[] {
   const out: OpChange[] = [];
-  const devRef = pooledDeviations([...b.ops.values()].map((o) => o.self), 0.1);
+  const devRef = pooledDeviations([...b.ops.values()].map((o) => o.self), SELF_FLOOR_MS);
   for (const [k, oi] of i.ops) {
     const ob: OpFacts | undefined = b.ops.get(k);
     // an operation called only twice in the incident is still tested (a rarely used service under CPU contention):
@@ -207,10 +214,10 @@ export function opChanges(b: RunFacts, i: RunFacts, alpha: number): OpChange[] {
     const medB = median(ob.self);
     const medI = median(oi.self);
     // a floor of 0.1 ms keeps sub-millisecond jitter of trivial spans from reading as ×3
-    const effect = Math.log((Math.max(0, medI) + 0.1) / (Math.max(0, medB) + 0.1));
+    const effect = deviation(medI, medB, SELF_FLOOR_MS);
     const t = mannWhitney(ob.self, oi.self, 'greater');
     const pMw = Number.isFinite(t.p) ? t.p : 1;
-    const pExc = pooledExceedance(devRef, perTrace(oi.self.map((x) => Math.log((Math.max(0, x) + 0.1) / (Math.max(0, medB) + 0.1))), oi.selfTraces), { floor: Math.log(1.25) });
+    const pExc = pooledExceedance(devRef, perTrace(oi.self.map((x) => deviation(x, medB, SELF_FLOOR_MS)), oi.selfTraces), { floor: Math.log(1.25) });
     const p = Math.min(1, 2 * Math.min(pMw, pExc));
     const perTraceMs = oi.selfSumMs / Math.max(1, i.traces) - ob.selfSumMs / Math.max(1, b.traces);
     out.push({ service: oi.service, name: oi.name, nB: ob.self.length, nI: oi.self.length, medB, medI, effect, p, grew: effect >= Math.log(1.25) && p < alpha, perTraceMs });

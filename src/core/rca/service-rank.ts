@@ -7,7 +7,7 @@
 import type { AggDetail } from '../aggregate/tree';
 import { pValue as pText } from '../stats/index';
 import { formatMs, possessive } from '../format';
-import { collectFacts, type RunFacts } from './facts';
+import { collectFacts, edgeKey, type RunFacts } from './facts';
 import { edgeChanges, opChanges, remoteGap, serviceSlowdown, type GapFinding, type SlowdownFinding } from './service-evidence';
 import { vanishedWork, type VanishedFinding } from './vanished';
 
@@ -36,6 +36,9 @@ export const MIN_SERVICE_SCORE = 0.3;
 
 const fmt = formatMs;
 const pct = (x: number) => Math.round(x * 100) + '%';
+
+/** The operation called most often (first of the largest counts), '' when there is none. */
+const mostCalled = (ops: Map<string, number> | undefined): string => (ops ? [...ops.entries()].sort((x, y) => y[1] - x[1])[0]?.[0] ?? '' : '');
 
 export interface ServiceEvidenceResult {
   services: ServiceScore[];
@@ -83,8 +86,8 @@ export function serviceEvidence(b: AggDetail, i: AggDetail, alpha: number, disab
       continue;
     }
     const ops = new Map<string, number>();
-    for (const e of grown) for (const [n, c] of fi.edges.get(e.caller + '\u0000' + e.callee)?.calleeOps ?? []) ops.set(n, (ops.get(n) ?? 0) + c);
-    const op = [...ops.entries()].sort((x, y) => y[1] - x[1])[0]?.[0] ?? '';
+    for (const e of grown) for (const [n, c] of fi.edges.get(edgeKey(e.caller, e.callee))?.calleeOps ?? []) ops.set(n, (ops.get(n) ?? 0) + c);
+    const op = mostCalled(ops);
     lead(s, 'remote_gap', g.score, op);
     s.evidence.push(
       `time between the caller's span and ${possessive(g.service)} span (network, accept queue) grew on ${grown.length} of ${g.edges.length} caller${g.edges.length === 1 ? '' : 's'}, median per call: ` +
@@ -136,8 +139,7 @@ export function serviceEvidence(b: AggDetail, i: AggDetail, alpha: number, disab
       if (callee !== v.service) {
         const c = get(callee);
         if (!c.vanished && !c.answered) {
-          const ops = fi.edges.get(v.service + '\u0000' + callee)?.calleeOps;
-          const op = ops ? [...ops.entries()].sort((x, y) => y[1] - x[1])[0]?.[0] ?? '' : '';
+          const op = mostCalled(fi.edges.get(edgeKey(v.service, callee))?.calleeOps);
           c.answered = v;
           c.score += v.score / 2;
           c.p = Math.min(c.p, v.p);
