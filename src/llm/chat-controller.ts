@@ -29,7 +29,7 @@ export interface ChatEnv {
   openSource(file: string, line: number): Promise<void>;
   /** offer to load traces (the extension's "Diagnose Trace" flow); true when runs are loaded afterwards */
   loadRuns?(): Promise<boolean>;
-  /** a button under a turn: 'useOffline' switches the provider to the offline engine, 'chooseProvider' opens the setting */
+  /** a button under a turn: 'useOffline' switches the provider to the offline engine, 'chooseProvider' / 'chooseModel' open the setting, 'setApiKey' runs "Set API Key" */
   runAction?(action: ChatAction): Promise<void>;
 }
 
@@ -40,6 +40,17 @@ export function displayName(s: string): string {
 
 /** Buttons offered when the model could not be reached (nothing is listening, DNS, no VS Code model…). */
 const UNREACHABLE_ACTIONS: ChatAction[] = ['useOffline', 'chooseProvider'];
+
+/** "<the provider's message> Showing …": the server's text often has no full stop of its own ("try pulling it first"). */
+export function thenSentence(message: string, next: string): string {
+  const m = message.trim();
+  return `${m}${/[.!?…)]$/.test(m) ? '' : '.'} ${next}`;
+}
+
+/** What identifies the loaded runs for the conversation's history (the load's full paths when known). */
+function loadKey(info: RunsInfo | null): string | undefined {
+  return info ? (info.key ?? info.label) : undefined;
+}
 
 /** The card of an outcome. `withError` = false when the turn's own message already says what went wrong (said once). */
 export function cardOf(o: AgentOutcome, withError = true): ChatCard {
@@ -65,6 +76,8 @@ export function cardOf(o: AgentOutcome, withError = true): ChatCard {
 
 export class ChatController {
   private history: ChatMessage[] = [];
+  /** the load the last history entries are about (a new load is said to the model, as the view says it to the user) */
+  private historyLoad: { key: string; label: string } | undefined;
   private running: AbortController | undefined;
 
   constructor(private readonly env: ChatEnv) {}
@@ -105,6 +118,7 @@ export class ChatController {
   newChat(): void {
     this.stop();
     this.history = [];
+    this.historyLoad = undefined;
     this.env.post({ type: 'cleared' });
   }
 
@@ -224,9 +238,30 @@ export class ChatController {
     return this.env.providerName() === 'offline' ? 'provider "offline"' : 'no model configured';
   }
 
-  /** an unreachable model server: the view offers "Use offline engine" / "Choose provider" */
-  private errorExtras(kind: string): Partial<Extract<HostToChat, { type: 'turnEnd' }>> {
-    return kind === 'unreachable' ? { code: 'unreachable', actions: UNREACHABLE_ACTIONS } : {};
+  /**
+   * Buttons for what the user can fix: an unreachable model server → "Use offline engine" / "Choose provider"; a key
+   * the server refuses → "Set API Key"; a model the server does not know (404) → "Choose model".
+   */
+  private errorExtras(err: { kind: string; status?: number }): Partial<Extract<HostToChat, { type: 'turnEnd' }>> {
+    if (err.kind === 'unreachable') return { code: 'unreachable', actions: UNREACHABLE_ACTIONS };
+    if (err.kind === 'auth') return { code: 'auth', actions: ['setApiKey'] };
+    if (err.kind === 'client' && err.status === 404) return { code: 'model-not-found', actions: ['chooseModel'] };
+    return {};
+  }
+
+  /** The history to send with a question; when other runs were loaded since it was written, the model is told so. */
+  private historyFor(): ChatMessage[] {
+    const info = this.env.runsInfo();
+    const key = loadKey(info);
+    const prev = this.historyLoad;
+    if (this.history.length && prev && key !== undefined && key !== prev.key) {
+      this.history.push({
+        role: 'user',
+        content: `(Note: other traces were loaded since the messages above: ${info!.label}. The questions and answers above are about ${prev.label === info!.label ? 'an earlier load' : prev.label}; answer only about the traces loaded now, and do not reuse names or numbers from above without checking them.)`,
+      });
+    }
+    if (key !== undefined) this.historyLoad = { key, label: info!.label };
+    return this.history;
   }
 
   async diagnose(userText?: string): Promise<void> {
@@ -241,10 +276,11 @@ export class ChatController {
       const model = await this.modelFor(t.provider, t.id);
       const out = await diagnoseWithModel({ provider: t.provider, runs: t.runs, redactor: this.env.redactor(), log: this.env.log, signal: t.signal, events: this.events(t.id) }, this.env.settings(model));
       // the error is said once, in the turn; the card under it is the offline engine's answer
-      this.env.post({ type: 'turnEnd', id: t.id, ...(out.error ? { error: `${out.error.message} Showing the offline engine's diagnosis.`, ...this.errorExtras(out.error.kind) } : {}) });
+      this.env.post({ type: 'turnEnd', id: t.id, ...(out.error ? { error: thenSentence(out.error.message, "Showing the offline engine's diagnosis."), ...this.errorExtras(out.error) } : {}) });
       this.env.post({ type: 'card', id: t.id, card: cardOf(out, !out.error) });
       const d = out.diagnosis;
       const e = out.engine;
+      this.historyFor();
       this.history.push(
         { role: 'user', content: 'Diagnose the loaded runs.' },
         {
@@ -267,9 +303,9 @@ export class ChatController {
         return;
       }
       const model = await this.modelFor(t.provider, t.id);
-      const out = await chatWithModel({ provider: t.provider, runs: t.runs, redactor: this.env.redactor(), log: this.env.log, signal: t.signal, events: this.events(t.id) }, this.env.settings(model), this.history, question);
+      const out = await chatWithModel({ provider: t.provider, runs: t.runs, redactor: this.env.redactor(), log: this.env.log, signal: t.signal, events: this.events(t.id) }, this.env.settings(model), this.historyFor(), question);
       if (out.error) {
-        this.env.post({ type: 'turnEnd', id: t.id, error: `${out.error.message} Showing the offline engine's diagnosis instead.`, ...this.errorExtras(out.error.kind) });
+        this.env.post({ type: 'turnEnd', id: t.id, error: thenSentence(out.error.message, "Showing the offline engine's diagnosis instead."), ...this.errorExtras(out.error) });
         if (out.fallback) this.env.post({ type: 'card', id: t.id, card: cardOf(out.fallback, false) });
         return;
       }

@@ -25,8 +25,8 @@ export interface ChatCard {
   engine?: { rootCause: { service: string; operation: string } | null; category: string; confidence: number; evidence: string[]; summary: string; sources: { file: string; line: number }[] };
 }
 
-/** Buttons under a chat turn: switch to the offline engine, or open the provider setting. */
-export type ChatAction = 'useOffline' | 'chooseProvider';
+/** Buttons under a chat turn: switch to the offline engine, open the provider or model setting, set the API key. */
+export type ChatAction = 'useOffline' | 'chooseProvider' | 'setApiKey' | 'chooseModel';
 
 export interface ModelOption {
   id: string;
@@ -57,7 +57,7 @@ export type HostToChat =
       text?: string;
       error?: string;
       /** what the turn's outcome was about: 'no-runs' turns are dropped by the view once traces are loaded */
-      code?: 'no-runs' | 'unreachable' | 'offline';
+      code?: 'no-runs' | 'unreachable' | 'offline' | 'auth' | 'model-not-found';
       /** ways out the view offers as buttons (e.g. the model server is unreachable) */
       actions?: ChatAction[];
     }
@@ -76,7 +76,7 @@ export const ChatToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('selectModel'), id: z.string().max(300) }),
   z.object({ type: z.literal('refreshModels') }),
   z.object({ type: z.literal('openSource'), file: z.string().min(1).max(1000), line: z.number().int().min(1) }),
-  z.object({ type: z.literal('action'), action: z.enum(['useOffline', 'chooseProvider']) }),
+  z.object({ type: z.literal('action'), action: z.enum(['useOffline', 'chooseProvider', 'setApiKey', 'chooseModel']) }),
   z.object({ type: z.literal('feedback'), id: z.string().max(100), rating: z.enum(['up', 'down']), comment: z.string().max(4000).optional() }),
 ]);
 export type ChatToHost = z.infer<typeof ChatToHost>;

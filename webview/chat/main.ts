@@ -27,9 +27,11 @@ interface Item {
   code?: string;
   /** buttons under the turn (e.g. the model server is unreachable) */
   actions?: ChatAction[];
+  /** when the turn started (Date.now()), for the elapsed time of a long wait */
+  started?: number;
 }
 
-const ACTION_LABELS: Record<ChatAction, string> = { useOffline: 'Use offline engine', chooseProvider: 'Choose provider' };
+const ACTION_LABELS: Record<ChatAction, string> = { useOffline: 'Use offline engine', chooseProvider: 'Choose provider', setApiKey: 'Set API Key', chooseModel: 'Choose model' };
 interface State {
   items: Item[];
   draft: string;
@@ -216,7 +218,7 @@ function renderItem(it: Item): HTMLElement {
     const body = el('div', 'msg-text markdown');
     body.append(renderMarkdown(document, it.text, hooks));
     box.append(body);
-    if (!it.done && it.status) box.append(el('div', 'status', it.status));
+    if (!it.done && it.status) box.append(el('div', 'status', statusText(it)));
     if (it.error) box.append(el('div', 'error', it.error));
     if (it.actions?.length) {
       const row = el('div', 'actions');
@@ -232,6 +234,33 @@ function renderItem(it: Item): HTMLElement {
     }
   }
   return box;
+}
+
+/** a turn's status line; past a few seconds it says how long the wait has been (a local model can take minutes) */
+function statusText(it: Item): string {
+  const s = it.started ? Math.floor((Date.now() - it.started) / 1000) : 0;
+  return s >= 3 ? `${it.status} (${s} s)` : (it.status ?? '');
+}
+
+// the elapsed time of a running turn, once a second (its status line only: no re-render, no scrolling)
+setInterval(() => {
+  for (const it of state.items) {
+    if (it.role !== 'assistant' || it.done || !it.status) continue;
+    const line = list.querySelector(`[data-id="${CSS.escape(it.id)}"] > .status`);
+    if (line) line.textContent = statusText(it);
+  }
+}, 1000);
+
+/**
+ * Show the start of what just arrived: a diagnosis card is long, and the side panel is short. Scrolled to the bottom,
+ * only its mitigation and source showed — and after a failure, the error line above the (fallback) card was out of
+ * view. The turn's error (or the card itself) goes to the top of the list.
+ */
+function revealStart(turnId: string, cardId: string): void {
+  const turn = state.items.find((x) => x.id === turnId);
+  const target = (turn?.error ? list.querySelector(`[data-id="${CSS.escape(turnId)}"]`) : null) ?? list.querySelector(`[data-id="${CSS.escape(cardId)}"]`);
+  if (!(target instanceof HTMLElement)) return;
+  list.scrollTop = Math.max(0, target.getBoundingClientRect().top - list.getBoundingClientRect().top + list.scrollTop - 4);
 }
 
 function render(): void {
@@ -326,7 +355,8 @@ window.addEventListener('message', (ev: MessageEvent) => {
       renderRuns();
       renderModels();
       render();
-      if (m.modelsError) state.items.push({ id: `n${Date.now()}`, role: 'notice', text: m.modelsError });
+      state.items = state.items.filter((x) => x.code !== 'models-error');
+      if (m.modelsError) state.items.push({ id: `n${Date.now()}`, role: 'notice', text: m.modelsError, code: 'models-error' });
       break;
     case 'runs':
       noteNewLoad(state.runs, m.runs);
@@ -339,14 +369,14 @@ window.addEventListener('message', (ev: MessageEvent) => {
       state.models = m.models;
       state.selected = m.selected;
       renderModels();
-      if (m.error) {
-        state.items.push({ id: `n${Date.now()}`, role: 'notice', text: m.error });
-        render();
-      }
+      // an earlier "Could not list the models" is stale once a listing worked (the settings were fixed)
+      state.items = state.items.filter((x) => x.code !== 'models-error');
+      if (m.error) state.items.push({ id: `n${Date.now()}`, role: 'notice', text: m.error, code: 'models-error' });
+      render();
       break;
     case 'turnStart':
       if (m.question) state.items.push({ id: `u${m.id}`, role: 'user', text: m.question });
-      state.items.push({ id: m.id, role: 'assistant', text: '', status: 'Thinking…', tools: [] });
+      state.items.push({ id: m.id, role: 'assistant', text: '', status: 'Thinking…', tools: [], started: Date.now() });
       render();
       break;
     case 'delta': {
@@ -371,6 +401,10 @@ window.addEventListener('message', (ev: MessageEvent) => {
         it.tools = [...(it.tools ?? []), m.name];
         it.status = `Calling ${m.name}…`;
         renderOne(it);
+      } else if (it && !it.done) {
+        // the tool answered: the wait from here on is the model's, not the tool's
+        it.status = m.ok ? 'Waiting for the model…' : `${m.name} failed; waiting for the model…`;
+        renderOne(it);
       }
       break;
     }
@@ -390,6 +424,7 @@ window.addEventListener('message', (ev: MessageEvent) => {
     case 'card':
       state.items.push({ id: m.card.id, role: 'card', text: '', card: m.card });
       render();
+      revealStart(m.id, m.card.id);
       break;
     case 'prefill':
       input.value = m.text;

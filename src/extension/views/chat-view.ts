@@ -91,6 +91,15 @@ class ChatViewProvider implements vscode.WebviewViewProvider {
           await vscode.commands.executeCommand('workbench.action.openSettings', 'traceDoctor.llm.provider');
           return;
         }
+        if (action === 'chooseModel') {
+          await vscode.commands.executeCommand('workbench.action.openSettings', 'traceDoctor.llm.model');
+          return;
+        }
+        if (action === 'setApiKey') {
+          await vscode.commands.executeCommand('traceDoctor.llm.setApiKey');
+          await this.controller.refreshModels();
+          return;
+        }
         // use the offline engine: where the provider is set (workspace or user), so it takes effect
         const c = vscode.workspace.getConfiguration('traceDoctor.llm');
         const where = c.inspect('provider')?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;

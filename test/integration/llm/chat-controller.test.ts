@@ -137,6 +137,60 @@ describe('chat controller (host logic of the chat view) + JSONL log', () => {
     }
   });
 
+  it('h22: a refused key → "Set API Key"; an unknown model (404) → "Choose model"; the server\'s text ends its sentence', async () => {
+    const cases = [
+      { step: { status: 401, body: { error: { message: 'Incorrect API key provided: sk-abc***xyz.', type: 'invalid_request_error', code: 'invalid_api_key' } } }, actions: ['setApiKey'], error: /refused the credentials \(HTTP 401\).*Showing the offline engine's diagnosis instead\.$/ },
+      // Ollama's own words, with no full stop of their own: "… try pulling it first Showing …" read as one sentence
+      { step: { status: 404, body: { error: { message: 'model "llama3.2:3b" not found, try pulling it first' } } }, actions: ['chooseModel'], error: /try pulling it first\. Showing the offline engine's diagnosis instead\.$/ },
+      { step: { status: 400, body: { error: { message: 'context length exceeded' } } }, actions: undefined, error: /context length exceeded\. Showing/ },
+    ];
+    for (const c of cases) {
+      const t = make();
+      srv.push(c.step as never);
+      await t.c.handle({ type: 'ask', text: 'Why?' });
+      const end = t.posted.find((m) => m.type === 'turnEnd') as Extract<HostToChat, { type: 'turnEnd' }>;
+      assert.match(end.error ?? '', c.error);
+      assert.deepEqual(end.actions, c.actions, end.error);
+    }
+    const t = make();
+    srv.push({ status: 404, body: { error: { message: 'The model `gpt-x` does not exist or you do not have access to it.' } } } as never);
+    await t.c.handle({ type: 'diagnose' });
+    const end = t.posted.find((m) => m.type === 'turnEnd') as Extract<HostToChat, { type: 'turnEnd' }>;
+    assert.match(end.error ?? '', /does not exist or you do not have access to it\. Showing the offline engine's diagnosis\.$/);
+    assert.deepEqual(end.actions, ['chooseModel']);
+  });
+
+  it('h22: questions after other traces were loaded: the model is told that the history is about the earlier load', async () => {
+    const t = make();
+    let info = { label: 'normal.json → spiked.json', key: 'diff\u0000/ws/normal.json\u0000/ws/spiked.json', traces: 20, spans: 60 };
+    (t.c as any).env.runsInfo = () => info;
+    srv.push({ text: 'The slowdown comes from **ts-travel-service**.' });
+    await t.c.handle({ type: 'ask', text: 'Why is it slow?' });
+    // the same load again (a reload): no note
+    srv.push({ text: 'Still ts-travel-service.' });
+    let n0 = srv.chatRequests().length;
+    await t.c.handle({ type: 'ask', text: 'Sure?' });
+    const noted = (msgs: any[]) => msgs.filter((m) => m.role === 'user' && /other traces were loaded/.test(m.content));
+    assert.equal(noted(srv.chatRequests()[n0]!.body.messages).length, 0);
+    info = { label: 'baseline.jsonl.gz → incident.jsonl.gz', key: 'diff\u0000/ws/tt/b\u0000/ws/tt/i', traces: 60, spans: 4290 };
+    srv.push({ text: 'Now the pre-processor.' });
+    n0 = srv.chatRequests().length;
+    await t.c.handle({ type: 'ask', text: 'And now?' });
+    const msgs = srv.chatRequests()[n0]!.body.messages;
+    const notes = noted(msgs);
+    assert.equal(notes.length, 1, JSON.stringify(msgs.map((m: any) => m.role)));
+    assert.match(notes[0].content, /loaded since the messages above: baseline\.jsonl\.gz → incident\.jsonl\.gz\. The questions and answers above are about normal\.json → spiked\.json/);
+    // the note sits between the earlier answers and the new question
+    const iNote = msgs.indexOf(notes[0]);
+    assert.ok(msgs.slice(0, iNote).some((m: any) => m.role === 'assistant' && /ts-travel-service/.test(m.content)));
+    assert.equal(msgs.at(-1).content, 'And now?');
+    // said once: the next question on the same load adds nothing
+    srv.push({ text: 'ok' });
+    n0 = srv.chatRequests().length;
+    await t.c.handle({ type: 'ask', text: 'Thanks' });
+    assert.equal(noted(srv.chatRequests()[n0]!.body.messages).length, 1);
+  });
+
   it('consent declined → nothing is sent, the engine answers', async () => {
     const t = make({ consent: false });
     const n0 = srv.chatRequests().length;

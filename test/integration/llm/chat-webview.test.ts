@@ -196,6 +196,56 @@ describe('chat webview in chromium', { skip: existsSync(CHROMIUM) ? false : `no 
     assert.equal(order.at(-1), 'notice');
   });
 
+  it('h22: a tool that answered leaves "Waiting for the model…" with the elapsed time, not "Calling <tool>…"', async () => {
+    await send({ type: 'turnStart', id: 'tw', question: 'what changed in the pre-processor?' });
+    await send({ type: 'tool', id: 'tw', name: 'compare_operation' });
+    const status = () => page.evaluate(() => document.querySelector('[data-id="tw"] > .status')?.textContent ?? '');
+    assert.equal(await status(), 'Calling compare_operation…');
+    await send({ type: 'tool', id: 'tw', name: 'compare_operation', ok: true, ms: 12 });
+    assert.equal(await status(), 'Waiting for the model…');
+    // a slow model: after a few seconds the line says how long it has waited
+    await page.waitForFunction(() => /^Waiting for the model… \(\d+ s\)$/.test(document.querySelector('[data-id="tw"] > .status')?.textContent ?? ''), undefined, { timeout: 6000 });
+    await send({ type: 'delta', id: 'tw', text: 'It queues.' });
+    await send({ type: 'turnEnd', id: 'tw' });
+    assert.equal(await page.locator('[data-id="tw"] > .status').count(), 0);
+  });
+
+  it('h22: after a failure, the error line (and the fallback card under it) is scrolled into view in a short side panel, not the card\'s end', async () => {
+    await page.setViewportSize({ width: 320, height: 420 });
+    try {
+      const card = (id: string) => ({ id, rootCause: { service: 'pre-processor', operation: 'preprocess-request' }, category: 'queueing', confidence: 0.99, evidence: Array.from({ length: 8 }, (_, i) => `evidence line ${i} with enough words to wrap over more than one line in a narrow side panel`), mitigation: ['Add workers.', 'Watch the queue.'], sources: [{ file: 'ml-pipeline/preprocessor/preprocessor.py', line: 87 }], summary: 'Saturated.', label: 'offline engine (the model server refused the API key)', origin: 'offline' as const });
+      const visible = (sel: string) => page.evaluate((s) => {
+        const list = document.querySelector('.messages')!.getBoundingClientRect();
+        const r = document.querySelector(s)!.getBoundingClientRect();
+        return r.top >= list.top - 1 && r.top < list.bottom - 10;
+      }, sel);
+      await send({ type: 'turnStart', id: 'te', question: 'why?' });
+      await send({ type: 'turnEnd', id: 'te', error: 'The model server at http://127.0.0.1:1/v1 refused the credentials (HTTP 401). Showing the offline engine\'s diagnosis instead.' });
+      await send({ type: 'card', id: 'te', card: card('card-te') });
+      await page.waitForSelector('[data-id="card-te"]');
+      assert.ok(await visible('[data-id="te"] .error'), 'the error line is in view');
+      assert.ok(await visible('[data-id="card-te"] .card-root'), 'the fallback card\'s root cause is in view under it');
+      // a diagnosis without an error: the card's top (its root cause), not its feedback buttons
+      await send({ type: 'turnStart', id: 'td', question: 'Diagnose the loaded runs' });
+      await send({ type: 'turnEnd', id: 'td' });
+      await send({ type: 'card', id: 'td', card: { ...card('card-td'), label: 'scripted-model via openai (tools, 1 call)', origin: 'model' } });
+      await page.waitForSelector('[data-id="card-td"]');
+      assert.ok(await visible('[data-id="card-td"] .card-root'), 'the new card\'s root cause is in view');
+      if (process.env.CHAT_SHOT_SCROLL) await page.screenshot({ path: process.env.CHAT_SHOT_SCROLL });
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 720 });
+    }
+  });
+
+  it('h22: a "Could not list the models" line goes away once the models are listed', async () => {
+    const notices = () => page.evaluate(() => [...document.querySelectorAll('.notice-text')].map((e) => e.textContent ?? ''));
+    await send({ type: 'models', provider: 'openai', models: [], selected: '', error: 'Could not list the models: Could not resolve the host of https://api.openai.com/v1.' });
+    await page.waitForFunction(() => [...document.querySelectorAll('.notice-text')].some((e) => /Could not list/.test(e.textContent ?? '')));
+    await send({ type: 'models', provider: 'openai', models: [{ id: 'scripted-model', label: 'scripted-model' }], selected: '' });
+    await page.waitForFunction(() => ![...document.querySelectorAll('.notice-text')].some((e) => /Could not list/.test(e.textContent ?? '')));
+    assert.ok((await notices()).some((t) => /New traces loaded/.test(t)), 'other notices stay');
+  });
+
   it('keeps the conversation across a reload (getState/setState)', async () => {
     await page.reload();
     await page.waitForSelector('.card');
