@@ -153,17 +153,18 @@ const MITIGATION: Record<CandidateKind, string[]> = {
   serialization: ['Restore parallelism: issue independent calls concurrently.', 'Check for a new lock or sequential loop around the calls.'],
   attribute: ['Roll back or fix the slow variant (the attribute value named in the evidence).', 'Route traffic away from it until fixed.'],
   new_operation: ['Check why this new operation appears in the incident and whether it can be removed or made asynchronous.'],
+  call_delay: ['Check the network path from the callers to the service: latency, packet loss, DNS, TLS handshakes, a proxy, sidecar or load balancer in between.', 'Check what holds requests before the service starts them: CPU throttling or noisy neighbours of its host, its accept queue, connection pools and client-side limits of the callers.'],
   stopped_work: ['Look at the logs of the service where the work stops for exceptions or early returns (traces carry no error status here).', 'Check the answers of the call it stops after: an empty or invalid reply can end the request early.'],
 };
 
 /**
- * A root cause found by the caller → callee gap (detector remote_gap): its callers wait before its spans start — a
- * network delay or an accept queue, not a saturated worker (the kind can still read "queueing"): "add workers" would
- * be the wrong advice for a service the same answer calls 1 % utilised.
+ * A root cause found by the caller → callee gap (detector remote_gap) that is not a saturated callee (kind
+ * call_delay, or queueing whose load the traces do not show): its callers wait before its spans start — the advice
+ * names the service; "add workers" would be the wrong advice for a service that is not busy.
  */
 const remoteGapMitigation = (service: string): string[] => [
   `Check the network path from the callers to ${service}: latency, packet loss, DNS, TLS handshakes, a proxy, sidecar or load balancer in between.`,
-  `Check what holds requests before ${service} starts them: its accept queue, connection pools and client-side limits of the callers.`,
+  `Check what holds requests before ${service} starts them: CPU throttling or noisy neighbours of its host, its accept queue, connection pools and client-side limits of the callers.`,
 ];
 
 /** The offline engine's diagnosis in the shape of the model's answer. */
@@ -197,7 +198,7 @@ export function offlineAnswer(d: Diagnosis | null, runs?: LlmRuns): LlmDiagnosis
     category: rc.kind,
     confidence: rc.confidence,
     evidence: rc.evidence,
-    mitigation: rc.detector === 'remote_gap' ? remoteGapMitigation(rc.service) : (MITIGATION[rc.kind] ?? []),
+    mitigation: rc.kind === 'call_delay' || (rc.detector === 'remote_gap' && !rc.capacity) ? remoteGapMitigation(rc.service) : (MITIGATION[rc.kind] ?? []),
     sources: src ? [{ file: src.file, line: src.line }] : [],
     summary: rc.summary,
   };

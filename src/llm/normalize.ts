@@ -16,6 +16,7 @@ const CATEGORY_SYNONYMS: Record<string, string> = {
   attribute: 'attribute', attribute_specific: 'attribute',
   new_operation: 'new_operation', new: 'new_operation',
   stopped_work: 'stopped_work', vanished_work: 'stopped_work', vanished: 'stopped_work', early_return: 'stopped_work', abort: 'stopped_work', aborted: 'stopped_work', stops_early: 'stopped_work', missing_calls: 'stopped_work',
+  call_delay: 'call_delay', network_delay: 'call_delay', network: 'call_delay', network_latency: 'call_delay', delay: 'call_delay',
   none: 'none', no_regression: 'none', null: 'none',
 };
 

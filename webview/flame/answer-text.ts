@@ -2,10 +2,10 @@
  * The words of the flame panel's answer (the one-line summary above the graph and the diagnosis section below it),
  * from a Diagnosis. Pure: no DOM, so the unit tests read the same sentences the panel shows.
  */
-import type { Diagnosis } from '../../src/core/rca/diagnosis';
+import type { CandidateKind, Diagnosis } from '../../src/core/rca/diagnosis';
 import { formatConfidence, formatEndToEnd, formatImpactPerTrace } from '../../src/core/format';
 
-export const KIND_LABEL: Record<string, string> = {
+export const KIND_LABEL: Record<CandidateKind, string> = {
   self_time: 'own time',
   queueing: 'queueing',
   fan_out: 'fan-out',
@@ -15,6 +15,7 @@ export const KIND_LABEL: Record<string, string> = {
   retries: 'retries',
   new_operation: 'new operation',
   stopped_work: 'stops early',
+  call_delay: 'call delay',
 };
 
 /**
@@ -29,7 +30,7 @@ export function summaryNote(d: Diagnosis): string {
 }
 
 /** The root cause's (or a candidate's) kind, effect per trace when it has one, and confidence: "queueing · +406 ms per trace · confidence 88%". */
-export function candidateNote(c: { kind: string; impactMs: number; confidence?: number }): string {
+export function candidateNote(c: { kind: CandidateKind; impactMs: number; confidence?: number }): string {
   return [KIND_LABEL[c.kind] ?? c.kind, formatImpactPerTrace(c.impactMs), c.confidence !== undefined ? formatConfidence(c.confidence) : null].filter(Boolean).join(' · ');
 }
 

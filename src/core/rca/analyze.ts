@@ -28,7 +28,6 @@ import type { SourceIndex } from '../source/resolve';
 import { mannWhitney, twoProportion, welchFromSummary, variance, pValue as pText } from '../stats/index';
 import type { Diagnosis, SourceLink } from './diagnosis';
 import { splitTraces, type SplitResult } from './split';
-import { attachCapacity } from './capacity';
 import { serviceEvidence, type ServiceScore } from './service-rank';
 import { entryGate, entryPointChanges } from './entry-points';
 import { entryRelevance } from './relevance';
@@ -138,7 +137,10 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
     const line = `end-to-end latency ${fmt(meanB)} → ${fmt(meanI)} per trace is not significantly higher overall (Mann-Whitney ${pText(mw.p)}, Welch ${pText(wt.p)}), but ${head.service} changed significantly (${pText(head.p)}: ${leadWords(head)}; the evidence is in its finding)`;
     restateVerdict(notes, line);
   }
-  const ctx: Ctx = { diff, b, i, alpha, tooFew, deltaE2E: meanI - meanB, svc, noImplicitClient: opts.disable?.includes('implicit_client') };
+  // capacity of queueing findings (./capacity.ts readWait); not for the slowest-decile split, whose two sides are not two
+  // loads but one interleaved stream
+  const capacity = split?.split.method === 'slowest_decile' ? undefined : { target: opts.capacityTarget };
+  const ctx: Ctx = { diff, b, i, alpha, tooFew, deltaE2E: meanI - meanB, svc, noImplicitClient: opts.disable?.includes('implicit_client'), ...(capacity ? { capacity } : {}) };
   // the answer must explain what was found: when only some kinds of request got slower, weigh services by their share
   // of those requests' added latency
   const rel = eg?.opened && entry ? entryRelevance(b, i, entry) : null;
@@ -206,9 +208,6 @@ export function analyze(baseline: SpanTable | null, incident: SpanTable, opts: D
     i = aggregateDetailed(incident, { traceFilter: split.incidentMask });
   }
   const { diagnosis, diff } = diagnoseDetails(b, i, opts, split);
-  // capacity of saturated components (queueing candidates); not for the slowest-decile split, whose two sides are
-  // not two loads but one interleaved stream
-  if (!split || split.split.method !== 'slowest_decile') attachCapacity(diagnosis, b, i, { target: opts.capacityTarget });
   if (split && split.split.method === 'slowest_decile' && diagnosis.rootCause) {
     diagnosis.notes.push('no baseline given and no level shift in time: the root cause explains what makes the slowest traces slow, not a regression');
   }

@@ -21,7 +21,8 @@
  */
 import type { AggDetail } from '../aggregate/tree';
 import { SPAN_KIND_NAMES } from '../model/span-table';
-import type { Capacity, CapacityRun, Diagnosis } from './diagnosis';
+import type { Capacity, CapacityRun, CandidateKind } from './diagnosis';
+import type { Cand, Ctx } from './context';
 import { countBelow } from '../stats/index';
 
 export interface CapacityOptions {
@@ -369,13 +370,20 @@ const fmtNum = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) 
 const fmtMs = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x >= 10 ? x.toFixed(0) : x.toFixed(1)} ms`);
 const fmtPc = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(0)} %`);
 
-/** One short line (hover, chat context): "2.71 req/s × 313 ms work on 1 worker → 87 % busy (baseline 31 %); 2 workers keep it ≤ 70 %". */
-export function capacityBrief(cap: Capacity): string {
+/** How busy the operation was: "0.14 req/s × 52 ms work on 1 worker → 1 % busy (baseline 1 %)". */
+export function utilisationBrief(cap: Capacity): string {
   const util = cap.incident.utilisation;
   return (
     `${fmtNum(cap.incident.arrivalsPerS)} req/s × ${fmtMs(cap.workMs)} ${cap.workSource === 'children' ? 'work' : cap.workSource === 'span' ? 'service' : 'own time'}` +
     (cap.workers !== null ? ` on ${cap.workers} worker${cap.workers === 1 ? '' : 's'} → ${fmtPc(util)} busy` : ` = ${fmtNum(cap.offeredLoad)} busy workers`) +
-    (cap.baseline && cap.baseline.utilisation !== null ? ` (baseline ${fmtPc(cap.baseline.utilisation)})` : '') +
+    (cap.baseline && cap.baseline.utilisation !== null ? ` (baseline ${fmtPc(cap.baseline.utilisation)})` : '')
+  );
+}
+
+/** One short line (hover, chat context): "2.71 req/s × 313 ms work on 1 worker → 87 % busy (baseline 31 %); 2 workers keep it ≤ 70 %". */
+export function capacityBrief(cap: Capacity): string {
+  return (
+    utilisationBrief(cap) +
     `; ${cap.workersNeeded} worker${cap.workersNeeded === 1 ? '' : 's'} keep it ≤ ${fmtPc(cap.target)}` +
     (cap.workersNeededHigh > cap.workersNeeded ? ` (${cap.workersNeededHigh} at the 95 % bounds)` : '')
   );
@@ -398,26 +406,26 @@ export function capacityRows(cap: Capacity): [string, string, string][] {
   ];
 }
 
+/** Below this utilisation a callee is not saturated: the longer wait of its callers is outside its work. */
+export const IDLE_UTILISATION = 0.5;
+
 /**
- * Adds `capacity` (and one evidence line) to the diagnosis' queueing candidates (and the root cause when it is one).
- * Mutates `d`. Call after the candidates are ranked.
+ * What a queueing finding is, once the callee's load is known — the ranker writes the candidate's kind, summary,
+ * evidence and capacity from it:
+ *  - a wait between callers' spans and the callee's span (`c.wait`) at a callee that is far from busy (utilisation
+ *    below IDLE_UTILISATION) is outside its work → call_delay, no capacity estimate (one evidence line says how
+ *    busy it was); every call of one caller waiting longer (side caller) is the same, whatever its callees' load;
+ *  - otherwise queueing, with the capacity estimate when the traces show one (not for the slowest-decile split).
+ * Other kinds pass through unchanged.
  */
-export function attachCapacity(d: Diagnosis, b: AggDetail | null, i: AggDetail, opts: CapacityOptions = {}): void {
-  for (const c of d.candidates) {
-    if (c.kind !== 'queueing') continue;
-    const cap = estimateCapacity(b, i, c, opts);
-    if (!cap) continue;
-    c.capacity = cap;
-    c.evidence.push(`capacity: ${cap.summary}`);
-    // "network delay or a saturated X?" — a component far from busy is not saturated: say which reading is left
-    const u = cap.incident.utilisation;
-    const idle = u !== null && u < 0.5 && /saturated/.test(c.summary);
-    if (idle) c.summary = c.summary.replace(/ ?\((network delay or a saturated [^)]*|saturated [^)]*\?)\)/, '') + ` — ${c.service} is only ${Math.round(u * 100)} % utilised, so not saturated: the wait is outside its own work (network delay, or time before its span starts)`;
-    const rc = d.rootCause;
-    if (rc && rc !== c && rc.service === c.service && rc.name === c.name && rc.kind === c.kind) {
-      rc.capacity = cap;
-      rc.evidence.push(`capacity: ${cap.summary}`);
-      if (idle) rc.summary = c.summary;
-    }
+export function readWait(ctx: Pick<Ctx, 'b' | 'i' | 'capacity'>, c: Cand): { kind: CandidateKind; summary: string; evidence: string[]; capacity?: Capacity } {
+  if (c.kind !== 'queueing') return { kind: c.kind, summary: c.summary, evidence: c.evidence };
+  if (c.wait?.side === 'caller') return { kind: 'call_delay', summary: c.wait.summary({ load: 'unknown' }), evidence: c.evidence };
+  const cap = ctx.capacity && ctx.i ? estimateCapacity(ctx.b ?? null, ctx.i, c, ctx.capacity) : null;
+  const u = cap?.incident.utilisation ?? null;
+  if (cap && c.wait && u !== null && u < IDLE_UTILISATION) {
+    return { kind: 'call_delay', summary: c.wait.summary({ load: 'idle', utilisation: u }), evidence: [...c.evidence, `${c.service} is not saturated: ${utilisationBrief(cap)}`] };
   }
+  const summary = c.wait ? c.wait.summary(u === null ? { load: 'unknown' } : { load: 'busy', utilisation: u }) : c.summary;
+  return cap ? { kind: 'queueing', summary, evidence: [...c.evidence, `capacity: ${cap.summary}`], capacity: cap } : { kind: 'queueing', summary, evidence: c.evidence };
 }

@@ -39,7 +39,20 @@ export interface Cand {
   detector?: Candidate['detector'];
   /** services whose added time this finding explains (a retrying caller's backoff) */
   explains?: string[];
+  /**
+   * the finding is time between a caller's span and its callee's span (kind queueing until read): how busy the callee
+   * is decides what it is — a busy callee queues (queueing, with its capacity), an idle one leaves the wait outside
+   * its work (call_delay). `side` caller: every call the service makes waits, whatever its callees' load.
+   * `summary` words the finding for the reading (./capacity.ts readWait).
+   */
+  wait?: { side: 'callee' | 'caller'; summary: (r: WaitReading) => string };
 }
+
+/** What a longer wait in front of a callee that is not busy is. */
+export const OUTSIDE_WORK = 'the wait is outside its own work (network delay, or time before its span starts: CPU starvation, an accept queue)';
+
+/** How busy a callee was while its callers waited longer for it (./capacity.ts readWait). */
+export type WaitReading = { load: 'idle' | 'busy'; utilisation: number } | { load: 'unknown' };
 
 export interface Ctx {
   diff: DiffTreeWithMaps;
@@ -58,6 +71,8 @@ export interface Ctx {
    * own added time (./relevance.ts); the ranker weighs service scores by it
    */
   relevance?: Map<string, number>;
+  /** estimate the capacity of queueing findings (not for the slowest-decile split: one interleaved stream, not two loads) */
+  capacity?: { target?: number };
   alpha: number;
   tooFew: boolean;
   deltaE2E: number;

@@ -13,6 +13,7 @@ export const CandidateKind = z.enum([
   'retries',
   'new_operation',
   'stopped_work',
+  'call_delay',
 ]);
 export type CandidateKind = z.infer<typeof CandidateKind>;
 
@@ -71,7 +72,10 @@ export const Candidate = z.object({
   source: SourceLink.optional(),
   /** for kind=attribute: which attribute value got slow */
   attribute: z.object({ key: z.string(), value: z.string() }).optional(),
-  /** for kind=queueing: load, work time, workers and the capacity that keeps it under a target (core/rca/capacity.ts) */
+  /**
+   * for kind=queueing: load, work time, workers and the capacity that keeps it under a target (core/rca/capacity.ts).
+   * Not given for kind=call_delay: a callee far from busy has no capacity problem (the evidence says how busy).
+   */
   capacity: Capacity.optional(),
   /**
    * which detector found it: an operation-level reading (self time, queueing, fan-out, …) or a service-level one

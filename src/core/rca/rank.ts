@@ -7,7 +7,7 @@ import { codeAttrsByOperation, opKey } from '../source/code-attrs';
 import { pValue as pText } from '../stats/index';
 import { possessive } from '../format';
 import { Diagnosis, type Candidate, type SourceLink, type Split } from './diagnosis';
-import { fmt, label, restateVerdict, subtreeCritical, type Cand, type Ctx, type NodeAt } from './context';
+import { OUTSIDE_WORK, fmt, label, restateVerdict, subtreeCritical, type Cand, type Ctx, type NodeAt } from './context';
 import type { DiagnoseOptions, SourceLookup } from './analyze';
 import type { ServiceScore } from './service-rank';
 import { newOperation } from './new-operation';
@@ -19,6 +19,7 @@ import { operationLevel } from './operation-wide';
 import { refineByAttribute } from './attribute';
 import { refineByConcurrency } from './saturation';
 import { toSig } from './significance';
+import { readWait } from './capacity';
 
 /** Every operation-level detector over every node of the diff, then the operation-wide view. */
 export function generate(ctx: Ctx): Cand[] {
@@ -102,11 +103,10 @@ export function serviceCand(ctx: Ctx, s: ServiceScore): Cand {
   }
   if (nodes.length === 0 && any > 0) nodes.push(any);
   const name = nodes.length ? diff.nodes[nodes[0]!]!.name : s.operation;
+  const wait = s.lead === 'remote_gap' ? remoteGapWait(s.service, s.gap?.side === 'caller' ? 'caller' : 'callee') : undefined;
   const summary =
-    s.lead === 'remote_gap' && s.gap?.side === 'caller'
-      ? `every call ${s.service} makes waits longer before the callee's span starts (network delay or CPU starvation at ${s.service})`
-      : s.lead === 'remote_gap'
-      ? `calls to ${s.service} wait longer between the caller's span and ${possessive(s.service)} span (network delay or a saturated ${s.service})`
+    wait
+      ? wait.summary({ load: 'unknown' })
       : s.lead === 'service_slowdown'
         ? `${s.service} is slower across its operations at the median (CPU contention or a slower ${s.service})`
         : s.lead === 'vanished_work' && !s.vanished && s.answered
@@ -118,7 +118,26 @@ export function serviceCand(ctx: Ctx, s: ServiceScore): Cand {
           : `${s.service} / ${s.operation} ${s.vanished && !s.vanished.children.some((c) => c.dependency) ? 'now skips work it used to do' : 'stopped calling its dependencies'} (early return or failure without an error status)`;
   return {
     diffId: nodes[0] ?? 0, service: s.service, name, kind: KIND_OF_DETECTOR[s.lead], impactMs: s.impactMs, sig: 1 - s.p,
-    evidence: [...s.evidence], summary, nodes, p: s.p, detector: s.lead,
+    evidence: [...s.evidence], summary, nodes, p: s.p, detector: s.lead, ...(wait ? { wait } : {}),
+  };
+}
+
+const pcRound = (u: number) => `${Math.round(u * 100)} %`;
+
+/** The words of a remote-gap finding for each reading of the service's load (./capacity.ts readWait). */
+function remoteGapWait(service: string, side: 'callee' | 'caller'): NonNullable<Cand['wait']> {
+  if (side === 'caller') {
+    return { side, summary: () => `every call ${service} makes waits longer before the callee's span starts (network delay or CPU starvation at ${service})` };
+  }
+  const head = `calls to ${service} wait longer between the caller's span and ${possessive(service)} span`;
+  return {
+    side,
+    summary: (r) =>
+      r.load === 'idle'
+        ? `${head}, and ${service} is only ${pcRound(r.utilisation)} utilised, so not saturated: ${OUTSIDE_WORK}`
+        : r.load === 'busy'
+          ? `${head}, and ${service} is ${pcRound(r.utilisation)} utilised: requests queue for it`
+          : `${head} (network delay or a saturated ${service})`,
   };
 }
 
@@ -229,11 +248,9 @@ export function rank(ctx: Ctx, opts: DiagnoseOptions, latency: Diagnosis['latenc
     const cand: Candidate = {
       service: c.service,
       name: c.name,
-      kind: c.kind,
+      ...readWait(ctx, c),
       impactMs: Math.round(c.impactMs * 1000) / 1000,
       confidence: Math.round(conf(c) * 1000) / 1000,
-      evidence: c.evidence,
-      summary: c.summary,
     };
     if (src) cand.source = src;
     if (c.attribute) cand.attribute = c.attribute;

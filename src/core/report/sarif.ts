@@ -19,6 +19,7 @@ const RULES: Record<CandidateKind, { name: string; short: string; full: string }
   attribute: { name: 'AttributeValue', short: 'One attribute value got slower', full: 'Spans with one value of a low-cardinality attribute (model version, host, tenant) got slower; the others did not.' },
   retries: { name: 'Retries', short: 'A failing call is retried', full: 'A callee started failing and its caller repeats the call; the retries and the backoff add latency.' },
   stopped_work: { name: 'StoppedWork', short: 'A service stopped doing work it used to do', full: 'A service now returns without calling its dependencies or running its own steps, or stops right after a call it used to go on from (an early return or a failure without an error status).' },
+  call_delay: { name: 'CallDelay', short: 'Calls wait outside a callee that is not busy', full: 'Callers wait longer between their span and the callee\'s span while the callee is far from saturated: the time is outside its work (network delay, a proxy or sidecar, or time before its span starts: CPU starvation, an accept queue).' },
   new_operation: { name: 'NewOperation', short: 'A new operation on the request path', full: 'An operation that the baseline does not have adds time to the incident.' },
 };
 

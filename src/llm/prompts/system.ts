@@ -1,11 +1,13 @@
 import type { Fence } from '../sanitize';
+import { CandidateKind } from '../../core/rca/diagnosis';
 
 export type PromptMode = 'tools' | 'zero-shot' | 'chat';
 
 /** Total budget for the system prompt including the fenced context (4K-context local models must work). */
 export const SYSTEM_BUDGET_TOKENS = 2000;
 
-const CATEGORIES = 'self_time, queueing, fan_out, errors, serialization, attribute, retries, new_operation, none';
+/** The answer's categories: the engine's finding kinds (one list, core/rca/diagnosis.ts) and none. */
+const CATEGORIES = [...CandidateKind.options, 'none'].join(', ');
 
 /** The instructions, without the context. Kept short: small local models need room. */
 export function systemInstructions(mode: PromptMode, fence: Fence): string {
@@ -17,6 +19,7 @@ export function systemInstructions(mode: PromptMode, fence: Fence): string {
     'How to reason:',
     '- The root cause is the component whose own (self) time or queueing grew, not the callers that only wait for it.',
     '- Queueing blames the saturated callee; lost parallelism the parent that serialised calls; N+1 the caller whose call count grew.',
+    '- Callers waiting longer before the spans of a callee that is not busy: call_delay at that callee.',
     '- If the incident is not slower beyond noise, the answer is rootCause null, category "none".',
     '- Use only services and operations that exist in the data. Quote numbers as evidence.',
   ];

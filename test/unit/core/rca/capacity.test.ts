@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { estimateCapacity, erlangCWait, attachCapacity } from '../../../../src/core/rca/capacity';
+import { estimateCapacity, erlangCWait, readWait } from '../../../../src/core/rca/capacity';
+import type { Cand, WaitReading } from '../../../../src/core/rca/context';
 import { analyze } from '../../../../src/core/rca/analyze';
 import { aggregateDetailed } from '../../../../src/core/aggregate/tree';
 import { Capacity, Diagnosis } from '../../../../src/core/rca/diagnosis';
@@ -152,19 +153,43 @@ test('analyze: a saturating single worker is diagnosed as queueing and carries t
   assert.deepEqual(reg, { slower: true, errorsUp: false, alpha: 0.01 });
 });
 
-test('attachCapacity leaves non-queueing candidates alone; unknown operations give null', () => {
+test('readWait: other kinds pass through; unknown operations give null', () => {
   const base = mmc({ rate: 2, workMs: 100, c: 1, n: 200, seed: 51, shape: 'children', tag: 'b' });
   const B = aggregateDetailed(table(base.spans));
   assert.equal(estimateCapacity(B, B, { service: 'nope', name: 'handle' }), null);
-  const d: Diagnosis = {
-    rootCause: null,
-    candidates: [{ service: 'svc', name: 'handle', kind: 'self_time', impactMs: 1, confidence: 0.5, evidence: [], summary: 's' }],
-    notes: [],
-  };
-  attachCapacity(d, B, B);
-  assert.equal(d.candidates[0]!.capacity, undefined);
-  assert.deepEqual(d.candidates[0]!.evidence, []);
+  const c = cand({ kind: 'self_time' });
+  assert.deepEqual(readWait({ b: B, i: B, capacity: {} }, c), { kind: 'self_time', summary: 's', evidence: ['e'] });
 });
+
+test('readWait: a wait in front of a busy callee is queueing with its capacity; an idle one is call_delay, without', () => {
+  const B = aggregateDetailed(table(mmc({ rate: 1, workMs: 100, c: 1, n: 200, seed: 61, shape: 'children', tag: 'b' }).spans));
+  const busy = aggregateDetailed(table(mmc({ rate: 8, workMs: 100, c: 1, n: 400, seed: 62, shape: 'children', tag: 'i' }).spans));
+  const idle = aggregateDetailed(table(mmc({ rate: 2, workMs: 100, c: 1, n: 200, seed: 63, shape: 'children', tag: 'i' }).spans));
+  const words = (r: WaitReading) => (r.load === 'unknown' ? 'unknown' : `${r.load} ${r.utilisation.toFixed(1)}`);
+  const w = readWait({ b: B, i: busy, capacity: { target: 0.7 } }, cand({ wait: { side: 'callee', summary: words } }));
+  assert.equal(w.kind, 'queueing');
+  assert.equal(w.summary, 'busy 0.8');
+  assert.ok(w.capacity && w.capacity.workers === 1);
+  assert.deepEqual(w.evidence, ['e', `capacity: ${w.capacity.summary}`]);
+  const n = readWait({ b: B, i: idle, capacity: { target: 0.7 } }, cand({ wait: { side: 'callee', summary: words } }));
+  assert.equal(n.kind, 'call_delay');
+  assert.equal(n.summary, 'idle 0.2');
+  assert.equal(n.capacity, undefined, 'no capacity estimate for a callee that is not busy');
+  assert.match(n.evidence[1]!, /^svc is not saturated: 2\.\d+ req\/s × \d+ ms work on 1 worker → 2\d % busy \(baseline \d+ %\)$/);
+  // every call of one caller waits longer: outside its callees, whatever their load
+  assert.equal(readWait({ b: B, i: busy, capacity: {} }, cand({ wait: { side: 'caller', summary: words } })).kind, 'call_delay');
+  // no capacity (the slowest-decile split): the load is unknown, the kind stays queueing and says both readings
+  const u = readWait({ b: B, i: idle }, cand({ wait: { side: 'callee', summary: words } }));
+  assert.deepEqual([u.kind, u.summary, u.capacity], ['queueing', 'unknown', undefined]);
+  // a queue found inside the span (no wait between spans) keeps its kind and gets the capacity however busy
+  const inside = readWait({ b: B, i: idle, capacity: {} }, cand({}));
+  assert.equal(inside.kind, 'queueing');
+  assert.ok(inside.capacity);
+});
+
+function cand(o: Partial<Cand>): Cand {
+  return { diffId: 0, service: 'svc', name: 'handle', kind: 'queueing', impactMs: 1, sig: 1, evidence: ['e'], summary: 's', nodes: [], ...o };
+}
 
 test('erlangCWait: M/M/1 closed form and overload', () => {
   for (const a of [0.1, 0.5, 0.9]) within(erlangCWait(a, 1), a / (1 - a), 1e-12, `M/M/1 a=${a}`);

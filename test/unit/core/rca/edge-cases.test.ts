@@ -72,12 +72,12 @@ test('async children outliving the parent: clipped, and a longer async tail is n
   assert.equal(d.rootCause, null, `got ${d.rootCause?.name}: ${d.notes.join(' | ')}`);
 });
 
-test('queueing: a client span much longer than its server child blames the callee, not the caller', () => {
-  const mk = (seed: number, wait: number) => {
+test('a client span much longer than its server child blames the callee, not the caller: queueing when it is busy, a call delay when not', () => {
+  const mk = (seed: number, wait: number, everyMs: number) => {
     const rnd = mulberry32(seed);
     const spans: S[] = [];
     for (let k = 0; k < 40; k++) {
-      const t0 = k * 1000;
+      const t0 = k * everyMs;
       const q = wait * (0.5 + rnd());
       const srv = 5 + rnd();
       spans.push({ trace: 't' + k, id: 'w' + k, name: 'GET /', service: 'web', kind: SpanKind.Server, start: t0, dur: srv + q + 4 });
@@ -86,10 +86,30 @@ test('queueing: a client span much longer than its server child blames the calle
     }
     return table(spans);
   };
-  const d = diagnose(mk(1, 0.2), mk(2, 40));
-  assert.equal(d.rootCause?.kind, 'queueing');
-  assert.equal(d.rootCause?.service, 'worker');
-  assert.equal(d.rootCause?.name, 'process');
+  // one request a second to 5 ms of work: the worker is idle, the wait is outside its work
+  const idle = diagnose(mk(1, 0.2, 1000), mk(2, 40, 1000));
+  assert.deepEqual([idle.rootCause?.service, idle.rootCause?.name, idle.rootCause?.kind], ['worker', 'process', 'call_delay']);
+  assert.equal(idle.rootCause?.capacity, undefined);
+  assert.match(idle.rootCause!.summary, /worker is only \d %+ utilised, so not saturated/);
+  // one worker taking requests in turn (a FIFO queue): 5.5 ms of work every 20 ms, then every 6.5 ms → it is busy,
+  // its requests queue
+  const fifo = (seed: number, everyMs: number) => {
+    const rnd = mulberry32(seed);
+    const spans: S[] = [];
+    let free = 0;
+    for (let k = 0, t0 = 0; k < 200; k++, t0 += -Math.log(1 - rnd()) * everyMs) {
+      const srv = 5 + rnd();
+      const st = Math.max(t0 + 1.5, free);
+      free = st + srv;
+      spans.push({ trace: 't' + k, id: 'w' + k, name: 'GET /', service: 'web', kind: SpanKind.Server, start: t0, dur: free - t0 + 3 });
+      spans.push({ trace: 't' + k, id: 'c' + k, parent: 'w' + k, name: 'call worker', service: 'web', kind: SpanKind.Client, start: t0 + 1, dur: free - t0 });
+      spans.push({ trace: 't' + k, id: 's' + k, parent: 'c' + k, name: 'process', service: 'worker', kind: SpanKind.Server, start: st, dur: srv });
+    }
+    return table(spans);
+  };
+  const busy = diagnose(fifo(1, 20), fifo(2, 6.5));
+  assert.deepEqual([busy.rootCause?.service, busy.rootCause?.name, busy.rootCause?.kind], ['worker', 'process', 'queueing']);
+  assert.ok(busy.rootCause?.capacity && busy.rootCause.capacity.incident.utilisation! >= 0.5);
 });
 
 test('a single trace per side: ranked by effect, low confidence, a note; identical runs → null', () => {

@@ -22,14 +22,16 @@ test('real fault injections (dev set): faulty service top-1 ≥ 15/22, top-3 ≥
   // the gap evidence is stated per caller, before → after
   const sec = rs.find((r) => r.case.id.includes('network-delay-ts-security'))!;
   assert.match(sec.diagnosis.rootCause!.evidence.join('\n'), /ts-preserve-other-service \d.* → 2 s/);
-  assert.equal(sec.diagnosis.rootCause!.kind, 'queueing');
   // an exception in the frontend after checkout answered: its traces stop right after that call
   const exc = rs.find((r) => r.case.id === 'ob-exception-frontend-0823-1227')!;
   assert.match(exc.diagnosis.rootCause!.evidence.join('\n'), /frontend \/ .* now stops right after calling checkoutservice .*100% → 0%/);
   assert.equal(exc.diagnosis.rootCause!.kind, 'stopped_work');
-  // a callee far from busy is not "saturated": the summary says the wait is outside its work
+  // a callee far from busy is not "saturated": a call delay (not queueing), the wait outside its work, no capacity plan
+  assert.equal(sec.diagnosis.rootCause!.kind, 'call_delay');
   assert.match(sec.diagnosis.rootCause!.summary, /ts-security-service is only \d+ % utilised, so not saturated/);
   assert.doesNotMatch(sec.diagnosis.rootCause!.summary, /saturated ts-security-service/);
+  assert.equal(sec.diagnosis.rootCause!.capacity, undefined);
+  assert.match(sec.diagnosis.rootCause!.evidence.join('\n'), /ts-security-service is not saturated: .* → \d+ % busy/);
   // failures read from Spring Boot's error-handler spans (no status in the data) name the failing service
   const trav = rs.find((r) => r.case.id === 'tt-exception-ts-travel-service-0129-1012')!;
   assert.equal(trav.diagnosis.rootCause?.kind, 'errors');
