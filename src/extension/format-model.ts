@@ -3,6 +3,8 @@
  * Pure: no `vscode` import (unit-tested in test/unit/extension).
  */
 
+import type { RefusedEvent } from '../sources/receiver/server';
+
 // The numbers themselves come from the one formatter every surface shares (src/core/format).
 export { formatMs, formatDeltaMs, formatCallsPerTrace, formatPercent, formatConfidence, formatHeadline, rankLabel, isNotableChange, runColumnLabels, formatImpactPerTrace, formatEndToEnd, effectOutsideSelf, effectOutsideSelfShort, MINUS } from '../core/format';
 
@@ -38,4 +40,16 @@ export function runLabel(paths: readonly string[]): string {
       return what ? `${m[3]} ${what}` : m[3]!;
     })
     .join(', ');
+}
+
+/**
+ * A request the receiver refused, for the person whose exporter sent it: one line with the status, what the sender was
+ * told, and what identifies the sender. Control and bidi characters (from headers) are blanked; at most 400 characters.
+ */
+export function refusedText(e: Pick<RefusedEvent, 'status' | 'message' | 'method' | 'path' | 'contentType' | 'userAgent'>): string {
+  const what = [e.method && e.path ? `${e.method} ${e.path}` : '', e.contentType ? `Content-Type ${e.contentType}` : '', e.userAgent ? `from ${e.userAgent}` : ''].filter(Boolean).join(', ');
+  // eslint-disable-next-line no-control-regex
+  const clean = (t: string) => t.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]+/g, ' ').trim();
+  const line = clean(`HTTP ${e.status}: ${e.message}${what ? ` (${what})` : ''}`);
+  return line.length > 400 ? `${line.slice(0, 399)}…` : line;
 }

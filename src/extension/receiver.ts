@@ -1,7 +1,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { startReceiver, type Receiver } from '../sources/receiver/server';
+import { startReceiver, type Receiver, type RefusedEvent } from '../sources/receiver/server';
+import { refusedText, runLabel } from './format-model';
 import type { TraceSession } from './state';
+
 
 /** "Start Receiver" / "Stop Receiver": the built-in OTLP/HTTP receiver with a status bar span counter and live reload. */
 export class ReceiverController implements vscode.Disposable {
@@ -11,6 +13,15 @@ export class ReceiverController implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   private refreshing = false;
   private dirty = false;
+  private unsubscribeRefused: (() => void) | undefined;
+  /** requests answered with an error status since the receiver started */
+  private refused = 0;
+  /** output-channel lines about refused requests in the current minute (a broken exporter retries in a loop) */
+  private logged = { minute: 0, lines: 0 };
+  /** one notification per receiver start for each of: spans arriving while other traces are shown, a refused request */
+  private told = { paused: false, refused: false };
+  /** the notifications shown (for the extension's test API) */
+  readonly notices: string[] = [];
 
   constructor(
     private readonly session: TraceSession,
@@ -48,6 +59,9 @@ export class ReceiverController implements vscode.Disposable {
     this.receiver = r;
     this.session.liveSource = () => r.snapshot();
     this.unsubscribe = r.onSpans(() => this.onSpans());
+    this.refused = 0;
+    this.told = { paused: false, refused: false };
+    this.unsubscribeRefused = r.onRefused((e) => this.onRefused(e));
     this.log.info(`receiver listening on ${r.endpoint}, writing to ${outDir}`);
     void vscode.commands.executeCommand('setContext', 'traceDoctor.receiverRunning', true);
     this.updateItem();
@@ -61,6 +75,8 @@ export class ReceiverController implements vscode.Disposable {
     this.receiver = undefined;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    this.unsubscribeRefused?.();
+    this.unsubscribeRefused = undefined;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.session.liveSource = undefined;
@@ -71,11 +87,51 @@ export class ReceiverController implements vscode.Disposable {
     this.item.hide();
   }
 
+  get refusedCount(): number {
+    return this.refused;
+  }
+
+  private notify(kind: 'info' | 'warning', text: string, ...actions: string[]): Thenable<string | undefined> {
+    this.notices.push(text);
+    if (this.notices.length > 20) this.notices.shift();
+    return kind === 'info' ? vscode.window.showInformationMessage(text, ...actions) : vscode.window.showWarningMessage(text, ...actions);
+  }
+
+  /**
+   * A request the receiver refused (wrong content type or path, gRPC on the HTTP port, bad protobuf, an oversized
+   * batch): the exporter only logs it on its side, so it is said here too — every one in the output channel (at most
+   * 20 lines a minute), the count and the last one on the status bar, and the first one as a notification.
+   */
+  private onRefused(e: RefusedEvent): void {
+    this.refused++;
+    const text = refusedText(e);
+    const minute = Math.floor(e.at / 60_000);
+    if (minute !== this.logged.minute) this.logged = { minute, lines: 0 };
+    if (++this.logged.lines <= 20) this.log.warn(`receiver refused a request: ${text}`);
+    else if (this.logged.lines === 21) this.log.warn('receiver: more refused requests this minute; not logged until the next minute (the status bar counts them)');
+    this.updateItem();
+    if (this.told.refused) return;
+    this.told.refused = true;
+    void this.notify('warning', `Trace Doctor: the receiver refused a request — ${text}. Check the exporter's protocol (http/protobuf or http/json) and endpoint (${this.receiver?.endpoint ?? 'POST /v1/traces'}).`, 'Show Log').then((a) => {
+      if (a === 'Show Log') this.log.show(true);
+    });
+  }
+
   private onSpans(): void {
     this.updateItem();
     if (!vscode.workspace.getConfiguration('traceDoctor.receiver').get<boolean>('liveDiagnosis', true)) return;
-    // The user loaded other traces: don't replace them; "Show Received Traces" switches back to the live view.
-    if (!this.followsLive()) return;
+    // The user loaded other traces: don't replace them; "Show Received Traces" switches back to the live view — and
+    // the first spans say so once, or nothing but the status bar count would change.
+    if (!this.followsLive()) {
+      if (!this.told.paused) {
+        this.told.paused = true;
+        const shown = this.session.lastRequest ? runLabel(this.session.lastRequest.incident) : 'other traces';
+        void this.notify('info', `Trace Doctor: spans are arriving at the receiver; the flame graph still shows ${shown}. "Show Received Traces" switches to the live view.`, 'Show Received Traces').then((a) => {
+          if (a === 'Show Received Traces') void vscode.commands.executeCommand('traceDoctor.showReceivedTraces');
+        });
+      }
+      return;
+    }
     // Throttle: at most one live reload in flight, at most every `liveIntervalMs`.
     this.dirty = true;
     if (this.timer || this.refreshing) return;
@@ -108,9 +164,10 @@ export class ReceiverController implements vscode.Disposable {
     const r = this.receiver;
     if (!r) return;
     const st = r.stats();
-    this.item.text = `$(radio-tower) ${st.spansAccepted.toLocaleString('en-US')} spans`;
+    this.item.text = `$(radio-tower) ${st.spansAccepted.toLocaleString('en-US')} spans${this.refused ? ` $(warning) ${this.refused.toLocaleString('en-US')} refused` : ''}`;
     const paused = this.followsLive() ? '' : '\nLive view paused while other traces are loaded ("Trace Doctor: Show Received Traces").';
-    this.item.tooltip = `Trace Doctor receiver on ${r.endpoint}\n${st.requests} requests, ${st.spansAccepted} spans accepted, ${st.spansRejected} rejected${paused}\nClick to stop.`;
+    const refused = this.refused && st.lastRefused ? `\n${this.refused} request(s) refused; the last: ${refusedText(st.lastRefused)}` : '';
+    this.item.tooltip = `Trace Doctor receiver on ${r.endpoint}\n${st.requests} requests, ${st.spansAccepted} spans accepted, ${st.spansRejected} rejected${refused}${paused}\nClick to stop.`;
   }
 
   dispose(): void {

@@ -96,6 +96,25 @@ export interface ReceiverStats {
   repairedRequests: number;
   /** the last error storing spans (e.g. a full disk), cleared by the next successful write */
   storeError: string | null;
+  /** the last request answered with an error status (what the sender was told), null until one is */
+  lastRefused: RefusedEvent | null;
+}
+
+/**
+ * A request answered with an error status: what the sender was told. A misconfigured exporter (gRPC or the wrong
+ * protocol on the HTTP port, the wrong path, oversized batches) only ever sees these answers in its own logs; the
+ * receiver's owner sees them through `onRefused` / `stats().lastRefused`.
+ */
+export interface RefusedEvent {
+  status: number;
+  /** the message sent back (google.rpc.Status.message), or the HTTP reason for a malformed request */
+  message: string;
+  method?: string;
+  path?: string;
+  contentType?: string;
+  userAgent?: string;
+  /** Date.now() when it was answered */
+  at: number;
 }
 
 export interface Receiver {
@@ -110,6 +129,8 @@ export interface Receiver {
   readonly limits: Readonly<ReceiverLimits>;
   /** Subscribe to accepted spans; returns an unsubscribe function. Listeners run after the data is stored. */
   onSpans(listener: (e: SpansEvent) => void): () => void;
+  /** Subscribe to requests answered with an error status (4xx/5xx); returns an unsubscribe function. */
+  onRefused(listener: (e: RefusedEvent) => void): () => void;
   /** A fresh model of the spans in the live window (cached until new spans arrive). */
   snapshot(): LiveSnapshot;
   /** Stop accepting, finish in-flight requests (up to graceMs), flush and fsync the files. */
@@ -293,6 +314,17 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
   if (writer) await writer.open();
   const live = new LiveWindow(opts.liveMaxSpans ?? 200_000, () => writer?.files ?? [], liveMaxBytes);
   const listeners = new Set<(e: SpansEvent) => void>();
+  const refusedListeners = new Set<(e: RefusedEvent) => void>();
+  const refused = (e: RefusedEvent) => {
+    stats.lastRefused = e;
+    for (const l of refusedListeners) {
+      try {
+        l(e);
+      } catch {
+        /* a listener's failure is not the sender's */
+      }
+    }
+  };
   const stats = {
     requests: 0,
     spansAccepted: 0,
@@ -301,6 +333,7 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
     bytesReceived: 0,
     repairedRequests: 0,
     storeError: null as string | null,
+    lastRefused: null as RefusedEvent | null,
   };
 
   /** 403 for a foreign Host or Origin (null when the request may proceed); sets the CORS header for allowed origins. */
@@ -348,6 +381,16 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
   async function sendError(req: http.IncomingMessage, res: http.ServerResponse, enc: Enc, err: HttpError, drain = true) {
     try {
       stats.errors[err.status] = (stats.errors[err.status] ?? 0) + 1;
+      const header = (h: string | string[] | undefined) => (typeof h === 'string' ? h.slice(0, 200) : undefined);
+      refused({
+        status: err.status,
+        message: err.message,
+        method: req.method,
+        path: (req.url ?? '/').split('?')[0]!.slice(0, 200),
+        ...(header(req.headers['content-type']) ? { contentType: header(req.headers['content-type']) } : {}),
+        ...(header(req.headers['user-agent']) ? { userAgent: header(req.headers['user-agent']) } : {}),
+        at: Date.now(),
+      });
       if (drain) await drainRequest(req, drainMs);
       if (res.writableEnded || res.destroyed) return;
       if (res.headersSent) return void res.destroy();
@@ -547,6 +590,7 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
           ? [431, 'Request Header Fields Too Large']
           : [400, 'Bad Request'];
     stats.errors[code] = (stats.errors[code] ?? 0) + 1;
+    refused({ status: code as number, message: `${text}: ${code === 408 ? 'the request did not arrive in time' : code === 431 ? 'the headers are too large' : 'not a valid HTTP request'}`, at: Date.now() });
     socket.end(`HTTP/1.1 ${code} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
 
@@ -568,11 +612,15 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
     endpoint: url + TRACES_PATH,
     host: addr.address,
     port: addr.port,
-    stats: () => ({ ...stats, errors: { ...stats.errors }, files: [...(writer?.files ?? [])] }),
+    stats: () => ({ ...stats, errors: { ...stats.errors }, files: [...(writer?.files ?? [])], lastRefused: stats.lastRefused ? { ...stats.lastRefused } : null }),
     limits: { ...limits },
     onSpans(l) {
       listeners.add(l);
       return () => listeners.delete(l);
+    },
+    onRefused(l) {
+      refusedListeners.add(l);
+      return () => refusedListeners.delete(l);
     },
     snapshot: () => live.snapshot(),
     close(graceMs = 5_000) {

@@ -280,6 +280,25 @@ suite('Trace Doctor in the extension host', () => {
       const res = await fetch(started.endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       assert.equal(res.status, 200, `POST ${started.endpoint}: ${res.status} ${await res.text()}`);
       await until(() => (api.receiver()?.spans ?? 0) >= 2, 'the receiver to count the 2 spans', 15_000);
+
+      // h22: a sender the receiver refuses (wrong content type, bad protobuf) is said in VS Code too — the exporter only
+      // logs it on its side: a warning with the receiver's answer, the status bar count, the output channel
+      const bad = await fetch(started.endpoint, { method: 'POST', headers: { 'content-type': 'text/plain', 'user-agent': 'e2e-misconfigured-exporter' }, body: 'hello' });
+      assert.equal(bad.status, 415);
+      await fetch(started.endpoint, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 1, 2]) });
+      await until(() => (api.receiver()?.refused ?? 0) >= 2, 'the receiver to count the 2 refused requests', 15_000);
+      const refusedNotices = api.receiver()!.notices.filter((n) => /refused a request/.test(n));
+      assert.equal(refusedNotices.length, 1, `one notification for the first refusal: ${JSON.stringify(api.receiver()!.notices)}`);
+      assert.match(refusedNotices[0]!, /HTTP 415: unsupported Content-Type 'text\/plain'.*POST \/v1\/traces.*e2e-misconfigured-exporter/);
+
+      // h22: spans arriving while other traces are shown: the flame graph keeps them, and a notification says why
+      const incident = await wsFile('**/traces/spiked.json');
+      const baselineFile = await wsFile('**/traces/normal.json');
+      await vscode.commands.executeCommand('traceDoctor.diagnose', incident, baselineFile, { quiet: true });
+      await api.whenIdle();
+      const again = await fetch(started.endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      assert.equal(again.status, 200);
+      await until(() => api.receiver()?.notices.some((n) => /spans are arriving at the receiver; the flame graph still shows spiked\.json/.test(n)) ?? false, 'a notification that the live view is paused', 15_000);
     } finally {
       const stopped = await vscode.commands.executeCommand<{ spans: number }>('traceDoctor.stopReceiver');
       assert.ok(stopped && stopped.spans >= 2, `stopReceiver: ${JSON.stringify(stopped)}`);

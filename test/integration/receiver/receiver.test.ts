@@ -11,7 +11,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
-import { startReceiver, type Receiver, type SpansEvent } from '../../../src/sources/receiver/server';
+import { startReceiver, type Receiver, type RefusedEvent, type SpansEvent } from '../../../src/sources/receiver/server';
 import type { SpanTable } from '../../../src/core/model/span-table';
 import { decodeStatusProto, decodeTraceResponseProto } from '../../../src/sources/receiver/proto';
 import { emitTraces, type EmitResult } from './sdk-emit';
@@ -147,9 +147,16 @@ describe('OTLP/HTTP receiver with the real OpenTelemetry SDK exporters', () => {
     });
 
     it('wrong content type → 415, unknown Content-Encoding → 415', async () => {
-      const r = await request(rx.endpoint, { headers: { 'Content-Type': 'text/plain' }, body: 'hello' });
+      // h22: the receiver's owner hears what the sender was told (the extension shows it: the exporter only logs it)
+      const told: RefusedEvent[] = [];
+      const off = rx.onRefused((e) => told.push(e));
+      const r = await request(rx.endpoint, { headers: { 'Content-Type': 'text/plain', 'User-Agent': 'OTel-OTLP-Exporter-JavaScript/0.223.1' }, body: 'hello' });
       assert.equal(r.status, 415);
       assert.match(JSON.parse(r.body.toString()).message, /application\/x-protobuf/);
+      off();
+      assert.equal(told.length, 1);
+      assert.deepEqual({ ...told[0], at: 0 }, { status: 415, message: JSON.parse(r.body.toString()).message, method: 'POST', path: '/v1/traces', contentType: 'text/plain', userAgent: 'OTel-OTLP-Exporter-JavaScript/0.223.1', at: 0 });
+      assert.equal(rx.stats().lastRefused?.status, 415);
       const r2 = await request(rx.endpoint, { headers: { ...JSON_CT, 'Content-Encoding': 'br' }, body: '{}' });
       assert.equal(r2.status, 415);
     });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { NodeStats } from '../../../src/core/aggregate/types';
 import type { DiffNode, DiffTree } from '../../../src/core/diff/types';
 import type { Diagnosis } from '../../../src/core/rca/diagnosis';
-import { escapeMarkdown, formatCallsPerTrace, formatDeltaMs, formatHeadline, formatMs, formatPercent, textTable } from '../../../src/extension/format-model';
+import { escapeMarkdown, formatCallsPerTrace, formatDeltaMs, formatHeadline, formatMs, formatPercent, refusedText, textTable } from '../../../src/extension/format-model';
 import { codeLensTitle, commandUri, hoverMarkdown, parseCommandUri } from '../../../src/extension/hover-model';
 import { attachSourceLinks, buildLineIndex, summarizeAgg, summarizeDiff } from '../../../src/extension/ops-model';
 import { resolveSourcePath } from '../../../src/extension/paths-model';
@@ -356,4 +356,15 @@ test('Open Trace File… starts in the folder with the most trace files (issue 1
   const f = (p: string) => ({ path: p, rel: p, format: 'otlp' as const });
   assert.equal(traceFolder([f('/ws/traces/normal.json'), f('/ws/traces/spiked.json'), f('/ws/other/x.json')]), '/ws/traces');
   assert.equal(traceFolder([]), undefined);
+});
+
+test('h22: a refused receiver request in one line: status, what the sender was told, who sent it; header text made inert', () => {
+  assert.equal(
+    refusedText({ status: 415, message: "unsupported Content-Type 'text/plain'; use application/json or application/x-protobuf", method: 'POST', path: '/v1/traces', contentType: 'text/plain', userAgent: 'OTel-OTLP-Exporter-Java/1.40.0' }),
+    "HTTP 415: unsupported Content-Type 'text/plain'; use application/json or application/x-protobuf (POST /v1/traces, Content-Type text/plain, from OTel-OTLP-Exporter-Java/1.40.0)",
+  );
+  assert.equal(refusedText({ status: 400, message: 'Bad Request: not a valid HTTP request' }), 'HTTP 400: Bad Request: not a valid HTTP request');
+  const evil = refusedText({ status: 404, message: 'not found: /x', method: 'POST', path: '/x', userAgent: 'a\u001b]52;c;ZXZpbA==\u0007b\u202ec\n' + 'y'.repeat(600) });
+  assert.doesNotMatch(evil, /[\u0000-\u001f\u202e]/);
+  assert.ok(evil.length <= 400 && evil.endsWith('…'));
 });
