@@ -33,9 +33,11 @@ export async function loadForCli(
   opts: Pick<InputOptions, 'maxFiles' | 'token'> = {},
 ): Promise<LoadedRun> {
   const onProgress = progress(role);
+  // a tracing backend: what is asked and waited for (a slow backend is silent until its timeout otherwise)
+  const onFetchProgress = onProgress ? (p: { message: string }) => process.stderr.write(`\r\x1b[K${role ? `${role}: ` : ''}${oneLine(p.message).slice(0, 150)}`) : undefined;
   const prefix = role ? `${role}: ` : '';
   try {
-    return await loadInput(inputs.length === 1 ? inputs[0]! : inputs, { ...opts, ...(onProgress ? { onProgress } : {}) });
+    return await loadInput(inputs.length === 1 ? inputs[0]! : inputs, { ...opts, ...(onProgress ? { onProgress, onFetchProgress } : {}) });
   } catch (e) {
     if (e instanceof CliError) throw e;
     if (e instanceof TraceLoadError) throw new CliError(`${prefix}${e.message}`);

@@ -90,6 +90,9 @@ async function run(id: number, req: WorkerRunRequest): Promise<void> {
       ...(window ? { window } : {}),
       onProgress: (p) =>
         post({ type: 'progress', id, side, fraction: p.totalBytes > 0 ? Math.min(1, p.bytesRead / p.totalBytes) : undefined, message: `${p.spans.toLocaleString('en-US')} spans read` }),
+      // a tracing backend: what is being asked and waited for ("querying Jaeger /api/traces for checkout"), or a slow
+      // backend shows nothing but the run's name until its timeout
+      onFetchProgress: (p) => post({ type: 'progress', id, side, message: p.message }),
     });
     lap(`load ${side}`);
     return r;

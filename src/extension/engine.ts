@@ -131,6 +131,7 @@ export function createEngine(log: vscode.LogOutputChannel, getToken: (urls: stri
             fraction: p.totalBytes > 0 ? Math.min(1, p.bytesRead / p.totalBytes) : undefined,
             message: `${p.spans.toLocaleString('en-US')} spans read`,
           }),
+        onFetchProgress: (p) => opts.onProgress?.({ message: p.message }),
       });
       log.info(`loaded ${run.model.size} spans from ${run.files.length} file(s) [${run.formats.join(', ')}] in ${Date.now() - t0} ms`);
       return run;

@@ -60,7 +60,12 @@ export function diagnosisMessage(d: Diagnosis | null | undefined): string {
   if (!d) return 'Trace Doctor: no diagnosis.';
   const rc = d.rootCause;
   const lat = d.latency ? ` ${formatEndToEnd(d.latency, d.regression?.alpha, true)}.` : '';
-  if (!rc) return `Trace Doctor: no clear root cause found.${lat}`;
+  if (!rc) {
+    // no test could run (one trace a side, a backend window that matched almost nothing): the engine's note says so —
+    // "no clear root cause" alone reads as "nothing changed"
+    const why = d.latency?.pValue === null && d.notes[0] ? ` ${oneLine(d.notes[0].charAt(0).toUpperCase() + d.notes[0].slice(1), 240).replace(/[.;:,]?$/, '.')}` : '';
+    return `Trace Doctor: no clear root cause found.${lat}${why}`;
+  }
   const figures = [formatImpactPerTrace(rc.impactMs), `confidence ${formatPercent(rc.confidence)}`].filter(Boolean).join(', ');
   // a summary that already starts with "service / operation" is not prefixed with the same names again
   const named = rc.summary.startsWith(`${rc.service} / ${rc.name}`);

@@ -12,7 +12,7 @@ Usage: trace-doctor fetch <url> [-o FILE] [--last 15m | --start T --end T] [--se
                           [--baseline 1h --baseline-out FILE] [--token-env VAR] [--timeout 30s]
 
 Baseline vs incident from one backend ("the last 15 minutes vs the hour before"):
-  trace-doctor fetch 'jaeger+http://jaeger:16686?service=api' --last 15m -o incident.json \
+  trace-doctor fetch 'jaeger+http://jaeger:16686?service=api' --last 15m -o incident.json \\
                      --baseline 1h --baseline-out baseline.json
 
 <url> is one of:

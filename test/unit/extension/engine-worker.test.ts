@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -77,6 +79,31 @@ describe('engine worker (issue 13 item 14)', () => {
     const second = w.run({ kind: 'single', incident: [NORMAL], folders: [] });
     await assert.rejects(first, WorkerRunCancelled);
     assert.ok((await second).incident.run.model.size > 0);
+  });
+
+  it('h22: a slow tracing backend: the progress says what is asked and waited for, while it waits', async () => {
+    // Jaeger's classic API answering after 1.5 s (the example's normal run in the query API's shape)
+    const body = readFileSync(resolve('test/fixtures/public/sys4bigml/normal-traces-minified-1.json'));
+    let answeredAt = 0;
+    const srv = http.createServer((req, res) => {
+      const t = setTimeout(() => {
+        answeredAt = Date.now();
+        res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+      }, 1500);
+      res.on('close', () => clearTimeout(t));
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    try {
+      const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}/api/traces?service=web-server`;
+      const progress: { at: number; message: string }[] = [];
+      const r = await w.run({ kind: 'single', incident: [url], folders: [] }, { onProgress: (p) => p.message && progress.push({ at: Date.now(), message: p.message }) });
+      assert.ok(r.incident.run.model.size > 0);
+      const asked = progress.find((p) => /querying Jaeger \/api\/traces for web-server/.test(p.message));
+      assert.ok(asked, progress.map((p) => p.message).join(' | '));
+      assert.ok(asked.at < answeredAt, 'said while waiting for the backend, not after');
+    } finally {
+      srv.close();
+    }
   });
 
   it('a bad file: the loader\'s message (file, position) reaches the host', async () => {

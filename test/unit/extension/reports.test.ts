@@ -56,6 +56,22 @@ test('diagnosis message and markdown report', () => {
   assert.match(md, /one trace per run/);
 });
 
+test('h22: no root cause because no test could run (one trace a side from a backend window): the notification says so', () => {
+  const few: Diagnosis = {
+    rootCause: null,
+    candidates: [],
+    latency: { baselineMs: 1210, incidentMs: 1210, pValue: null, test: 'none (too few traces)' },
+    notes: ['only 1 baseline and 1 incident trace: too few for a statistical test; candidates are ranked by effect size and confidence is low'],
+  };
+  assert.equal(
+    diagnosisMessage(few),
+    'Trace Doctor: no clear root cause found. End-to-end 1.21 s → 1.21 s. Only 1 baseline and 1 incident trace: too few for a statistical test; candidates are ranked by effect size and confidence is low.',
+  );
+  // a test that ran and found nothing: the verdict is in the end-to-end part already, no note added
+  const tested: Diagnosis = { ...few, latency: { baselineMs: 461, incidentMs: 466, pValue: 0.38, test: 'Mann-Whitney U' }, notes: ['the incident is not slower beyond noise: end-to-end 461 ms → 466 ms per trace'] };
+  assert.doesNotMatch(diagnosisMessage(tested), /beyond noise: end-to-end/);
+});
+
 test('flame setData message: diff, single, none', () => {
   const diff: DiffTree = {
     baselineTraces: 1,
