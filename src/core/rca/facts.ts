@@ -12,6 +12,7 @@
 import type { AggDetail } from '../aggregate/tree';
 import { SpanKind } from '../model/span-table';
 import { errorHandlerRows } from '../model/failed';
+import { quantileSorted } from '../stats/index';
 
 export interface EdgeFacts {
   caller: string;
@@ -37,6 +38,8 @@ export interface OpFacts {
   selfTraces: number[];
   /** span durations (ms) */
   dur: number[];
+  /** trace (index) of each value of `dur` */
+  durTraces: number[];
   calls: number;
   /** remote-call spans of this operation (their time is an edge's) */
   remoteCalls: number;
@@ -125,7 +128,7 @@ export function collectFacts(det: AggDetail): RunFacts {
     if (!o) {
       const service = str(svc[r]!);
       const name = str(m.nameCol[r]!);
-      o = { service, name, self: [], selfTraces: [], dur: [], calls: 0, remoteCalls: 0, children: new Map(), withChildren: 0, selfSumMs: 0, after: new Map() };
+      o = { service, name, self: [], selfTraces: [], dur: [], durTraces: [], calls: 0, remoteCalls: 0, children: new Map(), withChildren: 0, selfSumMs: 0, after: new Map() };
       opByRow.set(key, o);
       ops.set(opId(service, name), o);
       services.add(service);
@@ -167,7 +170,10 @@ export function collectFacts(det: AggDetail): RunFacts {
     const c = callee[r]!;
     const remote = c >= 0 && isRemoteCall(kind, P[r]! >= 0 && svc[P[r]!] === svc[r]);
     const keep = take(o, total);
-    if (keep && Number.isFinite(durMs)) o.dur.push(durMs);
+    if (keep && Number.isFinite(durMs)) {
+      o.dur.push(durMs);
+      o.durTraces.push(det.traceOf[r]!);
+    }
     if (remote) {
       o.remoteCalls++;
       const pk = svc[r]! * K + c;
@@ -261,4 +267,21 @@ export function collectFacts(det: AggDetail): RunFacts {
     e.calleeOps.set(name, (e.calleeOps.get(name) ?? 0) + 1);
   }
   return { traces: det.tree.traceCount, edges, ops, roots, services };
+}
+
+/**
+ * One value per trace: the median of the trace's values (`traces` parallel to `values`; without it, every value is its
+ * own trace). The calls of one trace share its conditions, so k slow calls of ONE trace are one observation, not k:
+ * the pooled exceedance test counts traces. The median of a trace's calls is less extreme than a single call under no
+ * change, so comparing it with single baseline calls errs on the safe side.
+ */
+export function perTrace(values: number[], traces: number[] | undefined): number[] {
+  if (!traces || traces.length !== values.length) return values;
+  const by = new Map<number, number[]>();
+  values.forEach((v, k) => {
+    const l = by.get(traces[k]!);
+    if (l) l.push(v);
+    else by.set(traces[k]!, [v]);
+  });
+  return [...by.values()].map((l) => (l.length === 1 ? l[0]! : quantileSorted(Float64Array.from(l).sort(), 0.5)));
 }

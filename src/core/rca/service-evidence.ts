@@ -9,7 +9,7 @@
  *    the tail).
  */
 import { fisherCombine, mannWhitney, pooledExceedance, quantileSorted } from '../stats/index';
-import type { EdgeFacts, OpFacts, RunFacts } from './facts';
+import { perTrace, type EdgeFacts, type OpFacts, type RunFacts } from './facts';
 
 export interface EdgeChange {
   caller: string;
@@ -82,7 +82,8 @@ export function edgeChanges(b: RunFacts, i: RunFacts, alpha: number): EdgeChange
     const medB = own ? median(ref) : eb && eb.gaps.length ? median(eb.gaps) : pooledMed;
     const medI = median(ei.gaps);
     const effect = deviation(medI, medB, GAP_FLOOR_MS);
-    const t = mannWhitney(ref, ei.gaps, 'greater');
+    // the calls of one trace share its conditions: with the edge's own baseline, one value per trace on both sides
+    const t = own ? mannWhitney(perTrace(eb!.gaps, eb!.gapTraces), perTrace(ei.gaps, ei.gapTraces), 'greater') : mannWhitney(ref, ei.gaps, 'greater');
     // a handful of calls (a rarely used edge, a short capture): ranks against a few own baseline gaps cannot get
     // significant however large the change, so the same question is also asked against the shape of ALL edges'
     // variation — is each call's gap further above its edge's baseline median than baseline gaps ever are above
@@ -99,22 +100,6 @@ export function edgeChanges(b: RunFacts, i: RunFacts, alpha: number): EdgeChange
   return out;
 }
 
-/**
- * One value per trace: the median of the trace's values (`traces` parallel to `values`; without it, every value is its
- * own trace). The calls of one trace share its conditions, so k slow calls of ONE trace are one observation, not k:
- * the pooled exceedance test counts traces. The median of a trace's calls is less extreme than a single call under no
- * change, so comparing it with single baseline calls errs on the safe side.
- */
-function perTrace(values: number[], traces: number[] | undefined): number[] {
-  if (!traces || traces.length !== values.length) return values;
-  const by = new Map<number, number[]>();
-  values.forEach((v, k) => {
-    const l = by.get(traces[k]!);
-    if (l) l.push(v);
-    else by.set(traces[k]!, [v]);
-  });
-  return [...by.values()].map((l) => (l.length === 1 ? l[0]! : median(l)));
-}
 
 /** Floors of the log-ratios: 1 ms for gaps, 0.1 ms for own times (sub-millisecond jitter is not a ×3 change). */
 const GAP_FLOOR_MS = 1;
@@ -215,7 +200,7 @@ export function opChanges(b: RunFacts, i: RunFacts, alpha: number): OpChange[] {
     const medI = median(oi.self);
     // a floor of 0.1 ms keeps sub-millisecond jitter of trivial spans from reading as ×3
     const effect = deviation(medI, medB, SELF_FLOOR_MS);
-    const t = mannWhitney(ob.self, oi.self, 'greater');
+    const t = mannWhitney(perTrace(ob.self, ob.selfTraces), perTrace(oi.self, oi.selfTraces), 'greater');
     const pMw = Number.isFinite(t.p) ? t.p : 1;
     const pExc = pooledExceedance(devRef, perTrace(oi.self.map((x) => deviation(x, medB, SELF_FLOOR_MS)), oi.selfTraces), { floor: Math.log(1.25) });
     const p = Math.min(1, 2 * Math.min(pMw, pExc));

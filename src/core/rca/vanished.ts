@@ -7,7 +7,7 @@
  * when the calls that used to come after X are the ones that vanished (the trace stops right after a call to X).
  */
 import { fisherGreater, mannWhitney, quantileSorted, rateDropTest } from '../stats/index';
-import { opId, type RunFacts } from './facts';
+import { opId, perTrace, type RunFacts } from './facts';
 import { isErrorHandlerName } from '../model/failed';
 import type { ServiceFinding } from './service-evidence';
 
@@ -152,7 +152,7 @@ function finding(how: VanishedFinding['how'], f: { service: string; name: string
 /**
  * Did `callee`'s answers to `caller` get cut short? Its entry operations reached from the caller (the remote-call
  * edge's callee operations) now have fewer child spans per call (≥ 25 % fewer, exact rate test) or a median duration
- * at most 0.7× the baseline's (Mann-Whitney). Null when its answers look as before — then the caller stopped on its own.
+ * at most 0.7× the baseline's (Mann-Whitney on one median per trace: a trace's calls are not independent). Null when its answers look as before — then the caller stopped on its own.
  */
 function calleeCutShort(b: RunFacts, i: RunFacts, caller: string, callee: string, alpha: number): { service: string; how: string } | null {
   if (callee === caller) return null;
@@ -171,7 +171,7 @@ function calleeCutShort(b: RunFacts, i: RunFacts, caller: string, callee: string
     const rI = kI / oi.calls;
     if (rB > 0 && rI <= 0.75 * rB && rateDropTest(kB, ob.calls, kI, oi.calls) < alpha)
       return { service: callee, how: `${callee} / ${name} does less below it: ${rB.toFixed(2)} → ${rI.toFixed(2)} child spans per call` };
-    const mw = mannWhitney(ob.dur, oi.dur, 'less');
+    const mw = mannWhitney(perTrace(ob.dur, ob.durTraces), perTrace(oi.dur, oi.durTraces), 'less');
     const med = (a: number[]) => quantileSorted(Float64Array.from(a).sort(), 0.5);
     const mB = med(ob.dur);
     const mI = med(oi.dur);

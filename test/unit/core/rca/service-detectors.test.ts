@@ -121,6 +121,34 @@ test('serviceSlowdown on a rarely called service: 2 calls, each ×8 its own time
   assert.ok(inTraces([4, 4]).p > 1e-3, `one trace: p ${inTraces([4, 4]).p}`);
 });
 
+test('the rank tests of opChanges and edgeChanges count traces: 40 slow calls inside ONE trace of 31 are no change', () => {
+  const rnd = mulberry32(11);
+  const noisy = (ms: number) => ms * (0.8 + 0.4 * rnd());
+  // baseline: 30 traces, one call each at ~10 ms; incident: the same, plus one trace making 40 calls at ~20 ms
+  const values = (burst: boolean) => {
+    const v: number[] = [];
+    const t: number[] = [];
+    for (let k = 0; k < 30; k++) (v.push(noisy(10)), t.push(k));
+    if (burst) for (let j = 0; j < 40; j++) (v.push(noisy(20)), t.push(30));
+    return { v, t };
+  };
+  const mk = (burst: boolean, spread = false) => {
+    const { v, t } = values(burst);
+    const traces = spread ? v.map((_, k) => k) : t;
+    const op = { service: 'db', name: 'query', self: v, selfTraces: traces, selfSumMs: v.reduce((a, x) => a + x, 0), dur: v, calls: v.length, remoteCalls: 0, children: new Map(), withChildren: 0, after: new Map() };
+    const edge = { caller: 'api', callee: 'db', gaps: v, gapTraces: traces, sumMs: op.selfSumMs, calls: v.length, calleeOps: new Map() };
+    return { traces: burst ? 31 : 30, edges: new Map([['api\u0000db', edge]]), ops: new Map([['db\u0000query', op]]), roots: new Map(), services: new Set(['api', 'db']) } as unknown as Parameters<typeof opChanges>[0];
+  };
+  const b = mk(false);
+  const op = opChanges(b, mk(true), 0.01)[0]!;
+  const edge = edgeChanges(b, mk(true), 0.01)[0]!;
+  assert.ok(!op.grew && op.p > 0.01, `own time: p ${op.p}`);
+  assert.ok(!edge.grew && edge.p > 0.01, `gap: p ${edge.p}`);
+  // the same 70 values from 70 different traces are a change
+  assert.ok(opChanges(b, mk(true, true), 0.01)[0]!.grew);
+  assert.ok(edgeChanges(b, mk(true, true), 0.01)[0]!.grew);
+});
+
 test('remoteGap: the gap grew on every call ONE caller makes to several callees (nobody else waits for them) → the caller', () => {
   const { b, i } = facts('gateway_delay');
   const g = remoteGap(edgeChanges(b, i, 0.01), 0.01);
