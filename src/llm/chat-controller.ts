@@ -303,7 +303,14 @@ export class ChatController {
         return;
       }
       const model = await this.modelFor(t.provider, t.id);
-      const out = await chatWithModel({ provider: t.provider, runs: t.runs, redactor: this.env.redactor(), log: this.env.log, signal: t.signal, events: this.events(t.id) }, this.env.settings(model), this.historyFor(), question);
+      const events = this.events(t.id);
+      let streamed = false;
+      const out = await chatWithModel({ provider: t.provider, runs: t.runs, redactor: this.env.redactor(), log: this.env.log, signal: t.signal, events: { ...events, onDelta: (text: string) => { streamed ||= text.length > 0; events.onDelta(text); } } }, this.env.settings(model), this.historyFor(), question);
+      if (out.error?.kind === 'cancelled') {
+        // the user pressed Stop: what was streamed stays, marked; no diagnosis card they did not ask for
+        this.env.post({ type: 'turnEnd', id: t.id, error: streamed ? 'Stopped — the answer above is incomplete.' : 'Stopped.', code: 'stopped' });
+        return;
+      }
       if (out.error) {
         this.env.post({ type: 'turnEnd', id: t.id, error: thenSentence(out.error.message, "Showing the offline engine's diagnosis instead."), ...this.errorExtras(out.error) });
         if (out.fallback) this.env.post({ type: 'card', id: t.id, card: cardOf(out.fallback, false) });

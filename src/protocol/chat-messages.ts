@@ -57,7 +57,7 @@ export type HostToChat =
       text?: string;
       error?: string;
       /** what the turn's outcome was about: 'no-runs' turns are dropped by the view once traces are loaded */
-      code?: 'no-runs' | 'unreachable' | 'offline' | 'auth' | 'model-not-found';
+      code?: 'no-runs' | 'unreachable' | 'offline' | 'auth' | 'model-not-found' | 'stopped';
       /** ways out the view offers as buttons (e.g. the model server is unreachable) */
       actions?: ChatAction[];
     }

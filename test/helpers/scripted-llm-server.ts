@@ -23,8 +23,9 @@ export interface ScriptedToolCall {
 }
 
 export type ScriptStep = { delayMs?: number; model?: string } & (
-  | { text: string; chunks?: number }
-  | { json: unknown; chunks?: number }
+  /** chunkDelayMs: a pause after each streamed chunk (a slow model, to stop mid-answer) */
+  | { text: string; chunks?: number; chunkDelayMs?: number }
+  | { json: unknown; chunks?: number; chunkDelayMs?: number }
   | { toolCalls: ScriptedToolCall[]; text?: string }
   | { status: number; body?: unknown; headers?: Record<string, string>; contentType?: string }
   | { hang: true }
@@ -259,7 +260,12 @@ export async function startScriptedLlmServer(o: { script?: ScriptStep[]; host?: 
         } else {
           const text = 'text' in step ? step.text : JSON.stringify((step as { json: unknown }).json);
           completion = Math.ceil(text.length / 4);
-          for (const part of splitText(text, (step as { chunks?: number }).chunks ?? 3)) chunk({ content: part });
+          for (const part of splitText(text, (step as { chunks?: number }).chunks ?? 3)) {
+            chunk({ content: part });
+            const pause = (step as { chunkDelayMs?: number }).chunkDelayMs;
+            if (pause) await new Promise((r) => setTimeout(r, pause));
+            if (res.destroyed) return;
+          }
           chunk({}, 'stop');
         }
         if (body.stream_options?.include_usage)
@@ -288,7 +294,12 @@ export async function startScriptedLlmServer(o: { script?: ScriptStep[]; host?: 
       } else {
         const text = 'text' in step ? step.text : JSON.stringify((step as { json: unknown }).json);
         completion = Math.ceil(text.length / 4);
-        for (const part of splitText(text, (step as { chunks?: number }).chunks ?? 3)) line({ role: 'assistant', content: part });
+        for (const part of splitText(text, (step as { chunks?: number }).chunks ?? 3)) {
+          line({ role: 'assistant', content: part });
+          const pause = (step as { chunkDelayMs?: number }).chunkDelayMs;
+          if (pause) await new Promise((r) => setTimeout(r, pause));
+          if (res.destroyed) return;
+        }
       }
       line({ role: 'assistant', content: '' }, true, { done_reason: 'stop', total_duration: 1000, load_duration: 1, prompt_eval_count: promptTokens, prompt_eval_duration: 1, eval_count: completion, eval_duration: 1 });
       res.end();

@@ -241,6 +241,32 @@ describe('chat controller (host logic of the chat view) + JSONL log', () => {
     assert.ok(!t.c.busy);
   });
 
+  it('h22: Stop during a streamed answer keeps what was streamed, says it is incomplete, and adds no diagnosis card', async () => {
+    const t = make();
+    srv.push({ text: 'The pre-processor queues. Its worker is saturated. Add a second worker.', chunks: 3, chunkDelayMs: 400 });
+    const p = t.c.handle({ type: 'ask', text: 'Why?' });
+    const until = async (f: () => boolean) => { for (let i = 0; i < 100 && !f(); i++) await new Promise((r) => setTimeout(r, 30)); };
+    await until(() => t.posted.some((m) => m.type === 'delta' && (m as { text: string }).text.length > 0));
+    await t.c.handle({ type: 'stop' });
+    await p;
+    const streamed = t.posted.filter((m) => m.type === 'delta').map((m) => (m as { text: string }).text).join('');
+    assert.match(streamed, /^The pre-processor queues/);
+    const end = t.posted.find((m) => m.type === 'turnEnd') as Extract<HostToChat, { type: 'turnEnd' }>;
+    assert.equal(end.error, 'Stopped — the answer above is incomplete.');
+    assert.equal(end.text, undefined, 'the streamed text stays as it is');
+    assert.equal(t.posted.filter((m) => m.type === 'card').length, 0, 'no offline card after a Stop');
+    assert.ok(!t.c.busy);
+    // stopped before anything arrived
+    const t2 = make();
+    srv.push({ hang: true });
+    const p2 = t2.c.handle({ type: 'ask', text: 'Why?' });
+    await new Promise((r) => setTimeout(r, 150));
+    await t2.c.handle({ type: 'stop' });
+    await p2;
+    assert.equal((t2.posted.find((m) => m.type === 'turnEnd') as { error?: string }).error, 'Stopped.');
+    assert.equal(t2.posted.filter((m) => m.type === 'card').length, 0);
+  });
+
   it('no model chosen → the first model the server lists', async () => {
     const t = make();
     await t.c.handle({ type: 'selectModel', id: '' });
