@@ -186,18 +186,18 @@ export function spawnGroup(cmd, args, { cwd = ROOT, env = process.env, logFile, 
  * The scripted OpenAI-compatible server (F's test/helpers/scripted-llm-server.ts, run standalone through tsx).
  * Resolves to { baseUrl, kill } once it printed its URL; null when the helper does not exist (yet).
  */
-export async function startScriptedLlm(runDir, cleanups) {
+export async function startScriptedLlm(runDir, cleanups, { script: steps, name = 'scripted-llm' } = {}) {
   const script = path.join(ROOT, 'test', 'helpers', 'scripted-llm-server.ts');
   if (!fs.existsSync(script)) return null;
   let printed = '';
-  const { proc, kill } = spawnGroup(process.execPath, ['--import', 'tsx', script, '--host', '127.0.0.1', '--port', '0'], {
-    logFile: path.join(runDir, 'scripted-llm.log'), onStdout: (s) => { printed += s; },
+  const { proc, kill } = spawnGroup(process.execPath, ['--import', 'tsx', script, '--host', '127.0.0.1', '--port', '0', ...(steps ? ['--script', steps] : [])], {
+    logFile: path.join(runDir, `${name}.log`), onStdout: (s) => { printed += s; },
   });
   cleanups.push(() => kill());
   let exited = null;
   proc.on('exit', (c) => { exited = c; });
   const baseUrl = await waitFor(() => {
-    if (exited !== null) throw new Error(`scripted LLM server exited with ${exited}; see ${path.join(runDir, 'scripted-llm.log')}`);
+    if (exited !== null) throw new Error(`scripted LLM server exited with ${exited}; see ${path.join(runDir, `${name}.log`)}`);
     // "scripted LLM server listening on http://127.0.0.1:P (OpenAI base URL http://127.0.0.1:P/v1, Ollama host …)"
     const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(printed);
     const o = /OpenAI base URL (http:\/\/127\.0\.0\.1:\d+\S*?)[,)\s]/.exec(printed);

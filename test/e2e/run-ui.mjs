@@ -9,6 +9,8 @@
 //   b. open the pre-processor's Python file, hover the span-opening line → hint with p50/p95
 //   c. CodeLens on that line names the operation
 //   g. hover on another span line (preprocess-image) → its "Show in flame graph" link → the flame graph selects it
+//   ce. chat errors (test/e2e/chat-errors-ui.mjs): a second scripted server refuses the key (401) → the error line stays
+//      in view with "Set API Key", which opens the key's input; Stop mid-answer keeps the words, adds no card
 //   h. hover → "Ask in chat" → the chat input holds a question about that operation
 //   r. the Trace Doctor activity bar → Runs view lists both runs and the root cause
 //   d. Trace Doctor activity bar → chat view → "diagnose" → answer (scripted LLM server) → its source link opens
@@ -34,6 +36,7 @@ import {
 } from './lib.mjs';
 import { FLAME_SCENARIOS, flameScenarioFns } from './flame-ui.mjs';
 import { realFaultsScenario } from './real-faults-ui.mjs';
+import { chatErrorsScenario } from './chat-errors-ui.mjs';
 
 const argv = process.argv.slice(2);
 // b, c, d need the traces that scenario a loads: --only b runs a first
@@ -42,7 +45,7 @@ const only = (() => {
   if (i < 0) return null;
   const list = argv[i + 1].split(',');
   const flameIds = FLAME_SCENARIOS.map(([id]) => id);
-  const withA = list.some((k) => 'bcdghw'.includes(k) || flameIds.includes(k)) && !list.includes('a') ? ['a', ...list] : list;
+  const withA = list.some((k) => 'bcdghw'.includes(k) || k === 'ce' || flameIds.includes(k)) && !list.includes('a') ? ['a', ...list] : list;
   // d checks that k's "No traces are loaded" turn went away once a loaded the traces
   return withA.includes('d') && !withA.includes('k') ? ['k', ...withA] : withA;
 })();
@@ -136,6 +139,7 @@ async function main() {
     if (want('g')) await scenario('g the hover\'s "Show in flame graph" link on another span line selects that operation in the flame graph', shot, () => hoverLinkScenario(ui, facts));
     if (want('d')) await scenario('r Trace Doctor activity bar: the Runs view lists both runs and the root cause', shot, () => runsViewScenario(ui));
     if (want('d')) await scenario('d chat view answers and its source link opens the right file and line', shot, () => chatScenario(ui, facts, llm));
+    if (want('ce')) await scenario('ce chat errors: a refused key → the error line in view with "Set API Key" (opens the key\'s input); Stop mid-answer keeps the words, says incomplete, adds no card', shot, () => chatErrorsScenario({ ui, facts, runDir, cleanups }));
     if (want('h')) await scenario('h the hover\'s "Ask in chat" link puts a question about the operation into the chat input', shot, () => askInChatScenario(ui, facts));
     if (want('w')) await scenario('w exemplar traces: the root cause\'s slowest incident and a typical baseline trace as waterfalls; clicking a span opens its source line', shot, () => waterfallScenario(ui, facts));
     // the flame panel of issue 13 (test/e2e/flame-ui.mjs): state reset, double-click, search keys, sandwich, themes

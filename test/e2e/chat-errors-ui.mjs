@@ -1,0 +1,85 @@
+// Scenario ce of run-ui.mjs (h22 walkthrough): the chat when the model server refuses the key and when the user
+// presses Stop mid-answer, in the real side panel. A second scripted LLM server (its script: a 401 with OpenAI's body,
+// then a slow streamed answer) replaces the chat's baseURL in the workspace settings, as a user edits them; the
+// first server's URL is put back at the end.
+//   1. a question → the error line names the refused key and offers "Set API Key"; the error line is in view (the
+//      fallback card under it is long: the view shows the start of the turn, not the card's end)
+//   2. "Set API Key" → the key's input box opens (Escape closes it)
+//   3. another question → Stop after the first words → "Stopped — the answer above is incomplete.", the words stay,
+//      no diagnosis card is added
+import fs from 'node:fs';
+import path from 'node:path';
+import { startScriptedLlm, waitFor } from './lib.mjs';
+
+const LONG = 'The pre-processor queues requests behind its single worker. Every request waits for the one before it. '
+  + 'Adding a second worker halves the wait. Watch the queue length while you do it.';
+
+export async function chatErrorsScenario({ ui, facts, runDir, cleanups }) {
+  const { page } = ui;
+  const script = path.join(runDir, 'chat-errors-script.json');
+  fs.writeFileSync(script, JSON.stringify([
+    { status: 401, body: { error: { message: 'Incorrect API key provided: sk-e2e***key.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } } },
+    { text: LONG, chunks: 8, chunkDelayMs: 700 },
+  ]));
+  const llm2 = await startScriptedLlm(runDir, cleanups, { script, name: 'scripted-llm-errors' });
+  const settingsFile = path.join(facts.ws, '.vscode', 'settings.json');
+  const before = fs.readFileSync(settingsFile, 'utf8');
+  const settings = JSON.parse(before);
+  fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, 'traceDoctor.llm.baseURL': llm2.baseUrl }, null, 2) + '\n');
+  try {
+    await ui.escape(1);
+    await ui.openTraceDoctorContainer();
+    const header = page.locator('.pane-header', { hasText: /^\s*chat\s*$/i }).first();
+    if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+    const frame = await ui.webviewFrame(() => !!document.querySelector('vscode-textarea'), 'chat view input', 30000);
+    // VS Code applies the edited settings file (a file watcher) before the next question
+    await page.waitForTimeout(2000);
+    const ask = async (q) => {
+      await frame.locator('vscode-textarea').first().click();
+      await page.keyboard.type(q);
+      await page.keyboard.press('Enter');
+    };
+
+    // 1. the refused key
+    await ask('why is the pre-processor slow?');
+    const err = frame.locator('.msg.assistant .error', { hasText: 'refused the credentials (HTTP 401)' }).last();
+    await err.waitFor({ timeout: 30000 });
+    await frame.locator('.card', { hasText: 'offline engine (the model server refused the API key)' }).last().waitFor({ timeout: 15000 });
+    await page.waitForTimeout(300);
+    await ui.shot('chat-401-set-api-key');
+    const inView = await err.evaluate((e) => {
+      const list = document.querySelector('.messages').getBoundingClientRect();
+      const r = e.getBoundingClientRect();
+      return r.top >= list.top - 1 && r.top < list.bottom - 8;
+    });
+    if (!inView) throw new Error('the error line of the failed turn is scrolled out of view (the fallback card\'s end is shown)');
+    const button = frame.locator('.msg.assistant vscode-button', { hasText: 'Set API Key' }).last();
+    await button.waitFor({ timeout: 5000 }).catch(() => { throw new Error('no "Set API Key" button under the refused-key error'); });
+
+    // 2. the button opens the key's input box
+    await button.click();
+    const box = page.locator('.quick-input-widget', { hasText: 'API key' });
+    await box.waitFor({ state: 'visible', timeout: 10000 }).catch(() => { throw new Error('"Set API Key" did not open the API key input box'); });
+    await ui.shot('chat-set-api-key-input');
+    await ui.escape(1);
+
+    // 3. Stop mid-answer
+    const cardsBefore = await frame.locator('.card').count();
+    await ask('what should I do?');
+    const turn = frame.locator('.msg.assistant').last();
+    await waitFor(async () => /The pre-processor/.test(await turn.innerText()), 'the first streamed words', 20000);
+    await frame.locator('vscode-button', { hasText: 'Stop' }).first().click();
+    const stopped = frame.locator('.msg.assistant .error', { hasText: 'Stopped — the answer above is incomplete.' }).last();
+    await stopped.waitFor({ timeout: 10000 });
+    await page.waitForTimeout(800);
+    await ui.shot('chat-stopped');
+    const text = await turn.innerText();
+    if (text.includes('Watch the queue length')) throw new Error('the whole answer arrived: Stop did not stop the stream');
+    const cardsAfter = await frame.locator('.card').count();
+    if (cardsAfter !== cardsBefore) throw new Error(`Stop added ${cardsAfter - cardsBefore} diagnosis card(s)`);
+    return { stoppedAfter: text.replace(/\s+/g, ' ').slice(0, 80) };
+  } finally {
+    fs.writeFileSync(settingsFile, before);
+    await llm2.kill();
+  }
+}
