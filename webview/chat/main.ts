@@ -9,6 +9,7 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import type { ChatAction, ChatCard, ChatToHost, HostToChat, ModelOption, RunsInfo } from '../../src/protocol/chat-messages';
 import { renderMarkdown, sourceLink } from './markdown';
+import { categoryLabel } from '../../src/core/format';
 
 declare function acquireVsCodeApi(): { postMessage(m: unknown): void; getState(): unknown; setState(s: unknown): void };
 const vscode = acquireVsCodeApi();
@@ -137,7 +138,7 @@ function renderCard(it: Item): HTMLElement {
   };
   box.append(rootLine(c.rootCause));
   const meta = el('div', 'card-meta');
-  meta.append(el('span', 'badge', c.category), el('span', 'confidence', `confidence ${Math.round(c.confidence * 100)}%`));
+  meta.append(el('span', 'badge', categoryLabel(c.category)), el('span', 'confidence', `confidence ${Math.round(c.confidence * 100)}%`));
   box.append(meta);
   if (c.agreement && !disagrees) box.append(el('div', 'card-agreement', `✓ Checked against the engine: ${c.agreement.reason}`));
   if (c.summary) {
@@ -170,7 +171,7 @@ function renderCard(it: Item): HTMLElement {
     // the engine's measured answer, beside the model's
     const eng = el('div', 'card-engine');
     const t = el('div', 'card-title');
-    t.append(el('span', 'card-kicker', 'Offline engine (measured)'), el('span', 'card-label', `confidence ${Math.round(c.engine.confidence * 100)}% · ${c.engine.category}`));
+    t.append(el('span', 'card-kicker', 'Offline engine (measured)'), el('span', 'card-label', `confidence ${Math.round(c.engine.confidence * 100)}% · ${categoryLabel(c.engine.category)}`));
     eng.append(t, rootLine(c.engine.rootCause));
     if (c.engine.summary) eng.append(el('p', 'card-summary', c.engine.summary));
     section(eng, 'Evidence', c.engine.evidence);

@@ -3,20 +3,10 @@
  * from a Diagnosis. Pure: no DOM, so the unit tests read the same sentences the panel shows.
  */
 import type { CandidateKind, Diagnosis } from '../../src/core/rca/diagnosis';
-import { formatConfidence, formatEndToEnd, formatImpactPerTrace } from '../../src/core/format';
+import { KIND_LABEL, formatConfidence, formatEndToEnd, formatImpactPerTrace } from '../../src/core/format';
 
-export const KIND_LABEL: Record<CandidateKind, string> = {
-  self_time: 'own time',
-  queueing: 'queueing',
-  fan_out: 'fan-out',
-  errors: 'errors',
-  serialization: 'serialization',
-  attribute: 'attribute value',
-  retries: 'retries',
-  new_operation: 'new operation',
-  stopped_work: 'stops early',
-  call_delay: 'call delay',
-};
+export { KIND_LABEL };
+
 
 /**
  * What follows the root cause's name on the summary line: its effect per trace (left out when it has none: a failure

@@ -10,7 +10,7 @@
  * - how sure the engine is that a change is real is its **confidence** (a candidate's own confidence, else 1 − p of
  *   the node's test), shown as "confidence 99%".
  */
-import type { Split } from '../rca/diagnosis';
+import type { CandidateKind, Split } from '../rca/diagnosis';
 
 /** U+2212, the minus sign used in every signed figure. */
 export const MINUS = '\u2212';
@@ -151,4 +151,23 @@ export function runColumnLabels(split?: Pick<Split, 'method' | 'description'> | 
 /** English possessive of a name: "ts-security-service's", "users'" (a name ending in s takes the apostrophe alone). */
 export function possessive(name: string): string {
   return /s$/i.test(name) ? `${name}'` : `${name}'s`;
+}
+
+/** A finding kind in words (flame panel, chat cards): "call delay", "stops early", "own time". */
+export const KIND_LABEL: Record<CandidateKind, string> = {
+  self_time: 'own time',
+  queueing: 'queueing',
+  fan_out: 'fan-out',
+  errors: 'errors',
+  serialization: 'serialization',
+  attribute: 'attribute value',
+  retries: 'retries',
+  new_operation: 'new operation',
+  stopped_work: 'stops early',
+  call_delay: 'call delay',
+};
+
+/** An answer's category in words: a finding kind, or "no regression" for none; anything else as given. */
+export function categoryLabel(category: string): string {
+  return category === 'none' ? 'no regression' : (KIND_LABEL as Record<string, string>)[category] ?? category;
 }

@@ -138,9 +138,14 @@ describe('chat webview in chromium', { skip: existsSync(CHROMIUM) ? false : `no 
         warnings: [...card.querySelectorAll('.untrusted-warning')].map((w) => w.textContent),
         imageText: card.querySelector('.md-image')?.textContent,
         commands: card.querySelectorAll('.untrusted-command').length,
+        badge: card.querySelector('.badge')?.textContent,
+        engineLabel: card.querySelector('.card-engine .card-label')?.textContent,
       };
     });
     assert.equal(r.kicker, "Model's answer");
+    // categories in words, as the flame panel writes the kinds
+    assert.equal(r.badge, 'own time');
+    assert.equal(r.engineLabel, 'confidence 93% · queueing');
     assert.match(r.warning ?? '', /Disagrees with the measured evidence\. The engine does not list it/);
     assert.equal(r.engineKicker, 'Offline engine (measured)');
     assert.equal(r.engineRoot, 'pre-processor · preprocess-request');
