@@ -590,7 +590,17 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
           ? [431, 'Request Header Fields Too Large']
           : [400, 'Bad Request'];
     stats.errors[code] = (stats.errors[code] ?? 0) + 1;
-    refused({ status: code as number, message: `${text}: ${code === 408 ? 'the request did not arrive in time' : code === 431 ? 'the headers are too large' : 'not a valid HTTP request'}`, at: Date.now() });
+    // the commonest misconfiguration of all: a gRPC exporter (HTTP/2, port 4317's protocol) pointed at this port
+    const raw = (err as { rawPacket?: Buffer }).rawPacket;
+    const h2 = err.code === 'HPE_PAUSED_H2_UPGRADE' || (raw !== undefined && raw.subarray(0, 14).toString('latin1') === 'PRI * HTTP/2.0');
+    const why = h2
+      ? 'an HTTP/2 request (a gRPC exporter?): this receiver speaks OTLP over HTTP/1.1 — set the exporter\'s protocol to http/protobuf or http/json (OTEL_EXPORTER_OTLP_PROTOCOL), not grpc'
+      : code === 408
+        ? 'the request did not arrive in time'
+        : code === 431
+          ? 'the headers are too large'
+          : 'not a valid HTTP request';
+    refused({ status: code as number, message: `${text}: ${why}`, at: Date.now() });
     socket.end(`HTTP/1.1 ${code} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
 

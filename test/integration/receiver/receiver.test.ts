@@ -161,6 +161,23 @@ describe('OTLP/HTTP receiver with the real OpenTelemetry SDK exporters', () => {
       assert.equal(r2.status, 415);
     });
 
+    it('h22: a gRPC exporter (HTTP/2) on the HTTP port: refused, and the receiver\'s owner is told what it is', async () => {
+      const told: RefusedEvent[] = [];
+      const off = rx.onRefused((e) => told.push(e));
+      const sock = net.connect(rx.port, '127.0.0.1');
+      sock.on('error', () => {});
+      let got = '';
+      sock.on('data', (c) => (got += c));
+      await new Promise<void>((r) => sock.once('connect', () => r()));
+      sock.write('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x12\x04\x00\x00\x00\x00\x00');
+      await Promise.race([new Promise<void>((r) => sock.once('close', () => r())), new Promise((_, rej) => setTimeout(() => rej(new Error('the connection was never closed')), 10_000))]);
+      off();
+      assert.match(got, /^HTTP\/1\.1 400/);
+      assert.equal(told.length, 1);
+      assert.equal(told[0]!.status, 400);
+      assert.match(told[0]!.message, /HTTP\/2 request \(a gRPC exporter\?\).*http\/protobuf or http\/json.*not grpc/);
+    });
+
     it('corrupt gzip → 400', async () => {
       const r = await request(rx.endpoint, { headers: { ...JSON_CT, 'Content-Encoding': 'gzip' }, body: Buffer.from('not gzip at all') });
       assert.equal(r.status, 400);
