@@ -6,7 +6,7 @@
 import type { RefusedEvent } from '../sources/receiver/server';
 
 // The numbers themselves come from the one formatter every surface shares (src/core/format).
-export { formatMs, formatDeltaMs, formatCallsPerTrace, formatPercent, formatConfidence, formatHeadline, rankLabel, isNotableChange, runColumnLabels, formatImpactPerTrace, formatEndToEnd, effectOutsideSelf, effectOutsideSelfShort, MINUS } from '../core/format';
+export { formatMs, formatDeltaMs, formatCallsPerTrace, formatPercent, formatConfidence, formatHeadline, rankLabel, isNotableChange, runColumnLabels, formatImpactPerTrace, formatEndToEnd, effectOutsideSelf, effectOutsideSelfShort, waitsOnText, waitsOnShort, MINUS } from '../core/format';
 
 export function plural(n: number, one: string, many = one + 's'): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;

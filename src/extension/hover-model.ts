@@ -2,7 +2,7 @@
  * Text of the hover hints and CodeLens titles on span-opening lines. Pure: no `vscode` import.
  * Everything that comes from a trace is escaped; the only links are the command URIs built here.
  */
-import { effectOutsideSelf, effectOutsideSelfShort, escapeMarkdown, formatCallsPerTrace, formatConfidence, formatDeltaMs, formatHeadline, formatMs, formatPercent, rankLabel } from './format-model';
+import { effectOutsideSelf, effectOutsideSelfShort, waitsOnText, escapeMarkdown, formatCallsPerTrace, formatConfidence, formatDeltaMs, formatHeadline, formatMs, formatPercent, rankLabel } from './format-model';
 import type { OpStats, OpSummary } from './ops-model';
 import { capacityBrief } from '../core/rca/capacity';
 
@@ -83,6 +83,8 @@ function opHover(op: OpSummary, mode: ViewMode, columns: RunColumns): string {
     );
     const outside = op.candidate && (op.rootCause || op.candidateRank !== undefined) ? effectOutsideSelf(op.candidate, op.deltaSelfMs) : null;
     if (outside) lines.push('', `**${escapeMarkdown(outside[0]!.toUpperCase() + outside.slice(1))}**`);
+    const waits = op.candidate && op.candidateRank !== undefined ? waitsOnText(op.candidate) : null;
+    if (waits) lines.push('', `**${escapeMarkdown(waits[0]!.toUpperCase() + waits.slice(1))}**`);
   } else {
     const s = op.incident;
     if (s) {

@@ -2,7 +2,7 @@
  * The side-bar "Runs" tree and the status bar text, as plain data. Pure: no `vscode` import;
  * views/runs-tree.ts maps these nodes to TreeItems.
  */
-import { effectOutsideSelf, effectOutsideSelfShort, formatConfidence, formatDeltaMs, formatMs, isNotableChange, plural, rankLabel, runLabel } from './format-model';
+import { effectOutsideSelf, effectOutsideSelfShort, waitsOnShort, waitsOnText, formatConfidence, formatDeltaMs, formatMs, isNotableChange, plural, rankLabel, runLabel } from './format-model';
 import type { OpSummary } from './ops-model';
 
 export interface RunDescriptor {
@@ -56,6 +56,8 @@ function opDescription(op: OpSummary, diff: boolean, notable: boolean): string {
     const outside = rank && op.candidate ? effectOutsideSelfShort(op.candidate, op.deltaSelfMs) : null;
     if (outside) return `${outside} · ${rank} · own ${formatDeltaMs(op.deltaSelfMs)}`;
     if (rank) parts.push(rank);
+    const waits = rank && op.candidate ? waitsOnShort(op.candidate) : null;
+    if (waits) parts.push(waits);
     else if (!notable) parts.push('noise');
     return parts.join(' · ');
   }
@@ -68,6 +70,8 @@ function opTooltip(op: OpSummary, diff: boolean): string {
     lines.push(`Δ self time per trace: ${formatDeltaMs(op.deltaSelfMs)}`, `Δ total time per trace: ${formatDeltaMs(op.deltaTotalMs)}`, formatConfidence(op.candidate && (op.rootCause || op.candidateRank !== undefined) ? op.candidate.confidence : op.significance));
     const outside = op.candidate && (op.rootCause || op.candidateRank !== undefined) ? effectOutsideSelf(op.candidate, op.deltaSelfMs) : null;
     if (outside) lines.push(outside[0]!.toUpperCase() + outside.slice(1));
+    const waits = op.candidate && op.candidateRank !== undefined ? waitsOnText(op.candidate) : null;
+    if (waits) lines.push(waits[0]!.toUpperCase() + waits.slice(1));
     if (op.baseline) lines.push(`baseline p50 ${formatMs(op.baseline.p50Ms)}, p95 ${formatMs(op.baseline.p95Ms)}`);
     if (op.incident) lines.push(`incident p50 ${formatMs(op.incident.p50Ms)}, p95 ${formatMs(op.incident.p95Ms)}`);
   } else if (op.incident) {

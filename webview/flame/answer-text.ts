@@ -3,7 +3,7 @@
  * from a Diagnosis. Pure: no DOM, so the unit tests read the same sentences the panel shows.
  */
 import type { CandidateKind, Diagnosis } from '../../src/core/rca/diagnosis';
-import { KIND_LABEL, formatConfidence, formatEndToEnd, formatImpactPerTrace } from '../../src/core/format';
+import { KIND_LABEL, waitsOnShort, formatConfidence, formatEndToEnd, formatImpactPerTrace } from '../../src/core/format';
 
 export { KIND_LABEL };
 
@@ -20,8 +20,8 @@ export function summaryNote(d: Diagnosis): string {
 }
 
 /** The root cause's (or a candidate's) kind, effect per trace when it has one, and confidence: "queueing · +406 ms per trace · confidence 88%". */
-export function candidateNote(c: { kind: CandidateKind; impactMs: number; confidence?: number }): string {
-  return [KIND_LABEL[c.kind] ?? c.kind, formatImpactPerTrace(c.impactMs), c.confidence !== undefined ? formatConfidence(c.confidence) : null].filter(Boolean).join(' · ');
+export function candidateNote(c: { kind: CandidateKind; impactMs: number; confidence?: number; waitsOn?: string }): string {
+  return [KIND_LABEL[c.kind] ?? c.kind, waitsOnShort(c), formatImpactPerTrace(c.impactMs), c.confidence !== undefined ? formatConfidence(c.confidence) : null].filter(Boolean).join(' · ');
 }
 
 /**

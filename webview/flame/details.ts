@@ -1,7 +1,7 @@
 /**
  * Tooltip and detail-pane content. Everything from traces is set with textContent — never innerHTML.
  */
-import { effectOutsideSelf, formatConfidence, formatDeltaMs as formatDelta, formatMs } from '../../src/core/format';
+import { effectOutsideSelf, waitsOnText, formatConfidence, formatDeltaMs as formatDelta, formatMs } from '../../src/core/format';
 import type { Diagnosis } from '../../src/core/rca/diagnosis';
 import { FlameFlag, type FlameData } from '../../src/protocol/messages';
 import type { MergedPercentiles, SidePercentiles } from '../../src/core/diff/flame-percentiles';
@@ -133,6 +133,9 @@ export function renderStats(box: HTMLElement, data: FlameData, i: number, labels
     // the answer's "+406 ms per trace" is not in this box when callers wait before its spans start: say where it is
     const outside = cand && (info.rootCause || info.candidate) ? effectOutsideSelf(cand, ds) : null;
     if (outside) box.append(el('div', 'fg-note fg-effect', outside[0]!.toUpperCase() + outside.slice(1) + '.'));
+    // a caller's own time that is the wait for a callee found elsewhere: point at that finding
+    const waits = cand && info.candidate ? waitsOnText(cand) : null;
+    if (waits) box.append(el('div', 'fg-note fg-effect', waits[0]!.toUpperCase() + waits.slice(1) + '.'));
   }
   if (info.source) box.append(el('div', 'fg-source', `${info.source.file}:${info.source.line}`));
   return info;

@@ -537,7 +537,7 @@ class FlameApp {
       const ol = el('ol', 'fg-candidates');
       for (const c of others) {
         const li = el('li');
-        li.append(opButton(c.service, c.name), el('span', 'fg-note', ` ${candidateNote({ kind: c.kind, impactMs: c.impactMs })}`));
+        li.append(opButton(c.service, c.name), el('span', 'fg-note', ` ${candidateNote({ kind: c.kind, impactMs: c.impactMs, ...(c.waitsOn ? { waitsOn: c.waitsOn } : {}) })}`));
         li.title = c.summary;
         ol.append(li);
       }

@@ -79,7 +79,7 @@ const ms = (v: number) => {
 function table(cands: Candidate[]): string {
   const rows = cands.map((c, i) => ([
     String(i + 1),
-    c.kind + (c.attribute ? ` ${c.attribute.key}=${c.attribute.value}` : ''),
+    c.kind + (c.attribute ? ` ${c.attribute.key}=${c.attribute.value}` : '') + (c.waitsOn ? ` (wait for ${c.waitsOn})` : ''),
     `${c.service} / ${c.name}`,
     `+${ms(c.impactMs)}`,
     c.confidence.toFixed(2),

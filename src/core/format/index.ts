@@ -71,6 +71,21 @@ export function effectOutsideSelfShort(c: { impactMs: number; detector?: string 
   return `${formatDeltaMs(c.impactMs)}/trace ${c.detector === 'remote_gap' ? 'waiting before its spans' : 'outside its own time'}`;
 }
 
+/**
+ * A candidate whose added own time is the wait for a callee (`waitsOn`, core/rca/waits-on.ts), as a sentence for a
+ * detail pane, hover or tooltip: "its own time here is the wait for ts-security-service (the time between its call
+ * and ts-security-service's span grew): see that finding". Null for other candidates.
+ */
+export function waitsOnText(c: { waitsOn?: string }): string | null {
+  if (!c.waitsOn) return null;
+  return `its added own time is the wait for ${c.waitsOn} (the time between its call and ${possessive(c.waitsOn)} span grew): see that finding`;
+}
+
+/** The same in a few words for a candidate line or a side-bar row: "the wait for ts-security-service". */
+export function waitsOnShort(c: { waitsOn?: string }): string | null {
+  return c.waitsOn ? `the wait for ${c.waitsOn}` : null;
+}
+
 function outsideImpact(c: { impactMs: number }, deltaSelfMs: number): string | null {
   const impact = formatImpactPerTrace(c.impactMs);
   if (!impact || c.impactMs <= 0 || !Number.isFinite(deltaSelfMs) || deltaSelfMs >= 0.5 * c.impactMs) return null;

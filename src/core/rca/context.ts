@@ -46,6 +46,8 @@ export interface Cand {
    * `summary` words the finding for the reading (./capacity.ts readWait).
    */
   wait?: { side: 'callee' | 'caller'; summary: (r: WaitReading) => string };
+  /** this own time is the wait for that callee service (./waits-on.ts): explained by its finding */
+  waitsOn?: string;
 }
 
 /** What a longer wait in front of a callee that is not busy is. */

@@ -88,6 +88,11 @@ export const Candidate = z.object({
    * dimensionless; 0 = none). Candidates are ordered by service: this score plus the best operation confidence.
    */
   serviceScore: z.number().optional(),
+  /**
+   * this operation's added own time is the wait for that callee service: the time between its call and the callee's
+   * span grew (the callee's remote-gap finding), so it is explained by that finding, not a cause of its own
+   */
+  waitsOn: z.string().optional(),
 });
 export type Candidate = z.infer<typeof Candidate>;
 

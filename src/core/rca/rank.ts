@@ -20,6 +20,7 @@ import { refineByAttribute } from './attribute';
 import { refineByConcurrency } from './saturation';
 import { toSig } from './significance';
 import { readWait } from './capacity';
+import { markWaits } from './waits-on';
 
 /** Every operation-level detector over every node of the diff, then the operation-wide view. */
 export function generate(ctx: Ctx): Cand[] {
@@ -153,18 +154,30 @@ export function byService(ctx: Ctx, cands: Cand[], conf: (c: Cand) => number, sc
   const ev = new Map(svc.map((s) => [s.service, s]));
   const out = [...cands];
   for (const s of svc) if (!out.some((c) => c.service === s.service)) out.push(serviceCand(ctx, s));
+  markWaits(ctx, out);
   const opBest = new Map<string, number>();
   // an operation only the incident has is weak evidence on its own (a baseline can lack a path that failed half-way)
   const weight = (c: Cand) => (c.kind === 'new_operation' ? 0.5 : 1);
-  for (const c of out) if (!c.detector || c.detector === 'operation') opBest.set(c.service, Math.max(opBest.get(c.service) ?? 0, weight(c) * conf(c)));
+  // a caller's wait for a callee is the callee's evidence, not the caller's
+  for (const c of out) if ((!c.detector || c.detector === 'operation') && !c.waitsOn) opBest.set(c.service, Math.max(opBest.get(c.service) ?? 0, weight(c) * conf(c)));
   // when only some kinds of request got slower, a service none of whose added time is in them does not explain them
   const rel = (service: string) => (ctx.relevance ? 0.25 + 0.75 * (ctx.relevance.get(service) ?? 0) : 1);
   for (const c of out) scoreOut.set(c.service, ((ev.get(c.service)?.score ?? 0) + (opBest.get(c.service) ?? 0)) * rel(c.service));
   const order = new Map<string, number>();
   out.forEach((c, k) => { if (!order.has(c.service)) order.set(c.service, k); });
   out.sort((a, b) => scoreOut.get(b.service)! - scoreOut.get(a.service)! || order.get(a.service)! - order.get(b.service)!);
+  // a finding that is only the wait for another service follows that service's findings (its explanation)
+  const waiting = out.filter((c) => c.waitsOn);
+  const ordered = out.filter((c) => !c.waitsOn);
+  for (const w of waiting) {
+    let at = -1;
+    ordered.forEach((c, k) => { if (c.service === w.waitsOn) at = k; });
+    while (at >= 0 && at + 1 < ordered.length && ordered[at + 1]!.waitsOn === w.waitsOn) at++;
+    if (at < 0) ordered.push(w);
+    else ordered.splice(at + 1, 0, w);
+  }
   const headed = new Set<string>();
-  return out.map((c) => {
+  return ordered.map((c) => {
     if (headed.has(c.service)) return c;
     headed.add(c.service);
     const s = ev.get(c.service);
@@ -254,6 +267,7 @@ export function rank(ctx: Ctx, opts: DiagnoseOptions, latency: Diagnosis['latenc
     };
     if (src) cand.source = src;
     if (c.attribute) cand.attribute = c.attribute;
+    if (c.waitsOn) cand.waitsOn = c.waitsOn;
     cand.detector = c.detector ?? 'operation';
     const sc = svcScore.get(c.service);
     if (sc !== undefined) cand.serviceScore = Math.round(sc * 1000) / 1000;

@@ -41,6 +41,8 @@ test('a failure that costs no time has no "±0 ms per trace" headline; a not-slo
   assert.equal(candidateNote(ob.rootCause!), 'errors · confidence 75%');
   assert.equal(summaryNote(ob), 'end-to-end 219 ms → 226 ms, not significantly slower overall');
   assert.equal(candidateNote(tt.rootCause!), 'queueing · +406 ms per trace · confidence 88%');
+  // a caller's own time that is the wait for another finding's service says so on its line
+  assert.equal(candidateNote({ kind: 'self_time', impactMs: 222, waitsOn: 'ts-security-service' }), 'own time · the wait for ts-security-service · +222 ms per trace');
   assert.equal(summaryNote(tt), '+406 ms per trace · end-to-end 212 ms → 747 ms');
   // faster overall, or no test at all
   assert.equal(formatEndToEnd({ baselineMs: 12, incidentMs: 9.7, pValue: 1 }), 'end-to-end 12 ms → 9.7 ms, not slower overall');

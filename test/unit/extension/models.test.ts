@@ -278,6 +278,25 @@ test('h21: a root cause whose effect is in its callers\' wait (remote_gap) says 
   assert.match(codeLensTitle(vanished, 'diff'), /\+400 ms\/trace outside its own time$/);
 });
 
+test('a candidate whose own time is the wait for another service says so on the tree row, its tooltip and hover', () => {
+  const d: Diagnosis = {
+    rootCause: { service: 'inference-server', name: 'inference-service-post', kind: 'call_delay', impactMs: 400, confidence: 0.88, evidence: [], summary: 'callers wait longer', detector: 'remote_gap' },
+    candidates: [
+      { service: 'inference-server', name: 'inference-service-post', kind: 'call_delay', impactMs: 400, confidence: 0.88, evidence: [], summary: 'callers wait longer', detector: 'remote_gap' },
+      { service: 'pre-processor', name: 'preprocess-request', kind: 'self_time', impactMs: 300, confidence: 0.7, evidence: [], summary: 'waits', waitsOn: 'inference-server' },
+    ],
+    notes: [],
+  };
+  const ops = summarizeDiff(sysTree(), d);
+  const op = ops.find((o) => o.service === 'pre-processor' && o.name === 'preprocess-request')!;
+  assert.equal(op.candidate?.waitsOn, 'inference-server');
+  const runs = [{ role: 'incident' as const, files: ['/w/spiked.json'], spans: 7, traces: 1, services: 3, skipped: 0 }];
+  const row = buildRunsTree(runs, ops, true)[0]!.children!.flatMap((s) => s.children ?? []).find((c) => c.label === 'preprocess-request')!;
+  assert.match(row.description!, / · the wait for inference-server$/);
+  assert.match(row.tooltip!, /\nIts added own time is the wait for inference-server \(the time between its call and inference-server's span grew\): see that finding/);
+  assert.match(hoverMarkdown([op], 'diff').replace(/\\(.)/g, '$1'), /\*\*Its added own time is the wait for inference-server/);
+});
+
 test('custom time windows for a tracing backend', async () => {
   const { parseWindowChoice } = await import('../../../src/extension/quickpick-model');
   assert.deepEqual(parseWindowChoice('15m vs 1h'), { label: 'Last 15m vs the 1h before', incident: '15m', baseline: '1h' });

@@ -32,6 +32,11 @@ test('real fault injections (dev set): faulty service top-1 ≥ 15/22, top-3 ≥
   assert.doesNotMatch(sec.diagnosis.rootCause!.summary, /saturated ts-security-service/);
   assert.equal(sec.diagnosis.rootCause!.capacity, undefined);
   assert.match(sec.diagnosis.rootCause!.evidence.join('\n'), /ts-security-service is not saturated: .* → \d+ % busy/);
+  // its callers' call spans, whose own time is that wait, are marked as such, right after it
+  const cs = sec.diagnosis.candidates;
+  const waiting = cs.filter((c) => c.waitsOn === 'ts-security-service');
+  assert.deepEqual(cs.slice(1, 3).map((c) => [c.service, c.name, c.waitsOn]), [['ts-preserve-other-service', 'HTTP GET', 'ts-security-service'], ['ts-preserve-service', 'HTTP GET', 'ts-security-service']]);
+  assert.match(waiting[0]!.summary, /the wait for ts-security-service: the time between this call and ts-security-service's span grew/);
   // failures read from Spring Boot's error-handler spans (no status in the data) name the failing service
   const trav = rs.find((r) => r.case.id === 'tt-exception-ts-travel-service-0129-1012')!;
   assert.equal(trav.diagnosis.rootCause?.kind, 'errors');
