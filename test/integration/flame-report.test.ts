@@ -287,6 +287,26 @@ describe('flame report in chromium', { skip }, () => {
     }
   });
 
+  test('h22: an operation with no known source line says why its button is greyed and how to get the line', async () => {
+    const o = await open(reportHtml());
+    try {
+      const { page } = o;
+      await page.waitForFunction(() => ((window as unknown as { __flame?: { firstPaintMs: number } }).__flame?.firstPaintMs ?? -1) > 0);
+      const box = (await page.locator('canvas.fg-canvas').boundingBox())!;
+      // the root cause (payments · charge) has a line: no such note
+      const withLine = await page.locator('vscode-button.fg-go-source').evaluate((b) => (b as HTMLButtonElement).disabled);
+      assert.equal(withLine, false);
+      assert.doesNotMatch(await page.locator('body').innerText(), /No source line known/);
+      const cart = byName(await rects(page), 'cart', 'GetCart');
+      await page.mouse.click(box.x + cart.x + cart.w / 2, box.y + cart.y + cart.h / 2);
+      await paint(page);
+      assert.equal(await page.locator('vscode-button.fg-go-source').evaluate((b) => (b as HTMLButtonElement).disabled), true);
+      assert.match(await page.locator('body').innerText(), /No source line known: trace-doctor flame --workspace <your repository> finds the line that opens its spans\./);
+    } finally {
+      await o.close();
+    }
+  });
+
   test('tooltip shows both runs, delta and errors; HTML in span names renders as text', async () => {
     const o = await open(reportHtml());
     try {

@@ -876,7 +876,9 @@ class FlameApp {
     // "all traces" is no span: nothing to open or ask about
     this.sourceButton.disabled = isAllTraces(info) || (this.host.standalone && !info.source);
     this.chatButton.disabled = isAllTraces(info);
-    this.status.textContent = '';
+    // the report with no line for this operation (no code.* attributes, no --workspace): a greyed button says nothing
+    // on its own — say why, and how to get the line
+    this.status.textContent = this.host.standalone && !info.source && !isAllTraces(info) ? 'No source line known: trace-doctor flame --workspace <your repository> finds the line that opens its spans.' : '';
     // in the sandwich: the operation over all its call paths (the numbers above are this call path's)
     const sw = this.sandwich;
     if (sw && sw.target === this.selected) {

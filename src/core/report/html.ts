@@ -112,7 +112,8 @@ function summaryHtml(i: FlameReportInput): string {
           .join('')}</ul></details>`,
       );
     }
-    if (d.notes.length) parts.push(`<ul class="fg-report-meta">${d.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`);
+    // under a heading of their own: right after "Other candidates", a bare list read as more candidates
+    if (d.notes.length) parts.push(`<div class="fg-report-meta fg-report-notes"><strong>Notes</strong><ul>${d.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul></div>`);
   }
   return parts.join('\n      ');
 }

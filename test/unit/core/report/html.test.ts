@@ -41,3 +41,12 @@ test('renderFlameReport: one inline script with the nonce, embedded data and sum
   assert.equal(payload.diagnosis.rootCause.service, 'payments');
   assert.throws(() => renderFlameReport({ js: '', css: '', nonce: 'short', data: null }), /nonce/);
 });
+
+test('h22: the engine\'s notes sit under a "Notes" heading of their own, not as more items after "Other candidates"', () => {
+  const d = knownDiagnosis();
+  d.notes = ['per entry point: entry point ts-gateway-service / /* → ts-travel-service / trips/left changed on its 14 of 60 incident traces'];
+  const html = renderFlameReport({ js: '', css: '', nonce: NONCE, data: toFlameData(knownDiffTree(), d), diagnosis: d, title: 'T' });
+  const notes = /<div class="fg-report-meta fg-report-notes"><strong>Notes<\/strong><ul><li>([^<]*)<\/li><\/ul><\/div>/.exec(html);
+  assert.ok(notes, html.slice(0, 2000));
+  assert.match(notes[1]!, /^per entry point: /);
+});
