@@ -115,6 +115,8 @@ export interface RefusedEvent {
   userAgent?: string;
   /** Date.now() when it was answered */
   at: number;
+  /** set for a call to the OTLP/gRPC server (./grpc.ts): the gRPC status code it was answered with */
+  grpcCode?: number;
 }
 
 export interface Receiver {
@@ -139,7 +141,35 @@ export interface Receiver {
 
 type Enc = 'json' | 'protobuf';
 
-class HttpError extends Error {
+/** What one ingested request came to (the OTLP partialSuccess when spans were rejected or repaired). */
+export interface IngestResult {
+  accepted: number;
+  rejected: number;
+  partial?: { rejectedSpans: number; errorMessage: string };
+}
+
+/**
+ * The receiver's ingest path for another transport (the OTLP/gRPC server, ./grpc.ts): the same decoder, limits,
+ * storage, live window, stats and listeners as POST /v1/traces. `ingest` throws HttpError (status 400 / 413 / 503).
+ */
+export interface IngestPath {
+  readonly maxBodyBytes: number;
+  ingest(body: Buffer, enc: Enc, wireBytes: number): Promise<IngestResult>;
+  /** count a refused request in stats().errors and tell the onRefused listeners */
+  refuse(status: number, message: string, info: Omit<RefusedEvent, 'status' | 'message' | 'at'>): void;
+  /** hold `n` bytes of request bodies against maxBufferedBytes (an HttpError 503 when that would pass it) */
+  reserve(n: number): HttpError | null;
+  release(n: number): void;
+}
+const INGEST_PATHS = new WeakMap<Receiver, IngestPath>();
+/** The ingest path of a receiver started by startReceiver (for ./grpc.ts). */
+export function ingestPathOf(rx: Receiver): IngestPath {
+  const p = INGEST_PATHS.get(rx);
+  if (!p) throw new Error('not a receiver started by startReceiver');
+  return p;
+}
+
+export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
@@ -403,6 +433,86 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
     }
   }
 
+  /**
+   * The one ingest path of a request body, for OTLP/HTTP and OTLP/gRPC (./grpc.ts) alike: decoded-work limits, decode,
+   * store, live window, stats, listeners. Throws HttpError (400 bad data, 413 over a limit, 503 storage failure).
+   */
+  async function ingest(body: Buffer, enc: Enc): Promise<IngestResult> {
+    let line: Buffer;
+    let request: unknown;
+    let accepted: number;
+    let rejected: number;
+    let firstError: string;
+    let repaired: boolean;
+    if (enc === 'json') {
+      try {
+        ({ line, request, accepted, rejected, firstError, repairedUtf8: repaired } = ingestJson(body, limits));
+      } catch (e) {
+        if (e instanceof BadRequest) throw new HttpError(400, e.message);
+        if (e instanceof LimitError) throw new HttpError(e.status, e.message);
+        throw e;
+      }
+    } else {
+      let conv;
+      try {
+        // count spans, attributes and nesting on the wire first: nothing large is built for a request over a limit
+        scanTraceRequestProto(body, limits);
+        conv = decodeTraceRequestProto(body);
+      } catch (e) {
+        if (e instanceof LimitError) throw new HttpError(e.status, e.message);
+        throw new HttpError(400, `invalid protobuf ExportTraceServiceRequest (${body.length} bytes): ${(e as Error).message}`);
+      }
+      ({ request, accepted, rejected, firstError } = conv);
+      line = accepted > 0 ? Buffer.from(JSON.stringify(request)) : Buffer.alloc(0);
+      // protobufjs decodes invalid UTF-8 with U+FFFD; only when one is present, tell a repair from a client's own U+FFFD
+      repaired = line.indexOf(REPLACEMENT_CHAR) >= 0 && scanTraceRequestProto(body, limits, true).invalidUtf8 > 0;
+    }
+
+    if (accepted > 0) {
+      if (writer) {
+        try {
+          await writer.append(line);
+          stats.storeError = null;
+        } catch (e) {
+          stats.storeError = (e as Error).message;
+          throw new HttpError(503, `could not store spans: ${(e as Error).message}`, { 'Retry-After': '5' });
+        }
+      }
+      live.add(line, accepted);
+    }
+    stats.requests++;
+    stats.spansAccepted += accepted;
+    stats.spansRejected += rejected;
+    if (repaired && accepted > 0) stats.repairedRequests++;
+
+    // a warning travels in partialSuccess with rejectedSpans 0, as the OTLP specification allows
+    const warning = repaired && accepted > 0 ? 'the request was not valid UTF-8: invalid bytes were stored as U+FFFD replacement characters' : '';
+    const partial =
+      rejected > 0
+        ? { rejectedSpans: rejected, errorMessage: `rejected ${rejected} span(s); first: ${firstError}${warning ? `; ${warning}` : ''}` }
+        : warning
+          ? { rejectedSpans: 0, errorMessage: warning }
+          : undefined;
+    if (accepted > 0 && listeners.size > 0) {
+      const ev: SpansEvent = {
+        accepted,
+        rejected,
+        totalSpans: stats.spansAccepted,
+        totalRequests: stats.requests,
+        request,
+        encoding: enc,
+      };
+      for (const l of listeners) {
+        try {
+          l(ev);
+        } catch {
+          /* a listener must not break the receiver */
+        }
+      }
+    }
+    return { accepted, rejected, ...(partial ? { partial } : {}) };
+  }
+
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
     const requestEnc = mediaType(req.headers['content-type']);
@@ -459,83 +569,11 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
       watchdog.unref();
       res.once('close', () => clearTimeout(watchdog));
 
-      let line: Buffer;
-      let request: unknown;
-      let accepted: number;
-      let rejected: number;
-      let firstError: string;
-      let repaired: boolean;
-      if (enc === 'json') {
-        try {
-          ({ line, request, accepted, rejected, firstError, repairedUtf8: repaired } = ingestJson(body, limits));
-        } catch (e) {
-          if (e instanceof BadRequest) throw new HttpError(400, e.message);
-          if (e instanceof LimitError) throw new HttpError(e.status, e.message);
-          throw e;
-        }
-      } else {
-        let conv;
-        try {
-          // count spans, attributes and nesting on the wire first: nothing large is built for a request over a limit
-          scanTraceRequestProto(body, limits);
-          conv = decodeTraceRequestProto(body);
-        } catch (e) {
-          if (e instanceof LimitError) throw new HttpError(e.status, e.message);
-          throw new HttpError(400, `invalid protobuf ExportTraceServiceRequest (${body.length} bytes): ${(e as Error).message}`);
-        }
-        ({ request, accepted, rejected, firstError } = conv);
-        line = accepted > 0 ? Buffer.from(JSON.stringify(request)) : Buffer.alloc(0);
-        // protobufjs decodes invalid UTF-8 with U+FFFD; only when one is present, tell a repair from a client's own U+FFFD
-        repaired = line.indexOf(REPLACEMENT_CHAR) >= 0 && scanTraceRequestProto(body, limits, true).invalidUtf8 > 0;
-      }
-
-      if (accepted > 0) {
-        if (writer) {
-          try {
-            await writer.append(line);
-            stats.storeError = null;
-          } catch (e) {
-            stats.storeError = (e as Error).message;
-            throw new HttpError(503, `could not store spans: ${(e as Error).message}`, { 'Retry-After': '5' });
-          }
-        }
-        live.add(line, accepted);
-      }
-      stats.requests++;
-      stats.spansAccepted += accepted;
-      stats.spansRejected += rejected;
-      if (repaired && accepted > 0) stats.repairedRequests++;
-
-      // a warning travels in partialSuccess with rejectedSpans 0, as the OTLP specification allows
-      const warning = repaired && accepted > 0 ? 'the request was not valid UTF-8: invalid bytes were stored as U+FFFD replacement characters' : '';
-      const partial =
-        rejected > 0
-          ? { rejectedSpans: rejected, errorMessage: `rejected ${rejected} span(s); first: ${firstError}${warning ? `; ${warning}` : ''}` }
-          : warning
-            ? { rejectedSpans: 0, errorMessage: warning }
-            : undefined;
+      const { partial } = await ingest(body, enc);
       if (enc === 'json') {
         send(res, 200, 'json', partial ? JSON.stringify({ partialSuccess: { rejectedSpans: String(partial.rejectedSpans), errorMessage: partial.errorMessage } }) : '{}');
       } else {
         send(res, 200, 'protobuf', encodeTraceResponseProto(partial));
-      }
-
-      if (accepted > 0 && listeners.size > 0) {
-        const ev: SpansEvent = {
-          accepted,
-          rejected,
-          totalSpans: stats.spansAccepted,
-          totalRequests: stats.requests,
-          request,
-          encoding: enc,
-        };
-        for (const l of listeners) {
-          try {
-            l(ev);
-          } catch {
-            /* a listener must not break the receiver */
-          }
-        }
       }
     } catch (e) {
       // Never return without an answer or a closed socket. (`req.destroyed` is true once a body was read to its end,
@@ -617,7 +655,7 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
   const url = `http://${urlHost}:${addr.port}`;
 
   let closing: Promise<void> | null = null;
-  return {
+  const rx: Receiver = {
     url,
     endpoint: url + TRACES_PATH,
     host: addr.address,
@@ -650,4 +688,26 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
       return closing;
     },
   };
+  INGEST_PATHS.set(rx, {
+    maxBodyBytes: limit,
+    async ingest(body, enc, wireBytes) {
+      stats.bytesReceived += wireBytes;
+      return ingest(body, enc);
+    },
+    refuse(status, message, info) {
+      stats.errors[status] = (stats.errors[status] ?? 0) + 1;
+      refused({ status, message, ...info, at: Date.now() });
+    },
+    reserve(n) {
+      if (buffered + n > maxBuffered) {
+        return new HttpError(503, `receiver busy: ${(buffered / 1048576).toFixed(0)} MiB of request bodies already in memory (limit ${(maxBuffered / 1048576).toFixed(0)} MiB); retry`, { 'Retry-After': '1' });
+      }
+      buffered += n;
+      return null;
+    },
+    release(n) {
+      buffered -= n;
+    },
+  });
+  return rx;
 }
