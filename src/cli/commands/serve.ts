@@ -3,18 +3,25 @@ import { CliError, type CliIO, usageError } from '../command';
 import { register } from '../registry';
 import { numOption } from '../options';
 import { DEFAULT_LIMITS, DEFAULT_MAX_BODY_BYTES, OutDirError, startReceiver } from '../../sources/receiver/server';
+import { DEFAULT_GRPC_PORT, GrpcBindError, startGrpcReceiver, type GrpcReceiver } from '../../sources/receiver/grpc';
+import * as grpc from '@grpc/grpc-js';
 
-const HELP = `trace-doctor serve — OTLP/HTTP trace receiver
+const HELP = `trace-doctor serve — OTLP/HTTP and OTLP/gRPC trace receiver
 
-Usage: trace-doctor serve [--host 127.0.0.1] [--port 4318] [--out DIR] [--max-body-mb 64] [--allow-origin URL]…
+Usage: trace-doctor serve [--host 127.0.0.1] [--port 4318] [--grpc-port 4317|off] [--out DIR] [--max-body-mb 64] [--allow-origin URL]…
 
 Accepts POST /v1/traces with OTLP/JSON (application/json) or OTLP protobuf (application/x-protobuf), optionally
 gzip-compressed, as the OpenTelemetry SDK exporters and the Collector's otlphttp exporter send them. Point them at
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://127.0.0.1:4318/v1/traces
+and OTLP/gRPC (TraceService/Export, plaintext HTTP/2, gzip or not), as the SDKs' grpc exporters and the Collector's
+otlp exporter send them:
+  OTEL_EXPORTER_OTLP_PROTOCOL=grpc OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4317
 
 Options:
   --host H          interface to bind (default 127.0.0.1: this machine only; 0.0.0.0 exposes it to the network)
   --port N          port (default 4318; 0 picks a free one)
+  --grpc-port N     OTLP/gRPC port (default 4317; 0 picks a free one; off = no gRPC). Same host, limits and files.
+                    When the default 4317 is taken (a Collector?), serve says so and runs OTLP/HTTP only.
   --out DIR         append received spans to rotating OTLP JSON Lines files in DIR (default ./traces-received);
                     each start writes new files, nothing is overwritten. Read them with any trace-doctor command.
   --max-body-mb N   reject requests whose body, or decompressed body, exceeds N MiB with 413 (default 64)
@@ -45,6 +52,7 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal):
       options: {
         host: { type: 'string' },
         port: { type: 'string' },
+        'grpc-port': { type: 'string' },
         out: { type: 'string' },
         'max-body-mb': { type: 'string' },
         'rotate-mb': { type: 'string' },
@@ -65,6 +73,8 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal):
   }
   const port = numOption(values.port, 'port', 4318);
   if (!Number.isInteger(port) || port > 65535) throw new CliError(`--port expects 0..65535, got '${values.port}'`);
+  const grpcPortArg = values['grpc-port'];
+  const grpcPort = grpcPortArg === 'off' ? null : numOption(grpcPortArg, 'grpc-port', DEFAULT_GRPC_PORT, { max: 65535, int: true });
   const maxBody = numOption(values['max-body-mb'], 'max-body-mb', DEFAULT_MAX_BODY_BYTES / 1048576, { min: 0.001 }) * 1048576;
   const rotate = numOption(values['rotate-mb'], 'rotate-mb', 64, { min: 0.001 }) * 1048576;
   const interval = numOption(values.interval, 'interval', 5);
@@ -106,9 +116,27 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal):
       throw new CliError(`cannot use --out '${outDir}' or port ${port}: ${err.message}`);
     throw e;
   }
+  let grpcRx: GrpcReceiver | null = null;
+  if (grpcPort !== null) {
+    grpc.setLogVerbosity(grpc.logVerbosity.NONE); // grpc-js's own log lines on stderr repeat what the error below says
+    try {
+      grpcRx = await startGrpcReceiver(rx, { host: values.host, port: grpcPort });
+    } catch (e) {
+      if (!(e instanceof GrpcBindError)) throw e;
+      const how = `--grpc-port N (0 = any free port) or --grpc-port off`;
+      // the default port taken (a Collector already running?) must not stop the OTLP/HTTP receiver the user asked for
+      if (grpcPortArg === undefined) io.err(`trace-doctor: ${e.message}; serving OTLP/HTTP only — choose another gRPC port with ${how}\n`);
+      else {
+        await rx.close();
+        throw new CliError(`${e.message}; choose another with ${how}`);
+      }
+    }
+  }
   io.out(`trace-doctor: OTLP/HTTP receiver listening on ${rx.endpoint}\n`);
+  if (grpcRx) io.out(`trace-doctor: OTLP/gRPC receiver listening on ${grpcRx.url} (plaintext HTTP/2)\n`);
   io.out(`  writing OTLP JSON Lines to ${outDir}/ (current file ${rx.stats().files.at(-1) ?? '-'})\n`);
-  io.out(`  export with OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${rx.endpoint}   (Ctrl-C to stop)\n`);
+  io.out(`  export with OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${rx.endpoint}` +
+    (grpcRx ? `\n  or, over gRPC, OTEL_EXPORTER_OTLP_PROTOCOL=grpc OTEL_EXPORTER_OTLP_ENDPOINT=${grpcRx.url}` : '') + `   (Ctrl-C to stop)\n`);
 
   let last = 0;
   let lastStoreError: string | null = null;
@@ -137,6 +165,7 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal):
   });
   if (timer) clearInterval(timer);
   io.out('trace-doctor: stopping — finishing requests and flushing files…\n');
+  await grpcRx?.close();
   await rx.close();
   const s = rx.stats();
   const errs = Object.entries(s.errors).map(([k, v]) => `${k}×${v}`).join(' ');
@@ -150,7 +179,7 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal):
 
 register({
   name: 'serve',
-  summary: 'Run an OTLP/HTTP receiver (POST /v1/traces) that stores spans as OTLP JSON Lines',
+  summary: 'Run an OTLP/HTTP (POST /v1/traces) and OTLP/gRPC receiver that stores spans as OTLP JSON Lines',
   help: HELP,
   run: (argv, io) => runServe(argv, io),
 });
