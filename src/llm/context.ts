@@ -30,6 +30,8 @@ export interface CompactContext {
     source?: string;
     /** queueing candidates: load, work, workers and the capacity for the target (core/rca/capacity.ts), one line */
     capacity?: string;
+    /** this own time is the wait for that service (its finding explains it; core/rca/waits-on.ts) */
+    waitsOn?: string;
   }[];
   serviceDeltas: { service: string; selfMsPerTraceBaseline: number | null; selfMsPerTraceIncident: number; deltaMs: number | null }[];
   services: string[];
@@ -108,6 +110,7 @@ export function buildCompactContext(runs: LlmRuns, budgetTokens: number, measure
         ...(c.attribute ? { attribute: s(`${c.attribute.key}=${c.attribute.value}`, 80) } : {}),
         ...(c.source ? { source: s(`${c.source.file}:${c.source.line}`, 120) } : {}),
         ...(withCapacity && c.capacity ? { capacity: s(capacityBrief(c.capacity), 160) } : {}),
+        ...(c.waitsOn ? { waitsOn: s(c.waitsOn, nameLen) } : {}),
       })),
       serviceDeltas: deltas.slice(0, nDeltas).map((x) => ({ ...x, service: s(x.service, nameLen) })),
       services: allServices.slice(0, nServices).map((x) => s(x, nameLen)),

@@ -19,7 +19,7 @@ export function systemInstructions(mode: PromptMode, fence: Fence): string {
     'How to reason:',
     '- The root cause is the component whose own (self) time or queueing grew, not the callers that only wait for it.',
     '- Queueing blames the saturated callee; lost parallelism the parent that serialised calls; N+1 the caller whose call count grew.',
-    '- Callers waiting longer before the spans of a callee that is not busy: call_delay at that callee.',
+    '- Callers waiting longer before the spans of a callee that is not busy: call_delay at that callee. A candidate with waitsOn is only the wait for that service.',
     '- If the incident is not slower beyond noise, the answer is rootCause null, category "none".',
     '- Use only services and operations that exist in the data. Quote numbers as evidence.',
   ];

@@ -32,6 +32,15 @@ describe('compact context', () => {
     assert.ok(c.json.length < 1500);
   });
 
+  it('a candidate whose own time is the wait for another service carries waitsOn, so a model does not blame the caller', () => {
+    const runs = pipelineRuns();
+    const d = runs.diagnosis!;
+    const diagnosis = { ...d, candidates: d.candidates.map((c, k) => (k === 1 ? { ...c, waitsOn: 'pre-processor' } : c)) };
+    const c = buildCompactContext({ ...runs, diagnosis }, 2000);
+    assert.equal(c.context.candidates[1]!.waitsOn, 'pre-processor');
+    assert.equal(c.context.candidates[0]!.waitsOn, undefined);
+  });
+
   it('service deltas come from the models (pre-processor grew most)', () => {
     const c = buildCompactContext(pipelineRuns(), 2000);
     assert.equal(c.context.serviceDeltas[0]!.service, 'pre-processor');
