@@ -19,7 +19,9 @@ export function escapeMd(s: string, max = 300): string {
       .replace(/:\/\//g, ':\u200b//')
       .replace(/www\./gi, (w) => w.slice(0, 3) + '\u200b.')
       .replace(/[\\`*_{}[\]()#+\-.!|<>~&"'$:=^]/g, (c) =>
-        c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : c === '"' ? '&quot;' : c === "'" ? '&#39;' : '\\' + c,
+        // quotes are backslash-escaped like other punctuation: no HTML can form (< > are entities), and the raw text
+        // reads "caller's", not "caller&#39;s"
+        c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : '\\' + c,
       )
       // no @mentions or #references: a zero-width space after the sign
       .replace(/@/g, '@\u200b')

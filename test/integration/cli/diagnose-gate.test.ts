@@ -11,6 +11,7 @@ import * as esbuild from 'esbuild';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import MarkdownIt from 'markdown-it';
+import { escapeMd } from '../../../src/core/report/markdown';
 import { cliBundle } from '../../../scripts/cli-build-options.mjs';
 import { Diagnosis } from '../../../src/core/rca/diagnosis';
 import { main } from '../../../src/cli/main';
@@ -295,6 +296,9 @@ test('markdown escapes trace text: no HTML, links, headings, mentions or table b
   }
   // the text is still readable once rendered
   assert.match(html, /&lt;img src=x onerror=alert\(1\)&gt;@\u200boctocat/);
+  // quotes read as quotes in the raw markdown too (a summary says "the caller's span"), and render as themselves
+  assert.equal(escapeMd(`the caller's "span"`), `the caller\\'s \\"span\\"`);
+  assert.equal(new MarkdownIt().renderInline(escapeMd(`the caller's "span"`)), `the caller's &quot;span&quot;`);
   // SARIF carries the same text as data (JSON), valid
   assertValidSarif(JSON.parse((await run('--baseline', b, '--incident', i, '--format', 'sarif')).out));
 });
