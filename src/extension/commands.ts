@@ -464,10 +464,13 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     reg(COMMANDS.startReceiver, async () => {
       try {
         const r = await c.receiver.start();
-        void vscode.window.showInformationMessage(`Trace Doctor: receiving OTLP/HTTP traces on ${r.endpoint}`, 'Copy Endpoint').then((b) => {
-          if (b) void vscode.env.clipboard.writeText(r.endpoint);
-        });
-        return { endpoint: r.endpoint, url: r.url };
+        const g = c.receiver.grpc;
+        void vscode.window
+          .showInformationMessage(`Trace Doctor: receiving OTLP/HTTP traces on ${r.endpoint}${g ? ` and OTLP/gRPC on ${g.url}` : ''}`, 'Copy Endpoint', ...(g ? ['Copy gRPC Endpoint'] : []))
+          .then((b) => {
+            if (b) void vscode.env.clipboard.writeText(b === 'Copy gRPC Endpoint' && g ? g.url : r.endpoint);
+          });
+        return { endpoint: r.endpoint, url: r.url, ...(g ? { grpcUrl: g.url } : {}) };
       } catch (e) {
         reportError(e, 'starting the receiver');
         return undefined;

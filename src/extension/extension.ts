@@ -42,7 +42,7 @@ export interface TraceDoctorApi {
   /** the flame panel host, when open: messages posted and the webview's reported view state */
   flamePanel(): { posted: readonly { type: string }[]; viewState: unknown; visible: boolean; lastPaint?: { dataToPaintMs: number; inWebviewMs: number; webviewBootMs?: number } } | undefined;
   /** the receiver, when running */
-  receiver(): { endpoint: string; spans: number; refused: number; notices: string[] } | undefined;
+  receiver(): { endpoint: string; grpcUrl?: string; spans: number; refused: number; notices: string[] } | undefined;
   /** the file watcher's reload count */
   watcherReloads(): number;
   /** chat seam for engineer F: handle "Ask in chat" from hovers, tree and flame graph */
@@ -180,7 +180,7 @@ export function activate(context: vscode.ExtensionContext): TraceDoctorApi {
       const p = FlamePanel.current;
       return p ? { posted: p.view.posted, viewState: p.view.viewState, visible: p.view.panel.visible, ...(p.view.lastPaint ? { lastPaint: p.view.lastPaint } : {}) } : undefined;
     },
-    receiver: () => (receiver.running ? { endpoint: receiver.running.endpoint, spans: receiver.spanCount, refused: receiver.refusedCount, notices: [...receiver.notices] } : undefined),
+    receiver: () => (receiver.running ? { endpoint: receiver.running.endpoint, ...(receiver.grpc ? { grpcUrl: receiver.grpc.url } : {}), spans: receiver.spanCount, refused: receiver.refusedCount, notices: [...receiver.notices] } : undefined),
     watcherReloads: () => watcher.reloads,
     registerAskInChatHandler,
   };

@@ -46,10 +46,14 @@ export function runLabel(paths: readonly string[]): string {
  * A request the receiver refused, for the person whose exporter sent it: one line with the status, what the sender was
  * told, and what identifies the sender. Control and bidi characters (from headers) are blanked; at most 400 characters.
  */
-export function refusedText(e: Pick<RefusedEvent, 'status' | 'message' | 'method' | 'path' | 'contentType' | 'userAgent'>): string {
+const GRPC_CODE_NAMES: Record<number, string> = { 3: 'INVALID_ARGUMENT', 8: 'RESOURCE_EXHAUSTED', 12: 'UNIMPLEMENTED', 13: 'INTERNAL', 14: 'UNAVAILABLE' };
+
+export function refusedText(e: Pick<RefusedEvent, 'status' | 'message' | 'method' | 'path' | 'contentType' | 'userAgent' | 'grpcCode'>): string {
   const what = [e.method && e.path ? `${e.method} ${e.path}` : '', e.contentType ? `Content-Type ${e.contentType}` : '', e.userAgent ? `from ${e.userAgent}` : ''].filter(Boolean).join(', ');
   // eslint-disable-next-line no-control-regex
   const clean = (t: string) => t.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]+/g, ' ').trim();
-  const line = clean(`HTTP ${e.status}: ${e.message}${what ? ` (${what})` : ''}`);
+  // a call to the OTLP/gRPC receiver is told by its gRPC status (INVALID_ARGUMENT…), not the HTTP one it is counted as
+  const code = e.grpcCode !== undefined ? `gRPC ${GRPC_CODE_NAMES[e.grpcCode] ?? e.grpcCode}` : `HTTP ${e.status}`;
+  const line = clean(`${code}: ${e.message}${what ? ` (${what})` : ''}`);
   return line.length > 400 ? `${line.slice(0, 399)}…` : line;
 }

@@ -1,13 +1,19 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { startReceiver, type Receiver, type RefusedEvent } from '../sources/receiver/server';
+import { GrpcBindError, startGrpcReceiver, type GrpcReceiver } from '../sources/receiver/grpc';
 import { refusedText, runLabel } from './format-model';
 import type { TraceSession } from './state';
 
 
-/** "Start Receiver" / "Stop Receiver": the built-in OTLP/HTTP receiver with a status bar span counter and live reload. */
+/**
+ * "Start Receiver" / "Stop Receiver": the built-in OTLP/HTTP receiver, and the OTLP/gRPC one beside it feeding the same
+ * files and live window, with a status bar span counter and live reload.
+ */
 export class ReceiverController implements vscode.Disposable {
   private receiver: Receiver | undefined;
+  /** the OTLP/gRPC server beside it (undefined when off or its port could not be bound) */
+  private grpcServer: GrpcReceiver | undefined;
   private unsubscribe: (() => void) | undefined;
   private readonly item: vscode.StatusBarItem;
   private timer: NodeJS.Timeout | undefined;
@@ -37,6 +43,10 @@ export class ReceiverController implements vscode.Disposable {
     return this.receiver;
   }
 
+  get grpc(): GrpcReceiver | undefined {
+    return this.grpcServer;
+  }
+
   get spanCount(): number {
     return this.receiver?.stats().spansAccepted ?? 0;
   }
@@ -57,22 +67,43 @@ export class ReceiverController implements vscode.Disposable {
       allowedOrigins: cfg.get<string[]>('allowedOrigins', []),
     });
     this.receiver = r;
+    await this.startGrpc(r, host, cfg.get<number>('grpcPort', 4317));
     this.session.liveSource = () => r.snapshot();
     this.unsubscribe = r.onSpans(() => this.onSpans());
     this.refused = 0;
     this.told = { paused: false, refused: false };
     this.unsubscribeRefused = r.onRefused((e) => this.onRefused(e));
-    this.log.info(`receiver listening on ${r.endpoint}, writing to ${outDir}`);
+    this.log.info(`receiver listening on ${r.endpoint}${this.grpcServer ? ` (OTLP/HTTP) and ${this.grpcServer.url} (OTLP/gRPC)` : ''}, writing to ${outDir}`);
     void vscode.commands.executeCommand('setContext', 'traceDoctor.receiverRunning', true);
     this.updateItem();
     this.item.show();
     return r;
   }
 
+  /** The OTLP/gRPC server (port -1 = off). A port it cannot bind leaves the OTLP/HTTP receiver running, with a warning. */
+  private async startGrpc(r: Receiver, host: string, port: number): Promise<void> {
+    if (port < 0) return;
+    try {
+      this.grpcServer = await startGrpcReceiver(r, { host, port });
+    } catch (e) {
+      if (!(e instanceof GrpcBindError)) throw e;
+      this.log.warn(`${e.message}; receiving OTLP/HTTP only`);
+      void this.notify(
+        'warning',
+        `Trace Doctor: ${e.message}. Receiving OTLP/HTTP only, on ${r.endpoint}. Set traceDoctor.receiver.grpcPort to another port (0 = any free port, -1 = no gRPC) and start the receiver again.`,
+        'Open Settings',
+      ).then((a) => {
+        if (a === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'traceDoctor.receiver.grpcPort');
+      });
+    }
+  }
+
   async stop(): Promise<void> {
     const r = this.receiver;
     if (!r) return;
     this.receiver = undefined;
+    const g = this.grpcServer;
+    this.grpcServer = undefined;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     this.unsubscribeRefused?.();
@@ -80,6 +111,7 @@ export class ReceiverController implements vscode.Disposable {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.session.liveSource = undefined;
+    await g?.close();
     await r.close();
     const st = r.stats();
     this.log.info(`receiver stopped: ${st.spansAccepted} spans accepted, ${st.spansRejected} rejected; files: ${st.files.join(', ') || '(none)'}`);
@@ -112,7 +144,7 @@ export class ReceiverController implements vscode.Disposable {
     this.updateItem();
     if (this.told.refused) return;
     this.told.refused = true;
-    void this.notify('warning', `Trace Doctor: the receiver refused a request — ${text}. Check the exporter's protocol (http/protobuf or http/json) and endpoint (${this.receiver?.endpoint ?? 'POST /v1/traces'}).`, 'Show Log').then((a) => {
+    void this.notify('warning', `Trace Doctor: the receiver refused a request — ${text}. Check the exporter's protocol and endpoint (OTLP/HTTP: ${this.receiver?.endpoint ?? 'POST /v1/traces'}${this.grpcServer ? `; OTLP/gRPC: ${this.grpcServer.url}` : ''}).`, 'Show Log').then((a) => {
       if (a === 'Show Log') this.log.show(true);
     });
   }
@@ -167,7 +199,8 @@ export class ReceiverController implements vscode.Disposable {
     this.item.text = `$(radio-tower) ${st.spansAccepted.toLocaleString('en-US')} spans${this.refused ? ` $(warning) ${this.refused.toLocaleString('en-US')} refused` : ''}`;
     const paused = this.followsLive() ? '' : '\nLive view paused while other traces are loaded ("Trace Doctor: Show Received Traces").';
     const refused = this.refused && st.lastRefused ? `\n${this.refused} request(s) refused; the last: ${refusedText(st.lastRefused)}` : '';
-    this.item.tooltip = `Trace Doctor receiver on ${r.endpoint}\n${st.requests} requests, ${st.spansAccepted} spans accepted, ${st.spansRejected} rejected${refused}${paused}\nClick to stop.`;
+    const on = this.grpcServer ? `OTLP/HTTP ${r.endpoint} and OTLP/gRPC ${this.grpcServer.url}` : r.endpoint;
+    this.item.tooltip = `Trace Doctor receiver on ${on}\n${st.requests} requests, ${st.spansAccepted} spans accepted, ${st.spansRejected} rejected${refused}${paused}\nClick to stop.`;
   }
 
   dispose(): void {

@@ -124,6 +124,7 @@ export function stageWorkspace(runDir, { llmBaseUrl } = {}) {
   // a real, harmless Trace Doctor setting (read back by the extension-host suite) + the chat's server
   settings['traceDoctor.search.maxFiles'] = 500;
   settings['traceDoctor.receiver.port'] = 0; // the receiver (if a test starts it) takes a free port, never 4318
+  settings['traceDoctor.receiver.grpcPort'] = 0; // and its OTLP/gRPC side a free port, never 4317
   if (llmBaseUrl) Object.assign(settings, llmSettings(llmBaseUrl));
   fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
   fs.writeFileSync(settingsFile, JSON.stringify(settings, null, 2) + '\n');

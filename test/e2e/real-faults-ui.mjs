@@ -66,6 +66,7 @@ export function stageRealFaultWorkspace(dir) {
   fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({
     'traceDoctor.llm.provider': 'offline',
     'traceDoctor.receiver.port': 0,
+    'traceDoctor.receiver.grpcPort': 0,
   }, null, 2) + '\n');
   return ws;
 }

@@ -8,6 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TraceDoctorApi } from '../../../src/extension/extension';
+import * as grpc from '@grpc/grpc-js';
+import { requestOfSpans, spanBody } from '../../../bench/hostile-payloads.mjs';
 
 const EXT_ID = 'trace-doctor.trace-doctor';
 const ROOT_SERVICE = 'pre-processor';
@@ -280,6 +282,19 @@ suite('Trace Doctor in the extension host', () => {
       const res = await fetch(started.endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       assert.equal(res.status, 200, `POST ${started.endpoint}: ${res.status} ${await res.text()}`);
       await until(() => (api.receiver()?.spans ?? 0) >= 2, 'the receiver to count the 2 spans', 15_000);
+
+      // h23: the OTLP/gRPC receiver beside it (workspace sets grpcPort 0), into the same counter and live window
+      const grpcUrl = (started as { grpcUrl?: string }).grpcUrl;
+      assert.match(grpcUrl ?? '', /^http:\/\/127\.0\.0\.1:\d+$/, `startReceiver's gRPC endpoint: ${JSON.stringify(started)}`);
+      assert.equal(api.receiver()?.grpcUrl, grpcUrl);
+      const grpcBody = requestOfSpans([spanBody('grpc-e2e')], 'e2e-grpc');
+      const client = new grpc.Client(grpcUrl!.slice('http://'.length), grpc.credentials.createInsecure());
+      const grpcErr = await new Promise<grpc.ServiceError | null>((resolve) =>
+        client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b: Buffer) => b, (b: Buffer) => b, grpcBody, new grpc.Metadata(), { deadline: Date.now() + 15_000 }, (e) => resolve(e)),
+      );
+      client.close();
+      assert.equal(grpcErr, null, `gRPC Export: ${grpcErr?.details}`);
+      await until(() => (api.receiver()?.spans ?? 0) >= 3, 'the receiver to count the span sent over gRPC', 15_000);
 
       // h22: a sender the receiver refuses (wrong content type, bad protobuf) is said in VS Code too — the exporter only
       // logs it on its side: a warning with the receiver's answer, the status bar count, the output channel

@@ -20,6 +20,7 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { startReceiver, type Receiver, type RefusedEvent, type SpansEvent } from '../../../src/sources/receiver/server';
 import { GrpcBindError, startGrpcReceiver, TRACE_EXPORT_PATH, type GrpcReceiver } from '../../../src/sources/receiver/grpc';
 import { decodeTraceResponseProto } from '../../../src/sources/receiver/proto';
+import { refusedText } from '../../../src/extension/format-model';
 import { protoAttributeBomb, protoDeepAttribute, protoEmptySpans } from '../../../bench/hostile-payloads.mjs';
 import { flattenRequests, protoBody, readJsonl, richSpans, sdkSpans, withTraceId } from './helpers';
 
@@ -186,6 +187,8 @@ describe('OTLP/gRPC receiver', () => {
     assert.equal(e.length, 1);
     assert.equal(e[0]!.grpcCode, grpc.status.INVALID_ARGUMENT);
     assert.equal(e[0]!.status, 400);
+    // and the extension tells it by its gRPC status (the output channel, the status bar, the first one's notification)
+    assert.match(refusedText(e[0]!), /^gRPC INVALID_ARGUMENT: invalid protobuf ExportTraceServiceRequest .* \(gRPC \/opentelemetry\.proto\.collector\.trace\.v1\.TraceService\/Export, Content-Type application\/grpc, from grpc-node-js\//);
     await stillServes();
   });
 
