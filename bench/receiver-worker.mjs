@@ -1,9 +1,10 @@
 // One load generator for bench/receiver.mjs: the REAL OpenTelemetry JS SDK (BasicTracerProvider + BatchSpanProcessor)
-// exporting over OTLP/HTTP (JSON or protobuf) to the receiver for a bounded time.
-// Usage: node bench/receiver-worker.mjs <endpoint> <json|proto> <seconds> <worker-id>
+// exporting over OTLP/HTTP (JSON or protobuf) or OTLP/gRPC to the receiver for a bounded time.
+// Usage: node bench/receiver-worker.mjs <endpoint> <json|proto|grpc> <seconds> <worker-id>
 // Prints one JSON line: { generated, exportedOk, exportFailed, dropped, seconds }.
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { SpanKind, context, trace } from '@opentelemetry/api';
@@ -40,7 +41,7 @@ class Counting {
 }
 
 const cfg = { url: endpoint, timeoutMillis: 30_000, concurrencyLimit: 128 };
-const exporter = new Counting(protocol === 'proto' ? new ProtoExporter(cfg) : new JsonExporter(cfg));
+const exporter = new Counting(protocol === 'proto' ? new ProtoExporter(cfg) : protocol === 'grpc' ? new GrpcExporter({ url: endpoint, timeoutMillis: 30_000 }) : new JsonExporter(cfg));
 const provider = new BasicTracerProvider({
   resource: resourceFromAttributes({ 'service.name': `bench-${protocol}-${id}`, 'service.version': '1.0.0', 'host.name': `load-${id}` }),
   spanProcessors: [

@@ -3,9 +3,10 @@
 // (BatchSpanProcessor, OTLP/HTTP JSON and protobuf) send to `trace-doctor serve` on loopback for a bounded time.
 // Then the receiver is stopped with SIGINT and every span in the written JSON Lines files is counted.
 //
-// Usage: node bench/receiver.mjs [--workers 3] [--seconds 12] [--protocol mixed|json|proto] [--target 50000]
+// Usage: node bench/receiver.mjs [--workers 3] [--seconds 12] [--protocol mixed|json|proto|grpc] [--target 50000]
 //        [--floor yes|no] [--rx-node-args '--cpu-prof --cpu-prof-dir=/tmp/prof']   (node flags for the receiver process)
 // With --floor yes (default) the same workers first send to a bare HTTP server for the same time: the floor.
+// --protocol grpc: the workers use the OTLP/gRPC exporter against serve's --grpc-port (no floor: there is no bare gRPC server).
 // Prints spans/s accepted (unique spans found in the files / sending time), spans lost (exported OK per the SDK but
 // missing from the files), duplicates, SDK-side drops, and the receiver's CPU time per span.
 import { spawn } from 'node:child_process';
@@ -20,21 +21,24 @@ const WORKERS = Number(arg('workers', 3));
 const SECONDS = Number(arg('seconds', 12));
 const PROTOCOL = arg('protocol', 'mixed');
 const TARGET = Number(arg('target', 50_000));
-const FLOOR = arg('floor', 'yes') !== 'no';
+const FLOOR = arg('floor', 'yes') !== 'no' && PROTOCOL !== 'grpc';
 
 // the receiver under test: `trace-doctor serve` bundled with esbuild exactly as dist/cli.js bundles it
 const { build, cli } = await buildServe('td-bench-build-');
 
 const out = mkdtempSync(join(tmpdir(), 'td-bench-rx-'));
 const RX_NODE_ARGS = (arg('rx-node-args', '') || '').split(' ').filter(Boolean);
-const rx = spawn(process.execPath, [...RX_NODE_ARGS, cli, '--port', '0', '--out', out, '--interval', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const rx = spawn(process.execPath, [...RX_NODE_ARGS, cli, '--port', '0', '--grpc-port', PROTOCOL === 'grpc' ? '0' : 'off', '--out', out, '--interval', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
 let rxOut = '';
+let grpcUrl = '';
 rx.stdout.on('data', (c) => (rxOut += c));
 const endpoint = await new Promise((resolve, reject) => {
   const t = setTimeout(() => reject(new Error('receiver did not start: ' + rxOut)), 15_000);
   rx.stdout.on('data', () => {
     const m = /listening on (http:\/\/\S+\/v1\/traces)/.exec(rxOut);
-    if (m) {
+    const g = /OTLP\/gRPC receiver listening on (http:\/\/\S+)/.exec(rxOut);
+    if (g) grpcUrl = g[1];
+    if (m && (PROTOCOL !== 'grpc' || g)) {
       clearTimeout(t);
       resolve(m[1]);
     }
@@ -94,12 +98,12 @@ if (FLOOR) {
   console.log(`floor: ${Math.round(floorRate)} spans/s exported to the bare server`);
 }
 
-console.log(`receiver ${endpoint}; ${WORKERS} SDK worker process(es), ${PROTOCOL}, ${SECONDS}s, ${cpus().length} CPU(s)`);
+console.log(`receiver ${PROTOCOL === 'grpc' ? grpcUrl : endpoint}; ${WORKERS} SDK worker process(es), ${PROTOCOL}, ${SECONDS}s, ${cpus().length} CPU(s)`);
 const cpu0 = cpuSeconds(rx.pid);
 const t0 = Date.now();
 let results;
 try {
-  results = await Promise.all(runWorkers(endpoint, ''));
+  results = await Promise.all(runWorkers(PROTOCOL === 'grpc' ? grpcUrl : endpoint, ''));
 } catch (e) {
   rx.kill('SIGINT');
   throw e;

@@ -147,6 +147,7 @@ async function main() {
     if (want('e')) await scenario('e a broken trace file gives a clear notification', shot, () => badTraceScenario(ui, facts));
     if (want('f')) await scenario('f "Open Trace File…" through the file dialog on the broken file gives a clear notification', shot, () => openDialogScenario(ui, facts));
     if (want('i')) await scenario('i automatic split: short column labels, the details table fits its pane, the split sentence above', shot, () => autoSplitScenario(ui));
+    if (want('rx')) await scenario('rx Start Receiver: the notification names the OTLP/HTTP and OTLP/gRPC endpoints; a span sent over gRPC is counted on the status bar', shot, () => receiverScenario(ui));
     if (want('rf')) {
       // its own workspace, code-server and page (its failure screenshot is taken there, before that page closes)
       await scenario('rf real fault cases (gzipped OTLP JSON Lines, no span kinds): OB exception → frontend, TT network delay → ts-security-service, evidence readable, Runs view, offline chat', async () => {}, () =>
@@ -639,6 +640,40 @@ async function chatBeforeLoadScenario(ui) {
   });
   await ui.shot('chat-before-load');
   return icon;
+}
+
+async function receiverScenario(ui) {
+  await ui.clearNotifications();
+  await ui.runCommand('Trace Doctor: Start Receiver');
+  const toast = ui.page.locator('.notifications-toasts .notification-toast', { hasText: 'OTLP/gRPC' }).first();
+  await toast.waitFor({ timeout: 30000 });
+  await sleep(400);
+  const text = (await toast.innerText()).replace(/\s+/g, ' ').trim();
+  const http = /OTLP\/HTTP traces on (http:\/\/127\.0\.0\.1:\d+\/v1\/traces)/.exec(text)?.[1];
+  const grpcUrl = /OTLP\/gRPC on (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1];
+  if (!http || !grpcUrl) throw new Error(`the notification does not name both endpoints: ${text}`);
+  if (!/Copy gRPC Endpoint/.test(text)) throw new Error(`no "Copy gRPC Endpoint" button: ${text}`);
+  await ui.shot('receiver-started');
+  // one span over OTLP/gRPC from this process (grpc-js, raw ExportTraceServiceRequest bytes)
+  const grpc = await import('@grpc/grpc-js');
+  const { requestOfSpans, spanBody } = await import('../../bench/hostile-payloads.mjs');
+  const client = new grpc.Client(grpcUrl.slice('http://'.length), grpc.credentials.createInsecure());
+  const err = await new Promise((resolve) => client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b) => b, (b) => b,
+    requestOfSpans([spanBody('rx-e2e')], 'e2e-grpc'), new grpc.Metadata(), { deadline: Date.now() + 15000 }, (e) => resolve(e)));
+  client.close();
+  if (err) throw new Error(`gRPC Export failed: ${err.details}`);
+  const item = ui.page.locator('.statusbar-item', { hasText: /1 spans/ }).first();
+  await item.waitFor({ timeout: 15000 });
+  await item.hover();
+  const tip = ui.page.locator('.monaco-hover, .workbench-hover, .custom-hover', { hasText: 'OTLP/gRPC' }).first();
+  let tooltip = '';
+  try {
+    await tip.waitFor({ timeout: 5000 });
+    tooltip = (await tip.innerText()).replace(/\s+/g, ' ').trim();
+  } catch { /* the tooltip element differs between code-server versions: checked through the status bar text below */ }
+  await ui.shot('receiver-grpc-span');
+  await ui.runCommand('Trace Doctor: Stop Receiver');
+  return { notification: text.slice(0, 300), tooltip: tooltip.slice(0, 300) };
 }
 
 async function badTraceScenario(ui) {
