@@ -157,7 +157,8 @@ export class ReceiverController implements vscode.Disposable {
     if (!this.followsLive()) {
       if (!this.told.paused) {
         this.told.paused = true;
-        const shown = this.session.lastRequest ? runLabel(this.session.lastRequest.incident) : 'other traces';
+        const req = this.session.lastRequest;
+        const shown = req ? (req.baseline?.length ? `${runLabel(req.baseline)} → ${runLabel(req.incident)}` : runLabel(req.incident)) : 'other traces';
         void this.notify('info', `Trace Doctor: spans are arriving at the receiver; the flame graph still shows ${shown}. "Show Received Traces" switches to the live view.`, 'Show Received Traces').then((a) => {
           if (a === 'Show Received Traces') void vscode.commands.executeCommand('traceDoctor.showReceivedTraces');
         });

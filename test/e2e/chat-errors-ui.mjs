@@ -69,7 +69,7 @@ export async function chatErrorsScenario({ ui, facts, runDir, cleanups }) {
     const turn = frame.locator('.msg.assistant').last();
     await waitFor(async () => /The pre-processor/.test(await turn.innerText()), 'the first streamed words', 20000);
     await frame.locator('vscode-button', { hasText: 'Stop' }).first().click();
-    const stopped = frame.locator('.msg.assistant .error', { hasText: 'Stopped — the answer above is incomplete.' }).last();
+    const stopped = frame.locator('.msg.assistant .stopped', { hasText: 'Stopped — the answer above is incomplete.' }).last();
     await stopped.waitFor({ timeout: 10000 });
     await page.waitForTimeout(800);
     await ui.shot('chat-stopped');

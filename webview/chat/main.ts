@@ -220,7 +220,8 @@ function renderItem(it: Item): HTMLElement {
     body.append(renderMarkdown(document, it.text, hooks));
     box.append(body);
     if (!it.done && it.status) box.append(el('div', 'status', statusText(it)));
-    if (it.error) box.append(el('div', 'error', it.error));
+    // Stop is the user's choice, not a failure: said in the muted colour
+    if (it.error) box.append(el('div', it.code === 'stopped' ? 'stopped' : 'error', it.error));
     if (it.actions?.length) {
       const row = el('div', 'actions');
       for (const a of it.actions) {

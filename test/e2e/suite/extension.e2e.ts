@@ -313,7 +313,7 @@ suite('Trace Doctor in the extension host', () => {
       await api.whenIdle();
       const again = await fetch(started.endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       assert.equal(again.status, 200);
-      await until(() => api.receiver()?.notices.some((n) => /spans are arriving at the receiver; the flame graph still shows spiked\.json/.test(n)) ?? false, 'a notification that the live view is paused', 15_000);
+      await until(() => api.receiver()?.notices.some((n) => /spans are arriving at the receiver; the flame graph still shows normal\.json → spiked\.json/.test(n)) ?? false, 'a notification that the live view is paused', 15_000);
     } finally {
       const stopped = await vscode.commands.executeCommand<{ spans: number }>('traceDoctor.stopReceiver');
       assert.ok(stopped && stopped.spans >= 2, `stopReceiver: ${JSON.stringify(stopped)}`);

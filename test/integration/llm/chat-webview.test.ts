@@ -242,6 +242,14 @@ describe('chat webview in chromium', { skip: existsSync(CHROMIUM) ? false : `no 
     }
   });
 
+  it('h22: Stop is said in the muted colour, not as an error', async () => {
+    await send({ type: 'turnStart', id: 'ts', question: 'why?' });
+    await send({ type: 'delta', id: 'ts', text: 'The pre-processor' });
+    await send({ type: 'turnEnd', id: 'ts', error: 'Stopped — the answer above is incomplete.', code: 'stopped' });
+    const r = await page.evaluate(() => ({ stopped: document.querySelector('[data-id="ts"] .stopped')?.textContent, error: document.querySelectorAll('[data-id="ts"] .error').length, text: document.querySelector('[data-id="ts"] .msg-text')?.textContent }));
+    assert.deepEqual(r, { stopped: 'Stopped — the answer above is incomplete.', error: 0, text: 'The pre-processor' });
+  });
+
   it('h22: a "Could not list the models" line goes away once the models are listed', async () => {
     const notices = () => page.evaluate(() => [...document.querySelectorAll('.notice-text')].map((e) => e.textContent ?? ''));
     await send({ type: 'models', provider: 'openai', models: [], selected: '', error: 'Could not list the models: Could not resolve the host of https://api.openai.com/v1.' });
