@@ -322,7 +322,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
       if (url === ENTER) {
         url = await vscode.window.showInputBox({
           title: 'Trace Doctor: tracing backend URL',
-          prompt: 'e.g. http://jaeger:16686/api/traces?service=checkout, jaeger+http://jaeger:16686?service=checkout, tempo+http://tempo:3200?q={...}, zipkin+http://zipkin:9411?service=checkout',
+          prompt: 'e.g. http://jaeger:16686/api/traces?service=checkout, a Jaeger UI search or trace page URL, jaeger+http://jaeger:16686?service=checkout, tempo+http://tempo:3200?q={...}, zipkin+http://zipkin:9411?service=checkout',
           ignoreFocusOut: true,
           validateInput: (v) => (/^((jaeger|tempo|zipkin)\+)?https?:\/\/\S+$/i.test(v.trim()) ? undefined : 'an http(s) URL'),
         });

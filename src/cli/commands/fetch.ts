@@ -18,6 +18,8 @@ Baseline vs incident from one backend ("the last 15 minutes vs the hour before")
 <url> is one of:
   http://jaeger:16686/api/traces?service=checkout     (Jaeger classic; /api/v3/traces?query.service_name=… for api_v3)
   jaeger+http://jaeger:16686?service=checkout         (Jaeger base URL: api_v3, falling back to /api/traces)
+  http://jaeger:16686/search?service=checkout&lookback=1h   (the Jaeger UI's search page, as copied from it)
+  http://jaeger:16686/trace/<trace id>                (the Jaeger UI's page of one trace)
   http://tempo:3200/api/search?q={status=error}       (Tempo search, then each trace by id)
   tempo+http://tempo:3200?service=checkout
   http://zipkin:9411/api/v2/traces?serviceName=web    (Zipkin v2)

@@ -87,6 +87,9 @@ const PREFIX = /^(jaeger|tempo|zipkin)\+(https?:\/\/.*)$/i;
  *  - API URLs: `…/api/v3/traces?query.service_name=…` and `…/api/traces?service=…` (Jaeger), `…/api/search?q=…`
  *    (Tempo), `…/api/v2/traces?serviceName=…` (Zipkin); their own time parameters are honoured;
  *  - `jaeger+http://host:16686?service=x&last=15m`, `tempo+http://host:3200?q=…`, `zipkin+http://host:9411?service=x`;
+ *  - the Jaeger UI's own address bar, as an on-call engineer copies it: `…/search?service=x&lookback=1h&limit=20`
+ *    (the same query through the classic API) and `…/trace/<trace id>` (that trace, `…/api/traces/<id>`) — fetched
+ *    as they are, both are the UI's HTML page;
  *  - anything else: a plain trace-file URL.
  * `last` (e.g. 15m, default 1h) sets the window when the URL has none.
  */
@@ -111,7 +114,8 @@ export function specFromUrl(input: string, defaults: { window?: TimeWindow; serv
   const window = (): TimeWindow => {
     if (defaults.window && !q.has('last') && !q.has('lookback') && !q.has('start')) return defaults.window;
     const last = q.get('last') ?? q.get('lookback');
-    if (last && !/^\d+$/.test(last)) return lastWindow(parseDuration(last), now);
+    // the Jaeger UI writes lookback=custom next to its start/end
+    if (last && last !== 'custom' && !/^\d+$/.test(last)) return lastWindow(parseDuration(last), now);
     if (q.get('start') && q.get('end')) {
       const s = q.get('start')!;
       const e = q.get('end')!;
@@ -137,6 +141,13 @@ export function specFromUrl(input: string, defaults: { window?: TimeWindow; serv
   if (!kind && path.endsWith('/api/traces') && q.has('service')) {
     return { kind: 'jaeger', api: 'classic', baseUrl: baseOf('/api/traces'), service: q.get('service')!, operation: q.get('operation') ?? undefined, window: window() };
   }
+  // the Jaeger UI (its path may carry a base-path prefix): the search page and a trace's page
+  if (!kind && path.endsWith('/search') && !path.endsWith('/api/search') && q.has('service')) {
+    const operation = q.get('operation') ?? undefined;
+    return { kind: 'jaeger', api: 'classic', baseUrl: baseOf('/search'), service: q.get('service')!, ...(operation ? { operation } : {}), window: window() };
+  }
+  const uiTrace = !kind ? /^(.*)\/trace\/([0-9a-f]{16,32})$/i.exec(path) : null;
+  if (uiTrace && !uiTrace[1]!.endsWith('/api')) return { kind: 'url', url: `${u.origin}${uiTrace[1]}/api/traces/${uiTrace[2]!.toLowerCase()}` };
   if (!kind && path.endsWith('/api/search')) {
     const w = q.get('start') && q.get('end') ? { startMs: Number(q.get('start')) * 1000, endMs: Number(q.get('end')) * 1000 } : window();
     return { kind: 'tempo', baseUrl: baseOf('/api/search'), query: q.get('q') ?? undefined, window: w };

@@ -114,6 +114,13 @@ describe('query sources against replayed backend APIs', () => {
     });
     jaegerOld = await serve((req, url, res) => {
       if (url.pathname === '/api/traces') return classic(req, url, res);
+      const byId = /^\/api\/traces\/([0-9a-f]+)$/.exec(url.pathname);
+      if (byId) {
+        const t = JSON.parse(sysNormal).data.find((x: any) => x.traceID === byId[1]);
+        return t ? json(res, 200, { data: [t], total: 1 }) : json(res, 404, { data: null, errors: [{ code: 404, msg: 'trace not found' }] });
+      }
+      // the UI's pages (/search, /trace/<id>) are its single-page app
+      if (url.pathname === '/search' || url.pathname.startsWith('/trace/')) return void res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><html><body>Jaeger UI</body></html>');
       res.writeHead(404, { 'Content-Type': 'text/html' }).end(HTML_404);
     });
     const tempoHandler = (v2: boolean): Handler => (_req, url, res) => {
@@ -239,6 +246,23 @@ describe('query sources against replayed backend APIs', () => {
     assert.equal(run.model.size, spans.length);
     const names = new Set(Array.from({ length: run.model.size }, (_, i) => run.model.name(i)));
     for (const s of spans) assert.ok(names.has(s.operationName));
+  });
+
+  it('h22: the Jaeger UI\'s address bar pasted as it is: its search page → the same query via the API; a trace\'s page → that trace', async () => {
+    const search = specFromUrl(`${jaegerOld.url}/search?end=${WINDOW.endMs * 1000}&limit=20&lookback=custom&maxDuration&minDuration&service=web-server&start=${WINDOW.startMs * 1000}`);
+    assert.deepEqual(search, { kind: 'jaeger', api: 'classic', baseUrl: jaegerOld.url, service: 'web-server', window: WINDOW });
+    const last2h = specFromUrl(`${jaegerOld.url}/jaeger/search?limit=20&lookback=2h&operation=POST%20%2Fpredict&service=web-server`, { now: NOW });
+    assert.deepEqual(last2h, { kind: 'jaeger', api: 'classic', baseUrl: `${jaegerOld.url}/jaeger`, service: 'web-server', operation: 'POST /predict', window: { startMs: NOW - 7_200_000, endMs: NOW } });
+    const run = await fetchTraces(search);
+    assert.equal(run.source.api, 'jaeger-classic');
+    assert.ok(run.model.size > 0);
+    // a trace's page
+    const id = JSON.parse(sysNormal).data[0].traceID as string;
+    assert.deepEqual(specFromUrl(`${jaegerOld.url}/trace/${id.toUpperCase()}`), { kind: 'url', url: `${jaegerOld.url}/api/traces/${id}` });
+    const one = await loadInput(`${jaegerOld.url}/trace/${id}`);
+    assert.equal(new Set(Array.from({ length: one.model.size }, (_, k) => one.model.traceId(k))).size, 1);
+    // the API's own trace URL stays as it is
+    assert.deepEqual(specFromUrl(`${jaegerOld.url}/api/traces/${id}`), { kind: 'url', url: `${jaegerOld.url}/api/traces/${id}` });
   });
 
   it('baseline vs incident as two windows ("last 15m vs the hour before")', async () => {
