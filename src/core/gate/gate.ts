@@ -10,7 +10,7 @@
  *    one-sided two-proportion test at alpha says it is not noise.
  */
 import type { Diagnosis } from '../rca/diagnosis';
-import { pValue as pText, quantileSorted, twoProportion } from '../stats/index';
+import { pValue as pText, quantileSorted, proportionGreater } from '../stats/index';
 
 export const PERCENTILES = ['p50', 'p95', 'p99'] as const;
 export type Percentile = (typeof PERCENTILES)[number];
@@ -83,7 +83,7 @@ export function endToEnd(b: RunFigures, i: RunFigures, percentile: Percentile = 
   const ei = count(i.traceError);
   const nb = sb.length;
   const ni = si.length;
-  const test = twoProportion(eb, nb, ei, ni, 'greater');
+  const test = proportionGreater(eb, nb, ei, ni);
   return {
     percentile,
     baselineMs,

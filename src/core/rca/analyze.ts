@@ -25,7 +25,7 @@ import { diffTrees, type DiffTreeWithMaps } from '../diff/diff-tree';
 import type { DiffTree } from '../diff/types';
 import type { SpanTable } from '../model/span-table';
 import type { SourceIndex } from '../source/resolve';
-import { mannWhitney, twoProportion, welchFromSummary, variance, pValue as pText } from '../stats/index';
+import { mannWhitney, proportionGreater, welchFromSummary, variance, pValue as pText } from '../stats/index';
 import type { Diagnosis, SourceLink } from './diagnosis';
 import { splitTraces, type SplitResult } from './split';
 import { serviceEvidence, type ServiceScore } from './service-rank';
@@ -111,9 +111,12 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
   let errI = 0;
   for (let t = 0; t < nB; t++) errB += b.traceError[t]!;
   for (let t = 0; t < nI; t++) errI += i.traceError[t]!;
-  const et = twoProportion(errB, nB, errI, nI, 'greater');
+  const et = proportionGreater(errB, nB, errI, nI);
   let errorsUp = nB > 0 && nI > 0 && errI / nI - errB / nB >= 0.02 && (tooFew ? errI > 0 : et.p < alpha);
   if (errorsUp) notes.push(`traces with errors ${errB}/${nB} → ${errI}/${nI}${tooFew ? '' : ` (${pText(et.p)})`}`);
+  // a rise that is not significant is still said, with its test: "no change" must not hide it
+  else if (!tooFew && nB > 0 && nI > 0 && errI / nI - errB / nB >= 0.02 && errI > 0)
+    notes.push(`traces with errors ${errB}/${nB} → ${errI}/${nI}, not significantly more (${et.method} ${pText(et.p)}${Number.isFinite(et.p) && et.p < 0.2 ? ': more traces would tell' : ''})`);
   // service-level evidence: a significant change in how a service behaves is a regression even when the mean trace
   // is not slower (one endpoint of many, requests failing fast, calls that stopped happening)
   const svc = tooFew || nB === 0 || nI === 0 ? [] : serviceEvidence(b, i, alpha, opts.disable).services;

@@ -4,7 +4,7 @@
  * (core/model/failed.ts, applied by the aggregation).
  */
 import type { NodeStats } from '../aggregate/types';
-import { twoProportion, pValue as pText } from '../stats/index';
+import { proportionGreater, pValue as pText } from '../stats/index';
 import { label, pct, type Cand, type Ctx, type NodeAt } from './context';
 
 export function ownErrorChange(ctx: Ctx, B: NodeStats, I: NodeStats) {
@@ -12,7 +12,7 @@ export function ownErrorChange(ctx: Ctx, B: NodeStats, I: NodeStats) {
   const ownI = I.ownErrors ?? 0;
   const rateB = B.calls ? ownB / B.calls : 0;
   const rateI = I.calls ? ownI / I.calls : 0;
-  const errTest = twoProportion(ownB, B.calls, ownI, I.calls, 'greater');
+  const errTest = proportionGreater(ownB, B.calls, ownI, I.calls);
   const up = rateI - rateB >= 0.02 && (ctx.tooFew ? ownI > ownB : errTest.p < ctx.alpha);
   return { ownB, ownI, rateB, rateI, errTest, up };
 }

@@ -3,7 +3,7 @@
  * repeated subtree also fails more, it is retries → the node of the subtree whose OWN errors grew (the failing
  * callee), and the caller's added own time between attempts (backoff) is counted with it.
  */
-import { twoProportion, welchFromSummary } from '../stats/index';
+import { proportionGreater, welchFromSummary } from '../stats/index';
 import { fmt, label, num, pct, type Cand, type Ctx, type NodeAt } from './context';
 import { ownErrorChange } from './errors';
 
@@ -39,7 +39,7 @@ export function fanOut(ctx: Ctx, at: NodeAt, out: Cand[], retried: Set<number>):
       // retries: the repeated call's subtree fails more often (errors propagate up from the failing callee)
       const allB = B.calls ? B.errors / B.calls : 0;
       const allI = I.calls ? I.errors / I.calls : 0;
-      const allTest = twoProportion(B.errors, B.calls, I.errors, I.calls, 'greater');
+      const allTest = proportionGreater(B.errors, B.calls, I.errors, I.calls);
       const subtreeFails = allI - allB >= 0.02 && (ctx.tooFew ? I.errors > B.errors : allTest.p < ctx.alpha);
       if (errorsUp || subtreeFails) {
         // blame the node of the subtree whose OWN errors grew most (the callee that fails), else the repeated one
