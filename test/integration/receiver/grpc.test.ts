@@ -224,6 +224,13 @@ describe('OTLP/gRPC receiver', () => {
     await stillServes();
   });
 
+  it('corrupt gzip → grpc-js answers INTERNAL (not retried by exporters); the server keeps serving', async () => {
+    const r = await rawCall(g.url, frame(Buffer.from('not gzip at all, not even close'), true), { encoding: 'gzip' });
+    assert.equal(r.code, grpc.status.INTERNAL, r.message);
+    assert.match(r.message, /Failed to decompress/);
+    await stillServes();
+  });
+
   it('a gzip-compressed message within the limits is accepted (grpc-encoding gzip)', async () => {
     const spans = await sdkSpans(3);
     const r = await call(g.url, TRACE_EXPORT_PATH, protoBody(spans), true);
