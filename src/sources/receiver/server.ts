@@ -632,7 +632,7 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
     const raw = (err as { rawPacket?: Buffer }).rawPacket;
     const h2 = err.code === 'HPE_PAUSED_H2_UPGRADE' || (raw !== undefined && raw.subarray(0, 14).toString('latin1') === 'PRI * HTTP/2.0');
     const why = h2
-      ? 'an HTTP/2 request (a gRPC exporter?): this receiver speaks OTLP over HTTP/1.1 — set the exporter\'s protocol to http/protobuf or http/json (OTEL_EXPORTER_OTLP_PROTOCOL), not grpc'
+      ? 'an HTTP/2 request (a gRPC exporter?): this port speaks OTLP over HTTP/1.1 — set the exporter\'s protocol to http/protobuf or http/json (OTEL_EXPORTER_OTLP_PROTOCOL), or send grpc to the OTLP/gRPC port (4317 by default)'
       : code === 408
         ? 'the request did not arrive in time'
         : code === 431

@@ -175,7 +175,7 @@ describe('OTLP/HTTP receiver with the real OpenTelemetry SDK exporters', () => {
       assert.match(got, /^HTTP\/1\.1 400/);
       assert.equal(told.length, 1);
       assert.equal(told[0]!.status, 400);
-      assert.match(told[0]!.message, /HTTP\/2 request \(a gRPC exporter\?\).*http\/protobuf or http\/json.*not grpc/);
+      assert.match(told[0]!.message, /HTTP\/2 request \(a gRPC exporter\?\).*http\/protobuf or http\/json.*or send grpc to the OTLP\/gRPC port/);
     });
 
     it('corrupt gzip → 400', async () => {
