@@ -472,6 +472,13 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
           });
         return { endpoint: r.endpoint, url: r.url, ...(g ? { grpcUrl: g.url } : {}) };
       } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+          // the fix is a setting: offer it
+          c.onError?.(e as Error);
+          log.error(`starting the receiver: ${(e as Error).message}`);
+          void vscode.window.showErrorMessage(`Trace Doctor: ${(e as Error).message}`, 'Open Settings').then((b) => b && vscode.commands.executeCommand('workbench.action.openSettings', 'traceDoctor.receiver.port'));
+          return undefined;
+        }
         reportError(e, 'starting the receiver');
         return undefined;
       }

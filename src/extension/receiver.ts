@@ -59,13 +59,26 @@ export class ReceiverController implements vscode.Disposable {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const configured = cfg.get<string>('outDir', '');
     const outDir = configured ? (path.isAbsolute(configured) || !folder ? configured : path.join(folder, configured)) : path.join(this.storageUri.fsPath, 'received');
-    const r = await startReceiver({
-      host,
-      port,
-      outDir,
-      allowedHosts: cfg.get<string[]>('allowedHosts', []),
-      allowedOrigins: cfg.get<string[]>('allowedOrigins', []),
-    });
+    let r: Receiver;
+    try {
+      r = await startReceiver({
+        host,
+        port,
+        outDir,
+        allowedHosts: cfg.get<string[]>('allowedHosts', []),
+        allowedOrigins: cfg.get<string[]>('allowedOrigins', []),
+      });
+    } catch (e) {
+      // 4318 is the OTLP/HTTP port of every local Collector and agent: say what is likely there and what to change
+      if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        const err = new Error(
+          `port ${port} on ${host} is already in use — another OTLP receiver (a local OpenTelemetry Collector or agent?) or a second Trace Doctor. Set traceDoctor.receiver.port to another port (0 = any free port) and start the receiver again (EADDRINUSE)`,
+        ) as NodeJS.ErrnoException;
+        err.code = 'EADDRINUSE';
+        throw err;
+      }
+      throw e;
+    }
     this.receiver = r;
     await this.startGrpc(r, host, cfg.get<number>('grpcPort', 4317));
     this.session.liveSource = () => r.snapshot();

@@ -320,4 +320,23 @@ suite('Trace Doctor in the extension host', () => {
       assert.equal(api.receiver(), undefined, 'receiver still running after stop');
     }
   });
+
+  test('h22: Start Receiver on a taken port says what is likely there and which setting to change', async function () {
+    this.timeout(30_000);
+    const net = await import('node:net');
+    const squatter = net.createServer();
+    await new Promise<void>((r) => squatter.listen(0, '127.0.0.1', () => r()));
+    const port = (squatter.address() as { port: number }).port;
+    const cfg = vscode.workspace.getConfiguration('traceDoctor.receiver');
+    const before = cfg.inspect<number>('port')?.workspaceValue;
+    try {
+      await cfg.update('port', port, vscode.ConfigurationTarget.Workspace);
+      const started = await vscode.commands.executeCommand('traceDoctor.startReceiver');
+      assert.equal(started, undefined, 'the receiver started on a taken port');
+      assert.match(api.lastError?.message ?? '', new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use — another OTLP receiver \\(a local OpenTelemetry Collector or agent\\?\\).*Set traceDoctor\\.receiver\\.port to another port`));
+    } finally {
+      await cfg.update('port', before, vscode.ConfigurationTarget.Workspace);
+      await new Promise<void>((r) => squatter.close(() => r()));
+    }
+  });
 });
