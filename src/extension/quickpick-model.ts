@@ -125,6 +125,12 @@ export function roleHint(path: string): 'incident' | 'baseline' | null {
  * (the other half of a pair).
  */
 export function preferredBaseline(files: readonly TraceFileInfo[], incident?: string): TraceFileInfo | null {
+  // a tracing-backend incident: a workspace file named "normal" is no baseline of it (another system, another day) —
+  // nothing is preselected, unless exactly one other configured URL asks the same backend about the same service
+  if (incident && isUrl(incident)) {
+    const same = files.filter((f) => f.format === 'url' && f.path !== incident && backendKey(f.path) === backendKey(incident));
+    return same.length === 1 ? same[0]! : null;
+  }
   const list = files.filter((f) => f.path !== incident && f.format !== 'url');
   const named = list.filter((f) => roleHint(f.path) === 'baseline');
   if (named.length) {
@@ -212,4 +218,16 @@ export function parseWindowChoice(text: string): WindowChoice | null {
     incident: incident.replace(/\s+/g, ''),
     ...(baseline ? { baseline: baseline.replace(/\s+/g, '') } : {}),
   };
+}
+
+function isUrl(p: string): boolean {
+  return /^(?:(?:jaeger|tempo|zipkin)\+)?https?:\/\//i.test(p);
+}
+
+/** host and service (or query) a backend URL asks about: two windows of the same question have the same key */
+function backendKey(p: string): string {
+  const m = /^(?:(?:jaeger|tempo|zipkin)\+)?https?:\/\/([^/?#]+)[^?#]*(\?[^#]*)?/i.exec(p);
+  if (!m) return p;
+  const q = new URLSearchParams(m[2] ?? '');
+  return `${m[1]!.toLowerCase()} ${q.get('service') ?? q.get('serviceName') ?? q.get('query.service_name') ?? q.get('q') ?? ''}`;
 }

@@ -387,3 +387,19 @@ test('h22: a refused receiver request in one line: status, what the sender was t
   assert.doesNotMatch(evil, /[\u0000-\u001f\u202e]/);
   assert.ok(evil.length <= 400 && evil.endsWith('…'));
 });
+
+test('h22: a tracing-backend URL as the incident: no workspace file is preselected as its baseline (the split is first), unless one other URL asks the same backend about the same service', () => {
+  const files = [
+    { path: '/ex/traces/normal.json', rel: 'traces/normal.json', format: 'otlp' as const, mtime: 1 },
+    { path: 'http://jaeger:16686/api/traces?service=checkout&lookback=15m', rel: 'http://jaeger:16686/api/traces?service=checkout&lookback=15m', format: 'url' as const },
+    { path: 'http://jaeger:16686/api/traces?service=cart&lookback=1h', rel: 'http://jaeger:16686/api/traces?service=cart&lookback=1h', format: 'url' as const },
+  ];
+  const items = buildRunPickItems(files, 'baseline', files[1]!.path);
+  assert.equal(items[0]!.value, null, `first: ${items[0]!.label}`);
+  assert.equal(items[0]!.label, NO_BASELINE_LABEL);
+  // the same service an hour earlier, configured next to it: that one
+  const withEarlier = [...files, { path: 'http://jaeger:16686/api/traces?service=checkout&start=1700000000000000&end=1700003600000000', rel: 'x', format: 'url' as const }];
+  assert.equal(preferredBaseline(withEarlier, files[1]!.path)?.path, withEarlier[3]!.path);
+  // files as before
+  assert.equal(preferredBaseline(files, '/ex/traces/spiked.json')?.path, '/ex/traces/normal.json');
+});
