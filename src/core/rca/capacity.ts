@@ -413,7 +413,7 @@ export const IDLE_UTILISATION = 0.5;
  * What a queueing finding is, once the callee's load is known — the ranker writes the candidate's kind, summary,
  * evidence and capacity from it:
  *  - a wait between callers' spans and the callee's span (`c.wait`) at a callee that is far from busy (utilisation
- *    below IDLE_UTILISATION) is outside its work → call_delay, no capacity estimate (one evidence line says how
+ *    below IDLE_UTILISATION, summed over the callee's operations the callers reach: one pool serves them) is outside its work → call_delay, no capacity estimate (one evidence line says how
  *    busy it was); every call of one caller waiting longer (side caller) is the same, whatever its callees' load;
  *  - otherwise queueing, with the capacity estimate when the traces show one (not for the slowest-decile split).
  * Other kinds pass through unchanged.
@@ -422,9 +422,19 @@ export function readWait(ctx: Pick<Ctx, 'b' | 'i' | 'capacity'>, c: Cand): { kin
   if (c.kind !== 'queueing') return { kind: c.kind, summary: c.summary, evidence: c.evidence };
   if (c.wait?.side === 'caller') return { kind: 'call_delay', summary: c.wait.summary({ load: 'unknown' }), evidence: c.evidence };
   const cap = ctx.capacity && ctx.i ? estimateCapacity(ctx.b ?? null, ctx.i, c, ctx.capacity) : null;
-  const u = cap?.incident.utilisation ?? null;
+  let u = cap?.incident.utilisation ?? null;
+  // the callee's other operations its callers reach share its workers: their utilisations add up
+  let others = 0;
+  if (u !== null && c.wait?.ops) {
+    for (const name of c.wait.ops) {
+      if (name === c.name) continue;
+      const o = estimateCapacity(ctx.b ?? null, ctx.i!, { service: c.service, name }, ctx.capacity);
+      if (o?.incident.utilisation != null) (u += o.incident.utilisation), others++;
+    }
+  }
   if (cap && c.wait && u !== null && u < IDLE_UTILISATION) {
-    return { kind: 'call_delay', summary: c.wait.summary({ load: 'idle', utilisation: u }), evidence: [...c.evidence, `${c.service} is not saturated: ${utilisationBrief(cap)}`] };
+    const all = others ? `; with its ${others} other operation${others === 1 ? '' : 's'} the callers reach, ${Math.round(u * 100)} % busy in all` : '';
+    return { kind: 'call_delay', summary: c.wait.summary({ load: 'idle', utilisation: u }), evidence: [...c.evidence, `${c.service} is not saturated: ${utilisationBrief(cap)}${all}`] };
   }
   const summary = c.wait ? c.wait.summary(u === null ? { load: 'unknown' } : { load: 'busy', utilisation: u }) : c.summary;
   return cap ? { kind: 'queueing', summary, evidence: [...c.evidence, `capacity: ${cap.summary}`], capacity: cap } : { kind: 'queueing', summary, evidence: c.evidence };

@@ -43,9 +43,10 @@ export interface Cand {
    * the finding is time between a caller's span and its callee's span (kind queueing until read): how busy the callee
    * is decides what it is — a busy callee queues (queueing, with its capacity), an idle one leaves the wait outside
    * its work (call_delay). `side` caller: every call the service makes waits, whatever its callees' load.
-   * `summary` words the finding for the reading (./capacity.ts readWait).
+   * `summary` words the finding for the reading (./capacity.ts readWait); `ops`: the callee's operations its callers
+   * reach (one worker pool serves them all: their utilisations add up).
    */
-  wait?: { side: 'callee' | 'caller'; summary: (r: WaitReading) => string };
+  wait?: { side: 'callee' | 'caller'; summary: (r: WaitReading) => string; ops?: string[] };
   /** this own time is the wait for that callee service (./waits-on.ts): explained by its finding */
   waitsOn?: string;
 }

@@ -104,7 +104,7 @@ export function serviceCand(ctx: Ctx, s: ServiceScore): Cand {
   }
   if (nodes.length === 0 && any > 0) nodes.push(any);
   const name = nodes.length ? diff.nodes[nodes[0]!]!.name : s.operation;
-  const wait = s.lead === 'remote_gap' ? remoteGapWait(s.service, s.gap?.side === 'caller' ? 'caller' : 'callee') : undefined;
+  const wait = s.lead === 'remote_gap' ? { ...remoteGapWait(s.service, s.gap?.side === 'caller' ? 'caller' : 'callee'), ...(s.calleeOps ? { ops: s.calleeOps } : {}) } : undefined;
   const summary =
     wait
       ? wait.summary({ load: 'unknown' })

@@ -28,6 +28,8 @@ export interface ServiceScore {
   lead: 'remote_gap' | 'service_slowdown' | 'vanished_work';
   /** the operation to name for it: the callee's most-called entry, the most slowed operation, the one that stopped calling */
   operation: string;
+  /** remote_gap on the callee side: its operations the grown edges reach (most called first) */
+  calleeOps?: string[];
   impactMs: number;
 }
 
@@ -89,6 +91,7 @@ export function serviceEvidence(b: AggDetail, i: AggDetail, alpha: number, disab
     for (const e of grown) for (const [n, c] of fi.edges.get(edgeKey(e.caller, e.callee))?.calleeOps ?? []) ops.set(n, (ops.get(n) ?? 0) + c);
     const op = mostCalled(ops);
     lead(s, 'remote_gap', g.score, op);
+    s.calleeOps = [...ops.entries()].sort((x, y) => y[1] - x[1]).map(([n]) => n);
     s.evidence.push(
       `time between the caller's span and ${possessive(g.service)} span (network, accept queue) grew on ${grown.length} of ${g.edges.length} caller${g.edges.length === 1 ? '' : 's'}, median per call: ` +
         g.edges.map((e) => `${e.caller} ${fmt(e.medB)} → ${fmt(e.medI)}${e.pooled ? ' (baseline: all remote calls, too few on this edge)' : ''}`).join('; ') +

@@ -187,6 +187,23 @@ test('readWait: a wait in front of a busy callee is queueing with its capacity; 
   assert.ok(inside.capacity);
 });
 
+test('readWait: the callee\'s operations its callers reach share its workers — two at ~30 % each are a busy callee', () => {
+  // two operations of one service, each 3 req/s × 100 ms on one worker (~30 %): one alone reads idle, both busy
+  const two = (seed: number, tag: string) => {
+    const a = mmc({ rate: 3, workMs: 100, c: 1, n: 300, seed, shape: 'children', tag: tag + 'a' }).spans;
+    const b = mmc({ rate: 3, workMs: 100, c: 1, n: 300, seed: seed + 1, shape: 'children', tag: tag + 'b' }).spans.map((x) => (x.name === 'handle' ? { ...x, name: 'other' } : x));
+    return aggregateDetailed(table([...a, ...b]));
+  };
+  const B = two(71, 'b');
+  const I = two(73, 'i');
+  const words = (r: WaitReading) => (r.load === 'unknown' ? 'unknown' : r.load);
+  const alone = readWait({ b: B, i: I, capacity: {} }, cand({ wait: { side: 'callee', summary: words } }));
+  assert.equal(alone.kind, 'call_delay');
+  const both = readWait({ b: B, i: I, capacity: {} }, cand({ wait: { side: 'callee', summary: words, ops: ['handle', 'other'] } }));
+  assert.deepEqual([both.kind, both.summary], ['queueing', 'busy']);
+  assert.ok(both.capacity);
+});
+
 function cand(o: Partial<Cand>): Cand {
   return { diffId: 0, service: 'svc', name: 'handle', kind: 'queueing', impactMs: 1, sig: 1, evidence: ['e'], summary: 's', nodes: [], ...o };
 }
