@@ -3,7 +3,7 @@
  * escaped JSON, diagnosis summary rendered as static HTML, strict CSP with a nonce, no network). Pure: the caller
  * reads the bundle and supplies a random nonce.
  */
-import { formatConfidence, formatDeltaMs, formatMs } from '../format';
+import { KIND_LABEL, formatConfidence, formatDeltaMs, formatMs, waitsOnShort } from '../format';
 import type { Capacity, Diagnosis } from '../rca/diagnosis';
 import { capacityRows } from '../rca/capacity';
 import type { FlameData, FlameMode } from '../../protocol/messages';
@@ -87,7 +87,8 @@ function summaryHtml(i: FlameReportInput): string {
   if (d) {
     if (d.latency) {
       const delta = d.latency.incidentMs - d.latency.baselineMs;
-      const p = d.latency.pValue === null ? '' : `, p = ${d.latency.pValue.toPrecision(2)} (${escapeHtml(d.latency.test)})`;
+      // the test's own text carries its p-values (one figure, not "p = 0.00019 (… p=1.9e-4 …)")
+      const p = d.latency.pValue === null ? '' : `; ${escapeHtml(d.latency.test)}`;
       parts.push(`<p>End-to-end latency per trace: ${fmtMs(d.latency.baselineMs)} → ${fmtMs(d.latency.incidentMs)} (${formatDeltaMs(delta)}${p})</p>`);
     }
     if (d.split) parts.push(`<p class="fg-report-meta">Split: ${escapeHtml(d.split.description)}</p>`);
@@ -96,7 +97,7 @@ function summaryHtml(i: FlameReportInput): string {
       const src = rc.source ? ` — <code>${escapeHtml(rc.source.file)}:${rc.source.line}</code>` : '';
       parts.push(
         `<p><span class="fg-badge fg-badge-root">root cause</span> <strong>${escapeHtml(rc.service)} · ${escapeHtml(rc.name)}</strong> ` +
-          `(${escapeHtml(rc.kind)}, impact ${formatDeltaMs(rc.impactMs)} per trace, ${formatConfidence(rc.confidence)})${src}</p>`,
+          `(${escapeHtml(KIND_LABEL[rc.kind] ?? rc.kind)}, impact ${formatDeltaMs(rc.impactMs)} per trace, ${formatConfidence(rc.confidence)})${src}</p>`,
         `<p>${escapeHtml(rc.summary)}</p>`,
       );
       if (rc.evidence.length) parts.push(`<ul>${rc.evidence.map((e) => `<li>${escapeHtml(e)}</li>`).join('')}</ul>`);
@@ -108,7 +109,7 @@ function summaryHtml(i: FlameReportInput): string {
     if (others.length) {
       parts.push(
         `<details><summary>Other candidates (${others.length})</summary><ul>${others
-          .map((c) => `<li><strong>${escapeHtml(c.service)} · ${escapeHtml(c.name)}</strong> (${escapeHtml(c.kind)}, ${fmtMs(c.impactMs)}): ${escapeHtml(c.summary)}</li>`)
+          .map((c) => `<li><strong>${escapeHtml(c.service)} · ${escapeHtml(c.name)}</strong> (${escapeHtml([KIND_LABEL[c.kind] ?? c.kind, waitsOnShort(c), fmtMs(c.impactMs)].filter(Boolean).join(', '))}): ${escapeHtml(c.summary)}</li>`)
           .join('')}</ul></details>`,
       );
     }

@@ -50,3 +50,16 @@ test('h22: the engine\'s notes sit under a "Notes" heading of their own, not as 
   assert.ok(notes, html.slice(0, 2000));
   assert.match(notes[1]!, /^per entry point: /);
 });
+
+test('kinds read as words in the report (own time, call delay), a caller\'s wait says whose, the end-to-end p once', () => {
+  const d = knownDiagnosis();
+  d.latency = { baselineMs: 100, incidentMs: 200, pValue: 0.00019, test: 'Mann-Whitney U one-sided p=1.9e-4 (Cliff\'s delta 0.40), n=40/40' };
+  d.candidates = [...d.candidates, { service: 'front', name: 'HTTP GET', kind: 'self_time', impactMs: 80, confidence: 0.7, evidence: [], summary: 'waits', waitsOn: 'payments' }];
+  // the markup the reader sees (the embedded data keeps the contract's values)
+  const html = renderFlameReport({ js: '', css: '', nonce: NONCE, data: toFlameData(knownDiffTree(), d), diagnosis: d, title: 'T' }).replace(/<script[\s\S]*?<\/script>/g, '');
+  assert.match(html, /<strong>payments · charge<\/strong> \(own time, impact /);
+  assert.match(html, /<strong>front · HTTP GET<\/strong> \(own time, the wait for payments, 80 ms\)/);
+  assert.doesNotMatch(html, /self_time/);
+  assert.doesNotMatch(html, /p = 0\.00019/);
+  assert.match(html, /p=1\.9e-4/);
+});
