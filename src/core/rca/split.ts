@@ -5,7 +5,9 @@
  *    point k the Mann-Whitney z of the later segment against the earlier one comes from prefix sums of the pooled ranks
  *    (O(n) after one sort). The best |z| is tested against a permutation distribution of the maximum (seeded PRNG,
  *    so the result is deterministic) — the max over many split points would otherwise look significant by chance —
- *    and must show at least a medium effect (|Cliff's delta| ≥ 0.33). The slower segment becomes the incident.
+ *    and must show at least a medium effect (|Cliff's delta| ≥ 0.33). The slower segment becomes the incident — up to
+ *    a second shift back inside it, found and tested the same way (the incident ended while the run was recorded:
+ *    normal → slow → normal); the traces after it are normal again and join the baseline.
  * 2. Otherwise: the slowest decile of traces (at least one) vs the rest.
  */
 import type { SpanTable } from '../model/span-table';
@@ -113,6 +115,24 @@ function bestSplit(r: Float64Array, tie: number, minSeg: number): { k: number; z
   return best;
 }
 
+/** Permutation p-value of a best split's |z| (the max over split points would otherwise look significant by chance). */
+function permutationP(r: Float64Array, tie: number, minSeg: number, z: number, B: number, seed: number): number {
+  const rnd = mulberry32(seed);
+  const perm = Float64Array.from(r);
+  const n = perm.length;
+  let atLeast = 0;
+  for (let b = 0; b < B; b++) {
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(rnd() * (i + 1));
+      const tmp = perm[i]!;
+      perm[i] = perm[j]!;
+      perm[j] = tmp;
+    }
+    if (Math.abs(bestSplit(perm, tie, minSeg).z) >= Math.abs(z)) atLeast++;
+  }
+  return (atLeast + 1) / (B + 1);
+}
+
 export function splitTraces(model: SpanTable, opts: SplitOptions = {}): SplitResult {
   const ser = traceSeries(model);
   const T = ser.ids.length;
@@ -132,25 +152,36 @@ export function splitTraces(model: SpanTable, opts: SplitOptions = {}): SplitRes
       const cliff = (2 * obs.u) / (nA * nB) - 1;
       if (Math.abs(cliff) >= 0.33) {
         const B = opts.permutations ?? (T <= 5000 ? 400 : T <= 50000 ? 100 : 40);
-        const rnd = mulberry32(opts.seed ?? 42);
-        const perm = Float64Array.from(r);
-        let atLeast = 0;
-        for (let b = 0; b < B; b++) {
-          for (let i = T - 1; i > 0; i--) {
-            const j = Math.floor(rnd() * (i + 1));
-            const tmp = perm[i]!;
-            perm[i] = perm[j]!;
-            perm[j] = tmp;
-          }
-          if (Math.abs(bestSplit(perm, tie, minSeg).z) >= Math.abs(obs.z)) atLeast++;
-        }
-        const p = (atLeast + 1) / (B + 1);
+        const p = permutationP(r, tie, minSeg, obs.z, B, opts.seed ?? 42);
         if (p < alpha) {
           const laterSlower = obs.z > 0;
+          // the slow window may also END inside the run (the incident recovered while it was recorded): look for a
+          // second shift back inside the slow side, tested the same way; the traces after it are normal again
+          let lo = laterSlower ? obs.k : 0;
+          let hi = laterSlower ? T : obs.k;
+          let ended = '';
+          const side = Float64Array.from(x.subarray(lo, hi));
+          if (side.length >= 8) {
+            const rs = ranks(side);
+            const seg = Math.max(3, Math.floor(side.length * 0.05));
+            const back = bestSplit(rs.r, rs.tie, seg);
+            // later slower: the slow part must end (its later piece faster, z < 0); earlier slower: it must start late
+            const wanted = laterSlower ? back.z < 0 : back.z > 0;
+            const bCliff = back.k > 0 ? (2 * back.u) / (back.k * (side.length - back.k)) - 1 : 0;
+            if (back.k > 0 && wanted && Math.abs(bCliff) >= 0.33 && permutationP(rs.r, rs.tie, seg, back.z, B, (opts.seed ?? 42) + 1) < alpha) {
+              const at2 = model.toIso(ser.start[order[lo + back.k]!]!);
+              if (laterSlower) {
+                hi = lo + back.k;
+                ended = `; it ends at ${at2} (trace ${hi + 1}): the ${T - hi} traces after it are normal again and count as baseline`;
+              } else {
+                lo = back.k;
+                ended = `; it starts at ${at2} (trace ${lo + 1}): the ${lo} traces before it count as baseline`;
+              }
+            }
+          }
           for (let q = 0; q < T; q++) {
             const id = ser.ids[order[q]!]!;
-            const later = q >= obs.k;
-            if (later === laterSlower) incidentMask[id] = 1;
+            if (q >= lo && q < hi) incidentMask[id] = 1;
             else baselineMask[id] = 1;
           }
           const at = model.toIso(ser.start[order[obs.k]!]!);
@@ -161,15 +192,16 @@ export function splitTraces(model: SpanTable, opts: SplitOptions = {}): SplitRes
           };
           const before = mean(0, obs.k);
           const after = mean(obs.k, T);
+          const inc = hi - lo;
           return {
             split: {
               method: 'time_window',
               description:
                 `level shift in end-to-end latency at ${at} (trace ${obs.k + 1} of ${T} by start time): mean ` +
                 `${before.toFixed(1)} ms before, ${after.toFixed(1)} ms after (permutation test p=${p.toPrecision(2)}, ` +
-                `Cliff's delta ${cliff.toFixed(2)}); the ${laterSlower ? 'later' : 'earlier'} window is the incident`,
-              baselineTraces: laterSlower ? nA : nB,
-              incidentTraces: laterSlower ? nB : nA,
+                `Cliff's delta ${cliff.toFixed(2)}); the ${laterSlower ? 'later' : 'earlier'} window is the incident${ended}`,
+              baselineTraces: T - inc,
+              incidentTraces: inc,
             },
             baselineMask,
             incidentMask,
