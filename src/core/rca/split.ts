@@ -133,6 +133,26 @@ function permutationP(r: Float64Array, tie: number, minSeg: number, z: number, B
   return (atLeast + 1) / (B + 1);
 }
 
+/**
+ * The level shift of a series, when it is real: the best split point, at least a medium effect (|Cliff's delta| ≥
+ * 0.33) and its permutation p below alpha. `direction` up: the later part must be slower; down: faster (checked before
+ * the permutations are run). Null otherwise.
+ */
+function levelShift(
+  x: Float64Array, B: number, seed: number, alpha: number, direction?: 'up' | 'down',
+): { k: number; z: number; cliff: number; p: number } | null {
+  const n = x.length;
+  const { r, tie } = ranks(x);
+  const minSeg = Math.max(3, Math.floor(n * 0.05));
+  const best = bestSplit(r, tie, minSeg);
+  if (best.k <= 0) return null;
+  if (direction && (direction === 'up' ? best.z <= 0 : best.z >= 0)) return null;
+  const cliff = (2 * best.u) / (best.k * (n - best.k)) - 1;
+  if (Math.abs(cliff) < 0.33) return null;
+  const p = permutationP(r, tie, minSeg, best.z, B, seed);
+  return p < alpha ? { k: best.k, z: best.z, cliff, p } : null;
+}
+
 export function splitTraces(model: SpanTable, opts: SplitOptions = {}): SplitResult {
   const ser = traceSeries(model);
   const T = ser.ids.length;
@@ -143,73 +163,58 @@ export function splitTraces(model: SpanTable, opts: SplitOptions = {}): SplitRes
 
   if (T >= 8) {
     const x = Float64Array.from(order, (i) => ser.latencyMs[i]!);
-    const { r, tie } = ranks(x);
-    const minSeg = Math.max(3, Math.floor(T * 0.05));
-    const obs = bestSplit(r, tie, minSeg);
-    if (obs.k > 0) {
-      const nA = obs.k;
-      const nB = T - obs.k;
-      const cliff = (2 * obs.u) / (nA * nB) - 1;
-      if (Math.abs(cliff) >= 0.33) {
-        const B = opts.permutations ?? (T <= 5000 ? 400 : T <= 50000 ? 100 : 40);
-        const p = permutationP(r, tie, minSeg, obs.z, B, opts.seed ?? 42);
-        if (p < alpha) {
-          const laterSlower = obs.z > 0;
-          // the slow window may also END inside the run (the incident recovered while it was recorded): look for a
-          // second shift back inside the slow side, tested the same way; the traces after it are normal again
-          let lo = laterSlower ? obs.k : 0;
-          let hi = laterSlower ? T : obs.k;
-          let ended = '';
-          const side = Float64Array.from(x.subarray(lo, hi));
-          if (side.length >= 8) {
-            const rs = ranks(side);
-            const seg = Math.max(3, Math.floor(side.length * 0.05));
-            const back = bestSplit(rs.r, rs.tie, seg);
-            // later slower: the slow part must end (its later piece faster, z < 0); earlier slower: it must start late
-            const wanted = laterSlower ? back.z < 0 : back.z > 0;
-            const bCliff = back.k > 0 ? (2 * back.u) / (back.k * (side.length - back.k)) - 1 : 0;
-            if (back.k > 0 && wanted && Math.abs(bCliff) >= 0.33 && permutationP(rs.r, rs.tie, seg, back.z, B, (opts.seed ?? 42) + 1) < alpha) {
-              const at2 = model.toIso(ser.start[order[lo + back.k]!]!);
-              if (laterSlower) {
-                hi = lo + back.k;
-                ended = `; it ends at ${at2} (trace ${hi + 1}): the ${T - hi} traces after it are normal again and count as baseline`;
-              } else {
-                lo = back.k;
-                ended = `; it starts at ${at2} (trace ${lo + 1}): the ${lo} traces before it count as baseline`;
-              }
-            }
-          }
-          for (let q = 0; q < T; q++) {
-            const id = ser.ids[order[q]!]!;
-            if (q >= lo && q < hi) incidentMask[id] = 1;
-            else baselineMask[id] = 1;
-          }
-          const at = model.toIso(ser.start[order[obs.k]!]!);
-          const mean = (from: number, to: number) => {
-            let s = 0;
-            for (let q = from; q < to; q++) s += x[q]!;
-            return s / Math.max(1, to - from);
-          };
-          const before = mean(0, obs.k);
-          const after = mean(obs.k, T);
-          const inc = hi - lo;
-          return {
-            split: {
-              method: 'time_window',
-              description:
-                `level shift in end-to-end latency at ${at} (trace ${obs.k + 1} of ${T} by start time): mean ` +
-                `${before.toFixed(1)} ms before, ${after.toFixed(1)} ms after (permutation test p=${p.toPrecision(2)}, ` +
-                `Cliff's delta ${cliff.toFixed(2)}); the ${laterSlower ? 'later' : 'earlier'} window is the incident${ended}`,
-              baselineTraces: T - inc,
-              incidentTraces: inc,
-            },
-            baselineMask,
-            incidentMask,
-            changeIndex: obs.k,
-            pValue: p,
-          };
+    const B = opts.permutations ?? (T <= 5000 ? 400 : T <= 50000 ? 100 : 40);
+    const seed = opts.seed ?? 42;
+    const obs = levelShift(x, B, seed, alpha);
+    if (obs) {
+      const { p, cliff } = obs;
+      const laterSlower = obs.z > 0;
+      // the slow window may also END inside the run (the incident recovered while it was recorded): look for a second
+      // shift back inside the slow side, tested the same way; the traces after it are normal again
+      let lo = laterSlower ? obs.k : 0;
+      let hi = laterSlower ? T : obs.k;
+      let ended = '';
+      // later slower: the slow part must end (its later piece faster); earlier slower: it must start late
+      const back = hi - lo >= 8 ? levelShift(x.slice(lo, hi), B, seed + 1, alpha, laterSlower ? 'down' : 'up') : null;
+      if (back) {
+        const at2 = model.toIso(ser.start[order[lo + back.k]!]!);
+        if (laterSlower) {
+          hi = lo + back.k;
+          ended = `; it ends at ${at2} (trace ${hi + 1}): the ${T - hi} traces after it are normal again and count as baseline`;
+        } else {
+          lo = back.k;
+          ended = `; it starts at ${at2} (trace ${lo + 1}): the ${lo} traces before it count as baseline`;
         }
       }
+      for (let q = 0; q < T; q++) {
+        const id = ser.ids[order[q]!]!;
+        if (q >= lo && q < hi) incidentMask[id] = 1;
+        else baselineMask[id] = 1;
+      }
+      const at = model.toIso(ser.start[order[obs.k]!]!);
+      const mean = (from: number, to: number) => {
+        let s = 0;
+        for (let q = from; q < to; q++) s += x[q]!;
+        return s / Math.max(1, to - from);
+      };
+      const before = mean(0, obs.k);
+      const after = mean(obs.k, T);
+      const inc = hi - lo;
+      return {
+        split: {
+          method: 'time_window',
+          description:
+            `level shift in end-to-end latency at ${at} (trace ${obs.k + 1} of ${T} by start time): mean ` +
+            `${before.toFixed(1)} ms before, ${after.toFixed(1)} ms after (permutation test p=${p.toPrecision(2)}, ` +
+            `Cliff's delta ${cliff.toFixed(2)}); the ${laterSlower ? 'later' : 'earlier'} window is the incident${ended}`,
+          baselineTraces: T - inc,
+          incidentTraces: inc,
+        },
+        baselineMask,
+        incidentMask,
+        changeIndex: obs.k,
+        pValue: p,
+      };
     }
   }
 
