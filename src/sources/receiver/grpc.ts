@@ -20,7 +20,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { encodeTraceResponseProto } from './proto';
-import { HttpError, ingestPathOf, type Receiver } from './server';
+import { HttpError, ingestPathOf, internalError, type Receiver } from './server';
 
 export const DEFAULT_GRPC_PORT = 4317;
 export const TRACE_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
@@ -107,9 +107,7 @@ export async function startGrpcReceiver(rx: Receiver, opts: GrpcReceiverOptions 
       .then(
         (r) => callback(null, Buffer.from(encodeTraceResponseProto(r.partial))),
         (e: unknown) => {
-          if (e instanceof HttpError) return fail(e);
-          const msg = e instanceof RangeError && /call stack/i.test(e.message) ? 'request too deeply nested' : (e as Error).message;
-          fail(new HttpError(500, `internal error: ${msg}`));
+          fail(e instanceof HttpError ? e : internalError(e));
         },
       )
       .finally(() => path.release(body.length));

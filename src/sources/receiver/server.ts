@@ -169,6 +169,12 @@ export function ingestPathOf(rx: Receiver): IngestPath {
   return p;
 }
 
+/** An unexpected failure while ingesting, as the 500 the sender gets (a stack overflow is a too deeply nested request). */
+export function internalError(e: unknown): HttpError {
+  const msg = e instanceof RangeError && /call stack/i.test(e.message) ? 'request too deeply nested' : (e as Error).message;
+  return new HttpError(500, `internal error: ${msg}`);
+}
+
 export class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -334,6 +340,18 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
   // all request bodies in memory at once: N concurrent 60 MiB bodies must not add up without bound
   const maxBuffered = Math.max(limit, opts.maxBufferedBytes ?? 4 * limit);
   let buffered = 0;
+  /** hold `n` more bytes of request bodies, or the 503 that says the receiver holds too many already */
+  const reserveBody = (n: number): HttpError | null => {
+    if (buffered + n > maxBuffered) {
+      return new HttpError(
+        503,
+        `receiver busy: ${(buffered / 1048576).toFixed(0)} MiB of request bodies already in memory (limit ${(maxBuffered / 1048576).toFixed(0)} MiB); retry`,
+        { 'Retry-After': '1' },
+      );
+    }
+    buffered += n;
+    return null;
+  };
   // DNS rebinding: a page on evil.example whose name resolves to 127.0.0.1 posts with `Host: evil.example:4318`.
   // Bound to loopback, only loopback names, the bound host and allowedHosts are accepted; bound elsewhere, any.
   const checkHost = isLoopbackName(host);
@@ -547,16 +565,9 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
         throw new HttpError(413, `request body of ${declared} bytes exceeds the limit of ${limit} bytes; send smaller batches`);
       }
       const { body, wireBytes } = await readBody(req, ce, limit, (n) => {
-        if (buffered + n > maxBuffered) {
-          return new HttpError(
-            503,
-            `receiver busy: ${(buffered / 1048576).toFixed(0)} MiB of request bodies already in memory (limit ${(maxBuffered / 1048576).toFixed(0)} MiB); retry`,
-            { 'Retry-After': '1' },
-          );
-        }
-        buffered += n;
-        held += n;
-        return null;
+        const busy = reserveBody(n);
+        if (!busy) held += n;
+        return busy;
       });
       stats.bytesReceived += wireBytes;
       // Until the body has arrived, node's requestTimeout answers a slow client (408). From here on, this watchdog
@@ -582,8 +593,7 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
       if (res.headersSent) return void res.destroy();
       if (e instanceof HttpError) return sendError(req, res, enc, e);
       if (req.socket?.destroyed) return void res.destroy();
-      const msg = e instanceof RangeError && /call stack/i.test(e.message) ? 'request too deeply nested' : (e as Error).message;
-      return sendError(req, res, enc, new HttpError(500, `internal error: ${msg}`));
+      return sendError(req, res, enc, internalError(e));
     } finally {
       buffered -= held;
       held = 0;
@@ -698,13 +708,7 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
       stats.errors[status] = (stats.errors[status] ?? 0) + 1;
       refused({ status, message, ...info, at: Date.now() });
     },
-    reserve(n) {
-      if (buffered + n > maxBuffered) {
-        return new HttpError(503, `receiver busy: ${(buffered / 1048576).toFixed(0)} MiB of request bodies already in memory (limit ${(maxBuffered / 1048576).toFixed(0)} MiB); retry`, { 'Retry-After': '1' });
-      }
-      buffered += n;
-      return null;
-    },
+    reserve: reserveBody,
     release(n) {
       buffered -= n;
     },
