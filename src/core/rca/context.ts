@@ -57,6 +57,19 @@ export const OUTSIDE_WORK = 'the wait is outside its own work (network delay, or
 /** How busy a callee was while its callers waited longer for it (./capacity.ts readWait). */
 export type WaitReading = { load: 'idle' | 'busy'; utilisation: number } | { load: 'unknown' };
 
+/**
+ * The words of a wait in front of `service` for each reading: `head` says who waits; an idle callee leaves the wait
+ * outside its work, a busy one queues requests; `unknown` ends the sentence when its load is not known.
+ */
+export function waitWords(head: string, service: string, unknown: string): (r: WaitReading) => string {
+  return (r) =>
+    r.load === 'idle'
+      ? `${head}, and ${service} is only ${Math.round(r.utilisation * 100)} % utilised, so not saturated: ${OUTSIDE_WORK}`
+      : r.load === 'busy'
+        ? `${head}, and ${service} is ${Math.round(r.utilisation * 100)} % utilised: requests queue for it`
+        : `${head} ${unknown}`;
+}
+
 export interface Ctx {
   diff: DiffTreeWithMaps;
   /** service-level evidence (./service-rank.ts), when per-span data is available */

@@ -7,7 +7,7 @@ import { codeAttrsByOperation, opKey } from '../source/code-attrs';
 import { pValue as pText } from '../stats/index';
 import { possessive } from '../format';
 import { Diagnosis, type Candidate, type SourceLink, type Split } from './diagnosis';
-import { OUTSIDE_WORK, fmt, label, restateVerdict, subtreeCritical, type Cand, type Ctx, type NodeAt } from './context';
+import { fmt, label, restateVerdict, subtreeCritical, waitWords, type Cand, type Ctx, type NodeAt } from './context';
 import type { DiagnoseOptions, SourceLookup } from './analyze';
 import type { ServiceScore } from './service-rank';
 import { newOperation } from './new-operation';
@@ -123,23 +123,13 @@ export function serviceCand(ctx: Ctx, s: ServiceScore): Cand {
   };
 }
 
-const pcRound = (u: number) => `${Math.round(u * 100)} %`;
-
 /** The words of a remote-gap finding for each reading of the service's load (./capacity.ts readWait). */
 function remoteGapWait(service: string, side: 'callee' | 'caller'): NonNullable<Cand['wait']> {
   if (side === 'caller') {
     return { side, summary: () => `every call ${service} makes waits longer before the callee's span starts (network delay or CPU starvation at ${service})` };
   }
   const head = `calls to ${service} wait longer between the caller's span and ${possessive(service)} span`;
-  return {
-    side,
-    summary: (r) =>
-      r.load === 'idle'
-        ? `${head}, and ${service} is only ${pcRound(r.utilisation)} utilised, so not saturated: ${OUTSIDE_WORK}`
-        : r.load === 'busy'
-          ? `${head}, and ${service} is ${pcRound(r.utilisation)} utilised: requests queue for it`
-          : `${head} (network delay or a saturated ${service})`,
-  };
+  return { side, summary: waitWords(head, service, `(network delay or a saturated ${service})`) };
 }
 
 /**

@@ -3,7 +3,7 @@
  * on the critical path. When the operation is a remote call (CLIENT/PRODUCER, or kind-less inside its own service
  * with all its children in one other service), its uncovered time is the wait for the callee → queueing on the CALLEE.
  */
-import { OUTSIDE_WORK, fmt, implicitClient, label, pct, perCall, type Cand, type Ctx, type NodeAt, type WaitReading } from './context';
+import { fmt, implicitClient, label, pct, perCall, waitWords, type Cand, type Ctx, type NodeAt } from './context';
 
 export function selfTime(ctx: Ctx, at: NodeAt, out: Cand[]): void {
   const { diff } = ctx;
@@ -33,12 +33,7 @@ export function selfTime(ctx: Ctx, at: NodeAt, out: Cand[]): void {
       const callee = callees.reduce((a, c) => ((diff.nodes[c]!.incident!.totalPerTraceMs > diff.nodes[a]!.incident!.totalPerTraceMs) ? c : a));
       const cn = diff.nodes[callee]!;
       const head = `calls to ${label(cn)} wait longer: its caller ${label(node)} waits ${fmt(spcI - spcB)} more per call outside its span`;
-      const waitWords = (r: WaitReading) =>
-        r.load === 'idle'
-          ? `${head}, and ${cn.service} is only ${Math.round(r.utilisation * 100)} % utilised, so not saturated: ${OUTSIDE_WORK}`
-          : r.load === 'busy'
-            ? `${head}, and ${cn.service} is ${Math.round(r.utilisation * 100)} % utilised: requests queue for it`
-            : `${head} (a saturated ${cn.service}, or network delay)`;
+      const words = waitWords(head, cn.service, `(a saturated ${cn.service}, or network delay)`);
       out.push({
         diffId: callee, service: cn.service, name: cn.name, kind: 'queueing', impactMs: impact, sig: 0, nodes: [callee],
         evidence: [
@@ -46,8 +41,8 @@ export function selfTime(ctx: Ctx, at: NodeAt, out: Cand[]): void {
           `${label(cn)} itself: span p50 ${fmt(cn.baseline?.p50Ms ?? 0)} → ${fmt(cn.incident!.p50Ms)} — the wait is before/around it (queue, saturated worker, pool or network)`,
           ...ev.slice(2),
         ],
-        summary: waitWords({ load: 'unknown' }),
-        wait: { side: 'callee', summary: waitWords },
+        summary: words({ load: 'unknown' }),
+        wait: { side: 'callee', summary: words },
         test: { diffId: d, metric: 'spanSelf' },
       });
     } else {
