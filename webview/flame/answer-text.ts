@@ -5,7 +5,6 @@
 import type { CandidateKind, Diagnosis } from '../../src/core/rca/diagnosis';
 import { KIND_LABEL, waitsOnShort, formatConfidence, formatEndToEnd, formatImpactPerTrace } from '../../src/core/format';
 
-export { KIND_LABEL };
 
 
 /**
