@@ -6,7 +6,6 @@ import type { CandidateKind, Diagnosis } from '../../src/core/rca/diagnosis';
 import { KIND_LABEL, waitsOnShort, formatConfidence, formatEndToEnd, formatImpactPerTrace } from '../../src/core/format';
 
 
-
 /**
  * What follows the root cause's name on the summary line: its effect per trace (left out when it has none: a failure
  * that costs no time) and the end-to-end latency with the engine's verdict ("not significantly slower overall" when
