@@ -268,6 +268,15 @@ function readBody(
       req.removeAllListeners('data'); // the rest of the body is drained (discarded) before answering: see drainRequest
       reject(e);
     };
+    // one body: the chunks are let go as soon as they are joined (the request's listeners keep this closure alive
+    // while the body is parsed, and a held chunk list doubled the peak memory of a large body)
+    const finish = () => {
+      if (done) return;
+      done = true;
+      const body = Buffer.concat(chunks, outBytes);
+      chunks.length = 0;
+      resolve({ body, wireBytes });
+    };
     const tooLarge = (what: string) =>
       new HttpError(413, `${what} exceeds the limit of ${limit} bytes (${(limit / 1048576).toFixed(0)} MiB); send smaller batches`);
     const onOut = (c: Buffer) => {
@@ -288,19 +297,11 @@ function readBody(
       inflater = encoding === 'deflate' ? zlib.createInflate() : zlib.createGunzip();
       inflater.on('data', onOut);
       inflater.on('error', (e) => fail(new HttpError(400, `invalid ${encoding} data: ${e.message}`)));
-      inflater.on('end', () => {
-        if (done) return;
-        done = true;
-        resolve({ body: Buffer.concat(chunks, outBytes), wireBytes });
-      });
+      inflater.on('end', finish);
       req.pipe(inflater);
     } else {
       req.on('data', onOut);
-      req.on('end', () => {
-        if (done) return;
-        done = true;
-        resolve({ body: Buffer.concat(chunks, outBytes), wireBytes });
-      });
+      req.on('end', finish);
     }
   });
 }
