@@ -5,6 +5,7 @@
 import { effectOutsideSelf, effectOutsideSelfShort, waitsOnText, escapeMarkdown, formatCallsPerTrace, formatConfidence, formatDeltaMs, formatHeadline, formatMs, formatPercent, rankLabel } from './format-model';
 import type { OpStats, OpSummary } from './ops-model';
 import { capacityBrief } from '../core/rca/capacity';
+import { FIGURES_LEGEND, formatEffect } from '../core/format/figures';
 
 export const SHOW_IN_FLAME_COMMAND = 'traceDoctor.showInFlameGraph';
 export const ASK_IN_CHAT_COMMAND = 'traceDoctor.askInChat';
@@ -71,9 +72,11 @@ function opHover(op: OpSummary, mode: ViewMode, columns: RunColumns): string {
   );
   if (mode === 'diff') {
     lines.push(
-      `| | ${escapeMarkdown(columns.baseline)} | ${escapeMarkdown(columns.incident)} | Δ |`,
+      // the hover is the operation over all its call paths (the flame graph's detail pane is one path): the corner says so
+      `| ${pathsLabel(op)} | ${escapeMarkdown(columns.baseline)} | ${escapeMarkdown(columns.incident)} | Δ |`,
       '|:--|--:|--:|--:|',
       `| **self time / trace** | ${cell(op.baseline, (s) => formatMs(s.selfPerTraceMs))} | ${cell(op.incident, (s) => formatMs(s.selfPerTraceMs))} | **${formatDeltaMs(op.deltaSelfMs)}** |`,
+      `| self time / call | ${cell(op.baseline, selfPerCall)} | ${cell(op.incident, selfPerCall)} | ${op.baseline && op.incident ? formatDeltaMs(perCallMs(op.incident) - perCallMs(op.baseline)) : ''} |`,
       `| p50 | ${cell(op.baseline, (s) => formatMs(s.p50Ms))} | ${cell(op.incident, (s) => formatMs(s.p50Ms))} | ${deltaCell(op, (s) => s.p50Ms)} |`,
       `| p95 | ${cell(op.baseline, (s) => formatMs(s.p95Ms))} | ${cell(op.incident, (s) => formatMs(s.p95Ms))} | ${deltaCell(op, (s) => s.p95Ms)} |`,
       `| calls / trace | ${cell(op.baseline, (s) => trimNum(s.callsPerTrace))} | ${cell(op.incident, (s) => trimNum(s.callsPerTrace))} | |`,
@@ -83,6 +86,10 @@ function opHover(op: OpSummary, mode: ViewMode, columns: RunColumns): string {
     );
     const outside = op.candidate && (op.rootCause || op.candidateRank !== undefined) ? effectOutsideSelf(op.candidate, op.deltaSelfMs) : null;
     if (outside) lines.push('', `**${escapeMarkdown(outside[0]!.toUpperCase() + outside.slice(1))}**`);
+    // the diagnosis' effect (per trace, end to end) beside the table's own time, and what each figure measures
+    const effect = !outside && op.candidate && (op.rootCause || op.candidateRank !== undefined) ? formatEffect(op.candidate.impactMs) : null;
+    if (effect) lines.push('', `**Diagnosis: ${escapeMarkdown(effect)}** (end to end)`);
+    if (op.candidate && (op.rootCause || op.candidateRank !== undefined)) lines.push('', `_${escapeMarkdown(FIGURES_LEGEND)}_`);
     const waits = op.candidate && op.candidateRank !== undefined ? waitsOnText(op.candidate) : null;
     if (waits) lines.push('', `**${escapeMarkdown(waits[0]!.toUpperCase() + waits.slice(1))}**`);
   } else {
@@ -107,6 +114,18 @@ function opHover(op: OpSummary, mode: ViewMode, columns: RunColumns): string {
   return lines.join('\n');
 }
 
+/** Own time per call of one run: self per trace ÷ calls per trace (both over the run's traces). */
+function perCallMs(s: OpStats): number {
+  return s.callsPerTrace > 0 ? s.selfPerTraceMs / s.callsPerTrace : 0;
+}
+const selfPerCall = (s: OpStats) => (s.callsPerTrace > 0 ? formatMs(perCallMs(s)) : '–');
+
+/** The table's scope: "all 2 call paths" (the hover sums the operation's paths), "1 call path". */
+function pathsLabel(op: OpSummary): string {
+  const n = op.nodeIds.length;
+  return n > 1 ? `_all ${n} call paths_` : n === 1 ? '_1 call path_' : '';
+}
+
 function trimNum(n: number): string {
   return n >= 10 ? String(Math.round(n)) : String(Number(n.toFixed(2)));
 }
@@ -123,6 +142,8 @@ export function codeLensTitle(op: OpSummary, mode: ViewMode): string {
   } else if (i) {
     parts.push(`self/trace ${formatMs(i.selfPerTraceMs)}`, `p95 ${formatMs(i.p95Ms)}`);
   }
+  // the figure sums the operation's call paths (the flame graph's boxes are one each): say how many
+  if (op.nodeIds.length > 1) parts.push(`${op.nodeIds.length} call paths`);
   const cur = i ?? b;
   if (cur) parts.push(formatCallsPerTrace(cur.callsPerTrace));
   if (cur && cur.errors > 0) parts.push(`${formatPercent(cur.errorRate)} errors`);

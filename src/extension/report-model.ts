@@ -3,7 +3,8 @@
  */
 import type { Diagnosis } from '../core/rca/diagnosis';
 import type { RunStats } from './engine-api';
-import { escapeMarkdown as escapeMd, formatDeltaMs, formatEndToEnd, formatImpactPerTrace, formatMs, formatPercent, plural, textTable } from './format-model';
+import { escapeMarkdown as escapeMd, formatDeltaMs, formatEndToEnd, formatMs, formatPercent, plural, textTable } from './format-model';
+import { FIGURES_LEGEND, formatEffect } from '../core/format/figures';
 
 /** The same numbers as `trace-doctor stats`, as an aligned table. */
 export function statsText(label: string, s: RunStats): string {
@@ -66,7 +67,7 @@ export function diagnosisMessage(d: Diagnosis | null | undefined): string {
     const why = d.latency?.pValue === null && d.notes[0] ? ` ${oneLine(d.notes[0].charAt(0).toUpperCase() + d.notes[0].slice(1), 240).replace(/[.;:,]?$/, '.')}` : '';
     return `Trace Doctor: no clear root cause found.${lat}${why}`;
   }
-  const figures = [formatImpactPerTrace(rc.impactMs), `confidence ${formatPercent(rc.confidence)}`].filter(Boolean).join(', ');
+  const figures = [formatEffect(rc.impactMs), `confidence ${formatPercent(rc.confidence)}`].filter(Boolean).join(', ');
   // a summary that already starts with "service / operation" is not prefixed with the same names again
   const named = rc.summary.startsWith(`${rc.service} / ${rc.name}`);
   return `Root cause: ${named ? rc.summary : `${rc.name} in ${rc.service} — ${rc.summary}`} (${figures}).${lat}`;
@@ -91,7 +92,7 @@ export function diagnosisMarkdown(d: Diagnosis | null | undefined, runs: { basel
   const rc = d.rootCause;
   if (rc) {
     out.push(`## Root cause: ${escapeMarkdown(rc.name)} in ${escapeMarkdown(rc.service)}`, '', escapeMarkdown(rc.summary), '');
-    out.push(`- kind: ${rc.kind.replace('_', ' ')}`, `- impact: ${formatDeltaMs(rc.impactMs)} per trace`, `- confidence: ${formatPercent(rc.confidence)}`);
+    out.push(`- kind: ${rc.kind.replace('_', ' ')}`, `- effect: ${formatDeltaMs(rc.impactMs)} per trace, end to end`, `- confidence: ${formatPercent(rc.confidence)}`);
     if (rc.source) out.push(`- source: \`${rc.source.file.replace(/`/g, "'")}:${rc.source.line}\``);
     for (const e of rc.evidence) out.push(`- ${escapeMarkdown(e)}`);
     out.push('');
@@ -99,11 +100,12 @@ export function diagnosisMarkdown(d: Diagnosis | null | undefined, runs: { basel
     out.push('## No clear root cause', '');
   }
   if (d.candidates.length) {
-    out.push('## Candidates', '', '| # | operation | service | kind | impact / trace | confidence |', '|--:|:--|:--|:--|--:|--:|');
+    out.push('## Candidates', '', '| # | operation | service | kind | effect / trace | confidence |', '|--:|:--|:--|:--|--:|--:|');
     d.candidates.slice(0, 15).forEach((c, i) =>
       out.push(`| ${i + 1} | ${escapeMarkdown(c.name)} | ${escapeMarkdown(c.service)} | ${c.kind.replace('_', ' ')} | ${formatDeltaMs(c.impactMs)} | ${formatPercent(c.confidence)} |`),
     );
-    out.push('');
+    // what the column measures (the root cause's sentence is per call): core/format/figures
+    out.push('', `_${escapeMarkdown(FIGURES_LEGEND)}_`, '');
   }
   if (d.notes.length) out.push('## Notes', '', ...d.notes.map((n) => `- ${escapeMarkdown(n)}`), '');
   return out.join('\n');

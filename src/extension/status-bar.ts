@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { formatImpactPerTrace } from './format-model';
+import { formatEffect } from '../core/format/figures';
 import type { TraceSession } from './state';
 import { statusBarAccessibleLabel, statusBarText } from './tree-model';
 
@@ -26,7 +26,7 @@ export class TraceStatusBar implements vscode.Disposable {
     if (snap.mode === 'none') tip.appendText('Trace Doctor: no traces loaded. Click to diagnose a trace file.');
     else {
       for (const r of this.session.runDescriptors()) tip.appendText(`${r.role}: ${r.files.join(', ')} — ${r.spans} spans, ${r.traces} traces\n\n`);
-      if (rc) tip.appendText(`Root cause: ${rc.name} in ${rc.service}${formatImpactPerTrace(rc.impactMs) ? ` (${formatImpactPerTrace(rc.impactMs)})` : ''}\n\n`);
+      if (rc) tip.appendText(`Root cause: ${rc.name} in ${rc.service}${formatEffect(rc.impactMs) ? ` (${formatEffect(rc.impactMs)})` : ''}\n\n`);
       tip.appendText('Click to diagnose another run.');
     }
     this.item.tooltip = tip;

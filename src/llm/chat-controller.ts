@@ -6,6 +6,7 @@ import type { ChatMessage, LlmProvider } from './provider';
 import type { Redactor } from './redact';
 import { sanitize } from './sanitize';
 import type { LlmRuns } from './runs';
+import { engineEffectFor } from '../core/format/figures';
 
 /**
  * The chat view's logic without `vscode`: handles the webview's messages, runs the agent, streams to the
@@ -53,8 +54,11 @@ function loadKey(info: RunsInfo | null): string | undefined {
 }
 
 /** The card of an outcome. `withError` = false when the turn's own message already says what went wrong (said once). */
-export function cardOf(o: AgentOutcome, withError = true): ChatCard {
+export function cardOf(o: AgentOutcome, withError = true, runs?: Pick<LlmRuns, 'diagnosis' | 'diff'>): ChatCard {
   const d = o.diagnosis;
+  // the engine's measured effect, with what it measures, on the answer that names its root cause
+  const effect = runs ? engineEffectFor(runs.diagnosis, d.rootCause, runs.diff) : null;
+  const engineEffect = runs && o.engine ? engineEffectFor(runs.diagnosis, o.engine.rootCause, runs.diff) : null;
   const rc = (r: typeof d.rootCause) => (r ? { service: displayName(r.service), operation: displayName(r.operation) } : null);
   const agreement = o.agreement && o.agreement.verdict !== 'contradicts' ? { verdict: o.agreement.verdict, reason: o.agreement.reason } : undefined;
   return {
@@ -66,11 +70,12 @@ export function cardOf(o: AgentOutcome, withError = true): ChatCard {
     mitigation: d.mitigation,
     sources: d.sources,
     summary: d.summary,
+    ...(effect ? { effect } : {}),
     label: o.label,
     origin: o.origin.kind,
     ...(o.error && withError ? { error: o.error.message } : {}),
     ...(agreement ? { agreement } : {}),
-    ...(o.engine ? { engine: { rootCause: rc(o.engine.rootCause), category: o.engine.category, confidence: o.engine.confidence, evidence: o.engine.evidence, summary: o.engine.summary, sources: o.engine.sources } } : {}),
+    ...(o.engine ? { engine: { rootCause: rc(o.engine.rootCause), category: o.engine.category, confidence: o.engine.confidence, evidence: o.engine.evidence, summary: o.engine.summary, sources: o.engine.sources, ...(engineEffect ? { effect: engineEffect } : {}) } } : {}),
   };
 }
 
@@ -213,7 +218,8 @@ export class ChatController {
     const diagnosis = offlineAnswer(runs.diagnosis, runs);
     const cardId = randomUUID();
     this.env.log.write({ type: 'result', id: cardId, origin: { kind: 'offline', reason }, label, diagnosis, ms: 0 });
-    this.env.post({ type: 'card', id, card: { id: cardId, ...diagnosis, label, origin: 'offline', ...(error ? { error } : {}) } });
+    const effect = engineEffectFor(runs.diagnosis, diagnosis.rootCause, runs.diff);
+    this.env.post({ type: 'card', id, card: { id: cardId, ...diagnosis, ...(effect ? { effect } : {}), label, origin: 'offline', ...(error ? { error } : {}) } });
   }
 
   private events(id: string) {
@@ -277,7 +283,7 @@ export class ChatController {
       const out = await diagnoseWithModel({ provider: t.provider, runs: t.runs, redactor: this.env.redactor(), log: this.env.log, signal: t.signal, events: this.events(t.id) }, this.env.settings(model));
       // the error is said once, in the turn; the card under it is the offline engine's answer
       this.env.post({ type: 'turnEnd', id: t.id, ...(out.error ? { error: thenSentence(out.error.message, "Showing the offline engine's diagnosis."), ...this.errorExtras(out.error) } : {}) });
-      this.env.post({ type: 'card', id: t.id, card: cardOf(out, !out.error) });
+      this.env.post({ type: 'card', id: t.id, card: cardOf(out, !out.error, t.runs) });
       const d = out.diagnosis;
       const e = out.engine;
       this.historyFor();
@@ -313,7 +319,7 @@ export class ChatController {
       }
       if (out.error) {
         this.env.post({ type: 'turnEnd', id: t.id, error: thenSentence(out.error.message, "Showing the offline engine's diagnosis instead."), ...this.errorExtras(out.error) });
-        if (out.fallback) this.env.post({ type: 'card', id: t.id, card: cardOf(out.fallback, false) });
+        if (out.fallback) this.env.post({ type: 'card', id: t.id, card: cardOf(out.fallback, false, t.runs) });
         return;
       }
       this.env.post({ type: 'turnEnd', id: t.id, text: out.text });

@@ -14,6 +14,11 @@ export interface ChatCard {
   mitigation: string[];
   sources: { file: string; line: number }[];
   summary: string;
+  /**
+   * the engine's measured effect of this root cause, with what it measures ("effect +81 ms per trace over 2 call
+   * paths", core/format/figures.ts): only when the card names the engine's root cause
+   */
+  effect?: string;
   /** e.g. "llama3.2 via ollama (tools, 3 calls)" or "offline engine (the model timed out)" */
   label: string;
   origin: 'model' | 'offline';
@@ -22,7 +27,7 @@ export interface ChatCard {
   /** the model's answer checked against the engine's measured evidence (model answers only) */
   agreement?: { verdict: 'agrees' | 'consistent' | 'evidence' | 'unchecked' | 'disagrees'; reason: string };
   /** when the model disagrees with the measured evidence: the engine's answer, shown beside the model's */
-  engine?: { rootCause: { service: string; operation: string } | null; category: string; confidence: number; evidence: string[]; summary: string; sources: { file: string; line: number }[] };
+  engine?: { rootCause: { service: string; operation: string } | null; category: string; confidence: number; evidence: string[]; summary: string; sources: { file: string; line: number }[]; effect?: string };
 }
 
 /** Buttons under a chat turn: switch to the offline engine, open the provider or model setting, set the API key. */

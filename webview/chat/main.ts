@@ -10,6 +10,7 @@ import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import type { ChatAction, ChatCard, ChatToHost, HostToChat, ModelOption, RunsInfo } from '../../src/protocol/chat-messages';
 import { renderMarkdown, sourceLink } from './markdown';
 import { categoryLabel } from '../../src/core/format';
+import { FIGURES_LEGEND } from '../../src/core/format/figures';
 
 declare function acquireVsCodeApi(): { postMessage(m: unknown): void; getState(): unknown; setState(s: unknown): void };
 const vscode = acquireVsCodeApi();
@@ -121,6 +122,13 @@ function shownName(s: string): string {
   return t.length > 120 ? t.slice(0, 119) + '…' : t;
 }
 
+/** "effect +81 ms per trace over 2 call paths", its tooltip saying what per call / per trace / call path / effect mean */
+function effectSpan(text: string): HTMLElement {
+  const e = el('span', 'effect', text);
+  e.title = FIGURES_LEGEND;
+  return e;
+}
+
 function renderCard(it: Item): HTMLElement {
   const c = it.card!;
   const disagrees = c.agreement?.verdict === 'disagrees';
@@ -139,6 +147,8 @@ function renderCard(it: Item): HTMLElement {
   box.append(rootLine(c.rootCause));
   const meta = el('div', 'card-meta');
   meta.append(el('span', 'badge', categoryLabel(c.category)), el('span', 'confidence', `confidence ${Math.round(c.confidence * 100)}%`));
+  // the effect per trace beside the sentence's per-call figure: the legend says which is which
+  if (c.effect) meta.append(effectSpan(c.effect));
   box.append(meta);
   if (c.agreement && !disagrees) box.append(el('div', 'card-agreement', `✓ Checked against the engine: ${c.agreement.reason}`));
   if (c.summary) {
@@ -173,6 +183,11 @@ function renderCard(it: Item): HTMLElement {
     const t = el('div', 'card-title');
     t.append(el('span', 'card-kicker', 'Offline engine (measured)'), el('span', 'card-label', `confidence ${Math.round(c.engine.confidence * 100)}% · ${categoryLabel(c.engine.category)}`));
     eng.append(t, rootLine(c.engine.rootCause));
+    if (c.engine.effect) {
+      const m = el('div', 'card-meta');
+      m.append(effectSpan(c.engine.effect));
+      eng.append(m);
+    }
     if (c.engine.summary) eng.append(el('p', 'card-summary', c.engine.summary));
     section(eng, 'Evidence', c.engine.evidence);
     sources(eng, c.engine.sources);

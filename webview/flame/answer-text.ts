@@ -3,23 +3,28 @@
  * from a Diagnosis. Pure: no DOM, so the unit tests read the same sentences the panel shows.
  */
 import type { CandidateKind, Diagnosis } from '../../src/core/rca/diagnosis';
-import { KIND_LABEL, waitsOnShort, formatConfidence, formatEndToEnd, formatImpactPerTrace } from '../../src/core/format';
+import { KIND_LABEL, waitsOnShort, formatConfidence, formatEndToEnd } from '../../src/core/format';
+import { formatEffect } from '../../src/core/format/figures';
 
 
 /**
- * What follows the root cause's name on the summary line: its effect per trace (left out when it has none: a failure
+ * What follows the root cause's name on the summary line: its effect per trace ("effect +81 ms per trace over 2 call
+ * paths": what it adds to the mean trace, not one call path's own time; left out when it has none: a failure
  * that costs no time) and the end-to-end latency with the engine's verdict ("not significantly slower overall" when
  * the incident is not slower, so 219 ms → 226 ms does not read as a slowdown).
  */
-export function summaryNote(d: Diagnosis): string {
+export function summaryNote(d: Diagnosis, rootPaths?: number): string {
   const rc = d.rootCause;
-  const bits = [rc ? formatImpactPerTrace(rc.impactMs) : null, d.latency ? formatEndToEnd(d.latency, d.regression?.alpha) : null];
+  const bits = [rc ? formatEffect(rc.impactMs, rootPaths) : null, d.latency ? formatEndToEnd(d.latency, d.regression?.alpha) : null];
   return bits.filter(Boolean).join(' · ');
 }
 
-/** The root cause's (or a candidate's) kind, effect per trace when it has one, and confidence: "queueing · +406 ms per trace · confidence 88%". */
-export function candidateNote(c: { kind: CandidateKind; impactMs: number; confidence?: number; waitsOn?: string }): string {
-  return [KIND_LABEL[c.kind] ?? c.kind, waitsOnShort(c), formatImpactPerTrace(c.impactMs), c.confidence !== undefined ? formatConfidence(c.confidence) : null].filter(Boolean).join(' · ');
+/**
+ * The root cause's (or a candidate's) kind, effect per trace when it has one, and confidence: "queueing · effect +406
+ * ms per trace · confidence 88%" ("… over 2 call paths" when `paths` says it covers several).
+ */
+export function candidateNote(c: { kind: CandidateKind; impactMs: number; confidence?: number; waitsOn?: string }, paths?: number): string {
+  return [KIND_LABEL[c.kind] ?? c.kind, waitsOnShort(c), formatEffect(c.impactMs, paths), c.confidence !== undefined ? formatConfidence(c.confidence) : null].filter(Boolean).join(' · ');
 }
 
 /**

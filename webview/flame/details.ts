@@ -5,6 +5,7 @@ import { effectOutsideSelf, waitsOnText, formatConfidence, formatDeltaMs as form
 import type { Diagnosis } from '../../src/core/rca/diagnosis';
 import { FlameFlag, type FlameData } from '../../src/protocol/messages';
 import type { MergedPercentiles, SidePercentiles } from '../../src/core/diff/flame-percentiles';
+import { allPathsLine, effectVsPathLine, FIGURES_LEGEND, type PathSums } from '../../src/core/format/figures';
 
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -40,6 +41,38 @@ export function nodeInfo(data: FlameData, i: number): NodeInfo {
     ...(f >= 0 && data.srcLine[i]! > 0 ? { source: { file: data.strings[f] ?? '', line: data.srcLine[i]! } } : {}),
   };
 }
+
+/**
+ * Node `i`'s operation over all its call paths in the data (boxes with the same service and name): the detail pane
+ * shows one call path, the diagnosis and the hover the operation — this says what the whole is.
+ */
+export function operationPathSums(data: FlameData, i: number): PathSums {
+  const svc = data.service[i]!, nm = data.name[i]!;
+  let paths = 0, bCalls = 0, iCalls = 0, bSelf = 0, iSelf = 0, hasB = false, hasI = false;
+  for (let k = 0; k < data.n; k++) {
+    if (data.service[k] !== svc || data.name[k] !== nm) continue;
+    paths++;
+    const f = data.flags[k]!;
+    if (f & FlameFlag.Baseline) {
+      hasB = true;
+      bCalls += data.bCalls[k]!;
+      bSelf += data.bSelf[k]! * data.baselineTraces;
+    }
+    if (f & FlameFlag.Incident) {
+      hasI = true;
+      iCalls += data.iCalls[k]!;
+      iSelf += data.iSelf[k]! * data.incidentTraces;
+    }
+  }
+  return {
+    paths,
+    baseline: hasB && data.kind === 'diff' ? { calls: bCalls, selfMs: bSelf, traces: data.baselineTraces } : null,
+    incident: hasI ? { calls: iCalls, selfMs: iSelf, traces: data.incidentTraces } : null,
+  };
+}
+
+/** Own time per call of a box in one run: self per trace × traces ÷ calls. */
+const perCall = (selfPerTrace: number, calls: number, traces: number) => (calls > 0 ? formatMs((selfPerTrace * traces) / calls) : '–');
 
 /** A merged box's percentile: ≈ value from summed histograms, a per-path range, or the exact value of one path. */
 export function formatPercentile(p: SidePercentiles, which: 'p50' | 'p95'): string {
@@ -84,7 +117,10 @@ export function renderStats(box: HTMLElement, data: FlameData, i: number, labels
   const hasI = !!(data.flags[i]! & FlameFlag.Incident);
   const table = el('table', 'fg-stats');
   const head = el('tr');
-  head.append(el('th'), ...(diff ? [el('th', undefined, labels.baseline), el('th', undefined, labels.incident)] : [el('th', undefined, 'value')]));
+  // the table is one call path's (a sandwich box: its call paths merged); the pane says so, the diagnosis is the whole
+  const corner = el('th', 'fg-scope', merged ? 'merged paths' : isAllTraces(info) ? '' : 'this call path');
+  corner.title = FIGURES_LEGEND;
+  head.append(corner, ...(diff ? [el('th', undefined, labels.baseline), el('th', undefined, labels.incident)] : [el('th', undefined, 'value')]));
   table.append(head);
   const row = (label: string, b: string, inc: string) => {
     const tr = el('tr');
@@ -93,6 +129,8 @@ export function renderStats(box: HTMLElement, data: FlameData, i: number, labels
   };
   // the headline metric first (self time per trace), as in the hover, CodeLens and runs tree
   row('self / trace', formatMs(data.bSelf[i]!), formatMs(data.iSelf[i]!));
+  // per call beside per trace: the engine's sentence is per call ("66 ms more of its own time per call")
+  if (!isAllTraces(info)) row('self / call', perCall(data.bSelf[i]!, data.bCalls[i]!, data.baselineTraces), perCall(data.iSelf[i]!, data.iCalls[i]!, data.incidentTraces));
   row('calls / trace', perTrace(data.bCalls[i]!, data.baselineTraces), perTrace(data.iCalls[i]!, data.incidentTraces));
   row('calls', String(data.bCalls[i]), String(data.iCalls[i]));
   if (merged) {
@@ -122,7 +160,7 @@ export function renderStats(box: HTMLElement, data: FlameData, i: number, labels
   } else if (diff) {
     const delta = el('div', 'fg-delta');
     const ds = data.deltaSelf[i]!;
-    const dsSpan = el('span', ds > 0 ? 'fg-slower' : ds < 0 ? 'fg-faster' : '', `Δ self ${formatDelta(ds)}`);
+    const dsSpan = el('span', ds > 0 ? 'fg-slower' : ds < 0 ? 'fg-faster' : '', `Δ self ${formatDelta(ds)} per trace`);
     // a candidate's own confidence (the number the diagnosis, hover and report show), else the node test's
     const cand = diagnosis && [...(diagnosis.rootCause ? [diagnosis.rootCause] : []), ...diagnosis.candidates].find((c) => c.service === info.service && c.name === info.name);
     const conf = cand && (info.rootCause || info.candidate) ? cand.confidence : data.significance[i]!;
@@ -130,6 +168,18 @@ export function renderStats(box: HTMLElement, data: FlameData, i: number, labels
     if (!hasB) delta.append(el('span', 'fg-note', ' · new in incident'));
     if (!hasI) delta.append(el('span', 'fg-note', ' · only in baseline'));
     box.append(delta);
+    // the operation over all its call paths, and how the diagnosis' effect relates to this box (issue 11 walkthrough:
+    // "+81 ms per trace" in the answer, "Δ self +73 ms" here, "66 ms per call" in the sentence — which is which)
+    const sums = merged ? null : operationPathSums(data, i);
+    const all = sums ? allPathsLine(info.name, sums) : null;
+    if (all) box.append(el('div', 'fg-note fg-op-paths', all + '.'));
+    const mine = cand && (info.rootCause || info.candidate);
+    const rel = mine && sums ? effectVsPathLine(cand.impactMs, info.rootCause ? countFlag(data, info, FlameFlag.RootCause) : null, ds) : null;
+    if (rel) {
+      const r = el('div', 'fg-note fg-effect-rel', rel);
+      r.title = FIGURES_LEGEND;
+      box.append(r);
+    }
     // the answer's "+406 ms per trace" is not in this box when callers wait before its spans start: say where it is
     const outside = cand && (info.rootCause || info.candidate) ? effectOutsideSelf(cand, ds) : null;
     if (outside) box.append(el('div', 'fg-note fg-effect', outside[0]!.toUpperCase() + outside.slice(1) + '.'));
@@ -139,4 +189,11 @@ export function renderStats(box: HTMLElement, data: FlameData, i: number, labels
   }
   if (info.source) box.append(el('div', 'fg-source', `${info.source.file}:${info.source.line}`));
   return info;
+}
+
+/** Boxes of node info's operation that carry `flag` (the call paths the root cause covers). */
+function countFlag(data: FlameData, info: NodeInfo, flag: number): number {
+  let n = 0;
+  for (let k = 0; k < data.n; k++) if (data.flags[k]! & flag && data.strings[data.service[k]!] === info.service && data.strings[data.name[k]!] === info.name) n++;
+  return n;
 }

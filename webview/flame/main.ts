@@ -33,9 +33,11 @@ import {
 } from '../../src/core/diff/flame-layout';
 import type { AggTree } from '../../src/core/aggregate/types';
 import { candidateNote, changedRequestLines, summaryNote } from './answer-text';
+import { FIGURES_LEGEND } from '../../src/core/format/figures';
 import type { DiffTree } from '../../src/core/diff/types';
 import type { Diagnosis } from '../../src/core/rca/diagnosis';
 import {
+  FlameFlag,
   isFlameMode,
   isFocusNode,
   isSetData,
@@ -480,11 +482,13 @@ class FlameApp {
     if (!d) return;
     const rc = d.rootCause;
     // one line: badge, operation, the headline numbers; the sentence and the evidence are in the diagnosis section
-    const note = summaryNote(d);
+    // the call paths the root cause covers (the nodes the engine marked): its effect is theirs together, not one box's
+    const rootPaths = this.data ? this.data.flags.reduce((n, f) => n + (f & FlameFlag.RootCause ? 1 : 0), 0) : 0;
+    const note = summaryNote(d, rootPaths);
     if (rc) {
       this.summary.append(el('span', 'fg-badge fg-badge-root', 'root cause'), el('strong', undefined, ` ${rc.service} · ${rc.name}`));
       if (note) this.summary.append(el('span', 'fg-note', ` — ${note}`));
-      this.summary.title = `${rc.service} · ${rc.name}: ${rc.summary}`;
+      this.summary.title = `${rc.service} · ${rc.name}: ${rc.summary}\n\n${FIGURES_LEGEND}`;
     } else {
       this.summary.append(el('span', undefined, 'No root cause found.'), el('span', 'fg-note', note ? ` ${note}` : ''));
       this.summary.title = '';
@@ -500,8 +504,10 @@ class FlameApp {
     this.diagBox.append(el('h3', 'fg-h', 'Diagnosis'));
     if (rc) {
       const head = el('div', 'fg-diag-head');
-      head.append(el('span', 'fg-badge fg-badge-root', 'root cause'), opButton(rc.service, rc.name), el('span', 'fg-note', ` ${candidateNote(rc)}`));
+      head.append(el('span', 'fg-badge fg-badge-root', 'root cause'), opButton(rc.service, rc.name), el('span', 'fg-note', ` ${candidateNote(rc, rootPaths)}`));
       this.diagBox.append(head, el('p', 'fg-diag-summary', rc.summary));
+      // per call (the sentence), per trace (the effect), one call path (the detail pane): which is which
+      this.diagBox.append(el('p', 'fg-note fg-figures-legend', FIGURES_LEGEND));
       if (rc.evidence.length) {
         const ul = el('ul', 'fg-evidence');
         for (const e of rc.evidence.slice(0, 6)) ul.append(el('li', undefined, e));

@@ -5,6 +5,7 @@ import { CliError, type CliIO, usageError } from '../command';
 import { register } from '../registry';
 import { numOption } from '../options';
 import { deepTreeNotes, loadRunForCli, overlapNote } from '../load';
+import { EFFECT_LEGEND } from '../../core/format/figures';
 import { DEFAULT_MAX_SOURCE_FILES, scanWorkspace, truncationNote } from '../../sources/workspace-scan';
 import { analyze } from '../../core/rca/analyze';
 import { Diagnosis, type Candidate } from '../../core/rca/diagnosis';
@@ -85,11 +86,12 @@ function table(cands: Candidate[]): string {
     c.confidence.toFixed(2),
     c.source ? `${c.source.file}:${c.source.line}` : '',
   ]).map(oneLine));
-  const head = ['#', 'kind', 'service / operation', 'impact/trace', 'conf.', 'source'];
+  const head = ['#', 'kind', 'service / operation', 'effect/trace', 'conf.', 'source'];
   const w = head.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k]!.length)));
   const right = new Set([0, 3, 4]);
   const line = (r: string[]) => r.map((c, k) => (right.has(k) ? c.padStart(w[k]!) : c.padEnd(w[k]!))).join('  ').trimEnd();
-  return [line(head), line(w.map((n) => '-'.repeat(n))), ...rows.map(line)].join('\n');
+  // what the column measures, so "+81 ms" is not read as the per-call figure of the sentence below (core/format/figures)
+  return [line(head), line(w.map((n) => '-'.repeat(n))), ...rows.map(line), EFFECT_LEGEND].join('\n');
 }
 
 export function renderHuman(d: Diagnosis): string {
@@ -112,7 +114,7 @@ export function renderHuman(d: Diagnosis): string {
     const where = rc.source ? ` The span is opened at ${f(rc.source.file)}:${rc.source.line}${rc.source.function ? ` (in ${f(rc.source.function)})` : ''}.` : '';
     out.push(
       `Root cause: ${f(rc.service)} / ${f(rc.name)} (${rc.kind}${rc.attribute ? `, ${f(rc.attribute.key)}=${f(String(rc.attribute.value))}` : ''}), ` +
-        `about +${ms(rc.impactMs)} per trace, confidence ${rc.confidence.toFixed(2)}. ${f(rc.summary)}.${where}`,
+        `effect about +${ms(rc.impactMs)} per trace end to end, confidence ${rc.confidence.toFixed(2)}. ${f(rc.summary)}.${where}`,
     );
     for (const e of rc.evidence) out.push(`  - ${f(e)}`);
   } else {

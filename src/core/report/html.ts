@@ -6,6 +6,8 @@
 import { KIND_LABEL, formatConfidence, formatDeltaMs, formatMs, waitsOnShort } from '../format';
 import type { Capacity, Diagnosis } from '../rca/diagnosis';
 import { capacityRows } from '../rca/capacity';
+import { FIGURES_LEGEND, formatEffect } from '../format/figures';
+import { FlameFlag } from '../../protocol/messages';
 import type { FlameData, FlameMode } from '../../protocol/messages';
 import type { ExemplarBundle } from '../../protocol/exemplars';
 
@@ -73,6 +75,11 @@ function capacityHtml(cap: Capacity): string {
   );
 }
 
+/** The call paths the root cause covers (the boxes the engine marked); undefined without data. */
+function rootPaths(data: FlameData | null): number | undefined {
+  return data ? data.flags.reduce((n, f) => n + (f & FlameFlag.RootCause ? 1 : 0), 0) : undefined;
+}
+
 function summaryHtml(i: FlameReportInput): string {
   const d = i.diagnosis;
   const parts: string[] = [];
@@ -97,8 +104,10 @@ function summaryHtml(i: FlameReportInput): string {
       const src = rc.source ? ` — <code>${escapeHtml(rc.source.file)}:${rc.source.line}</code>` : '';
       parts.push(
         `<p><span class="fg-badge fg-badge-root">root cause</span> <strong>${escapeHtml(rc.service)} · ${escapeHtml(rc.name)}</strong> ` +
-          `(${escapeHtml(KIND_LABEL[rc.kind] ?? rc.kind)}, impact ${formatDeltaMs(rc.impactMs)} per trace, ${formatConfidence(rc.confidence)})${src}</p>`,
+          `(${escapeHtml([KIND_LABEL[rc.kind] ?? rc.kind, formatEffect(rc.impactMs, rootPaths(i.data)), formatConfidence(rc.confidence)].filter(Boolean).join(', '))})${src}</p>`,
         `<p>${escapeHtml(rc.summary)}</p>`,
+        // per call (the sentence), per trace (the effect), one call path (the graph's detail pane): which is which
+        `<p class="fg-report-meta fg-figures-legend">${escapeHtml(FIGURES_LEGEND)}</p>`,
       );
       if (rc.evidence.length) parts.push(`<ul>${rc.evidence.map((e) => `<li>${escapeHtml(e)}</li>`).join('')}</ul>`);
       if (rc.capacity) parts.push(capacityHtml(rc.capacity));
@@ -109,7 +118,7 @@ function summaryHtml(i: FlameReportInput): string {
     if (others.length) {
       parts.push(
         `<details><summary>Other candidates (${others.length})</summary><ul>${others
-          .map((c) => `<li><strong>${escapeHtml(c.service)} · ${escapeHtml(c.name)}</strong> (${escapeHtml([KIND_LABEL[c.kind] ?? c.kind, waitsOnShort(c), fmtMs(c.impactMs)].filter(Boolean).join(', '))}): ${escapeHtml(c.summary)}</li>`)
+          .map((c) => `<li><strong>${escapeHtml(c.service)} · ${escapeHtml(c.name)}</strong> (${escapeHtml([KIND_LABEL[c.kind] ?? c.kind, waitsOnShort(c), formatEffect(c.impactMs)].filter(Boolean).join(', '))}): ${escapeHtml(c.summary)}</li>`)
           .join('')}</ul></details>`,
       );
     }

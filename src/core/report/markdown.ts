@@ -6,6 +6,7 @@
 import type { Candidate, Diagnosis } from '../rca/diagnosis';
 import type { GateResult } from '../gate/gate';
 import { pValue as pText } from '../stats/index';
+import { EFFECT_LEGEND } from '../format/figures';
 
 /** Escape text for GitHub-flavoured Markdown (inline and table cells), bounded to `max` characters. */
 export function escapeMd(s: string, max = 300): string {
@@ -93,7 +94,7 @@ export function renderMarkdown(d: Diagnosis, gate: GateResult | null, opts: Mark
   if (rc) {
     const where = sourceCell(rc, opts);
     out.push(
-      `**Root cause:** ${escapeMd(rc.service, 100)} / ${escapeMd(rc.name, 160)} (${rc.kind}${rc.attribute ? `, ${escapeMd(`${rc.attribute.key}=${rc.attribute.value}`, 120)}` : ''}) — about +${ms(rc.impactMs)} per trace, confidence ${rc.confidence.toFixed(2)}${where ? ` — ${where}` : ''}`,
+      `**Root cause:** ${escapeMd(rc.service, 100)} / ${escapeMd(rc.name, 160)} (${rc.kind}${rc.attribute ? `, ${escapeMd(`${rc.attribute.key}=${rc.attribute.value}`, 120)}` : ''}) — effect about +${ms(rc.impactMs)} per trace end to end, confidence ${rc.confidence.toFixed(2)}${where ? ` — ${where}` : ''}`,
       '',
       `> ${escapeMd(rc.summary, 400)}`,
       '',
@@ -107,12 +108,14 @@ export function renderMarkdown(d: Diagnosis, gate: GateResult | null, opts: Mark
   }
   const cands = d.candidates.slice(0, opts.top ?? 5);
   if (cands.length) {
-    out.push('| # | kind | service / operation | impact / trace | conf. | source |', '|--:|:--|:--|--:|--:|:--|');
+    out.push('| # | kind | service / operation | effect / trace | conf. | source |', '|--:|:--|:--|--:|--:|:--|');
     cands.forEach((c, k) =>
       out.push(
         `| ${k + 1} | ${c.kind}${c.attribute ? ` ${escapeMd(`${c.attribute.key}=${c.attribute.value}`, 80)}` : ''} | ${escapeMd(c.service, 80)} / ${escapeMd(c.name, 120)} | +${ms(c.impactMs)} | ${c.confidence.toFixed(2)} | ${sourceCell(c, opts)} |`,
       ),
     );
+    // what the column measures (the root cause's sentence above is per call): core/format/figures
+    out.push('', `_${escapeMd(EFFECT_LEGEND, 400)}._`);
     if (d.candidates.length > cands.length) out.push('', `_${d.candidates.length - cands.length} more candidates in the full report._`);
     out.push('');
   }
