@@ -88,7 +88,7 @@ function opHover(op: OpSummary, mode: ViewMode, columns: RunColumns): string {
     if (outside) lines.push('', `**${escapeMarkdown(outside[0]!.toUpperCase() + outside.slice(1))}**`);
     // the diagnosis' effect (per trace, end to end) beside the table's own time, and what each figure measures
     const effect = !outside && op.candidate && (op.rootCause || op.candidateRank !== undefined) ? formatEffect(op.candidate.impactMs) : null;
-    if (effect) lines.push('', `**Diagnosis: ${escapeMarkdown(effect)}** (end to end)`);
+    if (effect) lines.push('', `**${escapeMarkdown(effect[0]!.toUpperCase() + effect.slice(1))}** — the diagnosis' figure, end to end`);
     if (op.candidate && (op.rootCause || op.candidateRank !== undefined)) lines.push('', `_${escapeMarkdown(FIGURES_LEGEND)}_`);
     const waits = op.candidate && op.candidateRank !== undefined ? waitsOnText(op.candidate) : null;
     if (waits) lines.push('', `**${escapeMarkdown(waits[0]!.toUpperCase() + waits.slice(1))}**`);

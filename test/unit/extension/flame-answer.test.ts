@@ -40,10 +40,10 @@ test('a failure that costs no time has no "±0 ms per trace" headline; a not-slo
   assert.equal(formatImpactPerTrace(406.2), '+406 ms per trace');
   assert.equal(candidateNote(ob.rootCause!), 'errors · confidence 75%');
   assert.equal(summaryNote(ob), 'end-to-end 219 ms → 226 ms, not significantly slower overall');
-  assert.equal(candidateNote(tt.rootCause!), 'queueing · +406 ms per trace · confidence 88%');
+  assert.equal(candidateNote(tt.rootCause!), 'queueing · effect +406 ms per trace · confidence 88%');
   // a caller's own time that is the wait for another finding's service says so on its line
-  assert.equal(candidateNote({ kind: 'self_time', impactMs: 222, waitsOn: 'ts-security-service' }), 'own time · the wait for ts-security-service · +222 ms per trace');
-  assert.equal(summaryNote(tt), '+406 ms per trace · end-to-end 212 ms → 747 ms');
+  assert.equal(candidateNote({ kind: 'self_time', impactMs: 222, waitsOn: 'ts-security-service' }), 'own time · the wait for ts-security-service · effect +222 ms per trace');
+  assert.equal(summaryNote(tt), 'effect +406 ms per trace · end-to-end 212 ms → 747 ms');
   // faster overall, or no test at all
   assert.equal(formatEndToEnd({ baselineMs: 12, incidentMs: 9.7, pValue: 1 }), 'end-to-end 12 ms → 9.7 ms, not slower overall');
   assert.equal(formatEndToEnd({ baselineMs: 30, incidentMs: 800, pValue: null }), 'end-to-end 30 ms → 800 ms');
@@ -61,5 +61,5 @@ test('the requests that changed are listed: why a not-slower run is a regression
 test('the diagnosis notification does not name the operation twice, nor headline ±0 ms', () => {
   // before: "Root cause: hipstershop.Frontend/Recv. in frontend — frontend / hipstershop.Frontend/Recv. now stops … (±0 ms per trace, confidence 75%). End-to-end 219 ms → 226 ms."
   assert.equal(diagnosisMessage(ob), `Root cause: ${stopsEarly} (confidence 75%). End-to-end 219 ms → 226 ms, not significantly slower overall.`);
-  assert.equal(diagnosisMessage(tt), `Root cause: /api/v1/securityservice/securityConfigs/{accountId} in ts-security-service — ${tt.rootCause!.summary} (+406 ms per trace, confidence 88%). End-to-end 212 ms → 747 ms.`);
+  assert.equal(diagnosisMessage(tt), `Root cause: /api/v1/securityservice/securityConfigs/{accountId} in ts-security-service — ${tt.rootCause!.summary} (effect +406 ms per trace, confidence 88%). End-to-end 212 ms → 747 ms.`);
 });

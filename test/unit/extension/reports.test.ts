@@ -47,7 +47,7 @@ const diag: Diagnosis = {
 };
 
 test('diagnosis message and markdown report', () => {
-  assert.equal(diagnosisMessage(diag), 'Root cause: preprocess-request in pre-processor — its own work got slower (+772 ms per trace, confidence 60%). End-to-end 30 ms → 800 ms.');
+  assert.equal(diagnosisMessage(diag), 'Root cause: preprocess-request in pre-processor — its own work got slower (effect +772 ms per trace, confidence 60%). End-to-end 30 ms → 800 ms.');
   assert.match(diagnosisMessage({ ...diag, rootCause: null }), /no clear root cause/);
   const md = diagnosisMarkdown(diag, { baseline: 'normal.json', incident: 'spiked.json' });
   assert.match(md, /## Root cause: preprocess\\-request in pre\\-processor/);

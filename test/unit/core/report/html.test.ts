@@ -57,8 +57,8 @@ test('kinds read as words in the report (own time, call delay), a caller\'s wait
   d.candidates = [...d.candidates, { service: 'front', name: 'HTTP GET', kind: 'self_time', impactMs: 80, confidence: 0.7, evidence: [], summary: 'waits', waitsOn: 'payments' }];
   // the markup the reader sees (the embedded data keeps the contract's values)
   const html = renderFlameReport({ js: '', css: '', nonce: NONCE, data: toFlameData(knownDiffTree(), d), diagnosis: d, title: 'T' }).replace(/<script[\s\S]*?<\/script>/g, '');
-  assert.match(html, /<strong>payments · charge<\/strong> \(own time, impact /);
-  assert.match(html, /<strong>front · HTTP GET<\/strong> \(own time, the wait for payments, 80 ms\)/);
+  assert.match(html, /<strong>payments · charge<\/strong> \(own time, effect \+/);
+  assert.match(html, /<strong>front · HTTP GET<\/strong> \(own time, the wait for payments, effect \+80 ms per trace\)/);
   assert.doesNotMatch(html, /self_time/);
   assert.doesNotMatch(html, /p = 0\.00019/);
   assert.match(html, /p=1\.9e-4/);
