@@ -51,9 +51,10 @@ export interface OpFacts {
   selfSumMs: number;
   /**
    * calls to dependencies (child key: child operation + the service it reaches) → [spans of this operation that made
-   * the call, those of them that went on with other work after the call's last occurrence ended]
+   * the call, those of them that went on with other work after the call's last occurrence ended]; `step`: the child
+   * is one of the service's own steps that ends with the call (the call is made through it)
    */
-  after: Map<string, { callee: string; child: string; n: number; cont: number }>;
+  after: Map<string, { callee: string; child: string; n: number; cont: number; step: boolean }>;
 }
 
 export interface RunFacts {
@@ -95,6 +96,8 @@ export const edgeKey = (caller: string, callee: string) => caller + '\u0000' + c
 export const opId = (service: string, name: string) => service + '\u0000' + name;
 
 const CAP = 5000;
+/** how many levels of a service's own steps are followed down to the call a step ends with */
+const STEP_DEPTH = 8;
 
 /**
  * Is a span whose children all run in one other service a remote call? CLIENT/PRODUCER: yes. No kind or INTERNAL:
@@ -223,18 +226,40 @@ export function collectFacts(det: AggDetail): RunFacts {
     if (p < 0 || det.nodeOf[r]! < 0 || isHandler(r)) continue;
     if (m.start[r]! > lastStart[p]!) lastStart[p] = m.start[r]!;
   }
+  // a step of the service's own (a same-service span) that ends with a call to a dependency counts as that call: a
+  // checkout that charges the card through its own ChargeCard step stops after the step when the payment fails.
+  // lastKid = the child (work, not an error handler) that ends last; followed down at most STEP_DEPTH levels
+  const lastKid = new Int32Array(n).fill(-1);
+  for (let r = 0; r < n; r++) {
+    const p = P[r]!;
+    if (p < 0 || det.nodeOf[r]! < 0 || isHandler(r)) continue;
+    const k = lastKid[p]!;
+    if (k < 0 || m.start[r]! + m.duration[r]! > m.start[k]! + m.duration[k]!) lastKid[p] = r;
+  }
+  const stepCallee = (r: number): number => {
+    let cur = r;
+    for (let d = 0; d < STEP_DEPTH; d++) {
+      const k = lastKid[cur]!;
+      if (k < 0) return -1;
+      if (svc[k]! !== svc[cur]!) return svc[k]!;
+      if (callee[k]! >= 0 && isRemoteCall(m.kind[k]!, true)) return callee[k]!;
+      cur = k;
+    }
+    return -1;
+  };
   // per (parent span, child key) the AND over the call's occurrences (the last one decides)
   const afterKey = new Map<string, number>();
   const callOf = new Map<number, number>(); // parent row * keys + key → 1 went on, 0 stopped
-  const keyInfo: { o: OpFacts; callee: string; child: string; k: string }[] = [];
+  const keyInfo: { o: OpFacts; callee: string; child: string; step: boolean; k: string }[] = [];
   for (let r = 0; r < n; r++) {
     const p = P[r]!;
     if (p < 0 || det.nodeOf[r]! < 0 || det.nodeOf[p]! < 0 || isHandler(r)) continue;
     // a call to a dependency: a remote-call span (its callee service known) or a span of another service
     const c = callee[r]!;
     const remote = c >= 0 && isRemoteCall(m.kind[r]!, svc[p]! === svc[r]!);
-    if (!remote && svc[r]! === svc[p]!) continue;
-    const calleeSvc = remote ? c : svc[r]!;
+    const step = !remote && svc[r]! === svc[p]!;
+    const calleeSvc = remote ? c : step ? stepCallee(r) : svc[r]!;
+    if (calleeSvc < 0) continue;
     const po = opOf(p);
     const child = str(m.nameCol[r]!);
     const k = opId(po.service, po.name) + '\u0000' + child + '\u0000' + str(calleeSvc);
@@ -242,7 +267,7 @@ export function collectFacts(det: AggDetail): RunFacts {
     if (ki === undefined) {
       if (keyInfo.length >= 1e6) continue; // bounded: beyond a million distinct (operation, call) pairs, not tracked
       afterKey.set(k, (ki = keyInfo.length));
-      keyInfo.push({ o: po, callee: str(calleeSvc), child, k: child + '\u0000' + str(calleeSvc) });
+      keyInfo.push({ o: po, callee: str(calleeSvc), child, step, k: child + '\u0000' + str(calleeSvc) });
     }
     const end = m.start[r]! + m.duration[r]!;
     const went = lastStart[p]! >= end - 1e5 ? 1 : 0;
@@ -253,7 +278,7 @@ export function collectFacts(det: AggDetail): RunFacts {
   for (const [key, went] of callOf) {
     const info = keyInfo[key % 1e6]!;
     let a = info.o.after.get(info.k);
-    if (!a) info.o.after.set(info.k, (a = { callee: info.callee, child: info.child, n: 0, cont: 0 }));
+    if (!a) info.o.after.set(info.k, (a = { callee: info.callee, child: info.child, step: info.step, n: 0, cont: 0 }));
     a.n++;
     a.cont += went;
   }

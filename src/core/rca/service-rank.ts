@@ -124,7 +124,7 @@ export function serviceEvidence(b: AggDetail, i: AggDetail, alpha: number, disab
     if (v.how === 'stops' && v.children[0]?.calleeCut) {
       s.evidence.push(
         `${v.children[0].parentService} / ${v.operation} now stops right after calling ${v.service}, whose answers were cut short (${v.children[0].calleeCut}): ` +
-          v.children.slice(0, 3).map((c) => `the caller went on after ${c.child} in ${pct(c.rateB)} → ${pct(c.rateI)} of calls`).join('; ') +
+          v.children.slice(0, 3).map((c) => `the caller went on after ${c.step ? `its step ${c.child} (the call to ${c.childService})` : c.child} in ${pct(c.rateB)} → ${pct(c.rateI)} of calls`).join('; ') +
           ` (${pText(v.p)})`,
       );
       continue;
@@ -132,7 +132,7 @@ export function serviceEvidence(b: AggDetail, i: AggDetail, alpha: number, disab
     if (v.how === 'stops') {
       s.evidence.push(
         `${v.service} / ${v.operation} now stops right after calling ` +
-          v.children.slice(0, 3).map((c) => `${c.childService} (${c.child}): went on after it in ${pct(c.rateB)} → ${pct(c.rateI)} of calls`).join('; ') +
+          v.children.slice(0, 3).map((c) => `${c.childService} (${c.step ? `through its step ${c.child}` : c.child}): went on after it in ${pct(c.rateB)} → ${pct(c.rateI)} of calls`).join('; ') +
           ` (${pText(v.p)})`,
       );
       // the other reading: the callee answered as before (same work, same time) but with something the caller could not
