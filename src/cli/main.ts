@@ -1,6 +1,6 @@
 import type { CliIO } from './command';
 import './commands/index';
-import { CliError } from './command';
+import { CliError, EXIT, UsageError, usageLines } from './command';
 
 import { commands } from './registry';
 import { escapeTerminal } from './terminal';
@@ -25,8 +25,10 @@ export async function main(argv: string[], rawIo: CliIO): Promise<number> {
   const io: CliIO = { out: (s) => rawIo.out(escapeTerminal(s)), err: (s) => rawIo.err(escapeTerminal(s)) };
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    io.out(usage() + '\n');
-    return name ? 0 : 2;
+    // asked for: the usage on stdout, exit 0; no command at all is a usage error: stderr, exit 2
+    if (name) io.out(usage() + '\n');
+    else io.err(usage() + '\n');
+    return name ? EXIT.ok : EXIT.badInput;
   }
   if (name === '--version' || name === '-v') {
     io.out('0.1.0\n');
@@ -35,7 +37,7 @@ export async function main(argv: string[], rawIo: CliIO): Promise<number> {
   const cmd = commands.find((c) => c.name === name);
   if (!cmd) {
     io.err(`trace-doctor: unknown command '${name}'\n\n${usage()}\n`);
-    return 2;
+    return EXIT.badInput;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
     io.out(cmd.help.trimEnd() + '\n');
@@ -46,23 +48,46 @@ export async function main(argv: string[], rawIo: CliIO): Promise<number> {
   } catch (e) {
     if (e instanceof CliError) {
       io.err(`trace-doctor ${name}: ${e.message}\n`);
+      if (e instanceof UsageError) {
+        const u = usageLines(cmd.help);
+        if (u) io.err(`\n${u}\n`);
+        if (!/--help\b/.test(e.message)) io.err(`\nRun 'trace-doctor ${name} --help' for every option.\n`);
+      }
       return e.exitCode;
     }
-    io.err(`trace-doctor ${name}: ${(e as Error)?.stack ?? String(e)}\n`);
-    return 2;
+    return internalError(name, e, io);
   }
+}
+
+/**
+ * An exception no command turned into a CliError is a bug in trace-doctor, not a problem of the input: exit 3 (not 2,
+ * so a CI script can tell "your traces are unreadable" from "the tool broke"), one line that says so, and the stack
+ * only with TRACE_DOCTOR_DEBUG=1 (a stack trace is noise in a CI log and says nothing to the user).
+ */
+export function internalError(name: string | undefined, e: unknown, io: CliIO): number {
+  const err = e as (Error & { code?: unknown; syscall?: unknown; path?: unknown }) | undefined;
+  // a system error (disk full, permission denied, too many open files) is the machine's, not a bug: exit 2, one line
+  if (typeof err?.code === 'string' && /^E[A-Z]+$/.test(err.code) && typeof err.syscall === 'string') {
+    io.err(`${name ? `trace-doctor ${name}` : 'trace-doctor'}: ${err.message}\n`);
+    return EXIT.badInput;
+  }
+  const what = err?.message ? `${err.name && err.name !== 'Error' ? `${err.name}: ` : ''}${err.message}` : String(e);
+  const prefix = name ? `trace-doctor ${name}` : 'trace-doctor';
+  io.err(`${prefix}: internal error (a bug in trace-doctor, not a problem of your input): ${what.split('\n')[0]}\n`);
+  if (process.env.TRACE_DOCTOR_DEBUG && process.env.TRACE_DOCTOR_DEBUG !== '0') io.err(`${err?.stack ?? String(e)}\n`);
+  else io.err(`${prefix}: set TRACE_DOCTOR_DEBUG=1 to print the stack trace, and please report it\n`);
+  return EXIT.internal;
 }
 
 
 if (require.main === module) {
-  const io: CliIO = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+  const io: CliIO = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(escapeTerminal(s)) };
   main(process.argv.slice(2), io).then(
     (code) => {
       process.exitCode = code;
     },
     (e) => {
-      process.stderr.write(escapeTerminal(String(e?.stack ?? e)) + '\n');
-      process.exitCode = 2;
+      process.exitCode = internalError(undefined, e, io);
     },
   );
 }

@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
-import { appendFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, stat } from 'node:fs/promises';
+import { writeFailure, writeFileAtomic } from '../output';
+import { toJunit } from '../junit';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { CliError, type CliIO, usageError } from '../command';
+import { CliError, type CliIO, UsageError, usageError } from '../command';
 import { register } from '../registry';
 import { numOption } from '../options';
 import { deepTreeNotes, loadRunForCli, overlapNote } from '../load';
@@ -60,13 +62,17 @@ Gate (needs --baseline; any of these turns it on):
 Outputs:
   --sarif-output FILE      also write the SARIF log to FILE (for github/codeql-action/upload-sarif)
   --markdown-output FILE   also APPEND the markdown report to FILE (e.g. "$GITHUB_STEP_SUMMARY")
+  --junit-output FILE      also write the gate's checks as JUnit XML (one test case per check; a failed check names
+                           the root cause) for GitLab artifacts:reports:junit, Jenkins, Azure Pipelines; needs a gate
+                           option
   --srcroot DIR            %SRCROOT% of the SARIF locations and the root of --link-base links (default: the current
                            directory; run from the repository root so paths are repository-relative)
   --link-base URL          markdown source links: URL + path relative to --srcroot + #L<line>
                            (e.g. https://github.com/OWNER/REPO/blob/SHA/)
 
 Exit codes: 0 diagnosis printed / gate passed (also when rootCause is null), 1 regression (gate on and failed),
-2 bad input or usage (unreadable traces, bad options, too few traces for the gate's tests).
+2 bad input or usage (unreadable traces, bad options, too few traces for the gate's tests), 3 internal error (a bug
+in trace-doctor), 130 interrupted (Ctrl-C; no partial report file is left).
 `;
 
 /** 3.4 ms, 120 ms, 2.35 s; from a minute on: 3 m 05.2 s, 2 h 04 m, 3 d 04 h (never a 15-digit number of seconds) */
@@ -151,6 +157,7 @@ function renderGateHuman(g: GateResult): string {
 const FORMATS = ['human', 'json', 'markdown', 'sarif'] as const;
 
 export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
+  const started = Date.now();
   let values;
   let positionals: string[];
   try {
@@ -173,6 +180,7 @@ export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
         'capacity-target': { type: 'string' },
         'sarif-output': { type: 'string' },
         'markdown-output': { type: 'string' },
+        'junit-output': { type: 'string' },
         srcroot: { type: 'string' },
         'link-base': { type: 'string' },
       },
@@ -180,7 +188,7 @@ export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
       allowPositionals: true,
     }));
   } catch (e) {
-    throw new CliError(usageError(e, HELP, 'diagnose'));
+    throw usageError(e, HELP, 'diagnose');
   }
   // `diagnose A B` (two paths, no flags) reads like `diff old new`: A is the baseline, B the incident — said in a note.
   // More positional paths are ambiguous (several runs adding up, or a baseline among them?): ask for the flags.
@@ -190,10 +198,10 @@ export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
     pairNote = `two paths given: ${JSON.stringify(positionals[0])} read as the baseline, ${JSON.stringify(positionals[1])} as the incident (use --baseline/--incident to say otherwise)`;
     positionals = [positionals[1]!];
   } else if (positionals.length > 1 || (positionals.length === 1 && values.incident?.length)) {
-    throw new CliError(`${positionals.length + (values.incident?.length ?? 0)} incident paths given without --baseline/--incident for all of them: write --baseline <path> --incident <path> (several --incident options add up into one run)\n\n${HELP}`);
+    throw new UsageError(`${positionals.length + (values.incident?.length ?? 0)} incident paths given without --baseline/--incident for all of them: write --baseline <path> --incident <path> (several --incident options add up into one run)`);
   }
   const incidentPaths = [...(values.incident ?? []), ...positionals];
-  if (incidentPaths.length === 0) throw new CliError(`--incident <path> is required\n\n${HELP}`);
+  if (incidentPaths.length === 0) throw new UsageError('--incident <path> is required');
   const top = numOption(values.top, 'top', 10, { min: 1, max: 1000 });
   const alpha = numOption(values.alpha, 'alpha', 0.01, { min: 1e-9, max: 0.5 });
   const seed = numOption(values.seed, 'seed', 42);
@@ -214,6 +222,7 @@ export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
   }
   const gateOn = gateOpts.failOnRegression || gateOpts.maxSlowdown !== undefined || gateOpts.maxErrorRateIncrease !== undefined;
   if (gateOn && !values.baseline?.length) throw new CliError('the gate (--fail-on / --max-slowdown / --max-error-rate-increase) compares two runs: give --baseline');
+  if (values['junit-output'] !== undefined && !gateOn) throw new CliError('--junit-output reports the gate\'s checks: add --fail-on regression (or --max-slowdown / --max-error-rate-increase)');
   let linkBase: URL | undefined;
   if (values['link-base'] !== undefined) {
     try {
@@ -301,12 +310,30 @@ export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
   } else {
     io.out(renderHuman(diagnosis) + (gate?.active ? renderGateHuman(gate) : ''));
   }
-  try {
-    if (values['sarif-output']) await writeFile(values['sarif-output'], sarif());
-    if (values['markdown-output']) await appendFile(values['markdown-output'], markdown() + '\n');
-  } catch (e) {
-    throw new CliError(`cannot write the report: ${(e as Error).message}`);
+  const write = async (option: string, path: string, fn: () => unknown) => {
+    try {
+      await fn();
+    } catch (e) {
+      throw new CliError(`${option} ${path}: cannot write the report: ${writeFailure(e)}`);
+    }
+  };
+  // whole files or nothing: a reader (upload-sarif, the JUnit collector) never sees half a report
+  const sarifOut = values['sarif-output'];
+  if (sarifOut) await write('--sarif-output', sarifOut, () => writeFileAtomic(sarifOut, sarif()));
+  const junitOut = values['junit-output'];
+  if (junitOut && gate?.active) {
+    const g = gate;
+    const junit = () =>
+      toJunit(diagnosis, g, {
+        seconds: (Date.now() - started) / 1000,
+        timestamp: new Date(started).toISOString().slice(0, 19),
+        baseline: values.baseline ?? [],
+        incident: incidentPaths,
+      });
+    await write('--junit-output', junitOut, () => writeFileAtomic(junitOut, junit()));
   }
+  const mdOut = values['markdown-output'];
+  if (mdOut) await write('--markdown-output', mdOut, () => appendFile(mdOut, markdown() + '\n'));
   return gate?.active ? gate.exitCode : 0;
 }
 

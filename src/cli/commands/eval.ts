@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { CliError, type CliIO, usageError } from '../command';
+import { CliError, type CliIO, UsageError, usageError } from '../command';
 import { register } from '../registry';
 import { numOption } from '../options';
 import type { AgentMode } from '../../llm/agent';
@@ -44,7 +44,7 @@ Options:
   --json FILE       also write the full report (every answer) as JSON; "-" prints JSON instead of markdown
   --quiet           no per-trial progress on stderr
 
-Exit code 0 when it ran (whatever the score), 2 on bad input.
+Exit codes: 0 when it ran (whatever the score), 2 bad input or usage, 3 internal error (a bug in trace-doctor).
 `;
 
 export async function runEvalCommand(argv: string[], io: CliIO, signal?: AbortSignal): Promise<number> {
@@ -74,11 +74,11 @@ export async function runEvalCommand(argv: string[], io: CliIO, signal?: AbortSi
       allowPositionals: false,
     }));
   } catch (e) {
-    throw new CliError(usageError(e, HELP, 'eval'));
+    throw usageError(e, HELP, 'eval');
   }
   const providerName = values.provider ?? 'offline';
   if (!['ollama', 'openai', 'offline'].includes(providerName)) throw new CliError(`--provider expects ollama, openai or offline, got '${providerName}'`);
-  if (!values.cases) throw new CliError('--cases DIR is required (e.g. examples/eval-cases)');
+  if (!values.cases) throw new UsageError('--cases DIR is required (e.g. examples/eval-cases)');
   if (providerName !== 'offline' && !values.model) throw new CliError(`--model is required with --provider ${providerName}`);
   const mode = values.mode ?? 'both';
   if (!['zero-shot', 'tools', 'both'].includes(mode)) throw new CliError(`--mode expects zero-shot, tools or both, got '${mode}'`);

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { CliError, type CliIO, usageError } from '../command';
+import { CliError, type CliIO, UsageError, usageError } from '../command';
 import { register } from '../registry';
 import { numOption } from '../options';
 import { fetchRaw, parseDuration, SourceError, specFromUrl, lastWindow, parseTime, type QuerySpec } from '../../sources/query/index';
@@ -37,7 +37,8 @@ Options:
   --token-env VAR    read a bearer token from this environment variable (default TRACE_DOCTOR_TOKEN, if set)
   --timeout D        per-request timeout (default 30s)
 
-Exit codes: 0 traces written, 1 nothing matched, 2 bad input or the backend failed (the reason on stderr).
+Exit codes: 0 traces written, 1 nothing matched, 2 bad input or the backend failed (the reason on stderr),
+3 internal error (a bug in trace-doctor), 130 interrupted (Ctrl-C; no partial file is left).
 `;
 
 export async function runFetch(argv: string[], io: CliIO): Promise<number> {
@@ -62,9 +63,9 @@ export async function runFetch(argv: string[], io: CliIO): Promise<number> {
       strict: true,
     }));
   } catch (e) {
-    throw new CliError(usageError(e, HELP, 'fetch'));
+    throw usageError(e, HELP, 'fetch');
   }
-  if (positionals.length !== 1) throw new CliError('expected exactly one URL (see --help)');
+  if (positionals.length !== 1) throw new UsageError(positionals.length ? `expected one URL, got ${positionals.length}` : 'missing <url>');
   let window;
   try {
     if (values.start || values.end) {

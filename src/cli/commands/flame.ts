@@ -4,7 +4,7 @@ import { runColumnLabels } from '../../core/format';
 import { existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CliError, type CliIO, usageError } from '../command';
+import { CliError, type CliIO, UsageError, usageError } from '../command';
 import { register } from '../registry';
 import { numOption } from '../options';
 import { toFlameData } from '../../core/diff/flame-data';
@@ -48,7 +48,8 @@ Options:
   --max-files N     read at most N files from directories (default 10000)
   -h, --help        this text
 
-Exit codes: 0 written; 2 unreadable input, missing bundle or bad usage (message on stderr).
+Exit codes: 0 written; 2 unreadable input, missing bundle or bad usage (message on stderr); 3 internal error (a bug
+in trace-doctor); 130 interrupted (Ctrl-C; no partial report is left).
 `;
 
 /** Where the built webview bundle and its stylesheet are, relative to the running CLI (dist/cli.js or src via tsx). */
@@ -159,10 +160,10 @@ export async function runFlame(argv: string[], io: CliIO): Promise<number> {
       allowPositionals: false,
     }));
   } catch (e) {
-    throw new CliError(usageError(e, HELP, 'flame'));
+    throw usageError(e, HELP, 'flame');
   }
-  if (!values.incident?.length) throw new CliError(`missing --incident <file|dir>\n\n${HELP}`);
-  if (!values.out) throw new CliError(`missing --out report.html\n\n${HELP}`);
+  if (!values.incident?.length) throw new UsageError('missing --incident <file|dir>');
+  if (!values.out) throw new UsageError('missing --out report.html');
   if (values.mode !== undefined && !isFlameMode(values.mode)) throw new CliError(`--mode expects diff, baseline or incident, got '${values.mode}'`);
   const maxFiles = numOption(values['max-files'], 'max-files', undefined, { min: 1, int: true });
   const maxSourceFiles = numOption(values['max-source-files'], 'max-source-files', undefined, { min: 1, int: true });

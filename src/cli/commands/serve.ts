@@ -42,6 +42,9 @@ Options:
   --interval S      print a progress line every S seconds (default 5; 0 = quiet)
 
 Ctrl-C (SIGINT) or SIGTERM finishes in-flight requests, flushes and fsyncs the files, prints totals and exits 0.
+
+Exit codes: 0 stopped by Ctrl-C / SIGTERM; 2 bad usage, a port that cannot be bound or an unusable --out; 3 internal
+error (a bug in trace-doctor).
 `;
 
 export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal): Promise<number> {
@@ -69,7 +72,7 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal):
       allowPositionals: false,
     }));
   } catch (e) {
-    throw new CliError(usageError(e, HELP, 'serve'));
+    throw usageError(e, HELP, 'serve');
   }
   const port = numOption(values.port, 'port', 4318);
   if (!Number.isInteger(port) || port > 65535) throw new CliError(`--port expects 0..65535, got '${values.port}'`);

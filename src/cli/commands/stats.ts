@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { CliError, type CliIO, usageError } from '../command';
+import { CliError, type CliIO, UsageError, usageError } from '../command';
 import { register } from '../registry';
 import { numOption } from '../options';
 import { loadForCli } from '../load';
@@ -25,7 +25,7 @@ Options:
   --max-files N   read at most N files from directories (default 10000)
   -h, --help      this text
 
-Exit codes: 0 loaded; 2 unreadable input or bad usage (message on stderr).
+Exit codes: 0 loaded; 2 unreadable input or bad usage (message on stderr); 3 internal error (a bug in trace-doctor).
 `;
 
 /** 0.123 ms, 12.345 ms, 1.234 s, 2 m 03.4 s, 5 h 02 m, 3 d 04 h */
@@ -56,10 +56,10 @@ export async function runStats(argv: string[], io: CliIO): Promise<number> {
       allowPositionals: true,
     });
   } catch (e) {
-    throw new CliError(usageError(e, HELP, 'stats'));
+    throw usageError(e, HELP, 'stats');
   }
   const { values, positionals } = parsed;
-  if (positionals.length === 0) throw new CliError(`missing <file|dir>\n\n${HELP}`);
+  if (positionals.length === 0) throw new UsageError('missing <file|dir>');
   const maxFiles = numOption(values['max-files'], 'max-files', undefined, { min: 1, int: true });
   const run = await loadForCli(positionals, undefined, maxFiles !== undefined ? { maxFiles } : {});
   const s = modelStats(run.model);

@@ -1,0 +1,213 @@
+// The CLI as a CI pipeline uses it (h25's walkthrough): distinct, stable exit codes (0 / 1 / 2 / 3), usage errors
+// that fit on a screen, the gate as JUnit XML, report files written whole or not at all.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../../src/cli/main';
+import { CliError, EXIT } from '../../../src/cli/command';
+import { register } from '../../../src/cli/registry';
+import { writeFileAtomic } from '../../../src/cli/output';
+import { toJunit, xmlText } from '../../../src/cli/junit';
+import type { Diagnosis } from '../../../src/core/rca/diagnosis';
+import type { GateResult } from '../../../src/core/gate/gate';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sax = require('sax') as { parser(strict: boolean): { onerror: (e: Error) => void; write(s: string): { close(): void } } };
+
+const root = join(__dirname, '..', '..', '..');
+const NORMAL = join(root, 'examples', 'ml-pipeline', 'traces', 'normal.json');
+const SPIKED = join(root, 'examples', 'ml-pipeline', 'traces', 'spiked.json');
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(args, { out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err };
+}
+
+/**
+ * Throws when `xml` is not well-formed XML 1.0: sax in strict mode for the markup, and the Char production (sax
+ * lets control characters through, an XML parser such as GitLab's does not).
+ */
+function assertWellFormed(xml: string): void {
+  const bad = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u.exec(xml);
+  if (bad) throw new Error(`character U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0')} is not allowed in XML 1.0 (offset ${bad.index})`);
+  const p = sax.parser(true);
+  p.onerror = (e) => {
+    throw e;
+  };
+  p.write(xml).close();
+}
+
+// commands that fail the way a bug or the machine would (registered for this test process only)
+register({ name: 'h25-bug', summary: 'test', help: 'Usage: trace-doctor h25-bug\n', run: async () => { throw new TypeError("Cannot read properties of undefined (reading 'spans')"); } });
+register({
+  name: 'h25-enospc',
+  summary: 'test',
+  help: 'Usage: trace-doctor h25-enospc\n',
+  run: async () => {
+    throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: 'ENOSPC', syscall: 'write', errno: -28 });
+  },
+});
+
+test('h25: a bug is exit 3 with one line that says so (no stack unless TRACE_DOCTOR_DEBUG=1); bad input stays 2', async () => {
+  assert.deepEqual([EXIT.ok, EXIT.finding, EXIT.badInput, EXIT.internal], [0, 1, 2, 3]);
+  const prev = process.env.TRACE_DOCTOR_DEBUG;
+  delete process.env.TRACE_DOCTOR_DEBUG;
+  try {
+    const r = await cli(['h25-bug']);
+    assert.equal(r.code, 3);
+    assert.match(r.err, /^trace-doctor h25-bug: internal error \(a bug in trace-doctor, not a problem of your input\): TypeError: Cannot read properties of undefined \(reading 'spans'\)$/m);
+    assert.doesNotMatch(r.err, /\n\s+at /, 'no stack frames');
+    assert.match(r.err, /TRACE_DOCTOR_DEBUG=1/);
+    process.env.TRACE_DOCTOR_DEBUG = '1';
+    assert.match((await cli(['h25-bug'])).err, /\n\s+at /, 'the stack when asked for');
+  } finally {
+    if (prev === undefined) delete process.env.TRACE_DOCTOR_DEBUG;
+    else process.env.TRACE_DOCTOR_DEBUG = prev;
+  }
+  // the machine's failure (disk full) is not a bug: 2 and its message
+  const full = await cli(['h25-enospc']);
+  assert.equal(full.code, 2);
+  assert.equal(full.err, 'trace-doctor h25-enospc: ENOSPC: no space left on device, write\n');
+  // unreadable input: 2
+  assert.equal((await cli(['stats', join(root, 'no-such-file.json')])).code, 2);
+  assert.equal(new CliError('x').exitCode, 2);
+});
+
+test('h25: no command is a usage error on stderr (exit 2); --help is on stdout (exit 0)', async () => {
+  const none = await cli([]);
+  assert.equal(none.code, 2);
+  assert.equal(none.out, '');
+  assert.match(none.err, /^Usage: trace-doctor <command>/m);
+  const help = await cli(['--help']);
+  assert.equal(help.code, 0);
+  assert.equal(help.err, '');
+  assert.match(help.out, /^Usage: trace-doctor <command>/m);
+});
+
+test('h25: a usage error prints the message, the Usage lines and a pointer to --help — not the whole --help', async () => {
+  const cases: [string[], RegExp][] = [
+    [['diagnose', '--baseline'], /^trace-doctor diagnose: --baseline expects a value$/m],
+    [['diagnose', '--incident', 'x', '--top', '-1'], /^trace-doctor diagnose: --top is followed by an option, not a value; a value starting with '-' is written --top=-…$/m],
+    [['stats', '--json=yes', 'x'], /^trace-doctor stats: --json takes no value$/m],
+    [['diagnose', '--baseline', NORMAL], /^trace-doctor diagnose: --incident <path> is required$/m],
+    [['flame', '--incident', SPIKED], /^trace-doctor flame: missing --out report\.html$/m],
+    [['stats'], /^trace-doctor stats: missing <file\|dir>$/m],
+    [['fetch'], /^trace-doctor fetch: missing <url>$/m],
+    [['serve', 'extra'], /^trace-doctor serve: unexpected argument "extra": trace-doctor serve takes options only$/m],
+  ];
+  for (const [args, message] of cases) {
+    const r = await cli(args);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.equal(r.out, '', args.join(' '));
+    assert.match(r.err, message, args.join(' '));
+    assert.match(r.err, /^Usage: |^Usage:$/m, `${args.join(' ')}: the usage lines`);
+    assert.doesNotMatch(r.err, /^Options:/m, `${args.join(' ')}: not the whole --help`);
+    assert.doesNotMatch(r.err, /Did you forget|To specify/, `${args.join(' ')}: not Node's parseArgs advice`);
+    assert.match(r.err, new RegExp(`trace-doctor ${args[0]} --help`), args.join(' '));
+    assert.ok(r.err.split('\n').length <= 14, `${args.join(' ')}: fits on a screen (${r.err.split('\n').length} lines)`);
+  }
+});
+
+test('h25: every --help states the exit codes, including 3 for an internal error', async () => {
+  for (const c of ['stats', 'diagnose', 'flame', 'serve', 'fetch', 'eval']) {
+    const r = await cli([c, '--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.out, /Exit codes?:[^]*\b0 [^]*\b2 [^]*\b3 internal/, c);
+  }
+});
+
+// ---- JUnit ----------------------------------------------------------------------------------------------------
+
+const HOSTILE = 'op <x> & "q" \'s ]]> \u0001\u001b[31m \ud800 \uffff';
+
+function fakeDiagnosis(): Diagnosis {
+  const c = {
+    service: `svc ${HOSTILE}`,
+    name: `GET ${HOSTILE}`,
+    kind: 'self_time',
+    impactMs: 42.4,
+    confidence: 0.9,
+    summary: `summary ${HOSTILE}`,
+    evidence: [`evidence ${HOSTILE}`],
+  };
+  return { rootCause: c, candidates: [c], notes: [`note ${HOSTILE}`] } as unknown as Diagnosis;
+}
+const gateOf = (fail: boolean): GateResult =>
+  ({
+    active: true,
+    verdict: fail ? 'regression' : 'pass',
+    checks: [
+      { name: 'latency', status: fail ? 'fail' : 'pass', detail: `p95 end-to-end 10 ms → 20 ms (+100 %) ${HOSTILE}` },
+      { name: 'errors', status: 'pass', detail: 'traces with errors 0/10 (0.0 %) → 0/10 (0.0 %)' },
+    ],
+    endToEnd: { percentile: 'p95' },
+    exitCode: fail ? 1 : 0,
+  }) as unknown as GateResult;
+
+test('h25: JUnit XML of the gate is well-formed whatever the span names hold (escaped, XML-invalid characters as \\uXXXX)', () => {
+  assert.equal(xmlText('a<b>&"\''), 'a&lt;b&gt;&amp;&quot;&apos;');
+  assert.equal(xmlText('\u0001\u001b \ud800 \uffff ok \ud83d\ude00'), '\\u0001\\u001b \\ud800 \\uffff ok \ud83d\ude00');
+  const opts = { seconds: 1.5, timestamp: '2026-12-07T04:00:00', baseline: [`b ${HOSTILE}.json`], incident: ['i.json'] };
+  const failed = toJunit(fakeDiagnosis(), gateOf(true), opts);
+  assertWellFormed(failed);
+  assert.match(failed, /<testsuites name="trace-doctor" tests="2" failures="1" errors="0" time="1\.500">/);
+  assert.match(failed, /<testcase classname="trace-doctor\.gate" name="latency" time="0">\n\s+<failure type="regression" message="p95 end-to-end 10 ms → 20 ms \(\+100 %\) op &lt;x&gt; &amp; &quot;q&quot;/);
+  assert.match(failed, /Root cause: svc op &lt;x&gt;[^\n]* \(self_time\), about \+42\.4 ms per trace/);
+  assert.doesNotMatch(failed, /[\u0001\u001b\ud800\uffff]/);
+  const passed = toJunit(fakeDiagnosis(), gateOf(false), opts);
+  assertWellFormed(passed);
+  assert.match(passed, /failures="0"/);
+  assert.doesNotMatch(passed, /<failure/);
+  // the checker itself rejects what it should (so the passes above mean something)
+  assert.throws(() => assertWellFormed('<a><b></a>'));
+  assert.throws(() => assertWellFormed('<a>\u0001</a>'));
+});
+
+test('h25: diagnose --junit-output writes the gate as JUnit (failure on the regression, none on the same run) and needs a gate option', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'h25-junit-'));
+  try {
+    const j = join(dir, 'gate.xml');
+    const r = await cli(['diagnose', '--baseline', NORMAL, '--incident', SPIKED, '--fail-on', 'regression', '--junit-output', j]);
+    assert.equal(r.code, 1, r.err);
+    const xml = readFileSync(j, 'utf8');
+    assertWellFormed(xml);
+    assert.match(xml, /<testsuite name="trace-doctor performance gate" tests="2" failures="1"/);
+    assert.match(xml, /<failure type="regression" message="p95 end-to-end [^"]+slower beyond noise/);
+    assert.match(xml, /Root cause: pre-processor \/ preprocess-request/);
+    const same = await cli(['diagnose', '--baseline', SPIKED, '--incident', SPIKED, '--fail-on', 'regression', '--junit-output', j]);
+    assert.equal(same.code, 0, same.err);
+    assert.match(readFileSync(j, 'utf8'), /failures="0"/);
+    const noGate = await cli(['diagnose', '--baseline', NORMAL, '--incident', SPIKED, '--junit-output', join(dir, 'x.xml')]);
+    assert.equal(noGate.code, 2);
+    assert.match(noGate.err, /--junit-output reports the gate's checks: add --fail-on regression/);
+    assert.ok(!existsSync(join(dir, 'x.xml')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('h25: a report that cannot be written names the option and the file, leaves no temporary file and keeps the old one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'h25-atomic-'));
+  try {
+    const target = join(dir, 'r.sarif');
+    writeFileSync(target, 'old');
+    writeFileAtomic(target, 'new');
+    assert.equal(readFileSync(target, 'utf8'), 'new');
+    assert.deepEqual(readdirSync(dir), ['r.sarif'], 'no temporary file left');
+    // a directory in the way: the write fails, nothing else is left behind
+    const blocked = join(dir, 'blocked.sarif');
+    (await import('node:fs')).mkdirSync(blocked);
+    assert.throws(() => writeFileAtomic(blocked, 'x'));
+    assert.deepEqual(readdirSync(dir).sort(), ['blocked.sarif', 'r.sarif']);
+    const r = await cli(['diagnose', '--baseline', NORMAL, '--incident', SPIKED, '--fail-on', 'regression', '--sarif-output', join(dir, 'missing', 'x.sarif')]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /^trace-doctor diagnose: --sarif-output \S+missing\/x\.sarif: cannot write the report: ENOENT: no such file or directory$/m);
+    assert.doesNotMatch(r.err, /\.tmp/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
