@@ -6,9 +6,30 @@ import { oneLine } from './terminal';
 import { deepSpans, MAX_TREE_DEPTH } from '../core/aggregate/tree';
 import type { SpanTable } from '../core/model/span-table';
 
-/** Progress on stderr for long loads, only when a person is watching (a TTY). */
+/**
+ * Whether progress lines (rewritten in place with CR and ESC[K) go to stderr: only when a person is watching — stderr
+ * is a terminal, not a CI job (CI set, as GitHub Actions, GitLab, Jenkins, CircleCI, Travis and Azure set it; some
+ * runners allocate a pseudo-terminal, where the rewritten lines pile up in the log), not TERM=dumb (no ESC[K), and not
+ * turned off with TRACE_DOCTOR_NO_PROGRESS=1. Errors and warnings are written either way.
+ */
+export function progressWanted(env: NodeJS.ProcessEnv = process.env, isTTY = process.stderr.isTTY === true): boolean {
+  const on = (v: string | undefined) => v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false';
+  return isTTY && !on(env.CI) && !on(env.TRACE_DOCTOR_NO_PROGRESS) && env.TERM !== 'dumb';
+}
+
+/**
+ * A status line on stderr for a long step without its own progress (the diagnosis of a million spans takes seconds):
+ * shown when progressWanted(), cleared by the returned function.
+ */
+export function status(message: string): () => void {
+  if (!progressWanted()) return () => {};
+  process.stderr.write(`\r\x1b[K${oneLine(message)}`);
+  return () => process.stderr.write('\r\x1b[K');
+}
+
+/** Progress on stderr for long loads, only when a person is watching (progressWanted). */
 function progress(role: string | undefined): ((p: LoadProgress) => void) | undefined {
-  if (process.stderr.isTTY !== true) return undefined;
+  if (!progressWanted()) return undefined;
   const what = role ? `loading ${role}…` : 'loading…';
   let last = 0;
   return (p) => {

@@ -6,7 +6,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { CliError, type CliIO, UsageError, usageError } from '../command';
 import { register } from '../registry';
 import { numOption } from '../options';
-import { deepTreeNotes, loadRunForCli, overlapNote } from '../load';
+import { deepTreeNotes, loadRunForCli, overlapNote, status } from '../load';
 import { EFFECT_LEGEND } from '../../core/format/figures';
 import { DEFAULT_MAX_SOURCE_FILES, scanWorkspace, truncationNote } from '../../sources/workspace-scan';
 import { analyze } from '../../core/rca/analyze';
@@ -253,7 +253,14 @@ export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
     scanNotes.push(truncationNote(first, workspaces[0]!, '--max-source-files'));
     for (const w of workspaces.slice(1)) scanNotes.push(truncationNote(await scanWorkspace(w, { index: sourceIndex, prefix: w, maxFiles: maxSourceFiles }), w, '--max-source-files'));
   }
-  const analysis = analyze(baseline?.model ?? null, incident.model, { top, alpha, seed, capacityTarget, ...(sourceIndex ? { sourceIndex } : {}) });
+  const spans = (baseline?.model.size ?? 0) + incident.model.size;
+  const done = spans >= 100_000 ? status(`diagnosing ${spans.toLocaleString('en-US')} spans…`) : () => {};
+  let analysis;
+  try {
+    analysis = analyze(baseline?.model ?? null, incident.model, { top, alpha, seed, capacityTarget, ...(sourceIndex ? { sourceIndex } : {}) });
+  } finally {
+    done();
+  }
   const { diagnosis } = analysis;
   if (pairNote) diagnosis.notes.push(pairNote);
   const overlap = overlapNote(baseline, incident);

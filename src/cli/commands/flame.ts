@@ -19,7 +19,7 @@ import { codeAttrsByOperation, opKey } from '../../core/source/code-attrs';
 import type { FlameData, FlameMode } from '../../protocol/messages';
 import { isFlameMode } from '../../protocol/messages';
 import type { LoadedRun } from '../../sources/file';
-import { deepTreeNotes, loadRunForCli, overlapNote } from '../load';
+import { deepTreeNotes, loadRunForCli, overlapNote, status } from '../load';
 import { DEFAULT_MAX_SOURCE_FILES, scanWorkspace, truncationNote } from '../../sources/workspace-scan';
 
 const HELP = `trace-doctor flame — write a differential flame graph as one self-contained HTML file
@@ -108,7 +108,14 @@ export async function buildFlameReport(
     if (scanNote) io.err(`warning: ${scanNote}\n`);
   }
   // aggregate, diff and diagnose (one run without a baseline is split into its normal and slow traces)
-  const a = analyze(baseline?.model ?? null, incident.model, sourceIndex ? { sourceIndex } : {});
+  const spans = (baseline?.model.size ?? 0) + incident.model.size;
+  const done = spans >= 100_000 ? status(`diagnosing ${spans.toLocaleString('en-US')} spans…`) : () => {};
+  let a;
+  try {
+    a = analyze(baseline?.model ?? null, incident.model, sourceIndex ? { sourceIndex } : {});
+  } finally {
+    done();
+  }
   attachSources(a.diff, baseline ? [incident.model, baseline.model] : [incident.model], o.workspace);
   const diagnosis: Diagnosis = a.diagnosis;
   if (scanNote) diagnosis.notes.push(scanNote);

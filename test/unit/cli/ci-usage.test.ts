@@ -211,3 +211,37 @@ test('h25: a report that cannot be written names the option and the file, leaves
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// ---- progress -------------------------------------------------------------------------------------------------
+
+test('h25: progress only for a person at a terminal — not under CI=true (a pseudo-terminal runner), TERM=dumb or TRACE_DOCTOR_NO_PROGRESS', async () => {
+  const { progressWanted, loadForCli } = await import('../../../src/cli/load');
+  assert.equal(progressWanted({}, true), true);
+  assert.equal(progressWanted({}, false), false);
+  assert.equal(progressWanted({ CI: 'true' }, true), false);
+  assert.equal(progressWanted({ CI: '1' }, true), false);
+  assert.equal(progressWanted({ CI: 'false' }, true), true);
+  assert.equal(progressWanted({ CI: '' }, true), true);
+  assert.equal(progressWanted({ TERM: 'dumb' }, true), false);
+  assert.equal(progressWanted({ TRACE_DOCTOR_NO_PROGRESS: '1' }, true), false);
+  // the real load on a (pretended) terminal: progress lines with CI unset, none with CI=true
+  const stderr = process.stderr as unknown as { isTTY?: boolean; write: (...a: unknown[]) => boolean };
+  const saved = { isTTY: stderr.isTTY, write: stderr.write, ci: process.env.CI };
+  let written = '';
+  try {
+    stderr.isTTY = true;
+    stderr.write = (s: unknown) => ((written += String(s)), true);
+    delete process.env.CI;
+    await loadForCli([SPIKED], 'incident');
+    assert.match(written, /\r/, 'progress on a terminal');
+    written = '';
+    process.env.CI = 'true';
+    await loadForCli([SPIKED], 'incident');
+    assert.equal(written, '', 'nothing under CI=true');
+  } finally {
+    stderr.isTTY = saved.isTTY;
+    stderr.write = saved.write;
+    if (saved.ci === undefined) delete process.env.CI;
+    else process.env.CI = saved.ci;
+  }
+});
