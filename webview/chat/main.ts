@@ -31,6 +31,11 @@ interface Item {
   actions?: ChatAction[];
   /** when the turn started (Date.now()), for the elapsed time of a long wait */
   started?: number;
+  /**
+   * its error was resolved: a later request succeeded (the settings were fixed, the server came back). The error is
+   * then shown collapsed and muted, its buttons gone; the host's log and feedback record keep it as it was.
+   */
+  resolved?: boolean;
 }
 
 const ACTION_LABELS: Record<ChatAction, string> = { useOffline: 'Use offline engine', chooseProvider: 'Choose provider', setApiKey: 'Set API Key', chooseModel: 'Choose model' };
@@ -137,7 +142,8 @@ function renderCard(it: Item): HTMLElement {
   const title = el('div', 'card-title');
   title.append(el('span', 'card-kicker', disagrees ? "Model's answer" : 'Root cause'), el('span', 'card-label', c.label));
   box.append(title);
-  if (c.error) box.append(el('div', 'card-error', c.error));
+  if (c.error && it.resolved) box.append(resolvedError(c.error));
+  else if (c.error) box.append(el('div', 'card-error', c.error));
   if (disagrees) box.append(el('div', 'card-disagreement', `⚠ Disagrees with the measured evidence. ${c.agreement!.reason}`));
   const rootLine = (r: ChatCard['rootCause']) => {
     const e = el('div', 'card-root', r ? `${shownName(r.service)} · ${shownName(r.operation)}` : 'No regression beyond noise');
@@ -223,6 +229,28 @@ function renderCard(it: Item): HTMLElement {
   return box;
 }
 
+/** An error a later request resolved: one muted line, the message behind a disclosure (no red line in a long session). */
+function resolvedError(text: string): HTMLElement {
+  const d = el('details', 'resolved-error');
+  d.append(el('summary', undefined, 'Error, resolved by a later answer'), el('div', 'resolved-text', text));
+  return d;
+}
+
+/**
+ * A request succeeded: earlier error turns (and an error on a card) are resolved — collapsed, their buttons gone.
+ * Stop is no error; a turn still running is left alone.
+ */
+function resolveErrors(upTo: string): void {
+  let changed = false;
+  for (const x of state.items) {
+    if (x.id === upTo) break;
+    if (x.resolved) continue;
+    const failed = (x.role === 'assistant' && x.done && !!x.error && x.code !== 'stopped') || (x.role === 'card' && !!x.card?.error);
+    if (failed) changed = x.resolved = true;
+  }
+  if (changed) render();
+}
+
 function renderItem(it: Item): HTMLElement {
   if (it.role === 'card') return renderCard(it);
   const box = el('div', `msg ${it.role}`);
@@ -236,8 +264,9 @@ function renderItem(it: Item): HTMLElement {
     box.append(body);
     if (!it.done && it.status) box.append(el('div', 'status', statusText(it)));
     // Stop is the user's choice, not a failure: said in the muted colour
-    if (it.error) box.append(el('div', it.code === 'stopped' ? 'stopped' : 'error', it.error));
-    if (it.actions?.length) {
+    if (it.error && it.resolved) box.append(resolvedError(it.error));
+    else if (it.error) box.append(el('div', it.code === 'stopped' ? 'stopped' : 'error', it.error));
+    if (it.actions?.length && !it.resolved) {
       const row = el('div', 'actions');
       for (const a of it.actions) {
         const b = document.createElement('vscode-button') as HTMLElement;
@@ -435,12 +464,16 @@ window.addEventListener('message', (ev: MessageEvent) => {
         it.done = true;
         if (!it.text && !it.error && !(it.tools ?? []).length) state.items = state.items.filter((x) => x !== it);
         render();
+        // this request worked: the errors above it are history now (collapsed, not a wall of red lines)
+        if (!m.error) resolveErrors(m.id);
       }
       break;
     }
     case 'card':
       state.items.push({ id: m.card.id, role: 'card', text: '', card: m.card });
       render();
+      // a model's answer (not the offline fallback under a failed turn) resolves the errors before its turn
+      if (m.card.origin === 'model' && !m.card.error) resolveErrors(m.id);
       revealStart(m.id, m.card.id);
       break;
     case 'prefill':

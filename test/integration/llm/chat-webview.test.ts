@@ -250,6 +250,58 @@ describe('chat webview in chromium', { skip: existsSync(CHROMIUM) ? false : `no 
     assert.deepEqual(r, { stopped: 'Stopped — the answer above is incomplete.', error: 0, text: 'The pre-processor' });
   });
 
+  it('h24: error turns collapse once a later request succeeds (a long session does not fill with red lines); Stop and the fallback card do not count', async () => {
+    const key = 'The model server at http://127.0.0.1:1/v1 refused the credentials (HTTP 401). Showing the offline engine\'s diagnosis instead.';
+    const offline = { id: 'card-e1', rootCause: { service: 'pre-processor', operation: 'preprocess-request' }, category: 'self_time', confidence: 0.6, evidence: [], mitigation: [], sources: [], summary: 'Slower.', effect: 'effect +81 ms per trace over 2 call paths', label: 'offline engine (the model server refused the API key)', origin: 'offline' as const };
+    await send({ type: 'turnStart', id: 'e1', question: 'first try' });
+    await send({ type: 'turnEnd', id: 'e1', error: key, code: 'auth', actions: ['setApiKey'] });
+    await send({ type: 'card', id: 'e1', card: offline });
+    await send({ type: 'turnStart', id: 'e2', question: 'second try' });
+    await send({ type: 'turnEnd', id: 'e2', error: 'The model server at http://127.0.0.1:1/v1 is not reachable (connection refused).', code: 'unreachable', actions: ['useOffline', 'chooseProvider'] });
+    await send({ type: 'turnStart', id: 'e3', question: 'stop it' });
+    await send({ type: 'delta', id: 'e3', text: 'Partly' });
+    await send({ type: 'turnEnd', id: 'e3', error: 'Stopped — the answer above is incomplete.', code: 'stopped' });
+    // no named functions inside evaluate: tsx's keepNames would add __name() calls the page does not have
+    const look = async () => {
+      const [e1, e2] = await page.evaluate((ids) =>
+        ids.map((id) => {
+          const box = document.querySelector(`[data-id="${id}"]`)!;
+          const det = box.querySelector('.resolved-error') as HTMLDetailsElement | null;
+          return { red: box.querySelectorAll('.error').length, resolved: det?.textContent ?? null, open: det?.open ?? null, buttons: box.querySelectorAll('.actions vscode-button').length };
+        }), ['e1', 'e2']);
+      const stopped = await page.locator('[data-id="e3"] .stopped').textContent();
+      const users = await page.locator('.msg.user').allTextContents();
+      return { e1: e1!, e2: e2!, stopped, users };
+    };
+    // the failed requests (and the offline fallback under one) resolve nothing: both errors are red, with their buttons
+    let r = await look();
+    assert.deepEqual([r.e1.red, r.e1.buttons, r.e2.red, r.e2.buttons], [1, 1, 1, 2]);
+    // the settings were fixed: the next request is answered
+    await send({ type: 'turnStart', id: 'ok1', question: 'third try' });
+    await send({ type: 'delta', id: 'ok1', text: 'The pre-processor is slower.' });
+    await send({ type: 'turnEnd', id: 'ok1' });
+    await page.waitForSelector('[data-id="e1"] .resolved-error');
+    r = await look();
+    assert.deepEqual(r.e1, { red: 0, resolved: `Error, resolved by a later answer${key}`, open: false, buttons: 0 });
+    assert.deepEqual([r.e2.red, r.e2.buttons, r.e2.open], [0, 0, false]);
+    assert.equal(r.stopped, 'Stopped — the answer above is incomplete.', 'Stop is no error: it stays as it was');
+    assert.ok(['first try', 'second try', 'third try'].every((u) => r.users.includes(u)), 'the questions stay');
+    assert.equal(await page.locator('[data-id="card-e1"] .card-root').count(), 1, 'the fallback answer stays');
+    // the card's effect says what it measures; its tooltip is the figures legend (core/format/figures)
+    assert.equal(await page.locator('[data-id="card-e1"] .card-meta .effect').textContent(), 'effect +81 ms per trace over 2 call paths');
+    assert.match((await page.locator('[data-id="card-e1"] .card-meta .effect').getAttribute('title')) ?? '', /^Per call = one span\. Per trace = the mean request/);
+    assert.equal(await page.locator('[data-id="ok1"] .error, [data-id="ok1"] .resolved-error').count(), 0);
+    // the message is one click away
+    await page.locator('[data-id="e1"] .resolved-error > summary').click();
+    assert.equal(await page.locator('[data-id="e1"] .resolved-text').isVisible(), true);
+    if (process.env.CHAT_SHOT_RESOLVED) await page.screenshot({ path: process.env.CHAT_SHOT_RESOLVED, fullPage: true });
+    // a model's diagnosis card resolves too (a diagnose turn's own turnEnd may come first; a card is the answer)
+    await send({ type: 'turnStart', id: 'e4', question: 'fourth' });
+    await send({ type: 'turnEnd', id: 'e4', error: 'The model did not answer within 120 s (timeout).' });
+    await send({ type: 'card', id: 'e5', card: { ...offline, id: 'card-e5', origin: 'model', label: 'scripted-model via openai' } });
+    await page.waitForSelector('[data-id="e4"] .resolved-error');
+  });
+
   it('h22: a "Could not list the models" line goes away once the models are listed', async () => {
     const notices = () => page.evaluate(() => [...document.querySelectorAll('.notice-text')].map((e) => e.textContent ?? ''));
     await send({ type: 'models', provider: 'openai', models: [], selected: '', error: 'Could not list the models: Could not resolve the host of https://api.openai.com/v1.' });
@@ -264,6 +316,9 @@ describe('chat webview in chromium', { skip: existsSync(CHROMIUM) ? false : `no 
     await page.waitForSelector('.card');
     const n = await page.evaluate(() => document.querySelectorAll('.msg, .card').length);
     assert.ok(n >= 3, `restored ${n} items`);
+    // a resolved error stays resolved
+    assert.equal(await page.locator('[data-id="e1"] .resolved-error').count(), 1);
+    assert.equal(await page.locator('[data-id="e1"] .error').count(), 0);
     await send({ type: 'cleared' });
     await page.waitForFunction(() => document.querySelectorAll('.msg, .card').length === 0);
   });
