@@ -7,9 +7,12 @@
 //   2. "Set API Key" → the key's input box opens (Escape closes it)
 //   3. another question → Stop after the first words → "Stopped — the answer above is incomplete.", the words stay,
 //      no diagnosis card is added
+//   4. (h24) a third question is answered → the 401 error above collapses to one muted line ("Error, resolved by a
+//      later answer"), its "Set API Key" button gone; the Stop line stays (screenshots in light and dark)
 import fs from 'node:fs';
 import path from 'node:path';
 import { startScriptedLlm, waitFor } from './lib.mjs';
+import { pickColorTheme } from './flame-ui.mjs';
 
 const LONG = 'The pre-processor queues requests behind its single worker. Every request waits for the one before it. '
   + 'Adding a second worker halves the wait. Watch the queue length while you do it.';
@@ -20,6 +23,7 @@ export async function chatErrorsScenario({ ui, facts, runDir, cleanups }) {
   fs.writeFileSync(script, JSON.stringify([
     { status: 401, body: { error: { message: 'Incorrect API key provided: sk-e2e***key.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } } },
     { text: LONG, chunks: 8, chunkDelayMs: 700 },
+    { text: 'Add a second worker to the pre-processor.', chunks: 2, chunkDelayMs: 50 },
   ]));
   const llm2 = await startScriptedLlm(runDir, cleanups, { script, name: 'scripted-llm-errors' });
   const settingsFile = path.join(facts.ws, '.vscode', 'settings.json');
@@ -77,7 +81,27 @@ export async function chatErrorsScenario({ ui, facts, runDir, cleanups }) {
     if (text.includes('Watch the queue length')) throw new Error('the whole answer arrived: Stop did not stop the stream');
     const cardsAfter = await frame.locator('.card').count();
     if (cardsAfter !== cardsBefore) throw new Error(`Stop added ${cardsAfter - cardsBefore} diagnosis card(s)`);
-    return { stoppedAfter: text.replace(/\s+/g, ' ').slice(0, 80) };
+
+    // 4. (h24) the next request is answered: the 401 line above collapses to one muted line, its button gone; Stop stays
+    await ask('and now?');
+    await frame.locator('.msg.assistant', { hasText: 'Add a second worker to the pre-processor.' }).last().waitFor({ timeout: 20000 });
+    const resolved = frame.locator('.msg.assistant .resolved-error', { hasText: 'Error, resolved by a later answer' });
+    await resolved.first().waitFor({ timeout: 5000 }).catch(() => { throw new Error('the refused-key error is still shown as an error after a request succeeded'); });
+    const left = await frame.evaluate(() => ({
+      red: [...document.querySelectorAll('.msg.assistant .error')].map((e) => e.textContent),
+      setKey: [...document.querySelectorAll('.msg.assistant vscode-button')].filter((b) => b.textContent === 'Set API Key').length,
+      stopped: document.querySelectorAll('.msg.assistant .stopped').length,
+    }));
+    if (left.red.length || left.setKey || left.stopped !== 1) throw new Error(`after a request succeeded: ${JSON.stringify(left)}`);
+    await resolved.first().evaluate((e) => e.scrollIntoView({ block: 'start' }));
+    await page.waitForTimeout(300);
+    await ui.shot('chat-error-resolved-light');
+    await pickColorTheme(ui, 'Dark Modern');
+    await ui.webviewFrame(() => document.body.classList.contains('vscode-dark') && !!document.querySelector('.resolved-error'), 'the chat in Dark Modern', 20000);
+    await page.waitForTimeout(500);
+    await ui.shot('chat-error-resolved-dark');
+    await pickColorTheme(ui, 'Light Modern');
+    return { stoppedAfter: text.replace(/\s+/g, ' ').slice(0, 80), resolved: await resolved.count() };
   } finally {
     fs.writeFileSync(settingsFile, before);
     await llm2.kill();

@@ -192,7 +192,7 @@ async function sandwichScenario(ui) {
  * palette is reopened when its row does not show: a webview taking the focus back can close the palette as it opens
  * (seen once in CI: the row never appeared in 20 s).
  */
-async function pickColorTheme(ui, theme) {
+export async function pickColorTheme(ui, theme) {
   const { page } = ui;
   const row = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: /^\s*Preferences: Color Theme/ }).first();
   for (let attempt = 0; ; attempt++) {

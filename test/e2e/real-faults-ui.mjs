@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, extensionHostErrors, sleep, stageExtension, startCodeServer, waitFor } from './lib.mjs';
+import { pickColorTheme } from './flame-ui.mjs';
 
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'real-faults');
 
@@ -28,12 +29,27 @@ export const REAL_FAULT_CASES = [
     showBaseline: true,
   },
   {
+    // CPU contention (h24): three figures for one root cause on one screen — the sentence per call over all call paths,
+    // the effect per trace, the detail pane one call path — each labelled, and the pane relates them
+    id: 'tt-cpu-contention-ts-travel-service-0130-1306',
+    baseline: 'trainticket-2023-01-30-1139.jsonl.gz',
+    rootService: 'ts-travel-service',
+    evidence: [/over all 2 call paths of the operation: self time per call [\d.]+ ms → [\d.]+ ms/],
+    summary: [/effect \+\d+ ms per trace over 2 call paths · end-to-end \d+ ms → \d+ ms$/],
+    narrowRoot: false,
+    figures: {
+      scope: 'this call path',
+      detail: [/self \/ call/, /Δ self \+\d+ ms per trace/, /All 2 call paths of HTTP POST: self \/ call [\d.]+ ms → \d+ ms, self \/ trace [\d.]+ ms → \d+ ms \(\+\d+ ms\)/, /The diagnosis' effect, \+\d+ ms per trace, is the whole operation's \(2 call paths\), end to end; this call path: \+\d+ ms per trace of own time\./],
+    },
+  },
+  {
     id: 'tt-network-delay-ts-security-service-0130-1400',
     baseline: 'trainticket-2023-01-30-1139.jsonl.gz',
     rootService: 'ts-security-service',
     // the gap per caller, before → after
     evidence: [/ts-preserve-other-service [\d.]+ ms → [\d.]+ s/, /ts-preserve-service [\d.]+ ms → [\d.]+ s/],
-    summary: [/\+\d+ ms per trace · end-to-end \d+ ms → \d+ ms$/],
+    // the effect is the callee operation's over the 2 call paths its callers reach it through
+    summary: [/effect \+\d+ ms per trace over 2 call paths · end-to-end \d+ ms → \d+ ms$/],
     // its own spans are short (the delay is felt by its callers): a sliver at full width, found by "Zoom to the root cause"
     narrowRoot: true,
     // the gateway's WebFlux handler span is a childless sibling of the HTTP POST it awaits (a wrapping twin): it waits,
@@ -283,8 +299,37 @@ async function diagnoseCase(ui, c) {
     }
     await frame.evaluate((id) => window.__flame.select(id), (await frame.evaluate(() => window.__flame.rootCauses()))[0]);
   }
+  let figures = null;
+  if (c.figures && !problems.length) {
+    // the widest root-cause box (the call path most of the effect goes through), its detail pane in view
+    figures = await frame.evaluate(() => {
+      const f = window.__flame;
+      const rects = f.getDrawnRects().filter((r) => r.rootCause).sort((a, b) => b.w - a.w);
+      if (!rects.length) return { error: 'no root-cause box drawn' };
+      f.select(rects[0].id);
+      document.querySelector('.fg-detail')?.scrollIntoView({ block: 'start' });
+      return { scope: document.querySelector('.fg-stats th.fg-scope')?.textContent ?? '', detail: (document.querySelector('.fg-detail')?.textContent ?? '').replace(/\s+/g, ' ') };
+    });
+    if (figures.error) problems.push(figures.error);
+    else {
+      if (figures.scope !== c.figures.scope) problems.push(`the detail table's corner says "${figures.scope}", not "${c.figures.scope}"`);
+      for (const re of c.figures.detail) if (!re.test(figures.detail)) problems.push(`the detail pane lacks ${re}: ${figures.detail.slice(0, 600)}`);
+    }
+    await page.mouse.move(5, 5);
+    await sleep(300);
+    await ui.shot(`rf-${short}-figures-light`);
+    // the same in a dark theme, then back to the light one the other scenarios expect
+    await pickColorTheme(ui, 'Dark Modern');
+    await ui.webviewFrame(() => document.body.classList.contains('vscode-dark') && !!document.querySelector('.fg-effect-rel'), 'the flame panel in Dark Modern', 20000);
+    await page.mouse.move(5, 5);
+    await sleep(500);
+    await ui.shot(`rf-${short}-figures-dark`);
+    await pickColorTheme(ui, 'Light Modern');
+    await ui.webviewFrame(() => document.body.classList.contains('vscode-light') && !!document.querySelector('.fg-summary'), 'the flame panel in Light Modern', 20000);
+  }
   if (problems.length) throw new Error(`${c.id}:\n      ${problems.join('\n      ')}`);
   return {
+    ...(figures ? { figures } : {}),
     baselineShown,
     ...(waiter ? { waiter } : {}),
     answer: got.summary.slice(0, 200),
@@ -382,6 +427,8 @@ async function offlineChat(ui, c) {
   const text = (await card.innerText()).replace(/[ \t]+/g, ' ');
   const problems = [];
   if (!text.includes(c.rootService)) problems.push(`the offline answer does not name ${c.rootService}: ${text.slice(0, 300)}`);
+  // the engine's effect, with what it measures (h24), beside the sentence's per-call figures
+  if (!/effect \+\d+ ms per trace/.test(text)) problems.push(`the offline card does not give the effect per trace: ${text.slice(0, 300)}`);
   // a network delay (callers wait before its spans start) is not advised "add workers to the saturated component"
   if (c.rootDetail && (!/Check the network path from the callers to ts-security-service/.test(text) || /Add workers\/replicas/.test(text))) problems.push(`the offline answer's mitigation does not fit a network delay: ${text.slice(text.indexOf('Mitigation'), text.indexOf('Mitigation') + 300)}`);
   problems.push(...unreadable(text));

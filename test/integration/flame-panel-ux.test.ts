@@ -545,6 +545,8 @@ describe('flame panel (issue 13: state, double-click, search keys, layout)', { s
       const detail = (await p.locator('.fg-detail').textContent())!;
       assert.match(detail, /Δ self −0\.05 ms/);
       assert.match(detail, /Diagnosis: \+400 ms per trace, in the wait before its spans start \(its callers' time\), not in its own time\./);
+      // said once: not also "the diagnosis' effect … this call path: −0.05 ms per trace of own time" (h24)
+      assert.doesNotMatch(detail, /The diagnosis' effect/);
       // the synthetic root: the end-to-end change and the engine's verdict; no source line, nothing to ask about
       await hook(p, 'select', 0);
       const root = (await p.locator('.fg-detail').textContent())!;

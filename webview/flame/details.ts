@@ -174,7 +174,8 @@ export function renderStats(box: HTMLElement, data: FlameData, i: number, labels
     const all = sums ? allPathsLine(info.name, sums) : null;
     if (all) box.append(el('div', 'fg-note fg-op-paths', all + '.'));
     const mine = cand && (info.rootCause || info.candidate);
-    const rel = mine && sums ? effectVsPathLine(cand.impactMs, info.rootCause ? countFlag(data, info, FlameFlag.RootCause) : null, ds) : null;
+    // (an effect outside its own time is said by the line below instead: "in the wait before its spans start")
+    const rel = mine && sums && !effectOutsideSelf(cand, ds) ? effectVsPathLine(cand.impactMs, info.rootCause ? countFlag(data, info, FlameFlag.RootCause) : null, ds) : null;
     if (rel) {
       const r = el('div', 'fg-note fg-effect-rel', rel);
       r.title = FIGURES_LEGEND;
