@@ -52,7 +52,9 @@ Options:
 
 Gate (needs --baseline; any of these turns it on):
   --fail-on regression          exit 1 when the incident is slower or failing more beyond noise, by the engine's
-                                own tests (Mann-Whitney U / Welch t on per-trace latency, two-proportion on errors)
+                                own tests (Mann-Whitney U / Welch t on per-trace latency, two-proportion on errors),
+                                or an entry point's calls per trace changed or its throughput fell (check
+                                "structure": requests that stop early are no slowdown, --max-slowdown does not pass them)
   --max-slowdown P              tolerance: fail on latency only when, in addition, the end-to-end --percentile grew
                                 by more than P (e.g. 5%)
   --percentile p50|p95|p99      the end-to-end percentile of --max-slowdown (default p95)

@@ -7,7 +7,10 @@
  *    end-to-end percentile grew by more than the tolerance;
  *  - errors: without a tolerance, fails when the engine finds the trace error rate up beyond noise; with
  *    --max-error-rate-increase, when the trace error rate grew by more than the tolerance (percentage points) and a
- *    one-sided two-proportion test at alpha says it is not noise.
+ *    one-sided two-proportion test at alpha says it is not noise;
+ *  - structure (when the engine tested entry points): with --fail-on regression, fails when the engine found the
+ *    incident changed and an entry point's calls per trace changed or its throughput fell beyond noise (requests that
+ *    stop early, work that vanished, fan-out): not a slowdown, so a latency tolerance (--max-slowdown) does not hide it.
  */
 import type { Diagnosis } from '../rca/diagnosis';
 import { pValue as pText, quantileSorted, proportionGreater } from '../stats/index';
@@ -34,7 +37,7 @@ export interface RunFigures {
 }
 
 export interface GateCheck {
-  name: 'latency' | 'errors';
+  name: 'latency' | 'errors' | 'structure';
   status: 'pass' | 'fail';
   detail: string;
 }
@@ -117,10 +120,24 @@ export function evaluateGate(d: Diagnosis, b: RunFigures, i: RunFigures, opts: G
   }
   const reg = d.regression ?? { slower: false, errorsUp: false, alpha: 0.01 };
   const checks: GateCheck[] = [];
+  // the entry points whose calls per trace changed or whose throughput fell beyond noise (structure, not latency)
+  const entryPoints = 'entryPoints' in reg ? reg.entryPoints : undefined;
+  const structural = (entryPoints ?? []).flatMap((ep) =>
+    ep.changes.filter((c) => c.p < reg.alpha && (c.test === 'spans' || (c.test === 'rate' && c.after < c.before))).map((c) => `entry point ${ep.entry}: ${c.text}`),
+  );
+  // one change the engine found beyond noise, when it is not the end-to-end latency: said instead of the end-to-end p
+  const firstChange = (entryPoints ?? []).flatMap((ep) => ep.changes.filter((c) => c.p < reg.alpha).map((c) => `entry point ${ep.entry}: ${c.text}`))[0];
   // latency
   {
     const what = `${percentile} end-to-end ${msText(e.baselineMs)} → ${msText(e.incidentMs)} (${pc(e.change)})`;
-    const noise = reg.slower ? `slower beyond noise (${d.latency?.pValue != null ? pText(d.latency.pValue) : 'engine test'})` : 'not slower beyond noise by the engine\'s tests';
+    const p = d.latency?.pValue;
+    const endToEndSlower = p != null && p < reg.alpha;
+    // "slower beyond noise (p=1.0)" contradicted itself when the engine's decision came from part of the requests
+    const noise = !reg.slower
+      ? 'not slower beyond noise by the engine\'s tests'
+      : endToEndSlower || p == null
+        ? `slower beyond noise (${p != null ? pText(p) : 'engine test'})`
+        : `not slower end to end (${pText(p)}), but changed beyond noise in part of the requests: ${firstChange ?? 'see the notes'}`;
     let fail: boolean;
     let detail: string;
     if (opts.maxSlowdown !== undefined) {
@@ -146,9 +163,22 @@ export function evaluateGate(d: Diagnosis, b: RunFigures, i: RunFigures, opts: G
       detail = `${what}; tolerance ${(opts.maxErrorRateIncrease * 100).toFixed(2)} pp${over ? ' exceeded' : ' kept'}; two-proportion ${pText(e.errorRate.pValue)}${sig ? '' : ' (noise)'}`;
     } else {
       fail = opts.failOnRegression && reg.errorsUp;
-      detail = `${what}; ${reg.errorsUp ? 'failing more beyond noise' : 'not failing more beyond noise'} by the engine's tests`;
+      const how = !reg.errorsUp
+        ? 'not failing more beyond noise'
+        : dr > 0
+          ? 'failing more beyond noise'
+          : 'not more overall, but failing more beyond noise in part of the requests (see the notes)';
+      detail = `${what}; ${how} by the engine's tests`;
     }
     checks.push({ name: 'errors', status: fail ? 'fail' : 'pass', detail });
+  }
+  // structure: only when the engine tested entry points (absent from tree-only diagnoses)
+  if (entryPoints) {
+    const fail = opts.failOnRegression && reg.slower && structural.length > 0;
+    const detail = structural.length
+      ? `${structural[0]}${structural.length > 1 ? ` (and ${structural.length - 1} more)` : ''}${opts.failOnRegression ? '' : ' (fails with --fail-on regression)'}`
+      : 'no entry point changed its calls per trace or lost throughput beyond noise';
+    checks.push({ name: 'structure', status: fail ? 'fail' : 'pass', detail });
   }
   const failed = active && checks.some((c) => c.status === 'fail');
   return { active, verdict: failed ? 'regression' : 'pass', checks, endToEnd: e, exitCode: failed ? 1 : 0 };

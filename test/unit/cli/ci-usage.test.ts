@@ -175,7 +175,7 @@ test('h25: diagnose --junit-output writes the gate as JUnit (failure on the regr
     assert.equal(r.code, 1, r.err);
     const xml = readFileSync(j, 'utf8');
     assertWellFormed(xml);
-    assert.match(xml, /<testsuite name="trace-doctor performance gate" tests="2" failures="1"/);
+    assert.match(xml, /<testsuite name="trace-doctor performance gate" tests="3" failures="1"/);
     assert.match(xml, /<failure type="regression" message="p95 end-to-end [^"]+slower beyond noise/);
     assert.match(xml, /Root cause: pre-processor \/ preprocess-request/);
     const same = await cli(['diagnose', '--baseline', SPIKED, '--incident', SPIKED, '--fail-on', 'regression', '--junit-output', j]);

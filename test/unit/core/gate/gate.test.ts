@@ -70,3 +70,58 @@ test('parsePercent', () => {
   assert.equal(parsePercent(' 0.5 % ', 'x'), 0.005);
   for (const bad of ['', 'abc', '-1%', '5%%', '1e3', '101%']) assert.throws(() => parsePercent(bad, 'x', 100), /--x/);
 });
+
+test('h25: a change the engine found in part of the requests is said as such (not "slower beyond noise (p=1.0)"), and requests that stop early fail the gate through a latency tolerance', () => {
+  // the real OnlineBoutique "return" fault: requests end right after one call, so the run gets faster end to end
+  const d: Diagnosis = {
+    ...diag(true, false, 1),
+    regression: {
+      slower: true,
+      errorsUp: false,
+      alpha: 0.01,
+      entryPoints: [
+        {
+          entry: 'frontend / Recv. → productcatalogservice / GetProduct',
+          root: { service: 'frontend', name: 'Recv.' },
+          traces: { baseline: 282, incident: 74 },
+          changes: [
+            { test: 'latency', before: 116, after: 16, p: 1e-20, text: 'median 116 ms → 16.0 ms (faster)' },
+            { test: 'spans', before: 48, after: 7, p: 1e-20, text: 'spans per trace median 48 → 7.0' },
+            { test: 'rate', before: 282, after: 74, p: 1e-20, text: 'traces per minute 282/min → 74/min' },
+          ],
+        },
+      ],
+    },
+  };
+  const b = runOf(seq(100, (k) => 200 + k));
+  const i = runOf(seq(100, (k) => 100 + k)); // p95 −47 %
+  const tol = evaluateGate(d, b, i, { failOnRegression: true, maxSlowdown: 0.05 });
+  assert.equal(tol.exitCode, 1, 'the README gate (--fail-on regression --max-slowdown 5%) fails it');
+  const lat = tol.checks.find((c) => c.name === 'latency')!;
+  assert.equal(lat.status, 'pass', 'not a slowdown: the tolerance is kept');
+  assert.doesNotMatch(lat.detail, /slower beyond noise \(p=1\.0\)/);
+  assert.match(lat.detail, /not slower end to end \(p=1\.0\), but changed beyond noise in part of the requests: entry point frontend \/ Recv\. → productcatalogservice \/ GetProduct: median 116 ms → 16\.0 ms/);
+  const st = tol.checks.find((c) => c.name === 'structure')!;
+  assert.equal(st.status, 'fail');
+  assert.equal(st.detail, 'entry point frontend / Recv. → productcatalogservice / GetProduct: spans per trace median 48 → 7.0 (and 1 more)');
+  // a latency tolerance alone (no --fail-on regression) keeps to latency: structure is said, not failed
+  const only = evaluateGate(d, b, i, { failOnRegression: false, maxSlowdown: 0.05 });
+  assert.equal(only.exitCode, 0);
+  assert.match(only.checks.find((c) => c.name === 'structure')!.detail, /\(fails with --fail-on regression\)$/);
+  // the engine's "no change" is never overridden; a throughput rise is load, not a regression
+  assert.equal(evaluateGate({ ...d, regression: { ...d.regression!, slower: false } }, b, i, { failOnRegression: true }).exitCode, 0);
+  const busier = structuredClone(d);
+  busier.regression!.entryPoints![0]!.changes = [{ test: 'rate', before: 74, after: 282, p: 1e-20, text: 'traces per minute 74/min → 282/min' }];
+  assert.equal(evaluateGate(busier, b, i, { failOnRegression: true, maxSlowdown: 0.05 }).exitCode, 0);
+  // no entry points tested (tree-only): the two checks as before
+  assert.deepEqual(evaluateGate(diag(true, false), b, i, { failOnRegression: true }).checks.map((c) => c.name), ['latency', 'errors']);
+});
+
+test('h25: errors up in part of the requests while fewer traces fail overall is said as such', () => {
+  const b = runOf(seq(71, (k) => 100 + k), 15);
+  const i = runOf(seq(59, (k) => 100 + k), 11);
+  const g = evaluateGate(diag(false, true), b, i, { failOnRegression: true });
+  const e = g.checks.find((c) => c.name === 'errors')!;
+  assert.equal(e.status, 'fail');
+  assert.match(e.detail, /−?-?2\.\d+ pp; not more overall, but failing more beyond noise in part of the requests \(see the notes\)/);
+});
