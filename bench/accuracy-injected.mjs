@@ -9,57 +9,33 @@
 //
 // Usage: node --import tsx bench/accuracy-injected.mjs [--verbose] [--only SERVICE_SUBSTRING] [--fault F,F]
 //        [--delay-ms 100] [--cpu 3] [--share 0.5] [--min-traces 5] [--json]
-import { join } from 'node:path';
-import { analyze } from '../src/core/rca/analyze.ts';
-import { loadTraces } from '../src/sources/file.ts';
-import { INJECTED_FAULTS, inject, injectableServices, toTable, tracesOf } from '../test/helpers/inject-faults.ts';
-import { rankedServices, realCases, REAL_FAULTS_DIR } from '../test/helpers/real-faults.ts';
+import { evaluateInjected, INJECTED_FAULTS } from '../test/helpers/inject-faults.ts';
 import { arg } from './lib.mjs';
 
 const verbose = process.argv.includes('--verbose');
-const only = arg('only', '');
 const faults = arg('fault', '') ? arg('fault', '').split(',') : INJECTED_FAULTS;
-const opts = { delayNs: Number(arg('delay-ms', '100')) * 1e6, cpuFactor: Number(arg('cpu', '3')), ...(arg('share', '') ? { share: Number(arg('share', '')) } : {}) };
-const minTraces = Number(arg('min-traces', '5'));
 for (const f of faults) if (!INJECTED_FAULTS.includes(f)) throw new Error(`--fault takes ${INJECTED_FAULTS.join(', ')}, not ${f}`);
-
-const windows = new Map();
-for (const c of realCases()) windows.set(c.baseline, c.system);
+const opts = { delayNs: Number(arg('delay-ms', '100')) * 1e6, cpuFactor: Number(arg('cpu', '3')), ...(arg('share', '') ? { share: Number(arg('share', '')) } : {}) };
 const pct = (k, n) => (n ? `${((100 * k) / n).toFixed(0)}%` : '—');
-const results = [];
-const controls = [];
-for (const [file, system] of windows) {
-  const all = tracesOf((await loadTraces(join(REAL_FAULTS_DIR, file))).model);
-  const half = Math.floor(all.length / 2);
-  const before = all.slice(0, half);
-  const after = all.slice(half);
-  const base = toTable(before);
-  const ctl = analyze(base, toTable(after), { seed: 1 }).diagnosis;
-  controls.push({ file, alarm: ctl.rootCause ? `${ctl.rootCause.service} / ${ctl.rootCause.name} (${ctl.rootCause.kind})` : null });
-  console.log(`${system} ${file}: ${before.length} + ${after.length} traces; no fault → ${controls.at(-1).alarm ?? 'null'}`);
-  for (const service of injectableServices(after, minTraces)) {
-    if (only && !service.includes(only)) continue;
-    for (const fault of faults) {
-      const { traces, hits } = inject(after, service, fault, { ...opts, seed: results.length + 1 });
-      if (!hits) continue; // the fault leaves no mark here (an early return in a service that calls nothing)
-      const t0 = performance.now();
-      const d = analyze(base, toTable(traces), { seed: 1 }).diagnosis;
-      const ms = performance.now() - t0;
-      const services = rankedServices(d);
-      const r = { system, file, service, fault, hits, got: d.rootCause?.service ?? null, kind: d.rootCause?.kind ?? null, services, top1: d.rootCause?.service === service, top3: services.slice(0, 3).includes(service), ms };
-      results.push(r);
-      const mark = r.top1 ? 'TOP1' : r.top3 ? 'top3' : 'miss';
-      if (verbose || !r.top1) console.log(`  ${mark} ${fault.padEnd(13)} ${service.padEnd(30)} hits ${String(hits).padStart(4)}  got ${String(r.got).padEnd(28)} ${String(r.kind ?? '').padEnd(15)} [${services.slice(0, 3).join(', ')}]`);
-      if (verbose && !r.top1) for (const c of d.candidates.slice(0, 4)) console.log(`       - ${c.service} / ${c.name} ${c.kind} impact ${c.impactMs.toFixed(2)}: ${c.summary.slice(0, 220)}`);
-    }
-  }
-}
+const { results, controls } = await evaluateInjected({
+  faults,
+  only: arg('only', ''),
+  minTraces: Number(arg('min-traces', '5')),
+  inject: opts,
+  onControl: (c) => console.log(`${c.system} ${c.file}: ${c.before} + ${c.after} traces; no fault → ${c.alarm ?? 'null'}`),
+  onCase: (r) => {
+    const mark = r.top1 ? 'TOP1' : r.top3 ? 'top3' : 'miss';
+    if (verbose || !r.top1) console.log(`  ${mark} ${r.fault.padEnd(13)} ${r.service.padEnd(30)} hits ${String(r.hits).padStart(4)}  got ${String(r.got).padEnd(28)} ${String(r.kind ?? '').padEnd(15)} [${r.services.slice(0, 3).join(', ')}]`);
+    if (verbose && !r.top1) for (const c of r.diagnosis.candidates.slice(0, 4)) console.log(`       - ${c.service} / ${c.name} ${c.kind} impact ${c.impactMs.toFixed(2)}: ${c.summary.slice(0, 220)}`);
+  },
+});
 const groups = new Map();
-for (const r of results) for (const k of [`${r.system} / ${r.fault}`, r.system, `all / ${r.fault}`, 'all']) (groups.get(k) ?? groups.set(k, []).get(k)).push(r);
+const win = (f) => `window ${f.replace(/^baselines\//, '').replace(/\.jsonl\.gz$/, '')}`;
+for (const r of results) for (const k of [`${r.system} / ${r.fault}`, r.system, win(r.file), `all / ${r.fault}`, 'all']) (groups.get(k) ?? groups.set(k, []).get(k)).push(r);
 console.log('\nset                                  n   top-1   top-3   no answer');
-for (const [k, list] of [...groups.entries()].sort((a, b) => (a[0] === 'all') - (b[0] === 'all') || a[0].localeCompare(b[0])))
+for (const [k, list] of [...groups.entries()].sort((a, b) => (a[0] === 'all') - (b[0] === 'all') || a[0].startsWith('window') - b[0].startsWith('window') || a[0].localeCompare(b[0])))
   console.log(`${k.padEnd(34)} ${String(list.length).padStart(4)}   ${pct(list.filter((r) => r.top1).length, list.length).padStart(5)}   ${pct(list.filter((r) => r.top3).length, list.length).padStart(5)}   ${pct(list.filter((r) => !r.got).length, list.length).padStart(9)}`);
 console.log(`no-fault halves raising an alarm: ${controls.filter((c) => c.alarm).length}/${controls.length}${controls.filter((c) => c.alarm).map((c) => `  (${c.file}: ${c.alarm})`).join('')}`);
 console.log(`diagnose time per case: median ${results.map((r) => r.ms).sort((a, b) => a - b)[results.length >> 1]?.toFixed(0)} ms`);
 console.log(`(injected faults on real traces — delay ${opts.delayNs / 1e6} ms, CPU ×${opts.cpuFactor}, exception share ${opts.share ?? 0.5}, return share ${opts.share ?? 1}: a model, not held-out figures)`);
-if (process.argv.includes('--json')) console.log(JSON.stringify(results.map(({ ms, ...r }) => r)));
+if (process.argv.includes('--json')) console.log(JSON.stringify(results.map(({ ms, diagnosis, ...r }) => r)));

@@ -176,6 +176,9 @@ export function byService(ctx: Ctx, cands: Cand[], conf: (c: Cand) => number, sc
   });
 }
 
+/** the smallest end-to-end change (share of the baseline latency) a finding's time is weighed against */
+const E2E_FLOOR = 0.05;
+
 export function rank(ctx: Ctx, opts: DiagnoseOptions, latency: Diagnosis['latency'], slower: boolean, errorsUp: boolean, notes: string[], split?: Split): Diagnosis {
   const top = opts.top ?? 10;
   let cands = merge(generate(ctx));
@@ -198,7 +201,10 @@ export function rank(ctx: Ctx, opts: DiagnoseOptions, latency: Diagnosis['latenc
     }
   }
   toSig(ctx, cands);
-  const e2e = Math.max(ctx.deltaE2E, 1e-9);
+  // a finding's share of the end-to-end change; when the run as a whole is not (much) slower (one endpoint, fail-fast,
+  // a small service), against the smallest visible change instead (E2E_FLOOR of the baseline latency): otherwise
+  // any finding with a few ms would explain "all" of a change of ~0 and outrank the evidence of a service
+  const e2e = Math.max(ctx.deltaE2E, E2E_FLOOR * Math.abs(latency?.baselineMs ?? 0), 1e-9);
   const minImpact = Math.max(1e-6, 0.002 * Math.abs(latency?.baselineMs ?? 0));
   cands = cands.filter((c) => {
     if (c.kind === 'errors' || c.kind === 'retries') return c.sig >= (ctx.tooFew ? 0 : 1 - ctx.alpha);

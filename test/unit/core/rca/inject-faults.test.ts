@@ -117,3 +117,17 @@ test('stops: a fail-fast on some of the requests (40 %) is a finding — the sha
   const none = serviceEvidence(aggregateDetailed(toTable(base)), aggregateDetailed(toTable(inc)), 0.01);
   assert.ok(!none.services.some((s) => s.vanished || s.answered), JSON.stringify(none.services.map((s) => s.evidence)));
 });
+
+test('real OnlineBoutique window, CPU contention injected in shippingservice (×3 own time; the run is not slower): shippingservice first', async () => {
+  // its spans take ~0.1–0.5 ms, so the run's latency does not move; before E2E_FLOOR, a few ms of drift in one
+  // currencyservice operation "explained all" of a change of ~0 and outranked a service slower on all 5 operations
+  const { loadTraces } = await import('../../../../src/sources/file');
+  const { REAL_FAULTS_DIR } = await import('../../../helpers/real-faults');
+  const { join } = await import('node:path');
+  const all = tracesOf((await loadTraces(join(REAL_FAULTS_DIR, 'baselines/onlineboutique-2022-08-23-1700.jsonl.gz'))).model);
+  const half = Math.floor(all.length / 2);
+  const inc = inject(all.slice(half), 'shippingservice', 'cpu', { seed: 7 }).traces;
+  const d = diagnose(toTable(all.slice(0, half)), toTable(inc), { seed: 1 });
+  assert.equal(d.rootCause?.service, 'shippingservice', JSON.stringify(d.candidates.slice(0, 3).map((c) => [c.service, c.name, c.confidence])));
+  assert.equal(diagnose(toTable(all.slice(0, half)), toTable(all.slice(half)), { seed: 1 }).rootCause, null);
+});
