@@ -4,6 +4,7 @@
  */
 import { effectOutsideSelf, effectOutsideSelfShort, waitsOnShort, waitsOnText, formatConfidence, formatDeltaMs, formatMs, isNotableChange, plural, rankLabel, runLabel } from './format-model';
 import type { OpSummary } from './ops-model';
+import { formatEffect } from '../core/format/figures';
 
 export interface RunDescriptor {
   role: 'baseline' | 'incident' | 'run';
@@ -67,9 +68,15 @@ function opDescription(op: OpSummary, diff: boolean, notable: boolean): string {
 function opTooltip(op: OpSummary, diff: boolean): string {
   const lines = [`${op.service} › ${op.name}`];
   if (diff) {
-    lines.push(`Δ self time per trace: ${formatDeltaMs(op.deltaSelfMs)}`, `Δ total time per trace: ${formatDeltaMs(op.deltaTotalMs)}`, formatConfidence(op.candidate && (op.rootCause || op.candidateRank !== undefined) ? op.candidate.confidence : op.significance));
-    const outside = op.candidate && (op.rootCause || op.candidateRank !== undefined) ? effectOutsideSelf(op.candidate, op.deltaSelfMs) : null;
+    // the row sums the operation's call paths (the flame graph's boxes are one each): say how many
+    const scope = op.nodeIds.length > 1 ? ` (all ${op.nodeIds.length} call paths)` : '';
+    lines.push(`Δ self time per trace${scope}: ${formatDeltaMs(op.deltaSelfMs)}`, `Δ total time per trace${scope}: ${formatDeltaMs(op.deltaTotalMs)}`, formatConfidence(op.candidate && (op.rootCause || op.candidateRank !== undefined) ? op.candidate.confidence : op.significance));
+    const ranked = op.candidate && (op.rootCause || op.candidateRank !== undefined);
+    const outside = ranked ? effectOutsideSelf(op.candidate!, op.deltaSelfMs) : null;
     if (outside) lines.push(outside[0]!.toUpperCase() + outside.slice(1));
+    // the diagnosis' figure beside the row's own time (core/format/figures): what each measures
+    const effect = ranked && !outside ? formatEffect(op.candidate!.impactMs) : null;
+    if (effect) lines.push(`${effect[0]!.toUpperCase() + effect.slice(1)} — the diagnosis' figure, end to end (added time per call × calls per trace)`);
     const waits = op.candidate && op.candidateRank !== undefined ? waitsOnText(op.candidate) : null;
     if (waits) lines.push(waits[0]!.toUpperCase() + waits.slice(1));
     if (op.baseline) lines.push(`baseline p50 ${formatMs(op.baseline.p50Ms)}, p95 ${formatMs(op.baseline.p95Ms)}`);

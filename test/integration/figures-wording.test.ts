@@ -23,6 +23,7 @@ import { renderMarkdown } from '../../src/core/report/markdown';
 import { renderFlameReport } from '../../src/core/report/html';
 import { codeLensTitle, hoverMarkdown } from '../../src/extension/hover-model';
 import { summarizeDiff } from '../../src/extension/ops-model';
+import { buildRunsTree } from '../../src/extension/tree-model';
 import { diagnosisMarkdown } from '../../src/extension/report-model';
 import { cardOf } from '../../src/llm/chat-controller';
 import { offlineAnswer, type AgentOutcome } from '../../src/llm/agent';
@@ -101,6 +102,12 @@ test('TT CPU contention: the hover is the operation over all its call paths, per
   assert.match(hover, /\*\*Effect \+81 ms per trace\*\* — the diagnosis' figure, end to end/);
   assert.ok(hover.includes(FIGURES_LEGEND));
   assert.match(codeLensTitle(op, 'diff'), /^HTTP POST · self\/trace .* · 2 call paths · .* · ROOT CAUSE/);
+  // the Runs tree's row: its tooltip says the row sums both paths, and gives the diagnosis' effect beside it
+  const runs = [{ role: 'incident' as const, files: ['/w/incident.jsonl.gz'], spans: 1, traces: 1, services: 1, skipped: 0 }];
+  const rows = buildRunsTree(runs, summarizeDiff(diff, d), true)[0]!.children!.flatMap((svc) => svc.children ?? []);
+  const row = rows.find((r) => r.label === 'HTTP POST' && /ts-travel-service/.test(r.tooltip ?? ''))!;
+  assert.match(row.tooltip!, /\nΔ self time per trace \(all 2 call paths\): \+82 ms\n/);
+  assert.match(row.tooltip!, /\nEffect \+81 ms per trace — the diagnosis' figure, end to end \(added time per call × calls per trace\)/);
 });
 
 test("TT CPU contention: the chat card of the engine's answer carries its effect, a model's other pick does not", () => {
