@@ -788,7 +788,9 @@ async function autoSplitScenario(ui) {
     return { heads, tableW: Math.round(table.getBoundingClientRect().width), paneW: pane.clientWidth, paneScrollW: pane.scrollWidth, split, bodyW: document.body.clientWidth };
   });
   await ui.shot('auto-split-flame');
-  const cols = m.heads.filter(Boolean);
+  // the corner cell names the table's scope ("this call path", h24); the two run columns follow
+  if (m.heads[0] !== 'this call path') throw new Error(`the details table's corner is ${JSON.stringify(m.heads[0])}, not "this call path"`);
+  const cols = m.heads.slice(1).filter(Boolean);
   if (cols.length !== 2 || cols.some((h) => h.length > 16)) throw new Error(`details columns are not short labels: ${JSON.stringify(cols)}`);
   if (m.paneScrollW > m.paneW + 1) throw new Error(`the details table overflows its pane: ${m.paneScrollW} > ${m.paneW} px (table ${m.tableW} px)`);
   if (!/split automatically/i.test(m.split)) throw new Error(`the split's sentence is not shown: ${JSON.stringify(m.split)}`);
