@@ -31,8 +31,9 @@ Usage:
   trace-doctor diagnose --baseline B --incident I --fail-on regression [--max-slowdown 5%] [--percentile p95]
                         [--max-error-rate-increase 0.5%] [--format markdown|sarif] [--sarif-output F] [--markdown-output F]
 
-<path> is a trace file, a directory of them, or a tracing-backend URL (OTLP JSON / JSON Lines, Jaeger, Zipkin; several --baseline or
---incident options add up).
+<path> is a trace file (gzip or not), a directory of them, a quoted glob pattern ('traces/*.jsonl.gz'), - for the
+traces piped into stdin (one side only), or a tracing-backend URL (OTLP JSON / JSON Lines, Jaeger, Zipkin); several
+--baseline or --incident options add up.
 
 Options:
   --baseline PATH   the normal run

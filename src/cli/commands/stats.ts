@@ -13,8 +13,9 @@ const HELP = `trace-doctor stats — load traces and print what is in them
 Usage: trace-doctor stats <file|dir> [more files/dirs…] [--json] [--max-files N]
 
 Reads OTLP/JSON, OTLP JSON Lines (collector file exporter), Jaeger (query API, api_v3, UI export, span arrays),
-Tempo and Zipkin v2 JSON; the format is detected from the content. A directory means every trace file under it.
-Several inputs are merged into one model. An input may instead be one tracing-backend URL (Jaeger, Tempo, Zipkin).
+Tempo and Zipkin v2 JSON, gzip or not; the format is detected from the content. A directory means every trace file
+under it; a quoted glob pattern ('traces/*.jsonl.gz', ** for any depth) the files it matches; - the traces piped into
+stdin. Several inputs are merged into one model. An input may instead be one tracing-backend URL (Jaeger, Tempo, Zipkin).
 
 Prints spans, traces, services, operations, time range, error spans, spans per service, skipped JSON Lines and
 the problems found.

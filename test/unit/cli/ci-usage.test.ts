@@ -245,3 +245,57 @@ test('h25: progress only for a person at a terminal — not under CI=true (a pse
     else process.env.CI = saved.ci;
   }
 });
+
+// ---- stdin and glob patterns ----------------------------------------------------------------------------------
+
+test("h25: '-' reads the traces piped into stdin (gzip too), errors name '-', stdin is read once and never from a terminal", async () => {
+  const { loadForCli, resetStdinForTests } = await import('../../../src/cli/load');
+  const { Readable } = await import('node:stream');
+  const { gzipSync } = await import('node:zlib');
+  const text = readFileSync(SPIKED);
+  resetStdinForTests();
+  const run = await loadForCli(['-'], 'incident', {}, Readable.from([gzipSync(text)]));
+  assert.equal(run.model.size, (await loadForCli([SPIKED], 'incident')).model.size);
+  assert.deepEqual(run.files, ['-']);
+  await assert.rejects(loadForCli(['-'], 'baseline', {}, Readable.from([text])), /baseline: '-' \(stdin\) can be read once/);
+  resetStdinForTests();
+  await assert.rejects(loadForCli(['-'], 'incident', {}, Readable.from([text.subarray(0, 5000)])), (e: Error) => {
+    assert.match(e.message, /^incident: -:1:5001: unterminated string/);
+    assert.doesNotMatch(e.message, /trace-doctor-stdin/, 'not the temporary file');
+    return true;
+  });
+  resetStdinForTests();
+  const tty = Object.assign(Readable.from([text]), { isTTY: true });
+  await assert.rejects(loadForCli(['-'], undefined, {}, tty), /stdin is a terminal: pipe them in/);
+  resetStdinForTests();
+  // no temporary file is left behind
+  assert.deepEqual(readdirSync(tmpdir()).filter((f) => f.startsWith('trace-doctor-stdin-') && existsSync(join(tmpdir(), f, 'stdin'))), []);
+});
+
+test('h25: a glob pattern (quoted in CI YAML, or from a Windows shell that does not expand it) reads the files it matches', async () => {
+  const { loadForCli } = await import('../../../src/cli/load');
+  const dir = mkdtempSync(join(tmpdir(), 'h25-glob-'));
+  try {
+    const { mkdirSync, copyFileSync } = await import('node:fs');
+    mkdirSync(join(dir, 'sub'));
+    copyFileSync(NORMAL, join(dir, 'a.json'));
+    copyFileSync(SPIKED, join(dir, 'b.json'));
+    copyFileSync(SPIKED, join(dir, 'sub', 'c.json'));
+    writeFileSync(join(dir, 'notes.txt'), 'not traces');
+    const flat = await loadForCli([join(dir, '*.json')], 'incident');
+    assert.deepEqual(flat.files.map((f) => f.slice(dir.length + 1)).sort(), ['a.json', 'b.json']);
+    const deep = await loadForCli([join(dir, '**', '*.json')], 'incident');
+    assert.equal(deep.files.length, 3);
+    await assert.rejects(loadForCli([join(dir, '*.jsonl.gz')], 'baseline'), /^Error: baseline: no file matches \S+\*\.jsonl\.gz \(a glob pattern/);
+    await assert.rejects(loadForCli([join(dir, '*.json')], 'incident', { maxFiles: 1 }), /matches 2 files, more than 1: narrow the pattern/);
+    // a file whose name holds glob characters is that file
+    copyFileSync(NORMAL, join(dir, 'run[1].json'));
+    assert.deepEqual((await loadForCli([join(dir, 'run[1].json')], 'incident')).files, [join(dir, 'run[1].json')]);
+    // through the command: stats and diagnose take patterns where they take paths
+    const r = await cli(['stats', '--json', join(dir, '*.json')]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(JSON.parse(r.out).files.length, 3, "a.json, b.json, run[1].json");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
