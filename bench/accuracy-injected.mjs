@@ -9,6 +9,7 @@
 //
 // Usage: node --import tsx bench/accuracy-injected.mjs [--verbose] [--only SERVICE_SUBSTRING] [--fault F,F]
 //        [--delay-ms 100] [--cpu 3] [--share 0.5] [--min-traces 5] [--json]
+//        [--other-day]   (the whole window, injected, against the other window of its system: a day apart)
 import { evaluateInjected, INJECTED_FAULTS } from '../test/helpers/inject-faults.ts';
 import { arg } from './lib.mjs';
 
@@ -22,6 +23,7 @@ const { results, controls } = await evaluateInjected({
   only: arg('only', ''),
   minTraces: Number(arg('min-traces', '5')),
   inject: opts,
+  otherDay: process.argv.includes('--other-day'),
   onControl: (c) => console.log(`${c.system} ${c.file}: ${c.before} + ${c.after} traces; no fault → ${c.alarm ?? 'null'}`),
   onCase: (r) => {
     const mark = r.top1 ? 'TOP1' : r.top3 ? 'top3' : 'miss';

@@ -276,18 +276,23 @@ export interface InjectedResult {
 
 /**
  * Every baseline window of the real set: split by start time; diagnose the halves as they are (a no-fault control) and
- * with each fault injected into each service of the later half that has traffic from another service.
+ * with each fault injected into each service of the later half that has traffic from another service. `otherDay`: the
+ * whole window against the other window of its system (a day apart: traffic and latencies differ for their own reasons).
  */
-export async function evaluateInjected(opts: { faults?: InjectedFault[]; only?: string; minTraces?: number; inject?: InjectOptions; onControl?: (c: { file: string; system: string; before: number; after: number; alarm: string | null }) => void; onCase?: (r: InjectedResult) => void } = {}): Promise<{ results: InjectedResult[]; controls: { file: string; alarm: string | null }[] }> {
+export async function evaluateInjected(opts: { faults?: InjectedFault[]; only?: string; minTraces?: number; inject?: InjectOptions; otherDay?: boolean; onControl?: (c: { file: string; system: string; before: number; after: number; alarm: string | null }) => void; onCase?: (r: InjectedResult) => void } = {}): Promise<{ results: InjectedResult[]; controls: { file: string; alarm: string | null }[] }> {
   const windows = new Map<string, string>();
   for (const c of realCases()) windows.set(c.baseline, c.system);
   const results: InjectedResult[] = [];
   const controls: { file: string; alarm: string | null }[] = [];
+  const load = async (file: string) => tracesOf((await loadTraces(join(REAL_FAULTS_DIR, file))).model);
   for (const [file, system] of windows) {
-    const all = tracesOf((await loadTraces(join(REAL_FAULTS_DIR, file))).model);
+    const all = await load(file);
     const half = Math.floor(all.length / 2);
-    const before = all.slice(0, half);
-    const after = all.slice(half);
+    // otherDay: the whole window is the incident, the other window of the same system (another day) the baseline
+    const other = opts.otherDay ? [...windows].find(([f, s]) => s === system && f !== file)?.[0] : undefined;
+    if (opts.otherDay && !other) continue;
+    const before = other ? await load(other) : all.slice(0, half);
+    const after = other ? all : all.slice(half);
     const base = toTable(before);
     const ctl = analyze(base, toTable(after), { seed: 1 }).diagnosis;
     const alarm = ctl.rootCause ? `${ctl.rootCause.service} / ${ctl.rootCause.name} (${ctl.rootCause.kind})` : null;
