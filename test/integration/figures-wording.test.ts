@@ -57,6 +57,8 @@ test('the shared words: effect, per call / per trace over the call paths, and ho
   const sums = { paths: 2, baseline: { calls: 10, selfMs: 33, traces: 10 }, incident: { calls: 20, selfMs: 1386, traces: 10 } };
   assert.equal(allPathsLine('HTTP POST', sums), 'All 2 call paths of HTTP POST: self / call 3.3 ms → 69 ms, self / trace 3.3 ms → 139 ms (+135 ms)');
   assert.equal(allPathsLine('HTTP POST', { ...sums, paths: 1 }), null, 'one path: the pane already shows it');
+  // one run: no arrows, no "(new)"
+  assert.equal(allPathsLine('HTTP POST', { ...sums, baseline: null }, true), 'All 2 call paths of HTTP POST: self / call 69 ms, self / trace 139 ms');
   assert.equal(
     effectVsPathLine(81.36, 2, 72.56),
     "The diagnosis' effect, +81 ms per trace, is the whole operation's (2 call paths), end to end; this call path: +73 ms per trace of own time. Per trace = per call × calls per trace.",
@@ -147,6 +149,12 @@ describe('TT CPU contention in the flame panel: the detail pane says which figur
       assert.match(detail, /Δ self \+73 ms per trace/);
       assert.match(detail, /All 2 call paths of HTTP POST: self \/ call 3\.3 ms → 69 ms, self \/ trace 3\.3 ms → 85 ms \(\+82 ms\)/);
       assert.match(detail, /The diagnosis' effect, \+81 ms per trace, is the whole operation's \(2 call paths\), end to end; this call path: \+73 ms per trace of own time\./);
+      // one run (Open Trace File…): the table has one column, the all-paths line its figures without arrows or "(new)"
+      await send(p, { type: 'setData', tree: { ...toFlameData(diff, null), kind: 'single' }, diagnosis: null, mode: 'incident', dataKey: 'tt-cpu-single' });
+      await firstPaint(p);
+      await hook(p, 'select', await hook<number>(p, 'find', 'ts-travel-service', 'HTTP POST'));
+      const single = (await p.locator('.fg-detail-stats .fg-op-paths').textContent()) ?? '';
+      assert.match(single, /^All 2 call paths of HTTP POST: self \/ call 69 ms, self \/ trace 85 ms\.$/);
       assert.deepEqual(o.errors, []);
       assert.deepEqual(o.csp, []);
     } finally {

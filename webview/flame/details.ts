@@ -188,6 +188,11 @@ export function renderStats(box: HTMLElement, data: FlameData, i: number, labels
     const waits = cand && info.candidate ? waitsOnText(cand) : null;
     if (waits) box.append(el('div', 'fg-note fg-effect', waits[0]!.toUpperCase() + waits.slice(1) + '.'));
   }
+  if (!diff && !merged && !isAllTraces(info)) {
+    // one run: the operation over all its call paths too (the table is this path's)
+    const all = allPathsLine(info.name, operationPathSums(data, i), true);
+    if (all) box.append(el('div', 'fg-note fg-op-paths', all + '.'));
+  }
   if (info.source) box.append(el('div', 'fg-source', `${info.source.file}:${info.source.line}`));
   return info;
 }

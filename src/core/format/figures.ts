@@ -68,8 +68,13 @@ const pair = (b: number | null, i: number | null): string => {
  * An operation over all its call paths, for a pane that shows one: "All 2 call paths of HTTP POST: self / call 3.3 ms →
  * 69 ms, self / trace 3.4 ms → 86 ms (+82 ms)". Null for an operation with one call path (the pane already shows it).
  */
-export function allPathsLine(name: string, s: PathSums): string | null {
+export function allPathsLine(name: string, s: PathSums, single = false): string | null {
   if (s.paths < 2) return null;
+  // one run (no baseline to compare with): its figures, no arrows
+  if (single) {
+    const c = selfPerCall(s.incident), t = selfPerTrace(s.incident);
+    return `All ${s.paths} call paths of ${name}: self / call ${c === null ? '–' : formatMs(c)}, self / trace ${t === null ? '–' : formatMs(t)}`;
+  }
   const bc = selfPerCall(s.baseline), ic = selfPerCall(s.incident);
   const bt = selfPerTrace(s.baseline) ?? (s.baseline ? 0 : null), it = selfPerTrace(s.incident) ?? (s.incident ? 0 : null);
   const delta = bt !== null || it !== null ? ` (${formatDeltaMs((it ?? 0) - (bt ?? 0))})` : '';
