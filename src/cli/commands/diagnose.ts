@@ -19,6 +19,7 @@ import { evaluateGate, GateInputError, parsePercent, PERCENTILES, type GateResul
 import { renderMarkdown } from '../../core/report/markdown';
 import { toSarif } from '../../core/report/sarif';
 import { DEFAULT_CAPACITY_TARGET } from '../../core/rca/capacity';
+import type { LoadedRun } from '../../sources/file';
 
 const VERSION = '0.1.0';
 
@@ -50,6 +51,8 @@ Options:
   --alpha A         significance level of the tests (default 0.01)
   --seed N          seed of the permutation test of the automatic split (default 42)
   --capacity-target P   utilisation target of the capacity estimate on queueing candidates (default 70%)
+  --strict          exit 2 when an input was read with problems (a truncated file, skipped lines) instead of
+                    diagnosing what could be read (without it, a note in every output format says so)
 
 Gate (needs --baseline; any of these turns it on):
   --fail-on regression          exit 1 when the incident is slower or failing more beyond noise, by the engine's
@@ -137,6 +140,17 @@ export function renderHuman(d: Diagnosis): string {
   return out.join('\n') + '\n';
 }
 
+/** "incident: read with problems — 1 JSON line skipped, 2 problems; first: f.jsonl:12: …", or null for a clean read. */
+export function readProblems(role: string, run: Pick<LoadedRun, 'issues' | 'skipped'>): string | null {
+  if (!run.issues.length && !run.skipped) return null;
+  const first = run.issues[0];
+  const where = first ? `${first.file ?? ''}${first.line ? `:${first.line}` : ''}` : '';
+  return (
+    `${role}: read with problems — ${run.skipped ? `${run.skipped.toLocaleString('en-US')} JSON line(s) skipped, ` : ''}` +
+    `${run.issues.length.toLocaleString('en-US')} problem(s)${first ? `; first: ${where ? `${where}: ` : ''}${first.message}` : ''}; the diagnosis uses what could be read`
+  );
+}
+
 /** The gate options as parsed from the command line (pure; throws GateInputError on bad values). */
 export function gateOptionsFrom(values: { 'fail-on'?: string; 'max-slowdown'?: string; percentile?: string; 'max-error-rate-increase'?: string }) {
   const failOn = values['fail-on'];
@@ -184,6 +198,7 @@ export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
         'sarif-output': { type: 'string' },
         'markdown-output': { type: 'string' },
         'junit-output': { type: 'string' },
+        strict: { type: 'boolean' },
         srcroot: { type: 'string' },
         'link-base': { type: 'string' },
       },
@@ -274,6 +289,11 @@ export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
   for (const [role, run] of [['baseline', baseline], ['incident', incident]] as const) {
     if (run) for (const i of anomalyIssues(run.model, () => '')) diagnosis.notes.push(`${role}: ${i.message}`);
   }
+  // an input read in part (a truncated or partly unreadable file): said where the verdict is read — the JSON, the PR
+  // comment, the SARIF and JUnit reports — not only in a stderr warning a CI log buries; --strict refuses to judge it
+  const problems = ([['baseline', baseline], ['incident', incident]] as const).flatMap(([role, run]) => (run ? [readProblems(role, run)].filter((x): x is string => !!x) : []));
+  if (problems.length && values.strict) throw new CliError(`${problems.join('; ')} (--strict: not judged)`);
+  diagnosis.notes.push(...problems);
   let gate: GateResult | null = null;
   if (baseline) {
     try {

@@ -299,3 +299,39 @@ test('h25: a glob pattern (quoted in CI YAML, or from a Windows shell that does 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('h25: an input read in part (truncated) is said in the machine-readable reports, not only on stderr; --strict refuses to judge it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'h25-trunc-'));
+  try {
+    // a real incident (TrainTicket network delay) cut in the middle of its last line (a collector still writing, an
+    // artifact upload cut short)
+    const RF = join(root, 'test', 'fixtures', 'real-faults');
+    const { gunzipSync } = await import('node:zlib');
+    const text = gunzipSync(readFileSync(join(RF, 'cases', 'tt-network-delay-ts-security-service-0130-1400', 'incident.jsonl.gz'))).toString('utf8');
+    const cut = join(dir, 'spiked-cut.jsonl');
+    writeFileSync(cut, text.slice(0, text.lastIndexOf('\n', text.length - 2) + 200));
+    const BASE = join(RF, 'baselines', 'trainticket-2023-01-30-1139.jsonl.gz');
+    const j = join(dir, 'gate.xml');
+    const r = await cli(['diagnose', '--baseline', BASE, '--incident', cut, '--fail-on', 'regression', '--format', 'json', '--junit-output', j]);
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.err, /^warning \(incident\): /m);
+    const notes: string[] = JSON.parse(r.out).notes;
+    const note = notes.find((n) => n.startsWith('incident: read with problems'));
+    assert.ok(note, notes.join('\n'));
+    assert.match(note!, /^incident: read with problems — 1 JSON line\(s\) skipped, 1 problem\(s\); first: \S+spiked-cut\.jsonl:\d+: line skipped: .*truncated file\?\); the diagnosis uses what could be read$/);
+    assert.ok(!notes.some((n) => n.startsWith('baseline: read with problems')), 'the clean side is not named');
+    assert.match(readFileSync(j, 'utf8'), /Note: incident: read with problems/);
+    const md = await cli(['diagnose', '--baseline', BASE, '--incident', cut, '--format', 'markdown']);
+    assert.match(md.out, /incident\\: read with problems/);
+    const strict = await cli(['diagnose', '--baseline', BASE, '--incident', cut, '--fail-on', 'regression', '--strict']);
+    assert.equal(strict.code, 2);
+    assert.match(strict.err, /^trace-doctor diagnose: incident: read with problems — .* \(--strict: not judged\)$/m);
+    assert.equal(strict.out, '');
+    // clean inputs: no such note, and --strict changes nothing
+    const clean = await cli(['diagnose', '--baseline', NORMAL, '--incident', SPIKED, '--fail-on', 'regression', '--strict', '--format', 'json']);
+    assert.equal(clean.code, 1, clean.err);
+    assert.ok(!JSON.parse(clean.out).notes.some((n: string) => /read with problems/.test(n)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
