@@ -8,7 +8,10 @@
  *                       the 5-byte length prefix, or while inflating, before it is held whole — or over a decoded-work
  *                       limit (spans, attributes; ./limits.ts). Sent without RetryInfo, so exporters do not retry it.
  *   UNAVAILABLE         storing failed (a full disk) or the receiver holds too many request bodies: exporters retry
- *   UNIMPLEMENTED       any other service or method (grpc-js answers it)
+ *   UNIMPLEMENTED       the OTLP metrics, logs and profiles services: an SDK pointed at this port with one
+ *                       OTEL_EXPORTER_OTLP_ENDPOINT sends every signal here — refused with a message naming the
+ *                       signal and the setting, and counted and shown like every refused request. Any other service or
+ *                       method: grpc-js answers UNIMPLEMENTED before the receiver sees the call (not counted)
  *
  * The server is @grpc/grpc-js with raw-bytes (identity) serializers: the request bytes go through the receiver's one
  * ingest path (`ingestPathOf(rx).ingest`, the same wire scan, protobufjs decoder, storage, live window, stats and
@@ -24,6 +27,13 @@ import { HttpError, ingestPathOf, internalError, type Receiver } from './server'
 
 export const DEFAULT_GRPC_PORT = 4317;
 export const TRACE_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+
+/** The other OTLP signals' Export methods: refused with UNIMPLEMENTED, telling the sender which setting sends them here. */
+const OTHER_SIGNALS: { path: string; signal: 'metrics' | 'logs' | 'profiles' }[] = [
+  { path: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export', signal: 'metrics' },
+  { path: '/opentelemetry.proto.collector.logs.v1.LogsService/Export', signal: 'logs' },
+  { path: '/opentelemetry.proto.collector.profiles.v1development.ProfilesService/Export', signal: 'profiles' },
+];
 
 export interface GrpcReceiverOptions {
   /** interface to bind; default 127.0.0.1 (loopback only) */
@@ -84,17 +94,18 @@ export async function startGrpcReceiver(rx: Receiver, opts: GrpcReceiverOptions 
     'grpc.max_concurrent_streams': opts.maxConcurrentStreams ?? 32,
   });
 
+  const infoOf = (call: grpc.ServerUnaryCall<Buffer, Buffer>, path: string) => ({
+    method: 'gRPC',
+    path,
+    contentType: 'application/grpc',
+    ...(() => {
+      const ua = call.metadata.get('user-agent')[0];
+      return typeof ua === 'string' ? { userAgent: ua.slice(0, 200) } : {};
+    })(),
+  });
   const exportHandler: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
     const body = call.request;
-    const info = {
-      method: 'gRPC',
-      path: TRACE_EXPORT_PATH,
-      contentType: 'application/grpc',
-      ...(() => {
-        const ua = call.metadata.get('user-agent')[0];
-        return typeof ua === 'string' ? { userAgent: ua.slice(0, 200) } : {};
-      })(),
-    };
+    const info = infoOf(call, TRACE_EXPORT_PATH);
     const fail = (err: HttpError) => {
       const code = grpcStatusFor(err.status);
       path.refuse(err.status, err.message, { ...info, grpcCode: code });
@@ -128,6 +139,21 @@ export async function startGrpcReceiver(rx: Receiver, opts: GrpcReceiverOptions 
     } as grpc.ServiceDefinition,
     { Export: exportHandler },
   );
+
+  for (const o of OTHER_SIGNALS) {
+    const env = o.signal.toUpperCase();
+    const message =
+      `this receiver takes traces only: ${o.signal} are not stored — point OTEL_EXPORTER_OTLP_${env}_ENDPOINT elsewhere, ` +
+      `or set OTEL_${env}_EXPORTER=none`;
+    const handler: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
+      path.refuse(404, message, { ...infoOf(call, o.path), grpcCode: grpc.status.UNIMPLEMENTED });
+      callback({ code: grpc.status.UNIMPLEMENTED, details: message });
+    };
+    server.addService(
+      { Export: { path: o.path, requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity, originalName: 'export' } } as grpc.ServiceDefinition,
+      { Export: handler },
+    );
+  }
 
   const target = host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
   const bound = await new Promise<number>((resolve, reject) => {

@@ -257,6 +257,28 @@ describe('OTLP/gRPC receiver', () => {
     await stillServes();
   });
 
+  it('metrics and logs sent to the trace port (one OTEL_EXPORTER_OTLP_ENDPOINT for every signal) → UNIMPLEMENTED naming the setting, counted and shown', async () => {
+    const seen: RefusedEvent[] = [];
+    const off = rx.onRefused((e) => seen.push(e));
+    try {
+      const before = rx.stats().errors[404] ?? 0;
+      const m = await call(g.url, '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export', Buffer.from([0x0a, 0x00]));
+      assert.equal(m.code, grpc.status.UNIMPLEMENTED);
+      assert.match(m.details, /takes traces only: metrics are not stored — point OTEL_EXPORTER_OTLP_METRICS_ENDPOINT elsewhere, or set OTEL_METRICS_EXPORTER=none/);
+      const l = await call(g.url, '/opentelemetry.proto.collector.logs.v1.LogsService/Export', Buffer.alloc(0));
+      assert.equal(l.code, grpc.status.UNIMPLEMENTED);
+      assert.match(l.details, /OTEL_LOGS_EXPORTER=none/);
+      assert.equal((rx.stats().errors[404] ?? 0) - before, 2);
+      assert.equal(seen.length, 2);
+      assert.equal(seen[0]!.path, '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export');
+      assert.match(refusedText(seen[0]!), /gRPC UNIMPLEMENTED/);
+      assert.equal(rx.stats().lastRefused?.grpcCode, grpc.status.UNIMPLEMENTED);
+    } finally {
+      off();
+    }
+    await stillServes();
+  });
+
   it('a storage failure → UNAVAILABLE (the exporter retries)', { skip: !(process.platform === 'linux' && process.getuid?.() === 0) && 'needs root to mount a tmpfs' }, async (t) => {
     const { spawnSync } = await import('node:child_process');
     const mnt = mkdtempSync(join(tmpdir(), 'td-grpc-tmpfs-'));
