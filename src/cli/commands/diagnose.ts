@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { appendFile, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { writeFailure, writeFileAtomic } from '../output';
 import { toJunit } from '../junit';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
@@ -72,7 +73,8 @@ Outputs:
                            the root cause) for GitLab artifacts:reports:junit, Jenkins, Azure Pipelines; needs a gate
                            option
   --srcroot DIR            %SRCROOT% of the SARIF locations and the root of --link-base links (default: the current
-                           directory; run from the repository root so paths are repository-relative)
+                           directory; run from the repository root so paths are repository-relative); a path
+                           recorded elsewhere (C:\\build\\app\\…, /app/…) is placed by its longest tail found here
   --link-base URL          markdown source links: URL + path relative to --srcroot + #L<line>
                            (e.g. https://github.com/OWNER/REPO/blob/SHA/)
 
@@ -149,6 +151,39 @@ export function readProblems(role: string, run: Pick<LoadedRun, 'issues' | 'skip
     `${role}: read with problems — ${run.skipped ? `${run.skipped.toLocaleString('en-US')} JSON line(s) skipped, ` : ''}` +
     `${run.issues.length.toLocaleString('en-US')} problem(s)${first ? `; first: ${where ? `${where}: ` : ''}${first.message}` : ''}; the diagnosis uses what could be read`
   );
+}
+
+/**
+ * A path recorded on a machine of the other kind — a Windows build agent's `C:\\build\\app\\x.py` or `\\\\server\\share\\…`
+ * read on Linux, a relative `src\\x.py` — as its segments; null for a path of this platform. On Windows itself every
+ * form is native.
+ */
+export function foreignPath(file: string, platform: NodeJS.Platform = process.platform): string[] | null {
+  if (platform === 'win32') return null;
+  if (/^[A-Za-z]:[\\/]/.test(file) || file.startsWith('\\\\') || (file.includes('\\') && !file.includes('/'))) {
+    return file.replace(/^[A-Za-z]:/, '').split(/[\\/]+/).filter(Boolean);
+  }
+  return null;
+}
+
+/**
+ * A source path from another machine (a Windows agent's drive path, a container's /app/…, a CI runner's checkout)
+ * mapped into this checkout: the longest tail of its segments that names a file under `root`, as a '/'-separated
+ * path relative to it, at least a folder and a file; null when none does (the location is then unknown rather than
+ * wrong).
+ */
+export function suffixUnder(root: string, segments: string[]): string | null {
+  // at least a folder and the file: a bare file name would match any file of that name
+  for (let k = 0; k <= segments.length - 2; k++) {
+    const rel = segments.slice(k).join('/');
+    if (!rel || rel.split('/').includes('..')) continue;
+    try {
+      if (statSync(resolve(root, rel)).isFile()) return rel;
+    } catch {
+      /* not here: a shorter tail */
+    }
+  }
+  return null;
 }
 
 /** The gate options as parsed from the command line (pure; throws GateInputError on bad values). */
@@ -315,8 +350,10 @@ export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
     return workspaces.length ? resolve(workspaces[0]!, file) : resolve(srcRoot, file);
   };
   const relativePath = (file: string): string | null => {
+    const foreign = foreignPath(file);
+    if (foreign) return suffixUnder(srcRoot, foreign);
     const rel = relative(srcRoot, absOf(file));
-    if (!rel || rel.startsWith('..') || isAbsolute(rel)) return null;
+    if (!rel || rel.startsWith('..') || isAbsolute(rel)) return isAbsolute(file) ? suffixUnder(srcRoot, file.split(sep).filter(Boolean)) : null;
     return rel.split(sep).join('/');
   };
   const sourceHref = linkBase

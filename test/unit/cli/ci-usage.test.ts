@@ -335,3 +335,45 @@ test('h25: an input read in part (truncated) is said in the machine-readable rep
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('h25: a source path recorded on a Windows agent (C:\\…) or in a container (/app/…) is placed in the checkout by its longest existing tail, never as a bogus SARIF uri', async () => {
+  const { foreignPath, suffixUnder } = await import('../../../src/cli/commands/diagnose');
+  assert.deepEqual(foreignPath('C:\\build\\ml\\preprocessor\\preprocessor.py', 'linux'), ['build', 'ml', 'preprocessor', 'preprocessor.py']);
+  assert.deepEqual(foreignPath('\\\\server\\share\\a.py', 'linux'), ['server', 'share', 'a.py']);
+  assert.deepEqual(foreignPath('src\\a.py', 'linux'), ['src', 'a.py']);
+  assert.equal(foreignPath('src/a.py', 'linux'), null);
+  assert.equal(foreignPath('C:\\x\\a.py', 'win32'), null);
+  const ml = join(root, 'examples', 'ml-pipeline');
+  assert.equal(suffixUnder(ml, ['build', 'ml', 'preprocessor', 'preprocessor.py']), 'preprocessor/preprocessor.py');
+  assert.equal(suffixUnder(ml, ['app', 'x', 'preprocessor.py']), null, 'a bare file name is not enough');
+  // never outside the root: '../preprocessor/preprocessor.py' from ml-pipeline/preprocessor exists, but is not taken
+  assert.equal(suffixUnder(join(ml, 'preprocessor'), ['..', 'preprocessor', 'preprocessor.py']), null);
+
+  // through diagnose: the example with the Windows path of its root-cause span as code.* attributes
+  const dir = mkdtempSync(join(tmpdir(), 'h25-win-'));
+  try {
+    const withPath = (src: string, out: string, file: string) => {
+      const d = JSON.parse(readFileSync(src, 'utf8'));
+      for (const rs of d.resourceSpans) for (const ss of rs.scopeSpans) for (const sp of ss.spans) {
+        if (sp.name === 'preprocess-request') (sp.attributes ??= []).push({ key: 'code.filepath', value: { stringValue: file } }, { key: 'code.lineno', value: { intValue: '87' } });
+      }
+      writeFileSync(out, JSON.stringify(d));
+    };
+    for (const [file, expected] of [
+      ['C:\\build\\ml\\preprocessor\\preprocessor.py', 'preprocessor/preprocessor.py'],
+      ['/app/preprocessor/preprocessor.py', 'preprocessor/preprocessor.py'],
+    ] as const) {
+      withPath(NORMAL, join(dir, 'n.json'), file);
+      withPath(SPIKED, join(dir, 's.json'), file);
+      const r = await cli(['diagnose', '--baseline', join(dir, 'n.json'), '--incident', join(dir, 's.json'), '--fail-on', 'regression', '--format', 'sarif', '--srcroot', ml]);
+      assert.equal(r.code, 1, r.err);
+      const result = JSON.parse(r.out).runs[0].results[0];
+      assert.deepEqual(result?.locations?.[0]?.physicalLocation?.artifactLocation, { uri: expected, uriBaseId: 'SRCROOT' }, file);
+    }
+    // a checkout without that file: no location (a notification), not 'C%3A%5Cbuild…'
+    const r = await cli(['diagnose', '--baseline', join(dir, 'n.json'), '--incident', join(dir, 's.json'), '--fail-on', 'regression', '--format', 'sarif', '--srcroot', dir]);
+    assert.doesNotMatch(r.out, /%5C|C%3A/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
