@@ -11,6 +11,7 @@
  */
 import type { Diagnosis } from '../core/rca/diagnosis';
 import type { GateResult } from '../core/gate/gate';
+import { formatEffect } from '../core/format/figures';
 
 /** XML 1.0 text or attribute value: escaped, and the characters XML cannot hold written as `\uXXXX`. */
 export function xmlText(s: string): string {
@@ -35,7 +36,8 @@ function rootCauseText(d: Diagnosis): string {
   if (!rc) return 'Root cause: none named — no single component explains the change (see the notes of `trace-doctor diagnose`).';
   const where = rc.source ? ` at ${rc.source.file}:${rc.source.line}` : '';
   return [
-    `Root cause: ${rc.service} / ${rc.name} (${rc.kind})${where}, about +${Math.round(rc.impactMs * 10) / 10} ms per trace, confidence ${rc.confidence.toFixed(2)}.`,
+    // the figure in the words of the other surfaces (core/format/figures)
+    `Root cause: ${rc.service} / ${rc.name} (${rc.kind})${where}, ${formatEffect(rc.impactMs) ?? 'no effect in time'}, confidence ${rc.confidence.toFixed(2)}.`,
     rc.summary,
     ...rc.evidence.map((e) => `- ${e}`),
   ].join('\n');
