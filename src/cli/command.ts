@@ -84,7 +84,7 @@ function usageMessage(e: unknown, help: string, command: string): string {
   return `unknown option ${given}${near}; see trace-doctor ${command} --help`;
 }
 
-function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let diag = prev[0]!;

@@ -1,6 +1,6 @@
 import type { CliIO } from './command';
 import './commands/index';
-import { CliError, EXIT, UsageError, usageLines } from './command';
+import { CliError, editDistance, EXIT, UsageError, usageLines } from './command';
 
 import { commands } from './registry';
 import { escapeTerminal } from './terminal';
@@ -24,7 +24,7 @@ function usage(): string {
 export async function main(argv: string[], rawIo: CliIO): Promise<number> {
   const io: CliIO = { out: (s) => rawIo.out(escapeTerminal(s)), err: (s) => rawIo.err(escapeTerminal(s)) };
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (!name || name === '--help' || name === '-h' || (name === 'help' && !rest[0])) {
     // asked for: the usage on stdout, exit 0; no command at all is a usage error: stderr, exit 2
     if (name) io.out(usage() + '\n');
     else io.err(usage() + '\n');
@@ -34,9 +34,13 @@ export async function main(argv: string[], rawIo: CliIO): Promise<number> {
     io.out('0.1.0\n');
     return 0;
   }
+  // `trace-doctor help diagnose`, as git and npm have it
+  if (name === 'help' && rest[0]) return main([rest[0], '--help'], rawIo);
   const cmd = commands.find((c) => c.name === name);
   if (!cmd) {
-    io.err(`trace-doctor: unknown command '${name}'\n\n${usage()}\n`);
+    const near = commands.map((c) => ({ c, d: editDistance(name, c.name) })).sort((a, b) => a.d - b.d)[0];
+    const hint = near && (near.d <= 2 || near.c.name.startsWith(name)) ? ` (did you mean '${near.c.name}'?)` : '';
+    io.err(`trace-doctor: unknown command '${name}'${hint}\n\n${usage()}\n`);
     return EXIT.badInput;
   }
   if (rest.includes('--help') || rest.includes('-h')) {

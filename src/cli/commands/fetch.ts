@@ -146,7 +146,7 @@ export async function runFetch(argv: string[], io: CliIO): Promise<number> {
 
 register({
   name: 'fetch',
-  summary: 'Download traces from Jaeger, Tempo, Zipkin or a URL into a file',
+  summary: 'download traces from Jaeger, Tempo, Zipkin or a URL into a file',
   help: HELP,
   run: runFetch,
 });

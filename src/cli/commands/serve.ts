@@ -182,7 +182,7 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal):
 
 register({
   name: 'serve',
-  summary: 'Run an OTLP/HTTP (POST /v1/traces) and OTLP/gRPC receiver that stores spans as OTLP JSON Lines',
+  summary: 'run an OTLP/HTTP (POST /v1/traces) and OTLP/gRPC receiver that stores spans as OTLP JSON Lines',
   help: HELP,
   run: (argv, io) => runServe(argv, io),
 });

@@ -377,3 +377,16 @@ test('h25: a source path recorded on a Windows agent (C:\\…) or in a container
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("h25: 'trace-doctor help diagnose' is diagnose --help; a mistyped command names the closest one", async () => {
+  const h = await cli(['help', 'diagnose']);
+  assert.equal(h.code, 0);
+  assert.equal(h.out, (await cli(['diagnose', '--help'])).out);
+  const typo = await cli(['diagnos', '--baseline', 'x']);
+  assert.equal(typo.code, 2);
+  assert.match(typo.err, /^trace-doctor: unknown command 'diagnos' \(did you mean 'diagnose'\?\)$/m);
+  assert.match((await cli(['flam'])).err, /did you mean 'flame'\?/);
+  assert.match((await cli(['zzzzzz'])).err, /^trace-doctor: unknown command 'zzzzzz'$/m);
+  // the command list reads as one list: every summary starts in lower case
+  for (const line of (await cli(['--help'])).out.split('\n').filter((l) => /^ {2}\S/.test(l))) assert.match(line, /^ {2}\S+\s+[a-z]/, line);
+});
