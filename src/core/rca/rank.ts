@@ -134,8 +134,10 @@ function remoteGapWait(service: string, side: 'callee' | 'caller'): NonNullable<
 
 /**
  * Order candidates by SERVICE: Σ of the service detectors' scores plus the best operation-level confidence of the
- * service; within a service, the operation-level order is kept. Services the operation-level findings miss get a
- * candidate of their own; a service's head candidate carries the service evidence.
+ * service; within a service, the operation-level order is kept, except that a service whose remote-gap or
+ * stopped-work evidence outweighs its operation findings is headed by that finding. Services the operation-level
+ * findings miss (or miss the kind of) get a candidate of their own; a service's head candidate carries the service
+ * evidence.
  */
 export function byService(ctx: Ctx, cands: Cand[], conf: (c: Cand) => number, scoreOut: Map<string, number>): Cand[] {
   // a retrying caller's added own time is backoff explained by the failing callee: no service evidence of its own
@@ -143,7 +145,14 @@ export function byService(ctx: Ctx, cands: Cand[], conf: (c: Cand) => number, sc
   const svc = (ctx.svc ?? []).filter((s) => !explained.has(s.service));
   const ev = new Map(svc.map((s) => [s.service, s]));
   const out = [...cands];
-  for (const s of svc) if (!out.some((c) => c.service === s.service)) out.push(serviceCand(ctx, s));
+  // a service the operation-level findings miss gets a candidate of its own; so does one whose lead evidence is a
+  // remote-call gap or work that stopped while its operation-level findings are of another kind (a few ms of own time
+  // next to callers that wait a second longer for it): the finding its evidence is about
+  const ofLead = (c: Cand, s: ServiceScore) => c.service === s.service && (c.detector === s.lead || (s.lead !== 'service_slowdown' && c.kind === KIND_OF_DETECTOR[s.lead]));
+  for (const s of svc) {
+    const mine = out.filter((c) => c.service === s.service);
+    if (mine.length === 0 || (s.lead !== 'service_slowdown' && !mine.some((c) => ofLead(c, s)))) out.push(serviceCand(ctx, s));
+  }
   markWaits(ctx, out);
   const opBest = new Map<string, number>();
   // an operation only the incident has is weak evidence on its own (a baseline can lack a path that failed half-way)
@@ -156,6 +165,19 @@ export function byService(ctx: Ctx, cands: Cand[], conf: (c: Cand) => number, sc
   const order = new Map<string, number>();
   out.forEach((c, k) => { if (!order.has(c.service)) order.set(c.service, k); });
   out.sort((a, b) => scoreOut.get(b.service)! - scoreOut.get(a.service)! || order.get(a.service)! - order.get(b.service)!);
+  // the head of a service's group: when its service evidence weighs at least as much as its best operation finding,
+  // the finding of the evidence's lead kind (the root cause line then says what the evidence says) — unless the
+  // service is also slower across its own operations: then its own time leads (CPU contention shows in both)
+  for (let k = 0; k < out.length; ) {
+    let e = k;
+    while (e < out.length && out[e]!.service === out[k]!.service) e++;
+    const s = ev.get(out[k]!.service);
+    if (s && s.lead !== 'service_slowdown' && !s.slowdown && s.score >= (opBest.get(s.service) ?? 0) && !ofLead(out[k]!, s)) {
+      const h = out.slice(k, e).findIndex((c) => ofLead(c, s) && !c.waitsOn);
+      if (h > 0) out.splice(k, 0, ...out.splice(k + h, 1));
+    }
+    k = e;
+  }
   // a finding that is only the wait for another service follows that service's findings (its explanation)
   const waiting = out.filter((c) => c.waitsOn);
   const ordered = out.filter((c) => !c.waitsOn);

@@ -19,6 +19,13 @@ test('real fault injections (dev set): faulty service top-1 ≥ 15/22, top-3 ≥
   assert.ok(t.top1 > t.naiveTop1, `top-1 ${t.top1} vs naive ${t.naiveTop1}`);
   const nd = rs.filter((r) => r.case.fault === 'network_delay');
   assert.deepEqual(nd.filter((r) => !r.top1).map((r) => r.case.id), []);
+  // every network delay reads as the wait before the service's spans, with that wait's effect — not as a few ms of
+  // the delayed service's own time (TT travel-service was "SELECT ts.trip +1.5 ms per trace" with end to end +1 s)
+  for (const r of nd) {
+    const rc = r.diagnosis.rootCause!;
+    assert.equal(rc.kind, 'call_delay', `${r.case.id}: ${rc.name} ${rc.kind}`);
+    assert.ok(rc.impactMs >= 0.02 * ((r.diagnosis.latency?.incidentMs ?? 0) - (r.diagnosis.latency?.baselineMs ?? 0)), `${r.case.id}: effect ${rc.impactMs}`);
+  }
   // the gap evidence is stated per caller, before → after
   const sec = rs.find((r) => r.case.id.includes('network-delay-ts-security'))!;
   assert.match(sec.diagnosis.rootCause!.evidence.join('\n'), /ts-preserve-other-service \d.* → 2 s/);
