@@ -32,9 +32,22 @@ export interface FlameReportInput {
   exemplars?: ExemplarBundle | null;
 }
 
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/**
+ * Bidirectional controls (embeddings, overrides, isolates, marks) from trace data as visible `\u202e`-style text:
+ * applied, a span named "pay\u202egnp.exe" reads "payexe.png" and every name after it runs backwards (Trojan Source).
+ * The terminal output shows them the same way (src/cli/terminal.ts).
+ */
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+export function visibleBidi(s: string): string {
+  return s.replace(BIDI, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
 }
+
+export function escapeHtml(s: string): string {
+  return visibleBidi(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** JSON of the report's data with every string's bidi controls made visible (the flame graph draws names from it). */
+const reportJson = (v: unknown) => escapeJsonForHtml(JSON.stringify(v, (_k, x) => (typeof x === 'string' ? visibleBidi(x) : x)));
 
 /**
  * JSON that is safe inside a <script> element: `<`, `>` and `&` become \u escapes (so no `</script>` or `<!--` can
@@ -156,8 +169,8 @@ ${escapeInlineStyle(i.css)}
       ${summaryHtml(i)}
     </header>
     <div id="app" role="application" aria-label="${escapeHtml(title)}"></div>
-    <script type="application/json" id="flame-data">${escapeJsonForHtml(JSON.stringify(payload))}</script>
-${i.exemplars ? `    <script type="application/json" id="flame-exemplars">${escapeJsonForHtml(JSON.stringify(i.exemplars))}</script>
+    <script type="application/json" id="flame-data">${reportJson(payload)}</script>
+${i.exemplars ? `    <script type="application/json" id="flame-exemplars">${reportJson(i.exemplars)}</script>
 ` : ''}    <script nonce="${i.nonce}">
 ${escapeInlineScript(i.js)}
     </script>

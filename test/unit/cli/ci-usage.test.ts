@@ -390,3 +390,26 @@ test("h25: 'trace-doctor help diagnose' is diagnose --help; a mistyped command n
   // the command list reads as one list: every summary starts in lower case
   for (const line of (await cli(['--help'])).out.split('\n').filter((l) => /^ {2}\S/.test(l))) assert.match(line, /^ {2}\S+\s+[a-z]/, line);
 });
+
+test('h25: the HTML report shows bidi overrides from trace data as \\u202e (applied, a name and everything after it read backwards)', async () => {
+  const { loadTraces } = await import('../../../src/sources/file');
+  const { analyze } = await import('../../../src/core/rca/analyze');
+  const { toFlameData } = await import('../../../src/core/diff/flame-data');
+  const { renderFlameReport } = await import('../../../src/core/report/html');
+  const dir = mkdtempSync(join(tmpdir(), 'h25-bidi-'));
+  try {
+    const evil = 'pay\u202egnp.exe'; // reads "payexe.png" when the override is applied
+    for (const f of [NORMAL, SPIKED]) writeFileSync(join(dir, f.split('/').pop()!), readFileSync(f, 'utf8').split('"pre-processor"').join(JSON.stringify(evil)));
+    const b = await loadTraces(join(dir, 'normal.json'));
+    const i = await loadTraces(join(dir, 'spiked.json'));
+    const a = analyze(b.model, i.model);
+    assert.equal(a.diagnosis.rootCause?.service, evil);
+    const html = renderFlameReport({ js: '', css: '', nonce: 'abcdefghijklmnopqrstuv', data: toFlameData(a.diff, a.diagnosis), diagnosis: a.diagnosis });
+    assert.ok(!/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(html), 'no raw bidi control anywhere in the report');
+    assert.match(html, /<strong>pay\\u202egnp\.exe · preprocess-request<\/strong>/, 'the headline');
+    const data = JSON.parse(/<script type="application\/json" id="flame-data">(.*?)<\/script>/s.exec(html)![1]!);
+    assert.ok(JSON.stringify(data).includes('pay\\\\u202egnp.exe'), 'the flame graph data the boxes are drawn from');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
