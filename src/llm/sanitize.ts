@@ -3,12 +3,12 @@
  * collapsed, length capped) and sent only inside a data fence with a random marker the model is told about.
  */
 
-// C0/C1 controls, zero-width and bidi controls (Trojan-source style tricks)
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+import { blankUnsafe } from '../core/format/inert';
 
 export function sanitize(s: unknown, maxLen = 160): string {
   let t = typeof s === 'string' ? s : s === undefined || s === null ? '' : String(s);
-  t = t.replace(CONTROL, ' ').replace(/\s+/g, ' ').trim();
+  // C0/C1 controls, zero-width and bidi controls (Trojan-source style tricks)
+  t = blankUnsafe(t).replace(/\s+/g, ' ').trim();
   // fence look-alikes inside data can't close our fence, but strip them anyway
   t = t.replace(/`{3,}|~{3,}/g, '');
   if (t.length > maxLen) t = t.slice(0, maxLen - 1) + '…';

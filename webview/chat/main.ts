@@ -11,6 +11,7 @@ import type { ChatAction, ChatCard, ChatToHost, HostToChat, ModelOption, RunsInf
 import { renderMarkdown, sourceLink } from './markdown';
 import { categoryLabel } from '../../src/core/format';
 import { FIGURES_LEGEND } from '../../src/core/format/figures';
+import { blankUnsafe } from '../../src/core/format/inert';
 
 declare function acquireVsCodeApi(): { postMessage(m: unknown): void; getState(): unknown; setState(s: unknown): void };
 const vscode = acquireVsCodeApi();
@@ -122,8 +123,7 @@ function renderModels(): void {
 
 /** a name from the traces shown as inert one-line text: control/bidi characters removed, long names cut */
 function shownName(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  const t = s.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g, ' ').replace(/\s+/g, ' ').trim();
+  const t = blankUnsafe(s).replace(/\s+/g, ' ').trim();
   return t.length > 120 ? t.slice(0, 119) + '…' : t;
 }
 

@@ -7,6 +7,7 @@ import { KIND_LABEL, formatConfidence, formatDeltaMs, formatMs, waitsOnShort } f
 import type { Capacity, Diagnosis } from '../rca/diagnosis';
 import { capacityRows } from '../rca/capacity';
 import { FIGURES_LEGEND, formatEffect } from '../format/figures';
+import { visibleUnsafe } from '../format/inert';
 import { FlameFlag } from '../../protocol/messages';
 import type { FlameData, FlameMode } from '../../protocol/messages';
 import type { ExemplarBundle } from '../../protocol/exemplars';
@@ -33,21 +34,16 @@ export interface FlameReportInput {
 }
 
 /**
- * Bidirectional controls (embeddings, overrides, isolates, marks) from trace data as visible `\u202e`-style text:
- * applied, a span named "pay\u202egnp.exe" reads "payexe.png" and every name after it runs backwards (Trojan Source).
- * The terminal output shows them the same way (src/cli/terminal.ts).
+ * HTML text. Characters that would reorder or hide text — bidirectional controls (a span named "pay\u202egnp.exe"
+ * reads "payexe.png" and every name after it runs backwards: Trojan Source), zero-width and C1 controls — are shown
+ * as `\uXXXX` (core/format/inert.ts, as the terminal does).
  */
-const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-export function visibleBidi(s: string): string {
-  return s.replace(BIDI, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
-}
-
 export function escapeHtml(s: string): string {
-  return visibleBidi(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return visibleUnsafe(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** JSON of the report's data with every string's bidi controls made visible (the flame graph draws names from it). */
-const reportJson = (v: unknown) => escapeJsonForHtml(JSON.stringify(v, (_k, x) => (typeof x === 'string' ? visibleBidi(x) : x)));
+/** JSON of the report's data with every string's unsafe characters made visible (the flame graph draws names from it). */
+const reportJson = (v: unknown) => escapeJsonForHtml(JSON.stringify(v, (_k, x) => (typeof x === 'string' ? visibleUnsafe(x) : x)));
 
 /**
  * JSON that is safe inside a <script> element: `<`, `>` and `&` become \u escapes (so no `</script>` or `<!--` can

@@ -7,12 +7,12 @@ import type { Candidate, Diagnosis } from '../rca/diagnosis';
 import type { GateResult } from '../gate/gate';
 import { pValue as pText } from '../stats/index';
 import { EFFECT_LEGEND } from '../format/figures';
+import { blankUnsafe } from '../format/inert';
 
 /** Escape text for GitHub-flavoured Markdown (inline and table cells), bounded to `max` characters. */
 export function escapeMd(s: string, max = 300): string {
-  let t = String(s)
-    // control characters, bidi overrides/isolates, zero-width joiners that could hide text
-    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, ' ');
+  // control characters, bidi overrides/isolates, zero-width joiners that could hide text
+  let t = blankUnsafe(String(s));
   if (t.length > max) t = t.slice(0, max - 1) + '…';
   return (
     t

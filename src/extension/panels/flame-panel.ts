@@ -6,7 +6,7 @@ import type { FlameViewState } from '../../protocol/messages';
 import { isReplayableRequest, LAST_REQUEST_KEY } from '../request-model';
 import type { LoadRequest, TraceSession, TraceSnapshot } from '../state';
 import { buildWebviewHtml, webviewOptions } from '../webview-html';
-import { buildSetData, parseWebviewMessage, type HostToFlame } from './flame-protocol';
+import { buildSetData, fromPage, parseWebviewMessage, toPage, type HostToFlame } from './flame-protocol';
 import { ExemplarRequests, type ExemplarRemote } from './exemplar-host';
 import type { HostToExemplarMessage } from '../../protocol/exemplars';
 
@@ -25,6 +25,8 @@ export interface FlameHostDeps {
  */
 export class FlameView implements vscode.Disposable {
   private ready = false;
+  /** names shown with escapes (visibleUnsafeDeep) → the originals, for what the page sends back */
+  private readonly shownNames = new Map<string, string>();
   private pending: HostToFlame[] = [];
   private shown: TraceSnapshot | undefined;
   /** the webview's last reported view state (mode, zoom, search) — test hook */
@@ -104,10 +106,13 @@ export class FlameView implements vscode.Disposable {
   private send(m: HostToFlame | HostToExemplarMessage): void {
     this.posted.push({ type: m.type });
     if (this.posted.length > 50) this.posted.shift();
-    void this.panel.webview.postMessage(m);
+    // names from the traces reach the page with bidi overrides and the like shown as escapes (one walk, no copy
+    // when there are none); what the page sends back is mapped to the original names
+    void this.panel.webview.postMessage(toPage(m, this.shownNames));
   }
 
-  private onMessage(raw: unknown): void {
+  private onMessage(shown: unknown): void {
+    const raw = fromPage(shown, this.shownNames);
     const reply = this.exemplars.handle(raw);
     if (reply) {
       void reply.then((r) => {

@@ -6,6 +6,7 @@ import { aggToFlameData, toFlameData } from '../../core/diff/flame-data';
 import { isFlameToHostMessage, type FlameToHostMessage, type HostToFlameMessage, type SetDataMessage } from '../../protocol/messages';
 import type { TraceSnapshotLike } from './snapshot-like';
 import { runColumnLabels, runLabel } from '../format-model';
+import { originalStrings, visibleUnsafeDeep } from '../../core/format/inert';
 
 export type HostToFlame = HostToFlameMessage;
 export type FlameToHost = FlameToHostMessage;
@@ -56,4 +57,19 @@ function buildSetDataBody(s: TraceSnapshotLike): SetDataMessage {
 
 export function parseWebviewMessage(raw: unknown): FlameToHost | null {
   return isFlameToHostMessage(raw) ? raw : null;
+}
+
+/**
+ * What the page is sent: names from the traces with bidi overrides, zero-width and control characters shown as
+ * `\uXXXX` (a span named `pay\u202egnp.exe` must not read `payexe.png`); `shown` learns shown → original. One walk and
+ * no copy when nothing needs it.
+ */
+export function toPage<M>(m: M, shown: Map<string, string>): M {
+  if (shown.size > 100_000) shown.clear();
+  return visibleUnsafeDeep(m, shown);
+}
+
+/** What the page sent, with the names it was shown turned back into the originals (go to source, ask in chat). */
+export function fromPage(raw: unknown, shown: ReadonlyMap<string, string>): unknown {
+  return originalStrings(raw, shown);
 }
