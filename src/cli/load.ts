@@ -203,3 +203,14 @@ export function overlapNote(baseline: Pick<LoadedRun, 'files'> | null | undefine
   const shown = both.slice(0, 3).join(', ') + (both.length > 3 ? ` and ${both.length - 3} more` : '');
   return `${both.length === 1 ? 'a file is' : `${both.length} files are`} read as both the baseline and the incident (${shown}): ${both.length === 1 ? 'its' : 'their'} traces count on both sides, which hides the difference — give the baseline without the incident's files`;
 }
+
+/** "incident: read with problems — 1 JSON line skipped, 2 problems; first: f.jsonl:12: …", or null for a clean read. */
+export function readProblems(role: string, run: Pick<LoadedRun, 'issues' | 'skipped'>): string | null {
+  if (!run.issues.length && !run.skipped) return null;
+  const first = run.issues[0];
+  const where = first ? `${first.file ?? ''}${first.line ? `:${first.line}` : ''}` : '';
+  return (
+    `${role}: read with problems — ${run.skipped ? `${run.skipped.toLocaleString('en-US')} JSON line(s) skipped, ` : ''}` +
+    `${run.issues.length.toLocaleString('en-US')} problem(s)${first ? `; first: ${where ? `${where}: ` : ''}${first.message}` : ''}; the diagnosis uses what could be read`
+  );
+}

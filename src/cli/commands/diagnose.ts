@@ -7,7 +7,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { CliError, type CliIO, UsageError, usageError } from '../command';
 import { register } from '../registry';
 import { numOption } from '../options';
-import { deepTreeNotes, loadRunForCli, overlapNote, status } from '../load';
+import { deepTreeNotes, loadRunForCli, overlapNote, readProblems, status } from '../load';
 import { EFFECT_LEGEND } from '../../core/format/figures';
 import { DEFAULT_MAX_SOURCE_FILES, scanWorkspace, truncationNote } from '../../sources/workspace-scan';
 import { analyze } from '../../core/rca/analyze';
@@ -20,7 +20,6 @@ import { evaluateGate, GateInputError, parsePercent, PERCENTILES, type GateResul
 import { renderMarkdown } from '../../core/report/markdown';
 import { toSarif } from '../../core/report/sarif';
 import { DEFAULT_CAPACITY_TARGET } from '../../core/rca/capacity';
-import type { LoadedRun } from '../../sources/file';
 
 const VERSION = '0.1.0';
 
@@ -140,17 +139,6 @@ export function renderHuman(d: Diagnosis): string {
   }
   for (const n of d.notes) out.push(`Note: ${oneLine(n)}`);
   return out.join('\n') + '\n';
-}
-
-/** "incident: read with problems — 1 JSON line skipped, 2 problems; first: f.jsonl:12: …", or null for a clean read. */
-export function readProblems(role: string, run: Pick<LoadedRun, 'issues' | 'skipped'>): string | null {
-  if (!run.issues.length && !run.skipped) return null;
-  const first = run.issues[0];
-  const where = first ? `${first.file ?? ''}${first.line ? `:${first.line}` : ''}` : '';
-  return (
-    `${role}: read with problems — ${run.skipped ? `${run.skipped.toLocaleString('en-US')} JSON line(s) skipped, ` : ''}` +
-    `${run.issues.length.toLocaleString('en-US')} problem(s)${first ? `; first: ${where ? `${where}: ` : ''}${first.message}` : ''}; the diagnosis uses what could be read`
-  );
 }
 
 /**

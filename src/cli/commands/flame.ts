@@ -19,7 +19,7 @@ import { codeAttrsByOperation, opKey } from '../../core/source/code-attrs';
 import type { FlameData, FlameMode } from '../../protocol/messages';
 import { isFlameMode } from '../../protocol/messages';
 import type { LoadedRun } from '../../sources/file';
-import { deepTreeNotes, loadRunForCli, overlapNote, status } from '../load';
+import { deepTreeNotes, loadRunForCli, overlapNote, readProblems, status } from '../load';
 import { DEFAULT_MAX_SOURCE_FILES, scanWorkspace, truncationNote } from '../../sources/workspace-scan';
 
 const HELP = `trace-doctor flame — write a differential flame graph as one self-contained HTML file
@@ -119,6 +119,11 @@ export async function buildFlameReport(
   attachSources(a.diff, baseline ? [incident.model, baseline.model] : [incident.model], o.workspace);
   const diagnosis: Diagnosis = a.diagnosis;
   if (scanNote) diagnosis.notes.push(scanNote);
+  // a run read in part (truncated file, skipped lines): in the report too, not only in a warning on stderr
+  for (const [role, run] of [['baseline', baseline], ['incident', incident]] as const) {
+    const p = run ? readProblems(role, run) : null;
+    if (p) diagnosis.notes.push(p);
+  }
   // traces deeper than the tree keeps (a page draws at most 65,535 rows): say so on stderr and in the report
   for (const note of deepTreeNotes([{ role: 'incident', model: incident.model }, { role: 'baseline', model: baseline?.model }])) {
     io.err(`warning: ${note}\n`);

@@ -413,3 +413,26 @@ test('h25: the HTML report shows bidi overrides from trace data as \\u202e (appl
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('h25: flame — a run read in part is said in the report\'s notes, not only on stderr', async () => {
+  const { buildFlameReport } = await import('../../../src/cli/commands/flame');
+  const { gunzipSync } = await import('node:zlib');
+  const { mkdirSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'h25-flame-trunc-'));
+  try {
+    mkdirSync(join(dir, 'webview'));
+    writeFileSync(join(dir, 'webview', 'flame.js'), '');
+    writeFileSync(join(dir, 'webview', 'flame.css'), '');
+    const RF = join(root, 'test', 'fixtures', 'real-faults');
+    const text = gunzipSync(readFileSync(join(RF, 'cases', 'tt-network-delay-ts-security-service-0130-1400', 'incident.jsonl.gz'))).toString('utf8');
+    const cut = join(dir, 'cut.jsonl');
+    writeFileSync(cut, text.slice(0, text.lastIndexOf('\n', text.length - 2) + 200));
+    let err = '';
+    const r = await buildFlameReport({ baseline: [join(RF, 'baselines', 'trainticket-2023-01-30-1139.jsonl.gz')], incident: [cut], assetsDir: dir }, { out: () => {}, err: (s) => (err += s) });
+    assert.match(err, /^warning \(incident\): /m);
+    assert.ok(r.diagnosis?.notes.some((n) => /^incident: read with problems — 1 JSON line\(s\) skipped/.test(n)), r.diagnosis?.notes.join('\n'));
+    assert.match(r.html, /incident: read with problems — 1 JSON line\(s\) skipped/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
