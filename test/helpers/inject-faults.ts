@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import type { SpanTable } from '../../src/core/model/span-table';
 import { toSpanTable, type GenSpan } from '../../src/core/testing/scenarios';
 import { analyze } from '../../src/core/rca/analyze';
+import { mulberry32 } from '../../src/core/stats/index';
 import type { Diagnosis } from '../../src/core/rca/diagnosis';
 import { loadTraces } from '../../src/sources/file';
 import { rankedServices, realCases, REAL_FAULTS_DIR } from './real-faults';
@@ -127,18 +128,6 @@ function insertTime(tr: Trace, k: number, t: number, d: number, after = t): void
   }
 }
 
-/** A small deterministic PRNG (mulberry32) so every injected case is reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** log-normal jitter around 1 */
 const jitter = (r: () => number, sigma: number): number => Math.exp(sigma * Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r()));
 
@@ -180,7 +169,7 @@ export interface InjectOptions {
  * nothing).
  */
 export function inject(traces: Trace[], service: string, fault: InjectedFault, o: InjectOptions = {}): { traces: Trace[]; hits: number } {
-  const r = rng(o.seed ?? 1);
+  const r = mulberry32(o.seed ?? 1); // deterministic: every injected case is reproducible
   let hits = 0;
   const out = traces.map((orig) => {
     const tr = clone(orig);
