@@ -47,6 +47,18 @@ before(async () => {
   assert.match(d.rootCause!.summary, /66\.0 ms more of its own time per call \(3\.3 ms → 69\.3 ms\), across 2 call paths/);
 });
 
+test('the Diagnosis JSON carries the figures the words are made of: call paths per candidate, own time per call', () => {
+  assert.equal(d.rootCause!.callPaths, 2);
+  assert.deepEqual(d.rootCause!.perCallMs && [Math.round(d.rootCause!.perCallMs.baseline * 10) / 10, Math.round(d.rootCause!.perCallMs.incident * 10) / 10], [3.3, 69.3]);
+  for (const c of d.candidates) assert.ok(c.callPaths === undefined || c.callPaths >= 1);
+  // an "other candidate" that covers several call paths says so in the report, as the root cause does
+  const multi = d.candidates.slice(1).find((c) => (c.callPaths ?? 0) > 1);
+  assert.ok(multi, JSON.stringify(d.candidates.map((c) => [c.name, c.callPaths])));
+  const html = renderFlameReport({ js: '', css: '', nonce: 'abcdefghijklmnopqrstuv', data: toFlameData(diff, d), diagnosis: d });
+  assert.ok(html.includes(`${formatEffect(multi.impactMs, multi.callPaths)}`), `${multi.name}: ${formatEffect(multi.impactMs, multi.callPaths)}`);
+  assert.match(candidateNote(multi, multi.callPaths), new RegExp(`over ${multi.callPaths} call paths`));
+});
+
 test('the shared words: effect, per call / per trace over the call paths, and how the effect relates to one path', () => {
   assert.equal(formatEffect(81.36), 'effect +81 ms per trace');
   assert.equal(formatEffect(81.36, 2), 'effect +81 ms per trace over 2 call paths');

@@ -543,7 +543,7 @@ class FlameApp {
       const ol = el('ol', 'fg-candidates');
       for (const c of others) {
         const li = el('li');
-        li.append(opButton(c.service, c.name), el('span', 'fg-note', ` ${candidateNote({ kind: c.kind, impactMs: c.impactMs, ...(c.waitsOn ? { waitsOn: c.waitsOn } : {}) })}`));
+        li.append(opButton(c.service, c.name), el('span', 'fg-note', ` ${candidateNote({ kind: c.kind, impactMs: c.impactMs, ...(c.waitsOn ? { waitsOn: c.waitsOn } : {}) }, c.callPaths)}`));
         li.title = c.summary;
         ol.append(li);
       }

@@ -49,6 +49,8 @@ export interface Cand {
   wait?: { side: 'callee' | 'caller'; summary: (r: WaitReading) => string; ops?: string[] };
   /** this own time is the wait for that callee service (./waits-on.ts): explained by its finding */
   waitsOn?: string;
+  /** own time per call over the finding's call paths, baseline → incident (ms) */
+  perCall?: { baseline: number; incident: number };
 }
 
 /** What a longer wait in front of a callee that is not busy is. */

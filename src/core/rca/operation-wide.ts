@@ -55,6 +55,7 @@ export function operationLevel(ctx: Ctx, out: Cand[]): void {
       ],
       summary: `${label(ref)} spends ${fmt(spcI - spcB)} more of its own time per call (${fmt(spcB)} → ${fmt(spcI)}), across ${ds.length} call paths`,
       test: { diffId: ds[0]!, metric: 'spanSelf', diffIds: ds },
+      perCall: { baseline: spcB, incident: spcI },
     });
   }
 }

@@ -286,6 +286,8 @@ export function rank(ctx: Ctx, opts: DiagnoseOptions, latency: Diagnosis['latenc
     if (src) cand.source = src;
     if (c.attribute) cand.attribute = c.attribute;
     if (c.waitsOn) cand.waitsOn = c.waitsOn;
+    if (c.nodes.length > 0) cand.callPaths = c.nodes.length;
+    if (c.perCall && Number.isFinite(c.perCall.baseline) && Number.isFinite(c.perCall.incident)) cand.perCallMs = { baseline: Math.round(c.perCall.baseline * 1000) / 1000, incident: Math.round(c.perCall.incident * 1000) / 1000 };
     cand.detector = c.detector ?? 'operation';
     const sc = svcScore.get(c.service);
     if (sc !== undefined) cand.serviceScore = Math.round(sc * 1000) / 1000;

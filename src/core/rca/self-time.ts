@@ -51,6 +51,7 @@ export function selfTime(ctx: Ctx, at: NodeAt, out: Cand[]): void {
         evidence: ev,
         summary: `${label(node)} spends ${fmt(spcI - spcB)} more of its own time per call (${fmt(spcB)} → ${fmt(spcI)})${isClient ? ' waiting outside any callee span' : ''}`,
         test: { diffId: d, metric: 'spanSelf' },
+        perCall: { baseline: spcB, incident: spcI },
       });
     }
   }

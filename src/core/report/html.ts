@@ -127,7 +127,7 @@ function summaryHtml(i: FlameReportInput): string {
     if (others.length) {
       parts.push(
         `<details><summary>Other candidates (${others.length})</summary><ul>${others
-          .map((c) => `<li><strong>${escapeHtml(c.service)} · ${escapeHtml(c.name)}</strong> (${escapeHtml([KIND_LABEL[c.kind] ?? c.kind, waitsOnShort(c), formatEffect(c.impactMs)].filter(Boolean).join(', '))}): ${escapeHtml(c.summary)}</li>`)
+          .map((c) => `<li><strong>${escapeHtml(c.service)} · ${escapeHtml(c.name)}</strong> (${escapeHtml([KIND_LABEL[c.kind] ?? c.kind, waitsOnShort(c), formatEffect(c.impactMs, c.callPaths)].filter(Boolean).join(', '))}): ${escapeHtml(c.summary)}</li>`)
           .join('')}</ul></details>`,
       );
     }
