@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { writeFailure, writeFileAtomic } from '../output';
 import { parseArgs } from 'node:util';
 import { CliError, type CliIO, UsageError, usageError } from '../command';
 import { register } from '../registry';
@@ -121,7 +121,14 @@ export async function runFetch(argv: string[], io: CliIO): Promise<number> {
     const parsed = parseDocs(f.docs);
     // several documents only come from Tempo: one single-line OTLP request per trace → JSON Lines
     const text = f.docs.length === 1 ? f.docs[0]!.text : f.docs.map((d) => d.text).join('\n') + '\n';
-    if (out) writeFileSync(out, text);
+    if (out) {
+      // whole or not at all: a job killed mid-write leaves no half trace file for the next step to misread
+      try {
+        writeFileAtomic(out, text);
+      } catch (e) {
+        throw new CliError(`${out === values.out ? '-o' : '--baseline-out'} ${out}: cannot write: ${writeFailure(e)}`);
+      }
+    }
     else io.out(text.endsWith('\n') ? text : text + '\n');
     io.err(
       `trace-doctor fetch: ${label}${parsed.model.size} spans in ${f.traces || parsed.model.traces().size} trace(s) from ${f.api}` +

@@ -436,3 +436,26 @@ test('h25: flame — a run read in part is said in the report\'s notes, not only
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('h25: fetch -o writes the file whole (a temporary file renamed); an unwritable -o is one line naming it, exit 2', async () => {
+  const { createServer } = await import('node:http');
+  const body = readFileSync(SPIKED);
+  const srv = createServer((_q, r) => r.writeHead(200, { 'content-type': 'application/json' }).end(body));
+  await new Promise<void>((ok) => srv.listen(0, '127.0.0.1', ok));
+  const url = `http://127.0.0.1:${(srv.address() as { port: number }).port}/traces.json`;
+  const dir = mkdtempSync(join(tmpdir(), 'h25-fetch-'));
+  try {
+    const out = join(dir, 'incident.json');
+    const r = await cli(['fetch', url, '-o', out]);
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(readFileSync(out), body);
+    assert.deepEqual(readdirSync(dir), ['incident.json'], 'no temporary file left');
+    const bad = await cli(['fetch', url, '-o', join(dir, 'missing', 'x.json')]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /^trace-doctor fetch: -o \S+missing\/x\.json: cannot write: ENOENT: no such file or directory$/m);
+    assert.doesNotMatch(bad.err, /\.tmp|internal error/);
+  } finally {
+    srv.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
