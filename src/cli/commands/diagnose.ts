@@ -3,6 +3,7 @@ import { appendFile, stat } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import { writeFailure, writeFileAtomic } from '../output';
 import { toJunit } from '../junit';
+import { githubAnnotations } from '../github';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { CliError, type CliIO, UsageError, usageError } from '../command';
 import { register } from '../registry';
@@ -68,6 +69,8 @@ Gate (needs --baseline; any of these turns it on):
 Outputs:
   --sarif-output FILE      also write the SARIF log to FILE (for github/codeql-action/upload-sarif)
   --markdown-output FILE   also APPEND the markdown report to FILE (e.g. "$GITHUB_STEP_SUMMARY")
+  --github-annotations     on a failed gate, print GitHub Actions ::error commands on stderr (annotations on the
+                           job and at the root cause's line in the PR diff, no SARIF upload needed)
   --junit-output FILE      also write the gate's checks as JUnit XML (one test case per check; a failed check names
                            the root cause) for GitLab artifacts:reports:junit, Jenkins, Azure Pipelines; needs a gate
                            option
@@ -222,6 +225,7 @@ export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
         'markdown-output': { type: 'string' },
         'junit-output': { type: 'string' },
         strict: { type: 'boolean' },
+        'github-annotations': { type: 'boolean' },
         srcroot: { type: 'string' },
         'link-base': { type: 'string' },
       },
@@ -389,6 +393,7 @@ export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
   }
   const mdOut = values['markdown-output'];
   if (mdOut) await write('--markdown-output', mdOut, () => appendFile(mdOut, markdown() + '\n'));
+  if (values['github-annotations']) for (const a of githubAnnotations(diagnosis, gate, relativePath)) io.err(a + '\n');
   return gate?.active ? gate.exitCode : 0;
 }
 

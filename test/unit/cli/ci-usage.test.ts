@@ -459,3 +459,26 @@ test('h25: fetch -o writes the file whole (a temporary file renamed); an unwrita
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('h25: --github-annotations prints one ::error per failed check on stderr, at the root cause\'s line; trace text cannot end or add a command', async () => {
+  const { githubAnnotations, escapeData } = await import('../../../src/cli/github');
+  const ml = join(root, 'examples', 'ml-pipeline');
+  const r = await cli(['diagnose', '--baseline', NORMAL, '--incident', SPIKED, '--workspace', ml, '--fail-on', 'regression', '--github-annotations', '--format', 'json']);
+  assert.equal(r.code, 1);
+  JSON.parse(r.out); // stdout is still the JSON alone
+  const lines = r.err.split('\n').filter((l) => l.startsWith('::'));
+  assert.equal(lines.length, 1, r.err);
+  assert.match(lines[0]!, /^::error file=examples\/ml-pipeline\/preprocessor\/preprocessor\.py,line=87,title=Trace Doctor%3A latency regression::p95 end-to-end 812 ms → 3\.04 s \(\+274 %25\); slower beyond noise .*%0ARoot cause: pre-processor \/ preprocess-request \(queueing\), effect \+823 ms per trace\./);
+  // a pass prints none
+  const pass = await cli(['diagnose', '--baseline', SPIKED, '--incident', SPIKED, '--fail-on', 'regression', '--github-annotations']);
+  assert.equal(pass.code, 0);
+  assert.doesNotMatch(pass.err, /^::/m);
+  // hostile names: one line, the runner's escapes
+  const evil = 'x\n::add-mask::secret\r% , :';
+  const d = { rootCause: { service: evil, name: 'op', kind: 'self_time', impactMs: 5, confidence: 0.9, summary: evil, evidence: [], source: { file: `a${evil}.py`, line: 3 } }, candidates: [], notes: [] } as unknown as Diagnosis;
+  const out = githubAnnotations(d, gateOf(true), (f) => f);
+  assert.equal(out.length, 1);
+  assert.ok(!/[\r\n]/.test(out[0]!), 'a single line');
+  assert.match(out[0]!, /^::error file=ax%0A%3A%3Aadd-mask%3A%3Asecret%0D%25 %2C %3A\.py,line=3,title=/);
+  assert.equal(escapeData('50% \n'), '50%25 %0A');
+});
