@@ -47,6 +47,13 @@ function table(raw: string[][], rightAlign: boolean[]): string {
     .join('\n');
 }
 
+/**
+ * A service name starts a line of the per-service table: one that begins with "::" would be a workflow command in a
+ * GitHub Actions log (`::add-mask::…`, `::error::…`), so its first colon is written as \u003a, like other characters
+ * the terminal must not act on.
+ */
+export const noCommand = (s: string) => (s.startsWith('::') ? '\\u003a' + s.slice(1) : s);
+
 export async function runStats(argv: string[], io: CliIO): Promise<number> {
   let parsed;
   try {
@@ -101,7 +108,7 @@ export async function runStats(argv: string[], io: CliIO): Promise<number> {
   } else summary.push(['time range', '(no timestamps)']);
   let text = table(summary, [false, false]) + '\n';
   if (s.perService.length > 0) {
-    const rows = [['service', 'spans', 'operations', 'errors'], ...s.perService.map((p) => [p.service, String(p.spans), String(p.operations), String(p.errors)])];
+    const rows = [['service', 'spans', 'operations', 'errors'], ...s.perService.map((p) => [noCommand(p.service), String(p.spans), String(p.operations), String(p.errors)])];
     text += '\n' + table(rows, [false, true, true, true]) + '\n';
   }
   if (run.issues.length > 0) {

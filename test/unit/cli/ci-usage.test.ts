@@ -482,3 +482,18 @@ test('h25: --github-annotations prints one ::error per failed check on stderr, a
   assert.match(out[0]!, /^::error file=ax%0A%3A%3Aadd-mask%3A%3Asecret%0D%25 %2C %3A\.py,line=3,title=/);
   assert.equal(escapeData('50% \n'), '50%25 %0A');
 });
+
+test('h25: no line of stats or diagnose output starts with trace text that a GitHub Actions runner reads as a command', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'h25-cmd-'));
+  try {
+    const evil = '::add-mask::pre';
+    for (const f of [NORMAL, SPIKED]) writeFileSync(join(dir, f.split('/').pop()!), readFileSync(f, 'utf8').split('"pre-processor"').join(JSON.stringify(evil)));
+    const st = await cli(['stats', join(dir, 'spiked.json')]);
+    assert.equal(st.code, 0, st.err);
+    assert.match(st.out, /^\\u003a:add-mask::pre /m, 'the service row, its first colon escaped');
+    const dg = await cli(['diagnose', '--baseline', join(dir, 'normal.json'), '--incident', join(dir, 'spiked.json'), '--fail-on', 'regression']);
+    for (const r of [st, dg]) for (const line of (r.out + r.err).split('\n')) assert.ok(!line.startsWith('::'), line);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
