@@ -26,7 +26,7 @@ import type { DiffTree } from '../diff/types';
 import type { SpanTable } from '../model/span-table';
 import type { SourceIndex } from '../source/resolve';
 import { mannWhitney, proportionGreater, welchFromSummary, variance, pValue as pText } from '../stats/index';
-import type { Diagnosis, SourceLink } from './diagnosis';
+import type { Candidate, Diagnosis, SourceLink } from './diagnosis';
 import { splitTraces, type SplitResult } from './split';
 import { serviceEvidence, type ServiceScore } from './service-rank';
 import { entryGate, entryPointChanges } from './entry-points';
@@ -160,9 +160,38 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
   // component's: the ranker blames nothing then
   const diagnosis = rank(ctx, opts, latency, slower && !eg?.mixOnly, errorsUp, notes, split?.split);
   diagnosis.regression = { slower: eg?.mixOnly ? true : (ctx.slower ?? slower), errorsUp: ctx.errorsUp ?? errorsUp, alpha, ...(entry ? { entryPoints: entry.findings } : {}) };
+  if (diagnosis.rootCause) {
+    const req = rootCauseRequests(diff, b, i);
+    if (req) diagnosis.rootCause.requests = req;
+  }
   if ((eg?.opened || eg?.mixOnly) && !diagnosis.rootCause)
     diagnosis.notes.push('no component explains the entry-point change in the spans (requests that never arrived, or failed before any traced work, leave no spans to blame)');
   return { diagnosis, diff };
+}
+
+/**
+ * The requests that hold the root cause: the traces with a span on one of its call paths (the diff nodes rank marked),
+ * per run, and their mean end-to-end latency. Null when a run has none (a path only one run has is not "the same
+ * requests"). One pass over each run's rows.
+ */
+function rootCauseRequests(diff: DiffTreeWithMaps, b: AggDetail, i: AggDetail): Candidate['requests'] | null {
+  const side = (det: AggDetail, nodeOf: Int32Array) => {
+    const marked = new Uint8Array(det.tree.nodes.length);
+    for (let d = 0; d < diff.nodes.length; d++) if (diff.nodes[d]!.rootCause && nodeOf[d]! >= 0) marked[nodeOf[d]!] = 1;
+    const inSet = new Uint8Array(det.tree.traceCount);
+    for (let r = 0; r < det.model.size; r++) {
+      const n = det.nodeOf[r]!;
+      const t = det.traceOf[r]!;
+      if (n >= 0 && t >= 0 && marked[n]) inSet[t] = 1;
+    }
+    let traces = 0;
+    let sum = 0;
+    for (let t = 0; t < inSet.length; t++) if (inSet[t]) { traces++; sum += det.traceLatencyMs[t]!; }
+    return traces > 0 ? { traces, meanMs: Math.round((sum / traces) * 1000) / 1000 } : null;
+  };
+  const rb = side(b, diff.baselineNodeOf);
+  const ri = side(i, diff.incidentNodeOf);
+  return rb && ri ? { baseline: rb, incident: ri } : null;
 }
 
 /**

@@ -97,6 +97,14 @@ export const Candidate = z.object({
   callPaths: z.number().int().nonnegative().optional(),
   /** own-time findings: the operation's own time per call over those call paths, baseline → incident (ms) */
   perCallMs: z.object({ baseline: z.number(), incident: z.number() }).optional(),
+  /**
+   * the root cause only: the requests (traces) that hold its call paths in each run, and their mean end-to-end
+   * latency (ms) — the part of the traffic it is about (a CI gate's tolerance is judged on it when the run as a whole
+   * is not slower)
+   */
+  requests: z
+    .object({ baseline: z.object({ traces: z.number().int(), meanMs: z.number() }), incident: z.object({ traces: z.number().int(), meanMs: z.number() }) })
+    .optional(),
 });
 export type Candidate = z.infer<typeof Candidate>;
 

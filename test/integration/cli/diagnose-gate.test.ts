@@ -310,3 +310,20 @@ test('--capacity-target reaches the estimate (ml-pipeline: 0.85 busy workers →
   assert.equal(c40.target, 0.4);
   assert.equal(c40.workersNeeded, 3);
 });
+
+test('--max-slowdown when the run as a whole is not slower but part of it is: the tolerance is judged on that part (real OnlineBoutique network delay at checkout)', async () => {
+  // h25's CI walkthrough: end to end p95 fell 28 % (fewer checkouts in the minute), checkout's requests got 29 % slower
+  // (its callers wait 227 ms more per call): the README gate passed it with exit 0
+  const RF = join(root, 'test', 'fixtures', 'real-faults');
+  const args = ['--baseline', join(RF, 'baselines', 'onlineboutique-2022-08-23-1700.jsonl.gz'), '--incident', join(RF, 'cases', 'ob-network-delay-checkoutservice-0823-1253', 'incident.jsonl.gz')];
+  const r = await run(...args, '--format', 'json', '--fail-on', 'regression', '--max-slowdown', '5%');
+  assert.equal(r.code, 1, r.err);
+  const j = JSON.parse(r.out) as { gate: { checks: { name: string; status: string; detail: string }[]; endToEnd: { change: number } }; rootCause: { requests?: { baseline: { traces: number; meanMs: number }; incident: { traces: number; meanMs: number } } } };
+  assert.ok(j.gate.endToEnd.change < 0, 'the run as a whole is faster');
+  const lat = j.gate.checks.find((c) => c.name === 'latency')!;
+  assert.equal(lat.status, 'fail');
+  assert.match(lat.detail, /the part that changed: the requests holding the root cause \(checkoutservice \/ hipstershop\.CheckoutService\/PlaceOrder: 18 → 15 traces\), mean 375 ms → 485 ms \(\+29 %\), tolerance exceeded/);
+  assert.deepEqual([j.rootCause.requests!.baseline.traces, j.rootCause.requests!.incident.traces], [18, 15]);
+  // a tolerance above that part's change keeps the gate green
+  assert.equal((await run(...args, '--fail-on', 'regression', '--max-slowdown', '40%')).code, 0);
+});
