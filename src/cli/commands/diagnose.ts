@@ -193,7 +193,8 @@ export function gateOptionsFrom(values: { 'fail-on'?: string; 'max-slowdown'?: s
 
 function renderGateHuman(g: GateResult): string {
   const lines = [`Gate: ${g.verdict === 'regression' ? 'FAIL — regression' : 'pass'}`];
-  for (const c of g.checks) lines.push(`  ${c.status === 'fail' ? 'FAIL' : 'pass'}  ${c.name}: ${c.detail}`);
+  // a check's detail can name entry points (trace text): one line, like every field from the traces
+  for (const c of g.checks) lines.push(`  ${c.status === 'fail' ? 'FAIL' : 'pass'}  ${c.name}: ${oneLine(c.detail)}`);
   return lines.join('\n') + '\n';
 }
 

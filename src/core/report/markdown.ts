@@ -83,8 +83,8 @@ export function renderMarkdown(d: Diagnosis, gate: GateResult | null, opts: Mark
       '',
     );
     if (gate.active) {
-      // the check texts are the gate's own (numbers and fixed words, no trace text): only HTML-significant signs escaped
-      for (const c of gate.checks) out.push(`- ${c.status === 'fail' ? '❌' : '✅'} **${c.name}**: ${c.detail.replace(/[<>&]/g, (x) => (x === '<' ? '&lt;' : x === '>' ? '&gt;' : '&amp;'))}`);
+      // the check texts hold trace text (the structure check and the latency line name entry points): escaped as such
+      for (const c of gate.checks) out.push(`- ${c.status === 'fail' ? '❌' : '✅'} **${c.name}**: ${escapeMd(c.detail, 600)}`);
       out.push('');
     }
   } else if (d.latency) {

@@ -497,3 +497,38 @@ test('h25: no line of stats or diagnose output starts with trace text that a Git
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('h25: the gate lines of the markdown report escape the entry point names they now carry (no link, mention or HTML from a span name)', async () => {
+  const { renderMarkdown } = await import('../../../src/core/report/markdown');
+  const evil = 'op [click](https://evil.example) @team <img src=x> | **b**';
+  const gate = {
+    active: true,
+    verdict: 'regression',
+    checks: [{ name: 'structure', status: 'fail', detail: `entry point ${evil}: spans per trace median 48 → 7.0` }],
+    endToEnd: { percentile: 'p95', baselineMs: 1, incidentMs: 1, change: 0, meanBaselineMs: 1, meanIncidentMs: 1, traces: { baseline: 1, incident: 1 }, errors: { baseline: 0, incident: 0 }, errorRate: { baseline: 0, incident: 0, pValue: 1 } },
+    exitCode: 1,
+  } as unknown as GateResult;
+  const md = renderMarkdown(fakeDiagnosis(), gate);
+  const line = md.split('\n').find((l) => l.includes('**structure**'))!;
+  assert.ok(line, md);
+  assert.doesNotMatch(line, /\[click\]\(|https:\/\/evil|@team|<img|\| \*\*b/);
+  assert.match(line, /spans per trace median 48 → 7\\\.0/);
+});
+
+test('h25: a gate line naming an entry point with a newline in its name stays one line in the terminal', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'h25-gate-nl-'));
+  try {
+    const RF = join(root, 'test', 'fixtures', 'real-faults');
+    const { gunzipSync } = await import('node:zlib');
+    // the real OnlineBoutique "return" fault (its structure check names the frontend entry point) with a newline in it
+    const name = (t: string) => t.split('"frontend"').join(JSON.stringify('front\nFAIL  fake: line'));
+    writeFileSync(join(dir, 'b.jsonl'), name(gunzipSync(readFileSync(join(RF, 'baselines', 'onlineboutique-2022-08-22-0353.jsonl.gz'))).toString('utf8')));
+    writeFileSync(join(dir, 'i.jsonl'), name(gunzipSync(readFileSync(join(RF, 'cases', 'ob-return-frontend-0822-0402', 'incident.jsonl.gz'))).toString('utf8')));
+    const r = await cli(['diagnose', '--baseline', join(dir, 'b.jsonl'), '--incident', join(dir, 'i.jsonl'), '--fail-on', 'regression']);
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.out, /^ {2}FAIL {2}structure: entry point front\\u000aFAIL  fake: line/m);
+    assert.doesNotMatch(r.out, /^FAIL {2}fake: line/m, 'no line of its own');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
