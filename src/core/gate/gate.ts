@@ -146,12 +146,13 @@ export function evaluateGate(d: Diagnosis, b: RunFigures, i: RunFigures, opts: G
       const over = e.change > opts.maxSlowdown;
       // the run as a whole is not slower but part of it is (one kind of request, the requests through one service):
       // the tolerance is judged on that part too — a 29 % slower checkout must not pass on a faster mean
-      const part = reg.slower && !endToEndSlower ? changedPart(d, entryPoints, reg.alpha) : null;
+      const part = reg.slower && p != null && !endToEndSlower ? changedPart(d, entryPoints, reg.alpha) : null;
       const partOver = part !== null && part.change > opts.maxSlowdown;
       fail = reg.slower && (over || partOver);
-      detail =
-        `${what}; tolerance ${pc(opts.maxSlowdown).replace('+', '')}${over ? ' exceeded' : ' kept'}; ${noise}` +
-        (part ? `; the part that changed: ${part.what} (${pc(part.change)}), tolerance${partOver ? ' exceeded' : ' kept'}` : '');
+      const tol = `tolerance ${pc(opts.maxSlowdown).replace('+', '')}`;
+      detail = part
+        ? `${what}; ${tol} ${over ? 'exceeded' : 'kept'} end to end; not slower end to end (${pText(p!)}), but part of the requests is slower beyond noise: ${part.what} (${pc(part.change)}), ${partOver ? 'over' : 'within'} the tolerance`
+        : `${what}; ${tol}${over ? ' exceeded' : ' kept'}; ${noise}`;
     } else {
       fail = opts.failOnRegression && reg.slower;
       detail = `${what}; ${noise}`;
