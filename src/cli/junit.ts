@@ -12,6 +12,7 @@
 import type { Diagnosis } from '../core/rca/diagnosis';
 import type { GateResult } from '../core/gate/gate';
 import { formatEffect } from '../core/format/figures';
+import { KIND_LABEL } from '../core/format';
 
 /** XML 1.0 text or attribute value: escaped, and the characters XML cannot hold written as `\uXXXX`. */
 export function xmlText(s: string): string {
@@ -37,7 +38,7 @@ function rootCauseText(d: Diagnosis): string {
   const where = rc.source ? ` at ${rc.source.file}:${rc.source.line}` : '';
   return [
     // the figure in the words of the other surfaces (core/format/figures)
-    `Root cause: ${rc.service} / ${rc.name} (${rc.kind})${where}, ${formatEffect(rc.impactMs) ?? 'no effect in time'}, confidence ${rc.confidence.toFixed(2)}.`,
+    `Root cause: ${rc.service} / ${rc.name} (${KIND_LABEL[rc.kind] ?? rc.kind})${where}, ${formatEffect(rc.impactMs) ?? 'no effect in time'}, confidence ${rc.confidence.toFixed(2)}.`,
     rc.summary,
     ...rc.evidence.map((e) => `- ${e}`),
   ].join('\n');

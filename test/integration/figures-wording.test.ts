@@ -92,7 +92,7 @@ test('TT CPU contention: CLI table and sentence, markdown and HTML reports, the 
   const human = renderHuman(d);
   assert.match(human, /#\s+kind\s+service \/ operation\s+effect\/trace\s+conf\./);
   assert.ok(human.includes(`\n${EFFECT_LEGEND}\n`), 'a legend line under the table');
-  assert.match(human, /Root cause: ts-travel-service \/ HTTP POST \(self_time\), effect about \+81 ms per trace end to end, confidence 0\.65\. .* per call/);
+  assert.match(human, /Root cause: ts-travel-service \/ HTTP POST \(own time\), effect about \+81 ms per trace end to end, confidence 0\.65\. .* per call/);
   const md = renderMarkdown(d, null);
   assert.match(md, /— effect about \+81 ms per trace end to end, confidence 0\.65/);
   assert.match(md, /\| effect \/ trace \|/);

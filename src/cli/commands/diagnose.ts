@@ -10,6 +10,7 @@ import { register } from '../registry';
 import { numOption } from '../options';
 import { deepTreeNotes, loadRunForCli, overlapNote, readProblems, status } from '../load';
 import { EFFECT_LEGEND } from '../../core/format/figures';
+import { KIND_LABEL } from '../../core/format';
 import { DEFAULT_MAX_SOURCE_FILES, scanWorkspace, truncationNote } from '../../sources/workspace-scan';
 import { analyze } from '../../core/rca/analyze';
 import { Diagnosis, type Candidate } from '../../core/rca/diagnosis';
@@ -96,7 +97,7 @@ const ms = (v: number) => {
 function table(cands: Candidate[]): string {
   const rows = cands.map((c, i) => ([
     String(i + 1),
-    c.kind + (c.attribute ? ` ${c.attribute.key}=${c.attribute.value}` : '') + (c.waitsOn ? ` (wait for ${c.waitsOn})` : ''),
+    (KIND_LABEL[c.kind] ?? c.kind) + (c.attribute ? ` ${c.attribute.key}=${c.attribute.value}` : '') + (c.waitsOn ? ` (wait for ${c.waitsOn})` : ''),
     `${c.service} / ${c.name}`,
     `+${ms(c.impactMs)}`,
     c.confidence.toFixed(2),
@@ -129,7 +130,7 @@ export function renderHuman(d: Diagnosis): string {
     const f = oneLine;
     const where = rc.source ? ` The span is opened at ${f(rc.source.file)}:${rc.source.line}${rc.source.function ? ` (in ${f(rc.source.function)})` : ''}.` : '';
     out.push(
-      `Root cause: ${f(rc.service)} / ${f(rc.name)} (${rc.kind}${rc.attribute ? `, ${f(rc.attribute.key)}=${f(String(rc.attribute.value))}` : ''}), ` +
+      `Root cause: ${f(rc.service)} / ${f(rc.name)} (${KIND_LABEL[rc.kind] ?? rc.kind}${rc.attribute ? `, ${f(rc.attribute.key)}=${f(String(rc.attribute.value))}` : ''}), ` +
         `effect about +${ms(rc.impactMs)} per trace end to end, confidence ${rc.confidence.toFixed(2)}. ${f(rc.summary)}.${where}`,
     );
     for (const e of rc.evidence) out.push(`  - ${f(e)}`);

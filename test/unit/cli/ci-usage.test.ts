@@ -156,7 +156,7 @@ test('h25: JUnit XML of the gate is well-formed whatever the span names hold (es
   assertWellFormed(failed);
   assert.match(failed, /<testsuites name="trace-doctor" tests="2" failures="1" errors="0" time="1\.500">/);
   assert.match(failed, /<testcase classname="trace-doctor\.gate" name="latency" time="0">\n\s+<failure type="regression" message="p95 end-to-end 10 ms → 20 ms \(\+100 %\) op &lt;x&gt; &amp; &quot;q&quot;/);
-  assert.match(failed, /Root cause: svc op &lt;x&gt;[^\n]* \(self_time\), effect \+42 ms per trace, confidence 0\.90\./);
+  assert.match(failed, /Root cause: svc op &lt;x&gt;[^\n]* \(own time\), effect \+42 ms per trace, confidence 0\.90\./);
   assert.doesNotMatch(failed, /[\u0001\u001b\ud800\uffff]/);
   const passed = toJunit(fakeDiagnosis(), gateOf(false), opts);
   assertWellFormed(passed);

@@ -30,7 +30,7 @@ test('diagnose human output: aligned table and a root-cause paragraph with file:
   const r = await cli(['diagnose', '--baseline', join(DIR, 'normal-traces-minified-1.json'), '--incident', join(DIR, 'spiked-traces-minified-1.json'), '--workspace', join(DIR, 'src')]);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /#\s+kind\s+service \/ operation\s+effect\/trace\s+conf\.\s+source/);
-  assert.match(r.out, /^1\s+self_time\s+pre-processor \/ preprocess-request\s+\+773 ms\s+0\.\d\d\s+pre-processor\/preprocessor\.py:58$/m);
+  assert.match(r.out, /^1\s+own time\s+pre-processor \/ preprocess-request\s+\+773 ms\s+0\.\d\d\s+pre-processor\/preprocessor\.py:58$/m);
   assert.match(r.out, /Root cause: pre-processor \/ preprocess-request .* pre-processor\/preprocessor\.py:58/);
   assert.match(r.out, /too few for a statistical test/);
 });
