@@ -1,4 +1,5 @@
 import type { CliIO } from './command';
+import { VERSION } from './version';
 import './commands/index';
 import { CliError, editDistance, EXIT, UsageError, usageLines } from './command';
 
@@ -31,7 +32,7 @@ export async function main(argv: string[], rawIo: CliIO): Promise<number> {
     return name ? EXIT.ok : EXIT.badInput;
   }
   if (name === '--version' || name === '-v') {
-    io.out('0.1.0\n');
+    io.out(`${VERSION}\n`);
     return 0;
   }
   // `trace-doctor help diagnose`, as git and npm have it

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { VERSION } from '../version';
 import { appendFile, stat } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import { writeFailure, writeFileAtomic } from '../output';
@@ -23,7 +24,6 @@ import { renderMarkdown } from '../../core/report/markdown';
 import { toSarif } from '../../core/report/sarif';
 import { DEFAULT_CAPACITY_TARGET } from '../../core/rca/capacity';
 
-const VERSION = '0.1.0';
 
 const HELP = `trace-doctor diagnose — offline root-cause diagnosis (no LLM), and a CI performance gate
 

@@ -532,3 +532,12 @@ test('h25: a gate line naming an entry point with a newline in its name stays on
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('--version and the SARIF tool version are the package\'s (one source, not a literal in two files)', async () => {
+  const { VERSION } = await import('../../../src/cli/version');
+  const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
+  assert.equal(VERSION, pkg.version);
+  let out = '';
+  assert.equal(await main(['--version'], { out: (s) => (out += s), err: () => {} }), 0);
+  assert.equal(out, `${pkg.version}\n`);
+});
