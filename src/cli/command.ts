@@ -12,9 +12,9 @@ export interface CliCommand {
 /**
  * The exit codes of every command, documented in each --help and the README, and stable (CI scripts branch on them):
  * 0 success, 1 a finding (diagnose's gate failed; fetch matched nothing), 2 bad input or usage (the message says
- * which file/option and why), 3 an internal error (a bug in trace-doctor, not in the input), 130 interrupted (Ctrl-C).
+ * which file/option and why), 3 an internal error (a bug in trace-doctor, not in the input), 130 interrupted (Ctrl-C), 143 cancelled (SIGTERM) — ./interrupt.ts.
  */
-export const EXIT = { ok: 0, finding: 1, badInput: 2, internal: 3, interrupted: 130 } as const;
+export const EXIT = { ok: 0, finding: 1, badInput: 2, internal: 3, interrupted: 130, cancelled: 143 } as const;
 
 export interface CliIO {
   out(s: string): void;

@@ -1,4 +1,5 @@
 import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { onInterrupt } from './interrupt';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -112,8 +113,10 @@ export async function expandInputs(
   const paths: string[] = [];
   let tmpDir: string | undefined;
   let stdinFile: string | undefined;
+  let forget = () => {};
   const cleanup = () => {
     if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
+    forget();
   };
   try {
     for (const input of inputs) {
@@ -122,6 +125,8 @@ export async function expandInputs(
         if (stdin.isTTY) throw new CliError(`${prefix}'-' reads traces from stdin, but stdin is a terminal: pipe them in (… | trace-doctor … -) or give a file`);
         stdinRead = true;
         tmpDir = mkdtempSync(join(tmpdir(), 'trace-doctor-stdin-'));
+        const dir = tmpDir;
+        forget = onInterrupt(() => rmSync(dir, { recursive: true, force: true })); // Ctrl-C while the pipe is read
         stdinFile = join(tmpDir, 'stdin');
         await pipeline(stdin, createWriteStream(stdinFile));
         paths.push(stdinFile);

@@ -1,4 +1,5 @@
 import type { CliIO } from './command';
+import { installInterruptHandlers } from './interrupt';
 import { VERSION } from './version';
 import './commands/index';
 import { CliError, editDistance, EXIT, UsageError, usageLines } from './command';
@@ -87,6 +88,7 @@ export function internalError(name: string | undefined, e: unknown, io: CliIO): 
 
 if (require.main === module) {
   const io: CliIO = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(escapeTerminal(s)) };
+  installInterruptHandlers(io.err);
   main(process.argv.slice(2), io).then(
     (code) => {
       process.exitCode = code;

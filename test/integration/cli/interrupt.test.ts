@@ -1,0 +1,49 @@
+// A cancelled CI job (SIGTERM) and Ctrl-C (SIGINT) end `trace-doctor` with one line on stderr and exit 143 / 130,
+// leaving nothing behind: here while it reads traces piped into stdin (spooled to a temporary folder), the folder
+// is removed. The CLI is bundled as dist/cli.js is, and run as a child process with a TMPDIR of its own.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as esbuild from 'esbuild';
+import { cliBundle } from '../../../scripts/cli-build-options.mjs';
+
+const root = join(__dirname, '..', '..', '..');
+let dir = '';
+let cli = '';
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'td-int-'));
+  cli = join(dir, 'cli.js');
+  await esbuild.build({ ...cliBundle, entryPoints: [join(root, 'src', 'cli', 'main.ts')], outfile: cli, logLevel: 'error' });
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+for (const [sig, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+  test(`${sig} while stdin is read: exit ${code}, one line saying so, the spooled stdin removed`, async () => {
+    const tmp = mkdtempSync(join(dir, 'tmp-'));
+    const child = spawn(process.execPath, [cli, 'diagnose', '--baseline', join(root, 'examples', 'ml-pipeline', 'traces', 'normal.json'), '--incident', '-'], {
+      env: { ...process.env, TMPDIR: tmp, CI: 'true' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (b) => (err += b));
+    child.stdin.write('{"resourceSpans":['); // a pipe that stays open: the command waits for the rest
+    const spooled = async () => {
+      for (let k = 0; k < 200; k++) {
+        if (readdirSync(tmp).some((f) => f.startsWith('trace-doctor-stdin-'))) return true;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return false;
+    };
+    assert.ok(await spooled(), 'the stdin spool folder appears');
+    const done = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    child.kill(sig);
+    const exit = await done;
+    assert.equal(exit, code, err);
+    assert.match(err, new RegExp(`interrupted \\(${sig}\\); no partial output was written`));
+    assert.deepEqual(readdirSync(tmp), [], 'nothing left in the temporary folder');
+  });
+}
