@@ -83,7 +83,7 @@ Outputs:
 
 Exit codes: 0 diagnosis printed / gate passed (also when rootCause is null), 1 regression (gate on and failed),
 2 bad input or usage (unreadable traces, bad options, too few traces for the gate's tests), 3 internal error (a bug
-in trace-doctor), 130 interrupted (Ctrl-C; no partial report file is left).
+in trace-doctor), 130 interrupted (Ctrl-C), 143 cancelled (SIGTERM); no partial report file is left.
 `;
 
 /** 3.4 ms, 120 ms, 2.35 s; from a minute on: 3 m 05.2 s, 2 h 04 m, 3 d 04 h (never a 15-digit number of seconds) */

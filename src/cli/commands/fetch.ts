@@ -38,7 +38,7 @@ Options:
   --timeout D        per-request timeout (default 30s)
 
 Exit codes: 0 traces written, 1 nothing matched, 2 bad input or the backend failed (the reason on stderr),
-3 internal error (a bug in trace-doctor), 130 interrupted (Ctrl-C; no partial file is left).
+3 internal error (a bug in trace-doctor), 130 interrupted (Ctrl-C), 143 cancelled (SIGTERM); no partial file is left.
 `;
 
 export async function runFetch(argv: string[], io: CliIO): Promise<number> {

@@ -49,7 +49,7 @@ Options:
   -h, --help        this text
 
 Exit codes: 0 written; 2 unreadable input, missing bundle or bad usage (message on stderr); 3 internal error (a bug
-in trace-doctor); 130 interrupted (Ctrl-C; no partial report is left).
+in trace-doctor); 130 interrupted (Ctrl-C), 143 cancelled (SIGTERM); no partial report is left.
 `;
 
 /** Where the built webview bundle and its stylesheet are, relative to the running CLI (dist/cli.js or src via tsx). */
