@@ -218,21 +218,17 @@ export function collectFacts(det: AggDetail): RunFacts {
     }
   }
   // did the caller go on after each call to a dependency? lastStart = latest start of a child that is work (not an
-  // error handler); a call is followed by more work when some child starts after it ended (0.1 ms tolerance)
+  // error handler); a call is followed by more work when some child starts after it ended (0.1 ms tolerance).
+  // A step of the service's own (a same-service span) that ends with a call to a dependency counts as that call: a
+  // checkout that charges the card through its own ChargeCard step stops after the step when the payment fails.
+  // lastKid = the child that is work and ends last; followed down at most STEP_DEPTH levels. One pass for both.
   const isHandler = errorHandlerRows(m);
   const lastStart = new Float64Array(n).fill(-Infinity);
-  for (let r = 0; r < n; r++) {
-    const p = P[r]!;
-    if (p < 0 || det.nodeOf[r]! < 0 || isHandler(r)) continue;
-    if (m.start[r]! > lastStart[p]!) lastStart[p] = m.start[r]!;
-  }
-  // a step of the service's own (a same-service span) that ends with a call to a dependency counts as that call: a
-  // checkout that charges the card through its own ChargeCard step stops after the step when the payment fails.
-  // lastKid = the child (work, not an error handler) that ends last; followed down at most STEP_DEPTH levels
   const lastKid = new Int32Array(n).fill(-1);
   for (let r = 0; r < n; r++) {
     const p = P[r]!;
     if (p < 0 || det.nodeOf[r]! < 0 || isHandler(r)) continue;
+    if (m.start[r]! > lastStart[p]!) lastStart[p] = m.start[r]!;
     const k = lastKid[p]!;
     if (k < 0 || m.start[r]! + m.duration[r]! > m.start[k]! + m.duration[k]!) lastKid[p] = r;
   }
