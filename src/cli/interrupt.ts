@@ -5,6 +5,8 @@
  * the middle: no partial file and no `.NAME.PID.tmp` is left. A command with a shutdown of its own (`serve` flushes and
  * exits 0) registers its own listener; this one then stands aside.
  */
+import { EXIT } from './command';
+
 const cleanups = new Set<() => void>();
 
 /** Run `f` if the command is interrupted; the returned function unregisters it (call it once the thing is gone). */
@@ -15,7 +17,7 @@ export function onInterrupt(f: () => void): () => void {
   };
 }
 
-const EXIT_BY_SIGNAL = { SIGINT: 130, SIGTERM: 143 } as const;
+const EXIT_BY_SIGNAL = { SIGINT: EXIT.interrupted, SIGTERM: EXIT.cancelled } as const;
 
 /** The process entry point's handlers (not installed by `main()`, which tests call in-process). */
 export function installInterruptHandlers(err: (s: string) => void): void {

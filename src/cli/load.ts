@@ -1,5 +1,4 @@
 import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { onInterrupt } from './interrupt';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -10,6 +9,7 @@ import type { Readable } from 'node:stream';
 const { glob } = require('tinyglobby') as typeof import('tinyglobby');
 import { TraceLoadError, type LoadedRun, type LoadProgress } from '../sources/file';
 import { isUrlInput, loadInput, type InputOptions } from '../sources/resolve-input';
+import { onInterrupt } from './interrupt';
 import { CliError, type CliIO } from './command';
 import { oneLine } from './terminal';
 import { deepSpans, MAX_TREE_DEPTH } from '../core/aggregate/tree';
@@ -113,9 +113,12 @@ export async function expandInputs(
   const paths: string[] = [];
   let tmpDir: string | undefined;
   let stdinFile: string | undefined;
+  const removeTmp = () => {
+    if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
+  };
   let forget = () => {};
   const cleanup = () => {
-    if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
+    removeTmp();
     forget();
   };
   try {
@@ -125,8 +128,7 @@ export async function expandInputs(
         if (stdin.isTTY) throw new CliError(`${prefix}'-' reads traces from stdin, but stdin is a terminal: pipe them in (… | trace-doctor … -) or give a file`);
         stdinRead = true;
         tmpDir = mkdtempSync(join(tmpdir(), 'trace-doctor-stdin-'));
-        const dir = tmpDir;
-        forget = onInterrupt(() => rmSync(dir, { recursive: true, force: true })); // Ctrl-C while the pipe is read
+        forget = onInterrupt(removeTmp); // Ctrl-C while the pipe is read
         stdinFile = join(tmpDir, 'stdin');
         await pipeline(stdin, createWriteStream(stdinFile));
         paths.push(stdinFile);
