@@ -5,7 +5,7 @@
  *
  *  - latency: fails when the engine finds the incident slower beyond noise AND (with --max-slowdown) the chosen
  *    end-to-end percentile grew by more than the tolerance — or, when the run as a whole is not slower but part of it
- *    is, that part did (the entry point that grew most: its's median / p95, else the mean of the requests holding the
+ *    is, that part did (the entry point that grew most: its median / p95, else the mean of the requests holding the
  *    root cause);
  *  - errors: without a tolerance, fails when the engine finds the trace error rate up beyond noise; with
  *    --max-error-rate-increase, when the trace error rate grew by more than the tolerance (percentage points) and a
