@@ -117,6 +117,28 @@ test('h25: a change the engine found in part of the requests is said as such (no
   assert.deepEqual(evaluateGate(diag(true, false), b, i, { failOnRegression: true }).checks.map((c) => c.name), ['latency', 'errors']);
 });
 
+test('without a tolerance the latency line names the part that got slower, not a faster entry point found first', () => {
+  // OB checkout network delay: browsing got faster, checkout slower; the first significant change is the faster one
+  const d: Diagnosis = {
+    ...diag(true, false, 1),
+    regression: {
+      slower: true,
+      errorsUp: false,
+      alpha: 0.01,
+      entryPoints: [
+        { entry: 'frontend / Recv. → cart', root: { service: 'frontend', name: 'Recv.' }, traces: { baseline: 90, incident: 95 }, changes: [{ test: 'latency', before: 254, after: 160, p: 1e-6, text: 'median 254 ms → 160 ms (faster)' }] },
+        { entry: 'frontend / Recv. → checkout', root: { service: 'frontend', name: 'Recv.' }, traces: { baseline: 18, incident: 15 }, changes: [{ test: 'tail', before: 400, after: 520, p: 1e-4, text: 'p95 400 ms → 520 ms' }] },
+      ],
+    },
+  };
+  const b = runOf(seq(100, (k) => 200 + k));
+  const i = runOf(seq(100, (k) => 190 + k));
+  const lat = evaluateGate(d, b, i, { failOnRegression: true }).checks.find((c) => c.name === 'latency')!;
+  assert.equal(lat.status, 'fail');
+  assert.match(lat.detail, /not slower end to end \(p=1\.0\), but part of the requests is slower beyond noise: entry point frontend \/ Recv\. → checkout, p95 400 ms → 520 ms \(\+30 %\)$/);
+  assert.doesNotMatch(lat.detail, /faster/);
+});
+
 test('h25: errors up in part of the requests while fewer traces fail overall is said as such', () => {
   const b = runOf(seq(71, (k) => 100 + k), 15);
   const i = runOf(seq(59, (k) => 100 + k), 11);
