@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 // which a CommonJS bundle such as dist/cli.js does not have)
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { glob } = require('tinyglobby') as typeof import('tinyglobby');
-import { TraceLoadError, type LoadedRun, type LoadProgress } from '../sources/file';
+import { TraceLoadError, type LoadedRun, type LoadProgress, type WaitInfo } from '../sources/file';
 import { isUrlInput, loadInput, type InputOptions } from '../sources/resolve-input';
 import { onInterrupt } from './interrupt';
 import { CliError, type CliIO } from './command';
@@ -45,10 +45,26 @@ function progress(role: string | undefined): ((p: LoadProgress) => void) | undef
     const now = Date.now();
     if (now - last < 250) return;
     last = now;
-    const pct = p.totalBytes > 0 ? ((100 * p.bytesRead) / p.totalBytes).toFixed(0) : '?';
-    process.stderr.write(
-      `\r${what} ${pct}%  ${(p.bytesRead / 1048576).toFixed(0)}/${(p.totalBytes / 1048576).toFixed(0)} MiB  ${p.spans} spans   `,
-    );
+    const mib = (p.bytesRead / 1048576).toFixed(0);
+    // a pipe's size is not known before it ends (totalBytes NaN): the bytes so far, no percentage
+    const amount = p.totalBytes > 0 ? `${((100 * p.bytesRead) / p.totalBytes).toFixed(0)}%  ${mib}/${(p.totalBytes / 1048576).toFixed(0)} MiB` : `${mib} MiB`;
+    process.stderr.write(`\r\x1b[K${what} ${amount}  ${p.spans} spans`);
+  };
+}
+
+/**
+ * What a pipe that has sent nothing for a second is waiting for, on stderr — only for a person at a terminal
+ * (progressWanted): a CI log gets no line per stall. Ctrl-C ends the wait (./interrupt.ts).
+ */
+function waitNotice(role: string | undefined): ((w: WaitInfo) => void) | undefined {
+  if (!progressWanted()) return undefined;
+  return (w) => {
+    const what = w.kind === 'pipe' ? 'pipe' : w.kind === 'device' ? 'device' : 'file';
+    const state =
+      w.bytesRead === 0
+        ? `nothing written to it yet — is its writer running?`
+        : `${w.bytesRead.toLocaleString('en-US')} bytes so far; the writer has not closed it`;
+    process.stderr.write(`\r\x1b[K${role ? `${role}: ` : ''}waiting for ${oneLine(w.file)} (a ${what}): ${state} (Ctrl-C stops)`);
   };
 }
 
@@ -68,11 +84,12 @@ export async function loadForCli(
   // the spooled stdin is named '-' in everything said about it, not by its temporary file
   const named = (s: string) => (expanded.stdinFile ? s.split(expanded.stdinFile).join('-') : s);
   const onProgress = progress(role);
+  const onWait = waitNotice(role);
   // a tracing backend: what is asked and waited for (a slow backend is silent until its timeout otherwise)
   const onFetchProgress = onProgress ? (p: { message: string }) => process.stderr.write(`\r\x1b[K${role ? `${role}: ` : ''}${oneLine(p.message).slice(0, 150)}`) : undefined;
   try {
     const paths = expanded.paths;
-    const run = await loadInput(paths.length === 1 ? paths[0]! : paths, { ...opts, ...(onProgress ? { onProgress, onFetchProgress } : {}) });
+    const run = await loadInput(paths.length === 1 ? paths[0]! : paths, { ...opts, ...(onProgress ? { onProgress, onFetchProgress } : {}), ...(onWait ? { onWait } : {}) });
     if (expanded.stdinFile) {
       run.files = run.files.map(named);
       for (const i of run.issues) {
@@ -88,7 +105,7 @@ export async function loadForCli(
     if (err?.code === 'ENOENT') throw new CliError(`${prefix}no such file or directory: ${named(err.path ?? inputs.join(', '))}`);
     throw new CliError(`${prefix}${named(err?.message ?? String(e))}`);
   } finally {
-    if (onProgress) process.stderr.write('\r\x1b[K');
+    if (onProgress || onWait) process.stderr.write('\r\x1b[K');
     expanded.cleanup();
   }
 }

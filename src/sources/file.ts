@@ -2,10 +2,12 @@
  * Load trace files (or directories of them) from disk into one SpanTable. JSON Lines files are streamed; single JSON
  * documents are parsed whole (up to MAX_DOCUMENT_BYTES). Formats are detected from content.
  */
-import { createReadStream } from 'node:fs';
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
+import { fileInput, InputError, readAllBytes, streamInput, type InputBytes, type StreamKind, type WaitInfo } from './input-bytes';
 import { decodeTraceRequestProto } from './receiver/proto';
 import { SpanTableBuilder } from '../core/model/builder';
 import { anomalyIssues, fileOfRows } from '../core/parse/anomalies';
@@ -53,6 +55,7 @@ export interface LoadProgress {
   file: string;
   /** bytes read so far over all files of this load */
   bytesRead: number;
+  /** the sum of the files' sizes; NaN when an input's size is not known before it ends (a pipe) */
   totalBytes: number;
   spans: number;
 }
@@ -62,7 +65,16 @@ export interface LoadOptions {
   onProgress?: (p: LoadProgress) => void;
   /** at most this many files from directories (default 10000) */
   maxFiles?: number;
+  /**
+   * at most this many bytes from an input whose size is not known before it ends — a pipe, a process substitution,
+   * a character device, a /proc file (default DEFAULT_MAX_STREAM_BYTES, 4 GiB)
+   */
+  maxStreamBytes?: number;
+  /** such an input has sent nothing for a second: what is awaited (for a person at a terminal) */
+  onWait?: (w: WaitInfo) => void;
 }
+
+export type { WaitInfo };
 
 /** A file that cannot be read as traces. `message` names the file, the position and what was expected. */
 export class TraceLoadError extends Error {
@@ -94,9 +106,12 @@ function checkAbort(signal?: AbortSignal): void {
 
 interface Target {
   path: string;
+  /** 0 for an input of unknown size (`stream`) */
   size: number;
   /** found by walking a directory: a non-trace file there is a warning, not a failure */
   fromDir: boolean;
+  /** read as a stream, its size unknown until it ends: a pipe, a character device, a regular file that says 0 bytes */
+  stream?: StreamKind;
 }
 
 async function walkDir(dir: string, out: Target[], limit: number, issues: ParseIssue[], signal?: AbortSignal): Promise<void> {
@@ -127,10 +142,8 @@ async function walkDir(dir: string, out: Target[], limit: number, issues: ParseI
   }
 }
 
-/** What a path that is neither a regular file nor a directory is (FIFO, /dev/zero, a socket …), for messages. */
+/** What a path that is neither a regular file, a directory, a pipe nor a character device is, for messages. */
 function notAFile(st: import('node:fs').Stats): string {
-  if (st.isFIFO()) return 'a named pipe (FIFO)';
-  if (st.isCharacterDevice()) return 'a character device';
   if (st.isBlockDevice()) return 'a block device';
   if (st.isSocket()) return 'a socket';
   return 'not a regular file';
@@ -156,9 +169,12 @@ async function collectTargets(paths: string[], maxFiles: number, issues: ParseIs
       }
       out.push(...found);
       if (out.length === before) throw loadError(p, 'directory holds no candidate trace files (.json, .jsonl, .ndjson, .txt, .gz or no extension)');
+    } else if (st.isFIFO() || st.isCharacterDevice()) {
+      // `stats <(zcat x.json.gz)`, a named pipe, /dev/stdin: read once as a stream
+      out.push({ path: p, size: 0, fromDir: false, stream: st.isFIFO() ? 'pipe' : 'device' });
     } else if (!st.isFile()) {
-      throw loadError(p, `${notAFile(st)}, not a trace file: only regular files and directories are read (save the data to a file first)`);
-    } else out.push({ path: p, size: st.size, fromDir: false });
+      throw loadError(p, `${notAFile(st)}, not a trace file: only files, directories and pipes are read (save the data to a file first)`);
+    } else out.push({ path: p, size: st.size, fromDir: false, ...(st.size === 0 ? { stream: 'file' as const } : {}) });
   }
   // the same file named twice (or a file inside a directory also given) is read once
   const seen = new Set<string>();
@@ -170,26 +186,15 @@ async function collectTargets(paths: string[], maxFiles: number, issues: ParseIs
   });
 }
 
-async function readHead(path: string, size: number): Promise<Uint8Array> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = new Uint8Array(Math.min(size, HEAD_BYTES));
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
-
 interface FileResult {
   formats: TraceFormat[];
   spans: number;
   skipped: number;
 }
 
-function tooBig(bytes: number): string {
+function tooBig(bytes: number | undefined): string {
   return (
-    `single JSON document of ${bytes.toLocaleString('en-US')} bytes (${(bytes / 1048576).toFixed(1)} MiB) is larger than the ` +
+    `single JSON document ${bytes === undefined ? 'larger than the' : `of ${bytes.toLocaleString('en-US')} bytes (${(bytes / 1048576).toFixed(1)} MiB) is larger than the`} ` +
     `${MAX_RECORD_TEXT} limit for one JSON document or line; write it as JSON Lines (one ExportTraceServiceRequest ` +
     `per line, as the OpenTelemetry Collector file exporter does), which is streamed`
   );
@@ -210,6 +215,13 @@ function finishJsonl(file: string, reader: JsonlReader): FileResult {
   return { formats: [...reader.formats], spans: reader.spans, skipped: reader.skipped };
 }
 
+/** " (a pipe, read to its end after N bytes)" for messages about an input of unknown size; "" for a file. */
+function streamNote(src: InputBytes): string {
+  if (!src.stream) return '';
+  const what = src.stream === 'pipe' ? 'a pipe' : src.stream === 'device' ? 'a device' : 'a file of unknown size';
+  return ` (${what}; ${src.bytesRead().toLocaleString('en-US')} bytes read before it ended)`;
+}
+
 async function loadOne(
   t: Target,
   b: SpanTableBuilder,
@@ -218,22 +230,45 @@ async function loadOne(
   opts: LoadOptions,
 ): Promise<FileResult> {
   const file = t.path;
-  if (t.size === 0) throw loadError(file, 'empty file: no trace data');
-  let head: Uint8Array;
+  const kind = t.stream ?? (t.size === 0 ? 'file' : undefined);
+  let src: InputBytes;
   try {
-    head = await readHead(file, t.size);
+    src = kind
+      ? await streamInput(file, kind, HEAD_BYTES, { signal: opts.signal, maxStreamBytes: opts.maxStreamBytes, onWait: opts.onWait })
+      : await fileInput(file, t.size, HEAD_BYTES);
   } catch (e) {
-    throw loadError(file, `cannot read: ${(e as Error).message}`);
+    if (e instanceof InputError) throw loadError(file, e.message);
+    throw e;
   }
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return loadGzip(t, b, issues, progress, opts);
-  const bin = sniffBinary(head, head.length < t.size);
+  try {
+    return await loadFrom(src, b, issues, progress, opts);
+  } catch (e) {
+    if (e instanceof InputError) throw loadError(file, e.message);
+    throw e;
+  } finally {
+    src.close();
+  }
+}
+
+async function loadFrom(
+  src: InputBytes,
+  b: SpanTableBuilder,
+  issues: ParseIssue[],
+  progress: { base: number; total: number; spans: number },
+  opts: LoadOptions,
+): Promise<FileResult> {
+  const file = src.file;
+  const head = src.head;
+  if (head.length === 0 && src.complete) throw loadError(file, `empty file: no trace data${src.stream ? ` (nothing came through this ${src.stream === 'pipe' ? 'pipe' : src.stream === 'device' ? 'device' : 'file'} before it ended)` : ''}`);
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return loadGzip(src, b, issues, progress, opts);
+  const bin = sniffBinary(head, !src.complete);
   if (bin) {
-    const pb = await loadProtobuf(t, head, b, issues, progress, opts);
+    const pb = await loadProtobuf(src, b, issues, progress, opts);
     if (pb) return pb;
     throw loadError(file, bin, undefined, true);
   }
   const headText = new TextDecoder().decode(head);
-  const mode = detectTextMode(headText, head.length >= t.size);
+  const mode = detectTextMode(headText, src.complete);
   if (mode.mode === 'empty') throw loadError(file, 'empty file: only whitespace, no trace data');
   if (mode.mode === 'not-json') {
     const p = lineColOf(headText, mode.offset);
@@ -243,35 +278,45 @@ async function loadOne(
   // the file is over the limit and has no line break in its head, that line is too: refuse before reading, like a
   // document
   const oneRecord = mode.mode === 'json' || headText.indexOf('\n', firstContent(headText)) < 0;
-  if (oneRecord && t.size > MAX_DOCUMENT_BYTES) throw loadError(file, tooBig(t.size));
+  if (oneRecord && src.size !== undefined && src.size > MAX_DOCUMENT_BYTES) throw loadError(file, tooBig(src.size));
   const ctx = new ParseContext(b, file, issues);
   try {
     if (mode.mode === 'jsonl') {
       const reader = new JsonlReader(ctx);
-      const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 16 });
       const spansBefore = progress.spans;
-      try {
-        for await (const chunk of stream) {
-          checkAbort(opts.signal);
-          reader.push(chunk as string);
-          if (opts.onProgress) {
-            opts.onProgress({ file, bytesRead: progress.base + stream.bytesRead, totalBytes: progress.total, spans: spansBefore + reader.spans });
-          }
+      const dec = new StringDecoder('utf8');
+      for await (const chunk of src.bytes()) {
+        checkAbort(opts.signal);
+        reader.push(dec.write(chunk));
+        if (opts.onProgress) {
+          opts.onProgress({ file, bytesRead: progress.base + src.bytesRead(), totalBytes: progress.total, spans: spansBefore + reader.spans });
         }
-      } finally {
-        stream.destroy();
       }
+      const rest = dec.end();
+      if (rest) reader.push(rest);
       return finishJsonl(file, reader);
     }
     let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (e) {
-      throw loadError(file, `cannot read: ${(e as Error).message}`);
+    if (src.size !== undefined) {
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (e) {
+        throw loadError(file, `cannot read: ${(e as Error).message}`);
+      }
+    } else {
+      // a document from a stream: its size is known only once it ends, so the limit is checked while it arrives
+      text = (await readAllBytes(src, MAX_DOCUMENT_BYTES, () => tooBig(undefined))).toString('utf8');
     }
     checkAbort(opts.signal);
-    const r = parseTraceTextInto(text, ctx);
-    opts.onProgress?.({ file, bytesRead: progress.base + t.size, totalBytes: progress.total, spans: progress.spans + r.spans });
+    let r: FileResult;
+    try {
+      r = parseTraceTextInto(text, ctx);
+    } catch (e) {
+      // a document cut short by its writer (zcat failed, the job was killed): say that the stream ended there
+      if (e instanceof TraceParseError && src.stream) throw TraceLoadError.of({ ...e.issue, message: `${e.issue.message}${streamNote(src)}` });
+      throw e;
+    }
+    opts.onProgress?.({ file, bytesRead: progress.base + (src.size ?? src.bytesRead()), totalBytes: progress.total, spans: progress.spans + r.spans });
     return r;
   } catch (e) {
     if (e instanceof TraceParseError) throw TraceLoadError.of(e.issue);
@@ -287,17 +332,17 @@ async function loadOne(
  * the bytes do not look like either (the caller then reports binary data).
  */
 async function loadProtobuf(
-  t: Target,
-  head: Uint8Array,
+  src: InputBytes,
   b: SpanTableBuilder,
   issues: ParseIssue[],
   progress: { base: number; total: number; spans: number },
   opts: LoadOptions,
 ): Promise<FileResult | null> {
-  const file = t.path;
+  const file = src.file;
+  const head = src.head;
   // ExportTraceServiceRequest starts with field 1 (resource_spans), wire type 2: tag byte 0x0a
   const framedLen = head.length >= 5 ? ((head[0]! << 24) | (head[1]! << 16) | (head[2]! << 8) | head[3]!) >>> 0 : -1;
-  const framed = framedLen > 0 && framedLen + 4 <= t.size && head[4] === 0x0a;
+  const framed = framedLen > 0 && framedLen <= MAX_DOCUMENT_BYTES && (src.size === undefined || framedLen + 4 <= src.size) && head[4] === 0x0a;
   if (!framed && head[0] !== 0x0a) return null;
   const ctx = new ParseContext(b, file, issues);
   let spans = 0;
@@ -323,39 +368,45 @@ async function loadProtobuf(
   };
   try {
     if (!framed) {
-      if (t.size > MAX_DOCUMENT_BYTES) return null;
-      const bytes = new Uint8Array(await readFile(file));
+      let bytes: Uint8Array;
+      if (src.size !== undefined) {
+        if (src.size > MAX_DOCUMENT_BYTES) return null;
+        bytes = new Uint8Array(await readFile(file));
+      } else {
+        // not one protobuf message under the limit: binary data, as the caller says
+        try {
+          bytes = await readAllBytes(src, MAX_DOCUMENT_BYTES, () => '');
+        } catch (e) {
+          if (e instanceof InputError && e.message === '') return null;
+          throw e;
+        }
+      }
       if (!readMessage(bytes, 0, 1) || spans === 0) return null;
-      opts.onProgress?.({ file, bytesRead: progress.base + t.size, totalBytes: progress.total, spans: progress.spans + spans });
+      opts.onProgress?.({ file, bytesRead: progress.base + bytes.length, totalBytes: progress.total, spans: progress.spans + spans });
       return { formats: ['otlp-proto'], spans, skipped };
     }
     // framed: stream the frames
-    const stream = createReadStream(file, { highWaterMark: 1 << 20 });
     let buf: Buffer = Buffer.alloc(0);
     let offset = 0;
     let n = 0;
-    try {
-      for await (const chunk of stream) {
-        checkAbort(opts.signal);
-        buf = buf.length === 0 ? (chunk as Buffer) : Buffer.concat([buf, chunk as Buffer]);
-        for (;;) {
-          if (buf.length < 4) break;
-          const len = buf.readUInt32BE(0);
-          if (len > MAX_DOCUMENT_BYTES) throw loadError(file, `protobuf frame ${n + 1} at offset ${offset} claims ${len} bytes: not a length-prefixed OTLP file or corrupt`, { offset });
-          if (buf.length < 4 + len) break;
-          n++;
-          readMessage(buf.subarray(4, 4 + len), offset, n);
-          buf = buf.subarray(4 + len);
-          offset += 4 + len;
-        }
-        opts.onProgress?.({ file, bytesRead: progress.base + stream.bytesRead, totalBytes: progress.total, spans: progress.spans + spans });
+    for await (const chunk of src.bytes()) {
+      checkAbort(opts.signal);
+      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+      for (;;) {
+        if (buf.length < 4) break;
+        const len = buf.readUInt32BE(0);
+        if (len > MAX_DOCUMENT_BYTES) throw loadError(file, `protobuf frame ${n + 1} at offset ${offset} claims ${len} bytes: not a length-prefixed OTLP file or corrupt`, { offset });
+        if (buf.length < 4 + len) break;
+        n++;
+        readMessage(buf.subarray(4, 4 + len), offset, n);
+        buf = buf.subarray(4 + len);
+        offset += 4 + len;
       }
-    } finally {
-      stream.destroy();
+      opts.onProgress?.({ file, bytesRead: progress.base + src.bytesRead(), totalBytes: progress.total, spans: progress.spans + spans });
     }
     if (buf.length > 0) {
       skipped++;
-      ctx.add({ file, offset, message: `last protobuf frame truncated: ${buf.length} byte(s) at offset ${offset} do not make a whole message`, severity: 'warning' });
+      ctx.add({ file, offset, message: `last protobuf frame truncated: ${buf.length} byte(s) at offset ${offset} do not make a whole message${streamNote(src)}`, severity: 'warning' });
     }
     if (good === 0) throw loadError(file, `no OTLP trace request in ${n} length-prefixed protobuf frame(s)`);
     return { formats: ['otlp-proto'], spans, skipped };
@@ -366,14 +417,14 @@ async function loadProtobuf(
 
 /** A gzip-compressed trace file (`traces.json.gz`, `spans.jsonl.gz`): decompressed as a stream, then read as usual. */
 async function loadGzip(
-  t: Target,
+  src: InputBytes,
   b: SpanTableBuilder,
   issues: ParseIssue[],
   progress: { base: number; total: number; spans: number },
   opts: LoadOptions,
 ): Promise<FileResult> {
-  const file = t.path;
-  const raw = createReadStream(file, { highWaterMark: 1 << 16 });
+  const file = src.file;
+  const raw = Readable.from(src.bytes(), { objectMode: false });
   const gunzip = createGunzip();
   raw.on('error', (e) => gunzip.destroy(e));
   raw.pipe(gunzip);
@@ -412,6 +463,7 @@ async function loadGzip(
       parts.push(chunk);
     }
   };
+  const compressed = () => `${src.bytesRead().toLocaleString('en-US')}${src.size !== undefined ? ` of ${src.size.toLocaleString('en-US')}` : ''} compressed bytes read`;
   try {
     try {
       for await (const chunk of gunzip) {
@@ -421,11 +473,11 @@ async function loadGzip(
           head += chunk as string;
           if (head.length >= HEAD_BYTES) decide(false);
         } else consume(chunk as string);
-        opts.onProgress?.({ file, bytesRead: progress.base + raw.bytesRead, totalBytes: progress.total, spans: spansBefore + (reader?.spans ?? 0) });
+        opts.onProgress?.({ file, bytesRead: progress.base + src.bytesRead(), totalBytes: progress.total, spans: spansBefore + (reader?.spans ?? 0) });
       }
     } catch (e) {
-      if (e instanceof TraceLoadError || (e as Error)?.name === 'AbortError' || opts.signal?.aborted) throw e;
-      const where = `after ${decoded.toLocaleString('en-US')} characters of decompressed text, ${raw.bytesRead.toLocaleString('en-US')} of ${t.size.toLocaleString('en-US')} compressed bytes read`;
+      if (e instanceof TraceLoadError || e instanceof InputError || (e as Error)?.name === 'AbortError' || opts.signal?.aborted) throw e;
+      const where = `after ${decoded.toLocaleString('en-US')} characters of decompressed text, ${compressed()}`;
       // JSON Lines: the complete lines before the damage are good records, as in an uncompressed file cut short (a
       // copy of a file the Collector was still writing); the last, partial line is reported by the reader's end()
       if (!reader || reader.goodLines === 0) throw loadError(file, `gzip data is corrupt or truncated (${(e as Error).message}) ${where}`);
@@ -460,7 +512,8 @@ export async function loadTraces(pathOrPaths: string | string[], opts: LoadOptio
   const issues: ParseIssue[] = [];
   const targets = await collectTargets(paths, opts.maxFiles ?? DEFAULT_MAX_FILES, issues, opts.signal);
   const b = new SpanTableBuilder();
-  const total = targets.reduce((s, t) => s + t.size, 0);
+  // an input of unknown size (a pipe) makes the total unknown
+  const total = targets.some((t) => t.stream) ? NaN : targets.reduce((s, t) => s + t.size, 0);
   const progress = { base: 0, total, spans: 0 };
   const files: string[] = [];
   const formats = new Set<string>();

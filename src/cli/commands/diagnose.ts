@@ -35,8 +35,9 @@ Usage:
                         [--max-error-rate-increase 0.5%] [--format markdown|sarif] [--sarif-output F] [--markdown-output F]
 
 <path> is a trace file (gzip or not), a directory of them, a quoted glob pattern ('traces/*.jsonl.gz'), - for the
-traces piped into stdin (one side only), or a tracing-backend URL (OTLP JSON / JSON Lines, Jaeger, Zipkin); several
---baseline or --incident options add up.
+traces piped into stdin (one side only), a named pipe or process substitution (--incident <(zcat i.json.gz), read
+to its end), or a tracing-backend URL (OTLP JSON / JSON Lines, Jaeger, Zipkin); several --baseline or --incident
+options add up.
 
 Options:
   --baseline PATH   the normal run

@@ -37,7 +37,8 @@ by significance, grey unchanged); the root cause is outlined with a badge. Click
 move, Enter to zoom, Escape to reset; modes Diff / Baseline / Incident.
 
 Options:
-  --baseline P      normal run: trace file, directory, quoted glob pattern or - (stdin) (repeatable; merged)
+  --baseline P      normal run: trace file, directory, quoted glob pattern, - (stdin) or a pipe (<(zcat b.json.gz))
+                    (repeatable; merged)
   --incident P      incident (slow) run: the same forms (repeatable; merged)
   --out FILE        the HTML file to write (required; written atomically)
   --workspace DIR   scan DIR for the code that opens each span (source links in the tooltip, "copy source

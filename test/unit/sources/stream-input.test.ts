@@ -1,0 +1,121 @@
+// loadTraces on inputs whose size is unknown until they end (h27): a named pipe (mkfifo) written by a child process —
+// bounded by maxStreamBytes, a single document by the document limit, an AbortSignal ends the wait, onWait says what
+// is awaited; the CLI tells a person at a terminal (and nobody else) what it waits for.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadTraces, TraceLoadError, type WaitInfo } from '../../../src/sources/file';
+
+const NORMAL = join(__dirname, '..', '..', '..', 'examples', 'ml-pipeline', 'traces', 'normal.json');
+let dir = '';
+let n = 0;
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'td-stream-'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function fifo(): string {
+  const p = join(dir, `p${++n}`);
+  assert.equal(spawnSync('mkfifo', [p]).status, 0);
+  return p;
+}
+
+/** A child that opens `path` after `delayMs`, writes `code`'s result (a JS expression giving a string/Buffer) `times` times, then closes or holds it. */
+function writer(path: string, code: string, o: { delayMs?: number; times?: number; hold?: boolean } = {}): ChildProcess {
+  const js =
+    `setTimeout(() => { const fs = require('fs'); const fd = fs.openSync(${JSON.stringify(path)}, 'w'); const d = ${code}; ` +
+    `try { for (let i = 0; i < ${o.times ?? 1}; i++) fs.writeSync(fd, d); } catch {} ` +
+    (o.hold ? `setTimeout(() => {}, 60000); }, ${o.delayMs ?? 0});` : `fs.closeSync(fd); }, ${o.delayMs ?? 0});`);
+  return spawn(process.execPath, ['-e', js], { stdio: 'ignore' });
+}
+
+async function loadError(p: Promise<unknown>): Promise<TraceLoadError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof TraceLoadError, `expected TraceLoadError, got ${String(e)}`);
+    return e;
+  }
+  assert.fail('expected the load to fail');
+}
+
+test('a pipe loads like the file it carries', async () => {
+  const p = fifo();
+  const w = writer(p, `fs.readFileSync(${JSON.stringify(NORMAL)})`, { delayMs: 100 });
+  const [viaPipe, viaFile] = [await loadTraces(p), await loadTraces(NORMAL)];
+  w.kill();
+  assert.equal(viaPipe.model.size, viaFile.model.size);
+  assert.deepEqual(viaPipe.formats, viaFile.formats);
+  assert.deepEqual(viaPipe.issues, []);
+});
+
+test('a pipe that sends more than maxStreamBytes is refused, naming the limit', async () => {
+  const p = fifo();
+  const line = readFileSync(NORMAL, 'utf8').split('\n')[0]! + '\n';
+  const w = writer(p, `fs.readFileSync(${JSON.stringify(NORMAL)}, 'utf8').split('\\n')[0] + '\\n'`, { times: Math.ceil((3 << 20) / line.length) });
+  const e = await loadError(loadTraces(p, { maxStreamBytes: 1 << 20 }));
+  w.kill();
+  assert.match(e.message, /^.*p\d+: more than 1,048,576 bytes \(1 MiB\) came through this pipe, the limit for an input whose size is not known before it ends; save the traces to a file/);
+});
+
+test('a document that never ends (a writer holding the pipe open) is bounded too: maxStreamBytes counts every byte', async () => {
+  // a document that never ends: "[" and then spaces, more than the 64 KiB head, held open — bounded by maxStreamBytes
+  const p = fifo();
+  const w = writer(p, `'[' + ' '.repeat(1 << 20)`, { times: 3, hold: true });
+  const e = await loadError(loadTraces(p, { maxStreamBytes: 2 << 20 }));
+  w.kill();
+  assert.match(e.message, /more than 2,097,152 bytes \(2 MiB\) came through this pipe/);
+});
+
+test('an AbortSignal ends the wait for a writer that never comes; onWait says what is awaited', async () => {
+  const p = fifo();
+  const waits: WaitInfo[] = [];
+  const ac = new AbortController();
+  const t0 = Date.now();
+  setTimeout(() => ac.abort(new Error('stopped by the test')), 1500);
+  await assert.rejects(loadTraces(p, { signal: ac.signal, onWait: (w) => waits.push(w) }), /stopped by the test/);
+  assert.ok(Date.now() - t0 < 4000);
+  assert.deepEqual(waits[0], { file: p, kind: 'pipe', bytesRead: 0 });
+  // a writer that sent a little and holds the pipe open
+  const p2 = fifo();
+  const w = writer(p2, `'{"resourceSpans":['`, { hold: true });
+  const ac2 = new AbortController();
+  const waits2: WaitInfo[] = [];
+  setTimeout(() => ac2.abort(new Error('stopped again')), 1800);
+  await assert.rejects(loadTraces(p2, { signal: ac2.signal, onWait: (x) => waits2.push(x) }), /stopped again/);
+  w.kill();
+  assert.ok(waits2.some((x) => x.bytesRead === 18), JSON.stringify(waits2));
+});
+
+test('the CLI tells a person at a terminal what the pipe waits for — and nobody under CI=true', async () => {
+  const { loadForCli } = await import('../../../src/cli/load');
+  const stderr = process.stderr as unknown as { isTTY?: boolean; write: (...a: unknown[]) => boolean };
+  const saved = { isTTY: stderr.isTTY, write: stderr.write, ci: process.env.CI };
+  let written = '';
+  try {
+    stderr.isTTY = true;
+    stderr.write = (s: unknown) => ((written += String(s)), true);
+    delete process.env.CI;
+    const p = fifo();
+    const w = writer(p, `fs.readFileSync(${JSON.stringify(NORMAL)})`, { delayMs: 1600 });
+    const run = await loadForCli([p], 'incident');
+    w.kill();
+    assert.equal(run.model.size, 1500);
+    assert.match(written, /incident: waiting for .*p\d+ \(a pipe\): nothing written to it yet — is its writer running\? \(Ctrl-C stops\)/);
+    written = '';
+    process.env.CI = 'true';
+    const p2 = fifo();
+    const w2 = writer(p2, `fs.readFileSync(${JSON.stringify(NORMAL)})`, { delayMs: 1600 });
+    await loadForCli([p2], 'incident');
+    w2.kill();
+    assert.equal(written, '', 'nothing under CI=true');
+  } finally {
+    stderr.isTTY = saved.isTTY;
+    stderr.write = saved.write;
+    if (saved.ci === undefined) delete process.env.CI;
+    else process.env.CI = saved.ci;
+  }
+});
