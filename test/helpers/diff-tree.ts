@@ -31,8 +31,9 @@ export interface DiffRow {
   name: string;
   /** index of the parent row, -1 for a root */
   parent: number;
-  baseline: NodeStats;
-  incident: NodeStats;
+  /** null: the node is not in that run (gone in the incident / new in it) */
+  baseline: NodeStats | null;
+  incident: NodeStats | null;
   /** anything else of the node (source, significance, …) */
   extra?: Partial<DiffNode>;
 }
@@ -48,8 +49,8 @@ export function diffTreeFromRows(rows: DiffRow[], traces: { baseline: number; in
     children: [],
     baseline: r.baseline,
     incident: r.incident,
-    deltaSelfMs: r.incident.selfPerTraceMs - r.baseline.selfPerTraceMs,
-    deltaTotalMs: r.incident.totalPerTraceMs - r.baseline.totalPerTraceMs,
+    deltaSelfMs: (r.incident?.selfPerTraceMs ?? 0) - (r.baseline?.selfPerTraceMs ?? 0),
+    deltaTotalMs: (r.incident?.totalPerTraceMs ?? 0) - (r.baseline?.totalPerTraceMs ?? 0),
     significance: 0.9,
     ...r.extra,
   }));

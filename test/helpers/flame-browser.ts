@@ -26,6 +26,8 @@ export interface Rect {
   fill: [number, number, number];
   rootCause: boolean;
   matched: boolean;
+  /** work gone in the incident, drawn hatched at its baseline width (diff mode) */
+  gone?: boolean;
 }
 
 /** webview/flame/main.ts bundled the way esbuild.mjs does. */

@@ -159,7 +159,7 @@ describe('flame report in chromium', { skip }, () => {
       await page.waitForFunction(() => ((window as unknown as { __flame?: { firstPaintMs: number } }).__flame?.firstPaintMs ?? -1) > 0, null, { timeout: 10_000 });
       const rs = await rects(page);
       const canvasW = await page.evaluate(() => document.querySelector<HTMLCanvasElement>('canvas.fg-canvas')!.clientWidth);
-      // widths follow incident time: root 200 ms = full width, payments 130 ms, cart 30, redis 10; inventory (absent) not drawn
+      // widths follow incident time: root 200 ms = full width, payments 130 ms, cart 30, redis 10; inventory (gone) at its baseline time
       const rootR = byName(rs, 'frontend', 'GET /checkout');
       const pay = byName(rs, 'payments', 'charge');
       const cart = byName(rs, 'cart', 'GetCart');
@@ -169,7 +169,12 @@ describe('flame report in chromium', { skip }, () => {
       assert.ok(Math.abs(cart.w / rootR.w - 30 / 200) < 0.01);
       assert.ok(Math.abs(redis.w / cart.w - 1 / 3) < 0.02);
       assert.equal(redis.y, 2 * (pay.y / 1)); // depth 2 vs depth 1
-      assert.equal(rs.filter((r) => r.name === 'reserve').length, 0);
+      // inventory/reserve is gone in the incident: drawn after the present calls at its baseline width (10 of 200 ms)
+      const gone = rs.filter((r) => r.name === 'reserve');
+      assert.equal(gone.length, 1);
+      assert.ok(gone[0]!.gone, 'drawn as gone work');
+      assert.ok(Math.abs(gone[0]!.w / rootR.w - 10 / 200) < 0.01, `gone width ${gone[0]!.w}`);
+      assert.ok(Math.abs(gone[0]!.x + gone[0]!.w - (rootR.x + rootR.w)) < 2, 'after the present calls');
       // diff colours: root cause red, unchanged neutral grey
       assert.ok(pay.rootCause);
       assert.ok(pay.fill[0] > pay.fill[2] + 80, `root cause fill is red ${pay.fill}`);

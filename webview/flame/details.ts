@@ -6,6 +6,15 @@ import type { Diagnosis } from '../../src/core/rca/diagnosis';
 import { FlameFlag, type FlameData } from '../../src/protocol/messages';
 import type { MergedPercentiles, SidePercentiles } from '../../src/core/diff/flame-percentiles';
 import { allPathsLine, effectVsPathLine, FIGURES_LEGEND, type PathSums } from '../../src/core/format/figures';
+import { goneListItem, goneRootsUnder, goneText, waitsFor } from '../../src/core/diff/flame-gone';
+import type { FlameTree } from '../../src/core/diff/flame-layout';
+
+/** What renderStats needs beyond the node for gone work and waits (the tree), and for links (the detail pane only). */
+export interface StatsContext {
+  tree?: FlameTree | null;
+  /** select and show another box (the detail pane's links); absent in the tooltip, which has no buttons */
+  reveal?: (id: number) => void;
+}
 
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -102,7 +111,7 @@ export function percentileNote(m: MergedPercentiles, diff: boolean): string {
  * Fills `box` with the node's title, stats table (both runs in diff data), delta line and source link. `merged`:
  * the box merges several call paths (sandwich); its p50/p95 replace the node's own.
  */
-export function renderStats(box: HTMLElement, data: FlameData, i: number, labels: { baseline: string; incident: string }, diagnosis?: Diagnosis | null, merged?: MergedPercentiles): NodeInfo {
+export function renderStats(box: HTMLElement, data: FlameData, i: number, labels: { baseline: string; incident: string }, diagnosis?: Diagnosis | null, merged?: MergedPercentiles, sc: StatsContext = {}): NodeInfo {
   box.replaceChildren();
   const info = nodeInfo(data, i);
   const title = el('div', 'fg-title');
@@ -166,8 +175,30 @@ export function renderStats(box: HTMLElement, data: FlameData, i: number, labels
     const conf = cand && (info.rootCause || info.candidate) ? cand.confidence : data.significance[i]!;
     delta.append(dsSpan, el('span', undefined, ` · Δ total ${formatDelta(data.deltaTotal[i]!)} · ${formatConfidence(conf)}`));
     if (!hasB) delta.append(el('span', 'fg-note', ' · new in incident'));
-    if (!hasI) delta.append(el('span', 'fg-note', ' · only in baseline'));
+    const tree = merged ? null : sc.tree;
+    const gone = tree ? goneText(data, tree, i) : null;
+    if (!hasI && !gone) delta.append(el('span', 'fg-note', ' · only in baseline'));
     box.append(delta);
+    // work the incident no longer does: drawn hatched at its baseline width; say so in words (and to screen readers)
+    if (gone) box.append(el('div', 'fg-note fg-gone', gone));
+    // calls below this box that are gone in the incident (the box of an early return / fail-fast): name them
+    const below = tree && !gone ? goneRootsUnder(data, tree, i) : [];
+    if (below.length) {
+      const line = el('div', 'fg-note fg-gone-below');
+      line.append(el('span', undefined, `Gone in the incident below it (hatched): `));
+      below.slice(0, 4).forEach((g, k) => {
+        if (k > 0) line.append(el('span', undefined, '; '));
+        if (sc.reveal) {
+          const b = el('button', 'fg-op-link fg-gone-link', goneListItem(data, g));
+          b.type = 'button';
+          b.title = 'Select it in the flame graph';
+          b.addEventListener('click', () => sc.reveal!(g));
+          line.append(b);
+        } else line.append(el('span', undefined, goneListItem(data, g)));
+      });
+      if (below.length > 4) line.append(el('span', undefined, `; and ${below.length - 4} more`));
+      box.append(line);
+    }
     // the operation over all its call paths, and how the diagnosis' effect relates to this box (issue 11 walkthrough:
     // "+81 ms per trace" in the answer, "Δ self +73 ms" here, "66 ms per call" in the sentence — which is which)
     const sums = merged ? null : operationPathSums(data, i);
@@ -184,8 +215,22 @@ export function renderStats(box: HTMLElement, data: FlameData, i: number, labels
     // the answer's "+406 ms per trace" is not in this box when callers wait before its spans start: say where it is
     const outside = cand && (info.rootCause || info.candidate) ? effectOutsideSelf(cand, ds) : null;
     if (outside) box.append(el('div', 'fg-note fg-effect', outside[0]!.toUpperCase() + outside.slice(1) + '.'));
-    // a caller's own time that is the wait for a callee found elsewhere: point at that finding
-    const waits = cand && info.candidate ? waitsOnText(cand) : null;
+    // a caller's own time that is the wait for a callee (the engine's waitsOn): why this box is red, the gap before →
+    // after, and the callee's box to go to; a box of that operation that does not call the callee gets the general line
+    const wf = tree ? waitsFor(data, tree, diagnosis, i) : null;
+    if (wf) {
+      const line = el('div', 'fg-note fg-waits', wf.text);
+      if (sc.reveal) {
+        const c = nodeInfo(data, wf.child);
+        const b = el('button', 'fg-op-link fg-waits-link', `Select ${c.service} · ${c.name}`);
+        b.type = 'button';
+        b.title = `Select the box of ${c.service} this call waits for`;
+        b.addEventListener('click', () => sc.reveal!(wf.child));
+        line.append(el('span', undefined, ' '), b);
+      }
+      box.append(line);
+    }
+    const waits = !wf && cand && info.candidate ? waitsOnText(cand) : null;
     if (waits) box.append(el('div', 'fg-note fg-effect', waits[0]!.toUpperCase() + waits.slice(1) + '.'));
   }
   if (!diff && !merged && !isAllTraces(info)) {

@@ -50,6 +50,7 @@ import {
   type SetDataMessage,
 } from '../../src/protocol/messages';
 import { el, formatPercentile, isAllTraces, nodeInfo, renderStats } from './details';
+import { countGoneRoots, goneListItem, goneRootsUnder, isGone } from '../../src/core/diff/flame-gone';
 import { minimapKey, minimapValueText, navigateSandwich, normalizePos, sandwichRow, viewToShow, type MinimapState, type SandwichPos } from '../../src/core/diff/flame-keys';
 import { connectHost, type FlameHost } from './host';
 import { Minimap } from './minimap';
@@ -67,6 +68,12 @@ const MAX_ZOOM = 1e9;
 const CANVAS_LABEL = 'Flame graph. Arrow keys move between operations, Enter zooms, Escape resets, S opens the sandwich.';
 const SANDWICH_LABEL =
   'Sandwich view: callers above, callees below the operation. Arrow keys move between boxes, Enter shows the sandwich of the focused operation, Shift+Enter goes to its source, Home shows the whole width, Escape returns to the flame graph.';
+
+/** The canvas' accessible text: what the keys do, and in Diff mode with gone work, how that work is drawn. */
+function canvasLabel(gone: number): string {
+  if (gone <= 0) return CANVAS_LABEL;
+  return `${CANVAS_LABEL} ${gone} ${gone === 1 ? 'call that the incident no longer makes is' : 'calls that the incident no longer makes are'} drawn hatched after their callers' other calls, as wide as their baseline time; select one to read "gone in the incident".`;
+}
 
 /** Below this width (CSS px, whole graph) the root cause's box has no room for its badge and label. */
 const NARROW_ROOT_PX = 96;
@@ -427,7 +434,6 @@ class FlameApp {
     this.sandwich = null;
     this.sandwichHover = null;
     this.sandwichFocus = null;
-    this.canvas.setAttribute('aria-label', CANVAS_LABEL);
     this.sandwichButton.setAttribute('aria-pressed', 'false');
     this.sandwichButton.setAttribute('secondary', '');
     this.data = m.tree;
@@ -441,6 +447,7 @@ class FlameApp {
     this.mode = want && allowed.includes(want) ? want : allowed[0]!;
     for (const [mode, r] of this.radios) r.checked = mode === this.mode;
     this.renderer = new FlameRenderer(m.tree, tree, this.mode, readTheme());
+    this.canvas.setAttribute('aria-label', this.graphLabel());
     this.showEmpty(false);
     this.renderSummary();
     this.updateLegend();
@@ -513,19 +520,9 @@ class FlameApp {
         for (const e of rc.evidence.slice(0, 6)) ul.append(el('li', undefined, e));
         this.diagBox.append(ul);
       }
-      // work that stopped has no box in the diff (its width is incident time): point at the run that still has it
-      if (rc.kind === 'stopped_work' && this.data?.kind !== 'single' && this.mode !== 'baseline') {
-        const p = el('p', 'fg-note fg-stopped-hint', 'The calls that stopped have no box here (width = incident time). ');
-        const b = el('button', 'fg-op-link fg-show-baseline', 'Show the baseline');
-        b.type = 'button';
-        b.title = 'Switch to the baseline run, where the work that stopped is still drawn';
-        b.addEventListener('click', () => {
-          this.setMode('baseline');
-          this.focusOperation(rc.service, rc.name);
-        });
-        p.append(b);
-        this.diagBox.append(p);
-      }
+      // work that stopped: Diff mode draws the calls the incident no longer makes (hatched, at their baseline width);
+      // name them with links that show them — or say honestly why no box is gone (requests that share call paths)
+      if (rc.kind === 'stopped_work' && this.data?.kind === 'diff') this.diagBox.append(this.stoppedHint());
     } else {
       this.diagBox.append(el('p', 'fg-diag-summary', 'No root cause found.'));
     }
@@ -553,6 +550,64 @@ class FlameApp {
     if (d.split) this.diagBox.append(el('p', 'fg-note fg-split', `${d.split.method === 'given' ? 'Split' : 'Split automatically'}: ${d.split.description}`));
   }
 
+  /** Tops of gone subtrees below the root-cause boxes (the calls a stopped_work root cause no longer makes), most baseline time first. */
+  private goneUnderRootCause(): number[] {
+    if (!this.data || !this.tree || this.data.kind !== 'diff') return [];
+    const out = new Set<number>();
+    for (const r of rootCauseNodes(this.data)) for (const g of goneRootsUnder(this.data, this.tree, r)) out.add(g);
+    return [...out].sort((a, b) => this.data!.bTotal[b]! - this.data!.bTotal[a]!);
+  }
+
+  /** The diagnosis' line for a stopped_work root cause: where its calls that stopped are drawn, or why none is. */
+  private stoppedHint(): HTMLElement {
+    const gone = this.goneUnderRootCause();
+    const p = el('p', 'fg-note fg-stopped-hint');
+    if (!gone.length || !this.data) {
+      p.append(
+        el(
+          'span',
+          undefined,
+          'No box of this graph is gone: the calls it no longer makes are still made, on the same call paths, by the requests that did not change (the graph merges all requests of a run). The requests that stop early are listed under "Requests that changed".',
+        ),
+      );
+      return p;
+    }
+    p.append(el('span', undefined, `The calls it no longer makes are drawn hatched${this.mode === 'diff' ? '' : ' in Diff mode'}, after their callers' other calls, as wide as their baseline time: `));
+    gone.slice(0, 3).forEach((g, k) => {
+      if (k > 0) p.append(el('span', undefined, '; '));
+      const b = el('button', 'fg-op-link fg-gone-link', goneListItem(this.data!, g));
+      b.type = 'button';
+      b.title = 'Select it in the flame graph (Diff mode)';
+      b.addEventListener('click', () => this.revealNode(g));
+      p.append(b);
+    });
+    if (gone.length > 3) p.append(el('span', undefined, `; and ${gone.length - 3} more`));
+    return p;
+  }
+
+  /**
+   * Select node `id` and bring it into view: Diff mode for a gone box (the only mode that draws it), then a zoom to its
+   * caller when the box is a fair part of it (so it is seen beside the calls that remain), else to the box itself.
+   */
+  revealNode(id: number): void {
+    if (!this.data || !this.tree || !this.renderer || id < 0 || id >= this.data.n) return;
+    if (isGone(this.data, id) && this.mode !== 'diff') this.setMode('diff');
+    if (this.sandwich) this.closeSandwich(false);
+    this.select(id);
+    const l = this.renderer.layout;
+    const p = this.tree.parent[id]!;
+    const share = p >= 0 ? (l.x1[id]! - l.x0[id]!) / (l.x1[p]! - l.x0[p]! || 1) : 1;
+    const px = ((l.x1[id]! - l.x0[id]!) * this.width) / (this.view.v1 - this.view.v0);
+    if (px < NARROW_ROOT_PX) this.zoomTo(p > 0 && share >= 0.1 ? p : id);
+    else this.ensureVisible(id);
+    this.canvas.focus({ preventScroll: true });
+  }
+
+  /** The canvas' aria-label for the flame graph (not the sandwich). */
+  private graphLabel(): string {
+    return canvasLabel(this.mode === 'diff' && this.data ? countGoneRoots(this.data) : 0);
+  }
+
   /** Every mode has a legend: diff colours, or the services' colours (the biggest first) and what the width is. */
   private updateLegend(): void {
     this.legend.replaceChildren();
@@ -566,6 +621,13 @@ class FlameApp {
     const runLabel = this.mode === 'baseline' ? this.labels.baseline : this.labels.incident;
     if (this.mode === 'diff') {
       this.legend.append(item('fg-swatch-slower', 'slower'), item('fg-swatch-faster', 'faster'), item('fg-swatch-neutral', 'unchanged'));
+      // work the incident no longer does: only when the graph has some
+      const gone = this.data && !this.sandwich ? countGoneRoots(this.data) : 0;
+      if (gone > 0) {
+        const g = item('fg-swatch-gone', 'gone');
+        g.title = `${gone} ${gone === 1 ? 'call' : 'calls'} the incident no longer makes: hatched, as wide as ${gone === 1 ? 'its' : 'their'} baseline time`;
+        this.legend.append(g);
+      }
     } else if (this.renderer && this.data) {
       const ranked = [...this.renderer.serviceRank.entries()].filter(([s]) => this.data!.strings[s]).sort((a, b) => a[1] - b[1]);
       const shown = ranked.slice(0, 6);
@@ -580,7 +642,7 @@ class FlameApp {
         this.legend.append(more);
       }
     }
-    const what = this.mode === 'diff' ? 'width = incident time, colour = change of own time' : `width = ${this.data?.kind === 'single' ? 'time' : `${this.mode} time`}, colour = service`;
+    const what = this.mode === 'diff' ? `width = incident time${this.data && countGoneRoots(this.data) > 0 ? ' (gone: baseline time)' : ''}, colour = change of own time` : `width = ${this.data?.kind === 'single' ? 'time' : `${this.mode} time`}, colour = service`;
     const note = el('span', 'fg-note fg-legend-note', what);
     note.title = this.mode === 'diff' ? `width: ${runLabel} time per trace; colour: own (self) time, ${this.labels.baseline} → ${this.labels.incident}` : `${runLabel}: time per trace`;
     this.legend.append(note);
@@ -608,7 +670,8 @@ class FlameApp {
     this.renderer.setMode(mode);
     this.sandwich?.setMode(mode);
     this.updateLegend();
-    if (this.diagnosis?.rootCause?.kind === 'stopped_work') this.renderSummary(); // the "Show the baseline" hint is per mode
+    if (this.diagnosis?.rootCause?.kind === 'stopped_work') this.renderSummary(); // the stopped-work hint names the mode
+    if (!this.sandwich) this.canvas.setAttribute('aria-label', this.graphLabel());
     // keep the zoomed node if it still has a width in this mode (the sandwich stays open: it has its own view)
     if (this.sandwich) this.schedule();
     else this.zoomTo(this.zoomNode, false);
@@ -831,6 +894,16 @@ class FlameApp {
         });
         this.breadcrumb.append(b, el('span', 'fg-crumb-sep', '·'));
       }
+      // a stopped_work root cause: the calls it no longer makes (hatched) are often slivers of the whole graph
+      const gone = this.mode === 'diff' && this.diagnosis?.rootCause?.kind === 'stopped_work' ? this.goneUnderRootCause() : [];
+      const l = this.renderer.layout;
+      if (gone.length && (l.x1[gone[0]!]! - l.x0[gone[0]!]!) * (this.canvas.clientWidth || 1000) < NARROW_ROOT_PX) {
+        const b = el('button', 'fg-op-link fg-crumb-gone', 'Zoom to the calls that stopped');
+        b.type = 'button';
+        b.title = 'They are drawn hatched, as wide as their baseline time: too narrow to see in the whole graph';
+        b.addEventListener('click', () => this.revealNode(gone[0]!));
+        this.breadcrumb.append(b, el('span', 'fg-crumb-sep', '·'));
+      }
       this.breadcrumb.append(el('span', 'fg-crumb-hint', this.host.standalone ? 'Click a box to zoom in · double-click copies its source location' : 'Click a box to zoom in · double-click opens its source'));
       return;
     }
@@ -878,7 +951,7 @@ class FlameApp {
       this.status.textContent = '';
       return;
     }
-    const info = renderStats(this.detailStats, this.data, this.selected, this.labels, this.diagnosis);
+    const info = renderStats(this.detailStats, this.data, this.selected, this.labels, this.diagnosis, undefined, { tree: this.tree, reveal: (id) => this.revealNode(id) });
     // "all traces" is no span: nothing to open or ask about
     this.sourceButton.disabled = isAllTraces(info) || (this.host.standalone && !info.source);
     this.chatButton.disabled = isAllTraces(info);
@@ -919,7 +992,7 @@ class FlameApp {
       this.hovered = id;
       this.schedule();
       if (id >= 0 && this.data) {
-        const hi = renderStats(this.tooltip, this.data, id, this.labels, this.diagnosis);
+        const hi = renderStats(this.tooltip, this.data, id, this.labels, this.diagnosis, undefined, { tree: this.tree });
         this.tooltip.append(el('div', 'fg-hint', isAllTraces(hi) ? 'click: the whole graph' : this.host.standalone ? 'click: zoom · double-click: copy source location' : 'click: zoom · double-click: go to source'));
       }
     }
@@ -1023,7 +1096,7 @@ class FlameApp {
     this.sandwich = null;
     this.sandwichHover = null;
     this.sandwichFocus = null;
-    this.canvas.setAttribute('aria-label', CANVAS_LABEL);
+    this.canvas.setAttribute('aria-label', this.graphLabel());
     this.tooltip.hidden = true;
     this.sandwichButton.setAttribute('aria-pressed', 'false');
     this.sandwichButton.setAttribute('secondary', '');
@@ -1281,7 +1354,7 @@ class FlameApp {
         for (let j = 0; j < d.count; j++) {
           const id = d.ids[j]!;
           const info = nodeInfo(app.data, id);
-          out.push({ id, service: info.service, name: info.name, x: d.x[j]!, y: d.y[j]!, w: d.w[j]!, h: ROW_HEIGHT - 1, fill: r.fillRgb(id, !!(app.matches && !app.matches[id])), rootCause: info.rootCause, matched: !!app.matches?.[id] });
+          out.push({ id, service: info.service, name: info.name, x: d.x[j]!, y: d.y[j]!, w: d.w[j]!, h: ROW_HEIGHT - 1, fill: r.fillRgb(id, !!(app.matches && !app.matches[id])), rootCause: info.rootCause, matched: !!app.matches?.[id], gone: r.isGone(id) });
         }
         return out;
       },
@@ -1291,6 +1364,8 @@ class FlameApp {
       zoomTo: (id: number) => app.zoomTo(id),
       reset: () => app.zoomTo(0),
       select: (id: number) => app.select(id),
+      /** select node id and bring it into view (what the detail pane's links do) */
+      reveal: (id: number) => app.revealNode(id),
       setMode: (m: FlameMode) => isFlameMode(m) && app.setMode(m),
       /** pan/zoom the view directly (unit interval) — for the benchmark */
       setView: (v0: number, v1: number) => app.setView({ v0, v1 }),

@@ -79,6 +79,11 @@ export class FlameRenderer {
   private order: Int32Array = new Int32Array(4096);
   readonly drawn: DrawnRects = { ids: new Int32Array(4096), x: new Float32Array(4096), y: new Float32Array(4096), w: new Float32Array(4096), fill: new Uint16Array(4096), count: 0 };
   private labels: string[] = [];
+  /** palette entry of gone boxes (diff mode), −1 in the other modes */
+  private goneFill = -1;
+  /** the diagonal hatch of gone boxes, made once per theme and context */
+  private hatch: CanvasPattern | null = null;
+  private hatchFor: CanvasRenderingContext2D | null = null;
 
   readonly serviceRank: Map<number, number>;
 
@@ -113,7 +118,38 @@ export class FlameRenderer {
   setTheme(theme: Theme): void {
     this.theme = theme;
     this.charWidths.clear();
+    this.hatch = null;
     this.buildPalette();
+  }
+
+  /** Node `id` is drawn as work gone in the incident (diff mode: hatched, at its baseline width). */
+  isGone(id: number): boolean {
+    return this.layout.gone[id] === 1;
+  }
+
+  /** Diagonal stripes in the foreground colour on a transparent tile (CSS px; scaled by the context's transform). */
+  private hatchPattern(ctx: CanvasRenderingContext2D): CanvasPattern | null {
+    if (this.hatch && this.hatchFor === ctx) return this.hatch;
+    const tile = document.createElement('canvas');
+    const dpr = Math.max(1, Math.round(ctx.getTransform().a));
+    tile.width = tile.height = 6 * dpr;
+    const t = tile.getContext('2d');
+    if (!t) return null;
+    const fg = this.theme.foreground;
+    t.scale(dpr, dpr);
+    t.strokeStyle = `rgba(${fg[0]},${fg[1]},${fg[2]},${this.theme.dark ? 0.45 : 0.4})`;
+    t.lineWidth = 1.2;
+    t.beginPath();
+    // one stripe per tile and its wrap-around, so the tiles join into continuous diagonals
+    for (const o of [-6, 0, 6]) {
+      t.moveTo(o, 6);
+      t.lineTo(o + 6, 0);
+    }
+    t.stroke();
+    this.hatch = ctx.createPattern(tile, 'repeat');
+    this.hatch?.setTransform?.(new DOMMatrix().scale(1 / dpr, 1 / dpr));
+    this.hatchFor = ctx;
+    return this.hatch;
   }
 
   /** The colour (CSS) the node is filled with when not dimmed. */
@@ -136,13 +172,21 @@ export class FlameRenderer {
       for (let l = 1; l <= LEVELS; l++) base.push(mix(pal.neutral, pal.slower, 0.25 + (0.75 * l) / LEVELS));
       for (let l = 1; l <= LEVELS; l++) base.push(mix(pal.neutral, pal.faster, 0.25 + (0.75 * l) / LEVELS));
       const scale = this.options.diffScaleMs ?? diffScale(data);
+      // gone work: a pale fill between the background and the neutral grey, hatched and outlined when drawn
+      this.goneFill = base.length;
+      base.push(mix(theme.background, theme.neutral, 0.45));
       for (let i = 0; i < n; i++) {
+        if (this.layout.gone[i]) {
+          fillOf[i] = this.goneFill;
+          continue;
+        }
         const d = data.deltaSelf[i]!;
         const t = diffIntensity(d, data.significance[i]!, scale);
         const level = t <= 0.02 ? 0 : Math.max(1, Math.round(t * LEVELS));
         fillOf[i] = level === 0 ? 0 : d > 0 ? level : LEVELS + level;
       }
     } else {
+      this.goneFill = -1;
       // categorical, colour-blind-safe service colours without red (src/core/diff/flame-palette.ts)
       const idx = new Map<number, number>();
       for (let i = 0; i < n; i++) {
@@ -264,6 +308,31 @@ export class FlameRenderer {
       ctx.rect(d.x[j]!, d.y[j]!, w > 3 ? w - 1 : w, ROW_HEIGHT - 1);
     }
     if (cur >= 0) ctx.fill();
+    // gone work (diff mode): hatched over its pale fill, with a dashed outline — shape and texture, not colour alone
+    if (this.goneFill >= 0) {
+      const pat = this.hatchPattern(ctx);
+      let any = false;
+      ctx.beginPath();
+      for (let j = 0; j < count; j++) {
+        if (!this.layout.gone[d.ids[j]!]) continue;
+        any = true;
+        ctx.rect(d.x[j]!, d.y[j]!, d.w[j]! > 3 ? d.w[j]! - 1 : d.w[j]!, ROW_HEIGHT - 1);
+      }
+      if (any) {
+        if (pat) {
+          ctx.fillStyle = pat;
+          ctx.fill();
+        }
+        const fg = theme.foreground;
+        ctx.strokeStyle = `rgba(${fg[0]},${fg[1]},${fg[2]},0.75)`;
+        ctx.lineWidth = 1;
+        ctx.setLineDash([4, 2]);
+        ctx.beginPath();
+        for (let j = 0; j < count; j++) if (this.layout.gone[d.ids[j]!] && d.w[j]! >= 4) ctx.rect(d.x[j]! + 0.5, d.y[j]! + 0.5, d.w[j]! - 2, ROW_HEIGHT - 2);
+        ctx.stroke();
+        ctx.setLineDash([]);
+      }
+    }
     // high-contrast themes: every box gets the theme's contrast border
     if (theme.highContrast && count > 0) {
       ctx.strokeStyle = theme.contrastBorder;

@@ -62,6 +62,8 @@ export interface FlameLayout {
   x1: Float64Array;
   /** the weight used: total time per trace of the shown run (ms), or the children's sum for zero-weight nodes */
   weight: Float64Array;
+  /** 1 for work gone in the incident, drawn in diff mode at its baseline width (see layoutFlame); all 0 otherwise */
+  gone: Uint8Array;
 }
 
 /** Width source of a mode: baseline time in baseline mode, incident time in incident and diff mode. */
@@ -69,19 +71,41 @@ export function modeWeights(data: Pick<FlameData, 'bTotal' | 'iTotal'>, mode: Fl
   return mode === 'baseline' ? data.bTotal : data.iTotal;
 }
 
+/** Presence bits of a node (flags column); a node counts as present when the data has no flags. */
+const BOTH = FlameFlag.Baseline | FlameFlag.Incident;
+
 /**
  * Icicle layout. A node's width is its total time per trace; children are packed left to right inside it and scaled
  * down together when their sum exceeds the parent (overlapping async children, clock skew). A node with no own time
  * (a synthetic root) takes its children's sum.
+ *
+ * Diff mode (two-run data with `flags`): work that is **gone** in the incident (a call path the baseline has and the
+ * incident does not: an early return, a fail-fast) would have no width, since the width is incident time. Such a
+ * subtree is laid out after its caller's present children, as wide as its **baseline** time (its descendants too),
+ * so the graph shows where the work vanished (`gone[i]` = 1; drawn hatched). When the caller's present children and
+ * its gone ones together exceed its width, all of them are scaled down together — the rule above — so a gone call is
+ * never squeezed to nothing because its caller got shorter (notes/flame.md, "Gone work").
  */
-export function layoutFlame(tree: FlameTree, data: Pick<FlameData, 'bTotal' | 'iTotal'>, mode: FlameMode): FlameLayout {
+export function layoutFlame(tree: FlameTree, data: Pick<FlameData, 'bTotal' | 'iTotal'> & Partial<Pick<FlameData, 'flags' | 'kind'>>, mode: FlameMode): FlameLayout {
   const n = tree.n;
   const w = modeWeights(data, mode);
   const parent = tree.parent;
+  const gone = new Uint8Array(n);
+  const flags = data.flags;
+  const withGone = mode === 'diff' && data.kind !== 'single' && !!flags && flags.length >= n;
+  if (withGone) {
+    // pre-order: a node is gone when it has the baseline bit and not the incident's, or its caller is gone
+    for (let i = 0; i < n; i++) {
+      const f = flags[i]! & BOTH;
+      const p = parent[i]!;
+      gone[i] = (p >= 0 && gone[p]) || f === FlameFlag.Baseline ? 1 : 0;
+    }
+  }
   const weight = new Float64Array(n);
   const childSum = new Float64Array(n);
   for (let i = n - 1; i >= 0; i--) {
-    const own = w[i]! > 0 && Number.isFinite(w[i]!) ? w[i]! : 0;
+    const raw = gone[i] ? data.bTotal[i]! : w[i]!;
+    const own = raw > 0 && Number.isFinite(raw) ? raw : 0;
     const eff = own > 0 ? own : childSum[i]!;
     weight[i] = eff;
     const p = parent[i]!;
@@ -95,7 +119,7 @@ export function layoutFlame(tree: FlameTree, data: Pick<FlameData, 'bTotal' | 'i
     x1[0] = 1;
     scale[0] = 1 / Math.max(weight[0]!, childSum[0]!);
   }
-  for (let i = 1; i < n; i++) {
+  const place = (i: number) => {
     const p = parent[i]!;
     const a = cursor[p]! + x0[p]!;
     const width = weight[i]! * scale[p]!;
@@ -104,8 +128,21 @@ export function layoutFlame(tree: FlameTree, data: Pick<FlameData, 'bTotal' | 'i
     cursor[p] += width;
     const denom = Math.max(weight[i]!, childSum[i]!);
     scale[i] = denom > 0 ? width / denom : 0;
+  };
+  // present nodes first; the top of each gone subtree waits until its caller's present children are placed
+  let deferred: number[] | null = null;
+  for (let i = 1; i < n; ) {
+    if (gone[i] && !gone[parent[i]!]) {
+      (deferred ??= []).push(i);
+      i = tree.end[i]!;
+      continue;
+    }
+    place(i);
+    i++;
   }
-  return { mode, x0, x1, weight };
+  // then the gone subtrees, each after its caller's present children (in their order); their descendants follow them
+  if (deferred) for (const g of deferred) for (let i = g; i < tree.end[g]!; i++) place(i);
+  return { mode, x0, x1, weight, gone };
 }
 
 export interface View {

@@ -49,6 +49,8 @@ export interface Cand {
   wait?: { side: 'callee' | 'caller'; summary: (r: WaitReading) => string; ops?: string[] };
   /** this own time is the wait for that callee service (./waits-on.ts): explained by its finding */
   waitsOn?: string;
+  /** with waitsOn: that caller → callee edge's median gap per call, baseline → incident (ms) */
+  waitsOnGap?: { baseline: number; incident: number };
   /** own time per call over the finding's call paths, baseline → incident (ms) */
   perCall?: { baseline: number; incident: number };
 }

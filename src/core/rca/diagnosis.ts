@@ -93,6 +93,11 @@ export const Candidate = z.object({
    * span grew (the callee's remote-gap finding), so it is explained by that finding, not a cause of its own
    */
   waitsOn: z.string().optional(),
+  /**
+   * with waitsOn: the median time per call between this operation's service's spans and the waitsOn service's spans
+   * (the grown caller → callee edge of that service's remote-gap finding), baseline → incident (ms)
+   */
+  waitsOnGapMs: z.object({ baseline: z.number(), incident: z.number() }).optional(),
   /** how many call paths (aggregated tree nodes: the operation reached through one chain of callers) the finding covers */
   callPaths: z.number().int().nonnegative().optional(),
   /** own-time findings: the operation's own time per call over those call paths, baseline → incident (ms) */

@@ -286,6 +286,7 @@ export function rank(ctx: Ctx, opts: DiagnoseOptions, latency: Diagnosis['latenc
     if (src) cand.source = src;
     if (c.attribute) cand.attribute = c.attribute;
     if (c.waitsOn) cand.waitsOn = c.waitsOn;
+    if (c.waitsOn && c.waitsOnGap && Number.isFinite(c.waitsOnGap.baseline) && Number.isFinite(c.waitsOnGap.incident)) cand.waitsOnGapMs = { baseline: Math.round(c.waitsOnGap.baseline * 1000) / 1000, incident: Math.round(c.waitsOnGap.incident * 1000) / 1000 };
     if (c.nodes.length > 0) cand.callPaths = c.nodes.length;
     if (c.perCall && Number.isFinite(c.perCall.baseline) && Number.isFinite(c.perCall.incident)) cand.perCallMs = { baseline: Math.round(c.perCall.baseline * 1000) / 1000, incident: Math.round(c.perCall.incident * 1000) / 1000 };
     cand.detector = c.detector ?? 'operation';

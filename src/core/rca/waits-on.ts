@@ -24,6 +24,7 @@ export function markWaits(ctx: Ctx, cands: Cand[]): void {
       const calls = c.nodes.some((d) => diff.nodes[d]?.children.some((k) => diff.nodes[k]?.service === s.service));
       if (!calls) continue;
       c.waitsOn = s.service;
+      c.waitsOnGap = { baseline: edge.medB, incident: edge.medI };
       c.summary += ` — the wait for ${s.service}: the time between this call and ${s.service}'s span grew ${fmt(edge.medB)} → ${fmt(edge.medI)} per call (see ${s.service})`;
       break;
     }

@@ -124,8 +124,16 @@ test('layoutFlame: incident/diff widths are incident time, baseline mode uses ba
   close(inc.x1[2]! - inc.x0[2]!, 10 / 200); // redis inside cart, left-aligned
   close(inc.x0[2]!, inc.x0[1]!);
   assert.equal(inc.x1[6]! - inc.x0[6]!, 0); // inventory absent in the incident
-  assert.deepEqual(Array.from(diff.x0), Array.from(inc.x0));
-  assert.deepEqual(Array.from(diff.x1), Array.from(inc.x1));
+  // diff: the same, except inventory — gone in the incident — drawn after the present children at its baseline time
+  // (10 ms: the root's 200 ms hold 190 ms of present children, so it fits without scaling anything)
+  for (const i of [0, 1, 2, 3, 4, 5, 7]) {
+    close(diff.x0[i]!, inc.x0[i]!);
+    close(diff.x1[i]!, inc.x1[i]!);
+  }
+  close(diff.x0[6]!, 190 / 200);
+  close(diff.x1[6]!, 200 / 200);
+  assert.deepEqual(Array.from(diff.gone), [0, 0, 0, 0, 0, 0, 1, 0]);
+  assert.deepEqual(Array.from(inc.gone), [0, 0, 0, 0, 0, 0, 0, 0]);
   // baseline: root 100; fraud absent, inventory 10 ms
   assert.equal(base.x1[4]! - base.x0[4]!, 0);
   close(base.x1[6]! - base.x0[6]!, 0.1);
@@ -155,8 +163,8 @@ test('zoom view, pixel mapping and culling of narrow / off-screen nodes with the
     const r = cullVisible(tree, l, v, w, min);
     return Array.from(r.ids.subarray(0, r.count));
   };
-  // 1000 px: everything with width ≥ 1 px except inventory (0 px)
-  assert.deepEqual(cullIds(fullView(), 1000, 1), [0, 1, 2, 3, 4, 5, 7]);
+  // 1000 px: everything with width ≥ 1 px (inventory, gone in the incident, has its baseline width in diff mode)
+  assert.deepEqual(cullIds(fullView(), 1000, 1), [0, 1, 2, 3, 4, 5, 6, 7]);
   // 100 px and 6 px minimum: evil & fraud are 2.5 px, redis 5 px → culled
   assert.deepEqual(cullIds(fullView(), 100, 6), [0, 1, 5, 7]);
   // zoom onto cart: view = its extent → only root, cart, redis intersect
@@ -168,9 +176,9 @@ test('zoom view, pixel mapping and culling of narrow / off-screen nodes with the
   // ancestors span the full width when zoomed
   assert.ok(toPx(l.x0[0]!, v, 1000) <= 0 && toPx(l.x1[0]!, v, 1000) >= 1000);
   // zooming onto a zero-width node falls back to the full view
-  assert.deepEqual(zoomView(l, 6), fullView());
+  assert.deepEqual(zoomView(layoutFlame(tree, data, 'incident'), 6), fullView());
   // row window
-  assert.deepEqual(Array.from((() => { const r = cullVisible(tree, l, fullView(), 1000, 1, { first: 1, last: 1 }); return r.ids.subarray(0, r.count); })()), [1, 3, 4, 5, 7]);
+  assert.deepEqual(Array.from((() => { const r = cullVisible(tree, l, fullView(), 1000, 1, { first: 1, last: 1 }); return r.ids.subarray(0, r.count); })()), [1, 3, 4, 5, 6, 7]);
 });
 
 test('culling cost follows what is drawn: 100k-node tree at 1200 px draws a bounded number of rects', () => {
@@ -267,9 +275,12 @@ test('keyboard navigation, paths and lookups', () => {
   assert.equal(navigate(tree, l, 0, 'down'), 7); // widest child: payments
   assert.equal(navigate(tree, l, 7, 'up'), 0);
   assert.equal(navigate(tree, l, 0, 'up'), 0);
-  assert.equal(navigate(tree, l, 7, 'left'), 5); // auth (inventory has no width)
+  assert.equal(navigate(tree, l, 7, 'left'), 5); // auth
   assert.equal(navigate(tree, l, 5, 'right'), 7);
-  assert.equal(navigate(tree, l, 7, 'right'), 7);
+  assert.equal(navigate(tree, l, 7, 'right'), 6); // inventory: gone in the incident, drawn last at its baseline width
+  assert.equal(navigate(tree, l, 6, 'right'), 6);
+  const li = layoutFlame(tree, data, 'incident');
+  assert.equal(navigate(tree, li, 7, 'right'), 7); // incident mode: inventory has no width
   assert.equal(navigate(tree, l, 1, 'left'), 1);
   assert.equal(navigate(tree, l, 2, 'right'), 2); // nothing else at depth 2
   const p = nodePath(tree, data, 2);
@@ -369,12 +380,18 @@ test('property: random trees lay out inside their parents and culling equals a b
           while (a > i) a = tree.parent[a]!;
           assert.equal(a, i);
         }
+        // display order: the tree's order, except that in diff mode gone children (baseline only) follow the others
         const kids = childrenOf(tree, i);
+        const shown = [...kids.filter((c) => !l.gone[c] || l.gone[i]), ...kids.filter((c) => l.gone[c] && !l.gone[i])];
         let prev = l.x0[i]!;
-        for (const c of kids) {
+        for (const c of shown) {
           assert.ok(l.x0[c]! >= prev - 1e-9 && l.x1[c]! <= l.x1[i]! + 1e-9, `child ${c} of ${i} inside and after its sibling`);
           prev = l.x1[c]!;
+          // gone work has a width in diff mode when it had baseline time (it is never squeezed out by its caller)
+          if (mode === 'diff' && l.gone[c] && data.bTotal[c]! > 0 && l.x1[i]! > l.x0[i]!) assert.ok(l.x1[c]! > l.x0[c]!, `gone child ${c} of ${i} has a width`);
         }
+        if (mode !== 'diff') assert.equal(l.gone[i], 0);
+        else assert.equal(l.gone[i], (data.flags[i]! & 3) === FlameFlag.Baseline || (tree.parent[i]! >= 0 && l.gone[tree.parent[i]!]) ? 1 : 0);
       }
       const view = { v0, v1: Math.min(1, v0 + span) };
       const width = 800;
