@@ -31,6 +31,7 @@ interface Rect {
   fill: [number, number, number];
   rootCause: boolean;
   matched: boolean;
+  gone?: boolean;
 }
 
 /** Builds webview/flame/main.ts the way esbuild.mjs does (in memory, so the test does not depend on `npm run build`). */
