@@ -25,8 +25,19 @@ export const REAL_FAULT_CASES = [
     summary: [/not significantly slower overall/],
     changed: /checkoutservice \/ hipstershop\.CheckoutService\/PlaceOrder — 18 incident traces/,
     narrowRoot: false, // frontend's entry span is the whole graph's width
-    // the calls that stopped have no box in the diff: the answer offers the baseline, where they are drawn
-    showBaseline: true,
+    // the checkout requests that stop early share their call paths with the other requests: no box of the merged graph
+    // is gone, and the answer says so instead of pointing at a baseline that shows nothing else (h26)
+    noneGone: /^No box of this graph is gone: the calls it no longer makes are still made, on the same call paths, by the requests that did not change/,
+  },
+  {
+    // a fail-fast (h26): frontend returns early and stops calling its dependencies; one call path is gone entirely in
+    // the incident — adservice's getAdsByCategory — and Diff mode draws it hatched at its baseline width
+    id: 'ob-return-frontend-0822-0402',
+    baseline: 'onlineboutique-2022-08-22-0353.jsonl.gz',
+    rootService: 'frontend',
+    evidence: [/stopped calling its dependencies/],
+    narrowRoot: false,
+    gone: { service: 'adservice', name: 'hipstershop.AdService/getAdsByCategory', detail: /^Gone in the incident: 0\.\d\d calls per trace in the baseline \(\d+ calls\), 0 now — adservice · hipstershop\.AdServiceImpl\/getAds no longer makes this call; [\d.]+ ms per trace of baseline time, drawn hatched at that width\.$/ },
   },
   {
     // CPU contention (h24): three figures for one root cause on one screen — the sentence per call over all call paths,
@@ -58,6 +69,9 @@ export const REAL_FAULT_CASES = [
     // its own time did not grow: the detail pane and the Runs row say where the +406 ms per trace is (h21 walkthrough)
     rootDetail: /Diagnosis: \+\d+ ms per trace, in the wait before its spans start \(its callers' time\), not in its own time\./,
     rootRow: /^ts-security-service ?\+\d+ ms\/trace waiting before its spans · root cause · own /,
+    // the reddest boxes are the callers' HTTP GETs (kind-less export: the wait lands in their own time): their numbers
+    // say why, with the gap before → after, and link to the security service's box (h26)
+    waits: { service: 'ts-preserve-other-service', name: 'HTTP GET', callee: 'ts-security-service', text: /^Its own time \([\d.]+ ms → [\d.]+ ms per call\) grew because it waits for ts-security-service: the time between its span and ts-security-service's span grew [\d.]+ ms → [\d.]+ s per call \(median over ts-preserve-other-service's calls to ts-security-service\) — the engine's finding on ts-security-service, not work of its own\./ },
   },
 ];
 
@@ -258,18 +272,62 @@ async function diagnoseCase(ui, c) {
     await sleep(300);
     await ui.shot(`rf-${short}-zoomed-root`);
   }
-  let baselineShown = null;
-  if (c.showBaseline && !problems.length) {
-    await frame.locator('.fg-show-baseline').click();
-    baselineShown = await waitFor(() => frame.evaluate(() => {
-      const checked = document.querySelector('vscode-radio[data-mode=baseline]')?.checked;
-      const hint = document.querySelector('.fg-show-baseline');
-      return checked && !hint ? { mode: 'baseline' } : null;
-    }), 'Show the baseline switches to the baseline run', 10000).catch((e) => { problems.push(e.message); return null; });
+  /** a screenshot in the light theme, then the same in Dark Modern (`ready` checks the panel repainted), back to light */
+  const bothThemes = async (name, ready) => {
     await page.mouse.move(5, 5);
     await sleep(300);
-    await ui.shot(`rf-${short}-baseline`);
-    await frame.evaluate(() => window.__flame.setMode('diff'));
+    await ui.shot(`${name}-light`);
+    await pickColorTheme(ui, 'Dark Modern');
+    await ui.webviewFrame((r) => document.body.classList.contains('vscode-dark') && !!document.querySelector(r), `the flame panel in Dark Modern (${ready})`, 20000, ready);
+    await page.mouse.move(5, 5);
+    await sleep(500);
+    await ui.shot(`${name}-dark`);
+    await pickColorTheme(ui, 'Light Modern');
+    await ui.webviewFrame(() => document.body.classList.contains('vscode-light') && !!document.querySelector('.fg-summary'), 'the flame panel in Light Modern', 20000);
+  };
+  let noneGone = null;
+  if (c.noneGone && !problems.length) {
+    noneGone = await frame.evaluate(() => ({
+      hint: document.querySelector('.fg-stopped-hint')?.textContent ?? '',
+      showBaseline: !!document.querySelector('.fg-show-baseline'),
+      goneDrawn: window.__flame.getDrawnRects().filter((r) => r.gone).length,
+    }));
+    if (!c.noneGone.test(noneGone.hint)) problems.push(`the stopped-work hint does not say why no box is gone (${c.noneGone}): ${noneGone.hint}`);
+    if (noneGone.showBaseline) problems.push('"Show the baseline" is offered although the baseline draws nothing the diff does not');
+  }
+  let gone = null;
+  if (c.gone && !problems.length) {
+    // the answer names the gone call; its link selects it and brings it into view (Diff mode, zoomed when narrow)
+    const before = await frame.evaluate(() => ({
+      hint: document.querySelector('.fg-stopped-hint')?.textContent ?? '',
+      legend: document.querySelector('.fg-legend')?.textContent ?? '',
+      swatch: !!document.querySelector('.fg-legend .fg-swatch-gone'),
+      aria: document.querySelector('canvas.fg-canvas')?.getAttribute('aria-label') ?? '',
+      crumb: !!document.querySelector('.fg-breadcrumb .fg-crumb-gone'),
+    }));
+    await frame.evaluate(() => document.querySelector('.fg-main')?.scrollIntoView());
+    await page.mouse.move(5, 5);
+    await sleep(300);
+    await ui.shot(`rf-${short}-gone-whole`);
+    const link = frame.locator('.fg-stopped-hint .fg-gone-link').filter({ hasText: c.gone.name }).first();
+    await link.click();
+    gone = await waitFor(() => frame.evaluate(({ service, name }) => {
+      const f = window.__flame;
+      const sel = f.state().selected;
+      const r = f.getDrawnRects().find((x) => x.id === sel);
+      return r && r.service === service && r.name === name ? { w: Math.round(r.w), gone: r.gone, detail: document.querySelector('.fg-detail .fg-gone')?.textContent ?? '' } : null;
+    }, c.gone), `the link selects ${c.gone.service} · ${c.gone.name}, drawn`, 10000).catch((e) => { problems.push(e.message); return null; });
+    gone = { ...before, ...(gone ?? {}) };
+    if (!/width = incident time \(gone: baseline time\)/.test(before.legend) || !before.swatch) problems.push(`the legend does not explain gone work: ${before.legend}`);
+    if (!/drawn hatched after their callers' other calls, as wide as their baseline time/.test(before.aria)) problems.push(`the canvas' accessible text does not say how gone work is drawn: ${before.aria}`);
+    if (!before.hint.includes(c.gone.name)) problems.push(`the stopped-work hint does not name ${c.gone.name}: ${before.hint}`);
+    if (gone.w !== undefined) {
+      if (!gone.gone) problems.push(`${c.gone.name} is not drawn as gone: ${JSON.stringify(gone)}`);
+      if (!(gone.w >= 24)) problems.push(`${c.gone.name} is not brought into view (${gone.w} px)`);
+      if (!c.gone.detail.test(gone.detail)) problems.push(`the gone box's detail pane: ${gone.detail}`);
+    }
+    await frame.evaluate(() => document.querySelector('.fg-main')?.scrollIntoView());
+    await bothThemes(`rf-${short}-gone`, '.fg-detail .fg-gone');
   }
   let waiter = null;
   if (c.waiter && !problems.length) {
@@ -296,6 +354,42 @@ async function diagnoseCase(ui, c) {
     else {
       if (!(waiter.red < 0.5 * waiter.loudestRed)) problems.push(`the waiting handler's box is as red as the loudest (${waiter.loudest}): ${JSON.stringify(waiter)}`);
       if (!/not counted as its own/.test(waiter.note)) problems.push(`the handler's numbers do not say it waits on its sibling: ${JSON.stringify(waiter)}`);
+    }
+    await frame.evaluate((id) => window.__flame.select(id), (await frame.evaluate(() => window.__flame.rootCauses()))[0]);
+  }
+  let waits = null;
+  if (c.waits && !problems.length) {
+    await frame.evaluate(() => window.__flame.reset());
+    await frame.evaluate(() => window.__flame.nextPaint?.());
+    // the caller's widest box of that operation that calls the callee: its detail pane says why it is red
+    waits = await frame.evaluate(({ service, name }) => {
+      const f = window.__flame;
+      const boxes = f.getDrawnRects().filter((r) => r.service === service && r.name === name).sort((a, b) => b.w - a.w);
+      for (const b of boxes) {
+        f.select(b.id);
+        const line = document.querySelector('.fg-detail .fg-waits');
+        if (line) return { id: b.id, fill: b.fill, w: Math.round(b.w), text: line.textContent ?? '', link: document.querySelector('.fg-detail .fg-waits-link')?.textContent ?? '' };
+      }
+      return { error: `no box of ${service} · ${name} says what it waits for (${boxes.length} drawn)` };
+    }, c.waits);
+    if (waits.error) problems.push(waits.error);
+    else {
+      if (!c.waits.text.test(waits.text)) problems.push(`the waiting caller's line: ${waits.text}`);
+      if (!(waits.fill[0] > waits.fill[2] + 40)) problems.push(`the waiting caller's box is not red: ${JSON.stringify(waits)}`);
+      await frame.evaluate(() => document.querySelector('.fg-detail .fg-waits')?.scrollIntoView({ block: 'center' }));
+      await bothThemes(`rf-${short}-waits`, '.fg-detail .fg-waits');
+      await frame.locator('.fg-detail .fg-waits-link').click();
+      const sel = await waitFor(() => frame.evaluate((callee) => {
+        const f = window.__flame;
+        const id = f.state().selected;
+        const r = f.getDrawnRects().find((x) => x.id === id);
+        return r && r.service === callee ? { service: r.service, name: r.name, w: Math.round(r.w) } : null;
+      }, c.waits.callee), `the link selects ${c.waits.callee}'s box`, 10000).catch((e) => { problems.push(e.message); return null; });
+      waits.selected = sel;
+      await frame.evaluate(() => document.querySelector('.fg-main')?.scrollIntoView());
+      await page.mouse.move(5, 5);
+      await sleep(300);
+      await ui.shot(`rf-${short}-waits-callee`);
     }
     await frame.evaluate((id) => window.__flame.select(id), (await frame.evaluate(() => window.__flame.rootCauses()))[0]);
   }
@@ -330,7 +424,9 @@ async function diagnoseCase(ui, c) {
   if (problems.length) throw new Error(`${c.id}:\n      ${problems.join('\n      ')}`);
   return {
     ...(figures ? { figures } : {}),
-    baselineShown,
+    ...(noneGone ? { noneGone } : {}),
+    ...(gone ? { gone } : {}),
+    ...(waits ? { waits } : {}),
     ...(waiter ? { waiter } : {}),
     answer: got.summary.slice(0, 200),
     evidence: got.evidence.map((e) => e.text.slice(0, 200)),

@@ -105,9 +105,9 @@ describe('flame panel: gone work and waits', { skip: chromiumSkip }, () => {
       // the root cause is selected: its pane names what is gone below it; the diagnosis too, with links
       assert.equal((await state(p)).selected, await hook<number>(p, 'find', 'frontend', 'POST /checkout'));
       const detail = (await p.locator('.fg-detail').textContent())!;
-      assert.match(detail, /Gone in the incident below it \(hatched\): shipping · <img src=x onerror=alert\(1\)> — 2\.00 → 0 calls per trace/);
+      assert.match(detail, /Gone in the incident below it \(hatched\):\s*shipping · <img src=x onerror=alert\(1\)> — 2\.00 → 0 calls per trace/);
       const hint = (await p.locator('.fg-stopped-hint').textContent())!;
-      assert.match(hint, /The calls it no longer makes are drawn hatched, after their callers' other calls, as wide as their baseline time: shipping · <img/);
+      assert.match(hint, /The calls it no longer makes are drawn hatched, after their callers' other calls, as wide as their baseline time:\s*shipping · <img/);
       assert.equal(await p.locator('.fg-show-baseline').count(), 0, 'no detour through the baseline');
       // a click on the diagnosis' link selects the gone box; its pane says what happened to it
       await p.locator('.fg-stopped-hint .fg-gone-link').click();

@@ -181,22 +181,19 @@ export function renderStats(box: HTMLElement, data: FlameData, i: number, labels
     box.append(delta);
     // work the incident no longer does: drawn hatched at its baseline width; say so in words (and to screen readers)
     if (gone) box.append(el('div', 'fg-note fg-gone', gone));
-    // calls below this box that are gone in the incident (the box of an early return / fail-fast): name them
-    const below = tree && !gone ? goneRootsUnder(data, tree, i) : [];
-    if (below.length) {
-      const line = el('div', 'fg-note fg-gone-below');
-      line.append(el('span', undefined, `Gone in the incident below it (hatched): `));
-      below.slice(0, 4).forEach((g, k) => {
-        if (k > 0) line.append(el('span', undefined, '; '));
-        if (sc.reveal) {
-          const b = el('button', 'fg-op-link fg-gone-link', goneListItem(data, g));
-          b.type = 'button';
-          b.title = 'Select it in the flame graph';
-          b.addEventListener('click', () => sc.reveal!(g));
-          line.append(b);
-        } else line.append(el('span', undefined, goneListItem(data, g)));
-      });
-      if (below.length > 4) line.append(el('span', undefined, `; and ${below.length - 4} more`));
+    // a caller's own time that is the wait for a callee (the engine's waitsOn): why this box is red, the gap before →
+    // after, and the callee's box to go to; a box of that operation that does not call the callee gets the general line
+    const wf = tree ? waitsFor(data, tree, diagnosis, i) : null;
+    if (wf) {
+      const line = el('div', 'fg-note fg-waits', wf.text);
+      if (sc.reveal) {
+        const c = nodeInfo(data, wf.child);
+        const b = el('button', 'fg-op-link fg-waits-link', `Select ${c.service} · ${c.name}`);
+        b.type = 'button';
+        b.title = `Select the box of ${c.service} this call waits for`;
+        b.addEventListener('click', () => sc.reveal!(wf.child));
+        line.append(el('span', undefined, ' '), b);
+      }
       box.append(line);
     }
     // the operation over all its call paths, and how the diagnosis' effect relates to this box (issue 11 walkthrough:
@@ -215,23 +212,32 @@ export function renderStats(box: HTMLElement, data: FlameData, i: number, labels
     // the answer's "+406 ms per trace" is not in this box when callers wait before its spans start: say where it is
     const outside = cand && (info.rootCause || info.candidate) ? effectOutsideSelf(cand, ds) : null;
     if (outside) box.append(el('div', 'fg-note fg-effect', outside[0]!.toUpperCase() + outside.slice(1) + '.'));
-    // a caller's own time that is the wait for a callee (the engine's waitsOn): why this box is red, the gap before →
-    // after, and the callee's box to go to; a box of that operation that does not call the callee gets the general line
-    const wf = tree ? waitsFor(data, tree, diagnosis, i) : null;
-    if (wf) {
-      const line = el('div', 'fg-note fg-waits', wf.text);
-      if (sc.reveal) {
-        const c = nodeInfo(data, wf.child);
-        const b = el('button', 'fg-op-link fg-waits-link', `Select ${c.service} · ${c.name}`);
-        b.type = 'button';
-        b.title = `Select the box of ${c.service} this call waits for`;
-        b.addEventListener('click', () => sc.reveal!(wf.child));
-        line.append(el('span', undefined, ' '), b);
-      }
-      box.append(line);
-    }
     const waits = !wf && cand && info.candidate ? waitsOnText(cand) : null;
     if (waits) box.append(el('div', 'fg-note fg-effect', waits[0]!.toUpperCase() + waits.slice(1) + '.'));
+    // calls below this box that are gone in the incident: a stopped-work finding's box names them (with links in the
+    // detail pane); any other box only counts them (single gone call paths are often a handful of sampled calls)
+    const below = tree && !gone && !isAllTraces(info) ? goneRootsUnder(data, tree, i) : [];
+    if (below.length && cand?.kind === 'stopped_work' && (info.rootCause || info.candidate)) {
+      const list = el('div', 'fg-note fg-gone-below');
+      list.append(el('span', undefined, 'Gone in the incident below it (hatched):'));
+      const ul = el('ul', 'fg-gone-list');
+      for (const g of below.slice(0, 4)) {
+        const li = el('li');
+        if (sc.reveal) {
+          const b = el('button', 'fg-op-link fg-gone-link', goneListItem(data, g));
+          b.type = 'button';
+          b.title = 'Select it in the flame graph';
+          b.addEventListener('click', () => sc.reveal!(g));
+          li.append(b);
+        } else li.append(el('span', undefined, goneListItem(data, g)));
+        ul.append(li);
+      }
+      if (below.length > 4) ul.append(el('li', undefined, `and ${below.length - 4} more`));
+      list.append(ul);
+      box.append(list);
+    } else if (below.length) {
+      box.append(el('div', 'fg-note fg-gone-below', `${below.length} ${below.length === 1 ? 'call below it is' : 'calls below it are'} gone in the incident (hatched).`));
+    }
   }
   if (!diff && !merged && !isAllTraces(info)) {
     // one run: the operation over all its call paths too (the table is this path's)

@@ -561,7 +561,7 @@ class FlameApp {
   /** The diagnosis' line for a stopped_work root cause: where its calls that stopped are drawn, or why none is. */
   private stoppedHint(): HTMLElement {
     const gone = this.goneUnderRootCause();
-    const p = el('p', 'fg-note fg-stopped-hint');
+    const p = el('div', 'fg-note fg-stopped-hint');
     if (!gone.length || !this.data) {
       p.append(
         el(
@@ -572,16 +572,19 @@ class FlameApp {
       );
       return p;
     }
-    p.append(el('span', undefined, `The calls it no longer makes are drawn hatched${this.mode === 'diff' ? '' : ' in Diff mode'}, after their callers' other calls, as wide as their baseline time: `));
-    gone.slice(0, 3).forEach((g, k) => {
-      if (k > 0) p.append(el('span', undefined, '; '));
-      const b = el('button', 'fg-op-link fg-gone-link', goneListItem(this.data!, g));
+    p.append(el('span', undefined, `The calls it no longer makes are drawn hatched${this.mode === 'diff' ? '' : ' in Diff mode'}, after their callers' other calls, as wide as their baseline time:`));
+    const ul = el('ul', 'fg-gone-list');
+    for (const g of gone.slice(0, 3)) {
+      const li = el('li');
+      const b = el('button', 'fg-op-link fg-gone-link', goneListItem(this.data, g));
       b.type = 'button';
       b.title = 'Select it in the flame graph (Diff mode)';
       b.addEventListener('click', () => this.revealNode(g));
-      p.append(b);
-    });
-    if (gone.length > 3) p.append(el('span', undefined, `; and ${gone.length - 3} more`));
+      li.append(b);
+      ul.append(li);
+    }
+    if (gone.length > 3) ul.append(el('li', undefined, `and ${gone.length - 3} more`));
+    p.append(ul);
     return p;
   }
 
