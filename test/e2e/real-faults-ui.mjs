@@ -183,11 +183,13 @@ async function diagnoseCase(ui, c) {
   await page.keyboard.press('Enter');
 
   // the flame panel with THIS case's answer (the panel is reused by the second case)
-  const frame = await ui.webviewFrame((svc) => {
+  // (two cases share a root service: the panel shows THIS case once its first evidence line is there too)
+  const frame = await ui.webviewFrame(({ svc, ev }) => {
     const f = window.__flame;
     const s = document.querySelector('.fg-summary');
-    return !!f && f.nodeCount() > 0 && f.getDrawnRects().length > 0 && !!s && !s.hidden && s.textContent.includes(`${svc} ·`);
-  }, `the flame panel answering ${c.rootService}`, 120000, c.rootService);
+    const evidence = [...document.querySelectorAll('.fg-evidence li')].some((li) => new RegExp(ev).test(li.textContent));
+    return !!f && f.nodeCount() > 0 && f.getDrawnRects().length > 0 && !!s && !s.hidden && s.textContent.includes(`${svc} ·`) && evidence;
+  }, `the flame panel answering ${c.rootService}`, 120000, { svc: c.rootService, ev: c.evidence[0].source });
   await frame.evaluate(() => window.__flame.nextPaint?.());
   await page.mouse.move(5, 5);
   await sleep(300);
@@ -273,12 +275,14 @@ async function diagnoseCase(ui, c) {
     await ui.shot(`rf-${short}-zoomed-root`);
   }
   /** a screenshot in the light theme, then the same in Dark Modern (`ready` checks the panel repainted), back to light */
-  const bothThemes = async (name, ready) => {
+  // (the palette's Escape reaches the graph when it has the focus and resets its zoom: `again` restores the view)
+  const bothThemes = async (name, ready, again = async () => {}) => {
     await page.mouse.move(5, 5);
     await sleep(300);
     await ui.shot(`${name}-light`);
     await pickColorTheme(ui, 'Dark Modern');
     await ui.webviewFrame((r) => document.body.classList.contains('vscode-dark') && !!document.querySelector(r), `the flame panel in Dark Modern (${ready})`, 20000, ready);
+    await again();
     await page.mouse.move(5, 5);
     await sleep(500);
     await ui.shot(`${name}-dark`);
@@ -315,8 +319,8 @@ async function diagnoseCase(ui, c) {
       const f = window.__flame;
       const sel = f.state().selected;
       const r = f.getDrawnRects().find((x) => x.id === sel);
-      return r && r.service === service && r.name === name ? { w: Math.round(r.w), gone: r.gone, detail: document.querySelector('.fg-detail .fg-gone')?.textContent ?? '' } : null;
-    }, c.gone), `the link selects ${c.gone.service} · ${c.gone.name}, drawn`, 10000).catch((e) => { problems.push(e.message); return null; });
+      return r && r.service === service && r.name === name && r.w >= 24 ? { id: r.id, w: Math.round(r.w), gone: r.gone, detail: document.querySelector('.fg-detail .fg-gone')?.textContent ?? '' } : null;
+    }, c.gone), `the link selects ${c.gone.service} · ${c.gone.name} and brings it into view (≥ 24 px)`, 10000).catch((e) => { problems.push(e.message); return null; });
     gone = { ...before, ...(gone ?? {}) };
     if (!/width = incident time \(gone: baseline time\)/.test(before.legend) || !before.swatch) problems.push(`the legend does not explain gone work: ${before.legend}`);
     if (!/drawn hatched after their callers' other calls, as wide as their baseline time/.test(before.aria)) problems.push(`the canvas' accessible text does not say how gone work is drawn: ${before.aria}`);
@@ -327,7 +331,11 @@ async function diagnoseCase(ui, c) {
       if (!c.gone.detail.test(gone.detail)) problems.push(`the gone box's detail pane: ${gone.detail}`);
     }
     await frame.evaluate(() => document.querySelector('.fg-main')?.scrollIntoView());
-    await bothThemes(`rf-${short}-gone`, '.fg-detail .fg-gone');
+    const id = gone.id;
+    await bothThemes(`rf-${short}-gone`, '.fg-detail .fg-gone', async () => {
+      await frame.evaluate((g) => window.__flame.reveal(g), id);
+      await frame.evaluate(() => window.__flame.nextPaint?.());
+    });
   }
   let waiter = null;
   if (c.waiter && !problems.length) {
