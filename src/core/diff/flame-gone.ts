@@ -12,7 +12,7 @@
 import type { Candidate, Diagnosis } from '../rca/diagnosis';
 import { FlameFlag, type FlameData } from '../../protocol/messages';
 import type { FlameTree } from './flame-layout';
-import { formatMs } from '../format';
+import { formatMs, KIND_LABEL } from '../format';
 
 type GoneData = Pick<FlameData, 'kind' | 'flags' | 'parent'>;
 
@@ -90,17 +90,28 @@ export interface WaitsFor {
   text: string;
 }
 
+/** significance (1 − p of its test) from which a box's own-time change is coloured at all (flame-layout.ts significanceWeight) */
+const COLOURED = 0.8;
+
 /**
- * Node `i`'s own time is the wait for a callee: the diagnosis marks its operation `waitsOn` X (the engine found X's
- * callers wait longer between their spans and X's) and this call path calls X. Null otherwise — also for a box of
- * that operation on a call path that does not call X (its own time is not that wait).
+ * Node `i`'s own time is the wait for a callee, from the engine's findings — one of:
+ *  - the diagnosis marks its operation `waitsOn` X (X's callers wait longer between their spans and X's: a remote-gap
+ *    finding; rca/waits-on.ts) and this call path calls X;
+ *  - its own time grew (coloured) and a child box of another service is a finding of kind call delay or queueing —
+ *    calls to that operation wait longer outside its span, i.e. in this caller's own time (rca/self-time.ts reads it
+ *    from exactly that: the caller's time not covered by the callee's span).
+ * Null otherwise — also for a box of a waitsOn operation on a call path that does not call X.
  */
 export function waitsFor(data: FlameData, tree: FlameTree, diagnosis: Diagnosis | null | undefined, i: number): WaitsFor | null {
   if (!diagnosis || data.kind !== 'diff' || i <= 0 || i >= tree.n) return null;
   const service = data.strings[data.service[i]!] ?? '';
   const name = data.strings[data.name[i]!] ?? '';
-  const cand = [...(diagnosis.rootCause ? [diagnosis.rootCause] : []), ...diagnosis.candidates].find((c) => c.service === service && c.name === name && !!c.waitsOn);
-  if (!cand?.waitsOn) return null;
+  const all = [...(diagnosis.rootCause ? [diagnosis.rootCause] : []), ...diagnosis.candidates];
+  const own = (self: number, calls: number, traces: number) => (calls > 0 ? formatMs((self * traces) / calls) : null);
+  const ob = own(data.bSelf[i]!, data.bCalls[i]!, data.baselineTraces);
+  const oi = own(data.iSelf[i]!, data.iCalls[i]!, data.incidentTraces);
+  const cand = all.find((c) => c.service === service && c.name === name && !!c.waitsOn);
+  if (!cand?.waitsOn) return waitsForCallee(data, tree, all, i, service, ob, oi);
   const x = cand.waitsOn;
   let child = -1;
   for (let c = i + 1; c < tree.end[i]!; c = tree.end[c]!) {
@@ -108,13 +119,30 @@ export function waitsFor(data: FlameData, tree: FlameTree, diagnosis: Diagnosis 
     if (child < 0 || data.iTotal[c]! > data.iTotal[child]!) child = c;
   }
   if (child < 0) return null;
-  const own = (self: number, calls: number, traces: number) => (calls > 0 ? formatMs((self * traces) / calls) : null);
-  const ob = own(data.bSelf[i]!, data.bCalls[i]!, data.baselineTraces);
-  const oi = own(data.iSelf[i]!, data.iCalls[i]!, data.incidentTraces);
   const g = cand.waitsOnGapMs;
   const gap = g && Number.isFinite(g.baseline) && Number.isFinite(g.incident) ? ` grew ${formatMs(g.baseline)} → ${formatMs(g.incident)} per call (median over ${service}'s calls to ${x})` : ' grew';
   const text =
     `Its own time${ob && oi ? ` (${ob} → ${oi} per call)` : ''} grew because it waits for ${x}: ` +
     `the time between its span and ${x}'s span${gap} — the engine's finding on ${x}, not work of its own.`;
   return { service: x, child, candidate: cand, text };
+}
+
+/** The second reading of {@link waitsFor}: a coloured caller of a call-delay / queueing finding's box. */
+function waitsForCallee(data: FlameData, tree: FlameTree, all: Candidate[], i: number, service: string, ob: string | null, oi: string | null): WaitsFor | null {
+  if (!(data.deltaSelf[i]! > 0) || !(data.significance[i]! >= COLOURED)) return null;
+  let best: { child: number; cand: Candidate } | null = null;
+  for (let c = i + 1; c < tree.end[i]!; c = tree.end[c]!) {
+    if (!(data.flags[c]! & (FlameFlag.RootCause | FlameFlag.Candidate)) || !(data.flags[c]! & FlameFlag.Incident)) continue;
+    const svc = data.strings[data.service[c]!] ?? '';
+    const nm = data.strings[data.name[c]!] ?? '';
+    if (svc === service) continue;
+    const cand = all.find((k) => k.service === svc && k.name === nm && (k.kind === 'call_delay' || k.kind === 'queueing'));
+    if (cand && (!best || data.iTotal[c]! > data.iTotal[best.child]!)) best = { child: c, cand };
+  }
+  if (!best) return null;
+  const x = best.cand.service;
+  const text =
+    `Its own time${ob && oi ? ` (${ob} → ${oi} per call)` : ''} grew because it waits for ${x}: ` +
+    `it is the time outside ${x}'s span on this call path, and the engine finds that calls to ${x} · ${best.cand.name} wait longer there (${KIND_LABEL[best.cand.kind]}) — not work of its own.`;
+  return { service: x, child: best.child, candidate: best.cand, text };
 }

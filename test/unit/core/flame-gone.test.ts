@@ -127,6 +127,41 @@ test('waits for: a caller whose added own time is the wait for a callee names it
   assert.match(waitsFor(data, t, old, onPath)!.text, /it waits for travel: the time between its span and travel's span grew — the engine's finding/);
 });
 
+test('waits for, second reading: a red caller of a call-delay / queueing finding is the wait for it (OnlineBoutique-style client spans)', () => {
+  const tree = diffTreeFromRows(
+    [
+      { service: '', name: 'all traces', parent: -1, baseline: nodeStats(200, 0, 10), incident: nodeStats(300, 0, 10), extra: { kind: 'root' } },
+      { service: 'frontend', name: 'Recv.', parent: 0, baseline: nodeStats(200, 100, 10), incident: nodeStats(300, 100, 10) },
+      // the client span in frontend: its time outside the callee's span grew 4 → 104 ms
+      { service: 'frontend', name: 'GetProduct', parent: 1, baseline: nodeStats(50, 4, 10), incident: nodeStats(150, 104, 10), extra: { significance: 0.999 } },
+      { service: 'catalog', name: 'GetProduct', parent: 2, baseline: nodeStats(46, 46, 10), incident: nodeStats(46, 46, 10), extra: { significance: 0.1 } },
+      // a caller whose own time did not grow: no claim
+      { service: 'frontend', name: 'ListProducts', parent: 1, baseline: nodeStats(50, 4, 10), incident: nodeStats(50, 4, 10), extra: { significance: 0.2 } },
+      { service: 'catalog', name: 'GetProduct', parent: 4, baseline: nodeStats(46, 46, 10), incident: nodeStats(46, 46, 10), extra: { significance: 0.1 } },
+    ],
+    { baseline: 10, incident: 10 },
+  );
+  const rc = { service: 'catalog', name: 'GetProduct', kind: 'call_delay' as const, impactMs: 100, confidence: 0.99, evidence: [], summary: 'calls to catalog / GetProduct wait longer', detector: 'operation' as const };
+  const d = Diagnosis.parse({ rootCause: rc, candidates: [rc], notes: [] });
+  const data = toFlameData(tree, d);
+  const t = buildFlameTree(data);
+  const find = (svc: string, nm: string) => [...Array(data.n).keys()].filter((i) => data.strings[data.service[i]!] === svc && data.strings[data.name[i]!] === nm);
+  const [caller] = find('frontend', 'GetProduct');
+  const w = waitsFor(data, t, d, caller!)!;
+  assert.ok(w);
+  assert.equal(w.service, 'catalog');
+  assert.equal(t.parent[w.child], caller);
+  assert.equal(
+    w.text,
+    "Its own time (4 ms → 104 ms per call) grew because it waits for catalog: it is the time outside catalog's span on this call path, and the engine finds that calls to catalog · GetProduct wait longer there (call delay) — not work of its own.",
+  );
+  assert.equal(waitsFor(data, t, d, find('frontend', 'ListProducts')[0]!), null, 'own time did not grow');
+  assert.equal(waitsFor(data, t, d, find('frontend', 'Recv.')[0]!), null, 'its child is no such finding');
+  // another kind of finding at the callee (its own time): not a wait
+  const own = Diagnosis.parse({ rootCause: { ...rc, kind: 'self_time' }, candidates: [], notes: [] });
+  assert.equal(waitsFor(toFlameData(tree, own), t, own, caller!), null);
+});
+
 const RF = join(process.cwd(), 'test', 'fixtures', 'real-faults');
 
 test('real cases: OnlineBoutique frontend returning early has its gone call drawn; TrainTicket network delay names what the gateway waits for', async () => {
@@ -166,5 +201,21 @@ test('real cases: OnlineBoutique frontend returning early has its gone call draw
     assert.ok(w, 'the loudest red box says what it waits for');
     assert.equal(data.strings[data.service[w.child]!], 'ts-travel-service');
     assert.match(w.text, /grew because it waits for ts-travel-service: the time between its span and ts-travel-service's span grew [\d.]+ ms → [\d.]+ s per call/);
+  }
+  // OB network delay at productcatalogservice (client spans): the loudest box is frontend's GetProduct call; the engine
+  // blames the callee (call delay); the caller's box says it waits for it
+  {
+    const b = await loadTraces(join(RF, 'baselines', 'onlineboutique-2022-08-23-1700.jsonl.gz'));
+    const i = await loadTraces(join(RF, 'cases', 'ob-network-delay-productcatalogservice-0823-1430', 'incident.jsonl.gz'));
+    const a = analyze(b.model, i.model);
+    assert.equal(a.diagnosis.rootCause?.service, 'productcatalogservice');
+    const data = toFlameData(a.diff, a.diagnosis);
+    const tree = buildFlameTree(data);
+    let loudest = 1;
+    for (let k = 1; k < data.n; k++) if (data.deltaSelf[k]! > data.deltaSelf[loudest]!) loudest = k;
+    assert.equal(`${data.strings[data.service[loudest]!]}/${data.strings[data.name[loudest]!]}`, 'frontend/hipstershop.ProductCatalogService/GetProduct');
+    const w = waitsFor(data, tree, a.diagnosis, loudest);
+    assert.ok(w, 'the loudest red box says what it waits for');
+    assert.match(w.text, /^Its own time \([\d.]+ ms → [\d.]+ ms per call\) grew because it waits for productcatalogservice: .* \(call delay\)/);
   }
 });
