@@ -12,6 +12,8 @@ import { isUrlInput, loadInput, type InputOptions } from '../sources/resolve-inp
 import { onInterrupt } from './interrupt';
 import { CliError, type CliIO } from './command';
 import { oneLine } from './terminal';
+import { sizeOption } from './options';
+import { MAX_RESPONSE_CEILING } from '../sources/query/http';
 import { deepSpans, MAX_TREE_DEPTH } from '../core/aggregate/tree';
 import type { SpanTable } from '../core/model/span-table';
 
@@ -76,7 +78,7 @@ function waitNotice(role: string | undefined): ((w: WaitInfo) => void) | undefin
 export async function loadForCli(
   inputs: string[],
   role: string | undefined,
-  opts: Pick<InputOptions, 'maxFiles' | 'token'> = {},
+  opts: Pick<InputOptions, 'maxFiles' | 'token' | 'maxTotalBytes' | 'maxBytes' | 'limitHint'> = {},
   stdin: Readable & { isTTY?: boolean } = process.stdin,
 ): Promise<LoadedRun> {
   const prefix = role ? `${role}: ` : '';
@@ -180,7 +182,7 @@ export async function loadRunForCli(
   inputs: string[],
   role: string,
   io: CliIO,
-  opts: Pick<InputOptions, 'maxFiles' | 'token'> = {},
+  opts: Pick<InputOptions, 'maxFiles' | 'token' | 'maxTotalBytes' | 'maxBytes' | 'limitHint'> = {},
 ): Promise<LoadedRun> {
   const run = await loadForCli(inputs, role, opts);
   for (const i of run.issues.slice(0, 10)) {
@@ -237,4 +239,20 @@ export function readProblems(role: string, run: Pick<LoadedRun, 'issues' | 'skip
     `${role}: read with problems — ${run.skipped ? `${run.skipped.toLocaleString('en-US')} JSON line(s) skipped, ` : ''}` +
     `${run.issues.length.toLocaleString('en-US')} problem(s)${first ? `; first: ${where ? `${where}: ` : ''}${first.message}` : ''}; the diagnosis uses what could be read`
   );
+}
+
+/** The help line of --max-download, the same in every command that takes a URL. */
+export const MAX_DOWNLOAD_HELP =
+  '--max-download SIZE  a URL input: at most SIZE downloaded for one run, all its responses together (Tempo\n' +
+  '                    sends one per trace; default 512MiB; one response at most the smaller of SIZE and 512 MiB)';
+
+/**
+ * The download limits of a URL input from `--max-download SIZE` (undefined: the defaults, 512 MiB in all and 256 MiB
+ * per response): SIZE for all the responses of one load together, and for one response the smaller of SIZE and the
+ * longest text Node can hold; too-large messages then name the flag.
+ */
+export function downloadLimits(v: string | undefined): Pick<InputOptions, 'maxTotalBytes' | 'maxBytes' | 'limitHint'> {
+  const size = sizeOption(v, 'max-download', undefined, { min: 1024 });
+  if (size === undefined) return { limitHint: '--max-download SIZE' };
+  return { maxTotalBytes: size, maxBytes: Math.min(size, MAX_RESPONSE_CEILING), limitHint: '--max-download SIZE' };
 }

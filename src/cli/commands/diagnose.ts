@@ -9,7 +9,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { CliError, type CliIO, UsageError, usageError } from '../command';
 import { register } from '../registry';
 import { numOption } from '../options';
-import { deepTreeNotes, loadRunForCli, overlapNote, readProblems, status } from '../load';
+import { deepTreeNotes, downloadLimits, loadRunForCli, MAX_DOWNLOAD_HELP, overlapNote, readProblems, status } from '../load';
 import { EFFECT_LEGEND } from '../../core/format/figures';
 import { KIND_LABEL } from '../../core/format';
 import { DEFAULT_MAX_SOURCE_FILES, scanWorkspace, truncationNote } from '../../sources/workspace-scan';
@@ -46,6 +46,7 @@ Options:
   --workspace DIR   source folder searched for the lines that open the spans (honours .gitignore; listed with
                     ripgrep when installed)
   --max-source-files N  source files read per workspace folder (default 20000; a note says when more were left out)
+  ${MAX_DOWNLOAD_HELP}
   --format F        human (default) | json {rootCause, candidates, split?, latency, regression, notes, gate?}
                     | markdown (compact report for a PR comment or $GITHUB_STEP_SUMMARY)
                     | sarif (SARIF 2.1.0: one result per significant candidate at the line that opens its span)
@@ -214,6 +215,7 @@ export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
         incident: { type: 'string', multiple: true },
         workspace: { type: 'string', multiple: true },
         'max-source-files': { type: 'string' },
+        'max-download': { type: 'string' },
         json: { type: 'boolean' },
         format: { type: 'string' },
         top: { type: 'string' },
@@ -289,8 +291,9 @@ export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
     const s = await stat(w).catch(() => null);
     if (!s?.isDirectory()) throw new CliError(`--workspace ${w}: not a directory`);
   }
-  const baseline = values.baseline?.length ? await loadRunForCli(values.baseline, 'baseline', io) : null;
-  const incident = await loadRunForCli(incidentPaths, 'incident', io);
+  const download = downloadLimits(values['max-download']);
+  const baseline = values.baseline?.length ? await loadRunForCli(values.baseline, 'baseline', io, download) : null;
+  const incident = await loadRunForCli(incidentPaths, 'incident', io, download);
   let sourceIndex;
   const workspaces = values.workspace ?? [];
   const maxSourceFiles = numOption(values['max-source-files'], 'max-source-files', DEFAULT_MAX_SOURCE_FILES, { min: 1, int: true });

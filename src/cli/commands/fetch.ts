@@ -3,13 +3,14 @@ import { parseArgs } from 'node:util';
 import { CliError, type CliIO, UsageError, usageError } from '../command';
 import { register } from '../registry';
 import { numOption } from '../options';
+import { downloadLimits } from '../load';
 import { fetchRaw, parseDuration, SourceError, specFromUrl, lastWindow, parseTime, type QuerySpec } from '../../sources/query/index';
 import { parseDocs } from '../../sources/query/parse-docs';
 
 const HELP = `trace-doctor fetch — download traces from Jaeger, Tempo, Zipkin or a URL into a file
 
 Usage: trace-doctor fetch <url> [-o FILE] [--last 15m | --start T --end T] [--service S] [--limit N]
-                          [--baseline 1h --baseline-out FILE] [--token-env VAR] [--timeout 30s]
+                          [--baseline 1h --baseline-out FILE] [--token-env VAR] [--timeout 30s] [--max-download SIZE]
 
 Baseline vs incident from one backend ("the last 15 minutes vs the hour before"):
   trace-doctor fetch 'jaeger+http://jaeger:16686?service=api' --last 15m -o incident.json \\
@@ -36,6 +37,8 @@ Options:
   --baseline-out F   where the baseline goes
   --token-env VAR    read a bearer token from this environment variable (default TRACE_DOCTOR_TOKEN, if set)
   --timeout D        per-request timeout (default 30s)
+  --max-download SIZE  at most SIZE downloaded for each window (all its responses together: Tempo sends one per
+                     trace; default 512MiB; one response at most the smaller of SIZE and 512 MiB), e.g. 2GiB
 
 Exit codes: 0 traces written, 1 nothing matched, 2 bad input or the backend failed (the reason on stderr),
 3 internal error (a bug in trace-doctor), 130 interrupted (Ctrl-C), 143 cancelled (SIGTERM); no partial file is left.
@@ -58,6 +61,7 @@ export async function runFetch(argv: string[], io: CliIO): Promise<number> {
         'baseline-out': { type: 'string' },
         'token-env': { type: 'string' },
         timeout: { type: 'string' },
+        'max-download': { type: 'string' },
       },
       allowPositionals: true,
       strict: true,
@@ -83,6 +87,7 @@ export async function runFetch(argv: string[], io: CliIO): Promise<number> {
   } catch (e) {
     throw new CliError((e as Error).message);
   }
+  const download = downloadLimits(values['max-download']);
   const tokenVar = values['token-env'] ?? 'TRACE_DOCTOR_TOKEN';
   const token = process.env[tokenVar];
   if (values['token-env'] && !token) throw new CliError(`environment variable ${tokenVar} is not set`);
@@ -111,6 +116,7 @@ export async function runFetch(argv: string[], io: CliIO): Promise<number> {
       token,
       timeoutMs,
       maxTraces: limit,
+      ...download,
       onProgress: (p) => io.err(`  ${label}${p.message}\n`),
     });
     if (f.docs.length === 0) {

@@ -19,7 +19,7 @@ import { codeAttrsByOperation, opKey } from '../../core/source/code-attrs';
 import type { FlameData, FlameMode } from '../../protocol/messages';
 import { isFlameMode } from '../../protocol/messages';
 import type { LoadedRun } from '../../sources/file';
-import { deepTreeNotes, loadRunForCli, overlapNote, readProblems, status } from '../load';
+import { deepTreeNotes, downloadLimits, loadRunForCli, MAX_DOWNLOAD_HELP, overlapNote, readProblems, status } from '../load';
 import { DEFAULT_MAX_SOURCE_FILES, scanWorkspace, truncationNote } from '../../sources/workspace-scan';
 
 const HELP = `trace-doctor flame — write a differential flame graph as one self-contained HTML file
@@ -47,6 +47,7 @@ Options:
   --title TEXT      page title (default: the input names)
   --mode M          initial mode: diff (default), baseline or incident
   --max-files N     read at most N files from directories (default 10000)
+  ${MAX_DOWNLOAD_HELP}
   -h, --help        this text
 
 Exit codes: 0 written; 2 unreadable input, missing bundle or bad usage (message on stderr); 3 internal error (a bug
@@ -92,12 +93,12 @@ export interface FlameReportResult {
 
 /** Loads, aggregates and diffs the runs and renders the report HTML (no file written). */
 export async function buildFlameReport(
-  o: { baseline: string[]; incident: string[]; workspace?: string; title?: string; mode?: FlameMode; maxFiles?: number; maxSourceFiles?: number; assetsDir?: string },
+  o: { baseline: string[]; incident: string[]; workspace?: string; title?: string; mode?: FlameMode; maxFiles?: number; maxSourceFiles?: number; assetsDir?: string; download?: ReturnType<typeof downloadLimits> },
   io: CliIO,
 ): Promise<FlameReportResult> {
   const assets = findFlameAssets(o.assetsDir);
-  const incident = await loadRunForCli(o.incident, 'incident', io, { maxFiles: o.maxFiles });
-  const baseline = o.baseline.length ? await loadRunForCli(o.baseline, 'baseline', io, { maxFiles: o.maxFiles }) : undefined;
+  const incident = await loadRunForCli(o.incident, 'incident', io, { maxFiles: o.maxFiles, ...o.download });
+  const baseline = o.baseline.length ? await loadRunForCli(o.baseline, 'baseline', io, { maxFiles: o.maxFiles, ...o.download }) : undefined;
   const overlap = overlapNote(baseline, incident);
   if (overlap) io.err(`warning: ${oneLine(overlap)}\n`);
   let sourceIndex;
@@ -168,6 +169,7 @@ export async function runFlame(argv: string[], io: CliIO): Promise<number> {
         mode: { type: 'string' },
         'max-files': { type: 'string' },
         'max-source-files': { type: 'string' },
+        'max-download': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -180,6 +182,7 @@ export async function runFlame(argv: string[], io: CliIO): Promise<number> {
   if (values.mode !== undefined && !isFlameMode(values.mode)) throw new CliError(`--mode expects diff, baseline or incident, got '${values.mode}'`);
   const maxFiles = numOption(values['max-files'], 'max-files', undefined, { min: 1, int: true });
   const maxSourceFiles = numOption(values['max-source-files'], 'max-source-files', undefined, { min: 1, int: true });
+  const download = downloadLimits(values['max-download']);
   let workspace: string | undefined;
   if (values.workspace !== undefined) {
     workspace = resolve(values.workspace);
@@ -189,7 +192,7 @@ export async function runFlame(argv: string[], io: CliIO): Promise<number> {
   if (existsSync(out) && statSync(out).isDirectory()) throw new CliError(`--out ${values.out} is a directory; give a file name such as report.html`);
 
   const r = await buildFlameReport(
-    { baseline: values.baseline ?? [], incident: values.incident, workspace, title: values.title, mode: values.mode as FlameMode | undefined, maxFiles, maxSourceFiles },
+    { baseline: values.baseline ?? [], incident: values.incident, workspace, title: values.title, mode: values.mode as FlameMode | undefined, maxFiles, maxSourceFiles, download },
     io,
   );
   const tmp = `${out}.${process.pid}.tmp`;

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { CliError, type CliIO, UsageError, usageError } from '../command';
 import { register } from '../registry';
 import { numOption } from '../options';
-import { loadForCli } from '../load';
+import { downloadLimits, loadForCli, MAX_DOWNLOAD_HELP } from '../load';
 import { modelStats } from '../../core/stats/run-stats';
 import { formatIssue } from '../../core/parse/index';
 import { anomalyCounts } from '../../core/parse/anomalies';
@@ -10,7 +10,7 @@ import { oneLine } from '../terminal';
 
 const HELP = `trace-doctor stats — load traces and print what is in them
 
-Usage: trace-doctor stats <file|dir> [more files/dirs…] [--json] [--max-files N]
+Usage: trace-doctor stats <file|dir|url> [more files/dirs…] [--json] [--max-files N] [--max-download SIZE]
 
 Reads OTLP/JSON, OTLP JSON Lines (collector file exporter), Jaeger (query API, api_v3, UI export, span arrays),
 Tempo and Zipkin v2 JSON, gzip or not; the format is detected from the content. A directory means every trace file
@@ -24,6 +24,7 @@ Options:
   --json          one JSON object: {spans, traces, services, operations, errors, skipped, orphans, malformed,
                   timeRange, perService, formats, files, issues}
   --max-files N   read at most N files from directories (default 10000)
+  ${MAX_DOWNLOAD_HELP}
   -h, --help      this text
 
 Exit codes: 0 loaded; 2 unreadable input or bad usage (message on stderr); 3 internal error (a bug in trace-doctor).
@@ -59,7 +60,7 @@ export async function runStats(argv: string[], io: CliIO): Promise<number> {
   try {
     parsed = parseArgs({
       args: argv,
-      options: { json: { type: 'boolean' }, 'max-files': { type: 'string' } },
+      options: { json: { type: 'boolean' }, 'max-files': { type: 'string' }, 'max-download': { type: 'string' } },
       strict: true,
       allowPositionals: true,
     });
@@ -69,7 +70,7 @@ export async function runStats(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parsed;
   if (positionals.length === 0) throw new UsageError('missing <file|dir>');
   const maxFiles = numOption(values['max-files'], 'max-files', undefined, { min: 1, int: true });
-  const run = await loadForCli(positionals, undefined, maxFiles !== undefined ? { maxFiles } : {});
+  const run = await loadForCli(positionals, undefined, { ...(maxFiles !== undefined ? { maxFiles } : {}), ...downloadLimits(values['max-download']) });
   const s = modelStats(run.model);
   if (values.json) {
     const out = {

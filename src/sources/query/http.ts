@@ -49,6 +49,11 @@ export interface HttpOptions {
    * trace). fetchRaw creates one of DEFAULT_MAX_TOTAL_BYTES when none is given.
    */
   budget?: ByteBudget;
+  /**
+   * how the caller raises these limits, named in the too-large messages (the CLI: '--max-download SIZE'); a limit
+   * that is already at the ceiling (the longest text Node can hold) is not offered to be raised
+   */
+  limitHint?: string;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
 }
@@ -57,13 +62,19 @@ export interface HttpOptions {
 export const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
 /** All the responses of one load together (40 Tempo traces of 150 MB no longer add up to an out-of-memory crash). */
 export const DEFAULT_MAX_TOTAL_BYTES = 512 * 1024 * 1024;
+/** The largest response that can be read at all: its text must fit in one string (512 MiB less 24 bytes in Node 20). */
+export const MAX_RESPONSE_CEILING = 0x1fffffe8;
 
 const mib = (n: number) => `${n.toLocaleString('en-US')} bytes (${+(n / 1048576).toFixed(1)} MiB)`;
 
 /** A byte budget shared by all the requests of one load from a tracing backend or URL. */
 export class ByteBudget {
   used = 0;
-  constructor(readonly limit: number = DEFAULT_MAX_TOTAL_BYTES) {}
+  constructor(
+    readonly limit: number = DEFAULT_MAX_TOTAL_BYTES,
+    /** how to raise it, for the message (the CLI: '--max-download SIZE') */
+    readonly hint?: string,
+  ) {}
   /** Count `n` more bytes from `url`; a SourceError ('too-large') once the total passes the limit. */
   charge(n: number, url: string, requests: number): void {
     this.used += n;
@@ -77,7 +88,8 @@ export class ByteBudget {
     return new SourceError(
       'too-large',
       `the responses of this load add up to more than ${mib(this.limit)}, the total limit for one load from a tracing backend ` +
-        `(${requests} response(s) so far; stopped at ${redactUrl(url)}); lower the trace limit or narrow the time window`,
+        `(${requests} response(s) so far; stopped at ${redactUrl(url)}); lower the trace limit or narrow the time window` +
+        (this.hint ? `, or raise the limit with ${this.hint}` : ''),
       url,
     );
   }
@@ -149,7 +161,7 @@ export async function getText(url: string, opts: HttpOptions, expect: string, ac
   const contentType = res.headers.get('content-type') ?? '';
   let text: string;
   try {
-    text = await readLimited(res, opts.maxBytes ?? DEFAULT_MAX_RESPONSE_BYTES, url, opts.budget);
+    text = await readLimited(res, opts.maxBytes ?? DEFAULT_MAX_RESPONSE_BYTES, url, opts.budget, opts.limitHint);
   } catch (e) {
     if (e instanceof SourceError) throw e;
     throw networkError(e, url, timeoutMs, opts.signal);
@@ -200,13 +212,14 @@ function snippet(text: string): string {
 
 const responses = new WeakMap<ByteBudget, number>();
 
-async function readLimited(res: Response, maxBytes: number, url: string, budget?: ByteBudget): Promise<string> {
+async function readLimited(res: Response, maxBytes: number, url: string, budget?: ByteBudget, hint?: string): Promise<string> {
+  const raise = hint && maxBytes < MAX_RESPONSE_CEILING ? `, or raise the limit with ${hint}` : '';
   const nth = budget ? (responses.get(budget) ?? 0) + 1 : 0;
   if (budget) responses.set(budget, nth);
   const declared = Number(res.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
     await res.body?.cancel();
-    throw new SourceError('too-large', `${redactUrl(url)} is ${mib(declared)}, over the ${mib(maxBytes)} limit for one response; narrow the time window or lower the trace limit`, url);
+    throw new SourceError('too-large', `${redactUrl(url)} is ${mib(declared)}, over the ${mib(maxBytes)} limit for one response; narrow the time window or lower the trace limit${raise}`, url);
   }
   if (budget && Number.isFinite(declared) && budget.wouldExceed(declared)) {
     await res.body?.cancel();
@@ -222,7 +235,7 @@ async function readLimited(res: Response, maxBytes: number, url: string, budget?
     n += value.byteLength;
     if (n > maxBytes) {
       await reader.cancel();
-      throw new SourceError('too-large', `${redactUrl(url)} sent more than ${mib(maxBytes)}, the limit for one response; narrow the time window or lower the trace limit`, url);
+      throw new SourceError('too-large', `${redactUrl(url)} sent more than ${mib(maxBytes)}, the limit for one response; narrow the time window or lower the trace limit${raise}`, url);
     }
     if (budget) {
       try {

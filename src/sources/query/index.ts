@@ -16,7 +16,7 @@ import { lastWindow, parseDuration, parseTime, type TimeWindow } from './time';
 import type { Fetched, QueryOptions, QuerySpec } from './types';
 
 export * from './types';
-export { ByteBudget, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_TOTAL_BYTES, SourceError, type Progress, type HttpOptions } from './http';
+export { ByteBudget, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_TOTAL_BYTES, MAX_RESPONSE_CEILING, SourceError, type Progress, type HttpOptions } from './http';
 export { parseDuration, parseTime, lastWindow, incidentAndBaseline, describeWindow, type TimeWindow } from './time';
 
 export interface FetchedRun extends ParsedDocs {
@@ -27,7 +27,7 @@ export interface FetchedRun extends ParsedDocs {
 /** Fetch without parsing (the documents as the backend sent them, normalised to one text per request). */
 export function fetchRaw(spec: QuerySpec, given: QueryOptions = {}): Promise<Fetched> {
   // one byte budget over every response of this load (Tempo: one response per trace)
-  const opts: QueryOptions = given.budget ? given : { ...given, budget: new ByteBudget(given.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES) };
+  const opts: QueryOptions = given.budget ? given : { ...given, budget: new ByteBudget(given.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES, given.limitHint) };
   switch (spec.kind) {
     case 'jaeger':
       return fetchJaeger(spec, opts);
