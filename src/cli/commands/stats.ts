@@ -10,12 +10,13 @@ import { oneLine } from '../terminal';
 
 const HELP = `trace-doctor stats — load traces and print what is in them
 
-Usage: trace-doctor stats <file|dir|url> [more files/dirs…] [--json] [--max-files N] [--max-download SIZE]
+Usage: trace-doctor stats <file|dir> [more files/dirs…] [--json] [--max-files N] [--max-download SIZE]
 
 Reads OTLP/JSON, OTLP JSON Lines (collector file exporter), Jaeger (query API, api_v3, UI export, span arrays),
 Tempo and Zipkin v2 JSON, gzip or not; the format is detected from the content. A directory means every trace file
 under it; a quoted glob pattern ('traces/*.jsonl.gz', ** for any depth) the files it matches; - the traces piped into
-stdin; a named pipe or process substitution (<(zcat x.json.gz)) is read to its end (at most 4 GiB). Several inputs are merged into one model. An input may instead be one tracing-backend URL (Jaeger, Tempo, Zipkin).
+stdin; a named pipe or process substitution (<(zcat x.json.gz)) is read to its end (at most 4 GiB). Several inputs
+are merged into one model. An input may instead be one tracing-backend URL (Jaeger, Tempo, Zipkin).
 
 Prints spans, traces, services, operations, time range, error spans, spans per service, skipped JSON Lines and
 the problems found.
