@@ -133,6 +133,13 @@ describe('flame panel: gone work and waits', { skip: chromiumSkip }, () => {
       await p.locator('.fg-stopped-hint .fg-gone-link').click();
       await p.waitForFunction(() => (window as unknown as { __flame: { state(): { mode: string } } }).__flame.state().mode === 'diff');
       await waitSelected(p, ship.id);
+      // the sandwich of the gone operation (its halves are flame data too): drawn, hatched, at its baseline width
+      await hook(p, 'sandwich', ship.id);
+      await paint(p);
+      const sw = await hook<Array<{ half: string; name: string; w: number }>>(p, 'sandwichRects');
+      const mid = sw.filter((r) => r.name === EVIL_NAME);
+      assert.ok(mid.length >= 1 && mid.every((r) => r.w > 100), `the gone operation in its sandwich: ${JSON.stringify(mid)}`);
+      await hook(p, 'sandwich', -1);
       assert.equal(dialog, false);
       assert.deepEqual(o.csp, []);
       assert.deepEqual(o.errors, []);
