@@ -48,6 +48,18 @@ const [web, helper] = await Promise.all([
         export { renderFlameReport } from './src/core/report/html';
         import { syntheticDiffTree as syn } from './test/fixtures/flame/known-tree';
         /** the random tree with 60 operations in 12 services: each operation sits on ~1,700 call paths */
+        /** the random tree with every subtree under a node whose id is divisible by 3 (below depth 1) gone in the incident:
+         *  Diff mode draws them hatched at their baseline width (the heaviest case of notes/flame.md "Gone work") */
+        export function goneDiffTree(n, seed = 1) {
+          const t = syn(n, seed);
+          const gone = new Uint8Array(t.nodes.length);
+          for (const x of t.nodes) {
+            if (x.parent < 0) continue;
+            gone[x.id] = gone[x.parent] || (x.id % 3 === 0 && t.nodes[x.parent].parent >= 0) ? 1 : 0;
+            if (gone[x.id]) { x.incident = null; x.deltaSelfMs = -(x.baseline?.selfPerTraceMs ?? 0); x.deltaTotalMs = -(x.baseline?.totalPerTraceMs ?? 0); }
+          }
+          return t;
+        }
         export function repeatedDiffTree(n, seed = 3) {
           const t = syn(n, seed);
           for (const x of t.nodes) if (x.id > 0) { x.name = 'op-' + (x.id % 60); x.service = 'svc-' + (x.id % 12); }
@@ -85,6 +97,10 @@ const wideBytes = report(wide, null, wideFile);
 const rep = h.toFlameData(h.repeatedDiffTree(N));
 const repFile = join(tmp, 'repeated.html');
 report(rep, null, repFile);
+const gone = h.toFlameData(h.goneDiffTree(N));
+const goneFile = join(tmp, 'gone.html');
+report(gone, null, goneFile);
+const goneShare = gone.flags.filter((f) => (f & 3) === 1).length / gone.n;
 const smallFile = join(tmp, 'small.html');
 report(h.toFlameData(h.knownDiffTree(), h.knownDiagnosis()), h.knownDiagnosis(), smallFile);
 if (values.keep) copyFileSync(bigFile, values.keep);
@@ -282,11 +298,13 @@ async function measureSandwich(file) {
 let floor;
 let res;
 let resWide;
+let resGone;
 let sw;
 try {
   floor = await measure(smallFile, 'floor');
   res = await measure(bigFile, 'random');
   resWide = await measure(wideFile, 'wide');
+  resGone = await measure(goneFile, 'gone');
   sw = await measureSandwich(repFile);
 } finally {
   await browser.close();
@@ -294,7 +312,7 @@ try {
 }
 
 const okPaint = res.firstPaint <= 1000 && resWide.firstPaint <= 1000;
-const okFrame = res.median <= 16 && resWide.median <= 16;
+const okFrame = res.median <= 16 && resWide.median <= 16 && resGone.median <= 16;
 const okSandwich = sw.openMedianMs <= 250 && sw.frameMedianMs <= 16 && sw.minimapFrameMedianMs <= 16;
 console.log(
   JSON.stringify(
@@ -319,6 +337,14 @@ console.log(
         stepWallMedianMs: +resWide.wallMedian.toFixed(1),
         stepWallP95Ms: +resWide.wallP95.toFixed(1),
         rectsDrawnMax: resWide.rectsMax,
+      },
+      gone: {
+        goneShare: +goneShare.toFixed(3),
+        firstPaintMs: +resGone.firstPaint.toFixed(1),
+        frameMedianMs: +resGone.median.toFixed(3),
+        frameP95Ms: +resGone.p95.toFixed(3),
+        frameRatio: +(resGone.median / Math.max(0.001, floor.median)).toFixed(2),
+        rectsDrawnMax: resGone.rectsMax,
       },
       sandwich: {
         operation: sw.operation,
