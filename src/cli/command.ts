@@ -19,6 +19,14 @@ export const EXIT = { ok: 0, finding: 1, badInput: 2, internal: 3, interrupted: 
 export interface CliIO {
   out(s: string): void;
   err(s: string): void;
+  /**
+   * Data for another program (`fetch`'s traces on stdout): written as it is when stdout is not a terminal (a pipe, a
+   * file: byte for byte what `-o FILE` writes), escaped like `out` on a terminal. main() provides it; a command falls
+   * back to `out` without it.
+   */
+  data?(s: string): void;
+  /** the raw stdout is a terminal (the process entry point sets it; absent = treat it as one) */
+  stdoutIsTerminal?: boolean;
 }
 
 /** Thrown for usage errors and unreadable input: printed on stderr, exit code 2. */

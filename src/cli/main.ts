@@ -21,10 +21,16 @@ function usage(): string {
 
 /**
  * Run one command. Everything written to `io` (human text and JSON alike, on stdout and stderr) passes through
- * escapeTerminal, so control characters from trace data, file names or error messages never reach the terminal raw.
+ * escapeTerminal, so control characters from trace data, file names or error messages never reach the terminal raw —
+ * except `io.data` (fetch's traces) when stdout is not a terminal, which must reach the pipe or file byte for byte.
  */
 export async function main(argv: string[], rawIo: CliIO): Promise<number> {
-  const io: CliIO = { out: (s) => rawIo.out(escapeTerminal(s)), err: (s) => rawIo.err(escapeTerminal(s)) };
+  const io: CliIO = {
+    out: (s) => rawIo.out(escapeTerminal(s)),
+    err: (s) => rawIo.err(escapeTerminal(s)),
+    // data meant for a pipe or a file reaches it exact; a person at a terminal still gets the escaped text
+    data: (s) => rawIo.out(rawIo.stdoutIsTerminal === false ? s : escapeTerminal(s)),
+  };
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || (name === 'help' && !rest[0])) {
     // asked for: the usage on stdout, exit 0; no command at all is a usage error: stderr, exit 2
@@ -87,7 +93,7 @@ export function internalError(name: string | undefined, e: unknown, io: CliIO): 
 
 
 if (require.main === module) {
-  const io: CliIO = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(escapeTerminal(s)) };
+  const io: CliIO = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(escapeTerminal(s)), stdoutIsTerminal: process.stdout.isTTY === true };
   installInterruptHandlers(io.err);
   main(process.argv.slice(2), io).then(
     (code) => {

@@ -29,6 +29,8 @@ Baseline vs incident from one backend ("the last 15 minutes vs the hour before")
 Options:
   -o, --out FILE     write the traces there (default: stdout). One backend document is written as is; several
                      (Tempo: one per trace) as OTLP JSON Lines. Every trace-doctor command reads the result.
+                     Stdout redirected to a pipe or a file gets the same bytes; on a terminal, control characters
+                     are shown escaped (\u001b…)
   --last D           time window ending now (15m, 1h, 2d; default 1h unless the URL has its own)
   --start T --end T  explicit window (ISO 8601, Unix ms, or now-2h)
   --service S        service for base URLs that do not name one
@@ -135,7 +137,8 @@ export async function runFetch(argv: string[], io: CliIO): Promise<number> {
         throw new CliError(`${out === values.out ? '-o' : '--baseline-out'} ${out}: cannot write: ${writeFailure(e)}`);
       }
     }
-    else io.out(text.endsWith('\n') ? text : text + '\n');
+    // stdout: exactly what -o would write when it goes to a pipe or a file (a lone CR stays a CR); escaped on a terminal
+    else (io.data ?? io.out)(text.endsWith('\n') ? text : text + '\n');
     io.err(
       `trace-doctor fetch: ${label}${parsed.model.size} spans in ${f.traces || parsed.model.traces().size} trace(s) from ${f.api}` +
         (f.truncated ? ` (limited to ${limit}; more matched)` : '') +
