@@ -1,0 +1,273 @@
+/**
+ * A live test system: seven real Node HTTP services in their own processes (test/helpers/live-service.cjs),
+ * auto-instrumented by the real OpenTelemetry HTTP instrumentation and exported by the real OTLP/HTTP exporter, under
+ * a bounded open-loop load; faults are injected into one service at a time and each faulty run is diagnosed against a
+ * fault-free baseline run of the same processes.
+ *
+ * Why: the real-fault set (Nezha) has no span kind and no status; the generator and the injection helper are models.
+ * Here the spans, their kinds, statuses, attributes, context propagation and timing noise (event loops, GC, sockets,
+ * a shared 2-core machine) are those of real instrumented servers; the faults are real too: a TCP proxy in front of
+ * the service delays every request's bytes (network delay, outside the callee's span), the service burns more CPU
+ * per request, throws (HTTP 500, recorded exception) or returns early. Each faulty run is also diagnosed with kind,
+ * status and attributes stripped from the export (what the Nezha exports look like).
+ *
+ * Everything binds to 127.0.0.1; load and time are bounded; every child process is stopped at the end.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { analyze } from '../../src/core/rca/analyze';
+import type { Diagnosis } from '../../src/core/rca/diagnosis';
+import { mulberry32 } from '../../src/core/stats/index';
+import { loadTraces } from '../../src/sources/file';
+import { rankedServices } from './real-faults';
+
+interface Endpoint {
+  cpuMs?: number;
+  ioMs?: number;
+  db?: string;
+  calls?: { service: string; path: string }[];
+}
+
+/** The shop: frontend → catalog, currency, recommend (→ catalog), checkout (→ cart, catalog, currency, payment). */
+export const SHOP: Record<string, Record<string, Endpoint>> = {
+  frontend: {
+    '/home': { cpuMs: 1, calls: [{ service: 'catalog', path: '/list' }, { service: 'currency', path: '/convert' }] },
+    '/product': { cpuMs: 1, calls: [{ service: 'catalog', path: '/get' }, { service: 'currency', path: '/convert' }, { service: 'recommend', path: '/list' }] },
+    '/checkout': { cpuMs: 1.5, calls: [{ service: 'checkout', path: '/place' }] },
+  },
+  catalog: { '/list': { cpuMs: 0.5, ioMs: 2, db: 'SELECT products' }, '/get': { cpuMs: 0.3, ioMs: 1, db: 'SELECT product' } },
+  currency: { '/convert': { cpuMs: 0.6 } },
+  recommend: { '/list': { cpuMs: 1, calls: [{ service: 'catalog', path: '/list' }] } },
+  checkout: {
+    '/place': {
+      cpuMs: 1,
+      calls: [
+        { service: 'cart', path: '/get' },
+        { service: 'catalog', path: '/get' },
+        { service: 'currency', path: '/convert' },
+        { service: 'payment', path: '/charge' },
+        { service: 'cart', path: '/empty' },
+      ],
+    },
+  },
+  cart: { '/get': { cpuMs: 0.2, ioMs: 1, db: 'GET cart' }, '/empty': { cpuMs: 0.2, ioMs: 1, db: 'DEL cart' } },
+  payment: { '/charge': { cpuMs: 1, ioMs: 3, db: 'INSERT charge' } },
+};
+const MIX: [string, number][] = [
+  ['/home', 0.5],
+  ['/product', 0.35],
+  ['/checkout', 0.15],
+];
+
+export type LiveFault = 'network_delay' | 'cpu' | 'exception' | 'return';
+export const LIVE_FAULTS: LiveFault[] = ['network_delay', 'cpu', 'exception', 'return'];
+
+/** the services where a fault leaves a mark: network delay needs a caller, an early return something to skip */
+export function liveTargets(fault: LiveFault): string[] {
+  return Object.keys(SHOP).filter((s) => {
+    if (fault === 'network_delay') return s !== 'frontend';
+    if (fault === 'return') return Object.values(SHOP[s]!).some((e) => e.ioMs || e.calls?.length);
+    return true;
+  });
+}
+
+interface Proxy {
+  port: number;
+  delayMs: number;
+  server: net.Server;
+  sockets: Set<net.Socket>;
+}
+
+/** A TCP proxy that holds every client→server chunk for `delayMs` (± 20 %), in order: latency on the way in. */
+function startProxy(target: number, rnd: () => number): Promise<Proxy> {
+  const p: Proxy = { port: 0, delayMs: 0, server: net.createServer(), sockets: new Set() };
+  p.server.on('connection', (client) => {
+    const upstream = net.connect(target, '127.0.0.1');
+    p.sockets.add(client).add(upstream);
+    let last = 0;
+    client.on('data', (chunk) => {
+      if (!p.delayMs) return void upstream.write(chunk);
+      const at = Math.max(Date.now() + p.delayMs * (0.8 + 0.4 * rnd()), last);
+      last = at;
+      setTimeout(() => upstream.write(chunk), at - Date.now());
+    });
+    upstream.pipe(client);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+      p.sockets.delete(client);
+      p.sockets.delete(upstream);
+    };
+    client.on('close', end).on('error', end);
+    upstream.on('close', end).on('error', end);
+  });
+  return new Promise((resolve) => p.server.listen(0, '127.0.0.1', () => resolve(Object.assign(p, { port: (p.server.address() as net.AddressInfo).port }))));
+}
+
+function post(port: number, path: string, body: unknown): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${path} on :${port} answered ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.setTimeout(30_000, () => req.destroy(new Error(`${path} on :${port}: no answer in 30 s`)));
+    req.end(JSON.stringify(body));
+  });
+}
+
+export interface LiveSystem {
+  /** run one phase of load and return its OTLP JSON Lines (as exported) */
+  phase(o: { seconds: number; rate: number; fault?: { service: string; kind: LiveFault; delayMs?: number; factor?: number; share?: number } }): Promise<{ lines: string[]; sent: number; failed: number }>;
+  stop(): Promise<void>;
+}
+
+/** Start the collector, the seven services and their proxies. */
+export async function startLiveSystem(o: { seed?: number } = {}): Promise<LiveSystem> {
+  const rnd = mulberry32(o.seed ?? 1);
+  let bodies: string[] = [];
+  const collector = http.createServer((req, res) => {
+    let s = '';
+    req.setEncoding('utf8');
+    req.on('data', (d: string) => (s += d));
+    req.on('end', () => {
+      bodies.push(s);
+      res.setHeader('content-type', 'application/json');
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((r) => collector.listen(0, '127.0.0.1', () => r()));
+  const collectorUrl = `http://127.0.0.1:${(collector.address() as net.AddressInfo).port}/v1/traces`;
+  const procs = new Map<string, { child: ChildProcess; port: number }>();
+  const proxies = new Map<string, Proxy>();
+  const service = join(process.cwd(), 'test', 'helpers', 'live-service.cjs');
+  const stop = async () => {
+    for (const { child } of procs.values()) child.kill('SIGTERM');
+    await Promise.all([...procs.values()].map(({ child }) => (child.exitCode !== null ? null : new Promise((r) => child.once('exit', r)))));
+    for (const p of proxies.values()) {
+      for (const s of p.sockets) s.destroy();
+      p.server.close();
+    }
+    collector.close();
+  };
+  try {
+    for (const [svc, spec] of Object.entries(SHOP)) {
+      const child = spawn(process.execPath, [service], { env: { ...process.env, SVC: svc, PORT: '0', COLLECTOR: collectorUrl, SPEC: JSON.stringify(spec) }, stdio: ['ignore', 'pipe', 'inherit'] });
+      const port = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        const t = setTimeout(() => reject(new Error(`${svc} did not start in 30 s`)), 30_000);
+        child.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /READY (\d+)/.exec(out);
+          if (m) {
+            clearTimeout(t);
+            resolve(Number(m[1]));
+          }
+        });
+        child.once('exit', (code) => reject(new Error(`${svc} exited (${code}) before it was ready`)));
+      });
+      procs.set(svc, { child, port });
+      proxies.set(svc, await startProxy(port, rnd));
+    }
+    const peers = Object.fromEntries([...proxies].map(([s, p]) => [s, `http://127.0.0.1:${p.port}`]));
+    for (const { port } of procs.values()) await post(port, '/__peers', peers);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
+  const front = procs.get('frontend')!.port;
+  const request = (path: string) =>
+    new Promise<boolean>((resolve) => {
+      const req = http.get({ host: '127.0.0.1', port: front, path, agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode === 200));
+      });
+      req.on('error', () => resolve(false));
+      req.setTimeout(30_000, () => req.destroy());
+    });
+  return {
+    async phase({ seconds, rate, fault }) {
+      if (fault?.kind === 'network_delay') proxies.get(fault.service)!.delayMs = fault.delayMs ?? 100;
+      else if (fault) await post(procs.get(fault.service)!.port, '/__fault', { kind: fault.kind, factor: fault.factor, share: fault.share });
+      bodies = [];
+      // open-loop Poisson arrivals, bounded in count and in time
+      const inflight: Promise<boolean>[] = [];
+      const t0 = Date.now();
+      let next = t0;
+      while (next - t0 < seconds * 1000 && inflight.length < seconds * rate * 3) {
+        const wait = next - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        let u = rnd();
+        const path = MIX.find(([, w]) => (u -= w) < 0)?.[0] ?? MIX[0]![0];
+        inflight.push(request(path));
+        next += (-Math.log(1 - rnd()) / rate) * 1000;
+      }
+      const ok = await Promise.all(inflight);
+      for (const { port } of procs.values()) await post(port, '/__flush', {});
+      // clear the fault for the next phase
+      if (fault?.kind === 'network_delay') proxies.get(fault.service)!.delayMs = 0;
+      else if (fault) await post(procs.get(fault.service)!.port, '/__fault', {});
+      const lines = bodies.filter((b) => b.trim()).map((b) => JSON.stringify(JSON.parse(b)));
+      return { lines, sent: ok.length, failed: ok.filter((x) => !x).length };
+    },
+    stop: async () => {
+      agent.destroy();
+      await stop();
+    },
+  };
+}
+
+/** The export as the Nezha conversion has it: no span kind, no status, no attributes, no events (names and ids kept). */
+export function stripped(lines: string[]): string[] {
+  return lines.map((l) => {
+    const req = JSON.parse(l) as { resourceSpans?: { scopeSpans?: { spans?: Record<string, unknown>[] }[] }[] };
+    for (const rs of req.resourceSpans ?? [])
+      for (const ss of rs.scopeSpans ?? [])
+        for (const s of ss.spans ?? []) {
+          delete s.kind;
+          delete s.status;
+          delete s.attributes;
+          delete s.events;
+        }
+    return JSON.stringify(req);
+  });
+}
+
+export interface LiveResult {
+  service: string;
+  fault: LiveFault;
+  variant: 'full' | 'stripped';
+  got: string | null;
+  services: string[];
+  top1: boolean;
+  top3: boolean;
+  kind: string | null;
+  diagnosis: Diagnosis;
+}
+
+/** Diagnose one faulty run (OTLP JSON Lines) against the baseline, in both variants. */
+export async function diagnoseLive(baseline: string[], incident: string[], want: string, fault: LiveFault, dir: string): Promise<LiveResult[]> {
+  const out: LiveResult[] = [];
+  for (const variant of ['full', 'stripped'] as const) {
+    const files = [baseline, incident].map((lines, k) => {
+      const f = join(dir, `${variant}-${k ? 'incident' : 'baseline'}-${want}-${fault}.jsonl`);
+      writeFileSync(f, (variant === 'full' ? lines : stripped(lines)).join('\n') + '\n');
+      return f;
+    });
+    const [b, i] = await Promise.all(files.map((f) => loadTraces(f)));
+    const d = analyze(b!.model, i!.model, { seed: 1 }).diagnosis;
+    const services = rankedServices(d);
+    out.push({ service: want, fault, variant, got: d.rootCause?.service ?? null, services, top1: d.rootCause?.service === want, top3: services.slice(0, 3).includes(want), kind: d.rootCause?.kind ?? null, diagnosis: d });
+    for (const f of files) rmSync(f, { force: true });
+  }
+  return out;
+}
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'td-live-'));
+}
