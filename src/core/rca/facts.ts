@@ -29,6 +29,8 @@ export interface EdgeFacts {
 }
 
 export interface OpFacts {
+  /** key in RunFacts.ops: opId(service, name), plus CALL_ROLE for outgoing calls named like the service's handlers */
+  id: string;
   service: string;
   name: string;
   /** exclusive time (ms) of spans that are not remote calls: the service's own work (an async span that outlives
@@ -94,6 +96,8 @@ export function childServices(det: AggDetail): { callee: Int32Array; kids: Int32
 
 export const edgeKey = (caller: string, callee: string) => caller + '\u0000' + callee;
 export const opId = (service: string, name: string) => service + '\u0000' + name;
+/** the key suffix of a service's outgoing calls named like its request handlers (see collectFacts) */
+export const CALL_ROLE = '\u0000call';
 
 const CAP = 5000;
 /** how many levels of a service's own steps are followed down to the call a step ends with */
@@ -122,18 +126,32 @@ export function collectFacts(det: AggDetail): RunFacts {
   const ops = new Map<string, OpFacts>();
   const roots = new Map<string, number>();
   const services = new Set<string>();
-  const opByRow = new Map<number, OpFacts>(); // name id * K + service id → facts (numeric key)
+  const opByRow = new Map<number, OpFacts>(); // (name id * K + service id) * 2 + role → facts (numeric key)
   const edgeByPair = new Map<number, EdgeFacts>();
   const K = m.strings.size + 1;
-  const opOf = (r: number): OpFacts => {
+  const callRole = (r: number) => callee[r]! >= 0 && isRemoteCall(m.kind[r]!, P[r]! >= 0 && svc[P[r]!] === svc[r]);
+  // A service may name its request handlers and its outgoing calls alike (the OpenTelemetry HTTP instrumentation
+  // names both "GET"): one operation would then mix a handler with the calls it makes, and its calls would look like
+  // its children. Where a name is used in both roles, the calls are an operation of their own (key suffix CALL_ROLE,
+  // same name); elsewhere nothing changes.
+  const roles = new Map<number, number>(); // name/service key → bit 1: handler rows, bit 2: call rows
+  for (let r = 0; r < n; r++) {
+    if (det.nodeOf[r]! < 0) continue;
     const key = m.nameCol[r]! * K + svc[r]!;
+    roles.set(key, (roles.get(key) ?? 0) | (callRole(r) ? 2 : 1));
+  }
+  const opOf = (r: number): OpFacts => {
+    const nk = m.nameCol[r]! * K + svc[r]!;
+    const call = roles.get(nk) === 3 && callRole(r);
+    const key = nk * 2 + (call ? 1 : 0);
     let o = opByRow.get(key);
     if (!o) {
       const service = str(svc[r]!);
       const name = str(m.nameCol[r]!);
-      o = { service, name, self: [], selfTraces: [], dur: [], durTraces: [], calls: 0, remoteCalls: 0, children: new Map(), withChildren: 0, selfSumMs: 0, after: new Map() };
+      const id = opId(service, name) + (call ? CALL_ROLE : '');
+      o = { id, service, name, self: [], selfTraces: [], dur: [], durTraces: [], calls: 0, remoteCalls: 0, children: new Map(), withChildren: 0, selfSumMs: 0, after: new Map() };
       opByRow.set(key, o);
-      ops.set(opId(service, name), o);
+      ops.set(id, o);
       services.add(service);
     }
     return o;
@@ -146,11 +164,11 @@ export function collectFacts(det: AggDetail): RunFacts {
     return total < CAP || k % Math.ceil(total / CAP) === 0;
   };
   // group sizes first (so thinning is uniform over the run)
-  const opCount = new Map<number, number>();
+  const opCount = new Map<OpFacts, number>();
   for (let r = 0; r < n; r++) {
     if (det.nodeOf[r]! < 0) continue;
-    const key = m.nameCol[r]! * K + svc[r]!;
-    opCount.set(key, (opCount.get(key) ?? 0) + 1);
+    const o = opOf(r);
+    opCount.set(o, (opCount.get(o) ?? 0) + 1);
   }
   // an async span that ends after its parent (fire-and-forget) is not work the request waited for
   const outlivesParent = (r: number) => {
@@ -164,8 +182,7 @@ export function collectFacts(det: AggDetail): RunFacts {
   for (let r = 0; r < n; r++) {
     if (det.nodeOf[r]! < 0) continue;
     const o = opOf(r);
-    const key = m.nameCol[r]! * K + svc[r]!;
-    const total = opCount.get(key)!;
+    const total = opCount.get(o)!;
     o.calls++;
     const durMs = m.duration[r]! / 1e6;
     const selfMs = det.selfNs[r]! / 1e6;
@@ -205,14 +222,14 @@ export function collectFacts(det: AggDetail): RunFacts {
     const p = P[r]!;
     if (p >= 0) {
       const po = opOf(p);
-      const ck = opId(o.service, o.name);
+      const ck = o.id;
       po.children.set(ck, (po.children.get(ck) ?? 0) + 1);
 
     } else if (!m.orphan[r]) {
       const t = det.traceOf[r]!;
       if (!rootSeen.has(t)) {
         rootSeen.add(t);
-        const rk = opId(o.service, o.name);
+        const rk = o.id;
         roots.set(rk, (roots.get(rk) ?? 0) + 1);
       }
     }
@@ -258,7 +275,7 @@ export function collectFacts(det: AggDetail): RunFacts {
     if (calleeSvc < 0) continue;
     const po = opOf(p);
     const child = str(m.nameCol[r]!);
-    const k = opId(po.service, po.name) + '\u0000' + child + '\u0000' + str(calleeSvc);
+    const k = po.id + '\u0000' + child + '\u0000' + str(calleeSvc);
     let ki = afterKey.get(k);
     if (ki === undefined) {
       if (keyInfo.length >= 1e6) continue; // bounded: beyond a million distinct (operation, call) pairs, not tracked

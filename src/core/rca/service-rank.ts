@@ -154,9 +154,18 @@ export function serviceEvidence(b: AggDetail, i: AggDetail, alpha: number, disab
       }
       continue;
     }
+    const bare = v.children[0]?.childless;
+    if (bare) {
+      s.evidence.push(
+        `${v.service} / ${v.operation} now answers part of its requests without ${!v.children.some((c) => c.dependency) ? 'the work it used to do' : 'calling its dependencies'}: calls that call nothing ${pct(bare.baseline)} → ${pct(bare.incident)} of its calls; ` +
+          v.children.slice(0, 4).map((c) => `${c.outgoing ? `its outgoing calls (${c.child})` : `${c.childService} / ${c.child}`} ${c.rateB.toFixed(2)} → ${c.rateI.toFixed(2)} per call`).join('; ') +
+          ` (${pText(v.p)})`,
+      );
+      continue;
+    }
     s.evidence.push(
       `${v.service} / ${v.operation} ${!v.children.some((c) => c.dependency) ? 'now skips work it used to do' : 'stopped calling its dependencies'}: ` +
-        v.children.slice(0, 4).map((c) => `${c.childService} / ${c.child} ${c.rateB.toFixed(2)} → ${c.rateI.toFixed(2)} per call`).join('; ') +
+        v.children.slice(0, 4).map((c) => `${c.outgoing ? `its outgoing calls (${c.child})` : `${c.childService} / ${c.child}`} ${c.rateB.toFixed(2)} → ${c.rateI.toFixed(2)} per call`).join('; ') +
         ` (${v.vanished} of its ${v.regular} regular calls, ${pct(v.consistency)}; ${pText(v.p)})`,
     );
   }

@@ -7,7 +7,7 @@
  * when the calls that used to come after X are the ones that vanished (the trace stops right after a call to X).
  */
 import { fisherGreater, mannWhitney, quantileSorted, rateDropTest } from '../stats/index';
-import { opId, perTrace, type RunFacts } from './facts';
+import { CALL_ROLE, opId, perTrace, type RunFacts } from './facts';
 import { isErrorHandlerName } from '../model/failed';
 import type { ServiceFinding } from './service-evidence';
 
@@ -25,6 +25,10 @@ export interface VanishedChild {
   step?: boolean;
   /** stops only: how the callee's own answers were cut short (then the callee is blamed) */
   calleeCut?: string;
+  /** the child is the service's outgoing calls named like its handlers (e.g. "GET"): said as its outgoing calls */
+  outgoing?: boolean;
+  /** calls only: found by the share of the operation's calls that made no call at all (before → after) */
+  childless?: { baseline: number; incident: number };
 }
 
 export interface VanishedFinding extends ServiceFinding {
@@ -42,6 +46,8 @@ const MIN_CALLS = 5;
 /** a stop counts when the share of calls going on after a call fell to at most this fraction of the baseline's */
 const STOPPED_SHARE = 0.8;
 const REGULAR = 0.2;
+/** calls that make none of their regular calls: a rise of at least this share (20 points) counts */
+const CHILDLESS_RISE = 0.2;
 
 export function vanishedWork(b: RunFacts, i: RunFacts, alpha: number): VanishedFinding[] {
   const out: VanishedFinding[] = [];
@@ -76,13 +82,39 @@ export function vanishedWork(b: RunFacts, i: RunFacts, alpha: number): VanishedF
       const p = rateDropTest(kB, pb.calls, kI, pi.calls);
       const c = i.ops.get(ck) ?? b.ops.get(ck)!;
       const dependency = cb.service !== pb.service || cb.remoteCalls > 0.5 * cb.calls;
-      list.push({ parent: pi.name, parentService: pi.service, child: c.name, childService: c.service, rateB, rateI, p, dependency });
+      list.push({ parent: pi.name, parentService: pi.service, child: c.name, childService: c.service, rateB, rateI, p, dependency, ...(ck.endsWith(CALL_ROLE) ? { outgoing: true } : {}) });
     }
     if (list.length) found.push({ op: k, service: pi.service, name: pi.name, list, regular, callsI: pi.calls });
+    if (regular > 0) {
+      // part of the calls now make none of them: an exception or early return on some requests (a share of them, so no
+      // single call's rate fell by half). The share of calls without any child span rose (Fisher's exact test)
+      tests++;
+      const bareB = pb.calls - pb.withChildren;
+      const bareI = pi.calls - pi.withChildren;
+      const sB = bareB / pb.calls;
+      const sI = bareI / pi.calls;
+      if (sB > REGULAR || sI < sB + CHILDLESS_RISE) continue;
+      const p = fisherGreater(bareB, pb.calls, bareI, pi.calls);
+      const dropped: VanishedChild[] = [];
+      for (const [ck, kB] of pb.children) {
+        const rateB = kB / pb.calls;
+        const cb = b.ops.get(ck);
+        if (rateB < REGULAR || !cb || !work(ck)) continue;
+        const rateI = (pi.children.get(ck) ?? 0) / pi.calls;
+        if (rateI >= rateB) continue;
+        const c = i.ops.get(ck) ?? cb;
+        dropped.push({ parent: pi.name, parentService: pi.service, child: c.name, childService: c.service, rateB, rateI, p, dependency: cb.service !== pb.service || cb.remoteCalls > 0.5 * cb.calls, childless: { baseline: sB, incident: sI }, ...(ck.endsWith(CALL_ROLE) ? { outgoing: true } : {}) });
+      }
+      if (dropped.length) found.push({ op: k, service: pi.service, name: pi.name, list: dropped, regular, callsI: pi.calls });
+    }
   }
+  const done = new Set<string>();
   for (const f of found) {
+    // one finding per operation: its vanished calls, else the share of its calls that make none
+    if (done.has(f.op)) continue;
     const sig = f.list.filter((v) => v.p * Math.max(1, tests) < alpha);
     if (sig.length === 0) continue;
+    done.add(f.op);
     out.push(finding('calls', f, sig, tests, sig.length / f.regular));
   }
   out.push(...stopsAfter(b, i, alpha));

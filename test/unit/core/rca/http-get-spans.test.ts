@@ -1,0 +1,63 @@
+// Services instrumented like the OpenTelemetry HTTP instrumentation does it: a service's request handler and its
+// outgoing calls are all named "GET" (same service, same name), and exports without span kind. Faults that answer
+// without calling on — an early return on every request, an exception on part of them — must be found in the
+// service where the path stops (facts.ts: the two roles are two operations; vanished.ts: a rising share of calls that
+// make no call at all). Found first on the live system (bench/accuracy-live.mjs).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { diagnose } from '../../../../src/core/rca/analyze';
+import { toSpanTable, type GenSpan } from '../../../../src/core/testing/scenarios';
+import { mulberry32 } from '../../../../src/core/stats/index';
+
+const MS = 1e6;
+/** frontend GET → checkout GET → (cart GET → "SELECT cart"), (payment GET → "INSERT charge"); all kind-less */
+function shop(traces: number, seed: number, fault: { share: number } | null): GenSpan[] {
+  const r = mulberry32(seed);
+  const out: GenSpan[] = [];
+  let id = 0;
+  const span = (t: string, parent: string, service: string, name: string, start: number, duration: number): GenSpan => {
+    const s: GenSpan = { traceId: t, spanId: (++id).toString(16).padStart(16, '0'), parentId: parent, service, name, kind: 'internal', start, duration, error: false, attrs: {} };
+    out.push(s);
+    return s;
+  };
+  for (let k = 0; k < traces; k++) {
+    const t = (k + 1).toString(16).padStart(32, '0');
+    const t0 = k * 50 * MS;
+    const jit = () => (0.8 + 0.4 * r()) * MS;
+    const front = span(t, '', 'frontend', 'GET', t0, 0);
+    const call = span(t, front.spanId, 'frontend', 'GET', t0 + jit(), 0);
+    const co = span(t, call.spanId, 'checkout', 'GET', call.start + 0.3 * MS, 0);
+    let at = co.start + jit();
+    if (!(fault && r() < fault.share)) {
+      for (const [svc, db, ms] of [['cart', 'SELECT cart', 2], ['payment', 'INSERT charge', 4]] as const) {
+        const c = span(t, co.spanId, 'checkout', 'GET', at, 0);
+        const h = span(t, c.spanId, svc, 'GET', at + 0.3 * MS, 0);
+        const d = span(t, h.spanId, svc, db, h.start + 0.2 * MS, ms * jit());
+        h.duration = d.start + d.duration + 0.2 * MS - h.start;
+        c.duration = h.start + h.duration + 0.3 * MS - c.start;
+        at = c.start + c.duration + 0.2 * MS;
+      }
+    }
+    co.duration = at + jit() - co.start;
+    call.duration = co.start + co.duration + 0.3 * MS - call.start;
+    front.duration = call.start + call.duration + jit() - front.start;
+  }
+  return out;
+}
+
+test('an early return in a service whose handler and calls share the name "GET" is found where the path stops', () => {
+  const d = diagnose(toSpanTable(shop(120, 1, null)), toSpanTable(shop(120, 2, { share: 1 })), { seed: 1 });
+  assert.equal(d.rootCause?.service, 'checkout', JSON.stringify(d.candidates.slice(0, 3).map((c) => [c.service, c.name, c.kind])));
+  assert.equal(d.rootCause?.kind, 'stopped_work');
+  assert.match(d.rootCause!.evidence.join('\n'), /checkout \/ GET stopped calling its dependencies: its outgoing calls \(GET\) 2\.00 → 0\.00 per call/);
+});
+
+test('an exception on 40 % of the requests (answers without its calls): the rising share of calls that call nothing', () => {
+  // no single call's rate halves (each falls to ~0.6 per call), but 0 % → ~40 % of the handler's calls make no call
+  const d = diagnose(toSpanTable(shop(120, 1, null)), toSpanTable(shop(120, 2, { share: 0.4 })), { seed: 1 });
+  assert.equal(d.rootCause?.service, 'checkout', JSON.stringify(d.candidates.slice(0, 3).map((c) => [c.service, c.name, c.kind, c.evidence])));
+  assert.equal(d.rootCause?.kind, 'stopped_work');
+  assert.match(d.rootCause!.evidence.join('\n'), /checkout \/ GET now answers part of its requests without calling its dependencies: calls that call nothing 0% → \d\d% of its calls; its outgoing calls \(GET\) 2\.00 → 1\.\d\d per call/);
+  // no fault: no answer
+  assert.equal(diagnose(toSpanTable(shop(120, 1, null)), toSpanTable(shop(120, 3, null)), { seed: 1 }).rootCause, null);
+});
