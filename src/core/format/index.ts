@@ -74,11 +74,14 @@ export function effectOutsideSelfShort(c: { impactMs: number; detector?: string 
 /**
  * A candidate whose added own time is the wait for a callee (`waitsOn`, core/rca/waits-on.ts), as a sentence for a
  * detail pane, hover or tooltip: "its own time here is the wait for ts-security-service (the time between its call
- * and ts-security-service's span grew): see that finding". Null for other candidates.
+ * and ts-security-service's span grew 3.3 ms → 2 s per call): see that finding" (the figures when the diagnosis has
+ * `waitsOnGapMs`). Null for other candidates.
  */
-export function waitsOnText(c: { waitsOn?: string }): string | null {
+export function waitsOnText(c: { waitsOn?: string; waitsOnGapMs?: { baseline: number; incident: number } }): string | null {
   if (!c.waitsOn) return null;
-  return `its added own time is the wait for ${c.waitsOn} (the time between its call and ${possessive(c.waitsOn)} span grew): see that finding`;
+  const g = c.waitsOnGapMs;
+  const by = g && Number.isFinite(g.baseline) && Number.isFinite(g.incident) ? ` ${formatMs(g.baseline)} → ${formatMs(g.incident)} per call` : '';
+  return `its added own time is the wait for ${c.waitsOn} (the time between its call and ${possessive(c.waitsOn)} span grew${by}): see that finding`;
 }
 
 /** The same in a few words for a candidate line or a side-bar row: "the wait for ts-security-service". */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatConfidence, formatDeltaMs, formatHeadline, formatMs, formatPercent, isNotableChange, possessive, rankLabel, runColumnLabels } from '../../../src/core/format';
+import { formatConfidence, formatDeltaMs, formatHeadline, formatMs, formatPercent, isNotableChange, possessive, rankLabel, runColumnLabels, waitsOnText } from '../../../src/core/format';
 import { formatDelta as flameDelta, formatMs as flameMs } from '../../../src/core/diff/flame-layout';
 
 test('one formatter: the flame graph and the extension print the same numbers (issue 13 item 8)', () => {
@@ -46,4 +46,14 @@ test('possessive: a name ending in s takes the apostrophe alone', () => {
   assert.equal(possessive('ts-security-service'), "ts-security-service's");
   assert.equal(possessive('users'), "users'");
   assert.equal(possessive('PRICES'), "PRICES'");
+});
+
+test('waits-on sentence: the gap per call before → after when the diagnosis carries it (waitsOnGapMs), else without figures', () => {
+  assert.equal(waitsOnText({}), null);
+  assert.equal(
+    waitsOnText({ waitsOn: 'ts-security-service', waitsOnGapMs: { baseline: 3.3, incident: 2004 } }),
+    "its added own time is the wait for ts-security-service (the time between its call and ts-security-service's span grew 3.3 ms → 2 s per call): see that finding",
+  );
+  assert.equal(waitsOnText({ waitsOn: 'x' }), "its added own time is the wait for x (the time between its call and x's span grew): see that finding");
+  assert.equal(waitsOnText({ waitsOn: 'x', waitsOnGapMs: { baseline: NaN, incident: 1 } }), "its added own time is the wait for x (the time between its call and x's span grew): see that finding");
 });
