@@ -130,6 +130,8 @@ describe('flame panel: gone work and waits', { skip: chromiumSkip }, () => {
       await paint(p);
       assert.equal((await rects(p)).filter((r) => r.name === EVIL_NAME).length, 0);
       assert.match((await p.locator('.fg-stopped-hint').textContent())!, /drawn hatched in Diff mode/);
+      await hook(p, 'select', await hook<number>(p, 'find', 'frontend', 'POST /checkout'));
+      assert.match((await p.locator('.fg-detail').textContent())!, /Gone in the incident below it \(hatched in Diff mode\):/);
       await p.locator('.fg-stopped-hint .fg-gone-link').click();
       await p.waitForFunction(() => (window as unknown as { __flame: { state(): { mode: string } } }).__flame.state().mode === 'diff');
       await waitSelected(p, ship.id);

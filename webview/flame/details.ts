@@ -3,7 +3,7 @@
  */
 import { effectOutsideSelf, waitsOnText, formatConfidence, formatDeltaMs as formatDelta, formatMs } from '../../src/core/format';
 import type { Diagnosis } from '../../src/core/rca/diagnosis';
-import { FlameFlag, type FlameData } from '../../src/protocol/messages';
+import { FlameFlag, type FlameData, type FlameMode } from '../../src/protocol/messages';
 import type { MergedPercentiles, SidePercentiles } from '../../src/core/diff/flame-percentiles';
 import { allPathsLine, effectVsPathLine, FIGURES_LEGEND, type PathSums } from '../../src/core/format/figures';
 import { goneListItem, goneRootsUnder, goneText, waitsFor } from '../../src/core/diff/flame-gone';
@@ -14,6 +14,8 @@ export interface StatsContext {
   tree?: FlameTree | null;
   /** select and show another box (the detail pane's links); absent in the tooltip, which has no buttons */
   reveal?: (id: number) => void;
+  /** the mode shown: gone work is drawn (hatched) in Diff mode only */
+  mode?: FlameMode;
 }
 
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
@@ -219,7 +221,7 @@ export function renderStats(box: HTMLElement, data: FlameData, i: number, labels
     const below = tree && !gone && !isAllTraces(info) ? goneRootsUnder(data, tree, i) : [];
     if (below.length && cand?.kind === 'stopped_work' && (info.rootCause || info.candidate)) {
       const list = el('div', 'fg-note fg-gone-below');
-      list.append(el('span', undefined, 'Gone in the incident below it (hatched):'));
+      list.append(el('span', undefined, `Gone in the incident below it (hatched${sc.mode && sc.mode !== 'diff' ? ' in Diff mode' : ''}):`));
       const ul = el('ul', 'fg-gone-list');
       for (const g of below.slice(0, 4)) {
         const li = el('li');
@@ -236,7 +238,7 @@ export function renderStats(box: HTMLElement, data: FlameData, i: number, labels
       list.append(ul);
       box.append(list);
     } else if (below.length) {
-      box.append(el('div', 'fg-note fg-gone-below', `${below.length} ${below.length === 1 ? 'call below it is' : 'calls below it are'} gone in the incident (hatched).`));
+      box.append(el('div', 'fg-note fg-gone-below', `${below.length} ${below.length === 1 ? 'call below it is' : 'calls below it are'} gone in the incident (hatched${sc.mode && sc.mode !== 'diff' ? ' in Diff mode' : ''}).`));
     }
   }
   if (!diff && !merged && !isAllTraces(info)) {

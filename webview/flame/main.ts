@@ -954,7 +954,7 @@ class FlameApp {
       this.status.textContent = '';
       return;
     }
-    const info = renderStats(this.detailStats, this.data, this.selected, this.labels, this.diagnosis, undefined, { tree: this.tree, reveal: (id) => this.revealNode(id) });
+    const info = renderStats(this.detailStats, this.data, this.selected, this.labels, this.diagnosis, undefined, { tree: this.tree, reveal: (id) => this.revealNode(id), mode: this.mode });
     // "all traces" is no span: nothing to open or ask about
     this.sourceButton.disabled = isAllTraces(info) || (this.host.standalone && !info.source);
     this.chatButton.disabled = isAllTraces(info);
@@ -995,7 +995,7 @@ class FlameApp {
       this.hovered = id;
       this.schedule();
       if (id >= 0 && this.data) {
-        const hi = renderStats(this.tooltip, this.data, id, this.labels, this.diagnosis, undefined, { tree: this.tree });
+        const hi = renderStats(this.tooltip, this.data, id, this.labels, this.diagnosis, undefined, { tree: this.tree, mode: this.mode });
         this.tooltip.append(el('div', 'fg-hint', isAllTraces(hi) ? 'click: the whole graph' : this.host.standalone ? 'click: zoom · double-click: copy source location' : 'click: zoom · double-click: go to source'));
       }
     }
