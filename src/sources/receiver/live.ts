@@ -12,6 +12,7 @@
 import { SpanTableBuilder } from '../../core/model/builder';
 import type { SpanTable } from '../../core/model/span-table';
 import { ParseContext, parseTraceTextInto, type ParseIssue } from '../../core/parse/index';
+import { anomalyIssues } from '../../core/parse/anomalies';
 
 export interface LiveSnapshot {
   model: SpanTable;
@@ -141,7 +142,9 @@ export class LiveWindow {
       spans: model.size,
       evictedSpans: this.received - model.size,
       skipped: st!.skipped,
-      issues: [...st!.issues],
+      // malformed spans (broken timing, self-parents, cycles, duplicate ids — an exporter's retry stored twice) are
+      // reported as a file's are (loadTraces), counted on this snapshot's model
+      issues: [...st!.issues, ...anomalyIssues(model, () => SOURCE_NAME)],
     };
     this.cached = { version: this.version, snap };
     return snap;

@@ -160,6 +160,12 @@ export interface IngestPath {
   /** hold `n` bytes of request bodies against maxBufferedBytes (an HttpError 503 when that would pass it) */
   reserve(n: number): HttpError | null;
   release(n: number): void;
+  /**
+   * The OTLP/gRPC server beside this receiver: its URL while it runs (null once closed), named in the answer to a
+   * gRPC exporter that was pointed at the HTTP port; `sync`, run before stats() answers, counts what that server
+   * refused without the receiver seeing it.
+   */
+  attachGrpc(g: { url: string; sync(): void } | null): void;
 }
 const INGEST_PATHS = new WeakMap<Receiver, IngestPath>();
 /** The ingest path of a receiver started by startReceiver (for ./grpc.ts). */
@@ -629,6 +635,7 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
     res.writeContinue();
     respond(req, res);
   });
+  let grpcSide: { url: string; sync(): void } | null = null;
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     // slow or malformed clients: answer like node's default handler, then drop only this connection
     if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
@@ -642,8 +649,12 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
     // the commonest misconfiguration of all: a gRPC exporter (HTTP/2, port 4317's protocol) pointed at this port
     const raw = (err as { rawPacket?: Buffer }).rawPacket;
     const h2 = err.code === 'HPE_PAUSED_H2_UPGRADE' || (raw !== undefined && raw.subarray(0, 14).toString('latin1') === 'PRI * HTTP/2.0');
+    // with the OTLP/gRPC receiver on, the exporter can keep its protocol: name the port it should use
+    const grpcHint = grpcSide
+      ? `or send grpc to this receiver's OTLP/gRPC port: OTEL_EXPORTER_OTLP_ENDPOINT=${grpcSide.url}`
+      : 'or send grpc to the OTLP/gRPC port (this receiver\'s is off: trace-doctor serve --grpc-port 4317, setting traceDoctor.receiver.grpcPort)';
     const why = h2
-      ? 'an HTTP/2 request (a gRPC exporter?): this port speaks OTLP over HTTP/1.1 — set the exporter\'s protocol to http/protobuf or http/json (OTEL_EXPORTER_OTLP_PROTOCOL), or send grpc to the OTLP/gRPC port (4317 by default)'
+      ? `an HTTP/2 request (a gRPC exporter?): this port speaks OTLP over HTTP/1.1 — set the exporter's protocol to http/protobuf or http/json (OTEL_EXPORTER_OTLP_PROTOCOL), ${grpcHint}`
       : code === 408
         ? 'the request did not arrive in time'
         : code === 431
@@ -671,7 +682,7 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
     endpoint: url + TRACES_PATH,
     host: addr.address,
     port: addr.port,
-    stats: () => ({ ...stats, errors: { ...stats.errors }, files: [...(writer?.files ?? [])], lastRefused: stats.lastRefused ? { ...stats.lastRefused } : null }),
+    stats: () => (grpcSide?.sync(), { ...stats, errors: { ...stats.errors }, files: [...(writer?.files ?? [])], lastRefused: stats.lastRefused ? { ...stats.lastRefused } : null }),
     limits: { ...limits },
     onSpans(l) {
       listeners.add(l);
@@ -712,6 +723,9 @@ export async function startReceiver(opts: ReceiverOptions = {}): Promise<Receive
     reserve: reserveBody,
     release(n) {
       buffered -= n;
+    },
+    attachGrpc(g) {
+      grpcSide = g;
     },
   });
   return rx;

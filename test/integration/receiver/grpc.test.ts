@@ -249,11 +249,15 @@ describe('OTLP/gRPC receiver', () => {
     await stillServes();
   });
 
-  it('other services and methods → UNIMPLEMENTED', async () => {
+  it('other services and methods → UNIMPLEMENTED; a method nobody serves (grpc-js answers it) is counted too (h27)', async () => {
+    const before = rx.stats().errors[404] ?? 0;
     for (const path of ['/opentelemetry.proto.collector.metrics.v1.MetricsService/Export', '/opentelemetry.proto.collector.trace.v1.TraceService/Nope']) {
       const r = await call(g.url, path, Buffer.alloc(0));
       assert.equal(r.code, grpc.status.UNIMPLEMENTED, `${path}: ${r.details}`);
     }
+    // the second never reaches a handler or an interceptor: found in the server's channelz counters by stats()
+    assert.equal((rx.stats().errors[404] ?? 0) - before, 2);
+    assert.match(rx.stats().lastRefused!.message, /^The server does not implement the method \(grpc-js answered UNIMPLEMENTED before the receiver saw the call/);
     await stillServes();
   });
 
