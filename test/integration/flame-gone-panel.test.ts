@@ -79,6 +79,16 @@ describe('flame panel: gone work and waits', { skip: chromiumSkip }, () => {
       assert.ok(Math.abs(pay.w / root.w - 90 / 120) < 0.01, `payments width ${pay.w}`);
       assert.ok(ship.x >= pay.x + pay.w - 1, 'the gone call follows the calls that remain');
       assert.ok(byName(rs, 'shipping', 'INSERT shipments').gone, 'its subtree is gone with it');
+      // the call the stopped-work root cause no longer makes is outlined like the root cause (found by eye at load)
+      assert.equal((ship as { emphasized?: boolean }).emphasized, true);
+      assert.equal((pay as { emphasized?: boolean }).emphasized, false);
+      const edge = await p.evaluate((b) => {
+        const c = document.querySelector<HTMLCanvasElement>('canvas.fg-canvas')!;
+        const k = c.width / c.clientWidth;
+        const px = c.getContext('2d')!.getImageData(Math.floor((b.x + 1) * k), Math.round((b.y + 9) * k), 1, 1).data;
+        return px[0]! + px[1]! + px[2]!;
+      }, ship);
+      assert.ok(edge < 250, `a dark 2 px outline on the gone box's left edge (rgb sum ${edge})`);
       // hatched: inside the gone box the canvas holds both the pale fill and the stripes (two clearly different inks);
       // a plain box (payments) is one colour
       const inks = (r: { x: number; y: number; w: number; h: number }) =>

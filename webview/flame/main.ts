@@ -447,6 +447,7 @@ class FlameApp {
     this.mode = want && allowed.includes(want) ? want : allowed[0]!;
     for (const [mode, r] of this.radios) r.checked = mode === this.mode;
     this.renderer = new FlameRenderer(m.tree, tree, this.mode, readTheme());
+    this.stoppedGone = this.goneUnderRootCause();
     this.canvas.setAttribute('aria-label', this.graphLabel());
     this.showEmpty(false);
     this.renderSummary();
@@ -549,6 +550,9 @@ class FlameApp {
     // an automatic split: its sentence here, the short words ("before split" / "after split") in the table columns
     if (d.split) this.diagBox.append(el('p', 'fg-note fg-split', `${d.split.method === 'given' ? 'Split' : 'Split automatically'}: ${d.split.description}`));
   }
+
+  /** the gone calls under the root-cause boxes (computed once per setData; outlined when the root cause is stopped work) */
+  private stoppedGone: number[] = [];
 
   /** Tops of gone subtrees below the root-cause boxes (the calls a stopped_work root cause no longer makes), most baseline time first. */
   private goneUnderRootCause(): number[] {
@@ -1290,6 +1294,7 @@ class FlameApp {
         selected: this.selected,
         hovered: this.hovered,
         matches: this.matches,
+        emphasis: this.mode === 'diff' && this.diagnosis?.rootCause?.kind === 'stopped_work' ? this.stoppedGone : undefined,
       });
     }
     const t1 = performance.now();
@@ -1357,7 +1362,7 @@ class FlameApp {
         for (let j = 0; j < d.count; j++) {
           const id = d.ids[j]!;
           const info = nodeInfo(app.data, id);
-          out.push({ id, service: info.service, name: info.name, x: d.x[j]!, y: d.y[j]!, w: d.w[j]!, h: ROW_HEIGHT - 1, fill: r.fillRgb(id, !!(app.matches && !app.matches[id])), rootCause: info.rootCause, matched: !!app.matches?.[id], gone: r.isGone(id) });
+          out.push({ id, service: info.service, name: info.name, x: d.x[j]!, y: d.y[j]!, w: d.w[j]!, h: ROW_HEIGHT - 1, fill: r.fillRgb(id, !!(app.matches && !app.matches[id])), rootCause: info.rootCause, matched: !!app.matches?.[id], gone: r.isGone(id), emphasized: app.mode === 'diff' && app.diagnosis?.rootCause?.kind === 'stopped_work' && app.stoppedGone.includes(id) });
         }
         return out;
       },

@@ -49,6 +49,8 @@ export interface FrameParams {
   hovered: number;
   /** 0/1 per node when a search is active */
   matches: Uint8Array | null;
+  /** ids of boxes that are part of the answer besides the root cause (the calls a stopped-work root cause no longer makes): a 2 px outline */
+  emphasis?: readonly number[];
   /** draw row r of the tree at canvas row rowOffset + r (rowOffset + maxDepth − r when inverted); default 0 */
   rowOffset?: number;
   /** upside down: the root at the bottom row (the callers half of the sandwich) */
@@ -370,6 +372,14 @@ export class FlameRenderer {
       ctx.beginPath();
       for (let j = 0; j < count; j++) if (p.matches[d.ids[j]!]) ctx.rect(d.x[j]! + 0.5, d.y[j]! + 0.5, Math.max(0, d.w[j]! - 2), ROW_HEIGHT - 2);
       ctx.stroke();
+    }
+    // the calls a stopped-work root cause no longer makes: outlined like the root cause, so the answer is found by eye
+    if (p.emphasis?.length) {
+      const want = new Set(p.emphasis);
+      ctx.strokeStyle = theme.rootOutline;
+      ctx.lineWidth = 2;
+      ctx.setLineDash([]);
+      for (let j = 0; j < count; j++) if (want.has(d.ids[j]!) && d.w[j]! >= 3) ctx.strokeRect(d.x[j]! + 1, d.y[j]! + 1, Math.max(0, d.w[j]! - 3), ROW_HEIGHT - 3);
     }
     // other diagnosis candidates: dashed outline
     ctx.strokeStyle = theme.rootOutline;
