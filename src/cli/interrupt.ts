@@ -1,6 +1,6 @@
 /**
  * Ctrl-C (SIGINT) and a cancelled CI job (SIGTERM) end a command with one line on stderr and exit 130 / 143, after
- * removing what it holds in temporary places (a spooled stdin). With a handler installed the signal is taken between
+ * removing what it holds in temporary places (what registered with onInterrupt). With a handler installed the signal is taken between
  * two steps of the event loop, so a report being written (temporary file, then rename: ./output.ts) is never cut in
  * the middle: no partial file and no `.NAME.PID.tmp` is left. A command with a shutdown of its own (`serve` flushes and
  * exits 0) registers its own listener; this one then stands aside.

@@ -1,7 +1,5 @@
-import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 // required, not imported: esbuild then bundles tinyglobby's CommonJS build (its ES module build needs import.meta.url,
 // which a CommonJS bundle such as dist/cli.js does not have)
@@ -9,7 +7,6 @@ import type { Readable } from 'node:stream';
 const { glob } = require('tinyglobby') as typeof import('tinyglobby');
 import { TraceLoadError, type LoadedRun, type LoadProgress, type WaitInfo } from '../sources/file';
 import { isUrlInput, loadInput, type InputOptions } from '../sources/resolve-input';
-import { onInterrupt } from './interrupt';
 import { CliError, type CliIO } from './command';
 import { oneLine } from './terminal';
 import { sizeOption } from './options';
@@ -61,12 +58,12 @@ function progress(role: string | undefined): ((p: LoadProgress) => void) | undef
 function waitNotice(role: string | undefined): ((w: WaitInfo) => void) | undefined {
   if (!progressWanted()) return undefined;
   return (w) => {
-    const what = w.kind === 'pipe' ? 'pipe' : w.kind === 'device' ? 'device' : 'file';
+    const what = w.kind === 'stdin' ? 'stdin' : `${oneLine(w.file)} (a ${w.kind})`;
     const state =
       w.bytesRead === 0
         ? `nothing written to it yet — is its writer running?`
         : `${w.bytesRead.toLocaleString('en-US')} bytes so far; the writer has not closed it`;
-    process.stderr.write(`\r\x1b[K${role ? `${role}: ` : ''}waiting for ${oneLine(w.file)} (a ${what}): ${state} (Ctrl-C stops)`);
+    process.stderr.write(`\r\x1b[K${role ? `${role}: ` : ''}waiting for ${what}: ${state} (Ctrl-C stops)`);
   };
 }
 
@@ -83,32 +80,26 @@ export async function loadForCli(
 ): Promise<LoadedRun> {
   const prefix = role ? `${role}: ` : '';
   const expanded = await expandInputs(inputs, prefix, opts.maxFiles ?? DEFAULT_GLOB_MAX, stdin);
-  // the spooled stdin is named '-' in everything said about it, not by its temporary file
-  const named = (s: string) => (expanded.stdinFile ? s.split(expanded.stdinFile).join('-') : s);
   const onProgress = progress(role);
   const onWait = waitNotice(role);
   // a tracing backend: what is asked and waited for (a slow backend is silent until its timeout otherwise)
   const onFetchProgress = onProgress ? (p: { message: string }) => process.stderr.write(`\r\x1b[K${role ? `${role}: ` : ''}${oneLine(p.message).slice(0, 150)}`) : undefined;
   try {
     const paths = expanded.paths;
-    const run = await loadInput(paths.length === 1 ? paths[0]! : paths, { ...opts, ...(onProgress ? { onProgress, onFetchProgress } : {}), ...(onWait ? { onWait } : {}) });
-    if (expanded.stdinFile) {
-      run.files = run.files.map(named);
-      for (const i of run.issues) {
-        if (i.file) i.file = named(i.file);
-        i.message = named(i.message);
-      }
-    }
-    return run;
+    return await loadInput(paths.length === 1 ? paths[0]! : paths, {
+      ...opts,
+      ...(onProgress ? { onProgress, onFetchProgress } : {}),
+      ...(onWait ? { onWait } : {}),
+      ...(expanded.stdin ? { stdin } : {}),
+    });
   } catch (e) {
     if (e instanceof CliError) throw e;
-    if (e instanceof TraceLoadError) throw new CliError(`${prefix}${named(e.message)}`);
+    if (e instanceof TraceLoadError) throw new CliError(`${prefix}${e.message}`);
     const err = e as NodeJS.ErrnoException;
-    if (err?.code === 'ENOENT') throw new CliError(`${prefix}no such file or directory: ${named(err.path ?? inputs.join(', '))}`);
-    throw new CliError(`${prefix}${named(err?.message ?? String(e))}`);
+    if (err?.code === 'ENOENT') throw new CliError(`${prefix}no such file or directory: ${err.path ?? inputs.join(', ')}`);
+    throw new CliError(`${prefix}${err?.message ?? String(e)}`);
   } finally {
     if (onProgress || onWait) process.stderr.write('\r\x1b[K');
-    expanded.cleanup();
   }
 }
 
@@ -118,55 +109,39 @@ const GLOB_CHARS = /[*?[\]{}]/;
 let stdinRead = false;
 
 /**
- * The inputs as the loader takes them: a path that exists or a URL as it is; `-` = the traces piped into stdin
- * (spooled to a temporary file, so the loader can stream, detect gzip and report positions as for any file; read once
- * per process); a glob pattern that names no existing path (`traces/*.jsonl.gz`; `**` for any depth), quoted in a CI
- * YAML file or typed in a Windows shell, which does not expand it) = the files it matches, sorted.
+ * The inputs as the loader takes them: a path that exists or a URL as it is; `-` = the traces piped into stdin (read
+ * by the loader as a stream, like a pipe: gzip detected, positions reported as `-:LINE:COLUMN`, at most 4 GiB, nothing
+ * written to disk; read once per process, never from a terminal); a glob pattern that names no existing path
+ * (`traces/*.jsonl.gz`; `**` for any depth), quoted in a CI YAML file or typed in a Windows shell, which does not
+ * expand it) = the files it matches, sorted.
  */
 export async function expandInputs(
   inputs: string[],
   prefix: string,
   maxFiles: number,
   stdin: Readable & { isTTY?: boolean },
-): Promise<{ paths: string[]; stdinFile?: string; cleanup: () => void }> {
+): Promise<{ paths: string[]; stdin: boolean }> {
   const paths: string[] = [];
-  let tmpDir: string | undefined;
-  let stdinFile: string | undefined;
-  const removeTmp = () => {
-    if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
-  };
-  let forget = () => {};
-  const cleanup = () => {
-    removeTmp();
-    forget();
-  };
-  try {
-    for (const input of inputs) {
-      if (input === '-') {
-        if (stdinRead || stdinFile) throw new CliError(`${prefix}'-' (stdin) can be read once: give the other run as a file`);
-        if (stdin.isTTY) throw new CliError(`${prefix}'-' reads traces from stdin, but stdin is a terminal: pipe them in (… | trace-doctor … -) or give a file`);
-        stdinRead = true;
-        tmpDir = mkdtempSync(join(tmpdir(), 'trace-doctor-stdin-'));
-        forget = onInterrupt(removeTmp); // Ctrl-C while the pipe is read
-        stdinFile = join(tmpDir, 'stdin');
-        await pipeline(stdin, createWriteStream(stdinFile));
-        paths.push(stdinFile);
-      } else if (isUrlInput(input) || existsSync(input) || !GLOB_CHARS.test(input)) {
-        paths.push(input);
-      } else {
-        const pattern = process.platform === 'win32' ? input.replace(/\\/g, '/') : input;
-        // paths as the pattern was written: absolute for an absolute pattern, else relative to the current directory
-        const found = (await glob(pattern, { onlyFiles: true, expandDirectories: false, dot: false, absolute: isAbsolute(input) })).sort();
-        if (found.length === 0) throw new CliError(`${prefix}no file matches ${input} (a glob pattern; no file or directory has that name either)`);
-        if (found.length > maxFiles) throw new CliError(`${prefix}${input} matches ${found.length.toLocaleString('en-US')} files, more than ${maxFiles.toLocaleString('en-US')}: narrow the pattern (or raise --max-files where the command has it)`);
-        paths.push(...found);
-      }
+  let usesStdin = false;
+  for (const input of inputs) {
+    if (input === '-') {
+      if (stdinRead || usesStdin) throw new CliError(`${prefix}'-' (stdin) can be read once: give the other run as a file`);
+      if (stdin.isTTY) throw new CliError(`${prefix}'-' reads traces from stdin, but stdin is a terminal: pipe them in (… | trace-doctor … -) or give a file`);
+      stdinRead = true;
+      usesStdin = true;
+      paths.push('-');
+    } else if (isUrlInput(input) || existsSync(input) || !GLOB_CHARS.test(input)) {
+      paths.push(input);
+    } else {
+      const pattern = process.platform === 'win32' ? input.replace(/\\/g, '/') : input;
+      // paths as the pattern was written: absolute for an absolute pattern, else relative to the current directory
+      const found = (await glob(pattern, { onlyFiles: true, expandDirectories: false, dot: false, absolute: isAbsolute(input) })).sort();
+      if (found.length === 0) throw new CliError(`${prefix}no file matches ${input} (a glob pattern; no file or directory has that name either)`);
+      if (found.length > maxFiles) throw new CliError(`${prefix}${input} matches ${found.length.toLocaleString('en-US')} files, more than ${maxFiles.toLocaleString('en-US')}: narrow the pattern (or raise --max-files where the command has it)`);
+      paths.push(...found);
     }
-  } catch (e) {
-    cleanup();
-    throw e;
   }
-  return { paths, ...(stdinFile ? { stdinFile } : {}), cleanup };
+  return { paths, stdin: usesStdin };
 }
 
 /** For tests: stdin may be read again. */

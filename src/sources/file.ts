@@ -7,7 +7,7 @@ import { extname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
-import { fileInput, InputError, readAllBytes, streamInput, type InputBytes, type StreamKind, type WaitInfo } from './input-bytes';
+import { fileInput, InputError, readAllBytes, streamInput, throughWhat, type InputBytes, type StreamKind, type WaitInfo } from './input-bytes';
 import { decodeTraceRequestProto } from './receiver/proto';
 import { SpanTableBuilder } from '../core/model/builder';
 import { anomalyIssues, fileOfRows } from '../core/parse/anomalies';
@@ -72,6 +72,8 @@ export interface LoadOptions {
   maxStreamBytes?: number;
   /** such an input has sent nothing for a second: what is awaited (for a person at a terminal) */
   onWait?: (w: WaitInfo) => void;
+  /** the input named `-`: read as a stream like a pipe (the CLI passes process.stdin) */
+  stdin?: import('node:stream').Readable;
 }
 
 export type { WaitInfo };
@@ -149,9 +151,13 @@ function notAFile(st: import('node:fs').Stats): string {
   return 'not a regular file';
 }
 
-async function collectTargets(paths: string[], maxFiles: number, issues: ParseIssue[], signal?: AbortSignal): Promise<Target[]> {
+async function collectTargets(paths: string[], maxFiles: number, issues: ParseIssue[], signal?: AbortSignal, stdin?: unknown): Promise<Target[]> {
   const out: Target[] = [];
   for (const p of paths) {
+    if (p === '-' && stdin) {
+      out.push({ path: '-', size: 0, fromDir: false, stream: 'stdin' });
+      continue;
+    }
     let st;
     try {
       st = await stat(p);
@@ -218,7 +224,7 @@ function finishJsonl(file: string, reader: JsonlReader): FileResult {
 /** " (a pipe, read to its end after N bytes)" for messages about an input of unknown size; "" for a file. */
 function streamNote(src: InputBytes): string {
   if (!src.stream) return '';
-  const what = src.stream === 'pipe' ? 'a pipe' : src.stream === 'device' ? 'a device' : 'a file of unknown size';
+  const what = src.stream === 'pipe' ? 'a pipe' : src.stream === 'device' ? 'a device' : src.stream === 'stdin' ? 'stdin' : 'a file of unknown size';
   return ` (${what}; ${src.bytesRead().toLocaleString('en-US')} bytes read before it ended)`;
 }
 
@@ -234,7 +240,12 @@ async function loadOne(
   let src: InputBytes;
   try {
     src = kind
-      ? await streamInput(file, kind, HEAD_BYTES, { signal: opts.signal, maxStreamBytes: opts.maxStreamBytes, onWait: opts.onWait })
+      ? await streamInput(file, kind, HEAD_BYTES, {
+          signal: opts.signal,
+          maxStreamBytes: opts.maxStreamBytes,
+          onWait: opts.onWait,
+          ...(kind === 'stdin' && opts.stdin ? { readable: opts.stdin } : {}),
+        })
       : await fileInput(file, t.size, HEAD_BYTES);
   } catch (e) {
     if (e instanceof InputError) throw loadError(file, e.message);
@@ -259,7 +270,7 @@ async function loadFrom(
 ): Promise<FileResult> {
   const file = src.file;
   const head = src.head;
-  if (head.length === 0 && src.complete) throw loadError(file, `empty file: no trace data${src.stream ? ` (nothing came through this ${src.stream === 'pipe' ? 'pipe' : src.stream === 'device' ? 'device' : 'file'} before it ended)` : ''}`);
+  if (head.length === 0 && src.complete) throw loadError(file, `empty file: no trace data${src.stream ? ` (nothing came through ${throughWhat(src.stream)} before it ended)` : ''}`);
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return loadGzip(src, b, issues, progress, opts);
   const bin = sniffBinary(head, !src.complete);
   if (bin) {
@@ -510,7 +521,7 @@ export async function loadTraces(pathOrPaths: string | string[], opts: LoadOptio
   const paths = Array.isArray(pathOrPaths) ? pathOrPaths : [pathOrPaths];
   if (paths.length === 0) throw loadError('', 'no input files given');
   const issues: ParseIssue[] = [];
-  const targets = await collectTargets(paths, opts.maxFiles ?? DEFAULT_MAX_FILES, issues, opts.signal);
+  const targets = await collectTargets(paths, opts.maxFiles ?? DEFAULT_MAX_FILES, issues, opts.signal, opts.stdin);
   const b = new SpanTableBuilder();
   // an input of unknown size (a pipe) makes the total unknown
   const total = targets.some((t) => t.stream) ? NaN : targets.reduce((s, t) => s + t.size, 0);

@@ -17,7 +17,7 @@ export const DEFAULT_MAX_STREAM_BYTES = 4 * 1024 ** 3;
 /** Silence on a stream for this long makes `onWait` say what is awaited. */
 export const WAIT_NOTICE_MS = 1000;
 
-export type StreamKind = 'pipe' | 'device' | 'file';
+export type StreamKind = 'pipe' | 'device' | 'file' | 'stdin';
 
 export interface WaitInfo {
   file: string;
@@ -47,12 +47,15 @@ export interface InputBytes {
 export class InputError extends Error {}
 
 export interface StreamOptions {
+  /** read this stream instead of opening `file` (stdin: the CLI's `-`) */
+  readable?: Readable;
   signal?: AbortSignal;
   maxStreamBytes?: number;
   onWait?: (w: WaitInfo) => void;
 }
 
-const describeKind = (k: StreamKind) => (k === 'pipe' ? 'pipe' : k === 'device' ? 'device' : 'file');
+/** "this pipe", "stdin", … for messages */
+export const throughWhat = (k: StreamKind) => (k === 'stdin' ? 'stdin' : `this ${k}`);
 
 function gib(n: number): string {
   return n >= 1024 ** 3 ? `${+(n / 1024 ** 3).toFixed(2)} GiB` : `${+(n / 1024 ** 2).toFixed(1)} MiB`;
@@ -101,7 +104,8 @@ export async function streamInput(file: string, kind: StreamKind, headBytes: num
   const max = opts.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES;
   let readable: Readable;
   try {
-    if (kind === 'pipe' && process.platform !== 'win32') {
+    if (opts.readable) readable = opts.readable;
+    else if (kind === 'pipe' && process.platform !== 'win32') {
       const fd = await openFd(file, constants.O_RDONLY | constants.O_NONBLOCK);
       readable = new Socket({ fd, readable: true, writable: false });
     } else {
@@ -129,7 +133,7 @@ export async function streamInput(file: string, kind: StreamKind, headBytes: num
         n += r.value.length;
         if (n > max) {
           throw new InputError(
-            `more than ${max.toLocaleString('en-US')} bytes (${gib(max)}) came through this ${describeKind(kind)}, the limit for an input ` +
+            `more than ${max.toLocaleString('en-US')} bytes (${gib(max)}) came through ${throughWhat(kind)}, the limit for an input ` +
               `whose size is not known before it ends; save the traces to a file and give the file`,
           );
         }

@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTraces, TraceLoadError, type WaitInfo } from '../../../src/sources/file';
@@ -118,4 +119,21 @@ test('the CLI tells a person at a terminal what the pipe waits for — and nobod
     if (saved.ci === undefined) delete process.env.CI;
     else process.env.CI = saved.ci;
   }
+});
+
+test("'-' with a stdin stream: read like a pipe, bounded by maxStreamBytes (an endless `yes` no longer fills TMPDIR)", async () => {
+  const text = readFileSync(NORMAL);
+  const run = await loadTraces('-', { stdin: Readable.from([text.subarray(0, 100_000), text.subarray(100_000)]) });
+  assert.equal(run.model.size, 1500);
+  assert.deepEqual(run.files, ['-']);
+  // `yes '{"resourceSpans":[]}' | trace-doctor stats -`: every line is valid and empty, and it never ends
+  const line = Buffer.from('{"resourceSpans":[]}\n'.repeat(4096));
+  const endless = Readable.from((function* () {
+    for (;;) yield line;
+  })());
+  const e = await loadError(loadTraces('-', { stdin: endless, maxStreamBytes: 8 << 20 }));
+  assert.match(e.message, /^-: more than 8,388,608 bytes \(8 MiB\) came through stdin, the limit for an input whose size is not known before it ends/);
+  assert.ok(endless.destroyed, 'stdin is let go');
+  const empty = await loadError(loadTraces('-', { stdin: Readable.from([]) }));
+  assert.match(empty.message, /^-: empty file: no trace data \(nothing came through stdin before it ended\)/);
 });
