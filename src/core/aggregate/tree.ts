@@ -98,6 +98,8 @@ export interface AggDetail {
   traceError: Uint8Array;
   /** interned trace-id string id per dense trace */
   traceStringId: Uint32Array;
+  /** per span: 1 when it failed (error status, or with the status unset HTTP ≥ 500 / gRPC ≠ 0 / an exception event) */
+  failed?: Uint8Array;
 }
 
 class GrowI32 {
@@ -691,6 +693,7 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
     traceStartNs,
     traceError,
     traceStringId: Uint32Array.from(traceIds.arr.subarray(0, T)),
+    failed,
   };
 }
 

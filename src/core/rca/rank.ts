@@ -112,6 +112,8 @@ export function serviceCand(ctx: Ctx, s: ServiceScore): Cand {
         ? `${s.service} is slower across its operations at the median (CPU contention or a slower ${s.service})`
         : s.lead === 'vanished_work' && !s.vanished && s.answered
           ? `${s.answered.service} / ${s.answered.operation} now stops right after ${s.service} answers, though ${possessive(s.service)} answers look as before — the next suspect after ${s.answered.service}: an answer it cannot use (an early return of a wrong value, a failure without an error status)`
+        : s.vanished?.how === 'stops' && s.vanished.children[0]?.calleeFailed
+          ? `${s.service} fails: its answers to ${s.vanished.children[0].parentService} now fail and the caller stops right after (${s.vanished.children[0].calleeCut})`
         : s.vanished?.how === 'stops' && s.vanished.children[0]?.calleeCut
           ? `${s.service} fails fast: its answers to ${s.vanished.children[0].parentService} are cut short and the caller stops right after (an exception or early return in ${s.service}, without an error status)`
         : s.vanished?.how === 'stops'
@@ -176,6 +178,10 @@ export function byService(ctx: Ctx, cands: Cand[], conf: (c: Cand) => number, sc
       const h = out.slice(k, e).findIndex((c) => ofLead(c, s) && !c.waitsOn);
       if (h > 0) out.splice(k, 0, ...out.splice(k + h, 1));
     }
+    // a service whose own spans now fail is said so first ("cart now fails in 65 % of calls"), ahead of the waits and
+    // stops its failures cause, when that finding is about as sure as the head (within 10 %)
+    const fails = out.slice(k, e).findIndex((c) => c.kind === 'errors' && !c.waitsOn);
+    if (fails > 0 && conf(out[k + fails]!) >= 0.9 * conf(out[k]!)) out.splice(k, 0, ...out.splice(k + fails, 1));
     k = e;
   }
   // a finding that is only the wait for another service follows that service's findings (its explanation)

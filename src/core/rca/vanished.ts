@@ -25,6 +25,8 @@ export interface VanishedChild {
   step?: boolean;
   /** stops only: how the callee's own answers were cut short (then the callee is blamed) */
   calleeCut?: string;
+  /** stops only: the callee's answers were cut short by failing (an error status / HTTP 5xx), said in calleeCut */
+  calleeFailed?: boolean;
   /** the child is the service's outgoing calls named like its handlers (e.g. "GET"): said as its outgoing calls */
   outgoing?: boolean;
   /** calls only: found by the share of the operation's calls that made no call at all (before → after) */
@@ -166,7 +168,10 @@ export function stopsAfter(b: RunFacts, i: RunFacts, alpha: number): VanishedFin
     const cut = sig.map((v) => calleeCutShort(b, i, f.service, v.childService, alpha)).find((c) => c !== null);
     if (cut) {
       f.service = cut.service;
-      for (const v of sig) v.calleeCut = cut.how;
+      for (const v of sig) {
+        v.calleeCut = cut.how;
+        if (cut.failed) v.calleeFailed = true;
+      }
     }
     // one path that stops: its effect (how much rarer going on became) already says how many requests stop, so it is
     // not weighed a second time (a fail-fast on 40 % of the requests, p = 1e-28, is a finding)
@@ -193,7 +198,7 @@ function finding(how: VanishedFinding['how'], f: { service: string; name: string
  * edge's callee operations) now have fewer child spans per call (≥ 25 % fewer, exact rate test) or a median duration
  * at most 0.7× the baseline's (Mann-Whitney on one median per trace: a trace's calls are not independent). Null when its answers look as before — then the caller stopped on its own.
  */
-function calleeCutShort(b: RunFacts, i: RunFacts, caller: string, callee: string, alpha: number): { service: string; how: string } | null {
+function calleeCutShort(b: RunFacts, i: RunFacts, caller: string, callee: string, alpha: number): { service: string; how: string; failed?: boolean } | null {
   if (callee === caller) return null;
   const eb = b.edges.get(caller + '\u0000' + callee);
   const ei = i.edges.get(caller + '\u0000' + callee);
@@ -202,6 +207,11 @@ function calleeCutShort(b: RunFacts, i: RunFacts, caller: string, callee: string
     const ob = b.ops.get(opId(callee, name));
     const oi = i.ops.get(opId(callee, name));
     if (!ob || !oi || ob.calls < MIN_CALLS || oi.calls < MIN_CALLS) continue;
+    // its answers now fail (an error status, an HTTP 5xx): the caller gave up on a failure
+    const fB = ob.failed / ob.calls;
+    const fI = oi.failed / oi.calls;
+    if (fI >= fB + 0.2 && fisherGreater(ob.failed, ob.calls, oi.failed, oi.calls) < alpha)
+      return { service: callee, how: `${callee} / ${name} now fails in ${Math.round(100 * fI)}% of calls (was ${Math.round(100 * fB)}%)`, failed: true };
     let kB = 0;
     let kI = 0;
     for (const v of ob.children.values()) kB += v;
