@@ -50,6 +50,8 @@ const STOPPED_SHARE = 0.8;
 const REGULAR = 0.2;
 /** calls that make none of their regular calls: a rise of at least this share (20 points) counts */
 const CHILDLESS_RISE = 0.2;
+/** a callee cut short on part of its calls: at least this share of its answers below the baseline's 5th percentile */
+const FAST_SHARE = 0.25;
 
 export function vanishedWork(b: RunFacts, i: RunFacts, alpha: number): VanishedFinding[] {
   const out: VanishedFinding[] = [];
@@ -226,6 +228,13 @@ function calleeCutShort(b: RunFacts, i: RunFacts, caller: string, callee: string
     const mI = med(oi.dur);
     if (mw.p < alpha && mI <= 0.7 * mB)
       return { service: callee, how: `${callee} / ${name} answers sooner: median ${mB.toFixed(1)} ms → ${mI.toFixed(1)} ms` };
+    // a fail-fast on part of the requests: a share of its answers now comes sooner than nearly all baseline answers
+    // (below the baseline's 5th percentile) — the median of a half-failing callee need not move
+    const lowB = quantileSorted(Float64Array.from(ob.dur).sort(), 0.05);
+    const kLowB = ob.dur.filter((v) => v < lowB).length;
+    const kLowI = oi.dur.filter((v) => v < lowB).length;
+    if (oi.dur.length >= MIN_CALLS && kLowI / oi.dur.length >= FAST_SHARE && fisherGreater(kLowB, ob.dur.length, kLowI, oi.dur.length) < alpha)
+      return { service: callee, how: `${callee} / ${name} answers part of its calls sooner than before: ${Math.round((100 * kLowI) / oi.dur.length)}% of them under ${lowB.toFixed(2)} ms (baseline ${Math.round((100 * kLowB) / ob.dur.length)}%)` };
   }
   return null;
 }

@@ -11,7 +11,7 @@ import { mulberry32 } from '../../../../src/core/stats/index';
 
 const MS = 1e6;
 /** frontend GET → checkout GET → (cart GET → "SELECT cart"), (payment GET → "INSERT charge"); all kind-less */
-function shop(traces: number, seed: number, fault: { share: number; at?: 'payment' } | null): GenSpan[] {
+function shop(traces: number, seed: number, fault: { share: number; at?: 'payment' | 'currency' } | null): GenSpan[] {
   const r = mulberry32(seed);
   const out: GenSpan[] = [];
   let id = 0;
@@ -30,17 +30,19 @@ function shop(traces: number, seed: number, fault: { share: number; at?: 'paymen
     let at = co.start + jit();
     const hit = fault !== null && r() < fault.share;
     if (!hit || fault?.at) {
-      for (const [svc, db, ms] of [['cart', 'SELECT cart', 2], ['payment', 'INSERT charge', 4], ['cart', 'DEL cart', 1]] as const) {
+      for (const [svc, db, ms] of [['cart', 'SELECT cart', 2], ['currency', '', 1], ['payment', 'INSERT charge', 4], ['cart', 'DEL cart', 1]] as const) {
         const c = span(t, co.spanId, 'checkout', 'GET', at, 0);
         const h = span(t, c.spanId, svc, 'GET', at + 0.3 * MS, 0);
-        // payment fails after its database call (answered as an error, same work, same time); checkout gives up
         const fails = hit && svc === fault?.at;
-        const d = span(t, h.spanId, svc, db, h.start + 0.2 * MS, ms * jit());
-        h.duration = d.start + d.duration + 0.2 * MS - h.start;
+        if (db) {
+          // payment fails after its database call (answered as an error, same work, same time); checkout gives up
+          const d = span(t, h.spanId, svc, db, h.start + 0.2 * MS, ms * jit());
+          h.duration = d.start + d.duration + 0.2 * MS - h.start;
+        } else h.duration = fails ? 0.05 * MS : ms * jit(); // currency computes; failing, it answers at once (no status)
         c.duration = h.start + h.duration + 0.3 * MS - c.start;
         at = c.start + c.duration + 0.2 * MS;
         if (fails) {
-          h.error = c.error = co.error = call.error = front.error = true;
+          if (svc === 'payment') h.error = c.error = co.error = call.error = front.error = true;
           break;
         }
       }
@@ -56,7 +58,7 @@ test('an early return in a service whose handler and calls share the name "GET" 
   const d = diagnose(toSpanTable(shop(120, 1, null)), toSpanTable(shop(120, 2, { share: 1 })), { seed: 1 });
   assert.equal(d.rootCause?.service, 'checkout', JSON.stringify(d.candidates.slice(0, 3).map((c) => [c.service, c.name, c.kind])));
   assert.equal(d.rootCause?.kind, 'stopped_work');
-  assert.match(d.rootCause!.evidence.join('\n'), /checkout \/ GET stopped calling its dependencies: its outgoing calls \(GET\) 3\.00 → 0\.00 per call/);
+  assert.match(d.rootCause!.evidence.join('\n'), /checkout \/ GET stopped calling its dependencies: its outgoing calls \(GET\) 4\.00 → 0\.00 per call/);
 });
 
 test('an exception on 40 % of the requests (answers without its calls): the rising share of calls that call nothing', () => {
@@ -64,7 +66,7 @@ test('an exception on 40 % of the requests (answers without its calls): the risi
   const d = diagnose(toSpanTable(shop(120, 1, null)), toSpanTable(shop(120, 2, { share: 0.4 })), { seed: 1 });
   assert.equal(d.rootCause?.service, 'checkout', JSON.stringify(d.candidates.slice(0, 3).map((c) => [c.service, c.name, c.kind, c.evidence])));
   assert.equal(d.rootCause?.kind, 'stopped_work');
-  assert.match(d.rootCause!.evidence.join('\n'), /checkout \/ GET now answers part of its requests without calling its dependencies: calls that call nothing 0% → \d\d% of its calls; its outgoing calls \(GET\) 3\.00 → 1\.\d\d per call/);
+  assert.match(d.rootCause!.evidence.join('\n'), /checkout \/ GET now answers part of its requests without calling its dependencies: calls that call nothing 0% → \d\d% of its calls; its outgoing calls \(GET\) 4\.00 → \d\.\d\d per call/);
   // no fault: no answer
   assert.equal(diagnose(toSpanTable(shop(120, 1, null)), toSpanTable(shop(120, 3, null)), { seed: 1 }).rootCause, null);
 });
@@ -77,4 +79,13 @@ test('a caller that stops right after a callee whose answers now fail: the calle
   assert.ok(stop, 'the stop after payment is payment\'s');
   assert.match(stop!.summary, /^payment fails: its answers to checkout now fail and the caller stops right after \(payment \/ GET now fails in \d+% of calls \(was 0%\)\)$/);
   assert.ok(!d.candidates.some((c) => c.service === 'checkout' && c.kind === 'stopped_work'), 'checkout only gave up');
+});
+
+test('a leaf that fails fast on part of its calls (no status, its median unchanged): the callee, not the caller that stops', () => {
+  // 40 % of currency's answers now come at once; the caller stops right after them. No error status, no children to
+  // lose: only the share of answers sooner than the baseline ever gave says the callee cut them short
+  const d = diagnose(toSpanTable(shop(120, 1, null)), toSpanTable(shop(120, 2, { share: 0.4, at: 'currency' })), { seed: 1 });
+  assert.equal(d.rootCause?.service, 'currency', JSON.stringify(d.candidates.slice(0, 4).map((c) => [c.service, c.name, c.kind, c.summary])));
+  assert.equal(d.rootCause?.kind, 'stopped_work');
+  assert.match(d.rootCause!.evidence.join('\n'), /whose answers were cut short \(currency \/ GET answers part of its calls sooner than before: \d+% of them under [\d.]+ ms \(baseline \d+%\)\)/);
 });
