@@ -52,6 +52,8 @@ const REGULAR = 0.2;
 const CHILDLESS_RISE = 0.2;
 /** a callee cut short on part of its calls: at least this share of its answers below the baseline's 5th percentile */
 const FAST_SHARE = 0.25;
+/** …and "sooner" means at most this fraction of the baseline's median answer */
+const FAST_OF_MEDIAN = 0.6;
 
 export function vanishedWork(b: RunFacts, i: RunFacts, alpha: number): VanishedFinding[] {
   const out: VanishedFinding[] = [];
@@ -230,7 +232,9 @@ function calleeCutShort(b: RunFacts, i: RunFacts, caller: string, callee: string
       return { service: callee, how: `${callee} / ${name} answers sooner: median ${mB.toFixed(1)} ms → ${mI.toFixed(1)} ms` };
     // a fail-fast on part of the requests: a share of its answers now comes sooner than nearly all baseline answers
     // (below the baseline's 5th percentile) — the median of a half-failing callee need not move
-    const lowB = quantileSorted(Float64Array.from(ob.dur).sort(), 0.05);
+    // "sooner" = under the baseline's 5th percentile and well under its median (a fail-fast answer skips the work; a
+    // callee that only got less busy, e.g. because a caller stopped, answers somewhat sooner, not at a fraction)
+    const lowB = Math.min(quantileSorted(Float64Array.from(ob.dur).sort(), 0.05), FAST_OF_MEDIAN * mB);
     const kLowB = ob.dur.filter((v) => v < lowB).length;
     const kLowI = oi.dur.filter((v) => v < lowB).length;
     if (oi.dur.length >= MIN_CALLS && kLowI / oi.dur.length >= FAST_SHARE && fisherGreater(kLowB, ob.dur.length, kLowI, oi.dur.length) < alpha)

@@ -11,7 +11,7 @@ import { mulberry32 } from '../../../../src/core/stats/index';
 
 const MS = 1e6;
 /** frontend GET → checkout GET → (cart GET → "SELECT cart"), (payment GET → "INSERT charge"); all kind-less */
-function shop(traces: number, seed: number, fault: { share: number; at?: 'payment' | 'currency' } | null): GenSpan[] {
+function shop(traces: number, seed: number, fault: { share: number; at?: 'payment' | 'currency'; mild?: boolean } | null): GenSpan[] {
   const r = mulberry32(seed);
   const out: GenSpan[] = [];
   let id = 0;
@@ -38,7 +38,7 @@ function shop(traces: number, seed: number, fault: { share: number; at?: 'paymen
           // payment fails after its database call (answered as an error, same work, same time); checkout gives up
           const d = span(t, h.spanId, svc, db, h.start + 0.2 * MS, ms * jit());
           h.duration = d.start + d.duration + 0.2 * MS - h.start;
-        } else h.duration = fails ? 0.05 * MS : ms * jit(); // currency computes; failing, it answers at once (no status)
+        } else h.duration = fails ? (fault?.mild ? 0.75 : 0.05) * ms * jit() : ms * jit(); // currency computes; failing, it answers at once (no status)
         c.duration = h.start + h.duration + 0.3 * MS - c.start;
         at = c.start + c.duration + 0.2 * MS;
         if (fails) {
@@ -88,4 +88,11 @@ test('a leaf that fails fast on part of its calls (no status, its median unchang
   assert.equal(d.rootCause?.service, 'currency', JSON.stringify(d.candidates.slice(0, 4).map((c) => [c.service, c.name, c.kind, c.summary])));
   assert.equal(d.rootCause?.kind, 'stopped_work');
   assert.match(d.rootCause!.evidence.join('\n'), /whose answers were cut short \(currency \/ GET answers part of its calls sooner than before: \d+% of them under [\d.]+ ms \(baseline \d+%\)\)/);
+});
+
+test('a callee that only answers somewhat sooner (less busy) while its caller stops on its own: the caller', () => {
+  // checkout stops after currency in 40 % of its calls; currency answers those at 0.75× its usual time — under the
+  // baseline's 5th percentile often enough, but not a fail-fast (a fraction of its median): checkout is where it stops
+  const d = diagnose(toSpanTable(shop(120, 1, null)), toSpanTable(shop(120, 2, { share: 0.4, at: 'currency', mild: true })), { seed: 1 });
+  assert.equal(d.rootCause?.service, 'checkout', JSON.stringify(d.candidates.slice(0, 4).map((c) => [c.service, c.name, c.kind, c.summary])));
 });
