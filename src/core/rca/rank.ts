@@ -163,7 +163,12 @@ export function byService(ctx: Ctx, cands: Cand[], conf: (c: Cand) => number, sc
   for (const c of out) if ((!c.detector || c.detector === 'operation') && !c.waitsOn) opBest.set(c.service, Math.max(opBest.get(c.service) ?? 0, weight(c) * conf(c)));
   // when only some kinds of request got slower, a service none of whose added time is in them does not explain them
   const rel = (service: string) => (ctx.relevance ? 0.25 + 0.75 * (ctx.relevance.get(service) ?? 0) : 1);
-  for (const c of out) scoreOut.set(c.service, ((ev.get(c.service)?.score ?? 0) + (opBest.get(c.service) ?? 0)) * rel(c.service));
+  // work that stopped where the path ends (not the half-weight "answered" reading) is worth at least its own
+  // confidence: a fail-fast on part of the requests has a small effect score (log of how much rarer the calls became)
+  // and no operation finding, and must not lose to any barely significant ms of own time elsewhere
+  const stopConf = new Map<string, number>();
+  for (const c of out) if (c.kind === 'stopped_work' && c.detector === 'vanished_work' && ev.get(c.service)?.vanished) stopConf.set(c.service, Math.max(stopConf.get(c.service) ?? 0, conf(c)));
+  for (const c of out) scoreOut.set(c.service, Math.max((ev.get(c.service)?.score ?? 0) + (opBest.get(c.service) ?? 0), stopConf.get(c.service) ?? 0) * rel(c.service));
   const order = new Map<string, number>();
   out.forEach((c, k) => { if (!order.has(c.service)) order.set(c.service, k); });
   out.sort((a, b) => scoreOut.get(b.service)! - scoreOut.get(a.service)! || order.get(a.service)! - order.get(b.service)!);
@@ -232,7 +237,7 @@ export function rank(ctx: Ctx, opts: DiagnoseOptions, latency: Diagnosis['latenc
   // a finding's share of the end-to-end change; when the run as a whole is not (much) slower (one endpoint, fail-fast,
   // a small service), against the smallest visible change instead (E2E_FLOOR of the baseline latency): otherwise
   // any finding with a few ms would explain "all" of a change of ~0 and outrank the evidence of a service
-  const e2e = Math.max(ctx.deltaE2E, E2E_FLOOR * Math.abs(latency?.baselineMs ?? 0), 1e-9);
+  const e2e = Math.max(Math.abs(ctx.deltaE2E), E2E_FLOOR * Math.abs(latency?.baselineMs ?? 0), 1e-9);
   const minImpact = Math.max(1e-6, 0.002 * Math.abs(latency?.baselineMs ?? 0));
   cands = cands.filter((c) => {
     if (c.kind === 'errors' || c.kind === 'retries') return c.sig >= (ctx.tooFew ? 0 : 1 - ctx.alpha);
