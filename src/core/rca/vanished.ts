@@ -199,8 +199,11 @@ function finding(how: VanishedFinding['how'], f: { service: string; name: string
 
 /**
  * Did `callee`'s answers to `caller` get cut short? Its entry operations reached from the caller (the remote-call
- * edge's callee operations) now have fewer child spans per call (≥ 25 % fewer, exact rate test) or a median duration
- * at most 0.7× the baseline's (Mann-Whitney on one median per trace: a trace's calls are not independent). Null when its answers look as before — then the caller stopped on its own.
+ * edge's callee operations) now fail (+20 points, error status / HTTP 5xx, Fisher), have fewer child spans per call
+ * (≥ 25 % fewer, exact rate test), a median duration at most 0.7× the baseline's (Mann-Whitney on one median per
+ * trace: a trace's calls are not independent), or ≥ 25 % of answers under both the baseline's 5th percentile and 0.6×
+ * its median (a fail-fast on part of the calls; Fisher). Null when its answers look as before — then the caller
+ * stopped on its own.
  */
 function calleeCutShort(b: RunFacts, i: RunFacts, caller: string, callee: string, alpha: number): { service: string; how: string; failed?: boolean } | null {
   if (callee === caller) return null;
@@ -230,10 +233,9 @@ function calleeCutShort(b: RunFacts, i: RunFacts, caller: string, callee: string
     const mI = med(oi.dur);
     if (mw.p < alpha && mI <= 0.7 * mB)
       return { service: callee, how: `${callee} / ${name} answers sooner: median ${mB.toFixed(1)} ms → ${mI.toFixed(1)} ms` };
-    // a fail-fast on part of the requests: a share of its answers now comes sooner than nearly all baseline answers
-    // (below the baseline's 5th percentile) — the median of a half-failing callee need not move
-    // "sooner" = under the baseline's 5th percentile and well under its median (a fail-fast answer skips the work; a
-    // callee that only got less busy, e.g. because a caller stopped, answers somewhat sooner, not at a fraction)
+    // a fail-fast on part of the requests (the median of a half-failing callee need not move): a share of its answers
+    // now comes under the baseline's 5th percentile AND well under its median — a fail-fast answer skips the work; a
+    // callee that only got less busy (e.g. because a caller stopped) answers somewhat sooner, not at a fraction
     const lowB = Math.min(quantileSorted(Float64Array.from(ob.dur).sort(), 0.05), FAST_OF_MEDIAN * mB);
     const kLowB = ob.dur.filter((v) => v < lowB).length;
     const kLowI = oi.dur.filter((v) => v < lowB).length;
