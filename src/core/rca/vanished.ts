@@ -72,24 +72,23 @@ export function vanishedWork(b: RunFacts, i: RunFacts, alpha: number): VanishedF
     for (const [ck, v] of pb.children) if (work(ck)) totB += v;
     for (const [ck, v] of pi.children) if (work(ck)) totI += v;
     if (totI / pi.calls > 0.75 * (totB / pb.calls)) continue;
-    const list: VanishedChild[] = [];
-    let regular = 0;
+    // the regular children: calls to dependencies and the service's own steps (an early return skips both)
+    const regulars: { child: VanishedChild; kB: number; kI: number }[] = [];
     for (const [ck, kB] of pb.children) {
       const rateB = kB / pb.calls;
       if (rateB < REGULAR) continue;
-      // calls to dependencies and the service's own steps (an early return skips both)
       const cb = b.ops.get(ck);
       if (!cb || !work(ck)) continue;
-      regular++;
       tests++;
       const kI = pi.children.get(ck) ?? 0;
-      const rateI = kI / pi.calls;
-      if (rateI > 0.5 * rateB) continue;
-      const p = rateDropTest(kB, pb.calls, kI, pi.calls);
-      const c = i.ops.get(ck) ?? b.ops.get(ck)!;
+      const c = i.ops.get(ck) ?? cb;
       const dependency = cb.service !== pb.service || cb.remoteCalls > 0.5 * cb.calls;
-      list.push({ parent: pi.name, parentService: pi.service, child: c.name, childService: c.service, rateB, rateI, p, dependency, ...(ck.endsWith(CALL_ROLE) ? { outgoing: true } : {}) });
+      const child: VanishedChild = { parent: pi.name, parentService: pi.service, child: c.name, childService: c.service, rateB, rateI: kI / pi.calls, p: 1, dependency, ...(ck.endsWith(CALL_ROLE) ? { outgoing: true } : {}) };
+      regulars.push({ child, kB, kI });
     }
+    const regular = regulars.length;
+    // a call whose rate fell to half or less (exact rate test)
+    const list = regulars.filter((x) => x.child.rateI <= 0.5 * x.child.rateB).map((x) => ({ ...x.child, p: rateDropTest(x.kB, pb.calls, x.kI, pi.calls) }));
     if (list.length) found.push({ op: k, service: pi.service, name: pi.name, list, regular, callsI: pi.calls });
     if (regular > 0) {
       // part of the calls now make none of them: an exception or early return on some requests (a share of them, so no
@@ -101,16 +100,7 @@ export function vanishedWork(b: RunFacts, i: RunFacts, alpha: number): VanishedF
       const sI = bareI / pi.calls;
       if (sB > REGULAR || sI < sB + CHILDLESS_RISE) continue;
       const p = fisherGreater(bareB, pb.calls, bareI, pi.calls);
-      const dropped: VanishedChild[] = [];
-      for (const [ck, kB] of pb.children) {
-        const rateB = kB / pb.calls;
-        const cb = b.ops.get(ck);
-        if (rateB < REGULAR || !cb || !work(ck)) continue;
-        const rateI = (pi.children.get(ck) ?? 0) / pi.calls;
-        if (rateI >= rateB) continue;
-        const c = i.ops.get(ck) ?? cb;
-        dropped.push({ parent: pi.name, parentService: pi.service, child: c.name, childService: c.service, rateB, rateI, p, dependency: cb.service !== pb.service || cb.remoteCalls > 0.5 * cb.calls, childless: { baseline: sB, incident: sI }, ...(ck.endsWith(CALL_ROLE) ? { outgoing: true } : {}) });
-      }
+      const dropped = regulars.filter((x) => x.child.rateI < x.child.rateB).map((x) => ({ ...x.child, p, childless: { baseline: sB, incident: sI } }));
       if (dropped.length) found.push({ op: k, service: pi.service, name: pi.name, list: dropped, regular, callsI: pi.calls });
     }
   }
@@ -228,15 +218,15 @@ function calleeCutShort(b: RunFacts, i: RunFacts, caller: string, callee: string
     if (rB > 0 && rI <= 0.75 * rB && rateDropTest(kB, ob.calls, kI, oi.calls) < alpha)
       return { service: callee, how: `${callee} / ${name} does less below it: ${rB.toFixed(2)} → ${rI.toFixed(2)} child spans per call` };
     const mw = mannWhitney(perTrace(ob.dur, ob.durTraces), perTrace(oi.dur, oi.durTraces), 'less');
-    const med = (a: number[]) => quantileSorted(Float64Array.from(a).sort(), 0.5);
-    const mB = med(ob.dur);
-    const mI = med(oi.dur);
+    const sortedB = Float64Array.from(ob.dur).sort();
+    const mB = quantileSorted(sortedB, 0.5);
+    const mI = quantileSorted(Float64Array.from(oi.dur).sort(), 0.5);
     if (mw.p < alpha && mI <= 0.7 * mB)
       return { service: callee, how: `${callee} / ${name} answers sooner: median ${mB.toFixed(1)} ms → ${mI.toFixed(1)} ms` };
     // a fail-fast on part of the requests (the median of a half-failing callee need not move): a share of its answers
     // now comes under the baseline's 5th percentile AND well under its median — a fail-fast answer skips the work; a
     // callee that only got less busy (e.g. because a caller stopped) answers somewhat sooner, not at a fraction
-    const lowB = Math.min(quantileSorted(Float64Array.from(ob.dur).sort(), 0.05), FAST_OF_MEDIAN * mB);
+    const lowB = Math.min(quantileSorted(sortedB, 0.05), FAST_OF_MEDIAN * mB);
     const kLowB = ob.dur.filter((v) => v < lowB).length;
     const kLowI = oi.dur.filter((v) => v < lowB).length;
     if (oi.dur.length >= MIN_CALLS && kLowI / oi.dur.length >= FAST_SHARE && fisherGreater(kLowB, ob.dur.length, kLowI, oi.dur.length) < alpha)
