@@ -209,6 +209,12 @@ export function byService(ctx: Ctx, cands: Cand[], conf: (c: Cand) => number, sc
   });
 }
 
+/** a baseline → incident pair of ms for the contract, to the µs; null when either side is missing or not finite */
+function msPair(v: { baseline: number; incident: number } | undefined): { baseline: number; incident: number } | null {
+  if (!v || !Number.isFinite(v.baseline) || !Number.isFinite(v.incident)) return null;
+  return { baseline: Math.round(v.baseline * 1000) / 1000, incident: Math.round(v.incident * 1000) / 1000 };
+}
+
 /** the smallest end-to-end change (share of the baseline latency) a finding's time is weighed against */
 const E2E_FLOOR = 0.05;
 
@@ -234,9 +240,10 @@ export function rank(ctx: Ctx, opts: DiagnoseOptions, latency: Diagnosis['latenc
     }
   }
   toSig(ctx, cands);
-  // a finding's share of the end-to-end change; when the run as a whole is not (much) slower (one endpoint, fail-fast,
-  // a small service), against the smallest visible change instead (E2E_FLOOR of the baseline latency): otherwise
-  // any finding with a few ms would explain "all" of a change of ~0 and outrank the evidence of a service
+  // a finding's share of the end-to-end change, taken by its size either way (requests that fail fast make the run
+  // faster); when the run as a whole barely changed (one endpoint, a small service), against the smallest visible
+  // change instead (E2E_FLOOR of the baseline latency): otherwise any finding with a few ms would explain "all" of a
+  // change of ~0 and outrank the evidence of a service
   const e2e = Math.max(Math.abs(ctx.deltaE2E), E2E_FLOOR * Math.abs(latency?.baselineMs ?? 0), 1e-9);
   const minImpact = Math.max(1e-6, 0.002 * Math.abs(latency?.baselineMs ?? 0));
   cands = cands.filter((c) => {
@@ -297,9 +304,11 @@ export function rank(ctx: Ctx, opts: DiagnoseOptions, latency: Diagnosis['latenc
     if (src) cand.source = src;
     if (c.attribute) cand.attribute = c.attribute;
     if (c.waitsOn) cand.waitsOn = c.waitsOn;
-    if (c.waitsOn && c.waitsOnGap && Number.isFinite(c.waitsOnGap.baseline) && Number.isFinite(c.waitsOnGap.incident)) cand.waitsOnGapMs = { baseline: Math.round(c.waitsOnGap.baseline * 1000) / 1000, incident: Math.round(c.waitsOnGap.incident * 1000) / 1000 };
+    const gap = c.waitsOn ? msPair(c.waitsOnGap) : null;
+    if (gap) cand.waitsOnGapMs = gap;
     if (c.nodes.length > 0) cand.callPaths = c.nodes.length;
-    if (c.perCall && Number.isFinite(c.perCall.baseline) && Number.isFinite(c.perCall.incident)) cand.perCallMs = { baseline: Math.round(c.perCall.baseline * 1000) / 1000, incident: Math.round(c.perCall.incident * 1000) / 1000 };
+    const perCall = msPair(c.perCall);
+    if (perCall) cand.perCallMs = perCall;
     cand.detector = c.detector ?? 'operation';
     const sc = svcScore.get(c.service);
     if (sc !== undefined) cand.serviceScore = Math.round(sc * 1000) / 1000;
