@@ -117,6 +117,16 @@ export function formatPercent(ratio: number): string {
   return `${trim(p.toFixed(p < 10 ? 1 : 0))}%`;
 }
 
+/**
+ * How busy a service or worker pool is, in words: 0.87 → "87 %", 0.003 → "under 1 %" (never "0 %" for a pool that did
+ * some work), 0 → "0 %".
+ */
+export function formatBusy(ratio: number): string {
+  if (!Number.isFinite(ratio)) return '—';
+  if (ratio > 0 && ratio < 0.005) return 'under 1 %';
+  return `${(ratio * 100).toFixed(0)} %`;
+}
+
 /** "confidence 99%": the one word for how sure the engine is (never "significance"). */
 export function formatConfidence(ratio: number): string {
   return `confidence ${formatPercent(Math.max(0, Math.min(1, ratio)))}`;

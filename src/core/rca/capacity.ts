@@ -24,6 +24,7 @@ import { SPAN_KIND_NAMES } from '../model/span-table';
 import type { Capacity, CapacityRun, CandidateKind } from './diagnosis';
 import type { Cand, Ctx } from './context';
 import { countBelow } from '../stats/index';
+import { formatBusy } from '../format';
 
 export interface CapacityOptions {
   /** utilisation target in (0, 1], default 0.7 */
@@ -324,7 +325,7 @@ export function estimateCapacity(
 
   const f = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
   const ms = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x >= 10 ? x.toFixed(0) : x.toFixed(1)} ms`);
-  const pc = (x: number) => `${(x * 100).toFixed(0)} %`;
+  const pc = formatBusy;
   const label = `${op.service} / ${op.name}`;
   const workWhat = mode === 'children' ? 'of work' : mode === 'span' ? 'of service (whole span)' : 'of own time';
   const util = (r: CapacityRun | undefined) => (r && r.utilisation !== null ? pc(r.utilisation) : null);
@@ -368,7 +369,7 @@ export function estimateCapacity(
 
 const fmtNum = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 const fmtMs = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x >= 10 ? x.toFixed(0) : x.toFixed(1)} ms`);
-const fmtPc = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(0)} %`);
+const fmtPc = (x: number | null) => (x === null ? '—' : formatBusy(x));
 
 /** How busy the operation was: "0.14 req/s × 52 ms work on 1 worker → 1 % busy (baseline 1 %)". */
 export function utilisationBrief(cap: Capacity): string {
@@ -433,7 +434,7 @@ export function readWait(ctx: Pick<Ctx, 'b' | 'i' | 'capacity'>, c: Cand): { kin
     }
   }
   if (cap && c.wait && u !== null && u < IDLE_UTILISATION) {
-    const all = others ? `; with its ${others} other operation${others === 1 ? '' : 's'} the callers reach, ${Math.round(u * 100)} % busy in all` : '';
+    const all = others ? `; with its ${others} other operation${others === 1 ? '' : 's'} the callers reach, ${formatBusy(u)} busy in all` : '';
     return { kind: 'call_delay', summary: c.wait.summary({ load: 'idle', utilisation: u }), evidence: [...c.evidence, `${c.service} is not saturated: ${utilisationBrief(cap)}${all}`] };
   }
   const summary = c.wait ? c.wait.summary(u === null ? { load: 'unknown' } : { load: 'busy', utilisation: u }) : c.summary;

@@ -9,6 +9,7 @@ import type { DiffTreeWithMaps } from '../diff/diff-tree';
 import type { DiffTree } from '../diff/types';
 import type { Candidate, CandidateKind } from './diagnosis';
 import type { ServiceScore } from './service-rank';
+import { formatBusy } from '../format';
 
 export const fmt = (ms: number) => {
   const a = Math.abs(ms);
@@ -68,9 +69,9 @@ export type WaitReading = { load: 'idle' | 'busy'; utilisation: number } | { loa
 export function waitWords(head: string, service: string, unknown: string): (r: WaitReading) => string {
   return (r) =>
     r.load === 'idle'
-      ? `${head}, and ${service} is only ${Math.round(r.utilisation * 100)} % utilised, so not saturated: ${OUTSIDE_WORK}`
+      ? `${head}, and ${service} is ${r.utilisation < 0.005 ? '' : 'only '}${formatBusy(r.utilisation)} utilised, so not saturated: ${OUTSIDE_WORK}`
       : r.load === 'busy'
-        ? `${head}, and ${service} is ${Math.round(r.utilisation * 100)} % utilised: requests queue for it`
+        ? `${head}, and ${service} is ${formatBusy(r.utilisation)} utilised: requests queue for it`
         : `${head} ${unknown}`;
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatConfidence, formatDeltaMs, formatHeadline, formatMs, formatPercent, isNotableChange, possessive, rankLabel, runColumnLabels, waitsOnText } from '../../../src/core/format';
+import { formatBusy, formatConfidence, formatDeltaMs, formatHeadline, formatMs, formatPercent, isNotableChange, possessive, rankLabel, runColumnLabels, waitsOnText } from '../../../src/core/format';
 import { formatDelta as flameDelta, formatMs as flameMs } from '../../../src/core/diff/flame-layout';
 
 test('one formatter: the flame graph and the extension print the same numbers (issue 13 item 8)', () => {
@@ -56,4 +56,20 @@ test('waits-on sentence: the gap per call before → after when the diagnosis ca
   );
   assert.equal(waitsOnText({ waitsOn: 'x' }), "its added own time is the wait for x (the time between its call and x's span grew): see that finding");
   assert.equal(waitsOnText({ waitsOn: 'x', waitsOnGapMs: { baseline: NaN, incident: 1 } }), "its added own time is the wait for x (the time between its call and x's span grew): see that finding");
+});
+
+test('how busy a service is: a pool that did some work is never "0 %" busy', () => {
+  assert.equal(formatBusy(0.87), '87 %');
+  assert.equal(formatBusy(0.0049), 'under 1 %');
+  assert.equal(formatBusy(0.005), '1 %');
+  assert.equal(formatBusy(0), '0 %');
+  assert.equal(formatBusy(Number.NaN), '—');
+});
+
+test('an idle callee is "under 1 % utilised", not "only 0 % utilised"', async () => {
+  const { waitWords } = await import('../../../src/core/rca/context');
+  const say = waitWords('calls to x wait longer', 'x', 'for a reason not known');
+  assert.match(say({ load: 'idle', utilisation: 0.002 }), /x is under 1 % utilised, so not saturated/);
+  assert.match(say({ load: 'idle', utilisation: 0.07 }), /x is only 7 % utilised, so not saturated/);
+  assert.match(say({ load: 'busy', utilisation: 0.93 }), /x is 93 % utilised: requests queue for it/);
 });
