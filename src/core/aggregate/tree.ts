@@ -499,12 +499,14 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
   const wrapSum = wrappedNs ? new Float64Array(N) : null;
   const errors = new Float64Array(N);
   const ownErrors = new Float64Array(N);
+  const ownErrorTraces = new Float64Array(N);
   const kindCount = new Int32Array(N * 6);
   const maxNs = new Float64Array(N);
   // per-(node, trace) accumulators flushed when the trace changes; spans are visited grouped by trace
   const tSelf = new Float64Array(N);
   const tCalls = new Float64Array(N);
   const tCrit = new Float64Array(N);
+  const tOwnErr = new Uint8Array(N);
   const ssSelf = new Float64Array(N);
   const ssCalls = new Float64Array(N);
   const ssCrit = new Float64Array(N);
@@ -533,13 +535,18 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
       chUnion[node]! += childUnion[i]!;
       if (wrapSum) wrapSum[node]! += wrappedNs![i]!;
       if (failed[i] === 1) errors[node]!++;
-      if (ownError[i]) ownErrors[node]!++;
+      if (ownError[i]) {
+        ownErrors[node]!++;
+        tOwnErr[node] = 1;
+      }
       const k = model.kind[i]!;
       kindCount[node * 6 + (k < 6 ? k : 0)]!++;
     }
     for (let q = 0; q < touched.len; q++) {
       const node = touched.arr[q]!;
       traces[node]!++;
+      ownErrorTraces[node]! += tOwnErr[node]!;
+      tOwnErr[node] = 0;
       calls[node]! += tCalls[node]!;
       selfSum[node]! += tSelf[node]!;
       critSum[node]! += tCrit[node]!;
@@ -623,6 +630,7 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
         maxMs: T > 0 ? sorted[T - 1]! : 0,
         errors: rootErrors,
         ownErrors: 0,
+        ownErrorTraces: 0,
         criticalPerTraceMs: 0,
         selfPerTraceSdMs: 0,
         callsPerTraceSd: 0,
@@ -646,6 +654,7 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
         maxMs: maxNs[v]! * ms,
         errors: errors[v]!,
         ownErrors: ownErrors[v]!,
+        ownErrorTraces: ownErrorTraces[v]!,
         criticalPerTraceMs: critMs * perT,
         childSumPerTraceMs: chSum[v]! * ms * perT,
         childUnionPerTraceMs: chUnion[v]! * ms * perT,

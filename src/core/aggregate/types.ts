@@ -34,6 +34,11 @@ export interface NodeStats {
   errors: number;
   /** errors raised by the span itself: error status and no child with error status (where errors originate) */
   ownErrors?: number;
+  /**
+   * traces in which at least one of the node's spans raised an error itself — the failures counted with the trace as
+   * the unit (a retried call fails several times in one trace; its attempts are not independent)
+   */
+  ownErrorTraces?: number;
   /** mean per trace of the node's exclusive time that lies on the trace's critical path (sums to end-to-end latency) */
   criticalPerTraceMs?: number;
   /** mean per trace of the summed (clipped) durations of the node's direct children */

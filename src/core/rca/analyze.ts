@@ -68,6 +68,23 @@ const LEAD_WORDS = {
 } as const;
 const leadWords = (s: ServiceScore) => (s.lead === 'remote_gap' && s.gap?.side === 'caller' ? 'every call it makes waits longer' : LEAD_WORDS[s.lead]);
 
+/**
+ * Where the added failures of a rise too small to be sure of happen: "; they start in model / infer (0 → 4 traces)" —
+ * the operation with the largest rise in traces where it failed itself; '' when none rose.
+ */
+function failingMost(diff: DiffTree): string {
+  let best = -1;
+  let rise = 0;
+  for (let d = 1; d < diff.nodes.length; d++) {
+    const n = diff.nodes[d]!;
+    const r = (n.incident?.ownErrorTraces ?? 0) - (n.baseline?.ownErrorTraces ?? 0);
+    if (r > rise) (rise = r), (best = d);
+  }
+  if (best < 0) return '';
+  const n = diff.nodes[best]!;
+  return `; they start in ${n.service} / ${n.name} (failing in ${n.baseline?.ownErrorTraces ?? 0} → ${n.incident!.ownErrorTraces} traces)`;
+}
+
 /** Diagnose two aggregated runs (details from aggregateDetailed). */
 export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOptions = {}, split?: SplitResult): { diagnosis: Diagnosis; diff: DiffTreeWithMaps } {
   const alpha = opts.alpha ?? 0.01;
@@ -116,7 +133,7 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
   if (errorsUp) notes.push(`traces with errors ${errB}/${nB} → ${errI}/${nI}${tooFew ? '' : ` (${pText(et.p)})`}`);
   // a rise that is not significant is still said, with its test: "no change" must not hide it
   else if (!tooFew && nB > 0 && nI > 0 && errI / nI - errB / nB >= 0.02 && errI > 0)
-    notes.push(`traces with errors ${errB}/${nB} → ${errI}/${nI}, not significantly more (${et.method} ${pText(et.p)}${Number.isFinite(et.p) && et.p < 0.2 ? ': more traces would tell' : ''})`);
+    notes.push(`traces with errors ${errB}/${nB} → ${errI}/${nI}, not significantly more (${et.method} ${pText(et.p)}${Number.isFinite(et.p) && et.p < 0.2 ? ': more traces would tell' : ''})${failingMost(diff)}`);
   // service-level evidence: a significant change in how a service behaves is a regression even when the mean trace
   // is not slower (one endpoint of many, requests failing fast, calls that stopped happening)
   const svc = tooFew || nB === 0 || nI === 0 ? [] : serviceEvidence(b, i, alpha, opts.disable).services;

@@ -35,6 +35,12 @@ export interface Cand {
   test?: { diffId: number; metric: 'self' | 'critical' | 'calls' | 'total' | 'spanSelf'; diffIds?: number[] };
   /** p-value computed elsewhere (errors) */
   p?: number;
+  /**
+   * the failure test of a retries finding (the failing call's own error rate — the test the errors detector would
+   * have made of that call had the repeats not claimed it): the finding is as sure as the surer of it and the
+   * per-trace call count
+   */
+  pAlso?: { p: number; what: string };
   /** diff ids merged into this candidate */
   nodes: number[];
   detector?: Candidate['detector'];

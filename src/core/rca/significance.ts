@@ -115,9 +115,10 @@ export function toSig(ctx: Ctx, cands: Cand[]): void {
     const r = mannWhitney(bv, iv, 'greater');
     const w = welchFromSummary(mean(bv), variance(bv), bv.length, mean(iv), variance(iv), iv.length, 'greater');
     const p = Math.min(Number.isFinite(r.p) ? r.p : 1, Number.isFinite(w.p) ? w.p : 1);
-    c.sig = 1 - p;
+    c.sig = 1 - Math.min(p, c.pAlso && Number.isFinite(c.pAlso.p) ? c.pAlso.p : 1);
     c.evidence.push(
       `${c.test.metric === 'spanSelf' ? 'self time per span (mean per trace, the trace as the unit)' : `per-trace ${c.test.metric === 'calls' ? 'call count' : c.test.metric + ' time'}`}: Mann-Whitney ${pText(r.p)}, Welch ${pText(w.p)} (n=${r.n1}/${r.n2} traces${spans}), Cliff's delta ${r.cliffsDelta.toFixed(2)} (${cliffsMagnitude(r.cliffsDelta)})`,
     );
+    if (c.pAlso && Number.isFinite(c.pAlso.p)) c.evidence.push(`${c.pAlso.what}: ${pText(c.pAlso.p)}`);
   }
 }
