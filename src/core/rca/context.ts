@@ -111,6 +111,19 @@ export const label = (n: { service: string; name: string }) => `${n.service} / $
 /** How the end-to-end gate's "not slower" note begins (analyze.ts writes it; later decisions replace or extend it). */
 export const NOT_SLOWER = 'the incident is not slower beyond noise';
 
+/** How analyze.ts's note of a rise in failing traces too small to be sure of reads ("traces with errors 15/71 → 17/49, not significantly more …"). */
+const ERRORS_NOT_UP = /^traces with errors \d+\/\d+ → \d+\/\d+, not significantly more /;
+
+/**
+ * One decision about failures, stated once: a later finding that failures did rise (one entry point, one operation
+ * beyond doubt) replaces the note that the failing traces are not significantly more; without it, `line` is added.
+ */
+export function restateErrors(notes: string[], line: string): void {
+  const k = notes.findIndex((n) => ERRORS_NOT_UP.test(n));
+  if (k < 0) notes.push(line);
+  else notes.splice(k, 1, line);
+}
+
 /**
  * One decision, stated once: replace the "not slower" note with `line` (or, with `append`, add `line` to it; with no
  * line, drop it). Without such a note, `line` is added at the end.

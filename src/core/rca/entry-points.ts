@@ -40,7 +40,7 @@ import type { AggDetail } from '../aggregate/tree';
 import { countBelow, exceedanceUpper, fisherGreater, mannWhitney, mean, normalCdf, pValue as pText, quantileSorted, rateDropTest } from '../stats/index';
 
 export { exceedanceUpper, fisherGreater };
-import { fmt, pct, restateVerdict } from './context';
+import { fmt, pct, restateErrors, restateVerdict } from './context';
 import type { EntryChange, EntryPointFinding } from './diagnosis';
 
 export type EntryTestName = EntryChange['test'];
@@ -424,7 +424,7 @@ export function entryGate(r: EntryPointResult, notes: string[], g: GateInput): G
   if (!errorsUp && errF.length > 0) {
     errorsUp = true;
     const f = errF[0]!;
-    notes.push(`${g.errors} are not significantly more frequent overall (${pText(g.errorsP)}), but ${describeEntryFinding({ ...f, changes: f.changes.filter((c) => c.test === 'errors') }, nI, r.tests)}`);
+    restateErrors(notes, `${g.errors} are not significantly more frequent overall (${pText(g.errorsP)}), but ${describeEntryFinding({ ...f, changes: f.changes.filter((c) => c.test === 'errors') }, nI, r.tests)}`);
   }
   return { slower, errorsUp, opened, mixOnly };
 }

@@ -7,7 +7,7 @@ import { codeAttrsByOperation, opKey } from '../source/code-attrs';
 import { pValue as pText } from '../stats/index';
 import { possessive } from '../format';
 import { Diagnosis, type Candidate, type SourceLink, type Split } from './diagnosis';
-import { fmt, label, restateVerdict, subtreeCritical, waitWords, type Cand, type Ctx, type NodeAt } from './context';
+import { fmt, label, restateErrors, restateVerdict, subtreeCritical, waitWords, type Cand, type Ctx, type NodeAt } from './context';
 import type { DiagnoseOptions, SourceLookup } from './analyze';
 import type { ServiceScore } from './service-rank';
 import { newOperation } from './new-operation';
@@ -274,7 +274,7 @@ export function rank(ctx: Ctx, opts: DiagnoseOptions, latency: Diagnosis['latenc
     const strongErr = cands.find((c) => c.kind === 'errors' && c.sig >= 1 - ctx.alpha / Math.max(1, cands.length));
     if (strongErr) {
       errorsUp = true;
-      notes.push(`traces with errors did not rise overall, but ${label(strongErr)} fails more beyond doubt (${pText(1 - strongErr.sig)}): ${strongErr.summary}`);
+      restateErrors(notes, `traces with errors did not rise overall, but ${label(strongErr)} fails more beyond doubt (${pText(1 - strongErr.sig)}): ${strongErr.summary}`);
       restateVerdict(notes);
     }
   }

@@ -47,6 +47,10 @@ test('real fault injections (dev set): faulty service top-1 ≥ 15/22, top-3 ≥
   // failures read from Spring Boot's error-handler spans (no status in the data) name the failing service
   const trav = rs.find((r) => r.case.id === 'tt-exception-ts-travel-service-0129-1012')!;
   assert.equal(trav.diagnosis.rootCause?.kind, 'errors');
+  // one decision about failures, stated once: the entry point's rise replaces "not significantly more" overall
+  const errNotes = trav.diagnosis.notes.filter((n) => /traces with errors/.test(n));
+  assert.equal(errNotes.length, 1, errNotes.join('\n'));
+  assert.match(errNotes[0]!, /are not significantly more frequent overall .*, but entry point .*travelservice\/trips\/left/);
 });
 
 test('real no-fault pairs: each baseline minute split into alternate traces → no regression, rootCause null (both ways)', async () => {
