@@ -33,7 +33,12 @@ export interface ServiceScore {
   impactMs: number;
 }
 
-/** A finding counts when its score reaches this (e.g. ×1.35 at the median on every item, or ×3 on 1 item of 3). */
+/**
+ * A finding counts when its score reaches this: effect (the median over ALL the service's items, so a slowdown of fewer
+ * than half of them has none) × consistency (the share that grew) — e.g. ×1.35 at the median on every item, or ×1.6 on
+ * 2 items of 3. (The median over the grown items only was tried on 2026-12-07: one more false alarm in the 16 real
+ * no-fault pairs and a lower halves/injected figure, for no gain on the dev set.)
+ */
 export const MIN_SERVICE_SCORE = 0.3;
 
 const fmt = formatMs;
