@@ -20,9 +20,9 @@ export interface CliIO {
   out(s: string): void;
   err(s: string): void;
   /**
-   * Data for another program (`fetch`'s traces on stdout): written as it is when stdout is not a terminal (a pipe, a
-   * file: byte for byte what `-o FILE` writes), escaped like `out` on a terminal. main() provides it; a command falls
-   * back to `out` without it.
+   * Data for another program (`fetch`'s traces on stdout; `--json`; `diagnose --format json|sarif|markdown`): written
+   * as it is when stdout is not a terminal (a pipe, a file: byte for byte what `-o FILE` / JSON.stringify / the report
+   * file options write), escaped like `out` on a terminal. main() provides it; a command falls back to `out` without it.
    */
   data?(s: string): void;
   /** the raw stdout is a terminal (the process entry point sets it; absent = treat it as one) */

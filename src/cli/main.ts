@@ -22,7 +22,8 @@ function usage(): string {
 /**
  * Run one command. Everything written to `io` (human text and JSON alike, on stdout and stderr) passes through
  * escapeTerminal, so control characters from trace data, file names or error messages never reach the terminal raw —
- * except `io.data` (fetch's traces) when stdout is not a terminal, which must reach the pipe or file byte for byte.
+ * except `io.data` (fetch's traces; the machine formats: `--json`, `diagnose --format json|sarif|markdown`) when stdout
+ * is not a terminal, which must reach the pipe or file byte for byte.
  */
 export async function main(argv: string[], rawIo: CliIO): Promise<number> {
   const io: CliIO = {

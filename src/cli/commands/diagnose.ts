@@ -364,14 +364,19 @@ export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
     : undefined;
   const sarif = () => JSON.stringify(toSarif(diagnosis, gate, { toolVersion: VERSION, srcRoot, relativePath }), null, 2) + '\n';
   const markdown = () => renderMarkdown(diagnosis, gate, { top: Math.min(top, 5), ...(sourceHref ? { sourceHref } : {}) });
+  // the machine formats are data for another program: on a pipe or in a file, stdout gets exactly the bytes
+  // JSON.stringify / the markdown renderer produce (and --sarif-output / --markdown-output write); on a terminal they
+  // are escaped like human output (JSON stays valid and equal in value: `\uXXXX` is the JSON escape of the same
+  // character). The markdown renderer blanks control and bidi characters from traces itself (escapeMd).
+  const data = io.data ?? io.out;
   if (format === 'json') {
     const json: Record<string, unknown> = { ...Diagnosis.parse(diagnosis) };
     if (gate?.active) json.gate = gate;
-    io.out(JSON.stringify(json, null, 2) + '\n');
+    data(JSON.stringify(json, null, 2) + '\n');
   } else if (format === 'markdown') {
-    io.out(markdown());
+    data(markdown());
   } else if (format === 'sarif') {
-    io.out(sarif());
+    data(sarif());
   } else {
     io.out(renderHuman(diagnosis) + (gate?.active ? renderGateHuman(gate) : ''));
   }

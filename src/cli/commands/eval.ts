@@ -143,7 +143,7 @@ export async function runEvalCommand(argv: string[], io: CliIO, signal?: AbortSi
     await log?.flush();
   }
   if (log) io.err(`wrote the request/response log to ${values.log}\n`);
-  if (values.json === '-') io.out(JSON.stringify(report, null, 2) + '\n');
+  if (values.json === '-') (io.data ?? io.out)(JSON.stringify(report, null, 2) + '\n');
   else {
     io.out(reportMarkdown(report));
     if (values.json) {

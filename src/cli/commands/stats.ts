@@ -89,7 +89,8 @@ export async function runStats(argv: string[], io: CliIO): Promise<number> {
       files: run.files,
       issues: run.issues,
     };
-    io.out(JSON.stringify(out, null, 2) + '\n');
+    // data for another program: exact on a pipe or in a file, escaped on a terminal (main.ts)
+    (io.data ?? io.out)(JSON.stringify(out, null, 2) + '\n');
     return 0;
   }
   const summary: string[][] = [
