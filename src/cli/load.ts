@@ -75,7 +75,7 @@ function waitNotice(role: string | undefined): ((w: WaitInfo) => void) | undefin
 export async function loadForCli(
   inputs: string[],
   role: string | undefined,
-  opts: Pick<InputOptions, 'maxFiles' | 'token' | 'maxTotalBytes' | 'maxBytes' | 'limitHint'> = {},
+  opts: Pick<InputOptions, 'maxFiles' | 'token' | 'maxTotalBytes' | 'maxBytes' | 'limitHint' | 'maxStreamBytes' | 'streamLimitHint'> = {},
   stdin: Readable & { isTTY?: boolean } = process.stdin,
 ): Promise<LoadedRun> {
   const prefix = role ? `${role}: ` : '';
@@ -157,7 +157,7 @@ export async function loadRunForCli(
   inputs: string[],
   role: string,
   io: CliIO,
-  opts: Pick<InputOptions, 'maxFiles' | 'token' | 'maxTotalBytes' | 'maxBytes' | 'limitHint'> = {},
+  opts: Pick<InputOptions, 'maxFiles' | 'token' | 'maxTotalBytes' | 'maxBytes' | 'limitHint' | 'maxStreamBytes' | 'streamLimitHint'> = {},
 ): Promise<LoadedRun> {
   const run = await loadForCli(inputs, role, opts);
   for (const i of run.issues.slice(0, 10)) {
@@ -230,4 +230,23 @@ export function downloadLimits(v: string | undefined): Pick<InputOptions, 'maxTo
   const size = sizeOption(v, 'max-download', undefined, { min: 1024 });
   if (size === undefined) return { limitHint: '--max-download SIZE' };
   return { maxTotalBytes: size, maxBytes: Math.min(size, MAX_RESPONSE_CEILING), limitHint: '--max-download SIZE' };
+}
+
+/** The help line of --max-stream, the same in every command that reads pipes. */
+export const MAX_STREAM_HELP =
+  '--max-stream SIZE  a pipe, process substitution or - (stdin) — an input whose size is not known before it ends:\n' +
+  '                    at most SIZE read from each (default 4GiB; 512MiB, 8GiB, 1000000 bytes)';
+
+/**
+ * The limit of an input of unknown size from `--max-stream SIZE` (undefined: DEFAULT_MAX_STREAM_BYTES, 4 GiB); the
+ * too-much message names the flag either way.
+ */
+export function streamLimits(v: string | undefined): Pick<InputOptions, 'maxStreamBytes' | 'streamLimitHint'> {
+  const size = sizeOption(v, 'max-stream', undefined, { min: 1024 });
+  return { ...(size !== undefined ? { maxStreamBytes: size } : {}), streamLimitHint: '--max-stream SIZE' };
+}
+
+/** Both input limits of a loading command: `--max-download SIZE` (URLs) and `--max-stream SIZE` (pipes, stdin). */
+export function inputLimits(values: { 'max-download'?: string; 'max-stream'?: string }): ReturnType<typeof downloadLimits> & ReturnType<typeof streamLimits> {
+  return { ...downloadLimits(values['max-download']), ...streamLimits(values['max-stream']) };
 }

@@ -70,6 +70,8 @@ export interface LoadOptions {
    * a character device, a /proc file (default DEFAULT_MAX_STREAM_BYTES, 4 GiB)
    */
   maxStreamBytes?: number;
+  /** how the caller raises maxStreamBytes, for the message when an input passes it (the CLI: '--max-stream SIZE') */
+  streamLimitHint?: string;
   /** such an input has sent nothing for a second: what is awaited (for a person at a terminal) */
   onWait?: (w: WaitInfo) => void;
   /** the input named `-`: read as a stream like a pipe (the CLI passes process.stdin) */
@@ -243,6 +245,7 @@ async function loadOne(
       ? await streamInput(file, kind, HEAD_BYTES, {
           signal: opts.signal,
           maxStreamBytes: opts.maxStreamBytes,
+          limitHint: opts.streamLimitHint,
           onWait: opts.onWait,
           ...(kind === 'stdin' && opts.stdin ? { readable: opts.stdin } : {}),
         })

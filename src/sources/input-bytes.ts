@@ -51,6 +51,8 @@ export interface StreamOptions {
   readable?: Readable;
   signal?: AbortSignal;
   maxStreamBytes?: number;
+  /** how the caller raises `maxStreamBytes`, named in the message when it is passed (the CLI: '--max-stream SIZE') */
+  limitHint?: string;
   onWait?: (w: WaitInfo) => void;
 }
 
@@ -58,7 +60,7 @@ export interface StreamOptions {
 export const throughWhat = (k: StreamKind) => (k === 'stdin' ? 'stdin' : `this ${k}`);
 
 function gib(n: number): string {
-  return n >= 1024 ** 3 ? `${+(n / 1024 ** 3).toFixed(2)} GiB` : `${+(n / 1024 ** 2).toFixed(1)} MiB`;
+  return n >= 1024 ** 3 ? `${+(n / 1024 ** 3).toFixed(2)} GiB` : n >= 1024 ** 2 ? `${+(n / 1024 ** 2).toFixed(1)} MiB` : `${+(n / 1024).toFixed(1)} KiB`;
 }
 
 /** A regular file whose size is known: the head by position, the body as a stream from byte 0. */
@@ -134,7 +136,8 @@ export async function streamInput(file: string, kind: StreamKind, headBytes: num
         if (n > max) {
           throw new InputError(
             `more than ${max.toLocaleString('en-US')} bytes (${gib(max)}) came through ${throughWhat(kind)}, the limit for an input ` +
-              `whose size is not known before it ends; save the traces to a file and give the file`,
+              `whose size is not known before it ends; save the traces to a file and give the file` +
+              (opts.limitHint ? `, or raise the limit with ${opts.limitHint}` : ''),
           );
         }
       }

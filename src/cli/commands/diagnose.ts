@@ -9,7 +9,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { CliError, type CliIO, UsageError, usageError } from '../command';
 import { register } from '../registry';
 import { numOption } from '../options';
-import { deepTreeNotes, downloadLimits, loadRunForCli, MAX_DOWNLOAD_HELP, overlapNote, readProblems, status } from '../load';
+import { deepTreeNotes, inputLimits, loadRunForCli, MAX_DOWNLOAD_HELP, MAX_STREAM_HELP, overlapNote, readProblems, status } from '../load';
 import { EFFECT_LEGEND } from '../../core/format/figures';
 import { KIND_LABEL } from '../../core/format';
 import { DEFAULT_MAX_SOURCE_FILES, scanWorkspace, truncationNote } from '../../sources/workspace-scan';
@@ -36,8 +36,8 @@ Usage:
 
 <path> is a trace file (gzip or not), a directory of them, a quoted glob pattern ('traces/*.jsonl.gz'), - for the
 traces piped into stdin (one side only), a named pipe or process substitution (--incident <(zcat i.json.gz), read
-to its end), or a tracing-backend URL (OTLP JSON / JSON Lines, Jaeger, Zipkin); several --baseline or --incident
-options add up.
+to its end, at most 4 GiB: --max-stream), or a tracing-backend URL (OTLP JSON / JSON Lines, Jaeger, Zipkin);
+several --baseline or --incident options add up.
 
 Options:
   --baseline PATH   the normal run
@@ -47,6 +47,7 @@ Options:
                     ripgrep when installed)
   --max-source-files N  source files read per workspace folder (default 20000; a note says when more were left out)
   ${MAX_DOWNLOAD_HELP}
+  ${MAX_STREAM_HELP}
   --format F        human (default) | json {rootCause, candidates, split?, latency, regression, notes, gate?}
                     | markdown (compact report for a PR comment or $GITHUB_STEP_SUMMARY)
                     | sarif (SARIF 2.1.0: one result per significant candidate at the line that opens its span)
@@ -216,6 +217,7 @@ export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
         workspace: { type: 'string', multiple: true },
         'max-source-files': { type: 'string' },
         'max-download': { type: 'string' },
+        'max-stream': { type: 'string' },
         json: { type: 'boolean' },
         format: { type: 'string' },
         top: { type: 'string' },
@@ -291,7 +293,7 @@ export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
     const s = await stat(w).catch(() => null);
     if (!s?.isDirectory()) throw new CliError(`--workspace ${w}: not a directory`);
   }
-  const download = downloadLimits(values['max-download']);
+  const download = inputLimits(values);
   const baseline = values.baseline?.length ? await loadRunForCli(values.baseline, 'baseline', io, download) : null;
   const incident = await loadRunForCli(incidentPaths, 'incident', io, download);
   let sourceIndex;

@@ -19,7 +19,7 @@ import { codeAttrsByOperation, opKey } from '../../core/source/code-attrs';
 import type { FlameData, FlameMode } from '../../protocol/messages';
 import { isFlameMode } from '../../protocol/messages';
 import type { LoadedRun } from '../../sources/file';
-import { deepTreeNotes, downloadLimits, loadRunForCli, MAX_DOWNLOAD_HELP, overlapNote, readProblems, status } from '../load';
+import { deepTreeNotes, inputLimits, loadRunForCli, MAX_DOWNLOAD_HELP, MAX_STREAM_HELP, overlapNote, readProblems, status } from '../load';
 import { DEFAULT_MAX_SOURCE_FILES, scanWorkspace, truncationNote } from '../../sources/workspace-scan';
 
 const HELP = `trace-doctor flame — write a differential flame graph as one self-contained HTML file
@@ -48,6 +48,7 @@ Options:
   --mode M          initial mode: diff (default), baseline or incident
   --max-files N     read at most N files from directories (default 10000)
   ${MAX_DOWNLOAD_HELP}
+  ${MAX_STREAM_HELP}
   -h, --help        this text
 
 Exit codes: 0 written; 2 unreadable input, missing bundle or bad usage (message on stderr); 3 internal error (a bug
@@ -93,7 +94,7 @@ export interface FlameReportResult {
 
 /** Loads, aggregates and diffs the runs and renders the report HTML (no file written). */
 export async function buildFlameReport(
-  o: { baseline: string[]; incident: string[]; workspace?: string; title?: string; mode?: FlameMode; maxFiles?: number; maxSourceFiles?: number; assetsDir?: string; download?: ReturnType<typeof downloadLimits> },
+  o: { baseline: string[]; incident: string[]; workspace?: string; title?: string; mode?: FlameMode; maxFiles?: number; maxSourceFiles?: number; assetsDir?: string; download?: ReturnType<typeof inputLimits> },
   io: CliIO,
 ): Promise<FlameReportResult> {
   const assets = findFlameAssets(o.assetsDir);
@@ -170,6 +171,7 @@ export async function runFlame(argv: string[], io: CliIO): Promise<number> {
         'max-files': { type: 'string' },
         'max-source-files': { type: 'string' },
         'max-download': { type: 'string' },
+        'max-stream': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -182,7 +184,7 @@ export async function runFlame(argv: string[], io: CliIO): Promise<number> {
   if (values.mode !== undefined && !isFlameMode(values.mode)) throw new CliError(`--mode expects diff, baseline or incident, got '${values.mode}'`);
   const maxFiles = numOption(values['max-files'], 'max-files', undefined, { min: 1, int: true });
   const maxSourceFiles = numOption(values['max-source-files'], 'max-source-files', undefined, { min: 1, int: true });
-  const download = downloadLimits(values['max-download']);
+  const download = inputLimits(values);
   let workspace: string | undefined;
   if (values.workspace !== undefined) {
     workspace = resolve(values.workspace);

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { CliError, type CliIO, UsageError, usageError } from '../command';
 import { register } from '../registry';
 import { numOption } from '../options';
-import { downloadLimits, loadForCli, MAX_DOWNLOAD_HELP } from '../load';
+import { inputLimits, loadForCli, MAX_DOWNLOAD_HELP, MAX_STREAM_HELP } from '../load';
 import { modelStats } from '../../core/stats/run-stats';
 import { formatIssue } from '../../core/parse/index';
 import { anomalyCounts } from '../../core/parse/anomalies';
@@ -11,12 +11,13 @@ import { oneLine } from '../terminal';
 const HELP = `trace-doctor stats — load traces and print what is in them
 
 Usage: trace-doctor stats <file|dir> [more files/dirs…] [--json] [--max-files N] [--max-download SIZE]
+                         [--max-stream SIZE]
 
 Reads OTLP/JSON, OTLP JSON Lines (collector file exporter), Jaeger (query API, api_v3, UI export, span arrays),
 Tempo and Zipkin v2 JSON, gzip or not; the format is detected from the content. A directory means every trace file
 under it; a quoted glob pattern ('traces/*.jsonl.gz', ** for any depth) the files it matches; - the traces piped into
-stdin; a named pipe or process substitution (<(zcat x.json.gz)) is read to its end (at most 4 GiB). Several inputs
-are merged into one model. An input may instead be one tracing-backend URL (Jaeger, Tempo, Zipkin).
+stdin; a named pipe or process substitution (<(zcat x.json.gz)) is read to its end (at most 4 GiB: --max-stream).
+Several inputs are merged into one model. An input may instead be one tracing-backend URL (Jaeger, Tempo, Zipkin).
 
 Prints spans, traces, services, operations, time range, error spans, spans per service, skipped JSON Lines and
 the problems found.
@@ -26,6 +27,7 @@ Options:
                   timeRange, perService, formats, files, issues}
   --max-files N   read at most N files from directories (default 10000)
   ${MAX_DOWNLOAD_HELP}
+  ${MAX_STREAM_HELP}
   -h, --help      this text
 
 Exit codes: 0 loaded; 2 unreadable input or bad usage (message on stderr); 3 internal error (a bug in trace-doctor).
@@ -61,7 +63,7 @@ export async function runStats(argv: string[], io: CliIO): Promise<number> {
   try {
     parsed = parseArgs({
       args: argv,
-      options: { json: { type: 'boolean' }, 'max-files': { type: 'string' }, 'max-download': { type: 'string' } },
+      options: { json: { type: 'boolean' }, 'max-files': { type: 'string' }, 'max-download': { type: 'string' }, 'max-stream': { type: 'string' } },
       strict: true,
       allowPositionals: true,
     });
@@ -71,7 +73,7 @@ export async function runStats(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parsed;
   if (positionals.length === 0) throw new UsageError('missing <file|dir>');
   const maxFiles = numOption(values['max-files'], 'max-files', undefined, { min: 1, int: true });
-  const run = await loadForCli(positionals, undefined, { ...(maxFiles !== undefined ? { maxFiles } : {}), ...downloadLimits(values['max-download']) });
+  const run = await loadForCli(positionals, undefined, { ...(maxFiles !== undefined ? { maxFiles } : {}), ...inputLimits(values) });
   const s = modelStats(run.model);
   if (values.json) {
     const out = {
