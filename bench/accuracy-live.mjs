@@ -10,22 +10,41 @@
 //
 // Real processes, real sockets, real timing noise of a shared machine: the figures move a little from run to run.
 //
-// Usage: node --import tsx bench/accuracy-live.mjs [--seconds 8] [--rate 25] [--fault F,F] [--only SERVICE]
-//        [--delay-ms 100] [--cpu 3] [--share 0.5] [--verbose]
-import { LIVE_FAULTS, diagnoseLive, liveTargets, startLiveSystem, tempDir } from '../test/helpers/live-system.ts';
+// `--topology tt`: the second live topology (test/helpers/live-tt.ts), twelve services shaped like TrainTicket —
+// a gateway, five kinds of request of different popularity, controller → repository → SELECT spans in every
+// service, chains 2–5 services deep, callers that catch a callee's failure and go on or return early — and its own
+// list of 20 fault cases (network delay, CPU, an exception thrown by one endpoint, an early return of one endpoint,
+// on leaves, mid-chain services and a rarely used endpoint). Default there: 15 req/s.
+//
+// Usage: node --import tsx bench/accuracy-live.mjs [--topology shop|tt] [--seconds 8] [--rate 25] [--fault F,F]
+//        [--only SERVICE] [--delay-ms 100] [--cpu 3] [--share 0.5] [--verbose]
+import { LIVE_FAULTS, SHOP_TOPOLOGY, diagnoseLive, liveTargets, startLiveSystem, tempDir } from '../test/helpers/live-system.ts';
+import { TT_CASES, TT_TOPOLOGY } from '../test/helpers/live-tt.ts';
 import { rmSync } from 'node:fs';
 import { arg } from './lib.mjs';
 
+const topology = { shop: SHOP_TOPOLOGY, tt: TT_TOPOLOGY }[arg('topology', 'shop')];
+if (!topology) throw new Error(`--topology takes shop or tt, not ${arg('topology', '')}`);
+const tt = topology === TT_TOPOLOGY;
 const seconds = Number(arg('seconds', '8'));
-const rate = Number(arg('rate', '25'));
+const rate = Number(arg('rate', tt ? '15' : '25'));
 const faults = arg('fault', '') ? arg('fault', '').split(',') : LIVE_FAULTS;
 for (const f of faults) if (!LIVE_FAULTS.includes(f)) throw new Error(`--fault takes ${LIVE_FAULTS.join(', ')}, not ${f}`);
 const only = arg('only', '');
 const verbose = process.argv.includes('--verbose');
 const pct = (k, n) => (n ? `${((100 * k) / n).toFixed(0)}%` : '—');
+const opt = (name) => (arg(name, '') ? Number(arg(name, '')) : undefined);
+// the cases: every service a fault leaves a mark on (shop), or the topology's own list (tt)
+const cases = (
+  tt
+    ? TT_CASES
+    : faults.flatMap((kind) => liveTargets(kind).map((service) => ({ kind, service, note: '' })))
+)
+  .filter((c) => faults.includes(c.kind) && (!only || c.service.includes(only)))
+  .map((c) => ({ ...c, delayMs: opt('delay-ms') ?? 100, factor: opt('cpu') ?? 3, share: opt('share') ?? c.share }));
 
 const t0 = Date.now();
-const sys = await startLiveSystem();
+const sys = await startLiveSystem({ topology });
 const dir = tempDir();
 const results = [];
 try {
@@ -35,20 +54,21 @@ try {
   const control = await sys.phase({ seconds, rate });
   for (const r of await diagnoseLive(base.lines, control.lines, '(none)', 'network_delay', dir))
     console.log(`control (no fault, ${r.variant}): ${r.got ? `ALARM ${r.got} / ${r.diagnosis.rootCause?.name} (${r.kind})` : 'null'}`);
-  for (const fault of faults)
-    for (const service of liveTargets(fault).filter((s) => !only || s.includes(only))) {
-      const inc = await sys.phase({
-        seconds,
-        rate,
-        fault: { service, kind: fault, delayMs: Number(arg('delay-ms', '100')), factor: Number(arg('cpu', '3')), share: arg('share', '') ? Number(arg('share', '')) : undefined },
-      });
-      for (const r of await diagnoseLive(base.lines, inc.lines, service, fault, dir)) {
-        results.push(r);
-        const mark = r.top1 ? 'TOP1' : r.top3 ? 'top3' : 'miss';
-        console.log(`  ${mark} ${fault.padEnd(13)} ${service.padEnd(10)} ${r.variant.padEnd(8)} ${inc.failed}/${inc.sent} failed  got ${String(r.got).padEnd(10)} ${String(r.kind ?? '').padEnd(13)} [${r.services.slice(0, 3).join(', ')}]`);
-        if (verbose && !r.top1) for (const c of r.diagnosis.candidates.slice(0, 4)) console.log(`       - ${c.service} / ${c.name} ${c.kind} impact ${c.impactMs.toFixed(2)}: ${c.summary.slice(0, 200)}`);
+  const w = tt ? 20 : 10;
+  for (const c of cases) {
+    const { note, ...fault } = c;
+    const inc = await sys.phase({ seconds, rate, fault });
+    if (tt) console.log(`${c.kind} at ${c.service}${c.endpoint ? ` ${c.endpoint}` : ''}${c.share != null && c.share < 1 ? ` (${c.share * 100} % of calls)` : ''}: ${note}`);
+    for (const r of await diagnoseLive(base.lines, inc.lines, c.service, c.kind, dir)) {
+      results.push(r);
+      const mark = r.top1 ? 'TOP1' : r.top3 ? 'top3' : 'miss';
+      console.log(`  ${mark} ${c.kind.padEnd(13)} ${c.service.padEnd(w)} ${r.variant.padEnd(8)} ${inc.failed}/${inc.sent} failed  got ${String(r.got).padEnd(w)} ${String(r.kind ?? '').padEnd(13)} [${r.services.slice(0, 3).join(', ')}]`);
+      if (verbose && !r.top1) {
+        if (!r.got) console.log(`       notes: ${r.diagnosis.notes.join(' / ').slice(0, 600)}`);
+        for (const x of r.diagnosis.candidates.slice(0, 5)) console.log(`       - ${x.service} / ${x.name} ${x.kind} conf ${x.confidence?.toFixed?.(2)} impact ${x.impactMs.toFixed(2)}: ${x.summary.slice(0, 300)}`);
       }
     }
+  }
 } finally {
   await sys.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -58,4 +78,4 @@ for (const r of results) for (const k of [`${r.variant} / ${r.fault}`, r.variant
 console.log('\nset                        n   top-1   top-3');
 for (const [k, list] of [...groups.entries()].sort((a, b) => a[0].localeCompare(b[0])))
   console.log(`${k.padEnd(24)} ${String(list.length).padStart(3)}   ${pct(list.filter((r) => r.top1).length, list.length).padStart(5)}   ${pct(list.filter((r) => r.top3).length, list.length).padStart(5)}`);
-console.log(`${results.length} diagnoses in ${((Date.now() - t0) / 1000).toFixed(0)} s (${seconds} s of load at ${rate} req/s per run; a live system: not held-out figures)`);
+console.log(`${results.length} diagnoses in ${((Date.now() - t0) / 1000).toFixed(0)} s (${topology.name} topology, ${seconds} s of load at ${rate} req/s per run; a live system: not held-out figures)`);

@@ -15,6 +15,21 @@
  * that share of requests throws before any work and answers 500; { kind: 'return', share } that share answers 200
  * right away, skipping its database and its dependencies. (Network delay is outside the service: a proxy in front.)
  * The admin paths (/__*) are not traced.
+ *
+ * A Java/Spring-like endpoint (the TrainTicket-like topology) has `steps` instead: { name, controller, cpuMs, steps:
+ * [{ repo, sql, ioMs } | { service, path, method, onError, onEmpty }] }. The server span is renamed to `name` (the
+ * route template, as route-aware instrumentation names it), a `controller` span (INTERNAL, the real @opentelemetry/api
+ * tracer) holds the work: its CPU, then each step in order — a repository span (INTERNAL) around a `SELECT …` span
+ * (CLIENT, db attributes), or a call to another service (the HTTP instrumentation's CLIENT span, child of the
+ * controller). Answers are JSON { status: 1 } or, for "found nothing", HTTP 200 with { status: 0 } (TrainTicket's
+ * business failures). A callee answering ≥ 500 (or unreachable) is handled by the step's onError: 'abort' (rethrow:
+ * this service answers 500 too), 'fallback' (catch and go on), 'stop' (catch and return 200 { status: 0 } at once) or
+ * 'pass' (a gateway: answer the callee's code); a callee's { status: 0 } by onEmpty: 'continue' (default) or 'stop'.
+ * An exception that escapes the controller is recorded on the controller and server spans (status ERROR) and, like
+ * Spring Boot's error dispatch, leaves a `BasicErrorController.error` span under the server span (ERROR_SPAN env).
+ * Faults there: { kind: 'exception', endpoint?, share, at: 'start' | 'end' | k (after k steps), quiet } — quiet: a
+ * handler advice turns it into a 500 without the error dispatch; { kind: 'return', endpoint?, share } — the controller
+ * answers { status: 0 } right after its CPU work, without its repositories and calls; cpu as above (every endpoint).
  */
 const { NodeTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-node');
 const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http');
@@ -65,17 +80,102 @@ function burn(ms) {
 }
 
 function call(service, path) {
+  return callFull(service, path, 'GET').then((r) => r.code);
+}
+
+/** one outgoing call: its HTTP code (599 when unreachable) and whether the answer said "found nothing" ({ status: 0 }) */
+function callFull(service, path, method) {
   return new Promise((resolve) => {
     const base = peers[service];
-    if (!base) return resolve(599);
-    const req = http.request(`${base}${path}`, { method: 'GET', agent }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode || 599));
-      res.on('error', () => resolve(599));
+    if (!base) return resolve({ code: 599, empty: false });
+    const req = http.request(`${base}${path}`, { method, agent, headers: method === 'POST' ? { 'content-type': 'application/json' } : {} }, (res) => {
+      let s = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (s += d));
+      res.on('end', () => resolve({ code: res.statusCode || 599, empty: /"status":0/.test(s) }));
+      res.on('error', () => resolve({ code: 599, empty: false }));
     });
-    req.on('error', () => resolve(599));
-    req.end();
+    req.on('error', () => resolve({ code: 599, empty: false }));
+    req.end(method === 'POST' ? '{}' : undefined);
   });
+}
+
+function repository(step) {
+  return tracer.startActiveSpan(step.repo, { kind: api.SpanKind.INTERNAL }, (repo) => {
+    burn(0.05);
+    return tracer
+      .startActiveSpan(step.sql, { kind: api.SpanKind.CLIENT, attributes: { 'db.system': 'mysql', 'db.statement': step.sql, 'db.name': 'ts' } }, (q) =>
+        new Promise((resolve) => setTimeout(() => { q.end(); resolve(); }, (step.ioMs || 0.5) * (0.8 + 0.4 * rnd()))),
+      )
+      .then(() => repo.end());
+  });
+}
+
+class Answer {
+  constructor(code, status) {
+    this.code = code;
+    this.status = status;
+  }
+}
+
+/** A Spring-like controller (see the header): returns an Answer or throws (an exception that escapes the controller). */
+function controller(ep, path) {
+  const here = !fault.endpoint || fault.endpoint === path;
+  const injected = here && (fault.kind === 'exception' || fault.kind === 'return') && rnd() < (fault.share ?? 1) ? fault : null;
+  return tracer.startActiveSpan(ep.controller || `${SVC}.handle`, { kind: api.SpanKind.INTERNAL }, async (ctl) => {
+    try {
+      burn((ep.cpuMs || 0) * (fault.kind === 'cpu' ? fault.factor ?? 3 : 1));
+      const boom = (k) => {
+        if (injected?.kind === 'exception' && (injected.at ?? 'start') === k) {
+          const e = new Error(`injected exception in ${SVC} ${ep.controller}`);
+          e.quiet = !!injected.quiet;
+          throw e;
+        }
+      };
+      boom('start');
+      if (injected?.kind === 'return') return new Answer(200, 0);
+      const steps = ep.steps || [];
+      for (let k = 0; k < steps.length; k++) {
+        if (k > 0) boom(k);
+        const step = steps[k];
+        if (step.repo) {
+          await repository(step);
+          continue;
+        }
+        const r = await callFull(step.service, step.path, step.method || 'GET');
+        if (r.code >= 500) {
+          const on = step.onError || 'abort';
+          if (on === 'pass') return new Answer(r.code, 0);
+          if (on === 'stop') return new Answer(200, 0);
+          if (on === 'abort') throw new Error(`${step.service} ${step.path} answered ${r.code}`);
+        } else if (r.empty && step.onEmpty === 'stop') return new Answer(200, 0);
+      }
+      boom('end');
+      return new Answer(200, 1);
+    } catch (e) {
+      ctl.recordException(e);
+      ctl.setStatus({ code: api.SpanStatusCode.ERROR, message: e.message });
+      throw e;
+    } finally {
+      ctl.end();
+    }
+  });
+}
+
+async function handleSteps(ep, path, res) {
+  const server = api.trace.getActiveSpan();
+  if (ep.name) server?.updateName(ep.name);
+  let answer;
+  try {
+    answer = await controller(ep, path);
+  } catch (e) {
+    server?.recordException(e);
+    if (process.env.ERROR_SPAN && !e.quiet) tracer.startActiveSpan(process.env.ERROR_SPAN, { kind: api.SpanKind.INTERNAL }, (s) => { burn(0.1); s.end(); });
+    answer = new Answer(500, 0);
+  }
+  res.statusCode = answer.code;
+  res.setHeader('content-type', 'application/json');
+  res.end(JSON.stringify({ status: answer.status }));
 }
 
 function db(name, ms) {
@@ -125,6 +225,7 @@ const server = http.createServer(async (req, res) => {
       res.statusCode = 404;
       return res.end();
     }
+    if (ep.steps || ep.controller) return await handleSteps(ep, path, res);
     let code;
     try {
       code = await handle(ep);

@@ -1,5 +1,5 @@
 /**
- * A live test system: seven real Node HTTP services in their own processes (test/helpers/live-service.cjs),
+ * A live test system: seven real Node HTTP services (or the TrainTicket-like topology of live-tt.ts) in their own processes (test/helpers/live-service.cjs),
  * auto-instrumented by the real OpenTelemetry HTTP instrumentation and exported by the real OTLP/HTTP exporter, under
  * a bounded open-loop load; faults are injected into one service at a time and each faulty run is diagnosed against a
  * fault-free baseline run of the same processes.
@@ -25,11 +25,29 @@ import { mulberry32 } from '../../src/core/stats/index';
 import { loadTraces } from '../../src/sources/file';
 import { rankedServices } from './real-faults';
 
-interface Endpoint {
+export interface Endpoint {
   cpuMs?: number;
   ioMs?: number;
   db?: string;
   calls?: { service: string; path: string }[];
+  /** a Spring-like endpoint (live-service.cjs): the server span's name (route template), its controller span, its steps */
+  name?: string;
+  controller?: string;
+  steps?: Step[];
+}
+/** a repository span around a `SELECT …` span, or a call to another service and what the caller does when it fails */
+export type Step =
+  | { repo: string; sql: string; ioMs: number }
+  | { service: string; path: string; method?: 'GET' | 'POST'; onError?: 'abort' | 'fallback' | 'stop' | 'pass'; onEmpty?: 'continue' | 'stop' };
+
+/** A live topology: its services' endpoints, the entry service, the request mix at the entry and options. */
+export interface Topology {
+  name: string;
+  services: Record<string, Record<string, Endpoint>>;
+  front: string;
+  mix: [string, number][];
+  /** the span an exception escaping a controller leaves under the server span (Spring Boot's error dispatch) */
+  errorSpan?: string;
 }
 
 /** The shop: frontend → catalog, currency, recommend (→ catalog), checkout (→ cart, catalog, currency, payment). */
@@ -62,6 +80,7 @@ const MIX: [string, number][] = [
   ['/product', 0.35],
   ['/checkout', 0.15],
 ];
+export const SHOP_TOPOLOGY: Topology = { name: 'shop', services: SHOP, front: 'frontend', mix: MIX };
 
 export type LiveFault = 'network_delay' | 'cpu' | 'exception' | 'return';
 export const LIVE_FAULTS: LiveFault[] = ['network_delay', 'cpu', 'exception', 'return'];
@@ -74,6 +93,7 @@ export function liveTargets(fault: LiveFault): string[] {
     return true;
   });
 }
+
 
 interface Proxy {
   port: number;
@@ -120,15 +140,33 @@ function post(port: number, path: string, body: unknown): Promise<void> {
   });
 }
 
+/**
+ * One fault: network delay (the proxy), CPU × factor, an exception or an early return in `share` of the requests.
+ * Spring-like endpoints only: `endpoint` limits an exception or a return to one route (a method-level injection, as
+ * the real benchmark's JVM faults are), `at` says where the exception is thrown ('start', 'end' or after k steps),
+ * `quiet` that a handler advice answers 500 without the framework's error span.
+ */
+export interface LiveFaultSpec {
+  service: string;
+  kind: LiveFault;
+  delayMs?: number;
+  factor?: number;
+  share?: number;
+  endpoint?: string;
+  at?: 'start' | 'end' | number;
+  quiet?: boolean;
+}
+
 export interface LiveSystem {
   /** run one phase of load and return its OTLP JSON Lines (as exported) */
-  phase(o: { seconds: number; rate: number; fault?: { service: string; kind: LiveFault; delayMs?: number; factor?: number; share?: number } }): Promise<{ lines: string[]; sent: number; failed: number }>;
+  phase(o: { seconds: number; rate: number; fault?: LiveFaultSpec }): Promise<{ lines: string[]; sent: number; failed: number }>;
   stop(): Promise<void>;
 }
 
-/** Start the collector, the seven services and their proxies. */
-export async function startLiveSystem(o: { seed?: number } = {}): Promise<LiveSystem> {
+/** Start the collector, the topology's services (the shop's seven by default) and their proxies. */
+export async function startLiveSystem(o: { seed?: number; topology?: Topology } = {}): Promise<LiveSystem> {
   const rnd = mulberry32(o.seed ?? 1);
+  const topo = o.topology ?? SHOP_TOPOLOGY;
   let bodies: string[] = [];
   const collector = http.createServer((req, res) => {
     let s = '';
@@ -155,8 +193,9 @@ export async function startLiveSystem(o: { seed?: number } = {}): Promise<LiveSy
     collector.close();
   };
   try {
-    for (const [svc, spec] of Object.entries(SHOP)) {
-      const child = spawn(process.execPath, [service], { env: { ...process.env, SVC: svc, PORT: '0', COLLECTOR: collectorUrl, SPEC: JSON.stringify(spec) }, stdio: ['ignore', 'pipe', 'inherit'] });
+    for (const [svc, spec] of Object.entries(topo.services)) {
+      const env = { ...process.env, SVC: svc, PORT: '0', COLLECTOR: collectorUrl, SPEC: JSON.stringify(spec), ERROR_SPAN: topo.errorSpan ?? '' };
+      const child = spawn(process.execPath, [service], { env, stdio: ['ignore', 'pipe', 'inherit'] });
       const port = await new Promise<number>((resolve, reject) => {
         let out = '';
         const t = setTimeout(() => reject(new Error(`${svc} did not start in 30 s`)), 30_000);
@@ -180,7 +219,7 @@ export async function startLiveSystem(o: { seed?: number } = {}): Promise<LiveSy
     throw e;
   }
   const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
-  const front = procs.get('frontend')!.port;
+  const front = procs.get(topo.front)!.port;
   const request = (path: string) =>
     new Promise<boolean>((resolve) => {
       const req = http.get({ host: '127.0.0.1', port: front, path, agent }, (res) => {
@@ -193,7 +232,10 @@ export async function startLiveSystem(o: { seed?: number } = {}): Promise<LiveSy
   return {
     async phase({ seconds, rate, fault }) {
       if (fault?.kind === 'network_delay') proxies.get(fault.service)!.delayMs = fault.delayMs ?? 100;
-      else if (fault) await post(procs.get(fault.service)!.port, '/__fault', { kind: fault.kind, factor: fault.factor, share: fault.share });
+      else if (fault) {
+        const { kind, factor, share, endpoint, at, quiet } = fault;
+        await post(procs.get(fault.service)!.port, '/__fault', { kind, factor, share, endpoint, at, quiet });
+      }
       bodies = [];
       // open-loop Poisson arrivals, bounded in count and in time
       const inflight: Promise<boolean>[] = [];
@@ -203,7 +245,7 @@ export async function startLiveSystem(o: { seed?: number } = {}): Promise<LiveSy
         const wait = next - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         let u = rnd();
-        const path = MIX.find(([, w]) => (u -= w) < 0)?.[0] ?? MIX[0]![0];
+        const path = topo.mix.find(([, w]) => (u -= w) < 0)?.[0] ?? topo.mix[0]![0];
         inflight.push(request(path));
         next += (-Math.log(1 - rnd()) / rate) * 1000;
       }
