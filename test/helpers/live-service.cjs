@@ -28,8 +28,9 @@
  * An exception that escapes the controller is recorded on the controller and server spans (status ERROR) and, like
  * Spring Boot's error dispatch, leaves a `BasicErrorController.error` span under the server span (ERROR_SPAN env).
  * Faults there: { kind: 'exception', endpoint?, share, at: 'start' | 'end' | k (after k steps), quiet } — quiet: a
- * handler advice turns it into a 500 without the error dispatch; { kind: 'return', endpoint?, share } — the controller
- * answers { status: 0 } right after its CPU work, without its repositories and calls; cpu as above (every endpoint).
+ * handler advice turns it into a 500 without the error dispatch; { kind: 'return', endpoint?, share, at } — the controller
+ * answers { status: 0 } right after its CPU work, without its repositories and calls (at: 'end': after all of its work,
+ * a wrong value — its own spans look as before, only its callers can tell); cpu as above (every endpoint).
  */
 const { NodeTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-node');
 const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http');
@@ -133,7 +134,7 @@ function controller(ep, path) {
         }
       };
       boom('start');
-      if (injected?.kind === 'return') return new Answer(200, 0);
+      if (injected?.kind === 'return' && injected.at !== 'end') return new Answer(200, 0);
       const steps = ep.steps || [];
       for (let k = 0; k < steps.length; k++) {
         if (k > 0) boom(k);
@@ -151,7 +152,8 @@ function controller(ep, path) {
         } else if (r.empty && step.onEmpty === 'stop') return new Answer(200, 0);
       }
       boom('end');
-      return new Answer(200, 1);
+      // a return injected at the end: all the work was done, the answer is "found nothing" (a wrong value)
+      return new Answer(200, injected?.kind === 'return' ? 0 : 1);
     } catch (e) {
       ctl.recordException(e);
       ctl.setStatus({ code: api.SpanStatusCode.ERROR, message: e.message });

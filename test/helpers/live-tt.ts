@@ -144,4 +144,8 @@ export const TT_CASES: LiveCase[] = [
   { kind: 'return', service: svc('basic'), endpoint: P.basic, share: 1, note: 'mid-chain fan-out, skips four services; travel goes on' },
   { kind: 'return', service: svc('order'), endpoint: P.orderSecurity, share: 1, note: 'leaf on the rare booking; security goes on' },
   { kind: 'return', service: svc('contacts'), endpoint: P.contactsByAccount, share: 1, note: 'leaf of a popular entry, skips its repository' },
+  // a wrong value returned after all of its work (the real TrainTicket returns often look like this: the faulty
+  // service's own spans unchanged, only its callers behave differently)
+  { kind: 'return', service: svc('contacts'), endpoint: P.contactsById, share: 1, at: 'end', note: 'rare endpoint, a wrong value after its work; preserve stops' },
+  { kind: 'return', service: svc('train'), endpoint: P.trainByName, share: 1, at: 'end', note: 'leaf, a wrong value after its work; basic stops before route and price' },
 ];
