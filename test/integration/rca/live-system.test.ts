@@ -14,6 +14,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { diagnoseLive, startLiveSystem, tempDir, type LiveResult, type LiveSystem } from '../../helpers/live-system';
+import { TT_TOPOLOGY } from '../../helpers/live-tt';
 
 let sys: LiveSystem;
 let base: string[];
@@ -50,4 +51,22 @@ test("an exception in half of catalog's requests: errors from the status as expo
 test('an early return in checkout (its handler and its calls are all "GET"): work that vanished, with and without span kinds', async () => {
   const inc = await sys.phase({ seconds: 6, rate: 25, fault: { service: 'checkout', kind: 'return', share: 1 } });
   for (const r of await diagnoseLive(base, inc.lines, 'checkout', 'return', dir)) found(r, ['stopped_work']);
+});
+
+/**
+ * The TrainTicket-like topology (test/helpers/live-tt.ts): twelve services, Spring-like spans (route-named server span →
+ * XController.method → XRepository.findY → SELECT ts.table), a gateway. An early return in ts-basic-service (mid-chain:
+ * it answers without calling station, train, route and price; its caller travel goes on to the seats) must be found as
+ * work that vanished at basic, as exported and stripped. (bench/accuracy-live.mjs --topology tt runs all 22 cases.)
+ */
+test('TrainTicket-like topology: an early return in the mid-chain ts-basic-service is work that vanished there, with and without span kinds', async () => {
+  const tt = await startLiveSystem({ seed: 5, topology: TT_TOPOLOGY });
+  try {
+    await tt.phase({ seconds: 2, rate: 15 });
+    const baseTt = (await tt.phase({ seconds: 6, rate: 15 })).lines;
+    const inc = await tt.phase({ seconds: 6, rate: 15, fault: { service: 'ts-basic-service', kind: 'return', endpoint: '/api/v1/basicservice/basic/travel', share: 1 } });
+    for (const r of await diagnoseLive(baseTt, inc.lines, 'ts-basic-service', 'return', dir)) found(r, ['stopped_work']);
+  } finally {
+    await tt.stop();
+  }
 });
