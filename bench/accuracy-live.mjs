@@ -14,7 +14,8 @@
 // a gateway, five kinds of request of different popularity, controller → repository → SELECT spans in every
 // service, chains 2–5 services deep, callers that catch a callee's failure and go on or return early — and its own
 // list of 22 fault cases (network delay, CPU, an exception thrown by one endpoint, an early return of one endpoint,
-// on leaves, mid-chain services and a rarely used endpoint). Default there: 15 req/s.
+// on leaves, mid-chain services and a rarely used endpoint). Default there: 6 s per run at 18 req/s,
+// a fresh baseline before each faulty run.
 //
 // Usage: node --import tsx bench/accuracy-live.mjs [--topology shop|tt] [--seconds 8] [--rate 25] [--fault F,F]
 //        [--only SERVICE] [--delay-ms 100] [--cpu 3] [--share 0.5] [--verbose] [--save DIR] [--baseline once|each]
