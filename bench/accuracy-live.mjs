@@ -18,15 +18,16 @@
 // a fresh baseline before each faulty run.
 //
 // Usage: node --import tsx bench/accuracy-live.mjs [--topology shop|tt] [--seconds 8] [--rate 25] [--fault F,F]
-//        [--only SERVICE] [--delay-ms 100] [--cpu 3] [--share 0.5] [--verbose] [--save DIR] [--baseline once|each]
+//        [--only SERVICE] [--delay-ms 100] [--cpu 3] [--share 0.5] [--verbose] [--save DIR] [--from DIR] [--baseline once|each]
 // --baseline each (the default of tt) takes a fresh fault-free run right before every faulty run and diagnoses against
 // it: on a machine shared with other jobs, a burst of load during one baseline run otherwise spoils every case (seen:
 // a baseline at 587 ms per trace against 50 ms in the faulty runs). `once` (the shop's default) uses one baseline.
 // --save DIR keeps every run's export as captured (baseline.jsonl, control.jsonl, <fault>-<service>.jsonl) to diagnose
-// again offline (`trace-doctor diff`, or analyze() in a script) without starting the system.
+// again offline; --from DIR diagnoses such saved runs again without starting anything (seconds, deterministic: to see
+// what an engine change does to exactly these captures).
 import { LIVE_FAULTS, SHOP_TOPOLOGY, diagnoseLive, liveTargets, startLiveSystem, tempDir } from '../test/helpers/live-system.ts';
 import { TT_CASES, TT_TOPOLOGY } from '../test/helpers/live-tt.ts';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { arg } from './lib.mjs';
@@ -42,7 +43,7 @@ for (const f of faults) if (!LIVE_FAULTS.includes(f)) throw new Error(`--fault t
 const only = arg('only', '');
 const verbose = process.argv.includes('--verbose');
 const pct = (k, n) => (n ? `${((100 * k) / n).toFixed(0)}%` : '—');
-const e2e = (r) => (r.diagnosis.latency ? `e2e ${r.diagnosis.latency.baselineMs.toFixed(1)} → ${r.diagnosis.latency.incidentMs.toFixed(1)} ms, load ${loadavg()[0].toFixed(1)}` : '');
+const e2e = (r) => (r.diagnosis.latency ? `e2e ${r.diagnosis.latency.baselineMs.toFixed(1)} → ${r.diagnosis.latency.incidentMs.toFixed(1)} ms${from ? '' : `, load ${loadavg()[0].toFixed(1)}`}` : '');
 const opt = (name) => (arg(name, '') ? Number(arg(name, '')) : undefined);
 // the cases: every service a fault leaves a mark on (shop), or the topology's own list (tt)
 const cases = (
@@ -56,20 +57,30 @@ const cases = (
 const fresh = arg('baseline', tt ? 'each' : 'once');
 if (!['once', 'each'].includes(fresh)) throw new Error(`--baseline takes once or each, not ${fresh}`);
 const saveDir = arg('save', '');
-const save = (name, lines) => saveDir && writeFileSync(join(saveDir, `${name}.jsonl`), lines.join('\n') + '\n');
 if (saveDir) mkdirSync(saveDir, { recursive: true });
+const from = arg('from', '');
+// one run of load, saved under `name` with --save; with --from DIR the saved run is read instead (no processes)
+const run = async (name, o) => {
+  if (from) {
+    const f = join(from, `${name}.jsonl`);
+    if (!existsSync(f)) throw new Error(`--from ${from}: no ${name}.jsonl (saved with --save by a run of the same topology${fresh === 'each' ? '' : ' and --baseline once'})`);
+    return { lines: readFileSync(f, 'utf8').split('\n').filter((l) => l.trim()), sent: NaN, failed: NaN };
+  }
+  const r = await sys.phase({ seconds, rate, ...o });
+  if (saveDir) writeFileSync(join(saveDir, `${name}.jsonl`), r.lines.join('\n') + '\n');
+  return r;
+};
 
 const t0 = Date.now();
-const sys = await startLiveSystem({ topology });
+const sys = from ? null : await startLiveSystem({ topology });
 const dir = tempDir();
 const results = [];
 try {
-  await sys.phase({ seconds: 3, rate }); // warm-up: JIT, connections
-  const base = await sys.phase({ seconds, rate });
-  console.log(`baseline: ${base.sent} requests, ${base.failed} failed, ${base.lines.length} export requests`);
-  const control = await sys.phase({ seconds, rate });
-  save('baseline', base.lines);
-  save('control', control.lines);
+  // warm-up: JIT, connections (twelve processes take longer: the first runs after a start were ×3–5 slower)
+  if (sys) await sys.phase({ seconds: tt ? 6 : 3, rate });
+  const base = await run('baseline');
+  console.log(from ? `baseline: ${base.lines.length} export requests read from ${from}` : `baseline: ${base.sent} requests, ${base.failed} failed, ${base.lines.length} export requests`);
+  const control = await run('control');
   for (const r of await diagnoseLive(base.lines, control.lines, '(none)', 'network_delay', dir)) {
     console.log(`control (no fault, ${r.variant}): ${r.got ? `ALARM ${r.got} / ${r.diagnosis.rootCause?.name} (${r.kind})` : 'null'}  ${e2e(r)}`);
     if (verbose && r.got) console.log(`       ${r.diagnosis.rootCause?.summary.slice(0, 400)}\n       notes: ${r.diagnosis.notes.join(' / ').slice(0, 600)}`);
@@ -78,15 +89,13 @@ try {
   for (const c of cases) {
     const { note, ...fault } = c;
     const name = `${c.kind}-${c.service}${c.endpoint ? c.endpoint.replaceAll('/', '_') : ''}`;
-    const before = fresh === 'each' ? (await sys.phase({ seconds, rate })).lines : base.lines;
-    if (fresh === 'each') save(`baseline-${name}`, before);
-    const inc = await sys.phase({ seconds, rate, fault });
-    save(name, inc.lines);
+    const before = fresh === 'each' ? (await run(`baseline-${name}`)).lines : base.lines;
+    const inc = await run(name, { fault });
     if (tt) console.log(`${c.kind} at ${c.service}${c.endpoint ? ` ${c.endpoint}` : ''}${c.share != null && c.share < 1 ? ` (${c.share * 100} % of calls)` : ''}: ${note}`);
     for (const r of await diagnoseLive(before, inc.lines, c.service, c.kind, dir)) {
       results.push(r);
       const mark = r.top1 ? 'TOP1' : r.top3 ? 'top3' : 'miss';
-      console.log(`  ${mark} ${c.kind.padEnd(13)} ${c.service.padEnd(w)} ${r.variant.padEnd(8)} ${inc.failed}/${inc.sent} failed  got ${String(r.got).padEnd(w)} ${String(r.kind ?? '').padEnd(13)} [${r.services.slice(0, 3).join(', ')}]${tt ? `  ${e2e(r)}` : ''}`);
+      console.log(`  ${mark} ${c.kind.padEnd(13)} ${c.service.padEnd(w)} ${r.variant.padEnd(8)} ${from ? '' : `${inc.failed}/${inc.sent} failed  `}got ${String(r.got).padEnd(w)} ${String(r.kind ?? '').padEnd(13)} [${r.services.slice(0, 3).join(', ')}]${tt ? `  ${e2e(r)}` : ''}`);
       if (verbose && !r.top1) {
         if (!r.got) console.log(`       notes: ${r.diagnosis.notes.join(' / ').slice(0, 600)}`);
         for (const x of r.diagnosis.candidates.slice(0, 5)) console.log(`       - ${x.service} / ${x.name} ${x.kind} conf ${x.confidence?.toFixed?.(2)} impact ${x.impactMs.toFixed(2)}: ${x.summary.slice(0, 300)}`);
@@ -94,7 +103,7 @@ try {
     }
   }
 } finally {
-  await sys.stop();
+  await sys?.stop();
   rmSync(dir, { recursive: true, force: true });
 }
 const groups = new Map();
@@ -102,4 +111,4 @@ for (const r of results) for (const k of [`${r.variant} / ${r.fault}`, r.variant
 console.log('\nset                        n   top-1   top-3');
 for (const [k, list] of [...groups.entries()].sort((a, b) => a[0].localeCompare(b[0])))
   console.log(`${k.padEnd(24)} ${String(list.length).padStart(3)}   ${pct(list.filter((r) => r.top1).length, list.length).padStart(5)}   ${pct(list.filter((r) => r.top3).length, list.length).padStart(5)}`);
-console.log(`${results.length} diagnoses in ${((Date.now() - t0) / 1000).toFixed(0)} s (${topology.name} topology, ${seconds} s of load at ${rate} req/s per run, baseline ${fresh}; a live system: not held-out figures)`);
+console.log(`${results.length} diagnoses in ${((Date.now() - t0) / 1000).toFixed(0)} s (${topology.name} topology, ${from ? `runs read from ${from}` : `${seconds} s of load at ${rate} req/s per run`}, baseline ${fresh}; a live system: not held-out figures)`);
