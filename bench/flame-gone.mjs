@@ -13,7 +13,7 @@ import { loadTraces } from '../src/sources/file.ts';
 import { analyze } from '../src/core/rca/analyze.ts';
 import { toFlameData } from '../src/core/diff/flame-data.ts';
 import { buildFlameTree, childrenOf, layoutFlame } from '../src/core/diff/flame-layout.ts';
-import { countGoneRoots, isGoneRoot, waitsFor } from '../src/core/diff/flame-gone.ts';
+import { countGoneRoots, isGoneRoot, partlyGoneMs, waitsFor } from '../src/core/diff/flame-gone.ts';
 import { arg } from './lib.mjs';
 
 const DIR = join(process.cwd(), 'test', 'fixtures', 'real-faults');
@@ -21,7 +21,7 @@ const width = Number(arg('width', '1400'));
 const only = arg('only', '');
 const cases = JSON.parse(readFileSync(join(DIR, 'index.json'), 'utf8')).filter((c) => c.id.includes(only));
 const baselines = new Map();
-const tot = { cases: 0, withGone: 0, goneRoots: 0, goneVisible: 0, freeVisible: 0, present: 0, narrower: 0, worst: 1, red: 0, explained: 0 };
+const tot = { cases: 0, withGone: 0, goneRoots: 0, goneVisible: 0, freeVisible: 0, present: 0, narrower: 0, worst: 1, red: 0, explained: 0, withPartly: 0, partly: 0, partlyVisible: 0, partlyMs: 0, narrowerNoPartly: 0 };
 const rows = [];
 for (const c of cases) {
   if (!baselines.has(c.baseline)) baselines.set(c.baseline, (await loadTraces(join(DIR, c.baseline))).model);
@@ -32,6 +32,16 @@ for (const c of cases) {
   const diff = layoutFlame(t, d, 'diff');
   const layoutMs = performance.now() - t0;
   const inc = layoutFlame(t, d, 'incident');
+  // calls made fewer times (partly gone): their remainders, and the same layout without them (the code before)
+  const part = partlyGoneMs(d);
+  const noPart = layoutFlame(t, { ...d, bCalls: undefined }, 'diff');
+  let partly = 0, partlyVisible = 0, partlyMs = 0, narrowerNoPartly = 0;
+  for (let i = 0; i < d.n; i++) {
+    if (!(part[i] > 0)) continue;
+    partly++;
+    partlyMs += part[i];
+    if (diff.rest[i] * width >= 1) partlyVisible++;
+  }
   let present = 0, narrower = 0, worst = 1, goneVisible = 0, red = 0, explained = 0;
   for (let i = 0; i < d.n; i++) {
     const wd = diff.x1[i] - diff.x0[i];
@@ -46,6 +56,7 @@ for (const c of cases) {
       narrower++;
       worst = Math.min(worst, wd / wi);
     }
+    if (noPart.x1[i] - noPart.x0[i] < wi * 0.99) narrowerNoPartly++;
     if (i > 0 && d.deltaSelf[i] > 1 && d.significance[i] >= 0.95) {
       red++;
       if (waitsFor(d, t, a.diagnosis, i)) explained++;
@@ -75,11 +86,21 @@ for (const c of cases) {
   tot.worst = Math.min(tot.worst, worst);
   tot.red += red;
   tot.explained += explained;
-  rows.push(`${c.id.padEnd(50)} nodes ${String(d.n).padStart(3)}  gone ${String(goneRoots).padStart(2)} (visible ${goneVisible}, free-space rule ${freeVisible})  present narrower ${narrower}/${present} worst ×${worst.toFixed(2)}  red ${red} saying what they wait for ${explained}  layout ${layoutMs.toFixed(2)} ms`);
+  if (partly) tot.withPartly++;
+  tot.partly += partly;
+  tot.partlyVisible += partlyVisible;
+  tot.partlyMs += partlyMs;
+  tot.narrowerNoPartly += narrowerNoPartly;
+  rows.push(
+    `${c.id.padEnd(50)} nodes ${String(d.n).padStart(3)}  gone ${String(goneRoots).padStart(2)} (visible ${goneVisible}, free-space rule ${freeVisible})  ` +
+      `fewer calls ${partly} (visible ${partlyVisible}, ${partlyMs.toFixed(1)} ms/trace of ${d.bTotal[0].toFixed(1)})  ` +
+      `present narrower ${narrower}/${present} (${narrowerNoPartly} without remainders) worst ×${worst.toFixed(2)}  red ${red} saying what they wait for ${explained}  layout ${layoutMs.toFixed(2)} ms`,
+  );
 }
 for (const r of rows) console.log(r);
 console.log(
   `\n${tot.cases} cases, ${tot.withGone} with gone call paths: ${tot.goneRoots} gone subtrees, ${tot.goneVisible} visible (≥ 1 px at ${width} px) as drawn, ${tot.freeVisible} with the free-space rule; ` +
     `present boxes drawn narrower than their incident time: ${tot.narrower} of ${tot.present} (${((100 * tot.narrower) / Math.max(1, tot.present)).toFixed(1)} %), worst ×${tot.worst.toFixed(2)}; ` +
-    `red boxes (Δself > 1 ms/trace, significance ≥ 0.95) that say what they wait for: ${tot.explained} of ${tot.red}`,
+    `red boxes (Δself > 1 ms/trace, significance ≥ 0.95) that say what they wait for: ${tot.explained} of ${tot.red}; ` +
+    `calls made fewer times (a hatched remainder): ${tot.partly} in ${tot.withPartly} cases, ${tot.partlyVisible} visible; present boxes narrower without the remainders: ${tot.narrowerNoPartly}`,
 );

@@ -257,4 +257,98 @@ describe('flame panel: gone work and waits', { skip: chromiumSkip }, () => {
       await o.close();
     }
   });
+  test('calls made fewer times: a hatched remainder after the box at the baseline time of the calls no longer made, labelled, in words, in the legend and the aria text; the root cause lists them', async () => {
+    // a product page whose lookups are now made 2 times per request instead of 4 (100 traces each side); the rest
+    // of the page is unchanged; a hostile name on the lookup
+    const traces = 100;
+    const calls = (total: number, self: number, perTrace: number) => ({ ...nodeStats(total, self, traces), calls: perTrace * traces, callsPerTrace: perTrace });
+    const t = diffTreeFromRows(
+      [
+        { service: '', name: 'all traces', parent: -1, baseline: nodeStats(80, 0, traces), incident: nodeStats(60, 0, traces), extra: { kind: 'root', significance: 0 } },
+        { service: 'frontend', name: 'GET /product', parent: 0, baseline: nodeStats(80, 10, traces), incident: nodeStats(60, 10, traces), extra: { rootCause: true } },
+        { service: 'cart', name: 'GetCart', parent: 1, baseline: nodeStats(30, 30, traces), incident: nodeStats(30, 30, traces), extra: { significance: 0.1 } },
+        { service: 'catalog', name: EVIL_NAME, parent: 1, baseline: calls(40, 40, 4), incident: calls(20, 20, 2), extra: { significance: 0.1 } },
+      ],
+      { baseline: traces, incident: traces },
+    );
+    const diagnosis: Diagnosis = {
+      rootCause: {
+        service: 'frontend',
+        name: 'GET /product',
+        kind: 'stopped_work',
+        impactMs: 0,
+        confidence: 0.75,
+        evidence: ['frontend / GET /product makes 4 → 2 lookups per request'],
+        summary: 'frontend / GET /product stopped calling its dependencies',
+        detector: 'vanished_work',
+      },
+      candidates: [],
+      latency: { baselineMs: 80, incidentMs: 60, pValue: 0.5, test: 'welch' },
+      regression: { slower: false, errorsUp: false, alpha: 0.01 },
+      notes: [],
+    };
+    const o = await fb.openVsCode({ width: 1000, height: 800 });
+    try {
+      const p = o.page;
+      await waitReady(p);
+      await send(p, { type: 'setData', tree: toFlameData(t, diagnosis), diagnosis, mode: 'diff', dataKey: 'fewer' });
+      await firstPaint(p);
+      await paint(p);
+      type R = { id: number; x: number; y: number; w: number; h: number; rest: number; restX: number; gone: boolean };
+      const rs = (await rects(p)) as unknown as R[];
+      const find = (svc: string, name: string) => rs.find((r) => (r as unknown as { service: string }).service === svc && (r as unknown as { name: string }).name === name)!;
+      const page = find('frontend', 'GET /product');
+      const cart = find('cart', 'GetCart');
+      const look = find('catalog', EVIL_NAME);
+      // 60 ms hold GetCart 30 + the lookups 20 + their remainder 20 (2 calls × 10 ms of the baseline) → × 60/70
+      assert.equal(look.gone, false);
+      assert.equal(cart.rest, 0);
+      assert.ok(Math.abs(look.w / page.w - 20 / 70) < 0.01, `box ${look.w} of ${page.w}`);
+      assert.ok(Math.abs(look.rest / page.w - 20 / 70) < 0.01, `remainder ${look.rest} of ${page.w}`);
+      assert.ok(Math.abs(look.restX - (look.x + look.w)) < 1, 'right after its box');
+      // hatched like gone work: two inks in a strip of the remainder right of its label; the box itself is plain
+      const inks = (r: { x: number; y: number; w: number; h: number }) =>
+        p.evaluate((b) => {
+          const c = document.querySelector<HTMLCanvasElement>('canvas.fg-canvas')!;
+          const k = c.width / c.clientWidth;
+          const img = c.getContext('2d')!.getImageData(Math.round((b.x + 4) * k), Math.round((b.y + 3) * k), Math.max(1, Math.round((b.w - 8) * k)), Math.round((b.h - 6) * k)).data;
+          const lum = new Set<number>();
+          for (let q = 0; q < img.length; q += 4) lum.add(Math.round((0.2126 * img[q]! + 0.7152 * img[q + 1]! + 0.0722 * img[q + 2]!) / 16));
+          return lum.size;
+        }, r);
+      assert.ok((await inks({ x: look.restX + look.rest - 40, y: look.y, w: 40, h: look.h })) >= 2, 'the remainder is hatched');
+      assert.equal(await inks({ x: look.x + look.w - 40, y: look.y, w: 40, h: look.h }), 1, 'the box is plain');
+      // legend and aria text
+      assert.equal(await p.locator('.fg-legend .fg-swatch-gone').count(), 1);
+      assert.match((await p.locator('.fg-legend').textContent())!, /width = incident time \(gone: baseline time\)/);
+      assert.match((await p.locator('canvas.fg-canvas').getAttribute('aria-label'))!, /1 call made fewer times in the incident has a hatched remainder after the box, as wide as the baseline time of the calls no longer made/);
+      // the root cause's pane and the diagnosis list it; the link selects it
+      assert.match((await p.locator('.fg-detail').textContent())!, /Made fewer times below it \(a hatched remainder after the box\):\s*catalog · <img src=x onerror=alert\(1\)> — 4\.00 → 2\.00 calls per trace/);
+      assert.match((await p.locator('.fg-stopped-hint').textContent())!, /The calls it makes fewer times have a hatched remainder after their box, as wide as the baseline time of the calls no longer made:\s*catalog · <img/);
+      await p.locator('.fg-stopped-hint .fg-partly-link').click();
+      await waitSelected(p, look.id);
+      assert.match((await p.locator('.fg-detail').textContent())!, /Made fewer times in the incident: 4\.00 → 2\.00 calls per trace \(p < 0\.001\)\. The 2\.00 calls per trace no longer made took 20 ms per trace in the baseline \(10 ms per call\): drawn hatched after the box\./);
+      // hovering the remainder shows its box's tooltip, with the words
+      await hook(p, 'reset');
+      await paint(p);
+      const again = ((await rects(p)) as unknown as R[]).find((r) => r.id === look.id)!;
+      const box = (await p.locator('canvas.fg-canvas').boundingBox())!;
+      await p.mouse.move(box.x + again.restX + again.rest / 2, box.y + again.y + 8);
+      await p.waitForFunction(() => !document.querySelector<HTMLElement>('.fg-tooltip')!.hidden);
+      assert.match((await p.locator('.fg-tooltip').textContent())!, /Made fewer times in the incident: 4\.00 → 2\.00 calls per trace/);
+      assert.equal(await p.locator('.fg-detail img, .fg-tooltip img, .fg-diagnosis img').count(), 0);
+      // Incident mode: the box at its incident width, no remainder; the words say where it is drawn
+      await hook(p, 'setMode', 'incident');
+      await paint(p);
+      const inc = ((await rects(p)) as unknown as R[]).find((r) => r.id === look.id)!;
+      assert.equal(inc.rest, 0);
+      assert.ok(Math.abs(inc.w / page.w - 20 / 60) < 0.01, `incident width ${inc.w}`);
+      await hook(p, 'select', look.id);
+      assert.match((await p.locator('.fg-detail').textContent())!, /drawn hatched after the box in Diff mode\./);
+      assert.deepEqual(o.csp, []);
+      assert.deepEqual(o.errors, []);
+    } finally {
+      await o.close();
+    }
+  });
 });

@@ -6,7 +6,7 @@ import type { Diagnosis } from '../../src/core/rca/diagnosis';
 import { FlameFlag, type FlameData, type FlameMode } from '../../src/protocol/messages';
 import type { MergedPercentiles, SidePercentiles } from '../../src/core/diff/flame-percentiles';
 import { allPathsLine, effectVsPathLine, FIGURES_LEGEND, type PathSums } from '../../src/core/format/figures';
-import { goneListItem, goneRootsUnder, goneText, waitsFor } from '../../src/core/diff/flame-gone';
+import { goneListItem, goneRootsUnder, goneText, partlyGoneListItem, partlyGoneText, partlyGoneUnder, waitsFor } from '../../src/core/diff/flame-gone';
 import type { FlameTree } from '../../src/core/diff/flame-layout';
 
 /** What renderStats needs beyond the node for gone work and waits (the tree), and for links (the detail pane only). */
@@ -183,6 +183,9 @@ export function renderStats(box: HTMLElement, data: FlameData, i: number, labels
     box.append(delta);
     // work the incident no longer does: drawn hatched at its baseline width; say so in words (and to screen readers)
     if (gone) box.append(el('div', 'fg-note fg-gone', gone));
+    // calls made fewer times: the baseline time of those no longer made, hatched after the box
+    const partly = tree ? partlyGoneText(data, i, !sc.mode || sc.mode === 'diff') : null;
+    if (partly) box.append(el('div', 'fg-note fg-gone fg-partly', partly));
     // a caller's own time that is the wait for a callee (the engine's waitsOn): why this box is red, the gap before →
     // after, and the callee's box to go to; a box of that operation that does not call the callee gets the general line
     const wf = tree ? waitsFor(data, tree, diagnosis, i) : null;
@@ -239,6 +242,32 @@ export function renderStats(box: HTMLElement, data: FlameData, i: number, labels
       box.append(list);
     } else if (below.length) {
       box.append(el('div', 'fg-note fg-gone-below', `${below.length} ${below.length === 1 ? 'call below it is' : 'calls below it are'} gone in the incident (hatched${sc.mode && sc.mode !== 'diff' ? ' in Diff mode' : ''}).`));
+    }
+    // and the calls below it made fewer times (their remainders): a stopped-work finding's box names them with links,
+    // any other box counts them
+    const fewer = tree && !gone && !isAllTraces(info) ? partlyGoneUnder(data, tree, i) : [];
+    if (fewer.length && cand?.kind === 'stopped_work' && (info.rootCause || info.candidate)) {
+      const list = el('div', 'fg-note fg-gone-below fg-partly-below');
+      list.append(el('span', undefined, `Made fewer times below it (a hatched remainder after the box${sc.mode && sc.mode !== 'diff' ? ', in Diff mode' : ''}):`));
+      const ul = el('ul', 'fg-gone-list');
+      for (const g of fewer.slice(0, 4)) {
+        const li = el('li');
+        if (sc.reveal) {
+          const b = el('button', 'fg-op-link fg-gone-link fg-partly-link', partlyGoneListItem(data, g));
+          b.type = 'button';
+          b.title = 'Select it in the flame graph';
+          b.addEventListener('click', () => sc.reveal!(g));
+          li.append(b);
+        } else li.append(el('span', undefined, partlyGoneListItem(data, g)));
+        ul.append(li);
+      }
+      if (fewer.length > 4) ul.append(el('li', undefined, `and ${fewer.length - 4} more`));
+      list.append(ul);
+      box.append(list);
+    } else if (fewer.length) {
+      box.append(
+        el('div', 'fg-note fg-gone-below fg-partly-below', `${fewer.length} ${fewer.length === 1 ? 'call below it is' : 'calls below it are'} made fewer times in the incident (a hatched remainder after the box${sc.mode && sc.mode !== 'diff' ? ', in Diff mode' : ''}).`),
+      );
     }
   }
   if (!diff && !merged && !isAllTraces(info)) {

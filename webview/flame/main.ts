@@ -50,7 +50,7 @@ import {
   type SetDataMessage,
 } from '../../src/protocol/messages';
 import { el, formatPercentile, isAllTraces, nodeInfo, renderStats } from './details';
-import { countGoneRoots, goneListItem, goneRootsUnder, isGone } from '../../src/core/diff/flame-gone';
+import { countGoneRoots, countPartlyGone, goneListItem, goneRootsUnder, isGone, partlyGoneListItem, partlyGoneMs, partlyGoneUnder } from '../../src/core/diff/flame-gone';
 import { minimapKey, minimapValueText, navigateSandwich, normalizePos, sandwichRow, viewToShow, type MinimapState, type SandwichPos } from '../../src/core/diff/flame-keys';
 import { connectHost, type FlameHost } from './host';
 import { Minimap } from './minimap';
@@ -70,9 +70,11 @@ const SANDWICH_LABEL =
   'Sandwich view: callers above, callees below the operation. Arrow keys move between boxes, Enter shows the sandwich of the focused operation, Shift+Enter goes to its source, Home shows the whole width, Escape returns to the flame graph.';
 
 /** The canvas' accessible text: what the keys do, and in Diff mode with gone work, how that work is drawn. */
-function canvasLabel(gone: number): string {
-  if (gone <= 0) return CANVAS_LABEL;
-  return `${CANVAS_LABEL} ${gone} ${gone === 1 ? 'call that the incident no longer makes is' : 'calls that the incident no longer makes are'} drawn hatched after their callers' other calls, as wide as their baseline time; select one to read "gone in the incident".`;
+function canvasLabel(gone: number, partly = 0): string {
+  let s = CANVAS_LABEL;
+  if (gone > 0) s += ` ${gone} ${gone === 1 ? 'call that the incident no longer makes is' : 'calls that the incident no longer makes are'} drawn hatched after their callers' other calls, as wide as their baseline time; select one to read "gone in the incident".`;
+  if (partly > 0) s += ` ${partly} ${partly === 1 ? 'call made fewer times in the incident has' : 'calls made fewer times in the incident have'} a hatched remainder after the box, as wide as the baseline time of the calls no longer made; select the box to read "made fewer times".`;
+  return s;
 }
 
 /** Below this width (CSS px, whole graph) the root cause's box has no room for its badge and label. */
@@ -447,6 +449,7 @@ class FlameApp {
     this.mode = want && allowed.includes(want) ? want : allowed[0]!;
     for (const [mode, r] of this.radios) r.checked = mode === this.mode;
     this.renderer = new FlameRenderer(m.tree, tree, this.mode, readTheme());
+    this.partMs = partlyGoneMs(m.tree);
     this.stoppedGone = this.goneUnderRootCause();
     this.canvas.setAttribute('aria-label', this.graphLabel());
     this.showEmpty(false);
@@ -553,6 +556,16 @@ class FlameApp {
 
   /** the gone calls under the root-cause boxes (computed once per setData; outlined when the root cause is stopped work) */
   private stoppedGone: number[] = [];
+  /** per node: baseline ms per trace of calls made fewer times (the hatched remainder after the box; flame-gone.ts) */
+  private partMs: Float64Array = new Float64Array(0);
+
+  /** Calls made fewer times below the root-cause boxes (a stopped_work root cause's calls that partly stopped), most remainder first. */
+  private partlyGoneUnderRootCause(): number[] {
+    if (!this.data || !this.tree || this.data.kind !== 'diff') return [];
+    const out = new Set<number>();
+    for (const r of rootCauseNodes(this.data)) for (const g of partlyGoneUnder(this.data, this.tree, r, this.partMs)) out.add(g);
+    return [...out].sort((a, b) => this.partMs[b]! - this.partMs[a]!);
+  }
 
   /** Tops of gone subtrees below the root-cause boxes (the calls a stopped_work root cause no longer makes), most baseline time first. */
   private goneUnderRootCause(): number[] {
@@ -565,7 +578,12 @@ class FlameApp {
   /** The diagnosis' line for a stopped_work root cause: where its calls that stopped are drawn, or why none is. */
   private stoppedHint(): HTMLElement {
     const gone = this.goneUnderRootCause();
+    const partly = this.partlyGoneUnderRootCause();
     const p = el('div', 'fg-note fg-stopped-hint');
+    if (!gone.length && partly.length && this.data) {
+      p.append(this.partlyList(partly));
+      return p;
+    }
     if (!gone.length || !this.data) {
       p.append(
         el(
@@ -589,7 +607,29 @@ class FlameApp {
     }
     if (gone.length > 3) ul.append(el('li', undefined, `and ${gone.length - 3} more`));
     p.append(ul);
+    if (partly.length) p.append(this.partlyList(partly));
     return p;
+  }
+
+  /** "The calls it makes fewer times have a hatched remainder …": links to the boxes, the largest remainders first. */
+  private partlyList(partly: number[]): HTMLElement {
+    const box = el('div', 'fg-partly-hint');
+    box.append(
+      el('span', undefined, `The calls it makes fewer times have a hatched remainder after their box${this.mode === 'diff' ? '' : ' in Diff mode'}, as wide as the baseline time of the calls no longer made:`),
+    );
+    const ul = el('ul', 'fg-gone-list');
+    for (const g of partly.slice(0, 3)) {
+      const li = el('li');
+      const b = el('button', 'fg-op-link fg-gone-link fg-partly-link', partlyGoneListItem(this.data!, g));
+      b.type = 'button';
+      b.title = 'Select it in the flame graph';
+      b.addEventListener('click', () => this.revealNode(g));
+      li.append(b);
+      ul.append(li);
+    }
+    if (partly.length > 3) ul.append(el('li', undefined, `and ${partly.length - 3} more`));
+    box.append(ul);
+    return box;
   }
 
   /**
@@ -612,7 +652,7 @@ class FlameApp {
 
   /** The canvas' aria-label for the flame graph (not the sandwich). */
   private graphLabel(): string {
-    return canvasLabel(this.mode === 'diff' && this.data ? countGoneRoots(this.data) : 0);
+    return this.mode === 'diff' && this.data ? canvasLabel(countGoneRoots(this.data), countPartlyGone(this.partMs)) : canvasLabel(0);
   }
 
   /** Every mode has a legend: diff colours, or the services' colours (the biggest first) and what the width is. */
@@ -630,9 +670,15 @@ class FlameApp {
       this.legend.append(item('fg-swatch-slower', 'slower'), item('fg-swatch-faster', 'faster'), item('fg-swatch-neutral', 'unchanged'));
       // work the incident no longer does: only when the graph has some
       const gone = this.data && !this.sandwich ? countGoneRoots(this.data) : 0;
-      if (gone > 0) {
+      const partly = this.data && !this.sandwich ? countPartlyGone(this.partMs) : 0;
+      if (gone > 0 || partly > 0) {
         const g = item('fg-swatch-gone', 'gone');
-        g.title = `${gone} ${gone === 1 ? 'call' : 'calls'} the incident no longer makes: hatched, as wide as ${gone === 1 ? 'its' : 'their'} baseline time`;
+        g.title = [
+          gone > 0 ? `${gone} ${gone === 1 ? 'call' : 'calls'} the incident no longer makes: hatched, as wide as ${gone === 1 ? 'its' : 'their'} baseline time` : '',
+          partly > 0 ? `${partly} ${partly === 1 ? 'call' : 'calls'} made fewer times: a hatched remainder after the box, the baseline time of the calls no longer made` : '',
+        ]
+          .filter(Boolean)
+          .join('; ');
         this.legend.append(g);
       }
     } else if (this.renderer && this.data) {
@@ -649,7 +695,7 @@ class FlameApp {
         this.legend.append(more);
       }
     }
-    const what = this.mode === 'diff' ? `width = incident time${this.data && countGoneRoots(this.data) > 0 ? ' (gone: baseline time)' : ''}, colour = change of own time` : `width = ${this.data?.kind === 'single' ? 'time' : `${this.mode} time`}, colour = service`;
+    const what = this.mode === 'diff' ? `width = incident time${this.data && !this.sandwich && (countGoneRoots(this.data) > 0 || countPartlyGone(this.partMs) > 0) ? ' (gone: baseline time)' : ''}, colour = change of own time` : `width = ${this.data?.kind === 'single' ? 'time' : `${this.mode} time`}, colour = service`;
     const note = el('span', 'fg-note fg-legend-note', what);
     note.title = this.mode === 'diff' ? `width: ${runLabel} time per trace; colour: own (self) time, ${this.labels.baseline} → ${this.labels.incident}` : `${runLabel}: time per trace`;
     this.legend.append(note);
@@ -1362,7 +1408,7 @@ class FlameApp {
         for (let j = 0; j < d.count; j++) {
           const id = d.ids[j]!;
           const info = nodeInfo(app.data, id);
-          out.push({ id, service: info.service, name: info.name, x: d.x[j]!, y: d.y[j]!, w: d.w[j]!, h: ROW_HEIGHT - 1, fill: r.fillRgb(id, !!(app.matches && !app.matches[id])), rootCause: info.rootCause, matched: !!app.matches?.[id], gone: r.isGone(id), emphasized: app.mode === 'diff' && app.diagnosis?.rootCause?.kind === 'stopped_work' && app.stoppedGone.includes(id) });
+          out.push({ id, service: info.service, name: info.name, x: d.x[j]!, y: d.y[j]!, w: d.w[j]!, h: ROW_HEIGHT - 1, fill: r.fillRgb(id, !!(app.matches && !app.matches[id])), rootCause: info.rootCause, matched: !!app.matches?.[id], gone: r.isGone(id), rest: d.tw[j]!, restX: d.tx[j]!, emphasized: app.mode === 'diff' && app.diagnosis?.rootCause?.kind === 'stopped_work' && app.stoppedGone.includes(id) });
         }
         return out;
       },

@@ -19,6 +19,7 @@ import {
   type RGB,
   type View,
 } from '../../src/core/diff/flame-layout';
+import { partlyGone } from '../../src/core/diff/flame-gone';
 import { serviceOrder, themedServicePalette } from '../../src/core/diff/flame-palette';
 import { FlameFlag, type FlameData, type FlameMode } from '../../src/protocol/messages';
 import type { Theme } from './theme';
@@ -37,6 +38,9 @@ export interface DrawnRects {
   w: Float32Array;
   /** palette entry used */
   fill: Uint16Array;
+  /** the hatched remainder after the box (calls made fewer times in the incident): its x and width, 0 for none */
+  tx?: Float32Array;
+  tw?: Float32Array;
   count: number;
 }
 
@@ -79,7 +83,16 @@ export class FlameRenderer {
   private visible: Int32Array = new Int32Array(4096);
   private bucketCount = new Int32Array(0);
   private order: Int32Array = new Int32Array(4096);
-  readonly drawn: DrawnRects = { ids: new Int32Array(4096), x: new Float32Array(4096), y: new Float32Array(4096), w: new Float32Array(4096), fill: new Uint16Array(4096), count: 0 };
+  readonly drawn: DrawnRects & { tx: Float32Array; tw: Float32Array } = {
+    ids: new Int32Array(4096),
+    x: new Float32Array(4096),
+    y: new Float32Array(4096),
+    w: new Float32Array(4096),
+    fill: new Uint16Array(4096),
+    tx: new Float32Array(4096),
+    tw: new Float32Array(4096),
+    count: 0,
+  };
   private labels: string[] = [];
   /** palette entry of gone boxes (diff mode), −1 in the other modes */
   private goneFill = -1;
@@ -122,6 +135,19 @@ export class FlameRenderer {
     this.charWidths.clear();
     this.hatch = null;
     this.buildPalette();
+  }
+
+  private restLabels = new Map<number, string>();
+  /** The label of node `id`'s remainder: the calls per trace no longer made ("−2.73 calls per trace"). */
+  private restLabel(id: number): string {
+    let s = this.restLabels.get(id);
+    if (s === undefined) {
+      const f = partlyGone(this.data, id);
+      const v = f ? f.expectedCalls - f.incidentCalls : 0;
+      s = `−${v >= 10 ? v.toFixed(1) : v.toFixed(2)} calls per trace`;
+      this.restLabels.set(id, s);
+    }
+    return s;
   }
 
   /** Node `id` is drawn as work gone in the incident (diff mode: hatched, at its baseline width). */
@@ -248,6 +274,8 @@ export class FlameRenderer {
     d.y = new Float32Array(cap);
     d.w = new Float32Array(cap);
     d.fill = new Uint16Array(cap);
+    d.tx = new Float32Array(cap);
+    d.tw = new Float32Array(cap);
     this.order = new Int32Array(cap);
   }
 
@@ -279,13 +307,23 @@ export class FlameRenderer {
     const half = this.paletteRgb.length / 2;
     const buckets = this.bucketCount;
     buckets.fill(0);
+    let tails = 0;
     for (let j = 0; j < count; j++) {
       const i = r.ids[j]!;
       const a = Math.max(0, (layout.x0[i]! - p.view.v0) * k);
       const b = Math.min(p.width, (layout.x1[i]! - p.view.v0) * k);
       d.ids[j] = i;
       d.x[j] = a;
-      d.w[j] = b - a;
+      d.w[j] = Math.max(0, b - a);
+      // calls made fewer times: the baseline time of those no longer made, hatched right after the box
+      const rest = layout.rest[i]!;
+      if (rest > 0) {
+        const ta = Math.max(0, (layout.x1[i]! - p.view.v0) * k);
+        const tb = Math.min(p.width, (layout.x1[i]! + rest - p.view.v0) * k);
+        d.tx[j] = ta;
+        d.tw[j] = Math.max(0, tb - ta);
+        if (tb - ta >= MIN_RECT_PX) tails++;
+      } else d.tw[j] = 0;
       d.y[j] = (off + (p.invert ? maxD - tree.depth[i]! : tree.depth[i]!)) * ROW_HEIGHT - p.scrollTop;
       const f = this.fillOf[i]! + (p.matches && !p.matches[i] ? half : 0);
       d.fill[j] = f;
@@ -310,12 +348,31 @@ export class FlameRenderer {
       ctx.rect(d.x[j]!, d.y[j]!, w > 3 ? w - 1 : w, ROW_HEIGHT - 1);
     }
     if (cur >= 0) ctx.fill();
-    // gone work (diff mode): hatched over its pale fill, with a dashed outline — shape and texture, not colour alone
+    // the remainders of calls made fewer times: the gone fill first (the boxes' own fills are done above)
+    if (this.goneFill >= 0 && tails > 0) {
+      for (const dim of [false, true]) {
+        ctx.fillStyle = this.paletteCss[this.goneFill + (dim ? half : 0)]!;
+        ctx.beginPath();
+        for (let j = 0; j < count; j++) {
+          const tw = d.tw[j]!;
+          if (tw < MIN_RECT_PX || !!(p.matches && !p.matches[d.ids[j]!]) !== dim) continue;
+          ctx.rect(d.tx[j]!, d.y[j]!, tw > 3 ? tw - 1 : tw, ROW_HEIGHT - 1);
+        }
+        ctx.fill();
+      }
+    }
+    // gone work (diff mode): hatched over its pale fill, with a dashed outline — shape and texture, not colour alone;
+    // the same for the remainders after boxes of calls made fewer times
     if (this.goneFill >= 0) {
       const pat = this.hatchPattern(ctx);
       let any = false;
       ctx.beginPath();
       for (let j = 0; j < count; j++) {
+        const tw = d.tw[j]!;
+        if (tw >= MIN_RECT_PX) {
+          any = true;
+          ctx.rect(d.tx[j]!, d.y[j]!, tw > 3 ? tw - 1 : tw, ROW_HEIGHT - 1);
+        }
         if (!this.layout.gone[d.ids[j]!]) continue;
         any = true;
         ctx.rect(d.x[j]!, d.y[j]!, d.w[j]! > 3 ? d.w[j]! - 1 : d.w[j]!, ROW_HEIGHT - 1);
@@ -330,7 +387,10 @@ export class FlameRenderer {
         ctx.lineWidth = 1;
         ctx.setLineDash([4, 2]);
         ctx.beginPath();
-        for (let j = 0; j < count; j++) if (this.layout.gone[d.ids[j]!] && d.w[j]! >= 4) ctx.rect(d.x[j]! + 0.5, d.y[j]! + 0.5, d.w[j]! - 2, ROW_HEIGHT - 2);
+        for (let j = 0; j < count; j++) {
+          if (this.layout.gone[d.ids[j]!] && d.w[j]! >= 4) ctx.rect(d.x[j]! + 0.5, d.y[j]! + 0.5, d.w[j]! - 2, ROW_HEIGHT - 2);
+          if (d.tw[j]! >= 4) ctx.rect(d.tx[j]! + 0.5, d.y[j]! + 0.5, d.tw[j]! - 2, ROW_HEIGHT - 2);
+        }
         ctx.stroke();
         ctx.setLineDash([]);
       }
@@ -362,6 +422,19 @@ export class FlameRenderer {
         const text = this.measure(full) <= avail ? full : fitOperationLabel(data.strings[data.name[d.ids[j]!]!] ?? '', avail, this.measure);
         if (text) ctx.fillText(text, d.x[j]! + 4, d.y[j]! + ROW_HEIGHT / 2);
         if (data.flags[d.ids[j]!]! & FlameFlag.RootCause) labelEnd.set(j, d.x[j]! + 4 + (text ? this.measure(text) : 0));
+      }
+      // a remainder wide enough says what it is: "−2.73 calls per trace" (the calls no longer made)
+      if (this.goneFill >= 0 && tails > 0) {
+        for (let j = 0; j < count; j++) {
+          const tw = d.tw[j]!;
+          if (tw < MIN_LABEL_PX + 8) continue;
+          const dim = !!(p.matches && !p.matches[d.ids[j]!]);
+          if (this.labelCss[this.goneFill + (dim ? half : 0)] !== ink) continue;
+          const full = this.restLabel(d.ids[j]!);
+          const short = full.split(' ')[0]!;
+          const text = this.measure(full) <= tw - 8 ? full : this.measure(short) <= tw - 8 ? short : '';
+          if (text) ctx.fillText(text, d.tx[j]! + 4, d.y[j]! + ROW_HEIGHT / 2);
+        }
       }
     }
 

@@ -4,6 +4,8 @@
  *  - **gone** (vanished) work: call paths the baseline has and the incident does not (a service that returns early or
  *    fails fast and skips its dependencies). Diff mode draws them hatched after their caller's other calls, as wide as
  *    their baseline time (flame-layout.ts `layoutFlame`); these helpers find them and put them into words.
+ *  - **partly gone** work: a call both runs make, made fewer times per trace (beyond chance) — the baseline time of
+ *    the calls no longer made is drawn as a hatched remainder right after its box (`partlyGoneMs`).
  *  - **waits for**: a caller whose added own time is the wait for a callee service (the engine's `waitsOn` mark,
  *    core/rca/waits-on.ts): which box of that service it waits for, and the gap before → after.
  *
@@ -13,6 +15,7 @@ import type { Candidate, Diagnosis } from '../rca/diagnosis';
 import { FlameFlag, type FlameData } from '../../protocol/messages';
 import type { FlameTree } from './flame-layout';
 import { formatMs, KIND_LABEL } from '../format';
+import { rateDropTest } from '../stats/index';
 
 type GoneData = Pick<FlameData, 'kind' | 'flags' | 'parent'>;
 
@@ -145,4 +148,140 @@ function waitsForCallee(data: FlameData, tree: FlameTree, all: Candidate[], i: n
     `Its own time${ob && oi ? ` (${ob} → ${oi} per call)` : ''} grew because it waits for ${x}: ` +
     `it is the time outside ${x}'s span on this call path, and the engine finds that calls to ${x} · ${best.cand.name} wait longer there (${KIND_LABEL[best.cand.kind]}) — not work of its own.`;
   return { service: x, child: best.child, candidate: best.cand, text };
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// partly gone: a call made fewer times
+
+type PartData = Pick<FlameData, 'kind' | 'bCalls' | 'iCalls' | 'bTotal' | 'baselineTraces' | 'incidentTraces'> & { parent: ArrayLike<number> };
+
+/**
+ * When a call counts as partly gone: at least this share of the calls its caller's remaining calls would make is no
+ * longer made, and a one-sided exact test of two Poisson rates (calls per caller call; stats `rateDropTest`) says the
+ * drop is beyond chance at `alpha` — strict, since calls of one trace are not independent (a loop makes 4 or none).
+ */
+export const PARTLY_GONE = { minShare: 0.1, alpha: 0.001 } as const;
+
+/** Why a node is drawn with a hatched remainder: the figures behind it (per trace, both runs' trace counts applied). */
+export interface PartlyGone {
+  /** baseline ms per trace of the calls no longer made: the remainder's width */
+  ms: number;
+  /** calls per trace, baseline → incident */
+  baselineCalls: number;
+  incidentCalls: number;
+  /** the calls per trace the incident would make had only the caller's own drop passed down (= baselineCalls when the caller did not drop) */
+  expectedCalls: number;
+  /** the caller's calls per trace, incident / baseline (capped at 1), when below 1 */
+  callerRatio: number;
+  /** p of the rate test */
+  p: number;
+}
+
+/**
+ * Work **partly** gone in the incident: a call path both runs have whose calls per trace fell — a request that now
+ * fails fast skips some of the calls it used to make (OnlineBoutique's return fault: GetProduct 4.49 → 1.76 per
+ * request). Its box (incident time) shrinks; what the missing calls cost is their **baseline** time: the calls no
+ * longer made × the baseline mean time per call. Drawn as a hatched remainder right after the box (Diff mode), as
+ * gone work is — a call that vanished entirely is the limit of this rule (0 calls left).
+ *
+ * Only the drop that happens at this node counts: when its caller is itself made fewer times, the callee's calls are
+ * expected to fall with it (they are inside the caller's remainder already), so the remainder is the calls missing
+ * beyond that — calls per trace expected = baseline × min(1, the caller's incident/baseline ratio). A caller made more
+ * often does not raise the expectation (no work vanished per trace). Returns ms per trace per node, 0 for none (and
+ * for gone nodes, the root, single-run data).
+ */
+export function partlyGoneMs(data: PartData): Float64Array {
+  const n = data.parent.length;
+  const out = new Float64Array(n);
+  if (data.kind !== 'diff' || !data.bCalls || !data.iCalls) return out;
+  const tb = data.baselineTraces;
+  const ti = data.incidentTraces;
+  if (!(tb > 0) || !(ti > 0)) return out;
+  for (let i = 1; i < n; i++) {
+    const f = partlyGone(data, i);
+    if (f) out[i] = f.ms;
+  }
+  return out;
+}
+
+/** The figures of node `i`'s remainder (see {@link partlyGoneMs}), or null when it has none. */
+export function partlyGone(data: PartData, i: number): PartlyGone | null {
+  if (data.kind !== 'diff' || i <= 0 || i >= data.parent.length) return null;
+  const tb = data.baselineTraces;
+  const ti = data.incidentTraces;
+  const kb = data.bCalls[i] ?? 0;
+  const ki = data.iCalls[i] ?? 0;
+  // a call the incident no longer makes at all is gone (drawn whole, at its baseline width): not this rule's
+  if (!(tb > 0) || !(ti > 0) || !(kb > 0) || !(ki > 0)) return null;
+  const p = data.parent[i]!;
+  // the caller's calls: exposure of this node's calls (the root's "calls" are the traces)
+  const pb = p >= 0 ? (data.bCalls[p] ?? 0) : 0;
+  const pi = p >= 0 ? (data.iCalls[p] ?? 0) : 0;
+  const callerRatio = pb > 0 && pi > 0 ? Math.min(1, pi / ti / (pb / tb)) : 1;
+  const cb = kb / tb;
+  const ci = ki / ti;
+  const expected = cb * callerRatio;
+  const short = expected - ci;
+  if (!(short > 0) || short < PARTLY_GONE.minShare * expected) return null;
+  // calls per caller call fell: kb over pb caller calls → ki over the caller calls that would keep the per-trace rate
+  const nB = pb > 0 ? pb : tb;
+  const nI = pb > 0 ? Math.min(pi, (pb * ti) / tb) : ti;
+  const pv = rateDropTest(kb, nB, ki, nI);
+  if (!(pv < PARTLY_GONE.alpha)) return null;
+  const ms = ((data.bTotal[i] ?? 0) * short) / cb;
+  if (!(ms > 0)) return null;
+  return { ms, baselineCalls: cb, incidentCalls: ci, expectedCalls: expected, callerRatio, p: pv };
+}
+
+/** How many boxes have a hatched remainder (the legend, the canvas' accessible text). */
+export function countPartlyGone(ms: ArrayLike<number>): number {
+  let n = 0;
+  for (let i = 0; i < ms.length; i++) if (ms[i]! > 0) n++;
+  return n;
+}
+
+const calls = (v: number) => (v >= 10 ? v.toFixed(1) : v.toFixed(2));
+
+/**
+ * The words for a box with a remainder: "Made fewer times in the incident: 4.49 → 1.76 calls per trace (p < 0.001).
+ * The 2.73 calls per trace no longer made took 16 ms per trace in the baseline (6.0 ms per call): drawn hatched after
+ * the box." Null when the box has none.
+ */
+export function partlyGoneText(data: FlameData, i: number, drawn = true): string | null {
+  const f = partlyGone(data, i);
+  if (!f) return null;
+  const missing = f.expectedCalls - f.incidentCalls;
+  const perCall = f.baselineCalls > 0 ? formatMs(data.bTotal[i]! / f.baselineCalls) : null;
+  const p = f.p < 0.001 ? 'p < 0.001' : `p = ${f.p.toFixed(3)}`;
+  const head = `Made fewer times in the incident: ${calls(f.baselineCalls)} → ${calls(f.incidentCalls)} calls per trace (${p})`;
+  const caller =
+    f.callerRatio < 1
+      ? `; its caller is made ${Math.round(f.callerRatio * 100)} % as often as in the baseline, which accounts for ${calls(f.baselineCalls - f.expectedCalls)} of them`
+      : '';
+  return (
+    `${head}${caller}. The ${calls(missing)} calls per trace no longer made took ${formatMs(f.ms)} per trace in the baseline` +
+    `${perCall ? ` (${perCall} per call)` : ''}: drawn hatched after the box${drawn ? '' : ' in Diff mode'}.`
+  );
+}
+
+/** Boxes inside node `id`'s subtree (itself excluded) with a remainder, not below gone work, most remainder first. */
+export function partlyGoneUnder(data: FlameData, tree: FlameTree, id: number, ms: ArrayLike<number> = partlyGoneMs(data)): number[] {
+  const out: number[] = [];
+  if (data.kind !== 'diff' || id < 0 || id >= tree.n) return out;
+  for (let k = id + 1; k < tree.end[id]!; ) {
+    if (isGone(data, k)) {
+      k = tree.end[k]!;
+      continue;
+    }
+    if (ms[k]! > 0) out.push(k);
+    k++;
+  }
+  return out.sort((a, b) => ms[b]! - ms[a]! || a - b);
+}
+
+/** One partly gone call in a list: "productcatalogservice · GetProduct — 4.49 → 1.76 calls per trace". */
+export function partlyGoneListItem(data: FlameData, i: number): string {
+  const f = partlyGone(data, i);
+  const what = `${data.strings[data.service[i]!] ?? ''} · ${data.strings[data.name[i]!] ?? ''}`;
+  return f ? `${what} — ${calls(f.baselineCalls)} → ${calls(f.incidentCalls)} calls per trace` : what;
 }

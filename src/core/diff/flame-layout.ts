@@ -8,6 +8,7 @@
  */
 import type { FlameData, FlameMode } from '../../protocol/messages';
 import { FlameFlag } from '../../protocol/messages';
+import { partlyGoneMs } from './flame-gone';
 
 export interface FlameTree {
   n: number;
@@ -64,6 +65,11 @@ export interface FlameLayout {
   weight: Float64Array;
   /** 1 for work gone in the incident, drawn in diff mode at its baseline width (see layoutFlame); all 0 otherwise */
   gone: Uint8Array;
+  /**
+   * unit-interval width of the hatched remainder drawn right after the box, [x1, x1 + rest]: the baseline time of
+   * calls the incident makes fewer times (diff mode, flame-gone.ts `partlyGoneMs`); all 0 otherwise
+   */
+  rest: Float64Array;
 }
 
 /** Width source of a mode: baseline time in baseline mode, incident time in incident and diff mode. */
@@ -85,8 +91,16 @@ const BOTH = FlameFlag.Baseline | FlameFlag.Incident;
  * so the graph shows where the work vanished (`gone[i]` = 1; drawn hatched). When the caller's present children and
  * its gone ones together exceed its width, all of them are scaled down together — the rule above — so a gone call is
  * never squeezed to nothing because its caller got shorter (notes/flame.md, "Gone work").
+ *
+ * Work **partly** gone (a call made fewer times per trace, beyond chance and beyond its caller's own drop) gets a
+ * remainder right after its box, as wide as the baseline time of the calls no longer made (`rest[i]`; drawn hatched),
+ * counted with its siblings in the same way; its children stay inside the box (they are the calls still made).
  */
-export function layoutFlame(tree: FlameTree, data: Pick<FlameData, 'bTotal' | 'iTotal'> & Partial<Pick<FlameData, 'flags' | 'kind'>>, mode: FlameMode): FlameLayout {
+export function layoutFlame(
+  tree: FlameTree,
+  data: Pick<FlameData, 'bTotal' | 'iTotal'> & Partial<Pick<FlameData, 'flags' | 'kind' | 'bCalls' | 'iCalls' | 'baselineTraces' | 'incidentTraces'>>,
+  mode: FlameMode,
+): FlameLayout {
   const n = tree.n;
   const w = modeWeights(data, mode);
   const parent = tree.parent;
@@ -101,6 +115,11 @@ export function layoutFlame(tree: FlameTree, data: Pick<FlameData, 'bTotal' | 'i
       gone[i] = (p >= 0 && gone[p]) || f === FlameFlag.Baseline ? 1 : 0;
     }
   }
+  // calls made fewer times: the baseline ms per trace of the calls no longer made, after the box (diff mode only)
+  const restMs =
+    withGone && data.bCalls && data.iCalls && data.baselineTraces !== undefined && data.incidentTraces !== undefined
+      ? partlyGoneMs({ kind: 'diff', parent, bCalls: data.bCalls, iCalls: data.iCalls, bTotal: data.bTotal, baselineTraces: data.baselineTraces, incidentTraces: data.incidentTraces })
+      : null;
   const weight = new Float64Array(n);
   const childSum = new Float64Array(n);
   for (let i = n - 1; i >= 0; i--) {
@@ -109,10 +128,11 @@ export function layoutFlame(tree: FlameTree, data: Pick<FlameData, 'bTotal' | 'i
     const eff = own > 0 ? own : childSum[i]!;
     weight[i] = eff;
     const p = parent[i]!;
-    if (p >= 0) childSum[p] += eff;
+    if (p >= 0) childSum[p] += eff + (restMs ? restMs[i]! : 0);
   }
   const x0 = new Float64Array(n);
   const x1 = new Float64Array(n);
+  const rest = new Float64Array(n);
   const cursor = new Float64Array(n);
   const scale = new Float64Array(n);
   if (n > 0 && weight[0]! > 0) {
@@ -126,6 +146,10 @@ export function layoutFlame(tree: FlameTree, data: Pick<FlameData, 'bTotal' | 'i
     x0[i] = a;
     x1[i] = a + width;
     cursor[p] += width;
+    if (restMs && restMs[i]! > 0) {
+      rest[i] = restMs[i]! * scale[p]!;
+      cursor[p] += rest[i]!;
+    }
     const denom = Math.max(weight[i]!, childSum[i]!);
     scale[i] = denom > 0 ? width / denom : 0;
   };
@@ -142,7 +166,7 @@ export function layoutFlame(tree: FlameTree, data: Pick<FlameData, 'bTotal' | 'i
   }
   // then the gone subtrees, each after its caller's present children (in their order); their descendants follow them
   if (deferred) for (const g of deferred) for (let i = g; i < tree.end[g]!; i++) place(i);
-  return { mode, x0, x1, weight, gone };
+  return { mode, x0, x1, weight, gone, rest };
 }
 
 export interface View {
@@ -180,7 +204,7 @@ export function cullVisible(
   rows: { first: number; last: number } = { first: 0, last: Number.MAX_SAFE_INTEGER },
   out: Int32Array = new Int32Array(1024),
 ): { ids: Int32Array; count: number } {
-  const { x0, x1 } = layout;
+  const { x0, x1, rest } = layout;
   const { end, depth } = tree;
   const k = widthPx / (view.v1 - view.v0);
   const minUnit = minPx / k;
@@ -189,7 +213,8 @@ export function cullVisible(
   const n = tree.n;
   while (i < n) {
     const a = x0[i]!;
-    const b = x1[i]!;
+    // a box and its hatched remainder (calls made fewer times) are drawn together: a narrow box with a wide remainder counts
+    const b = x1[i]! + (rest ? rest[i]! : 0);
     if (b - a < minUnit || b <= view.v0 || a >= view.v1) {
       i = end[i]!;
       continue;
@@ -469,11 +494,26 @@ export function rootCauseNodes(data: Pick<FlameData, 'n' | 'flags' | 'iTotal'>):
 }
 
 /** Hit test over the rects of the last frame: the node drawn at CSS pixel (x, y), or −1. */
-export function hitTest(rects: { ids: Int32Array; x: Float32Array; y: Float32Array; w: Float32Array; count: number }, rowHeight: number, px: number, py: number): number {
+export function hitTest(
+  rects: { ids: Int32Array; x: Float32Array; y: Float32Array; w: Float32Array; tx?: Float32Array; tw?: Float32Array; count: number },
+  rowHeight: number,
+  px: number,
+  py: number,
+): number {
   for (let k = rects.count - 1; k >= 0; k--) {
     const x = rects.x[k]!;
     const y = rects.y[k]!;
     if (px >= x && px < x + rects.w[k]! && py >= y && py < y + rowHeight) return rects.ids[k]!;
+  }
+  // the hatched remainder after a box (calls made fewer times) belongs to that box
+  if (rects.tx && rects.tw) {
+    for (let k = rects.count - 1; k >= 0; k--) {
+      const tw = rects.tw[k]!;
+      if (!(tw > 0)) continue;
+      const x = rects.tx[k]!;
+      const y = rects.y[k]!;
+      if (px >= x && px < x + tw && py >= y && py < y + rowHeight) return rects.ids[k]!;
+    }
   }
   return -1;
 }
