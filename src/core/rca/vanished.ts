@@ -108,7 +108,9 @@ export function vanishedWork(b: RunFacts, i: RunFacts, alpha: number): VanishedF
   for (const f of found) {
     // one finding per operation: its vanished calls, else the share of its calls that make none
     if (done.has(f.op)) continue;
-    const sig = f.list.filter((v) => v.p * Math.max(1, tests) < alpha);
+    // the sharpest stop first (going on after it fell most; then the surer): a path that now always ends after its
+    // call to X still goes on after the calls it makes before X, only less often — X is where it stops
+    const sig = f.list.filter((v) => v.p * Math.max(1, tests) < alpha).sort((x, y) => x.rateI / x.rateB - y.rateI / y.rateB || x.p - y.p);
     if (sig.length === 0) continue;
     done.add(f.op);
     out.push(finding('calls', f, sig, tests, sig.length / f.regular));
@@ -155,7 +157,9 @@ export function stopsAfter(b: RunFacts, i: RunFacts, alpha: number): VanishedFin
   }
   const out: VanishedFinding[] = [];
   for (const f of found) {
-    const sig = f.list.filter((v) => v.p * Math.max(1, tests) < alpha);
+    // the sharpest stop first (going on after it fell most; then the surer): a path that now always ends after its
+    // call to X still goes on after the calls it makes before X, only less often — X is where it stops
+    const sig = f.list.filter((v) => v.p * Math.max(1, tests) < alpha).sort((x, y) => x.rateI / x.rateB - y.rateI / y.rateB || x.p - y.p);
     if (sig.length === 0) continue;
     // where does the path stop? When the callee's answers to this caller got cut short (its entry operation does less
     // below it, or ends much sooner), the callee failed fast and the caller only gave up: blame the callee

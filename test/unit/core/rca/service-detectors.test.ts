@@ -12,6 +12,7 @@ import { Diagnosis } from '../../../../src/core/rca/diagnosis';
 import { makeMicroScenario, MICRO_FAULTS, type MicroFault } from '../../../../src/core/testing/microservices';
 import { toSpanTable } from '../../../../src/core/testing/scenarios';
 import { SpanKind } from '../../../../src/core/model/span-table';
+import { table } from '../../../helpers/spans';
 import { binomialLower, fisherCombine, fisherGreater, mulberry32, pooledExceedance, rateDropTest } from '../../../../src/core/stats/index';
 
 const facts = (fault: MicroFault, seed = 1) => {
@@ -298,4 +299,34 @@ test('ablation switch: without the remote-call gap and kind-less client reading,
   const sc = makeMicroScenario('network_delay', 1);
   const d = diagnose(toSpanTable(sc.baseline), toSpanTable(sc.incident), { disable: ['remote_gap', 'implicit_client'] });
   assert.notEqual(d.rootCause?.service, 'prices');
+});
+
+test('a path that now always ends after its call to train (and less often after the call before it): train is the next suspect', () => {
+  // basic calls station, then train, then route; now it always stops right after train (train's answers unchanged:
+  // a wrong value after its work), and on some requests already after station (they fail before reaching train).
+  // The sharpest stop names where the path ends: train — not station, whose going-on fell only partly
+  const mk = (seed: number, fault: boolean) => {
+    const rnd = mulberry32(seed);
+    const spans: Parameters<typeof table>[0] = [];
+    for (let k = 0; k < 60; k++) {
+      const t0 = k * 1000;
+      const tr = 't' + k;
+      spans.push({ trace: tr, id: 'g' + k, name: 'GET /travel', service: 'gateway', start: t0, dur: 40 });
+      spans.push({ trace: tr, id: 'b' + k, parent: 'g' + k, name: '/basic/travel', service: 'basic', start: t0 + 1, dur: 36 });
+      const calls: [string, string][] = [['station', '/stations/id'], ['train', '/trains/byName'], ['route', '/routes/id']];
+      const stopAt = !fault ? 3 : rnd() < 0.4 ? 1 : 2;
+      let t = t0 + 2;
+      for (let c = 0; c < stopAt; c++) {
+        const d = 4 + rnd();
+        spans.push({ trace: tr, id: `c${k}_${c}`, parent: 'b' + k, name: 'GET', service: 'basic', start: t, dur: d + 1 });
+        spans.push({ trace: tr, id: `s${k}_${c}`, parent: `c${k}_${c}`, name: calls[c]![1], service: calls[c]![0], start: t + 0.5, dur: d });
+        t += d + 2;
+      }
+    }
+    return table(spans);
+  };
+  const d = diagnose(mk(1, false), mk(2, true), { seed: 1 });
+  const services = [...new Set([d.rootCause?.service, ...d.candidates.map((c) => c.service)])];
+  assert.deepEqual(services.slice(0, 2), ['basic', 'train'], JSON.stringify(d.candidates.map((c) => [c.service, c.name, c.kind])));
+  assert.match(d.rootCause!.evidence.join('\n'), /now stops right after calling train \(GET\): went on after it in 100% → 0% of calls; station/);
 });
