@@ -100,6 +100,8 @@ export interface AggDetail {
   traceStringId: Uint32Array;
   /** per span: 1 when it failed (error status, or with the status unset HTTP ≥ 500 / gRPC ≠ 0 / an exception event) */
   failed?: Uint8Array;
+  /** per span: 1 when it failed itself — no failed span below it at any depth (where failures originate) */
+  ownFailed?: Uint8Array;
 }
 
 class GrowI32 {
@@ -328,6 +330,30 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
   let maxCover = maxChildren;
   if (twins) for (let i = 0; i < n; i++) maxCover = Math.max(maxCover, twins.twinStart[i + 1]! - twins.twinStart[i]!);
 
+  // 3-. a failure below: a span whose subtree holds a failed span at any depth. Where errors are read from names alone
+  // (kind-less exports: a caller's outgoing-call span carries no status, only the callee's error handler says it
+  // failed), the caller's request span fails through a call span that does not — the failure still came from below.
+  // Children before parents: breadth-first from the roots, then backwards (no recursion on the depth of a trace).
+  const failedBelow = new Uint8Array(n);
+  {
+    const order = new Int32Array(n);
+    let len = 0;
+    for (let i = 0; i < n; i++) {
+      if (traceOf[i]! < 0) continue;
+      const p = parent[i]!;
+      if (p < 0 || traceOf[p]! < 0) order[len++] = i;
+    }
+    for (let q = 0; q < len; q++) {
+      const r = order[q]!;
+      for (let c = childStart[r]!; c < childStart[r + 1]!; c++) order[len++] = childRows[c]!;
+    }
+    for (let q = len - 1; q >= 0; q--) {
+      const r = order[q]!;
+      const p = parent[r]!;
+      if (p >= 0 && (failed[r] === 1 || failedBelow[r] === 1)) failedBelow[p] = 1;
+    }
+  }
+
   // 3. per-span self time, child sum/union, own errors
   const selfNs = new Float64Array(n);
   const childSum = new Float64Array(n);
@@ -392,7 +418,7 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
       const self = d - union;
       selfNs[p] = self > 0 ? self : 0;
     }
-    if (failed[p] === 1 && !childErr) ownError[p] = 1;
+    if (failed[p] === 1 && !childErr && failedBelow[p] === 0) ownError[p] = 1;
   }
 
   // critical path: per root, walk windows; the latest-ending child is on the path, the gaps are the parent's
@@ -703,6 +729,7 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
     traceError,
     traceStringId: Uint32Array.from(traceIds.arr.subarray(0, T)),
     failed,
+    ownFailed: ownError,
   };
 }
 

@@ -51,6 +51,8 @@ export interface OpFacts {
   withChildren: number;
   /** spans that failed (error status, or HTTP ≥ 500 / gRPC ≠ 0 / an exception event where the status is unset) */
   failed: number;
+  /** of those, spans that failed themselves (no failed span below them): the failures that start here */
+  ownFailed: number;
   /** summed exclusive (non-remote, not async) time, ms, uncapped */
   selfSumMs: number;
   /**
@@ -151,7 +153,7 @@ export function collectFacts(det: AggDetail): RunFacts {
       const service = str(svc[r]!);
       const name = str(m.nameCol[r]!);
       const id = opId(service, name) + (call ? CALL_ROLE : '');
-      o = { id, service, name, self: [], selfTraces: [], dur: [], durTraces: [], calls: 0, remoteCalls: 0, children: new Map(), withChildren: 0, failed: 0, selfSumMs: 0, after: new Map() };
+      o = { id, service, name, self: [], selfTraces: [], dur: [], durTraces: [], calls: 0, remoteCalls: 0, children: new Map(), withChildren: 0, failed: 0, ownFailed: 0, selfSumMs: 0, after: new Map() };
       opByRow.set(key, o);
       ops.set(id, o);
       services.add(service);
@@ -222,6 +224,7 @@ export function collectFacts(det: AggDetail): RunFacts {
     }
     if (kids[r]! > 0) o.withChildren++;
     if (det.failed?.[r] === 1) o.failed++;
+    if (det.ownFailed?.[r] === 1) o.ownFailed++;
     const p = P[r]!;
     if (p >= 0) {
       const po = opOf(p);

@@ -108,8 +108,7 @@ export function vanishedWork(b: RunFacts, i: RunFacts, alpha: number): VanishedF
   for (const f of found) {
     // one finding per operation: its vanished calls, else the share of its calls that make none
     if (done.has(f.op)) continue;
-    // the sharpest stop first (going on after it fell most; then the surer): a path that now always ends after its
-    // call to X still goes on after the calls it makes before X, only less often — X is where it stops
+    // the calls that vanished most first (then the surer): the evidence lists them in that order
     const sig = f.list.filter((v) => v.p * Math.max(1, tests) < alpha).sort((x, y) => x.rateI / x.rateB - y.rateI / y.rateB || x.p - y.p);
     if (sig.length === 0) continue;
     done.add(f.op);
@@ -172,8 +171,11 @@ export function stopsAfter(b: RunFacts, i: RunFacts, alpha: number): VanishedFin
       }
     }
     // one path that stops: its effect (how much rarer going on became) already says how many requests stop, so it is
-    // not weighed a second time (a fail-fast on 40 % of the requests, p = 1e-28, is a finding)
-    out.push(finding('stops', f, sig, tests, 1));
+    // not weighed a second time (a fail-fast on 40 % of the requests, p = 1e-28, is a finding); a callee that only
+    // passes on a failure from below it is a messenger: half the weight, as for the deeper stop below
+    const v = finding('stops', f, sig, tests, 1);
+    if (cut?.relayed) v.score *= 0.5;
+    out.push(v);
   }
   return out;
 }
@@ -199,7 +201,7 @@ function finding(how: VanishedFinding['how'], f: { service: string; name: string
  * its median (a fail-fast on part of the calls; Fisher). Null when its answers look as before — then the caller
  * stopped on its own.
  */
-function calleeCutShort(b: RunFacts, i: RunFacts, caller: string, callee: string, alpha: number): { service: string; how: string; failed?: boolean } | null {
+function calleeCutShort(b: RunFacts, i: RunFacts, caller: string, callee: string, alpha: number): { service: string; how: string; failed?: boolean; relayed?: boolean } | null {
   if (callee === caller) return null;
   const eb = b.edges.get(caller + '\u0000' + callee);
   const ei = i.edges.get(caller + '\u0000' + callee);
@@ -211,8 +213,12 @@ function calleeCutShort(b: RunFacts, i: RunFacts, caller: string, callee: string
     // its answers now fail (an error status, an HTTP 5xx): the caller gave up on a failure
     const fB = ob.failed / ob.calls;
     const fI = oi.failed / oi.calls;
-    if (fI >= fB + 0.2 && fisherGreater(ob.failed, ob.calls, oi.failed, oi.calls) < alpha)
-      return { service: callee, how: `${callee} / ${name} now fails in ${Math.round(100 * fI)}% of calls (was ${Math.round(100 * fB)}%)`, failed: true };
+    if (fI >= fB + 0.2 && fisherGreater(ob.failed, ob.calls, oi.failed, oi.calls) < alpha) {
+      // most of the added failures come from further below (a failed span under its answers): it passes a deeper
+      // failure on — the finding there is the origin, this stop is its knock-on
+      const relayed = oi.ownFailed - ob.ownFailed < 0.5 * (oi.failed - ob.failed);
+      return { service: callee, how: `${callee} / ${name} now fails in ${Math.round(100 * fI)}% of calls (was ${Math.round(100 * fB)}%)${relayed ? ', a failure from further below it' : ''}`, failed: true, ...(relayed ? { relayed } : {}) };
+    }
     let kB = 0;
     let kI = 0;
     for (const v of ob.children.values()) kB += v;

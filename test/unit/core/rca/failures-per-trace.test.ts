@@ -77,3 +77,67 @@ test('failures spread over many traces still count per trace: 0 of 40 → 12 of 
   assert.equal(d.rootCause?.kind, 'errors');
   assert.ok(d.rootCause!.evidence.some((e) => /traces in which it failed: 0\/40 → 12\/40/.test(e)), d.rootCause!.evidence.join('\n'));
 });
+
+test('kind-less: a failure passed up through an outgoing call span with no status starts below — the caller is no origin', () => {
+  // gateway → travel /trips → travel POST (the outgoing call: no kind, no status) → basic /travel; Spring's error
+  // handler runs in basic (it threw) and in travel (it rethrew): both request spans fail, only basic's is an origin
+  const mk = (seed: number, failing: boolean) => {
+    const rnd = mulberry32(seed);
+    const spans: S[] = [];
+    for (let k = 0; k < 40; k++) {
+      const t0 = k * 1000;
+      const tr = 't' + k;
+      const fail = failing && k % 2 === 0;
+      const d = 5 + rnd();
+      spans.push({ trace: tr, id: 'g' + k, name: '/*', service: 'gateway', start: t0, dur: d + 8 });
+      spans.push({ trace: tr, id: 't' + k, parent: 'g' + k, name: '/trips', service: 'travel', start: t0 + 1, dur: d + 6 });
+      spans.push({ trace: tr, id: 'c' + k, parent: 't' + k, name: 'POST', service: 'travel', start: t0 + 2, dur: d + 2 });
+      spans.push({ trace: tr, id: 'b' + k, parent: 'c' + k, name: '/travel', service: 'basic', start: t0 + 2.5, dur: d + 1 });
+      spans.push({ trace: tr, id: 'q' + k, parent: 'b' + k, name: 'SELECT trips', service: 'basic', start: t0 + 3, dur: d - 1 });
+      if (fail) {
+        spans.push({ trace: tr, id: 'be' + k, parent: 'b' + k, name: 'BasicErrorController.error', service: 'basic', start: t0 + d + 2.6, dur: 0.3 });
+        spans.push({ trace: tr, id: 'te' + k, parent: 't' + k, name: 'BasicErrorController.error', service: 'travel', start: t0 + d + 4.5, dur: 0.3 });
+      }
+    }
+    return table(spans);
+  };
+  const d = diagnose(mk(1, false), mk(2, true));
+  assert.equal(d.rootCause?.service, 'basic', JSON.stringify(d.candidates.map((c) => [c.service, c.name, c.kind])));
+  assert.equal(d.rootCause?.kind, 'errors');
+  assert.ok(!d.candidates.some((c) => c.service === 'travel' && c.kind === 'errors'), 'travel only passes the failure on');
+});
+
+test('a caller that stops after a callee whose answers fail only because a failure below it: the stop is the knock-on (half weight)', async () => {
+  const { aggregateDetailed } = await import('../../../../src/core/aggregate/tree');
+  const { collectFacts } = await import('../../../../src/core/rca/facts');
+  const { vanishedWork } = await import('../../../../src/core/rca/vanished');
+  // preserve calls travel, then order; travel calls basic. Now basic throws on every call (its error handler runs),
+  // travel rethrows (its handler too) and preserve stops right after travel, never reaching order
+  const mk = (seed: number, failing: boolean) => {
+    const rnd = mulberry32(seed);
+    const spans: S[] = [];
+    for (let k = 0; k < 40; k++) {
+      const t0 = k * 1000;
+      const tr = 't' + k;
+      const d = 5 + rnd();
+      spans.push({ trace: tr, id: 'p' + k, name: '/preserve', service: 'preserve', start: t0, dur: 3 * d + 12 });
+      spans.push({ trace: tr, id: 'pc' + k, parent: 'p' + k, name: 'POST', service: 'preserve', start: t0 + 1, dur: d + 6 });
+      spans.push({ trace: tr, id: 't' + k, parent: 'pc' + k, name: '/trip', service: 'travel', start: t0 + 1.5, dur: d + 5 });
+      spans.push({ trace: tr, id: 'tc' + k, parent: 't' + k, name: 'GET', service: 'travel', start: t0 + 2, dur: d + 2 });
+      spans.push({ trace: tr, id: 'b' + k, parent: 'tc' + k, name: '/basic', service: 'basic', start: t0 + 2.5, dur: d + 1 });
+      if (failing) {
+        spans.push({ trace: tr, id: 'be' + k, parent: 'b' + k, name: 'BasicErrorController.error', service: 'basic', start: t0 + d + 3, dur: 0.3 });
+        spans.push({ trace: tr, id: 'te' + k, parent: 't' + k, name: 'BasicErrorController.error', service: 'travel', start: t0 + d + 4.6, dur: 0.3 });
+      } else {
+        spans.push({ trace: tr, id: 'oc' + k, parent: 'p' + k, name: 'POST', service: 'preserve', start: t0 + d + 8, dur: d + 2 });
+        spans.push({ trace: tr, id: 'o' + k, parent: 'oc' + k, name: '/order', service: 'order', start: t0 + d + 8.5, dur: d + 1 });
+      }
+    }
+    return aggregateDetailed(table(spans));
+  };
+  const found = vanishedWork(collectFacts(mk(1, false)), collectFacts(mk(2, true)), 0.01);
+  const stop = found.find((f) => f.how === 'stops' && f.service === 'travel');
+  assert.ok(stop, JSON.stringify(found.map((f) => [f.how, f.service, f.operation])));
+  assert.match(stop.children[0]!.calleeCut!, /travel \/ \/trip now fails in 100% of calls \(was 0%\), a failure from further below it/);
+  assert.ok(Math.abs(stop.score - 0.5 * stop.effect * stop.consistency) < 1e-9, `score ${stop.score} for effect ${stop.effect}`);
+});
