@@ -185,7 +185,7 @@ export function renderStats(box: HTMLElement, data: FlameData, i: number, labels
     if (gone) box.append(el('div', 'fg-note fg-gone', gone));
     // calls made fewer times: the baseline time of those no longer made, hatched after the box
     const partly = tree ? partlyGoneText(data, i, !sc.mode || sc.mode === 'diff') : null;
-    if (partly) box.append(el('div', 'fg-note fg-gone fg-partly', partly));
+    if (partly) box.append(el('div', 'fg-note fg-partly', partly));
     // a caller's own time that is the wait for a callee (the engine's waitsOn): why this box is red, the gap before →
     // after, and the callee's box to go to; a box of that operation that does not call the callee gets the general line
     const wf = tree ? waitsFor(data, tree, diagnosis, i) : null;
