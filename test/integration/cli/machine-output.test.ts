@@ -120,6 +120,15 @@ test('markdown on a pipe: the same bytes as --markdown-output writes, and no con
   assert.match(r.out, /charge\s+2J\s+card\s+next\s+para\s+iso/);
 });
 
+test('junit (--junit-output, a gate) is well-formed XML 1.0: no character XML cannot hold, the names escaped', () => {
+  const file = join(dir, 'out.xml');
+  const r = cliRun([...pair(), '--fail-on', 'regression', '--junit-output', file]);
+  assert.equal(r.code, 1, r.err);
+  const xml = readFileSync(file, 'utf8');
+  assert.doesNotMatch(xml, /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/, 'no C0 control but TAB/LF/CR');
+  assert.ok(xml.includes('\\u001b') && xml.includes('\u009b2J'), 'ESC written as \\u001b; C1, a valid XML character, kept');
+});
+
 test('human output on a pipe stays escaped', () => {
   const r = cliRun(pair());
   assert.equal(r.code, 0, r.err);
