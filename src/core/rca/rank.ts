@@ -260,10 +260,14 @@ export function rank(ctx: Ctx, opts: DiagnoseOptions, latency: Diagnosis['latenc
   const isErr = (c: Cand) => c.kind === 'errors' || c.kind === 'retries';
   // one decision: an operation whose own time grew beyond doubt (Bonferroni over the findings) by a visible share of
   // the end-to-end latency is a regression even when the mean trace is not significantly slower (one endpoint of many)
+  // set when the one decision rests on a finding beyond doubt (the bar it cleared): nothing less sure leads then
+  let gateBar: number | null = null;
   if (!slower && !ctx.tooFew && latency && !opts.disable?.includes('operation_gate')) {
-    const strong = cands.find((c) => (c.kind === 'self_time' || c.kind === 'queueing' || c.kind === 'attribute') && c.sig >= 1 - ctx.alpha / Math.max(1, cands.length) && c.impactMs >= 0.05 * Math.abs(latency.baselineMs));
+    const visible = (c: Cand) => c.impactMs >= 0.05 * Math.abs(latency.baselineMs) || (c.impactMs >= 0.02 * Math.abs(latency.baselineMs) && !!c.perCall && c.perCall.incident >= 1.5 * c.perCall.baseline);
+    const strong = cands.find((c) => (c.kind === 'self_time' || c.kind === 'queueing' || c.kind === 'attribute') && c.sig >= 1 - ctx.alpha / Math.max(1, cands.length) && visible(c));
     if (strong) {
       slower = true;
+      gateBar = 1 - ctx.alpha / Math.max(1, cands.length);
       const line = `end-to-end latency ${fmt(latency.baselineMs)} → ${fmt(latency.incidentMs)} per trace is not significantly higher overall, but ${label(strong)} changed beyond doubt (${pText(1 - strong.sig)}, ${fmt(strong.impactMs)} per trace): a regression of part of the traffic`;
       restateVerdict(notes, line);
     }
@@ -290,6 +294,15 @@ export function rank(ctx: Ctx, opts: DiagnoseOptions, latency: Diagnosis['latenc
   if (errorsLead) {
     const e = cands.findIndex(isErr);
     if (e > 0) cands.unshift(...cands.splice(e, 1));
+  }
+  // the run as a whole is not slower and the regression is the change beyond doubt: a finding that is not beyond doubt
+  // (a few ms of noise in a long request) does not lead it — the first service with such a finding comes first
+  if (gateBar !== null && cands[0] && cands[0].sig < gateBar) {
+    const k = cands.findIndex((c) => c.sig >= gateBar!);
+    if (k > 0) {
+      const svc = cands[k]!.service;
+      cands = [...cands.filter((c) => c.service === svc), ...cands.filter((c) => c.service !== svc)];
+    }
   }
   const lookup = resolveSources(ctx, opts);
   const out: Candidate[] = cands.slice(0, top).map((c) => {
