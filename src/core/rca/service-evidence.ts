@@ -164,8 +164,9 @@ function scoreByService<T extends ScoredChange>(changes: T[], serviceOf: (c: T) 
 /**
  * remoteGap detector: per callee service, its in-edges — the common end of the grown edges is to blame. Usually that
  * is the callee (every caller of X waits longer for X). But when the gap grew on the out-edges of ONE caller to several
- * different callees (at least two, and at least two thirds of the callees it reaches), and no other caller of those
- * callees waits longer for them, the common end is the caller: every call it makes waits on its side (network delay or
+ * different callees (at least two, and at least two thirds of the callees it reaches, each stretched alike: the smallest
+ * log-ratio of the grown gaps at least a third of the largest), and no other caller of those callees waits longer for them, the
+ * common end is the caller: every call it makes waits on its side (network delay or
  * CPU starvation at the caller), and its edges are scored as the caller's.
  */
 export function remoteGap(edges: EdgeChange[], alpha: number): GapFinding[] {
@@ -179,7 +180,11 @@ export function remoteGap(edges: EdgeChange[], alpha: number): GapFinding[] {
   const callerSide = new Set<string>();
   for (const [caller, list] of out) {
     const grown = list.filter((e) => e.grew && !grewInto(e.callee, caller));
-    if (grown.length >= 2 && grown.length >= (2 / 3) * list.length) callerSide.add(caller);
+    // a cause at the caller (its network, its CPU) stretches all its calls' waits alike; one callee ×50 later next to
+    // another ×1.7 (the caller's process busier while it waits) is a delay at that callee
+    const added = grown.map((e) => e.effect).sort((x, y) => x - y);
+    const oneSize = added.length > 0 && added[0]! >= added[added.length - 1]! / 3;
+    if (grown.length >= 2 && grown.length >= (2 / 3) * list.length && oneSize) callerSide.add(caller);
   }
   const sideOf = (e: EdgeChange) => (callerSide.has(e.caller) && !grewInto(e.callee, e.caller) ? 'caller' : 'callee');
   return scoreByService(edges, (e) => (sideOf(e) === 'caller' ? '\u0001' + e.caller : e.callee), alpha).map(({ list, service, ...f }) =>

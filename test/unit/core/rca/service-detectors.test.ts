@@ -330,3 +330,13 @@ test('a path that now always ends after its call to train (and less often after 
   assert.deepEqual(services.slice(0, 2), ['basic', 'train'], JSON.stringify(d.candidates.map((c) => [c.service, c.name, c.kind])));
   assert.match(d.rootCause!.evidence.join('\n'), /now stops right after calling train \(GET\): went on after it in 100% → 0% of calls; station/);
 });
+
+test('remoteGap: one callee 100 ms later and another 1.4 ms later from the same caller is a delay at that callee, not at the caller', () => {
+  // the caller's process is busier while its requests wait 100 ms on seat: its other call's gap grows a little too
+  const e = (callee: string, medB: number, medI: number) => ({ caller: 'travel', callee, nB: 80, nI: 80, medB, medI, effect: Math.log((medI + 1) / (medB + 1)), p: 1e-12, pooled: false, perTraceMs: medI - medB, grew: true });
+  const g = remoteGap([e('seat', 1.0, 108), e('basic', 1.0, 2.4)], 0.01);
+  assert.deepEqual(g.map((x) => [x.service, x.side]).sort(), [['basic', 'callee'], ['seat', 'callee']]);
+  // stretched alike (a delay at the caller): the caller
+  const c = remoteGap([e('seat', 1.0, 101), e('basic', 1.0, 98)], 0.01);
+  assert.deepEqual(c.map((x) => [x.service, x.side]), [['travel', 'caller']]);
+});
