@@ -60,9 +60,10 @@ const saveDir = arg('save', '');
 if (saveDir) mkdirSync(saveDir, { recursive: true });
 const from = arg('from', '');
 // one run of load, saved under `name` with --save; with --from DIR the saved run is read instead (no processes)
-const run = async (name, o) => {
+const run = async (name, o, older) => {
   if (from) {
-    const f = join(from, `${name}.jsonl`);
+    // `older`: the name an earlier version of this bench saved the same run under
+    const f = [name, older].map((n) => n && join(from, `${n}.jsonl`)).find((x) => x && existsSync(x)) ?? join(from, `${name}.jsonl`);
     if (!existsSync(f)) throw new Error(`--from ${from}: no ${name}.jsonl (saved with --save by a run of the same topology${fresh === 'each' ? '' : ' and --baseline once'})`);
     return { lines: readFileSync(f, 'utf8').split('\n').filter((l) => l.trim()), sent: NaN, failed: NaN };
   }
@@ -76,14 +77,22 @@ const sys = from ? null : await startLiveSystem({ topology });
 const dir = tempDir();
 const results = [];
 try {
-  // warm-up: JIT, connections (twelve processes take longer: the first runs after a start were ×3–5 slower)
-  if (sys) await sys.phase({ seconds: tt ? 6 : 3, rate });
-  const base = await run('baseline');
-  console.log(from ? `baseline: ${base.lines.length} export requests read from ${from}` : `baseline: ${base.sent} requests, ${base.failed} failed, ${base.lines.length} export requests`);
-  const control = await run('control');
-  for (const r of await diagnoseLive(base.lines, control.lines, '(none)', 'network_delay', dir)) {
-    console.log(`control (no fault, ${r.variant}): ${r.got ? `ALARM ${r.got} / ${r.diagnosis.rootCause?.name} (${r.kind})` : 'null'}  ${e2e(r)}`);
-    if (verbose && r.got) console.log(`       ${r.diagnosis.rootCause?.summary.slice(0, 400)}\n       notes: ${r.diagnosis.notes.join(' / ').slice(0, 600)}`);
+  // warm-up: JIT, connections. Twelve processes take longer: with 6 s, the first two runs after a start were still
+  // 1.3–3× slower than the later ones (the control pair alarmed on that in 2 of 4 runs), so tt warms up for 15 s
+  if (sys) await sys.phase({ seconds: tt ? 15 : 3, rate });
+  // the fault-free control: a no-fault pair like the faulty ones (with --baseline each: a fresh baseline and a run right
+  // after it, taken last, when the system is as warm as for the cases; with once: the baseline and a second run)
+  const control = async () => {
+    const [b, c] = fresh === 'each' ? [(await run('baseline-control', {}, 'baseline')).lines, (await run('control')).lines] : [base.lines, (await run('control')).lines];
+    for (const r of await diagnoseLive(b, c, '(none)', 'network_delay', dir)) {
+      console.log(`control (no fault, ${r.variant}): ${r.got ? `ALARM ${r.got} / ${r.diagnosis.rootCause?.name} (${r.kind})` : 'null'}  ${e2e(r)}`);
+      if (verbose && r.got) console.log(`       ${r.diagnosis.rootCause?.summary.slice(0, 400)}\n       notes: ${r.diagnosis.notes.join(' / ').slice(0, 600)}`);
+    }
+  };
+  const base = fresh === 'once' ? await run('baseline') : null;
+  if (base) {
+    console.log(from ? `baseline: ${base.lines.length} export requests read from ${from}` : `baseline: ${base.sent} requests, ${base.failed} failed, ${base.lines.length} export requests`);
+    await control();
   }
   const w = tt ? 20 : 10;
   for (const c of cases) {
@@ -102,6 +111,7 @@ try {
       }
     }
   }
+  if (!base) await control();
 } finally {
   await sys?.stop();
   rmSync(dir, { recursive: true, force: true });
