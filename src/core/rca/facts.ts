@@ -241,7 +241,8 @@ export function collectFacts(det: AggDetail): RunFacts {
     }
   }
   // did the caller go on after each call to a dependency? lastStart = latest start of a child that is work (not an
-  // error handler); a call is followed by more work when some child starts after it ended (0.1 ms tolerance).
+  // error handler); a call is followed by more work when some child starts after it ended (0.1 ms tolerance; 1 ms for
+  // whole-millisecond start times, below).
   // A step of the service's own (a same-service span) that ends with a call to a dependency counts as that call: a
   // checkout that charges the card through its own ChargeCard step stops after the step when the payment fails.
   // lastKid = the child that is work and ends last; followed down at most STEP_DEPTH levels. One pass for both.
@@ -266,6 +267,18 @@ export function collectFacts(det: AggDetail): RunFacts {
     }
     return -1;
   };
+  // the tolerance of "started after it ended": 0.1 ms, or 1 ms where the exporter's start times are whole milliseconds
+  // (the OpenTelemetry JS SDK anchors starts to Date.now(); durations stay exact) — there the next sequential call's
+  // start often lies up to 1 ms before the previous call's true end
+  let whole = 0;
+  let starts = 0;
+  for (let r = 0; r < n && starts < 5000; r++) {
+    const st = m.start[r]!;
+    if (!Number.isFinite(st)) continue;
+    starts++;
+    if (st % 1e6 === 0) whole++;
+  }
+  const tolerance = starts >= 20 && whole >= 0.9 * starts ? 1e6 : 1e5;
   // per (parent span, child key) the AND over the call's occurrences (the last one decides)
   const afterKey = new Map<string, number>();
   const callOf = new Map<number, number>(); // parent row * keys + key → 1 went on, 0 stopped
@@ -289,7 +302,7 @@ export function collectFacts(det: AggDetail): RunFacts {
       keyInfo.push({ o: po, callee: str(calleeSvc), child, step, k: child + '\u0000' + str(calleeSvc) });
     }
     const end = m.start[r]! + m.duration[r]!;
-    const went = lastStart[p]! >= end - 1e5 ? 1 : 0;
+    const went = lastStart[p]! >= end - tolerance ? 1 : 0;
     const key = p * 1e6 + ki; // exact in a double: p < 2^32, ki < 1e6
     const prev = callOf.get(key);
     callOf.set(key, prev === undefined ? went : prev & went);

@@ -340,3 +340,22 @@ test('remoteGap: one callee 100 ms later and another 1.4 ms later from the same 
   const c = remoteGap([e('seat', 1.0, 101), e('basic', 1.0, 98)], 0.01);
   assert.deepEqual(c.map((x) => [x.service, x.side]), [['travel', 'caller']]);
 });
+
+test('facts: with whole-millisecond start times (OpenTelemetry JS), the next call starting 0.6 ms before the previous one ends still goes on after it', () => {
+  // basic calls station (2.6 ms), then train: train's start is station's end rounded down to the millisecond
+  const spans: Parameters<typeof table>[0] = [];
+  for (let k = 0; k < 30; k++) {
+    const t0 = k * 1000;
+    const tr = 't' + k;
+    spans.push({ trace: tr, id: 'b' + k, name: '/basic/travel', service: 'basic', start: t0, dur: 12 });
+    spans.push({ trace: tr, id: 'c1' + k, parent: 'b' + k, name: 'GET', service: 'basic', start: t0 + 1, dur: 2.6 });
+    spans.push({ trace: tr, id: 's' + k, parent: 'c1' + k, name: '/stations/id', service: 'station', start: t0 + 1, dur: 2.2 });
+    spans.push({ trace: tr, id: 'c2' + k, parent: 'b' + k, name: 'GET', service: 'basic', start: t0 + 3, dur: 3.3 });
+    spans.push({ trace: tr, id: 'r' + k, parent: 'c2' + k, name: '/trains/byName', service: 'train', start: t0 + 3, dur: 2.9 });
+  }
+  const f = collectFacts(aggregateDetailed(table(spans)));
+  const basic = [...f.ops.values()].find((o) => o.service === 'basic' && o.name === '/basic/travel')!;
+  const station = [...basic.after.values()].find((a) => a.callee === 'station')!;
+  assert.equal(station.n, 30);
+  assert.equal(station.cont, 30, 'train starts after station in every call, to the millisecond the starts are known to');
+});
