@@ -61,6 +61,11 @@ export interface OpFacts {
    * is one of the service's own steps that ends with the call (the call is made through it)
    */
   after: Map<string, { callee: string; child: string; n: number; cont: number; step: boolean }>;
+  /**
+   * of the spans that failed themselves: the service their last call went to (directly or through the service's own
+   * steps) → how many — "it fails right after X answers"
+   */
+  failedAfter: Map<string, number>;
 }
 
 export interface RunFacts {
@@ -153,7 +158,7 @@ export function collectFacts(det: AggDetail): RunFacts {
       const service = str(svc[r]!);
       const name = str(m.nameCol[r]!);
       const id = opId(service, name) + (call ? CALL_ROLE : '');
-      o = { id, service, name, self: [], selfTraces: [], dur: [], durTraces: [], calls: 0, remoteCalls: 0, children: new Map(), withChildren: 0, failed: 0, ownFailed: 0, selfSumMs: 0, after: new Map() };
+      o = { id, service, name, self: [], selfTraces: [], dur: [], durTraces: [], calls: 0, remoteCalls: 0, children: new Map(), withChildren: 0, failed: 0, ownFailed: 0, selfSumMs: 0, after: new Map(), failedAfter: new Map() };
       opByRow.set(key, o);
       ops.set(id, o);
       services.add(service);
@@ -267,6 +272,17 @@ export function collectFacts(det: AggDetail): RunFacts {
     }
     return -1;
   };
+  // a span that failed itself: the service its last call went to
+  if (det.ownFailed) {
+    for (let r = 0; r < n; r++) {
+      if (det.ownFailed[r] !== 1 || det.nodeOf[r]! < 0) continue;
+      const x = stepCallee(r);
+      if (x < 0 || x === svc[r]) continue;
+      const o = opOf(r);
+      const name = str(x);
+      o.failedAfter.set(name, (o.failedAfter.get(name) ?? 0) + 1);
+    }
+  }
   // the tolerance of "started after it ended": 0.1 ms, or 1 ms where the exporter's start times are whole milliseconds
   // (the OpenTelemetry JS SDK anchors starts to Date.now(); durations stay exact) — there the next sequential call's
   // start often lies up to 1 ms before the previous call's true end

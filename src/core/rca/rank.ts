@@ -110,6 +110,8 @@ export function serviceCand(ctx: Ctx, s: ServiceScore): Cand {
       ? wait.summary({ load: 'unknown' })
       : s.lead === 'service_slowdown'
         ? `${s.service} is slower across its operations at the median (CPU contention or a slower ${s.service})`
+        : s.lead === 'vanished_work' && !s.vanished && !s.answered && s.failedAfter
+          ? `${s.failedAfter.caller} / ${s.failedAfter.operation} now fails right after ${s.service} answers, though ${possessive(s.service)} own answers do not fail more — the next suspect after ${s.failedAfter.caller}: an answer it cannot use (an exception mapped to a reply, a wrong value)`
         : s.lead === 'vanished_work' && !s.vanished && s.answered
           ? `${s.answered.service} / ${s.answered.operation} now stops right after ${s.service} answers, though ${possessive(s.service)} answers look as before — the next suspect after ${s.answered.service}: an answer it cannot use (an early return of a wrong value, a failure without an error status)`
         : s.vanished?.how === 'stops' && s.vanished.children[0]?.calleeFailed
@@ -169,6 +171,12 @@ export function byService(ctx: Ctx, cands: Cand[], conf: (c: Cand) => number, sc
   const stopConf = new Map<string, number>();
   for (const c of out) if (c.kind === 'stopped_work' && c.detector === 'vanished_work' && ev.get(c.service)?.vanished) stopConf.set(c.service, Math.max(stopConf.get(c.service) ?? 0, conf(c)));
   for (const c of out) scoreOut.set(c.service, Math.max((ev.get(c.service)?.score ?? 0) + (opBest.get(c.service) ?? 0), stopConf.get(c.service) ?? 0) * rel(c.service));
+  // the next suspect after a failing caller comes after it: at most half the caller's score (the caller's failure is
+  // an operation finding, its weight known only here)
+  for (const s of svc) {
+    if (!s.failedAfter || s.vanished || s.answered || s.gap || s.slowdown || !scoreOut.has(s.service)) continue;
+    scoreOut.set(s.service, Math.min(scoreOut.get(s.service)!, 0.5 * (scoreOut.get(s.failedAfter.caller) ?? 1)));
+  }
   const order = new Map<string, number>();
   out.forEach((c, k) => { if (!order.has(c.service)) order.set(c.service, k); });
   out.sort((a, b) => scoreOut.get(b.service)! - scoreOut.get(a.service)! || order.get(a.service)! - order.get(b.service)!);

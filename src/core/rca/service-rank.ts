@@ -5,7 +5,7 @@
  * dependencies". The ranker (analyze.ts) orders candidates by these scores plus the operation-level confidence.
  */
 import type { AggDetail } from '../aggregate/tree';
-import { pValue as pText } from '../stats/index';
+import { fisherGreater, pValue as pText } from '../stats/index';
 import { formatMs, possessive } from '../format';
 import { collectFacts, edgeKey, type RunFacts } from './facts';
 import { edgeChanges, opChanges, remoteGap, serviceSlowdown, type GapFinding, type SlowdownFinding } from './service-evidence';
@@ -22,6 +22,11 @@ export interface ServiceScore {
   vanished?: VanishedFinding;
   /** a caller's path now stops right after this service answers (its answers unchanged): the next suspect after the caller */
   answered?: VanishedFinding;
+  /**
+   * a caller's requests now fail right after this service answers (the call to it is the last thing they do before
+   * failing, its own answers not failing more): the next suspect after the caller, as for `answered`
+   */
+  failedAfter?: { caller: string; operation: string; rateB: number; rateI: number; share: number; p: number };
   /** one line per finding, for the candidate's evidence */
   evidence: string[];
   /** the detector with the largest share of the score */
@@ -172,6 +177,40 @@ export function serviceEvidence(b: AggDetail, i: AggDetail, alpha: number, disab
       `${v.service} / ${v.operation} ${!v.children.some((c) => c.dependency) ? 'now skips work it used to do' : 'stopped calling its dependencies'}: ` +
         v.children.slice(0, 4).map((c) => `${c.outgoing ? `its outgoing calls (${c.child})` : `${c.childService} / ${c.child}`} ${c.rateB.toFixed(2)} → ${c.rateI.toFixed(2)} per call`).join('; ') +
         ` (${v.vanished} of its ${v.regular} regular calls, ${pct(v.consistency)}; ${pText(v.p)})`,
+    );
+  }
+  // requests that now fail right after a callee answered: the request fails in the caller (its error handler ran, no
+  // failed span below it), but the call to X is, nearly every time, the last thing it did — either the caller fails on
+  // X's answer or X returned something it cannot use (an exception mapped to a reply, a wrong value). X is the next
+  // suspect at half the weight, as for a path that stops right after X (where X's own answers fail more, X's own
+  // errors are the finding already)
+  const failsMore = (service: string) =>
+    [...fi.ops.values()].some((o) => {
+      const ob = fb.ops.get(o.id);
+      return o.service === service && o.calls > 0 && o.ownFailed / o.calls >= (ob && ob.calls ? ob.ownFailed / ob.calls : 0) + 0.2;
+    });
+  for (const [k, oi] of fi.ops) {
+    const ob = fb.ops.get(k);
+    if (!ob || ob.calls < 3 || oi.ownFailed < 3) continue;
+    const fB = ob.ownFailed / ob.calls;
+    const fI = oi.ownFailed / oi.calls;
+    if (fI < fB + 0.2) continue;
+    const top = [...oi.failedAfter.entries()].sort((x, y) => y[1] - x[1])[0];
+    if (!top || top[1] < 0.8 * oi.ownFailed) continue;
+    const [callee, n] = top;
+    if (callee === oi.service || failsMore(callee)) continue;
+    const p = Math.min(1, fisherGreater(ob.ownFailed, ob.calls, oi.ownFailed, oi.calls) * Math.max(1, services.size));
+    if (!(p < alpha)) continue;
+    const c = get(callee);
+    if (c.vanished || c.answered || c.failedAfter) continue;
+    const score = Math.log((1 - fB) / Math.max(1 - fI, (1 - fB) / 20)) / 2;
+    c.failedAfter = { caller: oi.service, operation: oi.name, rateB: fB, rateI: fI, share: n / oi.ownFailed, p };
+    c.score += score;
+    c.p = Math.min(c.p, p);
+    const op = mostCalled(fi.edges.get(edgeKey(oi.service, callee))?.calleeOps);
+    lead(c, 'vanished_work', score, op);
+    c.evidence.push(
+      `${oi.service} / ${oi.name} now fails right after ${callee}${op ? ` / ${op}` : ''} answers: it fails in ${pct(fB)} → ${pct(fI)} of calls, and its call to ${callee} was the last thing it did in ${pct(n / oi.ownFailed)} of those failures (${pText(p)}). ${possessive(callee)} own answers do not fail more, so either ${oi.service} fails on them or ${callee} now returns something it cannot use (an exception mapped to a reply, a wrong value)`,
     );
   }
   const out = [...by.values()].filter((s) => s.score >= MIN_SERVICE_SCORE && s.p < alpha).sort((x, y) => y.score - x.score);

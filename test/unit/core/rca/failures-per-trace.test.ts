@@ -141,3 +141,32 @@ test('a caller that stops after a callee whose answers fail only because a failu
   assert.match(stop.children[0]!.calleeCut!, /travel \/ \/trip now fails in 100% of calls \(was 0%\), a failure from further below it/);
   assert.ok(Math.abs(stop.score - 0.5 * stop.effect * stop.consistency) < 1e-9, `score ${stop.score} for effect ${stop.effect}`);
 });
+
+test('a request that now fails right after its last call (price answered as before) names price as the next suspect after the caller', () => {
+  // basic calls station, then price, then answers; now basic's error handler runs right after price answers (price
+  // throws after its work and a handler advice maps it to a reply: no error span in price), every time
+  const mk = (seed: number, failing: boolean) => {
+    const rnd = mulberry32(seed);
+    const spans: S[] = [];
+    for (let k = 0; k < 40; k++) {
+      const t0 = k * 1000;
+      const tr = 't' + k;
+      const d = 3 + rnd();
+      spans.push({ trace: tr, id: 'b' + k, name: '/basic/travel', service: 'basic', start: t0, dur: 2 * d + 8 });
+      spans.push({ trace: tr, id: 'bc' + k, parent: 'b' + k, name: 'BasicController.queryForTravel', service: 'basic', start: t0 + 0.5, dur: 2 * d + 6 });
+      spans.push({ trace: tr, id: 'c1' + k, parent: 'bc' + k, name: 'GET', service: 'basic', start: t0 + 1, dur: d + 1 });
+      spans.push({ trace: tr, id: 's' + k, parent: 'c1' + k, name: '/stations/id', service: 'station', start: t0 + 1.5, dur: d });
+      spans.push({ trace: tr, id: 'c2' + k, parent: 'bc' + k, name: 'GET', service: 'basic', start: t0 + d + 3, dur: d + 1 });
+      spans.push({ trace: tr, id: 'p' + k, parent: 'c2' + k, name: '/prices', service: 'price', start: t0 + d + 3.5, dur: d });
+      if (failing && k % 2 === 0) spans.push({ trace: tr, id: 'e' + k, parent: 'b' + k, name: 'BasicErrorController.error', service: 'basic', start: t0 + 2 * d + 6.5, dur: 0.3 });
+    }
+    return table(spans);
+  };
+  const d = diagnose(mk(1, false), mk(2, true));
+  assert.equal(d.rootCause?.service, 'basic');
+  const services = [...new Set(d.candidates.map((c) => c.service))];
+  assert.equal(services[1], 'price', JSON.stringify(d.candidates.map((c) => [c.service, c.name, c.kind])));
+  const price = d.candidates.find((c) => c.service === 'price')!;
+  assert.match(price.summary, /basic \/ \/basic\/travel now fails right after price answers, though price's own answers do not fail more — the next suspect after basic/);
+  assert.match(price.evidence.join('\n'), /its call to price was the last thing it did in 100% of those failures/);
+});
