@@ -32,7 +32,7 @@ export interface NodeStats {
   sketch?: number[];
   maxMs: number;
   errors: number;
-  /** errors raised by the span itself: error status and no child with error status (where errors originate) */
+  /** errors raised by the span itself: failed, with no failed span below it at any depth (where errors originate) */
   ownErrors?: number;
   /**
    * traces in which at least one of the node's spans raised an error itself — the failures counted with the trace as

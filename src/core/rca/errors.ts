@@ -1,5 +1,5 @@
 /**
- * Detector errors: the rate of spans failing THEMSELVES (failed, no failing child — where errors originate) grew.
+ * Detector errors: the rate of spans failing THEMSELVES (failed, nothing failed below them at any depth — where errors originate) grew.
  * "Failed" is the error status, or where the status is unset an HTTP ≥ 500 / gRPC ≠ 0 / exception event
  * (core/model/failed.ts, applied by the aggregation).
  */
@@ -29,7 +29,7 @@ export function errorsAt(ctx: Ctx, at: NodeAt, out: Cand[]): void {
   out.push({
     diffId: d, service: node.service, name: node.name, kind: 'errors', impactMs: Math.max(0, dSub), sig: 0, nodes: [d],
     evidence: [
-      `spans failing themselves (error status, no failing child): ${ownB}/${B.calls} (${pct(rateB)}) → ${ownI}/${I.calls} (${pct(rateI)})`,
+      `spans failing themselves (failed, nothing failed below them): ${ownB}/${B.calls} (${pct(rateB)}) → ${ownI}/${I.calls} (${pct(rateI)})`,
       ...(traces ? [`traces in which it failed: ${traces.tB}/${traces.nB} → ${traces.tI}/${traces.nI} of the traces that call it`] : []),
       ...(Number.isFinite(errTest.p) ? [`${errTest.method ?? 'two-proportion test'}${traces ? ', the trace as the unit' : ''}: ${pText(errTest.p)}`] : []),
     ],
