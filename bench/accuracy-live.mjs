@@ -19,13 +19,17 @@
 //
 // Usage: node --import tsx bench/accuracy-live.mjs [--topology shop|tt] [--seconds 8] [--rate 25] [--fault F,F]
 //        [--only SERVICE] [--delay-ms 100] [--cpu 3] [--share 0.5] [--verbose] [--save DIR] [--from DIR] [--baseline once|each]
+//        [--contenders 2] [--nice 0] [--core 1] [--work wall|fixed]
+// --fault cpu_contention (not in the default set): real CPU contention — the faulty service's process is pinned to one
+// core (taskset) beside busy `sh` loops pinned there too (startContention in test/helpers/live-system.ts), so every
+// CPU-bound part of it stretches; with it the services' own work is a fixed amount of computation (--work fixed).
 // --baseline each (the default of tt) takes a fresh fault-free run right before every faulty run and diagnoses against
 // it: on a machine shared with other jobs, a burst of load during one baseline run otherwise spoils every case (seen:
 // a baseline at 587 ms per trace against 50 ms in the faulty runs). `once` (the shop's default) uses one baseline.
 // --save DIR keeps every run's export as captured (baseline.jsonl, control.jsonl, <fault>-<service>.jsonl) to diagnose
 // again offline; --from DIR diagnoses such saved runs again without starting anything (seconds, deterministic: to see
 // what an engine change does to exactly these captures).
-import { LIVE_FAULTS, SHOP_TOPOLOGY, diagnoseLive, liveTargets, startLiveSystem, tempDir } from '../test/helpers/live-system.ts';
+import { ALL_LIVE_FAULTS, LIVE_FAULTS, SHOP_TOPOLOGY, diagnoseLive, liveTargets, median, ownTimes, startLiveSystem, tempDir } from '../test/helpers/live-system.ts';
 import { TT_CASES, TT_TOPOLOGY } from '../test/helpers/live-tt.ts';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -39,7 +43,11 @@ const tt = topology === TT_TOPOLOGY;
 const seconds = Number(arg('seconds', tt ? '6' : '8'));
 const rate = Number(arg('rate', tt ? '18' : '25'));
 const faults = arg('fault', '') ? arg('fault', '').split(',') : LIVE_FAULTS;
-for (const f of faults) if (!LIVE_FAULTS.includes(f)) throw new Error(`--fault takes ${LIVE_FAULTS.join(', ')}, not ${f}`);
+for (const f of faults) if (!ALL_LIVE_FAULTS.includes(f)) throw new Error(`--fault takes ${ALL_LIVE_FAULTS.join(', ')}, not ${f}`);
+// how a service's own CPU work is done: `fixed` (a fixed amount of computation: stretches when the process gets less
+// CPU) by default when CPU contention is among the faults, else `wall` (spin for the wall-clock time asked)
+const work = arg('work', faults.includes('cpu_contention') ? 'fixed' : 'wall');
+if (!['wall', 'fixed'].includes(work)) throw new Error(`--work takes wall or fixed, not ${work}`);
 const only = arg('only', '');
 const verbose = process.argv.includes('--verbose');
 const pct = (k, n) => (n ? `${((100 * k) / n).toFixed(0)}%` : '—');
@@ -52,7 +60,7 @@ const cases = (
     : faults.flatMap((kind) => liveTargets(kind).map((service) => ({ kind, service, note: '' })))
 )
   .filter((c) => faults.includes(c.kind) && (!only || c.service.includes(only)))
-  .map((c) => ({ ...c, delayMs: opt('delay-ms') ?? 100, factor: opt('cpu') ?? 3, share: opt('share') ?? c.share }));
+  .map((c) => ({ ...c, delayMs: opt('delay-ms') ?? 100, factor: opt('cpu') ?? 3, share: opt('share') ?? c.share, contenders: opt('contenders') ?? c.contenders, nice: opt('nice') ?? c.nice, core: opt('core') ?? c.core }));
 
 const fresh = arg('baseline', tt ? 'each' : 'once');
 if (!['once', 'each'].includes(fresh)) throw new Error(`--baseline takes once or each, not ${fresh}`);
@@ -72,8 +80,19 @@ const run = async (name, o, older) => {
   return r;
 };
 
+// what a CPU fault did to the spans (a plain reading of the export, no engine code): the faulty service's median own
+// time per operation before → after, and the median of the same ratio over every other service's operations
+const stretch = (before, after, service) => {
+  const [b, a] = [ownTimes(before), ownTimes(after)];
+  const ratios = (svc) => [...(b.get(svc) ?? new Map())].filter(([op]) => a.get(svc)?.has(op)).map(([op, xs]) => ({ op, was: median(xs), now: median(a.get(svc).get(op)) }));
+  const mine = ratios(service).filter((r) => r.was >= 0.05 || r.now >= 0.05);
+  const others = [...b.keys()].filter((s) => s !== service).flatMap((s) => ratios(s).filter((r) => r.was >= 0.05).map((r) => r.now / r.was));
+  const q = (xs, p) => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+  return `    own time at ${service} (median ms per span, before → after): ${mine.map((r) => `${r.op} ${r.was.toFixed(2)} → ${r.now.toFixed(2)}`).join('; ')}\n    median of the ratios: ${service} ×${median(mine.map((r) => r.now / r.was)).toFixed(2)}, other services ×${median(others).toFixed(2)} (p10–p90 ×${q(others, 0.1)?.toFixed(2)}–×${q(others, 0.9)?.toFixed(2)}, ${others.length} operations)`;
+};
+
 const t0 = Date.now();
-const sys = from ? null : await startLiveSystem({ topology });
+const sys = from ? null : await startLiveSystem({ topology, work });
 const dir = tempDir();
 const results = [];
 try {
@@ -101,6 +120,7 @@ try {
     const before = fresh === 'each' ? (await run(`baseline-${name}`)).lines : base.lines;
     const inc = await run(name, { fault });
     if (tt) console.log(`${c.kind} at ${c.service}${c.endpoint ? ` ${c.endpoint}` : ''}${c.share != null && c.share < 1 ? ` (${c.share * 100} % of calls)` : ''}: ${note}`);
+    if (c.kind === 'cpu' || c.kind === 'cpu_contention') console.log(stretch(before, inc.lines, c.service));
     for (const r of await diagnoseLive(before, inc.lines, c.service, c.kind, dir)) {
       results.push(r);
       const mark = r.top1 ? 'TOP1' : r.top3 ? 'top3' : 'miss';

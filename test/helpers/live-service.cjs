@@ -14,7 +14,8 @@
  * Faults (POST /__fault, JSON; {} clears): { kind: 'cpu', factor } own CPU work × factor; { kind: 'exception', share }
  * that share of requests throws before any work and answers 500; { kind: 'return', share } that share answers 200
  * right away, skipping its database and its dependencies. (Network delay is outside the service: a proxy in front.)
- * The admin paths (/__*) are not traced.
+ * The admin paths (/__*) are not traced. (CPU contention is outside the service too: the harness pins its process to
+ * one core beside busy processes; WORK=fixed makes its own work a fixed amount of computation, see burn.)
  *
  * A Java/Spring-like endpoint (the TrainTicket-like topology) has `steps` instead: { name, controller, cpuMs, steps:
  * [{ repo, sql, ioMs } | { service, path, method, onError, onEmpty }] }. The server span is renamed to `name` (the
@@ -73,7 +74,31 @@ const http = require('node:http');
 const tracer = api.trace.getTracer('live-system');
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
+// WORK=fixed: `burn(ms)` does a fixed amount of computation — as many loop passes as this process makes in ms of CPU
+// time, calibrated once at start (the fastest of several timed batches, in process CPU time) — so it takes longer when
+// the process gets less CPU (CPU contention). Default (wall): spin until the wall clock says ms have passed, which
+// no contention can stretch.
+const FIXED = process.env.WORK === 'fixed';
+let passesPerMs = 0;
+function spin(n) {
+  let x = 0;
+  for (let i = 0; i < n; i++) x += Math.sqrt(x + 1);
+  return x;
+}
+if (FIXED) {
+  const n = 200_000;
+  spin(n); // JIT
+  let best = Infinity;
+  for (let k = 0; k < 7; k++) {
+    const c0 = process.cpuUsage();
+    spin(n);
+    const c = process.cpuUsage(c0);
+    best = Math.min(best, (c.user + c.system) / 1000);
+  }
+  passesPerMs = n / Math.max(best, 0.01);
+}
 function burn(ms) {
+  if (FIXED) return spin(Math.round(ms * passesPerMs));
   const end = process.hrtime.bigint() + BigInt(Math.round(ms * 1e6));
   let x = 0;
   while (process.hrtime.bigint() < end) x += Math.sqrt(x + 1);

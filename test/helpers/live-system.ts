@@ -8,12 +8,13 @@
  * Here the spans, their kinds, statuses, attributes, context propagation and timing noise (event loops, GC, sockets,
  * a shared 2-core machine) are those of real instrumented servers; the faults are real too: a TCP proxy in front of
  * the service delays every request's bytes (network delay, outside the callee's span), the service burns more CPU
- * per request, throws (HTTP 500, recorded exception) or returns early. Each faulty run is also diagnosed with kind,
+ * per request, throws (HTTP 500, recorded exception) or returns early, or its process competes for one core with
+ * busy processes (CPU contention: startContention). Each faulty run is also diagnosed with kind,
  * status and attributes stripped from the export (what the Nezha exports look like).
  *
  * Everything binds to 127.0.0.1; load and time are bounded; every child process is stopped at the end.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -82,8 +83,11 @@ const MIX: [string, number][] = [
 ];
 export const SHOP_TOPOLOGY: Topology = { name: 'shop', services: SHOP, front: 'frontend', mix: MIX };
 
-export type LiveFault = 'network_delay' | 'cpu' | 'exception' | 'return';
+export type LiveFault = 'network_delay' | 'cpu' | 'exception' | 'return' | 'cpu_contention';
+/** the faults a bench runs by default */
 export const LIVE_FAULTS: LiveFault[] = ['network_delay', 'cpu', 'exception', 'return'];
+/** every fault the harness can inject: the defaults and CPU contention (selected by name: its runs take longer to set up) */
+export const ALL_LIVE_FAULTS: LiveFault[] = [...LIVE_FAULTS, 'cpu_contention'];
 
 /** the services where a fault leaves a mark: network delay needs a caller, an early return something to skip */
 export function liveTargets(fault: LiveFault): string[] {
@@ -140,8 +144,76 @@ function post(port: number, path: string, body: unknown): Promise<void> {
   });
 }
 
+/** A process's CPU affinity mask (`taskset -p`), as a hex string. */
+export function affinityOf(pid: number): string {
+  const out = execFileSync('taskset', ['-p', String(pid)], { encoding: 'utf8' });
+  const m = /affinity mask: ([0-9a-f]+)/i.exec(out);
+  if (!m) throw new Error(`taskset -p ${pid}: no affinity mask in ${JSON.stringify(out)}`);
+  return m[1]!;
+}
+
+/** Running CPU contention against one process: the contenders' ids, and `stop` (kills them, restores the affinity). */
+export interface Contention {
+  core: number;
+  contenders: number[];
+  stop(): Promise<void>;
+}
+
 /**
- * One fault: network delay (the proxy), CPU × factor, an exception or an early return in `share` of the requests.
+ * CPU contention against process `pid`, as a stress process in the same container makes it: every thread of the
+ * process is pinned to `core` (`taskset -a -p -c`), and `contenders` busy processes (`sh` loops, `nice -n nice`) are
+ * started pinned to the same core, so the process gets only its share of that core: every CPU-bound part of it (its
+ * handler, the instrumentation's work, serialisation, its internal spans) stretches, its waits on other processes do
+ * not. Each contender is its own process group (killed as a group) and also ends by itself within ~0.1 s once the
+ * process that started it is gone (it checks its parent between loops), so none outlives a crashed bench.
+ */
+export async function startContention(pid: number, o: { core?: number; contenders?: number; nice?: number } = {}): Promise<Contention> {
+  const core = o.core ?? 1;
+  const mask = affinityOf(pid);
+  const kids: ChildProcess[] = [];
+  const stop = async () => {
+    for (const k of kids) {
+      try {
+        if (k.exitCode === null && k.signalCode === null) process.kill(-k.pid!, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+    await Promise.all(kids.map((k) => (k.exitCode !== null || k.signalCode !== null ? null : new Promise((r) => k.once('exit', r)))));
+    try {
+      execFileSync('taskset', ['-a', '-p', mask, String(pid)], { stdio: 'ignore' });
+    } catch {
+      /* the process has ended */
+    }
+  };
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
+    const loop = `while kill -0 ${process.pid} 2>/dev/null; do i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; done`;
+    for (let k = 0; k < (o.contenders ?? 2); k++) {
+      const child = spawn('taskset', ['-c', String(core), 'nice', '-n', String(o.nice ?? 0), 'sh', '-c', loop], { detached: true, stdio: 'ignore' });
+      kids.push(child);
+      await new Promise<void>((resolve, reject) => {
+        child.once('spawn', () => resolve());
+        child.once('error', reject);
+      });
+    }
+    // a contender is in place once taskset has exec'ed into the loop (its own mask is then the core's alone)
+    const want = (1 << core).toString(16);
+    const t0 = Date.now();
+    while (kids.some((k) => affinityOf(k.pid!) !== want || !/\bsh\b/.test(execFileSync('ps', ['-o', 'comm=', '-p', String(k.pid)], { encoding: 'utf8' })))) {
+      if (Date.now() - t0 > 5000) throw new Error(`CPU contenders not pinned to core ${core} within 5 s`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { core, contenders: kids.map((k) => k.pid!), stop };
+}
+
+/**
+ * One fault: network delay (the proxy), CPU × factor, an exception or an early return in `share` of the requests,
+ * or CPU contention (startContention: pinned to `core` beside `contenders` busy processes at `nice`).
  * Spring-like endpoints only: `endpoint` limits an exception or a return to one route (a method-level injection, as
  * the real benchmark's JVM faults are), `at` says where the exception is thrown ('start', 'end' or after k steps),
  * `quiet` that a handler advice answers 500 without the framework's error span.
@@ -155,6 +227,9 @@ export interface LiveFaultSpec {
   endpoint?: string;
   at?: 'start' | 'end' | number;
   quiet?: boolean;
+  core?: number;
+  contenders?: number;
+  nice?: number;
 }
 
 export interface LiveSystem {
@@ -164,7 +239,7 @@ export interface LiveSystem {
 }
 
 /** Start the collector, the topology's services (the shop's seven by default) and their proxies. */
-export async function startLiveSystem(o: { seed?: number; topology?: Topology } = {}): Promise<LiveSystem> {
+export async function startLiveSystem(o: { seed?: number; topology?: Topology; work?: 'wall' | 'fixed' } = {}): Promise<LiveSystem> {
   const rnd = mulberry32(o.seed ?? 1);
   const topo = o.topology ?? SHOP_TOPOLOGY;
   let bodies: string[] = [];
@@ -183,7 +258,10 @@ export async function startLiveSystem(o: { seed?: number; topology?: Topology } 
   const procs = new Map<string, { child: ChildProcess; port: number }>();
   const proxies = new Map<string, Proxy>();
   const service = join(process.cwd(), 'test', 'helpers', 'live-service.cjs');
+  let contention: Contention | null = null;
   const stop = async () => {
+    await contention?.stop();
+    contention = null;
     for (const { child } of procs.values()) child.kill('SIGTERM');
     await Promise.all([...procs.values()].map(({ child }) => (child.exitCode !== null ? null : new Promise((r) => child.once('exit', r)))));
     for (const p of proxies.values()) {
@@ -194,7 +272,7 @@ export async function startLiveSystem(o: { seed?: number; topology?: Topology } 
   };
   try {
     for (const [svc, spec] of Object.entries(topo.services)) {
-      const env = { ...process.env, SVC: svc, PORT: '0', COLLECTOR: collectorUrl, SPEC: JSON.stringify(spec), ERROR_SPAN: topo.errorSpan ?? '' };
+      const env = { ...process.env, SVC: svc, PORT: '0', COLLECTOR: collectorUrl, SPEC: JSON.stringify(spec), ERROR_SPAN: topo.errorSpan ?? '', WORK: o.work ?? 'wall' };
       const child = spawn(process.execPath, [service], { env, stdio: ['ignore', 'pipe', 'inherit'] });
       const port = await new Promise<number>((resolve, reject) => {
         let out = '';
@@ -232,28 +310,36 @@ export async function startLiveSystem(o: { seed?: number; topology?: Topology } 
   return {
     async phase({ seconds, rate, fault }) {
       if (fault?.kind === 'network_delay') proxies.get(fault.service)!.delayMs = fault.delayMs ?? 100;
+      else if (fault?.kind === 'cpu_contention') contention = await startContention(procs.get(fault.service)!.child.pid!, fault);
       else if (fault) {
         const { kind, factor, share, endpoint, at, quiet } = fault;
         await post(procs.get(fault.service)!.port, '/__fault', { kind, factor, share, endpoint, at, quiet });
       }
       bodies = [];
-      // open-loop Poisson arrivals, bounded in count and in time
-      const inflight: Promise<boolean>[] = [];
-      const t0 = Date.now();
-      let next = t0;
-      while (next - t0 < seconds * 1000 && inflight.length < seconds * rate * 3) {
-        const wait = next - Date.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        let u = rnd();
-        const path = topo.mix.find(([, w]) => (u -= w) < 0)?.[0] ?? topo.mix[0]![0];
-        inflight.push(request(path));
-        next += (-Math.log(1 - rnd()) / rate) * 1000;
+      let ok: boolean[];
+      try {
+        // open-loop Poisson arrivals, bounded in count and in time
+        const inflight: Promise<boolean>[] = [];
+        const t0 = Date.now();
+        let next = t0;
+        while (next - t0 < seconds * 1000 && inflight.length < seconds * rate * 3) {
+          const wait = next - Date.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+          let u = rnd();
+          const path = topo.mix.find(([, w]) => (u -= w) < 0)?.[0] ?? topo.mix[0]![0];
+          inflight.push(request(path));
+          next += (-Math.log(1 - rnd()) / rate) * 1000;
+        }
+        ok = await Promise.all(inflight);
+      } finally {
+        // the contention ends with the load (the flush below is no part of the run)
+        await contention?.stop();
+        contention = null;
       }
-      const ok = await Promise.all(inflight);
       for (const { port } of procs.values()) await post(port, '/__flush', {});
       // clear the fault for the next phase
       if (fault?.kind === 'network_delay') proxies.get(fault.service)!.delayMs = 0;
-      else if (fault) await post(procs.get(fault.service)!.port, '/__fault', {});
+      else if (fault && fault.kind !== 'cpu_contention') await post(procs.get(fault.service)!.port, '/__fault', {});
       const lines = bodies.filter((b) => b.trim()).map((b) => JSON.stringify(JSON.parse(b)));
       return { lines, sent: ok.length, failed: ok.filter((x) => !x).length };
     },
@@ -313,3 +399,44 @@ export async function diagnoseLive(baseline: string[], incident: string[], want:
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'td-live-'));
 }
+
+/**
+ * Own time per operation in an export (OTLP JSON Lines): for each service and span name, each span's duration less
+ * the union of its children's intervals (clipped to the span), in ms. For the bench's account of what a fault did to
+ * the faulty service's spans and to everyone else's (no engine code: a plain reading of the export).
+ */
+export function ownTimes(lines: string[]): Map<string, Map<string, number[]>> {
+  interface S { svc: string; name: string; id: string; parent: string; start: number; end: number }
+  // a client span is told from a server span of the same name (the HTTP instrumentation names both `GET`)
+  const spans: S[] = [];
+  for (const l of lines) {
+    const req = JSON.parse(l) as { resourceSpans?: { resource?: { attributes?: { key: string; value: { stringValue?: string } }[] }; scopeSpans?: { spans?: Record<string, unknown>[] }[] }[] };
+    for (const rs of req.resourceSpans ?? []) {
+      const svc = rs.resource?.attributes?.find((a) => a.key === 'service.name')?.value.stringValue ?? '?';
+      for (const ss of rs.scopeSpans ?? [])
+        for (const x of ss.spans ?? [])
+          spans.push({ svc, name: `${String(x.name)}${x.kind === 3 ? ' (client)' : ''}`, id: String(x.spanId), parent: String(x.parentSpanId ?? ''), start: Number(BigInt(String(x.startTimeUnixNano)) / 1000n) / 1000, end: Number(BigInt(String(x.endTimeUnixNano)) / 1000n) / 1000 });
+    }
+  }
+  const kids = new Map<string, S[]>();
+  for (const x of spans) if (x.parent) (kids.get(x.parent) ?? kids.set(x.parent, []).get(x.parent)!).push(x);
+  const out = new Map<string, Map<string, number[]>>();
+  for (const x of spans) {
+    const iv = (kids.get(x.id) ?? []).map((c) => [Math.max(c.start, x.start), Math.min(c.end, x.end)] as const).filter(([a, b]) => b > a).sort((a, b) => a[0] - b[0]);
+    let covered = 0;
+    let at = -Infinity;
+    for (const [a, b] of iv) {
+      if (b <= at) continue;
+      covered += b - Math.max(a, at);
+      at = b;
+    }
+    const ops = out.get(x.svc) ?? out.set(x.svc, new Map()).get(x.svc)!;
+    (ops.get(x.name) ?? ops.set(x.name, []).get(x.name)!).push(Math.max(0, x.end - x.start - covered));
+  }
+  return out;
+}
+
+export const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN;
+};

@@ -9,7 +9,7 @@
  * callers stop too.
  *
  * The cases are the real benchmark's fault types on varied services (leaves, mid-chain, a rarely used endpoint):
- * network delay (the proxy), CPU consumption (× 3), an exception thrown by one endpoint (at its start, after its
+ * network delay (the proxy), CPU consumption (× 3), CPU contention (selected by name), an exception thrown by one endpoint (at its start, after its
  * repository, or half-way through its calls; HTTP 500 with a recorded exception; some handled by an advice without
  * the error span) and an early return of one endpoint (it answers { status: 0 } without its repositories and calls).
  */
@@ -132,6 +132,13 @@ export const TT_CASES: LiveCase[] = [
   { kind: 'cpu', service: svc('price'), note: 'leaf, CPU × 3 of 0.4 ms' },
   { kind: 'cpu', service: svc('order'), note: 'leaf shared by three callers' },
   { kind: 'cpu', service: svc('basic'), note: 'mid-chain fan-out' },
+  // CPU contention (`--fault cpu_contention`, not in the default run): the process pinned to one core beside busy processes
+  { kind: 'cpu_contention', service: svc('travel'), note: 'mid-chain, the most popular request' },
+  { kind: 'cpu_contention', service: svc('basic'), note: 'mid-chain fan-out, called twice per trip' },
+  { kind: 'cpu_contention', service: svc('price'), note: 'leaf, 0.4 ms of work per call' },
+  { kind: 'cpu_contention', service: svc('order'), note: 'leaf shared by three callers' },
+  { kind: 'cpu_contention', service: svc('contacts'), note: 'leaf of an entry request and the booking' },
+  { kind: 'cpu_contention', service: svc('security'), note: 'rarely called (the booking only, 13 % of requests)' },
   { kind: 'exception', service: svc('station'), endpoint: P.station, share: 1, at: 'start', note: 'leaf; basic catches it and falls back' },
   { kind: 'exception', service: svc('price'), endpoint: P.price, share: 1, at: 'end', quiet: true, note: 'leaf, after its repository, no error span; basic rethrows, travel skips the trip, preserve stops' },
   { kind: 'exception', service: svc('order'), endpoint: P.orderTickets, share: 0.5, at: 'start', note: 'leaf, half the calls; seat rethrows, travel skips the seats' },
