@@ -19,10 +19,13 @@
 //
 // Usage: node --import tsx bench/accuracy-live.mjs [--topology shop|tt] [--seconds 8] [--rate 25] [--fault F,F]
 //        [--only SERVICE] [--delay-ms 100] [--cpu 3] [--share 0.5] [--verbose] [--save DIR] [--from DIR] [--baseline once|each]
-//        [--contenders 2] [--nice 0] [--core 1] [--work wall|fixed]
+//        [--contenders 1] [--nice 0] [--quota 0.3] [--core 1] [--work wall|fixed]
 // --fault cpu_contention (not in the default set): real CPU contention — the faulty service's process is pinned to one
-// core (taskset) beside busy `sh` loops pinned there too (startContention in test/helpers/live-system.ts), so every
-// CPU-bound part of it stretches; with it the services' own work is a fixed amount of computation (--work fixed).
+// core (taskset) beside `--contenders` busy `sh` loops pinned there too at `--nice`, all in a cpu cgroup whose CFS
+// quota is `--quota` of that core per 100 ms (a pod's CPU limit; `--quota 0`: no cgroup, pinning alone), which the
+// contenders use up (startContention in test/helpers/live-system.ts); with it the services' own work is a fixed amount
+// of computation (--work fixed), which stretches when the process gets less CPU. Pinning alone barely moved anything
+// on this machine's kernel (notes/engine.md, "Live CPU contention").
 // --baseline each (the default of tt) takes a fresh fault-free run right before every faulty run and diagnoses against
 // it: on a machine shared with other jobs, a burst of load during one baseline run otherwise spoils every case (seen:
 // a baseline at 587 ms per trace against 50 ms in the faulty runs). `once` (the shop's default) uses one baseline.
@@ -60,7 +63,7 @@ const cases = (
     : faults.flatMap((kind) => liveTargets(kind).map((service) => ({ kind, service, note: '' })))
 )
   .filter((c) => faults.includes(c.kind) && (!only || c.service.includes(only)))
-  .map((c) => ({ ...c, delayMs: opt('delay-ms') ?? 100, factor: opt('cpu') ?? 3, share: opt('share') ?? c.share, contenders: opt('contenders') ?? c.contenders, nice: opt('nice') ?? c.nice, core: opt('core') ?? c.core }));
+  .map((c) => ({ ...c, delayMs: opt('delay-ms') ?? 100, factor: opt('cpu') ?? 3, share: opt('share') ?? c.share, contenders: opt('contenders') ?? c.contenders ?? 1, nice: opt('nice') ?? c.nice ?? 0, core: opt('core') ?? c.core, quota: opt('quota') ?? c.quota ?? 0.3 }));
 
 const fresh = arg('baseline', tt ? 'each' : 'once');
 if (!['once', 'each'].includes(fresh)) throw new Error(`--baseline takes once or each, not ${fresh}`);

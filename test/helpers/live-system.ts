@@ -15,7 +15,7 @@
  * Everything binds to 127.0.0.1; load and time are bounded; every child process is stopped at the end.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -144,6 +144,8 @@ function post(port: number, path: string, body: unknown): Promise<void> {
   });
 }
 
+const CPU_CGROUP = '/sys/fs/cgroup/cpu';
+
 /** A process's CPU affinity mask (`taskset -p`), as a hex string. */
 export function affinityOf(pid: number): string {
   const out = execFileSync('taskset', ['-p', String(pid)], { encoding: 'utf8' });
@@ -156,6 +158,8 @@ export function affinityOf(pid: number): string {
 export interface Contention {
   core: number;
   contenders: number[];
+  /** the cpu cgroup (v1) holding the process and its contenders under a CFS quota, when `quota` was asked */
+  cgroup?: string;
   stop(): Promise<void>;
 }
 
@@ -164,17 +168,30 @@ export interface Contention {
  * process is pinned to `core` (`taskset -a -p -c`), and `contenders` busy processes (`sh` loops, `nice -n nice`) are
  * started pinned to the same core, so the process gets only its share of that core: every CPU-bound part of it (its
  * handler, the instrumentation's work, serialisation, its internal spans) stretches, its waits on other processes do
- * not. Each contender is its own process group (killed as a group) and also ends by itself within ~0.1 s once the
- * process that started it is gone (it checks its parent between loops), so none outlives a crashed bench.
+ * not. The share is set by `nice`: the service stays at nice 0 (weight 1024), a contender at nice −10 weighs 9548, at
+ * −19 71755 (negative values need root). The contenders stay in the starter's session: with the kernel's autogroup
+ * scheduling a new session (a detached child) is a group of its own that gets an equal share whatever its nice value,
+ * which left the service half of the core — more than it ever used — so nothing stretched. A contender is one `sh`
+ * process with no children (taskset and nice exec into it), killed by its id, and it also ends by itself within
+ * ~0.1 s once the process that started it is gone (it checks its parent between loops): none outlives a crashed bench.
  */
-export async function startContention(pid: number, o: { core?: number; contenders?: number; nice?: number } = {}): Promise<Contention> {
+export async function startContention(pid: number, o: { core?: number; contenders?: number; nice?: number; quota?: number } = {}): Promise<Contention> {
   const core = o.core ?? 1;
   const mask = affinityOf(pid);
   const kids: ChildProcess[] = [];
+  // the pod's CPU limit: a cpu cgroup (v1) with a CFS quota of `quota` × one core per 100 ms period, holding the
+  // process and its contenders, which use up the quota: then the whole group waits for the next period
+  let group = '';
+  let home = '';
+  if (o.quota) {
+    if (!existsSync(CPU_CGROUP)) throw new Error(`CPU contention with a quota needs the cgroup v1 cpu controller at ${CPU_CGROUP}`);
+    for (const d of readdirSync(CPU_CGROUP)) if (d.startsWith('td-contention-')) try { rmdirSync(join(CPU_CGROUP, d)); } catch { /* still in use */ }
+    home = join(CPU_CGROUP, /^\d+:cpu(?:,[^:]*)?:(.*)$/m.exec(readFileSync(`/proc/${pid}/cgroup`, 'utf8'))?.[1] ?? '/');
+  }
   const stop = async () => {
     for (const k of kids) {
       try {
-        if (k.exitCode === null && k.signalCode === null) process.kill(-k.pid!, 'SIGKILL');
+        if (k.exitCode === null && k.signalCode === null) process.kill(k.pid!, 'SIGKILL');
       } catch {
         /* already gone */
       }
@@ -185,12 +202,34 @@ export async function startContention(pid: number, o: { core?: number; contender
     } catch {
       /* the process has ended */
     }
+    if (group) {
+      try {
+        writeFileSync(join(home, 'cgroup.procs'), String(pid));
+      } catch {
+        /* the process has ended */
+      }
+      for (let k = 0; k < 50; k++) {
+        try {
+          rmdirSync(group);
+          break;
+        } catch {
+          await new Promise((r) => setTimeout(r, 20)); // the killed contenders leave the group a moment later
+        }
+      }
+    }
   };
   try {
     execFileSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
+    if (o.quota) {
+      group = join(CPU_CGROUP, `td-contention-${pid}`);
+      mkdirSync(group);
+      writeFileSync(join(group, 'cpu.cfs_period_us'), '100000');
+      writeFileSync(join(group, 'cpu.cfs_quota_us'), String(Math.max(1000, Math.round(o.quota * 100000))));
+      writeFileSync(join(group, 'cgroup.procs'), String(pid));
+    }
     const loop = `while kill -0 ${process.pid} 2>/dev/null; do i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; done`;
     for (let k = 0; k < (o.contenders ?? 2); k++) {
-      const child = spawn('taskset', ['-c', String(core), 'nice', '-n', String(o.nice ?? 0), 'sh', '-c', loop], { detached: true, stdio: 'ignore' });
+      const child = spawn('taskset', ['-c', String(core), 'nice', '-n', String(o.nice ?? 0), 'sh', '-c', loop], { stdio: 'ignore' });
       kids.push(child);
       await new Promise<void>((resolve, reject) => {
         child.once('spawn', () => resolve());
@@ -204,11 +243,12 @@ export async function startContention(pid: number, o: { core?: number; contender
       if (Date.now() - t0 > 5000) throw new Error(`CPU contenders not pinned to core ${core} within 5 s`);
       await new Promise((r) => setTimeout(r, 20));
     }
+    if (group) for (const k of kids) writeFileSync(join(group, 'cgroup.procs'), String(k.pid));
   } catch (e) {
     await stop();
     throw e;
   }
-  return { core, contenders: kids.map((k) => k.pid!), stop };
+  return { core, contenders: kids.map((k) => k.pid!), ...(group ? { cgroup: group } : {}), stop };
 }
 
 /**
@@ -230,6 +270,7 @@ export interface LiveFaultSpec {
   core?: number;
   contenders?: number;
   nice?: number;
+  quota?: number;
 }
 
 export interface LiveSystem {

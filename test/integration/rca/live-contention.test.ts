@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { affinityOf, startContention } from '../../helpers/live-system';
@@ -71,6 +71,39 @@ test('CPU contention pins every thread of the target and its busy contenders to 
   }
 });
 
+const cgroupSkip = skip || (existsSync('/sys/fs/cgroup/cpu/cpu.cfs_quota_us') ? false : 'no cgroup v1 cpu controller');
+
+test('with a quota, the target and its contenders share a cpu cgroup with that CFS quota, removed afterwards', { skip: cgroupSkip }, async (t) => {
+  const target = spawn(process.execPath, ['-e', 'process.stdout.write("READY\\n"); setInterval(() => {}, 1000)'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await started(target);
+  await new Promise((resolve) => target.stdout!.once('data', resolve));
+  const cpuGroup = (pid: number) => /^\d+:cpu(?:,[^:]*)?:(.*)$/m.exec(readFileSync(`/proc/${pid}/cgroup`, 'utf8'))![1];
+  try {
+    const home = cpuGroup(target.pid!);
+    let c;
+    try {
+      c = await startContention(target.pid!, { core, contenders: 1, quota: 0.3 });
+    } catch (e) {
+      if (!/EACCES|EROFS|EPERM/.test(String(e))) throw e;
+      return t.skip(`not allowed to make a cpu cgroup here: ${String(e)}`);
+    }
+    try {
+      assert.ok(c.cgroup, 'a cgroup was made');
+      assert.equal(readFileSync(join(c.cgroup!, 'cpu.cfs_quota_us'), 'utf8').trim(), '30000');
+      assert.equal(readFileSync(join(c.cgroup!, 'cpu.cfs_period_us'), 'utf8').trim(), '100000');
+      const inside = readFileSync(join(c.cgroup!, 'cgroup.procs'), 'utf8').trim().split('\n').map(Number);
+      assert.deepEqual(new Set(inside), new Set([target.pid!, ...c.contenders]));
+    } finally {
+      await c.stop();
+    }
+    assert.ok(!existsSync(c.cgroup!), 'the cgroup is removed');
+    assert.equal(cpuGroup(target.pid!), home, 'the target is back in its cgroup');
+    for (const pid of c.contenders) assert.ok(!alive(pid));
+  } finally {
+    target.kill('SIGKILL');
+  }
+});
+
 test('a contender whose starter died ends by itself', { skip }, async () => {
   // a starter that pins itself and prints its contenders' ids, then is killed without a chance to clean up
   const helper = join(process.cwd(), 'test', 'helpers', 'live-system.ts');
@@ -101,7 +134,7 @@ test('a contender whose starter died ends by itself', { skip }, async () => {
     starter.kill('SIGKILL');
     for (const pid of pids)
       try {
-        process.kill(-pid, 'SIGKILL');
+        process.kill(pid, 'SIGKILL');
       } catch {
         /* gone */
       }
