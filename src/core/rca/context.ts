@@ -172,6 +172,21 @@ export function implicitClient(diff: DiffTree, node: DiffTree['nodes'][number]):
   return node.children.every((c) => diff.nodes[c]!.service === other);
 }
 
+/**
+ * Is this call path a remote call (CLIENT/PRODUCER, or kind-less inside its own service with all its children in one
+ * other service)? Its uncovered time is then the wait around its callee's span.
+ */
+export function remoteCallNode(ctx: Pick<Ctx, 'diff' | 'noImplicitClient'>, node: DiffTree['nodes'][number]): boolean {
+  return node.kind === 'client' || node.kind === 'producer' || (!ctx.noImplicitClient && implicitClient(ctx.diff, node));
+}
+
+/**
+ * The smallest change per call of a remote call's wait outside its callee's span that is a finding (ms): below it the
+ * change is within the resolution of span timestamps (whole milliseconds in some SDKs) and of the hosts' scheduling —
+ * the floor of the service-level gaps too.
+ */
+export const CALL_WAIT_FLOOR_MS = 1;
+
 export type DiffNode = DiffTree['nodes'][number];
 
 /** One node of the diff as the per-node detectors see it (present in both runs unless said otherwise). */

@@ -45,3 +45,25 @@ test('the same +3 ms spread as 1.2× over a 15 ms operation is not "visible" bel
   const d = diagnose(table(run(1, 7.5)), table(run(2, 9)));
   assert.equal(d.rootCause, null, JSON.stringify(d.rootCause));
 });
+
+test('a remote call waiting 0.3 ms longer outside its callee (timestamp resolution, host scheduling) is no finding; 3 ms is', () => {
+  // web calls api (CLIENT span around api's SERVER span); the uncovered client time grows by `extra` ms per call
+  const mk = (seed: number, extra: number) => {
+    const rnd = mulberry32(seed);
+    const spans: S[] = [];
+    for (let k = 0; k < 80; k++) {
+      const t0 = k * 1000;
+      const work = 4 + rnd();
+      const gap = 0.8 + rnd() * 0.2 + extra;
+      spans.push({ trace: 't' + k, id: 'w' + k, name: 'GET /', service: 'web', kind: SpanKind.Server, start: t0, dur: work + gap + 2 });
+      spans.push({ trace: 't' + k, id: 'c' + k, parent: 'w' + k, name: 'GET api', service: 'web', kind: SpanKind.Client, start: t0 + 1, dur: work + gap });
+      spans.push({ trace: 't' + k, id: 'a' + k, parent: 'c' + k, name: '/api', service: 'api', kind: SpanKind.Server, start: t0 + 1 + gap / 2, dur: work });
+    }
+    return table(spans);
+  };
+  const small = diagnose(mk(1, 0), mk(2, 0.3));
+  assert.ok(!small.candidates.some((c) => c.service === 'api' && (c.kind === 'call_delay' || c.kind === 'queueing')), JSON.stringify(small.candidates.map((c) => [c.service, c.name, c.kind])));
+  const big = diagnose(mk(1, 0), mk(2, 3));
+  assert.equal(big.rootCause?.service, 'api');
+  assert.ok(['call_delay', 'queueing'].includes(big.rootCause!.kind));
+});
