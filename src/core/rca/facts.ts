@@ -318,7 +318,11 @@ export function collectFacts(det: AggDetail): RunFacts {
       keyInfo.push({ o: po, callee: str(calleeSvc), child, step, k: child + '\u0000' + str(calleeSvc) });
     }
     const end = m.start[r]! + m.duration[r]!;
-    const went = lastStart[p]! >= end - tolerance ? 1 : 0;
+    // with whole-millisecond starts, a child starting up to 1 ms before the call's end went on after it only if it
+    // started in a later millisecond than the call (a sibling started with it runs beside it; a fail-fast call of
+    // 0.3 ms is not "followed" by the call made in the same millisecond)
+    const ls = lastStart[p]!;
+    const went = ls >= end - 1e5 || (ls >= end - tolerance && ls > m.start[r]!) ? 1 : 0;
     const key = p * 1e6 + ki; // exact in a double: p < 2^32, ki < 1e6
     const prev = callOf.get(key);
     callOf.set(key, prev === undefined ? went : prev & went);

@@ -359,3 +359,20 @@ test('facts: with whole-millisecond start times (OpenTelemetry JS), the next cal
   assert.equal(station.n, 30);
   assert.equal(station.cont, 30, 'train starts after station in every call, to the millisecond the starts are known to');
 });
+
+test('facts: with whole-millisecond starts, a call started in the same millisecond as a 0.3 ms call runs beside it — not "went on after it"', () => {
+  const spans: Parameters<typeof table>[0] = [];
+  for (let k = 0; k < 30; k++) {
+    const t0 = k * 1000;
+    const tr = 't' + k;
+    spans.push({ trace: tr, id: 'f' + k, name: '/checkout', service: 'frontend', start: t0, dur: 9 });
+    spans.push({ trace: tr, id: 'c1' + k, parent: 'f' + k, name: 'GET', service: 'frontend', start: t0 + 2, dur: 0.4 });
+    spans.push({ trace: tr, id: 'x' + k, parent: 'c1' + k, name: '/convert', service: 'currency', start: t0 + 2, dur: 0.3 });
+    spans.push({ trace: tr, id: 'c2' + k, parent: 'f' + k, name: 'GET', service: 'frontend', start: t0 + 2, dur: 5 });
+    spans.push({ trace: tr, id: 'y' + k, parent: 'c2' + k, name: '/cart', service: 'cart', start: t0 + 2, dur: 4.8 });
+  }
+  const f = collectFacts(aggregateDetailed(table(spans)));
+  const fe = [...f.ops.values()].find((o) => o.service === 'frontend' && o.name === '/checkout')!;
+  const cur = [...fe.after.values()].find((a) => a.callee === 'currency')!;
+  assert.equal(cur.cont, 0, 'the cart call started with the currency call: nothing started after currency answered');
+});
