@@ -223,23 +223,7 @@ export function renderStats(box: HTMLElement, data: FlameData, i: number, labels
     // detail pane); any other box only counts them (single gone call paths are often a handful of sampled calls)
     const below = tree && !gone && !isAllTraces(info) ? goneRootsUnder(data, tree, i) : [];
     if (below.length && cand?.kind === 'stopped_work' && (info.rootCause || info.candidate)) {
-      const list = el('div', 'fg-note fg-gone-below');
-      list.append(el('span', undefined, `Gone in the incident below it (hatched${sc.mode && sc.mode !== 'diff' ? ' in Diff mode' : ''}):`));
-      const ul = el('ul', 'fg-gone-list');
-      for (const g of below.slice(0, 4)) {
-        const li = el('li');
-        if (sc.reveal) {
-          const b = el('button', 'fg-op-link fg-gone-link', goneListItem(data, g));
-          b.type = 'button';
-          b.title = 'Select it in the flame graph';
-          b.addEventListener('click', () => sc.reveal!(g));
-          li.append(b);
-        } else li.append(el('span', undefined, goneListItem(data, g)));
-        ul.append(li);
-      }
-      if (below.length > 4) ul.append(el('li', undefined, `and ${below.length - 4} more`));
-      list.append(ul);
-      box.append(list);
+      box.append(linkedList(sc, below, 'fg-note fg-gone-below', 'fg-op-link fg-gone-link', `Gone in the incident below it (hatched${sc.mode && sc.mode !== 'diff' ? ' in Diff mode' : ''}):`, (g) => goneListItem(data, g)));
     } else if (below.length) {
       box.append(el('div', 'fg-note fg-gone-below', `${below.length} ${below.length === 1 ? 'call below it is' : 'calls below it are'} gone in the incident (hatched${sc.mode && sc.mode !== 'diff' ? ' in Diff mode' : ''}).`));
     }
@@ -247,23 +231,7 @@ export function renderStats(box: HTMLElement, data: FlameData, i: number, labels
     // any other box counts them
     const fewer = tree && !gone && !isAllTraces(info) ? partlyGoneUnder(data, tree, i) : [];
     if (fewer.length && cand?.kind === 'stopped_work' && (info.rootCause || info.candidate)) {
-      const list = el('div', 'fg-note fg-gone-below fg-partly-below');
-      list.append(el('span', undefined, `Made fewer times below it (a hatched remainder after the box${sc.mode && sc.mode !== 'diff' ? ', in Diff mode' : ''}):`));
-      const ul = el('ul', 'fg-gone-list');
-      for (const g of fewer.slice(0, 4)) {
-        const li = el('li');
-        if (sc.reveal) {
-          const b = el('button', 'fg-op-link fg-gone-link fg-partly-link', partlyGoneListItem(data, g));
-          b.type = 'button';
-          b.title = 'Select it in the flame graph';
-          b.addEventListener('click', () => sc.reveal!(g));
-          li.append(b);
-        } else li.append(el('span', undefined, partlyGoneListItem(data, g)));
-        ul.append(li);
-      }
-      if (fewer.length > 4) ul.append(el('li', undefined, `and ${fewer.length - 4} more`));
-      list.append(ul);
-      box.append(list);
+      box.append(linkedList(sc, fewer, 'fg-note fg-gone-below fg-partly-below', 'fg-op-link fg-gone-link fg-partly-link', `Made fewer times below it (a hatched remainder after the box${sc.mode && sc.mode !== 'diff' ? ', in Diff mode' : ''}):`, (g) => partlyGoneListItem(data, g)));
     } else if (fewer.length) {
       box.append(
         el('div', 'fg-note fg-gone-below fg-partly-below', `${fewer.length} ${fewer.length === 1 ? 'call below it is' : 'calls below it are'} made fewer times in the incident (a hatched remainder after the box${sc.mode && sc.mode !== 'diff' ? ', in Diff mode' : ''}).`),
@@ -280,6 +248,30 @@ export function renderStats(box: HTMLElement, data: FlameData, i: number, labels
 }
 
 /** Boxes of node info's operation that carry `flag` (the call paths the root cause covers). */
+/**
+ * A note with a heading and up to four boxes named below it — each a link that selects the box in the flame graph
+ * when the host can reveal one — and "and N more".
+ */
+function linkedList(sc: StatsContext, items: number[], cls: string, linkCls: string, head: string, text: (g: number) => string): HTMLElement {
+  const list = el('div', cls);
+  list.append(el('span', undefined, head));
+  const ul = el('ul', 'fg-gone-list');
+  for (const g of items.slice(0, 4)) {
+    const li = el('li');
+    if (sc.reveal) {
+      const b = el('button', linkCls, text(g));
+      b.type = 'button';
+      b.title = 'Select it in the flame graph';
+      b.addEventListener('click', () => sc.reveal!(g));
+      li.append(b);
+    } else li.append(el('span', undefined, text(g)));
+    ul.append(li);
+  }
+  if (items.length > 4) ul.append(el('li', undefined, `and ${items.length - 4} more`));
+  list.append(ul);
+  return list;
+}
+
 function countFlag(data: FlameData, info: NodeInfo, flag: number): number {
   let n = 0;
   for (let k = 0; k < data.n; k++) if (data.flags[k]! & flag && data.strings[data.service[k]!] === info.service && data.strings[data.name[k]!] === info.name) n++;
