@@ -247,31 +247,36 @@ export function renderStats(box: HTMLElement, data: FlameData, i: number, labels
   return info;
 }
 
-/** Boxes of node info's operation that carry `flag` (the call paths the root cause covers). */
 /**
- * A note with a heading and up to four boxes named below it — each a link that selects the box in the flame graph
- * when the host can reveal one — and "and N more".
+ * A list of up to `max` boxes, each a link that selects the box in the flame graph (a plain name where the host cannot
+ * reveal one), and "and N more".
  */
-function linkedList(sc: StatsContext, items: number[], cls: string, linkCls: string, head: string, text: (g: number) => string): HTMLElement {
-  const list = el('div', cls);
-  list.append(el('span', undefined, head));
+export function boxLinks(items: number[], o: { max: number; cls: string; title: string; text: (g: number) => string; reveal?: (g: number) => void }): HTMLUListElement {
   const ul = el('ul', 'fg-gone-list');
-  for (const g of items.slice(0, 4)) {
+  for (const g of items.slice(0, o.max)) {
     const li = el('li');
-    if (sc.reveal) {
-      const b = el('button', linkCls, text(g));
+    if (o.reveal) {
+      const reveal = o.reveal;
+      const b = el('button', o.cls, o.text(g));
       b.type = 'button';
-      b.title = 'Select it in the flame graph';
-      b.addEventListener('click', () => sc.reveal!(g));
+      b.title = o.title;
+      b.addEventListener('click', () => reveal(g));
       li.append(b);
-    } else li.append(el('span', undefined, text(g)));
+    } else li.append(el('span', undefined, o.text(g)));
     ul.append(li);
   }
-  if (items.length > 4) ul.append(el('li', undefined, `and ${items.length - 4} more`));
-  list.append(ul);
+  if (items.length > o.max) ul.append(el('li', undefined, `and ${items.length - o.max} more`));
+  return ul;
+}
+
+/** A note with a heading and up to four boxes named below it (boxLinks). */
+function linkedList(sc: StatsContext, items: number[], cls: string, linkCls: string, head: string, text: (g: number) => string): HTMLElement {
+  const list = el('div', cls);
+  list.append(el('span', undefined, head), boxLinks(items, { max: 4, cls: linkCls, title: 'Select it in the flame graph', text, ...(sc.reveal ? { reveal: sc.reveal } : {}) }));
   return list;
 }
 
+/** Boxes of node info's operation that carry `flag` (the call paths the root cause covers). */
 function countFlag(data: FlameData, info: NodeInfo, flag: number): number {
   let n = 0;
   for (let k = 0; k < data.n; k++) if (data.flags[k]! & flag && data.strings[data.service[k]!] === info.service && data.strings[data.name[k]!] === info.name) n++;

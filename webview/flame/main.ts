@@ -49,7 +49,7 @@ import {
   type FlameViewState,
   type SetDataMessage,
 } from '../../src/protocol/messages';
-import { el, formatPercentile, isAllTraces, nodeInfo, renderStats } from './details';
+import { boxLinks, el, formatPercentile, isAllTraces, nodeInfo, renderStats } from './details';
 import { countGoneRoots, countPartlyGone, goneListItem, goneRootsUnder, isGone, partlyGoneListItem, partlyGoneMs, partlyGoneUnder } from '../../src/core/diff/flame-gone';
 import { minimapKey, minimapValueText, navigateSandwich, normalizePos, sandwichRow, viewToShow, type MinimapState, type SandwichPos } from '../../src/core/diff/flame-keys';
 import { connectHost, type FlameHost } from './host';
@@ -595,18 +595,8 @@ class FlameApp {
       return p;
     }
     p.append(el('span', undefined, `The calls it no longer makes are drawn hatched${this.mode === 'diff' ? '' : ' in Diff mode'}, after their callers' other calls, as wide as their baseline time:`));
-    const ul = el('ul', 'fg-gone-list');
-    for (const g of gone.slice(0, 3)) {
-      const li = el('li');
-      const b = el('button', 'fg-op-link fg-gone-link', goneListItem(this.data, g));
-      b.type = 'button';
-      b.title = 'Select it in the flame graph (Diff mode)';
-      b.addEventListener('click', () => this.revealNode(g));
-      li.append(b);
-      ul.append(li);
-    }
-    if (gone.length > 3) ul.append(el('li', undefined, `and ${gone.length - 3} more`));
-    p.append(ul);
+    const data = this.data;
+    p.append(boxLinks(gone, { max: 3, cls: 'fg-op-link fg-gone-link', title: 'Select it in the flame graph (Diff mode)', text: (g) => goneListItem(data, g), reveal: (g) => this.revealNode(g) }));
     if (partly.length) p.append(this.partlyList(partly));
     return p;
   }
@@ -617,18 +607,8 @@ class FlameApp {
     box.append(
       el('span', undefined, `The calls it makes fewer times have a hatched remainder after their box${this.mode === 'diff' ? '' : ' in Diff mode'}, as wide as the baseline time of the calls no longer made:`),
     );
-    const ul = el('ul', 'fg-gone-list');
-    for (const g of partly.slice(0, 3)) {
-      const li = el('li');
-      const b = el('button', 'fg-op-link fg-gone-link fg-partly-link', partlyGoneListItem(this.data!, g));
-      b.type = 'button';
-      b.title = 'Select it in the flame graph';
-      b.addEventListener('click', () => this.revealNode(g));
-      li.append(b);
-      ul.append(li);
-    }
-    if (partly.length > 3) ul.append(el('li', undefined, `and ${partly.length - 3} more`));
-    box.append(ul);
+    const data = this.data!;
+    box.append(boxLinks(partly, { max: 3, cls: 'fg-op-link fg-gone-link fg-partly-link', title: 'Select it in the flame graph', text: (g) => partlyGoneListItem(data, g), reveal: (g) => this.revealNode(g) }));
     return box;
   }
 
