@@ -184,21 +184,19 @@ export function serviceEvidence(b: AggDetail, i: AggDetail, alpha: number, disab
   // X's answer or X returned something it cannot use (an exception mapped to a reply, a wrong value). X is the next
   // suspect at half the weight, as for a path that stops right after X (where X's own answers fail more, X's own
   // errors are the finding already)
-  const failsMore = (service: string) =>
-    [...fi.ops.values()].some((o) => {
-      const ob = fb.ops.get(o.id);
-      return o.service === service && o.calls > 0 && o.ownFailed / o.calls >= (ob && ob.calls ? ob.ownFailed / ob.calls : 0) + 0.2;
-    });
-  for (const [k, oi] of fi.ops) {
+  // operations whose own failures rose by 20 points, once: the failing callers, and the services that fail more
+  const ownRate = (o: { ownFailed: number; calls: number } | undefined) => (o && o.calls ? o.ownFailed / o.calls : 0);
+  const failingMore = [...fi.ops].filter(([k, oi]) => oi.calls > 0 && ownRate(oi) >= ownRate(fb.ops.get(k)) + 0.2);
+  const failsMore = new Set(failingMore.map(([, oi]) => oi.service));
+  for (const [k, oi] of failingMore) {
     const ob = fb.ops.get(k);
     if (!ob || ob.calls < 3 || oi.ownFailed < 3) continue;
-    const fB = ob.ownFailed / ob.calls;
-    const fI = oi.ownFailed / oi.calls;
-    if (fI < fB + 0.2) continue;
+    const fB = ownRate(ob);
+    const fI = ownRate(oi);
     const top = [...oi.failedAfter.entries()].sort((x, y) => y[1] - x[1])[0];
     if (!top || top[1] < 0.8 * oi.ownFailed) continue;
     const [callee, n] = top;
-    if (callee === oi.service || failsMore(callee)) continue;
+    if (callee === oi.service || failsMore.has(callee)) continue;
     const p = Math.min(1, fisherGreater(ob.ownFailed, ob.calls, oi.ownFailed, oi.calls) * Math.max(1, services.size));
     if (!(p < alpha)) continue;
     const c = get(callee);

@@ -109,7 +109,7 @@ export function vanishedWork(b: RunFacts, i: RunFacts, alpha: number): VanishedF
     // one finding per operation: its vanished calls, else the share of its calls that make none
     if (done.has(f.op)) continue;
     // the calls that vanished most first (then the surer): the evidence lists them in that order
-    const sig = f.list.filter((v) => v.p * Math.max(1, tests) < alpha).sort((x, y) => x.rateI / x.rateB - y.rateI / y.rateB || x.p - y.p);
+    const sig = f.list.filter((v) => v.p * Math.max(1, tests) < alpha).sort(mostRarerFirst);
     if (sig.length === 0) continue;
     done.add(f.op);
     out.push(finding('calls', f, sig, tests, sig.length / f.regular));
@@ -158,7 +158,7 @@ export function stopsAfter(b: RunFacts, i: RunFacts, alpha: number): VanishedFin
   for (const f of found) {
     // the sharpest stop first (going on after it fell most; then the surer): a path that now always ends after its
     // call to X still goes on after the calls it makes before X, only less often — X is where it stops
-    const sig = f.list.filter((v) => v.p * Math.max(1, tests) < alpha).sort((x, y) => x.rateI / x.rateB - y.rateI / y.rateB || x.p - y.p);
+    const sig = f.list.filter((v) => v.p * Math.max(1, tests) < alpha).sort(mostRarerFirst);
     if (sig.length === 0) continue;
     // where does the path stop? When the callee's answers to this caller got cut short (its entry operation does less
     // below it, or ends much sooner), the callee failed fast and the caller only gave up: blame the callee
@@ -179,6 +179,9 @@ export function stopsAfter(b: RunFacts, i: RunFacts, alpha: number): VanishedFin
   }
   return out;
 }
+
+/** The calls whose going-on (or rate) fell most first, then the surer. */
+const mostRarerFirst = (x: VanishedChild, y: VanishedChild) => x.rateI / x.rateB - y.rateI / y.rateB || x.p - y.p;
 
 /**
  * One finding: effect = mean log of how much rarer the vanished calls (or the going-on) became, capped ("never" = 1/20
