@@ -123,10 +123,38 @@ export function serviceEvidence(b: AggDetail, i: AggDetail, alpha: number, disab
         (grown.length > 4 ? '; …' : '') + ` (${pText(f.p)})`,
     );
   }
+  const stopList = (v: VanishedFinding) =>
+    v.children.slice(0, 3).map((c) => `${c.childService} (${c.step ? `through its step ${c.child}` : c.child}): went on after it in ${pct(c.rateB)} → ${pct(c.rateI)} of calls`).join('; ');
+  // the other reading of a path that stops right after a call: the callee answered as before (same work, same time)
+  // but with something the caller could not use — an early return of a wrong value, an exception mapped to a normal
+  // reply. It is the next suspect, at half the weight: the path stops in the caller.
+  const answeredReading = (v: VanishedFinding) => {
+    const callee = v.children[0]!.childService;
+    if (callee === v.service) return;
+    const c = get(callee);
+    if (c.vanished || c.answered) return;
+    const op = mostCalled(fi.edges.get(edgeKey(v.service, callee))?.calleeOps);
+    c.answered = v;
+    c.score += v.score / 2;
+    c.p = Math.min(c.p, v.p);
+    lead(c, 'vanished_work', v.score / 2, op);
+    c.evidence.push(
+      `${v.service} / ${v.operation} now stops right after ${callee}${op ? ` / ${op}` : ''} answers: it went on after that call in ${pct(v.children[0]!.rateB)} → ${pct(v.children[0]!.rateI)} of calls (${pText(v.p)}). ${possessive(callee)} answers look as before in time and work, so either ${v.service} fails on them or ${callee} now returns something it cannot use (an early return of a wrong value, a failure without an error status)`,
+    );
+  };
   for (const v of van) {
     if (v.score < MIN_SERVICE_SCORE / 2) continue;
     const s = get(v.service);
-    if (s.vanished) continue;
+    if (s.vanished) {
+      // the service's stop is counted once, but a second path that stops in it right after a callee answered still
+      // makes that callee the next suspect (a frontend stops after checkout, cut short, and checkout stops after
+      // payment: payment is the next suspect after checkout)
+      if (v.how === 'stops' && !v.children[0]?.calleeCut && v.children[0]!.childService !== v.service) {
+        s.evidence.push(`${v.service} / ${v.operation} itself now stops right after calling ${stopList(v)} (${pText(v.p)})`);
+        answeredReading(v);
+      }
+      continue;
+    }
     s.vanished = v;
     s.score += v.score;
     s.p = Math.min(s.p, v.p);
@@ -140,28 +168,8 @@ export function serviceEvidence(b: AggDetail, i: AggDetail, alpha: number, disab
       continue;
     }
     if (v.how === 'stops') {
-      s.evidence.push(
-        `${v.service} / ${v.operation} now stops right after calling ` +
-          v.children.slice(0, 3).map((c) => `${c.childService} (${c.step ? `through its step ${c.child}` : c.child}): went on after it in ${pct(c.rateB)} → ${pct(c.rateI)} of calls`).join('; ') +
-          ` (${pText(v.p)})`,
-      );
-      // the other reading: the callee answered as before (same work, same time) but with something the caller could not
-      // use — an early return of a wrong value, an exception mapped to a normal reply. It is the next suspect, at half
-      // the weight: the path stops in the caller.
-      const callee = v.children[0]!.childService;
-      if (callee !== v.service) {
-        const c = get(callee);
-        if (!c.vanished && !c.answered) {
-          const op = mostCalled(fi.edges.get(edgeKey(v.service, callee))?.calleeOps);
-          c.answered = v;
-          c.score += v.score / 2;
-          c.p = Math.min(c.p, v.p);
-          lead(c, 'vanished_work', v.score / 2, op);
-          c.evidence.push(
-            `${v.service} / ${v.operation} now stops right after ${callee}${op ? ` / ${op}` : ''} answers: it went on after that call in ${pct(v.children[0]!.rateB)} → ${pct(v.children[0]!.rateI)} of calls (${pText(v.p)}). ${possessive(callee)} answers look as before in time and work, so either ${v.service} fails on them or ${callee} now returns something it cannot use (an early return of a wrong value, a failure without an error status)`,
-          );
-        }
-      }
+      s.evidence.push(`${v.service} / ${v.operation} now stops right after calling ${stopList(v)} (${pText(v.p)})`);
+      answeredReading(v);
       continue;
     }
     const bare = v.children[0]?.childless;

@@ -131,3 +131,56 @@ test('real OnlineBoutique window, CPU contention injected in shippingservice (×
   assert.equal(d.rootCause?.service, 'shippingservice', JSON.stringify(d.candidates.slice(0, 3).map((c) => [c.service, c.name, c.confidence])));
   assert.equal(diagnose(toTable(all.slice(0, half)), toTable(all.slice(half)), { seed: 1 }).rootCause, null);
 });
+
+/**
+ * `n` checkout requests where the frontend goes on after checkout answered (it asks the ad service for ads). With
+ * `failAfterCharge`, checkout gives up right after payment answered — payment's answers exactly as before (same
+ * time, same work): checkout's answers are cut short, so the frontend stops too.
+ */
+function shopWithAds(n: number, seed: number, failAfterCharge: boolean): GenSpan[] {
+  const r = mulberry32(seed);
+  const j = (ms: number) => ms * MS * (0.8 + 0.4 * r());
+  const out: GenSpan[] = [];
+  for (let t = 0; t < n; t++) {
+    const traceId = `${seed}-${t}`.padStart(32, '0');
+    let id = 0;
+    const span = (parentId: string, service: string, name: string, start: number, duration: number) => {
+      const spanId = (++id).toString(16).padStart(16, '0');
+      out.push({ traceId, spanId, parentId, service, name, kind: 'internal', start, duration, error: false, attrs: {} });
+      return spanId;
+    };
+    const t0 = t * 1000 * MS;
+    const [pay, ship, ads, gap] = [j(5), j(4), j(3), j(0.5)];
+    const place = failAfterCharge ? pay + 4 * gap : pay + ship + 8 * gap;
+    const total = place + 2 * gap + (failAfterCharge ? gap : ads + 4 * gap);
+    const root = span('', 'frontend', 'Recv', t0, total);
+    const call = span(root, 'frontend', 'checkout/PlaceOrder', t0 + gap, place + 2 * gap);
+    const p = span(call, 'checkout', 'PlaceOrder', t0 + 2 * gap, place);
+    let at = t0 + 3 * gap;
+    const c = span(p, 'checkout', 'payment/Charge', at, pay + gap);
+    span(c, 'payment', 'Charge', at + gap / 2, pay);
+    at += pay + 2 * gap;
+    if (!failAfterCharge) {
+      const c2 = span(p, 'checkout', 'shipping/ShipOrder', at, ship + gap);
+      span(c2, 'shipping', 'ShipOrder', at + gap / 2, ship);
+      const a = span(root, 'frontend', 'ad/GetAds', t0 + place + 4 * gap, ads + gap);
+      span(a, 'ad', 'GetAds', t0 + place + 4.5 * gap, ads);
+    }
+  }
+  return out;
+}
+
+test('stops twice in one request: the frontend stops after checkout (cut short) and checkout stops after payment (answers as before) — payment is the next suspect after checkout', () => {
+  const base = toSpanTable(shopWithAds(40, 1, false));
+  const inc = toSpanTable(shopWithAds(40, 2, true));
+  const r = serviceEvidence(aggregateDetailed(base), aggregateDetailed(inc), 0.01);
+  const checkout = r.services.find((s) => s.service === 'checkout');
+  const payment = r.services.find((s) => s.service === 'payment');
+  assert.ok(checkout?.vanished, JSON.stringify(r.services.map((s) => s.evidence)));
+  assert.match(checkout.evidence.join('\n'), /checkout \/ PlaceOrder itself now stops right after calling payment/);
+  assert.ok(payment?.answered, JSON.stringify(r.services.map((s) => s.evidence)));
+  assert.ok(payment.score <= checkout.score / 2 + 1e-9, `${payment.score} vs ${checkout.score}`);
+  const d = diagnose(base, inc, { seed: 1 });
+  const services = [...new Set([d.rootCause?.service, ...d.candidates.map((c) => c.service)])];
+  assert.deepEqual(services.slice(0, 2), ['checkout', 'payment']);
+});
