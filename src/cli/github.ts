@@ -22,7 +22,7 @@ export function githubAnnotations(d: Diagnosis, gate: GateResult | null, relativ
   if (!gate?.active || gate.verdict !== 'regression') return [];
   const rc = d.rootCause;
   const rel = rc?.source ? relativePath(rc.source.file) : null;
-  const cause = rc ? `Root cause: ${rc.service} / ${rc.name} (${rc.kind}), ${formatEffect(rc.impactMs) ?? 'no effect in time'}. ${rc.summary}` : 'No single component explains it (see the notes).';
+  const cause = rc ? `Root cause: ${rc.service} / ${rc.name} (${rc.kind}), ${formatEffect(rc.impactMs, undefined, d.explained) ?? 'no effect in time'}. ${rc.summary}` : 'No single component explains it (see the notes).';
   return gate.checks
     .filter((c) => c.status === 'fail')
     .map((c, k) => {

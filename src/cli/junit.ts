@@ -38,7 +38,7 @@ function rootCauseText(d: Diagnosis): string {
   const where = rc.source ? ` at ${rc.source.file}:${rc.source.line}` : '';
   return [
     // the figure in the words of the other surfaces (core/format/figures)
-    `Root cause: ${rc.service} / ${rc.name} (${KIND_LABEL[rc.kind] ?? rc.kind})${where}, ${formatEffect(rc.impactMs) ?? 'no effect in time'}, confidence ${rc.confidence.toFixed(2)}.`,
+    `Root cause: ${rc.service} / ${rc.name} (${KIND_LABEL[rc.kind] ?? rc.kind})${where}, ${formatEffect(rc.impactMs, undefined, d.explained) ?? 'no effect in time'}, confidence ${rc.confidence.toFixed(2)}.`,
     rc.summary,
     ...rc.evidence.map((e) => `- ${e}`),
   ].join('\n');

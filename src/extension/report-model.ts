@@ -67,7 +67,7 @@ export function diagnosisMessage(d: Diagnosis | null | undefined): string {
     const why = d.latency?.pValue === null && d.notes[0] ? ` ${oneLine(d.notes[0].charAt(0).toUpperCase() + d.notes[0].slice(1), 240).replace(/[.;:,]?$/, '.')}` : '';
     return `Trace Doctor: no clear root cause found.${lat}${why}`;
   }
-  const figures = [formatEffect(rc.impactMs), `confidence ${formatPercent(rc.confidence)}`].filter(Boolean).join(', ');
+  const figures = [formatEffect(rc.impactMs, undefined, d.explained), `confidence ${formatPercent(rc.confidence)}`].filter(Boolean).join(', ');
   // a summary that already starts with "service / operation" is not prefixed with the same names again
   const named = rc.summary.startsWith(`${rc.service} / ${rc.name}`);
   return `Root cause: ${named ? rc.summary : `${rc.name} in ${rc.service} — ${rc.summary}`} (${figures}).${lat}`;

@@ -26,7 +26,8 @@ export class TraceStatusBar implements vscode.Disposable {
     if (snap.mode === 'none') tip.appendText('Trace Doctor: no traces loaded. Click to diagnose a trace file.');
     else {
       for (const r of this.session.runDescriptors()) tip.appendText(`${r.role}: ${r.files.join(', ')} — ${r.spans} spans, ${r.traces} traces\n\n`);
-      if (rc) tip.appendText(`Root cause: ${rc.name} in ${rc.service}${formatEffect(rc.impactMs) ? ` (${formatEffect(rc.impactMs)})` : ''}\n\n`);
+      const effect = rc ? formatEffect(rc.impactMs, undefined, snap.diagnosis?.explained) : null;
+      if (rc) tip.appendText(`Root cause: ${rc.name} in ${rc.service}${effect ? ` (${effect})` : ''}\n\n`);
       tip.appendText('Click to diagnose another run.');
     }
     this.item.tooltip = tip;

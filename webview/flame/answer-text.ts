@@ -11,11 +11,12 @@ import { formatEffect } from '../../src/core/format/figures';
  * What follows the root cause's name on the summary line: its effect per trace ("effect +81 ms per trace over 2 call
  * paths": what it adds to the mean trace, not one call path's own time; left out when it has none: a failure
  * that costs no time) and the end-to-end latency with the engine's verdict ("not significantly slower overall" when
- * the incident is not slower, so 219 ms → 226 ms does not read as a slowdown).
+ * the incident is not slower, so 219 ms → 226 ms does not read as a slowdown). When the root cause accounts for little
+ * of a slowdown, its share follows the effect: "effect +0.35 ms per trace, only 3 % of the added time".
  */
 export function summaryNote(d: Diagnosis, rootPaths?: number): string {
   const rc = d.rootCause;
-  const bits = [rc ? formatEffect(rc.impactMs, rootPaths) : null, d.latency ? formatEndToEnd(d.latency, d.regression?.alpha) : null];
+  const bits = [rc ? formatEffect(rc.impactMs, rootPaths, d.explained) : null, d.latency ? formatEndToEnd(d.latency, d.regression?.alpha) : null];
   return bits.filter(Boolean).join(' · ');
 }
 

@@ -10,7 +10,7 @@ import { CliError, type CliIO, UsageError, usageError } from '../command';
 import { register } from '../registry';
 import { numOption } from '../options';
 import { deepTreeNotes, inputLimits, loadRunForCli, MAX_DOWNLOAD_HELP, MAX_STREAM_HELP, overlapNote, readProblems, status } from '../load';
-import { EFFECT_LEGEND } from '../../core/format/figures';
+import { EFFECT_LEGEND, thinShareText } from '../../core/format/figures';
 import { KIND_LABEL } from '../../core/format';
 import { DEFAULT_MAX_SOURCE_FILES, scanWorkspace, truncationNote } from '../../sources/workspace-scan';
 import { analyze } from '../../core/rca/analyze';
@@ -134,7 +134,7 @@ export function renderHuman(d: Diagnosis): string {
     const where = rc.source ? ` The span is opened at ${f(rc.source.file)}:${rc.source.line}${rc.source.function ? ` (in ${f(rc.source.function)})` : ''}.` : '';
     out.push(
       `Root cause: ${f(rc.service)} / ${f(rc.name)} (${KIND_LABEL[rc.kind] ?? rc.kind}${rc.attribute ? `, ${f(rc.attribute.key)}=${f(String(rc.attribute.value))}` : ''}), ` +
-        `effect about +${ms(rc.impactMs)} per trace end to end, confidence ${rc.confidence.toFixed(2)}. ${f(rc.summary)}.${where}`,
+        `effect about +${ms(rc.impactMs)} per trace end to end${thinShareText(d)}, confidence ${rc.confidence.toFixed(2)}. ${f(rc.summary)}.${where}`,
     );
     for (const e of rc.evidence) out.push(`  - ${f(e)}`);
   } else {

@@ -27,12 +27,44 @@ export const EFFECT_LEGEND =
 
 /**
  * A finding's effect with what it measures: "effect +81 ms per trace", "effect +81 ms per trace over 2 call paths"
- * (when the surface knows the finding covers several paths). Null when it has no effect in time worth a figure.
+ * (when the surface knows the finding covers several paths). Given the diagnosis' `explained` (the root cause only),
+ * a root cause that accounts for little of the slowdown says so: "effect +0.35 ms per trace, only 3 % of the added time".
+ * Null when it has no effect in time worth a figure.
  */
-export function formatEffect(impactMs: number, paths?: number): string | null {
+export function formatEffect(impactMs: number, paths?: number, explained?: ExplainedShare): string | null {
   const v = formatImpactPerTrace(impactMs);
   if (!v) return null;
-  return `effect ${v}${paths !== undefined && paths > 1 ? ` over ${paths} call paths` : ''}`;
+  const thin = formatThinShare(explained);
+  return `effect ${v}${paths !== undefined && paths > 1 ? ` over ${paths} call paths` : ''}${thin ? `, ${thin}` : ''}`;
+}
+
+/** How much of a slowdown the answer accounts for, ms per trace (`Diagnosis.explained`). */
+export interface ExplainedShare {
+  addedMs: number;
+  rootCauseMs: number;
+  findingsMs: number;
+}
+
+/** below this share of the end-to-end change a root cause accounts for little of it */
+export const THIN_SHARE = 0.1;
+
+/**
+ * Does the answer account for little of the slowdown — the root cause under a tenth of the added time and all the
+ * findings together under a quarter? Then most of it is spread thinly over many spans, not in one component.
+ */
+export function isThin(e: ExplainedShare | undefined): e is ExplainedShare {
+  return !!e && e.addedMs > 0 && e.rootCauseMs < THIN_SHARE * e.addedMs && e.findingsMs < 2.5 * THIN_SHARE * e.addedMs;
+}
+
+/** "only 3 % of the added time" (the root cause's share of the end-to-end change), for a thin answer only; null otherwise. */
+export function formatThinShare(e: ExplainedShare | undefined): string | null {
+  return isThin(e) ? `only ${Math.round((100 * e.rootCauseMs) / e.addedMs)} % of the added time` : null;
+}
+
+/** ", only 3 % of the added time" after a root cause's effect in a sentence, for a thin answer; "" otherwise. */
+export function thinShareText(d: { explained?: ExplainedShare }): string {
+  const t = formatThinShare(d.explained);
+  return t ? `, ${t}` : '';
 }
 
 /** The effect in a table cell: "+81 ms" (the column says "effect/trace"); "–" when it has none. */

@@ -32,6 +32,7 @@ import { serviceEvidence, type ServiceScore } from './service-rank';
 import { entryGate, entryPointChanges } from './entry-points';
 import { entryRelevance } from './relevance';
 import { fmt, NOT_SLOWER, restateVerdict, type Ctx } from './context';
+import { isThin } from '../format/figures';
 import { rank } from './rank';
 
 export type SourceLookup = (service: string, name: string) => SourceLink | undefined;
@@ -182,8 +183,12 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
     const req = rootCauseRequests(diff, b, i);
     if (req) diagnosis.rootCause.requests = req;
   }
-  const thin = thinlyExplained(diagnosis, e2eSlower ? meanI - meanB : 0);
-  if (thin) diagnosis.notes.push(thin);
+  const explained = explainedShare(diagnosis, e2eSlower ? meanI - meanB : 0);
+  if (explained) {
+    diagnosis.explained = explained;
+    const thin = thinlyExplained(explained);
+    if (thin) diagnosis.notes.push(thin);
+  }
   if ((eg?.opened || eg?.mixOnly) && !diagnosis.rootCause)
     diagnosis.notes.push('no component explains the entry-point change in the spans (requests that never arrived, or failed before any traced work, leave no spans to blame)');
   return { diagnosis, diff };
@@ -192,27 +197,34 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
 const LATENCY_KINDS: ReadonlySet<string> = new Set(['self_time', 'queueing', 'call_delay', 'fan_out', 'serialization', 'attribute', 'retries', 'new_operation']);
 
 /**
- * How much of a significant end-to-end slowdown the answer accounts for. A root cause worth a few per cent of it, with
- * all the findings together well under half, leaves most of the change unexplained: it is spread thinly over many
- * spans (more load, a busier host, other requests) rather than in one component — say so beside the answer. Null when
- * the answer accounts for a fair share, or is not about latency (a failure, work that stopped).
+ * How much of a significant end-to-end slowdown (`addedMs` per trace; 0 when the runs are not slower end to end) the
+ * answer accounts for: the root cause's effect and all latency findings' effects together (a caller's own time that is
+ * its wait for a callee is that callee's finding again: not counted twice). Null when there is no slowdown or the root
+ * cause is not about time (a failure, work that stopped).
  */
-export function thinlyExplained(d: Diagnosis, addedMs: number): string | null {
+export function explainedShare(d: Diagnosis, addedMs: number): NonNullable<Diagnosis['explained']> | null {
   const rc = d.rootCause;
   if (!rc || !(addedMs > 0) || !LATENCY_KINDS.has(rc.kind)) return null;
   const own = Math.max(0, rc.impactMs);
-  // a caller's own time that is the wait for a callee is that callee's finding again: not counted twice
-  const all = Math.min(addedMs, d.candidates.filter((c) => LATENCY_KINDS.has(c.kind) && !c.waitsOn).reduce((s, c) => s + Math.max(0, c.impactMs), 0));
-  if (own >= THIN_SHARE * addedMs || Math.max(all, own) >= 2.5 * THIN_SHARE * addedMs) return null;
-  const pc = (x: number) => `${Math.round((100 * x) / addedMs)} %`;
+  const all = d.candidates.filter((c) => LATENCY_KINDS.has(c.kind) && !c.waitsOn).reduce((s, c) => s + Math.max(0, c.impactMs), 0);
+  const r = (x: number) => Math.round(x * 1000) / 1000;
+  return { addedMs: r(addedMs), rootCauseMs: r(own), findingsMs: r(Math.min(addedMs, Math.max(all, own))) };
+}
+
+/**
+ * A root cause worth a few per cent of a significant end-to-end slowdown, with all the findings together well under
+ * half of it, leaves most of the change unexplained: it is spread thinly over many spans (more load, a busier host,
+ * other requests) rather than in one component — say so beside the answer. Null when the answer accounts for a fair
+ * share.
+ */
+export function thinlyExplained(e: NonNullable<Diagnosis['explained']>): string | null {
+  if (!isThin(e)) return null;
+  const pc = (x: number) => `${Math.round((100 * x) / e.addedMs)} %`;
   return (
-    `the root cause accounts for about ${fmt(own)} of the ${fmt(addedMs)} added per trace end to end (${pc(own)}), all findings together for about ${fmt(Math.max(all, own))} (${pc(Math.max(all, own))}): ` +
+    `the root cause accounts for about ${fmt(e.rootCauseMs)} of the ${fmt(e.addedMs)} added per trace end to end (${pc(e.rootCauseMs)}), all findings together for about ${fmt(e.findingsMs)} (${pc(e.findingsMs)}): ` +
     'most of the slowdown is spread thinly over many spans, not in one component (more load, a busier host or other requests), so weigh this answer with that in mind'
   );
 }
-
-/** below this share of the end-to-end change a root cause "accounts for little" of it */
-const THIN_SHARE = 0.1;
 
 /**
  * The requests that hold the root cause: the traces with a span on one of its call paths (the diff nodes rank marked),

@@ -158,6 +158,12 @@ export const Diagnosis = z.object({
       entryPoints: z.array(EntryPointFinding).optional(),
     })
     .optional(),
+  /**
+   * how much of a significant end-to-end slowdown the answer accounts for, ms per trace: the added mean latency, the
+   * root cause's effect and all latency findings' effects together (a caller's wait for a callee counted once). Set
+   * when the runs are slower end to end and the root cause is about time, not a failure or stopped work
+   */
+  explained: z.object({ addedMs: z.number(), rootCauseMs: z.number(), findingsMs: z.number() }).optional(),
   notes: z.array(z.string()).default([]),
 });
 export type Diagnosis = z.infer<typeof Diagnosis>;

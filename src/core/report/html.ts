@@ -113,7 +113,7 @@ function summaryHtml(i: FlameReportInput): string {
       const src = rc.source ? ` — <code>${escapeHtml(rc.source.file)}:${rc.source.line}</code>` : '';
       parts.push(
         `<p><span class="fg-badge fg-badge-root">root cause</span> <strong>${escapeHtml(rc.service)} · ${escapeHtml(rc.name)}</strong> ` +
-          `(${escapeHtml([KIND_LABEL[rc.kind] ?? rc.kind, formatEffect(rc.impactMs, rootPaths(i.data)), formatConfidence(rc.confidence)].filter(Boolean).join(', '))})${src}</p>`,
+          `(${escapeHtml([KIND_LABEL[rc.kind] ?? rc.kind, formatEffect(rc.impactMs, rootPaths(i.data), d.explained), formatConfidence(rc.confidence)].filter(Boolean).join(', '))})${src}</p>`,
         `<p>${escapeHtml(rc.summary)}</p>`,
         // per call (the sentence), per trace (the effect), one call path (the graph's detail pane): which is which
         `<p class="fg-report-meta fg-figures-legend">${escapeHtml(FIGURES_LEGEND)}</p>`,

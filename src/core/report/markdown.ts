@@ -6,7 +6,7 @@
 import type { Candidate, Diagnosis } from '../rca/diagnosis';
 import type { GateResult } from '../gate/gate';
 import { pValue as pText } from '../stats/index';
-import { EFFECT_LEGEND } from '../format/figures';
+import { EFFECT_LEGEND, thinShareText } from '../format/figures';
 import { blankUnsafe } from '../format/inert';
 
 /** Escape text for GitHub-flavoured Markdown (inline and table cells), bounded to `max` characters. */
@@ -94,7 +94,7 @@ export function renderMarkdown(d: Diagnosis, gate: GateResult | null, opts: Mark
   if (rc) {
     const where = sourceCell(rc, opts);
     out.push(
-      `**Root cause:** ${escapeMd(rc.service, 100)} / ${escapeMd(rc.name, 160)} (${rc.kind}${rc.attribute ? `, ${escapeMd(`${rc.attribute.key}=${rc.attribute.value}`, 120)}` : ''}) — effect about +${ms(rc.impactMs)} per trace end to end, confidence ${rc.confidence.toFixed(2)}${where ? ` — ${where}` : ''}`,
+      `**Root cause:** ${escapeMd(rc.service, 100)} / ${escapeMd(rc.name, 160)} (${rc.kind}${rc.attribute ? `, ${escapeMd(`${rc.attribute.key}=${rc.attribute.value}`, 120)}` : ''}) — effect about +${ms(rc.impactMs)} per trace end to end${thinShareText(d)}, confidence ${rc.confidence.toFixed(2)}${where ? ` — ${where}` : ''}`,
       '',
       `> ${escapeMd(rc.summary, 400)}`,
       '',
