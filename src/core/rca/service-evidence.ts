@@ -165,7 +165,8 @@ function scoreByService<T extends ScoredChange>(changes: T[], serviceOf: (c: T) 
  * remoteGap detector: per callee service, its in-edges — the common end of the grown edges is to blame. Usually that
  * is the callee (every caller of X waits longer for X). But when the gap grew on the out-edges of ONE caller to several
  * different callees (at least two, and at least two thirds of the callees it reaches, each stretched alike: the smallest
- * log-ratio of the grown gaps at least a third of the largest), and no other caller of those callees waits longer for them, the
+ * log-ratio of the grown gaps at least a third of the largest — or, when one call waits far longer than the rest, the
+ * same of its other calls, at least two of them), and no other caller of those callees waits longer for them, the
  * common end is the caller: every call it makes waits on its side (network delay or
  * CPU starvation at the caller), and its edges are scored as the caller's.
  */
@@ -183,8 +184,11 @@ export function remoteGap(edges: EdgeChange[], alpha: number): GapFinding[] {
     // a cause at the caller (its network, its CPU) stretches all its calls' waits alike; one callee ×50 later next to
     // another ×1.7 (the caller's process busier while it waits) is a delay at that callee
     const added = grown.map((e) => e.effect).sort((x, y) => x - y);
-    const oneSize = added.length > 0 && added[0]! >= added[added.length - 1]! / 3;
-    if (grown.length >= 2 && grown.length >= (2 / 3) * list.length && oneSize) callerSide.add(caller);
+    const alike = (a: number[]) => a.length > 0 && a[0]! >= a[a.length - 1]! / 3;
+    if (grown.length >= 2 && grown.length >= (2 / 3) * list.length && alike(added)) callerSide.add(caller);
+    // one call may wait much longer than the rest (the caller starved right then): the others, at least two and two
+    // thirds of its other calls, stretched alike still say the cause is at the caller
+    else if (grown.length >= 3 && grown.length - 1 >= (2 / 3) * (list.length - 1) && alike(added.slice(0, -1))) callerSide.add(caller);
   }
   const sideOf = (e: EdgeChange) => (callerSide.has(e.caller) && !grewInto(e.callee, e.caller) ? 'caller' : 'callee');
   return scoreByService(edges, (e) => (sideOf(e) === 'caller' ? '\u0001' + e.caller : e.callee), alpha).map(({ list, service, ...f }) =>

@@ -341,6 +341,18 @@ test('remoteGap: one callee 100 ms later and another 1.4 ms later from the same 
   assert.deepEqual(c.map((x) => [x.service, x.side]), [['travel', 'caller']]);
 });
 
+test('remoteGap: a starved caller whose calls all wait longer, one of them much longer, is the cause — not that one callee', () => {
+  // a live shop frontend in a cgroup with a CPU quota: its four calls' gaps 1.2 → 5.5, 1.1 → 3.9, 1.3 → 4.9 ms and,
+  // throttled right then, checkout 1.3 → 46 ms; nobody else's calls to those services wait longer
+  const e = (callee: string, medB: number, medI: number) => ({ caller: 'frontend', callee, nB: 200, nI: 180, medB, medI, effect: Math.log((medI + 1) / (medB + 1)), p: 1e-30, pooled: false, perTraceMs: medI - medB, grew: true });
+  const g = remoteGap([e('catalog', 1.22, 5.46), e('currency', 1.06, 3.88), e('checkout', 1.33, 45.6), e('recommend', 1.29, 4.9)], 0.01);
+  assert.deepEqual(g.map((x) => [x.service, x.side]), [['frontend', 'caller']]);
+  // with only one other call stretched, the outlier is still a delay at its callee (the two-callee case above), and so
+  // it is when the other calls did not stretch alike
+  const h = remoteGap([e('catalog', 1.0, 2.4), e('currency', 1.0, 30), e('checkout', 1.0, 108)], 0.01);
+  assert.ok(h.every((x) => x.side === 'callee'), JSON.stringify(h.map((x) => [x.service, x.side])));
+});
+
 test('facts: with whole-millisecond start times (OpenTelemetry JS), the next call starting 0.6 ms before the previous one ends still goes on after it', () => {
   // basic calls station (2.6 ms), then train: train's start is station's end rounded down to the millisecond
   const spans: Parameters<typeof table>[0] = [];
