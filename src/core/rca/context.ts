@@ -181,6 +181,19 @@ export function remoteCallNode(ctx: Pick<Ctx, 'diff' | 'noImplicitClient'>, node
 }
 
 /**
+ * Is this call path an outgoing call — a remote call as above, or a kind-less span inside its own service whose
+ * children all run in other services, several of them: one generic client span name ("GET", "HTTP POST") merges the
+ * calls to different services into one call path. Its uncovered time is still a wait around its callees' spans, not
+ * work of its own (which callee's, the per-edge gaps of the service-level evidence tell).
+ */
+export function outgoingCallNode(ctx: Pick<Ctx, 'diff' | 'noImplicitClient'>, node: DiffTree['nodes'][number]): boolean {
+  if (remoteCallNode(ctx, node)) return true;
+  if (ctx.noImplicitClient || (node.kind !== 'internal' && node.kind !== 'unspecified')) return false;
+  if (node.children.length === 0 || node.parent <= 0 || ctx.diff.nodes[node.parent]!.service !== node.service) return false;
+  return node.children.every((c) => ctx.diff.nodes[c]!.service !== node.service);
+}
+
+/**
  * The smallest change per call of a remote call's wait outside its callee's span that is a finding (ms): below it the
  * change is within the resolution of span timestamps (whole milliseconds in some SDKs) and of the hosts' scheduling —
  * the floor of the service-level gaps too.

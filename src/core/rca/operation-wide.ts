@@ -1,6 +1,6 @@
 
 import { opKey } from '../source/code-attrs';
-import { CALL_WAIT_FLOOR_MS, fmt, label, pct, remoteCallNode, type Cand, type Ctx } from './context';
+import { CALL_WAIT_FLOOR_MS, fmt, label, outgoingCallNode, pct, type Cand, type Ctx } from './context';
 
 /**
  * Operation-level view: an operation reached through many call paths (high-cardinality trees, recursion, many
@@ -43,7 +43,7 @@ export function operationLevel(ctx: Ctx, out: Cand[]): void {
     const perCallPart = (spcI - spcB) * cptI;
     if (perCallPart <= 0) continue;
     // a remote call's wait around its callee: not below the timestamps' resolution (./context.ts)
-    if (spcI - spcB < CALL_WAIT_FLOOR_MS && ds.every((d) => remoteCallNode(ctx, diff.nodes[d]!))) continue;
+    if (spcI - spcB < CALL_WAIT_FLOOR_MS && ds.every((d) => outgoingCallNode(ctx, diff.nodes[d]!))) continue;
     const rho = Math.max(0, Math.min(1, dCrit / dSelf));
     const ref = diff.nodes[ds[0]!]!;
     const pathLevel = out.filter((c) => c.kind === 'self_time' && opKey(c.service, c.name) === k);

@@ -3,7 +3,7 @@
  * on the critical path. When the operation is a remote call (CLIENT/PRODUCER, or kind-less inside its own service
  * with all its children in one other service), its uncovered time is the wait for the callee → queueing on the CALLEE.
  */
-import { CALL_WAIT_FLOOR_MS, fmt, label, pct, perCall, remoteCallNode, waitWords, type Cand, type Ctx, type NodeAt } from './context';
+import { CALL_WAIT_FLOOR_MS, fmt, label, outgoingCallNode, pct, perCall, remoteCallNode, waitWords, type Cand, type Ctx, type NodeAt } from './context';
 
 export function selfTime(ctx: Ctx, at: NodeAt, out: Cand[]): void {
   const { diff } = ctx;
@@ -19,7 +19,7 @@ export function selfTime(ctx: Ctx, at: NodeAt, out: Cand[]): void {
     const rho = Math.max(0, Math.min(1, dCrit / dSelf));
     const impact = perCallPart * rho;
     const isClient = remoteCallNode(ctx, node);
-    if (isClient && spcI - spcB < CALL_WAIT_FLOOR_MS) return;
+    if (spcI - spcB < CALL_WAIT_FLOOR_MS && outgoingCallNode(ctx, node)) return;
     const callees = isClient
       ? node.children.filter((c) => diff.nodes[c]!.service !== node.service && diff.nodes[c]!.incident)
       : [];
