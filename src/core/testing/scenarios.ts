@@ -81,6 +81,13 @@ export interface ScenarioOptions {
    * lognormal(0, drift) (e.g. 0.1 ≈ ±10 %), so the fault is not the only change (default 0)
    */
   drift?: number;
+  /**
+   * a slowdown spread thinly in the incident, beside the fault: every remote call (client span) waits this much longer
+   * outside its callee's span (ms per call, half before and half after it: a busier network or host) — under the
+   * resolution of one call's wait (core/rca/context.ts CALL_WAIT_FLOOR_MS, 1 ms), so no call alone is a finding, yet it
+   * adds up end to end over the calls of a trace (default 0)
+   */
+  callWaitMs?: number;
   /** clock skew: every service's clock is off by a random offset in ±skewMs (same offsets in both runs) */
   skewMs?: number;
   /** lost spans: every non-root span is dropped with this probability (its children become orphans) */
@@ -163,6 +170,8 @@ class Runner {
     private readonly rnd: () => number,
     private readonly fault: Fault | null,
     private readonly driftOf: Map<Op, number> | null = null,
+    /** added wait per remote call, ns (ScenarioOptions.callWaitMs), half on each side of the callee's span */
+    private readonly waitNs = 0,
   ) {}
 
   private exec(op: Op, traceId: string, parentId: string, start: number, queueNs: number, failed: boolean): number {
@@ -224,7 +233,7 @@ class Runner {
       const rnd = this.rnd;
       const f = this.fault;
       const spanId = hex(rnd, 16);
-      const net = (0.1 + rnd() * 0.3) * 1e6;
+      const net = (0.1 + rnd() * 0.3) * 1e6 + this.waitNs / 2;
       const queue = f?.kind === 'queueing' && f.target === server ? -Math.log(Math.max(1e-12, rnd())) * f.extraMs! * 1e6 : rnd() * 0.05e6;
       const pre = op.selfMs * 0.5e6;
       const sEnd = this.exec(server, traceId, spanId, t + pre + net, queue, fail);
@@ -395,7 +404,7 @@ export function makeScenario(fault: FaultKind, seed: number, opts: ScenarioOptio
     const dr = mulberry32(seed + 3);
     drift = new Map(ops.map((o) => [o, lognormal(dr, 1, opts.drift!)]));
   }
-  const incident = new Runner(mulberry32(seed + 2), f, drift).run(root, traces, spacing);
+  const incident = new Runner(mulberry32(seed + 2), f, drift, (opts.callWaitMs ?? 0) * 1e6).run(root, traces, spacing);
   lastSetup = { root, fault: f };
   const damaged = (spans: GenSpan[], k: number): GenSpan[] => {
     let out = spans;
