@@ -22,6 +22,9 @@
 //   rf. real fault cases (test/fixtures/real-faults: gzipped OTLP JSON Lines, no span kind/status/attributes) in a
 //      workspace of their own (test/e2e/real-faults-ui.mjs): OnlineBoutique exception → frontend, TrainTicket network
 //      delay → ts-security-service, their evidence lines, the Runs view and the chat's offline answer
+//   thin. an answer that accounts for little of a significant slowdown (test/e2e/thin-ui.mjs: a seeded generated pair
+//      in a workspace of its own): the flame panel's summary line and the notification say "only N % of the added
+//      time", the report's Notes and the output channel have the engine's note; dark and light screenshots
 //   s3, s4, s5, s13, th: the flame panel of issue 13 (test/e2e/flame-ui.mjs): a new load resets its view, a
 //      double-click in a narrow panel opens the clicked box's line, "/" and Escape in the search, the sandwich view and
 //      minimap, light and high-contrast themes (screenshots)
@@ -37,6 +40,7 @@ import {
 import { FLAME_SCENARIOS, flameScenarioFns } from './flame-ui.mjs';
 import { realFaultsScenario } from './real-faults-ui.mjs';
 import { chatErrorsScenario } from './chat-errors-ui.mjs';
+import { thinShareScenario } from './thin-ui.mjs';
 
 const argv = process.argv.slice(2);
 // b, c, d need the traces that scenario a loads: --only b runs a first
@@ -152,6 +156,10 @@ async function main() {
       // its own workspace, code-server and page (its failure screenshot is taken there, before that page closes)
       await scenario('rf real fault cases (gzipped OTLP JSON Lines, no span kinds): OB exception → frontend, TT network delay → ts-security-service, evidence readable, Runs view, offline chat', async () => {}, () =>
         realFaultsScenario({ browser, runDir, pj, Ui, cleanups, makeShot: (p) => makeShot(() => p), watchPage }));
+    }
+    if (want('thin')) {
+      await scenario('thin a root cause worth a few per cent of a significant slowdown (generated pair): the summary line and the notification say "only N % of the added time", the report\'s Notes and the output channel the engine\'s note (dark and light screenshots)', async () => {}, () =>
+        thinShareScenario({ browser, runDir, pj, Ui, cleanups, makeShot: (p) => makeShot(() => p), watchPage }));
     }
     await scenario('z no unexpected errors: extension-host logs (besides the broken file), webview consoles', shot, async () => {
       const unexpected = extensionHostErrors(runDir, 50).filter((l) => !l.includes(EXAMPLE.badTrace));
