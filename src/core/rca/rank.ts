@@ -299,7 +299,10 @@ export function rank(ctx: Ctx, opts: DiagnoseOptions, latency: Diagnosis['latenc
   ctx.errorsUp = errorsUp;
   const svcScore = new Map<string, number>();
   if (ctx.svc && ctx.svc.length > 0) cands = byService(ctx, cands, conf, svcScore);
-  if (errorsLead) {
+  // … unless the lead is no drift: a call or operation adding ≥ 15 % of the baseline latency per trace, beyond doubt —
+  // requests that fail fast elsewhere can hide it in the end-to-end mean
+  const bigLead = slower && !!cands[0] && !isErr(cands[0]) && cands[0].impactMs >= 0.15 * base && cands[0].sig >= 1 - ctx.alpha / Math.max(1, cands.length);
+  if (errorsLead && !bigLead) {
     const e = cands.findIndex(isErr);
     if (e > 0) cands.unshift(...cands.splice(e, 1));
   }
