@@ -4,7 +4,7 @@
 import type { Diagnosis } from '../core/rca/diagnosis';
 import type { RunStats } from './engine-api';
 import { escapeMarkdown as escapeMd, formatDeltaMs, formatEndToEnd, formatMs, formatPercent, plural, textTable } from './format-model';
-import { FIGURES_LEGEND, formatEffect } from '../core/format/figures';
+import { FIGURES_LEGEND, formatEffect, thinShareText } from '../core/format/figures';
 
 /** The same numbers as `trace-doctor stats`, as an aligned table. */
 export function statsText(label: string, s: RunStats): string {
@@ -92,7 +92,7 @@ export function diagnosisMarkdown(d: Diagnosis | null | undefined, runs: { basel
   const rc = d.rootCause;
   if (rc) {
     out.push(`## Root cause: ${escapeMarkdown(rc.name)} in ${escapeMarkdown(rc.service)}`, '', escapeMarkdown(rc.summary), '');
-    out.push(`- kind: ${rc.kind.replace('_', ' ')}`, `- effect: ${formatDeltaMs(rc.impactMs)} per trace, end to end`, `- confidence: ${formatPercent(rc.confidence)}`);
+    out.push(`- kind: ${rc.kind.replace('_', ' ')}`, `- effect: ${formatDeltaMs(rc.impactMs)} per trace, end to end${thinShareText(d)}`, `- confidence: ${formatPercent(rc.confidence)}`);
     if (rc.source) out.push(`- source: \`${rc.source.file.replace(/`/g, "'")}:${rc.source.line}\``);
     for (const e of rc.evidence) out.push(`- ${escapeMarkdown(e)}`);
     out.push('');

@@ -9,9 +9,9 @@
 //     the added time · end-to-end 87 ms → 92 ms";
 //   - the notification says the same share;
 //   - the engine's note ("the root cause accounts for about X of the Y added per trace … (N %) … spread thinly over
-//     many spans …"): the flame panel does not show the engine's notes (its Diagnosis section has the root cause, its
-//     evidence and the other candidates), so the note is read where VS Code shows it — the notification's
-//     "Show Report" (the "Show Diagnosis Report" markdown preview, section Notes) and the Trace Doctor output channel;
+//     many spans …"): in the flame panel's Diagnosis section ("Notes (N)", folded: opened by a click), the
+//     notification's "Show Report" (the "Show Diagnosis Report" markdown preview, section Notes) and the Trace Doctor
+//     output channel;
 // with screenshots of the flame panel and the report in Dark Modern and Light Modern.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -117,8 +117,20 @@ async function thinShare(ui, dir) {
   await page.mouse.move(5, 5);
   await sleep(300);
   await ui.shot('thin-dark-flame');
-  // the flame panel's Diagnosis section: does it show the engine's note? (it does not show notes at all: reported)
-  const flameShowsNote = NOTE_RE.test(got.diagnosis) || /spread thinly/.test(got.body);
+  // the flame panel's Diagnosis section: its folded "Notes (N)" opened by a click has the engine's note
+  const notesOpen = await frame.evaluate(() => {
+    const s = document.querySelector('.fg-notes > summary');
+    if (!s) return null;
+    s.click();
+    s.parentElement.scrollIntoView({ block: 'center' });
+    return s.parentElement.open ? s.parentElement.innerText.replace(/\s+/g, ' ').trim() : '';
+  });
+  const flameShowsNote = !!notesOpen && NOTE_RE.test(notesOpen);
+  if (notesOpen === null) problems.push('the flame panel\'s Diagnosis section has no "Notes"');
+  else if (!flameShowsNote) problems.push(`the flame panel's Notes do not have the thin-share note (${NOTE_RE}): ${notesOpen.slice(0, 400)}`);
+  else if (share && NOTE_RE.exec(notesOpen)?.[1] !== share) problems.push(`the flame panel's note says ${NOTE_RE.exec(notesOpen)?.[1]} %, the summary line ${share} %`);
+  await sleep(300);
+  await ui.shot('thin-dark-flame-notes');
 
   // (b) the note, where VS Code shows it: the notification's "Show Report" → the markdown preview's Notes section
   const button = toast.locator('a.monaco-button, .monaco-button', { hasText: 'Show Report' }).first();

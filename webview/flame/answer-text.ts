@@ -22,10 +22,11 @@ export function summaryNote(d: Diagnosis, rootPaths?: number): string {
 
 /**
  * The root cause's (or a candidate's) kind, effect per trace when it has one, and confidence: "queueing · effect +406
- * ms per trace · confidence 88%" ("… over 2 call paths" when `paths` says it covers several).
+ * ms per trace · confidence 88%" ("… over 2 call paths" when `paths` says it covers several; the root cause's share of
+ * the slowdown when it is small and `explained` is given).
  */
-export function candidateNote(c: { kind: CandidateKind; impactMs: number; confidence?: number; waitsOn?: string }, paths?: number): string {
-  return [KIND_LABEL[c.kind] ?? c.kind, waitsOnShort(c), formatEffect(c.impactMs, paths), c.confidence !== undefined ? formatConfidence(c.confidence) : null].filter(Boolean).join(' · ');
+export function candidateNote(c: { kind: CandidateKind; impactMs: number; confidence?: number; waitsOn?: string }, paths?: number, explained?: Diagnosis['explained']): string {
+  return [KIND_LABEL[c.kind] ?? c.kind, waitsOnShort(c), formatEffect(c.impactMs, paths, explained), c.confidence !== undefined ? formatConfidence(c.confidence) : null].filter(Boolean).join(' · ');
 }
 
 /**

@@ -515,7 +515,7 @@ class FlameApp {
     this.diagBox.append(el('h3', 'fg-h', 'Diagnosis'));
     if (rc) {
       const head = el('div', 'fg-diag-head');
-      head.append(el('span', 'fg-badge fg-badge-root', 'root cause'), opButton(rc.service, rc.name), el('span', 'fg-note', ` ${candidateNote(rc, rootPaths)}`));
+      head.append(el('span', 'fg-badge fg-badge-root', 'root cause'), opButton(rc.service, rc.name), el('span', 'fg-note', ` ${candidateNote(rc, rootPaths, d.explained)}`));
       this.diagBox.append(head, el('p', 'fg-diag-summary', rc.summary));
       // per call (the sentence), per trace (the effect), one call path (the detail pane): which is which
       this.diagBox.append(el('p', 'fg-note fg-figures-legend', FIGURES_LEGEND));
@@ -549,6 +549,16 @@ class FlameApp {
         ol.append(li);
       }
       this.diagBox.append(ol);
+    }
+    // the engine's notes (its verdict with the tests, what it could not tell, how much the answer accounts for): folded,
+    // as the report and the CLI give them
+    if (d.notes.length) {
+      const notes = el('details', 'fg-notes');
+      notes.append(el('summary', 'fg-subhead', `Notes (${d.notes.length})`));
+      const ul = el('ul', 'fg-evidence');
+      for (const n of d.notes.slice(0, 12)) ul.append(el('li', undefined, n));
+      notes.append(ul);
+      this.diagBox.append(notes);
     }
     // an automatic split: its sentence here, the short words ("before split" / "after split") in the table columns
     if (d.split) this.diagBox.append(el('p', 'fg-note fg-split', `${d.split.method === 'given' ? 'Split' : 'Split automatically'}: ${d.split.description}`));

@@ -71,3 +71,13 @@ test('every surface words the share the same way: the effect, the CLI sentence, 
   assert.equal(thinShareText({ explained: fair }), '');
   assert.equal(thinShareText({}), '');
 });
+
+test('the flame panel\'s Diagnosis head and the VS Code report\'s root-cause list say the share too', async () => {
+  const { candidateNote } = await import('../../../../webview/flame/answer-text');
+  const { diagnosisMarkdown } = await import('../../../../src/extension/report-model');
+  const thin = { addedMs: 13.9, rootCauseMs: 0.353, findingsMs: 0.593 };
+  assert.equal(candidateNote({ kind: 'call_delay', impactMs: 0.353, confidence: 0.51 }, 1, thin), 'call delay · effect +0.35 ms per trace, only 3 % of the added time · confidence 51%');
+  const rc = c('travel', 'call_delay', 0.353);
+  const d = { ...diag(rc, [rc]), explained: thin, latency: { baselineMs: 40.1, incidentMs: 54, pValue: 0.0079, test: '' }, notes: ['n'] } as Diagnosis;
+  assert.match(diagnosisMarkdown(d, { baseline: 'b', incident: 'i' }, true), /- effect: \+0\.35 ms per trace, end to end, only 3 % of the added time/);
+});
