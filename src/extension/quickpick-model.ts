@@ -119,10 +119,39 @@ export function roleHint(path: string): 'incident' | 'baseline' | null {
   return null;
 }
 
+/** The folders of a path, outermost first ('/w/a/b.json' → ['w', 'a']). */
+function folders(p: string): string[] {
+  return dirName(p).split(/[\\/]+/).filter(Boolean);
+}
+
+/** How many leading folders two files share. */
+function sharedFolders(a: string, b: string): number {
+  const x = folders(a);
+  const y = folders(b);
+  let k = 0;
+  while (k < x.length && k < y.length && x[k] === y[k]) k++;
+  return k;
+}
+
+/**
+ * Whether a file could be the baseline of the incident by where it lies: the two are in one folder, or one's folder
+ * holds the other's, or the shallower one's folder is one level below the folder they share (`runs/baseline/` and
+ * `runs/incident/`; `real-faults/baselines/` and `real-faults/cases/x/`). `ml-pipeline/traces/normal.json` is no
+ * baseline of `real-faults/cases/x/incident.jsonl.gz`: another system (walkthrough 2026-12-07 pm).
+ */
+function nearIncident(f: TraceFileInfo, incident: string): boolean {
+  const k = sharedFolders(f.path, incident);
+  return k >= Math.min(folders(f.path).length, folders(incident).length) - 1;
+}
+
+/** A folder named for baselines: `baselines/`, `normal/`, `before/`… */
+const BASELINE_FOLDER = /^(baselines?|normal|good|before|healthy|reference|ref)$/i;
+
 /**
  * The file a baseline pick should start on, or null when nothing stands out (then the automatic split comes first):
- * a file named like a baseline (normal, baseline, good…), else the only other trace file in the incident's folder
- * (the other half of a pair).
+ * a file named like a baseline (normal, baseline, good…) near the incident (nearIncident: not another system's
+ * folder), the closest one; else the only file closest to the incident in a folder named like one (`baselines/`);
+ * else the only other trace file in the incident's folder (the other half of a pair).
  */
 export function preferredBaseline(files: readonly TraceFileInfo[], incident?: string): TraceFileInfo | null {
   // a tracing-backend incident: a workspace file named "normal" is no baseline of it (another system, another day) —
@@ -131,12 +160,20 @@ export function preferredBaseline(files: readonly TraceFileInfo[], incident?: st
     const same = files.filter((f) => f.format === 'url' && f.path !== incident && backendKey(f.path) === backendKey(incident));
     return same.length === 1 ? same[0]! : null;
   }
-  const list = files.filter((f) => f.path !== incident && f.format !== 'url');
+  const list = files.filter((f) => f.path !== incident && f.format !== 'url' && (!incident || nearIncident(f, incident)));
+  const closest = (xs: TraceFileInfo[]) => {
+    if (!incident) return xs;
+    const best = Math.max(...xs.map((f) => sharedFolders(f.path, incident)));
+    return xs.filter((f) => sharedFolders(f.path, incident) === best);
+  };
   const named = list.filter((f) => roleHint(f.path) === 'baseline');
-  if (named.length) {
-    // the one next to the incident when there are several
-    const dir = incident ? dirName(incident) : undefined;
-    return named.find((f) => dirName(f.path) === dir) ?? named[0]!;
+  // the one next to the incident when there are several
+  if (named.length) return closest(named)[0]!;
+  const inFolder = list.filter((f) => roleHint(f.path) !== 'incident' && BASELINE_FOLDER.test(folders(f.path).pop() ?? ''));
+  if (inFolder.length) {
+    // several equally close (one baseline per system or per day): no guess
+    const best = closest(inFolder);
+    if (best.length === 1) return best[0]!;
   }
   if (!incident) return null;
   const siblings = list.filter((f) => dirName(f.path) === dirName(incident) && roleHint(f.path) !== 'incident');
@@ -152,7 +189,11 @@ export function preferredBaseline(files: readonly TraceFileInfo[], incident?: st
 export function buildRunPickItems(files: readonly TraceFileInfo[], role: 'incident' | 'baseline', exclude?: string): PickItem[] {
   const list = files.filter((f) => f.path !== exclude);
   const score = (f: TraceFileInfo) => (roleHint(f.path) === role ? 2 : roleHint(f.path) === null ? 1 : 0);
-  list.sort((a, b) => score(b) - score(a) || (b.mtime ?? 0) - (a.mtime ?? 0) || a.rel.localeCompare(b.rel));
+  // for a baseline, the files near the incident first (its system's folder before another example's), the nearest first
+  const byPlace = role === 'baseline' && !!exclude && !isUrl(exclude);
+  const near = (f: TraceFileInfo) => (byPlace && f.format !== 'url' && nearIncident(f, exclude!) ? 1 : 0);
+  const shared = (f: TraceFileInfo) => (byPlace && f.format !== 'url' ? sharedFolders(f.path, exclude!) : 0);
+  list.sort((a, b) => near(b) - near(a) || score(b) - score(a) || shared(b) - shared(a) || (b.mtime ?? 0) - (a.mtime ?? 0) || a.rel.localeCompare(b.rel));
   const preferred = role === 'baseline' ? preferredBaseline(files, exclude) : null;
   if (preferred) list.splice(0, list.length, preferred, ...list.filter((f) => f !== preferred));
   const items: PickItem[] = [];

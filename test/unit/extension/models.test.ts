@@ -403,3 +403,29 @@ test('h22: a tracing-backend URL as the incident: no workspace file is preselect
   // files as before
   assert.equal(preferredBaseline(files, '/ex/traces/spiked.json')?.path, '/ex/traces/normal.json');
 });
+
+test('walkthrough 2026-12-07 pm: a file named "normal" in another system\'s folder is not preselected as the baseline of a real-fault incident', () => {
+  const f = (rel: string, mtime = 0) => ({ path: `/ws/${rel}`, rel, format: 'otlp-jsonl' as const, gzip: rel.endsWith('.gz'), mtime });
+  const files = [
+    f('ml-pipeline/traces/normal.json', 5),
+    f('ml-pipeline/traces/spiked.json', 5),
+    f('real-faults/cases/ob-cpu-contention-cartservice-0823-1245/incident.jsonl.gz'),
+    f('real-faults/cases/tt-cpu-contention-ts-travel-service-0130-1306/incident.jsonl.gz'),
+    f('real-faults/baselines/onlineboutique-2022-08-23-1700.jsonl.gz'),
+    f('real-faults/baselines/trainticket-2023-01-30-1139.jsonl.gz'),
+  ];
+  const ob = files[2]!.path;
+  // two baselines in real-faults/baselines, equally near: no guess — the split first, then those two, the example last
+  const items = buildRunPickItems(files, 'baseline', ob);
+  assert.equal(items[0]!.value, null, `first: ${items[0]!.label}`);
+  assert.deepEqual(items.slice(1, 3).map((i) => i.label).sort(), ['onlineboutique-2022-08-23-1700.jsonl.gz', 'trainticket-2023-01-30-1139.jsonl.gz']);
+  assert.ok(items.findIndex((i) => i.label === 'normal.json') > 2);
+  // one baseline in a folder named baselines/: that one
+  const one = files.filter((x) => !x.rel.includes('trainticket'));
+  assert.equal(preferredBaseline(one, ob)?.rel, 'real-faults/baselines/onlineboutique-2022-08-23-1700.jsonl.gz');
+  // the example keeps its pair
+  assert.equal(preferredBaseline(files, files[1]!.path)?.rel, 'ml-pipeline/traces/normal.json');
+  // runs/baseline/ next to runs/incident/: near enough
+  const runs = [f('runs/baseline/a.json'), f('runs/incident/b.json'), f('other/deep/normal.json')];
+  assert.equal(preferredBaseline(runs, runs[1]!.path)?.rel, 'runs/baseline/a.json');
+});
