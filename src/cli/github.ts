@@ -10,6 +10,7 @@
 import type { Diagnosis } from '../core/rca/diagnosis';
 import type { GateResult } from '../core/gate/gate';
 import { formatEffect } from '../core/format/figures';
+import { KIND_LABEL } from '../core/format';
 
 export const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 export const escapeProperty = (s: string) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
@@ -22,7 +23,7 @@ export function githubAnnotations(d: Diagnosis, gate: GateResult | null, relativ
   if (!gate?.active || gate.verdict !== 'regression') return [];
   const rc = d.rootCause;
   const rel = rc?.source ? relativePath(rc.source.file) : null;
-  const cause = rc ? `Root cause: ${rc.service} / ${rc.name} (${rc.kind}), ${formatEffect(rc.impactMs, undefined, d.explained) ?? 'no effect in time'}. ${rc.summary}` : 'No single component explains it (see the notes).';
+  const cause = rc ? `Root cause: ${rc.service} / ${rc.name} (${KIND_LABEL[rc.kind] ?? rc.kind}), ${formatEffect(rc.impactMs, undefined, d.explained) ?? 'no effect in time'}. ${rc.summary}` : 'No single component explains it (see the notes).';
   return gate.checks
     .filter((c) => c.status === 'fail')
     .map((c, k) => {

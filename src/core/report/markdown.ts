@@ -8,6 +8,7 @@ import type { GateResult } from '../gate/gate';
 import { pValue as pText } from '../stats/index';
 import { EFFECT_LEGEND, thinShareText } from '../format/figures';
 import { blankUnsafe } from '../format/inert';
+import { KIND_LABEL } from '../format';
 
 /** Escape text for GitHub-flavoured Markdown (inline and table cells), bounded to `max` characters. */
 export function escapeMd(s: string, max = 300): string {
@@ -94,7 +95,7 @@ export function renderMarkdown(d: Diagnosis, gate: GateResult | null, opts: Mark
   if (rc) {
     const where = sourceCell(rc, opts);
     out.push(
-      `**Root cause:** ${escapeMd(rc.service, 100)} / ${escapeMd(rc.name, 160)} (${rc.kind}${rc.attribute ? `, ${escapeMd(`${rc.attribute.key}=${rc.attribute.value}`, 120)}` : ''}) — effect about +${ms(rc.impactMs)} per trace end to end${thinShareText(d)}, confidence ${rc.confidence.toFixed(2)}${where ? ` — ${where}` : ''}`,
+      `**Root cause:** ${escapeMd(rc.service, 100)} / ${escapeMd(rc.name, 160)} (${KIND_LABEL[rc.kind] ?? rc.kind}${rc.attribute ? `, ${escapeMd(`${rc.attribute.key}=${rc.attribute.value}`, 120)}` : ''}) — effect about +${ms(rc.impactMs)} per trace end to end${thinShareText(d)}, confidence ${rc.confidence.toFixed(2)}${where ? ` — ${where}` : ''}`,
       '',
       `> ${escapeMd(rc.summary, 400)}`,
       '',
@@ -111,7 +112,7 @@ export function renderMarkdown(d: Diagnosis, gate: GateResult | null, opts: Mark
     out.push('| # | kind | service / operation | effect / trace | conf. | source |', '|--:|:--|:--|--:|--:|:--|');
     cands.forEach((c, k) =>
       out.push(
-        `| ${k + 1} | ${c.kind}${c.attribute ? ` ${escapeMd(`${c.attribute.key}=${c.attribute.value}`, 80)}` : ''} | ${escapeMd(c.service, 80)} / ${escapeMd(c.name, 120)} | +${ms(c.impactMs)} | ${c.confidence.toFixed(2)} | ${sourceCell(c, opts)} |`,
+        `| ${k + 1} | ${KIND_LABEL[c.kind] ?? c.kind}${c.attribute ? ` ${escapeMd(`${c.attribute.key}=${c.attribute.value}`, 80)}` : ''}${c.waitsOn ? ` \\(wait for ${escapeMd(c.waitsOn, 80)}\\)` : ''} | ${escapeMd(c.service, 80)} / ${escapeMd(c.name, 120)} | +${ms(c.impactMs)} | ${c.confidence.toFixed(2)} | ${sourceCell(c, opts)} |`,
       ),
     );
     // what the column measures (the root cause's sentence above is per call): core/format/figures
@@ -119,6 +120,7 @@ export function renderMarkdown(d: Diagnosis, gate: GateResult | null, opts: Mark
     if (d.candidates.length > cands.length) out.push('', `_${d.candidates.length - cands.length} more candidates in the full report._`);
     out.push('');
   }
-  for (const n of d.notes.slice(0, 4)) out.push(`_Note: ${escapeMd(n, 300)}_`, '');
+  // whole notes: a per-entry-point note runs to ~350 characters and was cut just before its last words ("Holm-adj…")
+  for (const n of d.notes.slice(0, 4)) out.push(`_Note: ${escapeMd(n, 1200)}_`, '');
   return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
 }

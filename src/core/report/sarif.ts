@@ -7,6 +7,7 @@
  */
 import type { Candidate, CandidateKind, Diagnosis } from '../rca/diagnosis';
 import type { GateResult } from '../gate/gate';
+import { KIND_LABEL } from '../format';
 
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 
@@ -45,7 +46,7 @@ const encodePath = (rel: string) => rel.split('/').map(encodeURIComponent).join(
 const fmtMs = (v: number) => (Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(v >= 10 ? 0 : 1)} ms`);
 
 function message(c: Candidate, rank: number, rootCause: boolean): string {
-  const head = `${rootCause ? 'Root cause' : `Candidate #${rank}`}: ${c.service} / ${c.name} (${c.kind}${c.attribute ? `, ${c.attribute.key}=${c.attribute.value}` : ''}), about +${fmtMs(c.impactMs)} per trace end to end, confidence ${c.confidence.toFixed(2)}. ${c.summary}.`;
+  const head = `${rootCause ? 'Root cause' : `Candidate #${rank}`}: ${c.service} / ${c.name} (${KIND_LABEL[c.kind] ?? c.kind}${c.attribute ? `, ${c.attribute.key}=${c.attribute.value}` : ''}), about +${fmtMs(c.impactMs)} per trace end to end, confidence ${c.confidence.toFixed(2)}. ${c.summary}.`;
   const ev = c.evidence.slice(0, 10).map((e) => `- ${e}`);
   return [head, ...ev].join('\n');
 }
@@ -71,7 +72,7 @@ export function toSarif(d: Diagnosis, gate: GateResult | null, opts: SarifOption
       if (!c.source || rel === null) {
         notifications.push({
           level: 'note',
-          message: { text: `${c.service} / ${c.name} (${c.kind}) has no known source line${c.source ? ` inside %SRCROOT% (${c.source.file})` : ''}: not reported as a result` },
+          message: { text: `${c.service} / ${c.name} (${KIND_LABEL[c.kind] ?? c.kind}) has no known source line${c.source ? ` inside %SRCROOT% (${c.source.file})` : ''}: not reported as a result` },
         });
         return;
       }
