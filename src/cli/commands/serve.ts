@@ -172,11 +172,12 @@ export async function runServe(argv: string[], io: CliIO, signal?: AbortSignal):
   await rx.close();
   const s = rx.stats();
   const errs = Object.entries(s.errors).map(([k, v]) => `${k}×${v}`).join(' ');
-  io.out(`trace-doctor: received ${s.spansAccepted} spans in ${s.requests} requests` +
+  const plural = (n: number, one: string) => `${n.toLocaleString('en-US')} ${one}${n === 1 ? '' : 's'}`;
+  io.out(`trace-doctor: received ${plural(s.spansAccepted, 'span')} in ${plural(s.requests, 'request')}` +
     (s.spansRejected ? ` (${s.spansRejected} rejected)` : '') +
     (s.repairedRequests ? `; ${s.repairedRequests} request(s) had invalid UTF-8, stored as U+FFFD` : '') +
     (errs ? `; refused requests by status: ${errs}` : '') +
-    `; files:\n${s.files.map((f) => '  ' + f).join('\n')}\n`);
+    (s.files.length ? `; files:\n${s.files.map((f) => '  ' + f).join('\n')}\n` : '; no file written\n'));
   return 0;
 }
 

@@ -48,7 +48,7 @@ describe('trace-doctor serve --grpc-port', () => {
       assert.equal(h.exportedOk, 15);
       s.child.kill('SIGINT');
       assert.equal(await s.exited, 0, s.io.stderr);
-      assert.match(s.io.stdout, /received 35 spans in \d+ requests/);
+      assert.match(s.io.stdout, /received 35 spans in \d+ requests?/);
       const run = await loadInput(out);
       assert.equal(run.model.size, 35);
       const stored = flattenRequests(readJsonl(run.files));
@@ -73,10 +73,15 @@ describe('trace-doctor serve --grpc-port', () => {
       assert.doesNotMatch(taken.io.stderr, /No address added|at .*\.ts:/); // no grpc-js log line, no stack
       const off = serve(['--port', '0', '--grpc-port', 'off', '--out', join(dir, 'b'), '--interval', '0']);
       try {
-        await off.waitFor(/OTLP\/HTTP receiver listening on/);
+        const url = (await off.waitFor(/OTLP\/HTTP receiver listening on (http:\/\/127\.0\.0\.1:\d+\/v1\/traces)/))[1]!;
         assert.doesNotMatch(off.io.stdout, /gRPC/);
+        // one request holding one span: the totals in the singular (walkthrough 2026-12-07 pm: "1 spans in 1 requests")
+        const span = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', name: 'one', startTimeUnixNano: '1700000000000000000', endTimeUnixNano: '1700000000001000000' };
+        const body = JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'solo' } }] }, scopeSpans: [{ spans: [span] }] }] });
+        assert.equal((await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body })).status, 200);
         off.child.kill('SIGINT');
         assert.equal(await off.exited, 0, off.io.stderr);
+        assert.match(off.io.stdout, /received 1 span in 1 request; files:\n {2}\S+\.jsonl\n/);
       } finally {
         off.done();
       }
