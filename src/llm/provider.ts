@@ -237,12 +237,20 @@ export function timeoutSignal(signal: AbortSignal | undefined, timeoutMs: number
   };
 }
 
-/** Plain words for a connection-level failure (fetch's TypeError with a cause code). */
-export function describeNetworkError(e: unknown, endpoint: string): LlmError {
+/**
+ * Plain words for a connection-level failure (fetch's TypeError with a cause code). `server` names what should be
+ * listening ("Ollama"): a first-time user with nothing installed reads "Could not connect to Ollama at
+ * http://127.0.0.1:11434 …", not a bare port number.
+ */
+export function describeNetworkError(e: unknown, endpoint: string, server?: { name: string; start?: string }): LlmError {
   const cause = (e as { cause?: { code?: string; message?: string } })?.cause;
   const code = cause?.code ?? (e as { code?: string })?.code;
   const msg = (e as Error)?.message ?? String(e);
-  if (code === 'ECONNREFUSED') return new LlmError('unreachable', `Could not connect to ${endpoint}: nothing is listening there (connection refused). Is the model server running?`, undefined, undefined, { cause: e });
+  if (code === 'ECONNREFUSED') {
+    const what = server ? `${server.name} at ${endpoint}` : endpoint;
+    const ask = server ? `Is ${server.name} running?${server.start ? ` Start it with "${server.start}".` : ''}` : 'Is the model server running?';
+    return new LlmError('unreachable', `Could not connect to ${what}: nothing is listening there (connection refused). ${ask}`, undefined, undefined, { cause: e });
+  }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new LlmError('unreachable', `Could not resolve the host of ${endpoint}.`, undefined, undefined, { cause: e });
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || /terminated|socket|premature|other side closed/i.test(msg + (cause?.message ?? '')))
     return new LlmError('protocol', `The connection to ${endpoint} was closed before the answer was complete.`, undefined, undefined, { cause: e });

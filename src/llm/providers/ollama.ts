@@ -169,7 +169,7 @@ export class OllamaProvider implements LlmProvider {
     if (e instanceof SyntaxError) return new LlmError('protocol', `The model server at ${this.endpoint} sent something that is not NDJSON: ${e.message}`);
     if (err?.message && !(e instanceof TypeError) && !(err as { cause?: unknown }).cause)
       return new LlmError('server', `The model server at ${this.endpoint} reported an error: ${err.message}`);
-    return describeNetworkError(e, this.endpoint);
+    return describeNetworkError(e, this.endpoint, { name: 'Ollama', start: 'ollama serve' });
   }
 }
 

@@ -162,6 +162,8 @@ describe('unreachable servers', () => {
       await assert.rejects(p.chat({ model: 'm', messages: [{ role: 'user', content: 'x' }], timeoutMs: 5000 }), (e: LlmError) => {
         assert.equal(e.kind, 'unreachable', `${p.id}: ${e.message}`);
         assert.match(e.message, /connection refused|Could not/);
+        // walkthrough 2026-12-07 pm: a first-time user with no model server is told which server was expected
+        if (p.id === 'ollama') assert.match(e.message, /^Could not connect to Ollama at http:\/\/127\.0\.0\.1:\d+: nothing is listening there \(connection refused\)\. Is Ollama running\? Start it with "ollama serve"\.$/);
         return true;
       });
     }
