@@ -281,8 +281,8 @@ export async function buildSuite(outDir) {
   return path.join(outDir, 'index.js');
 }
 
-/** Lines of the extension-host logs (under RUN/data/logs: exthost N logs, Trace Doctor output channel) that report activation or runtime errors. */
-export function extensionHostErrors(runDir, max = 12) {
+/** The log files under RUN/data/logs whose name matches `re` (exthost N logs, output channels), depth-first. */
+function logFiles(runDir, re) {
   const out = [];
   const walk = (d) => {
     let entries = [];
@@ -290,13 +290,48 @@ export function extensionHostErrors(runDir, max = 12) {
     for (const e of entries) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (/exthost\.log$|Trace Doctor\.log$/i.test(e.name)) {
-        for (const l of fs.readFileSync(p, 'utf8').split('\n')) {
-          if (/\[error\]/i.test(l) && (/trace-doctor|traceDoctor|Trace Doctor/i.test(l) || /Trace Doctor\.log$/.test(e.name))) out.push(l.slice(0, 400));
-        }
-      }
+      else if (re.test(e.name)) out.push(p);
     }
   };
   walk(path.join(runDir, 'data', 'logs'));
+  return out;
+}
+
+/** Lines of the "Trace Doctor" output channel's log file(s) of the code-server run in `runDir`. */
+export function traceDoctorLog(runDir) {
+  return logFiles(runDir, /Trace Doctor\.log$/i).flatMap((p) => fs.readFileSync(p, 'utf8').split('\n'));
+}
+
+/** Lines of the extension-host logs (under RUN/data/logs: exthost N logs, Trace Doctor output channel) that report activation or runtime errors. */
+export function extensionHostErrors(runDir, max = 12) {
+  const out = [];
+  for (const p of logFiles(runDir, /exthost\.log$|Trace Doctor\.log$/i)) {
+    for (const l of fs.readFileSync(p, 'utf8').split('\n')) {
+      if (/\[error\]/i.test(l) && (/trace-doctor|traceDoctor|Trace Doctor/i.test(l) || /Trace Doctor\.log$/i.test(p))) out.push(l.slice(0, 400));
+    }
+  }
   return out.slice(0, max);
+}
+
+/**
+ * A workspace of its own (scenarios rf, thin): `stage(dir)` writes it under RUN/`name` and returns its folder; a second
+ * code-server with the staged extension serves it to a new context of the same browser. `ctx` = { browser, runDir,
+ * pj, Ui, makeShot(page), watchPage(page), cleanups } as run-ui.mjs passes it; `close()` ends both.
+ */
+export async function openOwnWorkspace({ browser, runDir, pj, Ui, makeShot, watchPage, cleanups }, name, stage) {
+  const dir = path.join(runDir, name);
+  fs.mkdirSync(dir, { recursive: true });
+  const ws = stage(dir);
+  const { exts } = stageExtension(dir, pj);
+  const cs = await startCodeServer({ runDir: dir, exts, folder: ws, cleanups });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20000);
+  watchPage(page);
+  const ui = new Ui(page, makeShot(page));
+  const close = async () => {
+    await context.close().catch(() => {});
+    await cs.kill();
+  };
+  return { dir, ws, cs, page, ui, close };
 }

@@ -8,7 +8,7 @@
 // chat's offline answer (provider "offline": no LLM). Screenshots of every surface.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, extensionHostErrors, sleep, stageExtension, startCodeServer, waitFor } from './lib.mjs';
+import { ROOT, extensionHostErrors, openOwnWorkspace, sleep, waitFor } from './lib.mjs';
 import { pickColorTheme } from './flame-ui.mjs';
 
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'real-faults');
@@ -118,17 +118,8 @@ export function unreadable(text) {
  * rf: both cases diagnosed through the palette, each read off the flame panel; then the Runs view and the chat.
  * `ctx` = { browser, runDir, pj, Ui, makeShot(page), watchPage(page), cleanups }.
  */
-export async function realFaultsScenario({ browser, runDir, pj, Ui, makeShot, watchPage, cleanups }) {
-  const dir = path.join(runDir, 'rf');
-  fs.mkdirSync(dir, { recursive: true });
-  const ws = stageRealFaultWorkspace(dir);
-  const { exts } = stageExtension(dir, pj);
-  const cs = await startCodeServer({ runDir: dir, exts, folder: ws, cleanups });
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20000);
-  watchPage(page);
-  const ui = new Ui(page, makeShot(page));
+export async function realFaultsScenario(ctx) {
+  const { dir, cs, page, ui, close } = await openOwnWorkspace(ctx, 'rf', stageRealFaultWorkspace);
   const out = { cases: {} };
   try {
     await page.goto(cs.workbenchUrl());
@@ -146,8 +137,7 @@ export async function realFaultsScenario({ browser, runDir, pj, Ui, makeShot, wa
     await ui.shot('FAIL-rf'); // while the page is still open
     throw e;
   } finally {
-    await context.close().catch(() => {});
-    await cs.kill();
+    await close();
   }
 }
 

@@ -34,7 +34,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  EXAMPLE, ROOT, checkBuilt, cleanConsole, cleanupStack, extensionHostErrors, launchBrowser, log, makeRunDir, sleep, stageExtension,
+  EXAMPLE, ROOT, checkBuilt, cleanConsole, cleanupStack, extensionHostErrors, launchBrowser, log, makeRunDir, sleep, stageExtension, traceDoctorLog,
   stageWorkspace, startCodeServer, startScriptedLlm, waitFor,
 } from './lib.mjs';
 import { FLAME_SCENARIOS, flameScenarioFns } from './flame-ui.mjs';
@@ -209,22 +209,6 @@ async function finish(runDir) {
     if (errs.length) console.log('[e2e] errors in the extension-host logs:\n  ' + errs.join('\n  '));
   }
   console.log(`ui: ${results.length - failed} passed, ${failed} failed`);
-}
-
-/** Lines of the "Trace Doctor" output channel's log file(s) of this run. */
-function traceDoctorLog(runDir) {
-  const out = [];
-  const walk = (d) => {
-    let entries = [];
-    try { entries = fs.readdirSync(d, { withFileTypes: true }); } catch { return; }
-    for (const e of entries) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/Trace Doctor\.log$/i.test(e.name)) out.push(...fs.readFileSync(p, 'utf8').split('\n'));
-    }
-  };
-  walk(path.join(runDir, 'data', 'logs'));
-  return out;
 }
 
 /** Where the root-cause operation's span is opened in the example's sources (found by its name, as a person would grep). */

@@ -16,7 +16,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, extensionHostErrors, sleep, stageExtension, startCodeServer, waitFor } from './lib.mjs';
+import { ROOT, extensionHostErrors, openOwnWorkspace, sleep, traceDoctorLog, waitFor } from './lib.mjs';
 import { pickColorTheme } from './flame-ui.mjs';
 import { unreadable } from './real-faults-ui.mjs';
 
@@ -37,37 +37,13 @@ export function stageThinWorkspace(dir) {
   return ws;
 }
 
-/** Lines of the "Trace Doctor" output channel's log file(s) under `dataDir`/logs. */
-function outputChannelLines(dataDir) {
-  const out = [];
-  const walk = (d) => {
-    let entries = [];
-    try { entries = fs.readdirSync(d, { withFileTypes: true }); } catch { return; }
-    for (const e of entries) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/Trace Doctor\.log$/i.test(e.name)) out.push(...fs.readFileSync(p, 'utf8').split('\n'));
-    }
-  };
-  walk(path.join(dataDir, 'logs'));
-  return out;
-}
 
 const SUMMARY_RE = new RegExp(`root cause ${PAIR.rootService} · ${PAIR.rootOp.replace(/\//g, '\\/')} — effect \\+[\\d.]+ ms per trace, only (\\d+) % of the added time · end-to-end \\d+ ms → \\d+ ms`);
 const NOTE_RE = /the root cause accounts for about [\d.]+ ms of the [\d.]+ ms added per trace end to end \((\d+) %\), all findings together for about [\d.]+ ms \(\d+ %\): most of the slowdown is spread thinly over many spans/;
 
 /** `ctx` = { browser, runDir, pj, Ui, makeShot(page), watchPage(page), cleanups } (as realFaultsScenario). */
-export async function thinShareScenario({ browser, runDir, pj, Ui, makeShot, watchPage, cleanups }) {
-  const dir = path.join(runDir, 'thin');
-  fs.mkdirSync(dir, { recursive: true });
-  const ws = stageThinWorkspace(dir);
-  const { exts } = stageExtension(dir, pj);
-  const cs = await startCodeServer({ runDir: dir, exts, folder: ws, cleanups });
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20000);
-  watchPage(page);
-  const ui = new Ui(page, makeShot(page));
+export async function thinShareScenario(ctx) {
+  const { dir, cs, page, ui, close } = await openOwnWorkspace(ctx, 'thin', stageThinWorkspace);
   try {
     await page.goto(cs.workbenchUrl());
     await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
@@ -80,8 +56,7 @@ export async function thinShareScenario({ browser, runDir, pj, Ui, makeShot, wat
     await ui.shot('FAIL-thin'); // while the page is still open
     throw e;
   } finally {
-    await context.close().catch(() => {});
-    await cs.kill();
+    await close();
   }
 }
 
@@ -149,7 +124,7 @@ async function thinShare(ui, dir) {
   await sleep(300);
   await ui.shot('thin-dark-report-notes');
   // and the output channel (the same markdown, plain) has it too
-  const logNote = await waitFor(() => outputChannelLines(path.join(dir, 'data')).find((l) => NOTE_RE.test(l)) ?? null, 'the note in the Trace Doctor output channel', 10000).catch(() => null);
+  const logNote = await waitFor(() => traceDoctorLog(dir).find((l) => NOTE_RE.test(l)) ?? null, 'the note in the Trace Doctor output channel', 10000).catch(() => null);
   if (!logNote) problems.push('the Trace Doctor output channel does not have the note');
 
   // Light Modern: the report (active), then the flame panel
