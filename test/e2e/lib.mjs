@@ -335,3 +335,13 @@ export async function openOwnWorkspace({ browser, runDir, pj, Ui, makeShot, watc
   };
   return { dir, ws, cs, page, ui, close };
 }
+
+/** The workspace settings of a scenario with a workspace of its own: the chat on the offline engine, the receiver on free ports. */
+export function writeOfflineSettings(ws) {
+  fs.mkdirSync(path.join(ws, '.vscode'), { recursive: true });
+  fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({
+    'traceDoctor.llm.provider': 'offline',
+    'traceDoctor.receiver.port': 0,
+    'traceDoctor.receiver.grpcPort': 0,
+  }, null, 2) + '\n');
+}

@@ -8,7 +8,7 @@
 // chat's offline answer (provider "offline": no LLM). Screenshots of every surface.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, extensionHostErrors, openOwnWorkspace, sleep, waitFor } from './lib.mjs';
+import { ROOT, extensionHostErrors, openOwnWorkspace, sleep, waitFor, writeOfflineSettings } from './lib.mjs';
 import { pickColorTheme } from './flame-ui.mjs';
 
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'real-faults');
@@ -92,12 +92,7 @@ export function stageRealFaultWorkspace(dir) {
   const cut = fs.readFileSync(path.join(FIXTURES, 'cases', TRUNCATED.of, 'incident.jsonl.gz'));
   fs.mkdirSync(path.join(ws, 'cases', TRUNCATED.dir), { recursive: true });
   fs.writeFileSync(path.join(ws, 'cases', TRUNCATED.dir, 'incident.jsonl.gz'), cut.subarray(0, Math.floor(cut.length * 0.6)));
-  fs.mkdirSync(path.join(ws, '.vscode'), { recursive: true });
-  fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({
-    'traceDoctor.llm.provider': 'offline',
-    'traceDoctor.receiver.port': 0,
-    'traceDoctor.receiver.grpcPort': 0,
-  }, null, 2) + '\n');
+  writeOfflineSettings(ws);
   return ws;
 }
 

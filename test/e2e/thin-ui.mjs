@@ -16,7 +16,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, extensionHostErrors, openOwnWorkspace, sleep, traceDoctorLog, waitFor } from './lib.mjs';
+import { ROOT, extensionHostErrors, openOwnWorkspace, sleep, traceDoctorLog, waitFor, writeOfflineSettings } from './lib.mjs';
 import { pickColorTheme } from './flame-ui.mjs';
 import { unreadable } from './real-faults-ui.mjs';
 
@@ -28,12 +28,7 @@ export function stageThinWorkspace(dir) {
   // the generator is TypeScript (src/core/testing): run through tsx as the scripted LLM server is
   execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test', 'helpers', 'thin-pair.ts'), path.join(ws, 'traces')], { cwd: ROOT, stdio: 'pipe', timeout: 60000 });
   for (const f of [PAIR.baseline, PAIR.incident]) if (!fs.statSync(path.join(ws, 'traces', f)).size) throw new Error(`the generator wrote an empty ${f}`);
-  fs.mkdirSync(path.join(ws, '.vscode'), { recursive: true });
-  fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({
-    'traceDoctor.llm.provider': 'offline',
-    'traceDoctor.receiver.port': 0,
-    'traceDoctor.receiver.grpcPort': 0,
-  }, null, 2) + '\n');
+  writeOfflineSettings(ws);
   return ws;
 }
 

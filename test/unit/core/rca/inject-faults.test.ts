@@ -13,6 +13,16 @@ import { diagnose } from '../../../../src/core/rca/analyze';
 
 const MS = 1e6;
 
+/** Adds kind-less spans of one trace to `out`; returns the new span's id (ids 1, 2, … within the trace). */
+function spanWriter(out: GenSpan[], traceId: string) {
+  let id = 0;
+  return (parentId: string, service: string, name: string, start: number, duration: number) => {
+    const spanId = (++id).toString(16).padStart(16, '0');
+    out.push({ traceId, spanId, parentId, service, name, kind: 'internal', start, duration, error: false, attrs: {} });
+    return spanId;
+  };
+}
+
 /** `n` checkout requests, 1 s apart; every duration jittered ±20 % */
 function shop(n: number, seed: number): GenSpan[] {
   const r = mulberry32(seed);
@@ -20,12 +30,7 @@ function shop(n: number, seed: number): GenSpan[] {
   const out: GenSpan[] = [];
   for (let t = 0; t < n; t++) {
     const traceId = `${seed}-${t}`.padStart(32, '0');
-    let id = 0;
-    const span = (parentId: string, service: string, name: string, start: number, duration: number) => {
-      const spanId = (++id).toString(16).padStart(16, '0');
-      out.push({ traceId, spanId, parentId, service, name, kind: 'internal', start, duration, error: false, attrs: {} });
-      return spanId;
-    };
+    const span = spanWriter(out, traceId);
     const t0 = t * 1000 * MS;
     const pay = j(5);
     const ship = j(4);
@@ -143,12 +148,7 @@ function shopWithAds(n: number, seed: number, failAfterCharge: boolean): GenSpan
   const out: GenSpan[] = [];
   for (let t = 0; t < n; t++) {
     const traceId = `${seed}-${t}`.padStart(32, '0');
-    let id = 0;
-    const span = (parentId: string, service: string, name: string, start: number, duration: number) => {
-      const spanId = (++id).toString(16).padStart(16, '0');
-      out.push({ traceId, spanId, parentId, service, name, kind: 'internal', start, duration, error: false, attrs: {} });
-      return spanId;
-    };
+    const span = spanWriter(out, traceId);
     const t0 = t * 1000 * MS;
     const [pay, ship, ads, gap] = [j(5), j(4), j(3), j(0.5)];
     const place = failAfterCharge ? pay + 4 * gap : pay + ship + 8 * gap;
