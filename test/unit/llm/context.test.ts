@@ -26,6 +26,18 @@ describe('compact context', () => {
     assert.match(c.context.omitted ?? '', /more services/);
   });
 
+  it('an answer worth a few % of the slowdown says so in the engine verdict', () => {
+    const runs = pipelineRuns();
+    const d = runs.diagnosis!;
+    const thin = { ...d, explained: { addedMs: 13.9, rootCauseMs: 0.353, findingsMs: 0.593 } };
+    for (const budget of [2000, 700]) {
+      const c = buildCompactContext({ ...runs, diagnosis: thin }, budget);
+      assert.match(c.context.engineVerdict, /first, but it accounts for only 3 % of the 13\.9 ms added per trace \(all findings 4 %\): most of the slowdown is spread thinly/, `budget ${budget}`);
+    }
+    const fair = buildCompactContext({ ...runs, diagnosis: { ...d, explained: { addedMs: 31, rootCauseMs: 29, findingsMs: 30 } } }, 2000);
+    assert.doesNotMatch(fair.context.engineVerdict, /accounts for/);
+  });
+
   it('shrinks further for a tiny budget but keeps the top candidate', () => {
     const c = buildCompactContext(pipelineRuns(), 250);
     assert.equal(c.context.candidates[0]?.service, 'pre-processor');
