@@ -30,9 +30,13 @@ for (const [sig, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
     });
     let err = '';
     child.stderr.on('data', (b) => (err += b));
-    child.stdin.write('{"resourceSpans":['); // a pipe that stays open: the command waits for the rest
-    // the command is reading: stdin holds an unfinished document and stays open (no spool folder to wait for any more)
-    await new Promise((r) => setTimeout(r, 1500));
+    // a pipe that stays open: the command waits for the rest. The unfinished document is padded with 1 MiB of
+    // whitespace, far more than a pipe holds (64 KiB), so the write completes only once the command has read most of
+    // it: it is then running and reading (its signal handlers are installed before any command starts). A fixed wait
+    // of 1.5 s was not enough on a loaded machine: the bundle was still loading, the signal's default action ended it
+    // (exit null) — a fresh clone's `npm test` failed that way (walkthrough 2026-12-07 pm).
+    await new Promise<void>((r, j) => child.stdin.write('{"resourceSpans":[' + ' '.repeat(1 << 20), (e) => (e ? j(e) : r())));
+    await new Promise((r) => setTimeout(r, 200));
     assert.equal(child.exitCode, null, `still waiting for the rest of stdin: ${err}`);
     assert.deepEqual(readdirSync(tmp), [], 'stdin is read as a stream: nothing is written to TMPDIR while it arrives');
     const done = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
