@@ -139,6 +139,21 @@ function networkError(e: unknown, url: string, timeoutMs: number, signal?: Abort
           : code;
     return new SourceError('unreachable', `cannot reach ${host} (${why}); check the URL and that the tracing backend is running`, url);
   }
+  // fetch refuses the Fetch standard's "bad ports" (6000 X11, 6665–6669 IRC, 5060 SIP, 10080…) before connecting:
+  // its cause says only "bad port" (walkthrough 2026-12-07 pm: a backend port-forwarded to 6000)
+  if (/^bad port$/i.test(err.cause?.message ?? '')) {
+    let port = '';
+    try {
+      port = new URL(url).port;
+    } catch {
+      /* keep it unnamed */
+    }
+    return new SourceError(
+      'unreachable',
+      `cannot reach ${host}: port ${port || '(this one)'} is on the list of ports Node's fetch never connects to (the Fetch standard's "bad ports": 6000, 6665–6669, 5060, 10080 …); expose the tracing backend on another port (e.g. kubectl port-forward … 16686:16686)`,
+      url,
+    );
+  }
   if (err instanceof TypeError && /Invalid URL|Failed to parse URL/i.test(err.message + (err.cause?.message ?? ''))) {
     return new SourceError('bad-request', `invalid URL: ${shown}`, url);
   }

@@ -376,6 +376,13 @@ describe('query sources against replayed backend APIs', () => {
     );
   });
 
+  it('a port fetch refuses to use ("bad port", e.g. 6000) is named with what to do, not "failed: bad port"', async () => {
+    await assert.rejects(
+      fetchRaw({ kind: 'jaeger', baseUrl: 'http://127.0.0.1:6000', service: 's', window: WINDOW }),
+      (e: unknown) => e instanceof SourceError && e.kind === 'unreachable' && /^cannot reach 127\.0\.0\.1:6000: port 6000 is on the list of ports Node's fetch never connects to .*; expose the tracing backend on another port/.test(e.message),
+    );
+  });
+
   it('reports an unreachable port plainly', async () => {
     const s = await serve(() => {});
     const url = s.url;
