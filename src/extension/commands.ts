@@ -8,7 +8,7 @@ import { toPosix } from './paths-model';
 import { buildRunPickItems, parseWindowChoice, traceFolder, WINDOW_CHOICES, type WindowChoice, roleHint, sniffTraceHead, SNIFF_GZ_BYTES, TRACE_FILE_EXCLUDE, TRACE_FILE_GLOB, type PickItem, type TraceFileInfo } from './quickpick-model';
 import type { ReceiverController } from './receiver';
 import { runLabel } from './format-model';
-import { diagnosisMarkdown, diagnosisMessage, loadProblemsNote, statsMessage, statsText } from './report-model';
+import { diagnosisMarkdown, diagnosisNotice, statsMessage, statsText } from './report-model';
 import { revealOperationSource } from './navigation';
 import { describeIssue, LoadCancelled, type LoadRequest, type TraceSession, type TraceSnapshot } from './state';
 
@@ -154,9 +154,13 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     // a run read only in part (truncated gzip, skipped lines, files of a folder not loaded) is said in the same
     // notification, as a warning: the answer is about what was read
     const sides = [snap.baseline, snap.incident].flatMap((side) => (side ? [{ role: side.role === 'baseline' ? 'baseline' : 'incident', label: label(side.paths), stats: side.stats, ...(side.run.issues[0] ? { firstIssue: describeIssue(relIssue(side.run.issues[0])) } : {}) }] : []));
-    const problems = loadProblemsNote(sides);
+    // two systems compared (another example's "normal" as the baseline): said first, as a warning
+    const services = snap.baseline && snap.incident ? { baseline: snap.baseline.stats.spansPerService.map((x) => x.service), incident: snap.incident.stats.spansPerService.map((x) => x.service) } : undefined;
+    const notice = diagnosisNotice(snap.diagnosis, sides, services);
+    if (notice.unrelated) log.warn(notice.unrelated);
+    const problems = notice.warning;
     const actions = [...(rc ? ['Go to Source', 'Show Report', 'Ask in Chat'] : ['Show Report']), ...(problems ? ['Show Output'] : [])];
-    const message = problems ? `${diagnosisMessage(snap.diagnosis)} ${problems}` : diagnosisMessage(snap.diagnosis);
+    const message = notice.text;
     // Not awaited: the command resolves as soon as the diagnosis is shown; the buttons act later.
     void (problems ? vscode.window.showWarningMessage : vscode.window.showInformationMessage)(message, ...actions).then(async (pick) => {
       if (pick === 'Show Output') log.show(true);

@@ -5,6 +5,8 @@ import type { Diagnosis } from '../core/rca/diagnosis';
 import type { RunStats } from './engine-api';
 import { escapeMarkdown as escapeMd, formatDeltaMs, formatEndToEnd, formatMs, formatPercent, plural, textTable } from './format-model';
 import { FIGURES_LEGEND, formatEffect, thinShareText } from '../core/format/figures';
+import { KIND_LABEL } from '../core/format';
+import { unrelatedRunsNote } from '../core/stats/run-overlap';
 
 /** The same numbers as `trace-doctor stats`, as an aligned table. */
 export function statsText(label: string, s: RunStats): string {
@@ -47,6 +49,21 @@ export function loadProblemsNote(sides: readonly { role: string; label: string; 
     parts.push(`The ${s.role} (${s.label}) was read with problems: ${bits.join(', ')}${first}.`);
   }
   return parts.length ? `${parts.join(' ')} See the Trace Doctor output.` : null;
+}
+
+/**
+ * The diagnosis notification: its text and whether it is a warning. Two systems compared (no service in common: another
+ * example's `normal.json` as the baseline) come first; a run read only in part comes after the answer.
+ */
+export function diagnosisNotice(
+  d: Diagnosis | null | undefined,
+  sides: Parameters<typeof loadProblemsNote>[0],
+  services?: { baseline: readonly string[]; incident: readonly string[] },
+): { text: string; warning: boolean; unrelated: string | null } {
+  const unrelated = services ? unrelatedRunsNote(services.baseline, services.incident) : null;
+  const readProblems = loadProblemsNote(sides);
+  const text = [unrelated ? `${unrelated.charAt(0).toUpperCase()}${unrelated.slice(1)}.` : null, diagnosisMessage(d), readProblems].filter(Boolean).join(' ');
+  return { text, warning: !!(unrelated || readProblems), unrelated };
 }
 
 /** One line of at most `max` characters (issue messages quote file contents). */
@@ -92,7 +109,7 @@ export function diagnosisMarkdown(d: Diagnosis | null | undefined, runs: { basel
   const rc = d.rootCause;
   if (rc) {
     out.push(`## Root cause: ${escapeMarkdown(rc.name)} in ${escapeMarkdown(rc.service)}`, '', escapeMarkdown(rc.summary), '');
-    out.push(`- kind: ${rc.kind.replace('_', ' ')}`, `- effect: ${formatDeltaMs(rc.impactMs)} per trace, end to end${thinShareText(d)}`, `- confidence: ${formatPercent(rc.confidence)}`);
+    out.push(`- kind: ${KIND_LABEL[rc.kind] ?? rc.kind}`, `- effect: ${formatDeltaMs(rc.impactMs)} per trace, end to end${thinShareText(d)}`, `- confidence: ${formatPercent(rc.confidence)}`);
     if (rc.source) out.push(`- source: \`${rc.source.file.replace(/`/g, "'")}:${rc.source.line}\``);
     for (const e of rc.evidence) out.push(`- ${escapeMarkdown(e)}`);
     out.push('');
@@ -102,7 +119,7 @@ export function diagnosisMarkdown(d: Diagnosis | null | undefined, runs: { basel
   if (d.candidates.length) {
     out.push('## Candidates', '', '| # | operation | service | kind | effect / trace | confidence |', '|--:|:--|:--|:--|--:|--:|');
     d.candidates.slice(0, 15).forEach((c, i) =>
-      out.push(`| ${i + 1} | ${escapeMarkdown(c.name)} | ${escapeMarkdown(c.service)} | ${c.kind.replace('_', ' ')} | ${formatDeltaMs(c.impactMs)} | ${formatPercent(c.confidence)} |`),
+      out.push(`| ${i + 1} | ${escapeMarkdown(c.name)} | ${escapeMarkdown(c.service)} | ${KIND_LABEL[c.kind] ?? c.kind} | ${formatDeltaMs(c.impactMs)} | ${formatPercent(c.confidence)} |`),
     );
     // what the column measures (the root cause's sentence is per call): core/format/figures
     out.push('', `_${escapeMarkdown(FIGURES_LEGEND)}_`, '');

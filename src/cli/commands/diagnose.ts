@@ -14,6 +14,7 @@ import { EFFECT_LEGEND, thinShareText } from '../../core/format/figures';
 import { KIND_LABEL } from '../../core/format';
 import { DEFAULT_MAX_SOURCE_FILES, scanWorkspace, truncationNote } from '../../sources/workspace-scan';
 import { analyze } from '../../core/rca/analyze';
+import { serviceNames, unrelatedRunsNote } from '../../core/stats/run-overlap';
 import { Diagnosis, type Candidate } from '../../core/rca/diagnosis';
 import { formatP } from '../../core/stats/index';
 import { anomalyIssues } from '../../core/parse/anomalies';
@@ -318,6 +319,12 @@ export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
   if (pairNote) diagnosis.notes.push(pairNote);
   const overlap = overlapNote(baseline, incident);
   if (overlap) diagnosis.notes.push(overlap);
+  // two systems compared (another example's baseline): a note in every format, and a warning before the answer
+  const unrelated = baseline ? unrelatedRunsNote(serviceNames(baseline.model), serviceNames(incident.model)) : null;
+  if (unrelated) {
+    diagnosis.notes.push(unrelated);
+    io.err(`warning: ${oneLine(unrelated)}\n`);
+  }
   diagnosis.notes.push(...scanNotes.filter(Boolean));
   diagnosis.notes.push(...deepTreeNotes([{ role: 'baseline', model: baseline?.model }, { role: 'incident', model: incident.model }]));
   // malformed spans (broken timestamps, parent cycles, duplicate ids) were repaired while loading: say so in the notes

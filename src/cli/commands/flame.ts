@@ -19,6 +19,7 @@ import { codeAttrsByOperation, opKey } from '../../core/source/code-attrs';
 import type { FlameData, FlameMode } from '../../protocol/messages';
 import { isFlameMode } from '../../protocol/messages';
 import type { LoadedRun } from '../../sources/file';
+import { serviceNames, unrelatedRunsNote } from '../../core/stats/run-overlap';
 import { deepTreeNotes, inputLimits, loadRunForCli, MAX_DOWNLOAD_HELP, MAX_STREAM_HELP, overlapNote, readProblems, status } from '../load';
 import { DEFAULT_MAX_SOURCE_FILES, scanWorkspace, truncationNote } from '../../sources/workspace-scan';
 
@@ -102,6 +103,8 @@ export async function buildFlameReport(
   const baseline = o.baseline.length ? await loadRunForCli(o.baseline, 'baseline', io, { maxFiles: o.maxFiles, ...o.download }) : undefined;
   const overlap = overlapNote(baseline, incident);
   if (overlap) io.err(`warning: ${oneLine(overlap)}\n`);
+  const unrelated = baseline ? unrelatedRunsNote(serviceNames(baseline.model), serviceNames(incident.model)) : null;
+  if (unrelated) io.err(`warning: ${oneLine(unrelated)}\n`);
   let sourceIndex;
   let scanNote = '';
   if (o.workspace) {

@@ -139,3 +139,23 @@ test('h21: a mistyped option names the closest one instead of Node\'s advice abo
   const far = await cli(['flame', '--zzzzzzzz']);
   assert.match(far.err, /unknown option --zzzzzzzz; see trace-doctor flame --help/);
 });
+
+test('walkthrough 2026-12-07 pm: a baseline of another system (no service in common) is said — a warning on stderr and a note in the JSON; flame warns', async () => {
+  const other = join(__dirname, '../../fixtures/real-faults/cases/ob-cpu-contention-cartservice-0823-1245/incident.jsonl.gz');
+  const r = await cli(['diagnose', '--baseline', join(DIR, 'normal-traces-minified-1.json'), '--incident', other, '--json']);
+  assert.equal(r.code, 0, r.err);
+  const want = /^the baseline and the incident share no service \(baseline: inference-server, pre-processor, web-server; incident: adservice, cartservice, checkoutservice and \d+ more\): they look like traces of two different systems/;
+  assert.match(r.err, /^warning: the baseline and the incident share no service/m);
+  assert.ok(Diagnosis.parse(JSON.parse(r.out)).notes.some((n) => want.test(n)), r.out.slice(0, 2000));
+  // the same system: no such note
+  const same = await cli(['diagnose', '--baseline', join(DIR, 'normal-traces-minified-1.json'), '--incident', join(DIR, 'spiked-traces-minified-1.json'), '--json']);
+  assert.doesNotMatch(same.err + same.out, /share no service/);
+  const tmp = mkdtempSync(join(tmpdir(), 'td-cli-'));
+  try {
+    const f = await cli(['flame', '--baseline', join(DIR, 'normal-traces-minified-1.json'), '--incident', other, '--out', join(tmp, 'r.html')]);
+    assert.equal(f.code, 0, f.err);
+    assert.match(f.err, /^warning: the baseline and the incident share no service/m);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SpanTableBuilder } from '../../../src/core/model/builder';
 import type { Diagnosis } from '../../../src/core/rca/diagnosis';
-import { diagnosisMarkdown, diagnosisMessage, loadProblemsNote, statsMessage, statsText } from '../../../src/extension/report-model';
+import { diagnosisMarkdown, diagnosisMessage, diagnosisNotice, loadProblemsNote, statsMessage, statsText } from '../../../src/extension/report-model';
 import { computeRunStats } from '../../../src/extension/stats-model';
 import { buildSetData, parseWebviewMessage } from '../../../src/extension/panels/flame-protocol';
 import type { DiffTree } from '../../../src/core/diff/types';
@@ -52,7 +52,9 @@ test('diagnosis message and markdown report', () => {
   const md = diagnosisMarkdown(diag, { baseline: 'normal.json', incident: 'spiked.json' });
   assert.match(md, /## Root cause: preprocess\\-request in pre\\-processor/);
   assert.match(md, /source: `src\/pre\.py:58`/);
-  assert.match(md, /\| 1 \| preprocess\\-request \| pre\\-processor \| self time \| \+772 ms \| 60% \|/);
+  // the kind in the words every other surface uses (walkthrough 2026-12-07 pm: was "self time", "stopped work")
+  assert.match(md, /\| 1 \| preprocess\\-request \| pre\\-processor \| own time \| \+772 ms \| 60% \|/);
+  assert.match(md, /^- kind: own time$/m);
   assert.match(md, /one trace per run/);
 });
 
@@ -126,4 +128,14 @@ test('h21: the diagnosis notification says when a run was read only in part (a t
   assert.match(note, /^The incident \(incident\.jsonl\.gz\) was read with problems: 1 line skipped, 2 problems — first: incident\.jsonl\.gz: gzip data is corrupt or truncated \(unexpected end of file\) after 189,202 characters \[31m x+…\. See the Trace Doctor output\.$/);
   assert.ok(!/\u001b/.test(note), 'control characters from the file are not shown');
   assert.ok(note.length < 400, `one short paragraph (${note.length})`);
+});
+
+test('walkthrough 2026-12-07 pm: runs of two systems (no service in common) make the notification a warning that says so first', () => {
+  const clean = computeRunStats(model(), 0);
+  const sides = [{ role: 'baseline', label: 'normal.json', stats: clean }, { role: 'incident', label: 'incident.jsonl.gz', stats: clean }];
+  const n = diagnosisNotice(diag, sides, { baseline: ['ingestion', 'load-generator'], incident: ['frontend', 'cartservice'] });
+  assert.equal(n.warning, true);
+  assert.match(n.text, /^The baseline and the incident share no service \(baseline: ingestion, load-generator; incident: cartservice, frontend\): they look like traces of two different systems, .*— give a baseline of the same system\. Root cause: preprocess-request in pre-processor/);
+  const same = diagnosisNotice(diag, sides, { baseline: ['frontend'], incident: ['frontend', 'cartservice'] });
+  assert.deepEqual([same.warning, same.text], [false, diagnosisMessage(diag)]);
 });
