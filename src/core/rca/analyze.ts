@@ -208,7 +208,7 @@ export function explainedShare(d: Diagnosis, addedMs: number): NonNullable<Diagn
   const own = Math.max(0, rc.impactMs);
   const all = d.candidates.filter((c) => LATENCY_KINDS.has(c.kind) && !c.waitsOn).reduce((s, c) => s + Math.max(0, c.impactMs), 0);
   const r = (x: number) => Math.round(x * 1000) / 1000;
-  return { addedMs: r(addedMs), rootCauseMs: r(own), findingsMs: r(Math.min(addedMs, Math.max(all, own))) };
+  return { addedMs: r(addedMs), rootCauseMs: r(own), findingsMs: r(Math.max(all, own)) };
 }
 
 /**
