@@ -32,6 +32,21 @@ export function formatMs(ms: number): string {
   return `${sign}${trim((a / 60_000).toFixed(1))} min`;
 }
 
+/**
+ * Two durations side by side at one precision: "2.0 ms → 1.9 ms", not "2 ms → 1.9 ms" (formatMs drops a trailing ".0",
+ * which next to "1.9" reads as a coarser figure — the example's POST /infer CodeLens, walkthrough 2026-12-07 pm).
+ */
+export function formatMsPair(a: number, b: number): [string, string] {
+  const fa = formatMs(a);
+  const fb = formatMs(b);
+  const oneDecimal = (x: number) => Math.abs(x) >= 1 && Math.abs(x) < 10;
+  if (oneDecimal(a) && oneDecimal(b)) {
+    const pad = (f: string) => (/\d\.\d/.test(f) ? f : f.replace(/^([−-]?\d+)( ms)$/, '$1.0$2'));
+    if (fa.includes('.') !== fb.includes('.')) return [pad(fa), pad(fb)];
+  }
+  return [fa, fb];
+}
+
 /** A signed delta: "+772 ms", "−3.1 ms", "±0 ms". */
 export function formatDeltaMs(ms: number): string {
   if (!Number.isFinite(ms)) return '–';
@@ -142,7 +157,8 @@ export function formatCallsPerTrace(n: number): string {
 /** The headline of an operation's change: "self/trace 2.6 ms → 775 ms (+772 ms)"; one side missing says so. */
 export function formatHeadline(baselineSelfMs: number | null, incidentSelfMs: number | null): string {
   if (baselineSelfMs !== null && incidentSelfMs !== null) {
-    return `self/trace ${formatMs(baselineSelfMs)} → ${formatMs(incidentSelfMs)} (${formatDeltaMs(incidentSelfMs - baselineSelfMs)})`;
+    const [b, i] = formatMsPair(baselineSelfMs, incidentSelfMs);
+    return `self/trace ${b} → ${i} (${formatDeltaMs(incidentSelfMs - baselineSelfMs)})`;
   }
   if (incidentSelfMs !== null) return `self/trace ${formatMs(incidentSelfMs)} (new in incident)`;
   if (baselineSelfMs !== null) return `self/trace ${formatMs(baselineSelfMs)} (not in incident)`;

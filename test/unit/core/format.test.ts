@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatBusy, formatConfidence, formatDeltaMs, formatHeadline, formatMs, formatPercent, isNotableChange, possessive, rankLabel, runColumnLabels, waitsOnText } from '../../../src/core/format';
+import { formatBusy, formatConfidence, formatDeltaMs, formatHeadline, formatMs, formatMsPair, formatPercent, isNotableChange, possessive, rankLabel, runColumnLabels, waitsOnText } from '../../../src/core/format';
 import { formatDelta as flameDelta, formatMs as flameMs } from '../../../src/core/diff/flame-layout';
 
 test('one formatter: the flame graph and the extension print the same numbers (issue 13 item 8)', () => {
@@ -72,4 +72,11 @@ test('an idle callee is "under 1 % utilised", not "only 0 % utilised"', async ()
   assert.match(say({ load: 'idle', utilisation: 0.002 }), /x is under 1 % utilised, so not saturated/);
   assert.match(say({ load: 'idle', utilisation: 0.07 }), /x is only 7 % utilised, so not saturated/);
   assert.match(say({ load: 'busy', utilisation: 0.93 }), /x is 93 % utilised: requests queue for it/);
+});
+
+test('walkthrough 2026-12-07 pm: the headline pair at one precision — "2.0 ms → 1.9 ms", not "2 ms → 1.9 ms"', () => {
+  assert.equal(formatHeadline(1.956, 1.929), 'self/trace 2.0 ms → 1.9 ms (−0.027 ms)');
+  assert.deepEqual(formatMsPair(3, 3.4), ['3.0 ms', '3.4 ms']);
+  assert.deepEqual(formatMsPair(70.3, 893), ['70 ms', '893 ms']);
+  assert.deepEqual(formatMsPair(2, 3), ['2 ms', '3 ms']);
 });
