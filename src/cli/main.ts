@@ -7,6 +7,10 @@ import { CliError, editDistance, EXIT, UsageError, usageLines } from './command'
 import { commands } from './registry';
 import { escapeTerminal } from './terminal';
 
+/** The commands in the order a new user needs them: the answer first, the receiver and the LLM scoring last. */
+const HELP_ORDER = ['diagnose', 'flame', 'stats', 'fetch', 'serve', 'eval'];
+const rank = (name: string) => (HELP_ORDER.includes(name) ? HELP_ORDER.indexOf(name) : HELP_ORDER.length);
+
 function usage(): string {
   const w = Math.max(...commands.map((c) => c.name.length), 4);
   return [
@@ -15,7 +19,7 @@ function usage(): string {
     'Usage: trace-doctor <command> [options]   (trace-doctor <command> --help for details)',
     '',
     'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`),
+    ...[...commands].sort((a, b) => rank(a.name) - rank(b.name)).map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`),
   ].join('\n');
 }
 
