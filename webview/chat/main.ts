@@ -312,7 +312,8 @@ function revealStart(turnId: string, cardId: string): void {
 function render(): void {
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   list.replaceChildren(...state.items.map(renderItem));
-  if (!state.items.length) list.append(el('div', 'empty', 'Ask why the incident run is slower, or press Diagnose for a structured answer.'));
+  // a first-time user with no model server installed sees "(no model)" above: Diagnose still answers (walkthrough 2026-12-07 pm)
+  if (!state.items.length) list.append(el('div', 'empty', 'Ask why the incident run is slower, or press Diagnose for a structured answer — from the model chosen above, or from the offline engine when no model server answers.'));
   if (atBottom) list.scrollTop = list.scrollHeight;
 }
 

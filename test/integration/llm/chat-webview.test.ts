@@ -55,6 +55,8 @@ describe('chat webview in chromium', { skip: existsSync(CHROMIUM) ? false : `no 
     await page.waitForFunction(() => (window as any).__posted.some((m: any) => m.type === 'ready'));
     await send({ type: 'init', provider: 'ollama', models: [{ id: 'llama3.2', label: 'llama3.2 (3B)' }], selected: 'llama3.2', runs: { label: 'normal.json → spiked.json', traces: 10, spans: 40 } });
     await page.waitForFunction(() => document.querySelector('.runs-line')?.textContent?.includes('normal.json'));
+    // the empty conversation says Diagnose needs no model server (a first-time user sees "(no model)" above it)
+    assert.match(await page.locator('.messages .empty').innerText(), /Diagnose for a structured answer — from the model chosen above, or from the offline engine when no model server answers\./);
   });
 
   it('renders streamed model text as text (no HTML), with clickable source links', async () => {
