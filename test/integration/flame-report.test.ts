@@ -208,6 +208,27 @@ describe('flame report in chromium', { skip }, () => {
     }
   });
 
+  test('walkthrough 2026-12-07 pm: the search field has a visible border on the light and the dark report page (it read as a plain label on white)', async () => {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const o = await open(reportHtml(), { colorScheme });
+      try {
+        const { page } = o;
+        await page.waitForFunction(() => !!document.querySelector('.fg-search')?.shadowRoot?.querySelector('.root'));
+        const c = await page.evaluate(() => {
+          const root = document.querySelector('.fg-search')!.shadowRoot!.querySelector('.root')!;
+          const rs = getComputedStyle(root);
+          return { border: rs.borderTopColor, field: rs.backgroundColor, page: getComputedStyle(document.body).backgroundColor };
+        });
+        const rgb = (s: string) => (s.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map(Number);
+        const dist = (a: number[], b: number[]) => Math.max(...a.map((x, k) => Math.abs(x - b[k]!)));
+        // its outline stands out from the page around it
+        assert.ok(dist(rgb(c.border), rgb(c.page)) >= 20, `${colorScheme}: ${JSON.stringify(c)}`);
+      } finally {
+        await o.close();
+      }
+    }
+  });
+
   test('search highlights matches and dims the rest; the search box drives it', async () => {
     const o = await open(reportHtml());
     try {
