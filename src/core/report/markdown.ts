@@ -69,7 +69,18 @@ export function renderMarkdown(d: Diagnosis, gate: GateResult | null, opts: Mark
     : d.split?.method === 'slowest_decile'
       ? 'ℹ️ Trace Doctor: what makes the slowest traces slow'
       : d.rootCause
-        ? '⚠️ Trace Doctor: the incident is slower or failing more'
+        ? // the engine knows which (walkthrough 2026-12-07 pm: "slower or failing more" whatever it found)
+          `⚠️ Trace Doctor: ${
+            d.regression?.slower && d.regression.errorsUp
+              ? 'the incident is slower and failing more'
+              : d.regression?.slower
+                ? 'the incident is slower'
+                : d.regression?.errorsUp
+                  ? 'the incident is failing more'
+                  : d.regression
+                    ? 'the incident changed'
+                    : 'the incident is slower or failing more'
+          }`
         : 'ℹ️ Trace Doctor: no change beyond noise';
   out.push(`### ${head}${title}`, '');
   if (gate) {

@@ -40,3 +40,13 @@ test('SARIF messages and GitHub annotations: finding kinds in words (rule ids ke
   const [a] = githubAnnotations(d, gate, () => null);
   assert.match(a!, /Root cause: cartservice \/ hipstershop\.CartService\/GetCart \(own time\), /);
 });
+
+test('markdown heading without a gate says what the engine found: slower, failing more, both, or changed', () => {
+  const head = (regression: Partial<NonNullable<Diagnosis['regression']>> | undefined) =>
+    renderMarkdown({ ...d, regression: regression ? { alpha: 0.01, slower: false, errorsUp: false, ...regression } : undefined } as Diagnosis, null).split('\n')[0];
+  assert.equal(head({ slower: true }), '### ⚠️ Trace Doctor: the incident is slower');
+  assert.equal(head({ errorsUp: true }), '### ⚠️ Trace Doctor: the incident is failing more');
+  assert.equal(head({ slower: true, errorsUp: true }), '### ⚠️ Trace Doctor: the incident is slower and failing more');
+  assert.equal(head({}), '### ⚠️ Trace Doctor: the incident changed');
+  assert.equal(head(undefined), '### ⚠️ Trace Doctor: the incident is slower or failing more');
+});
