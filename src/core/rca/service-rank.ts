@@ -161,7 +161,7 @@ export function serviceEvidence(b: AggDetail, i: AggDetail, alpha: number, disab
     lead(s, 'vanished_work', v.score, v.operation);
     if (v.how === 'stops' && v.children[0]?.calleeCut) {
       s.evidence.push(
-        `${v.children[0].parentService} / ${v.operation} now stops right after calling ${v.service}, whose answers were cut short (${v.children[0].calleeCut}): ` +
+        `${v.children[0].parentService} / ${v.operation} now stops right after calling ${v.children[0].childService}, whose answers were cut short (${v.children[0].calleeCut}): ` +
           v.children.slice(0, 3).map((c) => `the caller went on after ${c.step ? `its step ${c.child} (the call to ${c.childService})` : c.child} in ${pct(c.rateB)} → ${pct(c.rateI)} of calls`).join('; ') +
           ` (${pText(v.p)})`,
       );

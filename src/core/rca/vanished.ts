@@ -6,9 +6,10 @@
  * path stops is blamed: P's service when it no longer calls on, or the callee X of P's last remaining remote call
  * when the calls that used to come after X are the ones that vanished (the trace stops right after a call to X).
  */
-import { fisherGreater, mannWhitney, quantileSorted, rateDropTest } from '../stats/index';
+import { fisherGreater, mannWhitney, quantileSorted, rateDropTest, taroneFactor } from '../stats/index';
 import { CALL_ROLE, opId, perTrace, type RunFacts } from './facts';
 import { isErrorHandlerName } from '../model/failed';
+import { possessive } from '../format/index';
 import type { ServiceFinding } from './service-evidence';
 
 export interface VanishedChild {
@@ -57,7 +58,8 @@ const FAST_OF_MEDIAN = 0.6;
 
 export function vanishedWork(b: RunFacts, i: RunFacts, alpha: number): VanishedFinding[] {
   const out: VanishedFinding[] = [];
-  let tests = 0;
+  // each test's smallest attainable p-value (Tarone): how many tests count in the Bonferroni factor
+  const minPs: number[] = [];
   const found: { op: string; service: string; name: string; list: VanishedChild[]; regular: number; callsI: number }[] = [];
   for (const [k, pi] of i.ops) {
     const pb = b.ops.get(k);
@@ -79,8 +81,9 @@ export function vanishedWork(b: RunFacts, i: RunFacts, alpha: number): VanishedF
       if (rateB < REGULAR) continue;
       const cb = b.ops.get(ck);
       if (!cb || !work(ck)) continue;
-      tests++;
       const kI = pi.children.get(ck) ?? 0;
+      // the drop test conditions on the total count: at best none of it falls in the incident
+      minPs.push(rateDropTest(kB + kI, pb.calls, 0, pi.calls));
       const c = i.ops.get(ck) ?? cb;
       const dependency = cb.service !== pb.service || cb.remoteCalls > 0.5 * cb.calls;
       const child: VanishedChild = { parent: pi.name, parentService: pi.service, child: c.name, childService: c.service, rateB, rateI: kI / pi.calls, p: 1, dependency, ...(ck.endsWith(CALL_ROLE) ? { outgoing: true } : {}) };
@@ -93,9 +96,9 @@ export function vanishedWork(b: RunFacts, i: RunFacts, alpha: number): VanishedF
     if (regular > 0) {
       // part of the calls now make none of them: an exception or early return on some requests (a share of them, so no
       // single call's rate fell by half). The share of calls without any child span rose (Fisher's exact test)
-      tests++;
       const bareB = pb.calls - pb.withChildren;
       const bareI = pi.calls - pi.withChildren;
+      minPs.push(fisherMin(bareB + bareI, pb.calls, pi.calls));
       const sB = bareB / pb.calls;
       const sI = bareI / pi.calls;
       if (sB > REGULAR || sI < sB + CHILDLESS_RISE) continue;
@@ -104,6 +107,7 @@ export function vanishedWork(b: RunFacts, i: RunFacts, alpha: number): VanishedF
       if (dropped.length) found.push({ op: k, service: pi.service, name: pi.name, list: dropped, regular, callsI: pi.calls });
     }
   }
+  const tests = taroneFactor(minPs, alpha);
   const done = new Set<string>();
   for (const f of found) {
     // one finding per operation: its vanished calls, else the share of its calls that make none
@@ -131,7 +135,7 @@ export function vanishedWork(b: RunFacts, i: RunFacts, alpha: number): VanishedF
  */
 export function stopsAfter(b: RunFacts, i: RunFacts, alpha: number): VanishedFinding[] {
   const found: { service: string; name: string; list: VanishedChild[]; regular: number }[] = [];
-  let tests = 0;
+  const minPs: number[] = [];
   for (const [k, pi] of i.ops) {
     const pb = b.ops.get(k);
     if (!pb || pb.after.size === 0) continue;
@@ -143,7 +147,7 @@ export function stopsAfter(b: RunFacts, i: RunFacts, alpha: number): VanishedFin
       const fb = ab.cont / ab.n;
       if (fb < 0.5) continue; // the baseline did not usually go on after this call
       regular++;
-      tests++;
+      minPs.push(fisherMin(ab.n - ab.cont + ai.n - ai.cont, ab.n, ai.n));
       const fi = ai.cont / ai.n;
       // at least a fifth of the going-on stopped (an exception on some requests stops some of them), and significantly
       if (fi > STOPPED_SHARE * fb) continue;
@@ -155,6 +159,7 @@ export function stopsAfter(b: RunFacts, i: RunFacts, alpha: number): VanishedFin
     if (list.length) found.push({ service: pi.service, name: pi.name, list, regular });
   }
   const out: VanishedFinding[] = [];
+  const tests = taroneFactor(minPs, alpha);
   for (const f of found) {
     // the sharpest stop first (going on after it fell most; then the surer): a path that now always ends after its
     // call to X still goes on after the calls it makes before X, only less often — X is where it stops
@@ -162,7 +167,19 @@ export function stopsAfter(b: RunFacts, i: RunFacts, alpha: number): VanishedFin
     if (sig.length === 0) continue;
     // where does the path stop? When the callee's answers to this caller got cut short (its entry operation does less
     // below it, or ends much sooner), the callee failed fast and the caller only gave up: blame the callee
-    const cut = sig.map((v) => calleeCutShort(b, i, f.service, v.childService, alpha)).find((c) => c !== null);
+    let cut = sig.map((v) => calleeCutShort(b, i, f.service, v.childService, alpha)).find((c) => c !== null);
+    // …and when that callee's own answers were cut short because one of ITS callees' answers to it were (a checkout
+    // cut short by a cart that fails under it), the failure starts there: follow the cut down (a few levels at most)
+    for (let depth = 0; cut && !cut.failed && depth < 4; depth++) {
+      const from = cut.service;
+      const deeper = [...i.edges.values()]
+        .filter((e) => e.caller === from && e.callee !== from && e.callee !== f.service)
+        .sort((x, y) => y.calls - x.calls)
+        .map((e) => calleeCutShort(b, i, from, e.callee, alpha))
+        .find((c) => c !== null);
+      if (!deeper) break;
+      cut = { ...deeper, how: `${cut.how}, because ${possessive(deeper.service)} answers to ${from} were cut short under it: ${deeper.how}` };
+    }
     if (cut) {
       f.service = cut.service;
       for (const v of sig) {
@@ -180,12 +197,16 @@ export function stopsAfter(b: RunFacts, i: RunFacts, alpha: number): VanishedFin
   return out;
 }
 
+/** The smallest p Fisher's one-sided test can give with `k` events over `nB` + `nI` trials: all of them in the incident. */
+const fisherMin = (k: number, nB: number, nI: number) => fisherGreater(Math.max(0, k - nI), nB, Math.min(k, nI), nI);
+
 /** The calls whose going-on (or rate) fell most first, then the surer. */
 const mostRarerFirst = (x: VanishedChild, y: VanishedChild) => x.rateI / x.rateB - y.rateI / y.rateB || x.p - y.p;
 
 /**
  * One finding: effect = mean log of how much rarer the vanished calls (or the going-on) became, capped ("never" = 1/20
- * of before); p = the smallest of its tests, Bonferroni over all tests; score = effect × consistency.
+ * of before); p = the smallest of its tests, Bonferroni over the tests that could have been significant (Tarone);
+ * score = effect × consistency.
  */
 function finding(how: VanishedFinding['how'], f: { service: string; name: string; regular: number }, sig: VanishedChild[], tests: number, consistency: number): VanishedFinding {
   const effect = sig.reduce((s, v) => s + Math.log(v.rateB / Math.max(v.rateI, v.rateB / 20)), 0) / sig.length;

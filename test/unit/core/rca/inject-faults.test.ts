@@ -184,3 +184,48 @@ test('stops twice in one request: the frontend stops after checkout (cut short) 
   const services = [...new Set([d.rootCause?.service, ...d.candidates.map((c) => c.service)])];
   assert.deepEqual(services.slice(0, 2), ['checkout', 'payment']);
 });
+
+/**
+ * `n` checkout requests; checkout ships, then charges the card as its LAST call (nothing of its own follows, so it
+ * never "goes on" after payment), and the frontend goes on to the ad service after checkout answered. With `fail`,
+ * half of the charges fail fast (payment answers in 0.3 ms instead of ~5) and the frontend gives up after checkout.
+ */
+function shopPayLast(n: number, seed: number, fail: boolean): GenSpan[] {
+  const r = mulberry32(seed);
+  const j = (ms: number) => ms * MS * (0.8 + 0.4 * r());
+  const out: GenSpan[] = [];
+  for (let t = 0; t < n; t++) {
+    const span = spanWriter(out, `${seed}-${t}`.padStart(32, '0'));
+    const t0 = t * 1000 * MS;
+    const fails = fail && r() < 0.5;
+    const [ship, ads, gap] = [j(4), j(3), j(0.5)];
+    const pay = fails ? 0.3 * MS : j(5);
+    const place = ship + pay + 6 * gap;
+    const total = place + 2 * gap + (fails ? gap : ads + 4 * gap);
+    const root = span('', 'frontend', 'Recv', t0, total);
+    const call = span(root, 'frontend', 'checkout/PlaceOrder', t0 + gap, place + 2 * gap);
+    const p = span(call, 'checkout', 'PlaceOrder', t0 + 2 * gap, place);
+    let at = t0 + 3 * gap;
+    const c2 = span(p, 'checkout', 'shipping/ShipOrder', at, ship + gap);
+    span(c2, 'shipping', 'ShipOrder', at + gap / 2, ship);
+    at += ship + 2 * gap;
+    const c = span(p, 'checkout', 'payment/Charge', at, pay + gap);
+    span(c, 'payment', 'Charge', at + gap / 2, pay);
+    if (!fails) {
+      const a = span(root, 'frontend', 'ad/GetAds', t0 + place + 4 * gap, ads + gap);
+      span(a, 'ad', 'GetAds', t0 + place + 4.5 * gap, ads);
+    }
+  }
+  return out;
+}
+
+test('a stop follows the cut down: the frontend stops after checkout, whose answers were cut short because payment\'s answers to it were — payment', () => {
+  const base = toSpanTable(shopPayLast(60, 1, false));
+  const inc = toSpanTable(shopPayLast(60, 2, true));
+  const r = serviceEvidence(aggregateDetailed(base), aggregateDetailed(inc), 0.01);
+  const pay = r.services.find((s) => s.service === 'payment');
+  assert.ok(pay?.vanished, JSON.stringify(r.services.map((s) => [s.service, s.evidence])));
+  assert.match(pay.evidence.join('\n'), /frontend \/ Recv now stops right after calling checkout, whose answers were cut short \(checkout \/ PlaceOrder answers (sooner|part of its calls sooner)[^)]*, because payment's answers to checkout were cut short under it: payment \/ Charge answers/);
+  const d = diagnose(base, inc, { seed: 1 });
+  assert.equal(d.rootCause?.service, 'payment', JSON.stringify(d.candidates.map((c) => [c.service, c.name, c.kind])));
+});

@@ -69,3 +69,19 @@ test('false-positive rate of the one-sided Mann-Whitney test is about alpha', ()
   }
   assert.ok(fp / N < 0.08 && fp / N > 0.02, `false-positive rate ${fp / N}`);
 });
+
+test("taroneFactor: tests that could never reach α/k are not counted; with none of them it is Bonferroni's count", async () => {
+  const { taroneFactor, fisherGreater } = await import('../../../../src/core/stats/index');
+  // 100 tests of which 97 could not give p below 0.05 whatever the data (5 of 5 calls went on before and after),
+  // 3 could: the factor is 3, not 100
+  const untestable = Array.from({ length: 97 }, () => fisherGreater(0, 5, 0, 5));
+  assert.equal(untestable[0], 1);
+  assert.equal(taroneFactor([...untestable, 1e-9, 1e-6, 1e-4], 0.01), 3);
+  // every test able to reach a tiny p: Bonferroni over all of them
+  assert.equal(taroneFactor(Array.from({ length: 50 }, () => 1e-12), 0.01), 50);
+  // the smallest k with at most k tests attainable below α/k: 10 tests at 1e-3 — α/10 = 1e-3 admits all 10
+  assert.equal(taroneFactor(Array.from({ length: 10 }, () => 1e-3), 0.01), 10);
+  // 3 tests at 3e-3: α/1 and α/2 admit all 3 (more than k), α/3 ≈ 3.3e-3 admits 3 → k = 3
+  assert.equal(taroneFactor([3e-3, 3e-3, 3e-3], 0.01), 3);
+  assert.equal(taroneFactor([], 0.01), 1);
+});
