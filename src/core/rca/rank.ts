@@ -5,7 +5,7 @@
  */
 import { codeAttrsByOperation, opKey } from '../source/code-attrs';
 import { pValue as pText } from '../stats/index';
-import { possessive } from '../format';
+import { KIND_LABEL, possessive } from '../format';
 import { Diagnosis, type Candidate, type SourceLink, type Split } from './diagnosis';
 import { fmt, label, restateErrors, restateVerdict, subtreeCritical, waitWords, type Cand, type Ctx, type NodeAt } from './context';
 import type { DiagnoseOptions, SourceLookup } from './analyze';
@@ -70,7 +70,7 @@ export function merge(cands: Cand[]): Cand[] {
       head.impactMs += c.impactMs;
       head.nodes.push(...c.nodes);
       if (c.impactMs < 0.05 * head.impactMs) continue; // negligible side readings add noise, not evidence
-      if (c.kind !== head.kind && c.impactMs > 0) head.evidence.push(`also ${c.kind.replace('_', ' ')}: ${c.summary} (${fmt(c.impactMs)})`);
+      if (c.kind !== head.kind && c.impactMs > 0) head.evidence.push(`also ${KIND_LABEL[c.kind] ?? c.kind.replace('_', ' ')}: ${c.summary} (effect ${fmt(c.impactMs)} per trace)`);
       else if (c.kind === head.kind && c.impactMs > 0 && head.evidence.length < 8) head.evidence.push(`same on another call path: ${fmt(c.impactMs)} per trace`);
     }
     out.push(head);
