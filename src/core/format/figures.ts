@@ -23,7 +23,7 @@ export const FIGURES_LEGEND =
 
 /** The same for the effect alone (the CLI's and the reports' column of candidates). */
 export const EFFECT_LEGEND =
-  'effect/trace = what the finding adds to the mean trace end to end: its added time per call × calls per trace, over the call paths it covers (the sentence gives the change per call)';
+  'effect/trace = what the finding adds to the mean trace end to end: its added time per call × calls per trace, over the call paths it covers (the sentence gives the change per call); rows are ranked by service — a service\'s findings together, the service with the strongest evidence first — so the effect need not fall row by row';
 
 /**
  * A finding's effect with what it measures: "effect +81 ms per trace", "effect +81 ms per trace over 2 call paths"

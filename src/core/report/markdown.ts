@@ -127,7 +127,7 @@ export function renderMarkdown(d: Diagnosis, gate: GateResult | null, opts: Mark
       ),
     );
     // what the column measures (the root cause's sentence above is per call): core/format/figures
-    out.push('', `_${escapeMd(EFFECT_LEGEND, 400)}._`);
+    out.push('', `_${escapeMd(EFFECT_LEGEND, 600)}._`);
     if (d.candidates.length > cands.length) out.push('', `_${d.candidates.length - cands.length} more candidates in the full report._`);
     out.push('');
   }
