@@ -160,6 +160,14 @@ export function stopsAfter(b: RunFacts, i: RunFacts, alpha: number): VanishedFin
   }
   const out: VanishedFinding[] = [];
   const tests = taroneFactor(minPs, alpha);
+  // the incident's remote-call edges by caller, most calls first (to follow a cut answer down)
+  const outEdges = new Map<string, { callee: string; calls: number }[]>();
+  for (const e of i.edges.values()) {
+    const l = outEdges.get(e.caller);
+    if (l) l.push({ callee: e.callee, calls: e.calls });
+    else outEdges.set(e.caller, [{ callee: e.callee, calls: e.calls }]);
+  }
+  for (const l of outEdges.values()) l.sort((x, y) => y.calls - x.calls);
   for (const f of found) {
     // the sharpest stop first (going on after it fell most; then the surer): a path that now always ends after its
     // call to X still goes on after the calls it makes before X, only less often — X is where it stops
@@ -172,11 +180,11 @@ export function stopsAfter(b: RunFacts, i: RunFacts, alpha: number): VanishedFin
     // cut short by a cart that fails under it), the failure starts there: follow the cut down (a few levels at most)
     for (let depth = 0; cut && !cut.failed && depth < 4; depth++) {
       const from = cut.service;
-      const deeper = [...i.edges.values()]
-        .filter((e) => e.caller === from && e.callee !== from && e.callee !== f.service)
-        .sort((x, y) => y.calls - x.calls)
-        .map((e) => calleeCutShort(b, i, from, e.callee, alpha))
-        .find((c) => c !== null);
+      let deeper: ReturnType<typeof calleeCutShort> = null;
+      for (const e of outEdges.get(from) ?? []) {
+        if (e.callee === from || e.callee === f.service) continue;
+        if ((deeper = calleeCutShort(b, i, from, e.callee, alpha))) break;
+      }
       if (!deeper) break;
       cut = { ...deeper, how: `${cut.how}, because ${possessive(deeper.service)} answers to ${from} were cut short under it: ${deeper.how}` };
     }

@@ -174,11 +174,11 @@ export function rateDropTest(kB: number, nB: number, kI: number, nI: number): nu
  * Bonferroni over all tests does, with more power when most tests could never have been significant.
  */
 export function taroneFactor(minPs: readonly number[], alpha: number): number {
-  const sorted = [...minPs].sort((a, b) => a - b);
+  const sorted = Float64Array.from(minPs).sort();
+  // m = how many tests can reach α/k; it only falls as k grows, so one pointer walks down once (linear after the sort)
+  let m = sorted.length;
   for (let k = 1; k <= sorted.length; k++) {
-    // how many tests can reach α/k
-    let m = 0;
-    while (m < sorted.length && sorted[m]! <= alpha / k) m++;
+    while (m > 0 && sorted[m - 1]! > alpha / k) m--;
     if (m <= k) return k;
   }
   return Math.max(1, sorted.length);

@@ -85,3 +85,9 @@ test("taroneFactor: tests that could never reach α/k are not counted; with none
   assert.equal(taroneFactor([3e-3, 3e-3, 3e-3], 0.01), 3);
   assert.equal(taroneFactor([], 0.01), 1);
 });
+
+test('taroneFactor stays linear after its sort on 200,000 tests (hostile inputs make many operation pairs)', async () => {
+  const { taroneFactor } = await import('../../../../src/core/stats/index');
+  // one test in 7 able to reach a tiny p: the factor is their count
+  assert.equal(taroneFactor(Array.from({ length: 200000 }, (_, i) => (i % 7 === 0 ? 1e-12 : 0.5)), 0.01), 28572);
+});
