@@ -33,6 +33,7 @@ import { entryGate, entryPointChanges } from './entry-points';
 import { entryRelevance } from './relevance';
 import { fmt, NOT_SLOWER, restateVerdict, type Ctx } from './context';
 import { isThin } from '../format/figures';
+import { serviceNames, unrelatedRunsNote } from '../stats/run-overlap';
 import { rank } from './rank';
 
 export type SourceLookup = (service: string, name: string) => SourceLink | undefined;
@@ -179,6 +180,14 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
   // component's: the ranker blames nothing then
   const diagnosis = rank(ctx, opts, latency, slower && !eg?.mixOnly, errorsUp, notes, split?.split);
   diagnosis.regression = { slower: eg?.mixOnly ? true : (ctx.slower ?? slower), errorsUp: ctx.errorsUp ?? errorsUp, alpha, ...(entry ? { entryPoints: entry.findings } : {}) };
+  // two runs with no service in common are two systems, not a baseline and an incident of one: their differences name
+  // no component (the surfaces say which services each run has — core/stats/run-overlap.ts)
+  const unrelated = !!diagnosis.rootCause && nB > 0 && nI > 0 && !!unrelatedRunsNote(serviceNames(b.model), serviceNames(i.model));
+  if (unrelated) {
+    diagnosis.rootCause = null;
+    for (const n of diff.nodes) delete n.rootCause;
+    diagnosis.notes.push('no root cause is named: the two runs share no service, so their differences are those of two systems, not a regression of one');
+  }
   if (diagnosis.rootCause) {
     const req = rootCauseRequests(diff, b, i);
     if (req) diagnosis.rootCause.requests = req;
@@ -189,7 +198,7 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
     const thin = thinlyExplained(explained);
     if (thin) diagnosis.notes.push(thin);
   }
-  if ((eg?.opened || eg?.mixOnly) && !diagnosis.rootCause)
+  if ((eg?.opened || eg?.mixOnly) && !diagnosis.rootCause && !unrelated)
     diagnosis.notes.push('no component explains the entry-point change in the spans (requests that never arrived, or failed before any traced work, leave no spans to blame)');
   return { diagnosis, diff };
 }

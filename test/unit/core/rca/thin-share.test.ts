@@ -81,3 +81,17 @@ test('the flame panel\'s Diagnosis head and the VS Code report\'s root-cause lis
   const d = { ...diag(rc, [rc]), explained: thin, latency: { baselineMs: 40.1, incidentMs: 54, pValue: 0.0079, test: '' }, notes: ['n'] } as Diagnosis;
   assert.match(diagnosisMarkdown(d, { baseline: 'b', incident: 'i' }, true), /- effect: \+0\.35 ms per trace, end to end, only 3 % of the added time/);
 });
+
+test('two runs that share no service (another system\'s file as the baseline) name no root cause; the same system does', () => {
+  // the generated self_time scenario as the incident; as the baseline, the same scenario with every service renamed
+  const s = makeScenario('self_time', 3);
+  const other = s.baseline.map((x) => ({ ...x, service: `other-${x.service}` }));
+  const d = diagnose(toSpanTable(other), toSpanTable(s.incident), { seed: 1 });
+  assert.equal(d.rootCause, null, JSON.stringify(d.candidates.slice(0, 2).map((c) => [c.service, c.name, c.kind])));
+  assert.ok(d.notes.includes('no root cause is named: the two runs share no service, so their differences are those of two systems, not a regression of one'), d.notes.join(' / '));
+  assert.ok(!d.notes.some((n) => /no component explains the entry-point change/.test(n)), d.notes.join(' / '));
+  assert.equal(d.explained, undefined);
+  const same = diagnose(toSpanTable(s.baseline), toSpanTable(s.incident), { seed: 1 });
+  assert.ok(same.rootCause);
+  assert.ok(!same.notes.some((n) => /share no service/.test(n)));
+});
