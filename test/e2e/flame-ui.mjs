@@ -199,11 +199,13 @@ export async function pickColorTheme(ui, theme) {
     await ui.escape(1);
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget .quick-input-box input').first();
-    await input.waitFor({ state: 'visible' });
-    await input.focus();
-    await page.keyboard.press('Control+A');
-    await page.keyboard.type('>Preferences: Color Theme');
     try {
+      // F1 pressed while a webview (the report preview) holds the focus can be lost: the palette never opens and the
+      // quick input stays hidden with the last pick's placeholder — press it again
+      await input.waitFor({ state: 'visible', timeout: 5000 });
+      await input.focus();
+      await page.keyboard.press('Control+A');
+      await page.keyboard.type('>Preferences: Color Theme');
       await row.click({ timeout: 5000 });
       break;
     } catch (e) {

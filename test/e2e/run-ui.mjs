@@ -264,11 +264,12 @@ class Ui {
       await this.escape(1);
       await this.page.keyboard.press(key);
       const input = this.page.locator('.quick-input-widget .quick-input-box input').first();
-      await input.waitFor({ state: 'visible' });
-      await input.focus();
-      await this.page.keyboard.press('Control+A');
-      await this.page.keyboard.type(text);
       try {
+        // a key pressed while a webview holds the focus can be lost (the palette never opens): press it again
+        await input.waitFor({ state: 'visible', timeout: 8000 });
+        await input.focus();
+        await this.page.keyboard.press('Control+A');
+        await this.page.keyboard.type(text);
         await this.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: row }).waitFor({ timeout: 8000 });
         return;
       } catch (e) {
