@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Candidate, CandidateKind, Diagnosis } from '../core/rca/diagnosis';
+import { regressionWords } from '../core/format';
 import { SYSTEM_BUDGET_TOKENS, buildSystemPrompt, DIAGNOSE_REQUEST, FINAL_ANSWER_REQUEST, repairRequest, toolResultMessage, type PromptMode } from './prompts/system';
 import { buildCompactContext, estimateTokens } from './context';
 import { MESSAGE_OVERHEAD_TOKENS } from './tokens';
@@ -173,8 +174,7 @@ export function offlineAnswer(d: Diagnosis | null, runs?: LlmRuns): LlmDiagnosis
   if (!rc) {
     // no root cause is not "not slower": the engine may find a regression that no single component explains (a change
     // of the request mix, a run read only in part); its notes say why
-    const r = d?.regression;
-    const worse = r ? [r.slower ? 'slower' : '', r.errorsUp ? 'failing more' : ''].filter(Boolean).join(' and ') : '';
+    const worse = regressionWords(d?.regression);
     return {
       rootCause: null,
       category: 'none',

@@ -1,6 +1,6 @@
 import type { Diagnosis } from '../core/rca/diagnosis';
 import { capacityBrief } from '../core/rca/capacity';
-import { isThin } from '../core/format/figures';
+import { isThin, percentOfAdded } from '../core/format/figures';
 import { type LlmRuns } from './runs';
 import { sanitize } from './sanitize';
 import { safeTokens } from './tokens';
@@ -70,7 +70,7 @@ function verdict(d: Diagnosis | null): string {
   const first = `The offline engine ranks ${d.rootCause.service} / ${d.rootCause.name} (${d.rootCause.kind}) first`;
   // an answer worth a few % of the slowdown: say so, so a model does not present it as the whole story
   const e = d.explained;
-  if (isThin(e)) return `${first}, but it accounts for only ${Math.round((100 * e.rootCauseMs) / e.addedMs)} % of the ${round(e.addedMs, 1)} ms added per trace (all findings ${Math.round((100 * e.findingsMs) / e.addedMs)} %): most of the slowdown is spread thinly over many spans. Check it; do not just repeat it.`;
+  if (isThin(e)) return `${first}, but it accounts for only ${percentOfAdded(e, e.rootCauseMs)} % of the ${round(e.addedMs, 1)} ms added per trace (all findings ${percentOfAdded(e, e.findingsMs)} %): most of the slowdown is spread thinly over many spans. Check it; do not just repeat it.`;
   return `${first}. Check it; do not just repeat it.`;
 }
 

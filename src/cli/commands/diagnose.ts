@@ -11,7 +11,7 @@ import { register } from '../registry';
 import { numOption } from '../options';
 import { deepTreeNotes, inputLimits, loadRunForCli, MAX_DOWNLOAD_HELP, MAX_STREAM_HELP, overlapNote, readProblems, status } from '../load';
 import { EFFECT_LEGEND, thinShareText } from '../../core/format/figures';
-import { KIND_LABEL } from '../../core/format';
+import { KIND_LABEL, regressionWords } from '../../core/format';
 import { DEFAULT_MAX_SOURCE_FILES, scanWorkspace, truncationNote } from '../../sources/workspace-scan';
 import { analyze } from '../../core/rca/analyze';
 import { serviceNames, unrelatedRunsNote } from '../../core/stats/run-overlap';
@@ -141,8 +141,7 @@ export function renderHuman(d: Diagnosis): string {
   } else {
     // no root cause is not always "not slower": the engine can find a regression no single component explains (a
     // change of the request mix, requests that never arrived); its notes below say why
-    const r = d.regression;
-    const worse = r ? [r.slower ? 'slower' : '', r.errorsUp ? 'failing more' : ''].filter(Boolean).join(' and ') : '';
+    const worse = regressionWords(d.regression);
     out.push(worse ? `Root cause: none — the incident is ${worse} beyond noise, but no single component explains it (see the notes).` : 'Root cause: none — the incident is not slower (or more failing) beyond noise.');
   }
   for (const n of d.notes) out.push(`Note: ${oneLine(n)}`);

@@ -56,9 +56,12 @@ export function isThin(e: ExplainedShare | undefined): e is ExplainedShare {
   return !!e && e.addedMs > 0 && e.rootCauseMs < THIN_SHARE * e.addedMs && e.findingsMs < 2.5 * THIN_SHARE * e.addedMs;
 }
 
+/** `ms` as a whole per cent of the added time: 0.353 of 13.9 → 3. */
+export const percentOfAdded = (e: ExplainedShare, ms: number) => Math.round((100 * ms) / e.addedMs);
+
 /** "only 3 % of the added time" (the root cause's share of the end-to-end change), for a thin answer only; null otherwise. */
 export function formatThinShare(e: ExplainedShare | undefined): string | null {
-  return isThin(e) ? `only ${Math.round((100 * e.rootCauseMs) / e.addedMs)} % of the added time` : null;
+  return isThin(e) ? `only ${percentOfAdded(e, e.rootCauseMs)} % of the added time` : null;
 }
 
 /** ", only 3 % of the added time" after a root cause's effect in a sentence, for a thin answer; "" otherwise. */

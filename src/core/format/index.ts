@@ -122,6 +122,11 @@ export function formatEndToEnd(latency: { baselineMs: number; incidentMs: number
   return `${head}, ${latency.incidentMs <= latency.baselineMs ? 'not slower' : 'not significantly slower'} overall`;
 }
 
+/** What the engine's one decision found: "slower", "failing more", "slower and failing more", or "" (neither, or no decision). */
+export function regressionWords(r: { slower: boolean; errorsUp: boolean } | undefined): string {
+  return r ? [r.slower ? 'slower' : '', r.errorsUp ? 'failing more' : ''].filter(Boolean).join(' and ') : '';
+}
+
 /** 0.034 → "3.4%", 0 → "0%". */
 export function formatPercent(ratio: number): string {
   if (!Number.isFinite(ratio)) return '–';

@@ -31,8 +31,8 @@ import { splitTraces, type SplitResult } from './split';
 import { serviceEvidence, type ServiceScore } from './service-rank';
 import { entryGate, entryPointChanges } from './entry-points';
 import { entryRelevance } from './relevance';
-import { fmt, NOT_SLOWER, restateVerdict, type Ctx } from './context';
-import { isThin } from '../format/figures';
+import { fmt, inTime, NOT_SLOWER, restateVerdict, type Ctx } from './context';
+import { isThin, percentOfAdded } from '../format/figures';
 import { serviceNames, unrelatedRunsNote } from '../stats/run-overlap';
 import { rank } from './rank';
 
@@ -203,8 +203,6 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
   return { diagnosis, diff };
 }
 
-const LATENCY_KINDS: ReadonlySet<string> = new Set(['self_time', 'queueing', 'call_delay', 'fan_out', 'serialization', 'attribute', 'retries', 'new_operation']);
-
 /**
  * How much of a significant end-to-end slowdown (`addedMs` per trace; 0 when the runs are not slower end to end) the
  * answer accounts for: the root cause's effect and all latency findings' effects together (a caller's own time that is
@@ -213,9 +211,9 @@ const LATENCY_KINDS: ReadonlySet<string> = new Set(['self_time', 'queueing', 'ca
  */
 export function explainedShare(d: Diagnosis, addedMs: number): NonNullable<Diagnosis['explained']> | null {
   const rc = d.rootCause;
-  if (!rc || !(addedMs > 0) || !LATENCY_KINDS.has(rc.kind)) return null;
+  if (!rc || !(addedMs > 0) || !inTime(rc.kind)) return null;
   const own = Math.max(0, rc.impactMs);
-  const all = d.candidates.filter((c) => LATENCY_KINDS.has(c.kind) && !c.waitsOn).reduce((s, c) => s + Math.max(0, c.impactMs), 0);
+  const all = d.candidates.filter((c) => inTime(c.kind) && !c.waitsOn).reduce((s, c) => s + Math.max(0, c.impactMs), 0);
   const r = (x: number) => Math.round(x * 1000) / 1000;
   return { addedMs: r(addedMs), rootCauseMs: r(own), findingsMs: r(Math.max(all, own)) };
 }
@@ -228,7 +226,7 @@ export function explainedShare(d: Diagnosis, addedMs: number): NonNullable<Diagn
  */
 export function thinlyExplained(e: NonNullable<Diagnosis['explained']>): string | null {
   if (!isThin(e)) return null;
-  const pc = (x: number) => `${Math.round((100 * x) / e.addedMs)} %`;
+  const pc = (x: number) => `${percentOfAdded(e, x)} %`;
   return (
     `the root cause accounts for about ${fmt(e.rootCauseMs)} of the ${fmt(e.addedMs)} added per trace end to end (${pc(e.rootCauseMs)}), all findings together for about ${fmt(e.findingsMs)} (${pc(e.findingsMs)}): ` +
     'most of the slowdown is spread thinly over many spans, not in one component (more load, a busier host or other requests), so weigh this answer with that in mind'

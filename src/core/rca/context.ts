@@ -111,6 +111,12 @@ export const label = (n: { service: string; name: string }) => `${n.service} / $
 /** How the end-to-end gate's "not slower" note begins (analyze.ts writes it; later decisions replace or extend it). */
 export const NOT_SLOWER = 'the incident is not slower beyond noise';
 
+/**
+ * Is a finding of this kind measured in time? A failure or work that stopped costs little time per trace but is no
+ * less an answer: the ranker does not weigh those by their share of the slowdown, nor count them in it.
+ */
+export const inTime = (kind: CandidateKind) => kind !== 'errors' && kind !== 'stopped_work';
+
 /** How analyze.ts's note of a rise in failing traces too small to be sure of reads ("traces with errors 15/71 → 17/49, not significantly more …"). */
 const ERRORS_NOT_UP = /^traces with errors \d+\/\d+ → \d+\/\d+, not significantly more /;
 

@@ -7,7 +7,7 @@ import { codeAttrsByOperation, opKey } from '../source/code-attrs';
 import { pValue as pText } from '../stats/index';
 import { KIND_LABEL, possessive } from '../format';
 import { Diagnosis, type Candidate, type SourceLink, type Split } from './diagnosis';
-import { fmt, label, restateErrors, restateVerdict, subtreeCritical, waitWords, type Cand, type Ctx, type NodeAt } from './context';
+import { fmt, inTime, label, restateErrors, restateVerdict, subtreeCritical, waitWords, type Cand, type Ctx, type NodeAt } from './context';
 import type { DiagnoseOptions, SourceLookup } from './analyze';
 import type { ServiceScore } from './service-rank';
 import { newOperation } from './new-operation';
@@ -262,7 +262,7 @@ export function rank(ctx: Ctx, opts: DiagnoseOptions, latency: Diagnosis['latenc
   const conf = (c: Cand) => {
     const share = Math.min(1, Math.max(0, c.impactMs) / e2e);
     // a failure (or work that stopped) costs little time per trace but is no less the answer
-    const v = c.sig * (0.5 + 0.5 * (c.kind === 'errors' || c.kind === 'stopped_work' ? Math.max(share, 0.5) : share));
+    const v = c.sig * (0.5 + 0.5 * (inTime(c.kind) ? share : Math.max(share, 0.5)));
     return Math.max(0, Math.min(ctx.tooFew ? 0.35 : 1, v));
   };
   const isErr = (c: Cand) => c.kind === 'errors' || c.kind === 'retries';

@@ -8,7 +8,7 @@ import type { GateResult } from '../gate/gate';
 import { pValue as pText } from '../stats/index';
 import { EFFECT_LEGEND, thinShareText } from '../format/figures';
 import { blankUnsafe } from '../format/inert';
-import { KIND_LABEL } from '../format';
+import { KIND_LABEL, regressionWords } from '../format';
 
 /** Escape text for GitHub-flavoured Markdown (inline and table cells), bounded to `max` characters. */
 export function escapeMd(s: string, max = 300): string {
@@ -62,6 +62,8 @@ export function renderMarkdown(d: Diagnosis, gate: GateResult | null, opts: Mark
   const out: string[] = [];
   const title = opts.title ? ` — ${escapeMd(opts.title, 120)}` : '';
   const regression = gate ? gate.verdict === 'regression' : d.rootCause !== null;
+  // the engine knows which (walkthrough 2026-12-07 pm: "slower or failing more" whatever it found)
+  const found = !d.regression ? 'slower or failing more' : regressionWords(d.regression) || null;
   const head = gate?.active
     ? regression
       ? '❌ Trace Doctor: performance regression'
@@ -69,18 +71,7 @@ export function renderMarkdown(d: Diagnosis, gate: GateResult | null, opts: Mark
     : d.split?.method === 'slowest_decile'
       ? 'ℹ️ Trace Doctor: what makes the slowest traces slow'
       : d.rootCause
-        ? // the engine knows which (walkthrough 2026-12-07 pm: "slower or failing more" whatever it found)
-          `⚠️ Trace Doctor: ${
-            d.regression?.slower && d.regression.errorsUp
-              ? 'the incident is slower and failing more'
-              : d.regression?.slower
-                ? 'the incident is slower'
-                : d.regression?.errorsUp
-                  ? 'the incident is failing more'
-                  : d.regression
-                    ? 'the incident changed'
-                    : 'the incident is slower or failing more'
-          }`
+        ? `⚠️ Trace Doctor: ${found ? `the incident is ${found}` : 'the incident changed'}`
         : 'ℹ️ Trace Doctor: no change beyond noise';
   out.push(`### ${head}${title}`, '');
   if (gate) {
