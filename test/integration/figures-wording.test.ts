@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadTraces } from '../../src/sources/file';
+import { formatMs, formatMsPair } from '../../src/core/format';
 import { analyze } from '../../src/core/rca/analyze';
 import type { Diagnosis } from '../../src/core/rca/diagnosis';
 import type { DiffTree } from '../../src/core/diff/types';
@@ -161,6 +162,15 @@ describe('TT CPU contention in the flame panel: the detail pane says which figur
       assert.match(detail, /Δ self \+73 ms per trace/);
       assert.match(detail, /All 2 call paths of HTTP POST: self \/ call 3\.3 ms → 69 ms, self \/ trace 3\.3 ms → 85 ms \(\+82 ms\)/);
       assert.match(detail, /The diagnosis' effect, \+81 ms per trace, is the whole operation's \(2 call paths\), end to end; this call path: \+73 ms per trace of own time\./);
+      // both runs' durations at one precision: a box whose p50s are 1–10 ms with one of them a whole number of ms
+      // reads "4.0 ms | 3.7 ms", not "4 ms | 3.7 ms" (formatMsPair)
+      const oneDp = (x: number) => x >= 1 && x < 10;
+      const k = data.bP50.findIndex((b, j) => oneDp(b) && oneDp(data.iP50[j]!) && formatMs(b).includes('.') !== formatMs(data.iP50[j]!).includes('.'));
+      assert.ok(k > 0, 'the data has a box whose p50s differ in precision');
+      await hook(p, 'select', k);
+      const [pb, pi] = formatMsPair(data.bP50[k]!, data.iP50[k]!);
+      assert.ok(pb.includes('.') && pi.includes('.'));
+      assert.equal(await rowText('p50'), `p50${pb}${pi}`);
       // one run (Open Trace File…): the table has one column, the all-paths line its figures without arrows or "(new)"
       await send(p, { type: 'setData', tree: { ...toFlameData(diff, null), kind: 'single' }, diagnosis: null, mode: 'incident', dataKey: 'tt-cpu-single' });
       await firstPaint(p);

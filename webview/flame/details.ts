@@ -1,7 +1,7 @@
 /**
  * Tooltip and detail-pane content. Everything from traces is set with textContent — never innerHTML.
  */
-import { effectOutsideSelf, waitsOnText, formatConfidence, formatDeltaMs as formatDelta, formatMs } from '../../src/core/format';
+import { effectOutsideSelf, waitsOnText, formatConfidence, formatDeltaMs as formatDelta, formatMs, formatMsPair } from '../../src/core/format';
 import type { Diagnosis } from '../../src/core/rca/diagnosis';
 import { FlameFlag, type FlameData, type FlameMode } from '../../src/protocol/messages';
 import type { MergedPercentiles, SidePercentiles } from '../../src/core/diff/flame-percentiles';
@@ -82,8 +82,11 @@ export function operationPathSums(data: FlameData, i: number): PathSums {
   };
 }
 
-/** Own time per call of a box in one run: self per trace × traces ÷ calls. */
-const perCall = (selfPerTrace: number, calls: number, traces: number) => (calls > 0 ? formatMs((selfPerTrace * traces) / calls) : '–');
+/** Own time per call of a box in one run: self per trace × traces ÷ calls (NaN when it made no call). */
+const perCall = (selfPerTrace: number, calls: number, traces: number) => (calls > 0 ? (selfPerTrace * traces) / calls : NaN);
+
+/** A duration, or '–' when there is none (a box that made no call in that run). */
+const msOrDash = (x: number) => (Number.isFinite(x) ? formatMs(x) : '–');
 
 /** A merged box's percentile: ≈ value from summed histograms, a per-path range, or the exact value of one path. */
 export function formatPercentile(p: SidePercentiles, which: 'p50' | 'p95'): string {
@@ -138,20 +141,24 @@ export function renderStats(box: HTMLElement, data: FlameData, i: number, labels
     tr.append(el('th', undefined, label), ...(diff ? [el('td', undefined, hasB ? b : '—'), el('td', undefined, hasI ? inc : '—')] : [el('td', undefined, inc)]));
     table.append(tr);
   };
-  // the headline metric first (self time per trace), as in the hover, CodeLens and runs tree
-  row('self / trace', formatMs(data.bSelf[i]!), formatMs(data.iSelf[i]!));
+  // durations of both runs at one precision when both are shown ("3.7 ms → 4.0 ms", not "3.7 ms → 4 ms")
+  const msRow = (label: string, b: number, inc: number) => {
+    const [fb, fi] = diff && hasB && hasI && Number.isFinite(b) && Number.isFinite(inc) ? formatMsPair(b, inc) : [msOrDash(b), msOrDash(inc)];
+    row(label, fb, fi);
+  };
+  msRow('self / trace', data.bSelf[i]!, data.iSelf[i]!);
   // per call beside per trace: the engine's sentence is per call ("66 ms more of its own time per call")
-  if (!isAllTraces(info)) row('self / call', perCall(data.bSelf[i]!, data.bCalls[i]!, data.baselineTraces), perCall(data.iSelf[i]!, data.iCalls[i]!, data.incidentTraces));
+  if (!isAllTraces(info)) msRow('self / call', perCall(data.bSelf[i]!, data.bCalls[i]!, data.baselineTraces), perCall(data.iSelf[i]!, data.iCalls[i]!, data.incidentTraces));
   row('calls / trace', perTrace(data.bCalls[i]!, data.baselineTraces), perTrace(data.iCalls[i]!, data.incidentTraces));
   row('calls', String(data.bCalls[i]), String(data.iCalls[i]));
   if (merged) {
     row('p50', formatPercentile(merged.baseline, 'p50'), formatPercentile(merged.incident, 'p50'));
     row('p95', formatPercentile(merged.baseline, 'p95'), formatPercentile(merged.incident, 'p95'));
   } else {
-    row('p50', formatMs(data.bP50[i]!), formatMs(data.iP50[i]!));
-    row('p95', formatMs(data.bP95[i]!), formatMs(data.iP95[i]!));
+    msRow('p50', data.bP50[i]!, data.iP50[i]!);
+    msRow('p95', data.bP95[i]!, data.iP95[i]!);
   }
-  row('total / trace', formatMs(data.bTotal[i]!), formatMs(data.iTotal[i]!));
+  msRow('total / trace', data.bTotal[i]!, data.iTotal[i]!);
   row('errors', String(data.bErrors[i]), String(data.iErrors[i]));
   box.append(table);
   if (data.flags[i]! & FlameFlag.WaitsOnTwin) {
