@@ -34,8 +34,14 @@ export function candidateNote(c: { kind: CandidateKind; impactMs: number; confid
  * run is a regression when the mean trace is not slower (OnlineBoutique's checkout requests that now stop early).
  */
 export function changedRequestLines(d: Diagnosis): string[] {
+  const one = d.regression?.entryPointsSeen === 1;
   return (d.regression?.entryPoints ?? []).map((e) => {
-    const n = `${e.traces.incident} incident ${e.traces.incident === 1 ? 'trace' : 'traces'} (${e.traces.baseline} in the baseline)`;
+    const n = one
+      ? `all ${e.traces.incident} incident ${e.traces.incident === 1 ? 'trace' : 'traces'} (${e.traces.baseline} in the baseline)`
+      : `${e.traces.incident} incident ${e.traces.incident === 1 ? 'trace' : 'traces'} (${e.traces.baseline} in the baseline)`;
     return `${e.entry} — ${n}: ${e.changes.map((c) => c.text).join('; ')}`;
   });
 }
+
+/** The heading over those lines: a run whose requests are all of one kind has no "requests that changed" among others. */
+export const changedRequestsHeading = (d: Diagnosis) => (d.regression?.entryPointsSeen === 1 ? 'The requests (one entry point)' : 'Requests that changed');

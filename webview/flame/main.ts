@@ -32,7 +32,7 @@ import {
   type View,
 } from '../../src/core/diff/flame-layout';
 import type { AggTree } from '../../src/core/aggregate/types';
-import { candidateNote, changedRequestLines, summaryNote } from './answer-text';
+import { candidateNote, changedRequestLines, changedRequestsHeading, summaryNote } from './answer-text';
 import { FIGURES_LEGEND } from '../../src/core/format/figures';
 import type { DiffTree } from '../../src/core/diff/types';
 import type { Diagnosis } from '../../src/core/rca/diagnosis';
@@ -533,7 +533,7 @@ class FlameApp {
     // the kinds of request that changed: why the run is a regression when the mean trace is not slower
     const changed = changedRequestLines(d);
     if (changed.length) {
-      this.diagBox.append(el('div', 'fg-subhead', 'Requests that changed'));
+      this.diagBox.append(el('div', 'fg-subhead', changedRequestsHeading(d)));
       const ul = el('ul', 'fg-evidence fg-changed');
       for (const line of changed.slice(0, 6)) ul.append(el('li', undefined, line));
       this.diagBox.append(ul);

@@ -179,7 +179,7 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
   // a slowdown that is only a change of the request mix is a regression (the entry point's traffic fell) but no
   // component's: the ranker blames nothing then
   const diagnosis = rank(ctx, opts, latency, slower && !eg?.mixOnly, errorsUp, notes, split?.split);
-  diagnosis.regression = { slower: eg?.mixOnly ? true : (ctx.slower ?? slower), errorsUp: ctx.errorsUp ?? errorsUp, alpha, ...(entry ? { entryPoints: entry.findings } : {}) };
+  diagnosis.regression = { slower: eg?.mixOnly ? true : (ctx.slower ?? slower), errorsUp: ctx.errorsUp ?? errorsUp, alpha, ...(entry ? { entryPoints: entry.findings, entryPointsSeen: entry.entries } : {}) };
   // two runs with no service in common are two systems, not a baseline and an incident of one: their differences name
   // no component (the surfaces say which services each run has — core/stats/run-overlap.ts)
   const unrelated = !!diagnosis.rootCause && nB > 0 && nI > 0 && !!unrelatedRunsNote(serviceNames(b.model), serviceNames(i.model));

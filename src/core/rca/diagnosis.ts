@@ -156,6 +156,8 @@ export const Diagnosis = z.object({
       alpha: z.number(),
       /** entry points (kinds of request) that changed significantly, tested one by one; [] when tested and none did */
       entryPoints: z.array(EntryPointFinding).optional(),
+      /** entry points seen in either run (1: every request is of one kind, and its change is the run's) */
+      entryPointsSeen: z.number().int().nonnegative().optional(),
     })
     .optional(),
   /**

@@ -396,7 +396,7 @@ export function entryGate(r: EntryPointResult, notes: string[], g: GateInput): G
   const rateF = r.findings.filter((f) => f.changes.some((c) => c.test === 'rate'));
   if (!slower && slowF.length > 0) {
     slower = opened = true;
-    const line = `${g.overall} is not significantly higher overall (${g.tests}), but ${describeEntryFinding(slowF[0]!, nI, r.tests)}${more}` +
+    const line = `${g.overall} is not significantly higher overall (${g.tests}), but ${describeEntryFinding(slowF[0]!, nI, r.tests, r.entries)}${more}` +
       (g.service ? `; ${g.service}` : '');
     restateVerdict(notes, line);
   } else if (slower && !slowerSomewhere && rateF.length > 0 && r.within && r.within.delta < MIN_DELTA && !(r.within.p < g.alpha)) {
@@ -405,11 +405,12 @@ export function entryGate(r: EntryPointResult, notes: string[], g: GateInput): G
     mixOnly = true;
     notes.push(
       `${g.overall} is higher overall (${g.tests}) only because the mix of requests changed: within each entry point the incident is not slower ` +
-        `(stratified Mann-Whitney ${pText(r.within.p)}, mean Cliff's delta ${r.within.delta.toFixed(2)}), but ${describeEntryFinding(rateF[0]!, nI, r.tests)}` +
+        `(stratified Mann-Whitney ${pText(r.within.p)}, mean Cliff's delta ${r.within.delta.toFixed(2)}), but ${describeEntryFinding(rateF[0]!, nI, r.tests, r.entries)}` +
         (rateF.length > 1 ? ` (and ${rateF.length - 1} more entry point${rateF.length > 2 ? 's' : ''}: regression.entryPoints)` : ''),
     );
   } else if (slowF.length > 0) {
-    notes.push(`per entry point: ${describeEntryFinding(slowF[0]!, nI, r.tests)}${more}`);
+    // one entry point: its line is the run's median and tail (the verdict above gave the means)
+    notes.push(r.entries === 1 ? describeEntryFinding(slowF[0]!, nI, r.tests, 1) : `per entry point: ${describeEntryFinding(slowF[0]!, nI, r.tests)}${more}`);
   }
   // entry points that only got faster: said in the same "not slower" line, so it never reads as "no change"
   const fasterF = r.findings.filter((f) => !slowF.includes(f) && f.changes.some((c) => c.test === 'latency' && c.after < c.before));
@@ -424,15 +425,18 @@ export function entryGate(r: EntryPointResult, notes: string[], g: GateInput): G
   if (!errorsUp && errF.length > 0) {
     errorsUp = true;
     const f = errF[0]!;
-    restateErrors(notes, `${g.errors} are not significantly more frequent overall (${pText(g.errorsP)}), but ${describeEntryFinding({ ...f, changes: f.changes.filter((c) => c.test === 'errors') }, nI, r.tests)}`);
+    restateErrors(notes, `${g.errors} are not significantly more frequent overall (${pText(g.errorsP)}), but ${describeEntryFinding({ ...f, changes: f.changes.filter((c) => c.test === 'errors') }, nI, r.tests, r.entries)}`);
   }
   return { slower, errorsUp, opened, mixOnly };
 }
 
 /** One line for the notes: the entry point and what changed (its changes in order of significance). */
-export function describeEntryFinding(f: EntryFinding, incidentTraces: number, tests: number): string {
-  return `entry point ${f.entry} changed on its ${f.traces.incident} of ${incidentTraces} incident traces (${f.traces.baseline} in the baseline): ` +
-    f.changes.map((c) => c.text).join('; ') + ` — p-values Holm-adjusted over ${tests} tests`;
+export function describeEntryFinding(f: EntryFinding, incidentTraces: number, tests: number, entries = 0): string {
+  // a run with one kind of request: "entry point X changed on its 162 of 162 incident traces" says the run changed
+  const where = entries === 1 && f.traces.incident === incidentTraces
+    ? `the only entry point, ${f.entry}, changed (all ${incidentTraces} incident traces, ${f.traces.baseline} in the baseline): `
+    : `entry point ${f.entry} changed on its ${f.traces.incident} of ${incidentTraces} incident traces (${f.traces.baseline} in the baseline): `;
+  return where + f.changes.map((c) => c.text).join('; ') + ` — p-values Holm-adjusted over ${tests} tests`;
 }
 
 const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : 0);

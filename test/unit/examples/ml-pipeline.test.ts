@@ -451,6 +451,12 @@ describe('examples/ml-pipeline: the offline diagnosis (the README demo)', () => 
     assert.deepEqual({ file: rc.source?.file, line: rc.source?.line }, { file: 'preprocessor/preprocessor.py', line: opening });
     // the callers that merely wait are not blamed above the pre-processor
     assert.ok(!d.candidates.slice(0, 1).some((k) => k.service === 'ingestion' || k.service === 'load-generator'));
+      // one kind of request: its median and tail are the run's, said as such — not "entry point X changed on its 162 of
+    // 162 incident traces" under "per entry point" (a run with one entry point has no part that changed)
+    assert.equal(d.regression?.entryPointsSeen, 1);
+    const entryNote = d.notes.find((n) => n.includes('the only entry point'));
+    assert.match(entryNote ?? '', /^the only entry point, load-generator \/ POST \/ingest → ingestion \/ POST \/ingest, changed \(all \d+ incident traces, \d+ in the baseline\): median /, d.notes.join('\n'));
+    assert.ok(!d.notes.some((n) => n.startsWith('per entry point')), d.notes.join('\n'));
   });
 
   test('the README demo command: trace-doctor diagnose prints the root cause with preprocessor/preprocessor.py:<line>', async () => {

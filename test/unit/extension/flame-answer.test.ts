@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { Diagnosis } from '../../../src/core/rca/diagnosis';
 import { formatEndToEnd, formatImpactPerTrace } from '../../../src/core/format';
 import { diagnosisMessage } from '../../../src/extension/report-model';
-import { candidateNote, changedRequestLines, summaryNote } from '../../../webview/flame/answer-text';
+import { candidateNote, changedRequestLines, changedRequestsHeading, summaryNote } from '../../../webview/flame/answer-text';
 
 const stopsEarly = 'frontend / hipstershop.Frontend/Recv. now stops right after calling checkoutservice (an exception or early return in frontend, or a failure reported without an error status)';
 const ob: Diagnosis = {
@@ -55,6 +55,11 @@ test('the requests that changed are listed: why a not-slower run is a regression
     "frontend / hipstershop.Frontend/Recv. → checkoutservice / hipstershop.CheckoutService/PlaceOrder — 18 incident traces (18 in the baseline): spans per trace median 68 → 42, mean 71 → 40 (Mann-Whitney p=3.9e-6, Cliff's delta -1.00)",
   ]);
   assert.deepEqual(changedRequestLines(tt), []);
+  // a run whose requests are all of one kind: the heading and the line say so
+  assert.equal(changedRequestsHeading(ob), 'Requests that changed');
+  const one: Diagnosis = { ...ob, regression: { ...ob.regression!, entryPointsSeen: 1 } };
+  assert.equal(changedRequestsHeading(one), 'The requests (one entry point)');
+  assert.match(changedRequestLines(one)[0]!, /PlaceOrder — all 18 incident traces \(18 in the baseline\): spans per trace/);
   assert.deepEqual(changedRequestLines({ ...tt, regression: undefined }), []);
 });
 

@@ -149,7 +149,8 @@ test('analyze: a saturating single worker is diagnosed as queueing and carries t
   assert.equal(rc.capacity.workersNeeded, Math.ceil((rc.capacity.incident.arrivalsPerS * rc.capacity.workMs) / 1000 / 0.5));
   assert.ok(rc.evidence.some((e) => e.startsWith('capacity: ')));
   assert.deepEqual(d.candidates[0]!.capacity, rc.capacity);
-  const { entryPoints: _entryPoints, ...reg } = d.regression!;
+  const { entryPoints: _entryPoints, entryPointsSeen, ...reg } = d.regression!;
+  assert.equal(entryPointsSeen, 1, "one kind of request");
   assert.deepEqual(reg, { slower: true, errorsUp: false, alpha: 0.01 });
 });
 
