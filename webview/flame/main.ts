@@ -526,7 +526,7 @@ class FlameApp {
       }
       // work that stopped: Diff mode draws the calls the incident no longer makes (hatched, at their baseline width);
       // name them with links that show them — or say honestly why no box is gone (requests that share call paths)
-      if (rc.kind === 'stopped_work' && this.data?.kind === 'diff') this.diagBox.append(this.stoppedHint());
+      if (rc.kind === 'stopped_work' && this.data?.kind === 'diff') this.diagBox.append(this.stoppedHint(changedRequestsHeading(d)));
     } else {
       this.diagBox.append(el('p', 'fg-diag-summary', 'No root cause found.'));
     }
@@ -586,7 +586,8 @@ class FlameApp {
   }
 
   /** The diagnosis' line for a stopped_work root cause: where its calls that stopped are drawn, or why none is. */
-  private stoppedHint(): HTMLElement {
+  /** `heading`: the title the changed requests are listed under (changedRequestsHeading) */
+  private stoppedHint(heading: string): HTMLElement {
     const gone = this.goneUnderRootCause();
     const partly = this.partlyGoneUnderRootCause();
     const p = el('div', 'fg-note fg-stopped-hint');
@@ -599,7 +600,7 @@ class FlameApp {
         el(
           'span',
           undefined,
-          'No box of this graph is gone: the calls it no longer makes are still made, on the same call paths, by the requests that did not change (the graph merges all requests of a run). The requests that stop early are listed under "Requests that changed".',
+          `No box of this graph is gone: the calls it no longer makes are still made, on the same call paths, by the requests that did not change (the graph merges all requests of a run). The requests that stop early are listed under "${heading}".`,
         ),
       );
       return p;
