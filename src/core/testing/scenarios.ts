@@ -336,7 +336,9 @@ export function makeScenario(fault: FaultKind, seed: number, opts: ScenarioOptio
       break;
     }
     case 'queueing': {
-      const t = pick(ops.filter((o) => o.kind === 'server' && o !== root))!;
+      // a topology with no remote call has no queue to wait in: the next topology (as serialization and fan_out do)
+      const t = pick(ops.filter((o) => o.kind === 'server' && o !== root));
+      if (!t) return makeScenario(fault, seed + 100003, opts);
       f = { kind: 'queueing', target: t, extraMs: strength * e2e };
       // the wait is drawn, not made by a busy worker: at this load the callee is far from saturated, and a wait in
       // front of a callee that is not busy reads as a call delay — both readings name the right component
