@@ -22,6 +22,12 @@ export const SourceLink = z.object({
   line: z.number().int().positive().describe('1-based line of the span-opening call'),
   function: z.string().optional(),
   origin: z.enum(['attribute', 'search']).optional(),
+  // source-link hook (src/core/source/resolve.ts): a name built at run time, and equally likely other lines
+  template: z.string().optional().describe('the span name is built at run time; the code at file:line builds it from this template (e.g. "charge ${provider}")'),
+  also: z
+    .array(z.object({ file: z.string(), line: z.number().int().positive(), function: z.string().optional() }))
+    .optional()
+    .describe('other lines that open spans of this name and are as likely as file:line (the name alone cannot tell them apart; at most 4)'),
 });
 export type SourceLink = z.infer<typeof SourceLink>;
 

@@ -16,6 +16,7 @@
  * Reported lines are 1-based and point at the call (the line of the method name), not at the string.
  */
 import type { SourceLink } from '../rca/diagnosis';
+import { isCode, nonCodeRanges } from './lexer';
 
 export interface SourceFile {
   /** path relative to the workspace root, '/'-separated */
@@ -33,6 +34,10 @@ export interface SourceMatch {
   function?: string;
   /** ranking score for the operation it was looked up for (higher first) */
   score: number;
+  /** how the name was known when not a literal: a constant of the same file, of another file, a run-time template */
+  how?: 'constant' | 'imported' | 'template';
+  /** the template's text, for a run-time name (`charge ${provider}`) */
+  template?: string;
 }
 
 const CALLS = [
@@ -46,6 +51,7 @@ const CALLS = [
   'StartSpanFromContext',
   'StartSpan',
   'Start',
+  'WithSpan',
   'info_span!',
   'debug_span!',
   'trace_span!',
@@ -55,16 +61,44 @@ const CALLS = [
 ];
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\!]/g, (c) => (c === '!' ? '!' : '\\' + c));
 /**
- * group 1: the call; group 2: the quote; group 3: the literal name. `Start` must follow a '.', the others a
- * non-identifier character. An optional first argument (Go ctx, Rust level, Python name=) precedes the literal.
+ * The head of a span-opening call, up to its '(' and blanks. group 1: `Start` (must follow a '.'), group 2: any
+ * other call (after a non-identifier character).
  */
-const CALL_RE = new RegExp(
-  String.raw`(?:(?<=\.)(Start)|(?<![\w$])(` +
-    CALLS.filter((c) => c !== 'Start').map(esc).join('|') +
-    String.raw`))\s*\(\s*(?:name\s*=\s*|[A-Za-z_][\w.:]*(?:\(\))?\s*,\s*)?[rRuU]?(["'\x60])((?:\\.|(?!\3)[^\\\n])*)\3`,
+const HEAD_RE = new RegExp(
+  String.raw`(?:(?<=\.)(Start)|(?<![\w$])(` + CALLS.filter((c) => c !== 'Start').map(esc).join('|') + String.raw`))\s*\(\s*`,
   'g',
 );
-const QUICK = /start|Start|spanBuilder|span!/;
+/** A literal name, after an optional first argument (Go ctx, Rust level, Python name=, Java value=). 1: quote, 2: name */
+const LITERAL_ARG = /(?:(?:name|value)\s*=\s*|[A-Za-z_][\w.:]*(?:\(\))?\s*,\s*)?[rRuU]?(["'`])((?:\\.|(?!\1)[^\\\n])*)\1(?=\s*[,)])/y;
+/** A context or level first argument that may precede the name (Go ctx, Rust Level::INFO). */
+const CTX_ARG = String.raw`(?:[\w.]*(?:ctx|Ctx|context|Context)(?:\(\))?|(?:tracing::)?Level::\w+)\s*,\s*`;
+/** An identifier (or a dotted constant such as SPANS.loadUser) as the name. 1: the identifier */
+const IDENT_ARG = new RegExp(String.raw`(?:(?:name|value)\s*=\s*|${CTX_ARG})?((?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\w$]*)\s*(?=[,)])`, 'y');
+/**
+ * A name built at run time from fixed text and values: Python f"…{x}…", JS `…${x}…`, C# $"…{x}…", Go
+ * fmt.Sprintf("…%s…", …), Java String.format, "…".format(…), "…" % x, "fixed " + x. 1: kind marker, 2: the text.
+ */
+const TEMPLATE_ARG = new RegExp(
+  String.raw`(?:(?:name|value)\s*=\s*|${CTX_ARG})?(?:` +
+    String.raw`([fF]|\$@?|@\$)(["'])((?:\\.|(?!\2)[^\\\n])*)\2` + // f"…" / $"…"
+    String.raw`|(\x60)((?:\\.|[^\\\x60\n])*)\x60` + // `…${x}…`
+    String.raw`|(?:fmt\.Sprintf|String\.format|string\.Format|format!)\s*\(\s*(")((?:\\.|[^\\"\n])*)"\s*,` + // printf-style
+    String.raw`|(["'])((?:\\.|(?!\8)[^\\\n])*)\8\s*(?:%|\.format\s*\(|\+)` + // "…" % x, "…".format(x), "…" + x
+    String.raw`)`,
+  'y',
+);
+const QUICK = /start|Start|spanBuilder|span!|WithSpan/;
+/** `@WithSpan` with no name (the OpenTelemetry Java agent names its span Class.method). */
+const BARE_WITHSPAN_RE = /@WithSpan\b(?!\s*\(\s*(?:value\s*=\s*)?")/g;
+const NOT_AN_IDENT = new Set(['null', 'None', 'nil', 'undefined', 'true', 'false', 'this', 'self', 'ctx', 'context']);
+
+/** One line that opens spans of a name. */
+interface Site {
+  file: string;
+  line: number;
+  call: string;
+  function?: string;
+}
 
 function lineStarts(text: string): number[] {
   const out = [0];
@@ -91,7 +125,11 @@ const JS_FUNCS = [
 ];
 /** a method declaration line ending in '{' (Java, C#, TS/JS class methods, Kotlin) */
 const METHOD = /^\s*(?:(?:public|private|protected|static|async|override|final|virtual|internal|synchronized|abstract|suspend|fun)\s+)*(?:[\w<>[\],.?]+\s+)?([A-Za-z_$][\w$]*)\s*\([^;]*\)\s*(?::\s*[\w<>[\],.?| ]+)?(?:throws\s+[\w.,\s]+)?\{\s*$/;
+/** the same declaration with its '{' on the next line (Allman style: C#, some Java) */
+const METHOD_ALLMAN = /^\s*(?:(?:public|private|protected|static|async|override|final|virtual|internal|synchronized|abstract|sealed|extern|unsafe|new)\s+)*(?:[\w<>[\],.?]+\s+)?([A-Za-z_$][\w$]*)\s*\([^;]*\)\s*(?:throws\s+[\w.,\s]+)?$/;
 const RUST_FN = /\bfn\s+([A-Za-z_]\w*)/;
+/** a Java/Kotlin/C# method declaration after an annotation */
+const DECL_AFTER_ANNOTATION = /^\s*(?:(?:public|private|protected|static|async|override|final|virtual|internal|synchronized|abstract|suspend|fun)\s+)*(?:[\w<>[\],.?]+\s+)?([A-Za-z_$][\w$]*)\s*\(/;
 
 function patternsFor(path: string): RegExp[] {
   const ext = /\.([A-Za-z0-9]+)$/.exec(path)?.[1]?.toLowerCase() ?? '';
@@ -99,19 +137,23 @@ function patternsFor(path: string): RegExp[] {
   if (ext === 'go') return [GO_FUNC];
   if (ext === 'rs') return [RUST_FN];
   if (['js', 'mjs', 'cjs', 'ts', 'tsx', 'jsx', 'mts', 'cts'].includes(ext)) return [...JS_FUNCS, METHOD];
-  return [METHOD, PY_DEF, GO_FUNC, ...JS_FUNCS];
+  return [METHOD, METHOD_ALLMAN, PY_DEF, GO_FUNC, ...JS_FUNCS];
 }
-const NOT_FN = new Set(['if', 'for', 'while', 'switch', 'catch', 'with', 'return', 'else', 'elif', 'try', 'using', 'lock', 'foreach', 'new', 'await', 'throw', 'yield', 'function']);
-const STATEMENT = /^\s*(?:return|await|throw|yield|if|else|for|while|switch|case|new)\b/;
+const NOT_FN = new Set(['if', 'for', 'while', 'switch', 'catch', 'with', 'return', 'else', 'elif', 'try', 'using', 'lock', 'foreach', 'new', 'await', 'throw', 'yield', 'function', 'fixed', 'when', 'synchronized']);
+const STATEMENT = /^\s*(?:return|await|throw|yield|if|else|for|while|switch|case|new|using|var|const|let)\b/;
 
 function functionNameAt(path: string, lines: string[], lineIdx: number): string | undefined {
   const patterns = patternsFor(path);
   const callLine = lines[lineIdx] ?? '';
-  // decorator: the decorated function follows
+  // decorator / annotation: the decorated function follows
   if (/^\s*@/.test(callLine)) {
     for (let k = lineIdx + 1; k < Math.min(lines.length, lineIdx + 20); k++) {
-      const m = /^\s*(?:async\s+)?def\s+([A-Za-z_]\w*)/.exec(lines[k]!);
+      const l = lines[k]!;
+      const m = /^\s*(?:async\s+)?def\s+([A-Za-z_]\w*)/.exec(l);
       if (m) return m[1];
+      if (/^\s*@/.test(l) || /^\s*(?:\/\/.*)?$/.test(l)) continue;
+      const d = DECL_AFTER_ANNOTATION.exec(l);
+      if (d && !NOT_FN.has(d[1]!)) return d[1];
     }
     return undefined;
   }
@@ -120,6 +162,7 @@ function functionNameAt(path: string, lines: string[], lineIdx: number): string 
     const l = lines[k]!;
     if (STATEMENT.test(l)) continue;
     for (const re of patterns) {
+      if (re === METHOD_ALLMAN && !/^\s*\{/.test(lines[k + 1] ?? '')) continue;
       const m = re.exec(l);
       const name = m?.[1];
       if (name && !NOT_FN.has(name)) {
@@ -132,6 +175,37 @@ function functionNameAt(path: string, lines: string[], lineIdx: number): string 
   return undefined;
 }
 
+/** The class a line belongs to (the nearest class declaration above it), for Class.method span names. */
+function classNameAt(lines: string[], lineIdx: number): string | undefined {
+  for (let k = lineIdx; k >= 0 && k > lineIdx - 2000; k--) {
+    const m = /\b(?:class|record|object|interface)\s+([A-Za-z_$][\w$]*)/.exec(lines[k]!);
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
+/** Assignments of a string literal to a name: `X = "v"`, `const X = 'v'`, `static final String X = "v";`, `x := "v"`. */
+const DEF_RE = /^[ \t]*(?:(?:export|public|private|protected|internal|static|final|readonly|const|let|var|val|override|pub)[ \t]+)*(?:[\w<>[\].?&']+[ \t]+)?([A-Za-z_$][\w$]*)[ \t]*(?::[ \t]*[\w.<>[\]|?& ]+?[ \t]*)?(?::=|=)[ \t]*[rRuU]?(["'`])((?:\\.|(?!\2)[^\\\n])*)\2[ \t]*[;,]?[ \t]*(?:(?:\/\/|#).*)?$/;
+/** Object or enum members: `loadUser: 'load-user',` */
+const PROP_RE = /^[ \t]*(?:readonly[ \t]+)?([A-Za-z_$][\w$]*)[ \t]*:[ \t]*(["'`])((?:\\.|(?!\2)[^\\\n])*)\2[ \t]*,?[ \t]*(?:\/\/.*)?$/;
+/** where a definition may be: '=', ':=' or ':' before a quote */
+const DEF_HINT = /[=:][ \t]*[rRuU]?["'`]/g;
+const SCREAMING = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[A-Z]{3,}$/;
+
+/** A regular expression matching the span names a run-time template can produce, or undefined for a useless one. */
+function templateRegex(kind: string, text: string): RegExp | undefined {
+  const hole = '\u0000';
+  let t = text;
+  if (kind === 'f' || kind === 'F' || kind.startsWith('$') || kind === '@$') t = t.replace(/\{\{/g, '\u0001').replace(/\}\}/g, '\u0002').replace(/\{[^{}]*\}/g, hole).replace(/\u0001/g, '{').replace(/\u0002/g, '}');
+  else if (kind === '`') t = t.replace(/\$\{[^}]*\}/g, hole);
+  else if (kind === 'printf') t = t.replace(/%%/g, '\u0001').replace(/%[-+ #0]*\d*(?:\.\d+)?[a-zA-Z]/g, hole).replace(/\{\}|\{[^{}]*\}/g, hole).replace(/\u0001/g, '%');
+  else if (kind === 'concat') t = t + hole;
+  t = t.replace(/\\(.)/g, '$1');
+  if (!t.includes(hole)) return undefined;
+  const fixed = t.replace(/\u0000/g, '');
+  if (fixed.replace(/[\s\-_.:/]/g, '').length < 3) return undefined; // "{a}-{b}" would match nearly anything
+  return new RegExp('^' + t.split(hole).map(esc).join('.+?') + '$', 's');
+}
 /** Normalised for fuzzy comparison of service names with paths: lower case, alphanumerics only. */
 const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
 
@@ -152,9 +226,19 @@ export function scoreMatch(file: string, service: string | undefined): number {
   return score;
 }
 
-/** Index of literal span names opened in source files. Build it once per workspace pass (addFile per file). */
+/** How a site's name was known: a literal, a constant defined in the same file or in another, a run-time template. */
+type How = 'literal' | 'constant' | 'imported' | 'template';
+const HOW_PENALTY: Record<How, number> = { literal: 0, constant: 0, imported: 1, template: 2 };
+
+/** Index of span names opened in source files. Build it once per workspace pass (addFile per file). */
 export class SourceIndex {
-  private readonly byName = new Map<string, Omit<SourceMatch, 'score'>[]>();
+  private readonly byName = new Map<string, Site[]>();
+  /** calls whose name is an identifier: resolved against the constants of the workspace at the first lookup */
+  private readonly identSites: (Site & { ident: string; dotted: boolean })[] = [];
+  /** string constants: identifier → where defined and its value */
+  private readonly defs = new Map<string, { file: string; value: string }[]>();
+  private readonly templates: (Site & { re: RegExp; text: string })[] = [];
+  private constants: Map<string, (Site & { how: How })[]> | null = null;
   files = 0;
   matches = 0;
 
@@ -167,48 +251,188 @@ export class SourceIndex {
   /** Scan one file (path relative to the workspace, '/'-separated). Returns the number of span openings found. */
   addFile(path: string, text: string): number {
     this.files++;
+    this.collectDefs(path, text);
     if (!QUICK.test(text)) return 0;
     let starts: number[] | null = null;
     let lines: string[] | null = null;
+    let ranges: number[] | null = null;
     let found = 0;
-    CALL_RE.lastIndex = 0;
-    for (let m = CALL_RE.exec(text); m; m = CALL_RE.exec(text)) {
-      const quote = m[3]!;
-      const name = m[4]!;
-      if (name.length === 0) continue;
-      if (quote === '`' && name.includes('${')) continue;
-      const call = m[1] ?? m[2]!;
+    const site = (offset: number, call: string): Site => {
       starts ??= lineStarts(text);
       lines ??= text.split('\n');
-      const line = lineOf(starts, m.index);
+      const line = lineOf(starts, offset);
       const fn = functionNameAt(path, lines, line - 1);
-      const unescaped = name.replace(/\\(.)/g, '$1');
-      let list = this.byName.get(unescaped);
-      if (!list) this.byName.set(unescaped, (list = []));
-      list.push({ file: path, line, call, ...(fn ? { function: fn } : {}) });
-      found++;
+      return { file: path, line, call, ...(fn ? { function: fn } : {}) };
+    };
+    const inCode = (offset: number) => isCode((ranges ??= nonCodeRanges(path, text)), offset);
+    HEAD_RE.lastIndex = 0;
+    for (let m = HEAD_RE.exec(text); m; m = HEAD_RE.exec(text)) {
+      const call = m[1] ?? m[2]!;
+      const at = HEAD_RE.lastIndex;
+      // a call written in a comment, a docstring or a log message does not open a span
+      if (!inCode(m.index)) continue;
+      if (call === 'WithSpan' && text[m.index - 1] !== '@') continue;
+      LITERAL_ARG.lastIndex = at;
+      const lit = LITERAL_ARG.exec(text);
+      if (lit && !(lit[1] === '`' && lit[2]!.includes('${'))) {
+        const name = lit[2]!.replace(/\\(.)/g, '$1');
+        if (name.length === 0) continue;
+        this.add(name, site(m.index, call));
+        found++;
+        continue;
+      }
+      TEMPLATE_ARG.lastIndex = at;
+      const tp = TEMPLATE_ARG.exec(text);
+      if (tp) {
+        const kind = tp[1] !== undefined ? tp[1] : tp[4] !== undefined ? '`' : tp[6] !== undefined ? 'printf' : /\+\s*$/.test(tp[0]) ? 'concat' : 'printf';
+        const body = tp[3] ?? tp[5] ?? tp[7] ?? tp[9] ?? '';
+        const re = templateRegex(kind, body);
+        if (re) {
+          this.templates.push({ ...site(m.index, call), re, text: body });
+          found++;
+        }
+        continue;
+      }
+      // .NET: StartActivity() / StartActivity(ActivityKind.Server) names the activity after the calling method
+      if (call === 'StartActivity' && /^(?:\)|ActivityKind\.\w+\s*[,)])/.test(text.slice(at, at + 40))) {
+        const s = site(m.index, call);
+        if (s.function) {
+          this.add(s.function, s);
+          found++;
+        }
+        continue;
+      }
+      IDENT_ARG.lastIndex = at;
+      const id = IDENT_ARG.exec(text);
+      if (id) {
+        const parts = id[1]!.split('.');
+        const ident = parts[parts.length - 1]!;
+        if (NOT_AN_IDENT.has(ident)) continue;
+        const dotted = parts.length > 1 && parts[0] !== 'this' && parts[0] !== 'self';
+        this.identSites.push({ ...site(m.index, call), ident, dotted });
+        this.constants = null;
+        found++;
+        continue;
+      }
+    }
+    // Java: @WithSpan with no name → "Class.method"
+    if (text.includes('@WithSpan')) {
+      BARE_WITHSPAN_RE.lastIndex = 0;
+      for (let m = BARE_WITHSPAN_RE.exec(text); m; m = BARE_WITHSPAN_RE.exec(text)) {
+        if (!inCode(m.index)) continue;
+        const s = site(m.index, 'WithSpan');
+        const cls = classNameAt(lines!, s.line - 1);
+        if (s.function && cls) {
+          this.add(`${cls}.${s.function}`, s);
+          found++;
+        }
+      }
     }
     this.matches += found;
     return found;
   }
 
-  /** Span names found in the code. */
-  names(): string[] {
-    return [...this.byName.keys()];
+  private add(name: string, s: Site): void {
+    let list = this.byName.get(name);
+    if (!list) this.byName.set(name, (list = []));
+    list.push(s);
   }
 
-  /** All locations opening a span with exactly this name, best first for the given service. */
+  private collectDefs(path: string, text: string): void {
+    DEF_HINT.lastIndex = 0;
+    let lastLine = -1;
+    for (let h = DEF_HINT.exec(text); h; h = DEF_HINT.exec(text)) {
+      const a = text.lastIndexOf('\n', h.index) + 1;
+      if (a === lastLine) continue;
+      lastLine = a;
+      let b = text.indexOf('\n', h.index);
+      if (b < 0) b = text.length;
+      const line = text.slice(a, b);
+      // a definition in a comment or a doc block does not count
+      if (/^\s*(?:\/\/|#|\*|\/\*|--)/.test(line)) continue;
+      const m = DEF_RE.exec(line) ?? PROP_RE.exec(line);
+      if (!m || (m[2] === '`' && m[3]!.includes('${'))) continue;
+      let list = this.defs.get(m[1]!);
+      if (!list) this.defs.set(m[1]!, (list = []));
+      list.push({ file: path, value: m[3]!.replace(/\\(.)/g, '$1') });
+      this.constants = null;
+    }
+  }
+
+  /**
+   * Calls naming their span with a constant, by the constant's value: a definition in the same file (one value), or
+   * else — for SCREAMING_CASE names and dotted ones (SPANS.checkout) — definitions in other files.
+   */
+  private constantSites(): Map<string, (Site & { how: How })[]> {
+    if (this.constants) return this.constants;
+    const out = new Map<string, (Site & { how: How })[]>();
+    for (const s of this.identSites) {
+      const defs = this.defs.get(s.ident) ?? [];
+      const local = [...new Set(defs.filter((d) => d.file === s.file).map((d) => d.value))];
+      let values: string[] = [];
+      let how: How = 'constant';
+      if (local.length === 1) values = local;
+      else if (local.length === 0 && (s.dotted || SCREAMING.test(s.ident))) {
+        values = [...new Set(defs.map((d) => d.value))];
+        how = 'imported';
+      }
+      const { ident: _i, dotted: _d, ...site } = s;
+      for (const v of values) {
+        let list = out.get(v);
+        if (!list) out.set(v, (list = []));
+        list.push({ ...site, how });
+      }
+    }
+    this.constants = out;
+    return out;
+  }
+
+  /** Span names found in the code (literals and named constants; not run-time templates). */
+  names(): string[] {
+    return [...new Set([...this.byName.keys(), ...this.constantSites().keys()])];
+  }
+
+  /**
+   * All locations opening a span with this name, best first for the given service: literal names and constants;
+   * when none, the run-time templates the name fits (`charge ${provider}` for "charge stripe").
+   */
   lookup(name: string, service?: string): SourceMatch[] {
-    const list = this.byName.get(name);
-    if (!list) return [];
+    let list: (Site & { how: How; template?: string })[] = [
+      ...(this.byName.get(name) ?? []).map((s) => ({ ...s, how: 'literal' as How })),
+      ...(this.constantSites().get(name) ?? []),
+    ];
+    if (list.length === 0) list = this.templates.filter((t) => t.re.test(name)).map(({ re: _re, text, ...s }) => ({ ...s, how: 'template' as How, template: text }));
+    const seen = new Set<string>();
     return list
-      .map((m) => ({ ...m, score: scoreMatch(m.file, service) }))
+      .filter((m) => {
+        const k = `${m.file}:${m.line}`;
+        if (seen.has(k)) return false;
+        seen.add(k);
+        return true;
+      })
+      .map(({ how, ...m }) => ({ ...m, score: scoreMatch(m.file, service) - HOW_PENALTY[how], ...(how !== 'literal' ? { how } : {}) }))
       .sort((a, b) => b.score - a.score || a.file.localeCompare(b.file) || a.line - b.line);
   }
 
-  /** The best location as a SourceLink, or undefined. */
+  /**
+   * The best location as a SourceLink, or undefined. Other locations as likely as it (same score: the name alone
+   * cannot tell them apart) are listed in `also` — every one of them opens spans of this name.
+   */
   best(name: string, service?: string): SourceLink | undefined {
-    const m = this.lookup(name, service)[0];
-    return m ? { file: m.file, line: m.line, ...(m.function ? { function: m.function } : {}), origin: 'search' } : undefined;
+    const all = this.lookup(name, service);
+    const m = all[0];
+    if (!m) return undefined;
+    const also = all.slice(1).filter((o) => o.score === m.score).slice(0, MAX_ALSO).map((o) => ({ file: o.file, line: o.line, ...(o.function ? { function: o.function } : {}) }));
+    return {
+      file: m.file,
+      line: m.line,
+      ...(m.function ? { function: m.function } : {}),
+      origin: 'search',
+      ...(m.template !== undefined ? { template: m.template } : {}),
+      ...(also.length ? { also } : {}),
+    };
   }
 }
+
+/** At most this many other equally likely locations are carried in a link's `also`. */
+export const MAX_ALSO = 4;
