@@ -200,7 +200,18 @@ export function diagnoseDetails(b: AggDetail, i: AggDetail, opts: DiagnoseOption
   }
   if ((eg?.opened || eg?.mixOnly) && !diagnosis.rootCause && !unrelated)
     diagnosis.notes.push('no component explains the entry-point change in the spans (requests that never arrived, or failed before any traced work, leave no spans to blame)');
+  else if (!diagnosis.rootCause && !unrelated && !tooFew && (diagnosis.regression.slower || diagnosis.regression.errorsUp)) diagnosis.notes.push(noRootCauseNote(diagnosis.regression.slower));
   return { diagnosis, diff };
+}
+
+/**
+ * Why a regression names no component (the runs are slower or failing more beyond noise, and no finding is sure and
+ * large enough to lead): said, so "root cause: none" never reads as "nothing changed".
+ */
+export function noRootCauseNote(slower: boolean): string {
+  return slower
+    ? "no root cause is named: the runs are slower beyond noise, but no span's own time, call wait, calls or failures changed enough to name one (changes under 0.2 % of the end-to-end latency, or a remote call's wait under 1 ms per call, are not counted) — the added time is spread thinly over many spans, or lies outside the traced work"
+    : "no root cause is named: traces fail more often beyond noise, but no operation's failures (or work that stopped) rise beyond doubt on their own — too few failed calls at any one operation to say which; the failed traces themselves are where to look";
 }
 
 /**

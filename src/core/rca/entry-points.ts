@@ -6,7 +6,10 @@
  * entry point and tests every entry point on its own.
  *
  * Entry point of a trace = its root operation (service + name) refined by the FIRST remote call made inside the root's
- * service: the earliest-starting span of another service whose parent span belongs to the root's service. Many systems
+ * service: the earliest-starting span of another service whose parent span belongs to the root's service, timed from
+ * the caller's side (its CLIENT/PRODUCER parent's start when there is one); calls made in parallel with it (starting
+ * before it ends) are the same step, and the step's call with the smallest service / name is taken (neither row order
+ * nor which parallel callee answered first decides). Many systems
  * give every request the same root name (a gateway's `/*`, a frontend's `Recv.`); the first call says which request it
  * was (`ts-gateway-service / /* → ts-preserve-service / /api/v1/preserveservice/preserve`). A trace whose root service
  * calls nothing keeps the root operation alone. The rule is stable when a request is aborted after its first call (the
@@ -41,6 +44,7 @@ import { countBelow, exceedanceUpper, fisherGreater, mannWhitney, mean, normalCd
 
 export { exceedanceUpper, fisherGreater };
 import { fmt, pct, restateErrors, restateVerdict } from './context';
+import { SpanKind } from '../model/span-table';
 import type { EntryChange, EntryPointFinding } from './diagnosis';
 
 export type EntryTestName = EntryChange['test'];
@@ -118,18 +122,57 @@ export function entryPointsOf(det: AggDetail): EntryRun {
     const or = m.orphan[r]!;
     if (or < oc || (or === oc && dur[r]! > dur[cur]!)) rootRow[t] = r;
   }
-  // pass 2: the earliest-starting span of another service whose parent is in the root's service
-  const callRow = new Int32Array(T).fill(-1);
-  for (let r = 0; r < n; r++) {
+  // pass 2: the first call — a span of another service whose parent is in the root's service, timed from the caller's
+  // side (the start of its CLIENT/PRODUCER parent span when it has one: a queue in front of the callee delays the
+  // callee's span, not the call). Calls made in parallel with the first (starting before it ends) are one step: the
+  // step's call with the smallest service / name is taken, so neither the file's row order nor which parallel callee
+  // answered first decides the kind of request.
+  const kind = m.kind;
+  const callAt = (r: number) => {
+    const p = P[r]!;
+    return kind[p] === SpanKind.Client || kind[p] === SpanKind.Producer ? p : r;
+  };
+  const isCall = (r: number) => {
     const t = traceOf[r]!;
-    if (t < 0 || nodeOf[r]! < 0) continue;
+    if (t < 0 || nodeOf[r]! < 0) return false;
     const p = P[r]!;
     const root = rootRow[t]!;
-    if (p < 0 || root < 0) continue;
+    if (p < 0 || root < 0) return false;
     const rs = svc[root]!;
-    if (svc[p]! !== rs || svc[r]! === rs) continue;
+    return svc[p]! === rs && svc[r]! !== rs;
+  };
+  const firstAt = new Float64Array(T).fill(Infinity);
+  const firstEnd = new Float64Array(T).fill(-Infinity);
+  for (let r = 0; r < n; r++) {
+    if (!isCall(r)) continue;
+    const t = traceOf[r]!;
+    const a = callAt(r);
+    const s0 = start[a]!;
+    const e0 = s0 + dur[a]!;
+    if (s0 < firstAt[t]! || (s0 === firstAt[t]! && e0 > firstEnd[t]!)) {
+      firstAt[t] = s0;
+      firstEnd[t] = e0;
+    }
+  }
+  const str0 = (id: number) => m.strings.get(id);
+  /** service, then name, as strings (the interned ids follow the row order) */
+  const before = (r: number, c: number) => {
+    const a = str0(svc[r]!);
+    const b = str0(svc[c]!);
+    return a !== b ? a < b : str0(m.nameCol[r]!) < str0(m.nameCol[c]!);
+  };
+  const callRow = new Int32Array(T).fill(-1);
+  for (let r = 0; r < n; r++) {
+    if (!isCall(r)) continue;
+    const t = traceOf[r]!;
+    const s0 = start[callAt(r)]!;
+    if (!(s0 === firstAt[t]! || s0 < firstEnd[t]!)) continue;
     const c = callRow[t]!;
-    if (c < 0 || start[r]! < start[c]!) callRow[t] = r;
+    if (c < 0) {
+      callRow[t] = r;
+      continue;
+    }
+    if ((svc[r] !== svc[c] || m.nameCol[r] !== m.nameCol[c]) && before(r, c)) callRow[t] = r;
   }
   // entry id per trace (numeric key of the interned strings), counting sort of the traces by entry
   const idOf = new Map<string, number>();

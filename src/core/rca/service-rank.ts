@@ -50,7 +50,12 @@ const fmt = formatMs;
 const pct = (x: number) => Math.round(x * 100) + '%';
 
 /** The operation called most often (first of the largest counts), '' when there is none. */
-const mostCalled = (ops: Map<string, number> | undefined): string => (ops ? [...ops.entries()].sort((x, y) => y[1] - x[1])[0]?.[0] ?? '' : '');
+/** most calls first, then by name: the order of the rows in the file decides nothing */
+const byCalls = (x: [string, number], y: [string, number]) => y[1] - x[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0);
+const mostCalled = (ops: Map<string, number> | undefined): string => (ops ? [...ops.entries()].sort(byCalls)[0]?.[0] ?? '' : '');
+/** a gap finding's edges as listed: grown first, the largest growth of the median first, then by name */
+const listed = <E extends { grew: boolean; medB: number; medI: number; caller: string; callee: string }>(edges: readonly E[]) =>
+  [...edges].sort((x, y) => Number(y.grew) - Number(x.grew) || (y.medI - y.medB) - (x.medI - x.medB) || (`${x.caller}\u0000${x.callee}` < `${y.caller}\u0000${y.callee}` ? -1 : 1));
 
 export interface ServiceEvidenceResult {
   services: ServiceScore[];
@@ -92,7 +97,7 @@ export function serviceEvidence(b: AggDetail, i: AggDetail, alpha: number, disab
       lead(s, 'remote_gap', g.score, '');
       s.evidence.push(
         `every call ${g.service} makes waits longer on its side (network delay or CPU starvation at ${g.service}): the time between its span and the callee's span grew on ${grown.length} of its ${g.edges.length} callees, median per call: ` +
-          g.edges.map((e) => `→ ${e.callee} ${fmt(e.medB)} → ${fmt(e.medI)}${e.pooled ? ' (baseline: all remote calls, too few on this edge)' : ''}`).join('; ') +
+          listed(g.edges).map((e) => `→ ${e.callee} ${fmt(e.medB)} → ${fmt(e.medI)}${e.pooled ? ' (baseline: all remote calls, too few on this edge)' : ''}`).join('; ') +
           `; no other caller of those services waits longer for them (${pText(g.p)})`,
       );
       continue;
@@ -101,10 +106,10 @@ export function serviceEvidence(b: AggDetail, i: AggDetail, alpha: number, disab
     for (const e of grown) for (const [n, c] of fi.edges.get(edgeKey(e.caller, e.callee))?.calleeOps ?? []) ops.set(n, (ops.get(n) ?? 0) + c);
     const op = mostCalled(ops);
     lead(s, 'remote_gap', g.score, op);
-    s.calleeOps = [...ops.entries()].sort((x, y) => y[1] - x[1]).map(([n]) => n);
+    s.calleeOps = [...ops.entries()].sort(byCalls).map(([n]) => n);
     s.evidence.push(
       `time between the caller's span and ${possessive(g.service)} span (network, accept queue) grew on ${grown.length} of ${g.edges.length} caller${g.edges.length === 1 ? '' : 's'}, median per call: ` +
-        g.edges.map((e) => `${e.caller} ${fmt(e.medB)} → ${fmt(e.medI)}${e.pooled ? ' (baseline: all remote calls, too few on this edge)' : ''}`).join('; ') +
+        listed(g.edges).map((e) => `${e.caller} ${fmt(e.medB)} → ${fmt(e.medI)}${e.pooled ? ' (baseline: all remote calls, too few on this edge)' : ''}`).join('; ') +
         ` (${pText(g.p)})`,
     );
   }
