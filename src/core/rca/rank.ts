@@ -119,13 +119,19 @@ export function serviceCand(ctx: Ctx, s: ServiceScore): Cand {
         : s.vanished?.how === 'stops' && s.vanished.children[0]?.calleeCut
           ? `${s.service} fails fast: its answers to ${s.vanished.children[0].parentService} are cut short and the caller stops right after (an exception or early return in ${s.service}, without an error status)`
         : s.vanished?.how === 'stops'
-          ? `${s.service} / ${s.operation} now stops right after calling ${s.vanished.children[0]?.childService ?? 'a dependency'} (an exception or early return in ${s.service}, or a failure reported without an error status)`
+          ? `${s.service} / ${s.operation} now stops right after calling ${s.vanished.children[0]?.childService ?? 'a dependency'} (an exception or early return in ${s.service}, or a failure reported without an error status${stopCallee(s) ? `; or ${stopCallee(s)} now answers something ${s.service} cannot use: the next suspect` : ''})`
           : `${s.service} / ${s.operation} ${s.vanished && !s.vanished.children.some((c) => c.dependency) ? 'now skips work it used to do' : 'stopped calling its dependencies'} (early return or failure without an error status)`;
   return {
     diffId: nodes[0] ?? 0, service: s.service, name, kind: KIND_OF_DETECTOR[s.lead], impactMs: s.impactMs, sig: 1 - s.p,
     evidence: [...s.evidence], summary, nodes, p: s.p, detector: s.lead, ...(wait ? { wait } : {}),
   };
 }
+
+/** The other service a path stops right after, whose answers look as before (a wrong value it returns reads the same). */
+const stopCallee = (s: ServiceScore): string | null => {
+  const c = s.vanished?.children[0];
+  return c && c.childService && c.childService !== s.service && !c.calleeCut && !c.calleeFailed ? c.childService : null;
+};
 
 /** The words of a remote-gap finding for each reading of the service's load (./capacity.ts readWait). */
 function remoteGapWait(service: string, side: 'callee' | 'caller'): NonNullable<Cand['wait']> {

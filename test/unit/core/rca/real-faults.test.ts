@@ -33,6 +33,9 @@ test('real fault injections (dev set): faulty service top-1 ≥ 15/22, top-3 ≥
   const exc = rs.find((r) => r.case.id === 'ob-exception-frontend-0823-1227')!;
   assert.match(exc.diagnosis.rootCause!.evidence.join('\n'), /frontend \/ .* now stops right after calling checkoutservice .*100% → 0%/);
   assert.equal(exc.diagnosis.rootCause!.kind, 'stopped_work');
+  // checkout's answers look as before: a wrong answer from it reads the same, and the summary names it as the next suspect
+  assert.match(exc.diagnosis.rootCause!.summary, /; or checkoutservice now answers something frontend cannot use: the next suspect\)$/);
+  assert.equal([...new Set(exc.diagnosis.candidates.map((c) => c.service))][1], 'checkoutservice');
   // a callee far from busy is not "saturated": a call delay (not queueing), the wait outside its work, no capacity plan
   assert.equal(sec.diagnosis.rootCause!.kind, 'call_delay');
   assert.match(sec.diagnosis.rootCause!.summary, /ts-security-service is only \d+ % utilised, so not saturated/);
