@@ -12,6 +12,7 @@ import type { SpanTable } from '../core/model/span-table';
 import { analyze } from '../core/rca/analyze';
 import type { SourceLink } from '../core/rca/diagnosis';
 import { codeAttrsByOperation, opKey } from '../core/source/code-attrs';
+import { bestAcross, combineLinks } from '../core/source/link';
 import type { SourceIndex } from '../core/source/resolve';
 import { loadInput } from '../sources/resolve-input';
 import { scanWorkspace, truncationNote } from '../sources/workspace-scan';
@@ -56,15 +57,8 @@ async function resolver(folders: string[], models: SpanTable[], maxFiles?: numbe
   for (const m of models) for (const [k, v] of codeAttrsByOperation(m)) if (!attrs.has(k)) attrs.set(k, v);
   const indexes = await Promise.all(folders.map(async (f) => ({ folder: f, index: await scan(f, maxFiles).catch(() => undefined) })));
   const multi = indexes.length > 1;
-  return (service, name) => {
-    const a = attrs.get(opKey(service, name));
-    if (a) return a;
-    for (const { folder, index } of indexes) {
-      const best = index?.best(name, service);
-      if (best) return multi ? { ...best, file: `${folder}/${best.file}` } : best;
-    }
-    return undefined;
-  };
+  const search = indexes.map(({ folder, index }) => ({ index, ...(multi ? { rename: (f: string) => `${folder}/${f}`, label: folder.split('/').pop() ?? '' } : {}) }));
+  return (service, name) => combineLinks(attrs.get(opKey(service, name)), bestAcross(search, service, name));
 }
 
 /**

@@ -9,6 +9,7 @@ import { analyze } from '../core/rca/analyze';
 import { DEFAULT_CAPACITY_TARGET } from '../core/rca/capacity';
 import type { SourceLink } from '../core/rca/diagnosis';
 import { codeAttrsByOperation, opKey } from '../core/source/code-attrs';
+import { bestAcross, combineLinks } from '../core/source/link';
 import type { SourceIndex } from '../core/source/resolve';
 import { isUrlInput, loadInput } from '../sources/resolve-input';
 import { DEFAULT_MAX_SOURCE_FILES, scanWorkspace, SOURCE_EXTENSIONS, truncationNote } from '../sources/workspace-scan';
@@ -145,16 +146,9 @@ export function createEngine(log: vscode.LogOutputChannel, getToken: (urls: stri
       for (const m of models) for (const [k, v] of codeAttrsByOperation(m)) if (!attrs.has(k)) attrs.set(k, v);
       const indexes = await Promise.all(folders.map(async (f) => ({ folder: f, index: await scans.get(f, signal) })));
       const multi = indexes.length > 1;
-      return (service, name) => {
-        const a = attrs.get(opKey(service, name));
-        if (a) return a;
-        for (const { folder, index } of indexes) {
-          const best = index.best(name, service);
-          // several folders: make the path absolute so it resolves against the right folder
-          if (best) return multi ? { ...best, file: `${folder}/${best.file}` } : best;
-        }
-        return undefined;
-      };
+      // several folders: paths made absolute so they resolve against the right folder; the best match of all wins
+      const search = indexes.map(({ folder, index }) => ({ index, ...(multi ? { rename: (f: string) => `${folder}/${f}`, label: folder.split('/').pop() ?? '' } : {}) }));
+      return (service, name) => combineLinks(attrs.get(opKey(service, name)), bestAcross(search, service, name));
     },
     dispose: () => {
       worker.dispose();

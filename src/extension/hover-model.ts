@@ -6,6 +6,7 @@ import { effectOutsideSelf, effectOutsideSelfShort, waitsOnText, escapeMarkdown,
 import type { OpStats, OpSummary } from './ops-model';
 import { capacityBrief } from '../core/rca/capacity';
 import { FIGURES_LEGEND, formatEffect } from '../core/format/figures';
+import { sourceCaveat } from '../core/source/link';
 
 export const SHOW_IN_FLAME_COMMAND = 'traceDoctor.showInFlameGraph';
 export const ASK_IN_CHAT_COMMAND = 'traceDoctor.askInChat';
@@ -70,6 +71,9 @@ function opHover(op: OpSummary, mode: ViewMode, columns: RunColumns): string {
     `**Trace Doctor** · **${escapeMarkdown(op.name)}** in ${escapeMarkdown(op.service)}${b ? ' · ' + b : ''}`,
     '',
   );
+  // a link that is not certain says so (walkthrough 2026-12-07, source links): a run-time name, equally likely lines
+  const caveat = sourceCaveat(op.source);
+  if (caveat) lines.push(`_Source: ${escapeMarkdown(caveat)}._`, '');
   if (mode === 'diff') {
     lines.push(
       // the hover is the operation over all its call paths (the flame graph's detail pane is one path): the corner says so
@@ -144,6 +148,7 @@ export function codeLensTitle(op: OpSummary, mode: ViewMode): string {
   }
   // the figure sums the operation's call paths (the flame graph's boxes are one each): say how many
   if (op.nodeIds.length > 1) parts.push(`${op.nodeIds.length} call paths`);
+  if (op.source?.also?.length) parts.push(`opened at ${op.source.also.length + 1} places`);
   const cur = i ?? b;
   if (cur) parts.push(formatCallsPerTrace(cur.callsPerTrace));
   if (cur && cur.errors > 0) parts.push(`${formatPercent(cur.errorRate)} errors`);

@@ -88,7 +88,7 @@ function attachDiagnosis(ops: OpSummary[], diagnosis: Diagnosis | null | undefin
     if (!op || op.candidateRank !== undefined) return;
     op.candidateRank = i + 1;
     op.candidate = c;
-    if (!op.source && c.source) op.source = c.source;
+    if (c.source && (!op.source || sameLine(op.source, c.source))) op.source = c.source;
   });
   const rc = diagnosis.rootCause;
   if (rc) {
@@ -96,7 +96,7 @@ function attachDiagnosis(ops: OpSummary[], diagnosis: Diagnosis | null | undefin
     if (op) {
       op.rootCause = true;
       op.candidate ??= rc;
-      if (!op.source && rc.source) op.source = rc.source;
+      if (rc.source && (!op.source || sameLine(op.source, rc.source))) op.source = rc.source;
     }
   }
 }
@@ -177,15 +177,19 @@ export function summarizeAgg(tree: AggTree, diagnosis?: Diagnosis | null): OpSum
   );
 }
 
+/** The same file and line (the diff tree's copy of a link and the whole link). */
+const sameLine = (a: { file: string; line: number }, b: { file: string; line: number }) => a.file === b.file && a.line === b.line;
+
 /** Give operations without a source link the one a resolver finds (e.g. B's workspace index: span name → file/line). */
 export function attachSourceLinks(
   ops: OpSummary[],
   resolve: (service: string, name: string) => SourceLink | undefined,
 ): void {
   for (const op of ops) {
-    if (op.source) continue;
     const s = resolve(op.service, op.name);
-    if (s) op.source = s;
+    // the resolver's link is the whole one (a run-time name's template, equally likely lines); the diff tree keeps
+    // only file and line
+    if (s && (!op.source || sameLine(op.source, s))) op.source = s;
   }
 }
 
@@ -207,15 +211,19 @@ export function buildLineIndex(
   const cache = new Map<string, string | undefined>();
   for (const op of ops) {
     if (!op.source) continue;
-    let abs = cache.get(op.source.file);
-    if (!cache.has(op.source.file)) cache.set(op.source.file, (abs = resolvePath(op.source.file)));
-    if (!abs) continue;
-    let lines = out.get(abs);
-    if (!lines) out.set(abs, (lines = new Map()));
-    const l = op.source.line - 1;
-    const list = lines.get(l);
-    if (list) list.push(op);
-    else lines.set(l, [op]);
+    // every line that opens spans of the operation (source.also: lines the span name alone cannot tell apart)
+    for (const at of [op.source, ...(op.source.also ?? [])]) {
+      let abs = cache.get(at.file);
+      if (!cache.has(at.file)) cache.set(at.file, (abs = resolvePath(at.file)));
+      if (!abs) continue;
+      let lines = out.get(abs);
+      if (!lines) out.set(abs, (lines = new Map()));
+      const l = at.line - 1;
+      const list = lines.get(l);
+      if (list) {
+        if (!list.includes(op)) list.push(op);
+      } else lines.set(l, [op]);
+    }
   }
   // Most important first on each line: root cause, then by |delta|.
   for (const lines of out.values()) {

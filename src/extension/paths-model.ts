@@ -35,6 +35,9 @@ export function confined(abs: string, env: PathEnv): boolean {
   return insideFolders(folders, toPosix(real));
 }
 
+/** Folders that hold installed libraries, not the application's code. */
+const LIBRARY_DIR = /\/(?:site-packages|dist-packages|node_modules|vendor|pkg\/mod|\.cargo\/registry|\.m2\/repository|\.gradle\/caches|lib\/python\d[\d.]*|jdk[^/]*|Microsoft\.NET)\//i;
+
 export function toPosix(p: string): string {
   return p.replace(/\\/g, '/');
 }
@@ -105,6 +108,9 @@ export function resolveSourcePath(file: string, env: PathEnv): string | undefine
   }
   // A bare file name matching several files equally well is ambiguous: don't guess.
   if (!best || (tie && bestScore === 1)) return undefined;
+  // A library's file (site-packages/opentelemetry/__init__.py, node_modules/…) is not the workspace file that only
+  // shares its name: a match on the name alone needs a path that could be the application's.
+  if (bestScore === 1 && LIBRARY_DIR.test('/' + p)) return undefined;
   const found = joinPath(best.folder, best.rel);
   return confined(found, env) ? found : undefined;
 }

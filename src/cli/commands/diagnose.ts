@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { sourceCaveat } from '../../core/source/link';
 import { VERSION } from '../version';
 import { appendFile, stat } from 'node:fs/promises';
 import { statSync } from 'node:fs';
@@ -132,7 +133,9 @@ export function renderHuman(d: Diagnosis): string {
   if (rc) {
     // every field from the traces on one line: a newline in a span name must not fake a line of the report
     const f = oneLine;
-    const where = rc.source ? ` The span is opened at ${f(rc.source.file)}:${rc.source.line}${rc.source.function ? ` (in ${f(rc.source.function)})` : ''}.` : '';
+    const caveat = sourceCaveat(rc.source);
+    const inFn = [rc.source?.function ? `in ${f(rc.source.function)}` : '', caveat ? f(caveat) : ''].filter(Boolean).join('; ');
+    const where = rc.source ? ` The span is opened at ${f(rc.source.file)}:${rc.source.line}${inFn ? ` (${inFn})` : ''}.` : '';
     out.push(
       `Root cause: ${f(rc.service)} / ${f(rc.name)} (${KIND_LABEL[rc.kind] ?? rc.kind}${rc.attribute ? `, ${f(rc.attribute.key)}=${f(String(rc.attribute.value))}` : ''}), ` +
         `effect about +${ms(rc.impactMs)} per trace end to end${thinShareText(d)}, confidence ${rc.confidence.toFixed(2)}. ${f(rc.summary)}.${where}`,

@@ -4,6 +4,7 @@
  * confidence) and takes the one regression decision; marks the diff tree and resolves source links.
  */
 import { codeAttrsByOperation, opKey } from '../source/code-attrs';
+import { combineLinks } from '../source/link';
 import { pValue as pText } from '../stats/index';
 import { KIND_LABEL, possessive } from '../format';
 import { Diagnosis, type Candidate, type SourceLink, type Split } from './diagnosis';
@@ -87,7 +88,7 @@ export function resolveSources(ctx: Ctx, opts: DiagnoseOptions): SourceLookup {
   const idx = opts.sourceIndex;
   const search: SourceLookup | undefined =
     typeof idx === 'function' ? idx : idx ? (service, name) => idx.best(name, service) : undefined;
-  return (service, name) => fromAttrs.get(opKey(service, name)) ?? search?.(service, name);
+  return (service, name) => combineLinks(fromAttrs.get(opKey(service, name)), search?.(service, name)); // source-link hook (src/core/source/link.ts)
 }
 
 const KIND_OF_DETECTOR = { remote_gap: 'queueing', service_slowdown: 'self_time', vanished_work: 'stopped_work' } as const;

@@ -55,7 +55,9 @@ function sourceCell(c: Candidate, opts: MarkdownOptions): string {
   if (!c.source) return '';
   const text = escapeMd(`${c.source.file}:${c.source.line}`, 160);
   const href = opts.sourceHref?.(c.source.file, c.source.line);
-  return href ? `[${text}](${safeHref(href)})` : text;
+  // a link that is not certain says so: a name built at run time, other lines opening the same name
+  const note = [c.source.template !== undefined ? 'name built at run time' : '', c.source.also?.length ? `or ${c.source.also.length} other line${c.source.also.length > 1 ? 's' : ''}` : ''].filter(Boolean).join(', ');
+  return (href ? `[${text}](${safeHref(href)})` : text) + (note ? ` _(${note})_` : '');
 }
 
 export function renderMarkdown(d: Diagnosis, gate: GateResult | null, opts: MarkdownOptions = {}): string {

@@ -8,6 +8,7 @@
 import type { Candidate, CandidateKind, Diagnosis } from '../rca/diagnosis';
 import type { GateResult } from '../gate/gate';
 import { KIND_LABEL } from '../format';
+import { sourceCaveat } from '../source/link';
 
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 
@@ -48,7 +49,8 @@ const fmtMs = (v: number) => (Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(2)} s`
 function message(c: Candidate, rank: number, rootCause: boolean): string {
   const head = `${rootCause ? 'Root cause' : `Candidate #${rank}`}: ${c.service} / ${c.name} (${KIND_LABEL[c.kind] ?? c.kind}${c.attribute ? `, ${c.attribute.key}=${c.attribute.value}` : ''}), about +${fmtMs(c.impactMs)} per trace end to end, confidence ${c.confidence.toFixed(2)}. ${c.summary}.`;
   const ev = c.evidence.slice(0, 10).map((e) => `- ${e}`);
-  return [head, ...ev].join('\n');
+  const caveat = sourceCaveat(c.source);
+  return [head, ...ev, ...(caveat ? [`Source: ${caveat}.`] : [])].join('\n');
 }
 
 export function toSarif(d: Diagnosis, gate: GateResult | null, opts: SarifOptions): Record<string, unknown> {
@@ -88,6 +90,15 @@ export function toSarif(d: Diagnosis, gate: GateResult | null, opts: SarifOption
             logicalLocations: [{ name: c.name, fullyQualifiedName: `${c.service}/${c.name}`, kind: 'function' }],
           },
         ],
+        // other lines that open spans of the same name, as likely as this one
+        ...(c.source.also?.length
+          ? {
+              relatedLocations: c.source.also.flatMap((a, j) => {
+                const r = opts.relativePath(a.file);
+                return r === null ? [] : [{ id: j + 1, physicalLocation: { artifactLocation: { uri: encodePath(r), uriBaseId: 'SRCROOT' }, region: { startLine: a.line } }, message: { text: `also opens spans named ${c.name}` } }];
+              }),
+            }
+          : {}),
         partialFingerprints: { 'traceDoctorOperation/v1': `${c.service}/${c.name}/${c.kind}` },
         properties: {
           rank: k + 1,
