@@ -25,6 +25,9 @@
 //   thin. an answer that accounts for little of a significant slowdown (test/e2e/thin-ui.mjs: a seeded generated pair
 //      in a workspace of its own): the flame panel's summary line and the notification say "only N % of the added
 //      time", the report's Notes and the output channel have the engine's note; dark and light screenshots
+//   sl. source links on a user's own code (test/e2e/source-links-ui.mjs: test/fixtures/source-links/shop in a workspace
+//      of its own): each CodeLens right above the line that opens its span, never a comment, a JSDoc example or a log
+//      message; the root cause's hover says its name is built at run time; dark and light screenshots
 //   s3, s4, s5, s13, th: the flame panel of issue 13 (test/e2e/flame-ui.mjs): a new load resets its view, a
 //      double-click in a narrow panel opens the clicked box's line, "/" and Escape in the search, the sandwich view and
 //      minimap, light and high-contrast themes (screenshots)
@@ -41,6 +44,7 @@ import { FLAME_SCENARIOS, flameScenarioFns } from './flame-ui.mjs';
 import { realFaultsScenario } from './real-faults-ui.mjs';
 import { chatErrorsScenario } from './chat-errors-ui.mjs';
 import { thinShareScenario } from './thin-ui.mjs';
+import { sourceLinksScenario } from './source-links-ui.mjs';
 
 const argv = process.argv.slice(2);
 // b, c, d need the traces that scenario a loads: --only b runs a first
@@ -160,6 +164,10 @@ async function main() {
     if (want('thin')) {
       await scenario('thin a root cause worth a few per cent of a significant slowdown (generated pair): the summary line and the notification say "only N % of the added time", the report\'s Notes and the output channel the engine\'s note (dark and light screenshots)', async () => {}, () =>
         thinShareScenario({ browser, runDir, pj, Ui, cleanups, makeShot: (p) => makeShot(() => p), watchPage }));
+    }
+    if (want('sl')) {
+      await scenario('sl source links on a user\'s own code (TS under the real OTel SDK, Python, Java; constants, run-time names, @WithSpan, code.* from a container / a Windows agent / an older build): each CodeLens right above the line that opens the span, not a comment, a JSDoc example or a log message; the root cause\'s hover says its name is built at run time (dark and light screenshots)', async () => {}, () =>
+        sourceLinksScenario({ browser, runDir, pj, Ui, cleanups, makeShot: (p) => makeShot(() => p), watchPage }));
     }
     await scenario('z no unexpected errors: extension-host logs (besides the broken file), webview consoles', shot, async () => {
       const unexpected = extensionHostErrors(runDir, 50).filter((l) => !l.includes(EXAMPLE.badTrace));
