@@ -7,9 +7,8 @@
  *
  * Entry point of a trace = its root operation (service + name) refined by the FIRST remote call made inside the root's
  * service: the earliest-starting span of another service whose parent span belongs to the root's service, timed from
- * the caller's side (its CLIENT/PRODUCER parent's start when there is one); calls made in parallel with it (starting
- * before it ends) are the same step, and the step's call with the smallest service / name is taken (neither row order
- * nor which parallel callee answered first decides). Many systems
+ * the caller's side (its CLIENT/PRODUCER parent's start when there is one; calls made at the same instant: the longer,
+ * then the smallest service / name — never the file's row order). Many systems
  * give every request the same root name (a gateway's `/*`, a frontend's `Recv.`); the first call says which request it
  * was (`ts-gateway-service / /* → ts-preserve-service / /api/v1/preserveservice/preserve`). A trace whose root service
  * calls nothing keeps the root operation alone. The rule is stable when a request is aborted after its first call (the
@@ -20,7 +19,9 @@
  *
  * Tests per entry point, baseline → incident (each with its before → after figures):
  *  - rate: traces per minute over each run's window (first start to last end of the run's traces); exact conditional
- *    test of two Poisson rates (one-sided: the rate fell); a practical effect is a drop of at least a third. Skipped
+ *    test of two Poisson rates (one-sided: the rate fell); a practical effect is a drop of at least a third. Not for an
+ *    entry point whose lost traffic reappears under the same root with another first call (its root's traffic over the
+ *    entry points that make a call fell by less than half of it): the same requests, relabelled by a change of timing. Skipped
  *    when a window is shorter than 10 × the run's median trace latency (the window would measure latency, not arrivals).
  *  - latency: Mann-Whitney U two-sided on the entry's end-to-end latencies (slower, and fail-fast faster); practical:
  *    |Cliff's delta| ≥ 0.147 (not negligible), as the overall gate.
@@ -124,36 +125,14 @@ export function entryPointsOf(det: AggDetail): EntryRun {
   }
   // pass 2: the first call — a span of another service whose parent is in the root's service, timed from the caller's
   // side (the start of its CLIENT/PRODUCER parent span when it has one: a queue in front of the callee delays the
-  // callee's span, not the call). Calls made in parallel with the first (starting before it ends) are one step: the
-  // step's call with the smallest service / name is taken, so neither the file's row order nor which parallel callee
-  // answered first decides the kind of request.
+  // callee's span, not the call). Calls made at the same instant: the longer one, then the smallest service / name (not
+  // the file's row order). Parallel calls that start apart keep their order; when a change of timing moves a request to
+  // another first call, the rate test below does not read it as lost traffic (relabelled).
   const kind = m.kind;
   const callAt = (r: number) => {
     const p = P[r]!;
     return kind[p] === SpanKind.Client || kind[p] === SpanKind.Producer ? p : r;
   };
-  const isCall = (r: number) => {
-    const t = traceOf[r]!;
-    if (t < 0 || nodeOf[r]! < 0) return false;
-    const p = P[r]!;
-    const root = rootRow[t]!;
-    if (p < 0 || root < 0) return false;
-    const rs = svc[root]!;
-    return svc[p]! === rs && svc[r]! !== rs;
-  };
-  const firstAt = new Float64Array(T).fill(Infinity);
-  const firstEnd = new Float64Array(T).fill(-Infinity);
-  for (let r = 0; r < n; r++) {
-    if (!isCall(r)) continue;
-    const t = traceOf[r]!;
-    const a = callAt(r);
-    const s0 = start[a]!;
-    const e0 = s0 + dur[a]!;
-    if (s0 < firstAt[t]! || (s0 === firstAt[t]! && e0 > firstEnd[t]!)) {
-      firstAt[t] = s0;
-      firstEnd[t] = e0;
-    }
-  }
   const str0 = (id: number) => m.strings.get(id);
   /** service, then name, as strings (the interned ids follow the row order) */
   const before = (r: number, c: number) => {
@@ -163,16 +142,25 @@ export function entryPointsOf(det: AggDetail): EntryRun {
   };
   const callRow = new Int32Array(T).fill(-1);
   for (let r = 0; r < n; r++) {
-    if (!isCall(r)) continue;
     const t = traceOf[r]!;
-    const s0 = start[callAt(r)]!;
-    if (!(s0 === firstAt[t]! || s0 < firstEnd[t]!)) continue;
+    if (t < 0 || nodeOf[r]! < 0) continue;
+    const p = P[r]!;
+    const root = rootRow[t]!;
+    if (p < 0 || root < 0) continue;
+    const rs = svc[root]!;
+    if (svc[p]! !== rs || svc[r]! === rs) continue;
     const c = callRow[t]!;
     if (c < 0) {
       callRow[t] = r;
       continue;
     }
-    if ((svc[r] !== svc[c] || m.nameCol[r] !== m.nameCol[c]) && before(r, c)) callRow[t] = r;
+    const ar = callAt(r);
+    const ac = callAt(c);
+    if (start[ar]! < start[ac]!) callRow[t] = r;
+    else if (start[ar]! === start[ac]!) {
+      if (dur[ar]! > dur[ac]!) callRow[t] = r;
+      else if (dur[ar]! === dur[ac]! && (svc[r] !== svc[c] || m.nameCol[r] !== m.nameCol[c]) && before(r, c)) callRow[t] = r;
+    }
   }
   // entry id per trace (numeric key of the interned strings), counting sort of the traces by entry
   const idOf = new Map<string, number>();
@@ -267,6 +255,14 @@ export function entryPointChanges(b: AggDetail, i: AggDetail, alpha: number, opt
   const rateOk =
     opts.rates !== false && rb.windowMin > 0 && ri.windowMin > 0 &&
     rb.windowMin * 6e4 >= 10 * rb.medianLatencyMs && ri.windowMin * 6e4 >= 10 * ri.medianLatencyMs;
+  // the traffic of each root operation over its entry points that make a call, per minute: a request that a change of
+  // timing moved to another first call is not traffic that was lost (its root's traffic did not fall)
+  const rootOf = (g: EntryGroup) => `${g.root.service}\u0000${g.root.name}`;
+  const rootLoss = new Map<string, number>();
+  if (rb.windowMin > 0 && ri.windowMin > 0) {
+    for (const g of rb.groups.values()) if (g.firstCall) rootLoss.set(rootOf(g), (rootLoss.get(rootOf(g)) ?? 0) + g.latency.length / rb.windowMin);
+    for (const g of ri.groups.values()) if (g.firstCall) rootLoss.set(rootOf(g), (rootLoss.get(rootOf(g)) ?? 0) - g.latency.length / ri.windowMin);
+  }
   const tests: Pending[] = [];
   let zNum = 0;
   let zVar = 0;
@@ -278,7 +274,9 @@ export function entryPointChanges(b: AggDetail, i: AggDetail, alpha: number, opt
     const nB = gb?.latency.length ?? 0;
     const nI = gi?.latency.length ?? 0;
     const g = { b: gb, i: gi };
-    if (rateOk && nB >= MIN_ENTRY_TRACES) {
+    // (asked only of a drop large enough to be a finding: smaller ones are tested as before)
+    const relabelled = (rB: number, rI: number) => !!gb?.firstCall && rI <= RATE_DROP * rB && (rootLoss.get(rootOf(gb)) ?? 0) < 0.5 * (rB - rI);
+    if (rateOk && nB >= MIN_ENTRY_TRACES && !relabelled(nB / rb.windowMin, nI / ri.windowMin)) {
       const rB = nB / rb.windowMin;
       const rI = nI / ri.windowMin;
       tests.push({

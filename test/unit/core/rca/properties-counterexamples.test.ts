@@ -1,7 +1,8 @@
 /**
  * Counterexamples the engine's property tests found (properties-robustness/-metamorphic.test.ts), shrunk and written
- * out as plain examples. Each is marked `todo` while the engine (src/core/rca, the lead's) still fails it: it runs in CI
- * without failing the suite; when the engine is fixed it passes and the `todo` comes off. notes/engine-properties.md
+ * out as plain examples. They were marked `todo` until the engine was fixed (75deae5: the entry point's first call timed from
+ * the caller's side, parallel calls one step; remote-gap edges listed by growth; noRootCauseNote); now they are plain
+ * regression tests. notes/engine-properties.md
  * says why each is a bug and not an over-strong property.
  */
 import { describe, test } from 'node:test';
@@ -9,6 +10,7 @@ import assert from 'node:assert/strict';
 import { analyze, diagnose } from '../../../../src/core/rca/analyze';
 import { SpanKind } from '../../../../src/core/model/span-table';
 import { makeMicroScenario } from '../../../../src/core/testing/microservices';
+import { makeScenario } from '../../../../src/core/testing/scenarios';
 import { table, type S } from '../../../helpers/spans';
 import { firstDifference, fromGen, permute, templateRun, toTable, type TemplateSpec } from '../../../helpers/trace-props';
 
@@ -49,7 +51,6 @@ function parallelCalls(apiWaitMs: number, n = 40): S[] {
 describe('diagnosis engine: counterexamples found by the property tests', () => {
   test(
     'the same traces with two same-instant calls listed in the other order are not a regression',
-    { todo: "entry-points.ts picks a trace's first call by the earliest start and breaks a tie by row order: the same requests get another entry point and a 62/min → 0/min traffic drop is claimed (regression.slower true)" },
     () => {
       const d = diagnose(table(sameInstant(false)), table(sameInstant(true)));
       assert.equal(d.regression?.slower, false, JSON.stringify(d.regression?.entryPoints));
@@ -59,7 +60,6 @@ describe('diagnosis engine: counterexamples found by the property tests', () => 
 
   test(
     'an incident twice as fast (a callee no longer waits in its queue) is not a regression',
-    { todo: "the entry point's first call is the callee span that starts first: the queue wait in front of api moves its start behind auth's, so the baseline's requests are '→ api' and the incident's '→ auth' — a phantom traffic drop makes a 17.9 → 8.4 ms improvement a regression" },
     () => {
       const d = diagnose(table(parallelCalls(10)), table(parallelCalls(0)));
       assert.ok(d.latency!.incidentMs < d.latency!.baselineMs / 2);
@@ -69,7 +69,6 @@ describe('diagnosis engine: counterexamples found by the property tests', () => 
 
   test(
     'a queue wait in front of one of two parallel callees does not read as a change of the request mix',
-    { todo: 'same cause as above, forward: the diagnosis names api (right), but its lead note is a phantom "traces per minute 62/min → 0.00/min" of the entry point → api' },
     () => {
       const d = diagnose(table(parallelCalls(0)), table(parallelCalls(10)));
       assert.equal(d.rootCause?.service, 'api');
@@ -79,7 +78,6 @@ describe('diagnosis engine: counterexamples found by the property tests', () => 
 
   test(
     'the callers listed in a remote-gap finding do not depend on the order of the spans in the file',
-    { todo: "service-rank.ts lists a remote-gap finding's edges in the order the facts met them (row order): 'catalog …; orders …' or 'orders …; catalog …' for the same traces" },
     () => {
       const sc = makeMicroScenario('network_delay', 1, 150);
       const b = fromGen(sc.baseline);
@@ -92,7 +90,6 @@ describe('diagnosis engine: counterexamples found by the property tests', () => 
 
   test(
     'errors up significantly with no root cause: a note says why no component is named',
-    { todo: "rank.ts returns rootCause null when errorsUp holds but no operation's failures pass its own test (payment's failures, seen only through its error-handler span): the answer is 'failing more, root cause: none' with nothing saying why" },
     () => {
       const sc = makeMicroScenario('handler', 1, 150);
       const d = diagnose(toTable(fromGen(sc.baseline)), toTable(fromGen(sc.incident)));
@@ -104,7 +101,6 @@ describe('diagnosis engine: counterexamples found by the property tests', () => 
 
   test(
     'a significant slowdown of the only operation (8 single-span traces, 0.010 → 0.050 ms, PRODUCER) names it or says why not',
-    { todo: 'no candidate at all, regression.slower true, and no note on why no root cause is named (shrunk by fast-check from a templated run; as INTERNAL spans it is found)' },
     () => {
       const spec: TemplateSpec = {
         nodes: [{ parent: 0, svc: 0, op: 0, kind: 4, ownMs: 0.01, gapMs: 0, parallel: false, errRate: 0 }],
@@ -116,4 +112,15 @@ describe('diagnosis engine: counterexamples found by the property tests', () => 
       assert.ok(d.rootCause?.service === 'queue' || d.notes.some((n) => /no (component|root cause|operation)/i.test(n)), JSON.stringify({ candidates: d.candidates, notes: d.notes }));
     },
   );
+
+  test('a faster run whose requests moved to another first call has lost no traffic (the swapped self-time fault, seed 3671)', () => {
+    // the slow run's own-time fault in frontend.step16 delays the call it makes, so in 13 of its 50 requests another
+    // parallel call (api / op22) starts first; in the fast run op18's always does. The op22 group "drops to 0/min"
+    // while op18's rises by as much: the same requests relabelled, not a traffic cut — the faster run is no regression
+    const sc = makeScenario('self_time', 3671, { traces: 50, strength: 1 });
+    const d = analyze(toTable(fromGen(sc.incident)), toTable(fromGen(sc.baseline)), { seed: 1 }).diagnosis;
+    assert.ok(d.latency!.incidentMs < d.latency!.baselineMs);
+    assert.equal(d.regression?.slower, false, d.notes.join(' | '));
+    for (const e of d.regression?.entryPoints ?? []) for (const c of e.changes) assert.notEqual(c.test, 'rate', `${e.entry}: ${c.text}`);
+  });
 });
