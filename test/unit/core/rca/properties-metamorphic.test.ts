@@ -16,7 +16,7 @@ import { isErrorHandlerName } from '../../../../src/core/model/failed';
 import { FAULT_KINDS, makeScenario, type FaultKind } from '../../../../src/core/testing/scenarios';
 import { makeMicroScenario, MICRO_FAULTS, type MicroFault } from '../../../../src/core/testing/microservices';
 import {
-  answer, duplicate, firstDifference, fromGen, hasOrderTies, permute, rcText, rename, scale, shift, strip, templateRun, templateSpec, toTable, type PSpan,
+  answer, duplicate, firstDifference, fromGen, permute, rcText, rename, scale, shift, strip, templateRun, templateSpec, toTable, type PSpan,
 } from '../../../helpers/trace-props';
 
 const SEED = Number(process.env.TD_PROP_SEED ?? 20261207);
