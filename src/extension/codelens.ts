@@ -12,6 +12,7 @@ export class TraceCodeLensProvider implements vscode.CodeLensProvider, vscode.Di
   constructor(private readonly session: TraceSession) {
     this.sub = vscode.Disposable.from(
       session.onDidChange(() => this.changed.fire()),
+      session.onDidMoveLines(() => this.changed.fire()),
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('traceDoctor.codeLens') && this.changed.fire()),
     );
   }

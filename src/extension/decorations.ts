@@ -33,6 +33,7 @@ export class TraceDecorations implements vscode.Disposable {
       this.rootType,
       this.candidateType,
       session.onDidChange(() => this.refreshAll()),
+      session.onDidMoveLines(() => this.refreshAll()),
       vscode.window.onDidChangeVisibleTextEditors(() => this.refreshAll()),
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('traceDoctor.gutter') && this.refreshAll()),
     );

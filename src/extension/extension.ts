@@ -6,6 +6,7 @@ import { registerCommands, SOURCE_TOKEN_KEY } from './commands';
 import { TraceDecorations } from './decorations';
 import { createEngine } from './engine';
 import { opsAt, registerHovers } from './hover';
+import { toPosix } from './paths-model';
 import { hoverMarkdown, codeLensTitle } from './hover-model';
 import { FlamePanel, FlamePanelSerializer, LAST_REQUEST_KEY, type FlameHostDeps } from './panels/flame-panel';
 import { TraceEditorProvider } from './panels/trace-editor';
@@ -108,6 +109,25 @@ export function activate(context: vscode.ExtensionContext): TraceDoctorApi {
     watcher,
     registerHovers(session),
     registerCodeLens(session),
+    // edits move span-opening calls: the line index follows until the next load re-scans the saved file
+    vscode.workspace.onDidChangeTextDocument((e) => {
+      if (e.document.uri.scheme !== 'file' || e.contentChanges.length === 0) return;
+      const path = toPosix(e.document.uri.fsPath);
+      if (!session.snapshot.lineIndex.has(path)) return;
+      session.moveLines(path, e.contentChanges.map((c) => ({
+        startLine: c.range.start.line,
+        startCharacter: c.range.start.character,
+        endLine: c.range.end.line,
+        endCharacter: c.range.end.character,
+        text: c.text,
+        prefixBlank: /^\s*$/.test(e.document.lineAt(Math.min(c.range.start.line, e.document.lineCount - 1)).text.slice(0, c.range.start.character)),
+      })));
+      // back to the file on disk (undone to the saved state, File: Revert File): its lines as loaded. isDirty is
+      // updated after this event (seen in code-server: false on the first edit), so it is read a moment later.
+      const doc = e.document;
+      setTimeout(() => doc.isDirty || doc.isClosed || session.restoreLines(path), 50);
+    }),
+    vscode.workspace.onDidSaveTextDocument((d) => d.uri.scheme === 'file' && session.keepLines(toPosix(d.uri.fsPath))),
     vscode.window.registerWebviewPanelSerializer(FlamePanel.viewType, new FlamePanelSerializer(flameDeps, context.workspaceState, loadRequest)),
     vscode.window.registerCustomEditorProvider(
       TraceEditorProvider.viewType,

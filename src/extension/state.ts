@@ -7,6 +7,7 @@ import type { Diagnosis } from '../core/rca/diagnosis';
 import { incidentAndBaseline, lastWindow, type TimeWindow } from '../sources/query/time';
 import type { EngineApi, LoadedRunLike, RunStats, SourceResolver } from './engine-api';
 import { attachSourceLinks, buildLineIndex, summarizeAgg, summarizeDiff, type OpSummary } from './ops-model';
+import { shiftLines, type LineEdit } from './line-shift';
 import { resolveSourcePath, toPosix, type PathEnv } from './paths-model';
 import { TRACE_FILE_EXCLUDE } from './quickpick-model';
 import type { RunDescriptor } from './tree-model';
@@ -80,6 +81,11 @@ export class TraceSession implements vscode.Disposable {
   private readonly _onDidChangeLoading = new vscode.EventEmitter<boolean>();
   /** fires with the new snapshot after every load, reload and close */
   readonly onDidChange = this._onDidChange.event;
+  private readonly _onDidMoveLines = new vscode.EventEmitter<string>();
+  /** fires with a file's path when edits moved its span-opening lines (the line index changed in place) */
+  readonly onDidMoveLines = this._onDidMoveLines.event;
+  /** per file: its lines as in the file on disk (as loaded, or as last saved) while its editor has unsaved edits */
+  private readonly savedLines = new Map<string, Map<number, OpSummary[]>>();
   readonly onDidChangeLoading = this._onDidChangeLoading.event;
 
   /** set by the receiver controller while it runs */
@@ -310,7 +316,37 @@ export class TraceSession implements vscode.Disposable {
     next.lineIndex = buildLineIndex(next.ops, (f) => resolveSourcePath(f, env));
   }
 
+  /**
+   * An editor's edits moved lines of `path` (0-based, VS Code's coordinates): its entries of the line index follow
+   * them, so the CodeLens, hover and gutter stay on the span-opening calls until the next load re-scans the file.
+   */
+  moveLines(path: string, edits: readonly LineEdit[]): boolean {
+    const lines = this.snap.lineIndex.get(path);
+    if (!lines) return false;
+    const moved = shiftLines(lines, edits);
+    if (!moved) return false;
+    if (!this.savedLines.has(path)) this.savedLines.set(path, lines);
+    this.snap.lineIndex.set(path, moved);
+    this._onDidMoveLines.fire(path);
+    return true;
+  }
+
+  /** The file's editor is back to the file on disk (undone to the saved state, reverted): its lines as on disk. */
+  restoreLines(path: string): void {
+    const saved = this.savedLines.get(path);
+    if (!saved) return;
+    this.savedLines.delete(path);
+    this.snap.lineIndex.set(path, saved);
+    this._onDidMoveLines.fire(path);
+  }
+
+  /** Saved: the moved lines are now the file's. */
+  keepLines(path: string): void {
+    this.savedLines.delete(path);
+  }
+
   private publish(next: TraceSnapshot): void {
+    this.savedLines.clear();
     // the engine worker's kept models serve only a snapshot that names them (close, the live view: drop them)
     if (next.workerRun === undefined) this.engine.releaseRuns?.();
     this.snap = { ...next, version: this.snap.version + 1 };
@@ -326,6 +362,7 @@ export class TraceSession implements vscode.Disposable {
   dispose(): void {
     this._onDidChange.dispose();
     this._onDidChangeLoading.dispose();
+    this._onDidMoveLines.dispose();
   }
 }
 
