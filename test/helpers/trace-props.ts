@@ -446,23 +446,30 @@ export function firstDifference(a: unknown, b: unknown, o: { words?: boolean } =
   return a === b ? null : `${path}:\n  ${show(a)}\n  ${show(b)}`;
 }
 
-/**
- * Whether some trace has two children of one parent starting at the same instant, or two roots: the engine breaks
- * those ties by the order of the spans in the file (the per-entry-point gate's "first call" and root — a known bug,
- * notes/engine-properties.md), so the permutation property leaves such inputs to the counterexample tests.
- */
-export function hasOrderTies(spans: readonly PSpan[]): boolean {
-  const seen = new Set<string>();
-  const roots = new Set<string>();
+/** OTLP/JSON text of the spans (one resource per service, in order of first appearance; times as decimal ns strings). */
+export function toOtlpJson(spans: readonly PSpan[]): string {
+  const bySvc = new Map<string, PSpan[]>();
   for (const s of spans) {
-    if (!s.parent) {
-      if (roots.has(s.trace)) return true;
-      roots.add(s.trace);
-      continue;
-    }
-    const k = `${s.trace}/${s.parent}/${s.start}`;
-    if (seen.has(k)) return true;
-    seen.add(k);
+    const l = bySvc.get(s.service);
+    if (l) l.push(s);
+    else bySvc.set(s.service, [s]);
   }
-  return false;
+  const ns = (v: number) => {
+    const x = BigInt(BASE_SEC) * 1_000_000_000n + BigInt(Math.round(v));
+    return x.toString();
+  };
+  return JSON.stringify({
+    resourceSpans: [...bySvc].map(([svc, list]) => ({
+      resource: { attributes: [{ key: 'service.name', value: { stringValue: svc } }] },
+      scopeSpans: [{
+        scope: { name: 'properties', version: '1' },
+        spans: list.map((s) => ({
+          traceId: s.trace, spanId: s.id, ...(s.parent ? { parentSpanId: s.parent } : {}), name: s.name, kind: s.kind,
+          ...(s.start === null ? {} : { startTimeUnixNano: ns(s.start), endTimeUnixNano: ns(Math.round(s.start) + Math.round(s.dur)) }),
+          attributes: Object.entries(s.attrs ?? {}).map(([key, v]) => ({ key, value: { stringValue: v } })),
+          status: s.status ? { code: s.status } : {},
+        })),
+      }],
+    })),
+  });
 }

@@ -6,7 +6,8 @@
  *  2. call-path node per span: (parent node, service, operation) → node id, orphans start their own paths;
  *  3. per span: self time = duration − |union of the children's intervals clipped to the span| (parallel children are
  *     never double counted, children that outlive the parent (async) are clipped; a child of another service that
- *     starts before its parent (clock skew) is first shifted into it with its subtree, same-service ones are clipped);
+ *     starts before its parent (clock skew) is first shifted into it with its subtree, and so is a SERVER span that ends
+ *     after the (not failed) CLIENT call it answers; same-service ones are clipped);
  *     sum and union of children's clipped durations (lost-parallelism signal); critical-path share;
  *     3a. a childless span that wraps a same-service sibling carrying the work (a "wrapping twin", twins.ts: async
  *     frameworks make the handler's span a sibling of the call it awaits) gets the twins' intervals subtracted like
@@ -14,7 +15,7 @@
  *  4. per node: sums, per-trace means/variances, exact percentiles (spans grouped by node, one Float64Array sort each).
  */
 import type { SpanTable } from '../model/span-table';
-import { SPAN_KIND_NAMES } from '../model/span-table';
+import { SPAN_KIND_NAMES, SpanKind, StatusCode } from '../model/span-table';
 import { failedSpans } from '../model/failed';
 import type { AggNode, AggTree, NodeStats } from './types';
 import { sketchFromSorted, type EncodedSketch } from '../stats/latency-sketch';
@@ -310,6 +311,16 @@ export function aggregateDetailed(model: SpanTable, opts: AggregateOptions = {})
       if (cs0 < ps && model.serviceCol[i] !== model.serviceCol[p]) {
         const room = duration[p]! - duration[i]!;
         sh += (room >= 0 ? ps + room / 2 : ps) - cs0;
+      } else if (
+        // the other side of the same skew: a SERVER span answering a CLIENT call ends before the call does (the client
+        // waits for the answer). One that fits in its call but ends after it (or starts after it ended) is on a clock
+        // ahead of the caller's: centred in it too — clipped instead, the caller's uncovered time would grow with the
+        // callee's duration, a queue at the callee that is only the clocks' offset. Not a failed call (a client that
+        // timed out stops waiting while the server goes on), not async kinds (a consumer may outlive its producer).
+        model.kind[p] === SpanKind.Client && model.kind[i] === SpanKind.Server && model.serviceCol[i] !== model.serviceCol[p] &&
+        model.statusCode[p] !== StatusCode.Error && cs0 + duration[i]! > ps + duration[p]! && duration[i]! <= duration[p]!
+      ) {
+        sh += ps + (duration[p]! - duration[i]!) / 2 - cs0;
       }
       if (sh !== 0 && !Number.isNaN(sh)) {
         shift[i] = sh;
@@ -748,6 +759,8 @@ export function perTraceValues(detail: AggDetail, nodeIds: readonly number[], me
   }
   const { nodeOf, traceOf, selfNs, criticalNs } = detail;
   const dur = detail.model.duration;
+  // summed in ns (whole numbers: exact in any order), converted once: summed in ms, equal traces whose spans come in
+  // another row order differ in the last bits — ties a rank test would see are broken by the file's order
   for (let i = 0; i < nodeOf.length; i++) {
     const v = nodeOf[i]!;
     if (v < 0) continue;
@@ -755,7 +768,8 @@ export function perTraceValues(detail: AggDetail, nodeIds: readonly number[], me
     if (s < 0) continue;
     const a = arrs[s]!;
     const t = traceOf[i]!;
-    a[t]! += metric === 'self' ? selfNs[i]! / 1e6 : metric === 'critical' ? criticalNs[i]! / 1e6 : metric === 'total' ? dur[i]! / 1e6 : 1;
+    a[t]! += metric === 'self' ? selfNs[i]! : metric === 'critical' ? criticalNs[i]! : metric === 'total' ? dur[i]! : 1;
   }
+  if (metric !== 'calls') for (const a of arrs) for (let t = 0; t < a.length; t++) a[t] = a[t]! / 1e6;
   return out;
 }

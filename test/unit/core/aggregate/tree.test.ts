@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { aggregate, aggregateDetailed, perTraceValues } from '../../../../src/core/aggregate/tree';
 import type { AggTree } from '../../../../src/core/aggregate/types';
 import { table, type S } from '../../../helpers/spans';
+import { SpanKind } from '../../../../src/core/model/span-table';
 
 const close = (a: number, b: number, msg = '') => assert.ok(Math.abs(a - b) < 1e-6, `${msg} ${a} vs ${b}`);
 const find = (t: AggTree, name: string) => {
@@ -49,6 +50,26 @@ test('children that outlive the parent (async) or start before it (clock skew) a
     { id: 'a', parent: 'r', name: 'a', start: -5, dur: 30 },
   ]));
   close(find(t2, 'root').stats.selfMs, 0);
+});
+
+test("a server span that ends after the client call it answers (its host's clock ahead of the caller's) is centred in the call, not clipped", () => {
+  // call 10..20 (10 ms); the server's 8 ms appear at 17..25 on a clock 7 ms ahead: centred at 11..19, the call's own
+  // time is 2 ms — clipped to 17..20 it would be 7 ms, and grow with the server's duration (a phantom queue)
+  const mk = (o: { clientError?: boolean; kinds?: [SpanKind, SpanKind]; serverStart?: number }) =>
+    aggregate(table([
+      { id: 'r', name: 'root', service: 'web', kind: SpanKind.Server, start: 0, dur: 30 },
+      { id: 'c', parent: 'r', name: 'call', service: 'web', kind: o.kinds?.[0] ?? SpanKind.Client, start: 10, dur: 10, error: o.clientError },
+      { id: 's', parent: 'c', name: 'serve', service: 'api', kind: o.kinds?.[1] ?? SpanKind.Server, start: o.serverStart ?? 17, dur: 8 },
+      { id: 'w', parent: 's', name: 'work', service: 'api', start: (o.serverStart ?? 17) + 1, dur: 6 },
+    ]));
+  close(find(mk({}), 'call').stats.selfMs, 2, 'centred');
+  close(find(mk({ serverStart: 40 }), 'call').stats.selfMs, 2, 'starting after the call ended: centred too');
+  // the subtree moves with it: the work stays inside the server span (self 2 ms)
+  close(find(mk({}), 'serve').stats.selfMs, 2);
+  // a failed call (a client that timed out stops waiting) and async kinds are left as they are: clipped
+  close(find(mk({ clientError: true }), 'call').stats.selfMs, 7, 'failed call');
+  close(find(mk({ kinds: [SpanKind.Producer, SpanKind.Consumer] }), 'call').stats.selfMs, 7, 'producer → consumer');
+  close(find(mk({ kinds: [SpanKind.Internal, SpanKind.Internal] }), 'call').stats.selfMs, 7, 'no kinds');
 });
 
 test('call paths: same operation under different parents are different nodes; calls per trace; errors', () => {
@@ -130,6 +151,23 @@ test('traceFilter: set, predicate and mask select the same traces; per-trace val
   const root = d.tree.nodes.find((n) => n.name === 'root')!.id;
   const v = perTraceValues(d, [root], 'self').get(root)!;
   assert.deepEqual(Array.from(v).map((x) => Math.round(x)), [8, 9, 10, 11, 12, 13]);
+});
+
+test('per-trace values do not depend on the order of the spans: two traces with the same spans listed in another order tie exactly', () => {
+  // one operation called three times per trace, 0.1 + 0.2 + 0.3 ms: summed in ms in row order, 0.1 + 0.2 + 0.3 and
+  // 0.3 + 0.2 + 0.1 differ in the last bit — a tie a rank test must see was broken by the file's order
+  const spans: S[] = [];
+  for (const [t, order] of [['t1', [1, 2, 3]], ['t2', [3, 2, 1]]] as const) {
+    spans.push({ trace: t, id: t + 'r', name: 'root', start: 0, dur: 10 });
+    for (const k of order) spans.push({ trace: t, id: `${t}c${k}`, parent: t + 'r', name: 'q', start: k, dur: k / 10 });
+  }
+  const d = aggregateDetailed(table(spans));
+  const q = d.tree.nodes.find((n) => n.name === 'q')!.id;
+  for (const metric of ['self', 'total', 'critical'] as const) {
+    const v = perTraceValues(d, [q], metric).get(q)!;
+    assert.equal(v[0], v[1], `${metric}: ${v[0]} vs ${v[1]}`);
+  }
+  close(perTraceValues(d, [q], 'total').get(q)![0]!, 0.6);
 });
 
 test('property: self ≥ 0, self ≤ duration, Σ critical time = trace latency for well-nested trees', () => {

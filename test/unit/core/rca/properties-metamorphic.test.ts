@@ -13,10 +13,11 @@ import { analyze } from '../../../../src/core/rca/analyze';
 import type { Diagnosis } from '../../../../src/core/rca/diagnosis';
 import { inTime } from '../../../../src/core/rca/context';
 import { isErrorHandlerName } from '../../../../src/core/model/failed';
+import { parseTraceText } from '../../../../src/core/parse/index';
 import { FAULT_KINDS, makeScenario, type FaultKind } from '../../../../src/core/testing/scenarios';
 import { makeMicroScenario, MICRO_FAULTS, type MicroFault } from '../../../../src/core/testing/microservices';
 import {
-  answer, duplicate, firstDifference, fromGen, permute, rcText, rename, scale, shift, strip, templateRun, templateSpec, toTable, type PSpan,
+  answer, duplicate, firstDifference, fromGen, toOtlpJson, permute, rcText, rename, scale, shift, strip, templateRun, templateSpec, toTable, type PSpan,
 } from '../../../helpers/trace-props';
 
 const SEED = Number(process.env.TD_PROP_SEED ?? 20261207);
@@ -127,8 +128,8 @@ describe('diagnosis engine: metamorphic properties', () => {
         // properties-counterexamples.test.ts)
         const d0 = diagnose(p.b, p.i);
         const d1 = diagnose(permute(p.b, seed, how), permute(p.i, seed + 1, how));
-        // float sums in another order differ in the last bits: normalised here
-        const diff = firstDifference(d0, d1, { words: true });
+        // float sums in another order differ in the last bits: numbers equal within 1e-9
+        const diff = firstDifference(d0, d1);
         assert.equal(diff, null, `${p.label}: permuted ${how}, seed ${seed}: ${diff}`);
       }),
       params(40),
@@ -192,6 +193,94 @@ describe('diagnosis engine: metamorphic properties', () => {
         assert.equal(d1.rootCause?.service ?? null, d0.rootCause?.service ?? null, `${p.label}: ${rcText(d0)} → ${rcText(d1)}`);
       }),
       params(30),
+    );
+  });
+
+  test('the runs written as OTLP/JSON text and parsed give the same diagnosis as the model built directly', () => {
+    const bySvc = (spans: PSpan[]) => {
+      const order = [...new Set(spans.map((s) => s.service))];
+      return order.flatMap((svc) => spans.filter((s) => s.service === svc));
+    };
+    fc.assert(
+      fc.property(pair, (p) => {
+        const b = bySvc(p.b);
+        const i = bySvc(p.i);
+        const direct = diagnose(b, i);
+        const pb = parseTraceText(toOtlpJson(b), 'baseline.json');
+        const pi = parseTraceText(toOtlpJson(i), 'incident.json');
+        assert.equal(pb.model.size, b.length);
+        const parsed = analyze(pb.model, pi.model, { seed: 1 }).diagnosis;
+        const diff = firstDifference(direct, parsed);
+        assert.equal(diff, null, `${p.label}: ${diff}`);
+      }),
+      params(25),
+    );
+  });
+
+  test('the top N candidates are the first N of the full ranking', () => {
+    fc.assert(
+      fc.property(pair, fc.integer({ min: 1, max: 4 }), (p, top) => {
+        const full = analyze(toTable(p.b), toTable(p.i), { seed: 1, top: 10 }).diagnosis;
+        const cut = analyze(toTable(p.b), toTable(p.i), { seed: 1, top }).diagnosis;
+        const diff = firstDifference(cut.candidates, full.candidates.slice(0, top)) ?? firstDifference(cut.rootCause, full.rootCause);
+        assert.equal(diff, null, `${p.label}: top ${top}: ${diff}`);
+      }),
+      params(25),
+    );
+  });
+
+  test('a regression at alpha 0.01 is still a regression at alpha 0.05 (a looser test finds at least as much)', () => {
+    fc.assert(
+      fc.property(pair, (p) => {
+        const strict = analyze(toTable(p.b), toTable(p.i), { seed: 1, alpha: 0.01 }).diagnosis;
+        fc.pre(!!(strict.regression?.slower || strict.regression?.errorsUp));
+        const loose = analyze(toTable(p.b), toTable(p.i), { seed: 1, alpha: 0.05 }).diagnosis;
+        assert.ok(loose.regression?.slower || loose.regression?.errorsUp, `${p.label}: regression at 0.01, none at 0.05: ${loose.notes.join(' | ')}`);
+        if (strict.regression?.slower) assert.ok(loose.regression?.slower, `${p.label}: slower at 0.01, not at 0.05`);
+        if (strict.rootCause) assert.ok(loose.rootCause, `${p.label}: root cause ${rcText(strict)} at 0.01, none at 0.05`);
+      }),
+      params(30),
+    );
+  });
+
+  test('one run split automatically: permuting its traces and spans gives the same diagnosis', () => {
+    fc.assert(
+      fc.property(pair, fc.nat(), (p, seed) => {
+        const run = [...p.b, ...shift(p.i, 3600e9)];
+        const d0 = diagnose(null, run);
+        const d1 = diagnose(null, permute(run, seed, 'spans'));
+        const diff = firstDifference(d0, d1);
+        assert.equal(diff, null, `${p.label} (one run), permuted seed ${seed}: ${diff}`);
+      }),
+      params(20),
+    );
+  });
+
+  test('a fault found at some strength is still found at twice that strength', () => {
+    fc.assert(
+      fc.property(fc.constantFrom<FaultKind>('self_time', 'queueing', 'attribute'), fc.integer({ min: 1, max: 10_000 }), fc.constantFrom(0.1, 0.2, 0.4), (fault, seed, strength) => {
+        const weak = makeScenario(fault, seed, { traces: 40, strength });
+        const d0 = diagnose(fromGen(weak.baseline), fromGen(weak.incident));
+        fc.pre(d0.rootCause?.service === weak.expected.service);
+        const strong = makeScenario(fault, seed, { traces: 40, strength: 2 * strength });
+        const d1 = diagnose(fromGen(strong.baseline), fromGen(strong.incident));
+        assert.equal(d1.rootCause?.service, strong.expected.service, `makeScenario('${fault}', ${seed}, { strength: ${2 * strength} }): ${rcText(d1)} (found at strength ${strength})`);
+      }),
+      params(25),
+    );
+  });
+
+  test("one service's clock off by a constant (the same in both runs) keeps the root cause service", () => {
+    fc.assert(
+      fc.property(scenario, fc.nat(), fc.constantFrom(-50, -3, 2, 40), (p, pick, offMs) => {
+        const svcs = [...new Set(p.b.map((s) => s.service))].sort();
+        const svc = svcs[pick % svcs.length]!;
+        const skew = (run: PSpan[]) => run.map((s) => (s.service === svc && s.start !== null ? { ...s, start: s.start + offMs * 1e6 } : s));
+        const d0 = diagnose(p.b, p.i);
+        const d1 = diagnose(skew(p.b), skew(p.i));
+        assert.equal(d1.rootCause?.service ?? null, d0.rootCause?.service ?? null, `${p.label}: ${svc}'s clock ${offMs} ms off: ${rcText(d0)} → ${rcText(d1)}`);
+      }),
+      params(25),
     );
   });
 });
