@@ -37,10 +37,21 @@ function postPiece(m: WorkerToHost, transfer?: ArrayBuffer[]): Promise<void> {
 const scans = new Map<string, Promise<SourceIndex>>();
 /** notes of scans made during the current run (a scan that stopped at the file limit) */
 let scanNotes: string[] = [];
+/** the running load's progress line while a scan reads a big workspace ("… 4,200 source files read") */
+let scanPhase: ((message: string) => void) | undefined;
+/** a progress line at most this often during a scan */
+const SCAN_PROGRESS_MS = 250;
 function scan(folder: string, maxFiles?: number): Promise<SourceIndex> {
   let p = scans.get(folder);
   if (!p) {
-    p = scanWorkspace(folder, maxFiles ? { maxFiles } : {}).then((r) => {
+    let last = -Infinity; // the first count (after 200 files) at once, then at most every SCAN_PROGRESS_MS
+    const onProgress = (q: { files: number; path: string }) => {
+      const now = Date.now();
+      if (!q.path || now - last < SCAN_PROGRESS_MS) return;
+      last = now;
+      scanPhase?.(`finding span-opening lines in the workspace: ${q.files.toLocaleString('en-US')} source files read`);
+    };
+    p = scanWorkspace(folder, { ...(maxFiles ? { maxFiles } : {}), onProgress }).then((r) => {
       const note = truncationNote(r, folder, 'the setting traceDoctor.sourceScan.maxFiles');
       if (note) scanNotes.push(note);
       return r.index;
@@ -96,7 +107,8 @@ async function run(id: number, req: WorkerRunRequest): Promise<void> {
   const models = baseline ? [baseline.model, incident.model] : [incident.model];
   post({ type: 'phase', id, message: 'finding span-opening lines in the workspace' });
   scanNotes = [];
-  const resolve = await resolver(req.folders, models, req.maxSourceFiles);
+  scanPhase = (message) => post({ type: 'phase', id, message });
+  const resolve = await resolver(req.folders, models, req.maxSourceFiles).finally(() => (scanPhase = undefined));
   lap('source scan');
   post({ type: 'phase', id, message: 'diagnosing' });
   let diff: DiffTree | undefined;

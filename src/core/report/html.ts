@@ -7,6 +7,7 @@ import { KIND_LABEL, formatConfidence, formatDeltaMs, formatMs, waitsOnShort } f
 import type { Capacity, Diagnosis } from '../rca/diagnosis';
 import { capacityRows } from '../rca/capacity';
 import { FIGURES_LEGEND, formatEffect } from '../format/figures';
+import { sourceCaveat } from '../source/link';
 import { visibleUnsafe } from '../format/inert';
 import { FlameFlag } from '../../protocol/messages';
 import type { FlameData, FlameMode } from '../../protocol/messages';
@@ -110,7 +111,8 @@ function summaryHtml(i: FlameReportInput): string {
     if (d.split) parts.push(`<p class="fg-report-meta">Split: ${escapeHtml(d.split.description)}</p>`);
     const rc = d.rootCause;
     if (rc) {
-      const src = rc.source ? ` — <code>${escapeHtml(rc.source.file)}:${rc.source.line}</code>` : '';
+      const caveat = sourceCaveat(rc.source);
+      const src = rc.source ? ` — <code>${escapeHtml(rc.source.file)}:${rc.source.line}</code>${caveat ? ` (${escapeHtml(caveat)})` : ''}` : '';
       parts.push(
         `<p><span class="fg-badge fg-badge-root">root cause</span> <strong>${escapeHtml(rc.service)} · ${escapeHtml(rc.name)}</strong> ` +
           `(${escapeHtml([KIND_LABEL[rc.kind] ?? rc.kind, formatEffect(rc.impactMs, rootPaths(i.data), d.explained), formatConfidence(rc.confidence)].filter(Boolean).join(', '))})${src}</p>`,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -40,6 +40,17 @@ describe('engine worker (issue 13 item 14)', () => {
     assert.equal(back.strings.size, copy.strings.size);
     for (const i of [0, 1, Math.floor(copy.size / 2), copy.size - 1]) assert.deepEqual(back.toObject(i), copy.toObject(i));
     assert.deepEqual(analyze(null, back).diagnosis.rootCause?.name, analyze(null, copy).diagnosis.rootCause?.name);
+  });
+
+  it('a workspace scan of many files says how far it is (source links walkthrough: the phase alone said nothing for seconds)', async () => {
+    const ws = join(dir, 'big-ws');
+    mkdirSync(join(ws, 'src'), { recursive: true });
+    for (let k = 0; k < 450; k++) writeFileSync(join(ws, 'src', `m${k}.py`), `def f${k}():\n    return ${k}\n`);
+    writeFileSync(join(ws, 'src', 'pre.py'), 'def run():\n    with tracer.start_as_current_span("preprocess-request"):\n        pass\n');
+    const progress: string[] = [];
+    const r = await w.run({ kind: 'diagnose', baseline: [NORMAL], incident: [SPIKED], folders: [ws] }, { onProgress: (p) => p.message && progress.push(p.message) });
+    assert.ok(progress.some((m) => /^finding span-opening lines in the workspace: [\d,]+ source files read$/.test(m)), progress.join(' | '));
+    assert.equal(r.resolver('pre-processor', 'preprocess-request')?.file, 'src/pre.py');
   });
 
   it('diagnoses in the worker: the same answer as on the host, models usable, source links found, progress reported', async () => {

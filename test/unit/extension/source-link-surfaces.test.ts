@@ -11,6 +11,8 @@ import { SourceIndex } from '../../../src/core/source/resolve';
 import { analyze } from '../../../src/core/rca/analyze';
 import { renderMarkdown } from '../../../src/core/report/markdown';
 import { toSarif } from '../../../src/core/report/sarif';
+import { renderFlameReport } from '../../../src/core/report/html';
+import { toFlameData } from '../../../src/core/diff/flame-data';
 import { loadInput } from '../../../src/sources/resolve-input';
 import { scanWorkspace } from '../../../src/sources/workspace-scan';
 import { buildLineIndex, summarizeDiff } from '../../../src/extension/ops-model';
@@ -91,6 +93,9 @@ test('the walkthrough workspace end to end: the root cause (a run-time name) on 
   assert.deepEqual(rc?.source, { file: 'shop-api/src/checkout.ts', line: 27, function: 'charge', origin: 'search', template: 'charge ${provider}' });
   const md = renderMarkdown(a.diagnosis, null);
   assert.match(md, /checkout\\?\.ts\\?:27 _\(name built at run time\)_/);
+  // the HTML report's root-cause line
+  const html = renderFlameReport({ js: '', css: '', nonce: 'bm9uY2Vub25jZW5vbmNl', data: toFlameData(a.diff, a.diagnosis), diagnosis: a.diagnosis });
+  assert.match(html, /<code>shop-api\/src\/checkout\.ts:27<\/code> \(its name is built at run time there, from &#34;charge \$\{provider\}&#34;\)/);
   const sarif = toSarif(a.diagnosis, null, { toolVersion: '0', srcRoot: SHOP, relativePath: (f) => f }) as { runs: { results: { message: { text: string }; locations: { physicalLocation: { region: { startLine: number } } }[] }[] }[] };
   const r0 = sarif.runs[0]!.results[0]!;
   assert.equal(r0.locations[0]!.physicalLocation.region.startLine, 27);
