@@ -20,7 +20,7 @@ export function toSig(ctx: Ctx, cands: Cand[]): void {
     return;
   }
   const groups = new Map<string, { b: number[]; i: number[] }>();
-  // self time of single spans for the nodes of the spanSelf tests, one pass per run: value and trace of each span.
+  // self time of single spans (ns) for the nodes of the spanSelf tests, one pass per run: value and trace of each span.
   // The spans of one trace are not independent (one page load calls the same operation many times under the same
   // conditions), so the test's unit is the TRACE: the mean self time of the operation's spans in each trace.
   const spanSelfOf = (det: AggDetail, wanted: number[]): Map<number, { v: Float64Array; t: Int32Array }> => {
@@ -39,7 +39,7 @@ export function toSig(ctx: Ctx, cands: Cand[]): void {
       const v = det.nodeOf[r]!;
       if (v >= 0 && want[v]) {
         const o = out.get(v)!;
-        o.v[fill[v]!] = det.selfNs[r]! / 1e6;
+        o.v[fill[v]!] = det.selfNs[r]!;
         o.t[fill[v]!++] = det.traceOf[r]!;
       }
     }
@@ -48,7 +48,11 @@ export function toSig(ctx: Ctx, cands: Cand[]): void {
   const spanSelfNodes = cands.filter((c) => c.test?.metric === 'spanSelf').flatMap((c) => c.test!.diffIds ?? [c.test!.diffId]);
   const ssB = spanSelfOf(b, spanSelfNodes.map((d) => diff.baselineNodeOf[d]!));
   const ssI = spanSelfOf(i, spanSelfNodes.map((d) => diff.incidentNodeOf[d]!));
-  /** per trace that has any of the nodes' spans: the mean self time of those spans (ms), and how many spans in all */
+  /**
+   * per trace that has any of the nodes' spans: the mean self time of those spans (ms), and how many spans in all.
+   * Summed in ns and divided once: the same spans in another row order give the same value to the last bit (the ties
+   * the rank test must see — h34's permutation property)
+   */
   const spanSelfMany = (det: AggDetail, map: Int32Array, ids: number[]): { perTrace: Float64Array; spans: number } => {
     const T = det.tree.traceCount;
     const sum = new Float64Array(T);
@@ -67,7 +71,7 @@ export function toSig(ctx: Ctx, cands: Cand[]): void {
       }
     }
     const perTrace = new Float64Array(traces);
-    for (let t = 0, j = 0; t < T; t++) if (cnt[t]! > 0) perTrace[j++] = sum[t]! / cnt[t]!;
+    for (let t = 0, j = 0; t < T; t++) if (cnt[t]! > 0) perTrace[j++] = sum[t]! / cnt[t]! / 1e6;
     return { perTrace, spans };
   };
   for (const c of need) {
