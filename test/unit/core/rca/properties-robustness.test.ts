@@ -13,6 +13,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { analyze } from '../../../../src/core/rca/analyze';
+import { evaluateGate, GateInputError, type GateResult } from '../../../../src/core/gate/gate';
+import { renderMarkdown } from '../../../../src/core/report/markdown';
+import { toSarif } from '../../../../src/core/report/sarif';
 import { buildRun, chain, checkDiagnosis, fan, runSpec, servicesOf, templateRun, templateSpec, toTable, answer, type PSpan } from '../../../helpers/trace-props';
 
 const SEED = Number(process.env.TD_PROP_SEED ?? 20261207);
@@ -174,5 +177,48 @@ describe('diagnosis engine: robustness on hostile input (properties)', () => {
       const ref = check(mk('plain', 'b', 0), mk('plain', 'a', 20));
       assert.deepEqual(answer(d, (s) => (s === svc ? 'plain' : s)), answer(ref), svc);
     }
+  });
+
+  test("the CLI's reports of any diagnosis: the gate, Markdown and SARIF never throw, keep trace text inert, and a tighter tolerance fails at least as often", () => {
+    const gateOpts = fc.record({
+      failOnRegression: fc.boolean(),
+      maxSlowdown: fc.option(fc.constantFrom(0, 0.05, 0.5), { nil: undefined }),
+      percentile: fc.constantFrom('p50' as const, 'p95' as const, 'p99' as const),
+      maxErrorRateIncrease: fc.option(fc.constantFrom(0, 0.005, 0.1), { nil: undefined }),
+    });
+    const pairs = fc.oneof(
+      templateSpec(services).map((t) => [templateRun(t, 'baseline'), templateRun(t, 'incident')] as const),
+      fc.tuple(runSpec(services), runSpec(services)).map(([rb, ri]) => [buildRun(rb, 'b'), buildRun(ri, 'a')] as const),
+    );
+    fc.assert(
+      fc.property(pairs, gateOpts, ([b, i], opts) => {
+        const a = analyze(toTable(b), toTable(i));
+        const d = a.diagnosis;
+        const figures = (x: typeof a.baseline) => ({ latencyMs: x.traceLatencyMs, traceError: x.traceError });
+        const gateOf = (o: typeof opts): GateResult | null => {
+          try {
+            return evaluateGate(d, figures(a.baseline), figures(a.incident), o);
+          } catch (e) {
+            if (e instanceof GateInputError) return null; // a refusal with its reason (exit 2), not a crash
+            throw e;
+          }
+        };
+        const gate = gateOf(opts);
+        if (gate) {
+          assert.equal(gate.exitCode, gate.active && gate.verdict === 'regression' ? 1 : 0);
+          for (const c of gate.checks) assert.ok(c.detail.length > 0 && !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(c.detail), c.detail);
+          // a tighter tolerance fails at least as often
+          if (opts.maxSlowdown !== undefined && gate.verdict === 'regression') {
+            const tighter = gateOf({ ...opts, maxSlowdown: opts.maxSlowdown / 2 });
+            assert.equal(tighter?.verdict, 'regression', `max-slowdown ${opts.maxSlowdown} fails, ${opts.maxSlowdown / 2} passes`);
+          }
+        }
+        const md = renderMarkdown(d, gate, {});
+        assert.ok(!md.includes('<img') && !md.includes('[x](y)'), 'markup from a span name reached the Markdown');
+        assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f]/.test(md), 'a control character in the Markdown');
+        JSON.stringify(toSarif(d, gate, { toolVersion: '0.0.0', srcRoot: '/src', relativePath: (f) => f }));
+      }),
+      params(80),
+    );
   });
 });
