@@ -283,4 +283,20 @@ describe('diagnosis engine: metamorphic properties', () => {
       params(25),
     );
   });
+
+  test('the incident a resample of the baseline (same request shape, same distributions, another seed): a regression is claimed at about the rate alpha allows', () => {
+    // a statistical rule, so a rate, not every case: each run's tests are at alpha 0.01, several per diagnosis
+    const shapes = fc.sample(templateSpec(services, { minTraces: 20, maxTraces: 60, change: fc.constant({ type: 'none' as const }) }), { seed: SEED, numRuns: Math.round(100 * RUNS) });
+    const alarms: string[] = [];
+    for (const t of shapes) {
+      const d = diagnose(templateRun(t, 'baseline'), templateRun(t, 'incident'));
+      if (d.rootCause || d.regression?.slower || d.regression?.errorsUp) alarms.push(`${rcText(d)}: ${d.notes[0] ?? ''}`);
+    }
+    for (let seed = 1; seed <= 20; seed++) {
+      const sc = makeMicroScenario('none', seed, 150);
+      const d = diagnose(fromGen(sc.baseline), fromGen(sc.incident));
+      if (d.rootCause || d.regression?.slower || d.regression?.errorsUp) alarms.push(`makeMicroScenario('none', ${seed}, 150): ${rcText(d)}`);
+    }
+    assert.ok(alarms.length <= 0.04 * (shapes.length + 20), `${alarms.length} alarms on ${shapes.length + 20} resampled pairs:\n${alarms.join('\n')}`);
+  });
 });

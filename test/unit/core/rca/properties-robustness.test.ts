@@ -182,9 +182,9 @@ describe('diagnosis engine: robustness on hostile input (properties)', () => {
   test("the CLI's reports of any diagnosis: the gate, Markdown and SARIF never throw, keep trace text inert, and a tighter tolerance fails at least as often", () => {
     const gateOpts = fc.record({
       failOnRegression: fc.boolean(),
-      maxSlowdown: fc.option(fc.constantFrom(0, 0.05, 0.5), { nil: undefined }),
+      maxSlowdown: fc.option(fc.constantFrom<number>(0, 0.05, 0.5), { nil: undefined }),
       percentile: fc.constantFrom('p50' as const, 'p95' as const, 'p99' as const),
-      maxErrorRateIncrease: fc.option(fc.constantFrom(0, 0.005, 0.1), { nil: undefined }),
+      maxErrorRateIncrease: fc.option(fc.constantFrom<number>(0, 0.005, 0.1), { nil: undefined }),
     });
     const pairs = fc.oneof(
       templateSpec(services).map((t) => [templateRun(t, 'baseline'), templateRun(t, 'incident')] as const),
