@@ -25,6 +25,7 @@ const EXPECT = [
   { file: 'shop-api/src/checkout.ts', op: 'checkout', line: 12 },
   { file: 'shop-api/src/checkout.ts', op: 'reserve-stock', line: 21, not: [13] }, // 13: commented-out code
   { file: 'shop-api/src/users.ts', op: 'load-user', line: 10, not: [7] }, // 7: the JSDoc's example
+  { file: 'shop-api/src/server.ts', op: 'POST /api/checkout', line: 35 }, // the HTTP server span: its route's declaration
   { file: 'services/recommend/app/recommend.py', op: 'fetch-features', line: 21, not: [20] }, // 20: a log message
   { file: 'services/recommend/app/recommend.py', op: 'recommend', line: 37, not: [5, 35] }, // 5: docstring; 35: the trace's stale code.lineno
   { file: 'services/orders/src/main/java/com/shop/orders/OrderService.java', op: 'place-order', line: 18 }, // C:\build\… attribute
@@ -90,6 +91,7 @@ async function sourceLinks(ui, dir, ws) {
     if (got.line !== e.line) problems.push(`${e.file}: the "${e.op}" lens is above line ${got.line} (${got.text ?? got.err ?? '?'}), not line ${e.line} (${lines[e.line - 1].trim()})`);
     if (e.root && !/ROOT CAUSE/.test(got.title)) problems.push(`${e.file}:${e.line}: the lens does not say ROOT CAUSE: ${got.title}`);
     if (e.op === 'charge stripe') await ui.shot('sl-dark-codelens-checkout');
+    if (e.op === 'POST /api/checkout') await ui.shot('sl-dark-codelens-route');
     if (e.op === 'recommend') await ui.shot('sl-dark-codelens-recommend');
   }
   // edits above the call (unsaved): the lens and the gutter follow the call; reverted, they are back on line 27

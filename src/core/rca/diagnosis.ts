@@ -24,6 +24,7 @@ export const SourceLink = z.object({
   origin: z.enum(['attribute', 'search']).optional(),
   // source-link hook (src/core/source/resolve.ts): a name built at run time, and equally likely other lines
   template: z.string().optional().describe('the span name is built at run time; the code at file:line builds it from this template (e.g. "charge ${provider}")'),
+  route: z.string().optional().describe('an HTTP server span (opened by the framework\'s instrumentation, named after its route): file:line declares this route'),
   also: z
     .array(z.object({ file: z.string(), line: z.number().int().positive(), function: z.string().optional() }))
     .optional()

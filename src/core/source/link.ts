@@ -71,6 +71,7 @@ export function sourceCaveat(s: SourceLink | undefined): string {
   if (!s) return '';
   const parts: string[] = [];
   if (s.template !== undefined) parts.push(`its name is built at run time there, from "${s.template}"`);
+  if (s.route !== undefined) parts.push(`an HTTP server span, opened by the framework's instrumentation: this line declares its route "${s.route}"`);
   if (s.also?.length) parts.push(`also opened at ${s.also.map((a) => `${a.file}:${a.line}`).join(', ')} — the span name alone cannot tell which`);
   return parts.join('; ');
 }

@@ -16,7 +16,7 @@
  * Reported lines are 1-based and point at the call (the line of the method name), not at the string.
  */
 import type { SourceLink } from '../rca/diagnosis';
-import { isCode, nonCodeRanges } from './lexer';
+import { familyOf, isCode, nonCodeRanges } from './lexer';
 
 export interface SourceFile {
   /** path relative to the workspace root, '/'-separated */
@@ -35,9 +35,11 @@ export interface SourceMatch {
   /** ranking score for the operation it was looked up for (higher first) */
   score: number;
   /** how the name was known when not a literal: a constant of the same file, of another file, a run-time template */
-  how?: 'constant' | 'imported' | 'template';
+  how?: 'constant' | 'imported' | 'template' | 'route';
   /** the template's text, for a run-time name (`charge ${provider}`) */
   template?: string;
+  /** the route as declared, for an HTTP server span linked to its route's declaration */
+  route?: string;
 }
 
 const CALLS = [
@@ -190,6 +192,8 @@ const DEF_RE = /^[ \t]*(?:(?:export|public|private|protected|internal|static|fin
 const PROP_RE = /^[ \t]*(?:readonly[ \t]+)?([A-Za-z_$][\w$]*)[ \t]*:[ \t]*(["'`])((?:\\.|(?!\2)[^\\\n])*)\2[ \t]*,?[ \t]*(?:\/\/.*)?$/;
 /** where a definition may be: '=', ':=' or ':' before a quote */
 const DEF_HINT = /[=:][ \t]*[rRuU]?["'`]/g;
+/** the same for SCREAMING_CASE names only */
+const SCREAMING_DEF_HINT = /\b[A-Z][A-Z0-9]*_[A-Z0-9_]*[ \t]*(?::[^=\n]*)?=[ \t]*[rRuU]?["'`]/g;
 const SCREAMING = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[A-Z]{3,}$/;
 
 /** A regular expression matching the span names a run-time template can produce, or undefined for a useless one. */
@@ -226,9 +230,45 @@ export function scoreMatch(file: string, service: string | undefined): number {
   return score;
 }
 
+/**
+ * Route declarations: the handler of an HTTP server span that a framework's instrumentation opens and names after its
+ * route ("GET /api/users/:id", "GET /api/users/{id}"): no line of the application opens such a span, the route's
+ * declaration is the line to show. 1: verb (or route / HandleFunc / Map…), 2: quote, 3: path.
+ */
+const ROUTE_RES: { re: RegExp; lang: 'js' | 'py' | 'java' | 'go' | 'cs' }[] = [
+  // Express, Koa router, Fastify, Hono: app.get('/x', …), router.post("/x", …)
+  // (starts at the '.': a regular expression with a fixed first character scans fast; the receiver is checked after)
+  { re: /\.[ \t]*(get|post|put|delete|patch|head|options|all|route)[ \t]*\([ \t]*(["'`])(\/[^"'`\n]*)\2/g, lang: 'js' },
+  // Flask, FastAPI, Starlette: @app.route("/x"), @router.get("/x"), @bp.post("/x")
+  { re: /^[ \t]*@[ \t]*\w+[ \t]*\.[ \t]*(route|get|post|put|delete|patch|head|options|api_route)[ \t]*\([ \t]*(["'])(\/[^"'\n]*)\2/gm, lang: 'py' },
+  // Spring: @GetMapping("/x"), @RequestMapping(value = "/x"), @PostMapping(path = "/x")
+  { re: /@(Get|Post|Put|Delete|Patch|Request)Mapping(?:\s*\(\s*(?:(?:value|path)\s*=\s*)?\{?\s*(")([^"\n]*)"|(?!\s*\())/g, lang: 'java' },
+  // Go net/http (1.22 patterns with a method too), gin, echo, chi: HandleFunc("/x", …), r.GET("/x", …), r.Get("/x", …)
+  { re: /\.\s*(HandleFunc|Handle|GET|POST|PUT|DELETE|PATCH|Get|Post|Put|Delete|Patch)\s*\(\s*(")((?:[A-Z]+ )?\/[^"\n]*)"/g, lang: 'go' },
+  // ASP.NET minimal APIs: app.MapGet("/x", …)
+  { re: /\.\s*Map(Get|Post|Put|Delete|Patch)\s*\(\s*(")(\/?[^"\n]*)"/g, lang: 'cs' },
+];
+/** text a file must contain for its language's route declarations to be looked for */
+const ROUTE_HINT: Record<'js' | 'py' | 'java' | 'go' | 'cs', string[]> = {
+  js: ['app.', 'router.', 'server.', 'api.', 'fastify.', 'route.', 'routes.'],
+  py: ['@'],
+  java: ['Mapping'],
+  go: ['Handle', '.GET(', '.POST(', '.PUT(', '.DELETE(', '.PATCH(', '.Get(', '.Post(', '.Put(', '.Delete(', '.Patch('],
+  cs: ['.Map'],
+};
+const HTTP_METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS']);
+/** A route's path with its parameters as {} ("/users/:id", "/users/{id}", "/users/<int:id>" → "/users/{}"). */
+export function normRoute(p: string): string {
+  let s = p.trim().replace(/\{[^}]*\}/g, '{}').replace(/<[^>]*>/g, '{}').replace(/(^|\/):[A-Za-z_]\w*\??/g, '$1{}').replace(/\/\*\w*$/, '/{}');
+  if (!s.startsWith('/')) s = '/' + s;
+  return s.length > 1 ? s.replace(/\/+$/, '') : s;
+}
+/** An HTTP server span's name: "GET /api/users/{id}" or "/api/users/{id}". */
+const ROUTE_SPAN = /^(?:([A-Z]+) )?(\/\S*)$/;
+
 /** How a site's name was known: a literal, a constant defined in the same file or in another, a run-time template. */
-type How = 'literal' | 'constant' | 'imported' | 'template';
-const HOW_PENALTY: Record<How, number> = { literal: 0, constant: 0, imported: 1, template: 2 };
+type How = 'literal' | 'constant' | 'imported' | 'template' | 'route';
+const HOW_PENALTY: Record<How, number> = { literal: 0, constant: 0, imported: 1, template: 2, route: 2 };
 
 /** Index of span names opened in source files. Build it once per workspace pass (addFile per file). */
 export class SourceIndex {
@@ -238,6 +278,8 @@ export class SourceIndex {
   /** string constants: identifier → where defined and its value */
   private readonly defs = new Map<string, { file: string; value: string }[]>();
   private readonly templates: (Site & { re: RegExp; text: string })[] = [];
+  /** route declarations: method (null: any), normalised path, the route as declared */
+  private readonly routes: (Site & { method: string | null; path: string; route: string })[] = [];
   private constants: Map<string, (Site & { how: How })[]> | null = null;
   files = 0;
   matches = 0;
@@ -251,8 +293,9 @@ export class SourceIndex {
   /** Scan one file (path relative to the workspace, '/'-separated). Returns the number of span openings found. */
   addFile(path: string, text: string): number {
     this.files++;
-    this.collectDefs(path, text);
-    if (!QUICK.test(text)) return 0;
+    // every constant where spans are named (a file that opens spans or mentions them: a module of span names);
+    // elsewhere only SCREAMING_CASE ones (imported constants) — object members everywhere cost 2× the scan
+    this.collectDefs(path, text, QUICK.test(text) || /span/i.test(text) ? DEF_HINT : SCREAMING_DEF_HINT);
     let starts: number[] | null = null;
     let lines: string[] | null = null;
     let ranges: number[] | null = null;
@@ -265,6 +308,11 @@ export class SourceIndex {
       return { file: path, line, call, ...(fn ? { function: fn } : {}) };
     };
     const inCode = (offset: number) => isCode((ranges ??= nonCodeRanges(path, text)), offset);
+    found += this.collectRoutes(path, text, site);
+    if (!QUICK.test(text)) {
+      this.matches += found;
+      return found;
+    }
     HEAD_RE.lastIndex = 0;
     for (let m = HEAD_RE.exec(text); m; m = HEAD_RE.exec(text)) {
       const call = m[1] ?? m[2]!;
@@ -332,16 +380,57 @@ export class SourceIndex {
     return found;
   }
 
+  private collectRoutes(path: string, text: string, site: (offset: number, call: string) => Site): number {
+    // one family of declarations per file, by its language (several regular expressions over every file cost 40 %)
+    const fam = familyOf(path);
+    const lang = fam === 'js' ? 'js' : fam === 'py' ? 'py' : fam === 'go' ? 'go' : fam === 'cs' ? 'cs' : /\.(?:java|kt|kts|scala)$/i.test(path) ? 'java' : null;
+    if (!lang) return 0;
+    const hint = ROUTE_HINT[lang];
+    if (!hint.some((h) => text.includes(h))) return 0;
+    let found = 0;
+    // Spring: a class-level @RequestMapping("/prefix") before the class declaration prefixes its methods' routes
+    const classAt = /\bclass\s+\w+/.exec(text)?.index ?? -1;
+    let prefix = '';
+    for (const { re } of ROUTE_RES.filter((r) => r.lang === lang)) {
+      re.lastIndex = 0;
+      for (let m = re.exec(text); m; m = re.exec(text)) {
+        let at = m.index + m[0].search(/\S/);
+        if (lang === 'js') {
+          const from = Math.max(0, m.index - 40);
+          const k = text.slice(from, m.index).search(/\b(?:app|router|server|api|fastify|routes?)\s*$/);
+          if (k < 0) continue;
+          at = from + k;
+        }
+        // a declaration in a comment does not count (the line's start, not the whole file's lexing: routes are many)
+        const before = text.slice(text.lastIndexOf('\n', at) + 1, at);
+        if (/\/\/|#(?!\[)|^\s*\*|\/\*/.test(before)) continue;
+        let verb = m[1]!.toUpperCase();
+        let route = m[3] ?? '';
+        if (lang === 'java' && classAt >= 0 && m.index < classAt) {
+          if (verb === 'REQUEST') prefix = route.replace(/\/+$/, '');
+          continue;
+        }
+        if (lang === 'java' && prefix) route = prefix + (route.startsWith('/') || !route ? '' : '/') + route;
+        const goMethod = lang === 'go' ? /^([A-Z]+) (\/.*)$/.exec(route) : null;
+        if (goMethod) [verb, route] = [goMethod[1]!, goMethod[2]!];
+        const method = HTTP_METHODS.has(verb) ? verb : null;
+        this.routes.push({ ...site(at, lang === 'java' ? `@${m[1]}Mapping` : m[1]!), method, path: normRoute(route), route: `${method ? method + ' ' : ''}${route}` });
+        found++;
+      }
+    }
+    return found;
+  }
+
   private add(name: string, s: Site): void {
     let list = this.byName.get(name);
     if (!list) this.byName.set(name, (list = []));
     list.push(s);
   }
 
-  private collectDefs(path: string, text: string): void {
-    DEF_HINT.lastIndex = 0;
+  private collectDefs(path: string, text: string, hint: RegExp): void {
+    hint.lastIndex = 0;
     let lastLine = -1;
-    for (let h = DEF_HINT.exec(text); h; h = DEF_HINT.exec(text)) {
+    for (let h = hint.exec(text); h; h = hint.exec(text)) {
       const a = text.lastIndexOf('\n', h.index) + 1;
       if (a === lastLine) continue;
       lastLine = a;
@@ -397,11 +486,18 @@ export class SourceIndex {
    * when none, the run-time templates the name fits (`charge ${provider}` for "charge stripe").
    */
   lookup(name: string, service?: string): SourceMatch[] {
-    let list: (Site & { how: How; template?: string })[] = [
+    let list: (Site & { how: How; template?: string; route?: string })[] = [
       ...(this.byName.get(name) ?? []).map((s) => ({ ...s, how: 'literal' as How })),
       ...(this.constantSites().get(name) ?? []),
     ];
     if (list.length === 0) list = this.templates.filter((t) => t.re.test(name)).map(({ re: _re, text, ...s }) => ({ ...s, how: 'template' as How, template: text }));
+    const rs = list.length === 0 ? ROUTE_SPAN.exec(name) : null;
+    if (rs && (!rs[1] || HTTP_METHODS.has(rs[1]))) {
+      const want = normRoute(rs[2]!);
+      list = this.routes
+        .filter((r) => r.path === want && (!rs[1] || !r.method || r.method === rs[1]))
+        .map(({ method: _m, path: _p, route, ...s }) => ({ ...s, how: 'route' as How, route }));
+    }
     const seen = new Set<string>();
     return list
       .filter((m) => {
@@ -429,6 +525,7 @@ export class SourceIndex {
       ...(m.function ? { function: m.function } : {}),
       origin: 'search',
       ...(m.template !== undefined ? { template: m.template } : {}),
+      ...(m.route !== undefined ? { route: m.route } : {}),
       ...(also.length ? { also } : {}),
     };
   }

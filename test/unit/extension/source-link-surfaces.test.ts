@@ -15,7 +15,7 @@ import { renderFlameReport } from '../../../src/core/report/html';
 import { toFlameData } from '../../../src/core/diff/flame-data';
 import { loadInput } from '../../../src/sources/resolve-input';
 import { scanWorkspace } from '../../../src/sources/workspace-scan';
-import { buildLineIndex, summarizeDiff } from '../../../src/extension/ops-model';
+import { attachSourceLinks, buildLineIndex, summarizeDiff } from '../../../src/extension/ops-model';
 import { codeLensTitle, hoverMarkdown } from '../../../src/extension/hover-model';
 import { resolveSourcePath } from '../../../src/extension/paths-model';
 
@@ -105,7 +105,11 @@ test('the walkthrough workspace end to end: the root cause (a run-time name) on 
   const where = new Map(ops.map((o) => [`${o.service} / ${o.name}`, o.source ? `${o.source.file}:${o.source.line}` : undefined]));
   assert.equal(where.get('shop-api / load-user'), 'shop-api/src/users.ts:10');
   assert.equal(where.get('shop-api / reserve-stock'), 'shop-api/src/checkout.ts:21');
-  assert.equal(where.get('shop-api / POST /api/checkout'), undefined);
+  // the HTTP server span no line of the application opens: its route's declaration, said so
+  assert.equal(where.get('shop-api / POST /api/checkout'), 'shop-api/src/server.ts:35');
+  // the extension gives every operation the resolver's whole link (the diff tree keeps file and line)
+  attachSourceLinks(ops, (service, name) => scan.index.best(name, service));
+  assert.match(sourceCaveat(ops.find((o) => o.name === 'POST /api/checkout')!.source), /an HTTP server span, opened by the framework's instrumentation: this line declares its route "POST \/api\/checkout"/);
   assert.equal(where.get('recommend / fetch-features'), '/app/app/recommend.py:21');
   // the container path's line 35 came from an older build: the code opens the span on line 37 now
   assert.equal(where.get('recommend / recommend'), '/app/app/recommend.py:37');

@@ -203,6 +203,31 @@ test('equally likely lines are not a silent guess: the link lists the others in 
   assert.equal(svc.best('db.query', 'users')?.also, undefined);
 });
 
+test('an HTTP server span named after its route links to the route\'s declaration, and says so', () => {
+  const idx = SourceIndex.build([
+    { path: 'api/server.ts', text: "// app.get('/api/users/:id') is declared below\nexport function routes(app) {\n  app.get('/api/users/:id', getUser);\n  router.post(\"/api/checkout\", checkout);\n}\n" },
+    { path: 'rec/main.py', text: '@app.get("/recommend/{user_id}")\nasync def recommend(user_id: str):\n    return []\n\n@bp.route("/health")\ndef health():\n    return "ok"\n' },
+    {
+      path: 'orders/OrderController.java',
+      text: '@RestController\n@RequestMapping("/orders")\npublic class OrderController {\n    @PostMapping\n    public void create() {}\n\n    @GetMapping("/{id}")\n    public Order get(@PathVariable String id) { return null; }\n}\n',
+    },
+    { path: 'pay/main.go', text: 'package main\n\nfunc main() {\n\tmux.HandleFunc("POST /charges/{id}", charge)\n\tr.GET("/refunds/:id", refund)\n}\n' },
+    { path: 'notify/Program.cs', text: 'var app = builder.Build();\napp.MapPost("/notify/{channel}", (string channel) => Results.Ok());\n' },
+  ]);
+  assert.deepEqual(idx.best('GET /api/users/:id', 'shop-api'), { file: 'api/server.ts', line: 3, function: 'routes', origin: 'search', route: 'GET /api/users/:id' });
+  assert.equal(at(idx, 'GET /api/users/{id}'), 'api/server.ts:3', 'the {param} spelling of the same route');
+  assert.equal(at(idx, 'POST /api/checkout'), 'api/server.ts:4');
+  assert.equal(at(idx, 'GET /api/checkout'), undefined, 'another method');
+  assert.equal(at(idx, 'GET /recommend/{user_id}'), 'rec/main.py:1');
+  assert.equal(at(idx, 'GET /health'), 'rec/main.py:5', 'route() serves every method');
+  assert.equal(at(idx, 'GET /orders/{id}'), 'orders/OrderController.java:7', "the class's @RequestMapping prefix");
+  assert.equal(at(idx, 'POST /orders'), 'orders/OrderController.java:4');
+  assert.equal(at(idx, 'POST /charges/{id}'), 'pay/main.go:4');
+  assert.equal(at(idx, 'GET /refunds/{id}'), 'pay/main.go:5');
+  assert.equal(at(idx, 'POST /notify/{channel}'), 'notify/Program.cs:2');
+  assert.equal(at(idx, 'GET'), undefined, 'a span named by the method alone has no route');
+});
+
 test('the user workspace of the walkthrough: every span opened in its code links to the line that opens it', async () => {
   const r = await scanWorkspace(SHOP);
   const want: [string, string, string | undefined][] = [
@@ -211,7 +236,7 @@ test('the user workspace of the walkthrough: every span opened in its code links
     ['shop-api', 'checkout', 'shop-api/src/checkout.ts:12'],
     ['shop-api', 'reserve-stock', 'shop-api/src/checkout.ts:21'],
     ['shop-api', 'charge stripe', 'shop-api/src/checkout.ts:27'],
-    ['shop-api', 'GET /api/users/:id', undefined],
+    ['shop-api', 'GET /api/users/:id', 'shop-api/src/server.ts:32'],
     ['recommend', 'recommend', 'services/recommend/app/recommend.py:37'],
     ['recommend', 'fetch-features', 'services/recommend/app/recommend.py:21'],
     ['recommend', 'score-items', 'services/recommend/app/recommend.py:26'],
