@@ -89,7 +89,7 @@ export function edgeChanges(b: RunFacts, i: RunFacts, alpha: number): EdgeChange
     // variation — is each call's gap further above its edge's baseline median than baseline gaps ever are above
     // theirs? — and the smaller answer is taken, doubled for asking twice
     const pMw = Number.isFinite(t.p) ? t.p : 1;
-    const pExc = pooledExceedance(devRef, perTrace(ei.gaps.map((g) => deviation(g, medB, GAP_FLOOR_MS)), ei.gapTraces), { floor: GROW });
+    const pExc = exceedance(devRef, own ? ownDeviations(eb!.gaps, eb!.gapTraces, medB, GAP_FLOOR_MS) : null, perTrace(ei.gaps.map((g) => deviation(g, medB, GAP_FLOOR_MS)), ei.gapTraces), GROW);
     const p = Math.min(1, 2 * Math.min(pMw, pExc));
     const perTraceMs = ei.sumMs / Math.max(1, i.traces) - (eb ? eb.sumMs / Math.max(1, b.traces) : 0);
     out.push({
@@ -107,6 +107,28 @@ const SELF_FLOOR_MS = 0.1;
 
 /** How far a value lies from its group's median: log((x + floor) / (median + floor)), negative values as 0. */
 const deviation = (x: number, med: number, floor: number) => Math.log((Math.max(0, x) + floor) / (Math.max(0, med) + floor));
+
+/** Per-trace values needed before a group's own baseline variation is a reference of its own (see exceedance). */
+const OWN_REFERENCE_MIN = 10;
+
+/** A group's own baseline deviations from its median, one per trace, ascending; null with fewer than OWN_REFERENCE_MIN. */
+function ownDeviations(values: number[], traces: number[] | undefined, med: number, floor: number): Float64Array | null {
+  const per = perTrace(values.map((x) => deviation(x, med, floor)), traces);
+  return per.length >= OWN_REFERENCE_MIN ? Float64Array.from(per).sort() : null;
+}
+
+/**
+ * Do the incident's deviations lie further above the baseline median than the baseline's own do? Asked against the
+ * pooled shape of all groups' variation (power for a group seen a few times) and, when the group has enough baseline
+ * values of its own, against those too — the larger p of the two: a group whose own values vary far more than the
+ * pooled shape (an operation whose own time is 0 in about half its spans, so its median is 0 or 0.4 ms by a coin
+ * flip) is not "slower" for varying as it always did (h34's resample property: api / handle "slower across its
+ * operations, p=3.4e-5" between two samples of one distribution).
+ */
+function exceedance(pooled: Float64Array, own: Float64Array | null, devs: number[], floor: number): number {
+  const p = pooledExceedance(pooled, devs, { floor });
+  return own ? Math.max(p, pooledExceedance(own, devs, { floor })) : p;
+}
 
 /**
  * A baseline's variation pooled over groups (edges' gaps, operations' own times): log((x + floor) / (group median +
@@ -211,7 +233,7 @@ export function opChanges(b: RunFacts, i: RunFacts, alpha: number): OpChange[] {
     const effect = deviation(medI, medB, SELF_FLOOR_MS);
     const t = mannWhitney(perTrace(ob.self, ob.selfTraces), perTrace(oi.self, oi.selfTraces), 'greater');
     const pMw = Number.isFinite(t.p) ? t.p : 1;
-    const pExc = pooledExceedance(devRef, perTrace(oi.self.map((x) => deviation(x, medB, SELF_FLOOR_MS)), oi.selfTraces), { floor: Math.log(1.25) });
+    const pExc = exceedance(devRef, ownDeviations(ob.self, ob.selfTraces, medB, SELF_FLOOR_MS), perTrace(oi.self.map((x) => deviation(x, medB, SELF_FLOOR_MS)), oi.selfTraces), Math.log(1.25));
     const p = Math.min(1, 2 * Math.min(pMw, pExc));
     const perTraceMs = oi.selfSumMs / Math.max(1, i.traces) - ob.selfSumMs / Math.max(1, b.traces);
     out.push({ service: oi.service, name: oi.name, nB: ob.self.length, nI: oi.self.length, medB, medI, effect, p, grew: effect >= Math.log(1.25) && p < alpha, perTraceMs });

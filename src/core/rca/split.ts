@@ -158,7 +158,10 @@ export function splitTraces(model: SpanTable, opts: SplitOptions = {}): SplitRes
   const T = ser.ids.length;
   const baselineMask = new Uint8Array(model.strings.size);
   const incidentMask = new Uint8Array(model.strings.size);
-  const order = Array.from({ length: T }, (_, i) => i).sort((a, b) => ser.start[a]! - ser.start[b]! || a - b);
+  // ties (traces that start, or last, alike) broken by the trace id — its text, not where the file put it
+  const idText = (t: number) => model.strings.get(ser.ids[t]!);
+  const byId = (a: number, b: number) => (idText(a) < idText(b) ? -1 : idText(a) > idText(b) ? 1 : 0);
+  const order = Array.from({ length: T }, (_, i) => i).sort((a, b) => ser.start[a]! - ser.start[b]! || byId(a, b));
   const alpha = opts.alpha ?? 0.01;
 
   if (T >= 8) {
@@ -219,7 +222,7 @@ export function splitTraces(model: SpanTable, opts: SplitOptions = {}): SplitRes
   }
 
   // slowest decile vs the rest
-  const bySlow = Array.from({ length: T }, (_, i) => i).sort((a, b) => ser.latencyMs[b]! - ser.latencyMs[a]! || a - b);
+  const bySlow = Array.from({ length: T }, (_, i) => i).sort((a, b) => ser.latencyMs[b]! - ser.latencyMs[a]! || ser.start[a]! - ser.start[b]! || byId(a, b));
   const k = T >= 2 ? Math.max(1, Math.round(T / 10)) : T;
   for (let q = 0; q < T; q++) {
     const id = ser.ids[bySlow[q]!]!;

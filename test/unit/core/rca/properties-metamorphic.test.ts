@@ -297,6 +297,7 @@ describe('diagnosis engine: metamorphic properties', () => {
       const d = diagnose(fromGen(sc.baseline), fromGen(sc.incident));
       if (d.rootCause || d.regression?.slower || d.regression?.errorsUp) alarms.push(`makeMicroScenario('none', ${seed}, 150): ${rcText(d)}`);
     }
+    if (process.env.TD_PROP_PRINT) console.log(`ALARMS ${alarms.length} of ${shapes.length + 20}`);
     assert.ok(alarms.length <= 0.04 * (shapes.length + 20), `${alarms.length} alarms on ${shapes.length + 20} resampled pairs:\n${alarms.join('\n')}`);
   });
 });
