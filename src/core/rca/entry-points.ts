@@ -364,9 +364,10 @@ export function entryPointChanges(b: AggDetail, i: AggDetail, alpha: number, opt
     f.best = Math.min(f.best, adj[k]!);
   });
   const findings = [...byEntry.values()]
-    .sort((x, y) => x.best - y.best || y.traces.incident - x.traces.incident)
+    // ties by the entry's words, then the test's: never by the order in which the rows first met them
+    .sort((x, y) => x.best - y.best || y.traces.incident - x.traces.incident || textOrder(x.entry, y.entry))
     .map(({ best: _best, ...f }) => {
-      f.changes.sort((x, y) => x.p - y.p);
+      f.changes.sort((x, y) => x.p - y.p || textOrder(x.test, y.test));
       return f;
     });
   return { findings, entries: keys.size, tests: M, incidentTraces: ri.traces, within, runs: { b: rb, i: ri } };
@@ -480,6 +481,7 @@ export function describeEntryFinding(f: EntryFinding, incidentTraces: number, te
   return where + f.changes.map((c) => c.text).join('; ') + ` — p-values Holm-adjusted over ${tests} tests`;
 }
 
+const textOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : 0);
 const num = (x: number) => (Math.abs(x) >= 10 ? x.toFixed(0) : x.toFixed(1));
 const rateText = (perMin: number) => (perMin >= 10 ? perMin.toFixed(0) : perMin >= 1 ? perMin.toFixed(1) : perMin.toFixed(2)) + '/min';

@@ -248,7 +248,6 @@ describe('diagnosis engine: counterexamples found by the property tests', () => 
 
   test(
     'entry points with equal findings are listed in an order that does not depend on the order of the spans',
-    { todo: "entry-points.ts sorts the findings by best p, then incident traces: two entry points that tie on both (here 6 → 8 traces each, spans per trace p=0.0033) keep the order in which the rows first met them" },
     () => {
       // shrunk by fast-check (permutation property, TD_PROP_SEED=11): a loose request shape, a fan-out ×3 in the incident
       const spec = {"nodes": [{"parent": 0, "svc": 1, "op": 0, "kind": 0, "ownMs": 0.01, "gapMs": 0, "parallel": false, "errRate": 0}, {"parent": 0, "svc": 0, "op": 0, "kind": 0, "ownMs": 0.01, "gapMs": 0, "parallel": false, "errRate": 0}, {"parent": 0, "svc": 0, "op": 0, "kind": 0, "ownMs": 0.01, "gapMs": 0, "parallel": false, "errRate": 0}, {"parent": 0, "svc": 0, "op": 1, "kind": 0, "ownMs": 0.01, "gapMs": 0, "parallel": false, "errRate": 0}, {"parent": 0, "svc": 0, "op": 2, "kind": 0, "ownMs": 0.01, "gapMs": 0, "parallel": false, "errRate": 0}, {"parent": 0, "svc": 0, "op": 0, "kind": 0, "ownMs": 0, "gapMs": 0, "parallel": false, "errRate": 0}, {"parent": 8, "svc": 0, "op": 0, "kind": 0, "ownMs": 0.01, "gapMs": 0, "parallel": false, "errRate": 0}], "services": ["db", "queue"], "ops": ["HTTP GET", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "__proto__"], "tracesB": 39, "tracesI": 42, "spacingMs": 0, "jitter": 0, "loose": true, "change": {"type": "fanout", "node": 13, "count": 3}, "seed": 411410412} as TemplateSpec;
@@ -263,7 +262,6 @@ describe('diagnosis engine: counterexamples found by the property tests', () => 
 
   test(
     "the one-run split's slowest traces among equal latencies do not depend on the order of the spans",
-    { todo: "split.ts slowest decile: traces sorted by latency, ties by dense trace index — the order the rows first met the traces — so which of 16 equal 0.020 ms traces become the 'incident' follows the file (a note on errors appears or not)" },
     () => {
       // shrunk by fast-check (split-path permutation property, TD_PROP_SEED=11)
       const spec = {"nodes": [{"parent": 0, "svc": 0, "op": 0, "kind": 0, "ownMs": 0.01, "gapMs": 0, "parallel": false, "errRate": 0}, {"parent": 0, "svc": 0, "op": 0, "kind": 0, "ownMs": 0.01, "gapMs": 0, "parallel": false, "errRate": 0}], "services": ["front", "api"], "ops": ["a / b \u2192 c"], "tracesB": 8, "tracesI": 8, "spacingMs": 0, "jitter": 0, "loose": false, "change": {"type": "errors", "node": 0, "rate": 0.21642901655286553}, "seed": 0} as TemplateSpec;
@@ -277,7 +275,6 @@ describe('diagnosis engine: counterexamples found by the property tests', () => 
 
   test(
     'an operation whose own time is often 0 is not "slower" when 14 instead of 16 of 30 traces have it at 0 (no regression)',
-    { todo: "service-evidence.ts opChanges: p = 2·min(Mann-Whitney, pooledExceedance); the exceedance test measures the incident's deviations from the baseline MEDIAN against the pooled variation of all operations — for an operation that is 0 in half its spans the median is 0 (or 0.3 ms) by a coin flip, its ordinary 0.3–1 ms values all 'exceed', and 'api changed significantly (p=3.4e-5: slower across its operations)' makes end-to-end 10.2 → 10.2 ms (p=0.50) a regression with a root cause. Found by the resample rule (TD_PROP_SEED=12: 16 alarms in 320 same-distribution pairs, loose shapes whose self times are often 0)" },
     () => {
       const d = diagnose(table(oftenZero(30, 16, 'b')), table(oftenZero(30, 14, 'i')));
       assert.equal(d.regression?.slower, false, d.notes.join(' | '));
