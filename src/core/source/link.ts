@@ -5,6 +5,7 @@
 import type { SourceLink } from '../rca/diagnosis';
 import { scoreMatch, type SourceIndex } from './resolve';
 
+const baseName = (p: string) => p.replace(/\\/g, '/').split('/').pop() ?? '';
 const segments = (p: string) => p.replace(/\\/g, '/').split('/').filter((s) => s && s !== '.');
 
 /**
@@ -27,8 +28,17 @@ export function sameFile(a: string, b: string): boolean {
 export function combineLinks(attr: SourceLink | undefined, search: SourceLink | undefined): SourceLink | undefined {
   if (!attr) return search;
   if (!search) return attr;
-  const hit = [search, ...(search.also ?? [])].find((s) => sameFile(attr.file, s.file));
-  if (!hit) return attr;
+  const sites = [search, ...(search.also ?? [])];
+  const hit = sites.find((s) => sameFile(attr.file, s.file));
+  if (!hit) {
+    // a path from another layout (/usr/src/app/handlers.py, two handlers.py in the workspace): the call found in a
+    // file of that name is where the span is opened — the attribute's path may resolve nowhere
+    const base = baseName(attr.file);
+    const named = sites.filter((s) => baseName(s.file) === base);
+    if (named.length !== 1) return attr;
+    const n = named[0]!;
+    return { file: n.file, line: n.line, ...(attr.function ? { function: attr.function } : n.function ? { function: n.function } : {}), origin: 'search' };
+  }
   if (hit.line === attr.line) return attr;
   return { file: attr.file, line: hit.line, ...(attr.function ? { function: attr.function } : hit.function ? { function: hit.function } : {}), origin: 'search' };
 }

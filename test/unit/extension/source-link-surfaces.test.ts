@@ -32,6 +32,13 @@ test('an attribute link whose file the search also finds takes the line of the c
   const other = { file: 'lib/other.py', line: 9, origin: 'attribute' as const };
   assert.deepEqual(combineLinks(other, idx.best('recommend')), other);
   assert.equal(combineLinks(undefined, idx.best('recommend'))?.line, 5);
+  // a path from another layout that names the file the search found the call in (the path alone is ambiguous:
+  // two handlers.py): the search's file and line
+  const two = SourceIndex.build([
+    { path: 'api/handlers.py', text: 'def h():\n    with tracer.start_as_current_span("checkout"):\n        pass\n' },
+    { path: 'worker/handlers.py', text: 'def w():\n    return 1\n' },
+  ]);
+  assert.deepEqual(combineLinks({ file: '/usr/src/app/handlers.py', line: 40, origin: 'attribute' }, two.best('checkout')), { file: 'api/handlers.py', line: 2, function: 'h', origin: 'search' });
   assert.ok(sameFile('C:\\build\\orders\\src\\main\\java\\com\\shop\\orders\\OrderService.java', 'services/orders/src/main/java/com/shop/orders/OrderService.java'));
   assert.ok(sameFile('/app/main.py', 'main.py'));
   assert.ok(!sameFile('/usr/lib/python3/site-packages/flask/app.py', 'src/app.py'));
