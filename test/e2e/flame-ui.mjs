@@ -188,6 +188,20 @@ async function sandwichScenario(ui) {
 }
 
 /**
+ * A scenario's own workbench: open it, wait for the Trace Doctor commands in the palette, close the palette; `dark`:
+ * switch to Dark Modern and wait for it (the scenarios that screenshot dark then light).
+ */
+export async function openWorkbench(page, ui, cs, { dark = false } = {}) {
+  await page.goto(cs.workbenchUrl());
+  await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+  await ui.waitPaletteHas('Trace Doctor:');
+  await ui.escape(1);
+  if (!dark) return;
+  await pickColorTheme(ui, 'Dark Modern');
+  await page.locator('.monaco-workbench.vs-dark').first().waitFor({ timeout: 10000 });
+}
+
+/**
  * "Preferences: Color Theme" → `theme` (the palette's first row may be "Browse Color Themes in Marketplace"). The
  * palette is reopened when its row does not show: a webview taking the focus back can close the palette as it opens
  * (seen once in CI: the row never appeared in 20 s).

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, extensionHostErrors, openOwnWorkspace, sleep, waitFor, writeOfflineSettings } from './lib.mjs';
-import { pickColorTheme } from './flame-ui.mjs';
+import { openWorkbench, pickColorTheme } from './flame-ui.mjs';
 
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'real-faults');
 
@@ -117,10 +117,7 @@ export async function realFaultsScenario(ctx) {
   const { dir, cs, page, ui, close } = await openOwnWorkspace(ctx, 'rf', stageRealFaultWorkspace);
   const out = { cases: {} };
   try {
-    await page.goto(cs.workbenchUrl());
-    await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
-    await ui.waitPaletteHas('Trace Doctor:');
-    await ui.escape(1);
+    await openWorkbench(page, ui, cs);
     for (const c of REAL_FAULT_CASES) out.cases[c.id] = await diagnoseCase(ui, c);
     out.runs = await runsView(ui, REAL_FAULT_CASES[REAL_FAULT_CASES.length - 1]);
     out.chat = await offlineChat(ui, REAL_FAULT_CASES[REAL_FAULT_CASES.length - 1]);

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, extensionHostErrors, openOwnWorkspace, sleep, writeOfflineSettings } from './lib.mjs';
-import { pickColorTheme } from './flame-ui.mjs';
+import { openWorkbench, pickColorTheme } from './flame-ui.mjs';
 
 const SHOP = path.join(ROOT, 'test', 'fixtures', 'source-links', 'shop');
 
@@ -36,12 +36,7 @@ const EXPECT = [
 export async function sourceLinksScenario(ctx) {
   const { dir, ws, cs, page, ui, close } = await openOwnWorkspace(ctx, 'source-links', stageSourceLinksWorkspace);
   try {
-    await page.goto(cs.workbenchUrl());
-    await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
-    await ui.waitPaletteHas('Trace Doctor:');
-    await ui.escape(1);
-    await pickColorTheme(ui, 'Dark Modern');
-    await page.locator('.monaco-workbench.vs-dark').first().waitFor({ timeout: 10000 });
+    await openWorkbench(page, ui, cs, { dark: true });
     return await sourceLinks(ui, dir, ws);
   } catch (e) {
     await ui.shot('FAIL-sl');

@@ -17,7 +17,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, extensionHostErrors, openOwnWorkspace, sleep, traceDoctorLog, waitFor, writeOfflineSettings } from './lib.mjs';
-import { pickColorTheme } from './flame-ui.mjs';
+import { openWorkbench, pickColorTheme } from './flame-ui.mjs';
 import { unreadable } from './real-faults-ui.mjs';
 
 const PAIR = { baseline: 'thin-baseline.jsonl', incident: 'thin-incident.jsonl', rootService: 'orders', rootOp: 'POST /orders/op24' };
@@ -40,12 +40,7 @@ const NOTE_RE = /the root cause accounts for about [\d.]+ ms of the [\d.]+ ms ad
 export async function thinShareScenario(ctx) {
   const { dir, cs, page, ui, close } = await openOwnWorkspace(ctx, 'thin', stageThinWorkspace);
   try {
-    await page.goto(cs.workbenchUrl());
-    await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
-    await ui.waitPaletteHas('Trace Doctor:');
-    await ui.escape(1);
-    await pickColorTheme(ui, 'Dark Modern');
-    await page.locator('.monaco-workbench.vs-dark').first().waitFor({ timeout: 10000 });
+    await openWorkbench(page, ui, cs, { dark: true });
     return await thinShare(ui, dir);
   } catch (e) {
     await ui.shot('FAIL-thin'); // while the page is still open
