@@ -39,7 +39,7 @@ for (const [sig, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(child.exitCode, null, `still waiting for the rest of stdin: ${err}`);
     assert.deepEqual(readdirSync(tmp), [], 'stdin is read as a stream: nothing is written to TMPDIR while it arrives');
-    const done = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    const done = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     child.kill(sig);
     const exit = await done;
     assert.equal(exit, code, err);

@@ -22,7 +22,7 @@ describe('trace-doctor serve', () => {
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
-    const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    const exited = new Promise<number | null>((r) => child.on('close', (c) => r(c)));
     const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     try {
       const waitFor = async (re: RegExp) => {
@@ -56,7 +56,7 @@ describe('trace-doctor serve', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--port', 'abc'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c) => (stderr += c));
-    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
     assert.equal(code, 2);
     assert.match(stderr, /--port expects/);
   });
@@ -66,7 +66,7 @@ describe('trace-doctor serve', () => {
     let stderr = '';
     child.stderr.on('data', (c) => (stderr += c));
     const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
     clearTimeout(killer);
     return { code, stderr };
   };

@@ -18,7 +18,8 @@ function serve(args: string[]) {
   const io = { stdout: '', stderr: '' };
   child.stdout.on('data', (c) => (io.stdout += c));
   child.stderr.on('data', (c) => (io.stderr += c));
-  const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  // 'close', not 'exit': the last stdout lines ("received 35 spans …") can arrive after the process has exited
+  const exited = new Promise<number | null>((r) => child.on('close', (c) => r(c)));
   const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   const waitFor = async (re: RegExp) => {
     for (let i = 0; i < 300 && !re.test(io.stdout) && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
@@ -41,7 +42,8 @@ describe('trace-doctor serve --grpc-port', () => {
     try {
       const grpcUrl = (await s.waitFor(/OTLP\/gRPC receiver listening on (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
       const endpoint = (await s.waitFor(/OTLP\/HTTP receiver listening on (http:\/\/127\.0\.0\.1:\d+\/v1\/traces)/))[1]!;
-      assert.match(s.io.stdout, new RegExp(`OTEL_EXPORTER_OTLP_PROTOCOL=grpc OTEL_EXPORTER_OTLP_ENDPOINT=${grpcUrl.replace(/[.]/g, '\\.')}`));
+      // the hint line may come after the listening lines: wait for it rather than read stdout as it is (flaked under load)
+      await s.waitFor(new RegExp(`OTEL_EXPORTER_OTLP_PROTOCOL=grpc OTEL_EXPORTER_OTLP_ENDPOINT=${grpcUrl.replace(/[.]/g, '\\.')}`));
       const g = await emitGrpc(grpcUrl, 'cli-grpc', 10, true);
       assert.equal(g.ok, 20);
       const h = await emitTraces(endpoint, 'proto', 5, { service: 'cli-http' });
