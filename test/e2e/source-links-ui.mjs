@@ -51,7 +51,14 @@ async function lensLine(ui, op, lines) {
   const { page } = ui;
   const lens = page.locator('.editor-group-container.active .codelens-decoration', { hasText: new RegExp(`^\\s*${op.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} ·`) }).first();
   await lens.waitFor({ timeout: 20000 });
-  const lb = await lens.boundingBox();
+  // a CodeLens being re-rendered (the editor scrolled or a provider refreshed) has no box for a moment: ask again
+  // (CI once read null here)
+  let lb = null;
+  for (let k = 0; k < 50 && !lb; k++) {
+    lb = await lens.boundingBox().catch(() => null);
+    if (!lb) await sleep(200);
+  }
+  if (!lb) throw new Error(`the CodeLens of ${op} stayed without a box for 10 s`);
   // the view line whose top is the lens zone's bottom: compare with each rendered line's text
   const rows = await page.locator('.editor-group-container.active .monaco-editor .view-line').evaluateAll((els) =>
     els.map((e) => ({ top: e.getBoundingClientRect().top, text: e.textContent.replace(/\u00a0/g, ' ') })),
