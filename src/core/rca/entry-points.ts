@@ -44,7 +44,7 @@ import type { AggDetail } from '../aggregate/tree';
 import { countBelow, exceedanceUpper, fisherGreater, mannWhitney, mean, normalCdf, pValue as pText, quantileSorted, rateDropTest } from '../stats/index';
 
 export { exceedanceUpper, fisherGreater };
-import { fmt, pct, restateErrors, restateVerdict } from './context';
+import { fmt, pct, restateErrors, restateVerdict, textOrder } from './context';
 import { SpanKind } from '../model/span-table';
 import type { EntryChange, EntryPointFinding } from './diagnosis';
 
@@ -481,7 +481,6 @@ export function describeEntryFinding(f: EntryFinding, incidentTraces: number, te
   return where + f.changes.map((c) => c.text).join('; ') + ` — p-values Holm-adjusted over ${tests} tests`;
 }
 
-const textOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : 0);
 const num = (x: number) => (Math.abs(x) >= 10 ? x.toFixed(0) : x.toFixed(1));
 const rateText = (perMin: number) => (perMin >= 10 ? perMin.toFixed(0) : perMin >= 1 ? perMin.toFixed(1) : perMin.toFixed(2)) + '/min';

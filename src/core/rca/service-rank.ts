@@ -7,6 +7,7 @@
 import type { AggDetail } from '../aggregate/tree';
 import { fisherGreater, pValue as pText } from '../stats/index';
 import { formatMs, possessive } from '../format';
+import { textOrder } from './context';
 import { collectFacts, edgeKey, type RunFacts } from './facts';
 import { edgeChanges, opChanges, remoteGap, serviceSlowdown, type GapFinding, type SlowdownFinding } from './service-evidence';
 import { vanishedWork, type VanishedFinding } from './vanished';
@@ -51,11 +52,11 @@ const pct = (x: number) => Math.round(x * 100) + '%';
 
 /** The operation called most often (first of the largest counts), '' when there is none. */
 /** most calls first, then by name: the order of the rows in the file decides nothing */
-const byCalls = (x: [string, number], y: [string, number]) => y[1] - x[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0);
+const byCalls = (x: [string, number], y: [string, number]) => y[1] - x[1] || textOrder(x[0], y[0]);
 const mostCalled = (ops: Map<string, number> | undefined): string => (ops ? [...ops.entries()].sort(byCalls)[0]?.[0] ?? '' : '');
 /** a gap finding's edges as listed: grown first, the largest growth of the median first, then by name */
 const listed = <E extends { grew: boolean; medB: number; medI: number; caller: string; callee: string }>(edges: readonly E[]) =>
-  [...edges].sort((x, y) => Number(y.grew) - Number(x.grew) || (y.medI - y.medB) - (x.medI - x.medB) || (`${x.caller}\u0000${x.callee}` < `${y.caller}\u0000${y.callee}` ? -1 : 1));
+  [...edges].sort((x, y) => Number(y.grew) - Number(x.grew) || (y.medI - y.medB) - (x.medI - x.medB) || textOrder(`${x.caller}\u0000${x.callee}`, `${y.caller}\u0000${y.callee}`));
 
 export interface ServiceEvidenceResult {
   services: ServiceScore[];

@@ -13,6 +13,7 @@
 import type { SpanTable } from '../model/span-table';
 import { mulberry32 } from '../stats/index';
 import { formatMs } from '../format';
+import { textOrder } from './context';
 import type { Split } from './diagnosis';
 
 export interface SplitResult {
@@ -160,7 +161,7 @@ export function splitTraces(model: SpanTable, opts: SplitOptions = {}): SplitRes
   const incidentMask = new Uint8Array(model.strings.size);
   // ties (traces that start, or last, alike) broken by the trace id — its text, not where the file put it
   const idText = (t: number) => model.strings.get(ser.ids[t]!);
-  const byId = (a: number, b: number) => (idText(a) < idText(b) ? -1 : idText(a) > idText(b) ? 1 : 0);
+  const byId = (a: number, b: number) => textOrder(idText(a), idText(b));
   const order = Array.from({ length: T }, (_, i) => i).sort((a, b) => ser.start[a]! - ser.start[b]! || byId(a, b));
   const alpha = opts.alpha ?? 0.01;
 
