@@ -135,11 +135,7 @@ export function entryPointsOf(det: AggDetail): EntryRun {
   };
   const str0 = (id: number) => m.strings.get(id);
   /** service, then name, as strings (the interned ids follow the row order) */
-  const before = (r: number, c: number) => {
-    const a = str0(svc[r]!);
-    const b = str0(svc[c]!);
-    return a !== b ? a < b : str0(m.nameCol[r]!) < str0(m.nameCol[c]!);
-  };
+  const before = (r: number, c: number) => (textOrder(str0(svc[r]!), str0(svc[c]!)) || textOrder(str0(m.nameCol[r]!), str0(m.nameCol[c]!))) < 0;
   const callRow = new Int32Array(T).fill(-1);
   for (let r = 0; r < n; r++) {
     const t = traceOf[r]!;
