@@ -5,8 +5,14 @@
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { formatBytes } from './tree-model';
 
-/** Glob for vscode.workspace.findFiles: plain and gzipped JSON / JSON Lines (exports are often `spans.jsonl.gz`). */
-export const TRACE_FILE_GLOB = '**/*.{json,jsonl,ndjson,json.gz,jsonl.gz,ndjson.gz}';
+/**
+ * Glob for vscode.workspace.findFiles: plain and gzipped JSON / JSON Lines (exports are often `spans.jsonl.gz`) and
+ * OTLP protobuf (`.binpb`, `.pb`, `.protobuf`, `.otlp`: an exporter's request body, the Collector file exporter's
+ * `format: proto`).
+ */
+export const TRACE_FILE_GLOB = '**/*.{json,jsonl,ndjson,json.gz,jsonl.gz,ndjson.gz,binpb,pb,protobuf,otlp,binpb.gz,pb.gz,protobuf.gz,otlp.gz}';
+/** names of OTLP protobuf files, gzipped or not (the same extensions the file loader reads as protobuf) */
+export const PROTOBUF_NAME = /\.(binpb|pb|protobuf|otlp)(\.gz)?$/i;
 export const TRACE_FILE_EXCLUDE = '**/{node_modules,.git,.vscode-test}/**';
 /** Bytes read from each candidate file to decide whether it is a trace file. */
 export const SNIFF_BYTES = 1024;
@@ -16,7 +22,7 @@ export const SNIFF_BYTES = 1024;
  */
 export const SNIFF_GZ_BYTES = 4 * 1024;
 
-export type SniffedFormat = 'otlp' | 'otlp-jsonl' | 'jaeger' | 'zipkin' | 'tempo' | 'jaeger-api-v3';
+export type SniffedFormat = 'otlp' | 'otlp-jsonl' | 'otlp-proto' | 'jaeger' | 'zipkin' | 'tempo' | 'jaeger-api-v3';
 
 /**
  * Guess whether a file is a trace file from its first bytes (the whole file need not be valid JSON there).
@@ -41,6 +47,31 @@ export function sniffTraceFormat(head: string): SniffedFormat | null {
 }
 
 /**
+ * The head of an OTLP protobuf file: an ExportTraceServiceRequest starts with field 1 (resource_spans, wire type 2:
+ * tag 0x0a), its length as a varint, then a ResourceSpans field (resource 0x0a, scope_spans 0x12, schema_url 0x1a, the
+ * old instrumentation_library_spans 0xc2 0x3e); the Collector file exporter's `format: proto` puts each request after
+ * its length as a 4-byte big-endian integer. The same two shapes the file loader accepts.
+ */
+export function looksLikeOtlpProto(b: Uint8Array): boolean {
+  const requestAt = (o: number): boolean => {
+    if (b[o] !== 0x0a) return false;
+    let len = 0;
+    let i = o + 1;
+    for (let shift = 0; ; shift += 7, i++) {
+      if (i >= b.length || shift > 28) return false;
+      len += (b[i]! & 0x7f) * 2 ** shift;
+      if (!(b[i]! & 0x80)) break;
+    }
+    const next = b[i + 1];
+    return len > 0 && (next === undefined || next === 0x0a || next === 0x12 || next === 0x1a || (next === 0xc2 && b[i + 2] === 0x3e));
+  };
+  if (requestAt(0)) return true;
+  if (b.length < 5) return false;
+  const framed = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+  return framed > 0 && requestAt(4);
+}
+
+/**
  * The first bytes of a candidate file → its likely trace format: plain text is sniffed as is; a gzip stream (magic
  * 1f 8b) is inflated as far as the given bytes go (a cut-off stream is fine: Z_SYNC_FLUSH) and its first SNIFF_BYTES
  * characters are sniffed. `gzip` says whether it was compressed; null for anything that is not a trace file. A file
@@ -48,16 +79,17 @@ export function sniffTraceFormat(head: string): SniffedFormat | null {
  */
 export function sniffTraceHead(bytes: Uint8Array, name = ''): { format: SniffedFormat; gzip: boolean } | null {
   const gz = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-  let text: string;
+  let head: Uint8Array = bytes;
   if (gz) {
     try {
-      text = gunzipSync(bytes, { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: 8 * 1024 * 1024 }).subarray(0, SNIFF_BYTES).toString('utf8');
+      head = gunzipSync(bytes, { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: 8 * 1024 * 1024 }).subarray(0, SNIFF_BYTES);
     } catch {
       return null;
     }
-  } else {
-    text = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, SNIFF_BYTES)).toString('utf8');
   }
+  // binary: only a file named as protobuf is read as such (random bytes often start with 0x0a, a newline)
+  if (PROTOBUF_NAME.test(name)) return looksLikeOtlpProto(head) ? { format: 'otlp-proto', gzip: gz } : null;
+  const text = Buffer.from(head.buffer, head.byteOffset, Math.min(head.length, SNIFF_BYTES)).toString('utf8');
   let format = sniffTraceFormat(text);
   if (format === 'otlp' && /\.(jsonl|ndjson)(\.gz)?$/i.test(name)) format = 'otlp-jsonl';
   return format ? { format, gzip: gz } : null;
@@ -91,6 +123,7 @@ export const NO_BASELINE_LABEL = '(none — split automatically)';
 const FORMAT_NAMES: Record<TraceFileInfo['format'], string> = {
   otlp: 'OTLP JSON',
   'otlp-jsonl': 'OTLP JSON Lines',
+  'otlp-proto': 'OTLP protobuf',
   jaeger: 'Jaeger JSON',
   zipkin: 'Zipkin v2',
   tempo: 'Tempo',

@@ -362,6 +362,8 @@ async function loadProtobuf(
   let spans = 0;
   let skipped = 0;
   let good = 0;
+  let rejected = 0;
+  let firstRejected: string | undefined;
   const readMessage = (bytes: Uint8Array, offset: number, n: number): boolean => {
     let conv;
     try {
@@ -372,7 +374,11 @@ async function loadProtobuf(
       ctx.add({ file, offset, message: `protobuf message ${n} skipped: not an ExportTraceServiceRequest (${(e as Error).message})`, severity: 'warning' });
       return true;
     }
-    if (conv.rejected > 0) ctx.warn(`${conv.rejected} span(s) with invalid ids dropped (first: ${conv.firstError})`);
+    if (conv.rejected > 0) {
+      ctx.warn(`${conv.rejected} span(s) with invalid ids dropped (first: ${conv.firstError})`);
+      rejected += conv.rejected;
+      firstRejected ??= conv.firstError;
+    }
     const r = readDocument(conv.request, ctx);
     if (r.format !== null) {
       spans += r.spans;
@@ -395,7 +401,10 @@ async function loadProtobuf(
           throw e;
         }
       }
-      if (!readMessage(bytes, 0, 1) || spans === 0) return null;
+      if (!readMessage(bytes, 0, 1)) return null;
+      // an ExportTraceServiceRequest whose every span was refused: say why, not "binary data"
+      if (spans === 0 && rejected > 0) throw loadError(file, `an OTLP protobuf request with no usable span: all ${rejected} span(s) have invalid ids (first: ${firstRejected})`);
+      if (spans === 0) return null;
       opts.onProgress?.({ file, bytesRead: progress.base + bytes.length, totalBytes: progress.total, spans: progress.spans + spans });
       return { formats: ['otlp-proto'], spans, skipped };
     }
@@ -429,7 +438,10 @@ async function loadProtobuf(
   }
 }
 
-/** A gzip-compressed trace file (`traces.json.gz`, `spans.jsonl.gz`): decompressed as a stream, then read as usual. */
+/**
+ * A gzip-compressed trace file (`traces.json.gz`, `spans.jsonl.gz`, `traces.binpb.gz`): decompressed as a stream, then
+ * read as usual — JSON text, or OTLP protobuf when the decompressed head is binary.
+ */
 async function loadGzip(
   src: InputBytes,
   b: SpanTableBuilder,
@@ -442,7 +454,74 @@ async function loadGzip(
   const gunzip = createGunzip();
   raw.on('error', (e) => gunzip.destroy(e));
   raw.pipe(gunzip);
-  gunzip.setEncoding('utf8');
+  const it = (gunzip as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const compressedRead = () => `${src.bytesRead().toLocaleString('en-US')}${src.size !== undefined ? ` of ${src.size.toLocaleString('en-US')}` : ''} compressed bytes read`;
+  // the decompressed head decides between text and protobuf
+  const headParts: Buffer[] = [];
+  let headLength = 0;
+  let ended = false;
+  let headError: Error | undefined;
+  try {
+    while (headLength < HEAD_BYTES) {
+      checkAbort(opts.signal);
+      const r = await it.next();
+      if (r.done) {
+        ended = true;
+        break;
+      }
+      headParts.push(r.value);
+      headLength += r.value.length;
+    }
+  } catch (e) {
+    if (e instanceof TraceLoadError || e instanceof InputError || (e as Error)?.name === 'AbortError' || opts.signal?.aborted) {
+      raw.destroy();
+      gunzip.destroy();
+      throw e;
+    }
+    // corrupt within the head: what came before it is read as usual, then the damage is reported where it is
+    headError = e as Error;
+    ended = true;
+  }
+  const headBytes = Buffer.concat(headParts);
+  const bin = sniffBinary(headBytes.subarray(0, HEAD_BYTES), !ended);
+  if (bin && !bin.startsWith('gzip')) {
+    if (headError) {
+      raw.destroy();
+      gunzip.destroy();
+      throw loadError(file, `gzip data is corrupt or truncated (${headError.message}) after ${headLength.toLocaleString('en-US')} bytes of decompressed data, ${compressedRead()}`);
+    }
+    const inner: InputBytes = {
+      file,
+      size: undefined,
+      head: headBytes.subarray(0, HEAD_BYTES),
+      complete: ended,
+      async *bytes() {
+        if (headBytes.length) yield headBytes;
+        if (ended) return;
+        for (;;) {
+          const r = await it.next();
+          if (r.done) return;
+          yield r.value;
+        }
+      },
+      bytesRead: () => src.bytesRead(),
+      close: () => {
+        raw.destroy();
+        gunzip.destroy();
+      },
+    };
+    try {
+      const pb = await loadProtobuf(inner, b, issues, progress, opts);
+      if (pb) return pb;
+    } catch (e) {
+      if (e instanceof TraceLoadError || e instanceof InputError || (e as Error)?.name === 'AbortError' || opts.signal?.aborted) throw e;
+      throw loadError(file, `gzip data is corrupt or truncated (${(e as Error).message}), ${compressedRead()}`);
+    } finally {
+      inner.close();
+    }
+    throw loadError(file, `${bin.replace(/, not a JSON trace file$/, '')} after gunzip, not a JSON or OTLP protobuf trace file`, undefined, true);
+  }
+  const text = new StringDecoder('utf8');
   const ctx = new ParseContext(b, file, issues);
   let mode: 'jsonl' | 'json' | undefined;
   let head = '';
@@ -477,18 +556,29 @@ async function loadGzip(
       parts.push(chunk);
     }
   };
-  const compressed = () => `${src.bytesRead().toLocaleString('en-US')}${src.size !== undefined ? ` of ${src.size.toLocaleString('en-US')}` : ''} compressed bytes read`;
+  const compressed = compressedRead;
+  const take = (chunk: string) => {
+    decoded += chunk.length;
+    if (mode === undefined) {
+      head += chunk;
+      if (head.length >= HEAD_BYTES) decide(false);
+    } else consume(chunk);
+    opts.onProgress?.({ file, bytesRead: progress.base + src.bytesRead(), totalBytes: progress.total, spans: spansBefore + (reader?.spans ?? 0) });
+  };
   try {
     try {
-      for await (const chunk of gunzip) {
-        checkAbort(opts.signal);
-        decoded += (chunk as string).length;
-        if (mode === undefined) {
-          head += chunk as string;
-          if (head.length >= HEAD_BYTES) decide(false);
-        } else consume(chunk as string);
-        opts.onProgress?.({ file, bytesRead: progress.base + src.bytesRead(), totalBytes: progress.total, spans: spansBefore + (reader?.spans ?? 0) });
+      take(text.write(headBytes));
+      if (headError) throw headError;
+      if (!ended) {
+        for (;;) {
+          checkAbort(opts.signal);
+          const r = await it.next();
+          if (r.done) break;
+          take(text.write(r.value));
+        }
       }
+      const rest = text.end();
+      if (rest) take(rest);
     } catch (e) {
       if (e instanceof TraceLoadError || e instanceof InputError || (e as Error)?.name === 'AbortError' || opts.signal?.aborted) throw e;
       const where = `after ${decoded.toLocaleString('en-US')} characters of decompressed text, ${compressed()}`;

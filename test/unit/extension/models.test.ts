@@ -7,7 +7,7 @@ import { escapeMarkdown, formatCallsPerTrace, formatDeltaMs, formatHeadline, for
 import { codeLensTitle, commandUri, hoverMarkdown, parseCommandUri } from '../../../src/extension/hover-model';
 import { attachSourceLinks, buildLineIndex, summarizeAgg, summarizeDiff } from '../../../src/extension/ops-model';
 import { resolveSourcePath } from '../../../src/extension/paths-model';
-import { buildRunPickItems, NO_BASELINE_LABEL, preferredBaseline, SNIFF_GZ_BYTES, sniffTraceFormat, sniffTraceHead, TRACE_FILE_GLOB } from '../../../src/extension/quickpick-model';
+import { buildRunPickItems, looksLikeOtlpProto, NO_BASELINE_LABEL, preferredBaseline, SNIFF_GZ_BYTES, sniffTraceFormat, sniffTraceHead, TRACE_FILE_GLOB } from '../../../src/extension/quickpick-model';
 import { buildRunsTree, statusBarText } from '../../../src/extension/tree-model';
 
 function stats(p: Partial<NodeStats> & { ms: number }): NodeStats {
@@ -193,6 +193,48 @@ test('gzipped trace files are found and sniffed (the real-fault exports are .jso
   const items = buildRunPickItems([{ path: '/w/cases/a/incident.jsonl.gz', rel: 'cases/a/incident.jsonl.gz', format: 'otlp-jsonl', gzip: true, size: 764974 }], 'incident');
   assert.match(items[0]!.detail!, /^OTLP JSON Lines, gzip · 747\.0 KB/);
   assert.equal(items[0]!.description, 'cases/a');
+});
+
+test('OTLP protobuf files (.binpb, the Collector file exporter\'s frames, gzipped) are listed and sniffed; the Explorer menus offer every name the loader reads', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { gzipSync } = await import('node:zlib');
+  const { createRequire } = await import('node:module');
+  const root = createRequire(__filename)('otlp-proto-generated/build/src/generated/root.js') as {
+    opentelemetry: { proto: { collector: { trace: { v1: { ExportTraceServiceRequest: { fromObject(o: unknown): unknown; encode(m: unknown): { finish(): Uint8Array } } } } } } };
+  };
+  const Req = root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+  const request = Buffer.from(Req.encode(Req.fromObject(JSON.parse(readFileSync('test/fixtures/public/jaeger/otlp/otel_traces_01.json', 'utf8')))).finish());
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(request.length);
+  const framed = Buffer.concat([len, request]);
+  for (const ext of ['binpb', 'pb', 'protobuf', 'otlp']) assert.match(TRACE_FILE_GLOB, new RegExp(`[{,]${ext}[,}]`), ext);
+  assert.match(TRACE_FILE_GLOB, /[{,]binpb\.gz[,}]/);
+  assert.equal(looksLikeOtlpProto(request), true);
+  assert.equal(looksLikeOtlpProto(framed), true);
+  assert.deepEqual(sniffTraceHead(request.subarray(0, SNIFF_GZ_BYTES), '/w/trace.binpb'), { format: 'otlp-proto', gzip: false });
+  assert.deepEqual(sniffTraceHead(framed.subarray(0, SNIFF_GZ_BYTES), '/w/collector/traces.pb'), { format: 'otlp-proto', gzip: false });
+  assert.deepEqual(sniffTraceHead(gzipSync(framed).subarray(0, SNIFF_GZ_BYTES), '/w/traces.pb.gz'), { format: 'otlp-proto', gzip: true });
+  // binary is read as protobuf only under a protobuf name; under such a name, other bytes are not a trace file
+  assert.equal(sniffTraceHead(request, '/w/trace.bin'), null);
+  assert.equal(sniffTraceHead(readFileSync('package.json'), '/w/package.pb'), null);
+  assert.equal(sniffTraceHead(Buffer.from('\nhello world\n'), '/w/notes.pb'), null, 'a text file starting with a newline (0x0a)');
+  assert.equal(sniffTraceHead(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), '/w/x.pb'), null, 'a length varint that never ends');
+  assert.equal(sniffTraceHead(Buffer.from([0x0a]), '/w/x.pb'), null);
+  const items = buildRunPickItems([{ path: '/w/trace.binpb', rel: 'trace.binpb', format: 'otlp-proto', size: request.length }], 'incident');
+  assert.match(items[0]!.detail!, /^OTLP protobuf · /);
+
+  // the Explorer's context menu entries (Open Trace File, Diagnose Trace, Compare Traces) match every name above
+  // (resourceExtname of incident.jsonl.gz is .gz: the menus match the whole file name)
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { contributes: { menus: Record<string, { command: string; when?: string }[]> } };
+  const fileEntries = pkg.contributes.menus['explorer/context']!.filter((m) => m.when?.includes('!explorerResourceIsFolder'));
+  assert.deepEqual(fileEntries.map((m) => m.command).sort(), ['traceDoctor.compareTraces', 'traceDoctor.diagnose', 'traceDoctor.openTraceFile']);
+  for (const m of fileEntries) {
+    const [, body, flags] = /resourceFilename =~ \/(.+)\/([a-z]*)/.exec(m.when!) ?? [];
+    assert.ok(body, `${m.command}: ${m.when}`);
+    const re = new RegExp(body!, flags);
+    for (const name of ['incident.jsonl.gz', 'spans.json', 'spans.ndjson', 'trace.binpb', 'traces.pb', 'traces.pb.gz', 'x.protobuf', 'x.otlp', 'X.JSON']) assert.ok(re.test(name), `${m.command} offered on ${name}`);
+    for (const name of ['archive.tar.gz', 'notes.txt', 'json', 'a.json.bak']) assert.ok(!re.test(name), `${m.command} not offered on ${name}`);
+  }
 });
 
 test('run pick items: role hints first, baseline offers automatic split and excludes the incident', () => {

@@ -262,6 +262,27 @@ test('OTLP protobuf files: a single ExportTraceServiceRequest and the collector 
   const junk = join(tmp, 'junk.bin.json');
   writeFileSync(junk, Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0, 1, 2, 3]));
   assert.match((await loadError(junk)).message, /junk\.bin\.json: binary data/);
+
+  // gzipped, as the Collector's file exporter writes them with compression: gzip — the same model as uncompressed
+  const singleGz = join(tmp, 'trace.binpb.gz');
+  writeFileSync(singleGz, gzipSync(readFileSync(single)));
+  const oneGz = await loadTraces(singleGz);
+  assert.deepEqual(oneGz.formats, ['otlp-proto']);
+  assert.deepEqual(dumpModel(oneGz.model), dumpModel(src));
+  const framedGz = join(tmp, 'traces.pb.gz');
+  writeFileSync(framedGz, gzipSync(whole));
+  const twoGz = await loadTraces(framedGz);
+  assert.equal(twoGz.model.size, src.size + yelp.size);
+  assert.deepEqual(dumpModel(twoGz.model), dumpModel(two.model));
+  // gzipped binary that is no OTLP request: said so, after gunzip
+  const junkGz = join(tmp, 'junk.gz');
+  writeFileSync(junkGz, gzipSync(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0, 1, 2, 3])));
+  assert.match((await loadError(junkGz)).message, /junk\.gz: binary data \(NUL byte at offset 6\) after gunzip, not a JSON or OTLP protobuf trace file$/);
+  // a request whose every span has ids of the wrong length (hex ids given to protobufjs, which reads them as base64):
+  // why nothing was read, not "binary data"
+  const badIds = join(tmp, 'bad-ids.binpb');
+  writeFileSync(badIds, encode(readFileSync(join(PUB, 'jaeger', 'otlp', 'otel_traces_01.json'), 'utf8')));
+  assert.match((await loadError(badIds)).message, /bad-ids\.binpb: an OTLP protobuf request with no usable span: all 1 span\(s\) have invalid ids \(first: span '[^']+': traceId must be 16 bytes/);
 });
 
 test('a truncated gzip of JSON Lines keeps its complete lines, like an uncompressed file cut short, and says where it ends', async () => {
