@@ -28,6 +28,9 @@
 //   sl. source links on a user's own code (test/e2e/source-links-ui.mjs: test/fixtures/source-links/shop in a workspace
 //      of its own): each CodeLens right above the line that opens its span, never a comment, a JSDoc example or a log
 //      message; the root cause's hover says its name is built at run time; dark and light screenshots
+//   ex. the Explorer's menus and the run pick on an OTLP protobuf file, gzipped (test/e2e/explorer-ui.mjs: the example
+//      with spiked.binpb.gz in place of spiked.json, in a workspace of its own): listed as "OTLP protobuf, gzip"; two
+//      files selected → "Compare Traces…" → the pre-processor; one file → "Diagnose Trace" (dark and light screenshots)
 //   s3, s4, s5, s13, th: the flame panel of issue 13 (test/e2e/flame-ui.mjs): a new load resets its view, a
 //      double-click in a narrow panel opens the clicked box's line, "/" and Escape in the search, the sandwich view and
 //      minimap, light and high-contrast themes (screenshots)
@@ -45,6 +48,7 @@ import { realFaultsScenario } from './real-faults-ui.mjs';
 import { chatErrorsScenario } from './chat-errors-ui.mjs';
 import { thinShareScenario } from './thin-ui.mjs';
 import { sourceLinksScenario } from './source-links-ui.mjs';
+import { explorerScenario } from './explorer-ui.mjs';
 
 const argv = process.argv.slice(2);
 // b, c, d need the traces that scenario a loads: --only b runs a first
@@ -168,6 +172,10 @@ async function main() {
     if (want('sl')) {
       await scenario('sl source links on a user\'s own code (TS under the real OTel SDK, Python, Java; constants, run-time names, @WithSpan, code.* from a container / a Windows agent / an older build): each CodeLens right above the line that opens the span, not a comment, a JSDoc example or a log message; the root cause\'s hover says its name is built at run time (dark and light screenshots)', async () => {}, () =>
         sourceLinksScenario({ browser, runDir, pj, Ui, cleanups, makeShot: (p) => makeShot(() => p), watchPage }));
+    }
+    if (want('ex')) {
+      await scenario('ex the Explorer\'s menus and the run pick on an OTLP protobuf file, gzipped (spiked.binpb.gz beside normal.json): listed as "OTLP protobuf, gzip"; two selected → "Compare Traces…" → the pre-processor; one → "Diagnose Trace" (dark and light screenshots)', async () => {}, () =>
+        explorerScenario({ browser, runDir, pj, Ui, cleanups, makeShot: (p) => makeShot(() => p), watchPage }));
     }
     await scenario('z no unexpected errors: extension-host logs (besides the broken file), webview consoles', shot, async () => {
       const unexpected = extensionHostErrors(runDir, 50).filter((l) => !l.includes(EXAMPLE.badTrace));

@@ -235,6 +235,12 @@ test('OTLP protobuf files (.binpb, the Collector file exporter\'s frames, gzippe
     for (const name of ['incident.jsonl.gz', 'spans.json', 'spans.ndjson', 'trace.binpb', 'traces.pb', 'traces.pb.gz', 'x.protobuf', 'x.otlp', 'X.JSON']) assert.ok(re.test(name), `${m.command} offered on ${name}`);
     for (const name of ['archive.tar.gz', 'notes.txt', 'json', 'a.json.bak']) assert.ok(!re.test(name), `${m.command} not offered on ${name}`);
   }
+  // and "Open With… → Trace Doctor Flame Graph" is offered on the same names (VS Code's binary-file editor lists it)
+  const editors = (pkg.contributes as unknown as { customEditors: { selector: { filenamePattern: string }[] }[] }).customEditors;
+  const patterns = editors.flatMap((e) => e.selector.map((x) => x.filenamePattern));
+  for (const name of ['incident.jsonl.gz', 'spans.json', 'trace.binpb', 'traces.pb.gz', 'x.protobuf', 'x.otlp.gz']) {
+    assert.ok(patterns.some((p) => p.startsWith('*.') && name.endsWith(p.slice(1))), `no custom editor pattern for ${name}`);
+  }
 });
 
 test('run pick items: role hints first, baseline offers automatic split and excludes the incident', () => {
