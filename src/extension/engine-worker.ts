@@ -11,8 +11,8 @@ import { shareColumns, tablePieces } from '../core/model/transfer';
 import type { SpanTable } from '../core/model/span-table';
 import { analyze } from '../core/rca/analyze';
 import type { SourceLink } from '../core/rca/diagnosis';
-import { codeAttrsByOperation, opKey } from '../core/source/code-attrs';
-import { bestAcross, combineLinks } from '../core/source/link';
+import { opKey } from '../core/source/code-attrs';
+import { linkResolver } from './source-resolver';
 import type { SourceIndex } from '../core/source/resolve';
 import { loadInput } from '../sources/resolve-input';
 import { scanWorkspace, truncationNote } from '../sources/workspace-scan';
@@ -64,12 +64,7 @@ function scan(folder: string, maxFiles?: number): Promise<SourceIndex> {
 
 /** The same resolution as the host's engine.sourceResolver: code.* attributes first, then the workspace scan. */
 async function resolver(folders: string[], models: SpanTable[], maxFiles?: number): Promise<(service: string, name: string) => SourceLink | undefined> {
-  const attrs = new Map<string, SourceLink>();
-  for (const m of models) for (const [k, v] of codeAttrsByOperation(m)) if (!attrs.has(k)) attrs.set(k, v);
-  const indexes = await Promise.all(folders.map(async (f) => ({ folder: f, index: await scan(f, maxFiles).catch(() => undefined) })));
-  const multi = indexes.length > 1;
-  const search = indexes.map(({ folder, index }) => ({ index, ...(multi ? { rename: (f: string) => `${folder}/${f}`, label: folder.split('/').pop() ?? '' } : {}) }));
-  return (service, name) => combineLinks(attrs.get(opKey(service, name)), bestAcross(search, service, name));
+  return linkResolver(models, await Promise.all(folders.map(async (f) => ({ folder: f, index: await scan(f, maxFiles).catch(() => undefined) }))));
 }
 
 /**

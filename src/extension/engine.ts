@@ -7,9 +7,7 @@ import { aggregate } from '../core/aggregate/tree';
 import type { SpanTable } from '../core/model/span-table';
 import { analyze } from '../core/rca/analyze';
 import { DEFAULT_CAPACITY_TARGET } from '../core/rca/capacity';
-import type { SourceLink } from '../core/rca/diagnosis';
-import { codeAttrsByOperation, opKey } from '../core/source/code-attrs';
-import { bestAcross, combineLinks } from '../core/source/link';
+import { linkResolver } from './source-resolver';
 import type { SourceIndex } from '../core/source/resolve';
 import { isUrlInput, loadInput } from '../sources/resolve-input';
 import { DEFAULT_MAX_SOURCE_FILES, scanWorkspace, SOURCE_EXTENSIONS, truncationNote } from '../sources/workspace-scan';
@@ -142,13 +140,7 @@ export function createEngine(log: vscode.LogOutputChannel, getToken: (urls: stri
     compare: (baseline, incident, sources) => toDiffResult(analyze(baseline, incident, { capacityTarget: capacityTarget(), ...(sources ? { sourceIndex: sources } : {}) })),
     diagnoseSingle: (incident, sources) => toDiffResult(analyze(null, incident, { capacityTarget: capacityTarget(), ...(sources ? { sourceIndex: sources } : {}) })),
     async sourceResolver(folders: string[], models: SpanTable[], signal?: AbortSignal): Promise<SourceResolver> {
-      const attrs = new Map<string, SourceLink>();
-      for (const m of models) for (const [k, v] of codeAttrsByOperation(m)) if (!attrs.has(k)) attrs.set(k, v);
-      const indexes = await Promise.all(folders.map(async (f) => ({ folder: f, index: await scans.get(f, signal) })));
-      const multi = indexes.length > 1;
-      // several folders: paths made absolute so they resolve against the right folder; the best match of all wins
-      const search = indexes.map(({ folder, index }) => ({ index, ...(multi ? { rename: (f: string) => `${folder}/${f}`, label: folder.split('/').pop() ?? '' } : {}) }));
-      return (service, name) => combineLinks(attrs.get(opKey(service, name)), bestAcross(search, service, name));
+      return linkResolver(models, await Promise.all(folders.map(async (f) => ({ folder: f, index: await scans.get(f, signal) }))));
     },
     dispose: () => {
       worker.dispose();

@@ -5,6 +5,8 @@ import type { ChatMessage } from '../llm/provider';
 import type { LlmRuns } from '../llm/runs';
 import { runTool, TOOLS } from '../llm/tools/index';
 import { agentSettings, readConfig, redactorFor } from './llm-config';
+import { workspaceEnv } from './navigation';
+import { resolveSourcePath } from './paths-model';
 import { VsCodeLmProvider } from './llm-vscode-provider';
 
 /**
@@ -41,8 +43,10 @@ export function registerChatIntegrations(getRuns: () => LlmRuns | undefined, llm
         if (d.evidence.length) stream.markdown(`**Evidence**\n${d.evidence.map((e) => `- ${e}`).join('\n')}\n\n`);
         if (d.mitigation.length) stream.markdown(`**Mitigation**\n${d.mitigation.map((e) => `- ${e}`).join('\n')}\n\n`);
         for (const s of d.sources) {
-          const folder = vscode.workspace.workspaceFolders?.[0];
-          if (folder) stream.anchor(new vscode.Location(vscode.Uri.joinPath(folder.uri, s.file), new vscode.Position(Math.max(0, s.line - 1), 0)), `${s.file}:${s.line}`);
+          // the model's file, resolved as every source link is (inside the workspace, any of its folders); else text
+          const path = resolveSourcePath(s.file, workspaceEnv());
+          if (path) stream.anchor(new vscode.Location(vscode.Uri.file(path), new vscode.Position(Math.max(0, s.line - 1), 0)), `${s.file}:${s.line}`);
+          else stream.markdown(`- \`${s.file.replace(/[\u0000-\u001f\u007f-\u009f`]/g, ' ').slice(0, 200)}:${s.line}\` (not found in the workspace)\n`);
         }
         return {};
       }

@@ -67,8 +67,31 @@ export function relativeTo(folders: readonly string[], abs: string): { folder: s
   return undefined;
 }
 
+/** A workspace folder's name as VS Code shows it: its last path segment. */
+export function folderName(folder: string): string {
+  return toPosix(folder).replace(/\/+$/, '').split('/').pop() ?? '';
+}
+
+/**
+ * The source indexes of the workspace folders, for `bestAcross`: with several folders each link's file is named by its
+ * folder — `shop/shop-api/src/checkout.ts`, as VS Code names a file of a multi-root workspace (not an absolute path: it
+ * is shown in the flame panel, the report and the chat, and sent to a model) — or by its absolute path when two
+ * folders share a name. `resolveSourcePath` resolves both.
+ */
+export function folderSearch<I>(indexes: readonly { folder: string; index: I }[]): { index: I; rename?: (file: string) => string; label?: string }[] {
+  if (indexes.length <= 1) return indexes.map(({ index }) => ({ index }));
+  const names = indexes.map(({ folder }) => folderName(folder));
+  const unique = names.every((n) => n !== '') && new Set(names).size === names.length;
+  return indexes.map(({ folder, index }, k) => {
+    const prefix = unique ? names[k]! : toPosix(folder).replace(/\/+$/, '');
+    return { index, rename: (file: string) => `${prefix}/${file}`, label: names[k]! };
+  });
+}
+
 /**
  * Resolve a source-link file (from trace data: untrusted) to an absolute path in the workspace:
+ * 0. several folders, relative, its first segment the name of exactly one of them (`shop/shop-api/src/x.ts`) → the
+ *    rest joined with that folder;
  * 1. relative → each folder joined with it, first that exists;
  * 2. absolute (or a file:// URL) and existing → as is;
  * 3. otherwise the workspace file sharing the longest path suffix (at least the file name) with it.
@@ -82,6 +105,14 @@ export function resolveSourcePath(file: string, env: PathEnv): string | undefine
   if (isAbsolute(p)) {
     if (env.exists(p) && confined(p, env)) return p;
   } else {
+    if (env.folders.length > 1) {
+      const [first, ...rest] = p.split('/');
+      const named = env.folders.filter((f) => folderName(f) === first);
+      if (named.length === 1 && rest.length) {
+        const abs = joinPath(named[0]!, rest.join('/'));
+        if (env.exists(abs) && confined(abs, env)) return abs;
+      }
+    }
     for (const folder of env.folders) {
       const abs = joinPath(folder, p);
       if (env.exists(abs) && confined(abs, env)) return abs;

@@ -234,7 +234,8 @@ export async function startCodeServer({ runDir, exts, folder, env = {}, cleanups
   return {
     port, base, kill,
     remote: (p) => `vscode-remote://127.0.0.1:${port}${p}`,
-    workbenchUrl: (payload) => `${base}/?folder=${encodeURIComponent(folder)}` +
+    // a multi-root workspace is opened by its .code-workspace file
+    workbenchUrl: (payload) => `${base}/?${folder.endsWith('.code-workspace') ? 'workspace' : 'folder'}=${encodeURIComponent(folder)}` +
       (payload ? '&payload=' + encodeURIComponent(JSON.stringify(payload)) : ''),
   };
 }

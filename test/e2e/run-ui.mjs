@@ -31,6 +31,9 @@
 //   ex. the Explorer's menus and the run pick on an OTLP protobuf file, gzipped (test/e2e/explorer-ui.mjs: the example
 //      with spiked.binpb.gz in place of spiked.json, in a workspace of its own): listed as "OTLP protobuf, gzip"; two
 //      files selected → "Compare Traces…" → the pre-processor; one file → "Diagnose Trace" (dark and light screenshots)
+//   mr. a multi-root workspace (test/e2e/multi-root-ui.mjs: ml-pipeline and the source-links shop as two folders of a
+//      .code-workspace, both with traces/spiked.json and traces/normal.json): both incidents listed with their folder,
+//      the baseline pick starts in the incident's folder, Go to source opens the line in the right folder
 //   s3, s4, s5, s13, th: the flame panel of issue 13 (test/e2e/flame-ui.mjs): a new load resets its view, a
 //      double-click in a narrow panel opens the clicked box's line, "/" and Escape in the search, the sandwich view and
 //      minimap, light and high-contrast themes (screenshots)
@@ -49,6 +52,7 @@ import { chatErrorsScenario } from './chat-errors-ui.mjs';
 import { thinShareScenario } from './thin-ui.mjs';
 import { sourceLinksScenario } from './source-links-ui.mjs';
 import { explorerScenario } from './explorer-ui.mjs';
+import { multiRootScenario } from './multi-root-ui.mjs';
 
 const argv = process.argv.slice(2);
 // b, c, d need the traces that scenario a loads: --only b runs a first
@@ -176,6 +180,10 @@ async function main() {
     if (want('ex')) {
       await scenario('ex the Explorer\'s menus and the run pick on an OTLP protobuf file, gzipped (spiked.binpb.gz beside normal.json): listed as "OTLP protobuf, gzip"; two selected → "Compare Traces…" → the pre-processor; one → "Diagnose Trace" (dark and light screenshots)', async () => {}, () =>
         explorerScenario({ browser, runDir, pj, Ui, cleanups, makeShot: (p) => makeShot(() => p), watchPage }));
+    }
+    if (want('mr')) {
+      await scenario('mr a multi-root workspace (ml-pipeline and shop, each with traces/spiked.json and traces/normal.json): both incidents listed with their folder, the baseline pick starts in the incident\'s folder, each root cause\'s Go to source opens the line in its own folder (dark and light screenshots)', async () => {}, () =>
+        multiRootScenario({ browser, runDir, pj, Ui, cleanups, makeShot: (p) => makeShot(() => p), watchPage }));
     }
     await scenario('z no unexpected errors: extension-host logs (besides the broken file), webview consoles', shot, async () => {
       const unexpected = extensionHostErrors(runDir, 50).filter((l) => !l.includes(EXAMPLE.badTrace));

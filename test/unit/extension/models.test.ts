@@ -477,3 +477,37 @@ test('walkthrough 2026-12-07 pm: a file named "normal" in another system\'s fold
   const runs = [f('runs/baseline/a.json'), f('runs/incident/b.json'), f('other/deep/normal.json')];
   assert.equal(preferredBaseline(runs, runs[1]!.path)?.rel, 'runs/baseline/a.json');
 });
+
+test('multi-root: links are named by their folder (shop/shop-api/src/x.ts, not an absolute path) and resolve back into that folder', async () => {
+  const { folderSearch, resolveSourcePath } = await import('../../../src/extension/paths-model');
+  const { linkResolver } = await import('../../../src/extension/source-resolver');
+  const { SourceIndex } = await import('../../../src/core/source/resolve');
+  // one folder: names as they are
+  assert.deepEqual(folderSearch([{ folder: '/w/shop', index: 1 }]), [{ index: 1 }]);
+  // two: the folder's name in front, as VS Code names files of a multi-root workspace
+  const two = folderSearch([{ folder: '/home/me/ml-pipeline', index: 1 }, { folder: '/srv/shop/', index: 2 }]);
+  assert.deepEqual(two.map((s) => [s.rename!('src/a.ts'), s.label]), [['ml-pipeline/src/a.ts', 'ml-pipeline'], ['shop/src/a.ts', 'shop']]);
+  // two folders of the same name (different parents): the name would not say which, so the absolute path
+  const same = folderSearch([{ folder: '/a/app', index: 1 }, { folder: '/b/app', index: 2 }]);
+  assert.deepEqual(same.map((s) => s.rename!('x.py')), ['/a/app/x.py', '/b/app/x.py']);
+
+  const files = new Set(['/home/me/ml-pipeline/preprocessor/preprocessor.py', '/srv/shop/shop-api/src/checkout.ts', '/srv/shop/checkout.ts']);
+  const env = { folders: ['/home/me/ml-pipeline', '/srv/shop'], exists: (p: string) => files.has(p) };
+  assert.equal(resolveSourcePath('shop/shop-api/src/checkout.ts', env), '/srv/shop/shop-api/src/checkout.ts');
+  assert.equal(resolveSourcePath('ml-pipeline/preprocessor/preprocessor.py', env), '/home/me/ml-pipeline/preprocessor/preprocessor.py');
+  // a folder's name that is also a path inside a folder is still found; '..' does not leave the named folder
+  assert.equal(resolveSourcePath('shop/checkout.ts', env), '/srv/shop/checkout.ts');
+  assert.equal(resolveSourcePath('shop/../../etc/passwd', { ...env, exists: (p: string) => p === '/etc/passwd' }), undefined);
+  // one folder: a leading segment equal to its name is an ordinary relative path (as before)
+  assert.equal(resolveSourcePath('shop/checkout.ts', { folders: ['/srv/shop'], exists: (p: string) => p === '/srv/shop/shop/checkout.ts' }), '/srv/shop/shop/checkout.ts');
+
+  // the resolver both engines use: a span found in the second folder's sources is named by that folder
+  const idx = (path: string, text: string) => SourceIndex.build([{ path, text }]);
+  const resolve = linkResolver([], [
+    { folder: '/home/me/ml-pipeline', index: idx('preprocessor/preprocessor.py', 'with tracer.start_as_current_span("preprocess-request"):\n    pass\n') },
+    { folder: '/srv/shop', index: idx('shop-api/src/checkout.ts', "export function charge() {\n  return tracer.startActiveSpan('charge stripe', (span) => span.end());\n}\n") },
+  ]);
+  assert.deepEqual([resolve('shop-api', 'charge stripe')?.file, resolve('shop-api', 'charge stripe')?.line], ['shop/shop-api/src/checkout.ts', 2]);
+  assert.equal(resolve('pre-processor', 'preprocess-request')?.file, 'ml-pipeline/preprocessor/preprocessor.py');
+  assert.equal(resolveSourcePath(resolve('shop-api', 'charge stripe')!.file, env), '/srv/shop/shop-api/src/checkout.ts');
+});
