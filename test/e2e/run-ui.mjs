@@ -11,6 +11,9 @@
 //   g. hover on another span line (preprocess-image) → its "Show in flame graph" link → the flame graph selects it
 //   ce. chat errors (test/e2e/chat-errors-ui.mjs): a second scripted server refuses the key (401) → the error line stays
 //      in view with "Set API Key", which opens the key's input; Stop mid-answer keeps the words, adds no card
+//   ol. the chat on Ollama (test/e2e/chat-ollama-ui.mjs): not running → the error names the address and asks whether
+//      Ollama runs, "Use offline engine" / "Choose provider", the offline answer; running (the scripted server's
+//      /api/chat through the real ollama client) → the pre-processor with its source link, which opens the line
 //   h. hover → "Ask in chat" → the chat input holds a question about that operation
 //   r. the Trace Doctor activity bar → Runs view lists both runs and the root cause
 //   d. Trace Doctor activity bar → chat view → "diagnose" → answer (scripted LLM server) → its source link opens
@@ -49,6 +52,7 @@ import {
 import { FLAME_SCENARIOS, flameScenarioFns } from './flame-ui.mjs';
 import { realFaultsScenario } from './real-faults-ui.mjs';
 import { chatErrorsScenario } from './chat-errors-ui.mjs';
+import { chatOllamaScenario } from './chat-ollama-ui.mjs';
 import { thinShareScenario } from './thin-ui.mjs';
 import { sourceLinksScenario } from './source-links-ui.mjs';
 import { explorerScenario } from './explorer-ui.mjs';
@@ -61,11 +65,11 @@ const only = (() => {
   if (i < 0) return null;
   const list = argv[i + 1].split(',');
   const flameIds = FLAME_SCENARIOS.map(([id]) => id);
-  const withA = list.some((k) => 'bcdghw'.includes(k) || k === 'ce' || flameIds.includes(k)) && !list.includes('a') ? ['a', ...list] : list;
+  const withA = list.some((k) => 'bcdghw'.includes(k) || k === 'ce' || k === 'ol' || flameIds.includes(k)) && !list.includes('a') ? ['a', ...list] : list;
   // d checks that k's "No traces are loaded" turn went away once a loaded the traces
   return withA.includes('d') && !withA.includes('k') ? ['k', ...withA] : withA;
 })();
-const TOTAL_BUDGET_MS = Number(process.env.E2E_UI_BUDGET_MS || 8 * 60 * 1000);
+const TOTAL_BUDGET_MS = Number(process.env.E2E_UI_BUDGET_MS || 12 * 60 * 1000);
 
 const results = [];
 const pageErrors = [], webviewErrors = [];
@@ -156,6 +160,7 @@ async function main() {
     if (want('d')) await scenario('r Trace Doctor activity bar: the Runs view lists both runs and the root cause', shot, () => runsViewScenario(ui));
     if (want('d')) await scenario('d chat view answers and its source link opens the right file and line', shot, () => chatScenario(ui, facts, llm));
     if (want('ce')) await scenario('ce chat errors: a refused key → the error line in view with "Set API Key" (opens the key\'s input); Stop mid-answer keeps the words, says incomplete, adds no card', shot, () => chatErrorsScenario({ ui, facts, runDir, cleanups }));
+    if (want('ol')) await scenario('ol the chat on Ollama (the default provider): not running → "Could not connect to Ollama at …", "Use offline engine" / "Choose provider" and the offline answer; running (scripted /api/chat through the real ollama client) → the pre-processor with its source link, which opens the line (dark and light)', shot, () => chatOllamaScenario({ ui, facts, runDir, cleanups }));
     if (want('h')) await scenario('h the hover\'s "Ask in chat" link puts a question about the operation into the chat input', shot, () => askInChatScenario(ui, facts));
     if (want('w')) await scenario('w exemplar traces: the root cause\'s slowest incident and a typical baseline trace as waterfalls; clicking a span opens its source line', shot, () => waterfallScenario(ui, facts));
     // the flame panel of issue 13 (test/e2e/flame-ui.mjs): state reset, double-click, search keys, sandwich, themes
