@@ -121,39 +121,53 @@ export function layoutFlame(
       ? partlyGoneMs({ kind: 'diff', parent, bCalls: data.bCalls, iCalls: data.iCalls, bTotal: data.bTotal, baselineTraces: data.baselineTraces, incidentTraces: data.incidentTraces })
       : null;
   // weights in ms; non-finite or negative ones count as 0 (hostile data never gives NaN boxes)
-  const finite = (v: number | undefined) => (v !== undefined && v > 0 && Number.isFinite(v) ? v : 0);
+  const restOf = (i: number) => {
+    const r = restMs ? restMs[i]! : 0;
+    return r > 0 && r < Infinity ? r : 0;
+  };
   const weight = new Float64Array(n);
   const childSum = new Float64Array(n);
   for (let i = n - 1; i >= 0; i--) {
-    const own = finite(gone[i] ? data.bTotal[i] : w[i]);
-    const eff = own > 0 ? own : childSum[i]!;
+    const raw = gone[i] ? data.bTotal[i]! : w[i]!;
+    const eff = raw > 0 && raw < Infinity ? raw : childSum[i]!;
     weight[i] = eff;
     const p = parent[i]!;
-    if (p >= 0) childSum[p] = Math.min(Number.MAX_VALUE, childSum[p]! + eff + (restMs ? finite(restMs[i]) : 0));
+    if (p >= 0) {
+      const sum = childSum[p]! + eff + (restMs ? restOf(i) : 0);
+      childSum[p] = sum < Infinity ? sum : Number.MAX_VALUE;
+    }
   }
   const x0 = new Float64Array(n);
   const x1 = new Float64Array(n);
   const rest = new Float64Array(n);
   const cursor = new Float64Array(n);
-  // a node's children share its width in proportion to weight / denom (denom ≥ their sum): ratios ≤ 1, so a tiny
-  // denominator (a subnormal weight) cannot overflow as a scale factor 1 / denom would
-  const denom = new Float64Array(n);
-  for (let i = 0; i < n; i++) denom[i] = Math.max(weight[i]!, childSum[i]!);
-  if (n > 0 && weight[0]! > 0) x1[0] = 1;
+  // width of a child = its weight × its parent's scale (the parent's width over max(its weight, its children's sum));
+  // a scale that overflows (a subnormal denominator) is Infinity, and then the width is taken as a ratio ≤ 1 instead
+  const scale = new Float64Array(n);
+  const widthOf = (v: number, p: number) => {
+    const k = scale[p]!;
+    return k < Infinity ? v * k : (v / Math.max(weight[p]!, childSum[p]!)) * (x1[p]! - x0[p]!);
+  };
+  if (n > 0 && weight[0]! > 0) {
+    x1[0] = 1;
+    scale[0] = 1 / Math.max(weight[0]!, childSum[0]!);
+  }
   const place = (i: number) => {
     const p = parent[i]!;
-    const pw = x1[p]! - x0[p]!;
-    const share = (v: number) => (denom[p]! > 0 && pw > 0 ? (v / denom[p]!) * pw : 0);
     const a = cursor[p]! + x0[p]!;
-    const width = share(weight[i]!);
+    const width = widthOf(weight[i]!, p);
     x0[i] = a;
     x1[i] = a + width;
     cursor[p] += width;
-    const r = restMs ? finite(restMs[i]) : 0;
-    if (r > 0) {
-      rest[i] = share(r);
-      cursor[p] += rest[i]!;
+    if (restMs) {
+      const r = restOf(i);
+      if (r > 0) {
+        rest[i] = widthOf(r, p);
+        cursor[p] += rest[i]!;
+      }
     }
+    const denom = Math.max(weight[i]!, childSum[i]!);
+    scale[i] = denom > 0 ? width / denom : 0;
   };
   // present nodes first; the top of each gone subtree waits until its caller's present children are placed
   let deferred: number[] | null = null;
