@@ -12,8 +12,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, EXAMPLE, extensionHostErrors, openOwnWorkspace, sleep, waitFor, writeOfflineSettings } from './lib.mjs';
-import { openWorkbench, pickColorTheme } from './flame-ui.mjs';
+import { ROOT, EXAMPLE, extensionHostErrors, sleep, waitFor, writeOfflineSettings } from './lib.mjs';
+import { inOwnWorkspace, pickColorTheme } from './flame-ui.mjs';
 import { unreadable } from './real-faults-ui.mjs';
 
 const PROTO = 'spiked.binpb.gz';
@@ -32,16 +32,7 @@ export function stageExplorerWorkspace(dir) {
 
 /** `ctx` = { browser, runDir, pj, Ui, makeShot(page), watchPage(page), cleanups } (as realFaultsScenario). */
 export async function explorerScenario(ctx) {
-  const { dir, cs, page, ui, close } = await openOwnWorkspace(ctx, 'explorer', stageExplorerWorkspace);
-  try {
-    await openWorkbench(page, ui, cs, { dark: true });
-    return await explorerMenus(ui, dir);
-  } catch (e) {
-    await ui.shot('FAIL-ex');
-    throw e;
-  } finally {
-    await close();
-  }
+  return inOwnWorkspace(ctx, { name: 'explorer', id: 'ex', stage: stageExplorerWorkspace }, ({ ui, dir }) => explorerMenus(ui, dir));
 }
 
 /** the labels of the open context menu (code-server draws it in the page) */

@@ -2,7 +2,7 @@
 // Each drives the workbench like a person (palette, file dialog, mouse, keys) and reads the flame webview through
 // its test hook window.__flame. Screenshots: shots/NN-<step>.png of the run, incl. the light and high-contrast themes.
 import path from 'node:path';
-import { EXAMPLE, sleep, waitFor } from './lib.mjs';
+import { EXAMPLE, openOwnWorkspace, sleep, waitFor } from './lib.mjs';
 
 /** ids and titles, in run order; `--only` accepts these ids (they imply a) */
 export const FLAME_SCENARIOS = [
@@ -191,6 +191,25 @@ async function sandwichScenario(ui) {
  * A scenario's own workbench: open it, wait for the Trace Doctor commands in the palette, close the palette; `dark`:
  * switch to Dark Modern and wait for it (the scenarios that screenshot dark then light).
  */
+/**
+ * A scenario in a workspace of its own (a second code-server, a second page of the same browser): `stage(dir)` makes
+ * the workspace, the workbench opens (Dark Modern unless `dark` is false), then `fn({ dir, ws, ui })`; a failure is
+ * screenshotted as FAIL-<id> while the page is still open; the page and the code-server are closed in every case.
+ * `ctx` = { browser, runDir, pj, Ui, makeShot(page), watchPage(page), cleanups }.
+ */
+export async function inOwnWorkspace(ctx, { name, id, stage, dark = true }, fn) {
+  const { dir, ws, cs, page, ui, close } = await openOwnWorkspace(ctx, name, stage);
+  try {
+    await openWorkbench(page, ui, cs, { dark });
+    return await fn({ dir, ws, ui });
+  } catch (e) {
+    await ui.shot(`FAIL-${id}`);
+    throw e;
+  } finally {
+    await close();
+  }
+}
+
 export async function openWorkbench(page, ui, cs, { dark = false } = {}) {
   await page.goto(cs.workbenchUrl());
   await page.waitForSelector('.monaco-workbench', { timeout: 60000 });

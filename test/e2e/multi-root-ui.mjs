@@ -9,8 +9,8 @@
 //   3. the CodeLens on that line, in Light Modern.
 import fs from 'node:fs';
 import path from 'node:path';
-import { EXAMPLE, ROOT, extensionHostErrors, openOwnWorkspace, sleep, waitFor, writeOfflineSettings } from './lib.mjs';
-import { openWorkbench, pickColorTheme } from './flame-ui.mjs';
+import { EXAMPLE, ROOT, extensionHostErrors, sleep, waitFor, writeOfflineSettings } from './lib.mjs';
+import { inOwnWorkspace, pickColorTheme } from './flame-ui.mjs';
 import { unreadable } from './real-faults-ui.mjs';
 
 const SHOP = path.join(ROOT, 'test', 'fixtures', 'source-links', 'shop');
@@ -36,16 +36,7 @@ export function stageMultiRootWorkspace(dir) {
 
 /** `ctx` = { browser, runDir, pj, Ui, makeShot(page), watchPage(page), cleanups } (as realFaultsScenario). */
 export async function multiRootScenario(ctx) {
-  const { dir, cs, page, ui, close } = await openOwnWorkspace(ctx, 'multi-root', stageMultiRootWorkspace);
-  try {
-    await openWorkbench(page, ui, cs, { dark: true });
-    return await multiRoot(ui, dir);
-  } catch (e) {
-    await ui.shot('FAIL-mr');
-    throw e;
-  } finally {
-    await close();
-  }
+  return inOwnWorkspace(ctx, { name: 'multi-root', id: 'mr', stage: stageMultiRootWorkspace }, ({ ui, dir }) => multiRoot(ui, dir));
 }
 
 const rowsText = (page) => page.locator('.quick-input-list .monaco-list-row').evaluateAll((els) => els.map((e) => e.innerText.replace(/\s+/g, ' ').trim()));

@@ -8,8 +8,8 @@
 // chat's offline answer (provider "offline": no LLM). Screenshots of every surface.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, extensionHostErrors, openOwnWorkspace, sleep, waitFor, writeOfflineSettings } from './lib.mjs';
-import { openWorkbench, pickColorTheme } from './flame-ui.mjs';
+import { ROOT, extensionHostErrors, sleep, waitFor, writeOfflineSettings } from './lib.mjs';
+import { inOwnWorkspace, pickColorTheme } from './flame-ui.mjs';
 
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'real-faults');
 
@@ -114,10 +114,8 @@ export function unreadable(text) {
  * `ctx` = { browser, runDir, pj, Ui, makeShot(page), watchPage(page), cleanups }.
  */
 export async function realFaultsScenario(ctx) {
-  const { dir, cs, page, ui, close } = await openOwnWorkspace(ctx, 'rf', stageRealFaultWorkspace);
-  const out = { cases: {} };
-  try {
-    await openWorkbench(page, ui, cs);
+  return inOwnWorkspace(ctx, { name: 'rf', id: 'rf', stage: stageRealFaultWorkspace, dark: false }, async ({ ui, dir }) => {
+    const out = { cases: {} };
     for (const c of REAL_FAULT_CASES) out.cases[c.id] = await diagnoseCase(ui, c);
     out.runs = await runsView(ui, REAL_FAULT_CASES[REAL_FAULT_CASES.length - 1]);
     out.chat = await offlineChat(ui, REAL_FAULT_CASES[REAL_FAULT_CASES.length - 1]);
@@ -125,12 +123,7 @@ export async function realFaultsScenario(ctx) {
     const errs = extensionHostErrors(dir, 20);
     if (errs.length) throw new Error(`errors in this workspace's extension-host logs:\n      ${errs.slice(0, 6).join('\n      ')}`);
     return out;
-  } catch (e) {
-    await ui.shot('FAIL-rf'); // while the page is still open
-    throw e;
-  } finally {
-    await close();
-  }
+  });
 }
 
 /** Type `filter` into the open quick pick, wait until the FOCUSED row holds every one of `texts`, Enter. */

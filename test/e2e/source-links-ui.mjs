@@ -7,8 +7,8 @@
 // says its name is built at run time. Screenshots in Dark Modern and Light Modern.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, extensionHostErrors, openOwnWorkspace, sleep, writeOfflineSettings } from './lib.mjs';
-import { openWorkbench, pickColorTheme } from './flame-ui.mjs';
+import { ROOT, extensionHostErrors, sleep, writeOfflineSettings } from './lib.mjs';
+import { inOwnWorkspace, pickColorTheme } from './flame-ui.mjs';
 
 const SHOP = path.join(ROOT, 'test', 'fixtures', 'source-links', 'shop');
 
@@ -34,16 +34,7 @@ const EXPECT = [
 
 /** `ctx` = { browser, runDir, pj, Ui, makeShot(page), watchPage(page), cleanups } (as thinShareScenario). */
 export async function sourceLinksScenario(ctx) {
-  const { dir, ws, cs, page, ui, close } = await openOwnWorkspace(ctx, 'source-links', stageSourceLinksWorkspace);
-  try {
-    await openWorkbench(page, ui, cs, { dark: true });
-    return await sourceLinks(ui, dir, ws);
-  } catch (e) {
-    await ui.shot('FAIL-sl');
-    throw e;
-  } finally {
-    await close();
-  }
+  return inOwnWorkspace(ctx, { name: 'source-links', id: 'sl', stage: stageSourceLinksWorkspace }, ({ ui, dir, ws }) => sourceLinks(ui, dir, ws));
 }
 
 /** The CodeLens naming `op` in the active editor and the 1-based line right below it (the line it annotates). */

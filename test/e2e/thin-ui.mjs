@@ -16,8 +16,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, extensionHostErrors, openOwnWorkspace, sleep, traceDoctorLog, waitFor, writeOfflineSettings } from './lib.mjs';
-import { openWorkbench, pickColorTheme } from './flame-ui.mjs';
+import { ROOT, extensionHostErrors, sleep, traceDoctorLog, waitFor, writeOfflineSettings } from './lib.mjs';
+import { inOwnWorkspace, pickColorTheme } from './flame-ui.mjs';
 import { unreadable } from './real-faults-ui.mjs';
 
 const PAIR = { baseline: 'thin-baseline.jsonl', incident: 'thin-incident.jsonl', rootService: 'orders', rootOp: 'POST /orders/op24' };
@@ -38,16 +38,7 @@ const NOTE_RE = /the root cause accounts for about [\d.]+ ms of the [\d.]+ ms ad
 
 /** `ctx` = { browser, runDir, pj, Ui, makeShot(page), watchPage(page), cleanups } (as realFaultsScenario). */
 export async function thinShareScenario(ctx) {
-  const { dir, cs, page, ui, close } = await openOwnWorkspace(ctx, 'thin', stageThinWorkspace);
-  try {
-    await openWorkbench(page, ui, cs, { dark: true });
-    return await thinShare(ui, dir);
-  } catch (e) {
-    await ui.shot('FAIL-thin'); // while the page is still open
-    throw e;
-  } finally {
-    await close();
-  }
+  return inOwnWorkspace(ctx, { name: 'thin', id: 'thin', stage: stageThinWorkspace }, ({ ui, dir }) => thinShare(ui, dir));
 }
 
 async function thinShare(ui, dir) {
