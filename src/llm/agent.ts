@@ -10,7 +10,7 @@ import { type ChatMessage, type ChatRequest, type ChatResult, type LlmProvider, 
 import type { Redactor } from './redact';
 import { type LlmRuns, servicesAndOperations } from './runs';
 import { type Fence, makeFence, sanitize } from './sanitize';
-import { runTool, toolSpecs, TOOLS } from './tools/index';
+import { resolveName, runTool, toolSpecs, TOOLS } from './tools/index';
 import { modelIndex, opKey, opStats } from './tools/stats';
 import { normalizeAnswer, stripThinking, toolCallFromText } from './normalize';
 import { type Agreement, type ToolRecord, checkAgainstEngine } from './evidence-check';
@@ -226,7 +226,6 @@ export function extractJson(text: string): unknown {
   throw new SyntaxError('no JSON object found');
 }
 
-const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
 
 /**
  * Validate the model's final answer with zod and against the traces: the root-cause service and operation must
@@ -247,10 +246,11 @@ export function validateAnswer(text: string, runs: LlmRuns, restoreName?: (s: st
   const services = new Map<string, Set<string>>();
   for (const m of [runs.baseline, runs.incident]) if (m) for (const [s, ops] of modelIndex(m).services) for (const o of ops) (services.get(s) ?? services.set(s, new Set()).get(s)!).add(o);
   if (v.rootCause) {
-    const svc = services.has(v.rootCause.service) ? v.rootCause.service : [...services.keys()].find((s) => norm(s) === norm(v.rootCause!.service));
+    // names as the model copied them from a tool result or the context (sanitised, cut with "…", other case) map back
+    const svc = resolveName(v.rootCause.service, services.keys());
     if (!svc) return { ok: false, error: `rootCause.service "${sanitize(v.rootCause.service, 60)}" is not a service in the traces (services: ${[...services.keys()].slice(0, 20).join(', ')}).` };
     const ops = services.get(svc)!;
-    const op = ops.has(v.rootCause.operation) ? v.rootCause.operation : [...ops].find((o) => norm(o) === norm(v.rootCause!.operation));
+    const op = resolveName(v.rootCause.operation, ops);
     if (!op) return { ok: false, error: `rootCause.operation "${sanitize(v.rootCause.operation, 60)}" is not an operation of ${svc} (operations: ${[...ops].slice(0, 20).join(', ')}).` };
     v.rootCause = { service: svc, operation: op };
     if (v.category === 'none') return { ok: false, error: 'category is "none" but rootCause is set.' };

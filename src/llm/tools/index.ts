@@ -26,8 +26,9 @@ const PLAIN: ToolContext = { redactValue: (_k, v) => v };
 const Run = z.enum(['baseline', 'incident']).describe('which run: "incident" (the slow one, default) or "baseline" (normal)');
 const Limit = (def: number, max: number) => z.number().int().min(1).max(max).optional().describe(`how many (default ${def}, at most ${max})`);
 const Op = {
-  service: z.string().min(1).describe('service.name, as listed by list_services_operations'),
-  operation: z.string().min(1).describe('span name (operation) in that service'),
+  // no min(1): a service or span named "" exists in some exports; an unknown name gets the known ones back
+  service: z.string().describe('service.name, as listed by list_services_operations'),
+  operation: z.string().describe('span name (operation) in that service'),
 };
 
 /** Thrown for bad arguments: the message goes back to the model so it can correct the call. */
@@ -40,14 +41,61 @@ function model(runs: LlmRuns, run: RunName | undefined): { m: SpanTable; run: Ru
   return { m, run: r };
 }
 
-function knownOp(runs: LlmRuns, service: string, operation: string): void {
+/** service → operations over both runs (cached per runs object and its two tables: every call asks for it). */
+const CATALOG = new WeakMap<LlmRuns, { b?: SpanTable; i: SpanTable; all: Map<string, Set<string>> }>();
+function catalog(runs: LlmRuns): Map<string, Set<string>> {
+  const c = CATALOG.get(runs);
+  if (c && c.b === runs.baseline && c.i === runs.incident) return c.all;
   const all = new Map<string, Set<string>>();
   for (const m of [runs.baseline, runs.incident]) if (m) for (const [s, ops] of modelIndex(m).services) for (const o of ops) (all.get(s) ?? all.set(s, new Set()).get(s)!).add(o);
-  const ops = all.get(service);
+  CATALOG.set(runs, { b: runs.baseline, i: runs.incident, all });
+  return all;
+}
+
+/** A name as the model reads it in tool results and context: sanitised (one line, no controls or fences), not cut. */
+const shown = (s: string) => sanitize(s, Number.MAX_SAFE_INTEGER);
+const loose = (s: string) => s.toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
+
+/**
+ * The name in the traces that the model meant. Small models copy names as the tools show them: sanitised (a newline
+ * or tab became a space, controls and zero-width characters gone, runs of spaces collapsed) and, when long, cut with
+ * "…". In order: the exact name; the name whose shown form is the argument's (or starts with it, for a name cut with
+ * "…"); the name equal ignoring case and punctuation. Several names shown alike (they differ only in invisible
+ * characters or spacing): the first in sort order, deterministically. Undefined when none matches.
+ */
+export function resolveName(arg: string, names: Iterable<string>): string | undefined {
+  const all = [...names];
+  if (all.includes(arg)) return arg;
+  const a = shown(arg);
+  const cut = a.endsWith('…') && a.length > 1 ? a.slice(0, -1).trimEnd() : undefined;
+  const byShown = all.filter((n) => {
+    const s = shown(n);
+    return s === a || (cut !== undefined && s.startsWith(cut));
+  });
+  if (byShown.length) return byShown.sort()[0];
+  const k = loose(a);
+  if (!k) return undefined;
+  return all.filter((n) => loose(n) === k).sort()[0];
+}
+
+/** The service and operation the model named, spelled as in the traces; a ToolInputError listing the known names otherwise. */
+function knownOp(runs: LlmRuns, service: string, operation: string): { service: string; operation: string } {
+  const all = catalog(runs);
+  const svc = knownService(runs, service);
+  const ops = all.get(svc)!;
   const more = (n: number) => (n > 30 ? ` (and ${n - 30} more: call list_services_operations)` : '');
-  if (!ops) throw new ToolInputError(`Unknown service "${sanitize(service, 80)}". Known services: ${[...all.keys()].slice(0, 30).map((s) => sanitize(s, 60)).join(', ')}${more(all.size)}.`);
-  if (!ops.has(operation))
-    throw new ToolInputError(`Service "${sanitize(service, 80)}" has no operation "${sanitize(operation, 80)}". Its operations: ${[...ops].slice(0, 30).map((s) => sanitize(s, 60)).join(', ')}${more(ops.size)}.`);
+  const op = resolveName(operation, ops);
+  if (op === undefined)
+    throw new ToolInputError(`Service "${sanitize(svc, 80)}" has no operation "${sanitize(operation, 80)}". Its operations: ${[...ops].slice(0, 30).map((s) => sanitize(s, 60)).join(', ')}${more(ops.size)}.`);
+  return { service: svc, operation: op };
+}
+
+function knownService(runs: LlmRuns, service: string): string {
+  const all = catalog(runs);
+  const svc = resolveName(service, all.keys());
+  const more = (n: number) => (n > 30 ? ` (and ${n - 30} more: call list_services_operations)` : '');
+  if (svc === undefined) throw new ToolInputError(`Unknown service "${sanitize(service, 80)}". Known services: ${[...all.keys()].slice(0, 30).map((s) => sanitize(s, 60)).join(', ')}${more(all.size)}.`);
+  return svc;
 }
 
 function statsOf(m: SpanTable | undefined, service: string, operation: string): OpStats | null {
@@ -118,7 +166,7 @@ export const operationStats: TraceTool = {
   description: 'Latency statistics of one operation in one run: spans, calls per trace, mean/p50/p95/p99/max duration, mean self (exclusive) time, errors.',
   schema: z.object({ ...Op, run: Run.optional() }),
   run(a: { service: string; operation: string; run?: RunName }, runs) {
-    knownOp(runs, a.service, a.operation);
+    a = { ...a, ...knownOp(runs, a.service, a.operation) };
     const { m, run } = model(runs, a.run);
     return { service: a.service, operation: a.operation, run, stats: statsOf(m, a.service, a.operation) };
   },
@@ -129,7 +177,7 @@ export const compareOperation: TraceTool = {
   description: 'Compare one operation between the baseline and the incident: both stats side by side, the changes, and the call paths where its self/total time changed most.',
   schema: z.object({ ...Op }),
   run(a: { service: string; operation: string }, runs) {
-    knownOp(runs, a.service, a.operation);
+    a = { ...a, ...knownOp(runs, a.service, a.operation) };
     const b = statsOf(runs.baseline, a.service, a.operation);
     const i = statsOf(runs.incident, a.service, a.operation);
     const delta = (k: keyof OpStats) => {
@@ -194,7 +242,8 @@ export const criticalPath: TraceTool = {
     const run: RunName = refm ? (refm[1]!.toUpperCase() === 'B' ? 'baseline' : 'incident') : (a.run ?? 'incident');
     const { m } = model(runs, run);
     const ix = modelIndex(m);
-    const t = refm ? ix.traces[Number(refm[2]) - 1] : ix.traces.find((x) => x.id.startsWith(a.trace.trim().toLowerCase()));
+    const prefix = a.trace.trim().toLowerCase();
+    const t = refm ? ix.traces[Number(refm[2]) - 1] : prefix ? ix.traces.find((x) => x.id.startsWith(prefix)) : undefined;
     if (!t) throw new ToolInputError(`No trace "${sanitize(a.trace, 40)}" in the ${run} run (${ix.traces.length} traces; use slowest_traces for refs).`);
     const steps: unknown[] = [];
     let r = t.root;
@@ -231,12 +280,14 @@ export const errorsTool: TraceTool = {
   schema: z.object({ run: Run.optional(), service: z.string().optional().describe('only this service') }),
   run(a: { run?: RunName; service?: string }, runs) {
     const { m, run } = model(runs, a.run);
+    // "" means every service, unless a service is really named ""
+    const only = a.service === undefined || (a.service.trim() === '' && !catalog(runs).has(a.service)) ? undefined : knownService(runs, a.service);
     const groups = new Map<string, { service: string; operation: string; count: number; spans: number; messages: Map<string, number> }>();
     let total = 0;
     for (let i = 0; i < m.size; i++) {
       if (!m.isError(i)) continue;
       const s = m.service(i);
-      if (a.service && s !== a.service) continue;
+      if (only !== undefined && s !== only) continue;
       total++;
       const o = m.name(i);
       const k = opKey(s, o);
@@ -251,6 +302,7 @@ export const errorsTool: TraceTool = {
     }
     return {
       run,
+      ...(only !== undefined ? { service: only } : {}),
       errorSpans: total,
       spans: m.size,
       groups: [...groups.values()]
@@ -289,7 +341,7 @@ export const attributeBreakdown: TraceTool = {
   description: 'Split one operation by an attribute (e.g. model.version, tenant, host.name) and compare each value between runs. Without "key": the attributes whose values differ most in latency change.',
   schema: z.object({ ...Op, key: z.string().optional().describe('attribute key; omit to rank the candidate keys') }),
   run(a: { service: string; operation: string; key?: string }, runs, ctx) {
-    knownOp(runs, a.service, a.operation);
+    a = { ...a, ...knownOp(runs, a.service, a.operation) };
     const k = opKey(a.service, a.operation);
     const bRows = runs.baseline ? modelIndex(runs.baseline).ops.get(k) : undefined;
     const iRows = modelIndex(runs.incident).ops.get(k);
@@ -335,7 +387,7 @@ export const findSource: TraceTool = {
   description: 'Where in the workspace the span of an operation is opened: file (relative) and 1-based line.',
   schema: z.object({ ...Op }),
   run(a: { service: string; operation: string }, runs) {
-    knownOp(runs, a.service, a.operation);
+    a = { ...a, ...knownOp(runs, a.service, a.operation) };
     const link = runs.source?.(a.service, a.operation) ?? runs.diagnosis?.candidates.find((c) => c.service === a.service && c.name === a.operation)?.source;
     return link ? { service: a.service, operation: a.operation, file: link.file, line: link.line, function: link.function ?? null } : { service: a.service, operation: a.operation, found: false, note: 'No span-opening line found for this operation in the workspace or in code.* attributes.' };
   },
