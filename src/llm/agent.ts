@@ -20,6 +20,24 @@ export type AgentMode = 'tools' | 'zero-shot';
 /** Default overall deadline for one diagnosis or chat answer (all calls, tool rounds and retries). */
 export const DEFAULT_DEADLINE_MS = 180_000;
 
+/**
+ * A reply is cut after this many characters (default; AgentSettings.maxReplyChars): a diagnosis is ~2,000 characters
+ * and a chat answer rarely 10,000; a small model that runs away (the same line until its context is full) is stopped.
+ */
+export const DEFAULT_MAX_REPLY_CHARS = 24_000;
+
+/** An earlier reply sent back to the model (repair, next round) keeps this much: the model needs its gist, not all of it. */
+export const ECHO_CHARS = 2_000;
+
+/** A long reply as it goes back into the conversation: its start and how long it was. */
+export function echoReply(content: string, max = ECHO_CHARS): string {
+  if (content.length <= max) return content;
+  let end = max;
+  const c = content.charCodeAt(end - 1);
+  if (c >= 0xd800 && c <= 0xdbff) end--;
+  return `${content.slice(0, end)}… [cut here: the reply was ${content.length.toLocaleString('en-US')} characters]`;
+}
+
 /** True when a reply is (only) a tool call: native tool calls without text, or a tool call written as JSON text. */
 export function isToolCallOnly(r: ChatResult): boolean {
   const text = stripThinking(r.content);
@@ -42,6 +60,8 @@ export interface AgentSettings {
   toolResultMaxChars?: number;
   /** keep the whole conversation under about this many tokens by eliding the oldest tool results (default 6000) */
   contextTokens?: number;
+  /** stop reading a reply after this many characters (default DEFAULT_MAX_REPLY_CHARS) */
+  maxReplyChars?: number;
 }
 
 /** Elide the oldest tool results (never the last round's) until the conversation fits `budget` tokens. */
@@ -308,6 +328,11 @@ class Conversation {
   /** every tool the model called, with the result it saw (for the evidence check) */
   readonly tools: ToolRecord[] = [];
   private turn = 0;
+  /** replies cut at maxReplyChars */
+  cutReplies = 0;
+  /** tool calls repeated with the same arguments (answered again, but a round of only repeats ends the tool rounds) */
+  repeatedCalls = 0;
+  private readonly callsSeen = new Set<string>();
 
   constructor(
     readonly deps: AgentDeps,
@@ -341,7 +366,9 @@ class Conversation {
   }
 
   toolLoopError(): LlmError {
-    return new LlmError('tool_loop', `The model kept calling tools instead of answering (${this.toolCalls} tool call${this.toolCalls === 1 ? '' : 's'} in ${this.calls} request${this.calls === 1 ? '' : 's'}, limit ${this.settings.maxToolRounds ?? 6} rounds).`);
+    const counts = `${this.toolCalls} tool call${this.toolCalls === 1 ? '' : 's'} in ${this.calls} request${this.calls === 1 ? '' : 's'}`;
+    if (this.repeatedCalls) return new LlmError('tool_loop', `The model kept repeating the same tool call instead of answering (${counts}, ${this.repeatedCalls} of them repeats).`);
+    return new LlmError('tool_loop', `The model kept calling tools instead of answering (${counts}, limit ${this.settings.maxToolRounds ?? 6} rounds).`);
   }
 
   deadlineError(): LlmError {
@@ -367,6 +394,7 @@ class Conversation {
       signal,
       timeoutMs: s.timeoutMs ?? 120_000,
       ...(extra.stream && events?.onDelta ? { onDelta: (t: string) => events.onDelta!(t) } : {}),
+      maxReplyChars: s.maxReplyChars ?? DEFAULT_MAX_REPLY_CHARS,
       onRetry: (err, attempt, delayMs) => {
         log?.write({ type: 'retry', id: this.id, turn, attempt, delayMs: Math.round(delayMs), reason: err.message });
         events?.onStatus?.(`${err.kind === 'rate_limit' ? 'Rate limited' : 'The model server failed'}; retrying in ${(delayMs / 1000).toFixed(1)} s…`);
@@ -388,7 +416,11 @@ class Conversation {
     this.calls++;
     try {
       const r = await provider.chat(req);
-      log?.write({ type: 'response', id: this.id, turn, ms: Date.now() - t0, content: r.content, toolCalls: r.toolCalls, usage: r.usage, model: r.model, finishReason: r.finishReason, attempts: r.attempts });
+      log?.write({ type: 'response', id: this.id, turn, ms: Date.now() - t0, content: r.content, toolCalls: r.toolCalls, usage: r.usage, model: r.model, finishReason: r.finishReason, attempts: r.attempts, ...(r.cut ? { cut: true } : {}) });
+      if (r.cut) {
+        this.cutReplies++;
+        events?.onStatus?.(`The model's reply ran past ${(s.maxReplyChars ?? DEFAULT_MAX_REPLY_CHARS).toLocaleString('en-US')} characters; it was cut there.`);
+      }
       if (r.usage) {
         this.usage.promptTokens = (this.usage.promptTokens ?? 0) + (r.usage.promptTokens ?? 0);
         this.usage.completionTokens = (this.usage.completionTokens ?? 0) + (r.usage.completionTokens ?? 0);
@@ -419,9 +451,29 @@ class Conversation {
     if (!call) return undefined;
     const [msg] = this.runTools({ ...r, toolCalls: [{ id: `text_call_${this.toolCalls}`, name: call.name, arguments: call.arguments }] });
     return [
-      { role: 'assistant', content: r.content },
+      { role: 'assistant', content: echoReply(r.content) },
       { role: 'user', content: `${msg!.content}\nCall another tool the same way if needed, or give your answer.` },
     ];
+  }
+
+  /** true when every call of the last runTools round repeated an earlier call (same tool, same arguments) */
+  lastRoundRepeated = false;
+
+  /** After a round of only repeated calls: log it, tell the user, and end the tool rounds (true). */
+  stopRepeating(): boolean {
+    if (!this.lastRoundRepeated) return false;
+    this.deps.log?.write({ type: 'error', id: this.id, turn: this.turn, kind: 'repeated_tool_call', message: `The model repeated a tool call it had already made (${this.repeatedCalls} repeated so far); the tool rounds end here.` });
+    this.deps.events?.onStatus?.('The model repeated the same tool call; asking for its answer now…');
+    return true;
+  }
+
+  /** The assistant turn that called tools, as it goes back into the conversation (long text and raw arguments cut). */
+  assistantTurn(r: ChatResult): ChatMessage {
+    return {
+      role: 'assistant',
+      content: echoReply(r.content),
+      toolCalls: r.toolCalls.map((c) => (c.invalidArguments !== undefined && c.invalidArguments.length > ECHO_CHARS ? { ...c, invalidArguments: echoReply(c.invalidArguments) } : c)),
+    };
   }
 
   /** run the tool calls of one assistant turn; returns the tool messages */
@@ -429,19 +481,39 @@ class Conversation {
     const out: ChatMessage[] = [];
     const red = this.deps.redactor;
     const ctx = { redactValue: (k: string, v: string) => (red.redactValue ? red.redactValue(k, v) : v) };
+    let repeats = 0;
     for (const c of r.toolCalls) {
+      // small models repeat the same call round after round: answer it (the earlier result may have been elided) but
+      // say so, and end the tool rounds when a whole round only repeats (diagnoseWithModel / chatWithModel)
+      const sig = `${c.name}\u0000${c.invalidArguments ?? stableJson(c.arguments)}`;
+      const repeated = this.callsSeen.has(sig);
+      this.callsSeen.add(sig);
+      if (repeated) {
+        repeats++;
+        this.repeatedCalls++;
+      }
       this.toolCalls++;
       this.deps.events?.onToolCall?.(c.name, c.arguments);
       // the model saw placeholders (ip_1, …): its arguments name the real values
       const args = red.restore ? (JSON.parse(red.restore(JSON.stringify(c.arguments))) as Record<string, unknown>) : c.arguments;
       const res = runTool(c.name, args, this.deps.runs, this.settings.toolResultMaxChars ?? 4000, undefined, c.invalidArguments, ctx);
       this.deps.events?.onToolResult?.(c.name, res.ok, res.ms, res.truncated);
-      this.deps.log?.write({ type: 'tool', id: this.id, turn: this.turn, name: c.name, args: c.arguments, ok: res.ok, ms: res.ms, truncated: res.truncated, resultChars: res.text.length });
+      this.deps.log?.write({ type: 'tool', id: this.id, turn: this.turn, name: c.name, args: c.arguments, ok: res.ok, ms: res.ms, truncated: res.truncated, resultChars: res.text.length, ...(repeated ? { repeated: true } : {}) });
       this.tools.push({ name: c.name, args, ok: res.ok, text: res.text });
-      out.push({ role: 'tool', toolCallId: c.id, toolName: c.name, content: toolResultMessage(this.fence, c.name, res.text) });
+      const msg = toolResultMessage(this.fence, sanitize(c.name, 60), res.text);
+      out.push({ role: 'tool', toolCallId: c.id, toolName: c.name, content: repeated ? `${REPEATED_CALL_NOTE}\n${msg}` : msg });
     }
+    this.lastRoundRepeated = r.toolCalls.length > 0 && repeats === r.toolCalls.length;
     return out;
   }
+}
+
+/** Said to the model with the result of a call it already made. */
+export const REPEATED_CALL_NOTE = 'You already made this exact call; the result is the same as before. Do not repeat it: call a different tool, or give your answer.';
+
+/** JSON with sorted keys: the same arguments in another order are the same call. */
+function stableJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x)) ?? '';
 }
 
 function offlineOutcome(conv: Conversation, runs: LlmRuns, reason: string, t0: number, error?: LlmError): AgentOutcome {
@@ -505,11 +577,13 @@ export async function diagnoseWithModel(deps: AgentDeps, settings: AgentSettings
         if (viaText) {
           messages = [...messages, ...viaText];
           last = undefined;
+          if (conv.stopRepeating()) break;
           continue;
         }
         if (!last.toolCalls.length) break;
-        messages = [...messages, { role: 'assistant', content: last.content, toolCalls: last.toolCalls }, ...conv.runTools(last)];
+        messages = [...messages, conv.assistantTurn(last), ...conv.runTools(last)];
         last = undefined; // the model has not answered yet
+        if (conv.stopRepeating()) break;
       }
     }
     // tools stay declared (the history holds tool calls) but may not be called any more
@@ -521,8 +595,8 @@ export async function diagnoseWithModel(deps: AgentDeps, settings: AgentSettings
     // a JSON answer given during the tool rounds that fails validation goes straight to the repair step
     if (check && !check.ok && !/^\s*(```(json)?\s*)?\{/i.test(stripThinking(last!.content))) check = undefined;
     if (!check) {
-      if (last?.content) messages = [...messages, { role: 'assistant', content: last.content }];
-      if (mode === 'tools') messages = [...messages, { role: 'user', content: FINAL_ANSWER_REQUEST }];
+      if (last?.content) messages = [...messages, { role: 'assistant', content: echoReply(last.content) }];
+      if (mode === 'tools') messages = [...messages, { role: 'user', content: last?.cut ? `Your last reply was cut after ${(settings.maxReplyChars ?? DEFAULT_MAX_REPLY_CHARS).toLocaleString('en-US')} characters: it was far too long. ${FINAL_ANSWER_REQUEST} Keep it short.` : FINAL_ANSWER_REQUEST }];
       events?.onStatus?.('Waiting for the final answer…');
       last = await conv.send(messages, { structured: true, ...final });
       if (isToolCallOnly(last)) throw conv.toolLoopError();
@@ -532,14 +606,22 @@ export async function diagnoseWithModel(deps: AgentDeps, settings: AgentSettings
     if (!check.ok) {
       events?.onStatus?.(check.contradicts ? 'The answer contradicts the measured regression; asking the model to check it…' : 'The answer was invalid; asking the model to repair it…');
       deps.log?.write({ type: 'error', id: conv.id, kind: check.contradicts ? 'contradicts_engine' : 'invalid_answer', message: check.error });
-      messages = [...messages, { role: 'assistant', content: last!.content }, { role: 'user', content: repairRequest(conv.fence, check.error) }];
+      // a reply cut at maxReplyChars goes back cut again (its start is enough to correct it), with why it failed
+      const why = last!.cut ? `Your answer was cut after ${(settings.maxReplyChars ?? DEFAULT_MAX_REPLY_CHARS).toLocaleString('en-US')} characters: it was far too long. Keep it short (at most a few evidence lines). ${check.error}` : check.error;
+      messages = [...messages, { role: 'assistant', content: echoReply(last!.content) }, { role: 'user', content: repairRequest(conv.fence, why) }];
       last = await conv.send(messages, { structured: true, ...final });
       if (isToolCallOnly(last)) throw conv.toolLoopError();
       check = judge(last.content);
       repaired = true;
       if (!check.ok) {
         deps.log?.write({ type: 'error', id: conv.id, kind: check.contradicts ? 'contradicts_engine' : 'invalid_answer', message: check.error });
-        return offlineOutcome(conv, runs, check.contradicts ? 'the model said "no regression", contradicting the measured slowdown' : "the model's answer was invalid", t0);
+        // say what was wrong with it, in words the user can check (the whole answer is in the log)
+        const what = last.cut
+          ? `The model's answer was still unusable after one correction request: it ran past ${(settings.maxReplyChars ?? DEFAULT_MAX_REPLY_CHARS).toLocaleString('en-US')} characters and was cut`
+          : check.contradicts
+            ? 'The model said there was no regression, against the measured slowdown, even after being asked to check'
+            : `The model's answer could not be used, even after one correction request: ${sanitize(check.error, 300)}`;
+        return offlineOutcome(conv, runs, check.contradicts ? 'the model said "no regression", contradicting the measured slowdown' : "the model's answer was invalid", t0, new LlmError('invalid_answer', what));
       }
     }
     const agreement = check.agreement;
@@ -579,8 +661,9 @@ export async function chatWithModel(deps: AgentDeps, settings: AgentSettings, hi
     let messages = initialMessages(runs, 'chat', deps.redactor, conv.fence, question, prior);
     const tools = useTools ? toolSpecs() : undefined;
     const rounds = useTools ? Math.max(0, settings.maxToolRounds ?? 6) : 0;
+    let stopTools = false;
     for (let round = 0; ; round++) {
-      const allowTools = !!tools && round < rounds;
+      const allowTools = !!tools && round < rounds && !stopTools;
       let r: ChatResult;
       try {
         r = await conv.send(messages, { ...(allowTools ? { tools } : tools && round > 0 ? { tools, toolChoice: 'none' as const } : {}), stream: true });
@@ -590,9 +673,10 @@ export async function chatWithModel(deps: AgentDeps, settings: AgentSettings, hi
           r = await conv.send(messages, { stream: true });
         } else throw e;
       }
-      const viaText = allowTools ? conv.textToolCall(r) : undefined;
+      const viaText = allowTools && !stopTools ? conv.textToolCall(r) : undefined;
       if (viaText) {
         messages = [...messages, ...viaText];
+        if (conv.stopRepeating()) stopTools = true;
         continue;
       }
       if (!r.toolCalls.length || !allowTools) {
@@ -603,10 +687,17 @@ export async function chatWithModel(deps: AgentDeps, settings: AgentSettings, hi
           if (isToolCallOnly(r) || !stripThinking(r.content)) throw conv.toolLoopError();
         }
         deps.log?.write({ type: 'result', id: conv.id, origin: { kind: 'model', provider: deps.provider.id, model: settings.model, mode: 'chat' }, label: 'chat', diagnosis: null, ms: Date.now() - t0 });
-        const text = stripThinking(deps.redactor.restoreForDisplay ? deps.redactor.restoreForDisplay(r.content) : r.content);
+        let text = stripThinking(deps.redactor.restoreForDisplay ? deps.redactor.restoreForDisplay(r.content) : r.content);
+        // a runaway reply was cut: say so under it, in the streamed text too
+        if (r.cut) {
+          const note = `\n\n_(The model's answer was cut here: it ran past ${(settings.maxReplyChars ?? DEFAULT_MAX_REPLY_CHARS).toLocaleString('en-US')} characters.)_`;
+          text += note;
+          events?.onDelta?.(note);
+        }
         return { id: conv.id, text, toolCalls: conv.toolCalls, usage: conv.usage };
       }
-      messages = [...messages, { role: 'assistant', content: r.content, toolCalls: r.toolCalls }, ...conv.runTools(r)];
+      messages = [...messages, conv.assistantTurn(r), ...conv.runTools(r)];
+      if (conv.stopRepeating()) stopTools = true;
     }
   } catch (e) {
     const err = e instanceof LlmError ? e : new LlmError('protocol', (e as Error)?.message ?? String(e));

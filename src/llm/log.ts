@@ -7,8 +7,8 @@ import { dirname } from 'node:path';
  */
 export type LogEntry =
   | { type: 'request'; id: string; turn: number; provider: string; model: string; endpoint: string; settings: Record<string, unknown>; messages: unknown[]; tools?: string[]; structured?: string }
-  | { type: 'response'; id: string; turn: number; ms: number; content: string; toolCalls?: unknown[]; usage?: unknown; model?: string; finishReason?: string; attempts?: number }
-  | { type: 'tool'; id: string; turn: number; name: string; args: unknown; ok: boolean; ms: number; truncated: boolean; resultChars: number }
+  | { type: 'response'; id: string; turn: number; ms: number; content: string; toolCalls?: unknown[]; usage?: unknown; model?: string; finishReason?: string; attempts?: number; cut?: boolean }
+  | { type: 'tool'; id: string; turn: number; name: string; args: unknown; ok: boolean; ms: number; truncated: boolean; resultChars: number; repeated?: boolean }
   | { type: 'retry'; id: string; turn: number; attempt: number; delayMs: number; reason: string }
   | { type: 'error'; id: string; turn?: number; kind: string; message: string }
   | { type: 'result'; id: string; origin: unknown; label: string; diagnosis: unknown; agreement?: unknown; engine?: unknown; ms: number }

@@ -54,6 +54,11 @@ export interface ChatRequest {
   timeoutMs?: number;
   /** streamed text as it arrives */
   onDelta?: (text: string) => void;
+  /**
+   * Stop reading the reply after this many characters of text (or of tool-call arguments) and close the stream: a
+   * small model that runs away (repeating itself until its context is full) is cut instead of waited for.
+   */
+  maxReplyChars?: number;
   /** called before each retry (429/5xx) with the wait in ms */
   onRetry?: (err: LlmError, attempt: number, delayMs: number) => void;
 }
@@ -73,6 +78,8 @@ export interface ChatResult {
   finishReason?: string;
   /** how many attempts it took (retries after 429/5xx) */
   attempts: number;
+  /** the reply was longer than maxReplyChars: content (and arguments) hold its start; the stream was closed */
+  cut?: boolean;
 }
 
 export interface ModelInfo {
@@ -100,6 +107,7 @@ export type LlmErrorKind =
   | 'no_tools'
   | 'no_structured'
   | 'tool_loop'
+  | 'invalid_answer'
   | 'protocol';
 
 /** A provider failure with a plain-words message the chat shows as is. */

@@ -93,7 +93,9 @@ export const DEFAULT_RULES: readonly RedactionRule[] = [
   },
   { name: 'jwt', pattern: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, value: whole('jwt'), inNames: true },
   { name: 'aws-key-id', pattern: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b/g, value: whole('aws_key'), inNames: true },
-  { name: 'email', pattern: /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, value: whole('email') },
+  // the look-behind starts a match only where a run of local-part characters starts: without it a long run with no
+  // "@" (a runaway model reply) was scanned again from each of its characters — quadratic, seconds for 60,000
+  { name: 'email', pattern: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, value: whole('email') },
   // URL query strings: keep the path (useful for diagnosis), drop the parameters
   { name: 'url-query', pattern: /\b((?:https?|wss?|ftp):\/\/[^\s"'<>?#]+\?)([^\s"'<>#]+)/gi, value: (_m, [base, q]) => ({ kind: 'query', head: base, value: q! }) },
   { name: 'uuid', pattern: /\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b/g, value: whole('uuid') },

@@ -80,6 +80,8 @@ export interface ScriptedServer {
   behave(b: Behaviour): void;
   /** steps not consumed yet */
   pending(): number;
+  /** drop the steps not consumed yet */
+  clear(): void;
   close(): Promise<void>;
 }
 
@@ -329,6 +331,7 @@ export async function startScriptedLlmServer(o: { script?: ScriptStep[]; host?: 
       behaviour = { ...nb };
     },
     pending: () => queue.length,
+    clear: () => void queue.splice(0),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -117,13 +117,22 @@ export class OllamaProvider implements LlmProvider {
       let finishReason: string | undefined;
       let usage: ChatResult['usage'];
       const toolCalls: ToolCall[] = [];
+      const max = req.maxReplyChars ?? Infinity;
+      let cut = false;
       for await (const part of stream) {
         model = part.model || model;
         const text = part.message?.content ?? '';
         if (text) {
-          content += text;
+          const piece = text.slice(0, Math.max(0, max - content.length));
+          content += piece;
           markDelivered();
-          req.onDelta?.(text);
+          if (piece) req.onDelta?.(piece);
+          if (piece.length < text.length) {
+            // a runaway reply: stop the server's generation by closing the stream
+            cut = true;
+            stream.abort();
+            break;
+          }
         }
         for (const c of part.message?.tool_calls ?? []) {
           const args = c.function?.arguments as unknown;
@@ -147,6 +156,7 @@ export class OllamaProvider implements LlmProvider {
         }
       }
       if (t.signal.aborted) throw t.timedOut() ? timeoutError(this.endpoint, req.timeoutMs) : cancelledError();
+      if (cut) return { content, toolCalls, usage, model, finishReason: 'length', cut };
       if (!done) throw new LlmError('protocol', `The connection to ${this.endpoint} was closed before the answer was complete.`);
       return { content, toolCalls, usage, model, finishReason };
     } catch (e) {

@@ -122,6 +122,9 @@ export class OpenAiProvider implements LlmProvider {
       let finishReason: string | undefined;
       let usage: ChatResult['usage'];
       const calls = new Map<number, { id: string; name: string; args: string }>();
+      const max = req.maxReplyChars ?? Infinity;
+      let argChars = 0;
+      let cut = false;
       for await (const chunk of stream) {
         model = chunk.model || model;
         if (chunk.usage)
@@ -135,9 +138,11 @@ export class OpenAiProvider implements LlmProvider {
           const d = choice.delta;
           if (!d) continue;
           if (typeof d.content === 'string' && d.content) {
-            content += d.content;
+            const piece = d.content.slice(0, Math.max(0, max - content.length));
+            content += piece;
             markDelivered();
-            req.onDelta?.(d.content);
+            if (piece) req.onDelta?.(piece);
+            if (piece.length < d.content.length) cut = true;
           }
           for (const tc of d.tool_calls ?? []) {
             const idx = tc.index ?? calls.size;
@@ -145,9 +150,20 @@ export class OpenAiProvider implements LlmProvider {
             if (!c) calls.set(idx, (c = { id: '', name: '', args: '' }));
             if (tc.id) c.id = tc.id;
             if (tc.function?.name) c.name += tc.function.name;
-            if (tc.function?.arguments) c.args += tc.function.arguments;
+            if (tc.function?.arguments) {
+              const piece = tc.function.arguments.slice(0, Math.max(0, max - argChars));
+              c.args += piece;
+              argChars += piece.length;
+              if (piece.length < tc.function.arguments.length) cut = true;
+            }
           }
         }
+        if (cut) break;
+      }
+      if (cut) {
+        // a runaway reply: stop the server's generation by closing the stream
+        stream.controller.abort();
+        finishReason = 'length';
       }
       if (t.signal.aborted) throw t.timedOut() ? timeoutError(this.endpoint, req.timeoutMs) : cancelledError();
       const toolCalls: ToolCall[] = [...calls.entries()]
@@ -158,7 +174,7 @@ export class OpenAiProvider implements LlmProvider {
         });
       if (finishReason === undefined && !content && toolCalls.length === 0)
         throw new LlmError('protocol', `The model server at ${this.endpoint} ended the stream without an answer.`);
-      return { content, toolCalls, usage, model, finishReason };
+      return { content, toolCalls, usage, model, finishReason, ...(cut ? { cut } : {}) };
     } catch (e) {
       throw this.describe(e, req.signal, t.timedOut(), req.timeoutMs, { tools: !!req.tools?.length, structured: !!req.structured });
     } finally {
@@ -174,7 +190,9 @@ export class OpenAiProvider implements LlmProvider {
       throw new LlmError('protocol', `The model server at ${this.endpoint} sent a JSON body that is not a chat completion.`);
     }
     const msg = b.choices[0]?.message;
-    const content = typeof msg?.content === 'string' ? msg.content : '';
+    const whole = typeof msg?.content === 'string' ? msg.content : '';
+    const cut = whole.length > (req.maxReplyChars ?? Infinity);
+    const content = cut ? whole.slice(0, req.maxReplyChars) : whole;
     if (content) {
       markDelivered();
       req.onDelta?.(content);
@@ -186,7 +204,7 @@ export class OpenAiProvider implements LlmProvider {
     });
     const usage = b.usage ? { promptTokens: b.usage.prompt_tokens, completionTokens: b.usage.completion_tokens, totalTokens: b.usage.total_tokens } : undefined;
     if (!content && !toolCalls.length && !b.choices[0]?.finish_reason) throw new LlmError('protocol', `The model server at ${this.endpoint} answered with an empty completion.`);
-    return { content, toolCalls, usage, model: b.model, finishReason: b.choices[0]?.finish_reason ?? undefined };
+    return { content, toolCalls, usage, model: b.model, finishReason: cut ? 'length' : (b.choices[0]?.finish_reason ?? undefined), ...(cut ? { cut } : {}) };
   }
 
   private describe(e: unknown, signal: AbortSignal | undefined, timedOut: boolean | undefined, timeoutMs: number | undefined, asked?: { tools?: boolean; structured?: boolean }): LlmError {

@@ -118,3 +118,17 @@ describe('redaction properties (fast-check)', () => {
     );
   });
 });
+
+describe('redaction time on long runs of word characters (a runaway model reply)', () => {
+  it('60,000 letters, digits or dotted words without an "@" are redacted in well under a second each', () => {
+    for (const s of ['x'.repeat(60_000), '7'.repeat(60_000), 'ab.'.repeat(20_000), 'a-b_c'.repeat(12_000)]) {
+      const t0 = Date.now();
+      createRedactor().redact(s);
+      const ms = Date.now() - t0;
+      assert.ok(ms < 1000, `${s.slice(0, 6)}… ×${s.length}: ${ms} ms`);
+    }
+    // still redacts an address at the end of a long run, and one inside text
+    assert.doesNotMatch(createRedactor().redact('x'.repeat(5000) + ' bob.smith@example.com'), /bob\.smith@example\.com/);
+    assert.doesNotMatch(createRedactor().redact('mail alice@example.org now'), /alice@example\.org/);
+  });
+});
