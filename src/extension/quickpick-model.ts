@@ -222,8 +222,9 @@ export function preferredBaseline(files: readonly TraceFileInfo[], incident?: st
 export function buildRunPickItems(files: readonly TraceFileInfo[], role: 'incident' | 'baseline', exclude?: string): PickItem[] {
   const list = files.filter((f) => f.path !== exclude);
   const score = (f: TraceFileInfo) => (roleHint(f.path) === role ? 2 : roleHint(f.path) === null ? 1 : 0);
-  // for a baseline, the files near the incident first (its system's folder before another example's), the nearest first
-  const byPlace = role === 'baseline' && !!exclude && !isUrl(exclude);
+  // the files near the run already picked first (its system's folder before another example's, another root's), the
+  // nearest first: a baseline near the incident (Diagnose Trace), an incident near the baseline (Compare Traces…)
+  const byPlace = !!exclude && !isUrl(exclude);
   const near = (f: TraceFileInfo) => (byPlace && f.format !== 'url' && nearIncident(f, exclude!) ? 1 : 0);
   const shared = (f: TraceFileInfo) => (byPlace && f.format !== 'url' ? sharedFolders(f.path, exclude!) : 0);
   list.sort((a, b) => near(b) - near(a) || score(b) - score(a) || shared(b) - shared(a) || (b.mtime ?? 0) - (a.mtime ?? 0) || a.rel.localeCompare(b.rel));

@@ -5,7 +5,8 @@
 //      baseline pick starts on shop's normal.json (the incident's folder, not the other root's) → the flame panel
 //      names shop's root cause, its source as "shop/shop-api/src/checkout.ts:27" (the folder's name, not an absolute
 //      path), and its "Go to source" opens that file at the line that opens the span;
-//   2. the same for ml-pipeline: its normal.json first, the pre-processor, preprocessor/preprocessor.py at its line;
+//   2. the same for ml-pipeline through Compare Traces… (baseline first: its normal.json, then the incident pick starts
+//      on its spiked.json), the pre-processor, preprocessor/preprocessor.py at its line;
 //   3. the CodeLens on that line, in Light Modern.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -47,31 +48,33 @@ async function multiRoot(ui, dir) {
   const out = {};
   for (const [k, c] of CASES.entries()) {
     await ui.clearNotifications().catch(() => {});
-    await ui.runCommand('Trace Doctor: Diagnose Trace');
+    // the first through Diagnose Trace (incident, then baseline), the second through Compare Traces… (baseline first)
+    const order = k === 0 ? [['spiked.json', 'incident'], ['normal.json', 'baseline']] : [['normal.json', 'baseline'], ['spiked.json', 'incident']];
+    await ui.runCommand(k === 0 ? 'Trace Doctor: Diagnose Trace' : 'Trace Doctor: Compare Traces…');
     await page.locator('.quick-input-widget').waitFor({ state: 'visible' });
     await page.locator('.quick-input-widget .quick-input-box input').first().focus();
-    await page.keyboard.type('spiked.json');
-    // both roots' spiked.json, each said with its folder
+    const [[firstFile, firstRole], [secondFile, secondRole]] = order;
+    await page.locator('.quick-input-widget .quick-input-title, .quick-input-widget .quick-input-header', { hasText: `${firstRole} run` }).first().waitFor();
+    await page.keyboard.type(firstFile);
+    // both roots' file, each said with its folder
     const both = await waitFor(async () => {
-      const rows = (await rowsText(page)).filter((r) => r.startsWith('spiked.json'));
+      const rows = (await rowsText(page)).filter((r) => r.startsWith(firstFile));
       return rows.length >= 2 ? rows : null;
-    }, 'two spiked.json rows in the incident pick', 20000).catch(async () => (await rowsText(page)));
-    for (const f of ['ml-pipeline', 'shop']) if (!both.some((r) => r.includes(`${f}/traces`))) problems.push(`the incident pick has no spiked.json of ${f}: ${both.join(' | ')}`);
+    }, `two ${firstFile} rows in the ${firstRole} pick`, 20000).catch(async () => (await rowsText(page)));
+    for (const f of ['ml-pipeline', 'shop']) if (!both.some((r) => r.includes(`${f}/traces`))) problems.push(`the ${firstRole} pick has no ${firstFile} of ${f}: ${both.join(' | ')}`);
     if (k === 0) {
       await sleep(300);
       await ui.shot('mr-dark-incident-pick');
     }
     // the two rows differ only by their folder (the pick also matches on it): this folder's, by a click
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: `${c.folder}/traces` }).first().click();
-    // the baseline pick starts on the incident's own folder's normal.json
-    await page.locator('.quick-input-widget .quick-input-title, .quick-input-widget .quick-input-header', { hasText: 'baseline run' }).first().waitFor();
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: `${c.folder}/traces` }).filter({ hasText: firstFile }).first().click();
+    // the second pick starts on the first one's folder's file
+    await page.locator('.quick-input-widget .quick-input-title, .quick-input-widget .quick-input-header', { hasText: `${secondRole} run` }).first().waitFor();
     const first = await page.locator('.quick-input-list .monaco-list-row.focused').first().innerText().then((t) => t.replace(/\s+/g, ' ').trim(), () => '');
-    if (!(first.startsWith('normal.json') && first.includes(`${c.folder}/traces`))) problems.push(`${c.folder}: the baseline pick starts on "${first}", not ${c.folder}/traces/normal.json`);
-    if (k === 0) {
-      await sleep(300);
-      await ui.shot('mr-dark-baseline-pick');
-    }
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: `${c.folder}/traces` }).filter({ hasText: 'normal.json' }).first().click();
+    if (!(first.startsWith(secondFile) && first.includes(`${c.folder}/traces`))) problems.push(`${c.folder}: the ${secondRole} pick starts on "${first}", not ${c.folder}/traces/${secondFile}`);
+    await sleep(300);
+    await ui.shot(k === 0 ? 'mr-dark-baseline-pick' : 'mr-dark-compare-incident-pick');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: `${c.folder}/traces` }).filter({ hasText: secondFile }).first().click();
 
     const frame = await ui.webviewFrame((svc) => {
       const s = document.querySelector('.fg-summary');

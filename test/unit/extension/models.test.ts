@@ -511,3 +511,15 @@ test('multi-root: links are named by their folder (shop/shop-api/src/x.ts, not a
   assert.equal(resolve('pre-processor', 'preprocess-request')?.file, 'ml-pipeline/preprocessor/preprocessor.py');
   assert.equal(resolveSourcePath(resolve('shop-api', 'charge stripe')!.file, env), '/srv/shop/shop-api/src/checkout.ts');
 });
+
+test('Compare Traces… in a multi-root workspace: the incident pick starts near the baseline just picked, not on another root\'s newer file', () => {
+  const f = (path: string, mtime: number) => ({ path, rel: path.replace(/^\/w\//, ''), format: 'otlp' as const, mtime, size: 1000 });
+  const files = [f('/w/ml-pipeline/traces/normal.json', 1), f('/w/ml-pipeline/traces/spiked.json', 2), f('/w/shop/traces/normal.json', 3), f('/w/shop/traces/spiked.json', 4)];
+  const incident = buildRunPickItems(files, 'incident', '/w/ml-pipeline/traces/normal.json');
+  assert.equal(incident[0]!.value, '/w/ml-pipeline/traces/spiked.json', incident.map((i) => i.value).join(', '));
+  assert.equal(buildRunPickItems(files, 'incident', '/w/shop/traces/normal.json')[0]!.value, '/w/shop/traces/spiked.json');
+  // with no run picked yet, the role and the newest decide (as before)
+  assert.equal(buildRunPickItems(files, 'incident')[0]!.value, '/w/shop/traces/spiked.json');
+  // Diagnose Trace's baseline pick: near the incident (as before)
+  assert.equal(buildRunPickItems(files, 'baseline', '/w/ml-pipeline/traces/spiked.json')[0]!.value, '/w/ml-pipeline/traces/normal.json');
+});
