@@ -17,6 +17,27 @@ import { pickColorTheme } from './flame-ui.mjs';
 const LONG = 'The pre-processor queues requests behind its single worker. Every request waits for the one before it. '
   + 'Adding a second worker halves the wait. Watch the queue length while you do it.';
 
+/**
+ * The chat side view opened as a person does (the Trace Doctor activity bar, the Chat section expanded), after the
+ * workspace settings file was edited (VS Code applies it through a file watcher: 2 s); `ask(q)` types a question and
+ * sends it.
+ */
+export async function openChat(ui) {
+  const { page } = ui;
+  await ui.escape(1);
+  await ui.openTraceDoctorContainer();
+  const header = page.locator('.pane-header', { hasText: /^\s*chat\s*$/i }).first();
+  if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+  const frame = await ui.webviewFrame(() => !!document.querySelector('vscode-textarea'), 'chat view input', 30000);
+  await page.waitForTimeout(2000);
+  const ask = async (q) => {
+    await frame.locator('vscode-textarea').first().click();
+    await page.keyboard.type(q);
+    await page.keyboard.press('Enter');
+  };
+  return { frame, ask };
+}
+
 export async function chatErrorsScenario({ ui, facts, runDir, cleanups }) {
   const { page } = ui;
   const script = path.join(runDir, 'chat-errors-script.json');
@@ -31,18 +52,7 @@ export async function chatErrorsScenario({ ui, facts, runDir, cleanups }) {
   const settings = JSON.parse(before);
   fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, 'traceDoctor.llm.baseURL': llm2.baseUrl }, null, 2) + '\n');
   try {
-    await ui.escape(1);
-    await ui.openTraceDoctorContainer();
-    const header = page.locator('.pane-header', { hasText: /^\s*chat\s*$/i }).first();
-    if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
-    const frame = await ui.webviewFrame(() => !!document.querySelector('vscode-textarea'), 'chat view input', 30000);
-    // VS Code applies the edited settings file (a file watcher) before the next question
-    await page.waitForTimeout(2000);
-    const ask = async (q) => {
-      await frame.locator('vscode-textarea').first().click();
-      await page.keyboard.type(q);
-      await page.keyboard.press('Enter');
-    };
+    const { frame, ask } = await openChat(ui);
 
     // 1. the refused key
     await ask('why is the pre-processor slow?');

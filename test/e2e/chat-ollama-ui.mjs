@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, startScriptedLlm, waitFor } from './lib.mjs';
 import { pickColorTheme } from './flame-ui.mjs';
+import { openChat } from './chat-errors-ui.mjs';
 import { unreadable } from './real-faults-ui.mjs';
 
 export async function chatOllamaScenario({ ui, facts, runDir, cleanups }) {
@@ -26,17 +27,7 @@ export async function chatOllamaScenario({ ui, facts, runDir, cleanups }) {
   try {
     await pickColorTheme(ui, 'Dark Modern');
     await page.locator('.monaco-workbench.vs-dark').first().waitFor({ timeout: 10000 });
-    await ui.escape(1);
-    await ui.openTraceDoctorContainer();
-    const header = page.locator('.pane-header', { hasText: /^\s*chat\s*$/i }).first();
-    if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
-    const frame = await ui.webviewFrame(() => !!document.querySelector('vscode-textarea'), 'chat view input', 30000);
-    await page.waitForTimeout(2000); // the edited settings file is applied (a file watcher)
-    const ask = async (q) => {
-      await frame.locator('vscode-textarea').first().click();
-      await page.keyboard.type(q);
-      await page.keyboard.press('Enter');
-    };
+    const { frame, ask } = await openChat(ui);
 
     // 1. nothing listening
     await ask('why is it slow?');

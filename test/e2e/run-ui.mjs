@@ -169,27 +169,16 @@ async function main() {
     if (want('f')) await scenario('f "Open Trace File…" through the file dialog on the broken file gives a clear notification', shot, () => openDialogScenario(ui, facts));
     if (want('i')) await scenario('i automatic split: short column labels, the details table fits its pane, the split sentence above', shot, () => autoSplitScenario(ui));
     if (want('rx')) await scenario('rx Start Receiver: the notification names the OTLP/HTTP and OTLP/gRPC endpoints; a span sent over gRPC is counted on the status bar', shot, () => receiverScenario(ui));
-    if (want('rf')) {
-      // its own workspace, code-server and page (its failure screenshot is taken there, before that page closes)
-      await scenario('rf real fault cases (gzipped OTLP JSON Lines, no span kinds): OB exception → frontend, TT network delay → ts-security-service, evidence readable, Runs view, offline chat', async () => {}, () =>
-        realFaultsScenario({ browser, runDir, pj, Ui, cleanups, makeShot: (p) => makeShot(() => p), watchPage }));
-    }
-    if (want('thin')) {
-      await scenario('thin a root cause worth a few per cent of a significant slowdown (generated pair): the summary line and the notification say "only N % of the added time", the report\'s Notes and the output channel the engine\'s note (dark and light screenshots)', async () => {}, () =>
-        thinShareScenario({ browser, runDir, pj, Ui, cleanups, makeShot: (p) => makeShot(() => p), watchPage }));
-    }
-    if (want('sl')) {
-      await scenario('sl source links on a user\'s own code (TS under the real OTel SDK, Python, Java; constants, run-time names, @WithSpan, code.* from a container / a Windows agent / an older build): each CodeLens right above the line that opens the span, not a comment, a JSDoc example or a log message; the root cause\'s hover says its name is built at run time (dark and light screenshots)', async () => {}, () =>
-        sourceLinksScenario({ browser, runDir, pj, Ui, cleanups, makeShot: (p) => makeShot(() => p), watchPage }));
-    }
-    if (want('ex')) {
-      await scenario('ex the Explorer\'s menus and the run pick on an OTLP protobuf file, gzipped (spiked.binpb.gz beside normal.json): listed as "OTLP protobuf, gzip"; two selected → "Compare Traces…" → the pre-processor; one → "Diagnose Trace" (dark and light screenshots)', async () => {}, () =>
-        explorerScenario({ browser, runDir, pj, Ui, cleanups, makeShot: (p) => makeShot(() => p), watchPage }));
-    }
-    if (want('mr')) {
-      await scenario('mr a multi-root workspace (ml-pipeline and shop, each with traces/spiked.json and traces/normal.json): both incidents listed with their folder, the baseline pick starts in the incident\'s folder, each root cause\'s Go to source opens the line in its own folder (dark and light screenshots)', async () => {}, () =>
-        multiRootScenario({ browser, runDir, pj, Ui, cleanups, makeShot: (p) => makeShot(() => p), watchPage }));
-    }
+    // scenarios with a workspace of their own (their own code-server and page; a failure is screenshotted there, before
+    // that page closes): [id, title, function]
+    const own = { browser, runDir, pj, Ui, cleanups, makeShot: (p) => makeShot(() => p), watchPage };
+    for (const [id, title, fn] of [
+      ['rf', 'rf real fault cases (gzipped OTLP JSON Lines, no span kinds): OB exception → frontend, TT network delay → ts-security-service, evidence readable, Runs view, offline chat', realFaultsScenario],
+      ['thin', 'thin a root cause worth a few per cent of a significant slowdown (generated pair): the summary line and the notification say "only N % of the added time", the report\'s Notes and the output channel the engine\'s note (dark and light screenshots)', thinShareScenario],
+      ['sl', 'sl source links on a user\'s own code (TS under the real OTel SDK, Python, Java; constants, run-time names, @WithSpan, code.* from a container / a Windows agent / an older build): each CodeLens right above the line that opens the span, not a comment, a JSDoc example or a log message; the root cause\'s hover says its name is built at run time (dark and light screenshots)', sourceLinksScenario],
+      ['ex', 'ex the Explorer\'s menus and the run pick on an OTLP protobuf file, gzipped (spiked.binpb.gz beside normal.json): listed as "OTLP protobuf, gzip"; two selected → "Compare Traces…" → the pre-processor; one → "Diagnose Trace" (dark and light screenshots)', explorerScenario],
+      ['mr', 'mr a multi-root workspace (ml-pipeline and shop, each with traces/spiked.json and traces/normal.json): the first pick lists both roots\' file with its folder, the second starts in the first one\'s folder (Diagnose Trace and Compare Traces…), each root cause\'s Go to source opens the line in its own folder (dark and light screenshots)', multiRootScenario],
+    ]) if (want(id)) await scenario(title, async () => {}, () => fn(own));
     await scenario('z no unexpected errors: extension-host logs (besides the broken file), webview consoles', shot, async () => {
       const unexpected = extensionHostErrors(runDir, 50).filter((l) => !l.includes(EXAMPLE.badTrace));
       const problems = [...unexpected, ...webviewErrors];
