@@ -508,6 +508,21 @@ class Conversation {
   }
 }
 
+/**
+ * A validation error (written for the model: field paths, the list of services) in words for the on-call engineer:
+ * what the model named and why that cannot be the answer.
+ */
+export function plainInvalid(error: string): string {
+  let m = /^rootCause\.service "(.*?)" is not a service in the traces/.exec(error);
+  if (m) return `it named "${m[1]}" as the root cause, and no service of that name is in these traces`;
+  m = /^rootCause\.operation "(.*?)" is not an operation of (.*?) \(operations:/.exec(error);
+  if (m) return `it named the operation "${m[1]}" of ${m[2]}, and ${m[2]} has no operation of that name in these traces`;
+  m = /^(.*?) did not regress in the traces \((.*?)\)\./.exec(error);
+  if (m) return `it blamed ${m[1]}, which did not get slower in the traces (${m[2]})`;
+  if (/^it is not a JSON object/.test(error)) return 'it did not write the JSON answer that was asked for';
+  return `it did not follow the answer's format (${sanitize(error, 200)})`;
+}
+
 /** Said to the model with the result of a call it already made. */
 export const REPEATED_CALL_NOTE = 'You already made this exact call; the result is the same as before. Do not repeat it: call a different tool, or give your answer.';
 
@@ -620,7 +635,7 @@ export async function diagnoseWithModel(deps: AgentDeps, settings: AgentSettings
           ? `The model's answer was still unusable after one correction request: it ran past ${(settings.maxReplyChars ?? DEFAULT_MAX_REPLY_CHARS).toLocaleString('en-US')} characters and was cut`
           : check.contradicts
             ? 'The model said there was no regression, against the measured slowdown, even after being asked to check'
-            : `The model's answer could not be used, even after one correction request: ${sanitize(check.error, 300)}`;
+            : `The model's answer could not be used, even after one correction request: ${plainInvalid(check.error)}`;
         return offlineOutcome(conv, runs, check.contradicts ? 'the model said "no regression", contradicting the measured slowdown' : "the model's answer was invalid", t0, new LlmError('invalid_answer', what));
       }
     }

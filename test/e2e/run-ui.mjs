@@ -52,6 +52,7 @@ import {
 import { FLAME_SCENARIOS, flameScenarioFns } from './flame-ui.mjs';
 import { realFaultsScenario } from './real-faults-ui.mjs';
 import { chatErrorsScenario } from './chat-errors-ui.mjs';
+import { chatSmallModelScenario } from './chat-small-model-ui.mjs';
 import { chatOllamaScenario } from './chat-ollama-ui.mjs';
 import { thinShareScenario } from './thin-ui.mjs';
 import { sourceLinksScenario } from './source-links-ui.mjs';
@@ -65,7 +66,7 @@ const only = (() => {
   if (i < 0) return null;
   const list = argv[i + 1].split(',');
   const flameIds = FLAME_SCENARIOS.map(([id]) => id);
-  const withA = list.some((k) => 'bcdghw'.includes(k) || k === 'ce' || k === 'ol' || flameIds.includes(k)) && !list.includes('a') ? ['a', ...list] : list;
+  const withA = list.some((k) => 'bcdghw'.includes(k) || k === 'ce' || k === 'ol' || k === 'sm' || flameIds.includes(k)) && !list.includes('a') ? ['a', ...list] : list;
   // d checks that k's "No traces are loaded" turn went away once a loaded the traces
   return withA.includes('d') && !withA.includes('k') ? ['k', ...withA] : withA;
 })();
@@ -161,6 +162,7 @@ async function main() {
     if (want('d')) await scenario('d chat view answers and its source link opens the right file and line', shot, () => chatScenario(ui, facts, llm));
     if (want('ce')) await scenario('ce chat errors: a refused key → the error line in view with "Set API Key" (opens the key\'s input); Stop mid-answer keeps the words, says incomplete, adds no card', shot, () => chatErrorsScenario({ ui, facts, runDir, cleanups }));
     if (want('ol')) await scenario('ol the chat on Ollama (the default provider): not running → "Could not connect to Ollama at …", "Use offline engine" / "Choose provider" and the offline answer; running (scripted /api/chat through the real ollama client) → the pre-processor with its source link, which opens the line (dark and light)', shot, () => chatOllamaScenario({ ui, facts, runDir, cleanups }));
+    if (want('sm')) await scenario('sm chat with a small model\'s mistakes: an invalid diagnosis twice → the turn says what was wrong, above the engine\'s card; a runaway answer is cut with a note (dark and light)', shot, () => chatSmallModelScenario({ ui, facts, runDir, cleanups }));
     if (want('h')) await scenario('h the hover\'s "Ask in chat" link puts a question about the operation into the chat input', shot, () => askInChatScenario(ui, facts));
     if (want('w')) await scenario('w exemplar traces: the root cause\'s slowest incident and a typical baseline trace as waterfalls; clicking a span opens its source line', shot, () => waterfallScenario(ui, facts));
     // the flame panel of issue 13 (test/e2e/flame-ui.mjs): state reset, double-click, search keys, sandwich, themes

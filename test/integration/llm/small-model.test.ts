@@ -160,7 +160,8 @@ for (const protocol of ['openai', 'ollama'] as const) {
       checkOutcome(r.out, r.log, r.reqs.length, r.ms, 'hallucinated');
       assert.equal(r.out.origin.kind, 'offline');
       assert.equal(r.out.error?.kind, 'invalid_answer');
-      assert.match(r.out.error!.message, /even after one correction request: rootCause\.service "redis-cache" is not a service in the traces/);
+      // in words for the on-call engineer, not the field path and service list written for the model
+      assert.equal(r.out.error!.message, 'The model\'s answer could not be used, even after one correction request: it named "redis-cache" as the root cause, and no service of that name is in these traces');
       assert.deepEqual(r.out.diagnosis.rootCause, { service: 'pre-processor', operation: 'preprocess-request' });
     });
 
