@@ -63,13 +63,11 @@ const CALLS = [
 ];
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\!]/g, (c) => (c === '!' ? '!' : '\\' + c));
 /**
- * The head of a span-opening call, up to its '(' and blanks. group 1: `Start` (must follow a '.'), group 2: any
- * other call (after a non-identifier character).
+ * The head of a span-opening call, up to its '(' and blanks. group 1: `.Start` (must follow a '.'; the match starts at
+ * the '.'), group 2: any other call (the character before it must not be part of an identifier: checked by the caller —
+ * a look-behind at the front made the expression try every position of every file, 3× slower).
  */
-const HEAD_RE = new RegExp(
-  String.raw`(?:(?<=\.)(Start)|(?<![\w$])(` + CALLS.filter((c) => c !== 'Start').map(esc).join('|') + String.raw`))\s*\(\s*`,
-  'g',
-);
+const HEAD_RE = new RegExp(String.raw`(?:\.(Start)|(` + CALLS.filter((c) => c !== 'Start').map(esc).join('|') + String.raw`))\s*\(\s*`, 'g');
 /** A literal name, after an optional first argument (Go ctx, Rust level, Python name=, Java value=). 1: quote, 2: name */
 const LITERAL_ARG = /(?:(?:name|value)\s*=\s*|[A-Za-z_][\w.:]*(?:\(\))?\s*,\s*)?[rRuU]?(["'`])((?:\\.|(?!\1)[^\\\n])*)\1(?=\s*[,)])/y;
 /** A context or level first argument that may precede the name (Go ctx, Rust Level::INFO). */
@@ -89,7 +87,10 @@ const TEMPLATE_ARG = new RegExp(
     String.raw`)`,
   'y',
 );
+/** a file that mentions spans or starts things: every string constant of it is kept (see addFile) */
 const QUICK = /start|Start|spanBuilder|span!|WithSpan/;
+/** a file that may open spans: only such a file is searched with HEAD_RE (one in 40 of a library tree) */
+const QUICK_CALLS = /[sS]tart(?:_(?:as_current_|active_)?span|(?:Active)?Span|Activity|\s*\()|spanBuilder|WithSpan|span!/;
 /** `@WithSpan` with no name (the OpenTelemetry Java agent names its span Class.method). */
 const BARE_WITHSPAN_RE = /@WithSpan\b(?!\s*\(\s*(?:value\s*=\s*)?")/g;
 const NOT_AN_IDENT = new Set(['null', 'None', 'nil', 'undefined', 'true', 'false', 'this', 'self', 'ctx', 'context']);
@@ -144,7 +145,29 @@ function patternsFor(path: string): RegExp[] {
 const NOT_FN = new Set(['if', 'for', 'while', 'switch', 'catch', 'with', 'return', 'else', 'elif', 'try', 'using', 'lock', 'foreach', 'new', 'await', 'throw', 'yield', 'function', 'fixed', 'when', 'synchronized']);
 const STATEMENT = /^\s*(?:return|await|throw|yield|if|else|for|while|switch|case|new|using|var|const|let)\b/;
 
-function functionNameAt(path: string, lines: string[], lineIdx: number): string | undefined {
+/** lines longer than this are not looked at for a function's declaration (minified code) */
+const MAX_DECL_LINE = 1000;
+
+/** A line's function declaration, if any: its name, whether a Python def (with its indent). null: none. */
+type Decl = { name: string; pyIndent: number } | null;
+
+/** Per file: each line's declaration, found once (a file with thousands of calls looked at the same lines each time). */
+export type DeclCache = Map<number, Decl>;
+
+function declAt(patterns: RegExp[], lines: string[], k: number): Decl {
+  const l = lines[k]!;
+  // a declaration line is short: a minified line of 100 kB is not one, and trying it for every call was quadratic
+  if (l.length > MAX_DECL_LINE || STATEMENT.test(l)) return null;
+  for (const re of patterns) {
+    if (re === METHOD_ALLMAN && !/^\s*\{/.test(lines[k + 1] ?? '')) continue;
+    const m = re.exec(l);
+    const name = m?.[1];
+    if (name && !NOT_FN.has(name)) return { name, pyIndent: re === PY_DEF ? /^\s*/.exec(l)![0].length : -1 };
+  }
+  return null;
+}
+
+function functionNameAt(path: string, lines: string[], lineIdx: number, cache: DeclCache = new Map()): string | undefined {
   const patterns = patternsFor(path);
   const callLine = lines[lineIdx] ?? '';
   // decorator / annotation: the decorated function follows
@@ -161,18 +184,12 @@ function functionNameAt(path: string, lines: string[], lineIdx: number): string 
   }
   const indent = /^\s*/.exec(callLine)![0].length;
   for (let k = lineIdx; k >= 0 && k > lineIdx - 400; k--) {
-    const l = lines[k]!;
-    if (STATEMENT.test(l)) continue;
-    for (const re of patterns) {
-      if (re === METHOD_ALLMAN && !/^\s*\{/.test(lines[k + 1] ?? '')) continue;
-      const m = re.exec(l);
-      const name = m?.[1];
-      if (name && !NOT_FN.has(name)) {
-        // Python: the enclosing def is less indented than the call
-        if (re === PY_DEF && /^\s*/.exec(l)![0].length >= indent) break;
-        return name;
-      }
-    }
+    let d = cache.get(k);
+    if (d === undefined) cache.set(k, (d = declAt(patterns, lines, k)));
+    if (!d) continue;
+    // Python: the enclosing def is less indented than the call
+    if (d.pyIndent >= indent) continue;
+    return d.name;
   }
   return undefined;
 }
@@ -248,13 +265,16 @@ const ROUTE_RES: { re: RegExp; lang: 'js' | 'py' | 'java' | 'go' | 'cs' }[] = [
   // ASP.NET minimal APIs: app.MapGet("/x", …)
   { re: /\.\s*Map(Get|Post|Put|Delete|Patch)\s*\(\s*(")(\/?[^"\n]*)"/g, lang: 'cs' },
 ];
-/** text a file must contain for its language's route declarations to be looked for */
-const ROUTE_HINT: Record<'js' | 'py' | 'java' | 'go' | 'cs', string[]> = {
-  js: ['app.', 'router.', 'server.', 'api.', 'fastify.', 'route.', 'routes.'],
-  py: ['@'],
-  java: ['Mapping'],
-  go: ['Handle', '.GET(', '.POST(', '.PUT(', '.DELETE(', '.PATCH(', '.Get(', '.Post(', '.Put(', '.Delete(', '.Patch('],
-  cs: ['.Map'],
+/**
+ * text a file must contain for its language's route declarations to be looked for (one fixed-start expression each:
+ * seven `includes` over every JS file cost more than the declarations' own expression, which starts at a '.')
+ */
+const ROUTE_HINT: Record<'js' | 'py' | 'java' | 'go' | 'cs', RegExp | null> = {
+  js: null,
+  py: /@/,
+  java: /Mapping/,
+  go: /Handle|\.(?:GET|POST|PUT|DELETE|PATCH|Get|Post|Put|Delete|Patch)\(/,
+  cs: /\.Map/,
 };
 const HTTP_METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS']);
 /** A route's path with its parameters as {} ("/users/:id", "/users/{id}", "/users/<int:id>" → "/users/{}"). */
@@ -295,37 +315,44 @@ export class SourceIndex {
     this.files++;
     // every constant where spans are named (a file that opens spans or mentions them: a module of span names);
     // elsewhere only SCREAMING_CASE ones (imported constants) — object members everywhere cost 2× the scan
-    this.collectDefs(path, text, QUICK.test(text) || /span/i.test(text) ? DEF_HINT : SCREAMING_DEF_HINT);
+    const quick = QUICK.test(text);
+    this.collectDefs(path, text, quick || /span/i.test(text) ? DEF_HINT : SCREAMING_DEF_HINT);
     let starts: number[] | null = null;
     let lines: string[] | null = null;
     let ranges: number[] | null = null;
     let found = 0;
+    // the enclosing function per line, found once (a minified line holds thousands of calls)
+    const fnOfLine = new Map<number, string | undefined>();
+    const decls: DeclCache = new Map();
     const site = (offset: number, call: string): Site => {
       starts ??= lineStarts(text);
       lines ??= text.split('\n');
       const line = lineOf(starts, offset);
-      const fn = functionNameAt(path, lines, line - 1);
+      let fn = fnOfLine.get(line);
+      if (!fnOfLine.has(line)) fnOfLine.set(line, (fn = functionNameAt(path, lines, line - 1, decls)));
       return { file: path, line, call, ...(fn ? { function: fn } : {}) };
     };
     const inCode = (offset: number) => isCode((ranges ??= nonCodeRanges(path, text)), offset);
-    found += this.collectRoutes(path, text, site);
-    if (!QUICK.test(text)) {
+    found += this.collectRoutes(path, text, site, inCode);
+    if (!quick || !QUICK_CALLS.test(text)) {
       this.matches += found;
       return found;
     }
     HEAD_RE.lastIndex = 0;
     for (let m = HEAD_RE.exec(text); m; m = HEAD_RE.exec(text)) {
       const call = m[1] ?? m[2]!;
+      const start = m[1] !== undefined ? m.index + 1 : m.index;
+      if (m[1] === undefined && m.index > 0 && /[\w$]/.test(text[m.index - 1]!)) continue;
       const at = HEAD_RE.lastIndex;
       // a call written in a comment, a docstring or a log message does not open a span
-      if (!inCode(m.index)) continue;
-      if (call === 'WithSpan' && text[m.index - 1] !== '@') continue;
+      if (!inCode(start)) continue;
+      if (call === 'WithSpan' && text[start - 1] !== '@') continue;
       LITERAL_ARG.lastIndex = at;
       const lit = LITERAL_ARG.exec(text);
       if (lit && !(lit[1] === '`' && lit[2]!.includes('${'))) {
         const name = lit[2]!.replace(/\\(.)/g, '$1');
         if (name.length === 0) continue;
-        this.add(name, site(m.index, call));
+        this.add(name, site(start, call));
         found++;
         continue;
       }
@@ -336,14 +363,14 @@ export class SourceIndex {
         const body = tp[3] ?? tp[5] ?? tp[7] ?? tp[9] ?? '';
         const re = templateRegex(kind, body);
         if (re) {
-          this.templates.push({ ...site(m.index, call), re, text: body });
+          this.templates.push({ ...site(start, call), re, text: body });
           found++;
         }
         continue;
       }
       // .NET: StartActivity() / StartActivity(ActivityKind.Server) names the activity after the calling method
       if (call === 'StartActivity' && /^(?:\)|ActivityKind\.\w+\s*[,)])/.test(text.slice(at, at + 40))) {
-        const s = site(m.index, call);
+        const s = site(start, call);
         if (s.function) {
           this.add(s.function, s);
           found++;
@@ -357,7 +384,7 @@ export class SourceIndex {
         const ident = parts[parts.length - 1]!;
         if (NOT_AN_IDENT.has(ident)) continue;
         const dotted = parts.length > 1 && parts[0] !== 'this' && parts[0] !== 'self';
-        this.identSites.push({ ...site(m.index, call), ident, dotted });
+        this.identSites.push({ ...site(start, call), ident, dotted });
         this.constants = null;
         found++;
         continue;
@@ -380,13 +407,13 @@ export class SourceIndex {
     return found;
   }
 
-  private collectRoutes(path: string, text: string, site: (offset: number, call: string) => Site): number {
+  private collectRoutes(path: string, text: string, site: (offset: number, call: string) => Site, inCode: (offset: number) => boolean): number {
     // one family of declarations per file, by its language (several regular expressions over every file cost 40 %)
     const fam = familyOf(path);
     const lang = fam === 'js' ? 'js' : fam === 'py' ? 'py' : fam === 'go' ? 'go' : fam === 'cs' ? 'cs' : /\.(?:java|kt|kts|scala)$/i.test(path) ? 'java' : null;
     if (!lang) return 0;
     const hint = ROUTE_HINT[lang];
-    if (!hint.some((h) => text.includes(h))) return 0;
+    if (hint && !hint.test(text)) return 0;
     let found = 0;
     // Spring: a class-level @RequestMapping("/prefix") before the class declaration prefixes its methods' routes
     const classAt = /\bclass\s+\w+/.exec(text)?.index ?? -1;
@@ -401,9 +428,10 @@ export class SourceIndex {
           if (k < 0) continue;
           at = from + k;
         }
-        // a declaration in a comment does not count (the line's start, not the whole file's lexing: routes are many)
-        const before = text.slice(text.lastIndexOf('\n', at) + 1, at);
-        if (/\/\/|#(?!\[)|^\s*\*|\/\*/.test(before)) continue;
+        // a declaration in a comment or a string does not count (the file is lexed once, and only when a declaration
+        // is found: a library tree has next to none; looking back to each one's line start was quadratic on a
+        // minified line)
+        if (!inCode(at)) continue;
         let verb = m[1]!.toUpperCase();
         let route = m[3] ?? '';
         if (lang === 'java' && classAt >= 0 && m.index < classAt) {
@@ -436,6 +464,9 @@ export class SourceIndex {
       lastLine = a;
       let b = text.indexOf('\n', h.index);
       if (b < 0) b = text.length;
+      // one look per line: the next hint is searched from the line's end (a minified line holds thousands of hints,
+      // and going back to its start for each of them was quadratic)
+      hint.lastIndex = b;
       const line = text.slice(a, b);
       // a definition in a comment or a doc block does not count
       if (/^\s*(?:\/\/|#|\*|\/\*|--)/.test(line)) continue;
