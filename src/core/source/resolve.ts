@@ -17,6 +17,7 @@
  */
 import type { SourceLink } from '../rca/diagnosis';
 import { familyOf, isCode, nonCodeRanges } from './lexer';
+import { HTTP_METHODS, ROUTE_SPAN, resolveRoutes, routeKey, routeLang, scanRoutes, type FileRoutes, type ResolvedRoute } from './routes';
 
 export interface SourceFile {
   /** path relative to the workspace root, '/'-separated */
@@ -247,44 +248,7 @@ export function scoreMatch(file: string, service: string | undefined): number {
   return score;
 }
 
-/**
- * Route declarations: the handler of an HTTP server span that a framework's instrumentation opens and names after its
- * route ("GET /api/users/:id", "GET /api/users/{id}"): no line of the application opens such a span, the route's
- * declaration is the line to show. 1: verb (or route / HandleFunc / Map…), 2: quote, 3: path.
- */
-const ROUTE_RES: { re: RegExp; lang: 'js' | 'py' | 'java' | 'go' | 'cs' }[] = [
-  // Express, Koa router, Fastify, Hono: app.get('/x', …), router.post("/x", …)
-  // (starts at the '.': a regular expression with a fixed first character scans fast; the receiver is checked after)
-  { re: /\.[ \t]*(get|post|put|delete|patch|head|options|all|route)[ \t]*\([ \t]*(["'`])(\/[^"'`\n]*)\2/g, lang: 'js' },
-  // Flask, FastAPI, Starlette: @app.route("/x"), @router.get("/x"), @bp.post("/x")
-  { re: /^[ \t]*@[ \t]*\w+[ \t]*\.[ \t]*(route|get|post|put|delete|patch|head|options|api_route)[ \t]*\([ \t]*(["'])(\/[^"'\n]*)\2/gm, lang: 'py' },
-  // Spring: @GetMapping("/x"), @RequestMapping(value = "/x"), @PostMapping(path = "/x")
-  { re: /@(Get|Post|Put|Delete|Patch|Request)Mapping(?:\s*\(\s*(?:(?:value|path)\s*=\s*)?\{?\s*(")([^"\n]*)"|(?!\s*\())/g, lang: 'java' },
-  // Go net/http (1.22 patterns with a method too), gin, echo, chi: HandleFunc("/x", …), r.GET("/x", …), r.Get("/x", …)
-  { re: /\.\s*(HandleFunc|Handle|GET|POST|PUT|DELETE|PATCH|Get|Post|Put|Delete|Patch)\s*\(\s*(")((?:[A-Z]+ )?\/[^"\n]*)"/g, lang: 'go' },
-  // ASP.NET minimal APIs: app.MapGet("/x", …)
-  { re: /\.\s*Map(Get|Post|Put|Delete|Patch)\s*\(\s*(")(\/?[^"\n]*)"/g, lang: 'cs' },
-];
-/**
- * text a file must contain for its language's route declarations to be looked for (one fixed-start expression each:
- * seven `includes` over every JS file cost more than the declarations' own expression, which starts at a '.')
- */
-const ROUTE_HINT: Record<'js' | 'py' | 'java' | 'go' | 'cs', RegExp | null> = {
-  js: null,
-  py: /@/,
-  java: /Mapping/,
-  go: /Handle|\.(?:GET|POST|PUT|DELETE|PATCH|Get|Post|Put|Delete|Patch)\(/,
-  cs: /\.Map/,
-};
-const HTTP_METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS']);
-/** A route's path with its parameters as {} ("/users/:id", "/users/{id}", "/users/<int:id>" → "/users/{}"). */
-export function normRoute(p: string): string {
-  let s = p.trim().replace(/\{[^}]*\}/g, '{}').replace(/<[^>]*>/g, '{}').replace(/(^|\/):[A-Za-z_]\w*\??/g, '$1{}').replace(/\/\*\w*$/, '/{}');
-  if (!s.startsWith('/')) s = '/' + s;
-  return s.length > 1 ? s.replace(/\/+$/, '') : s;
-}
-/** An HTTP server span's name: "GET /api/users/{id}" or "/api/users/{id}". */
-const ROUTE_SPAN = /^(?:([A-Z]+) )?(\/\S*)$/;
+export { normRoute } from './routes';
 
 /** How a site's name was known: a literal, a constant defined in the same file or in another, a run-time template. */
 type How = 'literal' | 'constant' | 'imported' | 'template' | 'route';
@@ -299,7 +263,10 @@ export class SourceIndex {
   private readonly defs = new Map<string, { file: string; value: string }[]>();
   private readonly templates: (Site & { re: RegExp; text: string })[] = [];
   /** route declarations: method (null: any), normalised path, the route as declared */
-  private readonly routes: (Site & { method: string | null; path: string; route: string })[] = [];
+  /** route declarations per file (with the mounts, routers and imports that give them their prefixes) */
+  private readonly routeFiles: FileRoutes[] = [];
+  private readonly routePaths = new Set<string>();
+  private routes: ResolvedRoute[] | null = null;
   private constants: Map<string, (Site & { how: How })[]> | null = null;
   files = 0;
   matches = 0;
@@ -408,45 +375,14 @@ export class SourceIndex {
   }
 
   private collectRoutes(path: string, text: string, site: (offset: number, call: string) => Site, inCode: (offset: number) => boolean): number {
-    // one family of declarations per file, by its language (several regular expressions over every file cost 40 %)
-    const fam = familyOf(path);
-    const lang = fam === 'js' ? 'js' : fam === 'py' ? 'py' : fam === 'go' ? 'go' : fam === 'cs' ? 'cs' : /\.(?:java|kt|kts|scala)$/i.test(path) ? 'java' : null;
+    const lang = routeLang(path, familyOf(path));
     if (!lang) return 0;
-    const hint = ROUTE_HINT[lang];
-    if (hint && !hint.test(text)) return 0;
-    let found = 0;
-    // Spring: a class-level @RequestMapping("/prefix") before the class declaration prefixes its methods' routes
-    const classAt = /\bclass\s+\w+/.exec(text)?.index ?? -1;
-    let prefix = '';
-    for (const { re } of ROUTE_RES.filter((r) => r.lang === lang)) {
-      re.lastIndex = 0;
-      for (let m = re.exec(text); m; m = re.exec(text)) {
-        let at = m.index + m[0].search(/\S/);
-        if (lang === 'js') {
-          const from = Math.max(0, m.index - 40);
-          const k = text.slice(from, m.index).search(/\b(?:app|router|server|api|fastify|routes?)\s*$/);
-          if (k < 0) continue;
-          at = from + k;
-        }
-        // a declaration in a comment or a string does not count (the file is lexed once, and only when a declaration
-        // is found: a library tree has next to none; looking back to each one's line start was quadratic on a
-        // minified line)
-        if (!inCode(at)) continue;
-        let verb = m[1]!.toUpperCase();
-        let route = m[3] ?? '';
-        if (lang === 'java' && classAt >= 0 && m.index < classAt) {
-          if (verb === 'REQUEST') prefix = route.replace(/\/+$/, '');
-          continue;
-        }
-        if (lang === 'java' && prefix) route = prefix + (route.startsWith('/') || !route ? '' : '/') + route;
-        const goMethod = lang === 'go' ? /^([A-Z]+) (\/.*)$/.exec(route) : null;
-        if (goMethod) [verb, route] = [goMethod[1]!, goMethod[2]!];
-        const method = HTTP_METHODS.has(verb) ? verb : null;
-        this.routes.push({ ...site(at, lang === 'java' ? `@${m[1]}Mapping` : m[1]!), method, path: normRoute(route), route: `${method ? method + ' ' : ''}${route}` });
-        found++;
-      }
-    }
-    return found;
+    const r = scanRoutes(path, text, lang, site, inCode);
+    if (!r) return 0;
+    this.routeFiles.push(r);
+    this.routePaths.add(path);
+    this.routes = null;
+    return r.routes.length;
   }
 
   private add(name: string, s: Site): void {
@@ -523,11 +459,13 @@ export class SourceIndex {
     ];
     if (list.length === 0) list = this.templates.filter((t) => t.re.test(name)).map(({ re: _re, text, ...s }) => ({ ...s, how: 'template' as How, template: text }));
     const rs = list.length === 0 ? ROUTE_SPAN.exec(name) : null;
-    if (rs && (!rs[1] || HTTP_METHODS.has(rs[1]))) {
-      const want = normRoute(rs[2]!);
+    const verb = rs?.[1] ?? rs?.[3];
+    if (rs && (!verb || HTTP_METHODS.has(verb))) {
+      const want = routeKey(rs[2] ?? rs[4]!);
+      this.routes ??= resolveRoutes(this.routeFiles, this.routePaths);
       list = this.routes
-        .filter((r) => r.path === want && (!rs[1] || !r.method || r.method === rs[1]))
-        .map(({ method: _m, path: _p, route, ...s }) => ({ ...s, how: 'route' as How, route }));
+        .filter((r) => r.key === want && (!verb || !r.method || r.method === verb))
+        .map(({ method: _m, key: _k, route, ...s }) => ({ ...s, how: 'route' as How, route }));
     }
     const seen = new Set<string>();
     return list
