@@ -2,7 +2,7 @@ import type { SpanTable } from '../core/model/span-table';
 import type { DiffTree } from '../core/diff/types';
 import { analyze } from '../core/rca/analyze';
 import type { Diagnosis, SourceLink } from '../core/rca/diagnosis';
-import { codeAttrsByOperation } from '../core/source/code-attrs';
+import { sourceResolver } from '../sources/source-resolver';
 import { loadTraces } from '../sources/file';
 import { scanWorkspace } from '../sources/workspace-scan';
 import type { LlmRuns } from './runs';
@@ -22,16 +22,8 @@ export const engineDiagnose: DiagnoseFn = (baseline, incident, source) => {
 
 /** Source links: code.* attributes first, then the workspace's span-opening calls. */
 export async function sourceLookup(models: SpanTable[], workspace?: string, signal?: AbortSignal): Promise<(service: string, name: string) => SourceLink | undefined> {
-  const attrs = models.map((m) => codeAttrsByOperation(m));
   const index = workspace ? (await scanWorkspace(workspace, { signal })).index : undefined;
-  return (service, name) => {
-    const key = service + '\u0000' + name;
-    for (const a of attrs) {
-      const l = a.get(key);
-      if (l) return l;
-    }
-    return index?.best(name, service);
-  };
+  return sourceResolver(models, workspace ? [{ index, roots: [workspace] }] : []);
 }
 
 /** Load a case's runs from disk, resolve source links and run the offline engine. */

@@ -14,6 +14,7 @@ import { deepTreeNotes, inputLimits, loadRunForCli, MAX_DOWNLOAD_HELP, MAX_STREA
 import { EFFECT_LEGEND, thinShareText } from '../../core/format/figures';
 import { KIND_LABEL, regressionWords } from '../../core/format';
 import { DEFAULT_MAX_SOURCE_FILES, scanWorkspace, truncationNote } from '../../sources/workspace-scan';
+import { sourceResolver } from '../../sources/source-resolver';
 import { analyze } from '../../core/rca/analyze';
 import { serviceNames, unrelatedRunsNote } from '../../core/stats/run-overlap';
 import { Diagnosis, type Candidate } from '../../core/rca/diagnosis';
@@ -313,7 +314,11 @@ export async function runDiagnose(argv: string[], io: CliIO): Promise<number> {
   const done = spans >= 100_000 ? status(`diagnosing ${spans.toLocaleString('en-US')} spans…`) : () => {};
   let analysis;
   try {
-    analysis = analyze(baseline?.model ?? null, incident.model, { top, alpha, seed, capacityTarget, ...(sourceIndex ? { sourceIndex } : {}) });
+    // code.* attributes, code.function (the function's declaration) and the search, as the extension resolves them;
+    // the index's paths are relative to the first workspace, the others' carry their own path as a prefix
+    const models = [...(baseline ? [baseline.model] : []), incident.model];
+    const source = sourceIndex ? sourceResolver(models, [{ index: sourceIndex, roots: [workspaces[0]!, '.'] }]) : undefined;
+    analysis = analyze(baseline?.model ?? null, incident.model, { top, alpha, seed, capacityTarget, ...(source ? { sourceIndex: source } : {}) });
   } finally {
     done();
   }

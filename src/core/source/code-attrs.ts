@@ -6,6 +6,7 @@
  */
 import type { SpanTable } from '../model/span-table';
 import type { SourceLink } from '../rca/diagnosis';
+import type { CodeFunction } from './function-link';
 
 const FILE_KEYS = ['code.file.path', 'code.filepath'];
 const LINE_KEYS = ['code.line.number', 'code.lineno'];
@@ -74,6 +75,48 @@ export function codeAttrsByOperation(model: SpanTable): Map<string, SourceLink> 
     let best: { link: SourceLink; n: number } | undefined;
     for (const c of m.values()) if (!best || c.n > best.n) best = c;
     if (best) out.set(op, best.link);
+  }
+  return out;
+}
+
+/**
+ * Per operation: the function its spans name (code.function.name / code.function, with code.namespace) when they
+ * carry no file path — the Java agent's spans of controllers, @WithSpan methods, scheduled jobs. The most frequent.
+ */
+export function codeFunctionsByOperation(model: SpanTable): Map<string, CodeFunction> {
+  const out = new Map<string, CodeFunction>();
+  const keyIds = new Set<number>();
+  for (const k of FUNC_KEYS) {
+    const id = model.strings.lookup(k);
+    if (id >= 0) keyIds.add(id);
+  }
+  if (keyIds.size === 0) return out;
+  const counts = new Map<string, Map<string, { fn: CodeFunction; n: number }>>();
+  for (let i = 0; i < model.size; i++) {
+    let has = false;
+    for (let a = model.attrOffset[i]!, e = model.attrOffset[i + 1]!; a < e; a++) {
+      if (keyIds.has(model.attrKey[a]!)) {
+        has = true;
+        break;
+      }
+    }
+    if (!has || first(model, i, FILE_KEYS) !== undefined) continue;
+    const name = first(model, i, FUNC_KEYS);
+    if (typeof name !== 'string' || !name) continue;
+    const ns = first(model, i, NS_KEYS);
+    const fn: CodeFunction = typeof ns === 'string' && ns ? { name, namespace: ns } : { name };
+    const op = opKey(model.service(i), model.name(i));
+    let m = counts.get(op);
+    if (!m) counts.set(op, (m = new Map()));
+    const k = `${fn.namespace ?? ''}\u0000${name}`;
+    const c = m.get(k);
+    if (c) c.n++;
+    else m.set(k, { fn, n: 1 });
+  }
+  for (const [op, m] of counts) {
+    let best: { fn: CodeFunction; n: number } | undefined;
+    for (const c of m.values()) if (!best || c.n > best.n) best = c;
+    if (best) out.set(op, best.fn);
   }
   return out;
 }

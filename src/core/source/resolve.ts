@@ -270,6 +270,8 @@ export class SourceIndex {
   private constants: Map<string, (Site & { how: How })[]> | null = null;
   files = 0;
   matches = 0;
+  /** every file added, as named (a span naming its function but not its file is looked for by path: function-link.ts) */
+  readonly paths: string[] = [];
 
   static build(files: Iterable<SourceFile>): SourceIndex {
     const idx = new SourceIndex();
@@ -280,6 +282,7 @@ export class SourceIndex {
   /** Scan one file (path relative to the workspace, '/'-separated). Returns the number of span openings found. */
   addFile(path: string, text: string): number {
     this.files++;
+    this.paths.push(path);
     // every constant where spans are named (a file that opens spans or mentions them: a module of span names);
     // elsewhere only SCREAMING_CASE ones (imported constants) — object members everywhere cost 2× the scan
     const quick = QUICK.test(text);
