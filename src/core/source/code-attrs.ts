@@ -36,47 +36,59 @@ export function sourceFromAttributes(model: SpanTable, row: number): SourceLink 
 
 export const opKey = (service: string, name: string) => service + '\u0000' + name;
 
+/** The interned ids of those of `keys` that occur in the model (an empty set: no span can carry them). */
+function keyIdsOf(model: SpanTable, keys: readonly string[]): Set<number> {
+  const ids = new Set<number>();
+  for (const k of keys) {
+    const id = model.strings.lookup(k);
+    if (id >= 0) ids.add(id);
+  }
+  return ids;
+}
+
+/** Whether span `row` has an attribute whose key is one of `ids`. */
+function hasKey(model: SpanTable, row: number, ids: ReadonlySet<number>): boolean {
+  for (let a = model.attrOffset[row]!, e = model.attrOffset[row + 1]!; a < e; a++) if (ids.has(model.attrKey[a]!)) return true;
+  return false;
+}
+
+/** Per operation, the value its spans carry most often (the first seen among equally frequent ones). */
+class MostFrequent<T> {
+  private readonly counts = new Map<string, Map<string, { v: T; n: number }>>();
+  add(op: string, key: string, v: T): void {
+    let m = this.counts.get(op);
+    if (!m) this.counts.set(op, (m = new Map()));
+    const c = m.get(key);
+    if (c) c.n++;
+    else m.set(key, { v, n: 1 });
+  }
+  result(): Map<string, T> {
+    const out = new Map<string, T>();
+    for (const [op, m] of this.counts) {
+      let best: { v: T; n: number } | undefined;
+      for (const c of m.values()) if (!best || c.n > best.n) best = c;
+      if (best) out.set(op, best.v);
+    }
+    return out;
+  }
+}
+
 /**
  * Per operation (service + span name): the most frequent code.* location among its spans. Cheap when the model
  * carries no code attributes at all (the key ids are looked up once).
  */
 export function codeAttrsByOperation(model: SpanTable): Map<string, SourceLink> {
-  const out = new Map<string, SourceLink>();
-  const keyIds = new Set<number>();
-  for (const k of FILE_KEYS) {
-    const id = model.strings.lookup(k);
-    if (id >= 0) keyIds.add(id);
-  }
+  const keyIds = keyIdsOf(model, FILE_KEYS);
   const resHas = model.resources.some((r) => FILE_KEYS.some((k) => k in r.attributes));
-  if (keyIds.size === 0 && !resHas) return out;
-  const counts = new Map<string, Map<string, { link: SourceLink; n: number }>>();
+  if (keyIds.size === 0 && !resHas) return new Map();
+  const tally = new MostFrequent<SourceLink>();
   for (let i = 0; i < model.size; i++) {
-    let has = resHas;
-    if (!has) {
-      for (let a = model.attrOffset[i]!, e = model.attrOffset[i + 1]!; a < e; a++) {
-        if (keyIds.has(model.attrKey[a]!)) {
-          has = true;
-          break;
-        }
-      }
-    }
-    if (!has) continue;
+    if (!resHas && !hasKey(model, i, keyIds)) continue;
     const link = sourceFromAttributes(model, i);
     if (!link) continue;
-    const op = opKey(model.service(i), model.name(i));
-    let m = counts.get(op);
-    if (!m) counts.set(op, (m = new Map()));
-    const lk = `${link.file}:${link.line}`;
-    const c = m.get(lk);
-    if (c) c.n++;
-    else m.set(lk, { link, n: 1 });
+    tally.add(opKey(model.service(i), model.name(i)), `${link.file}:${link.line}`, link);
   }
-  for (const [op, m] of counts) {
-    let best: { link: SourceLink; n: number } | undefined;
-    for (const c of m.values()) if (!best || c.n > best.n) best = c;
-    if (best) out.set(op, best.link);
-  }
-  return out;
+  return tally.result();
 }
 
 /**
@@ -84,39 +96,16 @@ export function codeAttrsByOperation(model: SpanTable): Map<string, SourceLink> 
  * carry no file path — the Java agent's spans of controllers, @WithSpan methods, scheduled jobs. The most frequent.
  */
 export function codeFunctionsByOperation(model: SpanTable): Map<string, CodeFunction> {
-  const out = new Map<string, CodeFunction>();
-  const keyIds = new Set<number>();
-  for (const k of FUNC_KEYS) {
-    const id = model.strings.lookup(k);
-    if (id >= 0) keyIds.add(id);
-  }
-  if (keyIds.size === 0) return out;
-  const counts = new Map<string, Map<string, { fn: CodeFunction; n: number }>>();
+  const keyIds = keyIdsOf(model, FUNC_KEYS);
+  if (keyIds.size === 0) return new Map();
+  const tally = new MostFrequent<CodeFunction>();
   for (let i = 0; i < model.size; i++) {
-    let has = false;
-    for (let a = model.attrOffset[i]!, e = model.attrOffset[i + 1]!; a < e; a++) {
-      if (keyIds.has(model.attrKey[a]!)) {
-        has = true;
-        break;
-      }
-    }
-    if (!has || first(model, i, FILE_KEYS) !== undefined) continue;
+    if (!hasKey(model, i, keyIds) || first(model, i, FILE_KEYS) !== undefined) continue;
     const name = first(model, i, FUNC_KEYS);
     if (typeof name !== 'string' || !name) continue;
     const ns = first(model, i, NS_KEYS);
     const fn: CodeFunction = typeof ns === 'string' && ns ? { name, namespace: ns } : { name };
-    const op = opKey(model.service(i), model.name(i));
-    let m = counts.get(op);
-    if (!m) counts.set(op, (m = new Map()));
-    const k = `${fn.namespace ?? ''}\u0000${name}`;
-    const c = m.get(k);
-    if (c) c.n++;
-    else m.set(k, { fn, n: 1 });
+    tally.add(opKey(model.service(i), model.name(i)), `${fn.namespace ?? ''}\u0000${name}`, fn);
   }
-  for (const [op, m] of counts) {
-    let best: { fn: CodeFunction; n: number } | undefined;
-    for (const c of m.values()) if (!best || c.n > best.n) best = c;
-    if (best) out.set(op, best.fn);
-  }
-  return out;
+  return tally.result();
 }
