@@ -18,6 +18,20 @@ const LONG = 'The pre-processor queues requests behind its single worker. Every 
   + 'Adding a second worker halves the wait. Watch the queue length while you do it.';
 
 /**
+ * The workspace settings file edited as a user edits it: `set(extra)` writes the original settings with `extra` over
+ * them, `restore()` puts the file back as it was.
+ */
+export function workspaceSettings(ws) {
+  const file = path.join(ws, '.vscode', 'settings.json');
+  const before = fs.readFileSync(file, 'utf8');
+  const settings = JSON.parse(before);
+  return {
+    set: (extra) => fs.writeFileSync(file, JSON.stringify({ ...settings, ...extra }, null, 2) + '\n'),
+    restore: () => fs.writeFileSync(file, before),
+  };
+}
+
+/**
  * The chat side view opened as a person does (the Trace Doctor activity bar, the Chat section expanded), after the
  * workspace settings file was edited (VS Code applies it through a file watcher: 2 s); `ask(q)` types a question and
  * sends it.
@@ -47,10 +61,8 @@ export async function chatErrorsScenario({ ui, facts, runDir, cleanups }) {
     { text: 'Add a second worker to the pre-processor.', chunks: 2, chunkDelayMs: 50 },
   ]));
   const llm2 = await startScriptedLlm(runDir, cleanups, { script, name: 'scripted-llm-errors' });
-  const settingsFile = path.join(facts.ws, '.vscode', 'settings.json');
-  const before = fs.readFileSync(settingsFile, 'utf8');
-  const settings = JSON.parse(before);
-  fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, 'traceDoctor.llm.baseURL': llm2.baseUrl }, null, 2) + '\n');
+  const settings = workspaceSettings(facts.ws);
+  settings.set({ 'traceDoctor.llm.baseURL': llm2.baseUrl });
   try {
     const { frame, ask } = await openChat(ui);
 
@@ -113,7 +125,7 @@ export async function chatErrorsScenario({ ui, facts, runDir, cleanups }) {
     await pickColorTheme(ui, 'Light Modern');
     return { stoppedAfter: text.replace(/\s+/g, ' ').slice(0, 80), resolved: await resolved.count() };
   } finally {
-    fs.writeFileSync(settingsFile, before);
+    settings.restore();
     await llm2.kill();
   }
 }

@@ -10,15 +10,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, startScriptedLlm, waitFor } from './lib.mjs';
 import { pickColorTheme } from './flame-ui.mjs';
-import { openChat } from './chat-errors-ui.mjs';
+import { openChat, workspaceSettings } from './chat-errors-ui.mjs';
 import { unreadable } from './real-faults-ui.mjs';
 
 export async function chatOllamaScenario({ ui, facts, runDir, cleanups }) {
   const { page } = ui;
-  const settingsFile = path.join(facts.ws, '.vscode', 'settings.json');
-  const before = fs.readFileSync(settingsFile, 'utf8');
-  const settings = JSON.parse(before);
-  const write = (extra) => fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, 'traceDoctor.llm.provider': 'ollama', 'traceDoctor.llm.model': 'llama3.2:3b', ...extra }, null, 2) + '\n');
+  const settings = workspaceSettings(facts.ws);
+  const write = (extra) => settings.set({ 'traceDoctor.llm.provider': 'ollama', 'traceDoctor.llm.model': 'llama3.2:3b', ...extra });
   const closed = await freePort(); // nothing listens there
   const nobody = `http://127.0.0.1:${closed}`;
   write({ 'traceDoctor.llm.ollamaHost': nobody });
@@ -81,7 +79,7 @@ export async function chatOllamaScenario({ ui, facts, runDir, cleanups }) {
     if (problems.length) throw new Error(problems.join('\n      '));
     return { unreachable: errText.slice(0, 200), answer: answer.slice(0, 200), link: linkText };
   } finally {
-    fs.writeFileSync(settingsFile, before);
+    settings.restore();
     await ollama?.kill();
     await pickColorTheme(ui, 'Light Modern').catch(() => {});
   }

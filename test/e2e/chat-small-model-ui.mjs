@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { startScriptedLlm, waitFor } from './lib.mjs';
-import { openChat } from './chat-errors-ui.mjs';
+import { openChat, workspaceSettings } from './chat-errors-ui.mjs';
 import { pickColorTheme } from './flame-ui.mjs';
 
 const BAD = {
@@ -33,10 +33,8 @@ export async function chatSmallModelScenario({ ui, facts, runDir, cleanups }) {
     { text: RUNAWAY, chunks: 40, chunkDelayMs: 30 },
   ]));
   const llm2 = await startScriptedLlm(runDir, cleanups, { script, name: 'scripted-llm-small' });
-  const settingsFile = path.join(facts.ws, '.vscode', 'settings.json');
-  const before = fs.readFileSync(settingsFile, 'utf8');
-  const settings = JSON.parse(before);
-  fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, 'traceDoctor.llm.baseURL': llm2.baseUrl, 'traceDoctor.llm.mode': 'tools' }, null, 2) + '\n');
+  const settings = workspaceSettings(facts.ws);
+  settings.set({ 'traceDoctor.llm.baseURL': llm2.baseUrl, 'traceDoctor.llm.mode': 'tools' });
   const out = {};
   try {
     const { frame, ask } = await openChat(ui);
@@ -80,7 +78,7 @@ export async function chatSmallModelScenario({ ui, facts, runDir, cleanups }) {
     await pickColorTheme(ui, 'Light Modern');
     return out;
   } finally {
-    fs.writeFileSync(settingsFile, before);
+    settings.restore();
     await llm2.kill();
   }
 }
