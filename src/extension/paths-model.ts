@@ -67,9 +67,15 @@ export function relativeTo(folders: readonly string[], abs: string): { folder: s
   return undefined;
 }
 
+/** The last segment of a path, '/' or '\\' separated. */
+export function baseName(p: string): string {
+  const i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
+  return i >= 0 ? p.slice(i + 1) : p;
+}
+
 /** A workspace folder's name as VS Code shows it: its last path segment. */
 export function folderName(folder: string): string {
-  return toPosix(folder).replace(/\/+$/, '').split('/').pop() ?? '';
+  return baseName(toPosix(folder).replace(/\/+$/, ''));
 }
 
 /**

@@ -3,6 +3,7 @@
  * "Compare Traces…". Pure: no `vscode` import.
  */
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
+import { baseName } from './paths-model';
 import { formatBytes } from './tree-model';
 
 /**
@@ -130,11 +131,6 @@ const FORMAT_NAMES: Record<TraceFileInfo['format'], string> = {
   'jaeger-api-v3': 'Jaeger api_v3',
   url: 'URL',
 };
-
-function baseName(p: string): string {
-  const i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
-  return i >= 0 ? p.slice(i + 1) : p;
-}
 
 function dirName(rel: string): string {
   const i = Math.max(rel.lastIndexOf('/'), rel.lastIndexOf('\\'));

@@ -8,7 +8,7 @@ import { incidentAndBaseline, lastWindow, type TimeWindow } from '../sources/que
 import type { EngineApi, LoadedRunLike, RunStats, SourceResolver } from './engine-api';
 import { attachSourceLinks, buildLineIndex, summarizeAgg, summarizeDiff, type OpSummary } from './ops-model';
 import { shiftLines, type LineEdit } from './line-shift';
-import { resolveSourcePath, toPosix, type PathEnv } from './paths-model';
+import { baseName, resolveSourcePath, toPosix, type PathEnv } from './paths-model';
 import { TRACE_FILE_EXCLUDE } from './quickpick-model';
 import type { RunDescriptor } from './tree-model';
 
@@ -393,11 +393,6 @@ function isFile(p: string): boolean {
   } catch {
     return false;
   }
-}
-
-function baseName(p: string): string {
-  const i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
-  return i >= 0 ? p.slice(i + 1) : p;
 }
 
 export function describeIssue(issue: unknown): string {

@@ -4,6 +4,7 @@
  */
 import { effectOutsideSelf, effectOutsideSelfShort, waitsOnShort, waitsOnText, formatConfidence, formatDeltaMs, formatMs, isNotableChange, plural, rankLabel, runLabel } from './format-model';
 import type { OpSummary } from './ops-model';
+import { baseName } from './paths-model';
 import { formatEffect } from '../core/format/figures';
 
 export interface RunDescriptor {
@@ -40,11 +41,6 @@ export function formatBytes(n: number): string {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
   if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
   return `${(n / 1024 ** 3).toFixed(2)} GB`;
-}
-
-function baseName(p: string): string {
-  const i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
-  return i >= 0 ? p.slice(i + 1) : p;
 }
 
 function opDescription(op: OpSummary, diff: boolean, notable: boolean): string {

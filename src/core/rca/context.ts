@@ -111,13 +111,13 @@ export const label = (n: { service: string; name: string }) => `${n.service} / $
 /** How the end-to-end gate's "not slower" note begins (analyze.ts writes it; later decisions replace or extend it). */
 export const NOT_SLOWER = 'the incident is not slower beyond noise';
 
+/** Strings in code-unit order, for sorts whose ties must not fall back on the order of the rows in the file. */
+export const textOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
  * Is a finding of this kind measured in time? A failure or work that stopped costs little time per trace but is no
  * less an answer: the ranker does not weigh those by their share of the slowdown, nor count them in it.
  */
-/** Strings in code-unit order, for sorts whose ties must not fall back on the order of the rows in the file. */
-export const textOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
 export const inTime = (kind: CandidateKind) => kind !== 'errors' && kind !== 'stopped_work';
 
 /** How analyze.ts's note of a rise in failing traces too small to be sure of reads ("traces with errors 15/71 → 17/49, not significantly more …"). */

@@ -262,7 +262,6 @@ export class SourceIndex {
   /** string constants: identifier → where defined and its value */
   private readonly defs = new Map<string, { file: string; value: string }[]>();
   private readonly templates: (Site & { re: RegExp; text: string })[] = [];
-  /** route declarations: method (null: any), normalised path, the route as declared */
   /** route declarations per file (with the mounts, routers and imports that give them their prefixes) */
   private readonly routeFiles: FileRoutes[] = [];
   private readonly routePaths = new Set<string>();
