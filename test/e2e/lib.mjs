@@ -1,7 +1,7 @@
 // Shared plumbing of the e2e runners (run-ui.mjs, run-exthost.mjs, run-electron.mjs): run folders, staging the
 // extension and the example workspace, the scripted LLM server, code-server and the headless browser.
 // Everything binds 127.0.0.1 on a free port; every child process is killed (process group) by the caller's cleanup.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -74,17 +74,38 @@ export function checkBuilt() {
 }
 
 /**
- * A fresh extensions dir holding the built extension as an installed extension would be:
- * EXTS/<publisher>.<name>-<version>/ with package.json, dist/, media/ (+ README/LICENSE/CHANGELOG when present).
- * Fresh because code-server ignores folders not listed in an existing EXTS/extensions.json.
+ * The extension as a user gets it: `vsce package` of the built tree (what .vscodeignore lets through, the README,
+ * LICENSE and manifest as they ship), made once per process and kept at test-output/e2e/trace-doctor-<version>.vsix.
+ * A file the extension needs at run time but the package leaves out fails every scenario, not a user's install.
+ */
+let packaged = null;
+export function packageVsix(pj) {
+  if (packaged) return packaged;
+  const out = path.join(ROOT, 'test-output', 'e2e', `${pj.name}-${pj.version}.vsix`);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.rmSync(out, { force: true });
+  const vsce = path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
+  const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '-o', out],
+    { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0 || !fs.existsSync(out)) throw new Error(`vsce package failed (${r.error?.message ?? `exit ${r.status}`}):\n${(r.stdout ?? '') + (r.stderr ?? '')}`);
+  log(`packaged ${path.relative(ROOT, out)} (${(fs.statSync(out).size / 1024 / 1024).toFixed(2)} MiB)`);
+  return (packaged = out);
+}
+
+/**
+ * A fresh extensions dir RUN/exts with the packaged .vsix installed by code-server's own `--install-extension` (as
+ * `code-server --install-extension trace-doctor.vsix` would for a user). Fresh because code-server ignores folders
+ * not listed in an existing EXTS/extensions.json.
  */
 export function stageExtension(runDir, pj) {
+  const vsix = packageVsix(pj);
   const exts = path.join(runDir, 'exts');
+  fs.mkdirSync(exts, { recursive: true });
+  const r = spawnSync(CODE_SERVER, ['--config', path.join(runDir, 'install-config.yaml'), '--extensions-dir', exts, '--user-data-dir', path.join(runDir, 'install-data'), '--install-extension', vsix],
+    { encoding: 'utf8', timeout: 120_000 });
   const dest = path.join(exts, `${pj.publisher}.${pj.name}-${pj.version}`);
-  fs.mkdirSync(dest, { recursive: true });
-  for (const f of ['package.json', 'dist', 'media', 'README.md', 'LICENSE', 'CHANGELOG.md', 'package.nls.json']) {
-    const src = path.join(ROOT, f);
-    if (fs.existsSync(src)) fs.cpSync(src, path.join(dest, f), { recursive: true, filter: (s) => !s.endsWith('.map') });
+  if (r.status !== 0 || !fs.existsSync(path.join(dest, 'dist', 'extension.js'))) {
+    throw new Error(`code-server --install-extension ${path.relative(ROOT, vsix)} failed (${r.error?.message ?? `exit ${r.status}`}):\n${(r.stdout ?? '') + (r.stderr ?? '')}`);
   }
   return { exts, extDir: dest };
 }
