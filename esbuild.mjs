@@ -2,7 +2,7 @@
 // Usage: node esbuild.mjs [--watch] [--production]
 import * as esbuild from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import { nodeBundle, cliBundle } from './scripts/cli-build-options.mjs';
+import { nodeBundle, cliBundle, tokenizerBundle, tokenizerOutside } from './scripts/cli-build-options.mjs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -24,13 +24,17 @@ const builds = [
     entryPoints: { extension: 'src/extension/extension.ts', 'engine-worker': 'src/extension/engine-worker.ts' },
     outdir: 'dist',
     external: ['vscode'],
+    plugins: [tokenizerOutside],
   },
   {
     ...common,
     ...cliBundle,
     entryPoints: { cli: 'src/cli/main.ts' },
     outdir: 'dist',
+    plugins: [tokenizerOutside],
   },
+  // required by the two builds above on the first token count (scripts/cli-build-options.mjs)
+  { ...common, ...tokenizerBundle },
 ];
 
 // Webview bundles (browser, IIFE). Each entry is optional until its issue lands.

@@ -15,8 +15,20 @@ test('vsce ls: only dist bundles (no maps), media, package.json, README, LICENSE
   const files = out.split('\n').map((l) => l.trim()).filter(Boolean);
   const allowed = /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/[^/]+\.js|dist\/webview\/[^/]+\.(js|css)|dist\/webview\/codicons\/codicon\.(css|ttf)|media\/.+)$/;
   assert.deepEqual(files.filter((f) => !allowed.test(f)), [], 'unexpected files in the package');
-  for (const f of ['package.json', 'dist/extension.js', 'dist/webview/flame.js', 'dist/webview/codicons/codicon.css', 'dist/webview/codicons/codicon.ttf', 'media/icon.png', 'media/activity.svg', 'media/root-cause.svg']) {
+  for (const f of ['package.json', 'dist/extension.js', 'dist/tokenizer.js', 'dist/webview/flame.js', 'dist/webview/codicons/codicon.css', 'dist/webview/codicons/codicon.ttf', 'media/icon.png', 'media/activity.svg', 'media/root-cause.svg']) {
     assert.ok(files.includes(f), `${f} missing from the package`);
+  }
+});
+
+test('the tokenizer ships as dist/tokenizer.js, required on first use by the extension and the CLI, not inside them', { skip: !existsSync(join(ROOT, 'dist', 'tokenizer.js')) && 'run npm run build first' }, () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const tok = require(join(ROOT, 'dist', 'tokenizer.js')) as { countTokens(s: string): number };
+  assert.equal(tok.countTokens('hello world'), 2);
+  for (const b of ['extension.js', 'cli.js']) {
+    const src = readFileSync(join(ROOT, 'dist', b), 'utf8');
+    assert.ok(!src.includes('node_modules/gpt-tokenizer/'), `${b} holds gpt-tokenizer itself`);
+    const calls = src.match(/require\("\.\/tokenizer\.js"\)/g) ?? [];
+    assert.equal(calls.length, 1, `${b} requires ./tokenizer.js once (in src/llm/tokens.ts's first count)`);
   }
 });
 
