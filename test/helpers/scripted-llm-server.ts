@@ -235,7 +235,7 @@ export async function startScriptedLlmServer(o: { script?: ScriptStep[]; host?: 
             usage: { prompt_tokens: promptTokens, completion_tokens: 10, total_tokens: promptTokens + 10 },
           });
         res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-        return res.end(JSON.stringify({ model, created_at: new Date().toISOString(), message: { role: 'assistant', content: text, ...(calls.length ? { tool_calls: calls.map((c) => ({ function: { name: c.name, arguments: c.args ?? {} } })) } : {}) }, done: true, done_reason: 'stop', prompt_eval_count: promptTokens, eval_count: 10 }, null, 2));
+        return res.end(JSON.stringify({ model, created_at: new Date().toISOString(), message: { role: 'assistant', content: text, ...(calls.length ? { tool_calls: calls.map((c) => ({ function: { name: c.name, arguments: c.rawArgs !== undefined ? c.rawArgs : (c.args ?? {}) } })) } : {}) }, done: true, done_reason: 'stop', prompt_eval_count: promptTokens, eval_count: 10 }, null, 2));
       }
       if (protocol === 'openai') {
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });

@@ -17,6 +17,7 @@ import {
   timeoutError,
   timeoutSignal,
 } from '../provider';
+import { ReplyLimit } from './reply-limit';
 
 export interface OllamaProviderOptions {
   /** default http://127.0.0.1:11434 */
@@ -111,39 +112,29 @@ export class OllamaProvider implements LlmProvider {
         ...(req.structured ? { format: req.structured.schema } : {}),
         ...(Object.keys(options).length ? { options } : {}),
       });
-      let content = '';
       let model: string | undefined;
       let done = false;
       let finishReason: string | undefined;
       let usage: ChatResult['usage'];
       const toolCalls: ToolCall[] = [];
-      const max = req.maxReplyChars ?? Infinity;
-      let cut = false;
+      const limit = new ReplyLimit(req.maxReplyChars);
       for await (const part of stream) {
         model = part.model || model;
         const text = part.message?.content ?? '';
         if (text) {
-          const piece = text.slice(0, Math.max(0, max - content.length));
-          content += piece;
+          const piece = limit.text(text);
           markDelivered();
           if (piece) req.onDelta?.(piece);
-          if (piece.length < text.length) {
-            // a runaway reply: stop the server's generation by closing the stream
-            cut = true;
-            stream.abort();
-            break;
-          }
         }
         for (const c of part.message?.tool_calls ?? []) {
-          const args = c.function?.arguments as unknown;
-          const parsed: Record<string, unknown> =
-            typeof args === 'string' ? safeObject(args) : args && typeof args === 'object' ? (args as Record<string, unknown>) : {};
-          toolCalls.push({
-            id: `call_${toolCalls.length}`,
-            name: c.function?.name ?? '',
-            arguments: parsed,
-            ...(typeof args === 'string' && !Object.keys(parsed).length && (args as string).trim() ? { invalidArguments: args } : {}),
-          });
+          if (limit.cut) break;
+          const p = limit.toolArguments(c.function?.arguments as unknown);
+          toolCalls.push({ id: `call_${toolCalls.length}`, name: c.function?.name ?? '', arguments: p.args, ...(p.invalid !== undefined ? { invalidArguments: p.invalid } : {}) });
+        }
+        if (limit.cut) {
+          // a runaway reply: stop the server's generation by closing the stream
+          stream.abort();
+          break;
         }
         if (part.done) {
           done = true;
@@ -156,6 +147,7 @@ export class OllamaProvider implements LlmProvider {
         }
       }
       if (t.signal.aborted) throw t.timedOut() ? timeoutError(this.endpoint, req.timeoutMs) : cancelledError();
+      const { content, cut } = limit;
       if (cut) return { content, toolCalls, usage, model, finishReason: 'length', cut };
       if (!done) throw new LlmError('protocol', `The connection to ${this.endpoint} was closed before the answer was complete.`);
       return { content, toolCalls, usage, model, finishReason };
@@ -180,14 +172,5 @@ export class OllamaProvider implements LlmProvider {
     if (err?.message && !(e instanceof TypeError) && !(err as { cause?: unknown }).cause)
       return new LlmError('server', `The model server at ${this.endpoint} reported an error: ${err.message}`);
     return describeNetworkError(e, this.endpoint, { name: 'Ollama', start: 'ollama serve' });
-  }
-}
-
-function safeObject(s: string): Record<string, unknown> {
-  try {
-    const v = JSON.parse(s) as unknown;
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
   }
 }

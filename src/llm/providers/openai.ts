@@ -17,6 +17,7 @@ import {
   timeoutError,
   timeoutSignal,
 } from '../provider';
+import { ReplyLimit, parseToolArguments } from './reply-limit';
 
 export interface OpenAiProviderOptions {
   /** e.g. https://api.openai.com/v1, http://127.0.0.1:8000/v1 (vLLM), http://127.0.0.1:1234/v1 (LM Studio) */
@@ -44,18 +45,6 @@ export function toOpenAiMessages(messages: ChatMessage[]): OaiMessage[] {
       };
     return { role: m.role, content: m.content } as OaiMessage;
   });
-}
-
-/** Parse accumulated tool-call argument text; keeps the raw text when it is not a JSON object. */
-export function parseToolArguments(text: string): { args: Record<string, unknown>; invalid?: string } {
-  if (!text.trim()) return { args: {} };
-  try {
-    const v = JSON.parse(text) as unknown;
-    if (v && typeof v === 'object' && !Array.isArray(v)) return { args: v as Record<string, unknown> };
-  } catch {
-    /* fall through */
-  }
-  return { args: {}, invalid: text };
 }
 
 /** OpenAI chat completions and every server speaking its protocol (vLLM, LM Studio, llama.cpp server, …). */
@@ -117,14 +106,11 @@ export class OpenAiProvider implements LlmProvider {
       // some servers ignore stream: true and answer with one chat.completion JSON body
       const ctype = response.headers.get('content-type') ?? '';
       if (!/event-stream/i.test(ctype) && /json/i.test(ctype)) return this.fromBody(await response.json(), req, markDelivered);
-      let content = '';
       let model: string | undefined;
       let finishReason: string | undefined;
       let usage: ChatResult['usage'];
       const calls = new Map<number, { id: string; name: string; args: string }>();
-      const max = req.maxReplyChars ?? Infinity;
-      let argChars = 0;
-      let cut = false;
+      const limit = new ReplyLimit(req.maxReplyChars);
       for await (const chunk of stream) {
         model = chunk.model || model;
         if (chunk.usage)
@@ -138,28 +124,23 @@ export class OpenAiProvider implements LlmProvider {
           const d = choice.delta;
           if (!d) continue;
           if (typeof d.content === 'string' && d.content) {
-            const piece = d.content.slice(0, Math.max(0, max - content.length));
-            content += piece;
+            const piece = limit.text(d.content);
             markDelivered();
             if (piece) req.onDelta?.(piece);
-            if (piece.length < d.content.length) cut = true;
           }
           for (const tc of d.tool_calls ?? []) {
+            if (limit.cut) break;
             const idx = tc.index ?? calls.size;
             let c = calls.get(idx);
             if (!c) calls.set(idx, (c = { id: '', name: '', args: '' }));
             if (tc.id) c.id = tc.id;
             if (tc.function?.name) c.name += tc.function.name;
-            if (tc.function?.arguments) {
-              const piece = tc.function.arguments.slice(0, Math.max(0, max - argChars));
-              c.args += piece;
-              argChars += piece.length;
-              if (piece.length < tc.function.arguments.length) cut = true;
-            }
+            if (tc.function?.arguments) c.args += limit.args(tc.function.arguments);
           }
         }
-        if (cut) break;
+        if (limit.cut) break;
       }
+      const { content, cut } = limit;
       if (cut) {
         // a runaway reply: stop the server's generation by closing the stream
         stream.controller.abort();
@@ -190,18 +171,18 @@ export class OpenAiProvider implements LlmProvider {
       throw new LlmError('protocol', `The model server at ${this.endpoint} sent a JSON body that is not a chat completion.`);
     }
     const msg = b.choices[0]?.message;
-    const whole = typeof msg?.content === 'string' ? msg.content : '';
-    const cut = whole.length > (req.maxReplyChars ?? Infinity);
-    const content = cut ? whole.slice(0, req.maxReplyChars) : whole;
+    const limit = new ReplyLimit(req.maxReplyChars);
+    const content = limit.text(typeof msg?.content === 'string' ? msg.content : '');
     if (content) {
       markDelivered();
       req.onDelta?.(content);
     }
     const toolCalls: ToolCall[] = (msg?.tool_calls ?? []).flatMap((c, i) => {
-      if (c.type !== 'function') return [];
-      const p = parseToolArguments(c.function.arguments ?? '');
+      if (c.type !== 'function' || limit.cut) return [];
+      const p = limit.toolArguments(c.function.arguments ?? '');
       return [{ id: c.id || `call_${i}`, name: c.function.name, arguments: p.args, ...(p.invalid !== undefined ? { invalidArguments: p.invalid } : {}) }];
     });
+    const cut = limit.cut;
     const usage = b.usage ? { promptTokens: b.usage.prompt_tokens, completionTokens: b.usage.completion_tokens, totalTokens: b.usage.total_tokens } : undefined;
     if (!content && !toolCalls.length && !b.choices[0]?.finish_reason) throw new LlmError('protocol', `The model server at ${this.endpoint} answered with an empty completion.`);
     return { content, toolCalls, usage, model: b.model, finishReason: cut ? 'length' : (b.choices[0]?.finish_reason ?? undefined), ...(cut ? { cut } : {}) };

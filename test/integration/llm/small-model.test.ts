@@ -201,6 +201,18 @@ for (const protocol of ['openai', 'ollama'] as const) {
       assert.match(r.out.error!.message, /ran past 24,000 characters and was cut/);
     });
 
+    it('a tool call whose arguments run away (318,000 characters) is cut too: the next request stays small, the model is told', async () => {
+      const r = await diagnose([{ toolCalls: [{ name: 'operation_stats', args: { service: RUNAWAY, operation: 'preprocess-request' } }] }, { json: good() }]);
+      checkOutcome(r.out, r.log, r.reqs.length, r.ms, 'runaway arguments');
+      assert.equal(r.out.origin.kind, 'model', r.out.label);
+      assert.ok(r.ms < 1500, `${r.ms} ms`);
+      const biggest = Math.max(...r.bodies.map((b) => b.length));
+      assert.ok(biggest < 40_000, `a request of ${biggest} characters: the arguments went back whole`);
+      assert.match(lastUserOrTool(r.reqs[1]!.body), /The arguments were not a JSON object/);
+      assert.ok(r.log.entries.some((e) => e.type === 'response' && e.cut === true), 'the log says the reply was cut');
+      assert.ok(r.status.some((s) => /ran past 24,000 characters/.test(s)), r.status.join(' | '));
+    });
+
     it('chat: a runaway answer is shown cut, with a note under it; a loop of the same call ends in an answer', async () => {
       srv.clear();
       srv.push({ text: RUNAWAY });
