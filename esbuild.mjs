@@ -1,7 +1,8 @@
 // Builds the extension host bundle, the CLI and the webview bundles.
 // Usage: node esbuild.mjs [--watch] [--production]
 import * as esbuild from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { nodeBundle, cliBundle, tokenizerBundle, tokenizerOutside } from './scripts/cli-build-options.mjs';
 
 const watch = process.argv.includes('--watch');
@@ -60,6 +61,21 @@ for (const [name, entry] of [
 // "vscode-codicon-stylesheet"): copied from @vscode/codicons into dist/webview/codicons/ (shipped in the .vsix).
 mkdirSync('dist/webview/codicons', { recursive: true });
 for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/webview/codicons/${f}`);
+
+// The example workspace "Trace Doctor: Open Example Workspace…" creates (dist/example/, shipped in the .vsix): the
+// ml-pipeline example's Python sources and its two runs, gzipped (2.2 MB → 0.2 MB; Trace Doctor reads .json.gz), with
+// a README written for someone who has only the extension. One source: examples/ml-pipeline.
+rmSync('dist/example', { recursive: true, force: true });
+mkdirSync('dist/example/traces', { recursive: true });
+for (const dir of readdirSync('examples/ml-pipeline', { withFileTypes: true })) {
+  if (!dir.isDirectory() || dir.name === 'traces') continue;
+  for (const f of readdirSync(`examples/ml-pipeline/${dir.name}`).filter((n) => n.endsWith('.py'))) {
+    mkdirSync(`dist/example/${dir.name}`, { recursive: true });
+    copyFileSync(`examples/ml-pipeline/${dir.name}/${f}`, `dist/example/${dir.name}/${f}`);
+  }
+}
+for (const run of ['normal', 'spiked']) writeFileSync(`dist/example/traces/${run}.json.gz`, gzipSync(readFileSync(`examples/ml-pipeline/traces/${run}.json`), { level: 9 }));
+copyFileSync('media/example-workspace.md', 'dist/example/README.md');
 
 if (watch) {
   const ctxs = await Promise.all(builds.map((b) => esbuild.context(b)));

@@ -10,6 +10,7 @@ import type { ReceiverController } from './receiver';
 import { runLabel } from './format-model';
 import { diagnosisMarkdown, diagnosisNotice, statsMessage, statsText } from './report-model';
 import { revealOperationSource } from './navigation';
+import { createExample, EXAMPLE_FOLDER } from './example-model';
 import { describeIssue, LoadCancelled, type LoadRequest, type TraceSession, type TraceSnapshot } from './state';
 
 export const COMMANDS = {
@@ -30,6 +31,7 @@ export const COMMANDS = {
   showReceived: 'traceDoctor.showReceivedTraces',
   diagnoseFromBackend: 'traceDoctor.diagnoseFromBackend',
   openTraceFolder: 'traceDoctor.openTraceFolder',
+  openExample: 'traceDoctor.openExample',
 } as const;
 
 /** SecretStorage key of the token sent to tracing backends (Jaeger, Tempo, Zipkin URLs). */
@@ -393,8 +395,44 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     return diagnose(incident, baseline);
   }
 
+  /**
+   * Open Example Workspace…: copy the shipped example (dist/example) into a new folder where the user says, then open it
+   * (in this window when none is open, else in a new one). Arguments `(parentFolder, { open: false })` skip the dialog
+   * and the opening (tests); returns the new folder.
+   */
+  async function openExample(parentArg?: unknown, opts?: { open?: boolean }): Promise<string | undefined> {
+    log.info(`Open Example Workspace: ${parentArg === undefined ? 'asking where' : `in ${String(parentArg)}`}`);
+    let parent = argPaths(parentArg)?.[0];
+    if (!parent) {
+      const home = process.env.HOME || process.env.USERPROFILE;
+      const uris = await vscode.window.showOpenDialog({
+        canSelectFiles: false, canSelectFolders: true, canSelectMany: false, openLabel: 'Create Example Here',
+        title: `Trace Doctor: where to create the example workspace (a new folder "${EXAMPLE_FOLDER}" is made inside)`,
+        ...(home ? { defaultUri: vscode.Uri.file(home) } : {}),
+      });
+      parent = uris?.[0]?.fsPath;
+      if (!parent) return undefined;
+    }
+    let dest: string;
+    try {
+      dest = await createExample(c.ctx.asAbsolutePath(path.join('dist', 'example')), parent);
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      c.onError?.(err);
+      log.error(`Open Example Workspace: ${err.message}`);
+      void vscode.window.showErrorMessage(`Trace Doctor: ${err.message}`);
+      return undefined;
+    }
+    log.info(`example workspace created: ${dest}`);
+    if (opts?.open !== false) {
+      await vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(dest), { forceNewWindow: !!vscode.workspace.workspaceFolders?.length });
+    }
+    return dest;
+  }
+
   const reg = (id: string, fn: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, fn);
   return [
+    reg(COMMANDS.openExample, openExample),
     reg(COMMANDS.openTraceFile, openTraceFile),
     reg(COMMANDS.openTraceFolder, async (arg?: unknown) => {
       if (argPaths(arg)) return openTraceFile(arg);
@@ -433,6 +471,12 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
       const s = op?.service ?? service;
       const n = op?.name ?? name;
       if (typeof s === 'string' && typeof n === 'string') return revealOperationSource(session.snapshot, s, n);
+      // no operation given (the walkthrough's button, a keybinding): the root cause's line
+      const rc = session.snapshot.diagnosis?.rootCause;
+      if (rc) return revealOperationSource(session.snapshot, rc.service, rc.name);
+      void vscode.window.showInformationMessage(session.snapshot.diagnosis === undefined
+        ? 'Trace Doctor: nothing is diagnosed yet — run "Trace Doctor: Diagnose Trace" first.'
+        : 'Trace Doctor: the diagnosis names no root cause, so there is no line to go to.');
       return false;
     }),
     reg(COMMANDS.askInChat, (service?: unknown, name?: unknown) => {

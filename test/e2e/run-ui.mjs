@@ -58,6 +58,7 @@ import { thinShareScenario } from './thin-ui.mjs';
 import { sourceLinksScenario } from './source-links-ui.mjs';
 import { explorerScenario } from './explorer-ui.mjs';
 import { multiRootScenario } from './multi-root-ui.mjs';
+import { walkthroughScenario } from './walkthrough-ui.mjs';
 
 const argv = process.argv.slice(2);
 // b, c, d need the traces that scenario a loads: --only b runs a first
@@ -179,6 +180,7 @@ async function main() {
       ['thin', 'thin a root cause worth a few per cent of a significant slowdown (generated pair): the summary line and the notification say "only N % of the added time", the report\'s Notes and the output channel the engine\'s note (dark and light screenshots)', thinShareScenario],
       ['sl', 'sl source links on a user\'s own code (TS under the real OTel SDK, Python, Java; constants, run-time names, @WithSpan, code.* from a container / a Windows agent / an older build): each CodeLens right above the line that opens the span, not a comment, a JSDoc example or a log message; the root cause\'s hover says its name is built at run time (dark and light screenshots)', sourceLinksScenario],
       ['ex', 'ex the Explorer\'s menus and the run pick on an OTLP protobuf file, gzipped (spiked.binpb.gz beside normal.json): listed as "OTLP protobuf, gzip"; two selected → "Compare Traces…" → the pre-processor; one → "Diagnose Trace" (dark and light screenshots)', explorerScenario],
+      ['wt', 'wt a new user\'s first run from an empty window: the walkthrough "Get Started with Trace Doctor" → Open Example Workspace… (folder dialog) → the example opens → Diagnose Trace (picks start on spiked.json.gz, normal.json.gz) → the pre-processor; the walkthrough checks its first two steps and its source step opens preprocessor.py:87 (dark and light screenshots)', walkthroughScenario],
       ['mr', 'mr a multi-root workspace (ml-pipeline and shop, each with traces/spiked.json and traces/normal.json): the first pick lists both roots\' file with its folder, the second starts in the first one\'s folder (Diagnose Trace and Compare Traces…), each root cause\'s Go to source opens the line in its own folder (dark and light screenshots)', multiRootScenario],
     ]) if (want(id)) await scenario(title, async () => {}, () => fn(own));
     await scenario('z no unexpected errors: extension-host logs (besides the broken file), webview consoles', shot, async () => {

@@ -13,9 +13,9 @@ const ROOT = resolve(__dirname, '..', '..', '..');
 test('vsce ls: only dist bundles (no maps), media, package.json, README, LICENSE, CHANGELOG', { skip: !existsSync(join(ROOT, 'dist', 'extension.js')) && 'run npm run build first' }, () => {
   const out = execFileSync(process.execPath, [join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'ls', '--no-dependencies'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
   const files = out.split('\n').map((l) => l.trim()).filter(Boolean);
-  const allowed = /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/[^/]+\.js|dist\/webview\/[^/]+\.(js|css)|dist\/webview\/codicons\/codicon\.(css|ttf)|media\/.+)$/;
+  const allowed = /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/[^/]+\.js|dist\/example\/.+|dist\/webview\/[^/]+\.(js|css)|dist\/webview\/codicons\/codicon\.(css|ttf)|media\/.+)$/;
   assert.deepEqual(files.filter((f) => !allowed.test(f)), [], 'unexpected files in the package');
-  for (const f of ['package.json', 'dist/extension.js', 'dist/tokenizer.js', 'dist/webview/flame.js', 'dist/webview/codicons/codicon.css', 'dist/webview/codicons/codicon.ttf', 'media/icon.png', 'media/activity.svg', 'media/root-cause.svg']) {
+  for (const f of ['package.json', 'dist/extension.js', 'dist/tokenizer.js', 'dist/example/traces/spiked.json.gz', 'dist/example/preprocessor/preprocessor.py', 'dist/example/README.md', 'dist/webview/flame.js', 'dist/webview/codicons/codicon.css', 'dist/webview/codicons/codicon.ttf', 'media/icon.png', 'media/activity.svg', 'media/root-cause.svg']) {
     assert.ok(files.includes(f), `${f} missing from the package`);
   }
 });
@@ -49,5 +49,26 @@ test('manifest: icon is a 128×128 PNG, contributed media exist, menus name decl
   const palette = new Map((pj.contributes.menus.commandPalette as { command: string; when?: string }[]).map((m) => [m.command, m.when]));
   for (const id of ['traceDoctor.askInChat', 'traceDoctor.closeTraces', 'traceDoctor.reload', 'traceDoctor.showFlameGraph']) {
     assert.match(palette.get(id) ?? '', /traceDoctor\.loaded|^false$/, `${id} needs a when clause in the command palette`);
+  }
+});
+
+test('walkthrough: media exist, every button and completion event names a declared command or view', () => {
+  const pj = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const ids = new Set(pj.contributes.commands.map((c: { command: string }) => c.command));
+  const views = new Set(Object.values(pj.contributes.views as Record<string, { id: string }[]>).flat().map((v) => v.id));
+  const known = (cmd: string) => ids.has(cmd) || (cmd.endsWith('.focus') && views.has(cmd.slice(0, -'.focus'.length)));
+  const [walk, ...more] = pj.contributes.walkthroughs as { id: string; steps: { id: string; description: string; media: Record<string, string>; completionEvents?: string[] }[] }[];
+  assert.ok(walk && more.length === 0, 'one walkthrough');
+  assert.ok(walk.steps.length >= 3 && walk.steps.length <= 7, 'a handful of steps');
+  for (const s of walk.steps) {
+    for (const f of Object.values(s.media).filter((v) => /\.(md|svg|png)$/.test(v))) assert.ok(existsSync(join(ROOT, f)), `${s.id}: ${f} missing`);
+    const buttons = [...s.description.matchAll(/\]\(command:([\w.]+)/g)].map((m) => m[1]!);
+    assert.ok(buttons.length > 0, `${s.id}: a step without an action`);
+    for (const b of buttons) assert.ok(known(b), `${s.id}: button runs undeclared ${b}`);
+    for (const e of s.completionEvents ?? []) {
+      const m = /^(onCommand|onView):(.+)$/.exec(e);
+      if (m) assert.ok(m[1] === 'onCommand' ? ids.has(m[2]!) : views.has(m[2]!), `${s.id}: completion event ${e} names nothing declared`);
+      else assert.match(e, /^onContext:traceDoctor\.\w+$/, `${s.id}: ${e}`);
+    }
   }
 });
