@@ -68,6 +68,12 @@ async function walkthrough(ui, cs, home, dir) {
   // the two steps that need loaded traces are hidden until then
   if (out.steps.some((s) => s.title.startsWith('Read the flame graph'))) problems.push('"Read the flame graph" shown before anything is loaded');
   await ui.shot('wt-dark-walkthrough');
+  // every step's media (markdown beside the steps), looked at in the screenshots
+  for (const st of out.steps.slice(1)) {
+    await page.locator('.gettingStartedContainer .getting-started-step', { hasText: st.title }).first().click();
+    await sleep(800);
+    await ui.shot(`wt-dark-step-${st.title.toLowerCase().replace(/[^a-z]+/g, '-')}`);
+  }
 
   // 2. Open Example Workspace… from the step's button → the folder dialog (code-server's: a quick input with a path)
   await page.locator('.gettingStartedContainer .getting-started-step', { hasText: 'Open the example' }).first().click();
@@ -142,6 +148,9 @@ async function walkthrough(ui, cs, home, dir) {
   }
   for (const t of ['Read the flame graph', 'See the numbers on your code']) if (!out.after.some((s) => s.title.startsWith(t))) problems.push(`"${t}" not shown once traces are loaded`);
   await ui.shot('wt-light-walkthrough-done');
+  await page.locator('.gettingStartedContainer .getting-started-step', { hasText: 'Read the flame graph' }).first().click();
+  await sleep(800);
+  await ui.shot('wt-light-step-flame');
   await page.locator('.gettingStartedContainer .getting-started-step', { hasText: 'See the numbers on your code' }).first().click();
   const go = stepButton(page, "Go to the Root Cause's Line");
   await go.waitFor({ state: 'visible', timeout: 10000 });
