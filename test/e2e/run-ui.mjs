@@ -71,7 +71,7 @@ const only = (() => {
   // d checks that k's "No traces are loaded" turn went away once a loaded the traces
   return withA.includes('d') && !withA.includes('k') ? ['k', ...withA] : withA;
 })();
-const TOTAL_BUDGET_MS = Number(process.env.E2E_UI_BUDGET_MS || 12 * 60 * 1000);
+const TOTAL_BUDGET_MS = Number(process.env.E2E_UI_BUDGET_MS || 15 * 60 * 1000);
 
 const results = [];
 const pageErrors = [], webviewErrors = [];
