@@ -397,7 +397,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
 
   /**
    * Open Example Workspace…: copy the shipped example (dist/example) into a new folder where the user says, then open it
-   * (in this window when none is open, else in a new one). Arguments `(parentFolder, { open: false })` skip the dialog
+   * (in this window when no folder is open; else the user picks Open, Open in New Window or Add to Workspace). Arguments `(parentFolder, { open: false })` skip the dialog
    * and the opening (tests); returns the new folder.
    */
   async function openExample(parentArg?: unknown, opts?: { open?: boolean }): Promise<string | undefined> {
@@ -424,9 +424,14 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
       return undefined;
     }
     log.info(`example workspace created: ${dest}`);
-    if (opts?.open !== false) {
-      await vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(dest), { forceNewWindow: !!vscode.workspace.workspaceFolders?.length });
-    }
+    if (opts?.open === false) return dest;
+    const uri = vscode.Uri.file(dest);
+    const open = vscode.workspace.workspaceFolders?.length
+      // a workspace is open: ask, as VS Code does after cloning a repository (nothing is closed without the user's word)
+      ? await vscode.window.showInformationMessage(`Trace Doctor: the example workspace is ready in ${dest}.`, 'Open', 'Open in New Window', 'Add to Workspace')
+      : 'Open';
+    if (open === 'Open' || open === 'Open in New Window') await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: open === 'Open in New Window' });
+    else if (open === 'Add to Workspace') vscode.workspace.updateWorkspaceFolders(vscode.workspace.workspaceFolders?.length ?? 0, 0, { uri });
     return dest;
   }
 

@@ -339,4 +339,26 @@ suite('Trace Doctor in the extension host', () => {
       await new Promise<void>((r) => squatter.close(() => r()));
     }
   });
+
+  test('Open Example Workspace (parent folder, { open: false }): a new folder each time with the shipped example, which diagnoses to the pre-processor', async function () {
+    this.timeout(120_000);
+    const os = await import('node:os');
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'td-example-e2e-'));
+    try {
+      const first = await vscode.commands.executeCommand<string | undefined>('traceDoctor.openExample', parent, { open: false });
+      const second = await vscode.commands.executeCommand<string | undefined>('traceDoctor.openExample', vscode.Uri.file(parent), { open: false });
+      assert.equal(first, path.join(parent, 'trace-doctor-example'), `openExample: ${first}; last error: ${api.lastError?.message}`);
+      assert.equal(second, path.join(parent, 'trace-doctor-example-2'));
+      for (const f of ['README.md', 'traces/spiked.json.gz', 'traces/normal.json.gz', 'preprocessor/preprocessor.py']) assert.ok(fs.existsSync(path.join(first!, f)), `${f} missing`);
+      const missing = await vscode.commands.executeCommand<string | undefined>('traceDoctor.openExample', path.join(parent, 'no-such-folder'), { open: false });
+      assert.equal(missing, undefined);
+      assert.match(api.lastError?.message ?? '', /cannot create the example in .*no-such-folder: no such folder/);
+      const r = await vscode.commands.executeCommand<DiagnoseResult | undefined>('traceDoctor.diagnose',
+        vscode.Uri.file(path.join(first!, 'traces', 'spiked.json.gz')), vscode.Uri.file(path.join(first!, 'traces', 'normal.json.gz')));
+      assert.deepEqual(r?.rootCause, { service: ROOT_SERVICE, name: ROOT_OP }, `diagnose of the example: ${JSON.stringify(r)}; last error: ${api.lastError?.message}`);
+    } finally {
+      await vscode.commands.executeCommand('traceDoctor.closeTraces');
+      fs.rmSync(parent, { recursive: true, force: true });
+    }
+  });
 });
