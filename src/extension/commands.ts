@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { askInChat } from './chat-bridge';
@@ -397,14 +398,14 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
 
   /**
    * Open Example Workspace…: copy the shipped example (dist/example) into a new folder where the user says, then open it
-   * (in this window when no folder is open; else the user picks Open, Open in New Window or Add to Workspace). Arguments `(parentFolder, { open: false })` skip the dialog
-   * and the opening (tests); returns the new folder.
+   * (in this window when no folder is open; else the user picks Open, Open in New Window or Add to Workspace).
+   * Arguments `(parentFolder, { open: false })` skip the dialog and the opening (tests); returns the new folder.
    */
   async function openExample(parentArg?: unknown, opts?: { open?: boolean }): Promise<string | undefined> {
     log.info(`Open Example Workspace: ${parentArg === undefined ? 'asking where' : `in ${String(parentArg)}`}`);
     let parent = argPaths(parentArg)?.[0];
     if (!parent) {
-      const home = process.env.HOME || process.env.USERPROFILE;
+      const home = os.homedir();
       const uris = await vscode.window.showOpenDialog({
         canSelectFiles: false, canSelectFolders: true, canSelectMany: false, openLabel: 'Create Example Here',
         title: `Trace Doctor: where to create the example workspace (a new folder "${EXAMPLE_FOLDER}" is made inside)`,
