@@ -202,6 +202,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
   }
 
   const BROWSE = '\u0000browse';
+  const EXAMPLE = '\u0000example';
 
   type RunItem = vscode.QuickPickItem & { value: string | null };
   /**
@@ -225,9 +226,11 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     const qItems: RunItem[] = [
       ...items.map((i) => ({ label: i.label, description: i.description, detail: i.detail, value: i.value })),
       { label: '$(folder-opened) Browse…', description: 'a file outside the list', value: BROWSE },
+      // nothing to pick from: a new user's first try — offer the example the walkthrough offers
+      ...(files.length === 0 && step === 1 ? [{ label: '$(beaker) Open Example Workspace…', description: 'no traces yet? the example shipped with Trace Doctor', value: EXAMPLE }] : []),
     ];
     qp.title = role === 'incident' ? 'Trace Doctor: the incident run (slow / spiked)' : 'Trace Doctor: the baseline run (normal)';
-    qp.placeholder = files.length ? `Pick the ${role} trace file` : 'No trace files found in the workspace — browse for one';
+    qp.placeholder = files.length ? `Pick the ${role} trace file` : `No trace files found in the workspace — browse for one${step === 1 ? ', or open the example' : ''}`;
     qp.step = step;
     qp.totalSteps = 2;
     qp.matchOnDescription = true;
@@ -252,6 +255,11 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
       qp.show();
     });
     if (!picked) return undefined;
+    if (picked.value === EXAMPLE) {
+      qp.hide();
+      void openExample();
+      return undefined;
+    }
     if (picked.value === BROWSE) {
       qp.hide();
       const uris = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: `Use as ${role}`, filters: TRACE_FILTERS });

@@ -1,5 +1,6 @@
 // Scenario "wt" of run-ui.mjs: a new user who installed Trace Doctor and opened nothing. In a code-server of its own,
 // started on an empty window (`?ew=true`):
+//   0. Diagnose Trace with no trace file to pick from: the pick offers "Open Example Workspace…" beside Browse…;
 //   1. Welcome: Open Walkthrough… → "Get Started with Trace Doctor" lists its steps (dark screenshot);
 //   2. the first step's "Open Example Workspace…" → the folder dialog → "trace-doctor-example" is created in the chosen
 //      folder and opened in this window (the explorer shows its traces/ and preprocessor/);
@@ -59,6 +60,20 @@ async function walkthrough(ui, cs, home, dir) {
   await ui.escape(1);
   await pickColorTheme(ui, 'Dark Modern');
   await page.locator('.monaco-workbench.vs-dark').first().waitFor({ timeout: 10000 });
+
+  // 0. Diagnose Trace with nothing to pick from offers the example too
+  await ui.runCommand('Trace Doctor: Diagnose Trace');
+  await page.locator('.quick-input-widget .quick-input-title, .quick-input-widget .quick-input-header', { hasText: 'incident run' }).first().waitFor({ timeout: 20000 });
+  const emptyRows = await waitFor(async () => {
+    const rows = await page.locator('.quick-input-list .monaco-list-row').evaluateAll((els) => els.map((e) => e.innerText.replace(/\s+/g, ' ').trim()));
+    return rows.some((r) => r.includes('Open Example Workspace')) ? rows : null;
+  }, 'an "Open Example Workspace…" row in the empty incident pick', 15000).catch(() => null);
+  out.emptyPick = { placeholder: await page.locator('.quick-input-widget .quick-input-box input').first().getAttribute('placeholder'), rows: emptyRows };
+  if (!emptyRows) problems.push('Diagnose Trace with no trace files offers no example');
+  if (!/No trace files found/.test(out.emptyPick.placeholder ?? '')) problems.push(`the empty pick's placeholder: ${out.emptyPick.placeholder}`);
+  await sleep(300);
+  await ui.shot('wt-dark-empty-pick');
+  await ui.escape(2);
 
   // 1. the walkthrough
   await openWalkthrough(ui);
