@@ -2,7 +2,7 @@
 // Each drives the workbench like a person (palette, file dialog, mouse, keys) and reads the flame webview through
 // its test hook window.__flame. Screenshots: shots/NN-<step>.png of the run, incl. the light and high-contrast themes.
 import path from 'node:path';
-import { EXAMPLE, openOwnWorkspace, sleep, waitFor } from './lib.mjs';
+import { EXAMPLE, dialogStartFolder, openOwnWorkspace, sleep, waitFor } from './lib.mjs';
 
 /** ids and titles, in run order; `--only` accepts these ids (they imply a) */
 export const FLAME_SCENARIOS = [
@@ -46,14 +46,7 @@ async function stateResetScenario(ui, facts) {
   await ui.clearNotifications();
   await ui.runCommand('Trace Doctor: Open Trace File');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  let last = '';
-  await waitFor(async () => {
-    const v = await input.inputValue();
-    const settled = v === last && v.endsWith('/');
-    last = v;
-    return settled;
-  }, 'the file dialog start folder', 15000, 300);
+  await dialogStartFolder(page);
   const target = path.join(facts.ws, 'traces', EXAMPLE.incident);
   for (let attempt = 0; ; attempt++) {
     await input.fill(target);

@@ -229,6 +229,23 @@ export async function startScriptedLlm(runDir, cleanups, { script: steps, name =
 }
 
 /**
+ * code-server's file dialog is a quick input holding a path, and it fills in its start folder asynchronously: wait until
+ * the path is a folder and has settled, and return it.
+ */
+export async function dialogStartFolder(page, what = 'the file dialog start folder') {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 15000 });
+  let last = '';
+  await waitFor(async () => {
+    const v = await input.inputValue();
+    const settled = v === last && v.endsWith('/');
+    last = v;
+    return settled;
+  }, what, 15000, 300);
+  return last;
+}
+
+/**
  * Start code-server on 127.0.0.1:<free port> for `folder`, wait for /healthz.
  * env is passed through: it reaches the extension host (process.env there).
  */

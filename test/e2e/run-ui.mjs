@@ -46,7 +46,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  EXAMPLE, ROOT, checkBuilt, cleanConsole, cleanupStack, extensionHostErrors, launchBrowser, log, makeRunDir, sleep, stageExtension, traceDoctorLog,
+  EXAMPLE, ROOT, checkBuilt, cleanConsole, dialogStartFolder, cleanupStack, extensionHostErrors, launchBrowser, log, makeRunDir, sleep, stageExtension, traceDoctorLog,
   stageWorkspace, startCodeServer, startScriptedLlm, waitFor,
 } from './lib.mjs';
 import { FLAME_SCENARIOS, flameScenarioFns } from './flame-ui.mjs';
@@ -741,17 +741,8 @@ async function openDialogScenario(ui, facts) {
   await ui.runCommand('Trace Doctor: Open Trace File');
   // code-server's file dialog is a quick input holding a path: type the file's path, Enter
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  // the dialog fills in its start folder asynchronously: wait until the path is a folder and has settled
-  let last = '';
-  await waitFor(async () => {
-    const v = await input.inputValue();
-    const settled = v === last && v.endsWith('/');
-    last = v;
-    return settled;
-  }, 'the file dialog start folder', 15000, 300);
   // issue 13 item 9: it starts in the workspace's trace folder and lists trace files, not the editor's .py files
-  const startFolder = last;
+  const startFolder = await dialogStartFolder(page);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: EXAMPLE.incident }).first().waitFor({ timeout: 5000 }).catch(() => {});
   const listed = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
   await ui.shot('open-dialog-start');

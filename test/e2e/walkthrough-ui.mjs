@@ -11,7 +11,7 @@
 //      (Light Modern screenshots).
 import fs from 'node:fs';
 import path from 'node:path';
-import { EXAMPLE, extensionHostErrors, openOwnWorkspace, sleep, waitFor } from './lib.mjs';
+import { EXAMPLE, dialogStartFolder, extensionHostErrors, openOwnWorkspace, sleep, waitFor } from './lib.mjs';
 import { pickColorTheme } from './flame-ui.mjs';
 
 const TITLE = 'Get Started with Trace Doctor';
@@ -101,14 +101,7 @@ async function walkthrough(ui, cs, home, dir) {
   await input.waitFor({ state: 'visible', timeout: 15000 });
   const title = (await page.locator('.quick-input-widget .quick-input-title').first().innerText().catch(() => '')).trim();
   if (!title.includes('trace-doctor-example')) problems.push(`the folder dialog's title does not say what is made: "${title}"`);
-  let last = '';
-  await waitFor(async () => {
-    const v = await input.inputValue();
-    const settled = v === last && v.endsWith('/');
-    last = v;
-    return settled;
-  }, 'the folder dialog start folder', 15000, 300);
-  out.dialogStart = last;
+  out.dialogStart = await dialogStartFolder(page, 'the folder dialog start folder');
   const target = home + '/';
   const widget = page.locator('.quick-input-widget');
   for (let attempt = 0; ; attempt++) {
