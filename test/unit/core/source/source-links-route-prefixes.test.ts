@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { SourceIndex } from '../../../../src/core/source/resolve';
 import { scanWorkspace } from '../../../../src/sources/workspace-scan';
-import { hostileRouteFiles } from '../../../helpers/hostile-routes';
+import { hostileRouteFiles } from '../../../helpers/hostile-sources';
 
 const ROUTES = join(__dirname, '../../../fixtures/source-links/route-prefixes');
 const at = (idx: SourceIndex, name: string) => {
