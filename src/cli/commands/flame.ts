@@ -18,7 +18,6 @@ import type { ExemplarBundle } from '../../protocol/exemplars';
 import { codeAttrsByOperation, opKey } from '../../core/source/code-attrs';
 import type { FlameData, FlameMode } from '../../protocol/messages';
 import { isFlameMode } from '../../protocol/messages';
-import type { LoadedRun } from '../../sources/file';
 import { serviceNames, unrelatedRunsNote } from '../../core/stats/run-overlap';
 import { deepTreeNotes, inputLimits, loadRunForCli, MAX_DOWNLOAD_HELP, MAX_STREAM_HELP, overlapNote, readProblems, status } from '../load';
 import { DEFAULT_MAX_SOURCE_FILES, scanWorkspace, truncationNote } from '../../sources/workspace-scan';

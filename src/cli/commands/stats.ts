@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { CliError, type CliIO, UsageError, usageError } from '../command';
+import { type CliIO, UsageError, usageError } from '../command';
 import { register } from '../registry';
 import { numOption } from '../options';
 import { inputLimits, loadForCli, MAX_DOWNLOAD_HELP, MAX_STREAM_HELP } from '../load';

@@ -21,7 +21,7 @@ import { LimitError, resolveLimits, type ReceiverLimits } from './limits';
 import { LiveWindow, type LiveSnapshot } from './live';
 import { decodeTraceRequestProto, encodeStatusProto, encodeTraceResponseProto } from './proto';
 import { scanTraceRequestProto } from './proto-scan';
-import { OutDirError, RotatingJsonlWriter } from './writer';
+import { RotatingJsonlWriter } from './writer';
 
 export { DEFAULT_LIMITS, type ReceiverLimits } from './limits';
 export { OutDirError } from './writer';
