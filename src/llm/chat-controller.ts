@@ -144,8 +144,6 @@ export class ChatController {
         return this.diagnose(msg.text);
       case 'stop':
         return this.stop();
-      case 'newChat':
-        return this.newChat();
       case 'selectModel':
         await this.env.setModel(msg.id);
         return;

@@ -77,7 +77,6 @@ export const ChatToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ask'), text: z.string().min(1).max(8000) }),
   z.object({ type: z.literal('diagnose'), text: z.string().max(8000).optional() }),
   z.object({ type: z.literal('stop') }),
-  z.object({ type: z.literal('newChat') }),
   z.object({ type: z.literal('selectModel'), id: z.string().max(300) }),
   z.object({ type: z.literal('refreshModels') }),
   z.object({ type: z.literal('openSource'), file: z.string().min(1).max(1000), line: z.number().int().min(1) }),

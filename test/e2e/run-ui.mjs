@@ -14,6 +14,8 @@
 //   ol. the chat on Ollama (test/e2e/chat-ollama-ui.mjs): not running → the error names the address and asks whether
 //      Ollama runs, "Use offline engine" / "Choose provider", the offline answer; running (the scripted server's
 //      /api/chat through the real ollama client) → the pre-processor with its source link, which opens the line
+//   cc. the chat's chrome under the expanded Runs view (test/e2e/chat-chrome-ui.mjs): the Loaded line on one line, no
+//      in-view New chat (the title bar's clears the conversation), the header's tab order; heights measured
 //   h. hover → "Ask in chat" → the chat input holds a question about that operation
 //   r. the Trace Doctor activity bar → Runs view lists both runs and the root cause
 //   d. Trace Doctor activity bar → chat view → "diagnose" → answer (scripted LLM server) → its source link opens
@@ -54,6 +56,7 @@ import { realFaultsScenario } from './real-faults-ui.mjs';
 import { chatErrorsScenario } from './chat-errors-ui.mjs';
 import { chatSmallModelScenario } from './chat-small-model-ui.mjs';
 import { chatOllamaScenario } from './chat-ollama-ui.mjs';
+import { chatChromeScenario } from './chat-chrome-ui.mjs';
 import { thinShareScenario } from './thin-ui.mjs';
 import { sourceLinksScenario } from './source-links-ui.mjs';
 import { explorerScenario } from './explorer-ui.mjs';
@@ -67,7 +70,7 @@ const only = (() => {
   if (i < 0) return null;
   const list = argv[i + 1].split(',');
   const flameIds = FLAME_SCENARIOS.map(([id]) => id);
-  const withA = list.some((k) => 'bcdghw'.includes(k) || k === 'ce' || k === 'ol' || k === 'sm' || flameIds.includes(k)) && !list.includes('a') ? ['a', ...list] : list;
+  const withA = list.some((k) => 'bcdghw'.includes(k) || k === 'ce' || k === 'ol' || k === 'sm' || k === 'cc' || flameIds.includes(k)) && !list.includes('a') ? ['a', ...list] : list;
   // d checks that k's "No traces are loaded" turn went away once a loaded the traces
   return withA.includes('d') && !withA.includes('k') ? ['k', ...withA] : withA;
 })();
@@ -164,6 +167,7 @@ async function main() {
     if (want('ce')) await scenario('ce chat errors: a refused key → the error line in view with "Set API Key" (opens the key\'s input); Stop mid-answer keeps the words, says incomplete, adds no card', shot, () => chatErrorsScenario({ ui, facts, runDir, cleanups }));
     if (want('ol')) await scenario('ol the chat on Ollama (the default provider): not running → "Could not connect to Ollama at …", "Use offline engine" / "Choose provider" and the offline answer; running (scripted /api/chat through the real ollama client) → the pre-processor with its source link, which opens the line (dark and light)', shot, () => chatOllamaScenario({ ui, facts, runDir, cleanups }));
     if (want('sm')) await scenario('sm chat with a small model\'s mistakes: an invalid diagnosis twice → the turn says what was wrong, above the engine\'s card; a runaway answer is cut with a note (dark and light)', shot, () => chatSmallModelScenario({ ui, facts, runDir, cleanups }));
+    if (want('cc')) await scenario('cc the chat under the expanded Runs view: the Loaded line on one line (whole in its tooltip and when focused), no in-view New chat (the title bar\'s New Chat clears the conversation), the header\'s tab order; heights measured (dark and light)', shot, () => chatChromeScenario({ ui, runDir }));
     if (want('h')) await scenario('h the hover\'s "Ask in chat" link puts a question about the operation into the chat input', shot, () => askInChatScenario(ui, facts));
     if (want('w')) await scenario('w exemplar traces: the root cause\'s slowest incident and a typical baseline trace as waterfalls; clicking a span opens its source line', shot, () => waterfallScenario(ui, facts));
     // the flame panel of issue 13 (test/e2e/flame-ui.mjs): state reset, double-click, search keys, sandwich, themes

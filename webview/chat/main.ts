@@ -1,6 +1,7 @@
 /**
  * Trace Doctor chat webview: message list with streamed markdown (rendered to DOM nodes, never innerHTML),
- * source links, input, stop, new chat, model picker, "Diagnose", diagnosis cards with thumbs up/down.
+ * source links, input, stop, model picker, "Diagnose", diagnosis cards with thumbs up/down. New Chat is in the view's title
+ * bar (package.json view/title), not in the view: the side panel under the Runs view is short, so the chrome is compact.
  * State survives hide/reload via getState/setState. Talks to src/extension/views/chat-view.ts.
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
@@ -69,18 +70,17 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: 
 // ---- layout
 const app = document.getElementById('app')!;
 const header = el('div', 'chat-header');
+// one line, cut with "…" (the whole line in its tooltip); focusable, and shown whole while it has the focus
 const runsLine = el('div', 'runs-line');
+runsLine.tabIndex = 0;
 const modelSelect = document.createElement('vscode-single-select') as HTMLElement & { value: string };
 modelSelect.className = 'model-select';
 modelSelect.setAttribute('aria-label', 'Model');
 const diagnoseBtn = document.createElement('vscode-button') as HTMLElement & { disabled: boolean };
 diagnoseBtn.textContent = 'Diagnose';
 diagnoseBtn.setAttribute('icon', 'pulse');
-const newBtn = document.createElement('vscode-button') as HTMLElement & { disabled: boolean };
-newBtn.textContent = 'New chat';
-newBtn.setAttribute('secondary', '');
 const headerRow = el('div', 'header-row');
-headerRow.append(modelSelect, diagnoseBtn, newBtn);
+headerRow.append(modelSelect, diagnoseBtn);
 header.append(runsLine, headerRow);
 const list = el('div', 'messages');
 list.setAttribute('role', 'log');
@@ -103,9 +103,12 @@ app.append(header, list, footer);
 
 // ---- rendering
 function renderRuns(): void {
-  runsLine.textContent = state.runs
+  const text = state.runs
     ? `Loaded: ${shownName(state.runs.label)} — ${state.runs.traces} traces, ${state.runs.spans} spans${state.runs.rootCause ? ` · engine: ${shownName(state.runs.rootCause)}` : ''}`
-    : 'No traces loaded. Use "Trace Doctor: Diagnose Trace" first; the chat reads the loaded runs.';
+    : // short enough for one line of a narrow side bar (the Runs view above has the Diagnose Trace button)
+      'No traces loaded. Run "Diagnose Trace" first.';
+  runsLine.textContent = text;
+  runsLine.title = text;
 }
 
 function renderModels(): void {
@@ -357,7 +360,6 @@ stopBtn.addEventListener('click', () => post({ type: 'stop' }));
 diagnoseBtn.addEventListener('click', () => {
   if (!busy) post({ type: 'diagnose' });
 });
-newBtn.addEventListener('click', () => post({ type: 'newChat' }));
 modelSelect.addEventListener('change', () => {
   state.selected = modelSelect.value;
   save();

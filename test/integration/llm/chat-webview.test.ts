@@ -170,14 +170,15 @@ describe('chat webview in chromium', { skip: existsSync(CHROMIUM) ? false : `no 
     }
   });
 
-  it('buttons: diagnose, stop (while busy), new chat', async () => {
+  it('buttons: diagnose, stop (while busy); no New chat in the view (the view title bar has it)', async () => {
     await send({ type: 'busy', busy: true });
     await page.click('vscode-button:has-text("Stop")');
     await send({ type: 'busy', busy: false });
     await page.click('vscode-button:has-text("Diagnose")');
-    await page.click('vscode-button:has-text("New chat")');
     const types = (await posted()).map((m) => m.type);
-    for (const t of ['stop', 'diagnose', 'newChat']) assert.ok(types.includes(t), `${t} in ${types.join(',')}`);
+    for (const t of ['stop', 'diagnose']) assert.ok(types.includes(t), `${t} in ${types.join(',')}`);
+    const buttons = await page.evaluate(() => [...document.querySelectorAll('vscode-button')].map((b) => (b.textContent ?? '').trim()));
+    assert.ok(!buttons.some((b) => /new chat/i.test(b)), `buttons: ${buttons.join(', ')}`);
   });
 
   it('h21: other runs loaded under the conversation: a line says the answers above are about the earlier runs', async () => {
@@ -311,6 +312,44 @@ describe('chat webview in chromium', { skip: existsSync(CHROMIUM) ? false : `no 
     await send({ type: 'models', provider: 'openai', models: [{ id: 'scripted-model', label: 'scripted-model' }], selected: '' });
     await page.waitForFunction(() => ![...document.querySelectorAll('.notice-text')].some((e) => /Could not list/.test(e.textContent ?? '')));
     assert.ok((await notices()).some((t) => /New traces loaded/.test(t)), 'other notices stay');
+  });
+
+  it('h37: in a narrow side panel the Loaded line is one line, cut with "…", whole in its tooltip and while focused', async () => {
+    await page.setViewportSize({ width: 300, height: 380 });
+    try {
+      const label = 'trainticket-2023-01-30-1139.jsonl.gz → incident.jsonl.gz';
+      await send({ type: 'runs', runs: { label, traces: 37, spans: 3204, rootCause: 'ts-travel-service / POST /api/v1/travelservice/trips/left' } });
+      await page.waitForFunction((l) => document.querySelector('.runs-line')?.textContent?.includes(l), label);
+      const look = () => page.evaluate(() => {
+        // no named functions inside evaluate (tsx's keepNames)
+        const line = document.querySelector('.runs-line') as HTMLElement;
+        const [height, header, messages] = ['.runs-line', '.chat-header', '.messages'].map((s) => Math.round(document.querySelector(s)!.getBoundingClientRect().height));
+        return { text: line.textContent, title: line.title, height: height!, fontPx: parseFloat(getComputedStyle(line).fontSize), cut: line.scrollWidth > line.clientWidth + 1, header: header!, messages: messages!, focused: document.activeElement === line };
+      });
+      const r = await look();
+      assert.equal(r.text, `Loaded: ${label} — 37 traces, 3204 spans · engine: ts-travel-service / POST /api/v1/travelservice/trips/left`);
+      assert.equal(r.title, r.text, 'the whole line is the tooltip');
+      assert.ok(r.cut, 'the line is cut (with an ellipsis) rather than wrapped');
+      assert.ok(r.height < r.fontPx * 1.8, `one line: ${r.height} px at ${r.fontPx} px`);
+      // header = the Loaded line + one row (model, Diagnose): the messages get the rest of a 380 px panel
+      assert.ok(r.header <= 70, `header ${r.header} px`);
+      // the keyboard: the first Tab stop is the Loaded line, shown whole while it has the focus; then the model, Diagnose
+      await page.evaluate(() => {
+        document.body.tabIndex = -1;
+        document.body.focus();
+      });
+      await page.keyboard.press('Tab');
+      const f = await look();
+      assert.ok(f.focused, 'Tab reaches the Loaded line');
+      assert.ok(!f.cut && f.height > r.height, `focused: ${f.height} px, cut ${f.cut}`);
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'VSCODE-SINGLE-SELECT');
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate(() => (document.activeElement?.textContent ?? '').trim()), 'Diagnose');
+      if (process.env.CHAT_SHOT_HEADER) await page.screenshot({ path: process.env.CHAT_SHOT_HEADER });
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 720 });
+    }
   });
 
   it('keeps the conversation across a reload (getState/setState)', async () => {
