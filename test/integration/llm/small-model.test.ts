@@ -205,7 +205,7 @@ for (const protocol of ['openai', 'ollama'] as const) {
       const r = await diagnose([{ toolCalls: [{ name: 'operation_stats', args: { service: RUNAWAY, operation: 'preprocess-request' } }] }, { json: good() }]);
       checkOutcome(r.out, r.log, r.reqs.length, r.ms, 'runaway arguments');
       assert.equal(r.out.origin.kind, 'model', r.out.label);
-      assert.ok(r.ms < 1500, `${r.ms} ms`);
+      // no time bound of its own (checkOutcome's 6 s): the size of what goes back is what the cut is for
       const biggest = Math.max(...r.bodies.map((b) => b.length));
       assert.ok(biggest < 40_000, `a request of ${biggest} characters: the arguments went back whole`);
       assert.match(lastUserOrTool(r.reqs[1]!.body), /The arguments were not a JSON object/);
