@@ -135,8 +135,10 @@ export function renderHuman(d: Diagnosis): string {
     // every field from the traces on one line: a newline in a span name must not fake a line of the report
     const f = oneLine;
     const caveat = sourceCaveat(rc.source);
-    const inFn = [rc.source?.function ? `in ${f(rc.source.function)}` : '', caveat ? f(caveat) : ''].filter(Boolean).join('; ');
-    const where = rc.source ? ` The span is opened at ${f(rc.source.file)}:${rc.source.line}${inFn ? ` (${inFn})` : ''}.` : '';
+    // a link from code.function is the function's declaration, not the line opening the span (the caveat names it)
+    const declared = rc.source?.how === 'function';
+    const inFn = [rc.source?.function && !declared ? `in ${f(rc.source.function)}` : '', caveat ? f(caveat) : ''].filter(Boolean).join('; ');
+    const where = rc.source ? ` ${declared ? "The span's function is declared at" : 'The span is opened at'} ${f(rc.source.file)}:${rc.source.line}${inFn ? ` (${inFn})` : ''}.` : '';
     out.push(
       `Root cause: ${f(rc.service)} / ${f(rc.name)} (${KIND_LABEL[rc.kind] ?? rc.kind}${rc.attribute ? `, ${f(rc.attribute.key)}=${f(String(rc.attribute.value))}` : ''}), ` +
         `effect about +${ms(rc.impactMs)} per trace end to end${thinShareText(d)}, confidence ${rc.confidence.toFixed(2)}. ${f(rc.summary)}.${where}`,

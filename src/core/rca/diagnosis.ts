@@ -25,6 +25,10 @@ export const SourceLink = z.object({
   // source-link hook (src/core/source/resolve.ts): a name built at run time, and equally likely other lines
   template: z.string().optional().describe('the span name is built at run time; the code at file:line builds it from this template (e.g. "charge ${provider}")'),
   route: z.string().optional().describe('an HTTP server span (opened by the framework\'s instrumentation, named after its route): file:line declares this route'),
+  how: z
+    .enum(['constant', 'imported', 'template', 'route', 'function'])
+    .optional()
+    .describe('how file:line was found when no span-opening call names the span literally there: the name is a constant of that file or an imported one, a run-time template, an HTTP route\'s declaration, or (function) the declaration of the function the span\'s code.function names (its attributes name no file)'),
   also: z
     .array(z.object({ file: z.string(), line: z.number().int().positive(), function: z.string().optional() }))
     .optional()

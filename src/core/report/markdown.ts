@@ -56,7 +56,7 @@ function sourceCell(c: Candidate, opts: MarkdownOptions): string {
   const text = escapeMd(`${c.source.file}:${c.source.line}`, 160);
   const href = opts.sourceHref?.(c.source.file, c.source.line);
   // a link that is not certain says so: a name built at run time, other lines opening the same name
-  const note = [c.source.template !== undefined ? 'name built at run time' : '', c.source.route !== undefined ? 'the route\'s declaration' : '', c.source.also?.length ? `or ${c.source.also.length} other line${c.source.also.length > 1 ? 's' : ''}` : ''].filter(Boolean).join(', ');
+  const note = [c.source.template !== undefined ? 'name built at run time' : '', c.source.route !== undefined ? 'the route\'s declaration' : '', c.source.how === 'function' ? 'the declaration of its code.function' : '', c.source.also?.length ? `or ${c.source.also.length} other line${c.source.also.length > 1 ? 's' : ''}` : ''].filter(Boolean).join(', ');
   return (href ? `[${text}](${safeHref(href)})` : text) + (note ? ` _(${note})_` : '');
 }
 

@@ -147,5 +147,5 @@ export function functionLink(
   found.sort((a, b) => b.score - a.score || a.file.localeCompare(b.file) || a.line - b.line);
   const top = found[0]!;
   const also = found.slice(1).filter((f) => f.score === top.score).slice(0, 4).map(({ file, line }) => ({ file, line }));
-  return { file: top.file, line: top.line, function: qualified, origin: 'attribute', ...(also.length ? { also } : {}) };
+  return { file: top.file, line: top.line, function: qualified, origin: 'attribute', how: 'function', ...(also.length ? { also } : {}) };
 }

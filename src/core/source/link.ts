@@ -82,9 +82,11 @@ export function sourceCaveat(s: SourceLink | undefined): string {
   const parts: string[] = [];
   if (s.template !== undefined) parts.push(`its name is built at run time there, from "${s.template}"`);
   if (s.route !== undefined) parts.push(`an HTTP server span, opened by the framework's instrumentation: this line declares its route "${s.route}"`);
-  // a link from the span's code.function (function-link.ts: origin attribute, the function's declaration) with others
-  if (s.also?.length && s.origin === 'attribute')
-    parts.push(`its code.function "${s.function ?? ''}" is also defined at ${s.also.map((a) => `${a.file}:${a.line}`).join(', ')} — the attribute alone cannot tell which`);
+  // a link from the span's code.function (function-link.ts: the function's declaration, not a span-opening line)
+  const fn = s.how === 'function' || (s.also?.length && s.origin === 'attribute');
+  if (fn) parts.push(`the span's attributes name its function, not its file: this line declares code.function "${s.function ?? ''}"`);
+  if (fn && s.also?.length)
+    parts.push(`it is also defined at ${s.also.map((a) => `${a.file}:${a.line}`).join(', ')} — the attribute alone cannot tell which`);
   else if (s.also?.length) parts.push(`also opened at ${s.also.map((a) => `${a.file}:${a.line}`).join(', ')} — the span name alone cannot tell which`);
   return parts.join('; ');
 }

@@ -497,6 +497,7 @@ export class SourceIndex {
       origin: 'search',
       ...(m.template !== undefined ? { template: m.template } : {}),
       ...(m.route !== undefined ? { route: m.route } : {}),
+      ...(m.how ? { how: m.how } : {}),
       ...(also.length ? { also } : {}),
     };
   }

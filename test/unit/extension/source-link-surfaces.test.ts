@@ -97,7 +97,7 @@ test('the walkthrough workspace end to end: the root cause (a run-time name) on 
   const a = analyze(b.model, i.model, { sourceIndex: scan.index });
   const rc = a.diagnosis.rootCause;
   assert.equal(`${rc?.service} / ${rc?.name}`, 'shop-api / charge stripe');
-  assert.deepEqual(rc?.source, { file: 'shop-api/src/checkout.ts', line: 27, function: 'charge', origin: 'search', template: 'charge ${provider}' });
+  assert.deepEqual(rc?.source, { file: 'shop-api/src/checkout.ts', line: 27, function: 'charge', origin: 'search', template: 'charge ${provider}', how: 'template' });
   const md = renderMarkdown(a.diagnosis, null);
   assert.match(md, /checkout\\?\.ts\\?:27 _\(name built at run time\)_/);
   // the HTML report's root-cause line

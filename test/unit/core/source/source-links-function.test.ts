@@ -60,11 +60,36 @@ test("a Java agent's controller span (code.namespace + code.function, no file) l
     line: 10,
     function: 'com.shop.orders.web.OrderController.get',
     origin: 'attribute',
+    how: 'function',
   });
   // the new semantic conventions: code.function.name fully qualified, no namespace
   assert.equal(link({ name: 'com.shop.admin.web.OrderController.get' }, 'OrderController.get')?.line, 4);
   assert.equal(link({ name: 'com.shop.admin.web.OrderController.get' }, 'OrderController.get')?.file, 'admin/src/main/java/com/shop/admin/web/OrderController.java');
   assert.equal(link({ name: 'create', namespace: 'com.shop.orders.web.OrderController' }, 'OrderController.create')?.line, 16);
+});
+
+test('a link from a single code.function declaration says so (how: function), and the surfaces say it is the declaration', async () => {
+  const l = link({ name: 'create', namespace: 'com.shop.orders.web.OrderController' }, 'OrderController.create');
+  assert.equal(l?.how, 'function');
+  assert.equal(l?.also, undefined);
+  assert.equal(sourceCaveat(l), 'the span\'s attributes name its function, not its file: this line declares code.function "com.shop.orders.web.OrderController.create"');
+  // a search link chosen by code.function is the span-opening call: no such words
+  assert.equal(link({ name: 'findUser', namespace: 'users.repo' }, 'db.query')?.how, undefined);
+  // the report surfaces, through a diagnosis whose root cause carries the link (as the engine puts it)
+  const { renderMarkdown } = await import('../../../../src/core/report/markdown');
+  const { toSarif } = await import('../../../../src/core/report/sarif');
+  const { Diagnosis } = await import('../../../../src/core/rca/diagnosis');
+  const c = { service: 'orders', name: 'OrderController.create', kind: 'self_time' as const, impactMs: 12, confidence: 0.9, summary: 'slower', evidence: [], source: l };
+  const d = Diagnosis.parse({ rootCause: c, candidates: [c], notes: [], stats: { baselineTraces: 10, incidentTraces: 10, spans: 40 } });
+  assert.equal(d.rootCause?.source?.how, 'function', 'the contract keeps the field');
+  assert.match(renderMarkdown(d, null), /OrderController\\\.java\\:16 _\(the declaration of its code\.function\)_/);
+  const sarif = JSON.stringify(toSarif(d, null, { toolVersion: '0', srcRoot: '/ws', relativePath: (f) => f }));
+  assert.match(sarif, /Source: the span's attributes name its function, not its file: this line declares code\.function/);
+  const { renderHuman } = await import('../../../../src/cli/commands/diagnose');
+  assert.match(renderHuman(d), /The span's function is declared at orders\/src\/main\/java\/com\/shop\/orders\/web\/OrderController\.java:16 \(the span's attributes name its function, not its file: this line declares code\.function "com\.shop\.orders\.web\.OrderController\.create"\)\./);
+  const { hoverMarkdown } = await import('../../../../src/extension/hover-model');
+  const op = { service: 'orders', name: 'OrderController.create', kind: 'SERVER', baseline: null, incident: null, deltaSelfMs: 0, significance: 0, nodeIds: [], rootCause: false, source: l };
+  assert.match(hoverMarkdown([op as never], 'single'), /_Source: the span\\'s attributes name its function, not its file\\: this line declares code\\\.function/);
 });
 
 test('the owner alone cannot tell two classes apart: both listed, and every surface says so', () => {
@@ -122,7 +147,7 @@ test("end to end: the resolver the CLI and the extension use links a Spring cont
     ]);
     const { index } = await scanWorkspace(ws);
     const resolve = sourceResolver([model], [{ index, roots: [ws] }]);
-    assert.deepEqual(resolve('orders', 'OrderController.get'), { file: 'orders/src/main/java/com/shop/orders/web/OrderController.java', line: 10, function: `${ns}.get`, origin: 'attribute' });
+    assert.deepEqual(resolve('orders', 'OrderController.get'), { file: 'orders/src/main/java/com/shop/orders/web/OrderController.java', line: 10, function: `${ns}.get`, origin: 'attribute', how: 'function' });
     assert.equal(resolve('orders', 'OrderController.create')?.line, 16);
     assert.equal(resolve('orders', 'GET /orders/{id}')?.line, 9, 'the HTTP server span: its route, as before');
   } finally {

@@ -19,7 +19,7 @@ test('a minified line with 40,000 span-opening calls is indexed, every call foun
 
 test('a minified line with 20,000 route declarations is indexed, and one in a comment or a string is refused', () => {
   const idx = SourceIndex.build(minifiedRoutes(20000));
-  assert.deepEqual(idx.best('GET /r19999'), { file: 'server.min.js', line: 1, origin: 'search', route: 'GET /r19999' });
+  assert.deepEqual(idx.best('GET /r19999'), { file: 'server.min.js', line: 1, origin: 'search', route: 'GET /r19999', how: 'route' });
   assert.equal(idx.best('GET /hidden'), undefined, 'in a comment');
   assert.equal(idx.best('GET /quoted'), undefined, 'in a string');
 });

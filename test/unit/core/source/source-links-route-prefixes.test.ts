@@ -75,7 +75,8 @@ test('NestJS: @Controller prefixes, the global prefix from main.ts and its exclu
     line: 20,
     function: 'findOne',
     origin: 'search',
-    route: "GET /cats/:id under /api (src/main.ts:8)",
+    route: 'GET /cats/:id under /api (src/main.ts:8)',
+    how: 'route',
   });
 });
 

@@ -65,6 +65,7 @@ test('a linked route says where its prefix comes from, and the controller action
     line: 5,
     origin: 'search',
     route: 'GET /items/:id under /api (express/app.js:9)',
+    how: 'route',
   });
   assert.equal(index.best('GET /v1/orders/:orderId/lines/:lineId')?.route, 'GET /:lineId under /v1/orders/:orderId/lines (express/src/server.ts:7, express/src/orders.ts:9)');
   assert.equal(index.best('POST /api/orders')?.route, 'POST / under /api/orders (flask/shop/__init__.py:12)');
@@ -74,6 +75,7 @@ test('a linked route says where its prefix comes from, and the controller action
     function: 'GetByIdAsync',
     origin: 'search',
     route: 'GET api/Products/{id:int}',
+    how: 'route',
   });
 });
 

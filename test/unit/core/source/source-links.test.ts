@@ -114,7 +114,7 @@ test('a name built at run time links to the call that builds it, says so, and ne
     { path: 'g/exact.ts', text: "tracer.startSpan('charge paypal');\n" },
   ]);
   const s = idx.best('charge stripe');
-  assert.deepEqual(s, { file: 'a/checkout.ts', line: 2, function: 'charge', origin: 'search', template: 'charge ${provider}' });
+  assert.deepEqual(s, { file: 'a/checkout.ts', line: 2, function: 'charge', origin: 'search', template: 'charge ${provider}', how: 'template' });
   assert.equal(at(idx, 'charge paypal'), 'g/exact.ts:1', 'an exact name wins over a template');
   assert.equal(at(idx, 'model two-tower-v3'), 'b/rec.py:2');
   assert.equal(idx.best('model two-tower-v3')?.template, 'model {MODEL}');
@@ -214,7 +214,7 @@ test('an HTTP server span named after its route links to the route\'s declaratio
     { path: 'pay/main.go', text: 'package main\n\nfunc main() {\n\tmux.HandleFunc("POST /charges/{id}", charge)\n\tr.GET("/refunds/:id", refund)\n}\n' },
     { path: 'notify/Program.cs', text: 'var app = builder.Build();\napp.MapPost("/notify/{channel}", (string channel) => Results.Ok());\n' },
   ]);
-  assert.deepEqual(idx.best('GET /api/users/:id', 'shop-api'), { file: 'api/server.ts', line: 3, function: 'routes', origin: 'search', route: 'GET /api/users/:id' });
+  assert.deepEqual(idx.best('GET /api/users/:id', 'shop-api'), { file: 'api/server.ts', line: 3, function: 'routes', origin: 'search', route: 'GET /api/users/:id', how: 'route' });
   assert.equal(at(idx, 'GET /api/users/{id}'), 'api/server.ts:3', 'the {param} spelling of the same route');
   assert.equal(at(idx, 'POST /api/checkout'), 'api/server.ts:4');
   assert.equal(at(idx, 'GET /api/checkout'), undefined, 'another method');
