@@ -25,11 +25,15 @@ const EXPECT = [
   { file: 'shop-api/src/checkout.ts', op: 'checkout', line: 12 },
   { file: 'shop-api/src/checkout.ts', op: 'reserve-stock', line: 21, not: [13] }, // 13: commented-out code
   { file: 'shop-api/src/users.ts', op: 'load-user', line: 10, not: [7] }, // 7: the JSDoc's example
-  { file: 'shop-api/src/server.ts', op: 'POST /api/checkout', line: 35 }, // the HTTP server span: its route's declaration
+  { file: 'shop-api/src/server.ts', op: 'POST /api/checkout', line: 13 }, // the HTTP server span: its route's declaration
+  // a route of a router served under a prefix: server.ts mounts it with app.use('/api/orders', ordersRouter)
+  { file: 'shop-api/src/routes/orders.ts', op: 'GET /api/orders/:id', line: 7, not: [4] }, // 4: the JSDoc naming the mount
   { file: 'services/recommend/app/recommend.py', op: 'fetch-features', line: 21, not: [20] }, // 20: a log message
   { file: 'services/recommend/app/recommend.py', op: 'recommend', line: 37, not: [5, 35] }, // 5: docstring; 35: the trace's stale code.lineno
   { file: 'services/orders/src/main/java/com/shop/orders/OrderService.java', op: 'place-order', line: 18 }, // C:\build\… attribute
   { file: 'services/orders/src/main/java/com/shop/orders/OrderService.java', op: 'OrderService.reserve', line: 33 }, // bare @WithSpan
+  // a scheduled job's span: code.namespace + code.function, no file, no line opens it — the method's declaration
+  { file: 'services/orders/src/main/java/com/shop/orders/OrderService.java', op: 'OrderService.expireReservations', line: 47, not: [45] },
 ];
 
 /** `ctx` = { browser, runDir, pj, Ui, makeShot(page), watchPage(page), cleanups } (as thinShareScenario). */
@@ -86,6 +90,7 @@ async function sourceLinks(ui, dir, ws) {
     if (e.op === 'charge stripe') await ui.shot('sl-dark-codelens-checkout');
     if (e.op === 'POST /api/checkout') await ui.shot('sl-dark-codelens-route');
     if (e.op === 'recommend') await ui.shot('sl-dark-codelens-recommend');
+    if (e.op === 'GET /api/orders/:id') await ui.shot('sl-dark-codelens-prefixed-route');
   }
   // edits above the call (unsaved): the lens and the gutter follow the call; reverted, they are back on line 27
   await ui.openFile('shop-api/src/checkout.ts');
@@ -136,6 +141,27 @@ async function sourceLinks(ui, dir, ws) {
   await sleep(300);
   await ui.shot('sl-dark-hover-runtime-name');
   await page.mouse.move(5, 5);
+  // the scheduled job's link is its function's declaration (from code.function): the hover says so, in both themes
+  const JAVA = 'services/orders/src/main/java/com/shop/orders/OrderService.java';
+  const jobLine = fs.readFileSync(path.join(ws, JAVA), 'utf8').split('\n')[46];
+  const jobHover = async (theme) => {
+    await ui.openFile(JAVA);
+    // the theme as asked (a quick open right after the theme pick once showed the previous theme)
+    const cls = theme === 'light' ? '.monaco-workbench.vs' : '.monaco-workbench.vs-dark';
+    if (!(await page.locator(cls).count())) {
+      await pickColorTheme(ui, theme === 'light' ? 'Light Modern' : 'Dark Modern');
+      await page.locator(cls).first().waitFor({ timeout: 10000 });
+      await ui.openFile(JAVA);
+    }
+    const h = await ui.hoverOn(47, jobLine.trim(), 'expireReservations', 'OrderService.expireReservations');
+    if (!h) problems.push(`no hover on OrderService.java:47 (${theme})`);
+    else for (const want of ['OrderService.expireReservations', 'name its function, not its file', 'declares code.function']) if (!h.text.includes(want)) problems.push(`the ${theme} job hover lacks "${want}": ${h.text.slice(0, 300)}`);
+    await sleep(300);
+    await ui.shot(`sl-${theme}-hover-function-link`);
+    await page.mouse.move(5, 5);
+    return h;
+  };
+  await jobHover('dark');
   await pickColorTheme(ui, 'Light Modern');
   await page.locator('.monaco-workbench.vs').first().waitFor({ timeout: 10000 });
   await ui.openFile('shop-api/src/checkout.ts');
@@ -144,8 +170,9 @@ async function sourceLinks(ui, dir, ws) {
   await sleep(300);
   await ui.shot('sl-light-hover-runtime-name');
   await page.mouse.move(5, 5);
+  const jobLight = await jobHover('light');
   const errs = extensionHostErrors(dir, 20);
   if (errs.length) problems.push(`errors in this workspace's extension-host logs: ${errs.slice(0, 6).join(' | ')}`);
   if (problems.length) throw new Error(problems.join('\n      '));
-  return { lenses: found.join(', '), hover: hover?.text.replace(/\s+/g, ' ').slice(0, 160) };
+  return { lenses: found.join(', '), hover: hover?.text.replace(/\s+/g, ' ').slice(0, 160), functionHover: jobLight?.text.replace(/\s+/g, ' ').slice(0, 200) };
 }

@@ -113,7 +113,7 @@ test('the walkthrough workspace end to end: the root cause (a run-time name) on 
   assert.equal(where.get('shop-api / load-user'), 'shop-api/src/users.ts:10');
   assert.equal(where.get('shop-api / reserve-stock'), 'shop-api/src/checkout.ts:21');
   // the HTTP server span no line of the application opens: its route's declaration, said so
-  assert.equal(where.get('shop-api / POST /api/checkout'), 'shop-api/src/server.ts:35');
+  assert.equal(where.get('shop-api / POST /api/checkout'), 'shop-api/src/server.ts:13');
   // the extension gives every operation the resolver's whole link (the diff tree keeps file and line)
   attachSourceLinks(ops, (service, name) => scan.index.best(name, service));
   assert.match(sourceCaveat(ops.find((o) => o.name === 'POST /api/checkout')!.source), /an HTTP server span, opened by the framework's instrumentation: this line declares its route "POST \/api\/checkout"/);
@@ -123,6 +123,14 @@ test('the walkthrough workspace end to end: the root cause (a run-time name) on 
   assert.equal(where.get('orders / place-order'), 'C:\\build\\orders\\src\\main\\java\\com\\shop\\orders\\OrderService.java:18');
   assert.equal(where.get('orders / OrderService.reserve'), 'services/orders/src/main/java/com/shop/orders/OrderService.java:33');
   assert.equal(where.get('notify / Render'), 'services/notify/NotifyService.cs:18');
+  // a route of a router mounted under a prefix (server.ts: app.use('/api/orders', ordersRouter)), and a scheduled job's
+  // span that names its function (code.namespace + code.function) but no file: the resolver the CLI and the extension use
+  const { sourceResolver } = await import('../../../src/sources/source-resolver');
+  const resolve = sourceResolver([i.model], [{ index: scan.index, roots: [SHOP] }]);
+  assert.equal(resolve('shop-api', 'GET /api/orders/:id')?.route, 'GET /:id under /api/orders (shop-api/src/server.ts:18)');
+  assert.equal(`${resolve('shop-api', 'GET /api/orders/:id')?.file}:${resolve('shop-api', 'GET /api/orders/:id')?.line}`, 'shop-api/src/routes/orders.ts:7');
+  const job = resolve('orders', 'OrderService.expireReservations');
+  assert.deepEqual(job, { file: 'services/orders/src/main/java/com/shop/orders/OrderService.java', line: 47, function: 'com.shop.orders.OrderService.expireReservations', origin: 'attribute', how: 'function' });
   const charge = ops.find((o) => o.name === 'charge stripe')!;
   assert.ok(hoverMarkdown([charge], 'diff').replace(/\\/g, '').includes('_Source: its name is built at run time there, from "charge ${provider}"._'));
 });

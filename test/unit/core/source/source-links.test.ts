@@ -236,7 +236,9 @@ test('the user workspace of the walkthrough: every span opened in its code links
     ['shop-api', 'checkout', 'shop-api/src/checkout.ts:12'],
     ['shop-api', 'reserve-stock', 'shop-api/src/checkout.ts:21'],
     ['shop-api', 'charge stripe', 'shop-api/src/checkout.ts:27'],
-    ['shop-api', 'GET /api/users/:id', 'shop-api/src/server.ts:32'],
+    ['shop-api', 'GET /api/users/:id', 'shop-api/src/server.ts:10'],
+    ['shop-api', 'GET /api/orders/:id', 'shop-api/src/routes/orders.ts:7'], // the orders router, mounted under /api/orders
+    ['shop-api', 'GET /:id', undefined],
     ['recommend', 'recommend', 'services/recommend/app/recommend.py:37'],
     ['recommend', 'fetch-features', 'services/recommend/app/recommend.py:21'],
     ['recommend', 'score-items', 'services/recommend/app/recommend.py:26'],
