@@ -16,7 +16,7 @@
  * Reported lines are 1-based and point at the call (the line of the method name), not at the string.
  */
 import type { SourceLink } from '../rca/diagnosis';
-import { familyOf, isCode, nonCodeRanges } from './lexer';
+import { familyOf, isCode, lineIndexOf, lineStarts, nonCodeRanges } from './lexer';
 import { HTTP_METHODS, ROUTE_SPAN, resolveRoutes, routeKey, routeLang, scanRoutes, type FileRoutes, type ResolvedRoute } from './routes';
 
 export interface SourceFile {
@@ -104,21 +104,8 @@ interface Site {
   function?: string;
 }
 
-function lineStarts(text: string): number[] {
-  const out = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) out.push(i + 1);
-  return out;
-}
-
 function lineOf(starts: number[], offset: number): number {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo + 1;
+  return lineIndexOf(starts, offset) + 1;
 }
 
 const PY_DEF = /^\s*(?:async\s+)?def\s+([A-Za-z_]\w*)/;

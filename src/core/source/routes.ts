@@ -31,6 +31,8 @@
  * Scanning is linear: fixed-start regular expressions, bounded look-arounds (an argument list is read for at most
  * 600 characters), no nested quantifiers over the same characters.
  */
+import { lineIndexOf, lineStarts } from './lexer';
+
 export type RouteLang = 'js' | 'py' | 'java' | 'go' | 'cs';
 
 export interface RouteSite {
@@ -519,21 +521,8 @@ function scanJava(text: string, site: (offset: number, call: string) => RouteSit
 
 /** Line starts of a text, and the 0-based line of an offset. */
 function lineTable(text: string): { starts: number[]; lineOf: (offset: number) => number } {
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-  return {
-    starts,
-    lineOf: (offset) => {
-      let lo = 0;
-      let hi = starts.length - 1;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (starts[mid]! <= offset) lo = mid;
-        else hi = mid - 1;
-      }
-      return lo;
-    },
-  };
+  const starts = lineStarts(text);
+  return { starts, lineOf: (offset) => lineIndexOf(starts, offset) };
 }
 
 /**
